@@ -1,0 +1,72 @@
+# The two commands a newcomer needs:  make run  and  make test.
+# Each step leaves a stamp file, so a second run skips what is already done.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app app
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test setup system-packages python-packages frontend translations database demo-data serve messages clean
+
+run: setup database demo-data serve
+
+test: setup
+	$(BIN)/pytest
+
+setup: system-packages python-packages frontend translations
+
+# Debian packages WeasyPrint, the CJK PDFs and the browser tests need; only the missing ones are installed.
+system-packages:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+python-packages: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev,postgres,redis]'
+	touch $@
+
+# Third-party front-end code comes from the npm registry, pinned in package-lock.json, never committed.
+frontend: static/vendor/.installed
+
+static/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	cp node_modules/axe-core/axe.min.js static/vendor/axe.min.js
+	touch $@
+
+translations: $(patsubst %.po,%.mo,$(wildcard portal/translations/*/LC_MESSAGES/messages.po))
+
+portal/translations/%/LC_MESSAGES/messages.mo: portal/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -f -i $< -o $@
+
+database: setup
+	@mkdir -p instance
+	$(FLASK) db upgrade
+
+demo-data: database
+	$(FLASK) portal seed-demo
+
+serve:
+	@echo "Serving the portal at http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Maintainers: after adding or changing _() strings, refresh both catalogues, then translate what is new.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F portal/translations/babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache

@@ -1,0 +1,84 @@
+"""The application factory: it only wires things together."""
+from pathlib import Path
+
+from flask import Flask, request
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal import config as portal_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(portal_config.load())
+    if config:
+        app.config.update(config)
+    if app.config.get("PORTAL_PROXY_COUNT"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PORTAL_PROXY_COUNT"]), x_proto=1, x_host=1)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_templates(app)
+
+    from portal import errors, security
+
+    errors.register(app)
+    security.register(app)
+
+    from portal.cli import portal_cli
+
+    app.cli.add_command(portal_cli)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal import i18n
+    from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from portal.accounts import services as account_services
+
+    login_manager.user_loader(account_services.load_user_for_session)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None  # the login page itself says why you are there
+    # "basic", not "strong": parents on mobile data change IP address often and would be logged out.
+    login_manager.session_protection = "basic"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.accounts import bp as accounts_bp
+    from portal.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+
+
+def _register_templates(app: Flask) -> None:
+    from portal import i18n, web
+
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals.update(
+        current_language=web.current_language,
+        html_lang=web.html_lang,
+        language_names=i18n.LANGUAGE_NAMES,
+        available_languages=i18n.languages,
+    )
+
+    @app.context_processor
+    def _request_context():
+        return {"current_user": current_user, "request_path": request.full_path.rstrip("?")}

@@ -1,0 +1,157 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange
+
+from portal.accounts.models import DISPLAY_NAME_MAX, EMAIL_MAX, INVITATION_NOTE_MAX, PASSWORD_MAX, PASSWORD_MIN
+from portal.forms import PortalForm, strip
+from portal.i18n import LANGUAGE_NAMES
+
+EMAIL_REQUIRED = _l("Please enter your email address.")
+EMAIL_INVALID = _l("Please enter a valid email address, such as name@example.com.")
+EMAIL_TOO_LONG = _l("An email address can have at most %(max)d characters.", max=EMAIL_MAX)
+PASSWORD_LENGTH = _l(
+    "Choose a password of at least %(min)d and at most %(max)d characters.", min=PASSWORD_MIN, max=PASSWORD_MAX
+)
+
+
+def email_field(label):
+    return StringField(
+        label,
+        filters=[strip],
+        validators=[
+            DataRequired(message=EMAIL_REQUIRED),
+            Length(max=EMAIL_MAX, message=EMAIL_TOO_LONG),
+            Email(message=EMAIL_INVALID, check_deliverability=False),
+        ],
+        render_kw={"autocomplete": "email", "inputmode": "email", "maxlength": EMAIL_MAX},
+    )
+
+
+def display_name_field():
+    return StringField(
+        _l("Display name"),
+        filters=[strip],
+        validators=[
+            DataRequired(message=_l("Please enter the name others will see.")),
+            Length(max=DISPLAY_NAME_MAX, message=_l("A display name can have at most %(max)d characters.", max=DISPLAY_NAME_MAX)),
+        ],
+        description=_l("Shown beside what you write, unless you choose to appear anonymously."),
+        render_kw={"autocomplete": "nickname", "maxlength": DISPLAY_NAME_MAX},
+    )
+
+
+def new_password_field(label):
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(message=_l("Please choose a password.")),
+            Length(min=PASSWORD_MIN, max=PASSWORD_MAX, message=PASSWORD_LENGTH),
+        ],
+        description=_l("At least %(min)d characters. A few words you will remember work well.", min=PASSWORD_MIN),
+        render_kw={"autocomplete": "new-password", "maxlength": PASSWORD_MAX},
+    )
+
+
+def confirm_field(other):
+    return PasswordField(
+        _l("Repeat the password"),
+        validators=[
+            DataRequired(message=_l("Please type the password again.")),
+            EqualTo(other, message=_l("The two passwords are not the same.")),
+        ],
+        render_kw={"autocomplete": "new-password", "maxlength": PASSWORD_MAX},
+    )
+
+
+class RegistrationForm(PortalForm):
+    email = email_field(_l("Email address"))
+    display_name = display_name_field()
+    password = new_password_field(_l("Password"))
+    confirm = confirm_field("password")
+
+
+class EmailCheckForm(PortalForm):
+    """The email field alone, for the inline check while registering."""
+
+    email = email_field(_l("Email address"))
+
+
+class LoginForm(PortalForm):
+    email = StringField(
+        _l("Email address"),
+        filters=[strip],
+        validators=[DataRequired(message=EMAIL_REQUIRED), Length(max=EMAIL_MAX, message=EMAIL_TOO_LONG)],
+        render_kw={"autocomplete": "username", "inputmode": "email", "maxlength": EMAIL_MAX},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            DataRequired(message=_l("Please enter your password.")),
+            Length(max=PASSWORD_MAX, message=PASSWORD_LENGTH),
+        ],
+        render_kw={"autocomplete": "current-password", "maxlength": PASSWORD_MAX},
+    )
+    remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class ProfileForm(PortalForm):
+    display_name = display_name_field()
+    language = SelectField(
+        _l("Language"),
+        choices=[(code, name) for code, name in LANGUAGE_NAMES.items()],
+        validators=[InputRequired(message=_l("Please choose a language."))],
+    )
+
+
+class PasswordChangeForm(PortalForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[
+            DataRequired(message=_l("Please enter your current password.")),
+            Length(max=PASSWORD_MAX, message=PASSWORD_LENGTH),
+        ],
+        render_kw={"autocomplete": "current-password", "maxlength": PASSWORD_MAX},
+    )
+    new_password = new_password_field(_l("New password"))
+    confirm = confirm_field("new_password")
+
+
+class RedeemInvitationForm(PortalForm):
+    code = StringField(
+        _l("Invitation code"),
+        filters=[strip],
+        validators=[
+            DataRequired(message=_l("Please enter the code your school gave you.")),
+            Length(max=40, message=_l("An invitation code has 10 letters and digits, such as ABCDE-FGH23.")),
+        ],
+        description=_l("Your school gives each family a code. Letters can be typed in either case."),
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "maxlength": 40},
+    )
+
+
+class InvitationBatchForm(PortalForm):
+    count = IntegerField(
+        _l("Number of codes"),
+        default=10,
+        validators=[
+            InputRequired(message=_l("Please enter how many codes to make.")),
+            NumberRange(min=1, max=50, message=_l("Make between %(min)d and %(max)d codes at a time.", min=1, max=50)),
+        ],
+        render_kw={"min": 1, "max": 50, "inputmode": "numeric"},
+    )
+    valid_days = IntegerField(
+        _l("Valid for (days)"),
+        default=30,
+        validators=[
+            InputRequired(message=_l("Please enter for how many days the codes work.")),
+            NumberRange(min=1, max=90, message=_l("Codes can be valid for %(min)d to %(max)d days.", min=1, max=90)),
+        ],
+        render_kw={"min": 1, "max": 90, "inputmode": "numeric"},
+    )
+    note = StringField(
+        _l("Note (optional)"),
+        filters=[strip],
+        validators=[Length(max=INVITATION_NOTE_MAX, message=_l("A note can have at most %(max)d characters.", max=INVITATION_NOTE_MAX))],
+        description=_l("For your own records, such as the class the codes are for. Parents do not see it."),
+        render_kw={"maxlength": INVITATION_NOTE_MAX},
+    )

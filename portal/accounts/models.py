@@ -1,0 +1,161 @@
+"""People, the roles they hold where, and the invitation codes that verify parents."""
+import hashlib
+import secrets
+from datetime import datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db, str_enum, utcnow
+from portal.schools.models import Authority, School
+
+EMAIL_MAX = 254
+DISPLAY_NAME_MAX = 60
+PASSWORD_MIN = 12
+PASSWORD_MAX = 200
+
+
+def normalize_email(email: str) -> str:
+    """Emails are unique whatever their case: we keep them trimmed and lower-cased."""
+    return (email or "").strip().lower()
+
+
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
+class Role(StrEnum):
+    PARENT = "parent"
+    BOARD_MEMBER = "board_member"
+    SCHOOL_ADMIN = "school_admin"
+    MODERATOR = "moderator"
+    COMMISSION_ADMIN = "commission_admin"
+
+    @property
+    def label(self):
+        return ROLE_LABELS[self]
+
+    @property
+    def scope_is_school(self) -> bool:
+        return self in SCHOOL_ROLES
+
+
+SCHOOL_ROLES = frozenset({Role.PARENT, Role.BOARD_MEMBER, Role.SCHOOL_ADMIN})
+AUTHORITY_ROLES = frozenset({Role.MODERATOR, Role.COMMISSION_ADMIN})
+ROLE_LABELS = {
+    Role.PARENT: _l("Parent"),
+    Role.BOARD_MEMBER: _l("Board member"),
+    Role.SCHOOL_ADMIN: _l("School administrator"),
+    Role.MODERATOR: _l("Moderator"),
+    Role.COMMISSION_ADMIN: _l("Commission administrator"),
+}
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    display_name: Mapped[str] = mapped_column(String(DISPLAY_NAME_MAX))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str | None] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Changing it (password change) signs out every other session of this account.
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="user", foreign_keys="Membership.user_id", order_by="Membership.id"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def __repr__(self):
+        return f"<User {self.id} {self.email}>"
+
+
+class Membership(db.Model):
+    """A role held by a person in a scope: a school for school roles, an authority for the others."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        CheckConstraint(
+            "(school_id IS NOT NULL AND authority_id IS NULL AND role IN ('parent', 'board_member', 'school_admin'))"
+            " OR (school_id IS NULL AND authority_id IS NOT NULL AND role IN ('moderator', 'commission_admin'))",
+            name="scope_matches_role",
+        ),
+        UniqueConstraint("user_id", "role", "school_id", name="uq_membership_user_role_school"),
+        UniqueConstraint("user_id", "role", "authority_id", name="uq_membership_user_role_authority"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    authority_id: Mapped[int | None] = mapped_column(ForeignKey("authority.id"), index=True)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships", foreign_keys=[user_id])
+    school: Mapped[School | None] = relationship()
+    authority: Mapped[Authority | None] = relationship()
+
+    @property
+    def scope(self) -> School | Authority:
+        return self.school if self.school_id else self.authority
+
+
+INVITATION_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read aloud and typed on phones
+INVITATION_CODE_LENGTH = 10
+INVITATION_NOTE_MAX = 80
+
+
+def new_invitation_code() -> str:
+    raw = "".join(secrets.choice(INVITATION_CODE_ALPHABET) for _ in range(INVITATION_CODE_LENGTH))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def canonical_invitation_code(code: str) -> str:
+    """What the person typed, as the code itself: case, spaces and dashes do not matter."""
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def hash_invitation_code(code: str) -> str:
+    return hashlib.sha256(canonical_invitation_code(code).encode()).hexdigest()
+
+
+class Invitation(db.Model):
+    """A single-use, expiring code a school hands to a parent. Only its hash is stored,
+    so a leaked database does not leak usable codes."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hint: Mapped[str] = mapped_column(String(8))
+    note: Mapped[str] = mapped_column(String(INVITATION_NOTE_MAX), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    used_at: Mapped[datetime | None]
+
+    school: Mapped[School] = relationship()
+    used_by: Mapped[User | None] = relationship(foreign_keys=[used_by_id])
+
+    def status(self, now: datetime) -> str:
+        if self.used_at is not None:
+            return "used"
+        if self.expires_at <= now:
+            return "expired"
+        return "valid"

@@ -1,0 +1,234 @@
+"""Accounts: registration, passwords, memberships and invitation codes.
+
+Services flush and never commit: the caller commits once, so an audit event and the change
+it describes are saved together or not at all.
+"""
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from portal import audit
+from portal.accounts.models import (
+    EMAIL_MAX,
+    Invitation,
+    Membership,
+    Role,
+    User,
+    hash_invitation_code,
+    new_invitation_code,
+    new_session_token,
+    normalize_email,
+)
+from portal.extensions import db, utcnow
+from portal.schools.models import Authority, School
+
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so a failed login takes as long either way
+# and its timing does not reveal which emails have accounts.
+_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+class AccountError(Exception):
+    """A business rule refused the request; `reason` says which, for the view's message."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def email_is_taken(email: str) -> bool:
+    return db.session.scalar(select(func.count()).where(User.email == normalize_email(email))) > 0
+
+
+def load_user_for_session(session_id: str) -> User | None:
+    """Flask-Login's loader: "<id>:<session token>". A changed token (after a password change)
+    or a deactivated account ends the session. Memberships come along for the policy checks."""
+    user_id, _, token = (session_id or "").partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.scalar(
+        select(User)
+        .where(User.id == int(user_id))
+        .options(
+            selectinload(User.memberships).selectinload(Membership.school).selectinload(School.authority),
+            selectinload(User.memberships).selectinload(Membership.authority),
+        )
+    )
+    if user is None or user.session_token != token or not user.active:
+        return None
+    return user
+
+
+def register_user(*, email: str, display_name: str, password: str, language: str | None, ip_address: str | None = None) -> User:
+    """Create an account. Raises AccountError("email_taken") if the email exists in any case."""
+    email = normalize_email(email)
+    if email_is_taken(email):
+        raise AccountError("email_taken")
+    user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password), language=language)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(user, "user.register", user, ip_address=ip_address)
+    return user
+
+
+def authenticate(email: str, password: str, *, ip_address: str | None = None) -> User | None:
+    """The account for these credentials, or None. Every failure is audited; the caller shows
+    one message whatever went wrong, so nobody learns whether an email has an account."""
+    user = find_user_by_email(email)
+    if password_matches(user, password) and user.active:
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        return user
+    audit.record(
+        user,
+        "user.login_failed",
+        user,
+        ip_address=ip_address,
+        email=normalize_email(email)[:EMAIL_MAX],
+        reason="inactive" if user is not None and user.active is False else "credentials",
+    )
+    db.session.flush()
+    return None
+
+
+def update_profile(user: User, *, display_name: str, language: str | None) -> None:
+    user.display_name = display_name.strip()
+    user.language = language
+    db.session.flush()
+
+
+def set_language(user: User, language: str) -> None:
+    if user.language != language:
+        user.language = language
+        db.session.flush()
+
+
+def change_password(user: User, *, current_password: str, new_password: str) -> None:
+    """Raises AccountError("wrong_password"). Every other session of the account ends."""
+    if not password_matches(user, current_password):
+        raise AccountError("wrong_password")
+    user.password_hash = hash_password(new_password)
+    user.session_token = new_session_token()
+    audit.record(user, "user.password_change", user)
+    db.session.flush()
+
+
+def grant_membership(actor, user: User, role: Role, scope: School | Authority) -> Membership:
+    """Give `user` the `role` in `scope` (a school for school roles, an authority otherwise).
+    Granting a role the person already holds there returns the existing membership."""
+    is_school = isinstance(scope, School)
+    if role.scope_is_school != is_school:
+        raise AccountError("scope_mismatch")
+    existing = db.session.scalar(
+        select(Membership).where(
+            Membership.user_id == user.id,
+            Membership.role == role,
+            (Membership.school_id if is_school else Membership.authority_id) == scope.id,
+        )
+    )
+    if existing is not None:
+        return existing
+    membership = Membership(
+        user=user,
+        role=role,
+        school=scope if is_school else None,
+        authority=None if is_school else scope,
+        granted_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(membership)
+    db.session.flush()
+    audit.record(
+        actor,
+        "membership.grant",
+        membership,
+        school_id=scope.id if is_school else None,
+        authority_id=None if is_school else scope.id,
+        user_id=user.id,
+        role=role.value,
+    )
+    return membership
+
+
+def create_invitations(actor, school: School, *, count: int, valid_days: int, note: str = "") -> list[tuple[Invitation, str]]:
+    """Make `count` single-use codes for `school`. Returns each invitation with its code in
+    clear: this is the only time the code exists outside the parent's hands."""
+    now = utcnow()
+    created = []
+    for _ in range(count):
+        code = new_invitation_code()
+        invitation = Invitation(
+            school=school,
+            code_hash=hash_invitation_code(code),
+            code_hint=code[-4:],
+            note=note.strip(),
+            created_by_id=actor.id,
+            created_at=now,
+            expires_at=now + timedelta(days=valid_days),
+        )
+        db.session.add(invitation)
+        created.append((invitation, code))
+    db.session.flush()
+    audit.record(actor, "invitation.create", school, school_id=school.id, count=count, valid_days=valid_days, note=note.strip())
+    return created
+
+
+def redeem_invitation(user: User, code: str, *, now: datetime | None = None) -> Membership:
+    """Make `user` a verified parent of the code's school. Raises AccountError with
+    "unknown", "used", "expired" or "already_parent". A code works exactly once, even when
+    two people send it at the same moment: the conditional update lets only one through."""
+    now = now or utcnow()
+    invitation = db.session.scalar(select(Invitation).where(Invitation.code_hash == hash_invitation_code(code)))
+    if invitation is None:
+        raise AccountError("unknown")
+    if invitation.used_at is not None:
+        raise AccountError("used")
+    if invitation.expires_at <= now:
+        raise AccountError("expired")
+    already = db.session.scalar(
+        select(func.count()).where(
+            Membership.user_id == user.id, Membership.role == Role.PARENT, Membership.school_id == invitation.school_id
+        )
+    )
+    if already:
+        raise AccountError("already_parent")
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=now, used_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise AccountError("used")
+    db.session.refresh(invitation)
+    audit.record(user, "invitation.redeem", invitation, school_id=invitation.school_id)
+    return grant_membership(user, user, Role.PARENT, invitation.school)
+
+
+def recent_invitations(school: School, limit: int = 50) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(Invitation.school_id == school.id)
+            .options(selectinload(Invitation.used_by))
+            .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,81 @@
+"""The audit trail: who did what to which object, when. Append-only.
+
+`record()` adds an event to the caller's session, so it is committed (or rolled back)
+together with the change it describes. The ORM refuses to update or delete an event.
+"""
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from portal.extensions import db, utcnow
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None]
+    # The scope the event belongs to, so that a commission admin sees only their subtree's events.
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    authority_id: Mapped[int | None] = mapped_column(ForeignKey("authority.id"), index=True)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    def __repr__(self):
+        return f"<AuditEvent {self.id} {self.action} {self.object_type}:{self.object_id}>"
+
+
+class AuditLogIsAppendOnly(Exception):
+    pass
+
+
+def record(
+    actor,
+    action: str,
+    obj=None,
+    *,
+    school_id: int | None = None,
+    authority_id: int | None = None,
+    ip_address: str | None = None,
+    **data: Any,
+) -> AuditEvent:
+    """Add an audit event to the current transaction; the caller commits it with its change.
+    `obj` may be a model instance (its class name and id are recorded) or None."""
+    if obj is not None and getattr(obj, "id", 0) is None:
+        db.session.flush([obj])  # a new object gets its id, so the event can point at it
+    auditevent = AuditEvent(
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        object_type=type(obj).__name__ if obj is not None else "",
+        object_id=getattr(obj, "id", None),
+        school_id=school_id if school_id is not None else getattr(obj, "school_id", None),
+        authority_id=authority_id if authority_id is not None else getattr(obj, "authority_id", None),
+        ip_address=ip_address,
+        data=data,
+    )
+    db.session.add(auditevent)
+    return auditevent
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes_to_audit_events(session, flush_context, instances):
+    for obj in session.dirty:
+        if isinstance(obj, AuditEvent) and session.is_modified(obj):
+            raise AuditLogIsAppendOnly("audit events cannot be changed")
+    for obj in session.deleted:
+        if isinstance(obj, AuditEvent):
+            raise AuditLogIsAppendOnly("audit events cannot be deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes_to_audit_events(orm_execute_state):
+    if orm_execute_state.is_update or orm_execute_state.is_delete:
+        mapper = orm_execute_state.bind_mapper
+        if mapper is not None and mapper.class_ is AuditEvent:
+            raise AuditLogIsAppendOnly("audit events cannot be changed or deleted")

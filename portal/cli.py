@@ -1,0 +1,101 @@
+"""`flask portal ...`: demo data and first accounts."""
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from portal.accounts import services as account_services
+from portal.accounts.models import PASSWORD_MIN, Role, User
+from portal.extensions import db
+from portal.schools import services as school_services
+from portal.schools.models import Authority, School, SchoolType
+
+portal_cli = AppGroup("portal", help="Portal administration: demo data, accounts.")
+
+DEMO_PASSWORD = "demo-pass-2035"
+
+CITY = ("重庆市教育委员会", "Chongqing Municipal Education Commission")
+DISTRICTS = [
+    ("渝中区教育委员会", "Yuzhong District Education Commission"),
+    ("沙坪坝区教育委员会", "Shapingba District Education Commission"),
+]
+SCHOOLS = [
+    # district index, slug, Chinese name, English name, type, address
+    (0, "jiefang-road-primary", "重庆市渝中区解放路小学", "Jiefang Road Primary School, Yuzhong", SchoolType.PRIMARY, "重庆市渝中区解放东路 118 号"),
+    (0, "pipashan-middle", "重庆市渝中区枇杷山初级中学", "Pipashan Junior Middle School, Yuzhong", SchoolType.JUNIOR, "重庆市渝中区枇杷山正街 36 号"),
+    (1, "ciqikou-primary", "重庆市沙坪坝区磁器口小学", "Ciqikou Primary School, Shapingba", SchoolType.PRIMARY, "重庆市沙坪坝区磁器口正街 20 号"),
+    (1, "jialingjiang-senior", "重庆市沙坪坝区嘉陵江高级中学", "Jialingjiang Senior High School, Shapingba", SchoolType.SENIOR, "重庆市沙坪坝区汉渝路 65 号"),
+]
+# email, display name, role, scope: "city", a district index, or a school slug
+DEMO_ACCOUNTS = [
+    ("admin@example.org", "市教委管理员 王敏", Role.COMMISSION_ADMIN, "city"),
+    ("moderator@example.org", "渝中区审核员 李娜", Role.MODERATOR, 0),
+    ("schooladmin@example.org", "解放路小学管理员 陈静", Role.SCHOOL_ADMIN, "jiefang-road-primary"),
+    ("board@example.org", "校务委员 刘洋", Role.BOARD_MEMBER, "jiefang-road-primary"),
+    ("parent@example.org", "家长 张伟", Role.PARENT, "jiefang-road-primary"),
+]
+
+
+def _authority(name_zh, name_en, parent=None) -> Authority:
+    existing = db.session.scalar(select(Authority).where(Authority.name_zh == name_zh))
+    return existing or school_services.create_authority(None, name_zh=name_zh, name_en=name_en, parent=parent)
+
+
+def _user(email, display_name, password) -> User:
+    existing = account_services.find_user_by_email(email)
+    return existing or account_services.register_user(email=email, display_name=display_name, password=password, language=None)
+
+
+def seed_demo() -> list[tuple[str, str, str]]:
+    """Create the demo authorities, schools and accounts; safe to run again (it adds what is missing)."""
+    city = _authority(*CITY)
+    districts = [_authority(zh, en, parent=city) for zh, en in DISTRICTS]
+    schools = {}
+    for district, slug, name_zh, name_en, school_type, address in SCHOOLS:
+        school = db.session.scalar(select(School).where(School.slug == slug))
+        schools[slug] = school or school_services.create_school(
+            None, districts[district], slug=slug, name_zh=name_zh, name_en=name_en, type=school_type, address=address
+        )
+    accounts = []
+    for email, display_name, role, scope_key in DEMO_ACCOUNTS:
+        user = _user(email, display_name, DEMO_PASSWORD)
+        scope = city if scope_key == "city" else districts[scope_key] if isinstance(scope_key, int) else schools[scope_key]
+        account_services.grant_membership(None, user, role, scope)
+        accounts.append((email, role.value, scope.name_zh))
+    db.session.flush()
+    return accounts
+
+
+@portal_cli.command("seed-demo")
+def seed_demo_command():
+    """Demo authorities, schools and one account for every role (password demo-pass-2035)."""
+    accounts = seed_demo()
+    db.session.commit()
+    click.echo("Demo accounts (password: %s):" % DEMO_PASSWORD)
+    for email, role, scope in accounts:
+        click.echo(f"  {email:<26} {role:<17} {scope}")
+
+
+@portal_cli.command("create-admin")
+@click.option("--email", prompt=True, help="The administrator's email address.")
+@click.option("--name", "display_name", prompt="Display name", help="The name shown for them.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 12 characters.")
+@click.option("--authority", "authority_name", default=None, help="Chinese name of the authority (default: the top one).")
+@click.option("--authority-en", default=None, help="English name, if the authority has to be created.")
+def create_admin_command(email, display_name, password, authority_name, authority_en):
+    """Create (or promote) a commission administrator, for a real deployment."""
+    if len(password) < PASSWORD_MIN:
+        raise click.BadParameter(f"the password needs at least {PASSWORD_MIN} characters", param_hint="--password")
+    if authority_name:
+        authority = db.session.scalar(select(Authority).where(Authority.name_zh == authority_name))
+        if authority is None:
+            authority = school_services.create_authority(None, name_zh=authority_name, name_en=authority_en or authority_name)
+    else:
+        authority = db.session.scalar(select(Authority).where(Authority.parent_id.is_(None)).order_by(Authority.id))
+        if authority is None:
+            authority = school_services.create_authority(None, name_zh=CITY[0], name_en=CITY[1])
+    user = account_services.find_user_by_email(email)
+    if user is None:
+        user = account_services.register_user(email=email, display_name=display_name, password=password, language=None)
+    account_services.grant_membership(None, user, Role.COMMISSION_ADMIN, authority)
+    db.session.commit()
+    click.echo(f"{user.email} is a commission administrator of {authority.name_zh}.")

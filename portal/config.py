@@ -1,0 +1,64 @@
+"""Settings from the environment (and a `.env` file), with defaults for an embedded run.
+
+With nothing set the portal runs on its own: SQLite in `instance/`, a secret key
+generated once into `instance/`, rate limits counted in memory.
+"""
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _flag(name: str, default: str = "0") -> bool:
+    return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key() -> str:
+    """The configured key, else one generated once and kept in instance/ so sessions survive restarts."""
+    if key := os.environ.get("PORTAL_SECRET_KEY"):
+        return key
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load() -> dict:
+    """Read the settings. Called by create_app; a test passes its own overrides on top."""
+    load_dotenv(ROOT / ".env")
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'portal.db'}"
+    redis_url = os.environ.get("REDIS_URL", "")
+    languages = [code.strip() for code in os.environ.get("PORTAL_LANGUAGES", "zh,en").split(",") if code.strip()]
+    https = _flag("PORTAL_HTTPS")
+    return {
+        "SECRET_KEY": _secret_key(),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "PORTAL_LANGUAGES": languages,
+        "BABEL_DEFAULT_LOCALE": languages[0] if languages else "zh",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "portal" / "translations"),
+        # Uploads (PDFs to verify, later) stay well below this; anything bigger is refused with 413.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("PORTAL_MAX_CONTENT_LENGTH", 16 * 1024 * 1024)),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": https,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "PORTAL_HTTPS": https,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_ENABLED": _flag("PORTAL_RATELIMIT", "1"),
+        "PORTAL_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("PORTAL_LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
+        "PORTAL_LOGIN_LIMIT_PER_IP": os.environ.get("PORTAL_LOGIN_LIMIT_PER_IP", "20 per minute"),
+        "PORTAL_INVITATION_DAYS": int(os.environ.get("PORTAL_INVITATION_DAYS", 30)),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: a parent may take an hour to write
+    }

@@ -1,0 +1,58 @@
+"""The home page, the language switch and the health check."""
+from flask import current_app, jsonify, render_template, request
+from flask_login import current_user
+from sqlalchemy import text
+
+from portal.accounts import services as account_services
+from portal.extensions import db
+from portal.i18n import LANGUAGE_COOKIE
+from portal.main import bp
+from portal.schools import services as school_services
+from portal.web import redirect_to, safe_next
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+@bp.get("/")
+def home():
+    districts = school_services.districts_with_schools()
+    return render_template("main/home.html", districts=districts)
+
+
+@bp.post("/language")
+def set_language():
+    """The language switch: a small form in the header, so it works without JavaScript."""
+    language = request.form.get("lang", "")
+    target = safe_next(request.form.get("next"), "/")
+    response = current_app.make_response(redirect_to(target))
+    if language not in current_app.config["PORTAL_LANGUAGES"]:
+        return response
+    if current_user.is_authenticated:
+        account_services.set_language(current_user, language)
+        db.session.commit()
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=ONE_YEAR,
+        samesite="Lax",
+        secure=current_app.config["PORTAL_HTTPS"],
+        httponly=True,
+    )
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    """For load balancers: 200 when this process can reach its database, 503 when not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as error:  # any failure to reach the database means "not healthy", never a 500
+        current_app.logger.warning("health check: database unreachable: %s", error)
+        db.session.rollback()
+        database = "unavailable"
+    status = 200 if database == "ok" else 503
+    response = jsonify(status="ok" if status == 200 else "unavailable", database=database)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response

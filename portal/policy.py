@@ -1,0 +1,110 @@
+"""The one place that answers "may this person do this to that?".
+
+Deny by default: every endpoint needs a logged-in person unless it is in PUBLIC_ENDPOINTS,
+and every action needs a rule in RULES. An object outside a person's scope does not exist
+for them (404); one they can see but not change answers 403.
+"""
+from collections.abc import Callable
+
+from flask import abort
+from flask_login import AnonymousUserMixin
+
+from portal.accounts.models import AUTHORITY_ROLES, Role
+from portal.extensions import login_manager
+from portal.schools.models import Authority, School
+
+# Pages anyone may open without an account. Everything else sends a visitor to log in.
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "static",
+        "main.home",
+        "main.healthz",
+        "main.set_language",
+        "accounts.login",
+        "accounts.register",
+        "accounts.check_email",
+    }
+)
+
+STAFF_ROLES = frozenset({Role.BOARD_MEMBER, Role.SCHOOL_ADMIN, Role.MODERATOR, Role.COMMISSION_ADMIN})
+
+
+def roles_for_school(user, school: School) -> set[Role]:
+    """The roles `user` holds that reach `school`: directly, or through an authority above it."""
+    roles = set()
+    if not getattr(user, "is_authenticated", False):
+        return roles
+    for membership in user.memberships:
+        if membership.school_id == school.id:
+            roles.add(membership.role)
+        elif membership.role in AUTHORITY_ROLES and membership.authority.covers(school.authority):
+            roles.add(membership.role)
+    return roles
+
+
+def roles_for_authority(user, authority: Authority) -> set[Role]:
+    roles = set()
+    if not getattr(user, "is_authenticated", False):
+        return roles
+    for membership in user.memberships:
+        if membership.role in AUTHORITY_ROLES and membership.authority.covers(authority):
+            roles.add(membership.role)
+    return roles
+
+
+def is_staff(user) -> bool:
+    return getattr(user, "is_authenticated", False) and any(m.role in STAFF_ROLES for m in user.memberships)
+
+
+def _may_manage_invitations(user, school: School) -> bool:
+    return bool(roles_for_school(user, school) & {Role.SCHOOL_ADMIN, Role.COMMISSION_ADMIN})
+
+
+def _may_manage_school(user, school: School) -> bool:
+    return bool(roles_for_school(user, school) & STAFF_ROLES)
+
+
+def _is_logged_in(user, obj=None) -> bool:
+    return getattr(user, "is_authenticated", False) and user.is_active
+
+
+RULES: dict[str, Callable[..., bool]] = {
+    "view_own_account": _is_logged_in,
+    "redeem_invitation": _is_logged_in,
+    "manage_invitations": _may_manage_invitations,
+    "manage_school": _may_manage_school,
+}
+
+
+# Actions inside a school's management area (/schools/<slug>/manage/...).
+MANAGEMENT_ACTIONS = frozenset({"manage_invitations", "manage_school"})
+
+
+def visible(user, action: str, obj) -> bool:
+    """Whether `obj` exists for `user` when they try `action` on it.
+
+    A school's management area is out of scope for staff of other schools and districts: they
+    get 404, as if it did not exist, so staff accounts cannot map other schools' internals.
+    Everyone else sees that the school exists (it is public) and is refused with 403."""
+    if action in MANAGEMENT_ACTIONS and isinstance(obj, School) and is_staff(user):
+        return bool(roles_for_school(user, obj) & STAFF_ROLES)
+    return True
+
+
+def can(user, action: str, obj=None) -> bool:
+    rule = RULES.get(action)
+    if rule is None:  # an action nobody wrote a rule for is refused, never allowed by accident
+        return False
+    return bool(rule(user, obj))
+
+
+def require(user, action: str, obj=None) -> None:
+    """Refuse the request unless `user` may do `action` to `obj`: visitors are sent to log in,
+    an object out of scope is 404, a visible one without the right is 403."""
+    if user is None or isinstance(user, AnonymousUserMixin) or not user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if obj is not None and not visible(user, action, obj):
+        abort(404)
+    if not can(user, action, obj):
+        abort(403)
+

@@ -1,0 +1,78 @@
+"""Authorities (city commission → district bureaus) and schools: the scopes every role hangs on."""
+from datetime import datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db, str_enum, utcnow
+
+
+class SchoolType(StrEnum):
+    PRIMARY = "primary"
+    JUNIOR = "junior"
+    SENIOR = "senior"
+    VOCATIONAL = "vocational"
+    SPECIAL = "special"
+
+    @property
+    def label(self):
+        return SCHOOL_TYPE_LABELS[self]
+
+
+SCHOOL_TYPE_LABELS = {
+    SchoolType.PRIMARY: _l("Primary school"),
+    SchoolType.JUNIOR: _l("Junior secondary school"),
+    SchoolType.SENIOR: _l("Senior secondary school"),
+    SchoolType.VOCATIONAL: _l("Vocational school"),
+    SchoolType.SPECIAL: _l("Special education school"),
+}
+
+
+class Authority(db.Model):
+    """An education authority. `path` lists the ids from the root ("/1/3/"), so that a whole
+    subtree is one indexed prefix query: a city moderator sees every district below it."""
+
+    __tablename__ = "authority"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("authority.id"), index=True)
+    path: Mapped[str] = mapped_column(String(255), default="", index=True)
+    name_zh: Mapped[str] = mapped_column(String(120), unique=True)
+    name_en: Mapped[str] = mapped_column(String(160))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped["Authority | None"] = relationship(remote_side=[id])
+    schools: Mapped[list["School"]] = relationship(back_populates="authority", order_by="School.id")
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_zh
+
+    def covers(self, other: "Authority") -> bool:
+        """True when `other` is this authority or lies below it."""
+        return other.path.startswith(self.path)
+
+    def __repr__(self):
+        return f"<Authority {self.id} {self.name_zh}>"
+
+
+class School(db.Model):
+    __tablename__ = "school"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(160))
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authority.id"), index=True)
+    type: Mapped[SchoolType] = mapped_column(str_enum(SchoolType), index=True)
+    address: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    authority: Mapped[Authority] = relationship(back_populates="schools")
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_zh
+
+    def __repr__(self):
+        return f"<School {self.slug}>"

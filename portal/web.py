@@ -1,0 +1,52 @@
+"""Small helpers every view uses: htmx-aware rendering, safe redirects, loading objects or 404."""
+from urllib.parse import urlsplit
+
+from flask import abort, redirect, render_template, request
+from flask_babel import get_locale
+
+from portal.extensions import db
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def render_page_or_fragment(page: str, fragment: str, status: int = 200, **context):
+    """The full page for a normal request, the fragment alone for htmx (the page includes the fragment)."""
+    return render_template(fragment if is_htmx() else page, **context), status
+
+
+def redirect_to(url: str):
+    """303 after a POST, so reloading the next page never resubmits the form.
+    htmx follows redirects itself; HX-Location would skip the page's own history entry."""
+    if is_htmx():
+        return "", 204, {"HX-Redirect": url}
+    return redirect(url, code=303)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site: never another host (`//evil.example`, `https://...`, `\\\\evil`)."""
+    if not target:
+        return default
+    target = target.strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if any(ord(ch) < 32 for ch in target):
+        return default
+    return target
+
+
+def get_or_404(model, ident):
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def current_language() -> str:
+    return str(get_locale() or "zh")[:2]
+
+
+def html_lang() -> str:
+    return "en" if current_language() == "en" else "zh-CN"
