@@ -15,7 +15,7 @@ ONE_YEAR = 365 * 24 * 3600
 
 @bp.get("/")
 def home():
-    districts = school_services.districts_with_schools()
+    districts = school_services.districts_overview()
     return render_template("main/home.html", districts=districts)
 
 

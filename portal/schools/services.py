@@ -1,5 +1,7 @@
 """Authorities and schools: creating them and listing them for pages."""
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import audit
@@ -28,16 +30,32 @@ def create_school(
     return school
 
 
-def districts_with_schools() -> list[Authority]:
-    """Authorities that have schools, each with its schools loaded, in one round of queries."""
-    return list(
-        db.session.scalars(
-            select(Authority)
-            .where(Authority.schools.any())
-            .options(selectinload(Authority.schools))
-            .order_by(Authority.path)
-        )
+@dataclass
+class DistrictOverview:
+    authority: Authority
+    school_count: int
+    schools: list[School]
+
+
+def districts_overview(schools_per_district: int = 8) -> list[DistrictOverview]:
+    """Every authority that has schools, with its number of schools and the first few by name.
+    Three queries whatever the number of schools: counts, the first few per district (a window
+    function, on SQLite and PostgreSQL alike), and the authorities."""
+    counts = dict(db.session.execute(select(School.authority_id, func.count()).group_by(School.authority_id)).all())
+    if not counts:
+        return []
+    ranked = (
+        select(School.id, func.row_number().over(partition_by=School.authority_id, order_by=School.name_zh).label("rank"))
+        .subquery()
     )
+    first_schools = db.session.scalars(
+        select(School).join(ranked, ranked.c.id == School.id).where(ranked.c.rank <= schools_per_district).order_by(School.name_zh)
+    ).all()
+    by_authority: dict[int, list[School]] = {}
+    for school in first_schools:
+        by_authority.setdefault(school.authority_id, []).append(school)
+    authorities = db.session.scalars(select(Authority).where(Authority.id.in_(counts)).order_by(Authority.name_zh)).all()
+    return [DistrictOverview(a, counts[a.id], by_authority.get(a.id, [])) for a in authorities]
 
 
 def school_by_slug(slug: str) -> School | None:

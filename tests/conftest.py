@@ -1,0 +1,219 @@
+"""Fixtures for the whole suite.
+
+The database is built once per run by the real migrations (SQLite in a temporary folder, or
+the PostgreSQL database in DATABASE_URL), and every test runs inside a transaction that is
+rolled back afterwards, so tests never see each other's rows. The code under test commits as
+usual: its commits only release savepoints inside that transaction.
+"""
+import itertools
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from flask_migrate import upgrade
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+os.environ.setdefault("PORTAL_SECRET_KEY", "tests-only-secret-key")
+
+from portal import create_app  # noqa: E402
+from portal.accounts import services as account_services  # noqa: E402
+from portal.accounts.models import Role  # noqa: E402
+from portal.extensions import db as _db  # noqa: E402
+from portal.extensions import limiter  # noqa: E402
+from portal.schools import services as school_services  # noqa: E402
+from portal.schools.models import SchoolType  # noqa: E402
+
+PASSWORD = "correct horse battery"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url(tmp_dir: str) -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_dir}/tests.db"
+
+
+@pytest.fixture(scope="session")
+def app():
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": database_url(tmp_dir),
+                "SERVER_NAME": "portal.test",
+                "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+            }
+        )
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"))
+        yield app
+        with app.app_context():
+            _db.engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Argon2 with its production cost makes every factory user take ~80 ms; tests need speed, not strength."""
+    account_services._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def no_rate_limits():
+    """Rate limits are off except in the tests that are about them (they use `rate_limits`)."""
+    limiter.enabled = False
+    yield
+    limiter.enabled = False
+
+
+@pytest.fixture
+def rate_limits(app):
+    limiter.enabled = True
+    limiter.reset()
+    yield limiter
+    limiter.reset()
+
+
+@pytest.fixture
+def db(app):
+    with app.app_context():
+        connection = _db.engine.connect()
+    transaction = connection.begin()
+    original_session = _db.session
+    # expire_on_commit=False: objects a test made stay readable after a request commits and
+    # closes the session; a test that needs fresh state loads it again with db.session.get().
+    _db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    )
+    try:
+        yield _db
+    finally:
+        _db.session.remove()
+        transaction.rollback()
+        connection.close()
+        _db.session = original_session
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+_sequence = itertools.count(1)
+
+
+@pytest.fixture
+def make_authority(db):
+    def make(name_zh=None, name_en=None, parent=None):
+        n = next(_sequence)
+        authority = school_services.create_authority(
+            None, name_zh=name_zh or f"测试区教育委员会{n}", name_en=name_en or f"Test District {n}", parent=parent
+        )
+        db.session.commit()
+        return authority
+
+    return make
+
+
+@pytest.fixture
+def city(make_authority):
+    return make_authority("测试市教育委员会", "Test City Education Commission")
+
+
+@pytest.fixture
+def district(make_authority, city):
+    return make_authority("测试甲区教育委员会", "Test District A", parent=city)
+
+
+@pytest.fixture
+def other_district(make_authority, city):
+    return make_authority("测试乙区教育委员会", "Test District B", parent=city)
+
+
+@pytest.fixture
+def make_school(db, district):
+    def make(authority=None, slug=None, name_zh=None, name_en=None, type=SchoolType.PRIMARY):
+        n = next(_sequence)
+        school = school_services.create_school(
+            None,
+            authority or district,
+            slug=slug or f"test-school-{n}",
+            name_zh=name_zh or f"测试第{n}小学",
+            name_en=name_en or f"Test Primary School No. {n}",
+            type=type,
+            address=f"测试路 {n} 号",
+        )
+        db.session.commit()
+        return school
+
+    return make
+
+
+@pytest.fixture
+def school(make_school):
+    return make_school(slug="first-school", name_zh="测试第一小学", name_en="First Test Primary School")
+
+
+@pytest.fixture
+def other_school(make_school, other_district):
+    return make_school(authority=other_district, slug="other-school", name_zh="测试第二中学", name_en="Second Test Middle School")
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(role=Role.PARENT, scope=school) -> a user holding that role there (or no role)."""
+
+    def make(email=None, display_name=None, password=PASSWORD, role=None, scope=None, active=True, language=None):
+        n = next(_sequence)
+        user = account_services.register_user(
+            email=email or f"person{n}@example.org",
+            display_name=display_name or f"测试用户{n}",
+            password=password,
+            language=language,
+        )
+        user.active = active
+        if role is not None:
+            account_services.grant_membership(None, user, Role(role), scope)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login_as(client):
+    """Log the test client in as `user` without going through the login form."""
+
+    def login(user):
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return user
+
+    return login
+
+
+@pytest.fixture
+def csrf_client(app, db):
+    """A client for tests that check CSRF protection itself: tokens are required."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        yield app.test_client()
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture(autouse=True)
+def csrf_off_by_default(app):
+    """Most tests post forms directly; the CSRF tests switch protection on with `csrf_client`."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    yield
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "the page has no CSRF token"
+    return match.group(1)
