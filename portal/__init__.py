@@ -1,7 +1,7 @@
 """The application factory: it only wires things together."""
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -81,4 +81,4 @@ def _register_templates(app: Flask) -> None:
 
     @app.context_processor
     def _request_context():
-        return {"current_user": current_user, "request_path": request.full_path.rstrip("?")}
+        return {"current_user": current_user, "request_path": web.current_page_path()}

@@ -55,6 +55,9 @@ def load() -> dict:
         "REMEMBER_COOKIE_SECURE": https,
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "PORTAL_HTTPS": https,
+        # Behind a load balancer or reverse proxy: how many proxies set X-Forwarded-For/-Proto,
+        # so that rate limits count the real client address. 0 when clients connect directly.
+        "PORTAL_PROXY_COUNT": int(os.environ.get("PORTAL_PROXY_COUNT", 0)),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_ENABLED": _flag("PORTAL_RATELIMIT", "1"),
         "PORTAL_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("PORTAL_LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),

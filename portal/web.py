@@ -29,7 +29,10 @@ def safe_next(target: str | None, default: str) -> str:
     if not target:
         return default
     target = target.strip()
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # not even an address, such as "//[" (an unclosed IPv6 host)
+        return default
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     if any(ord(ch) < 32 for ch in target):
@@ -50,3 +53,18 @@ def current_language() -> str:
 
 def html_lang() -> str:
     return "en" if current_language() == "en" else "zh-CN"
+
+
+def current_page_path() -> str:
+    """The address of the page being shown, to come back to after logging in or switching
+    language. After a POST that re-rendered a form, that is the page the form was on (from the
+    Referer), not the address the form was posted to, which answers only POST."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    try:
+        referrer = urlsplit(request.referrer or "")
+    except ValueError:  # a Referer that is not an address, such as "http://["
+        return "/"
+    if referrer.netloc == request.host and referrer.path:
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return "/"

@@ -59,6 +59,15 @@ def fast_password_hashing():
     yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_dummy_password_hash(fast_password_hashing):
+    """A login for an unknown email is checked against a dummy hash (so that it takes as long as
+    for a real account); with the cheap test hasher that dummy must be cheap too, or every such
+    attempt costs half a second."""
+    account_services._DUMMY_HASH = account_services._hasher.hash("not a real password, only for timing")
+    yield
+
+
 @pytest.fixture(autouse=True)
 def no_rate_limits():
     """Rate limits are off except in the tests that are about them (they use `rate_limits`)."""

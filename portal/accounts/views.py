@@ -99,8 +99,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
     session.clear()
+    # After clearing: logout_user() leaves a mark in the session that tells Flask-Login to delete
+    # the "keep me logged in" cookie; cleared away, that cookie would log the person straight back in.
+    logout_user()
     flash(_("You are logged out."), "success")
     return redirect_to(url_for("main.home"))
 

@@ -54,7 +54,7 @@ def districts_overview(schools_per_district: int = 8) -> list[DistrictOverview]:
     by_authority: dict[int, list[School]] = {}
     for school in first_schools:
         by_authority.setdefault(school.authority_id, []).append(school)
-    authorities = db.session.scalars(select(Authority).where(Authority.id.in_(counts)).order_by(Authority.name_zh)).all()
+    authorities = db.session.scalars(select(Authority).where(Authority.id.in_(counts)).order_by(Authority.id)).all()
     return [DistrictOverview(a, counts[a.id], by_authority.get(a.id, [])) for a in authorities]
 
 

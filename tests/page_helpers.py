@@ -1,0 +1,92 @@
+"""Reading pages in tests: field messages, CSRF tokens, logged-in clients.
+
+A module of its own (not `from conftest import ...`): with several conftest.py files in the
+tree, the name `conftest` may point at another folder's conftest during collection.
+"""
+import html
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+ENGLISH = {"Accept-Language": "en"}
+HTMX = {"HX-Request": "true"}
+PASSWORD = "correct horse battery"  # the make_user default, repeated here so tests read on their own
+
+
+def field_error(page: str, field_id: str) -> str | None:
+    """The text of the message shown beside a field (`<p class="error" id="<field>-error">`), or None."""
+    match = re.search(rf'<p class="error" id="{re.escape(field_id)}-error">(.*?)</p>', page, re.S)
+    return html.unescape(match.group(1)).strip() if match else None
+
+
+def field_value(page: str, field_id: str) -> str | None:
+    """The value an <input> with this id carries in the page."""
+    tag = re.search(rf'<input[^>]*\bid="{re.escape(field_id)}"[^>]*>', page)
+    if tag is None:
+        return None
+    value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
+    return html.unescape(value.group(1)) if value else ""
+
+
+def csrf_token_from(page: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page
+    )
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def location_path(response) -> str:
+    """Where a redirect leads, as a path (with its query), whatever form the Location has."""
+    location = response.headers["Location"]
+    parts = urlsplit(location)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def location_query(response) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(response.headers["Location"]).query)
+
+
+def log_in(client, user):
+    """Log `client` in as `user` the way the login_as fixture does, for a second client."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+    return client
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def heading(page: str) -> str:
+    """The text of the page's first <h1>."""
+    match = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S)
+    assert match, "the page has no <h1>"
+    return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip()
+
+
+@pytest.fixture
+def compiled_catalogues(app, tmp_path_factory, monkeypatch):
+    """The translations, compiled from the .po files now in the tree into a temporary folder, so
+    that tests about Chinese pages do not depend on `make translations` having run first."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    source = Path(app.root_path) / "translations"
+    target = tmp_path_factory.mktemp("translations")
+    for po_path in source.glob("*/LC_MESSAGES/messages.po"):
+        language = po_path.parent.parent.name
+        with po_path.open("rb") as po_file:
+            catalogue = read_po(po_file, locale=language)
+        mo_path = target / language / "LC_MESSAGES" / "messages.mo"
+        mo_path.parent.mkdir(parents=True)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalogue, use_fuzzy=True)
+    babel_config = app.extensions["babel"]
+    monkeypatch.setattr(babel_config, "translation_directories", [str(target)])
+    with app.app_context():
+        domain = babel_config.instance.domain_instance
+    monkeypatch.setattr(domain, "cache", {})  # forget catalogues loaded before
+    return target

@@ -1,0 +1,130 @@
+"""Which language a page is in: the account's choice, then the cookie, then the browser, then Chinese."""
+import pytest
+
+from page_helpers import CJK, compiled_catalogues, location_path  # noqa: F401  (a fixture)
+from portal.accounts.models import User
+
+
+def html_lang(response) -> str:
+    page = response.get_data(as_text=True)
+    start = page.index("<html lang=\"") + len("<html lang=\"")
+    return page[start : page.index('"', start)]
+
+
+def lang_cookie(response):
+    for header in response.headers.getlist("Set-Cookie"):
+        if header.startswith("lang="):
+            return header.split(";")[0].split("=", 1)[1]
+    return None
+
+
+def test_home_page_is_in_chinese_by_default(client, db, compiled_catalogues):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert html_lang(response) == "zh-CN"
+    page = response.get_data(as_text=True)
+    assert "学校" in page
+    assert "School governance, open to everyone" not in page
+
+
+def test_home_page_is_in_english_for_a_browser_asking_for_english(client, db, compiled_catalogues):
+    response = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"})
+
+    assert html_lang(response) == "en"
+    assert "Log in" in response.get_data(as_text=True)
+
+
+def test_browser_preferring_chinese_gets_chinese(client, db):
+    assert html_lang(client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})) == "zh-CN"
+
+
+def test_browser_asking_for_a_language_we_do_not_have_gets_chinese(client, db):
+    assert html_lang(client.get("/", headers={"Accept-Language": "fr-FR,de;q=0.8"})) == "zh-CN"
+
+
+def test_language_switch_sets_a_cookie_and_goes_back(client, db):
+    response = client.post("/language", data={"lang": "en", "next": "/login"})
+
+    assert response.status_code == 303
+    assert location_path(response) == "/login"
+    assert lang_cookie(response) == "en"
+    assert html_lang(client.get("/login")) == "en"
+
+
+def test_chosen_language_wins_over_the_browsers(client, db):
+    client.post("/language", data={"lang": "zh"})
+
+    assert html_lang(client.get("/", headers={"Accept-Language": "en"})) == "zh-CN"
+
+
+def test_language_switch_is_saved_on_the_account(client, db, make_user, login_as):
+    user = login_as(make_user(language="zh"))
+
+    response = client.post("/language", data={"lang": "en", "next": "/me"})
+
+    assert response.status_code == 303
+    assert lang_cookie(response) == "en"
+    assert db.session.get(User, user.id).language == "en"
+
+
+def test_my_saved_language_wins_over_the_browsers(client, make_user, login_as):
+    login_as(make_user(language="zh"))
+
+    assert html_lang(client.get("/me", headers={"Accept-Language": "en"})) == "zh-CN"
+
+
+def test_my_saved_language_wins_over_an_older_cookie(app, db, make_user):
+    user = make_user(language="en")
+    client = app.test_client()
+    client.set_cookie("lang", "zh", domain="portal.test")
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+
+    assert html_lang(client.get("/")) == "en"
+
+
+def test_language_i_saved_follows_me_to_another_device(app, client, make_user, login_as):
+    user = login_as(make_user(language=None))
+    client.post("/language", data={"lang": "en"})
+
+    other_device = app.test_client()
+    with other_device.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+
+    assert html_lang(other_device.get("/", headers={"Accept-Language": "zh"})) == "en"
+
+
+@pytest.mark.parametrize("unknown", ["fr", "", "EN", "zh-TW", "../../etc", "en; Path=/"])
+def test_unknown_language_is_ignored(client, db, make_user, login_as, unknown):
+    user = login_as(make_user(language="zh"))
+
+    response = client.post("/language", data={"lang": unknown, "next": "/me"})
+
+    assert response.status_code == 303
+    assert location_path(response) == "/me"
+    assert lang_cookie(response) is None
+    assert db.session.get(User, user.id).language == "zh"
+    assert html_lang(client.get("/me")) == "zh-CN"
+
+
+def test_unknown_language_in_an_old_cookie_is_ignored(client, db):
+    client.set_cookie("lang", "xx", domain="portal.test")
+
+    assert html_lang(client.get("/", headers={"Accept-Language": "en"})) == "en"
+
+
+def test_visitor_can_switch_language_without_an_account(client, db):
+    response = client.post("/language", data={"lang": "en"})
+
+    assert response.status_code == 303
+    assert lang_cookie(response) == "en"
+    assert location_path(response) == "/"
+
+
+def test_language_switch_form_is_on_every_page(client, db):
+    page = client.get("/login").get_data(as_text=True)
+
+    assert 'action="/language"' in page
+    assert 'name="lang"' in page
+    assert CJK.search(page)  # the Chinese name of the language is offered whatever the page language
