@@ -42,6 +42,8 @@ def _init_extensions(app: Flask) -> None:
     from portal import i18n
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
+    import portal.models  # noqa: F401  (the whole schema, before anything touches the database)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -59,11 +61,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal.accounts import bp as accounts_bp
-    from portal.main import bp as main_bp
+    from importlib import import_module
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(accounts_bp)
+    for feature in ("main", "accounts", "schools", "charters", "meetings"):
+        import_module(f"portal.{feature}.views")  # the routes attach themselves to the blueprint
+        app.register_blueprint(import_module(f"portal.{feature}").bp)
 
 
 def _register_templates(app: Flask) -> None:

@@ -5,7 +5,9 @@ from sqlalchemy import select
 
 from portal.accounts import services as account_services
 from portal.accounts.models import PASSWORD_MIN, Role, User
+from portal.charters.demo import seed_charter
 from portal.extensions import db
+from portal.meetings.demo import seed_meetings
 from portal.schools import services as school_services
 from portal.schools.models import Authority, School, SchoolType
 
@@ -25,6 +27,29 @@ SCHOOLS = [
     (1, "ciqikou-primary", "重庆市沙坪坝区磁器口小学", "Ciqikou Primary School, Shapingba", SchoolType.PRIMARY, "重庆市沙坪坝区磁器口正街 20 号"),
     (1, "jialingjiang-senior", "重庆市沙坪坝区嘉陵江高级中学", "Jialingjiang Senior High School, Shapingba", SchoolType.SENIOR, "重庆市沙坪坝区汉渝路 65 号"),
 ]
+SCHOOL_PROFILES = {
+    "jiefang-road-primary": {
+        "phone": "023-6380 1234",
+        "email": "office@jiefang-primary.example.org",
+        "description": "始建于1950年的公办小学，现有24个教学班、学生约1100人。学校坚持“五育并举”，以校园足球和川剧进校园为特色。",
+    },
+    "pipashan-middle": {
+        "phone": "023-6361 5678",
+        "email": "office@pipashan-middle.example.org",
+        "description": "渝中区公办初级中学，现有18个教学班。学校重视阅读与科技创新教育，设有家长学校和社区实践基地。",
+    },
+    "ciqikou-primary": {
+        "phone": "023-6531 2468",
+        "email": "office@ciqikou-primary.example.org",
+        "description": "位于磁器口古镇旁的公办小学，以巴渝传统文化课程和劳动教育见长。",
+    },
+    "jialingjiang-senior": {
+        "phone": "023-6532 1357",
+        "email": "office@jialingjiang-senior.example.org",
+        "description": "沙坪坝区公办普通高中，开设选课走班和生涯规划指导，与本地高校共建实验室。",
+    },
+}
+
 # email, display name, role, scope: "city", a district index, or a school slug
 DEMO_ACCOUNTS = [
     ("admin@example.org", "市教委管理员 王敏", Role.COMMISSION_ADMIN, "city"),
@@ -55,6 +80,11 @@ def seed_demo() -> list[tuple[str, str, str]]:
         schools[slug] = school or school_services.create_school(
             None, districts[district], slug=slug, name_zh=name_zh, name_en=name_en, type=school_type, address=address
         )
+    for slug, school in schools.items():
+        if not school.phone:
+            school_services.update_school_profile(None, school, SCHOOL_PROFILES.get(slug, {}))
+        seed_charter(school)
+        seed_meetings(school)
     accounts = []
     for email, display_name, role, scope_key in DEMO_ACCOUNTS:
         user = _user(email, display_name, DEMO_PASSWORD)

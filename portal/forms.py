@@ -9,15 +9,20 @@ from wtforms.validators import ValidationError
 TEXT_FIELDS = (StringField, TextAreaField, PasswordField)
 
 
+# Bidirectional overrides and isolates can make a name display as something else ("evil\u202egro.elpmaxe").
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def reject_control_characters(form, field):
     """NUL and other control characters have no place in what people type (PostgreSQL refuses
-    NUL outright); line breaks and tabs are fine. Lone surrogates cannot be stored either."""
+    NUL outright), nor have lone surrogates (they cannot be stored) or bidirectional overrides.
+    Line breaks and tabs are fine in multi-line text only."""
     value = field.data or ""
+    multiline = isinstance(field, TextAreaField)
     for ch in value:
-        if ch in "\n\r\t":
+        if multiline and ch in "\n\r\t":
             continue
-        category = unicodedata.category(ch)
-        if category in ("Cc", "Cs"):
+        if unicodedata.category(ch) in ("Cc", "Cs") or ch in BIDI_CONTROLS:
             raise ValidationError(_l("This contains characters that are not allowed."))
 
 

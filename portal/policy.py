@@ -23,6 +23,16 @@ PUBLIC_ENDPOINTS = frozenset(
         "accounts.login",
         "accounts.register",
         "accounts.check_email",
+        "schools.index",
+        "schools.show",
+        "charters.current",
+        "charters.versions",
+        "charters.version",
+        "charters.diff",
+        "meetings.index",
+        "meetings.show",
+        "meetings.body",
+        "meetings.calendar",
     }
 )
 
@@ -56,28 +66,58 @@ def is_staff(user) -> bool:
     return getattr(user, "is_authenticated", False) and any(m.role in STAFF_ROLES for m in user.memberships)
 
 
-def _may_manage_invitations(user, school: School) -> bool:
-    return bool(roles_for_school(user, school) & {Role.SCHOOL_ADMIN, Role.COMMISSION_ADMIN})
+def _has_school_role(*roles: Role) -> Callable[..., bool]:
+    """A rule: the person holds one of `roles` reaching the school (directly or from above)."""
+    wanted = frozenset(roles)
 
+    def rule(user, school: School) -> bool:
+        return bool(roles_for_school(user, school) & wanted)
 
-def _may_manage_school(user, school: School) -> bool:
-    return bool(roles_for_school(user, school) & STAFF_ROLES)
+    return rule
 
 
 def _is_logged_in(user, obj=None) -> bool:
     return getattr(user, "is_authenticated", False) and user.is_active
 
 
+def _may_read_draft_minutes(user, meeting) -> bool:
+    """Draft minutes are for the body's own members and the school's staff (and the moderators
+    and commission above it), never the public: they may still change."""
+    if not _is_logged_in(user):
+        return False
+    if roles_for_school(user, meeting.school) & STAFF_ROLES:
+        return True
+    return any(member.user_id == user.id for member in meeting.body.members)
+
+
+def _may_create_school(user, authority: Authority) -> bool:
+    return Role.COMMISSION_ADMIN in roles_for_authority(user, authority)
+
+
+def _is_commission_admin(user, obj=None) -> bool:
+    return _is_logged_in(user) and any(m.role == Role.COMMISSION_ADMIN for m in user.memberships)
+
+
 RULES: dict[str, Callable[..., bool]] = {
     "view_own_account": _is_logged_in,
     "redeem_invitation": _is_logged_in,
-    "manage_invitations": _may_manage_invitations,
-    "manage_school": _may_manage_school,
+    # A school's own records: the charter and its bodies are the school admin's; meetings and
+    # minutes are kept by the board members too. Commission staff oversee, they do not edit.
+    "manage_school": _has_school_role(Role.BOARD_MEMBER, Role.SCHOOL_ADMIN),
+    "manage_charter": _has_school_role(Role.SCHOOL_ADMIN),
+    "manage_bodies": _has_school_role(Role.SCHOOL_ADMIN),
+    "manage_meetings": _has_school_role(Role.BOARD_MEMBER, Role.SCHOOL_ADMIN),
+    "edit_school_profile": _has_school_role(Role.SCHOOL_ADMIN, Role.COMMISSION_ADMIN),
+    "manage_invitations": _has_school_role(Role.SCHOOL_ADMIN, Role.COMMISSION_ADMIN),
+    "read_draft_minutes": _may_read_draft_minutes,
+    "create_school": _may_create_school,  # in this authority
+    "add_schools": _is_commission_admin,  # somewhere: shows the "add a school" link
 }
 
-
 # Actions inside a school's management area (/schools/<slug>/manage/...).
-MANAGEMENT_ACTIONS = frozenset({"manage_invitations", "manage_school"})
+MANAGEMENT_ACTIONS = frozenset(
+    {"manage_school", "manage_charter", "manage_bodies", "manage_meetings", "edit_school_profile", "manage_invitations"}
+)
 
 
 def visible(user, action: str, obj) -> bool:

@@ -26,7 +26,7 @@ def redirect_to(url: str):
 
 def safe_next(target: str | None, default: str) -> str:
     """Only a path on this site: never another host (`//evil.example`, `https://...`, `\\\\evil`)."""
-    if not target:
+    if not target or len(target) > 2000:  # a huge Location header breaks proxies
         return default
     target = target.strip()
     try:

@@ -226,3 +226,29 @@ def csrf_token_from(html: str) -> str:
     )
     assert match, "the page has no CSRF token"
     return match.group(1)
+
+
+@pytest.fixture
+def count_queries(app, db):
+    """`with count_queries() as queries: ...` collects the SQL statements run inside the block."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        statements = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                statements.append(statement)
+
+        with app.app_context():
+            engine = _db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting

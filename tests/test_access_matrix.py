@@ -8,67 +8,12 @@ that take both are also posted to, in EXPECTED_POST.
 import pytest
 from flask import url_for
 
+from access_rows import ROLES, accounts, charters, meetings, schools
 from page_helpers import location_path, log_in
 
-ROLES = (
-    "visitor",
-    "parent",  # parent of the school
-    "board_member",  # board member of the school
-    "school_admin",  # school admin of the school
-    "school_admin_other_school",  # school admin of a school in another district
-    "moderator_same_district",  # moderator of the school's own district
-    "moderator_other_district",
-    "commission_admin",  # commission admin of the city, above every district
-)
-
-
-def everyone(status):
-    return dict.fromkeys(ROLES, status)
-
-
-def visitor_then(visitor_status, logged_in_status):
-    return {role: visitor_status if role == "visitor" else logged_in_status for role in ROLES}
-
-
-# 302 for a visitor is the redirect to log in; for a logged-in person, the redirect to /me.
-EXPECTED = {
-    "main.home": everyone(200),
-    "main.healthz": everyone(200),
-    "main.set_language": everyone(303),  # no language given: back to the page, nothing set
-    "accounts.register": visitor_then(200, 302),
-    "accounts.check_email": everyone(303),  # without htmx: back to the registration form
-    "accounts.login": visitor_then(200, 302),
-    "accounts.logout": visitor_then(302, 303),
-    "accounts.me": visitor_then(302, 200),
-    "accounts.update_profile": visitor_then(302, 422),
-    "accounts.change_password": visitor_then(302, 422),
-    "accounts.redeem_invitation": visitor_then(302, 422),
-    "accounts.invitations": {
-        "visitor": 302,
-        "parent": 403,
-        "board_member": 403,
-        "school_admin": 200,
-        "school_admin_other_school": 404,
-        "moderator_same_district": 403,
-        "moderator_other_district": 404,
-        "commission_admin": 200,
-    },
-}
-
-EXPECTED_POST = {
-    "accounts.register": visitor_then(422, 302),
-    "accounts.login": visitor_then(422, 302),
-    "accounts.invitations": {
-        "visitor": 302,
-        "parent": 403,
-        "board_member": 403,
-        "school_admin": 422,
-        "school_admin_other_school": 404,
-        "moderator_same_district": 403,
-        "moderator_other_district": 404,
-        "commission_admin": 422,
-    },
-}
+FEATURES = [accounts, schools, charters, meetings]
+EXPECTED = {endpoint: row for feature in FEATURES for endpoint, row in feature.EXPECTED.items()}
+EXPECTED_POST = {endpoint: row for feature in FEATURES for endpoint, row in getattr(feature, "EXPECTED_POST", {}).items()}
 
 SKIPPED_ENDPOINTS = {"static"}
 
@@ -123,9 +68,18 @@ def person(make_user, school, other_school, district, other_district, city):
     return make
 
 
-def request_as(app, client, school, endpoint, method):
-    (rule,) = [rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint]
+@pytest.fixture
+def url_arguments(school, other_school):
+    """What every route needs in its address, created once per test by each feature."""
     arguments = {"slug": school.slug}
+    for feature in FEATURES:
+        if hasattr(feature, "arguments"):
+            arguments.update(feature.arguments(school, other_school))
+    return arguments
+
+
+def request_as(app, client, arguments, endpoint, method):
+    (rule,) = [rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint]
     with app.test_request_context():
         url = url_for(endpoint, **{name: arguments[name] for name in rule.arguments})
     return client.open(url, method=method, data={} if method == "POST" else None)
@@ -146,25 +100,25 @@ POST_CASES = [(endpoint, role) for endpoint, row in EXPECTED_POST.items() for ro
 
 
 @pytest.mark.parametrize("endpoint, role", CASES, ids=[f"{e}-{r}" for e, r in CASES])
-def test_route_answers_each_role_as_expected(app, client, school, person, endpoint, role):
+def test_route_answers_each_role_as_expected(app, client, url_arguments, person, endpoint, role):
     user = person(role)
     if user is not None:
         log_in(client, user)
     (rule,) = [rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint]
     method = "GET" if "GET" in rule.methods else "POST"
 
-    response = request_as(app, client, school, endpoint, method)
+    response = request_as(app, client, url_arguments, endpoint, method)
 
     check(response, role, EXPECTED[endpoint][role])
 
 
 @pytest.mark.parametrize("endpoint, role", POST_CASES, ids=[f"{e}-{r}" for e, r in POST_CASES])
-def test_posting_to_route_answers_each_role_as_expected(app, client, school, person, endpoint, role):
+def test_posting_to_route_answers_each_role_as_expected(app, client, url_arguments, person, endpoint, role):
     user = person(role)
     if user is not None:
         log_in(client, user)
 
-    response = request_as(app, client, school, endpoint, "POST")
+    response = request_as(app, client, url_arguments, endpoint, "POST")
 
     check(response, role, EXPECTED_POST[endpoint][role])
 

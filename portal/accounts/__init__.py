@@ -1,5 +1,5 @@
+"""The accounts feature. Its routes live in views.py, imported by create_app() when it registers
+the blueprint, so that importing this package's models never pulls in every other feature."""
 from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
-
-from portal.accounts import views  # noqa: E402,F401  (registers the routes)

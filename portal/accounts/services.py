@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit
 from portal.accounts.models import (
@@ -68,8 +69,10 @@ def load_user_for_session(session_id: str) -> User | None:
         select(User)
         .where(User.id == int(user_id))
         .options(
-            selectinload(User.memberships).selectinload(Membership.school).selectinload(School.authority),
-            selectinload(User.memberships).selectinload(Membership.authority),
+            # Two queries in all: the person, then their memberships with each scope joined in.
+            selectinload(User.memberships).options(
+                joinedload(Membership.school).joinedload(School.authority), joinedload(Membership.authority)
+            )
         )
     )
     if user is None or user.session_token != token or not user.active:
@@ -83,8 +86,13 @@ def register_user(*, email: str, display_name: str, password: str, language: str
     if email_is_taken(email):
         raise AccountError("email_taken")
     user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password), language=language)
-    db.session.add(user)
-    db.session.flush()
+    try:
+        # Two registrations with one email at the same moment: the unique index stops the second.
+        with db.session.begin_nested():
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError:
+        raise AccountError("email_taken") from None
     audit.record(user, "user.register", user, ip_address=ip_address)
     return user
 

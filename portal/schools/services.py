@@ -1,8 +1,8 @@
 """Authorities and schools: creating them and listing them for pages."""
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import false, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from portal import audit
 from portal.extensions import db
@@ -20,14 +20,98 @@ def create_authority(actor, *, name_zh: str, name_en: str, parent: Authority | N
     return authority
 
 
+class SlugTaken(Exception):
+    pass
+
+
+RESERVED_SLUGS = frozenset({"new"})  # /schools/new is the form that adds a school
+PROFILE_FIELDS = ("name_zh", "name_en", "type", "address", "phone", "email", "website", "description")
+
+
 def create_school(
-    actor, authority: Authority, *, slug: str, name_zh: str, name_en: str, type: SchoolType, address: str = ""
+    actor, authority: Authority, *, slug: str, name_zh: str, name_en: str, type: SchoolType, address: str = "", **profile
 ) -> School:
-    school = School(slug=slug, name_zh=name_zh, name_en=name_en, authority=authority, type=type, address=address)
+    """Add a school under `authority`. Raises SlugTaken if another school has the address name."""
+    if slug in RESERVED_SLUGS or db.session.scalar(select(func.count()).where(School.slug == slug)):
+        raise SlugTaken(slug)
+    school = School(
+        slug=slug,
+        name_zh=name_zh,
+        name_en=name_en,
+        authority=authority,
+        type=SchoolType(type),
+        address=address,
+        **{key: value or "" for key, value in profile.items() if key in PROFILE_FIELDS},
+    )
     db.session.add(school)
     db.session.flush()
-    audit.record(actor, "school.create", school, authority_id=authority.id, slug=slug)
+    audit.record(actor, "school.create", school, school_id=school.id, authority_id=authority.id, slug=slug)
     return school
+
+
+def update_school_profile(actor, school: School, data: dict) -> dict:
+    """Change the school's public profile; audits what changed (before and after). Returns the changes."""
+    changes = {}
+    for field in PROFILE_FIELDS:
+        if field not in data:
+            continue
+        new = SchoolType(data[field]) if field == "type" else (data[field] or "")
+        old = getattr(school, field)
+        if new != old:
+            changes[field] = {"before": str(old), "after": str(new)}
+            setattr(school, field, new)
+    if changes:
+        db.session.flush()
+        audit.record(actor, "school.update", school, school_id=school.id, authority_id=school.authority_id, changes=changes)
+    return changes
+
+
+SCHOOLS_PER_PAGE = 20
+
+
+def search_schools(*, query: str = "", authority_id: int | None = None, school_type: str | None = None, page: int = 1):
+    """The directory: schools matching the filters, by Chinese name, a page at a time
+    (Flask-SQLAlchemy's Pagination: .items, .page, .pages, .total)."""
+    statement = select(School).options(joinedload(School.authority)).order_by(School.name_zh, School.id)
+    if authority_id:
+        authority = db.session.get(Authority, authority_id)
+        if authority is None:
+            statement = statement.where(false())
+        else:
+            statement = statement.join(School.authority).where(Authority.path.startswith(authority.path, autoescape=True))
+    if school_type in {t.value for t in SchoolType}:
+        statement = statement.where(School.type == SchoolType(school_type))
+    query = (query or "").strip()
+    if query:
+        statement = statement.where(
+            or_(
+                School.name_zh.contains(query, autoescape=True),
+                func.lower(School.name_en).contains(query.lower(), autoescape=True),
+                School.slug.contains(query.lower(), autoescape=True),
+            )
+        )
+    return db.paginate(statement, page=page, per_page=SCHOOLS_PER_PAGE, error_out=False, count=True)
+
+
+def districts_for_filter() -> list[Authority]:
+    """Authorities that have schools, for the directory's district filter."""
+    return list(db.session.scalars(select(Authority).where(Authority.schools.any()).order_by(Authority.id)))
+
+
+def authorities_for_new_school(user) -> list[Authority]:
+    """Where `user` may add a school: every authority in the subtrees they administer."""
+    from portal.accounts.models import Role  # accounts depends on schools, not the other way round
+
+    roots = [m.authority for m in user.memberships if m.role == Role.COMMISSION_ADMIN and m.authority is not None]
+    if not roots:
+        return []
+    return list(
+        db.session.scalars(
+            select(Authority)
+            .where(or_(*[Authority.path.startswith(root.path, autoescape=True) for root in roots]))
+            .order_by(Authority.path)
+        )
+    )
 
 
 @dataclass
@@ -59,4 +143,4 @@ def districts_overview(schools_per_district: int = 8) -> list[DistrictOverview]:
 
 
 def school_by_slug(slug: str) -> School | None:
-    return db.session.scalar(select(School).where(School.slug == slug).options(selectinload(School.authority)))
+    return db.session.scalar(select(School).where(School.slug == slug).options(joinedload(School.authority)))

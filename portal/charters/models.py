@@ -1,0 +1,63 @@
+"""The charter (章程) of a school, kept as numbered versions."""
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.domain import DomainError
+from portal.extensions import db, str_enum, utcnow
+from portal.schools.models import School
+
+
+class CharterStatus(StrEnum):
+    DRAFT = "draft"
+    ADOPTED = "adopted"
+
+
+CHARTER_BODY_MAX = 200_000
+CHARTER_NOTE_MAX = 500
+
+
+class CharterVersion(db.Model):
+    """One version of a school's charter (章程). Numbered 1, 2, 3… per school. A draft is edited
+    until adopted; an adopted version never changes again."""
+
+    __tablename__ = "charter_version"
+    __table_args__ = (UniqueConstraint("school_id", "number", name="uq_charter_version_school_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    number: Mapped[int]
+    status: Mapped[CharterStatus] = mapped_column(str_enum(CharterStatus), default=CharterStatus.DRAFT)
+    body: Mapped[str] = mapped_column(Text)
+    change_note: Mapped[str] = mapped_column(String(CHARTER_NOTE_MAX), default="")
+    based_on_number: Mapped[int | None]
+    adopted_on: Mapped[date | None]
+    effective_on: Mapped[date | None]
+    adopted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    school: Mapped[School] = relationship()
+    # For the management page ("adopted by …"); the public pages never name the person.
+    adopted_by: Mapped["User | None"] = relationship(foreign_keys=[adopted_by_id])  # noqa: F821
+
+    @property
+    def is_adopted(self) -> bool:
+        return self.status == CharterStatus.ADOPTED
+
+    def edit(self, body: str, change_note: str) -> None:
+        if self.is_adopted:
+            raise DomainError("charter_adopted")
+        self.body = body
+        self.change_note = change_note
+
+    def adopt(self, by_id: int | None, adopted_on: date, effective_on: date) -> None:
+        if self.is_adopted:
+            raise DomainError("charter_adopted")
+        self.status = CharterStatus.ADOPTED
+        self.adopted_by_id = by_id
+        self.adopted_on = adopted_on
+        self.effective_on = effective_on

@@ -1,0 +1,222 @@
+"""Charters: reading versions, drafting an amendment, adopting it, and comparing versions.
+
+Services flush and never commit: the caller commits once, so a change and its audit event are
+saved together or not at all. Business rules refuse with portal.domain.DomainError, whose
+`reason` is one of:
+
+- "charter_adopted": the version is adopted, and adopted versions never change;
+- "draft_exists": the school already has a draft (one at a time, so amendments never fork);
+- "empty_body": a draft with no text cannot be adopted;
+- "effective_before_adoption": a charter cannot come into force before it is adopted;
+- "adopted_before_previous": a version cannot be adopted before the version it replaces.
+"""
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from portal import audit
+from portal.charters import structure
+from portal.charters.models import CharterStatus, CharterVersion
+from portal.domain import DomainError
+from portal.extensions import db
+from portal.schools.models import School
+
+# The short template a school may start its first charter from: the usual chapters of a
+# Chinese school charter, with the articles every charter needs, to be completed by the school.
+FIRST_DRAFT_TEMPLATE = """# {name}章程
+
+# 第一章 总则
+
+**第一条** 为规范学校办学行为，保障学校、教职工和学生的合法权益，依据《中华人民共和国教育法》《中华人民共和国义务教育法》等法律法规，制定本章程。
+
+**第二条** 学校名称：{name}。学校地址：{address}。
+
+**第三条** 学校是由政府举办的公办学校，具有法人资格。
+
+# 第二章 办学宗旨与目标
+
+**第四条** （学校的办学宗旨与培养目标。）
+
+# 第三章 组织机构与管理
+
+**第五条** 学校实行校长负责制。
+
+# 第四章 附则
+
+**第六条** 本章程经学校教职工代表大会讨论通过，自发布之日起施行。
+"""
+
+
+def versions_of(school: School) -> list[CharterVersion]:
+    """Every version of the school's charter, drafts included, newest first."""
+    return list(
+        db.session.scalars(select(CharterVersion).where(CharterVersion.school_id == school.id).order_by(CharterVersion.number.desc()))
+    )
+
+
+def adopted_versions(school: School) -> list[CharterVersion]:
+    """The adopted versions, newest first: the public history."""
+    return list(
+        db.session.scalars(
+            select(CharterVersion)
+            .where(CharterVersion.school_id == school.id, CharterVersion.status == CharterStatus.ADOPTED)
+            .order_by(CharterVersion.number.desc())
+        )
+    )
+
+
+def current_version(school: School) -> CharterVersion | None:
+    """The charter in force: the adopted version with the highest number. One query."""
+    return db.session.scalar(
+        select(CharterVersion)
+        .where(CharterVersion.school_id == school.id, CharterVersion.status == CharterStatus.ADOPTED)
+        .order_by(CharterVersion.number.desc())
+        .limit(1)
+    )
+
+
+def get_version(school: School, number: int) -> CharterVersion | None:
+    return db.session.scalar(select(CharterVersion).where(CharterVersion.school_id == school.id, CharterVersion.number == number))
+
+
+def draft_of(school: School) -> CharterVersion | None:
+    """The draft being prepared, if any (there is at most one)."""
+    return db.session.scalar(
+        select(CharterVersion)
+        .where(CharterVersion.school_id == school.id, CharterVersion.status == CharterStatus.DRAFT)
+        .order_by(CharterVersion.number.desc())
+        .limit(1)
+    )
+
+
+def previous_adopted(version: CharterVersion) -> CharterVersion | None:
+    """The adopted version before `version` (for "compare with the previous one")."""
+    return db.session.scalar(
+        select(CharterVersion)
+        .where(
+            CharterVersion.school_id == version.school_id,
+            CharterVersion.status == CharterStatus.ADOPTED,
+            CharterVersion.number < version.number,
+        )
+        .order_by(CharterVersion.number.desc())
+        .limit(1)
+    )
+
+
+def charter_summary(version: CharterVersion, chapter_titles: int = 4) -> dict:
+    """Plain facts about a version for other pages (the school page): no query, the text is
+    parsed once and cached."""
+    document = structure.parse(version.body)
+    chapters = document.titled_chapters
+    return {
+        "number": version.number,
+        "adopted_on": version.adopted_on,
+        "effective_on": version.effective_on,
+        "chapter_count": len(chapters),
+        "article_count": len(document.articles),
+        "chapter_titles": [chapter.heading for chapter in chapters[:chapter_titles]],
+    }
+
+
+def start_draft(actor, school: School, *, from_template: bool = True) -> CharterVersion:
+    """Open the next version as a draft: a copy of the charter in force, or, for a school
+    without one, the short template (or an empty page). Raises DomainError("draft_exists")
+    while another draft is open, also when two people start one at the same moment (the
+    unique number per school stops the second)."""
+    if draft_of(school) is not None:
+        raise DomainError("draft_exists")
+    current = current_version(school)
+    highest = db.session.scalar(select(func.max(CharterVersion.number)).where(CharterVersion.school_id == school.id)) or 0
+    if current is not None:
+        body = current.body
+    elif from_template:
+        body = FIRST_DRAFT_TEMPLATE.format(name=school.name_zh, address=school.address or "（地址）")
+    else:
+        body = ""
+    draft = CharterVersion(
+        school_id=school.id,
+        number=highest + 1,
+        status=CharterStatus.DRAFT,
+        body=body,
+        change_note="",
+        based_on_number=current.number if current else None,
+        created_by_id=getattr(actor, "id", None),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(draft)
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError("draft_exists") from None
+    audit.record(actor, "charter.draft_start", draft, school_id=school.id, number=draft.number, based_on=draft.based_on_number)
+    return draft
+
+
+def edit_draft(actor, version: CharterVersion, *, body: str, change_note: str) -> bool:
+    """Save the draft's text and change note. Returns whether anything changed (nothing is
+    audited when nothing did). Raises DomainError("charter_adopted") for an adopted version."""
+    body, change_note = normalise_body(body), (change_note or "").strip()
+    _lock(version)
+    if version.is_adopted:
+        raise DomainError("charter_adopted")
+    if version.body == body and version.change_note == change_note:
+        return False
+    before = len(version.body)
+    version.edit(body, change_note)
+    audit.record(
+        actor,
+        "charter.draft_edit",
+        version,
+        school_id=version.school_id,
+        number=version.number,
+        length_before=before,
+        length_after=len(body),
+    )
+    db.session.flush()
+    return True
+
+
+def adopt_version(actor, version: CharterVersion, *, adopted_on: date, effective_on: date) -> None:
+    """Adopt the draft: from now on it is the school's charter (if no later version is) and it
+    never changes again. Raises DomainError with "charter_adopted", "empty_body",
+    "effective_before_adoption" or "adopted_before_previous"."""
+    _lock(version)
+    if version.is_adopted:
+        raise DomainError("charter_adopted")
+    if not version.body.strip():
+        raise DomainError("empty_body")
+    if effective_on < adopted_on:
+        raise DomainError("effective_before_adoption")
+    previous = previous_adopted(version)
+    if previous is not None and previous.adopted_on is not None and adopted_on < previous.adopted_on:
+        raise DomainError("adopted_before_previous")
+    version.adopt(getattr(actor, "id", None), adopted_on, effective_on)
+    audit.record(
+        actor,
+        "charter.adopt",
+        version,
+        school_id=version.school_id,
+        number=version.number,
+        adopted_on=adopted_on.isoformat(),
+        effective_on=effective_on.isoformat(),
+    )
+    db.session.flush()
+
+
+def _lock(version: CharterVersion) -> None:
+    """Read the version again, locked until the transaction ends (PostgreSQL; SQLite has one
+    writer at a time anyway): an edit racing an adoption then sees the adopted status and is
+    refused, instead of changing an adopted text."""
+    if version.id is not None:
+        db.session.refresh(version, with_for_update=True)
+
+
+def normalise_body(text: str) -> str:
+    """One kind of line break and no trailing spaces at the end: browsers send CRLF, and a
+    version that differs only in line endings must not look changed."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def compare(older: CharterVersion, newer: CharterVersion) -> structure.CharterDiff:
+    return structure.compare(older.body, newer.body)

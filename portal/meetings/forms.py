@@ -1,0 +1,238 @@
+"""Forms for governing bodies, their members and their meetings."""
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
+
+from portal.forms import PortalForm, strip
+from portal.meetings.models import (
+    AGENDA_TITLE_MAX,
+    BODY_DESCRIPTION_MAX,
+    BODY_NAME_MAX,
+    MEETING_PLACE_MAX,
+    MEETING_TITLE_MAX,
+    MEMBER_NAME_MAX,
+    MINUTES_MAX,
+    BodyKind,
+    Constituency,
+    Position,
+)
+
+ACCOUNT_EMAIL_MAX = 254
+# Dates outside these years are typing mistakes (a year of 20026), and would not fit every database.
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+
+DATE_INVALID = _l("Enter a date such as 2026-09-01.")
+DATE_OUT_OF_RANGE = _l("Enter a date between the years %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR)
+TIME_INVALID = _l("Enter a time such as 14:30.")
+BODY_UNKNOWN = _l("Choose one of this school's governing bodies.")
+
+
+def too_long(max_length):
+    return _l("This can have at most %(max)d characters.", max=max_length)
+
+
+class DayField(DateField):
+    """A date typed or picked as YYYY-MM-DD. Empty is "no date" (the validators decide if that is
+    allowed); anything else that is not a date gets a translated message, and keeps what was typed."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format="%Y-%m-%d", invalid_value_message=DATE_INVALID, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if valuelist and not " ".join(valuelist).strip():
+            self.data = None
+            return
+        super().process_formdata([value.strip() for value in valuelist])
+
+
+class ClockField(TimeField):
+    """A time of day as HH:MM (24 hours), with the same handling as DayField."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format="%H:%M", invalid_value_message=TIME_INVALID, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if valuelist and not " ".join(valuelist).strip():
+            self.data = None
+            return
+        super().process_formdata([value.strip()[:5] for value in valuelist])  # 14:30:00 from some browsers
+
+
+class Required(DataRequired):
+    """DataRequired for dates and times: when what was typed could not be read, that message
+    (kept from processing) says what is wrong; DataRequired would replace it with "required"."""
+
+    def __call__(self, form, field):
+        if field.process_errors:
+            raise StopValidation()
+        super().__call__(form, field)
+
+
+def in_year_range(form, field):
+    if isinstance(field.data, date) and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise StopValidation(DATE_OUT_OF_RANGE)
+
+
+def one_of_the_choices(message):
+    """The value is one of the field's choices: a forged value gets `message`, not a crash."""
+
+    def check(form, field):
+        if field.data in (None, "") or field.data not in {choice.value for choice in field.choices}:
+            raise StopValidation(message)
+
+    return check
+
+
+def int_or_none(value):
+    if isinstance(value, int):
+        return value
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def choice_field(label, enum_class, required_message, **kwargs):
+    return SelectField(
+        label,
+        choices=[SelectChoice(member.value, member.label) for member in enum_class],
+        validate_choice=False,
+        validators=[DataRequired(message=required_message), one_of_the_choices(required_message)],
+        **kwargs,
+    )
+
+
+def text_field(label, max_length, *, required_message=None, render_kw=None, **kwargs):
+    validators = [DataRequired(message=required_message)] if required_message else [Optional()]
+    validators.append(Length(max=max_length, message=too_long(max_length)))
+    return StringField(label, filters=[strip], validators=validators, render_kw={"maxlength": max_length, **(render_kw or {})}, **kwargs)
+
+
+class BodyForm(PortalForm):
+    kind = choice_field(_l("Kind of body"), BodyKind, _l("Please choose what kind of body this is."))
+    name = text_field(
+        _l("Name"),
+        BODY_NAME_MAX,
+        required_message=_l("Please enter the body's name."),
+        description=_l("As the school calls it, such as 校务委员会."),
+    )
+    description = TextAreaField(
+        _l("What the body does (optional)"),
+        filters=[strip],
+        validators=[Optional(), Length(max=BODY_DESCRIPTION_MAX, message=too_long(BODY_DESCRIPTION_MAX))],
+        description=_l("A few sentences for parents: what it decides, how members are chosen, how often it meets."),
+        render_kw={"rows": 4, "maxlength": BODY_DESCRIPTION_MAX},
+    )
+
+
+class MemberForm(PortalForm):
+    name = text_field(
+        _l("Name"), MEMBER_NAME_MAX, required_message=_l("Please enter the member's name."), render_kw={"autocomplete": "off"}
+    )
+    position = choice_field(_l("Position in the body"), Position, _l("Please choose the member's position."))
+    constituency = choice_field(_l("Represents"), Constituency, _l("Please choose whom the member represents."))
+    term_start = DayField(
+        _l("Term starts"),
+        validators=[Required(message=_l("Please enter the day the term starts.")), in_year_range],
+    )
+    term_end = DayField(
+        _l("Term ends (optional)"),
+        validators=[Optional(), in_year_range],
+        description=_l("The last day of the term. Leave empty if it has no fixed end."),
+    )
+    account_email = StringField(
+        _l("Portal account (optional)"),
+        filters=[strip],
+        validators=[Optional(), Length(max=ACCOUNT_EMAIL_MAX, message=too_long(ACCOUNT_EMAIL_MAX))],
+        description=_l("The email address of the member's own account, if they have one: they can then read their body's draft minutes."),
+        render_kw={"inputmode": "email", "autocomplete": "off", "maxlength": ACCOUNT_EMAIL_MAX},
+    )
+
+
+class EndTermForm(PortalForm):
+    last_day = DayField(
+        _l("Last day of the term"),
+        validators=[Required(message=_l("Please enter the last day the member serves.")), in_year_range],
+    )
+
+
+class ChosenBody:
+    """A body is chosen, and it is one of those offered (this school's): anything else that
+    arrives (another school's id, a word, a huge number) gets BODY_UNKNOWN."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        if not (field.raw_data or [""])[0].strip():
+            raise StopValidation(_l("Please choose the body that meets."))
+        if field.data is None or field.data not in {choice.value for choice in field.choices}:
+            raise StopValidation(BODY_UNKNOWN)
+
+
+class MeetingForm(PortalForm):
+    body_id = SelectField(_l("Body that meets"), coerce=int_or_none, validate_choice=False, validators=[ChosenBody()])
+    title = text_field(
+        _l("Title"),
+        MEETING_TITLE_MAX,
+        required_message=_l("Please enter a title for the meeting."),
+        description=_l("Such as 2026年第四次校务委员会会议."),
+    )
+    day = DayField(_l("Date"), validators=[Required(message=_l("Please enter the date of the meeting.")), in_year_range])
+    start_time = ClockField(
+        _l("Starts at (Beijing time)"),
+        validators=[Required(message=_l("Please enter the time the meeting starts."))],
+    )
+    place = text_field(_l("Place (optional)"), MEETING_PLACE_MAX, description=_l("Such as 学校三楼会议室."))
+
+
+class AgendaItemForm(PortalForm):
+    item_title = text_field(
+        _l("New agenda item"),
+        AGENDA_TITLE_MAX,
+        required_message=_l("Please enter the agenda item."),
+        description=_l("Such as 审议2026学年度工作计划."),
+    )
+
+
+class AgendaChangeForm(PortalForm):
+    """Moving or removing one item: the item's id and, to move it, the direction."""
+
+    item_id = HiddenField()
+    direction = HiddenField()
+
+
+class MinutesForm(PortalForm):
+    minutes = TextAreaField(
+        _l("Draft minutes"),
+        validators=[Length(max=MINUTES_MAX, message=too_long(MINUTES_MAX))],
+        description=_l("In Markdown: a line starting with ## is a heading, a line starting with - is a list item."),
+        render_kw={"rows": 14, "maxlength": MINUTES_MAX},
+    )
+
+
+class ConfirmForm(PortalForm):
+    """A button that changes something and needs nothing but the CSRF token (approving minutes)."""
+
+
+class AttendanceForm(PortalForm):
+    """Attendance arrives as member-<id> = present | absent | "" (not recorded); the fields depend
+    on the meeting, so the view reads them (see `presence_from`). The form checks the CSRF token."""
+
+
+PRESENCE_VALUES = {"present": True, "absent": False, "": None}
+
+
+def presence_from(formdata) -> tuple[dict[int, bool | None], bool]:
+    """The attendance posted, as {member id: True | False | None}, and whether every value was
+    one of the three allowed ones."""
+    presence, valid = {}, True
+    for key in formdata:
+        if not key.startswith("member-"):
+            continue
+        member_id = int_or_none(key.removeprefix("member-"))
+        value = formdata.get(key, "")
+        if member_id is None or value not in PRESENCE_VALUES:
+            valid = False
+            continue
+        presence[member_id] = PRESENCE_VALUES[value]
+    return presence, valid

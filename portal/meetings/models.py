@@ -1,0 +1,200 @@
+"""Governing bodies (school board, parents' committee, staff congress), their members and terms,
+and their meetings with agenda, attendance and minutes."""
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.domain import DomainError
+from portal.extensions import db, str_enum, utcnow
+from portal.schools.models import School
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
+
+class BodyKind(StrEnum):
+    SCHOOL_BOARD = "school_board"
+    PARENTS_COMMITTEE = "parents_committee"
+    STAFF_CONGRESS = "staff_congress"
+    OTHER = "other"
+
+    @property
+    def label(self):
+        return BODY_KIND_LABELS[self]
+
+
+BODY_KIND_LABELS = {
+    BodyKind.SCHOOL_BOARD: _l("School board"),
+    BodyKind.PARENTS_COMMITTEE: _l("Parents' committee"),
+    BodyKind.STAFF_CONGRESS: _l("Staff congress"),
+    BodyKind.OTHER: _l("Other body"),
+}
+
+
+class Position(StrEnum):
+    CHAIR = "chair"
+    VICE_CHAIR = "vice_chair"
+    SECRETARY = "secretary"
+    MEMBER = "member"
+
+    @property
+    def label(self):
+        return POSITION_LABELS[self]
+
+
+POSITION_LABELS = {
+    Position.CHAIR: _l("Chair"),
+    Position.VICE_CHAIR: _l("Vice chair"),
+    Position.SECRETARY: _l("Secretary"),
+    Position.MEMBER: _l("Member"),
+}
+
+
+class Constituency(StrEnum):
+    PARENT = "parent"
+    TEACHER = "teacher"
+    STAFF = "staff"
+    COMMUNITY = "community"
+    STUDENT = "student"
+    PRINCIPAL = "principal"
+
+    @property
+    def label(self):
+        return CONSTITUENCY_LABELS[self]
+
+
+CONSTITUENCY_LABELS = {
+    Constituency.PARENT: _l("Parent representative"),
+    Constituency.TEACHER: _l("Teacher representative"),
+    Constituency.STAFF: _l("Staff representative"),
+    Constituency.COMMUNITY: _l("Community representative"),
+    Constituency.STUDENT: _l("Student representative"),
+    Constituency.PRINCIPAL: _l("Principal"),
+}
+
+BODY_NAME_MAX = 120
+BODY_DESCRIPTION_MAX = 2000
+MEMBER_NAME_MAX = 60
+
+
+class GoverningBody(db.Model):
+    __tablename__ = "governing_body"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    kind: Mapped[BodyKind] = mapped_column(str_enum(BodyKind))
+    name: Mapped[str] = mapped_column(String(BODY_NAME_MAX))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    school: Mapped[School] = relationship()
+    members: Mapped[list["BodyMember"]] = relationship(back_populates="body", order_by="BodyMember.term_start")
+
+
+class BodyMember(db.Model):
+    """A seat held for a term. Former members stay as history (their term has ended)."""
+
+    __tablename__ = "body_member"
+    __table_args__ = (CheckConstraint("term_end IS NULL OR term_end >= term_start", name="term_ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("governing_body.id"), index=True)
+    name: Mapped[str] = mapped_column(String(MEMBER_NAME_MAX))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    position: Mapped[Position] = mapped_column(str_enum(Position))
+    constituency: Mapped[Constituency] = mapped_column(str_enum(Constituency))
+    term_start: Mapped[date]
+    term_end: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    body: Mapped[GoverningBody] = relationship(back_populates="members")
+    # The member's own account, when they have one: it lets them read their body's draft minutes.
+    user: Mapped["User | None"] = relationship()
+
+    def is_current(self, today: date) -> bool:
+        return self.term_start <= today and (self.term_end is None or self.term_end >= today)
+
+
+class MinutesStatus(StrEnum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+
+
+MEETING_PLACE_MAX = 200
+MEETING_TITLE_MAX = 200
+AGENDA_TITLE_MAX = 200
+MINUTES_MAX = 100_000
+
+
+class Meeting(db.Model):
+    """A meeting of a governing body. The meeting itself (time, place, agenda) is public; its
+    minutes are public once approved, and approved minutes never change."""
+
+    __tablename__ = "meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("governing_body.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    title: Mapped[str] = mapped_column(String(MEETING_TITLE_MAX))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    place: Mapped[str] = mapped_column(String(MEETING_PLACE_MAX), default="")
+    minutes: Mapped[str] = mapped_column(Text, default="")
+    minutes_status: Mapped[MinutesStatus] = mapped_column(str_enum(MinutesStatus), default=MinutesStatus.DRAFT)
+    minutes_approved_at: Mapped[datetime | None]
+    minutes_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    body: Mapped[GoverningBody] = relationship()
+    school: Mapped[School] = relationship()
+    agenda_items: Mapped[list["AgendaItem"]] = relationship(
+        back_populates="meeting", order_by="AgendaItem.position", cascade="all, delete-orphan"
+    )
+    attendance: Mapped[list["Attendance"]] = relationship(back_populates="meeting", cascade="all, delete-orphan")
+
+    @property
+    def minutes_approved(self) -> bool:
+        return self.minutes_status == MinutesStatus.APPROVED
+
+    def edit_minutes(self, minutes: str) -> None:
+        if self.minutes_approved:
+            raise DomainError("minutes_approved")
+        self.minutes = minutes
+
+    def approve_minutes(self, by_id: int | None, at: datetime) -> None:
+        if self.minutes_approved:
+            raise DomainError("minutes_approved")
+        if not self.minutes.strip():
+            raise DomainError("minutes_empty")
+        self.minutes_status = MinutesStatus.APPROVED
+        self.minutes_approved_by_id = by_id
+        self.minutes_approved_at = at
+
+
+class AgendaItem(db.Model):
+    __tablename__ = "agenda_item"
+    __table_args__ = (UniqueConstraint("meeting_id", "position", name="uq_agenda_item_meeting_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(AGENDA_TITLE_MAX))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="agenda_items")
+
+
+class Attendance(db.Model):
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "member_id", name="uq_attendance_meeting_member"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("body_member.id"), index=True)
+    present: Mapped[bool]
+
+    meeting: Mapped[Meeting] = relationship(back_populates="attendance")
+    member: Mapped[BodyMember] = relationship()

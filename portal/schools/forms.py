@@ -1,0 +1,86 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+
+from portal.forms import PortalForm, strip
+from portal.schools.models import SCHOOL_TYPE_LABELS
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+def _school_type_choices():
+    return [(school_type.value, label) for school_type, label in SCHOOL_TYPE_LABELS.items()]
+
+
+def _website(form, field):
+    if field.data and not field.data.startswith(("https://", "http://")):
+        raise ValidationError(_l("Enter the full address, starting with https://"))
+
+
+class SchoolProfileForm(PortalForm):
+    name_zh = StringField(
+        _l("Name in Chinese"),
+        filters=[strip],
+        validators=[DataRequired(message=_l("Please enter the school's Chinese name.")), Length(max=120, message=_l("At most %(max)d characters.", max=120))],
+        render_kw={"maxlength": 120, "lang": "zh-CN"},
+    )
+    name_en = StringField(
+        _l("Name in English"),
+        filters=[strip],
+        validators=[DataRequired(message=_l("Please enter the school's English name.")), Length(max=160, message=_l("At most %(max)d characters.", max=160))],
+        render_kw={"maxlength": 160, "lang": "en"},
+    )
+    type = SelectField(_l("Type of school"), choices=_school_type_choices, validators=[DataRequired(message=_l("Please choose the type of school."))])
+    address = StringField(
+        _l("Address"),
+        filters=[strip],
+        validators=[Length(max=255, message=_l("At most %(max)d characters.", max=255))],
+        render_kw={"maxlength": 255, "autocomplete": "street-address"},
+    )
+    phone = StringField(
+        _l("Telephone"),
+        filters=[strip],
+        validators=[
+            Length(max=40, message=_l("At most %(max)d characters.", max=40)),
+            Regexp(r"^[0-9+()\- ]*$", message=_l("Use digits, spaces, +, - and brackets only.")),
+        ],
+        render_kw={"maxlength": 40, "inputmode": "tel", "autocomplete": "tel"},
+    )
+    email = StringField(
+        _l("Contact email"),
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=254, message=_l("At most %(max)d characters.", max=254)),
+            Email(message=_l("Please enter a valid email address, such as name@example.com."), check_deliverability=False),
+        ],
+        render_kw={"maxlength": 254, "inputmode": "email"},
+    )
+    website = StringField(
+        _l("Website"),
+        filters=[strip],
+        validators=[Length(max=255, message=_l("At most %(max)d characters.", max=255)), _website],
+        render_kw={"maxlength": 255, "inputmode": "url"},
+    )
+    description = TextAreaField(
+        _l("About the school"),
+        filters=[strip],
+        validators=[Length(max=2000, message=_l("At most %(max)d characters.", max=2000))],
+        description=_l("A few sentences for parents: history, size, what the school is known for."),
+        render_kw={"maxlength": 2000, "rows": 5},
+    )
+
+
+class NewSchoolForm(SchoolProfileForm):
+    authority_id = SelectField(_l("District"), coerce=int, validate_choice=False, validators=[DataRequired(message=_l("Please choose a district."))])
+    slug = StringField(
+        _l("Web address name"),
+        filters=[strip, lambda value: value.lower() if isinstance(value, str) else value],
+        validators=[
+            DataRequired(message=_l("Please choose a web address name.")),
+            Length(min=3, max=80, message=_l("Between %(min)d and %(max)d characters.", min=3, max=80)),
+            Regexp(SLUG_PATTERN, message=_l("Use lower-case letters, digits and single hyphens, such as jiefang-road-primary.")),
+        ],
+        description=_l("Part of the school's address on this portal: /schools/<name>. It cannot be changed later."),
+        render_kw={"maxlength": 80, "autocapitalize": "none", "spellcheck": "false"},
+    )

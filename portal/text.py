@@ -1,0 +1,46 @@
+"""Markdown that people write (charters, minutes, decisions, proposals), rendered safely.
+
+markdown-it-py turns CommonMark into HTML with raw HTML switched off; nh3 then keeps only the
+tags and attributes on an allow-list, so scripts, iframes, event handlers, `javascript:` links
+and htmx attributes (`hx-*`) in the text are rendered inert whatever the author typed.
+"""
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "code", "pre", "blockquote",
+    "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "del", "ins",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def render_markdown(text: str, *, shift_headings: int = 1) -> Markup:
+    """Safe HTML for `text`. Headings move down `shift_headings` levels (a `#` in a charter
+    becomes an <h2>), so that a page keeps its single <h1>."""
+    html = _markdown.render(text or "")
+    if shift_headings:
+        for level in range(6 - shift_headings, 0, -1):
+            html = html.replace(f"<h{level}>", f"<h{level + shift_headings}>").replace(
+                f"</h{level}>", f"</h{level + shift_headings}>"
+            )
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="nofollow noopener noreferrer",
+        strip_comments=True,
+    )
+    return Markup(clean)
+
+
+def plain_excerpt(text: str, length: int = 160) -> str:
+    """The first words of `text` without Markdown marks, for summaries and link titles."""
+    words = " ".join(
+        line.lstrip("#>*-+ 0123456789.").strip() for line in (text or "").splitlines() if line.strip()
+    )
+    return words if len(words) <= length else words[: length - 1].rstrip() + "…"

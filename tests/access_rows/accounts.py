@@ -1,0 +1,42 @@
+"""Access rows for the accounts and main blueprints."""
+from access_rows import everyone, visitor_then
+
+# 302 for a visitor is the redirect to log in; for a logged-in person, the redirect to /me.
+EXPECTED = {
+    "main.home": everyone(200),
+    "main.healthz": everyone(200),
+    "main.set_language": everyone(303),  # no language given: back to the page, nothing set
+    "accounts.register": visitor_then(200, 302),
+    "accounts.check_email": everyone(303),  # without htmx: back to the registration form
+    "accounts.login": visitor_then(200, 302),
+    "accounts.logout": visitor_then(302, 303),
+    "accounts.me": visitor_then(302, 200),
+    "accounts.update_profile": visitor_then(302, 422),
+    "accounts.change_password": visitor_then(302, 422),
+    "accounts.redeem_invitation": visitor_then(302, 422),
+    "accounts.invitations": {
+        "visitor": 302,
+        "parent": 403,
+        "board_member": 403,
+        "school_admin": 200,
+        "school_admin_other_school": 404,
+        "moderator_same_district": 403,
+        "moderator_other_district": 404,
+        "commission_admin": 200,
+    },
+}
+
+EXPECTED_POST = {
+    "accounts.register": visitor_then(422, 302),
+    "accounts.login": visitor_then(422, 302),
+    "accounts.invitations": {
+        "visitor": 302,
+        "parent": 403,
+        "board_member": 403,
+        "school_admin": 422,
+        "school_admin_other_school": 404,
+        "moderator_same_district": 403,
+        "moderator_other_district": 404,
+        "commission_admin": 422,
+    },
+}

@@ -1,0 +1,34 @@
+"""Access rows for the school directory, school pages and the management front door."""
+from access_rows import everyone
+
+
+def management(allowed_status, *, board_member, commission_admin):
+    """A school management page: 404 for staff of other schools and districts, 403 for the rest."""
+    return {
+        "visitor": 302,
+        "parent": 403,
+        "board_member": allowed_status if board_member else 403,
+        "school_admin": allowed_status,
+        "school_admin_other_school": 404,
+        "moderator_same_district": 403,
+        "moderator_other_district": 404,
+        "commission_admin": allowed_status if commission_admin else 403,
+    }
+
+
+def commission_admins_only(allowed_status):
+    return {role: 302 if role == "visitor" else allowed_status if role == "commission_admin" else 403 for role in everyone(0)}
+
+
+EXPECTED = {
+    "schools.index": everyone(200),
+    "schools.show": everyone(200),
+    "schools.manage": management(200, board_member=True, commission_admin=True),
+    "schools.edit_profile": management(200, board_member=False, commission_admin=True),
+    "schools.new": commission_admins_only(200),
+}
+
+EXPECTED_POST = {
+    "schools.edit_profile": management(422, board_member=False, commission_admin=True),
+    "schools.new": commission_admins_only(422),
+}

@@ -1,0 +1,43 @@
+"""Fixtures for the charter's tests: a school administrator and a school with a charter."""
+from datetime import date
+
+import pytest
+
+from charter_samples import VERSION_1, VERSION_2
+from portal.charters import services
+
+
+@pytest.fixture
+def school_admin(make_user, school):
+    return make_user(role="school_admin", scope=school)
+
+
+@pytest.fixture
+def add_version(db):
+    """add_version(school, body, adopted_on=..., note=...) -> an adopted version, made through the services."""
+
+    def add(school, body, *, adopted_on=date(2024, 6, 1), effective_on=None, note="", adopt=True, actor=None):
+        draft = services.start_draft(actor, school, from_template=False)
+        services.edit_draft(actor, draft, body=body, change_note=note)
+        if adopt:
+            services.adopt_version(actor, draft, adopted_on=adopted_on, effective_on=effective_on or adopted_on)
+        db.session.commit()
+        return draft
+
+    return add
+
+
+@pytest.fixture
+def charter(school, add_version):
+    """Versions 1 (2021) and 2 (2025) of the school's charter, both adopted."""
+    first = add_version(school, VERSION_1, adopted_on=date(2021, 6, 25), effective_on=date(2021, 9, 1), note="首部章程")
+    second = add_version(school, VERSION_2, adopted_on=date(2025, 3, 28), effective_on=date(2025, 4, 1), note="修订第四条，新增第六条")
+    return first, second
+
+
+@pytest.fixture
+def draft(school, charter, db):
+    """Draft version 3, a copy of version 2."""
+    version = services.start_draft(None, school)
+    db.session.commit()
+    return version

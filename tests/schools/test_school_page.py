@@ -1,0 +1,125 @@
+"""A school's public page: profile, charter, bodies with current members, meetings."""
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from page_helpers import ENGLISH, log_in
+from portal.charters.models import CharterStatus, CharterVersion
+from portal.meetings.models import BodyKind, BodyMember, Constituency, GoverningBody, Meeting, MinutesStatus, Position
+
+
+def add_board(db, school, members=3, meetings=3):
+    body = GoverningBody(school_id=school.id, kind=BodyKind.SCHOOL_BOARD, name="校务委员会", description="")
+    db.session.add(body)
+    db.session.flush()
+    for n in range(members):
+        db.session.add(
+            BodyMember(
+                body_id=body.id,
+                name=f"委员{n:03d}",
+                position=Position.CHAIR if n == 0 else Position.MEMBER,
+                constituency=Constituency.TEACHER,
+                term_start=date(2024, 9, 1),
+                term_end=date(2099, 8, 31),
+            )
+        )
+    db.session.add(
+        BodyMember(
+            body_id=body.id, name="离任委员", position=Position.MEMBER, constituency=Constituency.PARENT,
+            term_start=date(2020, 9, 1), term_end=date(2023, 8, 31),
+        )
+    )
+    now = datetime.now(timezone.utc)
+    for n in range(meetings):
+        db.session.add(
+            Meeting(
+                body_id=body.id, school_id=school.id, title=f"第{n}次会议",
+                starts_at=now + timedelta(days=n - meetings // 2), place="会议室",
+                minutes="纪要" if n < meetings // 2 else "",
+                minutes_status=MinutesStatus.APPROVED if n < meetings // 2 else MinutesStatus.DRAFT,
+            )
+        )
+    db.session.commit()
+    return body
+
+
+def add_charter(db, school):
+    version = CharterVersion(
+        school_id=school.id, number=1, status=CharterStatus.ADOPTED, body="# 第一章 总则\n\n第一条 本校依法办学。",
+        adopted_on=date(2023, 6, 1), effective_on=date(2023, 9, 1),
+    )
+    db.session.add(version)
+    db.session.commit()
+    return version
+
+
+def test_visitor_sees_the_school_profile(client, school):
+    page = client.get(f"/schools/{school.slug}").get_data(as_text=True)
+
+    assert school.name_zh in page
+    assert school.address in page
+    assert school.authority.name_zh in page
+
+
+def test_school_page_shows_current_members_but_not_former_ones(client, db, school):
+    add_board(db, school)
+
+    page = client.get(f"/schools/{school.slug}").get_data(as_text=True)
+
+    assert "委员000" in page
+    assert "离任委员" not in page
+
+
+def test_school_page_links_to_the_current_charter(client, db, school):
+    add_charter(db, school)
+
+    page = client.get(f"/schools/{school.slug}", headers=ENGLISH).get_data(as_text=True)
+
+    assert f'href="/schools/{school.slug}/charter"' in page
+    assert "Version 1" in page
+
+
+def test_school_without_charter_says_so(client, school):
+    page = client.get(f"/schools/{school.slug}", headers=ENGLISH).get_data(as_text=True)
+
+    assert "has not published its charter" in page
+
+
+def test_school_page_lists_upcoming_and_recent_meetings(client, db, school):
+    add_board(db, school, meetings=4)
+
+    page = client.get(f"/schools/{school.slug}").get_data(as_text=True)
+
+    assert "第0次会议" in page  # two days ago
+    assert "第3次会议" in page  # tomorrow
+    assert f'href="/schools/{school.slug}/meetings.ics"' in page
+
+
+def test_unknown_school_is_not_found(client, db):
+    assert client.get("/schools/no-such-school").status_code == 404
+
+
+def test_school_staff_see_a_link_into_management_and_parents_do_not(client, db, school, make_user):
+    board_member = make_user(role="board_member", scope=school)
+    parent = make_user(role="parent", scope=school)
+
+    log_in(client, parent)
+    assert f'href="/schools/{school.slug}/manage"' not in client.get(f"/schools/{school.slug}").get_data(as_text=True)
+    log_in(client, board_member)
+    assert f'href="/schools/{school.slug}/manage"' in client.get(f"/schools/{school.slug}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_school_page_needs_at_most_ten_queries_with_50_members_and_100_meetings(
+    client, db, school, make_user, count_queries, logged_in
+):
+    add_board(db, school, members=50, meetings=100)
+    add_charter(db, school)
+    if logged_in:
+        log_in(client, make_user(role="board_member", scope=school))
+
+    with count_queries() as queries:
+        response = client.get(f"/schools/{school.slug}")
+
+    assert response.status_code == 200
+    assert len(queries) <= 10, "\n".join(queries)
