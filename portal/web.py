@@ -68,3 +68,28 @@ def current_page_path() -> str:
     if referrer.netloc == request.host and referrer.path:
         return referrer.path + (f"?{referrer.query}" if referrer.query else "")
     return "/"
+
+
+def found_or_404(obj):
+    """The object, or a 404 page when it is None."""
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def school_or_404(slug: str):
+    """The school at /schools/<slug>, with its authority loaded, or a 404 page."""
+    from portal.schools.services import school_by_slug  # web helpers are imported by every feature
+
+    return found_or_404(school_by_slug(slug))
+
+
+def int_arg(name: str, max_digits: int = 9) -> int | None:
+    """A whole number from the query string, or None for anything else (negative, huge, text)."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) <= max_digits else None
+
+
+def page_arg() -> int:
+    """The `page` of a paginated list: 1 unless a sensible page number was asked for."""
+    return int_arg("page", max_digits=5) or 1

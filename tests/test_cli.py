@@ -84,12 +84,14 @@ def test_demo_districts_lie_under_the_city(run, db):
     assert all(d.path.startswith(city.path) for d in districts)
 
 
-def test_demo_accounts_can_log_in_with_the_demo_password(run, client):
+def test_demo_accounts_can_log_in_with_the_demo_password_and_see_their_role_on_me(run, client):
     run("seed-demo")
 
     for email in DEMO_ACCOUNTS:
         response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
         assert response.status_code == 303, email
+        roles = client.get("/me").get_data(as_text=True).split('id="memberships-heading"')[1].split("</section>")[0]
+        assert DEMO_ACCOUNTS[email][1] in roles, email
         client.post("/logout")
 
 

@@ -1,5 +1,5 @@
 """Registration, login and logout, "my account", and the school's invitation codes."""
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -8,8 +8,7 @@ from portal import policy
 from portal.accounts import bp, forms, services
 from portal.accounts.models import normalize_email
 from portal.extensions import client_address, db, limiter, utcnow
-from portal.schools.services import school_by_slug
-from portal.web import current_language, is_htmx, redirect_to, safe_next
+from portal.web import current_language, is_htmx, redirect_to, safe_next, school_or_404
 
 LOGIN_FAILED = _l("That email and password do not match an account. Check both and try again.")
 INVITATION_ERRORS = {
@@ -177,16 +176,9 @@ def redeem_invitation():
     return _render_me(422, invitation_form=form)
 
 
-def _school_or_404(slug):
-    school = school_by_slug(slug)
-    if school is None:
-        abort(404)
-    return school
-
-
 @bp.route("/schools/<slug>/manage/invitations", methods=["GET", "POST"])
 def invitations(slug):
-    school = _school_or_404(slug)
+    school = school_or_404(slug)
     policy.require(current_user, "manage_invitations", school)
     form = forms.InvitationBatchForm(data={"valid_days": current_app.config["PORTAL_INVITATION_DAYS"]} if request.method == "GET" else None)
     if form.validate_on_submit():

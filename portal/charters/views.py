@@ -12,9 +12,8 @@ from portal.charters import bp, forms, services, structure
 from portal.charters.models import CHARTER_BODY_MAX
 from portal.domain import DomainError
 from portal.extensions import db
-from portal.schools.services import school_by_slug
 from portal.text import render_markdown
-from portal.web import is_htmx, redirect_to
+from portal.web import is_htmx, redirect_to, school_or_404
 
 REFUSALS = {
     "charter_adopted": _l("Version %(number)d is adopted and can no longer be changed. To amend the charter, start a new draft."),
@@ -23,13 +22,6 @@ REFUSALS = {
 }
 EFFECTIVE_BEFORE_ADOPTION = _l("A charter cannot come into force before the day it is adopted.")
 MAX_VERSION_NUMBER_DIGITS = 9
-
-
-def _school_or_404(slug):
-    school = school_by_slug(slug)
-    if school is None:
-        abort(404)
-    return school
 
 
 def _may_manage(school) -> bool:
@@ -60,14 +52,14 @@ def _managed_version_or_404(school, number: int):
 
 @bp.get("/schools/<slug>/charter")
 def current(slug):
-    school = _school_or_404(slug)
+    school = school_or_404(slug)
     version = services.current_version(school)
     return _render_version(school, version, current=version)
 
 
 @bp.get("/schools/<slug>/charter/versions/<int:n>")
 def version(slug, n):
-    school = _school_or_404(slug)
+    school = school_or_404(slug)
     shown = _readable_version_or_404(school, n)
     return _render_version(school, shown, current=services.current_version(school))
 
@@ -88,7 +80,7 @@ def _render_version(school, version, *, current):
 
 @bp.get("/schools/<slug>/charter/versions")
 def versions(slug):
-    school = _school_or_404(slug)
+    school = school_or_404(slug)
     adopted = services.adopted_versions(school)
     # Newest first; each version is compared with the one below it.
     history = [(version, adopted[index + 1] if index + 1 < len(adopted) else None) for index, version in enumerate(adopted)]
@@ -108,7 +100,7 @@ def _version_number_arg(name: str) -> int | None:
 
 @bp.get("/schools/<slug>/charter/diff")
 def diff(slug):
-    school = _school_or_404(slug)
+    school = school_or_404(slug)
     may_manage = _may_manage(school)
     older_number, newer_number = _version_number_arg("from"), _version_number_arg("to")
     older = _readable_version_or_404(school, older_number) if older_number is not None else None
@@ -176,14 +168,14 @@ def _refuse_adopted(school, version):
 
 @bp.get("/schools/<slug>/manage/charter")
 def manage(slug):
-    school = _school_or_404(slug)
+    school = school_or_404(slug)
     policy.require(current_user, "manage_charter", school)
     return _render_manage(school)
 
 
 @bp.post("/schools/<slug>/manage/charter/drafts")
 def start_draft(slug):
-    school = _school_or_404(slug)
+    school = school_or_404(slug)
     policy.require(current_user, "manage_charter", school)
     form = forms.StartDraftForm()
     if not form.validate_on_submit():
@@ -215,7 +207,7 @@ def _render_edit(school, version, form, status=200, *, preview=None, previewing=
 
 @bp.route("/schools/<slug>/manage/charter/versions/<int:n>/edit", methods=["GET", "POST"])
 def edit_draft(slug, n):
-    school = _school_or_404(slug)
+    school = school_or_404(slug)
     policy.require(current_user, "manage_charter", school)
     version = _managed_version_or_404(school, n)
     if version.is_adopted:
@@ -244,7 +236,7 @@ def edit_draft(slug, n):
 def preview(slug, n):
     """The preview panel for htmx: the typed text rendered as readers will see it, with its
     contents. Without htmx the whole edit page comes back, as from the edit form's button."""
-    school = _school_or_404(slug)
+    school = school_or_404(slug)
     policy.require(current_user, "manage_charter", school)
     version = _managed_version_or_404(school, n)
     if version.is_adopted:
@@ -259,7 +251,7 @@ def preview(slug, n):
 
 @bp.post("/schools/<slug>/manage/charter/versions/<int:n>/adopt")
 def adopt(slug, n):
-    school = _school_or_404(slug)
+    school = school_or_404(slug)
     policy.require(current_user, "manage_charter", school)
     version = _managed_version_or_404(school, n)
     if version.is_adopted:

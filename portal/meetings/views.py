@@ -2,7 +2,7 @@
 under /schools/<slug>/manage/bodies and /schools/<slug>/manage/meetings."""
 import re
 
-from flask import abort, current_app, flash, make_response, render_template, request, url_for
+from flask import current_app, flash, make_response, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,9 +13,8 @@ from portal import policy
 from portal.domain import DomainError
 from portal.extensions import db, utcnow
 from portal.meetings import bp, calendar, forms, services
-from portal.schools.services import school_by_slug
 from portal.text import render_markdown
-from portal.web import current_language, is_htmx, redirect_to
+from portal.web import current_language, found_or_404, is_htmx, page_arg, redirect_to, school_or_404
 
 # What each refusal of portal.meetings.services means for the person who tried.
 REFUSALS = {
@@ -34,32 +33,14 @@ REFUSALS = {
 PRESENCE_INVALID = _l("Choose present, absent or not recorded for each member.")
 
 
-def _school_or_404(slug):
-    school = school_by_slug(slug)
-    if school is None:
-        abort(404)
-    return school
-
-
-def _page_arg() -> int:
-    value = request.args.get("page", "")
-    return int(value) if value.isdigit() and 0 < len(value) < 6 and int(value) > 0 else 1
-
-
-def _found(obj):
-    if obj is None:
-        abort(404)
-    return obj
-
-
 # --- public pages -------------------------------------------------------------------------
 
 
 @bp.get("/schools/<slug>/meetings")
 def index(slug):
-    school = _school_or_404(slug)
+    school = school_or_404(slug)
     now = utcnow()
-    past = services.past_meetings(school, now, page=_page_arg())
+    past = services.past_meetings(school, now, page=page_arg())
     if is_htmx() and request.headers.get("HX-Target") == "past-meetings":
         return render_template("meetings/_past_meetings.html", school=school, past=past, endpoint="meetings.index", args={"slug": slug})
     return render_template(
@@ -74,7 +55,7 @@ def index(slug):
 
 @bp.get("/meetings/<int:meeting_id>")
 def show(meeting_id):
-    meeting = _found(services.meeting_by_id(meeting_id))
+    meeting = found_or_404(services.meeting_by_id(meeting_id))
     members = services.members_for_meeting(meeting)
     attendance = services.attendance_summary(meeting, members)
     # Draft minutes may still change: only the body's members and the school's staff read them.
@@ -93,12 +74,12 @@ def show(meeting_id):
 
 @bp.get("/schools/<slug>/bodies/<int:body_id>")
 def body(slug, body_id):
-    school = _school_or_404(slug)
-    body = _found(services.body_in_school(school, body_id))
+    school = school_or_404(slug)
+    body = found_or_404(services.body_in_school(school, body_id))
     today, now = services.today(), utcnow()
     show_former = request.args.get("former") == "1"
     former = services.former_members(body, today) if show_former else []
-    past = services.past_meetings(school, now, body=body, page=_page_arg())
+    past = services.past_meetings(school, now, body=body, page=page_arg())
     if is_htmx() and request.headers.get("HX-Target") == "past-meetings":
         args = {"slug": slug, "body_id": body.id, **({"former": 1} if show_former else {})}
         return render_template("meetings/_past_meetings.html", school=school, past=past, endpoint="meetings.body", args=args)
@@ -119,7 +100,7 @@ def body(slug, body_id):
 # The endpoint is "meetings.calendar"; the function has another name, beside the calendar module.
 @bp.get("/schools/<slug>/meetings.ics", endpoint="calendar")
 def calendar_feed(slug):
-    school = _school_or_404(slug)
+    school = school_or_404(slug)
     # The UID must not change between downloads, or calendars show every meeting twice: it rests
     # on the configured host name when there is one, not on whichever name the request used.
     host = (current_app.config.get("SERVER_NAME") or request.host).rsplit(":", 1)[0]
@@ -151,7 +132,7 @@ def calendar_feed(slug):
 
 
 def _managed_school(slug, action):
-    school = _school_or_404(slug)
+    school = school_or_404(slug)
     policy.require(current_user, action, school)
     return school
 
@@ -179,7 +160,7 @@ def manage_bodies(slug):
 @bp.route("/schools/<slug>/manage/bodies/<int:body_id>", methods=["GET", "POST"])
 def manage_body(slug, body_id):
     school = _managed_school(slug, "manage_bodies")
-    body = _found(services.body_in_school(school, body_id))
+    body = found_or_404(services.body_in_school(school, body_id))
     form = forms.BodyForm(obj=body if request.method == "GET" else None)
     if form.validate_on_submit():
         changes = services.update_body(current_user, body, form.data)
@@ -224,7 +205,7 @@ def _member_form_page(school, body, form, member=None, end_form=None, status=200
 @bp.route("/schools/<slug>/manage/bodies/<int:body_id>/members/new", methods=["GET", "POST"])
 def new_member(slug, body_id):
     school = _managed_school(slug, "manage_bodies")
-    body = _found(services.body_in_school(school, body_id))
+    body = found_or_404(services.body_in_school(school, body_id))
     form = forms.MemberForm()
     if form.validate_on_submit():
         try:
@@ -242,8 +223,8 @@ def new_member(slug, body_id):
 @bp.route("/schools/<slug>/manage/bodies/<int:body_id>/members/<int:member_id>", methods=["GET", "POST"])
 def edit_member(slug, body_id, member_id):
     school = _managed_school(slug, "manage_bodies")
-    body = _found(services.body_in_school(school, body_id))
-    member = _found(services.member_in_body(body, member_id))
+    body = found_or_404(services.body_in_school(school, body_id))
+    member = found_or_404(services.member_in_body(body, member_id))
     if request.method == "GET":
         form = forms.MemberForm(obj=member, account_email=member.user.email if member.user else "")
     else:
@@ -264,8 +245,8 @@ def edit_member(slug, body_id, member_id):
 @bp.post("/schools/<slug>/manage/bodies/<int:body_id>/members/<int:member_id>/end-term")
 def end_member_term(slug, body_id, member_id):
     school = _managed_school(slug, "manage_bodies")
-    body = _found(services.body_in_school(school, body_id))
-    member = _found(services.member_in_body(body, member_id))
+    body = found_or_404(services.body_in_school(school, body_id))
+    member = found_or_404(services.member_in_body(body, member_id))
     end_form = forms.EndTermForm()
     if end_form.validate_on_submit():
         try:
@@ -296,7 +277,7 @@ def manage_meetings(slug):
         "meetings/manage_meetings.html",
         school=school,
         upcoming=services.upcoming_meetings(school, now),
-        past=services.past_meetings(school, now, page=_page_arg()),
+        past=services.past_meetings(school, now, page=page_arg()),
         has_bodies=bool(services.bodies_of_school(school)),
         can_manage_bodies=policy.can(current_user, "manage_bodies", school),
     )
@@ -392,7 +373,7 @@ def _refused(school, meeting, error: DomainError):
 
 def _locked_meeting(school, meeting_id):
     """The meeting for a change: its row locked until the commit (see meeting_in_school)."""
-    return _found(services.meeting_in_school(school, meeting_id, for_update=request.method == "POST"))
+    return found_or_404(services.meeting_in_school(school, meeting_id, for_update=request.method == "POST"))
 
 
 @bp.route("/schools/<slug>/manage/meetings/<int:meeting_id>", methods=["GET", "POST"])

@@ -1,5 +1,5 @@
 """The school directory, a school's public page, and its management area's front door."""
-from flask import abort, flash, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,7 +9,7 @@ from portal.extensions import db, utcnow
 from portal.meetings import services as meeting_services
 from portal.schools import bp, forms, services
 from portal.schools.models import SCHOOL_TYPE_LABELS
-from portal.web import is_htmx, redirect_to
+from portal.web import int_arg, is_htmx, page_arg, redirect_to, school_or_404
 
 # The management area's sections, each with the action that opens it (see portal/policy.py).
 MANAGEMENT_SECTIONS = [
@@ -21,24 +21,12 @@ MANAGEMENT_SECTIONS = [
 ]
 
 
-def school_or_404(slug: str):
-    school = services.school_by_slug(slug)
-    if school is None:
-        abort(404)
-    return school
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
-
-
 @bp.get("/schools")
 def index():
-    page = _int_arg("page") or 1
+    page = page_arg()
     filters = {
         "q": request.args.get("q", "")[:100],
-        "district": _int_arg("district"),
+        "district": int_arg("district"),
         "type": request.args.get("type", "") if request.args.get("type") in {t.value for t in SCHOOL_TYPE_LABELS} else "",
     }
     results = services.search_schools(
