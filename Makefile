@@ -9,9 +9,9 @@ FLASK := $(BIN)/flask --app app
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup system-packages python-packages frontend translations database demo-data serve messages clean
+.PHONY: run test setup system-packages python-packages frontend translations database signing-keys demo-data serve messages clean
 
-run: setup database demo-data serve
+run: setup database signing-keys demo-data serve
 
 test: setup
 	$(BIN)/pytest
@@ -55,6 +55,10 @@ portal/translations/%/LC_MESSAGES/messages.mo: portal/translations/%/LC_MESSAGES
 database: setup
 	@mkdir -p instance
 	$(FLASK) db upgrade
+
+# A self-signed development key pair signs published PDFs, unless PORTAL_SIGNING_KEY names a real one.
+signing-keys: setup
+	@if [ -z "$$PORTAL_SIGNING_KEY" ] && [ ! -f instance/signing-key.pem ]; then $(FLASK) portal keys init; fi
 
 demo-data: database
 	$(FLASK) portal seed-demo

@@ -129,3 +129,42 @@ def create_admin_command(email, display_name, password, authority_name, authorit
     account_services.grant_membership(None, user, Role.COMMISSION_ADMIN, authority)
     db.session.commit()
     click.echo(f"{user.email} is a commission administrator of {authority.name_zh}.")
+
+
+@portal_cli.group("keys")
+def keys_cli():
+    """The key pair that signs published PDFs."""
+
+
+@keys_cli.command("init")
+@click.option("--force", is_flag=True, help="Replace an existing key pair (PDFs signed with it stay valid only against the old certificate).")
+def keys_init_command(force):
+    """Create a self-signed development key pair at PORTAL_SIGNING_KEY / PORTAL_SIGNING_CERT (mode 0600)."""
+    from flask import current_app
+
+    from portal.documents import signing
+
+    key_path, cert_path = current_app.config["PORTAL_SIGNING_KEY"], current_app.config["PORTAL_SIGNING_CERT"]
+    try:
+        signing.generate_development_keys(key_path, cert_path, force=force)
+    except FileExistsError as error:
+        raise click.ClickException(f"{error} already exists; use --force to replace it") from None
+    click.echo(f"Development signing key: {key_path}")
+    click.echo(f"Self-signed certificate: {cert_path}")
+
+
+@portal_cli.command("verify-archive")
+def verify_archive_command():
+    """Re-hash every stored document, check every signature and walk the publication log."""
+    from portal.documents import services as document_services
+
+    problems = document_services.verify_archive()
+    if problems:
+        click.echo(f"archive broken: {problems[0]}", err=True)
+        if len(problems) > 1:
+            click.echo(f"  ({len(problems) - 1} more problem(s):)", err=True)
+            for problem in problems[1:]:
+                click.echo(f"  {problem}", err=True)
+        raise SystemExit(1)
+    documents, entries = document_services.archive_counts()
+    click.echo(f"archive intact: {documents} documents, {entries} entries")

@@ -63,5 +63,9 @@ def load() -> dict:
         "PORTAL_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("PORTAL_LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
         "PORTAL_LOGIN_LIMIT_PER_IP": os.environ.get("PORTAL_LOGIN_LIMIT_PER_IP", "20 per minute"),
         "PORTAL_INVITATION_DAYS": int(os.environ.get("PORTAL_INVITATION_DAYS", 30)),
+        # The key and certificate (PEM files) that sign every published PDF. `flask portal keys init`
+        # creates a self-signed development pair at these default paths.
+        "PORTAL_SIGNING_KEY": os.environ.get("PORTAL_SIGNING_KEY", str(INSTANCE / "signing-key.pem")),
+        "PORTAL_SIGNING_CERT": os.environ.get("PORTAL_SIGNING_CERT", str(INSTANCE / "signing-cert.pem")),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: a parent may take an hour to write
     }

@@ -1,0 +1,126 @@
+"""Archived documents and the publication log. Both are append-only: the ORM refuses to change
+or delete a row (as for the audit trail), and `verify_archive()` finds what was changed behind
+the ORM's back."""
+import hashlib
+import json
+from datetime import datetime, timezone
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from portal.extensions import db, str_enum, utcnow
+
+SHA256_HEX_LENGTH = 64
+GENESIS_HASH = "0" * SHA256_HEX_LENGTH  # the "previous hash" of the first entry
+
+
+class DocumentKind(StrEnum):
+    DECISION = "decision"
+    CHARTER_VERSION = "charter_version"
+    MINUTES = "minutes"
+    OUTCOME = "outcome"
+
+
+class Document(db.Model):
+    """The bytes of one published file, exactly as rendered and signed, stored once."""
+
+    __tablename__ = "document"
+    __table_args__ = (
+        CheckConstraint(f"length(sha256) = {SHA256_HEX_LENGTH} AND lower(sha256) = sha256", name="sha256_lowercase_hex"),
+        CheckConstraint("size >= 0", name="size_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(SHA256_HEX_LENGTH), unique=True, index=True)
+    media_type: Mapped[str] = mapped_column(String(100), default="application/pdf")
+    size: Mapped[int]
+    # Deferred: lists and lookups never load the bytes; reading .content loads them.
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[DocumentKind] = mapped_column(str_enum(DocumentKind))
+    signed: Mapped[bool] = mapped_column(default=False)
+
+    def __repr__(self):
+        return f"<Document {self.id} {self.kind} {self.sha256[:12]}>"
+
+
+class PublicationLogEntry(db.Model):
+    """One publication: which document records which object, when. Every entry's hash covers the
+    previous entry's hash, so removing, reordering or editing an entry breaks the chain."""
+
+    __tablename__ = "publication_log_entry"
+    __table_args__ = (CheckConstraint("sequence >= 1", name="sequence_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sequence: Mapped[int] = mapped_column(unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    document_sha256: Mapped[str] = mapped_column(ForeignKey("document.sha256"), index=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int]
+    previous_hash: Mapped[str] = mapped_column(String(SHA256_HEX_LENGTH))
+    entry_hash: Mapped[str] = mapped_column(String(SHA256_HEX_LENGTH), unique=True)
+
+    def compute_hash(self) -> str:
+        return entry_hash(
+            sequence=self.sequence,
+            previous_hash=self.previous_hash,
+            document_sha256=self.document_sha256,
+            object_type=self.object_type,
+            object_id=self.object_id,
+            created_at=self.created_at,
+        )
+
+    def __repr__(self):
+        return f"<PublicationLogEntry {self.sequence} {self.object_type}:{self.object_id}>"
+
+
+def iso_utc(moment: datetime) -> str:
+    """The one textual form of a timestamp inside a hash: UTC, microseconds, 'Z'."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime in the publication log")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_hash(*, sequence: int, previous_hash: str, document_sha256: str, object_type: str, object_id: int, created_at: datetime) -> str:
+    """SHA-256 (lowercase hex) of the canonical JSON of an entry: sorted keys, no spaces, UTF-8.
+    Anyone can recompute it from an export of the log."""
+    canonical = json.dumps(
+        {
+            "sequence": int(sequence),
+            "previous_hash": previous_hash,
+            "document_sha256": document_sha256,
+            "object_type": object_type,
+            "object_id": int(object_id),
+            "created_at": iso_utc(created_at),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class ArchiveIsAppendOnly(Exception):
+    pass
+
+
+_APPEND_ONLY = (Document, PublicationLogEntry)
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes_to_archive(session, flush_context, instances):
+    for obj in session.dirty:
+        if isinstance(obj, _APPEND_ONLY) and session.is_modified(obj):
+            raise ArchiveIsAppendOnly(f"{type(obj).__name__} rows cannot be changed")
+    for obj in session.deleted:
+        if isinstance(obj, _APPEND_ONLY):
+            raise ArchiveIsAppendOnly(f"{type(obj).__name__} rows cannot be deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes_to_archive(orm_execute_state):
+    if orm_execute_state.is_update or orm_execute_state.is_delete:
+        mapper = orm_execute_state.bind_mapper
+        if mapper is not None and mapper.class_ in _APPEND_ONLY:
+            raise ArchiveIsAppendOnly(f"{mapper.class_.__name__} rows cannot be changed or deleted")

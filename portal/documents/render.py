@@ -1,0 +1,96 @@
+"""HTML to PDF/A-3b with WeasyPrint, from plain data (CONVENTIONS.md §8).
+
+The template gets a dict of plain values, never ORM objects, so what a PDF says is decided
+when it is rendered and nothing lazy-loads during layout. WeasyPrint fetches stylesheets and
+images only through `StaticOnlyFetcher`: files under our static/ folder, nothing else — no
+other file, no network, no data: URL — so a body containing `<img src="file:///etc/passwd">`
+or a tracking pixel fetches nothing.
+"""
+import logging
+import mimetypes
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+log = logging.getLogger(__name__)
+
+PDF_VARIANT = "pdf/a-3b"
+TEMPLATE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+PLAIN_TYPES = (str, int, float, bool, Decimal, date, datetime, type(None))
+
+
+class RefusedURL(ValueError):
+    """WeasyPrint asked for something outside our static files."""
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves files under `static_root` (as file: URLs relative to the base URL) and refuses
+    everything else. WeasyPrint catches the refusal, logs it and leaves the image out."""
+
+    def __init__(self, static_root: Path):
+        super().__init__(allowed_protocols={"file"}, allow_redirects=False, fail_on_errors=False)
+        self.static_root = Path(static_root).resolve()
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        path = None
+        if parts.scheme == "file" and parts.netloc in ("", "localhost") and not parts.query:
+            candidate = Path(unquote(parts.path)).resolve()
+            if candidate.is_relative_to(self.static_root) and candidate.is_file():
+                path = candidate
+        if path is None:
+            self.refused.append(url)
+            log.warning("PDF rendering refused to fetch %r", url[:200])
+            raise RefusedURL(f"only our static files may be fetched, not {url[:200]!r}")
+        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), headers={"Content-Type": media_type})
+
+
+def static_root() -> Path:
+    return Path(current_app.static_folder)
+
+
+def _check_plain(value, where: str = "context") -> None:
+    """Refuse anything but plain values (and lists/dicts of them): no ORM objects in a PDF context."""
+    if isinstance(value, PLAIN_TYPES):
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{where}: keys must be strings, not {type(key).__name__}")
+            _check_plain(item, f"{where}[{key!r}]")
+        return
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _check_plain(item, f"{where}[{index}]")
+        return
+    raise TypeError(f"{where} is a {type(value).__name__}; PDF templates take plain values only")
+
+
+def render_html(template_name: str, context: dict) -> str:
+    """The HTML of templates/pdf/<template_name>.html for `context` (plain values only)."""
+    if not TEMPLATE_NAME.match(template_name):
+        raise ValueError(f"not a PDF template name: {template_name!r}")
+    _check_plain(context)
+    # The app's Jinja environment (so _() and the filters work) without Flask's render_template:
+    # that runs the page context processors, which need a request (current_user, request path),
+    # and a PDF is also rendered from the CLI and must not see who is logged in anyway.
+    return current_app.jinja_env.get_template(f"pdf/{template_name}.html").render(context)
+
+
+def render_pdf(template_name: str, context: dict, *, fetcher: StaticOnlyFetcher | None = None) -> bytes:
+    """Render templates/pdf/<template_name>.html to PDF/A-3b bytes, fonts subset and embedded.
+    Relative URLs in the template (e.g. "css/pdf.css") resolve against our static/ folder."""
+    html = render_html(template_name, context)
+    root = static_root()
+    fetcher = fetcher or StaticOnlyFetcher(root)
+    document = HTML(string=html, base_url=root.resolve().as_uri() + "/", url_fetcher=fetcher)
+    return document.write_pdf(pdf_variant=PDF_VARIANT, uncompressed_pdf=False)

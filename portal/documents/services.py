@@ -1,0 +1,186 @@
+"""Archiving: sign a rendered PDF, store its bytes once, append it to the publication log, and
+check the whole archive.
+
+`archive_pdf()` flushes and never commits: the caller commits once, together with the change
+the document records (a decision marked published, …), or rolls everything back. Any failure
+— signing, storing, the log — raises, so nothing half-published can be committed.
+"""
+import hashlib
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, text
+
+from portal import audit
+from portal.documents import signing
+from portal.documents.models import GENESIS_HASH, Document, DocumentKind, PublicationLogEntry, entry_hash
+from portal.extensions import db, utcnow
+
+PDF_MEDIA_TYPE = "application/pdf"
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+# pg_advisory_xact_lock key serialising appends to the publication log (any constant; "PUBLOG").
+LOG_LOCK_KEY = 0x5055424C4F47
+YIELD_PER = 20  # documents held in memory at once while the archive is checked
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def find_by_sha256(hex_digest: str) -> Document | None:
+    """The stored document with this SHA-256 (64 hex digits, either case), or None."""
+    if not isinstance(hex_digest, str):
+        return None
+    hex_digest = hex_digest.strip().lower()
+    if not SHA256_HEX.match(hex_digest):
+        return None
+    return db.session.scalar(select(Document).where(Document.sha256 == hex_digest))
+
+
+def archive_pdf(actor, *, kind, object_type: str, object_id: int, pdf_bytes: bytes, school_id: int | None = None) -> Document:
+    """Sign `pdf_bytes`, store the signed bytes (once per SHA-256), append a publication log entry
+    for (object_type, object_id), and record the audit event "document.archive". Flushes, never
+    commits. Returns the Document; its `sha256` is the fingerprint of the signed file."""
+    kind = DocumentKind(kind)
+    if not pdf_bytes:
+        raise ValueError("nothing to archive")
+    signed = signing.sign_pdf(pdf_bytes)
+    digest = sha256_hex(signed)
+    document = find_by_sha256(digest)
+    if document is None:
+        document = Document(
+            sha256=digest, media_type=PDF_MEDIA_TYPE, size=len(signed), content=signed, kind=kind, signed=True
+        )
+        db.session.add(document)
+        db.session.flush()
+    entry = _append_to_log(document, object_type, object_id)
+    audit.record(
+        actor,
+        "document.archive",
+        document,
+        school_id=school_id,
+        kind=kind.value,
+        sha256=digest,
+        size=document.size,
+        object_type=object_type,
+        object_id=object_id,
+        sequence=entry.sequence,
+    )
+    db.session.flush()
+    return document
+
+
+def _lock_log() -> None:
+    """Serialise appends: on PostgreSQL a transaction-scoped advisory lock, held until the caller
+    commits or rolls back, so the next publication reads the last entry only after this one is
+    committed. SQLite allows one writer at a time anyway (a second one fails with "database is
+    locked" rather than chaining to a stale entry). The unique sequence is the last defence."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_LOCK_KEY})
+
+
+def _append_to_log(document: Document, object_type: str, object_id: int) -> PublicationLogEntry:
+    if not object_type or object_id is None:
+        raise ValueError("a publication records an object: object_type and object_id are required")
+    _lock_log()
+    last = db.session.scalar(select(PublicationLogEntry).order_by(PublicationLogEntry.sequence.desc()).limit(1))
+    entry = PublicationLogEntry(
+        sequence=(last.sequence + 1) if last else 1,
+        created_at=utcnow(),
+        document_sha256=document.sha256,
+        object_type=object_type,
+        object_id=int(object_id),
+        previous_hash=last.entry_hash if last else GENESIS_HASH,
+    )
+    entry.entry_hash = entry.compute_hash()
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the archive: `where` is "document <sha256>" or "entry <sequence>"."""
+
+    where: str
+    what: str
+
+    def __str__(self):
+        return f"{self.where}: {self.what}"
+
+
+def archive_counts() -> tuple[int, int]:
+    """(stored documents, publication log entries)."""
+    return (
+        db.session.scalar(select(func.count()).select_from(Document)),
+        db.session.scalar(select(func.count()).select_from(PublicationLogEntry)),
+    )
+
+
+def verify_archive() -> list[Problem]:
+    """Re-hash every stored document, check every signature, and walk the publication log from the
+    first entry: sequence gaps, an entry not chained to the one before it, an entry whose hash no
+    longer matches its fields, an entry whose document is missing, a document no entry records.
+    Returns the problems found, documents first, then the log in order; [] when all is intact.
+    Streams rows (yield_per), so it does not hold the whole archive in memory."""
+    # Plain rows, not ORM objects: nothing lands in the session's identity map, and an object the
+    # caller already holds cannot hide what is really stored.
+    problems: list[Problem] = []
+    documents = (
+        select(Document.sha256, Document.size, Document.signed, Document.content)
+        .order_by(Document.id)
+        .execution_options(yield_per=YIELD_PER)
+    )
+    for digest, size, signed, content in db.session.execute(documents):
+        where = f"document {digest}"
+        if sha256_hex(content) != digest:
+            problems.append(Problem(where, "its bytes no longer match its SHA-256"))
+        if len(content) != size:
+            problems.append(Problem(where, f"it has {len(content)} bytes, {size} were stored"))
+        if signed:
+            verdict = signing.verify_signature(content)
+            if verdict != "valid":
+                problems.append(Problem(where, f"its signature is {verdict}"))
+
+    entries = (
+        select(
+            PublicationLogEntry.sequence,
+            PublicationLogEntry.previous_hash,
+            PublicationLogEntry.document_sha256,
+            PublicationLogEntry.object_type,
+            PublicationLogEntry.object_id,
+            PublicationLogEntry.created_at,
+            PublicationLogEntry.entry_hash,
+            Document.id,
+        )
+        .outerjoin(Document, Document.sha256 == PublicationLogEntry.document_sha256)
+        .order_by(PublicationLogEntry.sequence)
+        .execution_options(yield_per=500)
+    )
+    expected_sequence, expected_previous = 1, GENESIS_HASH
+    for sequence, previous_hash, document_sha256, object_type, object_id, created_at, stored_hash, document_id in db.session.execute(entries):
+        where = f"entry {sequence}"
+        if sequence != expected_sequence:
+            problems.append(Problem(where, f"expected entry {expected_sequence} here: entries are missing or reordered"))
+        if previous_hash != expected_previous:
+            problems.append(Problem(where, "does not chain to the entry before it"))
+        recomputed = entry_hash(
+            sequence=sequence,
+            previous_hash=previous_hash,
+            document_sha256=document_sha256,
+            object_type=object_type,
+            object_id=object_id,
+            created_at=created_at,
+        )
+        if recomputed != stored_hash:
+            problems.append(Problem(where, "its hash does not match its contents"))
+        if document_id is None:
+            problems.append(Problem(where, f"its document {document_sha256} is missing"))
+        expected_sequence, expected_previous = sequence + 1, stored_hash
+
+    unrecorded = select(Document.sha256).where(
+        ~select(PublicationLogEntry.id).where(PublicationLogEntry.document_sha256 == Document.sha256).exists()
+    )
+    for digest in db.session.scalars(unrecorded):
+        problems.append(Problem(f"document {digest}", "no publication log entry records it"))
+    return problems
