@@ -6,14 +6,19 @@ together with the change it describes. The ORM refuses to update or delete an ev
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, event
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db, utcnow
+from portal.extensions import AppendOnly, AppendOnlyError, db, utcnow
 
 
-class AuditEvent(db.Model):
+class AuditLogIsAppendOnly(AppendOnlyError):
+    pass
+
+
+class AuditEvent(AppendOnly, db.Model):
     __tablename__ = "audit_event"
+    append_only_error = AuditLogIsAppendOnly
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -29,10 +34,6 @@ class AuditEvent(db.Model):
 
     def __repr__(self):
         return f"<AuditEvent {self.id} {self.action} {self.object_type}:{self.object_id}>"
-
-
-class AuditLogIsAppendOnly(Exception):
-    pass
 
 
 def record(
@@ -61,21 +62,3 @@ def record(
     )
     db.session.add(auditevent)
     return auditevent
-
-
-@event.listens_for(Session, "before_flush")
-def _refuse_changes_to_audit_events(session, flush_context, instances):
-    for obj in session.dirty:
-        if isinstance(obj, AuditEvent) and session.is_modified(obj):
-            raise AuditLogIsAppendOnly("audit events cannot be changed")
-    for obj in session.deleted:
-        if isinstance(obj, AuditEvent):
-            raise AuditLogIsAppendOnly("audit events cannot be deleted")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_changes_to_audit_events(orm_execute_state):
-    if orm_execute_state.is_update or orm_execute_state.is_delete:
-        mapper = orm_execute_state.bind_mapper
-        if mapper is not None and mapper.class_ is AuditEvent:
-            raise AuditLogIsAppendOnly("audit events cannot be changed or deleted")

@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import DeclarativeBase, Session, registry
 
 # Stable constraint names, so that Alembic can find and alter them on every database.
 NAMING_CONVENTION = {
@@ -97,3 +97,33 @@ def str_enum(enum_class) -> SAEnum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
+
+
+class AppendOnlyError(Exception):
+    """Somebody tried to change or delete a row of an append-only table."""
+
+
+class AppendOnly:
+    """Mixin for tables whose rows are written once and never changed or deleted through the ORM
+    (the audit log, archived documents, the publication log). `append_only_error` names the
+    exception each table raises, so callers can tell which record refused."""
+
+    append_only_error: type[AppendOnlyError] = AppendOnlyError
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes_to_append_only_rows(session, flush_context, instances):
+    for obj in session.dirty:
+        if isinstance(obj, AppendOnly) and session.is_modified(obj):
+            raise obj.append_only_error(f"{type(obj).__name__} rows cannot be changed")
+    for obj in session.deleted:
+        if isinstance(obj, AppendOnly):
+            raise obj.append_only_error(f"{type(obj).__name__} rows cannot be deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes_to_append_only_rows(orm_execute_state):
+    if orm_execute_state.is_update or orm_execute_state.is_delete:
+        mapper = orm_execute_state.bind_mapper
+        if mapper is not None and issubclass(mapper.class_, AppendOnly):
+            raise mapper.class_.append_only_error(f"{mapper.class_.__name__} rows cannot be changed or deleted")

@@ -6,13 +6,17 @@ import json
 from datetime import datetime, timezone
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, event
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db, str_enum, utcnow
+from portal.extensions import AppendOnly, AppendOnlyError, db, str_enum, utcnow
 
 SHA256_HEX_LENGTH = 64
 GENESIS_HASH = "0" * SHA256_HEX_LENGTH  # the "previous hash" of the first entry
+
+
+class ArchiveIsAppendOnly(AppendOnlyError):
+    pass
 
 
 class DocumentKind(StrEnum):
@@ -22,10 +26,11 @@ class DocumentKind(StrEnum):
     OUTCOME = "outcome"
 
 
-class Document(db.Model):
+class Document(AppendOnly, db.Model):
     """The bytes of one published file, exactly as rendered and signed, stored once."""
 
     __tablename__ = "document"
+    append_only_error = ArchiveIsAppendOnly
     __table_args__ = (
         CheckConstraint(f"length(sha256) = {SHA256_HEX_LENGTH} AND lower(sha256) = sha256", name="sha256_lowercase_hex"),
         CheckConstraint("size >= 0", name="size_not_negative"),
@@ -45,11 +50,12 @@ class Document(db.Model):
         return f"<Document {self.id} {self.kind} {self.sha256[:12]}>"
 
 
-class PublicationLogEntry(db.Model):
+class PublicationLogEntry(AppendOnly, db.Model):
     """One publication: which document records which object, when. Every entry's hash covers the
     previous entry's hash, so removing, reordering or editing an entry breaks the chain."""
 
     __tablename__ = "publication_log_entry"
+    append_only_error = ArchiveIsAppendOnly
     __table_args__ = (CheckConstraint("sequence >= 1", name="sequence_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,28 +105,3 @@ def entry_hash(*, sequence: int, previous_hash: str, document_sha256: str, objec
         ensure_ascii=False,
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-class ArchiveIsAppendOnly(Exception):
-    pass
-
-
-_APPEND_ONLY = (Document, PublicationLogEntry)
-
-
-@event.listens_for(Session, "before_flush")
-def _refuse_changes_to_archive(session, flush_context, instances):
-    for obj in session.dirty:
-        if isinstance(obj, _APPEND_ONLY) and session.is_modified(obj):
-            raise ArchiveIsAppendOnly(f"{type(obj).__name__} rows cannot be changed")
-    for obj in session.deleted:
-        if isinstance(obj, _APPEND_ONLY):
-            raise ArchiveIsAppendOnly(f"{type(obj).__name__} rows cannot be deleted")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_changes_to_archive(orm_execute_state):
-    if orm_execute_state.is_update or orm_execute_state.is_delete:
-        mapper = orm_execute_state.bind_mapper
-        if mapper is not None and mapper.class_ in _APPEND_ONLY:
-            raise ArchiveIsAppendOnly(f"{mapper.class_.__name__} rows cannot be changed or deleted")
