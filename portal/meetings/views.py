@@ -2,7 +2,7 @@
 under /schools/<slug>/manage/bodies and /schools/<slug>/manage/meetings."""
 import re
 
-from flask import current_app, flash, make_response, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -376,14 +376,22 @@ def _locked_meeting(school, meeting_id):
     return found_or_404(services.meeting_in_school(school, meeting_id, for_update=request.method == "POST"))
 
 
-@bp.route("/schools/<slug>/manage/meetings/<int:meeting_id>", methods=["GET", "POST"])
-def manage_meeting(slug, meeting_id):
+def _meeting_to_change(slug, meeting_id):
+    """The school and meeting a change is about, the meeting's row locked until the commit.
+    Once its minutes are approved the record is closed: the request ends here with 409."""
     school = _managed_school(slug, "manage_meetings")
     meeting = _locked_meeting(school, meeting_id)
-    if request.method == "GET":
-        return _manage_meeting_page(school, meeting)
     if meeting.minutes_approved:
-        return _refused(school, meeting, DomainError("minutes_approved"))
+        abort(make_response(_refused(school, meeting, DomainError("minutes_approved"))))
+    return school, meeting
+
+
+@bp.route("/schools/<slug>/manage/meetings/<int:meeting_id>", methods=["GET", "POST"])
+def manage_meeting(slug, meeting_id):
+    if request.method == "GET":
+        school = _managed_school(slug, "manage_meetings")
+        return _manage_meeting_page(school, _locked_meeting(school, meeting_id))
+    school, meeting = _meeting_to_change(slug, meeting_id)
     form = _meeting_form(school)
     if form.validate_on_submit():
         try:
@@ -411,10 +419,7 @@ def _agenda_response(school, meeting, status=200, **given):
 
 @bp.post("/schools/<slug>/manage/meetings/<int:meeting_id>/agenda")
 def add_agenda_item(slug, meeting_id):
-    school = _managed_school(slug, "manage_meetings")
-    meeting = _locked_meeting(school, meeting_id)
-    if meeting.minutes_approved:
-        return _refused(school, meeting, DomainError("minutes_approved"))
+    school, meeting = _meeting_to_change(slug, meeting_id)
     form = forms.AgendaItemForm()
     if not form.validate_on_submit():
         return _agenda_response(school, meeting, 422, agenda_form=form)
@@ -434,10 +439,7 @@ def add_agenda_item(slug, meeting_id):
 
 
 def _change_agenda(slug, meeting_id, change):
-    school = _managed_school(slug, "manage_meetings")
-    meeting = _locked_meeting(school, meeting_id)
-    if meeting.minutes_approved:
-        return _refused(school, meeting, DomainError("minutes_approved"))
+    school, meeting = _meeting_to_change(slug, meeting_id)
     form = forms.AgendaChangeForm()
     if not form.validate_on_submit():
         return _agenda_response(school, meeting, 422, agenda_error=REFUSALS["unknown_agenda_item"])
@@ -478,10 +480,7 @@ def remove_agenda_item(slug, meeting_id):
 
 @bp.post("/schools/<slug>/manage/meetings/<int:meeting_id>/attendance")
 def record_attendance(slug, meeting_id):
-    school = _managed_school(slug, "manage_meetings")
-    meeting = _locked_meeting(school, meeting_id)
-    if meeting.minutes_approved:
-        return _refused(school, meeting, DomainError("minutes_approved"))
+    school, meeting = _meeting_to_change(slug, meeting_id)
     form = forms.AttendanceForm()
     presence, valid = forms.presence_from(request.form)
     error = None
@@ -515,10 +514,7 @@ def record_attendance(slug, meeting_id):
 
 @bp.post("/schools/<slug>/manage/meetings/<int:meeting_id>/minutes")
 def edit_minutes(slug, meeting_id):
-    school = _managed_school(slug, "manage_meetings")
-    meeting = _locked_meeting(school, meeting_id)
-    if meeting.minutes_approved:
-        return _refused(school, meeting, DomainError("minutes_approved"))
+    school, meeting = _meeting_to_change(slug, meeting_id)
     form = forms.MinutesForm()
     if not form.validate_on_submit():
         return _manage_meeting_page(school, meeting, 422, minutes_form=form)
@@ -533,10 +529,7 @@ def edit_minutes(slug, meeting_id):
 
 @bp.post("/schools/<slug>/manage/meetings/<int:meeting_id>/approve")
 def approve_minutes(slug, meeting_id):
-    school = _managed_school(slug, "manage_meetings")
-    meeting = _locked_meeting(school, meeting_id)
-    if meeting.minutes_approved:
-        return _refused(school, meeting, DomainError("minutes_approved"))
+    school, meeting = _meeting_to_change(slug, meeting_id)
     form = forms.ConfirmForm()
     if not form.validate_on_submit():
         return _manage_meeting_page(school, meeting, 422)
