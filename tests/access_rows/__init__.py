@@ -22,3 +22,19 @@ def everyone(status):
 
 def visitor_then(visitor_status, logged_in_status):
     return {role: visitor_status if role == "visitor" else logged_in_status for role in ROLES}
+
+
+def management(allowed_status, *, board_member=False, commission_admin=False):
+    """A page of a school's management area: the school admin (and, where named, its board
+    members and the commission admin above it) gets `allowed_status`; staff of other schools
+    and districts get 404, as if it did not exist; everyone else 403; visitors log in first."""
+    return {
+        "visitor": 302,
+        "parent": 403,
+        "board_member": allowed_status if board_member else 403,
+        "school_admin": allowed_status,
+        "school_admin_other_school": 404,
+        "moderator_same_district": 403,
+        "moderator_other_district": 404,
+        "commission_admin": allowed_status if commission_admin else 403,
+    }

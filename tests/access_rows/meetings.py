@@ -3,29 +3,15 @@ their management. The meeting the rows use has approved minutes, so every change
 refused with 409 for those who may manage meetings."""
 from datetime import date, datetime, timezone
 
-from access_rows import everyone
+from access_rows import everyone, management
 from portal.extensions import db
 from portal.meetings import services
 from portal.meetings.models import BodyKind, Constituency, Position
 
 
-def management(allowed_status, *, board_member):
-    """A school management page: 404 for staff of other schools and districts, 403 for the rest.
-    Commission admins oversee a school's bodies and meetings; they do not keep them (403)."""
-    return {
-        "visitor": 302,
-        "parent": 403,
-        "board_member": allowed_status if board_member else 403,
-        "school_admin": allowed_status,
-        "school_admin_other_school": 404,
-        "moderator_same_district": 403,
-        "moderator_other_district": 404,
-        "commission_admin": 403,
-    }
-
-
+# Commission admins oversee a school's bodies and meetings; they do not keep them (403).
 def bodies(allowed_status):
-    return management(allowed_status, board_member=False)
+    return management(allowed_status)
 
 
 def meetings(allowed_status):

@@ -1,19 +1,5 @@
 """Access rows for the school directory, school pages and the management front door."""
-from access_rows import everyone
-
-
-def management(allowed_status, *, board_member, commission_admin):
-    """A school management page: 404 for staff of other schools and districts, 403 for the rest."""
-    return {
-        "visitor": 302,
-        "parent": 403,
-        "board_member": allowed_status if board_member else 403,
-        "school_admin": allowed_status,
-        "school_admin_other_school": 404,
-        "moderator_same_district": 403,
-        "moderator_other_district": 404,
-        "commission_admin": allowed_status if commission_admin else 403,
-    }
+from access_rows import everyone, management
 
 
 def commission_admins_only(allowed_status):
