@@ -1,6 +1,6 @@
 """The charter's public pages (the text in force, the history, a version, what changed) and
 its management (drafting, preview, adoption) under /schools/<slug>/manage/charter."""
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, flash, make_response, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -205,13 +205,20 @@ def _render_edit(school, version, form, status=200, *, preview=None, previewing=
     )
 
 
-@bp.route("/schools/<slug>/manage/charter/versions/<int:n>/edit", methods=["GET", "POST"])
-def edit_draft(slug, n):
+def _draft_to_change(slug, n):
+    """The school and the draft a change is about. An adopted version never changes again: the
+    request ends here with 409 and the reason."""
     school = school_or_404(slug)
     policy.require(current_user, "manage_charter", school)
     version = _managed_version_or_404(school, n)
     if version.is_adopted:
-        return _refuse_adopted(school, version)
+        abort(make_response(_refuse_adopted(school, version)))
+    return school, version
+
+
+@bp.route("/schools/<slug>/manage/charter/versions/<int:n>/edit", methods=["GET", "POST"])
+def edit_draft(slug, n):
+    school, version = _draft_to_change(slug, n)
     if request.method == "GET":
         return _render_edit(school, version, forms.CharterDraftForm(obj=version))
     form = forms.CharterDraftForm()
@@ -236,11 +243,7 @@ def edit_draft(slug, n):
 def preview(slug, n):
     """The preview panel for htmx: the typed text rendered as readers will see it, with its
     contents. Without htmx the whole edit page comes back, as from the edit form's button."""
-    school = school_or_404(slug)
-    policy.require(current_user, "manage_charter", school)
-    version = _managed_version_or_404(school, n)
-    if version.is_adopted:
-        return _refuse_adopted(school, version)
+    school, version = _draft_to_change(slug, n)
     form = forms.CharterDraftForm()
     valid = form.validate()
     status = 200 if valid else 422
@@ -251,11 +254,7 @@ def preview(slug, n):
 
 @bp.post("/schools/<slug>/manage/charter/versions/<int:n>/adopt")
 def adopt(slug, n):
-    school = school_or_404(slug)
-    policy.require(current_user, "manage_charter", school)
-    version = _managed_version_or_404(school, n)
-    if version.is_adopted:
-        return _refuse_adopted(school, version)
+    school, version = _draft_to_change(slug, n)
     form = forms.AdoptForm()
     if not form.validate_on_submit():
         return _render_manage(school, 422, adopt_form=form)
