@@ -33,6 +33,14 @@ PUBLIC_ENDPOINTS = frozenset(
         "meetings.show",
         "meetings.body",
         "meetings.calendar",
+        "meetings.minutes_pdf",
+        "charters.version_pdf",
+        "decisions.index",
+        "decisions.show",
+        "decisions.pdf",
+        "decisions.feed",
+        "decisions.school_feed",
+        "documents.verify",
     }
 )
 
@@ -107,6 +115,8 @@ RULES: dict[str, Callable[..., bool]] = {
     "manage_charter": _has_school_role(Role.SCHOOL_ADMIN),
     "manage_bodies": _has_school_role(Role.SCHOOL_ADMIN),
     "manage_meetings": _has_school_role(Role.BOARD_MEMBER, Role.SCHOOL_ADMIN),
+    # Decisions are the board's: its members and the school admins draft and publish them.
+    "manage_decisions": _has_school_role(Role.BOARD_MEMBER, Role.SCHOOL_ADMIN),
     "edit_school_profile": _has_school_role(Role.SCHOOL_ADMIN, Role.COMMISSION_ADMIN),
     "manage_invitations": _has_school_role(Role.SCHOOL_ADMIN, Role.COMMISSION_ADMIN),
     "read_draft_minutes": _may_read_draft_minutes,
@@ -116,7 +126,15 @@ RULES: dict[str, Callable[..., bool]] = {
 
 # Actions inside a school's management area (/schools/<slug>/manage/...).
 MANAGEMENT_ACTIONS = frozenset(
-    {"manage_school", "manage_charter", "manage_bodies", "manage_meetings", "edit_school_profile", "manage_invitations"}
+    {
+        "manage_school",
+        "manage_charter",
+        "manage_bodies",
+        "manage_meetings",
+        "manage_decisions",
+        "edit_school_profile",
+        "manage_invitations",
+    }
 )
 
 

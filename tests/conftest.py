@@ -21,6 +21,7 @@ os.environ.setdefault("PORTAL_SECRET_KEY", "tests-only-secret-key")
 from portal import create_app  # noqa: E402
 from portal.accounts import services as account_services  # noqa: E402
 from portal.accounts.models import Role  # noqa: E402
+from portal.documents import signing  # noqa: E402
 from portal.extensions import db as _db  # noqa: E402
 from portal.extensions import limiter  # noqa: E402
 from portal.schools import services as school_services  # noqa: E402
@@ -45,6 +46,9 @@ def app():
                 "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
             }
         )
+        # Publishing signs PDFs: a throwaway development key pair, never the repository's instance/.
+        key, cert = signing.generate_development_keys(Path(tmp_dir) / "signing-key.pem", Path(tmp_dir) / "signing-cert.pem")
+        app.config.update(PORTAL_SIGNING_KEY=str(key), PORTAL_SIGNING_CERT=str(cert), PORTAL_PUBLIC_URL="https://portal.test")
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))
         yield app

@@ -37,6 +37,8 @@ class CharterVersion(db.Model):
     effective_on: Mapped[date | None]
     adopted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The archived PDF of the adopted text (portal.documents), set when the version is adopted.
+    document_sha256: Mapped[str | None] = mapped_column(ForeignKey("document.sha256"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

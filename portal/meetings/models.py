@@ -146,6 +146,8 @@ class Meeting(db.Model):
     minutes_status: Mapped[MinutesStatus] = mapped_column(str_enum(MinutesStatus), default=MinutesStatus.DRAFT)
     minutes_approved_at: Mapped[datetime | None]
     minutes_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The archived PDF of the approved minutes (portal.documents), set when they are approved.
+    minutes_document_sha256: Mapped[str | None] = mapped_column(ForeignKey("document.sha256"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

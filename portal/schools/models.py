@@ -71,6 +71,8 @@ class School(db.Model):
     email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     website: Mapped[str] = mapped_column(String(255), default="", server_default="")
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Goes before 〔year〕N号 in the numbers of the school's decisions, e.g. "渝一中校委".
+    decision_prefix: Mapped[str] = mapped_column(String(40), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     authority: Mapped[Authority] = relationship(back_populates="schools")

@@ -9,19 +9,9 @@ from portal.documents.render import render_pdf
 
 
 @pytest.fixture(scope="session")
-def signing_keys(app, tmp_path_factory):
-    """A development key pair in a temporary folder, configured for the whole session."""
-    folder = tmp_path_factory.mktemp("signing")
-    key, cert = signing.generate_development_keys(folder / "key.pem", folder / "cert.pem")
-    previous = app.config["PORTAL_SIGNING_KEY"], app.config["PORTAL_SIGNING_CERT"]
-    app.config.update(PORTAL_SIGNING_KEY=str(key), PORTAL_SIGNING_CERT=str(cert))
-    yield key, cert
-    app.config.update(PORTAL_SIGNING_KEY=previous[0], PORTAL_SIGNING_CERT=previous[1])
-
-
-@pytest.fixture(autouse=True)
-def _keys(signing_keys):
-    return signing_keys
+def signing_keys(app):
+    """The development key pair the session's app signs with (see tests/conftest.py)."""
+    return app.config["PORTAL_SIGNING_KEY"], app.config["PORTAL_SIGNING_CERT"]
 
 
 @pytest.fixture

@@ -1,0 +1,448 @@
+"""Drafting and publishing decisions, and reading the public archive.
+
+Publishing is one atomic step (DESIGN.md §5): `publish_decision()` takes the number, renders the
+PDF, signs and stores it, appends the publication log entry, marks the decision published (and
+the decision it supersedes or revokes, and the charter version it adopts), and writes the audit
+events — all in the caller's transaction. Any failure raises before the caller commits, so a
+draft that failed to publish is unchanged, nothing is stored and no number is used.
+"""
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import current_app
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from portal import audit
+from portal.charters import services as charters
+from portal.charters.models import CharterVersion
+from portal.decisions.models import PUBLIC_STATUSES, Decision, DecisionStatus, format_number
+from portal.documents import render
+from portal.documents.models import DocumentKind
+from portal.documents.services import archive_pdf
+from portal.domain import DomainError
+from portal.extensions import db, utcnow
+from portal.meetings import services as meetings
+from portal.meetings.models import Attendance, Meeting
+from portal.schools.models import Authority, School
+from portal.text import render_markdown
+
+PAGE_SIZE = 20
+MAX_ID = 2**31 - 1  # ids in addresses may be any integer; the database's are 32-bit
+
+# The fields of a draft that a form may set; anything else posted is ignored.
+DRAFT_FIELDS = (
+    "title",
+    "body",
+    "meeting_id",
+    "votes_for",
+    "votes_against",
+    "votes_abstain",
+    "effective_on",
+    "replaces_id",
+    "replaces_how",
+    "charter_version_id",
+)
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
+def _valid_id(ident) -> bool:
+    return isinstance(ident, int) and 0 < ident <= MAX_ID
+
+
+def decision_in_school(school: School, decision_id: int, *, for_update: bool = False) -> Decision | None:
+    """A decision (draft or published) of `school`, for its management pages. With `for_update`
+    the row is locked until the transaction ends (PostgreSQL), so that two publish requests for
+    one draft run one after the other and the second sees it published."""
+    if not _valid_id(decision_id):
+        return None
+    query = select(Decision).where(Decision.id == decision_id, Decision.school_id == school.id)
+    if for_update:
+        query = query.with_for_update()
+    return db.session.execute(query.execution_options(populate_existing=for_update)).scalar_one_or_none()
+
+
+def published_decision(decision_id: int) -> Decision | None:
+    """A decision the public may read (published, superseded or revoked), with what its page shows."""
+    if not _valid_id(decision_id):
+        return None
+    return db.session.scalar(
+        select(Decision)
+        .where(Decision.id == decision_id, Decision.status.in_(PUBLIC_STATUSES))
+        .options(
+            joinedload(Decision.school).joinedload(School.authority),
+            joinedload(Decision.meeting).joinedload(Meeting.body),
+            joinedload(Decision.supersedes),
+            joinedload(Decision.revokes),
+            joinedload(Decision.replaced_by),
+            joinedload(Decision.charter_version),
+        )
+    )
+
+
+def drafts_of_school(school: School) -> list[Decision]:
+    return list(
+        db.session.scalars(
+            select(Decision)
+            .where(Decision.school_id == school.id, Decision.status == DecisionStatus.DRAFT)
+            .order_by(Decision.updated_at.desc())
+        )
+    )
+
+
+def in_force_decisions(school: School, *, exclude_id: int | None = None) -> list[Decision]:
+    """The school's decisions in force: the ones a new decision may supersede or revoke."""
+    query = (
+        select(Decision)
+        .where(Decision.school_id == school.id, Decision.status == DecisionStatus.PUBLISHED)
+        .order_by(Decision.published_at.desc())
+    )
+    if exclude_id is not None:
+        query = query.where(Decision.id != exclude_id)
+    return list(db.session.scalars(query))
+
+
+def meetings_for_decisions(school: School, now: datetime) -> list[Meeting]:
+    """Meetings a decision may have been taken at: the school's meetings that have begun."""
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .where(Meeting.school_id == school.id, Meeting.starts_at <= now)
+            .options(joinedload(Meeting.body))
+            .order_by(Meeting.starts_at.desc())
+            .limit(200)
+        )
+    )
+
+
+def charter_versions_for_decisions(school: School) -> list[CharterVersion]:
+    return list(
+        db.session.scalars(
+            select(CharterVersion).where(CharterVersion.school_id == school.id).order_by(CharterVersion.number.desc())
+        )
+    )
+
+
+def present_count(meeting: Meeting) -> int:
+    """How many members were recorded present at the meeting."""
+    return db.session.scalar(
+        select(func.count()).select_from(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.present.is_(True))
+    )
+
+
+# --- the public archive -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArchiveFilters:
+    district_id: int | None = None
+    school_id: int | None = None
+    year: int | None = None
+    text: str = ""
+
+
+def _archive_query(filters: ArchiveFilters) -> Select:
+    query = select(Decision).where(Decision.status.in_(PUBLIC_STATUSES))
+    if filters.school_id is not None:
+        query = query.where(Decision.school_id == filters.school_id)
+    if filters.district_id is not None:
+        district = db.session.get(Authority, filters.district_id) if _valid_id(filters.district_id) else None
+        if district is None:
+            return query.where(False)
+        in_district = select(School.id).join(Authority).where(
+            or_(Authority.id == district.id, Authority.path.startswith(district.path + "/"))
+        )
+        query = query.where(Decision.school_id.in_(in_district))
+    if filters.year is not None:
+        query = query.where(Decision.number_year == filters.year)
+    if filters.text:
+        pattern = "%" + filters.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(Decision.title.ilike(pattern, escape="\\"), Decision.number.ilike(pattern, escape="\\"), Decision.body.ilike(pattern, escape="\\"))
+        )
+    return query
+
+
+def archive_page(filters: ArchiveFilters, page: int, per_page: int = PAGE_SIZE):
+    """One page of published decisions, newest first, with their schools loaded."""
+    query = _archive_query(filters).options(joinedload(Decision.school)).order_by(
+        Decision.published_at.desc(), Decision.id.desc()
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100)
+
+
+def latest_decisions(school: School | None = None, limit: int = 5) -> list[Decision]:
+    """The newest published decisions, of one school or everywhere (home page, school page, feeds)."""
+    query = select(Decision).where(Decision.status.in_(PUBLIC_STATUSES))
+    if school is not None:
+        query = query.where(Decision.school_id == school.id)
+    else:
+        query = query.options(joinedload(Decision.school))
+    return list(db.session.scalars(query.order_by(Decision.published_at.desc(), Decision.id.desc()).limit(limit)))
+
+
+def archive_years() -> list[int]:
+    return list(
+        db.session.scalars(
+            select(Decision.number_year)
+            .where(Decision.status.in_(PUBLIC_STATUSES))
+            .distinct()
+            .order_by(Decision.number_year.desc())
+        )
+    )
+
+
+# --- drafting -----------------------------------------------------------------------------
+
+
+def _clean(data: dict) -> dict:
+    """Only the fields a draft has, with text normalised to NFC (one spelling of each character)."""
+    fields = {name: data.get(name) for name in DRAFT_FIELDS if name in data}
+    for name in ("title", "body"):
+        if isinstance(fields.get(name), str):
+            fields[name] = unicodedata.normalize("NFC", fields[name]).strip()
+    for name in ("votes_for", "votes_against", "votes_abstain"):
+        if name in fields:
+            fields[name] = fields[name] or 0
+    return fields
+
+
+def _resolve_links(school: School, fields: dict, *, decision_id: int | None, now: datetime) -> dict:
+    """Turn the ids a form posted into this school's objects, refusing anyone else's:
+    DomainError "unknown_meeting", "future_meeting", "unknown_target", "unknown_charter_version"."""
+    values = {k: v for k, v in fields.items() if k not in ("replaces_id", "replaces_how")}
+    meeting_id = fields.get("meeting_id")
+    if meeting_id:
+        meeting = db.session.get(Meeting, meeting_id) if _valid_id(meeting_id) else None
+        if meeting is None or meeting.school_id != school.id:
+            raise DomainError("unknown_meeting")
+        if meeting.starts_at > now:
+            raise DomainError("future_meeting")
+    values["meeting_id"] = meeting_id or None
+
+    if "replaces_id" in fields:
+        target_id = fields.get("replaces_id") or None
+        values["supersedes_id"] = values["revokes_id"] = None
+        if target_id:
+            target = db.session.get(Decision, target_id) if _valid_id(target_id) else None
+            if (
+                target is None
+                or target.school_id != school.id
+                or target.status != DecisionStatus.PUBLISHED
+                or target.id == decision_id
+            ):
+                raise DomainError("unknown_target")
+            how = fields.get("replaces_how") or "supersedes"
+            values["revokes_id" if how == "revokes" else "supersedes_id"] = target.id
+
+    if "charter_version_id" in fields:
+        version_id = fields.get("charter_version_id") or None
+        if version_id:
+            version = db.session.get(CharterVersion, version_id) if _valid_id(version_id) else None
+            if version is None or version.school_id != school.id:
+                raise DomainError("unknown_charter_version")
+        values["charter_version_id"] = version_id
+    return values
+
+
+def _check_vote(decision: Decision) -> None:
+    """The votes cast cannot outnumber the members recorded present."""
+    if decision.meeting is not None and decision.votes_total > present_count(decision.meeting):
+        raise DomainError("vote_exceeds_present")
+
+
+def create_draft(actor, school: School, data: dict, now: datetime | None = None) -> Decision:
+    """A new draft decision of `school`. Raises DomainError (see _resolve_links, _check_vote)."""
+    now = now or utcnow()
+    decision = Decision(school=school, status=DecisionStatus.DRAFT, created_by_id=getattr(actor, "id", None), title="")
+    decision.edit(**_resolve_links(school, _clean(data), decision_id=None, now=now))
+    db.session.add(decision)
+    db.session.flush()
+    _check_vote(decision)
+    audit.record(actor, "decision.draft", decision, school_id=school.id, title=decision.title)
+    return decision
+
+
+def update_draft(actor, decision: Decision, data: dict, now: datetime | None = None) -> list[str]:
+    """Save changes to a draft; returns the names of the fields that changed. A published
+    decision raises DomainError "decision_published"."""
+    if not decision.is_draft:
+        raise DomainError("decision_published")
+    values = _resolve_links(decision.school, _clean(data), decision_id=decision.id, now=now or utcnow())
+    changed = [name for name, value in values.items() if getattr(decision, name) != value]
+    if changed:
+        decision.edit(**{name: values[name] for name in changed})
+        db.session.flush()
+        db.session.expire(decision, ["meeting"])
+        _check_vote(decision)
+        audit.record(actor, "decision.edit", decision, school_id=decision.school_id, fields=changed)
+    return changed
+
+
+def discard_draft(actor, decision: Decision) -> None:
+    """Delete a draft nobody published. Published decisions are never deleted."""
+    if not decision.is_draft:
+        raise DomainError("decision_published")
+    audit.record(actor, "decision.discard", decision, school_id=decision.school_id, title=decision.title)
+    db.session.delete(decision)
+    db.session.flush()
+
+
+# --- the PDF ------------------------------------------------------------------------------
+
+
+def body_fingerprint(body: str) -> str:
+    """SHA-256 of the decision's text (NFC, UTF-8): printed in the PDF's footer so that a reader
+    of a paper copy can check the wording against the archive."""
+    return hashlib.sha256(unicodedata.normalize("NFC", body or "").encode("utf-8")).hexdigest()
+
+
+def verify_url() -> str:
+    """Where anyone checks a copy. It comes from configuration, not from the request: an archived
+    PDF must not carry whichever host name a request happened to use."""
+    return current_app.config["PORTAL_PUBLIC_URL"].rstrip("/") + "/verify"
+
+
+def _cn_date(day: date | None) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+
+
+def pdf_context(decision: Decision, *, number: str, published_on: date, draft: bool) -> dict:
+    """The plain data the decision's PDF is rendered from (CONVENTIONS.md §8)."""
+    meeting = decision.meeting
+    school = decision.school
+    replaced = decision.supersedes or decision.revokes
+    return {
+        "lang": "zh-CN",
+        "draft": draft,
+        "title": decision.title,
+        "school_name": school.name_zh,
+        "school_name_en": school.name_en,
+        "number": number,
+        "body_html": str(render_markdown(decision.body)),
+        "meeting": (
+            {
+                "body_name": meeting.body.name,
+                "title": meeting.title,
+                "date": _cn_date(meetings.local_date(meeting.starts_at)),
+                "place": meeting.place,
+                "present": present_count(meeting),
+            }
+            if meeting is not None
+            else None
+        ),
+        "votes_for": decision.votes_for,
+        "votes_against": decision.votes_against,
+        "votes_abstain": decision.votes_abstain,
+        "effective_on": _cn_date(decision.effective_on or published_on),
+        "published_on": _cn_date(published_on),
+        "supersedes": decision.supersedes.number if decision.supersedes else None,
+        "revokes": decision.revokes.number if decision.revokes else None,
+        "replaced_title": replaced.title if replaced else None,
+        "charter_version": decision.charter_version.number if decision.charter_version else None,
+        "verify_url": verify_url(),
+        "fingerprint": body_fingerprint(decision.body),
+    }
+
+
+def next_number(school: School, year: int) -> tuple[int, str]:
+    """The next sequence and number of `school` in `year`: one more than the highest used."""
+    highest = db.session.scalar(
+        select(func.max(Decision.number_sequence)).where(Decision.school_id == school.id, Decision.number_year == year)
+    )
+    sequence = (highest or 0) + 1
+    return sequence, format_number(school.decision_prefix, year, sequence)
+
+
+def preview_pdf(decision: Decision, now: datetime | None = None) -> bytes:
+    """The draft as it would be published, marked "draft — not published" on every page. Not
+    signed, not stored, and no number is taken."""
+    published_on = meetings.local_date(now or utcnow())
+    number = format_number(decision.school.decision_prefix, published_on.year, 0).replace("0号", "□号")
+    return render.render_pdf("decision", pdf_context(decision, number=number, published_on=published_on, draft=True))
+
+
+def check_publishable(decision: Decision, now: datetime) -> None:
+    """What a draft needs before it can be published. Raises DomainError "title_missing",
+    "body_missing", "meeting_missing", "future_meeting", "no_votes", "vote_exceeds_present",
+    "target_not_in_force", "effective_before_meeting"."""
+    if not decision.title.strip():
+        raise DomainError("title_missing")
+    if not decision.body.strip():
+        raise DomainError("body_missing")
+    if decision.meeting is None:
+        raise DomainError("meeting_missing")
+    if decision.meeting.starts_at > now:
+        raise DomainError("future_meeting")
+    if decision.votes_total == 0:
+        raise DomainError("no_votes")
+    _check_vote(decision)
+    if decision.effective_on is not None and decision.effective_on < meetings.local_date(decision.meeting.starts_at):
+        raise DomainError("effective_before_meeting")
+    for target in (decision.supersedes, decision.revokes):
+        if target is not None and target.status != DecisionStatus.PUBLISHED:
+            raise DomainError("target_not_in_force")
+
+
+def _lock_school(school: School) -> None:
+    """Numbers are taken one publication at a time per school: on PostgreSQL the school's row is
+    locked until the commit, so two drafts published at once get 1 and 2, not 1 and 1. SQLite has
+    one writer at a time anyway. The unique (school, year, sequence) is the last defence."""
+    db.session.execute(select(School.id).where(School.id == school.id).with_for_update())
+
+
+def publish_decision(actor, decision: Decision, now: datetime | None = None) -> Decision:
+    """Publish the draft: number, PDF (rendered, signed, stored by SHA-256), publication log
+    entry, status, and audit events, in the caller's transaction. The decision it supersedes or
+    revokes is marked so; a draft charter version it adopts is adopted. Raises DomainError
+    ("decision_published", see check_publishable, or a charter refusal) or the failure of
+    rendering, signing or storing; the caller then rolls back and nothing has changed."""
+    now = now or utcnow()
+    if not decision.is_draft:
+        raise DomainError("decision_published")
+    check_publishable(decision, now)
+    school = decision.school
+    _lock_school(school)
+    published_on = meetings.local_date(now)
+    sequence, number = next_number(school, published_on.year)
+    pdf = render.render_pdf("decision", pdf_context(decision, number=number, published_on=published_on, draft=False))
+    document = archive_pdf(
+        actor,
+        kind=DocumentKind.DECISION,
+        object_type="decision",
+        object_id=decision.id,
+        pdf_bytes=pdf,
+        school_id=school.id,
+    )
+    decision.publish(
+        number=number,
+        year=published_on.year,
+        sequence=sequence,
+        at=now,
+        by_id=getattr(actor, "id", None),
+        document_sha256=document.sha256,
+    )
+    if decision.supersedes is not None:
+        decision.supersedes.replace(DecisionStatus.SUPERSEDED)
+        audit.record(actor, "decision.supersede", decision.supersedes, school_id=school.id, by=decision.id)
+    if decision.revokes is not None:
+        decision.revokes.replace(DecisionStatus.REVOKED)
+        audit.record(actor, "decision.revoke", decision.revokes, school_id=school.id, by=decision.id)
+    version = decision.charter_version
+    if version is not None and not version.is_adopted:
+        charters.adopt_version(actor, version, adopted_on=published_on, effective_on=decision.effective_on or published_on)
+    audit.record(
+        actor,
+        "decision.publish",
+        decision,
+        school_id=school.id,
+        number=number,
+        sha256=document.sha256,
+        votes=[decision.votes_for, decision.votes_against, decision.votes_abstain],
+    )
+    db.session.flush()
+    return decision
