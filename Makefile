@@ -60,7 +60,8 @@ database: setup
 signing-keys: setup
 	@if [ -z "$$PORTAL_SIGNING_KEY" ] && [ ! -f instance/signing-key.pem ]; then $(FLASK) portal keys init; fi
 
-demo-data: database
+# Seeding publishes decisions, which are signed: the key pair must exist first.
+demo-data: database signing-keys
 	$(FLASK) portal seed-demo
 
 serve:

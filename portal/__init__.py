@@ -63,7 +63,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from importlib import import_module
 
-    for feature in ("main", "accounts", "schools", "charters", "meetings", "decisions"):
+    for feature in ("main", "accounts", "schools", "charters", "meetings", "decisions", "documents", "feedback", "consultations", "moderation"):
         import_module(f"portal.{feature}.views")  # the routes attach themselves to the blueprint
         app.register_blueprint(import_module(f"portal.{feature}").bp)
 

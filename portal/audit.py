@@ -6,7 +6,7 @@ together with the change it describes. The ORM refuses to update or delete an ev
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import AppendOnly, AppendOnlyError, db, utcnow
@@ -18,6 +18,8 @@ class AuditLogIsAppendOnly(AppendOnlyError):
 
 class AuditEvent(AppendOnly, db.Model):
     __tablename__ = "audit_event"
+    # /audit filters by object ("everything that happened to decision 42").
+    __table_args__ = (Index("ix_audit_event_object_type_object_id", "object_type", "object_id"),)
     append_only_error = AuditLogIsAppendOnly
 
     id: Mapped[int] = mapped_column(primary_key=True)

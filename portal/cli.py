@@ -6,7 +6,10 @@ from sqlalchemy import select
 from portal.accounts import services as account_services
 from portal.accounts.models import PASSWORD_MIN, Role, User
 from portal.charters.demo import seed_charter
+from portal.consultations.demo import seed_consultations, seed_district_consultation
+from portal.decisions.demo import seed_decisions
 from portal.extensions import db
+from portal.feedback.demo import seed_feedback
 from portal.meetings.demo import seed_meetings
 from portal.schools import services as school_services
 from portal.schools.models import Authority, School, SchoolType
@@ -29,21 +32,25 @@ SCHOOLS = [
 ]
 SCHOOL_PROFILES = {
     "jiefang-road-primary": {
+        "decision_prefix": "渝解小校委",
         "phone": "023-6380 1234",
         "email": "office@jiefang-primary.example.org",
         "description": "始建于1950年的公办小学，现有24个教学班、学生约1100人。学校坚持“五育并举”，以校园足球和川剧进校园为特色。",
     },
     "pipashan-middle": {
+        "decision_prefix": "渝枇中校委",
         "phone": "023-6361 5678",
         "email": "office@pipashan-middle.example.org",
         "description": "渝中区公办初级中学，现有18个教学班。学校重视阅读与科技创新教育，设有家长学校和社区实践基地。",
     },
     "ciqikou-primary": {
+        "decision_prefix": "沙磁小校委",
         "phone": "023-6531 2468",
         "email": "office@ciqikou-primary.example.org",
         "description": "位于磁器口古镇旁的公办小学，以巴渝传统文化课程和劳动教育见长。",
     },
     "jialingjiang-senior": {
+        "decision_prefix": "沙嘉高校委",
         "phone": "023-6532 1357",
         "email": "office@jialingjiang-senior.example.org",
         "description": "沙坪坝区公办普通高中，开设选课走班和生涯规划指导，与本地高校共建实验室。",
@@ -80,17 +87,28 @@ def seed_demo() -> list[tuple[str, str, str]]:
         schools[slug] = school or school_services.create_school(
             None, districts[district], slug=slug, name_zh=name_zh, name_en=name_en, type=school_type, address=address
         )
+    first_slug = SCHOOLS[0][1]
     for slug, school in schools.items():
+        profile = SCHOOL_PROFILES.get(slug, {})
         if not school.phone:
-            school_services.update_school_profile(None, school, SCHOOL_PROFILES.get(slug, {}))
+            school_services.update_school_profile(None, school, profile)
+        elif not school.decision_prefix and profile.get("decision_prefix"):  # seeded before decisions had numbers
+            school_services.update_school_profile(None, school, {"decision_prefix": profile["decision_prefix"]})
         seed_charter(school)
         seed_meetings(school)
-    accounts = []
+        # Publishing signs PDFs: the signing key must exist (`flask portal keys init`, which `make run` does first).
+        seed_decisions(school, full_history=slug == first_slug)
+    accounts, people = [], {}
     for email, display_name, role, scope_key in DEMO_ACCOUNTS:
-        user = _user(email, display_name, DEMO_PASSWORD)
+        user = people[email] = _user(email, display_name, DEMO_PASSWORD)
         scope = city if scope_key == "city" else districts[scope_key] if isinstance(scope_key, int) else schools[scope_key]
         account_services.grant_membership(None, user, role, scope)
         accounts.append((email, role.value, scope.name_zh))
+    # Sent by the demo accounts (and a few more demo parents); the first school gets a full inbox.
+    seed_feedback(list(schools.values()), people, password=DEMO_PASSWORD)
+    for slug, school in schools.items():  # answered by the demo accounts and demo residents
+        seed_consultations(school, people, password=DEMO_PASSWORD, full_history=slug == first_slug)
+    seed_district_consultation(districts[0], people, password=DEMO_PASSWORD)
     db.session.flush()
     return accounts
 

@@ -62,9 +62,12 @@ def load() -> dict:
         "RATELIMIT_ENABLED": _flag("PORTAL_RATELIMIT", "1"),
         "PORTAL_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("PORTAL_LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
         "PORTAL_LOGIN_LIMIT_PER_IP": os.environ.get("PORTAL_LOGIN_LIMIT_PER_IP", "20 per minute"),
+        "PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT": os.environ.get("PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT", "10 per hour;30 per day"),
         # The portal's public address, printed in archived PDFs as where to verify them.
         "PORTAL_PUBLIC_URL": os.environ.get("PORTAL_PUBLIC_URL", "http://127.0.0.1:5000"),
         "PORTAL_INVITATION_DAYS": int(os.environ.get("PORTAL_INVITATION_DAYS", 30)),
+        # A consultation closed this many days ago without an outcome is marked "outcome overdue".
+        "PORTAL_OUTCOME_DAYS": int(os.environ.get("PORTAL_OUTCOME_DAYS", 30)),
         # The key and certificate (PEM files) that sign every published PDF. `flask portal keys init`
         # creates a self-signed development pair at these default paths.
         "PORTAL_SIGNING_KEY": os.environ.get("PORTAL_SIGNING_KEY", str(INSTANCE / "signing-key.pem")),

@@ -125,5 +125,14 @@ def _refuse_changes_to_append_only_rows(session, flush_context, instances):
 def _refuse_bulk_changes_to_append_only_rows(orm_execute_state):
     if orm_execute_state.is_update or orm_execute_state.is_delete:
         mapper = orm_execute_state.bind_mapper
+        if mapper is None:
+            # update(AuditEvent.__table__) names the table, not the class: it is refused all the same.
+            mapper = _mapper_of_table(getattr(orm_execute_state.statement, "table", None))
         if mapper is not None and issubclass(mapper.class_, AppendOnly):
             raise mapper.class_.append_only_error(f"{mapper.class_.__name__} rows cannot be changed or deleted")
+
+
+def _mapper_of_table(table):
+    if table is None:
+        return None
+    return next((mapper for mapper in Base.registry.mappers if mapper.local_table is table), None)

@@ -10,6 +10,7 @@ from flask import abort
 from flask_login import AnonymousUserMixin
 
 from portal.accounts.models import AUTHORITY_ROLES, Role
+from portal.consultations.models import Consultation
 from portal.extensions import login_manager
 from portal.schools.models import Authority, School
 
@@ -41,6 +42,16 @@ PUBLIC_ENDPOINTS = frozenset(
         "decisions.feed",
         "decisions.school_feed",
         "documents.verify",
+        # The suggestion box explains itself to visitors and asks them to log in; sending needs an account.
+        "feedback.new",
+        # Approved consultations, their published responses, results, exports and outcome are
+        # public; one not yet approved is not found for visitors (see _may_view_consultation).
+        "consultations.index",
+        "consultations.show",
+        "consultations.responses",
+        "consultations.export_csv",
+        "consultations.export_json",
+        "consultations.outcome_pdf",
     }
 )
 
@@ -98,12 +109,71 @@ def _may_read_draft_minutes(user, meeting) -> bool:
     return any(member.user_id == user.id for member in meeting.body.members)
 
 
+def _may_read_feedback(user, feedback) -> bool:
+    """Feedback is between its sender and the school: the sender, the school's staff, and the
+    moderators and commission above it (who oversee; they do not answer). Nobody else opens an
+    item, private or not: the school's page shows only the text and public answer of items that
+    are not private, and never who sent them."""
+    if not _is_logged_in(user):
+        return False
+    return feedback.author_id == user.id or bool(roles_for_school(user, feedback.school) & STAFF_ROLES)
+
+
 def _may_create_school(user, authority: Authority) -> bool:
     return Role.COMMISSION_ADMIN in roles_for_authority(user, authority)
 
 
 def _is_commission_admin(user, obj=None) -> bool:
     return _is_logged_in(user) and any(m.role == Role.COMMISSION_ADMIN for m in user.memberships)
+
+
+def _consultation_staff_roles(user, consultation) -> set[Role]:
+    """The roles `user` holds over a consultation's owner: the school (directly or from above),
+    or, for an authority's consultation, that authority (from it or above it)."""
+    if consultation.school is not None:
+        return roles_for_school(user, consultation.school)
+    return roles_for_authority(user, consultation.authority)
+
+
+def _may_manage_consultation(user, consultation) -> bool:
+    """Drafting and submitting: the school's admins; for an authority's consultation, the
+    commission admins of that authority (or above)."""
+    if not _is_logged_in(user):
+        return False
+    if consultation.school is not None:
+        return Role.SCHOOL_ADMIN in roles_for_school(user, consultation.school)
+    return Role.COMMISSION_ADMIN in roles_for_authority(user, consultation.authority)
+
+
+def _may_publish_outcome(user, consultation) -> bool:
+    """The outcome is written by those who answer for the school: its board and its admins."""
+    if not _is_logged_in(user):
+        return False
+    if consultation.school is not None:
+        return bool(roles_for_school(user, consultation.school) & {Role.BOARD_MEMBER, Role.SCHOOL_ADMIN})
+    return Role.COMMISSION_ADMIN in roles_for_authority(user, consultation.authority)
+
+
+def _may_moderate_consultation(user, consultation) -> bool:
+    """Moderators and commission admins of the owner's authority or above approve consultations
+    and moderate their responses. The school itself never moderates what is said about it."""
+    return _is_logged_in(user) and bool(_consultation_staff_roles(user, consultation) & AUTHORITY_ROLES)
+
+
+def _may_view_consultation(user, consultation) -> bool:
+    """Approved consultations are public. Before that, only those who draft, answer for or
+    approve it see it."""
+    if consultation.is_public:
+        return True
+    if not _is_logged_in(user):
+        return False
+    return bool(_consultation_staff_roles(user, consultation) & STAFF_ROLES)
+
+
+def _may_respond(user, consultation) -> bool:
+    from portal.consultations.services import in_audience  # consultations depend on policy's models, not back
+
+    return _is_logged_in(user) and in_audience(user, consultation)
 
 
 RULES: dict[str, Callable[..., bool]] = {
@@ -120,9 +190,35 @@ RULES: dict[str, Callable[..., bool]] = {
     "edit_school_profile": _has_school_role(Role.SCHOOL_ADMIN, Role.COMMISSION_ADMIN),
     "manage_invitations": _has_school_role(Role.SCHOOL_ADMIN, Role.COMMISSION_ADMIN),
     "read_draft_minutes": _may_read_draft_minutes,
+    # Consultations (the object is the Consultation).
+    "view_consultation": _may_view_consultation,
+    "manage_consultation": _may_manage_consultation,
+    "publish_outcome": _may_publish_outcome,
+    "moderate_consultation": _may_moderate_consultation,
+    "respond": _may_respond,
+    "report_response": _is_logged_in,
+    # Starting a consultation (the object is the School): its admins.
+    "manage_consultations": _has_school_role(Role.SCHOOL_ADMIN),
+    # Starting one for a district or the city (the object is the Authority): its commission admins.
+    "manage_authority_consultations": lambda user, authority: _is_logged_in(user)
+    and Role.COMMISSION_ADMIN in roles_for_authority(user, authority),
+    # The suggestion box: anyone with an account may write to any school (a school's own staff
+    # too). The school's board members and admins answer it; the moderators and commission
+    # above the school may read its items, not answer them.
+    "send_feedback": _is_logged_in,
+    "read_feedback": _may_read_feedback,
+    "manage_feedback": _has_school_role(Role.BOARD_MEMBER, Role.SCHOOL_ADMIN),
+    "oversee_feedback": _has_school_role(Role.BOARD_MEMBER, Role.SCHOOL_ADMIN, Role.MODERATOR, Role.COMMISSION_ADMIN),
     "create_school": _may_create_school,  # in this authority
     "add_schools": _is_commission_admin,  # somewhere: shows the "add a school" link
+    # The audit log names people, their IP addresses and what they did: the commission admins
+    # answer for it, each for their own subtree (portal.moderation.audit_log narrows the events).
+    # Moderators act on content and are themselves audited; they do not read the log.
+    "read_audit_log": _is_commission_admin,
 }
+
+# Actions on a consultation that only its school's staff and the moderators above it take.
+CONSULTATION_STAFF_ACTIONS = frozenset({"manage_consultation", "publish_outcome", "moderate_consultation"})
 
 # Actions inside a school's management area (/schools/<slug>/manage/...).
 MANAGEMENT_ACTIONS = frozenset(
@@ -132,8 +228,11 @@ MANAGEMENT_ACTIONS = frozenset(
         "manage_bodies",
         "manage_meetings",
         "manage_decisions",
+        "manage_consultations",
         "edit_school_profile",
         "manage_invitations",
+        "manage_feedback",
+        "oversee_feedback",
     }
 )
 
@@ -146,6 +245,13 @@ def visible(user, action: str, obj) -> bool:
     Everyone else sees that the school exists (it is public) and is refused with 403."""
     if action in MANAGEMENT_ACTIONS and isinstance(obj, School) and is_staff(user):
         return bool(roles_for_school(user, obj) & STAFF_ROLES)
+    if isinstance(obj, Consultation):
+        # A consultation not yet approved exists only for those who may see it; the staff actions
+        # on one are out of scope (404) for staff of other schools and districts.
+        if not _may_view_consultation(user, obj):
+            return False
+        if action in CONSULTATION_STAFF_ACTIONS and is_staff(user):
+            return bool(_consultation_staff_roles(user, obj) & STAFF_ROLES)
     return True
 
 

@@ -46,4 +46,8 @@ def register(app: Flask) -> None:
         if request.endpoint != "static" and "Cache-Control" not in headers:
             headers["Cache-Control"] = "no-store" if current_user.is_authenticated else "no-cache"
         headers.add("Vary", "Cookie")
+        # One address answers with a whole page or, to htmx, a fragment of it: a browser going
+        # back must not be given the fragment from its cache as if it were the page.
+        if response.mimetype == "text/html":
+            response.vary.update(("HX-Request", "HX-Target"))
         return response

@@ -39,8 +39,21 @@ def render_markdown(text: str, *, shift_headings: int = 1) -> Markup:
 
 
 def plain_excerpt(text: str, length: int = 160) -> str:
-    """The first words of `text` without Markdown marks, for summaries and link titles."""
-    words = " ".join(
-        line.lstrip("#>*-+ 0123456789.").strip() for line in (text or "").splitlines() if line.strip()
-    )
+    """The first words of `text` without Markdown marks, for summaries and link titles. The text
+    comes from the parsed Markdown, not from stripping characters off each line: `**` and `#`
+    go wherever they are, list numbers go, and a line that starts with a figure
+    ("2026年9月1日起施行") keeps it."""
+    blocks = []
+    for token in _markdown.parse(text or ""):
+        if token.type == "inline":
+            blocks.append(
+                "".join(
+                    " " if child.type in ("softbreak", "hardbreak") else child.content
+                    for child in token.children or []
+                    if child.type in ("text", "text_special", "code_inline", "softbreak", "hardbreak")
+                )
+            )
+        elif token.type in ("code_block", "fence"):
+            blocks.append(token.content)
+    words = " ".join(" ".join(blocks).split())
     return words if len(words) <= length else words[: length - 1].rstrip() + "…"

@@ -113,6 +113,52 @@ def client(app, db):
     return app.test_client()
 
 
+@pytest.fixture
+def with_app(app, db):
+    """`with with_app(): ...` runs services that need the application from a test or a fixture:
+    adopting a charter, approving minutes or publishing a decision renders and signs a PDF with
+    the app's templates and keys. Leaving a plain `app.app_context()` closes the test's session
+    (Flask-SQLAlchemy's teardown) and detaches every object the test holds; this puts them back
+    into the session, so the test goes on as if no context had been pushed. Commit inside."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def context():
+        with app.app_context():
+            yield
+            held = list(db.session.identity_map.values())
+        for obj in held:
+            db.session.add(obj)
+
+    return context
+
+
+_rendered_pdfs: dict = {}
+RENDERED_PDFS_KEPT = 200
+
+
+@pytest.fixture
+def pdfs_rendered_once_per_run(monkeypatch):
+    """Fixtures adopt the same charter versions and approve the same minutes in test after test;
+    rendering their PDF (about 0.25 s each, the fonts) is done once per run for each distinct
+    context, and the bytes reused. Signing and archiving still happen for real every time, and
+    the bytes are exactly what rendering that context gives."""
+    from portal.documents import render
+
+    render_for_real = render.render_pdf
+
+    def render_once(template_name, context, **options):
+        key = (template_name, repr(sorted(context.items())))
+        if key in _rendered_pdfs:
+            return _rendered_pdfs[key]
+        pdf = render_for_real(template_name, context, **options)
+        if len(_rendered_pdfs) < RENDERED_PDFS_KEPT:
+            _rendered_pdfs[key] = pdf
+        return pdf
+
+    monkeypatch.setattr(render, "render_pdf", render_once)
+
+
 _sequence = itertools.count(1)
 
 

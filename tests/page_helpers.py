@@ -90,3 +90,4 @@ def compiled_catalogues(app, tmp_path_factory, monkeypatch):
         domain = babel_config.instance.domain_instance
     monkeypatch.setattr(domain, "cache", {})  # forget catalogues loaded before
     return target
+

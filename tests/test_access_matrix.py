@@ -8,10 +8,10 @@ that take both are also posted to, in EXPECTED_POST.
 import pytest
 from flask import url_for
 
-from access_rows import ROLES, accounts, charters, meetings, schools
+from access_rows import ROLES, accounts, charters, consultation_management, consultations, decision_drafts, decisions, documents, feedback, meetings, moderation, schools
 from page_helpers import location_path, log_in
 
-FEATURES = [accounts, schools, charters, meetings]
+FEATURES = [accounts, schools, charters, meetings, decisions, decision_drafts, documents, feedback, consultation_management, consultations, moderation]
 EXPECTED = {endpoint: row for feature in FEATURES for endpoint, row in feature.EXPECTED.items()}
 EXPECTED_POST = {endpoint: row for feature in FEATURES for endpoint, row in getattr(feature, "EXPECTED_POST", {}).items()}
 
@@ -68,13 +68,21 @@ def person(make_user, school, other_school, district, other_district, city):
     return make
 
 
+@pytest.fixture(autouse=True)
+def _pdfs_rendered_once(pdfs_rendered_once_per_run):
+    """Every case adopts the same charter versions and approves the same minutes (the rows'
+    `arguments`): rendered once per run, not 3 × 0.25 s for each of hundreds of cases."""
+
+
 @pytest.fixture
-def url_arguments(school, other_school):
-    """What every route needs in its address, created once per test by each feature."""
+def url_arguments(with_app, school, other_school):
+    """What every route needs in its address, created once per test by each feature (in the
+    app's context: adopting a charter or approving minutes renders and signs a PDF)."""
     arguments = {"slug": school.slug}
-    for feature in FEATURES:
-        if hasattr(feature, "arguments"):
-            arguments.update(feature.arguments(school, other_school))
+    with with_app():
+        for feature in FEATURES:
+            if hasattr(feature, "arguments"):
+                arguments.update(feature.arguments(school, other_school))
     return arguments
 
 

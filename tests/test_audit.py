@@ -249,6 +249,18 @@ def test_legacy_query_update_and_delete_of_audit_events_are_refused(db, saved_ev
     assert reload(db, saved_event).action == "test.saved"
 
 
+def test_update_and_delete_naming_the_audit_table_are_refused(db, saved_event):
+    table = AuditEvent.__table__
+    with pytest.raises(AuditLogIsAppendOnly):
+        db.session.execute(update(table).where(table.c.id == saved_event).values(action="test.tampered"))
+    db.session.rollback()
+    with pytest.raises(AuditLogIsAppendOnly):
+        db.session.execute(delete(table).where(table.c.id == saved_event))
+    db.session.rollback()
+
+    assert reload(db, saved_event).action == "test.saved"
+
+
 def test_bulk_changes_to_other_tables_still_work(db, make_user):
     user = make_user(display_name="旧名字")
 

@@ -10,6 +10,8 @@ from portal.accounts import services
 from portal.accounts.models import Membership, Role, User
 from portal.audit import AuditEvent
 from portal.cli import DEMO_PASSWORD
+from portal.consultations.demo import RESPONDERS, VERIFIED_PARENTS
+from portal.feedback.demo import DEMO_SENDERS
 from portal.schools.models import Authority, School
 
 DEMO_ACCOUNTS = {
@@ -47,8 +49,9 @@ def test_seed_demo_creates_the_demo_world(run, db):
     after = counts(db)
     assert after["Authority"] - before["Authority"] == 3  # the city and two districts
     assert after["School"] - before["School"] == 4
-    assert after["User"] - before["User"] == 5
-    assert after["Membership"] - before["Membership"] == 5
+    # and the parents who send demo feedback, and the residents and parents who respond to consultations
+    assert after["User"] - before["User"] == 5 + len(DEMO_SENDERS) + len(RESPONDERS)
+    assert after["Membership"] - before["Membership"] == 5 + VERIFIED_PARENTS
     for email in DEMO_ACCOUNTS:
         assert email in result.output
     assert DEMO_PASSWORD in result.output

@@ -65,6 +65,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_decision_school_id'), ['school_id'], unique=False)
         batch_op.create_index('ix_decision_school_status_published_at', ['school_id', 'status', 'published_at'], unique=False)
         batch_op.create_index('ix_decision_status_published_at', ['status', 'published_at'], unique=False)
+        batch_op.create_index('ix_decision_published_at_id', ['published_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_decision_supersedes_id'), ['supersedes_id'], unique=False)
 
     with op.batch_alter_table('charter_version', schema=None) as batch_op:
@@ -95,6 +96,7 @@ def downgrade():
     with op.batch_alter_table('decision', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_decision_supersedes_id'))
         batch_op.drop_index('ix_decision_status_published_at')
+        batch_op.drop_index('ix_decision_published_at_id')
         batch_op.drop_index('ix_decision_school_status_published_at')
         batch_op.drop_index(batch_op.f('ix_decision_school_id'))
         batch_op.drop_index(batch_op.f('ix_decision_revokes_id'))

@@ -65,15 +65,20 @@ def load_user_for_session(session_id: str) -> User | None:
     user_id, _, token = (session_id or "").partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.scalar(
-        select(User)
-        .where(User.id == int(user_id))
-        .options(
-            # Two queries in all: the person, then their memberships with each scope joined in.
-            selectinload(User.memberships).options(
-                joinedload(Membership.school).joinedload(School.authority), joinedload(Membership.authority)
+    user = (
+        db.session.execute(
+            select(User)
+            .where(User.id == int(user_id))
+            .options(
+                # One query on every request: the person, their memberships and each scope joined in
+                # (a person holds a handful of memberships, so the joined rows stay few).
+                joinedload(User.memberships).options(
+                    joinedload(Membership.school).joinedload(School.authority), joinedload(Membership.authority)
+                )
             )
         )
+        .unique()
+        .scalar_one_or_none()
     )
     if user is None or user.session_token != token or not user.active:
         return None

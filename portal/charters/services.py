@@ -9,18 +9,27 @@ saved together or not at all. Business rules refuse with portal.domain.DomainErr
 - "empty_body": a draft with no text cannot be adopted;
 - "effective_before_adoption": a charter cannot come into force before it is adopted;
 - "adopted_before_previous": a version cannot be adopted before the version it replaces.
+
+Adopting a version also publishes it: its text is rendered to PDF, signed and archived
+(portal.documents) in the same transaction, so an adopted version always has its document.
 """
 from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from portal import audit
 from portal.charters import structure
 from portal.charters.models import CharterStatus, CharterVersion
+from portal.documents import render
+from portal.documents.models import DocumentKind
+from portal.documents.render import body_fingerprint, verify_url
+from portal.documents.services import archive_pdf
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.schools.models import School
+from portal.text import render_markdown
 
 # The short template a school may start its first charter from: the usual chapters of a
 # Chinese school charter, with the articles every charter needs, to be completed by the school.
@@ -73,6 +82,15 @@ def current_version(school: School) -> CharterVersion | None:
         .where(CharterVersion.school_id == school.id, CharterVersion.status == CharterStatus.ADOPTED)
         .order_by(CharterVersion.number.desc())
         .limit(1)
+    )
+
+
+def adopted_version_by_id(version_id: int) -> CharterVersion | None:
+    """An adopted version, with its school, by id (what a publication of the archive names)."""
+    return db.session.scalar(
+        select(CharterVersion)
+        .where(CharterVersion.id == version_id, CharterVersion.status == CharterStatus.ADOPTED)
+        .options(joinedload(CharterVersion.school))
     )
 
 
@@ -179,8 +197,10 @@ def edit_draft(actor, version: CharterVersion, *, body: str, change_note: str) -
 
 def adopt_version(actor, version: CharterVersion, *, adopted_on: date, effective_on: date) -> None:
     """Adopt the draft: from now on it is the school's charter (if no later version is) and it
-    never changes again. Raises DomainError with "charter_adopted", "empty_body",
-    "effective_before_adoption" or "adopted_before_previous"."""
+    never changes again. Its PDF is rendered, signed and archived, and `document_sha256` set, in
+    the caller's transaction. Raises DomainError with "charter_adopted", "empty_body",
+    "effective_before_adoption" or "adopted_before_previous"; or the failure of rendering,
+    signing or storing the PDF, and then the caller rolls back and the draft stays a draft."""
     _lock(version)
     if version.is_adopted:
         raise DomainError("charter_adopted")
@@ -202,6 +222,33 @@ def adopt_version(actor, version: CharterVersion, *, adopted_on: date, effective
         effective_on=effective_on.isoformat(),
     )
     db.session.flush()
+    document = archive_pdf(
+        actor,
+        kind=DocumentKind.CHARTER_VERSION,
+        object_type="charter_version",
+        object_id=version.id,
+        pdf_bytes=render.render_pdf("charter_version", pdf_context(version)),
+        school_id=version.school_id,
+    )
+    version.document_sha256 = document.sha256
+    db.session.flush()
+
+
+def pdf_context(version: CharterVersion) -> dict:
+    """The plain data the PDF of an adopted version is rendered from (CONVENTIONS.md §8)."""
+    school = version.school
+    return {
+        "lang": "zh-CN",
+        "title": f"{school.name_zh}章程（第{version.number}版）",
+        "school_name": school.name_zh,
+        "number": version.number,
+        "adopted_on": version.adopted_on,
+        "effective_on": version.effective_on,
+        "change_note": version.change_note,
+        "body_html": str(render_markdown(version.body, shift_headings=1)),
+        "verify_url": verify_url(),
+        "fingerprint": body_fingerprint(version.body),
+    }
 
 
 def _lock(version: CharterVersion) -> None:

@@ -10,6 +10,8 @@ from wtforms import SelectChoice
 from portal import policy
 from portal.charters import bp, forms, services, structure
 from portal.charters.models import CHARTER_BODY_MAX
+from portal.documents.download import pdf_response
+from portal.documents.services import find_by_sha256
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.text import render_markdown
@@ -62,6 +64,20 @@ def version(slug, n):
     school = school_or_404(slug)
     shown = _readable_version_or_404(school, n)
     return _render_version(school, shown, current=services.current_version(school))
+
+
+@bp.get("/schools/<slug>/charter/versions/<int:n>.pdf")
+def version_pdf(slug, n):
+    """The archived PDF of an adopted version, exactly as signed at adoption. Drafts have none
+    (not found, whoever asks), nor have versions adopted before the portal archived charters."""
+    school = school_or_404(slug)
+    version = services.get_version(school, n)
+    if version is None or not version.is_adopted or not version.document_sha256:
+        abort(404)
+    document = find_by_sha256(version.document_sha256)
+    if document is None:
+        abort(404)
+    return pdf_response(document, f"{school.name_zh}章程第{version.number}版.pdf")
 
 
 def _render_version(school, version, *, current):

@@ -5,8 +5,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_
-from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_, or_
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship, remote
 
 from portal.domain import DomainError
 from portal.extensions import db, str_enum, utcnow
@@ -57,6 +57,9 @@ class Decision(db.Model):
         # The public archive lists published decisions newest first, per school or everywhere.
         Index("ix_decision_status_published_at", "status", "published_at"),
         Index("ix_decision_school_status_published_at", "school_id", "status", "published_at"),
+        # …and newest first across all statuses shown (published, superseded, revoked): the
+        # archive reads this index backwards instead of sorting every published row.
+        Index("ix_decision_published_at_id", "published_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,6 +75,8 @@ class Decision(db.Model):
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id"), index=True)
     revokes_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id"), index=True)
     charter_version_id: Mapped[int | None] = mapped_column(ForeignKey("charter_version.id"), index=True)
+    # The consultation this decision answers ("you said, we did" lists it).
+    consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultation.id"), index=True)
 
     # Set once, by publish(): the number, when, by whom, and the archived PDF.
     number: Mapped[str | None] = mapped_column(String(DECISION_PREFIX_MAX + 30))
@@ -93,10 +98,9 @@ class Decision(db.Model):
     # The later published decision that superseded or revoked this one (at most one does).
     replaced_by: Mapped["Decision | None"] = relationship(
         primaryjoin=lambda: and_(
-            (foreign(Decision.supersedes_id) == Decision.id) | (foreign(Decision.revokes_id) == Decision.id),
-            Decision.status != DecisionStatus.DRAFT,
+            or_(remote(foreign(Decision.supersedes_id)) == Decision.id, remote(foreign(Decision.revokes_id)) == Decision.id),
+            remote(Decision.status) != DecisionStatus.DRAFT,
         ),
-        remote_side=lambda: [Decision.id],
         viewonly=True,
         uselist=False,
     )

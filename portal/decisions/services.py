@@ -6,21 +6,21 @@ the decision it supersedes or revokes, and the charter version it adopts), and w
 events — all in the caller's transaction. Any failure raises before the caller commits, so a
 draft that failed to publish is unchanged, nothing is stored and no number is used.
 """
-import hashlib
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import current_app
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy.orm import contains_eager, defer, joinedload
 
 from portal import audit
 from portal.charters import services as charters
 from portal.charters.models import CharterVersion
+from portal.consultations.models import Consultation, ConsultationStatus, Phase
 from portal.decisions.models import PUBLIC_STATUSES, Decision, DecisionStatus, format_number
 from portal.documents import render
-from portal.documents.models import DocumentKind
+from portal.documents.render import body_fingerprint, verify_url
+from portal.documents.models import Document, DocumentKind
 from portal.documents.services import archive_pdf
 from portal.domain import DomainError
 from portal.extensions import db, utcnow
@@ -44,6 +44,7 @@ DRAFT_FIELDS = (
     "replaces_id",
     "replaces_how",
     "charter_version_id",
+    "consultation_id",
 )
 
 
@@ -127,6 +128,20 @@ def charter_versions_for_decisions(school: School) -> list[CharterVersion]:
     )
 
 
+def answerable_consultations(school: School, now: datetime) -> list[Consultation]:
+    """The school's consultations a decision may answer: those that have closed (by their dates
+    or early), with or without their outcome published. Newest closing first."""
+    closed = or_(
+        Consultation.status.in_((ConsultationStatus.CLOSED, ConsultationStatus.OUTCOME_PUBLISHED)),
+        (Consultation.status == ConsultationStatus.APPROVED) & (Consultation.closes_at <= now),
+    )
+    return list(
+        db.session.scalars(
+            select(Consultation).where(Consultation.school_id == school.id, closed).order_by(Consultation.closes_at.desc()).limit(200)
+        )
+    )
+
+
 def present_count(meeting: Meeting) -> int:
     """How many members were recorded present at the meeting."""
     return db.session.scalar(
@@ -135,6 +150,8 @@ def present_count(meeting: Meeting) -> int:
 
 
 # --- the public archive -------------------------------------------------------------------
+
+FEED_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -145,47 +162,80 @@ class ArchiveFilters:
     text: str = ""
 
 
+def _in_district(district_id: int):
+    """The ids of the schools under an authority (a district, or the city and every district
+    below it): one indexed prefix match on the authority's path, inside the archive's query."""
+    district_path = select(Authority.path).where(Authority.id == district_id).scalar_subquery()
+    return select(School.id).join(Authority).where(Authority.path.startswith(district_path))
+
+
 def _archive_query(filters: ArchiveFilters) -> Select:
+    """Published decisions matching `filters`. Ids nobody has (unknown, or beyond what the
+    database holds) match nothing rather than raising."""
     query = select(Decision).where(Decision.status.in_(PUBLIC_STATUSES))
+    for ident in (filters.school_id, filters.district_id):
+        if ident is not None and not _valid_id(ident):
+            return query.where(false())
     if filters.school_id is not None:
         query = query.where(Decision.school_id == filters.school_id)
     if filters.district_id is not None:
-        district = db.session.get(Authority, filters.district_id) if _valid_id(filters.district_id) else None
-        if district is None:
-            return query.where(False)
-        in_district = select(School.id).join(Authority).where(
-            or_(Authority.id == district.id, Authority.path.startswith(district.path + "/"))
-        )
-        query = query.where(Decision.school_id.in_(in_district))
+        query = query.where(Decision.school_id.in_(_in_district(filters.district_id)))
     if filters.year is not None:
         query = query.where(Decision.number_year == filters.year)
-    if filters.text:
-        pattern = "%" + filters.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    text = unicodedata.normalize("NFC", filters.text or "").strip()
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(
-            or_(Decision.title.ilike(pattern, escape="\\"), Decision.number.ilike(pattern, escape="\\"), Decision.body.ilike(pattern, escape="\\"))
+            or_(
+                Decision.title.ilike(pattern, escape="\\"),
+                Decision.number.ilike(pattern, escape="\\"),
+                Decision.body.ilike(pattern, escape="\\"),
+            )
         )
     return query
 
 
-def archive_page(filters: ArchiveFilters, page: int, per_page: int = PAGE_SIZE):
-    """One page of published decisions, newest first, with their schools loaded."""
-    query = _archive_query(filters).options(joinedload(Decision.school)).order_by(
-        Decision.published_at.desc(), Decision.id.desc()
+def _for_lists(query: Select) -> Select:
+    """What a list of decisions shows: the school (and its district) in the same query, and not
+    the body, which may be long; a template that touched it would raise instead of querying
+    once per row."""
+    return query.options(
+        joinedload(Decision.school).joinedload(School.authority),
+        defer(Decision.body, raiseload=True),
     )
+
+
+def _newest_first(query: Select) -> Select:
+    return query.order_by(Decision.published_at.desc(), Decision.id.desc())
+
+
+def archive_page(filters: ArchiveFilters, page: int, per_page: int = PAGE_SIZE):
+    """One page of published decisions (in force, superseded or revoked), newest first, with
+    their schools loaded: two queries (the count and the page) whatever the page holds."""
+    query = _newest_first(_for_lists(_archive_query(filters)))
     return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100)
 
 
 def latest_decisions(school: School | None = None, limit: int = 5) -> list[Decision]:
-    """The newest published decisions, of one school or everywhere (home page, school page, feeds)."""
-    query = select(Decision).where(Decision.status.in_(PUBLIC_STATUSES))
+    """The newest published decisions, of one school or everywhere (home page, school page), in
+    one query, with their schools loaded and without their bodies."""
+    query = _for_lists(select(Decision).where(Decision.status.in_(PUBLIC_STATUSES)))
     if school is not None:
         query = query.where(Decision.school_id == school.id)
-    else:
-        query = query.options(joinedload(Decision.school))
-    return list(db.session.scalars(query.order_by(Decision.published_at.desc(), Decision.id.desc()).limit(limit)))
+    return list(db.session.scalars(_newest_first(query).limit(limit)))
+
+
+def feed_decisions(school: School | None = None, limit: int = FEED_SIZE) -> list[Decision]:
+    """The newest published decisions for an Atom feed: as latest_decisions(), with their bodies
+    (the feed summarises them). One query."""
+    query = select(Decision).where(Decision.status.in_(PUBLIC_STATUSES)).options(joinedload(Decision.school))
+    if school is not None:
+        query = query.where(Decision.school_id == school.id)
+    return list(db.session.scalars(_newest_first(query).limit(limit)))
 
 
 def archive_years() -> list[int]:
+    """The years that have published decisions, newest first, for the archive's filter."""
     return list(
         db.session.scalars(
             select(Decision.number_year)
@@ -194,6 +244,37 @@ def archive_years() -> list[int]:
             .order_by(Decision.number_year.desc())
         )
     )
+
+
+def schools_for_archive_filter(*, include_id: int | None = None) -> list[School]:
+    """The schools the archive can be narrowed to, by district and then by Chinese name: those
+    with published decisions, plus the school already chosen, if any. A city has thousands of
+    schools; only the ones that have published are worth listing."""
+    condition = School.id.in_(select(Decision.school_id).where(Decision.status.in_(PUBLIC_STATUSES)))
+    if include_id is not None and _valid_id(include_id):
+        condition = condition | (School.id == include_id)
+    return list(
+        db.session.scalars(
+            select(School)
+            .join(School.authority)
+            .where(condition)
+            .options(contains_eager(School.authority))
+            .order_by(Authority.id, School.name_zh, School.id)
+        )
+    )
+
+
+def decision_document(decision_id: int) -> tuple[Decision, Document] | None:
+    """A published decision with its archived PDF (the bytes are loaded only when read), for the
+    download; None for drafts, unknown ids, and decisions without a stored document."""
+    if not _valid_id(decision_id):
+        return None
+    row = db.session.execute(
+        select(Decision, Document)
+        .join(Document, Document.sha256 == Decision.document_sha256)
+        .where(Decision.id == decision_id, Decision.status.in_(PUBLIC_STATUSES))
+    ).first()
+    return (row[0], row[1]) if row else None
 
 
 # --- drafting -----------------------------------------------------------------------------
@@ -213,7 +294,8 @@ def _clean(data: dict) -> dict:
 
 def _resolve_links(school: School, fields: dict, *, decision_id: int | None, now: datetime) -> dict:
     """Turn the ids a form posted into this school's objects, refusing anyone else's:
-    DomainError "unknown_meeting", "future_meeting", "unknown_target", "unknown_charter_version"."""
+    DomainError "unknown_meeting", "future_meeting", "unknown_target", "unknown_charter_version",
+    "unknown_consultation"."""
     values = {k: v for k, v in fields.items() if k not in ("replaces_id", "replaces_how")}
     meeting_id = fields.get("meeting_id")
     if meeting_id:
@@ -246,6 +328,16 @@ def _resolve_links(school: School, fields: dict, *, decision_id: int | None, now
             if version is None or version.school_id != school.id:
                 raise DomainError("unknown_charter_version")
         values["charter_version_id"] = version_id
+
+    if "consultation_id" in fields:
+        consultation_id = fields.get("consultation_id") or None
+        if consultation_id:
+            consultation = db.session.get(Consultation, consultation_id) if _valid_id(consultation_id) else None
+            # Only the school's own consultations, and only once they have closed: a decision
+            # cannot answer what people are still being asked.
+            if consultation is None or consultation.school_id != school.id or consultation.phase(now) not in (Phase.CLOSED, Phase.OUTCOME_PUBLISHED):
+                raise DomainError("unknown_consultation")
+        values["consultation_id"] = consultation_id
     return values
 
 
@@ -293,18 +385,6 @@ def discard_draft(actor, decision: Decision) -> None:
 
 
 # --- the PDF ------------------------------------------------------------------------------
-
-
-def body_fingerprint(body: str) -> str:
-    """SHA-256 of the decision's text (NFC, UTF-8): printed in the PDF's footer so that a reader
-    of a paper copy can check the wording against the archive."""
-    return hashlib.sha256(unicodedata.normalize("NFC", body or "").encode("utf-8")).hexdigest()
-
-
-def verify_url() -> str:
-    """Where anyone checks a copy. It comes from configuration, not from the request: an archived
-    PDF must not carry whichever host name a request happened to use."""
-    return current_app.config["PORTAL_PUBLIC_URL"].rstrip("/") + "/verify"
 
 
 def _cn_date(day: date | None) -> str:
@@ -366,26 +446,37 @@ def preview_pdf(decision: Decision, now: datetime | None = None) -> bytes:
     return render.render_pdf("decision", pdf_context(decision, number=number, published_on=published_on, draft=True))
 
 
-def check_publishable(decision: Decision, now: datetime) -> None:
-    """What a draft needs before it can be published. Raises DomainError "title_missing",
-    "body_missing", "meeting_missing", "future_meeting", "no_votes", "vote_exceeds_present",
-    "target_not_in_force", "effective_before_meeting"."""
+def publish_problems(decision: Decision, now: datetime) -> list[str]:
+    """What a draft still lacks before it can be published, as DomainError reasons (empty when
+    it is ready): "title_missing", "body_missing", "meeting_missing", "future_meeting",
+    "no_votes", "vote_exceeds_present", "effective_before_meeting", "target_not_in_force"."""
+    problems = []
     if not decision.title.strip():
-        raise DomainError("title_missing")
+        problems.append("title_missing")
     if not decision.body.strip():
-        raise DomainError("body_missing")
-    if decision.meeting is None:
-        raise DomainError("meeting_missing")
-    if decision.meeting.starts_at > now:
-        raise DomainError("future_meeting")
+        problems.append("body_missing")
+    meeting = decision.meeting
+    if meeting is None:
+        problems.append("meeting_missing")
+    elif meeting.starts_at > now:
+        problems.append("future_meeting")
     if decision.votes_total == 0:
-        raise DomainError("no_votes")
-    _check_vote(decision)
-    if decision.effective_on is not None and decision.effective_on < meetings.local_date(decision.meeting.starts_at):
-        raise DomainError("effective_before_meeting")
+        problems.append("no_votes")
+    elif meeting is not None and decision.votes_total > present_count(meeting):
+        problems.append("vote_exceeds_present")
+    if meeting is not None and decision.effective_on is not None and decision.effective_on < meetings.local_date(meeting.starts_at):
+        problems.append("effective_before_meeting")
     for target in (decision.supersedes, decision.revokes):
         if target is not None and target.status != DecisionStatus.PUBLISHED:
-            raise DomainError("target_not_in_force")
+            problems.append("target_not_in_force")
+    return problems
+
+
+def check_publishable(decision: Decision, now: datetime) -> None:
+    """Raises DomainError with the first of publish_problems(), if any."""
+    problems = publish_problems(decision, now)
+    if problems:
+        raise DomainError(problems[0])
 
 
 def _lock_school(school: School) -> None:

@@ -12,10 +12,12 @@ from portal.documents.models import Document
 ONE_YEAR = 365 * 24 * 3600
 
 
-def content_disposition(filename: str, *, inline: bool = False) -> str:
-    """An RFC 6266 Content-Disposition: an ASCII fallback `filename` for old clients, and the
-    real name (Chinese included) as RFC 5987 UTF-8 in `filename*`."""
-    fallback = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-.") or "document"
+def content_disposition(filename: str, *, inline: bool = False, fallback: str = "document.pdf") -> str:
+    """An RFC 6266 Content-Disposition: an ASCII `filename` for old clients (the name itself if
+    it is plain ASCII, else `fallback`), and the real name, Chinese included, as RFC 5987 UTF-8
+    in `filename*`."""
+    if filename.isascii():
+        fallback = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-.") or fallback
     if not fallback.lower().endswith(".pdf"):
         fallback += ".pdf"
     disposition = "inline" if inline else "attachment"
@@ -28,7 +30,9 @@ def pdf_response(document: Document, filename: str, *, inline: bool = False):
     headers = {
         "ETag": etag,
         "Cache-Control": f"public, max-age={ONE_YEAR}, immutable",
-        "Content-Disposition": content_disposition(filename, inline=inline),
+        "Content-Disposition": content_disposition(
+            filename, inline=inline, fallback=f"{document.kind.value.replace('_', '-')}-{document.sha256[:12]}.pdf"
+        ),
         "X-Content-Type-Options": "nosniff",
     }
     if request.if_none_match.contains(document.sha256):

@@ -6,9 +6,12 @@ images only through `StaticOnlyFetcher`: files under our static/ folder, nothing
 other file, no network, no data: URL — so a body containing `<img src="file:///etc/passwd">`
 or a tracking pixel fetches nothing.
 """
+import hashlib
 import logging
+import unicodedata
 import mimetypes
 import re
+from io import BytesIO
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,6 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
+from pyhanko.pdf_utils.reader import PdfFileReader
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -94,3 +98,21 @@ def render_pdf(template_name: str, context: dict, *, fetcher: StaticOnlyFetcher 
     fetcher = fetcher or StaticOnlyFetcher(root)
     document = HTML(string=html, base_url=root.resolve().as_uri() + "/", url_fetcher=fetcher)
     return document.write_pdf(pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
+
+
+def page_count(pdf_bytes: bytes) -> int:
+    """How many pages a PDF we rendered has."""
+    return int(PdfFileReader(BytesIO(pdf_bytes)).root["/Pages"]["/Count"])
+
+
+def body_fingerprint(text: str) -> str:
+    """SHA-256 of a document's text (NFC, UTF-8): printed in the PDF's footer, so that a reader
+    of a paper copy can check the wording against the archive. (The file's own SHA-256 is what
+    /verify checks; it cannot be printed inside the file it fingerprints.)"""
+    return hashlib.sha256(unicodedata.normalize("NFC", text or "").encode("utf-8")).hexdigest()
+
+
+def verify_url() -> str:
+    """Where anyone checks a copy. It comes from configuration, not from the request: an archived
+    PDF must not carry whichever host name a request happened to use."""
+    return current_app.config["PORTAL_PUBLIC_URL"].rstrip("/") + "/verify"

@@ -4,10 +4,14 @@ check the whole archive.
 `archive_pdf()` flushes and never commits: the caller commits once, together with the change
 the document records (a decision marked published, …), or rolls everything back. Any failure
 — signing, storing, the log — raises, so nothing half-published can be committed.
+
+`verify_upload()` and `verify_sha256()` answer the public verification page: is this copy a
+record the portal published, and which one?
 """
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 from sqlalchemy import func, select, text
 
@@ -184,3 +188,60 @@ def verify_archive() -> list[Problem]:
     for digest in db.session.scalars(unrecorded):
         problems.append(Problem(f"document {digest}", "no publication log entry records it"))
     return problems
+
+
+# --- verifying a copy ---------------------------------------------------------------------
+
+
+class Verdict(StrEnum):
+    AUTHENTIC = "authentic"  # exactly the bytes of a published record
+    ALTERED = "altered"  # carries the portal's signature, but is not what was published
+    UNKNOWN = "unknown"  # nothing the portal published: no portal signature, or an unknown SHA-256
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What a check found. `publications`: the log entries of the document (oldest first), each
+    naming the object it records by object_type and object_id; the features know what those are."""
+
+    verdict: Verdict
+    sha256: str  # of the uploaded bytes, or the SHA-256 typed (lowercase)
+    document: Document | None = None
+    publications: list[PublicationLogEntry] = field(default_factory=list)
+
+
+def publications_of(document: Document) -> list[PublicationLogEntry]:
+    """Every publication of `document`, oldest first."""
+    return list(
+        db.session.scalars(
+            select(PublicationLogEntry)
+            .where(PublicationLogEntry.document_sha256 == document.sha256)
+            .order_by(PublicationLogEntry.sequence)
+        )
+    )
+
+
+def _authentic(document: Document) -> Verification:
+    return Verification(Verdict.AUTHENTIC, document.sha256, document, publications_of(document))
+
+
+def verify_upload(pdf_bytes: bytes) -> Verification:
+    """Is this file a record the portal published? AUTHENTIC when these exact bytes are in the
+    archive; ALTERED when they carry the portal's signature (intact or broken) but are not in the
+    archive — a signed record changed afterwards, or signed and never published; UNKNOWN for
+    anything else. Never raises for what it is given."""
+    digest = sha256_hex(pdf_bytes)
+    document = find_by_sha256(digest)
+    if document is not None:
+        return _authentic(document)
+    if signing.verify_signature(pdf_bytes) in ("valid", "broken"):
+        return Verification(Verdict.ALTERED, digest)
+    return Verification(Verdict.UNKNOWN, digest)
+
+
+def verify_sha256(hex_digest: str) -> Verification:
+    """Is a file with this SHA-256 (64 hex digits, either case) a published record?
+    AUTHENTIC with what it records, or UNKNOWN."""
+    digest = hex_digest.strip().lower()
+    document = find_by_sha256(digest)
+    return _authentic(document) if document is not None else Verification(Verdict.UNKNOWN, digest)

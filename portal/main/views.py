@@ -4,19 +4,29 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from portal.accounts import services as account_services
-from portal.extensions import db
+from portal.consultations import services as consultation_services
+from portal.decisions import services as decision_services
+from portal.extensions import db, utcnow
 from portal.i18n import LANGUAGE_COOKIE
 from portal.main import bp
 from portal.schools import services as school_services
 from portal.web import redirect_to, safe_next
 
 ONE_YEAR = 365 * 24 * 3600
+HOME_DECISIONS = 5
+HOME_CONSULTATIONS = 5
 
 
 @bp.get("/")
 def home():
     districts = school_services.districts_overview()
-    return render_template("main/home.html", districts=districts)
+    return render_template(
+        "main/home.html",
+        districts=districts,
+        decisions=decision_services.latest_decisions(limit=HOME_DECISIONS),
+        open_consultations=consultation_services.open_consultations(utcnow(), limit=HOME_CONSULTATIONS),
+        now=utcnow(),
+    )
 
 
 @bp.post("/language")

@@ -82,10 +82,10 @@ def seed_meetings(school: School) -> None:
     principal, secretary = board_members[0], board_members[2]
     absent = board_members[4]
     board_day = today - timedelta(days=75)
-    _past_meeting(
+    past_meeting(
         school,
         board,
-        title=f"{_school_year(board_day)}第一次校务委员会会议",
+        title=f"{school_year(board_day)}第一次校务委员会会议",
         day=board_day,
         place="学校行政楼三楼会议室",
         agenda=["审议2026学年度工作计划", "食堂膳食管理情况通报", "校服采购方案征求意见"],
@@ -95,10 +95,10 @@ def seed_meetings(school: School) -> None:
 
     chair, committee_secretary = committee_members[0], committee_members[2]
     committee_day = today - timedelta(days=20)
-    _past_meeting(
+    past_meeting(
         school,
         committee,
-        title=f"家长委员会{_school_year(committee_day)}全体会议",
+        title=f"家长委员会{school_year(committee_day)}全体会议",
         day=committee_day,
         place="学校图书馆多功能厅",
         agenda=["食堂膳食管理情况通报", "校服采购方案征求意见", "课后服务和托管安排"],
@@ -112,7 +112,7 @@ def seed_meetings(school: School) -> None:
         school,
         {
             "body_id": board.id,
-            "title": f"{_school_year(board_day)}第二次校务委员会会议",
+            "title": f"{school_year(board_day)}第二次校务委员会会议",
             "starts_at": services.local_to_utc(upcoming_day, time(15, 30)),
             "place": "学校行政楼三楼会议室",
         },
@@ -130,13 +130,13 @@ def _seat(body, name, position, constituency, start, end):
     )
 
 
-def _school_year(day: date) -> str:
+def school_year(day: date) -> str:
     """The school year a day falls in: it starts in September (2026—2027学年)."""
     first = day.year if day.month >= 9 else day.year - 1
     return f"{first}—{first + 1}学年"
 
 
-def _past_meeting(school, body, *, title, day, place, agenda, absent, minutes):
+def past_meeting(school, body, *, title, day, place, agenda, absent, minutes):
     meeting = services.create_meeting(
         None, school, {"body_id": body.id, "title": title, "starts_at": services.local_to_utc(day, time(15, 30)), "place": place}
     )

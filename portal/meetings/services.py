@@ -14,6 +14,9 @@ its `reason` names the rule, for the view's message:
 - "agenda_changed": someone else changed the agenda at the same moment;
 - "minutes_approved": the meeting's minutes are approved, so its record no longer changes;
 - "minutes_empty": there are no minutes to approve.
+
+Approving the minutes also publishes them: the record of the meeting is rendered to PDF, signed
+and archived (portal.documents) in the same transaction.
 """
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -25,6 +28,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit
 from portal.accounts.models import User, normalize_email
+from portal.documents import render
+from portal.documents.models import DocumentKind
+from portal.documents.render import body_fingerprint, verify_url
+from portal.documents.services import archive_pdf
 from portal.domain import DomainError
 from portal.extensions import db, utcnow
 from portal.meetings.models import (
@@ -38,6 +45,7 @@ from portal.meetings.models import (
     Position,
 )
 from portal.schools.models import School
+from portal.text import render_markdown
 
 # A meeting has no end time of its own: calendars show it as lasting this long.
 DEFAULT_MEETING_DURATION = timedelta(hours=2)
@@ -582,11 +590,48 @@ def edit_minutes(actor, meeting: Meeting, minutes: str) -> bool:
 
 
 def approve_minutes(actor, meeting: Meeting, now: datetime | None = None) -> None:
-    """Approve the minutes: from now on they are public and never change.
-    Raises DomainError "minutes_approved" or "minutes_empty"."""
+    """Approve the minutes: from now on they are public and never change. The meeting's record
+    (agenda, attendance, minutes) is rendered to PDF, signed and archived, and
+    `minutes_document_sha256` set, in the caller's transaction. Raises DomainError
+    "minutes_approved" or "minutes_empty" (before anything is rendered); or the failure of
+    rendering, signing or storing the PDF, and then the caller rolls back and nothing is approved."""
     meeting.approve_minutes(getattr(actor, "id", None), now or utcnow())
     db.session.flush()
     audit.record(actor, "meeting.minutes_approve", meeting, school_id=meeting.school_id, length=len(meeting.minutes))
+    document = archive_pdf(
+        actor,
+        kind=DocumentKind.MINUTES,
+        object_type="minutes",
+        object_id=meeting.id,
+        pdf_bytes=render.render_pdf("minutes", minutes_pdf_context(meeting)),
+        school_id=meeting.school_id,
+    )
+    meeting.minutes_document_sha256 = document.sha256
+    db.session.flush()
+
+
+def minutes_pdf_context(meeting: Meeting) -> dict:
+    """The plain data the PDF of approved minutes is rendered from (CONVENTIONS.md §8)."""
+    members = members_for_meeting(meeting)
+    attendance = attendance_summary(meeting, members)
+    return {
+        "lang": "zh-CN",
+        "title": f"{meeting.title}纪要",
+        "school_name": meeting.school.name_zh,
+        "body_name": meeting.body.name,
+        "meeting_title": meeting.title,
+        "meeting_date": local_date(meeting.starts_at),
+        "meeting_time": local_time(meeting.starts_at).strftime("%H:%M"),
+        "place": meeting.place,
+        "agenda": [item.title for item in meeting.agenda_items],
+        "present": [member.name for member in members if attendance[member.id] is True],
+        "absent": [member.name for member in members if attendance[member.id] is False],
+        # Two levels down: the PDF's own headings (议程, 纪要) are <h2>.
+        "minutes_html": str(render_markdown(meeting.minutes, shift_headings=2)),
+        "approved_on": local_date(meeting.minutes_approved_at),
+        "verify_url": verify_url(),
+        "fingerprint": body_fingerprint(meeting.minutes),
+    }
 
 
 def attendance_summary(meeting: Meeting, members: list[BodyMember]) -> dict:

@@ -10,6 +10,8 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from portal import policy
+from portal.documents.download import pdf_response
+from portal.documents.services import find_by_sha256
 from portal.domain import DomainError
 from portal.extensions import db, utcnow
 from portal.meetings import bp, calendar, forms, services
@@ -70,6 +72,18 @@ def show(meeting_id):
         minutes_html=render_markdown(meeting.minutes) if meeting.minutes_approved or may_read_draft else None,
         can_manage=policy.can(current_user, "manage_meetings", meeting.school),
     )
+
+
+@bp.get("/meetings/<int:meeting_id>/minutes.pdf")
+def minutes_pdf(meeting_id):
+    """The archived PDF of approved minutes, exactly as signed at approval. Draft minutes have
+    none: not found, whoever asks (members read drafts on the meeting's page)."""
+    meeting = found_or_404(services.meeting_by_id(meeting_id))
+    if not meeting.minutes_approved or not meeting.minutes_document_sha256:
+        abort(404)
+    document = found_or_404(find_by_sha256(meeting.minutes_document_sha256))
+    day = services.local_date(meeting.starts_at)
+    return pdf_response(document, f"{meeting.school.name_zh}{meeting.body.name}会议纪要{day.isoformat()}.pdf")
 
 
 @bp.get("/schools/<slug>/bodies/<int:body_id>")

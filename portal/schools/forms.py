@@ -17,6 +17,13 @@ def _website(form, field):
         raise ValidationError(_l("Enter the full address, starting with https://"))
 
 
+def _decision_prefix(form, field):
+    # The brackets and 号 are added around the year and number; in the prefix they would make
+    # numbers ambiguous (渝〔2026〕1号〔2026〕2号).
+    if field.data and (any(ch.isspace() for ch in field.data) or any(ch in "〔〕[]号" for ch in field.data)):
+        raise ValidationError(_l("Use letters only, without spaces, brackets or 号, such as 渝一中校委."))
+
+
 class SchoolProfileForm(PortalForm):
     name_zh = StringField(
         _l("Name in Chinese"),
@@ -61,6 +68,13 @@ class SchoolProfileForm(PortalForm):
         filters=[strip],
         validators=[Length(max=255, message=_l("At most %(max)d characters.", max=255)), _website],
         render_kw={"maxlength": 255, "inputmode": "url"},
+    )
+    decision_prefix = StringField(
+        _l("Prefix of decision numbers"),
+        filters=[strip],
+        validators=[Length(max=40, message=_l("At most %(max)d characters.", max=40)), _decision_prefix],
+        description=_l("Printed before the year and number of each decision, as in 渝一中校委〔2026〕3号. Changing it changes only the numbers of decisions published afterwards."),
+        render_kw={"maxlength": 40},
     )
     description = TextAreaField(
         _l("About the school"),

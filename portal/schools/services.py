@@ -25,7 +25,7 @@ class SlugTaken(Exception):
 
 
 RESERVED_SLUGS = frozenset({"new"})  # /schools/new is the form that adds a school
-PROFILE_FIELDS = ("name_zh", "name_en", "type", "address", "phone", "email", "website", "description")
+PROFILE_FIELDS = ("name_zh", "name_en", "type", "address", "phone", "email", "website", "decision_prefix", "description")
 
 
 def create_school(

@@ -5,7 +5,10 @@ from flask_login import current_user
 
 from portal import policy
 from portal.charters import services as charter_services
+from portal.consultations import services as consultation_services
+from portal.decisions import services as decision_services
 from portal.extensions import db, utcnow
+from portal.feedback import services as feedback_services
 from portal.meetings import services as meeting_services
 from portal.schools import bp, forms, services
 from portal.schools.models import SCHOOL_TYPE_LABELS
@@ -17,6 +20,9 @@ MANAGEMENT_SECTIONS = [
     ("manage_charter", "charters.manage"),
     ("manage_bodies", "meetings.manage_bodies"),
     ("manage_meetings", "meetings.manage_meetings"),
+    ("manage_decisions", "decisions.manage"),
+    ("manage_school", "consultations.manage"),  # admins draft; board members write outcomes
+    ("manage_feedback", "feedback.inbox"),
     ("manage_invitations", "accounts.invitations"),
 ]
 
@@ -59,6 +65,10 @@ def show(slug):
         bodies=meeting_services.bodies_with_current_members(school, today),
         upcoming_meetings=upcoming,
         recent_meetings=recent,
+        decisions=decision_services.latest_decisions(school),
+        answered_feedback=feedback_services.recently_answered(school),
+        open_consultations=consultation_services.open_consultations(utcnow(), school=school),
+        now=utcnow(),
         can_manage=bool(management),
     )
 

@@ -30,6 +30,7 @@ EXPECTED = {
     "charters.versions": everyone(200),
     "charters.version": everyone(200),
     "charters.diff": everyone(200),  # no versions chosen: the form to choose them
+    "charters.version_pdf": everyone(200),  # version 1, adopted: its archived PDF
     "charters.manage": school_admins_only(200),
     "charters.start_draft": school_admins_only(409),
     "charters.edit_draft": school_admins_only(409),

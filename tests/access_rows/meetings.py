@@ -48,6 +48,7 @@ EXPECTED = {
     "meetings.show": everyone(200),
     "meetings.body": everyone(200),
     "meetings.calendar": everyone(200),
+    "meetings.minutes_pdf": everyone(200),  # the minutes are approved: their archived PDF
     "meetings.manage_bodies": bodies(200),
     "meetings.manage_body": bodies(200),
     "meetings.new_member": bodies(200),

@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.cli import DEMO_PASSWORD, seed_demo
+from portal.documents import signing
 from portal.extensions import db as _db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,9 +80,13 @@ def live_server(fast_password_hashing):
         pytest.fail(f"{AXE.relative_to(ROOT)} is missing: run `make setup` (it installs axe-core from npm)")
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
+        # The demo data publishes signed decisions: a throwaway key pair, never the repository's instance/.
+        key, cert = signing.generate_development_keys(tmp / "signing-key.pem", tmp / "signing-cert.pem")
         app = create_app(
             {
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'browser.db'}",
+                "PORTAL_SIGNING_KEY": str(key),
+                "PORTAL_SIGNING_CERT": str(cert),
                 "BABEL_TRANSLATION_DIRECTORIES": str(compile_catalogues(tmp / "translations")),
                 # Real forms, real tokens: CSRF stays on here, unlike the `app` fixture.
                 "WTF_CSRF_ENABLED": True,

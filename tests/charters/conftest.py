@@ -7,21 +7,28 @@ from charter_samples import VERSION_1, VERSION_2
 from portal.charters import services
 
 
+@pytest.fixture(autouse=True)
+def _pdfs_rendered_once(pdfs_rendered_once_per_run):
+    """Adopting a charter or approving minutes renders a PDF; the same ones, test after test."""
+
+
 @pytest.fixture
 def school_admin(make_user, school):
     return make_user(role="school_admin", scope=school)
 
 
 @pytest.fixture
-def add_version(db):
-    """add_version(school, body, adopted_on=..., note=...) -> an adopted version, made through the services."""
+def add_version(with_app, db):
+    """add_version(school, body, adopted_on=..., note=...) -> an adopted version, made through the
+    services (so its PDF is rendered, signed and archived)."""
 
     def add(school, body, *, adopted_on=date(2024, 6, 1), effective_on=None, note="", adopt=True, actor=None):
-        draft = services.start_draft(actor, school, from_template=False)
-        services.edit_draft(actor, draft, body=body, change_note=note)
-        if adopt:
-            services.adopt_version(actor, draft, adopted_on=adopted_on, effective_on=effective_on or adopted_on)
-        db.session.commit()
+        with with_app():  # adopting renders and signs the version's PDF
+            draft = services.start_draft(actor, school, from_template=False)
+            services.edit_draft(actor, draft, body=body, change_note=note)
+            if adopt:
+                services.adopt_version(actor, draft, adopted_on=adopted_on, effective_on=effective_on or adopted_on)
+            db.session.commit()
         return draft
 
     return add

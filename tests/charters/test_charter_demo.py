@@ -1,4 +1,5 @@
 """The demo charter, and the small services other pages use."""
+import pytest
 from sqlalchemy import func, select
 
 from portal.audit import AuditEvent
@@ -6,6 +7,13 @@ from portal.charters import services, structure
 from portal.charters.demo import seed_charter
 from portal.charters.models import CharterStatus, CharterVersion
 from portal.schools.models import SchoolType
+
+
+@pytest.fixture(autouse=True)
+def _in_app(with_app):
+    """The demo adopts charters and approves minutes, which renders and signs their PDFs."""
+    with with_app():
+        yield
 
 
 def test_demo_charter_has_two_adopted_versions_of_a_realistic_charter(db, school):

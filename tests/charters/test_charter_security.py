@@ -41,7 +41,7 @@ def assert_inert(page: str, allowed_htmx=()):
     tags = elements(page)
     allowed_htmx = {*allowed_htmx, "hx-headers"}
     scripts = [attrs.get("src", "") for tag, attrs in tags if tag == "script"]
-    assert scripts == ["/static/vendor/htmx.min.js"] or scripts == [], scripts  # only our own htmx
+    assert scripts in (["/static/vendor/htmx.min.js", "/static/js/portal.js"], []), scripts  # only htmx and our own script
     assert not [tag for tag, _ in tags if tag in {"iframe", "img", "svg", "object", "embed"}]
     for tag, attrs in tags:
         for name, value in attrs.items():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from conftest import pdf_text, sample_context
+from pdf_helpers import pdf_text, sample_context
 from portal.documents.render import RefusedURL, StaticOnlyFetcher, render_html, render_pdf
 
 
@@ -80,15 +80,6 @@ def test_the_pdf_is_pdf_a_3b(sample_pdf):
     assert 'pdfaid:part="3"' in xmp or "<pdfaid:part>3</pdfaid:part>" in xmp
     assert 'pdfaid:conformance="B"' in xmp or "<pdfaid:conformance>B</pdfaid:conformance>" in xmp
     assert "/OutputIntents" in reader.root
-
-
-def test_fonts_are_subset_with_harfbuzz_not_the_slow_fonttools_fallback(app, caplog):
-    """Without libharfbuzz-subset0 WeasyPrint falls back to fontTools: a two-page Chinese PDF then
-    takes ~12 s instead of ~0.3 s, and only a log warning says so. (Timings: bench/pdf_render.py.)"""
-    with caplog.at_level(logging.WARNING, logger="weasyprint"), app.app_context():
-        render_pdf("sample", sample_context())
-
-    assert not [r for r in caplog.records if "HarfBuzz-Subset" in r.getMessage()], "is libharfbuzz-subset0 installed?"
 
 
 BAD_URLS = [

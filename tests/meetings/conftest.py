@@ -12,6 +12,11 @@ from portal.meetings.models import BodyKind, Constituency, Position
 TERM_START, TERM_END = date(2024, 9, 1), date(2027, 8, 31)
 
 
+@pytest.fixture(autouse=True)
+def _pdfs_rendered_once(pdfs_rendered_once_per_run):
+    """Adopting a charter or approving minutes renders a PDF; the same ones, test after test."""
+
+
 @pytest.fixture
 def school_admin(make_user, school):
     return make_user(role="school_admin", scope=school, display_name="学校管理员")
@@ -71,20 +76,21 @@ def board(make_body, make_member, school):
 
 
 @pytest.fixture
-def make_meeting(db):
+def make_meeting(with_app, db):
     def make(school, body, title="校务委员会会议", starts_at=None, place="学校三楼会议室", agenda=(), minutes="", approved=False):
-        meeting = services.create_meeting(
-            None,
-            school,
-            {"body_id": body.id, "title": title, "starts_at": starts_at or utcnow() - timedelta(days=7), "place": place},
-        )
-        for item in agenda:
-            services.add_agenda_item(None, meeting, item)
-        if minutes:
-            services.edit_minutes(None, meeting, minutes)
-        if approved:
-            services.approve_minutes(None, meeting)
-        db.session.commit()
+        with with_app():  # approving renders and signs the minutes' PDF
+            meeting = services.create_meeting(
+                None,
+                school,
+                {"body_id": body.id, "title": title, "starts_at": starts_at or utcnow() - timedelta(days=7), "place": place},
+            )
+            for item in agenda:
+                services.add_agenda_item(None, meeting, item)
+            if minutes:
+                services.edit_minutes(None, meeting, minutes)
+            if approved:
+                services.approve_minutes(None, meeting)
+            db.session.commit()
         return meeting
 
     return make

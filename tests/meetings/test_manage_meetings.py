@@ -43,9 +43,10 @@ def meeting_form(body, **changes):
 
 
 @pytest.fixture
-def approved_meeting(db, past_meeting):
-    services.approve_minutes(None, past_meeting)
-    db.session.commit()
+def approved_meeting(with_app, db, past_meeting):
+    with with_app():  # approving renders and signs the minutes' PDF
+        services.approve_minutes(None, past_meeting)
+        db.session.commit()
     return past_meeting
 
 

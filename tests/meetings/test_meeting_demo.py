@@ -1,4 +1,5 @@
 """The demo data: every school gets its school board, parents' committee and meetings."""
+import pytest
 from sqlalchemy import func, select
 
 from portal.audit import AuditEvent
@@ -6,6 +7,13 @@ from portal.extensions import utcnow
 from portal.meetings import services
 from portal.meetings.demo import seed_meetings
 from portal.meetings.models import BodyKind, GoverningBody, Meeting, Position
+
+
+@pytest.fixture(autouse=True)
+def _in_app(with_app):
+    """The demo adopts charters and approves minutes, which renders and signs their PDFs."""
+    with with_app():
+        yield
 
 
 def test_demo_gives_a_school_its_bodies_members_and_meetings(db, school):

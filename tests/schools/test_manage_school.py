@@ -14,6 +14,7 @@ PROFILE = {
     "phone": "023-1234 5678",
     "email": "office@school.example.org",
     "website": "https://school.example.org",
+    "decision_prefix": "测一小校委",
     "description": "一所测试学校。",
 }
 
@@ -31,7 +32,7 @@ def test_school_admin_sees_every_section(client, school, make_user):
     log_in(client, make_user(role="school_admin", scope=school))
     page = client.get(f"/schools/{school.slug}/manage").get_data(as_text=True)
 
-    for section in ("profile", "charter", "bodies", "meetings", "invitations"):
+    for section in ("profile", "charter", "bodies", "meetings", "decisions", "invitations"):
         assert f"/schools/{school.slug}/manage/{section}" in page
 
 
@@ -43,6 +44,7 @@ def test_school_admin_updates_the_profile_and_it_is_audited(client, db, school, 
     assert response.status_code == 303
     saved = db.session.get(School, school.id)
     assert saved.name_zh == PROFILE["name_zh"] and saved.phone == PROFILE["phone"]
+    assert saved.decision_prefix == "测一小校委"  # the next decision is 测一小校委〔year〕N号
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "school.update"))
     assert event.school_id == school.id
     assert event.data["changes"]["name_zh"] == {"before": "测试第一小学", "after": PROFILE["name_zh"]}
@@ -59,6 +61,9 @@ def test_school_admin_updates_the_profile_and_it_is_audited(client, db, school, 
         ("website", "javascript:alert(1)"),
         ("description", "长" * 2001),
         ("address", "a\u202eb"),
+        ("decision_prefix", "渝〔一〕"),
+        ("decision_prefix", "渝 一中"),
+        ("decision_prefix", "长" * 41),
     ],
 )
 def test_bad_profile_input_is_refused_beside_the_field_and_nothing_changes(client, db, school, make_user, field, value):

@@ -1,0 +1,206 @@
+"""Forms of a consultation's public page: the response (built for each consultation's questions),
+reporting a response, and the moderators' actions."""
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectMultipleField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.consultations.models import ANSWER_TEXT_MAX, REASON_MAX, RESPONSE_BODY_MAX, QuestionKind, Stance
+from portal.forms import TEXT_FIELDS, PortalForm
+from portal.meetings.forms import too_long
+
+STANCE_MISSING = _l("Choose whether you support the proposal, oppose it or are neutral.")
+CHOICE_UNKNOWN = _l("Choose one of the options offered.")
+REASON_MISSING = _l("Please say why.")
+ACTION_UNKNOWN = _l("Choose publish, reject or hide.")
+
+
+# The limit as people read it (5,000), not as Python writes it (5000).
+MAX_LENGTH_SHOWN = f"{RESPONSE_BODY_MAX:,}"
+
+
+def normalize_text(value):
+    """Text as it is stored: NFC, line breaks as \\n (browsers send \\r\\n), no surrounding space.
+    Nothing else changes: markup, emoji, zero-width characters stay as typed."""
+    if not isinstance(value, str):
+        return value
+    return unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def characters(text: str | None) -> int:
+    """The length that the limits count: characters (code points) after normalisation, so that
+    the counter, the form and the service agree, and 5,000 Chinese characters are 5,000."""
+    return len(normalize_text(text or ""))
+
+
+def reject_unstorable_characters(form, field):
+    """NUL and other control characters cannot be stored or have no place in text (line breaks
+    and tabs excepted), nor can lone surrogates. Unlike the other forms, bidirectional overrides
+    are kept: a response is shown as typed, and its pages isolate it (dir="auto" on its own
+    block), so an override cannot reorder anything around it."""
+    for ch in field.data or "":
+        if ch in "\n\r\t":
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cs"):
+            raise ValidationError(_l("This contains characters that are not allowed."))
+
+
+class ResponseTextForm(PortalForm):
+    """Text fields here get reject_unstorable_characters instead of the portal's stricter check."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            if issubclass(unbound_field.field_class, TEXT_FIELDS):
+                options["validators"] = [reject_unstorable_characters, *(unbound_field.kwargs.get("validators") or [])]
+            return unbound_field.bind(form=form, **options)
+
+
+def _listed(form, field):
+    """A choice the form offers, or nothing; a forged value gets a message and is never stored."""
+    offered = {choice.value for choice in field.choices}
+    values = field.data if isinstance(field.data, list) else [field.data]
+    if any(value not in (None, "") and value not in offered for value in values):
+        raise StopValidation(CHOICE_UNKNOWN)
+
+
+def _stance_given(form, field):
+    if field.data not in {stance.value for stance in Stance}:
+        raise StopValidation(STANCE_MISSING)
+
+
+def body_field():
+    return TextAreaField(
+        _l("Your comments (optional)"),
+        filters=[normalize_text],
+        validators=[Optional(), Length(max=RESPONSE_BODY_MAX, message=too_long(RESPONSE_BODY_MAX))],
+        description=_l("What you think of the proposal and why. At most %(max)s characters.", max=MAX_LENGTH_SHOWN),
+        # No maxlength (WTForms would add it from the Length rule): browsers cut a longer text
+        # pasted in without a word, and count an emoji as two. The text is kept whole, the
+        # counter says how much to cut, and the server refuses what is too long.
+        render_kw={"rows": 8, "maxlength": False},
+    )
+
+
+class ResponseForm(ResponseTextForm):
+    """Stance, comments and the name choice; response_form() adds one field per question."""
+
+    stance = RadioField(
+        _l("Your view of the proposal"),
+        choices=[SelectChoice(stance.value, stance.label) for stance in Stance],
+        validate_choice=False,
+        validators=[_stance_given],
+    )
+    body = body_field()
+    show_name = BooleanField(
+        _l("Show my display name with my response"),
+        description=_l("Otherwise it is shown as “Anonymous”. The school and the moderators always know who wrote it."),
+    )
+
+    def question_fields(self):
+        """(question, field) for each of the consultation's questions, in order."""
+        return [(question, self[f"answer_{question.id}"]) for question in self._questions]
+
+    def response_data(self) -> dict:
+        """What the service reads: nothing else that was posted (a `status`, a `consultation_id`,
+        answers to questions this consultation does not have) ever gets there."""
+        answers = {}
+        for question, field in self.question_fields():
+            if question.kind == QuestionKind.MULTIPLE:
+                answers[str(question.id)] = [int(value) for value in field.data or []]
+            elif field.data not in (None, ""):
+                answers[str(question.id)] = int(field.data) if question.kind == QuestionKind.SINGLE else field.data
+        return {"stance": self.stance.data, "body": self.body.data or "", "answers": answers, "show_name": self.show_name.data}
+
+
+def _question_field(question):
+    if question.kind == QuestionKind.TEXT:
+        return TextAreaField(
+            question.prompt,
+            filters=[normalize_text],
+            validators=[Optional(), Length(max=ANSWER_TEXT_MAX, message=too_long(ANSWER_TEXT_MAX))],
+            render_kw={"rows": 3, "maxlength": False},
+        )
+    choices = [SelectChoice(str(index), choice) for index, choice in enumerate(question.choices)]
+    if question.kind == QuestionKind.SINGLE:
+        return RadioField(question.prompt, choices=choices, validate_choice=False, validators=[_listed])
+    return SelectMultipleField(
+        question.prompt,
+        choices=choices,
+        validate_choice=False,
+        validators=[_listed],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+
+
+def response_form(consultation, response=None, **kwargs) -> ResponseForm:
+    """The response form for this consultation's questions: from the request, or (with
+    `response`) filled in with what the person wrote before."""
+    fields = {f"answer_{question.id}": _question_field(question) for question in consultation.questions}
+    form_class = type("ResponseForm", (ResponseForm,), {**fields, "_questions": list(consultation.questions)})
+    if response is not None:
+        kwargs.pop("formdata", None)
+        data = {"stance": response.stance.value, "body": response.body, "show_name": response.show_name}
+        for question in consultation.questions:
+            value = response.answers.get(str(question.id))
+            if value is None:
+                continue
+            if question.kind == QuestionKind.MULTIPLE:
+                data[f"answer_{question.id}"] = [str(index) for index in value]
+            elif question.kind == QuestionKind.SINGLE:
+                data[f"answer_{question.id}"] = str(value)
+            else:
+                data[f"answer_{question.id}"] = value
+        return form_class(formdata=None, data=data, **kwargs)
+    return form_class(**kwargs)
+
+
+class BodyCheckForm(ResponseTextForm):
+    """The comments alone, checked while they are typed (htmx); the full form checks them again."""
+
+    body = body_field()
+
+
+def _reason(label, **kwargs):
+    return TextAreaField(
+        label,
+        filters=[normalize_text],
+        validators=[DataRequired(message=REASON_MISSING), Length(max=REASON_MAX, message=too_long(REASON_MAX))],
+        render_kw={"rows": 3},
+        **kwargs,
+    )
+
+
+class ReportForm(PortalForm):
+    reason = _reason(_l("What is wrong with this response?"), description=_l("For example: insults, personal data, advertising. The moderators read it; the author does not see who reported it."))
+
+
+class ApproveForm(PortalForm):
+    pass
+
+
+class SendBackForm(PortalForm):
+    reason = _reason(_l("What the school should change"), description=_l("The school's administrators read this with the draft."))
+
+
+class ModerateForm(PortalForm):
+    """publish (no reason), reject or hide (with the reason shown publicly in the counts)."""
+
+    action = HiddenField(validators=[DataRequired(message=ACTION_UNKNOWN)])
+    reason = TextAreaField(
+        _l("Reason"),
+        filters=[normalize_text],
+        validators=[Length(max=REASON_MAX, message=too_long(REASON_MAX))],
+        description=_l("Shown publicly in the counts of responses not published, never with the response."),
+        render_kw={"rows": 2},
+    )
+
+    def validate_action(self, field):
+        if field.data not in ("publish", "reject", "hide"):
+            raise StopValidation(ACTION_UNKNOWN)
+
+    def validate_reason(self, field):
+        if self.action.data in ("reject", "hide") and not field.data:
+            raise StopValidation(REASON_MISSING)

@@ -1,0 +1,458 @@
+"""Managing consultations: drafting, questions, submitting for approval, closing early and the
+outcome, under /schools/<slug>/manage/consultations (and /authorities/<id>/manage/consultations
+for a district's or the city's own).
+
+A school's admins draft and submit (policy "manage_consultation"); its board members and admins
+write the outcome ("publish_outcome"); for an authority's consultation, its commission admins do
+both. Once created, a consultation is managed at /manage/consultations/<id>/..., whoever owns it.
+The address names what each page expects — the consultation managed (a draft to edit; once
+submitted, where it is), an open one to close, a closed one to write the outcome of — and the
+page refuses with 409 and the reason when the consultation is not (or no longer) in that phase."""
+import logging
+
+from flask import flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal import policy
+from portal.consultations import bp, services
+from portal.consultations import manage_forms as forms
+from portal.consultations.models import MAX_QUESTIONS, PROPOSAL_MAX, Consultation, ConsultationStatus, Phase
+from portal.domain import DomainError
+from portal.extensions import db, utcnow
+from portal.meetings.services import today
+from portal.text import render_markdown
+from portal.web import current_language, found_or_404, is_htmx, redirect_to, school_or_404
+
+log = logging.getLogger(__name__)
+
+# Refusals because of where the consultation is in its lifecycle: 409, with the reason.
+LIFECYCLE_REFUSALS = {
+    "not_a_draft": _l(
+        "This consultation is no longer a draft: it has been submitted for approval, so its details and questions can no "
+        "longer be changed. If something must change, ask the moderators to send it back."
+    ),
+    "not_submitted": _l("This consultation is not awaiting approval."),
+    "not_open": _l("Only a consultation that is open, or approved and about to open, can be closed early."),
+    "not_closed": _l("The outcome can be written once the consultation has closed."),
+    "outcome_published": _l("The outcome of this consultation is published. A published outcome is never changed."),
+}
+# What each refusal of a draft's details or questions means, and the field it belongs to.
+FIELD_REFUSALS = {
+    "closes_before_opening": (forms.CLOSES_BEFORE_OPENING, "closes_on"),
+    "too_few_choices": (_l("A choice question needs at least 2 choices, one a line."), "choices"),
+    "too_many_choices": (_l("A question can have at most 12 choices."), "choices"),
+    "duplicate_choices": (_l("Each choice may appear only once."), "choices"),
+    "reason_required": (_l("Please say why the consultation closes early."), "reason"),
+    "heard_missing": (_l("Please say what you heard."), "heard"),
+    "changes_missing": (_l("Please say what changes as a result, or why nothing does."), "changes"),
+    "outcome_too_long": (_l("The text is too long."), "heard"),
+    "theme_title": (_l("Name the theme, or leave its count empty."), "theme_1_title"),
+    "theme_count": (_l("Enter how many responses raised this theme."), "theme_1_count"),
+    "theme_count_too_high": (_l("A theme cannot have been raised by more responses than were published."), "theme_1_count"),
+    "too_many_themes": (_l("At most 8 themes."), "theme_1_title"),
+}
+TOO_MANY_QUESTIONS = _l("A consultation can have at most %(max)d questions. Remove one to add another.", max=MAX_QUESTIONS)
+# What a draft still lacks before it can be submitted (services.submission_problems).
+SUBMISSION_PROBLEMS = {
+    "title_missing": _l("Give the consultation a title."),
+    "proposal_missing": _l("Write the proposal people are asked to comment on."),
+    "closes_in_the_past": _l("The closing date has passed. Choose a closing date in the future."),
+}
+PUBLISH_FAILED = _l(
+    "The PDF of the outcome could not be made, so nothing was published: the consultation is unchanged and what you "
+    "wrote is below. Please try again in a moment; if it happens again, tell the portal's administrators."
+)
+
+
+# --- loading and the owner ------------------------------------------------------------------
+
+
+def _consultation(consultation_id: int, action: str = "manage_consultation", *, for_update: bool = False) -> Consultation:
+    """The consultation and the right to `action` on it. A draft exists only for those who may see
+    it (404 for everyone else); changes lock its row until the commit, so that two requests
+    (a double click, two admins) run one after the other and the second sees the first's result."""
+    consultation = found_or_404(services.consultation_by_id(consultation_id, for_update=for_update))
+    policy.require(current_user, action, consultation)
+    return consultation
+
+
+def _authority_or_404(authority_id: int):
+    authority = found_or_404(services.authority_by_id(authority_id))
+    policy.require(current_user, "manage_authority_consultations", authority)
+    return authority
+
+
+def _owner(consultation: Consultation) -> dict:
+    """What the pages of one consultation say about its owner: its name and its list."""
+    if consultation.school is not None:
+        return {"school": consultation.school, "authority": None, "list_url": url_for(".manage", slug=consultation.school.slug)}
+    return {
+        "school": None,
+        "authority": consultation.authority,
+        "list_url": url_for(".authority_manage", authority_id=consultation.authority_id),
+    }
+
+
+def _refuse(consultation: Consultation, reason: str):
+    """409: the action does not fit where the consultation is now. Nothing was changed."""
+    db.session.rollback()
+    message = LIFECYCLE_REFUSALS[reason]
+    if is_htmx():
+        flash(message, "error")
+        return "", 409, {"HX-Redirect": url_for(".edit", managed_id=consultation.id)}
+    return (
+        render_template(
+            "consultations/manage_refused.html",
+            consultation=consultation,
+            message=message,
+            can_manage=policy.can(current_user, "manage_consultation", consultation),
+            **_owner(consultation),
+        ),
+        409,
+    )
+
+
+def _refusal_on_form(form, error: DomainError) -> None:
+    message, field = FIELD_REFUSALS[error.reason]
+    form[field].errors.append(message)
+
+
+def _proposal_preview(form):
+    """The proposal as readers will see it, from the text typed: never saved, always sanitised."""
+    text = form.proposal.data or ""
+    return {"too_long": len(text) > PROPOSAL_MAX, "empty": not text.strip(), "html": render_markdown(text) if len(text) <= PROPOSAL_MAX else ""}
+
+
+def _preview_answer(page):
+    """The proposal's preview: for htmx the panel alone; without JavaScript `page()`, the whole
+    page again with the text as typed and the preview. Nothing is saved either way."""
+    form = forms.ConsultationForm()
+    preview = _proposal_preview(form)
+    if is_htmx():
+        return render_template("consultations/_manage_preview.html", preview=preview)
+    return page(form, preview)
+
+
+# --- the lists --------------------------------------------------------------------------------
+
+
+def _groups(consultations: list[Consultation], now) -> dict[str, list[Consultation]]:
+    """The consultations by where they are, in the order the list shows them. A draft a
+    moderator sent back is shown apart, with the reason, until it is submitted again."""
+    groups = {key: [] for key in ("sent_back", "draft", "submitted", "running", "closed", "outcome_published")}
+    for consultation in consultations:
+        phase = consultation.phase(now)
+        if phase == Phase.DRAFT:
+            groups["sent_back" if consultation.sent_back_reason else "draft"].append(consultation)
+        elif phase in (Phase.SCHEDULED, Phase.OPEN):
+            groups["running"].append(consultation)
+        else:
+            groups[phase.value].append(consultation)
+    # The longest-closed first: the outcome it owes is the most overdue.
+    groups["closed"].sort(key=lambda consultation: consultation.closed_at)
+    return groups
+
+
+def _list_page(consultations, *, new_url: str, can_draft: bool, **context):
+    now = utcnow()
+    groups = _groups(consultations, now)
+    overdue = [c for c in groups["closed"] if c.outcome_overdue(now, services.outcome_due_days())]
+    return render_template(
+        "consultations/manage.html",
+        groups=groups,
+        overdue=overdue,
+        counts=services.response_counts(consultations),
+        now=now,
+        due_days=services.outcome_due_days(),
+        new_url=new_url,
+        can_draft=can_draft,
+        **context,
+    )
+
+
+@bp.get("/schools/<slug>/manage/consultations")
+def manage(slug):
+    school = school_or_404(slug)
+    # The list is for everyone who works on the school's consultations: its admins draft them,
+    # its board members write their outcomes.
+    policy.require(current_user, "manage_school", school)
+    return _list_page(
+        services.consultations_of(school=school),
+        new_url=url_for(".new", slug=slug),
+        can_draft=policy.can(current_user, "manage_consultations", school),
+        school=school,
+        authority=None,
+    )
+
+
+@bp.get("/authorities/<int:authority_id>/manage/consultations")
+def authority_manage(authority_id):
+    authority = _authority_or_404(authority_id)
+    return _list_page(
+        services.consultations_of(authority=authority),
+        new_url=url_for(".authority_new", authority_id=authority.id),
+        can_draft=True,
+        school=None,
+        authority=authority,
+    )
+
+
+# --- a new draft ------------------------------------------------------------------------------
+
+
+def _new(owner: dict, action_url: str):
+    def page(form, preview=None, status=200):
+        return render_template("consultations/manage_new.html", form=form, preview=preview, action_url=action_url, **owner), status
+
+    if request.method == "GET":
+        return page(forms.ConsultationForm.for_new(today()))
+    if request.form.get("action") == "preview":
+        return _preview_answer(page)
+    form = forms.ConsultationForm()
+    if form.validate_on_submit():
+        owner_argument = {"school": owner["school"]} if owner["school"] is not None else {"authority": owner["authority"]}
+        try:
+            consultation = services.create_consultation(current_user, data=form.details(), **owner_argument)
+        except DomainError as error:
+            db.session.rollback()
+            _refusal_on_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The draft is saved. Add its questions, then submit it for approval."), "success")
+            return redirect_to(url_for(".edit", managed_id=consultation.id))
+    return page(form, status=422)
+
+
+@bp.route("/schools/<slug>/manage/consultations/new", methods=["GET", "POST"])
+def new(slug):
+    school = school_or_404(slug)
+    policy.require(current_user, "manage_consultations", school)
+    return _new(
+        {"school": school, "authority": None, "list_url": url_for(".manage", slug=slug)},
+        url_for(".new", slug=slug),
+    )
+
+
+@bp.route("/authorities/<int:authority_id>/manage/consultations/new", methods=["GET", "POST"])
+def authority_new(authority_id):
+    authority = _authority_or_404(authority_id)
+    return _new(
+        {"school": None, "authority": authority, "list_url": url_for(".authority_manage", authority_id=authority.id)},
+        url_for(".authority_new", authority_id=authority.id),
+    )
+
+
+# --- one consultation: details, questions, submitting, closing --------------------------------
+
+
+def _edit_page(consultation, *, form=None, question_form=None, close_form=None, preview=None, question_error=None, status=200):
+    now = utcnow()
+    is_draft = consultation.status == ConsultationStatus.DRAFT
+    return (
+        render_template(
+            "consultations/manage_edit.html",
+            consultation=consultation,
+            phase=consultation.phase(now),
+            is_draft=is_draft,
+            form=form or forms.ConsultationForm.for_consultation(consultation),
+            question_form=question_form or forms.QuestionForm(formdata=None),
+            question_error=question_error,
+            submit_form=forms.ConfirmForm(formdata=None),
+            close_form=close_form or forms.CloseForm(formdata=None),
+            problems=[SUBMISSION_PROBLEMS[reason] for reason in services.submission_problems(consultation, now)] if is_draft else [],
+            preview=preview,
+            proposal_html=render_markdown(consultation.proposal),
+            counts=services.response_counts([consultation])[consultation.id],
+            can_write_outcome=policy.can(current_user, "publish_outcome", consultation),
+            overdue=consultation.outcome_overdue(now, services.outcome_due_days()),
+            due_days=services.outcome_due_days(),
+            max_questions=MAX_QUESTIONS,
+            action_url=url_for(".edit", managed_id=consultation.id),
+            authority_name=services.owner_authority(consultation).name(current_language()),
+            **_owner(consultation),
+        ),
+        status,
+    )
+
+
+@bp.route("/manage/consultations/<int:managed_id>", methods=["GET", "POST"])
+def edit(managed_id):
+    """The draft's details, questions and submission; once submitted, where it is, read-only."""
+    if request.method == "GET":
+        return _edit_page(_consultation(managed_id))
+    consultation = _consultation(managed_id, for_update=True)
+    if consultation.status != ConsultationStatus.DRAFT:
+        return _refuse(consultation, "not_a_draft")
+    if request.form.get("action") == "preview":
+        return _preview_answer(lambda form, preview: _edit_page(consultation, form=form, preview=preview))
+    form = forms.ConsultationForm()
+    if form.validate_on_submit():
+        try:
+            changed = services.update_consultation(current_user, consultation, form.details())
+        except DomainError as error:
+            db.session.rollback()
+            _refusal_on_form(form, error)
+            consultation = _consultation(managed_id)
+        else:
+            db.session.commit()
+            flash(_("The draft is saved.") if changed else _("Nothing was changed."), "success")
+            return redirect_to(url_for(".edit", managed_id=consultation.id))
+    return _edit_page(consultation, form=form, status=422)
+
+
+def _questions_answer(consultation, *, message=None, question_form=None, question_error=None, status=200):
+    """After a change to the questions: htmx gets the questions section (and the submission
+    panel, out of band), a normal request the page (303 after a change, the page itself with
+    the messages when something was refused)."""
+    if is_htmx():
+        return (
+            render_template(
+                "consultations/_manage_questions.html",
+                consultation=consultation,
+                question_form=question_form or forms.QuestionForm(formdata=None),
+                question_error=question_error,
+                status_message=message,
+                max_questions=MAX_QUESTIONS,
+                is_draft=True,
+            ),
+            status,
+        )
+    if status >= 400:
+        return _edit_page(consultation, question_form=question_form, question_error=question_error, status=status)
+    flash(message, "success")
+    return redirect_to(url_for(".edit", managed_id=consultation.id, _anchor="questions"))
+
+
+@bp.post("/manage/consultations/<int:managed_id>/questions")
+def add_question(managed_id):
+    consultation = _consultation(managed_id, for_update=True)
+    if consultation.status != ConsultationStatus.DRAFT:
+        return _refuse(consultation, "not_a_draft")
+    form = forms.QuestionForm()
+    if not form.validate_on_submit():
+        return _questions_answer(consultation, question_form=form, status=422)
+    try:
+        question = services.add_question(current_user, consultation, **form.question())
+    except DomainError as error:
+        db.session.rollback()
+        consultation = _consultation(managed_id)
+        if error.reason == "too_many_questions":
+            return _questions_answer(consultation, question_form=form, question_error=TOO_MANY_QUESTIONS, status=422)
+        _refusal_on_form(form, error)
+        return _questions_answer(consultation, question_form=form, status=422)
+    db.session.commit()
+    return _questions_answer(consultation, message=_("Question %(number)d is added.", number=question.position))
+
+
+@bp.post("/manage/consultations/<int:managed_id>/questions/<int:question_id>/remove")
+def remove_question(managed_id, question_id):
+    consultation = _consultation(managed_id, for_update=True)
+    if consultation.status != ConsultationStatus.DRAFT:
+        return _refuse(consultation, "not_a_draft")
+    if not forms.ConfirmForm().validate_on_submit():
+        return _questions_answer(consultation, status=422)
+    question = found_or_404(next((q for q in consultation.questions if q.id == question_id), None))
+    prompt = question.prompt
+    services.remove_question(current_user, consultation, question.id)
+    db.session.commit()
+    return _questions_answer(consultation, message=_("The question “%(prompt)s” is removed.", prompt=prompt))
+
+
+@bp.post("/manage/consultations/<int:managed_id>/submit")
+def submit(managed_id):
+    consultation = _consultation(managed_id, for_update=True)
+    if consultation.status != ConsultationStatus.DRAFT:
+        return _refuse(consultation, "not_a_draft")
+    if not forms.ConfirmForm().validate_on_submit() or services.submission_problems(consultation, utcnow()):
+        return _edit_page(consultation, status=422)  # the page lists what is missing
+    services.submit(current_user, consultation)
+    db.session.commit()
+    flash(
+        _(
+            "The consultation is submitted. The moderators of %(authority)s will approve it or send it back with their reasons.",
+            authority=services.owner_authority(consultation).name(current_language()),
+        ),
+        "success",
+    )
+    return redirect_to(url_for(".edit", managed_id=consultation.id))
+
+
+@bp.post("/manage/consultations/<int:open_id>/close")
+def close(open_id):
+    consultation = _consultation(open_id, for_update=True)
+    if consultation.phase(utcnow()) not in (Phase.SCHEDULED, Phase.OPEN):
+        return _refuse(consultation, "not_open")
+    form = forms.CloseForm()
+    if not form.validate_on_submit():
+        return _edit_page(consultation, close_form=form, status=422)
+    try:
+        services.close_early(current_user, consultation, form.reason.data)
+    except DomainError as error:
+        if error.reason != "reason_required":
+            return _refuse(consultation, error.reason)
+        db.session.rollback()
+        _refusal_on_form(form, error)
+        return _edit_page(_consultation(open_id), close_form=form, status=422)
+    db.session.commit()
+    flash(_("The consultation is closed. No more responses are accepted; its outcome is due within %(days)d days.", days=services.outcome_due_days()), "success")
+    return redirect_to(url_for(".edit", managed_id=consultation.id))
+
+
+# --- the outcome ------------------------------------------------------------------------------
+
+
+def _outcome_page(consultation, form, status=200):
+    results = services.results(consultation)
+    return (
+        render_template(
+            "consultations/manage_outcome.html",
+            consultation=consultation,
+            form=form,
+            results=results,
+            counts=services.response_counts([consultation])[consultation.id],
+            decisions=services.answering_decisions(consultation),
+            overdue=consultation.outcome_overdue(utcnow(), services.outcome_due_days()),
+            due_days=services.outcome_due_days(),
+            can_manage=policy.can(current_user, "manage_consultation", consultation),
+            **_owner(consultation),
+        ),
+        status,
+    )
+
+
+@bp.route("/manage/consultations/<int:closed_id>/outcome", methods=["GET", "POST"])
+def outcome(closed_id):
+    """"You said, we did": what was heard, its themes, what changes; published as a signed PDF."""
+    consultation = _consultation(closed_id, "publish_outcome", for_update=request.method == "POST")
+    if consultation.status == ConsultationStatus.OUTCOME_PUBLISHED:
+        if request.method == "GET":  # published: its page is the public one
+            return redirect_to(url_for(".show", consultation_id=consultation.id))
+        return _refuse(consultation, "outcome_published")
+    if consultation.phase(utcnow()) != Phase.CLOSED:
+        return _refuse(consultation, "not_closed")
+    if request.method == "GET":
+        return _outcome_page(consultation, forms.OutcomeForm(formdata=None))
+    form = forms.OutcomeForm()
+    form.most = services.results(consultation).published
+    if not form.validate_on_submit():
+        return _outcome_page(consultation, form, 422)
+    try:
+        services.publish_outcome(current_user, consultation, form.outcome())
+    except DomainError as error:
+        if error.reason in LIFECYCLE_REFUSALS:
+            return _refuse(consultation, error.reason)
+        db.session.rollback()
+        _refusal_on_form(form, error)
+        return _outcome_page(_consultation(closed_id, "publish_outcome"), form, 422)
+    except Exception:
+        # Rendering, signing or storing failed (a full disk, a broken font, a missing key): the
+        # transaction is rolled back whole, so the consultation is as it was and nothing is stored.
+        db.session.rollback()
+        log.exception("publishing the outcome of consultation %s failed", closed_id)
+        form.confirm.errors.append(PUBLISH_FAILED)
+        return _outcome_page(_consultation(closed_id, "publish_outcome"), form, 503)
+    db.session.commit()
+    flash(_("The outcome is published. Its PDF is signed and archived for good."), "success")
+    return redirect_to(url_for(".show", consultation_id=consultation.id))

@@ -1,0 +1,407 @@
+"""Consultations: a school (or an authority, for district- or city-wide policy) puts a proposal up
+for comment; people respond; the school publishes what it heard and what it did.
+
+The lifecycle lives on the model (CONVENTIONS.md §5): draft → submitted → approved (scheduled,
+then open between its dates) → closed (at the closing time, computed; or early, with a reason) →
+outcome published. Nobody assigns `status` anywhere else.
+"""
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.domain import DomainError
+from portal.extensions import db, str_enum, utcnow
+from portal.schools.models import Authority, School
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
+TITLE_MAX = 200
+SUMMARY_MAX = 500
+PROPOSAL_MAX = 100_000
+QUESTION_PROMPT_MAX = 300
+CHOICE_MAX = 120
+MAX_QUESTIONS = 10
+MAX_CHOICES = 12
+RESPONSE_BODY_MAX = 5000
+ANSWER_TEXT_MAX = 2000
+REASON_MAX = 1000
+
+
+class ConsultationStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    CLOSED = "closed"  # closed early by the school; otherwise closing is computed from closes_at
+    OUTCOME_PUBLISHED = "outcome_published"
+
+
+class Phase(StrEnum):
+    """Where a consultation is now: its status and, once approved, the clock."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+    OUTCOME_PUBLISHED = "outcome_published"
+
+    @property
+    def label(self):
+        return PHASE_LABELS[self]
+
+
+PHASE_LABELS = {
+    Phase.DRAFT: _l("Draft"),
+    Phase.SUBMITTED: _l("Awaiting approval"),
+    Phase.SCHEDULED: _l("Opens soon"),
+    Phase.OPEN: _l("Open for comment"),
+    Phase.CLOSED: _l("Closed"),
+    Phase.OUTCOME_PUBLISHED: _l("Outcome published"),
+}
+
+
+class Audience(StrEnum):
+    REGISTERED = "registered"  # anyone with an account
+    PARENTS = "parents"  # verified parents (by invitation code) of the school, or of a school under the authority
+
+    @property
+    def label(self):
+        return AUDIENCE_LABELS[self]
+
+
+AUDIENCE_LABELS = {
+    Audience.REGISTERED: _l("Anyone with an account"),
+    Audience.PARENTS: _l("Verified parents of the school"),
+}
+
+
+class ModerationMode(StrEnum):
+    PRE = "pre"  # a response is published once a moderator approves it
+    POST = "post"  # a response is published at once; moderators may hide it afterwards
+
+    @property
+    def label(self):
+        return MODERATION_LABELS[self]
+
+
+MODERATION_LABELS = {
+    ModerationMode.PRE: _l("Responses are checked before they are published"),
+    ModerationMode.POST: _l("Responses are published at once and checked afterwards"),
+}
+
+
+class QuestionKind(StrEnum):
+    TEXT = "text"
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+
+    @property
+    def label(self):
+        return QUESTION_KIND_LABELS[self]
+
+
+QUESTION_KIND_LABELS = {
+    QuestionKind.TEXT: _l("Free text"),
+    QuestionKind.SINGLE: _l("One choice"),
+    QuestionKind.MULTIPLE: _l("Several choices"),
+}
+
+
+class Stance(StrEnum):
+    SUPPORT = "support"
+    OPPOSE = "oppose"
+    NEUTRAL = "neutral"
+
+    @property
+    def label(self):
+        return STANCE_LABELS[self]
+
+
+STANCE_LABELS = {Stance.SUPPORT: _l("Support"), Stance.OPPOSE: _l("Oppose"), Stance.NEUTRAL: _l("Neutral")}
+
+
+class ResponseState(StrEnum):
+    PENDING = "pending"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    HIDDEN = "hidden"
+
+    @property
+    def label(self):
+        return RESPONSE_STATE_LABELS[self]
+
+
+RESPONSE_STATE_LABELS = {
+    ResponseState.PENDING: _l("Awaiting moderation"),
+    ResponseState.PUBLISHED: _l("Published"),
+    ResponseState.REJECTED: _l("Rejected"),
+    ResponseState.HIDDEN: _l("Hidden"),
+}
+
+
+class Consultation(db.Model):
+    __tablename__ = "consultation"
+    __table_args__ = (
+        CheckConstraint("(school_id IS NULL) <> (authority_id IS NULL)", name="one_owner"),
+        CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+        # Lists: what is open now, what closed, per school.
+        Index("ix_consultation_status_closes_at", "status", "closes_at"),
+        Index("ix_consultation_school_status", "school_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
+    authority_id: Mapped[int | None] = mapped_column(ForeignKey("authority.id"), index=True)
+    status: Mapped[ConsultationStatus] = mapped_column(str_enum(ConsultationStatus), default=ConsultationStatus.DRAFT)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    summary: Mapped[str] = mapped_column(String(SUMMARY_MAX), default="")
+    proposal: Mapped[str] = mapped_column(Text, default="")
+    audience: Mapped[Audience] = mapped_column(str_enum(Audience), default=Audience.REGISTERED)
+    moderation: Mapped[ModerationMode] = mapped_column(str_enum(ModerationMode), default=ModerationMode.PRE)
+    opens_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+
+    submitted_at: Mapped[datetime | None]
+    sent_back_reason: Mapped[str] = mapped_column(Text, default="")
+    approved_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    closed_early_at: Mapped[datetime | None]
+    close_reason: Mapped[str] = mapped_column(Text, default="")
+
+    # The outcome: "you said, we did".
+    outcome_heard: Mapped[str] = mapped_column(Text, default="")
+    outcome_changes: Mapped[str] = mapped_column(Text, default="")
+    outcome_published_at: Mapped[datetime | None]
+    outcome_document_sha256: Mapped[str | None] = mapped_column(ForeignKey("document.sha256"))
+
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    school: Mapped[School | None] = relationship()
+    authority: Mapped[Authority | None] = relationship()
+    questions: Mapped[list["Question"]] = relationship(
+        back_populates="consultation", order_by="Question.position", cascade="all, delete-orphan"
+    )
+    themes: Mapped[list["OutcomeTheme"]] = relationship(
+        back_populates="consultation", order_by="OutcomeTheme.position", cascade="all, delete-orphan"
+    )
+
+    # --- where it is -----------------------------------------------------------------------
+
+    def phase(self, now: datetime) -> Phase:
+        if self.status == ConsultationStatus.APPROVED:
+            if now < self.opens_at:
+                return Phase.SCHEDULED
+            return Phase.OPEN if now < self.closes_at else Phase.CLOSED
+        return {
+            ConsultationStatus.DRAFT: Phase.DRAFT,
+            ConsultationStatus.SUBMITTED: Phase.SUBMITTED,
+            ConsultationStatus.CLOSED: Phase.CLOSED,
+            ConsultationStatus.OUTCOME_PUBLISHED: Phase.OUTCOME_PUBLISHED,
+        }[self.status]
+
+    def is_open(self, now: datetime) -> bool:
+        return self.phase(now) == Phase.OPEN
+
+    @property
+    def closed_at(self) -> datetime:
+        """When it closed (or will close): early, or at its closing time."""
+        return self.closed_early_at or self.closes_at
+
+    def outcome_overdue(self, now: datetime, days: int) -> bool:
+        """Closed for more than `days` days and still no outcome."""
+        return self.phase(now) == Phase.CLOSED and now - self.closed_at > timedelta(days=days)
+
+    @property
+    def is_public(self) -> bool:
+        """The public sees it once a moderator approved it (scheduled, open, closed, outcome)."""
+        return self.status in (ConsultationStatus.APPROVED, ConsultationStatus.CLOSED, ConsultationStatus.OUTCOME_PUBLISHED)
+
+    # --- transitions (each raises DomainError when not allowed now) --------------------------
+
+    def edit(self, **fields) -> None:
+        if self.status != ConsultationStatus.DRAFT:
+            raise DomainError("not_a_draft")
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    def submit(self, at: datetime) -> None:
+        if self.status != ConsultationStatus.DRAFT:
+            raise DomainError("not_a_draft")
+        self.status = ConsultationStatus.SUBMITTED
+        self.submitted_at = at
+        self.sent_back_reason = ""
+
+    def send_back(self, reason: str) -> None:
+        if self.status != ConsultationStatus.SUBMITTED:
+            raise DomainError("not_submitted")
+        self.status = ConsultationStatus.DRAFT
+        self.sent_back_reason = reason
+
+    def approve(self, by_id: int | None, at: datetime) -> None:
+        if self.status != ConsultationStatus.SUBMITTED:
+            raise DomainError("not_submitted")
+        if self.closes_at <= at:
+            raise DomainError("closes_in_the_past")
+        self.status = ConsultationStatus.APPROVED
+        self.approved_by_id, self.approved_at = by_id, at
+
+    def close_early(self, at: datetime, reason: str) -> None:
+        if self.phase(at) not in (Phase.SCHEDULED, Phase.OPEN):
+            raise DomainError("not_open")
+        self.status = ConsultationStatus.CLOSED
+        self.closed_early_at, self.close_reason = at, reason
+
+    def publish_outcome(self, at: datetime, *, heard: str, changes: str, document_sha256: str | None) -> None:
+        if self.phase(at) != Phase.CLOSED:
+            raise DomainError("not_closed")
+        self.status = ConsultationStatus.OUTCOME_PUBLISHED
+        self.outcome_heard, self.outcome_changes = heard, changes
+        self.outcome_published_at, self.outcome_document_sha256 = at, document_sha256
+
+    def __repr__(self):
+        return f"<Consultation {self.id} {self.status}>"
+
+
+class Question(db.Model):
+    __tablename__ = "consultation_question"
+    __table_args__ = (UniqueConstraint("consultation_id", "position", name="uq_consultation_question_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    position: Mapped[int]
+    kind: Mapped[QuestionKind] = mapped_column(str_enum(QuestionKind))
+    prompt: Mapped[str] = mapped_column(String(QUESTION_PROMPT_MAX))
+    # The choices of a single or multiple choice question, in order; answers store their index.
+    choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="questions")
+
+
+class OutcomeTheme(db.Model):
+    """One theme of what was heard, with how many responses raised it (the outcome report)."""
+
+    __tablename__ = "consultation_outcome_theme"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    count: Mapped[int] = mapped_column(default=0)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="themes")
+
+
+class Response(db.Model):
+    """One person's response to one consultation (a second one edits the first). Earlier
+    versions are kept in ResponseVersion."""
+
+    __tablename__ = "consultation_response"
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "author_id", name="uq_consultation_response_author"),
+        # The public list (published, newest first, by stance) and the moderation queue.
+        Index("ix_consultation_response_list", "consultation_id", "state", "id"),
+        Index("ix_consultation_response_stance", "consultation_id", "state", "stance", "id"),
+        Index("ix_consultation_response_state_created", "state", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    stance: Mapped[Stance] = mapped_column(str_enum(Stance))
+    body: Mapped[str] = mapped_column(Text, default="")
+    # {"<question id>": "text" | choice index | [choice indexes]}
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    show_name: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[ResponseState] = mapped_column(str_enum(ResponseState), default=ResponseState.PENDING)
+    reject_reason: Mapped[str] = mapped_column(Text, default="")
+    moderated_at: Mapped[datetime | None]
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    published_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    consultation: Mapped[Consultation] = relationship()
+    author: Mapped["User"] = relationship(foreign_keys=[author_id])
+    versions: Mapped[list["ResponseVersion"]] = relationship(
+        back_populates="response", order_by="ResponseVersion.id", cascade="all, delete-orphan"
+    )
+
+    # --- moderation (each raises DomainError "already_moderated" when someone was first) -----
+
+    def publish(self, by_id: int | None, at: datetime) -> None:
+        if self.state not in (ResponseState.PENDING, ResponseState.HIDDEN):
+            raise DomainError("already_moderated")
+        self.state, self.moderated_by_id, self.moderated_at = ResponseState.PUBLISHED, by_id, at
+        self.published_at = self.published_at or at
+        self.reject_reason = ""
+
+    def reject(self, by_id: int | None, at: datetime, reason: str) -> None:
+        if self.state != ResponseState.PENDING:
+            raise DomainError("already_moderated")
+        if not reason.strip():
+            raise DomainError("reason_required")
+        self.state, self.moderated_by_id, self.moderated_at, self.reject_reason = ResponseState.REJECTED, by_id, at, reason
+
+    def hide(self, by_id: int | None, at: datetime, reason: str) -> None:
+        if self.state != ResponseState.PUBLISHED:
+            raise DomainError("already_moderated")
+        self.state, self.moderated_by_id, self.moderated_at, self.reject_reason = ResponseState.HIDDEN, by_id, at, reason
+
+
+class ResponseVersion(db.Model):
+    """What a response said before its author edited it."""
+
+    __tablename__ = "consultation_response_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("consultation_response.id"), index=True)
+    stance: Mapped[Stance] = mapped_column(str_enum(Stance))
+    body: Mapped[str] = mapped_column(Text, default="")
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    show_name: Mapped[bool]
+    state: Mapped[ResponseState] = mapped_column(str_enum(ResponseState))
+    written_at: Mapped[datetime]
+
+    response: Mapped[Response] = relationship(back_populates="versions")
+
+
+class Tally(db.Model):
+    """Running counts of a consultation's published responses: by stance ("stance:support"), by
+    choice ("choice:<question id>:<index>"), and in all ("published"). Kept in step by the
+    services whenever a response is published, hidden or edited (UPDATE … SET count = count ± 1,
+    atomic on both databases), so results and the page cost the same with 100 or 100,000
+    responses."""
+
+    __tablename__ = "consultation_tally"
+
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class Report(db.Model):
+    """Someone reports a published response to the moderators, once, with a reason."""
+
+    __tablename__ = "consultation_report"
+    __table_args__ = (
+        UniqueConstraint("response_id", "reporter_id", name="uq_consultation_report_reporter"),
+        Index("ix_consultation_report_open", "resolved_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("consultation_response.id"), index=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(REASON_MAX))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    resolution: Mapped[str] = mapped_column(String(40), default="")
+
+    response: Mapped[Response] = relationship()

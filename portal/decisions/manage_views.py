@@ -1,0 +1,289 @@
+"""Drafting and publishing decisions, under /schools/<slug>/manage/decisions: the school's board
+members and admins only (policy action "manage_decisions").
+
+The public pages of the archive are in views.py; these are the management pages, kept apart
+because they are a different audience with a different flow (draft → preview → publish)."""
+import logging
+
+from flask import abort, flash, make_response, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from portal import policy
+from portal.decisions import bp, forms, services
+from portal.decisions.models import Decision
+from portal.documents.download import content_disposition
+from portal.documents.render import page_count
+from portal.domain import DomainError
+from portal.extensions import db, utcnow
+from portal.meetings import services as meetings
+from portal.text import render_markdown
+from portal.web import found_or_404, is_htmx, redirect_to, school_or_404
+
+log = logging.getLogger(__name__)
+
+# What each refusal of portal.decisions.services means for the person who tried, and the field
+# it belongs to (None: about the whole draft).
+REFUSALS = {
+    "unknown_meeting": (forms.MEETING_UNKNOWN, "meeting_id"),
+    "future_meeting": (_l("This meeting has not taken place yet. A decision is published after the meeting that took it."), "meeting_id"),
+    "unknown_target": (forms.TARGET_UNKNOWN, "replaces_id"),
+    "unknown_charter_version": (forms.CHARTER_UNKNOWN, "charter_version_id"),
+    "unknown_consultation": (forms.CONSULTATION_UNKNOWN, "consultation_id"),
+    "vote_exceeds_present": (
+        _l("More votes were entered than members were recorded present at the meeting. Check the vote, or record the meeting's attendance first."),
+        "votes_for",
+    ),
+    "title_missing": (_l("Give the decision a title."), "title"),
+    "body_missing": (_l("Write the text of the decision."), "body"),
+    "meeting_missing": (_l("Choose the meeting at which the decision was taken."), "meeting_id"),
+    "no_votes": (_l("Enter the vote: for, against and abstentions."), "votes_for"),
+    "effective_before_meeting": (_l("A decision cannot take effect before the meeting that took it."), "effective_on"),
+    "target_not_in_force": (_l("The earlier decision is no longer in force: another decision has already superseded or revoked it."), "replaces_id"),
+    "decision_published": (_l("This decision is published. A published decision is never changed; publish a new decision that supersedes or revokes it."), None),
+    "charter_adopted": (_l("This charter version is already adopted."), "charter_version_id"),
+    "adopted_before_previous": (_l("A later charter version is already adopted."), "charter_version_id"),
+    "empty_body": (_l("This charter version has no text yet."), "charter_version_id"),
+    "effective_before_adoption": (_l("The charter version cannot take effect before the decision is published."), "effective_on"),
+}
+PUBLISH_FAILED = _l(
+    "The PDF of the decision could not be made, so nothing was published: the draft is unchanged and no number was used. "
+    "Please try again in a moment; if it happens again, tell the portal's administrators."
+)
+
+
+def _managed_school(slug):
+    school = school_or_404(slug)
+    policy.require(current_user, "manage_decisions", school)
+    return school
+
+
+def _decision_or_404(school, decision_id, *, for_update=False) -> Decision:
+    return found_or_404(services.decision_in_school(school, decision_id, for_update=for_update))
+
+
+def _draft_to_change(slug, draft_id):
+    """The school and the draft a change is about, its row locked until the commit. A published
+    decision never changes: the request ends here with 409 and the reason."""
+    school = _managed_school(slug)
+    decision = _decision_or_404(school, draft_id, for_update=True)
+    if not decision.is_draft:
+        abort(make_response(_refuse_published(school, decision)))
+    return school, decision
+
+
+def _refuse_published(school, decision):
+    db.session.rollback()
+    message = REFUSALS["decision_published"][0]
+    if is_htmx():
+        flash(message, "error")
+        return "", 409, {"HX-Redirect": url_for("decisions.show", decision_id=decision.id)}
+    return render_template("decisions/refused.html", school=school, decision=decision, message=message), 409
+
+
+def _choices(form, school, decision=None):
+    """The selects list only this school's meetings, decisions in force, charter versions and
+    closed consultations."""
+    form.meeting_id.choices = [SelectChoice("", _("Choose a meeting"))] + [
+        SelectChoice(meeting.id, f"{meetings.local_date(meeting.starts_at).isoformat()} · {meeting.body.name} · {meeting.title}")
+        for meeting in services.meetings_for_decisions(school, utcnow())
+    ]
+    form.replaces_id.choices = [SelectChoice("", _("None"))] + [
+        SelectChoice(target.id, f"{target.number} {target.title}")
+        for target in services.in_force_decisions(school, exclude_id=decision.id if decision else None)
+    ]
+    form.charter_version_id.choices = [SelectChoice("", _("None"))] + [
+        SelectChoice(
+            version.id,
+            _("Version %(number)d (adopted)", number=version.number) if version.is_adopted else _("Version %(number)d (draft)", number=version.number),
+        )
+        for version in services.charter_versions_for_decisions(school)
+    ]
+    form.consultation_id.choices = [SelectChoice("", _("None"))] + [
+        SelectChoice(consultation.id, consultation.title) for consultation in services.answerable_consultations(school, utcnow())
+    ]
+    return form
+
+
+def _form_for(school, decision=None):
+    if decision is not None and request.method == "GET":
+        replaces = decision.supersedes_id or decision.revokes_id
+        form = forms.DecisionForm(
+            formdata=None,
+            obj=decision,
+            replaces_id=replaces,
+            replaces_how="revokes" if decision.revokes_id else "supersedes",
+        )
+    else:
+        form = forms.DecisionForm()
+    return _choices(form, school, decision)
+
+
+def _refusal_on_form(form, error: DomainError):
+    message, field = REFUSALS[error.reason]
+    (form[field].errors if field else form.form_errors).append(message)
+
+
+# --- the list of drafts ---------------------------------------------------------------------
+
+
+@bp.get("/schools/<slug>/manage/decisions")
+def manage(slug):
+    school = _managed_school(slug)
+    return render_template(
+        "decisions/manage.html",
+        school=school,
+        drafts=services.drafts_of_school(school),
+        published=services.latest_decisions(school, limit=10),
+    )
+
+
+@bp.route("/schools/<slug>/manage/decisions/new", methods=["GET", "POST"])
+def new_draft(slug):
+    school = _managed_school(slug)
+    form = _form_for(school)
+    if form.validate_on_submit():
+        try:
+            decision = services.create_draft(current_user, school, form.draft_data())
+        except DomainError as error:
+            db.session.rollback()
+            _refusal_on_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("The draft is saved. Preview it, and publish it when the board's decision is final."), "success")
+            return redirect_to(url_for("decisions.edit_draft", slug=slug, draft_id=decision.id))
+    return render_template("decisions/new.html", school=school, form=form), 422 if form.is_submitted() else 200
+
+
+def _edit_page(school, decision, form=None, publish_form=None, status=200):
+    return (
+        render_template(
+            "decisions/edit.html",
+            school=school,
+            decision=decision,
+            form=form or _form_for(school, decision),
+            publish_form=publish_form or forms.PublishForm(formdata=None),
+            discard_form=forms.DiscardForm(formdata=None),
+            problems=[REFUSALS[reason][0] for reason in services.publish_problems(decision, utcnow())],
+            body_html=render_markdown(decision.body),
+        ),
+        status,
+    )
+
+
+@bp.route("/schools/<slug>/manage/decisions/<int:draft_id>", methods=["GET", "POST"])
+def edit_draft(slug, draft_id):
+    if request.method == "GET":
+        school = _managed_school(slug)
+        decision = _decision_or_404(school, draft_id)
+        if not decision.is_draft:  # published: its page is the public one
+            return redirect_to(url_for("decisions.show", decision_id=decision.id))
+        return _edit_page(school, decision)
+    school, decision = _draft_to_change(slug, draft_id)
+    form = _form_for(school, decision)
+    if form.validate_on_submit():
+        try:
+            changed = services.update_draft(current_user, decision, form.draft_data())
+        except DomainError as error:
+            db.session.rollback()
+            _refusal_on_form(form, error)
+            decision = _decision_or_404(school, draft_id)
+        else:
+            db.session.commit()
+            flash(_("The draft is saved.") if changed else _("Nothing was changed."), "success")
+            return redirect_to(url_for("decisions.edit_draft", slug=slug, draft_id=decision.id))
+    return _edit_page(school, decision, form=form, status=422)
+
+
+# --- preview --------------------------------------------------------------------------------
+
+
+def _preview_bytes(decision):
+    try:
+        return services.preview_pdf(decision)
+    except Exception:  # WeasyPrint can fail in many ways; the person gets a message, not a 500
+        log.exception("preview of decision %s failed", decision.id)
+        return None
+
+
+@bp.get("/schools/<slug>/manage/decisions/<int:draft_id>/preview.pdf")
+def preview_pdf(slug, draft_id):
+    """The saved draft as a PDF marked "draft — not published": rendered on request, never
+    signed, stored or numbered, and never cached (the draft may change any moment)."""
+    school = _managed_school(slug)
+    decision = _decision_or_404(school, draft_id)
+    if not decision.is_draft:
+        return redirect_to(url_for("decisions.pdf", decision_id=decision.id))
+    pdf = _preview_bytes(decision)
+    if pdf is None:
+        return render_template("decisions/preview_failed.html", school=school, decision=decision), 503
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Disposition"] = content_disposition(_("Draft") + f" {decision.title}.pdf", inline=True)
+    return response
+
+
+@bp.get("/schools/<slug>/manage/decisions/<int:draft_id>/preview")
+def preview(slug, draft_id):
+    """For htmx: render the preview (the page shows a progress indicator meanwhile) and answer
+    with a link to open it and how many pages it has. Without JavaScript the link on the page
+    opens the PDF directly, and this address sends there too."""
+    school = _managed_school(slug)
+    decision = _decision_or_404(school, draft_id)
+    if not is_htmx():
+        return redirect_to(url_for("decisions.preview_pdf", slug=slug, draft_id=decision.id))
+    pdf = _preview_bytes(decision)
+    return render_template(
+        "decisions/_preview.html",
+        school=school,
+        decision=decision,
+        failed=pdf is None,
+        pages=page_count(pdf) if pdf else 0,
+        size=len(pdf) if pdf else 0,
+    )
+
+
+# --- publish and discard ----------------------------------------------------------------------
+
+
+@bp.post("/schools/<slug>/manage/decisions/<int:draft_id>/publish")
+def publish(slug, draft_id):
+    school, decision = _draft_to_change(slug, draft_id)
+    publish_form = forms.PublishForm()
+    if not publish_form.validate_on_submit():
+        return _edit_page(school, decision, publish_form=publish_form, status=422)
+    try:
+        services.publish_decision(current_user, decision)
+    except DomainError as error:
+        db.session.rollback()
+        if error.reason == "decision_published":
+            return _refuse_published(school, decision)
+        decision = _decision_or_404(school, draft_id)
+        publish_form.confirm.errors.append(REFUSALS[error.reason][0])
+        return _edit_page(school, decision, publish_form=publish_form, status=422)
+    except Exception:
+        # Rendering, signing or storing failed (a full disk, a broken font, a missing key): the
+        # transaction is rolled back whole, so the draft is as it was and no number is used.
+        db.session.rollback()
+        log.exception("publishing decision %s failed", draft_id)
+        decision = _decision_or_404(school, draft_id)
+        publish_form.confirm.errors.append(PUBLISH_FAILED)
+        return _edit_page(school, decision, publish_form=publish_form, status=503)
+    db.session.commit()
+    flash(_("Decision %(number)s is published. Its PDF is signed and archived for good.", number=decision.number), "success")
+    return redirect_to(url_for("decisions.show", decision_id=decision.id))
+
+
+@bp.post("/schools/<slug>/manage/decisions/<int:draft_id>/discard")
+def discard(slug, draft_id):
+    school, decision = _draft_to_change(slug, draft_id)
+    if not forms.DiscardForm().validate_on_submit():
+        return _edit_page(school, decision, status=422)
+    title = decision.title
+    services.discard_draft(current_user, decision)
+    db.session.commit()
+    flash(_("The draft “%(title)s” is deleted.", title=title), "success")
+    return redirect_to(url_for("decisions.manage", slug=slug))

@@ -1,0 +1,101 @@
+"""The public verification page (/verify): anyone, without an account, checks whether a PDF —
+or the SHA-256 of one — is a record the portal published, and which record it is."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from portal.charters import services as charter_services
+from portal.consultations import services as consultation_services
+from portal.decisions import services as decision_services
+from portal.documents import bp, services
+from portal.documents.forms import VerifyForm
+from portal.documents.models import DocumentKind, PublicationLogEntry
+from portal.extensions import limiter
+from portal.meetings import services as meeting_services
+from portal.web import is_htmx
+
+# Checking a file parses up to MAX_CONTENT_LENGTH of untrusted PDF: enough for anyone to check
+# a few copies, not for one address to keep the server busy.
+VERIFY_LIMITS = "20 per minute;300 per day"
+
+KIND_LABELS = {
+    DocumentKind.DECISION: _l("Decision"),
+    DocumentKind.CHARTER_VERSION: _l("Charter"),
+    DocumentKind.MINUTES: _l("Minutes of a meeting"),
+    DocumentKind.OUTCOME: _l("Outcome of a consultation"),
+}
+
+
+@dataclass(frozen=True)
+class PublishedRecord:
+    """One publication of a document, for the page: what it records (`obj`, a Decision,
+    CharterVersion or Meeting with its school, or a Consultation of a school or an authority;
+    None if it is not public) and where to read it."""
+
+    object_type: str
+    published_at: datetime
+    obj: object | None
+    url: str | None
+
+
+def _minutes(meeting_id: int):
+    meeting = meeting_services.meeting_by_id(meeting_id)
+    return meeting if meeting is not None and meeting.minutes_approved else None
+
+
+# By the publication log's object_type: how to load the public object it records, and its page.
+# Each loader finds public objects only (a published decision, an adopted version, approved
+# minutes, a consultation whose outcome is published).
+RECORDS = {
+    "decision": (
+        decision_services.published_decision,
+        lambda decision: url_for("decisions.show", decision_id=decision.id),
+    ),
+    "charter_version": (
+        charter_services.adopted_version_by_id,
+        lambda version: url_for("charters.version", slug=version.school.slug, n=version.number),
+    ),
+    "minutes": (_minutes, lambda meeting: url_for("meetings.show", meeting_id=meeting.id)),
+    "outcome": (
+        consultation_services.published_outcome,
+        lambda consultation: url_for("consultations.show", consultation_id=consultation.id),
+    ),
+}
+
+
+def published_record(entry: PublicationLogEntry) -> PublishedRecord:
+    load, page = RECORDS.get(entry.object_type, (lambda _id: None, None))
+    obj = load(entry.object_id)
+    return PublishedRecord(entry.object_type, entry.created_at, obj, page(obj) if obj is not None else None)
+
+
+def _render(form, status=200, *, verification=None, checked_file=False):
+    """The whole page, or for htmx the result region's content with the form out of band (it
+    carries the messages beside its fields, or comes back empty after a check)."""
+    context = {
+        "form": form,
+        "verification": verification,
+        "records": [published_record(entry) for entry in verification.publications] if verification else [],
+        "checked_file": checked_file,
+        "kind_labels": KIND_LABELS,
+    }
+    template = "documents/_verify_response.html" if is_htmx() else "documents/verify.html"
+    return render_template(template, **context), status
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit(VERIFY_LIMITS, methods=["POST"])
+def verify():
+    form = VerifyForm()
+    if request.method == "GET":
+        return _render(form)
+    if not form.validate_on_submit():
+        return _render(form, 422)
+    if form.pdf_bytes is not None:
+        verification = services.verify_upload(form.pdf_bytes)
+    else:
+        verification = services.verify_sha256(form.sha256.data)
+    # Nothing is written: the answer depends only on the archive. A fresh form, to check the next copy.
+    return _render(VerifyForm(formdata=None), verification=verification, checked_file=form.pdf_bytes is not None)

@@ -1,0 +1,197 @@
+"""Feedback to a school (the suggestion box), its timeline of status changes and replies, and
+the counter that numbers it FB-<year>-<sequence>."""
+import unicodedata
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.domain import DomainError
+from portal.extensions import AppendOnly, AppendOnlyError, db, str_enum, utcnow
+from portal.schools.models import School
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
+FEEDBACK_BODY_MAX = 5_000
+REPLY_BODY_MAX = 5_000
+REFERENCE_MAX = 20  # FB-2026-000123; a year with a millionth item gets a seventh digit
+SUBMISSION_TOKEN_MAX = 32
+
+
+class FeedbackCategory(StrEnum):
+    TEACHING = "teaching"
+    SAFETY = "safety"
+    CANTEEN = "canteen"
+    FEES = "fees"
+    FACILITIES = "facilities"
+    OTHER = "other"
+
+    @property
+    def label(self):
+        return CATEGORY_LABELS[self]
+
+
+CATEGORY_LABELS = {
+    FeedbackCategory.TEACHING: _l("Teaching and homework"),
+    FeedbackCategory.SAFETY: _l("Safety"),
+    FeedbackCategory.CANTEEN: _l("Canteen and meals"),
+    FeedbackCategory.FEES: _l("Fees and charges"),
+    FeedbackCategory.FACILITIES: _l("Buildings and facilities"),
+    FeedbackCategory.OTHER: _l("Something else"),
+}
+
+
+class FeedbackStatus(StrEnum):
+    RECEIVED = "received"
+    IN_PROGRESS = "in_progress"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+    @property
+    def label(self):
+        return STATUS_LABELS[self]
+
+    @property
+    def is_open(self) -> bool:
+        """Still waiting for the school: received or in progress."""
+        return self in OPEN_STATUSES
+
+
+STATUS_LABELS = {
+    FeedbackStatus.RECEIVED: _l("Received"),
+    FeedbackStatus.IN_PROGRESS: _l("In progress"),
+    FeedbackStatus.ANSWERED: _l("Answered"),
+    FeedbackStatus.CLOSED: _l("Closed"),
+}
+OPEN_STATUSES = frozenset({FeedbackStatus.RECEIVED, FeedbackStatus.IN_PROGRESS})
+
+# Where a status may go next. Answered and closed items can be taken up again (the answer raised
+# a new question, or it was closed by mistake); nothing goes back to "received", which only
+# records when the school got it.
+TRANSITIONS: dict[FeedbackStatus, tuple[FeedbackStatus, ...]] = {
+    FeedbackStatus.RECEIVED: (FeedbackStatus.IN_PROGRESS, FeedbackStatus.ANSWERED, FeedbackStatus.CLOSED),
+    FeedbackStatus.IN_PROGRESS: (FeedbackStatus.ANSWERED, FeedbackStatus.CLOSED),
+    FeedbackStatus.ANSWERED: (FeedbackStatus.IN_PROGRESS, FeedbackStatus.CLOSED),
+    FeedbackStatus.CLOSED: (FeedbackStatus.IN_PROGRESS,),
+}
+
+
+def normalize_text(value: str) -> str:
+    """Text as it is stored: NFC (so that the same characters typed on different keyboards are
+    the same text), line breaks as \\n, no surrounding space. Nothing else is changed: markup,
+    emoji and zero-width characters stay as typed, and pages show them as text."""
+    return unicodedata.normalize("NFC", (value or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def format_reference(year: int, sequence: int) -> str:
+    """The tracking reference people quote: FB-2026-000123."""
+    return f"FB-{year}-{sequence:06d}"
+
+
+class Feedback(db.Model):
+    """One suggestion, question or complaint sent to a school. The sender follows it by its
+    reference; its status moves only through `move_to()` and replies through `record_reply()`."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        UniqueConstraint("year", "sequence", name="uq_feedback_year_sequence"),
+        # One form, one item: a second click or a retried request carries the same token.
+        UniqueConstraint("author_id", "submission_token", name="uq_feedback_author_submission_token"),
+        CheckConstraint("sequence > 0", name="sequence_positive"),
+        # The inbox filters a school's items by status and sorts them by age.
+        Index("ix_feedback_school_status_created_at", "school_id", "status", "created_at"),
+        # "My feedback": a person's items, newest first.
+        Index("ix_feedback_author_created_at", "author_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    category: Mapped[FeedbackCategory] = mapped_column(str_enum(FeedbackCategory))
+    body: Mapped[str] = mapped_column(Text)
+    # Private: only the sender and the school's staff ever read it, and its replies are never public.
+    private: Mapped[bool] = mapped_column(default=False)
+    reference: Mapped[str] = mapped_column(String(REFERENCE_MAX), unique=True)
+    year: Mapped[int]
+    sequence: Mapped[int]
+    status: Mapped[FeedbackStatus] = mapped_column(str_enum(FeedbackStatus), default=FeedbackStatus.RECEIVED)
+    submission_token: Mapped[str] = mapped_column(String(SUBMISSION_TOKEN_MAX))
+    replied_at: Mapped[datetime | None]  # the latest reply, of any kind
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    school: Mapped[School] = relationship()
+    author: Mapped["User"] = relationship()
+    events: Mapped[list["FeedbackEvent"]] = relationship(back_populates="feedback", order_by="FeedbackEvent.id")
+
+    def next_statuses(self) -> tuple[FeedbackStatus, ...]:
+        """The statuses it may move to now (answered only once there is a reply)."""
+        return tuple(s for s in TRANSITIONS[self.status] if s != FeedbackStatus.ANSWERED or self.replied_at is not None)
+
+    def move_to(self, status: FeedbackStatus) -> None:
+        if status not in TRANSITIONS[self.status]:
+            raise DomainError("invalid_transition")
+        if status == FeedbackStatus.ANSWERED and self.replied_at is None:
+            raise DomainError("answer_needs_reply")
+        self.status = status
+
+    def record_reply(self, at: datetime) -> None:
+        """A closed item is finished: it is reopened before anyone writes to it again."""
+        if self.status == FeedbackStatus.CLOSED:
+            raise DomainError("feedback_closed")
+        self.replied_at = at
+
+    def __repr__(self):
+        return f"<Feedback {self.reference} {self.status}>"
+
+
+class EventKind(StrEnum):
+    STATUS_CHANGE = "status_change"
+    REPLY = "reply"
+
+
+class FeedbackTimelineIsAppendOnly(AppendOnlyError):
+    pass
+
+
+class FeedbackEvent(AppendOnly, db.Model):
+    """A step of an item's timeline: a status it moved to, or a reply. Written once, never changed,
+    so the sender's timeline is a faithful record of what the school did and said."""
+
+    __tablename__ = "feedback_event"
+    __table_args__ = (CheckConstraint("kind = 'reply' OR status IS NOT NULL", name="status_change_has_status"),)
+    append_only_error = FeedbackTimelineIsAppendOnly
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind))
+    status: Mapped[FeedbackStatus | None] = mapped_column(str_enum(FeedbackStatus))  # the new status
+    body: Mapped[str] = mapped_column(Text, default="")  # the reply
+    # A public reply may be shown on the school's page under a non-private item; a private one
+    # is for the sender only.
+    public: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    feedback: Mapped[Feedback] = relationship(back_populates="events")
+    actor: Mapped["User | None"] = relationship()
+
+    @property
+    def is_reply(self) -> bool:
+        return self.kind == EventKind.REPLY
+
+
+class FeedbackReferenceCounter(db.Model):
+    """The last sequence number given out in each year. Taking a number is one
+    `UPDATE … SET last_sequence = last_sequence + 1` in the caller's transaction (see
+    services.take_sequence): the row stays locked until that transaction ends, so two items
+    sent at the same moment get consecutive numbers, never the same one."""
+
+    __tablename__ = "feedback_reference_counter"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_sequence: Mapped[int] = mapped_column(default=0)

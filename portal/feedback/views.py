@@ -1,0 +1,224 @@
+"""The suggestion box: sending feedback from a school's page, following it under /me/feedback,
+and the school's inbox under /schools/<slug>/manage/feedback, where its board members and
+administrators reply and move items through received → in progress → answered → closed."""
+from flask import current_app, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal import policy
+from portal.domain import DomainError
+from portal.extensions import client_address, db, limiter
+from portal.feedback import bp, forms, services
+from portal.feedback.models import FeedbackCategory, FeedbackStatus
+from portal.web import current_language, found_or_404, is_htmx, page_arg, redirect_to, render_page_or_fragment, school_or_404
+
+# What each refusal of portal.feedback.services means for the person who tried.
+REFUSALS = {
+    "invalid_transition": _l("This feedback cannot move to that status from where it is now."),
+    "answer_needs_reply": _l("Write a reply before marking the feedback as answered."),
+    "feedback_closed": _l("This feedback is closed. Reopen it before replying."),
+    "status_changed": _l("Someone else changed this feedback's status in the meantime. Here it is as it is now: check it and try again."),
+}
+FORM_EXPIRED = _l("Something was wrong with this form, so nothing was sent. Please check your feedback and send it again.")
+# The steps every item goes through, as its page shows them.
+STEPS = list(FeedbackStatus)
+# Enough for a busy parent, too few to flood a school's inbox from one account (config.py sets it
+# from PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT; this is for an app configured without it).
+DEFAULT_SEND_LIMIT = "10 per hour;30 per day"
+
+
+# --- sending --------------------------------------------------------------------------------
+
+
+def _send_limit() -> str:
+    return current_app.config.get("PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT", DEFAULT_SEND_LIMIT)
+
+
+def _sender_key() -> str:
+    """Per account: people behind one school's or one carrier's shared address are not limited together."""
+    if current_user.is_authenticated:
+        return f"feedback-account:{current_user.id}"
+    return f"feedback-ip:{client_address()}"
+
+
+def _sent(response) -> bool:
+    """Only feedback actually sent counts (a redirect, or htmx's HX-Redirect), not a form with mistakes."""
+    return response.status_code in (303, 204)
+
+
+def _form_page(school, form, status=200, **context):
+    return render_page_or_fragment("feedback/new.html", "feedback/_form.html", status, school=school, form=form, **context)
+
+
+@bp.route("/schools/<slug>/feedback", methods=["GET", "POST"])
+@limiter.limit(_send_limit, methods=["POST"], key_func=_sender_key, deduct_when=_sent, scope="feedback-send")
+def new(slug):
+    school = school_or_404(slug)
+    if request.method == "POST":
+        policy.require(current_user, "send_feedback")  # a visitor is asked to log in, and comes back here
+    elif not policy.can(current_user, "send_feedback"):
+        return render_template("feedback/new.html", school=school, form=None)
+    form = forms.FeedbackForm()
+    if not form.is_submitted():
+        form.submission_token.data = forms.new_submission_token()
+        return _form_page(school, form)
+    if not form.validate_on_submit():
+        return _form_page(school, form, 422)  # the same token: once corrected, it is still one form
+    if not forms.is_submission_token(form.submission_token.data):
+        form.submission_token.data = forms.new_submission_token()
+        return _form_page(school, form, 422, refusal=FORM_EXPIRED)
+    try:
+        feedback = services.send_feedback(current_user, school, form.data)
+    except DomainError:  # "form_already_sent": this form made another item; this text is kept for a new one
+        db.session.rollback()
+        earlier = services.sent_with_token(current_user, form.submission_token.data)
+        form.submission_token.data = forms.new_submission_token()
+        # 409 says what happened; htmx swaps only 2xx and 422 (base.html), so it gets 422 to show the message.
+        return _form_page(school, form, 422 if is_htmx() else 409, earlier=earlier)
+    db.session.commit()
+    flash(_("Thank you. %(school)s has received your feedback.", school=school.name(current_language())), "success")
+    return redirect_to(url_for("feedback.my_item", feedback_id=feedback.id))
+
+
+# --- the sender's own -----------------------------------------------------------------------
+
+
+@bp.get("/me/feedback")
+def mine():
+    policy.require(current_user, "view_own_account")
+    items = services.my_feedback(current_user, page=page_arg())
+    if is_htmx() and request.headers.get("HX-Target") == "my-feedback":
+        return render_template("feedback/_my_list.html", items=items, statuses=STEPS)
+    return render_template("feedback/mine.html", items=items, statuses=STEPS)
+
+
+@bp.get("/me/feedback/<int:feedback_id>")
+def my_item(feedback_id):
+    """One of the person's items: where they land after sending it (its reference), and its
+    timeline. Anyone else's item does not exist here, whoever asks (staff read it in the inbox)."""
+    policy.require(current_user, "view_own_account")
+    feedback = found_or_404(services.feedback_of_author(current_user, feedback_id))
+    policy.require(current_user, "read_feedback", feedback)
+    return render_template("feedback/my_item.html", feedback=feedback, school=feedback.school, statuses=STEPS)
+
+
+# --- the school's inbox ---------------------------------------------------------------------
+
+
+def _managed_school(slug, action="manage_feedback"):
+    school = school_or_404(slug)
+    policy.require(current_user, action, school)
+    return school
+
+
+def _inbox_filters() -> services.InboxFilters:
+    """The inbox's filters from the query string; anything that is not one of the choices is
+    ignored (the default: items still waiting, every topic)."""
+    status = request.args.get("status", "")
+    category = request.args.get("category", "")
+    return services.InboxFilters(
+        status=status if status in services.INBOX_STATUS_FILTERS else services.OPEN,
+        category=FeedbackCategory(category) if category in {c.value for c in FeedbackCategory} else None,
+    )
+
+
+@bp.get("/schools/<slug>/manage/feedback")
+def inbox(slug):
+    school = _managed_school(slug)
+    filters = _inbox_filters()
+    filter_args = {
+        key: value
+        for key, value in {"status": filters.status, "category": filters.category and filters.category.value}.items()
+        if value and not (key == "status" and value == services.OPEN)
+    }
+    context = {
+        "school": school,
+        "filters": filters,
+        "filter_args": filter_args,
+        "items": services.inbox(school, filters, page=page_arg()),
+        "counts": services.status_counts(school),
+        "status_choices": [(status.value, status.label) for status in FeedbackStatus],
+        "categories": list(FeedbackCategory),
+    }
+    if is_htmx() and request.headers.get("HX-Target") == "feedback-inbox":
+        return render_template("feedback/_inbox_results.html", **context)
+    return render_template("feedback/inbox.html", **context)
+
+
+def _item_page(school, feedback, status=200, **given):
+    """The item's page in the inbox, with the forms given (holding what was typed and their
+    messages) and fresh ones for the others."""
+    can_answer = policy.can(current_user, "manage_feedback", school)
+    return (
+        render_template(
+            "feedback/manage_item.html",
+            school=school,
+            feedback=feedback,
+            can_answer=can_answer,
+            statuses=STEPS,
+            reply_form=given.get("reply_form") or forms.ReplyForm(formdata=None),
+            status_form=given.get("status_form") or forms.StatusForm(formdata=None, current=feedback.status.value),
+            refused=given.get("refused"),
+        ),
+        status,
+    )
+
+
+@bp.get("/schools/<slug>/manage/feedback/<int:feedback_id>")
+def manage_item(slug, feedback_id):
+    # The school's board and admins answer; the moderators and commission above it may read.
+    school = _managed_school(slug, "oversee_feedback")
+    feedback = found_or_404(services.feedback_in_school(school, feedback_id))
+    policy.require(current_user, "read_feedback", feedback)
+    return _item_page(school, feedback)
+
+
+def _feedback_to_change(slug, feedback_id):
+    """The school and item a change is about, its row locked until the commit."""
+    school = _managed_school(slug)
+    return school, found_or_404(services.feedback_in_school(school, feedback_id, for_update=True))
+
+
+def _refused(school, feedback, error: DomainError, **given):
+    """A change the item's state does not allow, or one made on an out-of-date page: 409, the
+    reason, and the item as it is now. Nothing was changed."""
+    db.session.rollback()
+    feedback = services.feedback_in_school(school, feedback.id)
+    return _item_page(school, feedback, 409, refused=REFUSALS[error.reason], **given)
+
+
+@bp.post("/schools/<slug>/manage/feedback/<int:feedback_id>/reply")
+def reply(slug, feedback_id):
+    school, feedback = _feedback_to_change(slug, feedback_id)
+    form = forms.ReplyForm()
+    if not form.validate_on_submit():
+        return _item_page(school, feedback, 422, reply_form=form)
+    data = {"reply": form.reply.data, "public": form.visibility.data == "public", "mark_answered": form.mark_answered.data}
+    try:
+        event = services.reply_to_feedback(current_user, feedback, data)
+    except DomainError as error:
+        return _refused(school, feedback, error, reply_form=form)
+    db.session.commit()
+    if event.public:
+        flash(_("Your reply is saved. The sender can read it, and it may be shown on the school's page."), "success")
+    else:
+        flash(_("Your reply is saved. Only the sender can read it."), "success")
+    return redirect_to(url_for("feedback.manage_item", slug=slug, feedback_id=feedback.id) + "#timeline")
+
+
+@bp.post("/schools/<slug>/manage/feedback/<int:feedback_id>/status")
+def change_status(slug, feedback_id):
+    school, feedback = _feedback_to_change(slug, feedback_id)
+    form = forms.StatusForm()
+    if not form.validate_on_submit():
+        return _item_page(school, feedback, 422, refused=forms.STATUS_UNKNOWN)
+    try:
+        services.change_feedback_status(
+            current_user, feedback, FeedbackStatus(form.status.data), current=FeedbackStatus(form.current.data)
+        )
+    except DomainError as error:
+        return _refused(school, feedback, error)
+    db.session.commit()
+    flash(_("The feedback is now: %(status)s.", status=feedback.status.label), "success")
+    return redirect_to(url_for("feedback.manage_item", slug=slug, feedback_id=feedback.id) + "#timeline")

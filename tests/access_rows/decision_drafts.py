@@ -1,0 +1,32 @@
+"""Access rows for drafting and publishing decisions (/schools/<slug>/manage/decisions/...): the
+school's board members and admins only. Commission staff oversee; they do not draft (403), and
+staff of other schools and districts do not see the area at all (404)."""
+from access_rows import management
+from portal.decisions import services
+from portal.extensions import db
+
+
+def drafting(allowed_status):
+    return management(allowed_status, board_member=True)
+
+
+def arguments(school, other_school):
+    draft = services.create_draft(None, school, {"title": "关于课后服务的决定（草稿）", "body": "正文。"})
+    db.session.commit()
+    return {"draft_id": draft.id}
+
+
+EXPECTED = {
+    "decisions.manage": drafting(200),
+    "decisions.new_draft": drafting(200),
+    "decisions.edit_draft": drafting(200),
+    "decisions.preview_pdf": drafting(200),
+    "decisions.preview": drafting(303),  # without htmx: on to the PDF
+    "decisions.publish": drafting(422),  # not confirmed
+    "decisions.discard": drafting(303),  # deleted, back to the list
+}
+
+EXPECTED_POST = {
+    "decisions.new_draft": drafting(422),  # no title
+    "decisions.edit_draft": drafting(422),
+}

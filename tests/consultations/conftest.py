@@ -1,0 +1,57 @@
+"""Fixtures for consultations: the people involved, and a factory that makes a consultation in
+any phase through the services (so it is audited and tallied like a real one)."""
+import pytest
+
+from consultation_factories import QUESTIONS, create_consultation, respond
+from portal.consultations.models import Phase
+
+
+@pytest.fixture
+def school_admin(make_user, school):
+    return make_user(role="school_admin", scope=school, display_name="学校管理员")
+
+
+@pytest.fixture
+def board_member(make_user, school):
+    return make_user(role="board_member", scope=school, display_name="校务委员")
+
+
+@pytest.fixture
+def parent(make_user, school):
+    """A verified parent of the school (a parent membership, as an invitation code gives)."""
+    return make_user(role="parent", scope=school, display_name="家长甲")
+
+
+@pytest.fixture
+def resident(make_user):
+    """Someone with an account and no role anywhere."""
+    return make_user(display_name="居民乙")
+
+
+@pytest.fixture
+def moderator(make_user, district):
+    return make_user(role="moderator", scope=district, display_name="区审核员")
+
+
+@pytest.fixture
+def other_moderator(make_user, other_district):
+    return make_user(role="moderator", scope=other_district, display_name="他区审核员")
+
+
+@pytest.fixture
+def make_consultation(db, school):
+    """make_consultation(phase=Phase.OPEN, **details) -> a consultation of `school` (or of
+    `authority=`) in that phase: draft, submitted, scheduled, open, closed (by its dates), with
+    the three QUESTIONS unless questions=[...] is given."""
+
+    def make(phase=Phase.OPEN, *, school=school, authority=None, questions=QUESTIONS, **details):
+        return create_consultation(school, phase, authority=authority, questions=questions, **details)
+
+    return make
+
+
+@pytest.fixture
+def make_response(db):
+    """make_response(consultation, author, stance="support", **fields) -> a response submitted
+    through the service while the consultation is open (then published if publish=True)."""
+    return respond

@@ -1,0 +1,284 @@
+"""Board members and school admins draft decisions, preview them as PDFs marked "draft — not
+published", and publish them; a published decision never changes again."""
+import pytest
+from sqlalchemy import func, select
+
+from page_helpers import ENGLISH, HTMX, field_error, field_value, location_path
+from portal.audit import AuditEvent
+from portal.decisions.models import Decision, DecisionStatus
+from portal.documents.models import Document, PublicationLogEntry
+
+PUBLISHED_REFUSAL = "This decision is published. A published decision is never changed"
+
+
+def manage_url(school, decision=None, suffix=""):
+    base = f"/schools/{school.slug}/manage/decisions"
+    return (base if decision is None else f"{base}/{decision.id}") + suffix
+
+
+def form(meeting=None, **changes):
+    data = {
+        "title": "关于调整课后服务时间的决定",
+        "body": "自2026年12月1日起，课后服务结束时间调整为17:30。",
+        "meeting_id": str(meeting.id) if meeting else "",
+        "votes_for": "3",
+        "votes_against": "0",
+        "votes_abstain": "0",
+        "effective_on": "",
+        "replaces_id": "",
+        "replaces_how": "supersedes",
+        "charter_version_id": "",
+    }
+    data.update(changes)
+    return data
+
+
+def count(db, model, *where):
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def fresh(db, decision):
+    db.session.remove()
+    return db.session.get(Decision, decision.id)
+
+
+# Drafting
+
+
+def test_board_member_saves_a_draft_and_is_taken_to_it(client, db, school, decision_meeting, board_member, login_as):
+    login_as(board_member)
+
+    response = client.post(manage_url(school, suffix="/new"), data=form(decision_meeting))
+
+    decision = db.session.scalar(select(Decision).where(Decision.school_id == school.id))
+    assert response.status_code == 303
+    assert location_path(response) == manage_url(school, decision)
+    assert decision.status == DecisionStatus.DRAFT and decision.number is None
+    assert decision.meeting_id == decision_meeting.id and decision.votes_for == 3
+    assert count(db, AuditEvent, AuditEvent.action == "decision.draft") == 1
+
+
+def test_draft_without_a_title_keeps_what_was_typed_and_says_why(client, db, school, decision_meeting, board_member, login_as):
+    login_as(board_member)
+
+    response = client.post(manage_url(school, suffix="/new"), data=form(decision_meeting, title="  ", body="正文保留"), headers=ENGLISH)
+
+    assert response.status_code == 422
+    assert field_error(response.text, "title") == "Please enter the decision's title."
+    assert "正文保留" in response.text
+    assert count(db, Decision) == 0
+
+
+@pytest.mark.parametrize("votes", ["-1", "abc", "1.5", "10000", "1e3"])
+def test_votes_that_are_not_whole_numbers_are_refused_next_to_the_field(client, db, school, decision_meeting, board_member, login_as, votes):
+    login_as(board_member)
+
+    response = client.post(manage_url(school, suffix="/new"), data=form(decision_meeting, votes_against=votes), headers=ENGLISH)
+
+    assert response.status_code == 422
+    assert field_error(response.text, "votes_against") == "Enter a whole number of votes from 0 to 999."
+    assert field_value(response.text, "votes_against") == votes
+    assert count(db, Decision) == 0
+
+
+def test_votes_typed_with_full_width_digits_are_read_as_numbers(client, db, school, decision_meeting, board_member, login_as):
+    login_as(board_member)
+
+    client.post(manage_url(school, suffix="/new"), data=form(decision_meeting, votes_for="２", votes_against="１"))
+
+    decision = db.session.scalar(select(Decision))
+    assert (decision.votes_for, decision.votes_against) == (2, 1)
+
+
+def test_more_votes_than_members_present_is_refused(client, db, school, decision_meeting, board_member, login_as):
+    login_as(board_member)  # 3 of 4 members were present
+
+    response = client.post(manage_url(school, suffix="/new"), data=form(decision_meeting, votes_for="3", votes_abstain="1"), headers=ENGLISH)
+
+    assert response.status_code == 422
+    assert "More votes were entered than members were recorded present" in field_error(response.text, "votes_for")
+    assert count(db, Decision) == 0
+
+
+def test_another_schools_meeting_cannot_be_chosen(client, db, school, other_school_meeting, board_member, login_as):
+    login_as(board_member)
+
+    response = client.post(manage_url(school, suffix="/new"), data=form(other_school_meeting), headers=ENGLISH)
+
+    assert response.status_code == 422
+    assert field_error(response.text, "meeting_id") == "Choose one of this school's meetings that has taken place."
+    assert count(db, Decision) == 0
+
+
+def test_posted_status_number_or_school_are_ignored(client, db, school, other_school, decision_meeting, board_member, login_as):
+    login_as(board_member)
+
+    client.post(
+        manage_url(school, suffix="/new"),
+        data=form(decision_meeting, status="published", number="〔2026〕99号", school_id=str(other_school.id), number_sequence="99"),
+    )
+
+    decision = db.session.scalar(select(Decision))
+    assert decision.status == DecisionStatus.DRAFT
+    assert decision.number is None and decision.number_sequence is None and decision.school_id == school.id
+
+
+def test_text_is_stored_as_typed_and_shown_as_text(client, db, school, decision_meeting, board_member, login_as):
+    login_as(board_member)
+    typed = '<script>alert(1)</script> <b hx-get="/x">粗</b> 😀'
+
+    client.post(manage_url(school, suffix="/new"), data=form(decision_meeting, title="标题 <i>x</i>", body=typed))
+
+    decision = db.session.scalar(select(Decision))
+    assert decision.body == typed
+    page = client.get(manage_url(school, decision)).text
+    assert "<script>alert(1)</script>" not in page and 'hx-get="/x"' not in page
+
+
+def test_board_member_edits_a_draft(client, db, school, make_draft, board_member, login_as):
+    draft = make_draft()
+    login_as(board_member)
+
+    response = client.post(manage_url(school, draft), data=form(draft.meeting, title="新标题"))
+
+    assert response.status_code == 303
+    assert fresh(db, draft).title == "新标题"
+    assert count(db, AuditEvent, AuditEvent.action == "decision.edit") == 1
+
+
+def test_draft_can_be_deleted_but_is_audited(client, db, school, make_draft, school_admin, login_as):
+    draft = make_draft()
+    login_as(school_admin)
+
+    response = client.post(manage_url(school, draft, "/discard"))
+
+    assert response.status_code == 303 and location_path(response) == manage_url(school)
+    assert count(db, Decision) == 0
+    assert count(db, AuditEvent, AuditEvent.action == "decision.discard") == 1
+
+
+def test_management_page_lists_drafts(client, school, make_draft, board_member, login_as):
+    make_draft(title="草稿甲")
+    login_as(board_member)
+
+    page = client.get(manage_url(school)).text
+
+    assert "草稿甲" in page
+
+
+# Preview
+
+
+def test_preview_is_a_pdf_marked_as_a_draft_and_changes_nothing(client, db, school, make_draft, board_member, login_as, app):
+    draft = make_draft()
+    login_as(board_member)
+
+    response = client.get(manage_url(school, draft, "/preview.pdf"))
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert count(db, Document) == 0 and count(db, PublicationLogEntry) == 0
+    assert fresh(db, draft).number is None
+
+
+def test_preview_with_htmx_says_how_many_pages_and_links_to_the_pdf(client, school, make_draft, board_member, login_as):
+    draft = make_draft()
+    login_as(board_member)
+
+    response = client.get(manage_url(school, draft, "/preview"), headers={**HTMX, **ENGLISH})
+
+    assert response.status_code == 200
+    assert "The preview is ready: 1 page." in response.text
+    assert manage_url(school, draft, "/preview.pdf") in response.text
+
+
+def test_preview_without_javascript_goes_to_the_pdf(client, school, make_draft, board_member, login_as):
+    draft = make_draft()
+    login_as(board_member)
+
+    response = client.get(manage_url(school, draft, "/preview"))
+
+    assert response.status_code == 303 and location_path(response) == manage_url(school, draft, "/preview.pdf")
+
+
+# Publishing
+
+
+def test_publishing_needs_the_confirmation(client, db, school, make_draft, board_member, login_as):
+    draft = make_draft()
+    login_as(board_member)
+
+    response = client.post(manage_url(school, draft, "/publish"), data={}, headers=ENGLISH)
+
+    assert response.status_code == 422
+    assert field_error(response.text, "confirm") == "Tick the box to confirm before publishing."
+    assert fresh(db, draft).status == DecisionStatus.DRAFT
+
+
+def test_board_member_publishes_and_lands_on_the_public_page(client, db, school, make_draft, board_member, login_as):
+    draft = make_draft()
+    login_as(board_member)
+
+    response = client.post(manage_url(school, draft, "/publish"), data={"confirm": "y"})
+
+    decision = fresh(db, draft)
+    assert response.status_code == 303 and location_path(response) == f"/decisions/{decision.id}"
+    assert decision.status == DecisionStatus.PUBLISHED and decision.number.endswith("〔%d〕1号" % decision.number_year)
+    assert decision.published_by_id == board_member.id
+    assert count(db, AuditEvent, AuditEvent.action == "decision.publish") == 1
+
+
+def test_incomplete_draft_is_not_published_and_the_page_says_what_is_missing(client, db, school, make_draft, board_member, login_as):
+    draft = make_draft(body="", votes_for=0)
+    login_as(board_member)
+
+    page = client.get(manage_url(school, draft), headers=ENGLISH).text
+    response = client.post(manage_url(school, draft, "/publish"), data={"confirm": "y"}, headers=ENGLISH)
+
+    assert "Write the text of the decision." in page and "Enter the vote" in page
+    assert response.status_code == 422
+    assert field_error(response.text, "confirm") == "Write the text of the decision."
+    assert fresh(db, draft).status == DecisionStatus.DRAFT and count(db, Document) == 0
+
+
+def test_published_decision_cannot_be_edited_published_again_or_deleted(client, db, school, make_published, board_member, login_as):
+    decision = make_published()
+    login_as(board_member)
+
+    for suffix, data in (("", form(decision.meeting, title="改")), ("/publish", {"confirm": "y"}), ("/discard", {})):
+        response = client.post(manage_url(school, decision, suffix), data=data, headers=ENGLISH)
+        assert response.status_code == 409, suffix
+        assert PUBLISHED_REFUSAL in response.text
+
+    assert fresh(db, decision).title == "关于加强学校食堂管理的决定"
+    assert count(db, Decision) == 1 and count(db, PublicationLogEntry) == 1
+
+
+def test_published_decision_edit_address_leads_to_its_public_page(client, school, make_published, board_member, login_as):
+    decision = make_published()
+    login_as(board_member)
+
+    response = client.get(manage_url(school, decision))
+
+    assert response.status_code == 303 and location_path(response) == f"/decisions/{decision.id}"
+
+
+def test_publish_fails_cleanly_when_the_pdf_cannot_be_stored(client, db, school, make_draft, board_member, login_as, monkeypatch):
+    from portal.decisions import services
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(services, "archive_pdf", disk_full)
+    draft = make_draft()
+    login_as(board_member)
+
+    response = client.post(manage_url(school, draft, "/publish"), data={"confirm": "y"}, headers=ENGLISH)
+
+    assert response.status_code == 503
+    assert "nothing was published" in field_error(response.text, "confirm")
+    decision = fresh(db, draft)
+    assert decision.status == DecisionStatus.DRAFT and decision.number is None
+    assert count(db, Document) == 0 and count(db, PublicationLogEntry) == 0
+    assert count(db, AuditEvent, AuditEvent.action.like("decision.publish")) == 0
