@@ -111,7 +111,8 @@ def test_a_second_response_edits_the_first_and_keeps_the_earlier_version(db, mak
 
 def test_tallies_follow_publishing_and_hiding(db, make_consultation, make_response, parent, resident, moderator):
     consultation = make_consultation()  # pre-moderation
-    first = make_response(consultation, parent, "support", answers={"1": "1", "2": ["0", "2"]})
+    single_id, multiple_id = (str(question.id) for question in consultation.questions[:2])
+    first = make_response(consultation, parent, "support", answers={single_id: "1", multiple_id: ["0", "2"]})
     make_response(consultation, resident, "neutral")
     assert services.results(consultation).published == 0
 
