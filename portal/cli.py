@@ -11,6 +11,7 @@ from portal.decisions.demo import seed_decisions
 from portal.extensions import db
 from portal.feedback.demo import seed_feedback
 from portal.meetings.demo import seed_meetings
+from portal.moderation.demo import seed_moderation
 from portal.schools import services as school_services
 from portal.schools.models import Authority, School, SchoolType
 
@@ -109,6 +110,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     for slug, school in schools.items():  # answered by the demo accounts and demo residents
         seed_consultations(school, people, password=DEMO_PASSWORD, full_history=slug == first_slug)
     seed_district_consultation(districts[0], people, password=DEMO_PASSWORD)
+    seed_moderation(schools, people, password=DEMO_PASSWORD)  # the moderation queue: after the consultations
     db.session.flush()
     return accounts
 

@@ -68,6 +68,8 @@ def load() -> dict:
         "PORTAL_INVITATION_DAYS": int(os.environ.get("PORTAL_INVITATION_DAYS", 30)),
         # A consultation closed this many days ago without an outcome is marked "outcome overdue".
         "PORTAL_OUTCOME_DAYS": int(os.environ.get("PORTAL_OUTCOME_DAYS", 30)),
+        # Open reports that hide a published response until a moderator decides.
+        "PORTAL_REPORT_THRESHOLD": int(os.environ.get("PORTAL_REPORT_THRESHOLD", 3)),
         # The key and certificate (PEM files) that sign every published PDF. `flask portal keys init`
         # creates a self-signed development pair at these default paths.
         "PORTAL_SIGNING_KEY": os.environ.get("PORTAL_SIGNING_KEY", str(INSTANCE / "signing-key.pem")),

@@ -127,6 +127,10 @@ def _is_commission_admin(user, obj=None) -> bool:
     return _is_logged_in(user) and any(m.role == Role.COMMISSION_ADMIN for m in user.memberships)
 
 
+def _is_authority_staff(user, obj=None) -> bool:
+    return _is_logged_in(user) and any(m.role in AUTHORITY_ROLES for m in user.memberships)
+
+
 def _consultation_staff_roles(user, consultation) -> set[Role]:
     """The roles `user` holds over a consultation's owner: the school (directly or from above),
     or, for an authority's consultation, that authority (from it or above it)."""
@@ -170,6 +174,22 @@ def _may_view_consultation(user, consultation) -> bool:
     return bool(_consultation_staff_roles(user, consultation) & STAFF_ROLES)
 
 
+def is_blocked(user, now=None) -> bool:
+    """Whether a moderator's block stops `user` now (portal.moderation.models.Block)."""
+    from portal.moderation.services import block_in_force  # moderation depends on policy, not back
+
+    return block_in_force(user, now) is not None
+
+
+def _not_blocked(rule: Callable[..., bool]) -> Callable[..., bool]:
+    """A rule that a block in force also refuses: a blocked account may read, not speak."""
+
+    def checked(user, obj=None) -> bool:
+        return rule(user, obj) and not is_blocked(user)
+
+    return checked
+
+
 def _may_respond(user, consultation) -> bool:
     from portal.consultations.services import in_audience  # consultations depend on policy's models, not back
 
@@ -195,8 +215,9 @@ RULES: dict[str, Callable[..., bool]] = {
     "manage_consultation": _may_manage_consultation,
     "publish_outcome": _may_publish_outcome,
     "moderate_consultation": _may_moderate_consultation,
-    "respond": _may_respond,
-    "report_response": _is_logged_in,
+    # A blocked account may not respond, report or send feedback (it is told why: require()).
+    "respond": _not_blocked(_may_respond),
+    "report_response": _not_blocked(_is_logged_in),
     # Starting a consultation (the object is the School): its admins.
     "manage_consultations": _has_school_role(Role.SCHOOL_ADMIN),
     # Starting one for a district or the city (the object is the Authority): its commission admins.
@@ -205,7 +226,7 @@ RULES: dict[str, Callable[..., bool]] = {
     # The suggestion box: anyone with an account may write to any school (a school's own staff
     # too). The school's board members and admins answer it; the moderators and commission
     # above the school may read its items, not answer them.
-    "send_feedback": _is_logged_in,
+    "send_feedback": _not_blocked(_is_logged_in),
     "read_feedback": _may_read_feedback,
     "manage_feedback": _has_school_role(Role.BOARD_MEMBER, Role.SCHOOL_ADMIN),
     "oversee_feedback": _has_school_role(Role.BOARD_MEMBER, Role.SCHOOL_ADMIN, Role.MODERATOR, Role.COMMISSION_ADMIN),
@@ -215,6 +236,14 @@ RULES: dict[str, Callable[..., bool]] = {
     # answer for it, each for their own subtree (portal.moderation.audit_log narrows the events).
     # Moderators act on content and are themselves audited; they do not read the log.
     "read_audit_log": _is_commission_admin,
+    # The moderation queue (/moderation): moderators and commission admins, each for the subtree
+    # of their authority (portal.moderation.services narrows the items); the single items are
+    # checked with "moderate_consultation" on their consultation.
+    "moderate": lambda user, obj=None: _is_logged_in(user) and any(m.role in AUTHORITY_ROLES for m in user.memberships),
+    # The oversight dashboard: how consultations, moderation and feedback are going in the
+    # moderator's or commission admin's own subtree (portal.moderation.oversight narrows it).
+    # School staff answer for one school and see its numbers on its own pages.
+    "oversee": _is_authority_staff,
 }
 
 # Actions on a consultation that only its school's staff and the moderators above it take.
@@ -270,5 +299,23 @@ def require(user, action: str, obj=None) -> None:
     if obj is not None and not visible(user, action, obj):
         abort(404)
     if not can(user, action, obj):
+        if action in BLOCKED_ACTIONS:
+            refuse_if_blocked(user)
         abort(403)
+
+
+BLOCKED_ACTIONS = frozenset({"respond", "report_response", "send_feedback"})
+
+
+def refuse_if_blocked(user) -> None:
+    """A blocked person is told why and until when (403), not just "not allowed"."""
+    from flask import make_response, render_template
+
+    from portal.moderation.services import block_in_force, block_message
+    from portal.web import is_htmx
+
+    block = block_in_force(user)
+    if block is not None:
+        template = "moderation/_blocked.html" if is_htmx() else "moderation/blocked.html"
+        abort(make_response(render_template(template, block=block, block_message=block_message), 403))
 

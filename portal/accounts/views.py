@@ -119,9 +119,16 @@ def _render_me(status=200, **forms_given):
             password_form=password,
             invitation_form=invitation,
             memberships=current_user.memberships,
+            # What moderators decided about the person's responses and reports, and a block in force.
+            moderation_decisions=moderation_services.decisions_for(current_user),
+            block=moderation_services.block_in_force(current_user),
+            block_message=moderation_services.block_message,
         ),
         status,
     )
+
+
+from portal.moderation import services as moderation_services  # noqa: E402  (moderation builds on accounts)
 
 
 @bp.get("/me")

@@ -354,6 +354,14 @@ class Response(db.Model):
             raise DomainError("already_moderated")
         self.state, self.moderated_by_id, self.moderated_at, self.reject_reason = ResponseState.HIDDEN, by_id, at, reason
 
+    def confirm_hidden(self, by_id: int | None, at: datetime, reason: str) -> None:
+        """A moderator upholds what the reports threshold hid (no moderator has decided yet)."""
+        if self.state != ResponseState.HIDDEN or self.moderated_by_id is not None:
+            raise DomainError("already_moderated")
+        if not reason.strip():
+            raise DomainError("reason_required")
+        self.moderated_by_id, self.moderated_at, self.reject_reason = by_id, at, reason
+
 
 class ResponseVersion(db.Model):
     """What a response said before its author edited it."""

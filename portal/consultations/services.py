@@ -485,6 +485,11 @@ def report_response(actor, response: Response, reason: str) -> Report:
     db.session.add(report)
     db.session.flush()
     audit.record(actor, "response.report", response, **_owner_ids(response.consultation), consultation=response.consultation_id)
+    # Enough open reports hide it until a moderator decides (PORTAL_REPORT_THRESHOLD); hiding
+    # goes through hide_response, so the tallies stay right.
+    from portal.moderation.services import hide_if_reported_enough  # moderation builds on consultations
+
+    hide_if_reported_enough(response)
     return report
 
 

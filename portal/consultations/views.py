@@ -140,7 +140,7 @@ def _respond_context(consultation, now, *, form=None, saved=None, refusal=None) 
         "saved": saved,
         "refusal": refusal,
         "owner_name": services.owner_name(consultation, current_language()),
-        "audience_message": audience_message(consultation) if current_user.is_authenticated and not may_respond else None,
+        "audience_message": (block_message(block_in_force(current_user)) or audience_message(consultation)) if current_user.is_authenticated and not may_respond else None,
         "body_max": forms.RESPONSE_BODY_MAX,
         "body_length": forms.characters(form.body.data) if form is not None else 0,
     }
@@ -237,6 +237,7 @@ def _require_responder(consultation):
     if not current_user.is_authenticated:
         policy.require(current_user, "respond", consultation)
     if not policy.can(current_user, "respond", consultation):
+        policy.refuse_if_blocked(current_user)  # a blocked person is told why and until when
         abort(_refused(consultation, 403, audience_message(consultation)))
 
 
@@ -642,4 +643,5 @@ def moderate_response(consultation_id, response_id):
     return _moderation_item(consultation, response, done=MODERATED[action])
 
 
+from portal.moderation.services import block_in_force, block_message  # noqa: E402
 from portal.consultations import manage_views  # noqa: E402,F401  (the management pages)

@@ -58,6 +58,8 @@ def new(slug):
     if request.method == "POST":
         policy.require(current_user, "send_feedback")  # a visitor is asked to log in, and comes back here
     elif not policy.can(current_user, "send_feedback"):
+        if current_user.is_authenticated:
+            policy.refuse_if_blocked(current_user)  # a blocked person is told why and until when
         return render_template("feedback/new.html", school=school, form=None)
     form = forms.FeedbackForm()
     if not form.is_submitted():

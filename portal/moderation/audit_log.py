@@ -33,6 +33,8 @@ DATA_VALUE_MAX = 300  # characters of one value on the page; the CSV has them wh
 # Readable names for the actions the portal records. An action without one is shown as it is
 # recorded; the raw action is always shown beside the label.
 ACTION_LABELS = {
+    "account.block": _l("Account blocked by a moderator"),
+    "account.unblock": _l("Account's block lifted"),
     "authority.create": _l("Authority added"),
     "body.create": _l("Governing body added"),
     "body.update": _l("Governing body changed"),
@@ -76,6 +78,7 @@ ACTION_LABELS = {
     "response.publish": _l("Response published"),
     "response.reject": _l("Response rejected"),
     "response.report": _l("Response reported"),
+    "response.reports_dismiss": _l("Reports on a response dismissed"),
     "school.create": _l("School added"),
     "school.update": _l("School profile changed"),
     "user.login_failed": _l("Failed login"),
@@ -86,6 +89,7 @@ ACTION_LABELS = {
 # The kinds of object an event can be about (AuditEvent.object_type is the model's class name).
 OBJECT_LABELS = {
     "Authority": _l("Authority"),
+    "Block": _l("Account block"),
     "BodyMember": _l("Body member"),
     "CharterVersion": _l("Charter version"),
     "Consultation": _l("Consultation"),

@@ -5,13 +5,16 @@ import io
 import re
 import unicodedata
 from datetime import date
+from urllib.parse import urlencode
 
-from flask import current_app, render_template, request, stream_with_context
+from flask import abort, current_app, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
 from portal import policy
+from portal.consultations.services import outcome_due_days
+from portal.extensions import utcnow
 from portal.meetings.services import today
-from portal.moderation import audit_log, bp
+from portal.moderation import audit_log, bp, oversight
 from portal.web import int_arg, is_htmx
 
 # --- the audit log ------------------------------------------------------------------------
@@ -125,3 +128,71 @@ def audit_csv():
     response = current_app.response_class(stream_with_context(chunks()), content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="audit-{today().isoformat()}.csv"'
     return response
+
+
+# --- the oversight dashboard ---------------------------------------------------------------
+
+
+def _oversight_data():
+    """The district rows of the reader's scope and, for ?district=<id> (or the only district),
+    that district and its school rows. A district out of the reader's scope is not found (404):
+    its numbers are never shown to moderators of other districts."""
+    policy.require(current_user, "oversee")
+    scope = oversight.oversight_scope(current_user)
+    now = utcnow()
+    asked = int_arg("district")
+    district_rows = oversight.district_rows(scope, now)
+    if asked is not None:
+        district = oversight.district_in_scope(scope, asked)
+        if district is None:
+            abort(404)
+    elif len(district_rows) == 1:
+        district = oversight.district_in_scope(scope, district_rows[0].id)
+    else:
+        district = None
+    schools = oversight.schools_of(district) if district is not None else []
+    school_rows = oversight.school_rows(district, now, schools) if district is not None else []
+    return now, district_rows, district, schools, school_rows
+
+
+def _queue_url(**args) -> str:
+    # The moderation queue is written alongside; until its endpoint exists, its address is known.
+    if "moderation.queue" in current_app.view_functions:
+        return url_for("moderation.queue", **args)
+    return "/moderation?" + urlencode(args)
+
+
+@bp.get("/oversight", endpoint="oversight")
+def oversight_dashboard():
+    now, district_rows, district, schools, school_rows = _oversight_data()
+    # The school's inbox only where the reader may open it; elsewhere the number stands alone.
+    inboxes = {school.id: school.slug for school in schools if policy.can(current_user, "oversee_feedback", school)}
+    return render_template(
+        "moderation/oversight.html",
+        district_rows=district_rows,
+        district=district,
+        school_rows=school_rows,
+        inboxes=inboxes,
+        queue_url=_queue_url,
+        outcome_days=outcome_due_days(),
+        answer_days=oversight.ANSWER_WORKING_DAYS,
+        today=today(),
+    )
+
+
+@bp.get("/oversight.csv")
+def oversight_csv():
+    """The dashboard's rows as CSV (UTF-8 with a BOM, so that Excel reads the Chinese right):
+    the districts, then the schools of the chosen district."""
+    now, district_rows, district, schools, school_rows = _oversight_data()
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(oversight.CSV_HEADER)
+    writer.writerows(oversight.csv_rows(district_rows + school_rows))
+    response = current_app.response_class(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="oversight-{today().isoformat()}.csv"'
+    return response
+
+
+from portal.moderation import queue_views  # noqa: E402,F401  (the moderators' queue)

@@ -27,6 +27,47 @@
   document.addEventListener("htmx:sendError", function () {
     show(0);
   });
+  // The moderation queue: an item someone else handled first (409) is swapped for the message
+  // that says who did; after an action the next item takes focus, and with an item focused "a"
+  // publishes or approves it and "r" moves to its reason. Without this script the forms post
+  // normally and the queue reloads.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (event.detail.xhr.status === 409 && target && target.classList.contains("moderation-item")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || !target.id || target.id.indexOf("moderation-item-") !== 0) return;
+    var done = document.getElementById(target.id);
+    if (!done || !done.hasAttribute("data-moderation-done")) return;
+    var next = done.nextElementSibling;
+    while (next && next.hasAttribute("data-moderation-done")) next = next.nextElementSibling;
+    if (!next) done.setAttribute("tabindex", "-1");
+    (next || done).focus();
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    var active = document.activeElement;
+    if (!active || /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName) || active.isContentEditable) return;
+    var item = active.closest && active.closest(".moderation-item");
+    if (!item) return;
+    if (event.key === "a") {
+      var button = item.querySelector('button[data-shortcut="a"]');
+      if (button) { event.preventDefault(); button.click(); }
+    } else if (event.key === "r") {
+      var reason = item.querySelector("[data-reason]");
+      if (reason) {
+        event.preventDefault();
+        var details = reason.closest("details");
+        if (details) details.open = true;
+        reason.focus();
+      }
+    }
+  });
+
   document.addEventListener("htmx:beforeRequest", function () {
     var region = document.getElementById("request-problem");
     if (region) {

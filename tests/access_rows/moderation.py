@@ -8,7 +8,45 @@ def commission_admins_only(allowed_status):
     return {role: allowed_status if role == "commission_admin" else 302 if role == "visitor" else 403 for role in ROLES}
 
 
+def authority_staff_only(allowed_status):
+    """The oversight dashboard: moderators and commission admins, each for their own subtree
+    (tests/moderation/test_oversight_scope.py)."""
+    allowed = {"moderator_same_district", "moderator_other_district", "commission_admin"}
+    return {role: allowed_status if role in allowed else 302 if role == "visitor" else 403 for role in ROLES}
+
+
+def moderators_anywhere(allowed_status):
+    """The moderation queue: moderators and commission admins (each sees their own subtree:
+    tests/moderation/test_queue_scope.py); everyone else with an account is refused."""
+    allowed = {"moderator_same_district", "moderator_other_district", "commission_admin"}
+    return {role: allowed_status if role in allowed else 302 if role == "visitor" else 403 for role in ROLES}
+
+
+def moderators_of_the_item(allowed_status):
+    """An action on one item (the consultations rows' response and consultation, of the school):
+    its moderators; staff of other schools and districts do not find it."""
+    return {
+        "visitor": 302,
+        "parent": 403,
+        "board_member": 403,
+        "school_admin": 403,
+        "school_admin_other_school": 404,
+        "moderator_same_district": allowed_status,
+        "moderator_other_district": 404,
+        "commission_admin": allowed_status,
+    }
+
+
 EXPECTED = {
     "moderation.audit": commission_admins_only(200),
     "moderation.audit_csv": commission_admins_only(200),
+    "moderation.queue": moderators_anywhere(200),
+    "moderation.bulk_approve": moderators_anywhere(422),  # posted empty: nothing selected
+    # Posted empty: the form is refused (422), nothing changed.
+    "moderation.act": moderators_of_the_item(422),
+    "moderation.act_on_consultation": moderators_of_the_item(422),
+    "moderation.block_author": moderators_of_the_item(422),
+    "moderation.unblock_author": moderators_of_the_item(409),  # the author is not blocked: nothing to lift
+    "moderation.oversight": authority_staff_only(200),
+    "moderation.oversight_csv": authority_staff_only(200),
 }

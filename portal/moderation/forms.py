@@ -1,0 +1,81 @@
+"""The moderators' forms in the queue: acting on a response, on a consultation, in bulk, and
+blocking an author."""
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, StopValidation
+
+from portal.consultations.models import REASON_MAX
+from portal.forms import PortalForm
+from portal.meetings.forms import too_long
+from portal.moderation.models import BLOCK_REASON_MAX
+
+# The reasons moderators give most often; "other" (or any text) needs the details.
+STANDARD_REASONS = {
+    "off_topic": _l("Off-topic"),
+    "personal_attack": _l("Personal attack"),
+    "personal_data": _l("Personal data"),
+    "advertising": _l("Advertising or spam"),
+    "duplicate": _l("Duplicate"),
+}
+REASON_MISSING = _l("Choose a reason, or write one.")
+ACTION_UNKNOWN = _l("This action is not one the queue offers.")
+STALE = _l("The form was out of date.")
+
+RESPONSE_ACTIONS = ("publish", "reject", "hide", "restore", "dismiss")
+CONSULTATION_ACTIONS = ("approve", "send_back")
+BLOCK_DURATIONS = {"1": 1, "7": 7, "30": 30, "permanent": None}
+
+
+class ReasonMixin:
+    def given_reason(self) -> str:
+        """The reason as stored: the standard reason's name, and the details after it."""
+        chosen = (self.reason.data or "").strip()
+        detail = (self.reason_detail.data or "").strip()
+        label = str(STANDARD_REASONS[chosen]) if chosen in STANDARD_REASONS else ("" if chosen == "other" else chosen)
+        return f"{label}: {detail}" if label and detail else (label or detail)
+
+
+class ResponseActionForm(ReasonMixin, PortalForm):
+    action = HiddenField(validators=[DataRequired(message=ACTION_UNKNOWN)])
+    # The state the moderator saw: an action on a response that changed since is refused (409).
+    expected = HiddenField()
+    reason = StringField(_l("Reason"), validators=[Length(max=REASON_MAX, message=too_long(REASON_MAX))])
+    reason_detail = TextAreaField(_l("Details"), validators=[Length(max=REASON_MAX, message=too_long(REASON_MAX))], render_kw={"rows": 2})
+
+    def validate_action(self, field):
+        if field.data not in RESPONSE_ACTIONS:
+            raise StopValidation(ACTION_UNKNOWN)
+
+    def validate_reason(self, field):
+        if self.action.data in ("reject", "hide") and not self.given_reason():
+            raise StopValidation(REASON_MISSING)
+
+
+class ConsultationActionForm(PortalForm):
+    action = HiddenField(validators=[DataRequired(message=ACTION_UNKNOWN)])
+    reason = TextAreaField(_l("What the school should change"), validators=[Length(max=REASON_MAX, message=too_long(REASON_MAX))], render_kw={"rows": 2})
+
+    def validate_action(self, field):
+        if field.data not in CONSULTATION_ACTIONS:
+            raise StopValidation(ACTION_UNKNOWN)
+
+    def validate_reason(self, field):
+        if self.action.data == "send_back" and not (field.data or "").strip():
+            raise StopValidation(REASON_MISSING)
+
+
+class BulkApproveForm(PortalForm):
+    pass  # the ids are read as a list of integers from `response_id`
+
+
+class BlockForm(PortalForm):
+    days = SelectField(
+        _l("For how long"),
+        choices=[SelectChoice("1", _l("1 day")), SelectChoice("7", _l("7 days")), SelectChoice("30", _l("30 days")), SelectChoice("permanent", _l("Until lifted"))],
+        validate_choice=True,
+    )
+    reason = TextAreaField(_l("Reason (the person is told)"), validators=[DataRequired(message=REASON_MISSING), Length(max=BLOCK_REASON_MAX, message=too_long(BLOCK_REASON_MAX))], render_kw={"rows": 2})
+
+
+class UnblockForm(PortalForm):
+    pass

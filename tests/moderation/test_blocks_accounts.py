@@ -1,0 +1,133 @@
+"""Blocks: a moderator blocks a response's author from the queue; the blocked person cannot
+respond, report or send feedback, is told why and until when, and the block ends by itself."""
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from consultation_factories import create_consultation, someone
+from moderation.queue_helpers import moderator, open_consultation, other_moderator, pending, published  # noqa: F401
+from portal import policy
+from portal.audit import AuditEvent
+from portal.consultations.models import Phase, Response
+from portal.extensions import db as _db, utcnow
+from portal.moderation import services
+from portal.moderation.models import Block
+
+
+def _text(response):
+    return response.get_data(as_text=True)
+
+
+def _block(client, moderator_user, response, days="7", reason="多次人身攻击"):
+    return client.post(f"/moderation/responses/{response.id}/block", data={"days": days, "reason": reason})
+
+
+def test_moderator_blocks_the_author_for_seven_days_and_it_is_audited(client, login_as, moderator, pending):
+    login_as(moderator)
+
+    response = _block(client, moderator, pending)
+
+    assert response.status_code == 303
+    block = _db.session.scalar(select(Block).where(Block.user_id == pending.author_id))
+    assert block.reason == "多次人身攻击"
+    assert timedelta(days=6, hours=23) < block.ends_at - block.created_at <= timedelta(days=7)
+    assert _db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "account.block")) == 1
+    assert "Blocked" in _text(client.get("/moderation", headers={"Accept-Language": "en"}))
+
+
+def test_blocking_needs_a_reason_and_a_known_duration(client, login_as, moderator, pending):
+    login_as(moderator)
+
+    assert _block(client, moderator, pending, reason="").status_code == 422
+    assert _block(client, moderator, pending, days="365").status_code == 422
+    assert _db.session.scalar(select(func.count()).select_from(Block)) == 0
+
+
+def test_moderator_of_other_district_cannot_block_the_author(client, login_as, other_moderator, pending):
+    login_as(other_moderator)
+
+    assert _block(client, other_moderator, pending).status_code == 404
+
+
+def test_blocked_person_cannot_respond_and_is_told_why_and_until_when(client, login_as, moderator, school):
+    consultation = create_consultation(school, Phase.OPEN, questions=[])
+    author = someone()
+    services.block_user(moderator, author, {"days": 30, "reason": "发布广告"})
+    _db.session.commit()
+    login_as(author)
+
+    response = client.post(f"/consultations/{consultation.id}/response", data={"stance": "support", "body": "再次发言"}, headers={"Accept-Language": "en"})
+
+    assert response.status_code == 403
+    assert "blocked your account" in _text(response) and "发布广告" in _text(response) and "until" in _text(response)
+    assert _db.session.scalar(select(func.count()).select_from(Response).where(Response.author_id == author.id)) == 0
+
+
+def test_blocked_person_cannot_report(client, login_as, moderator, published):
+    reporter = someone()
+    services.block_user(moderator, reporter, {"days": None, "reason": "滥用举报"})
+    _db.session.commit()
+    login_as(reporter)
+
+    response = client.post(f"/consultations/{published.consultation_id}/responses/{published.id}/report", data={"reason": "广告"}, headers={"Accept-Language": "en"})
+
+    assert response.status_code == 403
+    assert "until further notice" in _text(response)
+
+
+def test_blocked_person_cannot_send_feedback(client, login_as, moderator, school):
+    person = someone()
+    services.block_user(moderator, person, {"days": 1, "reason": "骚扰学校"})
+    _db.session.commit()
+    login_as(person)
+
+    response = client.post(f"/schools/{school.slug}/feedback", data={"subject": "你好", "body": "内容"}, headers={"Accept-Language": "en"})
+
+    assert response.status_code == 403
+    assert "骚扰学校" in _text(response)
+
+
+def test_a_block_ends_by_itself(moderator, db):
+    person = someone()
+    block = services.block_user(moderator, person, {"days": 1, "reason": "冷静一下"})
+    _db.session.commit()
+
+    assert policy.is_blocked(person, utcnow())
+    assert not policy.is_blocked(person, block.ends_at + timedelta(seconds=1))
+
+
+def test_unblocking_lifts_the_block_and_is_audited(client, login_as, moderator, pending):
+    author = _db.session.get(type(pending.author), pending.author_id)
+    services.block_user(moderator, author, {"days": None, "reason": "测试"})
+    _db.session.commit()
+    login_as(moderator)
+
+    first = client.post(f"/moderation/responses/{pending.id}/unblock")
+    second = client.post(f"/moderation/responses/{pending.id}/unblock")
+
+    assert (first.status_code, second.status_code) == (303, 409)
+    assert not policy.is_blocked(author)
+    assert _db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "account.unblock")) == 1
+
+
+def test_blocked_person_opening_the_feedback_form_is_told_why(client, login_as, moderator, school):
+    person = someone()
+    services.block_user(moderator, person, {"days": 7, "reason": "骚扰学校"})
+    _db.session.commit()
+    login_as(person)
+
+    response = client.get(f"/schools/{school.slug}/feedback", headers={"Accept-Language": "en"})
+
+    assert response.status_code == 403
+    assert "骚扰学校" in _text(response)
+
+
+def test_blocked_person_sees_the_block_on_their_account_page(client, login_as, moderator):
+    person = someone()
+    services.block_user(moderator, person, {"days": 30, "reason": "发布广告"})
+    _db.session.commit()
+    login_as(person)
+
+    page = _text(client.get("/me", headers={"Accept-Language": "en"}))
+
+    assert "blocked your account" in page and "发布广告" in page

@@ -1,0 +1,123 @@
+"""/oversight's numbers, against a world counted by hand (oversight_helpers.EXPECTED)."""
+from datetime import date
+
+import pytest
+
+from oversight_helpers import EXPECTED, NOW, build_world, numbers
+from page_helpers import ENGLISH
+from portal.accounts.models import Role
+from portal.moderation import oversight
+from portal.moderation import views as moderation_views
+
+
+@pytest.fixture
+def world(db, make_authority, make_school, make_user):
+    return build_world(make_authority, make_school, make_user)
+
+
+@pytest.fixture
+def frozen_now(monkeypatch):
+    monkeypatch.setattr(moderation_views, "utcnow", lambda: NOW)
+
+
+@pytest.fixture
+def city_admin(world, make_user):
+    return make_user(role=Role.COMMISSION_ADMIN, scope=world["city"])
+
+
+def test_every_district_number_is_the_hand_count(app, world, city_admin):
+    with app.test_request_context():
+        rows = {row.id: row for row in oversight.district_rows(oversight.oversight_scope(city_admin), NOW)}
+
+    assert set(rows) == {world["yuzhong"].id, world["shapingba"].id}
+    assert numbers(rows[world["yuzhong"].id]) == EXPECTED["yuzhong"]
+    assert numbers(rows[world["shapingba"].id]) == EXPECTED["shapingba"]
+
+
+def test_every_school_number_is_the_hand_count(app, world):
+    with app.test_request_context():
+        rows = {row.id: row for row in oversight.school_rows(world["yuzhong"], NOW)}
+
+    assert set(rows) == {world["a1"].id, world["a2"].id}
+    assert numbers(rows[world["a1"].id]) == EXPECTED["a1"]
+    assert numbers(rows[world["a2"].id]) == EXPECTED["a2"]
+
+
+def test_rates_are_shares_and_none_when_nothing_is_counted(app, world):
+    with app.test_request_context():
+        rows = {row.id: row for row in oversight.school_rows(world["yuzhong"], NOW)}
+
+    assert rows[world["a1"].id].participation == pytest.approx(4 / 5)
+    assert rows[world["a1"].id].feedback_share == pytest.approx(3 / 6)
+    assert rows[world["a2"].id].feedback_share is None
+    assert rows[world["a2"].id].median_moderation_hours is None
+
+
+def test_a_school_without_verified_parents_has_no_participation_rate(app, db, world, make_school):
+    lonely = make_school(authority=world["yuzhong"], slug="yz-lonely")
+    with app.test_request_context():
+        rows = {row.id: row for row in oversight.school_rows(world["yuzhong"], NOW)}
+
+    assert rows[lonely.id].verified_parents == 0
+    assert rows[lonely.id].participation is None
+
+
+@pytest.mark.parametrize(
+    ("received", "deadline"),
+    [
+        (date(2026, 11, 2), date(2026, 11, 23)),  # Monday → the Monday three weeks later
+        (date(2026, 11, 1), date(2026, 11, 20)),  # Sunday → Friday of the third week
+        (date(2026, 11, 7), date(2026, 11, 27)),  # Saturday
+        (date(2026, 11, 6), date(2026, 11, 27)),  # Friday
+    ],
+)
+def test_fifteen_working_days_skip_weekends(received, deadline):
+    assert oversight.working_days_deadline(received) == deadline
+
+
+def test_the_page_shows_the_numbers_and_the_overdue_consultations(client, world, city_admin, login_as, frozen_now):
+    login_as(city_admin)
+
+    page = client.get(f"/oversight?district={world['yuzhong'].id}", headers=ENGLISH).get_data(as_text=True)
+
+    assert "Yuzhong No. 1 Primary" in page and "Yuzhong No. 2 Primary" in page
+    assert "83%" in page  # Yuzhong: 5 of 6 verified parents
+    assert "80%" in page  # Yuzhong No. 1: 4 of 5
+    assert "4.0 h" in page and "6.0 h" in page  # the medians
+    assert "50%" in page  # feedback answered in time: 3 of 6
+    assert f'href="/consultations/{world["c2"].id}"' in page and f'href="/consultations/{world["c13"].id}"' in page
+    assert f'href="/schools/{world["a1"].slug}/manage/feedback"' in page
+    assert f'href="/consultations?school={world["a1"].id}"' in page
+    assert f"/moderation?school={world['a1'].id}" in page
+    assert "How these are counted" in page
+    assert 'id="chart-districts-participation"' in page and 'id="chart-schools-backlog"' in page
+
+
+def test_the_page_says_dash_without_verified_parents(client, db, world, make_school, city_admin, login_as, frozen_now):
+    empty = make_school(authority=world["yuzhong"], slug="yz-empty", name_en="Empty School")
+    login_as(city_admin)
+
+    page = client.get(f"/oversight?district={world['yuzhong'].id}", headers=ENGLISH).get_data(as_text=True)
+
+    row = page.split(f'id="oversight-school-{empty.id}"')[1].split("</tr>")[0]
+    participation = row.split('data-label="Participation rate">')[1].split("</td>")[0]
+    assert participation.strip().startswith("—")
+    assert "0 of 0" in participation
+
+
+def test_the_number_of_queries_does_not_grow_with_the_schools(app, db, client, make_authority, make_school, make_user, login_as, count_queries):
+    city = make_authority("计数市", "Counting City")
+    district = make_authority("计数区", "Counting District", parent=city)
+    moderator = login_as(make_user(role=Role.MODERATOR, scope=district))
+    make_school(authority=district)
+    with count_queries() as few:
+        assert client.get(f"/oversight?district={district.id}").status_code == 200
+    for _ in range(20):
+        school = make_school(authority=district)
+        make_user(role=Role.PARENT, scope=school)
+    with count_queries() as many:
+        assert client.get(f"/oversight?district={district.id}").status_code == 200
+
+    assert moderator is not None
+    assert len(many) == len(few)
+    assert len(many) <= 20, len(many)

@@ -1,0 +1,104 @@
+"""Two moderators act on one response at once, in two real sessions: exactly one action takes
+effect, with one audit event. On PostgreSQL the response's row lock makes the second request
+wait, then see the first's action: 409, naming who acted. SQLite has a single writer, so there
+the second transaction fails instead (a 500, nothing written). Both ways nothing happens twice."""
+import threading
+import time
+from sqlalchemy import func, select, text
+
+from consultation_factories import create_consultation
+from portal.accounts import services as accounts
+from portal.accounts.models import Role
+from portal.audit import AuditEvent
+from portal.consultations import services as consultations
+from portal.consultations.models import Phase, Response, ResponseState, Tally
+from portal.extensions import db as _db
+from portal.schools.models import Authority, School, SchoolType
+
+
+def _committed_item(app) -> dict:
+    with app.app_context():
+        authority = Authority(name_zh="并发审核区", name_en="Concurrent moderation district")
+        _db.session.add(authority)
+        _db.session.flush()
+        authority.path = f"/{authority.id}/"
+        school = School(slug="concurrent-moderation", name_zh="并发审核学校", name_en="Concurrent moderation school", authority=authority, type=SchoolType.PRIMARY)
+        _db.session.add(school)
+        _db.session.flush()
+        consultation = create_consultation(school, Phase.OPEN)
+        people = [accounts.register_user(email=f"concurrent-{name}@example.org", display_name=name, password="correct horse battery", language=None) for name in ("审核甲", "审核乙", "作者")]
+        for person in people:
+            person.active = True
+        for moderator in people[:2]:
+            accounts.grant_membership(None, moderator, Role.MODERATOR, authority)
+        response = consultations.submit_response(people[2], consultation, {"stance": "support", "body": "同意。", "answers": {}, "show_name": False})
+        _db.session.commit()
+        return {"authority": authority.id, "school": school.id, "consultation": consultation.id, "response": response.id, "people": [p.id for p in people], "sessions": [p.get_id() for p in people]}
+
+
+def _remove(app, ids):
+    with app.app_context():
+        for statement in [
+            "DELETE FROM audit_event WHERE school_id = :school OR authority_id = :authority OR actor_id IN (SELECT id FROM user_account WHERE email LIKE 'concurrent-%')"
+            " OR (object_type = 'User' AND object_id IN (SELECT id FROM user_account WHERE email LIKE 'concurrent-%'))",
+            "DELETE FROM consultation_response_version WHERE response_id = :response",
+            "DELETE FROM consultation_response WHERE consultation_id = :consultation",
+            "DELETE FROM consultation_tally WHERE consultation_id = :consultation",
+            "DELETE FROM consultation_question WHERE consultation_id = :consultation",
+            "DELETE FROM consultation WHERE id = :consultation",
+            "DELETE FROM membership WHERE user_id IN (SELECT id FROM user_account WHERE email LIKE 'concurrent-%')",
+            "DELETE FROM user_account WHERE email LIKE 'concurrent-%'",
+            "DELETE FROM school WHERE id = :school",
+            "DELETE FROM authority WHERE id = :authority",
+        ]:
+            _db.session.execute(text(statement), ids)
+        _db.session.commit()
+
+
+def test_two_moderators_publishing_one_response_at_once_publish_it_once(app, monkeypatch):
+    app.config["WTF_CSRF_ENABLED"] = False
+    ids = _committed_item(app)
+    publish = consultations.publish_response
+
+    def slow_publish(*args, **kwargs):
+        publish(*args, **kwargs)
+        time.sleep(0.3)  # hold the lock a while: the other request must wait, not publish too
+
+    monkeypatch.setattr(consultations, "publish_response", slow_publish)
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def act(user_id):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = user_id
+            session["_fresh"] = True
+        barrier.wait(timeout=10)
+        try:
+            answer = client.post(f"/moderation/responses/{ids['response']}", data={"action": "publish", "expected": "pending"}, headers={"Accept-Language": "en"})
+        except Exception as error:  # noqa: BLE001 - SQLite: "database is locked" for the second writer (TESTING propagates it)
+            statuses.append((500, type(error).__name__))
+        else:
+            statuses.append((answer.status_code, answer.get_data(as_text=True)))
+
+    threads = [threading.Thread(target=act, args=(user_id,)) for user_id in ids["sessions"][:2]]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        codes = sorted(code for code, _ in statuses)
+        assert codes[0] == 303, statuses
+        with app.app_context():
+            dialect = _db.engine.dialect.name
+        assert codes[1] == 409 if dialect == "postgresql" else codes[1] in (409, 500), statuses
+        if codes[1] == 409:  # PostgreSQL: the second waited and is told who was first
+            assert "already published this" in next(body for code, body in statuses if code == 409)
+        with app.app_context():
+            assert _db.session.get(Response, ids["response"]).state == ResponseState.PUBLISHED
+            events = _db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "response.publish", AuditEvent.object_id == ids["response"]))
+            assert events == 1
+            tally = _db.session.scalar(select(Tally.count).where(Tally.consultation_id == ids["consultation"], Tally.key == "published"))
+            assert tally == 1
+    finally:
+        _remove(app, ids)

@@ -1,0 +1,58 @@
+"""`flask portal seed-demo` fills the moderation queue: the 渝中区 moderator has at least ten
+pending responses across two schools or more, two reported responses and a consultation awaiting
+approval; 沙坪坝区 has pending responses the 渝中区 moderator never sees. Seeding again adds nothing."""
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from portal.accounts.services import find_user_by_email
+from portal.extensions import db as _db
+from portal.moderation import services
+
+
+@pytest.fixture(scope="module")
+def seeded(app):
+    """The demo world, seeded twice (idempotence) in a transaction rolled back at the end."""
+    with app.app_context():
+        connection = _db.engine.connect()
+    transaction = connection.begin()
+    original_session = _db.session
+    _db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False))
+    try:
+        for _ in range(2):
+            result = app.test_cli_runner().invoke(args=["portal", "seed-demo"])
+            assert result.exit_code == 0, result.output
+        yield
+    finally:
+        _db.session.remove()
+        transaction.rollback()
+        connection.close()
+        _db.session = original_session
+
+
+@pytest.fixture
+def db(seeded):
+    return _db
+
+
+def _names(page):
+    return {item.consultation.school.slug if item.consultation.school else "district" for item in page.items}
+
+
+def test_the_yuzhong_moderator_has_a_full_queue(app, db):
+    with app.app_context():
+        page = services.queue_page(find_user_by_email("moderator@example.org"), per_page=100)
+        pending = services.queue_page(find_user_by_email("moderator@example.org"), kind="pending", per_page=100)
+
+    assert page.counts["pending"] >= 10
+    assert page.counts["reported"] == 2
+    assert page.counts["consultation"] >= 1
+    assert len(_names(pending) - {"district"}) >= 2
+    assert not any(slug in _names(page) for slug in ("ciqikou-primary", "jialingjiang-senior"))
+
+
+def test_shapingba_has_pending_items_the_city_sees(app, db):
+    with app.app_context():
+        page = services.queue_page(find_user_by_email("admin@example.org"), kind="pending", per_page=100)
+
+    assert "ciqikou-primary" in _names(page)

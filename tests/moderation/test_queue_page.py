@@ -1,0 +1,267 @@
+"""The moderation queue at /moderation: what it lists, for whom, and the actions taken from it."""
+
+import pytest
+
+from consultation_factories import create_consultation, respond, someone
+from moderation.queue_helpers import moderator, open_consultation, other_moderator, pending, published, second_moderator  # noqa: F401
+from portal.audit import AuditEvent
+from portal.consultations import services as consultations
+from portal.consultations.models import ConsultationStatus, Phase, Report, ResponseState, Tally
+from portal.extensions import db as _db
+from sqlalchemy import func, select
+
+
+def _text(response):
+    return response.get_data(as_text=True)
+
+
+def test_moderator_sees_pending_reported_and_submitted_items_oldest_first(client, login_as, moderator, school, pending, published):
+    submitted = create_consultation(school, Phase.SUBMITTED, title="待审批的征集")
+    consultations.report_response(someone(), published, "人身攻击")
+    _db.session.commit()
+    login_as(moderator)
+
+    page = _text(client.get("/moderation", headers={"Accept-Language": "en"}))
+
+    assert f'id="moderation-item-{pending.id}"' in page
+    assert f'id="moderation-item-{published.id}"' in page
+    assert f'id="moderation-item-c{submitted.id}"' in page
+    assert "人身攻击" in page  # the report's reason
+    assert 'id="count-pending">1<' in page and 'id="count-reported">1<' in page and 'id="count-consultation">1<' in page
+    # oldest first: the consultation was submitted 50 days ago
+    assert page.index(f"moderation-item-c{submitted.id}") < page.index(f"moderation-item-{pending.id}")
+
+
+def test_moderator_of_other_district_does_not_see_the_items(client, login_as, other_moderator, pending):
+    login_as(other_moderator)
+
+    page = _text(client.get("/moderation"))
+
+    assert f"moderation-item-{pending.id}" not in page
+    assert 'id="count-pending">0<' in page
+
+
+def test_moderator_of_other_district_gets_404_for_an_item(client, login_as, other_moderator, pending):
+    login_as(other_moderator)
+
+    response = client.post(f"/moderation/responses/{pending.id}", data={"action": "publish", "expected": "pending"})
+
+    assert response.status_code == 404
+    assert _db.session.get(type(pending), pending.id).state == ResponseState.PENDING
+
+
+@pytest.mark.parametrize("role", ["parent", "board_member", "school_admin"])
+def test_parents_board_members_and_school_admins_are_refused(client, login_as, make_user, school, pending, role):
+    login_as(make_user(role=role, scope=school))
+
+    assert client.get("/moderation").status_code == 403
+    assert client.post(f"/moderation/responses/{pending.id}", data={"action": "publish"}).status_code == 403
+
+
+def test_filters_by_school_and_kind(client, login_as, moderator, make_school, district, pending):
+    elsewhere = make_school(authority=district)
+    other = respond(create_consultation(elsewhere, Phase.OPEN), someone())
+    login_as(moderator)
+
+    by_school = _text(client.get(f"/moderation?school={elsewhere.id}"))
+    by_kind = _text(client.get("/moderation?kind=consultation"))
+
+    assert f"moderation-item-{other.id}" in by_school and f"moderation-item-{pending.id}" not in by_school
+    assert "moderation-item-" not in by_kind.replace("moderation-item-title", "")
+
+
+def test_the_first_page_costs_a_fixed_number_of_queries(client, login_as, moderator, open_consultation, school, count_queries):
+    for n in range(12):
+        respond(open_consultation, someone(), body=f"意见{n}")
+    reported = respond(open_consultation, someone(), publish=True)
+    consultations.report_response(someone(), reported, "广告")
+    create_consultation(school, Phase.SUBMITTED)
+    _db.session.commit()
+    login_as(moderator)
+
+    with count_queries() as queries:
+        response = client.get("/moderation")
+
+    assert response.status_code == 200
+    assert len(queries) <= 10, "\n".join(queries)
+
+
+def test_publishing_from_the_queue_publishes_and_counts_it(client, login_as, moderator, pending):
+    login_as(moderator)
+
+    response = client.post(f"/moderation/responses/{pending.id}", data={"action": "publish", "expected": "pending"})
+
+    assert response.status_code == 303
+    _db.session.expire_all()
+    assert _db.session.get(type(pending), pending.id).state == ResponseState.PUBLISHED
+    assert _db.session.scalar(select(Tally.count).where(Tally.consultation_id == pending.consultation_id, Tally.key == "published")) == 1
+
+
+def test_rejecting_needs_a_reason_and_stores_the_standard_one_with_details(client, login_as, moderator, pending):
+    login_as(moderator)
+
+    refused = client.post(f"/moderation/responses/{pending.id}", data={"action": "reject", "expected": "pending", "reason": ""})
+    done = client.post(
+        f"/moderation/responses/{pending.id}",
+        data={"action": "reject", "expected": "pending", "reason": "personal_data", "reason_detail": "含电话号码"},
+        headers={"Accept-Language": "en"},
+    )
+
+    assert refused.status_code == 422
+    assert done.status_code == 303
+    _db.session.expire_all()
+    rejected = _db.session.get(type(pending), pending.id)
+    assert rejected.state == ResponseState.REJECTED
+    assert rejected.reject_reason == "Personal data: 含电话号码"
+
+
+def test_htmx_action_swaps_the_item_out(client, login_as, moderator, pending):
+    login_as(moderator)
+
+    response = client.post(f"/moderation/responses/{pending.id}", data={"action": "publish", "expected": "pending"}, headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert f'id="moderation-item-{pending.id}"' in _text(response)
+    assert "data-moderation-done" in _text(response)
+
+
+def test_a_stale_form_changes_nothing_and_says_who_acted(client, login_as, moderator, second_moderator, pending):
+    consultations.publish_response(second_moderator, pending)
+    _db.session.commit()
+    login_as(moderator)
+
+    response = client.post(f"/moderation/responses/{pending.id}", data={"action": "hide", "expected": "pending", "reason": "off_topic"}, headers={"Accept-Language": "en"})
+
+    assert response.status_code == 409
+    assert "第二审核员 already published this" in _text(response)
+    _db.session.expire_all()
+    assert _db.session.get(type(pending), pending.id).state == ResponseState.PUBLISHED
+
+
+def test_an_already_handled_item_is_refused_with_409(client, login_as, moderator, second_moderator, pending):
+    consultations.reject_response(second_moderator, pending, "跑题")
+    _db.session.commit()
+    login_as(moderator)
+
+    response = client.post(f"/moderation/responses/{pending.id}", data={"action": "publish"}, headers={"Accept-Language": "en"})
+
+    assert response.status_code == 409
+    assert "第二审核员 already rejected this" in _text(response)
+    assert _db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.object_id == pending.id, AuditEvent.action.in_(["response.publish", "response.reject"]))) == 1
+
+
+def test_a_forged_id_is_not_found(client, login_as, moderator):
+    login_as(moderator)
+
+    assert client.post("/moderation/responses/999999", data={"action": "publish"}).status_code == 404
+    assert client.post("/moderation/consultations/999999", data={"action": "approve"}).status_code == 404
+
+
+def test_an_unknown_action_is_refused(client, login_as, moderator, pending):
+    login_as(moderator)
+
+    assert client.post(f"/moderation/responses/{pending.id}", data={"action": "delete<script>"}).status_code == 422
+
+
+def test_hiding_a_reported_response_resolves_its_reports_and_decrements_the_tally(client, login_as, moderator, published):
+    consultations.report_response(someone(), published, "广告")
+    _db.session.commit()
+    login_as(moderator)
+
+    response = client.post(f"/moderation/responses/{published.id}", data={"action": "hide", "expected": "published", "reason": "advertising"})
+
+    assert response.status_code == 303
+    _db.session.expire_all()
+    assert _db.session.get(type(published), published.id).state == ResponseState.HIDDEN
+    assert _db.session.scalar(select(Report.resolution).where(Report.response_id == published.id)) == "hidden"
+    assert _db.session.scalar(select(Tally.count).where(Tally.consultation_id == published.consultation_id, Tally.key == "published")) == 0
+
+
+def test_dismissing_reports_keeps_the_response_and_empties_the_queue(client, login_as, moderator, published):
+    consultations.report_response(someone(), published, "不同意")
+    _db.session.commit()
+    login_as(moderator)
+
+    response = client.post(f"/moderation/responses/{published.id}", data={"action": "dismiss", "expected": "published"})
+
+    assert response.status_code == 303
+    assert f"moderation-item-{published.id}" not in _text(client.get("/moderation"))
+    assert _db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "response.reports_dismiss")) == 1
+
+
+def test_approving_and_sending_back_a_consultation_from_the_queue(client, login_as, moderator, school):
+    first = create_consultation(school, Phase.SUBMITTED, title="甲")
+    second = create_consultation(school, Phase.SUBMITTED, title="乙")
+    login_as(moderator)
+
+    approved = client.post(f"/moderation/consultations/{first.id}", data={"action": "approve"})
+    no_reason = client.post(f"/moderation/consultations/{second.id}", data={"action": "send_back", "reason": ""})
+    sent_back = client.post(f"/moderation/consultations/{second.id}", data={"action": "send_back", "reason": "请补充预算"})
+    again = client.post(f"/moderation/consultations/{first.id}", data={"action": "approve"}, headers={"Accept-Language": "en"})
+
+    assert (approved.status_code, no_reason.status_code, sent_back.status_code, again.status_code) == (303, 422, 303, 409)
+    assert "区审核员 already approved this" in _text(again)
+    _db.session.expire_all()
+    assert _db.session.get(type(first), first.id).status == ConsultationStatus.APPROVED
+    assert _db.session.get(type(second), second.id).sent_back_reason == "请补充预算"
+
+
+def test_bulk_approve_publishes_the_selected_and_skips_the_rest(client, login_as, moderator, other_moderator, open_consultation, other_school):
+    mine = [respond(open_consultation, someone()) for _ in range(3)]
+    theirs = respond(create_consultation(other_school, Phase.OPEN), someone())
+    consultations.reject_response(None, mine[2], "跑题")
+    _db.session.commit()
+    login_as(moderator)
+
+    response = client.post("/moderation/bulk-approve", data={"response_id": [str(mine[0].id), str(mine[1].id), str(mine[2].id), str(theirs.id), "abc"]}, headers={"Accept-Language": "en"})
+
+    assert response.status_code == 303
+    _db.session.expire_all()
+    states = [_db.session.get(type(r), r.id).state for r in (*mine, theirs)]
+    assert states == [ResponseState.PUBLISHED, ResponseState.PUBLISHED, ResponseState.REJECTED, ResponseState.PENDING]
+
+
+def test_actions_need_the_csrf_token(csrf_client, moderator, pending):
+    with csrf_client.session_transaction() as session:
+        session["_user_id"] = moderator.get_id()
+        session["_fresh"] = True
+
+    response = csrf_client.post(f"/moderation/responses/{pending.id}", data={"action": "publish"})
+
+    assert response.status_code == 400
+    assert _db.session.get(type(pending), pending.id).state == ResponseState.PENDING
+
+
+def test_htmx_reject_without_a_reason_shows_the_item_again_with_the_message(client, login_as, moderator, pending):
+    login_as(moderator)
+
+    response = client.post(f"/moderation/responses/{pending.id}", data={"action": "reject", "expected": "pending"}, headers={"HX-Request": "true", "Accept-Language": "en"})
+
+    assert response.status_code == 422
+    assert f'id="moderation-item-{pending.id}"' in _text(response)
+    assert 'role="alert"' in _text(response) and "Choose a reason" in _text(response)
+    assert 'name="reason_detail"' in _text(response)  # the forms are still there
+
+
+def test_the_queue_is_paginated_twenty_a_page(client, login_as, moderator, open_consultation):
+    responses = [respond(open_consultation, someone(), body=f"第{n}条") for n in range(23)]
+    login_as(moderator)
+
+    first = _text(client.get("/moderation"))
+    second = _text(client.get("/moderation?page=2"))
+
+    assert first.count('class="moderation-item response-card"') == 20
+    assert second.count('class="moderation-item response-card"') == 3
+    assert f"moderation-item-{responses[0].id}" in first and f"moderation-item-{responses[-1].id}" in second
+    assert 'rel="next"' in first and 'rel="prev"' in second
+
+
+def test_htmx_action_on_a_handled_item_answers_409_with_who_handled_it(client, login_as, moderator, second_moderator, pending):
+    consultations.publish_response(second_moderator, pending)
+    _db.session.commit()
+    login_as(moderator)
+
+    response = client.post(f"/moderation/responses/{pending.id}", data={"action": "publish", "expected": "pending"}, headers={"HX-Request": "true", "Accept-Language": "en"})
+
+    assert response.status_code == 409
+    assert f'id="moderation-item-{pending.id}"' in _text(response) and "第二审核员 already published this" in _text(response)
