@@ -240,6 +240,24 @@ def make_user(db):
     return make
 
 
+# The people of `school` that most features' tests need. (A feature's conftest may override one,
+# e.g. with other display names.)
+@pytest.fixture
+def school_admin(make_user, school):
+    return make_user(role="school_admin", scope=school, display_name="学校管理员")
+
+
+@pytest.fixture
+def board_member(make_user, school):
+    return make_user(role="board_member", scope=school, display_name="校务委员")
+
+
+@pytest.fixture
+def parent(make_user, school):
+    """A verified parent of the school (a parent membership, as an invitation code gives)."""
+    return make_user(role="parent", scope=school, display_name="家长")
+
+
 @pytest.fixture
 def login_as(client):
     """Log the test client in as `user` without going through the login form."""

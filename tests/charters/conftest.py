@@ -13,11 +13,6 @@ def _pdfs_rendered_once(pdfs_rendered_once_per_run):
 
 
 @pytest.fixture
-def school_admin(make_user, school):
-    return make_user(role="school_admin", scope=school)
-
-
-@pytest.fixture
 def add_version(with_app, db):
     """add_version(school, body, adopted_on=..., note=...) -> an adopted version, made through the
     services (so its PDF is rendered, signed and archived)."""

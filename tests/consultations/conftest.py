@@ -7,22 +7,6 @@ from portal.consultations.models import Phase
 
 
 @pytest.fixture
-def school_admin(make_user, school):
-    return make_user(role="school_admin", scope=school, display_name="学校管理员")
-
-
-@pytest.fixture
-def board_member(make_user, school):
-    return make_user(role="board_member", scope=school, display_name="校务委员")
-
-
-@pytest.fixture
-def parent(make_user, school):
-    """A verified parent of the school (a parent membership, as an invitation code gives)."""
-    return make_user(role="parent", scope=school, display_name="家长甲")
-
-
-@pytest.fixture
 def resident(make_user):
     """Someone with an account and no role anywhere."""
     return make_user(display_name="居民乙")

@@ -13,21 +13,6 @@ MEETING_START = datetime(2026, 3, 2, 7, 30, tzinfo=timezone.utc)  # 15:30 in Cho
 BODY_TEXT = "为保障学生饮食安全，决定如下：\n\n1. 每学期组织家长代表陪餐检查不少于两次。\n2. 检查结果在校园网公示。"
 
 
-@pytest.fixture
-def school_admin(make_user, school):
-    return make_user(role="school_admin", scope=school, display_name="学校管理员")
-
-
-@pytest.fixture
-def board_member(make_user, school):
-    return make_user(role="board_member", scope=school, display_name="校务委员")
-
-
-@pytest.fixture
-def parent(make_user, school):
-    return make_user(role="parent", scope=school, display_name="家长")
-
-
 def _board_with_meeting(db, school, present=3):
     body = meetings.create_body(None, school, {"kind": BodyKind.SCHOOL_BOARD, "name": "校务委员会", "description": ""})
     members = [

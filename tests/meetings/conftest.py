@@ -18,21 +18,6 @@ def _pdfs_rendered_once(pdfs_rendered_once_per_run):
 
 
 @pytest.fixture
-def school_admin(make_user, school):
-    return make_user(role="school_admin", scope=school, display_name="学校管理员")
-
-
-@pytest.fixture
-def board_member(make_user, school):
-    return make_user(role="board_member", scope=school, display_name="校务委员")
-
-
-@pytest.fixture
-def parent(make_user, school):
-    return make_user(role="parent", scope=school, display_name="家长")
-
-
-@pytest.fixture
 def make_body(db):
     def make(school, name="校务委员会", kind=BodyKind.SCHOOL_BOARD, description=""):
         body = services.create_body(None, school, {"kind": kind, "name": name, "description": description})
