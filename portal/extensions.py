@@ -1,4 +1,5 @@
 """The extensions, created unbound here and bound to the app in create_app()."""
+from contextvars import ContextVar
 from datetime import datetime, timezone
 
 from flask_babel import Babel
@@ -82,10 +83,16 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
+# Set while a view runs again after "database is locked" (web.retry_once_if_database_busy): its
+# transaction then takes SQLite's write lock at BEGIN, waiting (busy_timeout) for the other writer
+# to finish, so that it reads what that one committed before it writes.
+sqlite_write_transaction: ContextVar[bool] = ContextVar("sqlite_write_transaction", default=False)
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_write_transaction.get() else "BEGIN")
 
 
 def str_enum(enum_class) -> SAEnum:

@@ -1,10 +1,12 @@
 """Small helpers every view uses: htmx-aware rendering, safe redirects, loading objects or 404."""
+import functools
 from urllib.parse import urlsplit
 
 from flask import abort, redirect, render_template, request
 from flask_babel import get_locale
+from sqlalchemy.exc import OperationalError
 
-from portal.extensions import db
+from portal.extensions import db, sqlite_write_transaction
 
 
 def is_htmx() -> bool:
@@ -93,3 +95,28 @@ def int_arg(name: str, max_digits: int = 9) -> int | None:
 def page_arg() -> int:
     """The `page` of a paginated list: 1 unless a sensible page number was asked for."""
     return int_arg("page", max_digits=5) or 1
+
+
+def retry_once_if_database_busy(view):
+    """For a view that reads a row and then changes it. SQLite has one writer, and a transaction
+    that read before another one committed cannot write after it: it fails with "database is
+    locked". Run once more, in a transaction that takes the write lock first (waiting for the
+    other writer), the view reads what the other committed and answers as it does on PostgreSQL,
+    where the row lock makes it wait: typically 409, "someone else handled this". Any other error,
+    or a second failure, is raised as it is."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except OperationalError as error:
+            if "database is locked" not in str(error.orig):
+                raise
+            db.session.rollback()  # the next query begins a new transaction, with the write lock
+            token = sqlite_write_transaction.set(True)
+            try:
+                return view(*args, **kwargs)
+            finally:
+                sqlite_write_transaction.reset(token)
+
+    return wrapper

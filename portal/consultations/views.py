@@ -28,7 +28,7 @@ from portal.domain import DomainError
 from portal.extensions import client_address, db, limiter, utcnow
 from portal.schools import services as school_services
 from portal.text import render_markdown
-from portal.web import current_language, found_or_404, int_arg, is_htmx, page_arg, redirect_to
+from portal.web import current_language, found_or_404, int_arg, is_htmx, page_arg, redirect_to, retry_once_if_database_busy
 
 RESPONSES_SHOWN = services.RESPONSES_PAGE_SIZE
 PENDING_SHOWN = 20  # the oldest first; the moderator reloads for the next ones
@@ -540,6 +540,7 @@ def _approval_conflict(consultation, reason: str):
 
 
 @bp.post("/consultations/<int:consultation_id>/approve")
+@retry_once_if_database_busy
 def approve(consultation_id):
     # The row stays locked until the commit: of two moderators approving at once, the second
     # waits, then finds it approved and is told by whom.
@@ -563,6 +564,7 @@ def approve(consultation_id):
 
 
 @bp.post("/consultations/<int:consultation_id>/send-back")
+@retry_once_if_database_busy
 def send_back(consultation_id):
     consultation = _consultation_or_404(consultation_id, for_update=True)
     policy.require(current_user, "moderate_consultation", consultation)
@@ -616,6 +618,7 @@ def _moderation_item(consultation, response, *, form=None, done=None, status=200
 
 
 @bp.post("/consultations/<int:consultation_id>/responses/<int:response_id>/moderate")
+@retry_once_if_database_busy
 def moderate_response(consultation_id, response_id):
     consultation = _consultation_or_404(consultation_id)
     policy.require(current_user, "moderate_consultation", consultation)

@@ -16,7 +16,7 @@ from portal.consultations.models import ResponseState
 from portal.domain import DomainError
 from portal.extensions import db, utcnow
 from portal.moderation import bp, forms, services
-from portal.web import int_arg, is_htmx, page_arg
+from portal.web import int_arg, is_htmx, page_arg, retry_once_if_database_busy
 
 DONE = {
     "publish": lambda: _("The response is published."),
@@ -120,6 +120,7 @@ RESPONSE_ACTIONS_AUDITED = ("response.publish", "response.reject", "response.hid
 
 
 @bp.post("/moderation/responses/<int:response_id>")
+@retry_once_if_database_busy
 def act(response_id):
     # Locked until the commit: of two moderators acting at once, the second sees the first's action.
     response = _response_or_404(response_id, for_update=True)
@@ -143,6 +144,7 @@ def act(response_id):
 
 
 @bp.post("/moderation/consultations/<int:consultation_id>")
+@retry_once_if_database_busy
 def act_on_consultation(consultation_id):
     consultation = consultations.consultation_by_id(consultation_id, for_update=True)
     if consultation is None or not policy.can(current_user, "view_consultation", consultation):
