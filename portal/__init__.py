@@ -81,6 +81,19 @@ def _register_templates(app: Flask) -> None:
         available_languages=i18n.languages,
     )
 
+    from portal.consultations.models import reason_label
+
+    # A moderation reason as stored (a standard reason's key, and details) in the reader's language.
+    app.add_template_filter(reason_label, "moderation_reason")
+
     @app.context_processor
     def _request_context():
-        return {"current_user": current_user, "request_path": web.current_page_path()}
+        from portal import policy  # policy imports the models; the factory imports them first
+
+        # The moderation queue is a moderator's everyday page: a link in the header, for them only
+        # (from the memberships already loaded with the user, no query).
+        return {
+            "current_user": current_user,
+            "request_path": web.current_page_path(),
+            "may_moderate": policy.can(current_user, "moderate"),
+        }

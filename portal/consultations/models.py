@@ -144,6 +144,34 @@ RESPONSE_STATE_LABELS = {
 }
 
 
+# The reasons moderators give most often. A rejected or hidden response stores the key (and any
+# details after ": "), never the words of the moderator's language: readers see the reason in
+# theirs (reason_label).
+STANDARD_REASONS = {
+    "off_topic": _l("Off-topic"),
+    "personal_attack": _l("Personal attack"),
+    "personal_data": _l("Personal data"),
+    "advertising": _l("Advertising or spam"),
+    "duplicate": _l("Duplicate"),
+}
+
+
+def reason_key(stored: str) -> str | None:
+    """The standard reason a stored reason begins with, or None for a reason in free text."""
+    key = (stored or "").split(": ", 1)[0]
+    return key if key in STANDARD_REASONS else None
+
+
+def reason_label(stored: str) -> str:
+    """A stored reason as the reader reads it: the standard reason in their language, then the
+    moderator's details as written; a free-text reason as written."""
+    key = reason_key(stored)
+    if key is None:
+        return stored or ""
+    details = stored.split(": ", 1)[1] if ": " in stored else ""
+    return f"{STANDARD_REASONS[key]}: {details}" if details else str(STANDARD_REASONS[key])
+
+
 class Consultation(db.Model):
     __tablename__ = "consultation"
     __table_args__ = (

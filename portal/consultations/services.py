@@ -16,6 +16,7 @@ from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 from portal import audit
 from portal.accounts.models import Membership, Role
 from portal.consultations.models import (
+    STANDARD_REASONS,
     ANSWER_TEXT_MAX,
     MAX_CHOICES,
     MAX_QUESTIONS,
@@ -34,6 +35,7 @@ from portal.consultations.models import (
     ResponseVersion,
     Stance,
     Tally,
+    reason_key,
 )
 from portal.documents import render
 from portal.documents.models import DocumentKind
@@ -551,15 +553,20 @@ def moderation_counts(consultation: Consultation) -> dict[ResponseState, int]:
 
 
 def rejected_by_reason(consultation: Consultation) -> list[tuple[str, int]]:
-    """How many responses were rejected, by reason: counts only, never the content."""
-    return list(
-        db.session.execute(
-            select(Response.reject_reason, func.count())
-            .where(Response.consultation_id == consultation.id, Response.state == ResponseState.REJECTED)
-            .group_by(Response.reject_reason)
-            .order_by(func.count().desc())
-        ).all()
+    """How many responses were rejected, by reason: counts only, never the content. A standard
+    reason counts under its name in the reader's language (the moderator's details stay out);
+    a reason in free text counts under its words."""
+    counts: dict[str, int] = {}
+    rows = db.session.execute(
+        select(Response.reject_reason, func.count())
+        .where(Response.consultation_id == consultation.id, Response.state == ResponseState.REJECTED)
+        .group_by(Response.reject_reason)
     )
+    for stored, count in rows:
+        key = reason_key(stored)
+        label = str(STANDARD_REASONS[key]) if key else stored
+        counts[label] = counts.get(label, 0) + count
+    return sorted(counts.items(), key=lambda pair: -pair[1])
 
 
 def export_rows(consultation: Consultation, batch: int = 1000) -> Iterator[Response]:

@@ -4,19 +4,13 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation
 
-from portal.consultations.models import REASON_MAX
+from portal.consultations.models import REASON_MAX, STANDARD_REASONS
 from portal.forms import PortalForm
 from portal.meetings.forms import too_long
 from portal.moderation.models import BLOCK_REASON_MAX
 
-# The reasons moderators give most often; "other" (or any text) needs the details.
-STANDARD_REASONS = {
-    "off_topic": _l("Off-topic"),
-    "personal_attack": _l("Personal attack"),
-    "personal_data": _l("Personal data"),
-    "advertising": _l("Advertising or spam"),
-    "duplicate": _l("Duplicate"),
-}
+# The reasons moderators give most often (portal.consultations.models); "other" (or any text)
+# needs the details.
 REASON_MISSING = _l("Choose a reason, or write one.")
 ACTION_UNKNOWN = _l("This action is not one the queue offers.")
 STALE = _l("The form was out of date.")
@@ -28,11 +22,12 @@ BLOCK_DURATIONS = {"1": 1, "7": 7, "30": 30, "permanent": None}
 
 class ReasonMixin:
     def given_reason(self) -> str:
-        """The reason as stored: the standard reason's name, and the details after it."""
+        """The reason as stored: the standard reason's key (shown in each reader's language, see
+        consultations.models.reason_label), and the details after it."""
         chosen = (self.reason.data or "").strip()
         detail = (self.reason_detail.data or "").strip()
-        label = str(STANDARD_REASONS[chosen]) if chosen in STANDARD_REASONS else ("" if chosen == "other" else chosen)
-        return f"{label}: {detail}" if label and detail else (label or detail)
+        key = chosen if chosen in STANDARD_REASONS else ("" if chosen == "other" else chosen)
+        return f"{key}: {detail}" if key and detail else (key or detail)
 
 
 class ResponseActionForm(ReasonMixin, PortalForm):

@@ -6,7 +6,7 @@ from consultation_factories import create_consultation, respond, someone
 from moderation.queue_helpers import moderator, open_consultation, other_moderator, pending, published, second_moderator  # noqa: F401
 from portal.audit import AuditEvent
 from portal.consultations import services as consultations
-from portal.consultations.models import ConsultationStatus, Phase, Report, ResponseState, Tally
+from portal.consultations.models import ConsultationStatus, Phase, Report, ResponseState, Tally, reason_label
 from portal.extensions import db as _db
 from sqlalchemy import func, select
 
@@ -112,7 +112,9 @@ def test_rejecting_needs_a_reason_and_stores_the_standard_one_with_details(clien
     _db.session.expire_all()
     rejected = _db.session.get(type(pending), pending.id)
     assert rejected.state == ResponseState.REJECTED
-    assert rejected.reject_reason == "Personal data: 含电话号码"
+    # Stored as the standard reason's key: each reader sees it in their own language.
+    assert rejected.reject_reason == "personal_data: 含电话号码"
+    assert str(reason_label(rejected.reject_reason)) == "Personal data: 含电话号码"
 
 
 def test_htmx_action_swaps_the_item_out(client, login_as, moderator, pending):
