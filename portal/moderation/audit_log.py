@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased, contains_eager
 from portal.accounts.models import Role, User
 from portal.audit import AuditEvent
 from portal.charters.models import CharterStatus, CharterVersion
+from portal.consultations.models import reason_label
 from portal.decisions.models import PUBLIC_STATUSES, Decision
 from portal.extensions import db
 from portal.meetings.services import local_to_utc
@@ -409,11 +410,14 @@ def _public_pages(rows) -> dict[tuple[str, int], tuple[str, dict]]:
 def readable_data(data: dict[str, Any]) -> list[tuple[str, str]]:
     """An event's data as (name, text) pairs for a compact list: a change reads "before → after",
     the fields of `changes` are listed one by one, a list is joined with commas, and a long
-    value is cut short."""
+    value is cut short. A moderation reason reads in the reader's language."""
     items = []
     for key, value in (data or {}).items():
         if key == "changes" and isinstance(value, dict):
             items.extend((str(field), _shortened(_value_text(change))) for field, change in value.items())
+        elif key == "reason" and isinstance(value, str):
+            # A moderation reason is stored by its key (personal_attack): read it in words.
+            items.append((str(key), _shortened(reason_label(value))))
         else:
             items.append((str(key), _shortened(_value_text(value))))
     return items
