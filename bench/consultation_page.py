@@ -15,10 +15,8 @@ percentile time, the number of SQL queries, and the ratio large / small (the goa
 prints their peak memory (the goal: under 100 MB) and size. Results are kept in bench/results/.
 """
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 from datetime import timedelta
@@ -28,6 +26,8 @@ from sqlalchemy import event, insert, update
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench_app import city_and_district, migrated_app  # noqa: E402
 
 BATCH = 5000
 # A response of a few sentences, as parents write them; varied so that pages are not all alike.
@@ -141,11 +141,7 @@ def main():
     parser.add_argument("--slowest", action="store_true", help="also print the time of each query of the large page")
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="portal-bench-")
-    os.environ.setdefault("PORTAL_SECRET_KEY", "bench")
-    from flask_migrate import upgrade
-
-    from portal import create_app
+    app = migrated_app(SERVER_NAME="bench.test")
     from portal.accounts.models import Role
     from portal.accounts import services as account_services
     from portal.consultations import services
@@ -154,13 +150,9 @@ def main():
     from portal.schools import services as school_services
     from portal.schools.models import SchoolType
 
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False, "SERVER_NAME": "bench.test"})
     setup_started = time.perf_counter()
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        city = school_services.create_authority(None, name_zh="基准市教委", name_en="Bench City")
-        district = school_services.create_authority(None, name_zh="基准区教委", name_en="Bench District", parent=city)
+        _city, district = city_and_district()
         school = school_services.create_school(None, district, slug="bench-school", name_zh="基准小学", name_en="Bench Primary", type=SchoolType.PRIMARY, address="基准路 1 号")
         now = utcnow()
         consultations = {}

@@ -21,7 +21,6 @@ import os
 import re
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -30,6 +29,8 @@ from sqlalchemy import event, insert, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench_app import city_and_district, migrated_app  # noqa: E402
 
 BATCH = 5000
 SCHOOLS = 3
@@ -93,11 +94,7 @@ def main():
     parser.add_argument("--no-results-file", action="store_true", help="print only, write nothing to bench/results/")
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="portal-bench-")
-    os.environ.setdefault("PORTAL_SECRET_KEY", "bench")
-    from flask_migrate import upgrade
-
-    from portal import create_app
+    app = migrated_app(SERVER_NAME="bench.test")
     from portal.accounts import services as account_services
     from portal.accounts.models import Role
     from portal.consultations import services
@@ -107,13 +104,9 @@ def main():
     from portal.schools import services as school_services
     from portal.schools.models import SchoolType
 
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False, "SERVER_NAME": "bench.test"})
     setup_started = time.perf_counter()
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        city = school_services.create_authority(None, name_zh="基准市教委", name_en="Bench City")
-        district = school_services.create_authority(None, name_zh="基准区教委", name_en="Bench District", parent=city)
+        _city, district = city_and_district()
         now = utcnow()
         consultations = []
         for s in range(SCHOOLS):

@@ -1,0 +1,31 @@
+"""What the benchmarks start from: the portal on a fresh, migrated database (SQLite in a new
+temporary folder, or the PostgreSQL database in DATABASE_URL), with rate limits and CSRF off,
+and a city with one district in it. Imported by the scripts beside it (`python bench/<x>.py`)."""
+import os
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def migrated_app(**config):
+    """A new app on a new database, migrated to the latest revision."""
+    os.environ.setdefault("PORTAL_SECRET_KEY", "bench")
+    from flask_migrate import upgrade
+
+    from portal import create_app
+
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp(prefix='portal-bench-')}/bench.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False, **config})
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+    return app
+
+
+def city_and_district():
+    """The authorities a benchmark's schools belong to (call inside an app context)."""
+    from portal.schools import services as school_services
+
+    city = school_services.create_authority(None, name_zh="基准市教委", name_en="Bench City")
+    district = school_services.create_authority(None, name_zh="基准区教委", name_en="Bench District", parent=city)
+    return city, district
