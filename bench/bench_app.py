@@ -1,6 +1,7 @@
 """What the benchmarks start from: the portal on a fresh, migrated database (SQLite in a new
 temporary folder, or the PostgreSQL database in DATABASE_URL), with rate limits and CSRF off,
 and a city with one district in it. Imported by the scripts beside it (`python bench/<x>.py`)."""
+
 import os
 import tempfile
 from pathlib import Path

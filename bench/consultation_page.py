@@ -14,6 +14,7 @@ percentile time, the number of SQL queries, and the ratio large / small (the goa
 1.2). Last, it streams the large consultation's CSV and JSON exports under tracemalloc and
 prints their peak memory (the goal: under 100 MB) and size. Results are kept in bench/results/.
 """
+
 import argparse
 import statistics
 import sys
@@ -56,11 +57,26 @@ def bulk_responses(db, consultation, count, first_user_id, now):
         for n in range(made, made + size):
             user_id = first_user_id + n
             users.append(
-                {"id": user_id, "email": f"bench-{consultation.id}-{n}@example.net", "display_name": f"家长{n}", "password_hash": "!", "session_token": f"{n:032d}"[-32:], "active": True, "created_at": now, "updated_at": now}
+                {
+                    "id": user_id,
+                    "email": f"bench-{consultation.id}-{n}@example.net",
+                    "display_name": f"家长{n}",
+                    "password_hash": "!",
+                    "session_token": f"{n:032d}"[-32:],
+                    "active": True,
+                    "created_at": now,
+                    "updated_at": now,
+                }
             )
             # The latest 25 and one in 50 await moderation (so that both pages list a full queue
             # of 20 for the moderator), one in 97 was rejected, the rest are published.
-            state = ResponseState.PENDING if n % 50 == 0 or n >= count - 25 else ResponseState.REJECTED if n % 97 == 0 else ResponseState.PUBLISHED
+            state = (
+                ResponseState.PENDING
+                if n % 50 == 0 or n >= count - 25
+                else ResponseState.REJECTED
+                if n % 97 == 0
+                else ResponseState.PUBLISHED
+            )
             stance = stances[n % 3]
             answers = {str(single.id): n % 3, str(multiple.id): sorted({n % 4, (n // 4) % 4})}
             published = state == ResponseState.PUBLISHED
@@ -80,7 +96,12 @@ def bulk_responses(db, consultation, count, first_user_id, now):
                 }
             )
             if published:
-                for key in ("published", f"stance:{stance.value}", f"choice:{single.id}:{answers[str(single.id)]}", *[f"choice:{multiple.id}:{i}" for i in answers[str(multiple.id)]]):
+                for key in (
+                    "published",
+                    f"stance:{stance.value}",
+                    f"choice:{single.id}:{answers[str(single.id)]}",
+                    *[f"choice:{multiple.id}:{i}" for i in answers[str(multiple.id)]],
+                ):
                     tallies[key] = tallies.get(key, 0) + 1
         db.session.execute(insert(User), users)
         db.session.execute(insert(Response), responses)
@@ -92,7 +113,9 @@ def set_tallies(db, consultation, tallies):
     from portal.consultations.models import Tally
 
     for key, count in tallies.items():
-        db.session.execute(update(Tally).where(Tally.consultation_id == consultation.id, Tally.key == key).values(count=count))
+        db.session.execute(
+            update(Tally).where(Tally.consultation_id == consultation.id, Tally.key == key).values(count=count)
+        )
 
 
 def timed(client, paths, runs, queries):
@@ -142,8 +165,8 @@ def main():
     args = parser.parse_args()
 
     app = migrated_app(SERVER_NAME="bench.test")
-    from portal.accounts.models import Role
     from portal.accounts import services as account_services
+    from portal.accounts.models import Role
     from portal.consultations import services
     from portal.consultations.models import QuestionKind
     from portal.extensions import db, utcnow
@@ -153,7 +176,15 @@ def main():
     setup_started = time.perf_counter()
     with app.app_context():
         _city, district = city_and_district()
-        school = school_services.create_school(None, district, slug="bench-school", name_zh="基准小学", name_en="Bench Primary", type=SchoolType.PRIMARY, address="基准路 1 号")
+        school = school_services.create_school(
+            None,
+            district,
+            slug="bench-school",
+            name_zh="基准小学",
+            name_en="Bench Primary",
+            type=SchoolType.PRIMARY,
+            address="基准路 1 号",
+        )
         now = utcnow()
         consultations = {}
         for name, count in (("small", args.small), ("large", args.large)):
@@ -170,8 +201,20 @@ def main():
                     "closes_at": now + timedelta(days=20),
                 },
             )
-            services.add_question(None, consultation, kind=QuestionKind.SINGLE, prompt="您希望课后服务几点结束？", choices=["17:00", "17:30", "18:00"])
-            services.add_question(None, consultation, kind=QuestionKind.MULTIPLE, prompt="您希望增加哪些活动？", choices=["体育", "艺术", "阅读", "作业辅导"])
+            services.add_question(
+                None,
+                consultation,
+                kind=QuestionKind.SINGLE,
+                prompt="您希望课后服务几点结束？",
+                choices=["17:00", "17:30", "18:00"],
+            )
+            services.add_question(
+                None,
+                consultation,
+                kind=QuestionKind.MULTIPLE,
+                prompt="您希望增加哪些活动？",
+                choices=["体育", "艺术", "阅读", "作业辅导"],
+            )
             services.add_question(None, consultation, kind=QuestionKind.TEXT, prompt="其他建议")
             services.submit(None, consultation, now=now - timedelta(days=11))
             services.approve(None, consultation, now=now - timedelta(days=11))
@@ -182,12 +225,24 @@ def main():
             set_tallies(db, consultation, bulk_responses(db, consultation, count, first_id, now))
             first_id += count
             db.session.commit()
-        parent = account_services.register_user(email="bench-parent@example.net", display_name="基准家长", password="bench password 2035", language="zh")
+        parent = account_services.register_user(
+            email="bench-parent@example.net", display_name="基准家长", password="bench password 2035", language="zh"
+        )
         account_services.grant_membership(None, parent, Role.PARENT, school)
-        moderator = account_services.register_user(email="bench-moderator@example.net", display_name="基准审核员", password="bench password 2035", language="zh")
+        moderator = account_services.register_user(
+            email="bench-moderator@example.net",
+            display_name="基准审核员",
+            password="bench password 2035",
+            language="zh",
+        )
         account_services.grant_membership(None, moderator, Role.MODERATOR, district)
         for consultation in consultations.values():
-            services.submit_response(parent, consultation, {"stance": "support", "body": "我的回应", "answers": {}, "show_name": True}, now=now)
+            services.submit_response(
+                parent,
+                consultation,
+                {"stance": "support", "body": "我的回应", "answers": {}, "show_name": True},
+                now=now,
+            )
         db.session.commit()
         ids = {name: consultation.id for name, consultation in consultations.items()}
         sessions = {"parent": parent.get_id(), "moderator": moderator.get_id()}
@@ -226,8 +281,16 @@ def main():
     if args.slowest:
         started = {}
         spent = []
-        event.listen(engine, "before_cursor_execute", lambda conn, cursor, statement, *a: started.__setitem__("t", time.perf_counter()))
-        event.listen(engine, "after_cursor_execute", lambda conn, cursor, statement, *a: spent.append(((time.perf_counter() - started["t"]) * 1000, statement)))
+        event.listen(
+            engine,
+            "before_cursor_execute",
+            lambda conn, cursor, statement, *a: started.__setitem__("t", time.perf_counter()),
+        )
+        event.listen(
+            engine,
+            "after_cursor_execute",
+            lambda conn, cursor, statement, *a: spent.append(((time.perf_counter() - started["t"]) * 1000, statement)),
+        )
         for who, client in clients.items():
             spent.clear()
             client.get(f"/consultations/{ids['large']}")

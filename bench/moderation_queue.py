@@ -16,6 +16,7 @@ approve action at the service level `--approvals` times: lock a pending response
 consultations.services.publish_response and commit (goal: median under 50 ms). Results are kept
 in bench/results/<date>-moderation-queue-<database>.txt.
 """
+
 import argparse
 import os
 import re
@@ -63,7 +64,16 @@ def bulk_pending(db, consultations, count, first_user_id, now):
         for n in range(made, made + size):
             user_id = first_user_id + n
             users.append(
-                {"id": user_id, "email": f"bench-mq-{n}@example.net", "display_name": f"家长{n}", "password_hash": "!", "session_token": f"{n:032d}"[-32:], "active": True, "created_at": now, "updated_at": now}
+                {
+                    "id": user_id,
+                    "email": f"bench-mq-{n}@example.net",
+                    "display_name": f"家长{n}",
+                    "password_hash": "!",
+                    "session_token": f"{n:032d}"[-32:],
+                    "active": True,
+                    "created_at": now,
+                    "updated_at": now,
+                }
             )
             created = now - timedelta(seconds=count - n)
             responses.append(
@@ -110,7 +120,15 @@ def main():
         now = utcnow()
         consultations = []
         for s in range(SCHOOLS):
-            school = school_services.create_school(None, district, slug=f"bench-school-{s}", name_zh=f"基准第{s + 1}小学", name_en=f"Bench Primary {s + 1}", type=SchoolType.PRIMARY, address=f"基准路 {s + 1} 号")
+            school = school_services.create_school(
+                None,
+                district,
+                slug=f"bench-school-{s}",
+                name_zh=f"基准第{s + 1}小学",
+                name_en=f"Bench Primary {s + 1}",
+                type=SchoolType.PRIMARY,
+                address=f"基准路 {s + 1} 号",
+            )
             for c in range(CONSULTATIONS_PER_SCHOOL):
                 consultation = services.create_consultation(
                     None,
@@ -132,14 +150,21 @@ def main():
         db.session.commit()
         bulk_pending(db, consultations, args.pending, 1_000_000, now)
         db.session.commit()
-        moderator = account_services.register_user(email="bench-moderator@example.net", display_name="基准审核员", password="bench password 2035", language="zh")
+        moderator = account_services.register_user(
+            email="bench-moderator@example.net",
+            display_name="基准审核员",
+            password="bench password 2035",
+            language="zh",
+        )
         account_services.grant_membership(None, moderator, Role.MODERATOR, district)
         db.session.commit()
         moderator_session = moderator.get_id()
         moderator_id = moderator.id
         engine = db.engine
         dialect = engine.dialect.name
-        pending = db.session.scalar(select(db.func.count()).select_from(Response).where(Response.state == ResponseState.PENDING))
+        pending = db.session.scalar(
+            select(db.func.count()).select_from(Response).where(Response.state == ResponseState.PENDING)
+        )
         db.session.remove()
     setup_seconds = time.perf_counter() - setup_started
 
@@ -174,7 +199,12 @@ def main():
 
         actor = db.session.get(User, moderator_id)
         ids = list(
-            db.session.scalars(select(Response.id).where(Response.state == ResponseState.PENDING).order_by(Response.created_at, Response.id).limit(args.approvals + 3))
+            db.session.scalars(
+                select(Response.id)
+                .where(Response.state == ResponseState.PENDING)
+                .order_by(Response.created_at, Response.id)
+                .limit(args.approvals + 3)
+            )
         )
         db.session.commit()
         for n, response_id in enumerate(ids):
@@ -187,7 +217,9 @@ def main():
             if n >= 3:  # the first few warm up
                 approve_times.append(elapsed)
                 approve_queries.append(len(queries))
-        published = db.session.scalar(select(db.func.count()).select_from(Response).where(Response.state == ResponseState.PUBLISHED))
+        published = db.session.scalar(
+            select(db.func.count()).select_from(Response).where(Response.state == ResponseState.PUBLISHED)
+        )
         tallied = db.session.scalar(select(db.func.sum(Tally.count)).where(Tally.key == "published"))
         db.session.remove()
     approve_median, approve_p95 = statistics.median(approve_times), percentile(approve_times, 0.95)

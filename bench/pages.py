@@ -7,6 +7,7 @@ database), adds the given number of schools across 40 districts, then requests e
 `--runs` times and prints the median and 95th percentile time and the number of SQL queries
 per request. Results are kept in bench/results/.
 """
+
 import argparse
 import os
 import statistics

@@ -10,13 +10,14 @@ percentile and slowest time of each step and of the whole, and writes the same l
 bench/results/<date>-publish-decision-<database>.txt. The first publication of a process also
 loads the fonts; it is timed on its own and left out of the statistics.
 """
+
 import argparse
 import os
 import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -70,7 +71,12 @@ def main():
     key, cert = generate_development_keys(tmp / "key.pem", tmp / "cert.pem")
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "PORTAL_SIGNING_KEY": str(key), "PORTAL_SIGNING_CERT": str(cert), "RATELIMIT_ENABLED": False}
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "PORTAL_SIGNING_KEY": str(key),
+            "PORTAL_SIGNING_CERT": str(cert),
+            "RATELIMIT_ENABLED": False,
+        }
     )
     steps = {"draft": [], "publish": [], "commit": [], "total": []}
     with app.app_context():
@@ -80,19 +86,27 @@ def main():
             None, authority, slug="bench-school", name_zh="重庆市基准小学", name_en="Bench Primary School",
             type=SchoolType.PRIMARY, decision_prefix="渝基小校委",
         )  # fmt: skip
-        board = meetings.create_body(None, school, {"kind": BodyKind.SCHOOL_BOARD, "name": "校务委员会", "description": ""})
+        board = meetings.create_body(
+            None, school, {"kind": BodyKind.SCHOOL_BOARD, "name": "校务委员会", "description": ""}
+        )
         members = [
             meetings.add_member(
-                None, board,
-                {"name": name, "position": Position.MEMBER, "constituency": Constituency.TEACHER,
-                 "term_start": date(2024, 9, 1), "term_end": None},
+                None,
+                board,
+                {
+                    "name": name,
+                    "position": Position.MEMBER,
+                    "constituency": Constituency.TEACHER,
+                    "term_start": date(2024, 9, 1),
+                    "term_end": None,
+                },
             )  # fmt: skip
             for name in ("周建华", "李秀英", "王国平", "赵雪梅", "黄德明", "吴俊杰", "孙静怡")
         ]
         meeting = meetings.create_meeting(
             None, school,
             {"body_id": board.id, "title": "第一次校务委员会会议", "place": "三楼会议室",
-             "starts_at": datetime.now(timezone.utc) - timedelta(days=2)},
+             "starts_at": datetime.now(UTC) - timedelta(days=2)},
         )  # fmt: skip
         meetings.record_attendance(None, meeting, {member.id: True for member in members})
         db.session.commit()
@@ -110,7 +124,7 @@ def main():
             decision = services.create_draft(None, school, data)
             db.session.commit()
             drafted = time.perf_counter()
-            services.publish_decision(None, decision, now=datetime.now(timezone.utc))
+            services.publish_decision(None, decision, now=datetime.now(UTC))
             published = time.perf_counter()
             db.session.commit()
             committed = time.perf_counter()
@@ -121,7 +135,9 @@ def main():
             draft, publish, commit, sha256 = publish_once()
             for step, value in zip(steps, (draft, publish, commit, draft + publish + commit)):
                 steps[step].append(value * 1000)
-        pdf = db.session.get(Document, db.session.scalar(db.select(Document.id).where(Document.sha256 == sha256))).content
+        pdf = db.session.get(
+            Document, db.session.scalar(db.select(Document.id).where(Document.sha256 == sha256))
+        ).content
         dialect = db.engine.dialect.name
 
     lines = [
@@ -131,7 +147,9 @@ def main():
         f"{'step':<8} {'median ms':>10} {'p90 ms':>8} {'slowest ms':>11}",
     ]
     for step, values in steps.items():
-        lines.append(f"{step:<8} {statistics.median(values):>10.1f} {percentile(values, 0.9):>8.1f} {max(values):>11.1f}")
+        lines.append(
+            f"{step:<8} {statistics.median(values):>10.1f} {percentile(values, 0.9):>8.1f} {max(values):>11.1f}"
+        )
     print("\n".join(lines))
     if not args.no_results_file:
         results = ROOT / "bench" / "results" / f"{date.today().isoformat()}-publish-decision-{dialect}.txt"

@@ -1,4 +1,5 @@
 """Alembic environment for Flask-Migrate: the portal's models are the target schema."""
+
 import logging
 from logging.config import fileConfig
 

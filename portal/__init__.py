@@ -1,4 +1,5 @@
 """The application factory: it only wires things together."""
+
 from pathlib import Path
 
 from flask import Flask
@@ -39,10 +40,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    import portal.models  # noqa: F401  (the whole schema, before anything touches the database)
     from portal import i18n
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
-
-    import portal.models  # noqa: F401  (the whole schema, before anything touches the database)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
@@ -63,7 +63,18 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from importlib import import_module
 
-    for feature in ("main", "accounts", "schools", "charters", "meetings", "decisions", "documents", "feedback", "consultations", "moderation"):
+    for feature in (
+        "main",
+        "accounts",
+        "schools",
+        "charters",
+        "meetings",
+        "decisions",
+        "documents",
+        "feedback",
+        "consultations",
+        "moderation",
+    ):
         import_module(f"portal.{feature}.views")  # the routes attach themselves to the blueprint
         app.register_blueprint(import_module(f"portal.{feature}").bp)
 

@@ -3,6 +3,7 @@
 `record()` adds an event to the caller's session, so it is committed (or rolled back)
 together with the change it describes. The ORM refuses to update or delete an event.
 """
+
 from datetime import datetime
 from typing import Any
 

@@ -1,4 +1,5 @@
 """`flask portal ...`: demo data and first accounts."""
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -26,10 +27,38 @@ DISTRICTS = [
 ]
 SCHOOLS = [
     # district index, slug, Chinese name, English name, type, address
-    (0, "jiefang-road-primary", "重庆市渝中区解放路小学", "Jiefang Road Primary School, Yuzhong", SchoolType.PRIMARY, "重庆市渝中区解放东路 118 号"),
-    (0, "pipashan-middle", "重庆市渝中区枇杷山初级中学", "Pipashan Junior Middle School, Yuzhong", SchoolType.JUNIOR, "重庆市渝中区枇杷山正街 36 号"),
-    (1, "ciqikou-primary", "重庆市沙坪坝区磁器口小学", "Ciqikou Primary School, Shapingba", SchoolType.PRIMARY, "重庆市沙坪坝区磁器口正街 20 号"),
-    (1, "jialingjiang-senior", "重庆市沙坪坝区嘉陵江高级中学", "Jialingjiang Senior High School, Shapingba", SchoolType.SENIOR, "重庆市沙坪坝区汉渝路 65 号"),
+    (
+        0,
+        "jiefang-road-primary",
+        "重庆市渝中区解放路小学",
+        "Jiefang Road Primary School, Yuzhong",
+        SchoolType.PRIMARY,
+        "重庆市渝中区解放东路 118 号",
+    ),
+    (
+        0,
+        "pipashan-middle",
+        "重庆市渝中区枇杷山初级中学",
+        "Pipashan Junior Middle School, Yuzhong",
+        SchoolType.JUNIOR,
+        "重庆市渝中区枇杷山正街 36 号",
+    ),
+    (
+        1,
+        "ciqikou-primary",
+        "重庆市沙坪坝区磁器口小学",
+        "Ciqikou Primary School, Shapingba",
+        SchoolType.PRIMARY,
+        "重庆市沙坪坝区磁器口正街 20 号",
+    ),
+    (
+        1,
+        "jialingjiang-senior",
+        "重庆市沙坪坝区嘉陵江高级中学",
+        "Jialingjiang Senior High School, Shapingba",
+        SchoolType.SENIOR,
+        "重庆市沙坪坝区汉渝路 65 号",
+    ),
 ]
 SCHOOL_PROFILES = {
     "jiefang-road-primary": {
@@ -75,7 +104,9 @@ def _authority(name_zh, name_en, parent=None) -> Authority:
 
 def _user(email, display_name, password) -> User:
     existing = account_services.find_user_by_email(email)
-    return existing or account_services.register_user(email=email, display_name=display_name, password=password, language=None)
+    return existing or account_services.register_user(
+        email=email, display_name=display_name, password=password, language=None
+    )
 
 
 def seed_demo() -> list[tuple[str, str, str]]:
@@ -102,7 +133,9 @@ def seed_demo() -> list[tuple[str, str, str]]:
     accounts, people = [], {}
     for email, display_name, role, scope_key in DEMO_ACCOUNTS:
         user = people[email] = _user(email, display_name, DEMO_PASSWORD)
-        scope = city if scope_key == "city" else districts[scope_key] if isinstance(scope_key, int) else schools[scope_key]
+        scope = (
+            city if scope_key == "city" else districts[scope_key] if isinstance(scope_key, int) else schools[scope_key]
+        )
         account_services.grant_membership(None, user, role, scope)
         accounts.append((email, role.value, scope.name_zh))
     # Sent by the demo accounts (and a few more demo parents); the first school gets a full inbox.
@@ -129,7 +162,9 @@ def seed_demo_command():
 @click.option("--email", prompt=True, help="The administrator's email address.")
 @click.option("--name", "display_name", prompt="Display name", help="The name shown for them.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 12 characters.")
-@click.option("--authority", "authority_name", default=None, help="Chinese name of the authority (default: the top one).")
+@click.option(
+    "--authority", "authority_name", default=None, help="Chinese name of the authority (default: the top one)."
+)
 @click.option("--authority-en", default=None, help="English name, if the authority has to be created.")
 def create_admin_command(email, display_name, password, authority_name, authority_en):
     """Create (or promote) a commission administrator, for a real deployment."""
@@ -138,7 +173,9 @@ def create_admin_command(email, display_name, password, authority_name, authorit
     if authority_name:
         authority = db.session.scalar(select(Authority).where(Authority.name_zh == authority_name))
         if authority is None:
-            authority = school_services.create_authority(None, name_zh=authority_name, name_en=authority_en or authority_name)
+            authority = school_services.create_authority(
+                None, name_zh=authority_name, name_en=authority_en or authority_name
+            )
     else:
         authority = db.session.scalar(select(Authority).where(Authority.parent_id.is_(None)).order_by(Authority.id))
         if authority is None:
@@ -157,7 +194,11 @@ def keys_cli():
 
 
 @keys_cli.command("init")
-@click.option("--force", is_flag=True, help="Replace an existing key pair (PDFs signed with it stay valid only against the old certificate).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing key pair (PDFs signed with it stay valid only against the old certificate).",
+)
 def keys_init_command(force):
     """Create a self-signed development key pair at PORTAL_SIGNING_KEY / PORTAL_SIGNING_CERT (mode 0600)."""
     from flask import current_app

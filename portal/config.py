@@ -3,6 +3,7 @@
 With nothing set the portal runs on its own: SQLite in `instance/`, a secret key
 generated once into `instance/`, rate limits counted in memory.
 """
+
 import os
 import secrets
 from pathlib import Path
@@ -62,7 +63,9 @@ def load() -> dict:
         "RATELIMIT_ENABLED": _flag("PORTAL_RATELIMIT", "1"),
         "PORTAL_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("PORTAL_LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
         "PORTAL_LOGIN_LIMIT_PER_IP": os.environ.get("PORTAL_LOGIN_LIMIT_PER_IP", "20 per minute"),
-        "PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT": os.environ.get("PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT", "10 per hour;30 per day"),
+        "PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT": os.environ.get(
+            "PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT", "10 per hour;30 per day"
+        ),
         # The portal's public address, printed in archived PDFs as where to verify them.
         "PORTAL_PUBLIC_URL": os.environ.get("PORTAL_PUBLIC_URL", "http://127.0.0.1:5000"),
         "PORTAL_INVITATION_DAYS": int(os.environ.get("PORTAL_INVITATION_DAYS", 30)),

@@ -1,4 +1,5 @@
 """Translated error pages. The same template serves every code; htmx gets a short fragment."""
+
 from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -8,14 +9,33 @@ from portal.extensions import db
 from portal.web import is_htmx
 
 MESSAGES = {
-    400: (_l("Bad request"), _l("The page could not understand this request. If you were sending a form, it may have expired: go back, reload the page and try again.")),
-    403: (_l("Not allowed"), _l("Your account does not have permission to do this. If you think it should, ask your school's administrator.")),
-    404: (_l("Page not found"), _l("There is nothing at this address. It may have been moved, or the link may be mistyped.")),
+    400: (
+        _l("Bad request"),
+        _l(
+            "The page could not understand this request. If you were sending a form, it may have expired: go back, reload the page and try again."
+        ),
+    ),
+    403: (
+        _l("Not allowed"),
+        _l(
+            "Your account does not have permission to do this. If you think it should, ask your school's administrator."
+        ),
+    ),
+    404: (
+        _l("Page not found"),
+        _l("There is nothing at this address. It may have been moved, or the link may be mistyped."),
+    ),
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
     413: (_l("Too large"), _l("What you sent is larger than the portal accepts. Please send something smaller.")),
     422: (_l("Could not process"), _l("Some of what you sent could not be processed. Please check it and try again.")),
-    429: (_l("Too many attempts"), _l("There have been too many attempts in a short time. Please wait a minute and try again.")),
-    500: (_l("Something went wrong"), _l("The portal ran into an unexpected problem and nothing was changed. Please try again in a moment.")),
+    429: (
+        _l("Too many attempts"),
+        _l("There have been too many attempts in a short time. Please wait a minute and try again."),
+    ),
+    500: (
+        _l("Something went wrong"),
+        _l("The portal ran into an unexpected problem and nothing was changed. Please try again in a moment."),
+    ),
 }
 
 

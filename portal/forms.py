@@ -1,4 +1,5 @@
 """The base of every form: limits and clean text on every field, translated messages."""
+
 import unicodedata
 
 from flask_babel import lazy_gettext as _l

@@ -1,5 +1,6 @@
 """Which language a page is in: the person's choice (account, then cookie), else the browser's
 Accept-Language, else Simplified Chinese."""
+
 from flask import current_app, request
 from flask_login import current_user
 

@@ -1,5 +1,6 @@
 """Every model of the portal, imported in one place so that the schema is whole for Alembic,
 the tests and the CLI, whichever feature happens to be imported first."""
+
 from portal.accounts.models import Invitation, Membership, User  # noqa: F401
 from portal.audit import AuditEvent  # noqa: F401
 from portal.charters.models import CharterVersion  # noqa: F401
@@ -15,6 +16,6 @@ from portal.consultations.models import (  # noqa: F401
 from portal.decisions.models import Decision  # noqa: F401
 from portal.documents.models import Document, PublicationLogEntry  # noqa: F401
 from portal.feedback.models import Feedback, FeedbackEvent, FeedbackReferenceCounter  # noqa: F401
-from portal.moderation.models import Block  # noqa: F401
 from portal.meetings.models import AgendaItem, Attendance, BodyMember, GoverningBody, Meeting  # noqa: F401
+from portal.moderation.models import Block  # noqa: F401
 from portal.schools.models import Authority, School  # noqa: F401

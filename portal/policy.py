@@ -4,6 +4,7 @@ Deny by default: every endpoint needs a logged-in person unless it is in PUBLIC_
 and every action needs a rule in RULES. An object outside a person's scope does not exist
 for them (404); one they can see but not change answers 403.
 """
+
 from collections.abc import Callable
 
 from flask import abort
@@ -221,8 +222,9 @@ RULES: dict[str, Callable[..., bool]] = {
     # Starting a consultation (the object is the School): its admins.
     "manage_consultations": _has_school_role(Role.SCHOOL_ADMIN),
     # Starting one for a district or the city (the object is the Authority): its commission admins.
-    "manage_authority_consultations": lambda user, authority: _is_logged_in(user)
-    and Role.COMMISSION_ADMIN in roles_for_authority(user, authority),
+    "manage_authority_consultations": lambda user, authority: (
+        _is_logged_in(user) and Role.COMMISSION_ADMIN in roles_for_authority(user, authority)
+    ),
     # The suggestion box: anyone with an account may write to any school (a school's own staff
     # too). The school's board members and admins answer it; the moderators and commission
     # above the school may read its items, not answer them.
@@ -318,4 +320,3 @@ def refuse_if_blocked(user) -> None:
     if block is not None:
         template = "moderation/_blocked.html" if is_htmx() else "moderation/blocked.html"
         abort(make_response(render_template(template, block=block, block_message=block_message), 403))
-

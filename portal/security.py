@@ -1,4 +1,5 @@
 """Deny by default, and the headers every response carries."""
+
 from flask import Flask, request
 from flask_login import current_user
 

@@ -1,4 +1,5 @@
 """Small helpers every view uses: htmx-aware rendering, safe redirects, loading objects or 404."""
+
 import functools
 from urllib.parse import urlsplit
 

@@ -5,6 +5,7 @@ the PostgreSQL database in DATABASE_URL), and every test runs inside a transacti
 rolled back afterwards, so tests never see each other's rows. The code under test commits as
 usual: its commits only release savepoints inside that transaction.
 """
+
 import itertools
 import os
 import re
@@ -47,8 +48,12 @@ def app():
             }
         )
         # Publishing signs PDFs: a throwaway development key pair, never the repository's instance/.
-        key, cert = signing.generate_development_keys(Path(tmp_dir) / "signing-key.pem", Path(tmp_dir) / "signing-cert.pem")
-        app.config.update(PORTAL_SIGNING_KEY=str(key), PORTAL_SIGNING_CERT=str(cert), PORTAL_PUBLIC_URL="https://portal.test")
+        key, cert = signing.generate_development_keys(
+            Path(tmp_dir) / "signing-key.pem", Path(tmp_dir) / "signing-cert.pem"
+        )
+        app.config.update(
+            PORTAL_SIGNING_KEY=str(key), PORTAL_SIGNING_CERT=str(cert), PORTAL_PUBLIC_URL="https://portal.test"
+        )
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))
         yield app
@@ -216,7 +221,9 @@ def school(make_school):
 
 @pytest.fixture
 def other_school(make_school, other_district):
-    return make_school(authority=other_district, slug="other-school", name_zh="测试第二中学", name_en="Second Test Middle School")
+    return make_school(
+        authority=other_district, slug="other-school", name_zh="测试第二中学", name_en="Second Test Middle School"
+    )
 
 
 @pytest.fixture

@@ -3,17 +3,18 @@ management pages publish; here they are written through the model, with a stand-
 
 A module of its own, like decision_factories: the access matrix rows use it too.
 """
+
 import hashlib
 import itertools
 from datetime import timedelta
+
+from decision_factories import stand_in_pdf
 
 from portal.accounts import services as account_services
 from portal.consultations import services
 from portal.consultations.models import OutcomeTheme, Phase, QuestionKind
 from portal.documents.models import Document, DocumentKind
 from portal.extensions import db, utcnow
-
-from decision_factories import stand_in_pdf
 
 _sequence = itertools.count(1)
 
@@ -62,7 +63,9 @@ def create_consultation(school, phase=Phase.OPEN, *, authority=None, questions=Q
 def respond(consultation, author, stance="support", *, body="同意调整。", answers=None, show_name=False, publish=False):
     """A response submitted while the consultation was open (published if `publish`), committed."""
     at = max(consultation.opens_at, utcnow() - timedelta(days=400)) + timedelta(seconds=1)
-    response = services.submit_response(author, consultation, {"stance": stance, "body": body, "answers": answers or {}, "show_name": show_name}, now=at)
+    response = services.submit_response(
+        author, consultation, {"stance": stance, "body": body, "answers": answers or {}, "show_name": show_name}, now=at
+    )
     if publish and response.state.value == "pending":
         services.publish_response(None, response, now=at)
     db.session.commit()
@@ -72,13 +75,23 @@ def respond(consultation, author, stance="support", *, body="同意调整。", a
 def someone(display_name=None):
     n = next(_sequence)
     user = account_services.register_user(
-        email=f"consultation-person{n}@example.org", display_name=display_name or f"回应者{n}", password="correct horse battery", language=None
+        email=f"consultation-person{n}@example.org",
+        display_name=display_name or f"回应者{n}",
+        password="correct horse battery",
+        language=None,
     )
     db.session.commit()
     return user
 
 
-def publish_outcome(consultation, *, heard="多数家长支持延长至17:30。", changes="自下学期起，课后服务于17:30结束。", themes=(("接送时间", 12), ("体育活动", 7)), with_document=True):
+def publish_outcome(
+    consultation,
+    *,
+    heard="多数家长支持延长至17:30。",
+    changes="自下学期起，课后服务于17:30结束。",
+    themes=(("接送时间", 12), ("体育活动", 7)),
+    with_document=True,
+):
     """The outcome of a closed consultation, with its themes and (a stand-in of) its archived PDF."""
     sha256 = None
     if with_document:

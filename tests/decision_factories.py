@@ -6,8 +6,9 @@ Tests about publishing itself use the `make_published` fixture instead.
 
 A module of its own, like page_helpers: the access matrix rows use it too.
 """
+
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -40,7 +41,9 @@ def insert_published(
     hours, so later sequences are newer)."""
     if sequence is None:
         highest = db.session.scalar(
-            select(func.max(Decision.number_sequence)).where(Decision.school_id == school.id, Decision.number_year == year)
+            select(func.max(Decision.number_sequence)).where(
+                Decision.school_id == school.id, Decision.number_year == year
+            )
         )
         sequence = (highest or 0) + 1
     number = format_number(school.decision_prefix or "测试校委", year, sequence)
@@ -58,7 +61,7 @@ def insert_published(
         number=number,
         number_year=year,
         number_sequence=sequence,
-        published_at=published_at or datetime(year, 1, 1, tzinfo=timezone.utc) + timedelta(hours=sequence),
+        published_at=published_at or datetime(year, 1, 1, tzinfo=UTC) + timedelta(hours=sequence),
         document_sha256=document_sha256,
         votes_for=fields.pop("votes_for", 3),
         votes_against=fields.pop("votes_against", 0),

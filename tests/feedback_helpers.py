@@ -1,6 +1,7 @@
 """Helpers for the suggestion box's tests (a module of its own: see page_helpers.py on why not conftest)."""
+
 import itertools
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _tokens = itertools.count(1)
 
@@ -12,8 +13,13 @@ def token() -> str:
 
 def form_data(**changes) -> dict:
     """What the feedback form posts, filled in."""
-    return {"category": "canteen", "body": "食堂的午餐经常是凉的，希望增加保温设备。", "submission_token": token(), **changes}
+    return {
+        "category": "canteen",
+        "body": "食堂的午餐经常是凉的，希望增加保温设备。",
+        "submission_token": token(),
+        **changes,
+    }
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)

@@ -3,6 +3,7 @@
 A module of its own (not `from conftest import ...`): with several conftest.py files in the
 tree, the name `conftest` may point at another folder's conftest during collection.
 """
+
 import html
 import re
 from pathlib import Path
@@ -90,4 +91,3 @@ def compiled_catalogues(app, tmp_path_factory, monkeypatch):
         domain = babel_config.instance.domain_instance
     monkeypatch.setattr(domain, "cache", {})  # forget catalogues loaded before
     return target
-

@@ -1,6 +1,7 @@
 """Helpers for tests that read PDFs: the text poppler extracts, and the context of the sample
 document (templates/pdf/sample.html). A module of its own, not `from conftest import ...`:
 with several conftest.py files in the suite, that import finds whichever was loaded first."""
+
 import subprocess
 
 PARAGRAPH = (

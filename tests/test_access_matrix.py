@@ -5,15 +5,42 @@ otherwise. GET routes are requested with GET; POST-only routes with POST and no 
 logged-in person who may post gets the form's 422, one who may not gets 403 or 404). Routes
 that take both are also posted to, in EXPECTED_POST.
 """
-import pytest
-from flask import url_for
 
-from access_rows import ROLES, accounts, charters, consultation_management, consultations, decision_drafts, decisions, documents, feedback, meetings, moderation, schools
+import pytest
+from access_rows import (
+    ROLES,
+    accounts,
+    charters,
+    consultation_management,
+    consultations,
+    decision_drafts,
+    decisions,
+    documents,
+    feedback,
+    meetings,
+    moderation,
+    schools,
+)
+from flask import url_for
 from page_helpers import location_path, log_in
 
-FEATURES = [accounts, schools, charters, meetings, decisions, decision_drafts, documents, feedback, consultation_management, consultations, moderation]
+FEATURES = [
+    accounts,
+    schools,
+    charters,
+    meetings,
+    decisions,
+    decision_drafts,
+    documents,
+    feedback,
+    consultation_management,
+    consultations,
+    moderation,
+]
 EXPECTED = {endpoint: row for feature in FEATURES for endpoint, row in feature.EXPECTED.items()}
-EXPECTED_POST = {endpoint: row for feature in FEATURES for endpoint, row in getattr(feature, "EXPECTED_POST", {}).items()}
+EXPECTED_POST = {
+    endpoint: row for feature in FEATURES for endpoint, row in getattr(feature, "EXPECTED_POST", {}).items()
+}
 
 SKIPPED_ENDPOINTS = {"static"}
 

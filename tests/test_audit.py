@@ -1,8 +1,9 @@
 """The audit trail: what is recorded, and that nobody can change or delete it through the ORM."""
+
 import pytest
+from page_helpers import PASSWORD
 from sqlalchemy import delete, select, update
 
-from page_helpers import PASSWORD
 from portal import audit
 from portal.accounts import services
 from portal.accounts.models import Role, User
@@ -19,7 +20,12 @@ def events(db, action, **where):
 def test_registration_is_recorded(client, db):
     client.post(
         "/register",
-        data={"email": "audited@example.org", "display_name": "某人", "password": "long enough pass", "confirm": "long enough pass"},
+        data={
+            "email": "audited@example.org",
+            "display_name": "某人",
+            "password": "long enough pass",
+            "confirm": "long enough pass",
+        },
     )
 
     user = db.session.scalar(select(User).where(User.email == "audited@example.org"))
@@ -31,7 +37,10 @@ def test_registration_is_recorded(client, db):
 
 
 def test_refused_registration_records_nothing(client, db):
-    client.post("/register", data={"email": "audited@example.org", "display_name": "某人", "password": "short", "confirm": "short"})
+    client.post(
+        "/register",
+        data={"email": "audited@example.org", "display_name": "某人", "password": "short", "confirm": "short"},
+    )
 
     assert events(db, "user.register") == []
 
@@ -157,7 +166,10 @@ def test_password_change_is_recorded(client, db, make_user, login_as):
 def test_wrong_current_password_records_no_change(client, db, make_user, login_as):
     login_as(make_user())
 
-    client.post("/me/password", data={"current_password": "wrong!", "new_password": "another long pass", "confirm": "another long pass"})
+    client.post(
+        "/me/password",
+        data={"current_password": "wrong!", "new_password": "another long pass", "confirm": "another long pass"},
+    )
 
     assert events(db, "user.password_change") == []
 

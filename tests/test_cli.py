@@ -3,6 +3,7 @@
 The commands commit through db.session; with the `db` fixture those commits only release
 savepoints inside the test's transaction, so nothing outlives the test.
 """
+
 import pytest
 from sqlalchemy import func, select
 
@@ -99,7 +100,9 @@ def test_demo_accounts_can_log_in_with_the_demo_password_and_see_their_role_on_m
 
 
 def test_create_admin_makes_a_commission_administrator_of_the_top_authority(run, db, city, district):
-    result = run("create-admin", "--email", "Chief@Example.org", "--name", "主任", "--password", "a strong admin passphrase")
+    result = run(
+        "create-admin", "--email", "Chief@Example.org", "--name", "主任", "--password", "a strong admin passphrase"
+    )
 
     assert result.exit_code == 0, result.output
     user = services.find_user_by_email("chief@example.org")
@@ -111,7 +114,9 @@ def test_create_admin_makes_a_commission_administrator_of_the_top_authority(run,
 
 
 def test_create_admin_creates_the_city_commission_when_there_is_none(run, db):
-    result = run("create-admin", "--email", "chief@example.org", "--name", "主任", "--password", "a strong admin passphrase")
+    result = run(
+        "create-admin", "--email", "chief@example.org", "--name", "主任", "--password", "a strong admin passphrase"
+    )
 
     assert result.exit_code == 0, result.output
     user = services.find_user_by_email("chief@example.org")
@@ -135,7 +140,9 @@ def test_create_admin_for_a_named_authority(run, db, city, district):
 def test_create_admin_promotes_an_existing_account_without_changing_its_password(run, db, make_user, city):
     existing = make_user(email="teacher@example.org", password="the teacher's own password")
 
-    result = run("create-admin", "--email", "teacher@example.org", "--name", "ignored", "--password", "another password here")
+    result = run(
+        "create-admin", "--email", "teacher@example.org", "--name", "ignored", "--password", "another password here"
+    )
 
     assert result.exit_code == 0, result.output
     user = db.session.get(User, existing.id)
@@ -154,7 +161,9 @@ def test_create_admin_refuses_a_short_password_and_creates_nobody(run, db):
 
 
 def test_create_admin_asks_for_what_is_missing(run, db, city):
-    result = run("create-admin", input="asked@example.org\n提问者\na strong admin passphrase\na strong admin passphrase\n")
+    result = run(
+        "create-admin", input="asked@example.org\n提问者\na strong admin passphrase\na strong admin passphrase\n"
+    )
 
     assert result.exit_code == 0, result.output
     assert services.find_user_by_email("asked@example.org") is not None

@@ -1,8 +1,9 @@
 """`flask portal seed-demo` publishes demo decisions: a history in the first school (one decision
 superseding another, one adopting the charter's new version, a draft) and one in every other
 school, all numbered, signed and archived."""
+
 import re
-from datetime import timezone
+from datetime import UTC
 
 import pytest
 from sqlalchemy import select
@@ -29,7 +30,9 @@ def seeded(app):
         connection = _db.engine.connect()
     transaction = connection.begin()
     original_session = _db.session
-    _db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False))
+    _db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    )
     try:
         result = app.test_cli_runner().invoke(args=["portal", "seed-demo"])
         assert result.exit_code == 0, result.output
@@ -60,7 +63,9 @@ def test_the_first_school_has_published_decisions_one_superseding_another_and_a_
     assert len(drafts) == 1 and drafts[0].title and drafts[0].body
     # Numbered in the order they were published, with the school's own prefix.
     prefix = SCHOOL_PROFILES[FIRST_SCHOOL]["decision_prefix"]
-    assert [d.number_sequence for d in sorted(published, key=lambda d: d.published_at)] == list(range(1, len(published) + 1))
+    assert [d.number_sequence for d in sorted(published, key=lambda d: d.published_at)] == list(
+        range(1, len(published) + 1)
+    )
     for decision in published:
         assert re.fullmatch(re.escape(prefix) + r"〔\d{4}〕\d+号", decision.number), decision.number
 
@@ -78,7 +83,9 @@ def test_a_demo_decision_adopts_the_charter_version_in_force(db, seeded):
     current = charters.current_version(school)
     assert adopting.charter_version_id == current.id
     assert current.status == CharterStatus.ADOPTED
-    assert current.adopted_on == local_date(adopting.published_at.replace(tzinfo=adopting.published_at.tzinfo or timezone.utc))
+    assert current.adopted_on == local_date(
+        adopting.published_at.replace(tzinfo=adopting.published_at.tzinfo or UTC)
+    )
     assert charters.draft_of(school) is None  # the charter journey in the browser starts its own
     previous = charters.previous_adopted(current)
     diff = charters.compare(previous, current)

@@ -1,8 +1,9 @@
 """Translated error pages, and the health check load balancers ask."""
+
 import pytest
+from page_helpers import CJK, ENGLISH, HTMX, PASSWORD, compiled_catalogues, heading  # noqa: F401  (a fixture)
 from sqlalchemy.exc import OperationalError
 
-from page_helpers import CJK, ENGLISH, HTMX, PASSWORD, compiled_catalogues, heading  # noqa: F401  (a fixture)
 from portal.accounts import services as account_services
 from portal.accounts.models import User
 from portal.errors import render_error
@@ -133,7 +134,9 @@ def test_htmx_gets_the_error_as_a_fragment(client, db):
     assert "<html" not in page
 
 
-def test_error_in_the_middle_of_a_change_saves_nothing(client, db, make_user, login_as, monkeypatch, server_errors_become_pages):
+def test_error_in_the_middle_of_a_change_saves_nothing(
+    client, db, make_user, login_as, monkeypatch, server_errors_become_pages
+):
     user = login_as(make_user(display_name="原来的名字"))
 
     def half_done(person, *, display_name, language):

@@ -5,13 +5,14 @@ broken client would send), the right-to-left override, invalid UTF-8, markup, an
 100,000 characters. Each field is either a valid value (so that the rest of the form gets
 through to the deeper code) or such a hostile one.
 """
+
 from urllib.parse import quote_from_bytes, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from page_helpers import PASSWORD, log_in
+
 from portal.accounts.models import User
 
 FUZZ = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -47,9 +48,9 @@ SPECIAL = [
 hostile_text = st.one_of(
     st.text(max_size=300),
     st.lists(st.sampled_from(SPECIAL), max_size=8).map("".join),
-    st.lists(st.one_of(st.sampled_from(SPECIAL), st.integers(0xD800, 0xDFFF).map(chr), st.characters()), max_size=30).map(
-        "".join
-    ),
+    st.lists(
+        st.one_of(st.sampled_from(SPECIAL), st.integers(0xD800, 0xDFFF).map(chr), st.characters()), max_size=30
+    ).map("".join),
     st.sampled_from(["a", "名", "\u202e", "\x00", "\ud800", "7"]).map(lambda ch: ch * 100_000),
 )
 hostile_bytes = st.binary(max_size=60)
@@ -80,12 +81,20 @@ def fields_of(valid: dict):
 FORMS = {
     "register": (
         "/register",
-        {"email": "fuzz@example.org", "display_name": "模糊测试", "password": "fuzzing password", "confirm": "fuzzing password"},
+        {
+            "email": "fuzz@example.org",
+            "display_name": "模糊测试",
+            "password": "fuzzing password",
+            "confirm": "fuzzing password",
+        },
     ),
     "register_email": ("/register/email", {"email": "fuzz@example.org"}),
     "login": ("/login", {"email": "admin@example.org", "password": PASSWORD, "remember": "y", "next": "/me"}),
     "profile": ("/me/profile", {"display_name": "模糊测试", "language": "zh"}),
-    "password": ("/me/password", {"current_password": PASSWORD, "new_password": "fuzzing password", "confirm": "fuzzing password"}),
+    "password": (
+        "/me/password",
+        {"current_password": PASSWORD, "new_password": "fuzzing password", "confirm": "fuzzing password"},
+    ),
     "invitation": ("/me/invitation", {"code": "ABCDE-FGHJK"}),
     "invitations": ("/schools/{slug}/manage/invitations", {"count": "2", "valid_days": "30", "note": "一班"}),
     "language": ("/language", {"lang": "en", "next": "/me"}),
@@ -157,11 +166,21 @@ def test_anything_in_the_address_of_a_page_never_gets_a_server_error(app, db, sc
 
 def is_local(location: str) -> bool:
     parts = urlsplit(location)
-    return not parts.scheme and not parts.netloc and location.startswith("/") and not location.startswith("//") and "\\" not in location
+    return (
+        not parts.scheme
+        and not parts.netloc
+        and location.startswith("/")
+        and not location.startswith("//")
+        and "\\" not in location
+    )
 
 
 @FUZZ
-@given(target=st.one_of(hostile, st.sampled_from(["//evil.example", "https://evil.example", "/\\evil", "\t//evil", " //x"])))
+@given(
+    target=st.one_of(
+        hostile, st.sampled_from(["//evil.example", "https://evil.example", "/\\evil", "\t//evil", " //x"])
+    )
+)
 def test_where_logging_in_or_switching_language_leads_is_always_on_this_site(app, db, school_admin_id, target):
     for url, fields in [
         ("/language", {"lang": "en", "next": target}),

@@ -1,13 +1,14 @@
 """Which language a page is in: the account's choice, then the cookie, then the browser, then Chinese."""
-import pytest
 
+import pytest
 from page_helpers import CJK, compiled_catalogues, location_path  # noqa: F401  (a fixture)
+
 from portal.accounts.models import User
 
 
 def html_lang(response) -> str:
     page = response.get_data(as_text=True)
-    start = page.index("<html lang=\"") + len("<html lang=\"")
+    start = page.index('<html lang="') + len('<html lang="')
     return page[start : page.index('"', start)]
 
 

@@ -1,5 +1,6 @@
 """The migrations build exactly the models' schema, and every revision downgrades cleanly,
 on SQLite and (when DATABASE_URL points at it) on PostgreSQL."""
+
 import os
 import uuid
 from contextlib import contextmanager

@@ -1,4 +1,5 @@
 """policy: the one place that answers "may this person do this to that?"."""
+
 import pytest
 from flask_login import AnonymousUserMixin
 from werkzeug.exceptions import Forbidden, NotFound
@@ -21,7 +22,9 @@ def test_city_moderator_reaches_schools_in_every_district(make_user, city, schoo
     assert policy.roles_for_school(moderator, school_in_other_district) == {Role.MODERATOR}
 
 
-def test_district_moderator_reaches_only_schools_of_their_district(make_user, district, school, school_in_other_district):
+def test_district_moderator_reaches_only_schools_of_their_district(
+    make_user, district, school, school_in_other_district
+):
     moderator = make_user(role="moderator", scope=district)
 
     assert policy.roles_for_school(moderator, school) == {Role.MODERATOR}
@@ -141,7 +144,9 @@ def test_require_answers_403_to_a_person_who_sees_the_school_but_lacks_the_right
             policy.require(make_user(role=role, scope=school), "manage_invitations", school)
 
 
-def test_require_answers_404_to_staff_of_another_school_or_district(app, make_user, school, school_in_other_district, other_district):
+def test_require_answers_404_to_staff_of_another_school_or_district(
+    app, make_user, school, school_in_other_district, other_district
+):
     for role, scope in [
         ("school_admin", school_in_other_district),
         ("board_member", school_in_other_district),

@@ -1,10 +1,11 @@
 """Security headers, CSRF, size limits, redirects that stay on the site, cookie flags."""
+
 import re
 
 import pytest
+from page_helpers import ENGLISH, PASSWORD, csrf_token_from, location_path
 from sqlalchemy import func, select
 
-from page_helpers import ENGLISH, PASSWORD, csrf_token_from, location_path
 from portal import config as portal_config
 from portal.accounts.models import User
 
@@ -65,9 +66,7 @@ def test_every_answer_carries_the_security_headers(pages):
 
 def test_content_security_policy_allows_no_inline_script_or_style(client, db):
     policy = client.get("/").headers["Content-Security-Policy"]
-    directives = dict(
-        (part.strip().split(" ", 1) + [""])[:2] for part in policy.split(";") if part.strip()
-    )
+    directives = dict((part.strip().split(" ", 1) + [""])[:2] for part in policy.split(";") if part.strip())
 
     assert directives["script-src"] == "'self'"
     assert directives["style-src"] == "'self'"
@@ -206,7 +205,12 @@ def test_wrong_csrf_token_gets_the_400_page(csrf_client, make_user):
 def test_registration_without_csrf_token_saves_nothing(csrf_client, db):
     response = csrf_client.post(
         "/register",
-        data={"email": "csrf@example.org", "display_name": "某人", "password": "long enough pass", "confirm": "long enough pass"},
+        data={
+            "email": "csrf@example.org",
+            "display_name": "某人",
+            "password": "long enough pass",
+            "confirm": "long enough pass",
+        },
     )
 
     assert response.status_code == 400
@@ -248,9 +252,7 @@ def test_language_switch_without_csrf_token_is_refused(csrf_client, db):
 def test_body_over_the_size_limit_gets_the_413_page(app, client, db):
     limit = app.config["MAX_CONTENT_LENGTH"]
 
-    response = client.post(
-        "/login", data={"email": "x@example.org", "password": "p" * limit}, headers=ENGLISH
-    )
+    response = client.post("/login", data={"email": "x@example.org", "password": "p" * limit}, headers=ENGLISH)
 
     assert response.status_code == 413
     page = response.get_data(as_text=True)
@@ -316,6 +318,8 @@ def test_next_that_is_not_even_a_valid_address_is_ignored(client, make_user, tar
 
 @pytest.mark.parametrize("referrer", ["http://[", "http://portal.test:99999/x", "//[", "\x00"])
 def test_a_broken_referer_header_does_not_break_a_form_page(client, db, referrer):
-    response = client.post("/login", data={"email": "x@example.org", "password": "wrong"}, headers={"Referer": referrer})
+    response = client.post(
+        "/login", data={"email": "x@example.org", "password": "wrong"}, headers={"Referer": referrer}
+    )
 
     assert response.status_code == 422

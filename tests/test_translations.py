@@ -1,5 +1,6 @@
 """Both catalogues are complete: every message in the code and templates has a Chinese and an
 English translation, with the same placeholders. A new _() string fails here until translated."""
+
 import re
 from pathlib import Path
 
@@ -77,5 +78,9 @@ def test_translations_keep_their_placeholders(language):
 
 
 def test_chinese_catalogue_is_really_chinese():
-    untranslated = [key(m) for m in catalogue("zh") if m.id and all_forms(m) and all_forms(m)[0] == key(m) and re.search("[a-z]{3}", key(m))]
+    untranslated = [
+        key(m)
+        for m in catalogue("zh")
+        if m.id and all_forms(m) and all_forms(m)[0] == key(m) and re.search("[a-z]{3}", key(m))
+    ]
     assert not untranslated, f"copied, not translated: {untranslated[:10]}"

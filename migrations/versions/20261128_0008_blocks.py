@@ -7,37 +7,42 @@ person blocked now?" (user_id, lifted_at).
 Revision ID: 0008
 Revises: 0007
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    op.create_table('account_block',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('blocked_by_id', sa.Integer(), nullable=True),
-    sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('ends_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('lifted_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('lifted_by_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['blocked_by_id'], ['user_account.id'], name=op.f('fk_account_block_blocked_by_id_user_account')),
-    sa.ForeignKeyConstraint(['lifted_by_id'], ['user_account.id'], name=op.f('fk_account_block_lifted_by_id_user_account')),
-    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_account_block_user_id_user_account')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_account_block'))
+    op.create_table(
+        "account_block",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("blocked_by_id", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("lifted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("lifted_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["blocked_by_id"], ["user_account.id"], name=op.f("fk_account_block_blocked_by_id_user_account")
+        ),
+        sa.ForeignKeyConstraint(
+            ["lifted_by_id"], ["user_account.id"], name=op.f("fk_account_block_lifted_by_id_user_account")
+        ),
+        sa.ForeignKeyConstraint(["user_id"], ["user_account.id"], name=op.f("fk_account_block_user_id_user_account")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_account_block")),
     )
-    with op.batch_alter_table('account_block', schema=None) as batch_op:
-        batch_op.create_index('ix_account_block_user_lifted', ['user_id', 'lifted_at'], unique=False)
+    with op.batch_alter_table("account_block", schema=None) as batch_op:
+        batch_op.create_index("ix_account_block_user_lifted", ["user_id", "lifted_at"], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('account_block', schema=None) as batch_op:
-        batch_op.drop_index('ix_account_block_user_lifted')
-    op.drop_table('account_block')
+    with op.batch_alter_table("account_block", schema=None) as batch_op:
+        batch_op.drop_index("ix_account_block_user_lifted")
+    op.drop_table("account_block")

@@ -33,7 +33,10 @@ def display_name_field():
         filters=[strip],
         validators=[
             DataRequired(message=_l("Please enter the name others will see.")),
-            Length(max=DISPLAY_NAME_MAX, message=_l("A display name can have at most %(max)d characters.", max=DISPLAY_NAME_MAX)),
+            Length(
+                max=DISPLAY_NAME_MAX,
+                message=_l("A display name can have at most %(max)d characters.", max=DISPLAY_NAME_MAX),
+            ),
         ],
         description=_l("Shown beside what you write, unless you choose to appear anonymously."),
         render_kw={"autocomplete": "nickname", "maxlength": DISPLAY_NAME_MAX},
@@ -100,7 +103,8 @@ class ProfileForm(PortalForm):
         _l("Language"),
         # Each option in its own language, so that screen readers pronounce it right (tuples are deprecated in WTForms 3.3).
         choices=[
-            SelectChoice(code, name, render_kw={"lang": "en" if code == "en" else "zh-CN"}) for code, name in LANGUAGE_NAMES.items()
+            SelectChoice(code, name, render_kw={"lang": "en" if code == "en" else "zh-CN"})
+            for code, name in LANGUAGE_NAMES.items()
         ],
         validators=[InputRequired(message=_l("Please choose a language."))],
     )
@@ -154,7 +158,12 @@ class InvitationBatchForm(PortalForm):
     note = StringField(
         _l("Note (optional)"),
         filters=[strip],
-        validators=[Length(max=INVITATION_NOTE_MAX, message=_l("A note can have at most %(max)d characters.", max=INVITATION_NOTE_MAX))],
+        validators=[
+            Length(
+                max=INVITATION_NOTE_MAX,
+                message=_l("A note can have at most %(max)d characters.", max=INVITATION_NOTE_MAX),
+            )
+        ],
         description=_l("For your own records, such as the class the codes are for. Parents do not see it."),
         render_kw={"maxlength": INVITATION_NOTE_MAX},
     )

@@ -1,4 +1,5 @@
 """People, the roles they hold where, and the invitation codes that verify parents."""
+
 import hashlib
 import secrets
 from datetime import datetime

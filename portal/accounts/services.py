@@ -3,6 +3,7 @@
 Services flush and never commit: the caller commits once, so an audit event and the change
 it describes are saved together or not at all.
 """
+
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -85,12 +86,16 @@ def load_user_for_session(session_id: str) -> User | None:
     return user
 
 
-def register_user(*, email: str, display_name: str, password: str, language: str | None, ip_address: str | None = None) -> User:
+def register_user(
+    *, email: str, display_name: str, password: str, language: str | None, ip_address: str | None = None
+) -> User:
     """Create an account. Raises AccountError("email_taken") if the email exists in any case."""
     email = normalize_email(email)
     if email_is_taken(email):
         raise AccountError("email_taken")
-    user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password), language=language)
+    user = User(
+        email=email, display_name=display_name.strip(), password_hash=hash_password(password), language=language
+    )
     try:
         # Two registrations with one email at the same moment: the unique index stops the second.
         with db.session.begin_nested():
@@ -180,7 +185,9 @@ def grant_membership(actor, user: User, role: Role, scope: School | Authority) -
     return membership
 
 
-def create_invitations(actor, school: School, *, count: int, valid_days: int, note: str = "") -> list[tuple[Invitation, str]]:
+def create_invitations(
+    actor, school: School, *, count: int, valid_days: int, note: str = ""
+) -> list[tuple[Invitation, str]]:
     """Make `count` single-use codes for `school`. Returns each invitation with its code in
     clear: this is the only time the code exists outside the parent's hands."""
     now = utcnow()
@@ -199,7 +206,9 @@ def create_invitations(actor, school: School, *, count: int, valid_days: int, no
         db.session.add(invitation)
         created.append((invitation, code))
     db.session.flush()
-    audit.record(actor, "invitation.create", school, school_id=school.id, count=count, valid_days=valid_days, note=note.strip())
+    audit.record(
+        actor, "invitation.create", school, school_id=school.id, count=count, valid_days=valid_days, note=note.strip()
+    )
     return created
 
 

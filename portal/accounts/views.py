@@ -1,4 +1,5 @@
 """Registration, login and logout, "my account", and the school's invitation codes."""
+
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -44,7 +45,9 @@ def register():
                 ip_address=client_address(),
             )
         except services.AccountError:
-            form.email.errors.append(_("An account with this email address already exists. Log in instead, or use another address."))
+            form.email.errors.append(
+                _("An account with this email address already exists. Log in instead, or use another address.")
+            )
         else:
             db.session.commit()
             session.clear()
@@ -61,7 +64,9 @@ def check_email():
     form = forms.EmailCheckForm()
     valid = form.validate()
     if valid and services.email_is_taken(form.email.data):
-        form.email.errors = [_("An account with this email address already exists. Log in instead, or use another address.")]
+        form.email.errors = [
+            _("An account with this email address already exists. Log in instead, or use another address.")
+        ]
         valid = False
     if not is_htmx():
         return redirect_to(url_for("accounts.register"))
@@ -69,7 +74,12 @@ def check_email():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["PORTAL_LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_login_failed, scope="login-ip")
+@limiter.limit(
+    lambda: current_app.config["PORTAL_LOGIN_LIMIT_PER_IP"],
+    methods=["POST"],
+    deduct_when=_login_failed,
+    scope="login-ip",
+)
 @limiter.limit(
     lambda: current_app.config["PORTAL_LOGIN_LIMIT_PER_ACCOUNT"],
     methods=["POST"],
@@ -155,7 +165,9 @@ def change_password():
     form = forms.PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, current_password=form.current_password.data, new_password=form.new_password.data)
+            services.change_password(
+                current_user, current_password=form.current_password.data, new_password=form.new_password.data
+            )
         except services.AccountError:
             form.current_password.errors.append(_("Your current password is not correct."))
         else:
@@ -178,7 +190,10 @@ def redeem_invitation():
             form.code.errors.append(INVITATION_ERRORS.get(error.reason, INVITATION_ERRORS["unknown"]))
         else:
             db.session.commit()
-            flash(_("You are now a verified parent of %(school)s.", school=membership.school.name(current_language())), "success")
+            flash(
+                _("You are now a verified parent of %(school)s.", school=membership.school.name(current_language())),
+                "success",
+            )
             return redirect_to(url_for("accounts.me"))
     return _render_me(422, invitation_form=form)
 
@@ -187,7 +202,9 @@ def redeem_invitation():
 def invitations(slug):
     school = school_or_404(slug)
     policy.require(current_user, "manage_invitations", school)
-    form = forms.InvitationBatchForm(data={"valid_days": current_app.config["PORTAL_INVITATION_DAYS"]} if request.method == "GET" else None)
+    form = forms.InvitationBatchForm(
+        data={"valid_days": current_app.config["PORTAL_INVITATION_DAYS"]} if request.method == "GET" else None
+    )
     if form.validate_on_submit():
         created = services.create_invitations(
             current_user, school, count=form.count.data, valid_days=form.valid_days.data, note=form.note.data or ""

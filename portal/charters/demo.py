@@ -5,6 +5,7 @@ Chongqing's Education Modernization 2035, the leadership system, the school affa
 how fees are published) and adds one (publishing and consulting through this portal), which
 renumbers the articles after it, as real amendments do.
 """
+
 from datetime import date
 
 from portal.charters import services
@@ -19,7 +20,11 @@ STAGE = {
     SchoolType.SPECIAL: ("特殊教育学校", "实施特殊教育"),
 }
 
-VERSION_1 = (date(2021, 6, 25), date(2021, 9, 1), "学校首部章程，经第五届教职工代表大会第二次会议审议通过，报主管部门核准。")
+VERSION_1 = (
+    date(2021, 6, 25),
+    date(2021, 9, 1),
+    "学校首部章程，经第五届教职工代表大会第二次会议审议通过，报主管部门核准。",
+)
 VERSION_2 = (
     date(2025, 3, 28),
     date(2025, 4, 1),
@@ -60,6 +65,7 @@ def charter_text(school: School, version: int) -> str:
     address = school.address or "（地址）"
     # Version 2 inserts an article after the fourteenth: every later article moves up by one.
     n = (lambda k: k) if version == 1 else (lambda k: k + 1 if k >= 15 else k)
+
     def label(k: int) -> str:
         return chinese_numeral(n(k))
 

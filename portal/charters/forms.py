@@ -25,14 +25,25 @@ class DateInput(DateField):
 
 def plausible_date(form, field):
     if field.data is not None and not EARLIEST_DATE <= field.data <= LATEST_DATE:
-        raise ValidationError(_l("Please enter a date between %(first)s and %(last)s.", first=EARLIEST_DATE.isoformat(), last=LATEST_DATE.isoformat()))
+        raise ValidationError(
+            _l(
+                "Please enter a date between %(first)s and %(last)s.",
+                first=EARLIEST_DATE.isoformat(),
+                last=LATEST_DATE.isoformat(),
+            )
+        )
 
 
 class CharterDraftForm(PortalForm):
     change_note = TextAreaField(
         _l("Change note"),
         filters=[strip],
-        validators=[Length(max=CHARTER_NOTE_MAX, message=_l("A change note can have at most %(max)d characters.", max=CHARTER_NOTE_MAX))],
+        validators=[
+            Length(
+                max=CHARTER_NOTE_MAX,
+                message=_l("A change note can have at most %(max)d characters.", max=CHARTER_NOTE_MAX),
+            )
+        ],
         description=_l("What this version changes and why, in a sentence or two. It is shown in the public history."),
         render_kw={"rows": 3, "maxlength": CHARTER_NOTE_MAX},
     )
@@ -41,7 +52,10 @@ class CharterDraftForm(PortalForm):
         filters=[normalise_body],
         validators=[
             DataRequired(message=_l("Please enter the text of the charter.")),
-            Length(max=CHARTER_BODY_MAX, message=_l("The charter can have at most %(max)d characters.", max=CHARTER_BODY_MAX)),
+            Length(
+                max=CHARTER_BODY_MAX,
+                message=_l("The charter can have at most %(max)d characters.", max=CHARTER_BODY_MAX),
+            ),
         ],
         description=_l(
             "Write chapters as headings, such as “# 第一章 总则”, and begin each article with its number, "
@@ -76,7 +90,10 @@ class StartDraftForm(PortalForm):
     # Only asked when the school has no charter yet; otherwise the draft copies the one in force.
     starting_point = RadioField(
         _l("Start from"),
-        choices=[SelectChoice("template", _l("A short template with the usual chapters")), SelectChoice("empty", _l("An empty page"))],
+        choices=[
+            SelectChoice("template", _l("A short template with the usual chapters")),
+            SelectChoice("empty", _l("An empty page")),
+        ],
         default="template",
         validate_choice=False,
     )

@@ -1,4 +1,5 @@
 """The charter (章程) of a school, kept as numbered versions."""
+
 from datetime import date, datetime
 from enum import StrEnum
 

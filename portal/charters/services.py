@@ -13,6 +13,7 @@ saved together or not at all. Business rules refuse with portal.domain.DomainErr
 Adopting a version also publishes it: its text is rendered to PDF, signed and archived
 (portal.documents) in the same transaction, so an adopted version always has its document.
 """
+
 from datetime import date
 
 from sqlalchemy import func, select
@@ -60,7 +61,9 @@ FIRST_DRAFT_TEMPLATE = """# {name}章程
 def versions_of(school: School) -> list[CharterVersion]:
     """Every version of the school's charter, drafts included, newest first."""
     return list(
-        db.session.scalars(select(CharterVersion).where(CharterVersion.school_id == school.id).order_by(CharterVersion.number.desc()))
+        db.session.scalars(
+            select(CharterVersion).where(CharterVersion.school_id == school.id).order_by(CharterVersion.number.desc())
+        )
     )
 
 
@@ -97,7 +100,9 @@ def adopted_version_by_id(version_id: int) -> CharterVersion | None:
 def get_version(school: School, number: int) -> CharterVersion | None:
     if not 0 < number < 2**31:  # an address may hold any integer; a version number is 32-bit
         return None
-    return db.session.scalar(select(CharterVersion).where(CharterVersion.school_id == school.id, CharterVersion.number == number))
+    return db.session.scalar(
+        select(CharterVersion).where(CharterVersion.school_id == school.id, CharterVersion.number == number)
+    )
 
 
 def draft_of(school: School) -> CharterVersion | None:
@@ -147,7 +152,9 @@ def start_draft(actor, school: School, *, from_template: bool = True) -> Charter
     if draft_of(school) is not None:
         raise DomainError("draft_exists")
     current = current_version(school)
-    highest = db.session.scalar(select(func.max(CharterVersion.number)).where(CharterVersion.school_id == school.id)) or 0
+    highest = (
+        db.session.scalar(select(func.max(CharterVersion.number)).where(CharterVersion.school_id == school.id)) or 0
+    )
     if current is not None:
         body = current.body
     elif from_template:
@@ -169,7 +176,9 @@ def start_draft(actor, school: School, *, from_template: bool = True) -> Charter
             db.session.flush()
     except IntegrityError:
         raise DomainError("draft_exists") from None
-    audit.record(actor, "charter.draft_start", draft, school_id=school.id, number=draft.number, based_on=draft.based_on_number)
+    audit.record(
+        actor, "charter.draft_start", draft, school_id=school.id, number=draft.number, based_on=draft.based_on_number
+    )
     return draft
 
 

@@ -18,6 +18,7 @@ The convention a charter's text follows (the edit page tells authors the same):
 Nothing here touches the database; `parse` is cached by text, so pages that show a summary,
 a table of contents and the text parse each version once.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,7 +26,20 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CHINESE_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
 NUMERAL = r"[零〇一二三四五六七八九十百千两\d]+"
 
@@ -210,7 +224,11 @@ def parse(text: str) -> CharterDocument:
         close_article()
         close_loose()
         if chapter is not None:
-            chapters.append(Chapter(chapter["label"], chapter["number"], chapter["title"], chapter["anchor"], tuple(chapter["blocks"])))
+            chapters.append(
+                Chapter(
+                    chapter["label"], chapter["number"], chapter["title"], chapter["anchor"], tuple(chapter["blocks"])
+                )
+            )
 
     in_fence = False
     for line in (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n"):
@@ -220,7 +238,13 @@ def parse(text: str) -> CharterDocument:
             close_chapter()
             label = _normalise_label(match.group("label"))
             number = label_number(label)
-            chapter = {"label": label, "number": number, "title": match.group("title").strip(), "anchor": anchors.make("chapter", number), "blocks": []}
+            chapter = {
+                "label": label,
+                "number": number,
+                "title": match.group("title").strip(),
+                "anchor": anchors.make("chapter", number),
+                "blocks": [],
+            }
             continue
         match = None if in_fence else ARTICLE_LINE.match(line)
         if match and bool(match.group("open")) == bool(match.group("close")):
@@ -230,7 +254,12 @@ def parse(text: str) -> CharterDocument:
                 chapter = {"label": "", "number": None, "title": "", "anchor": "", "blocks": []}
             label = _normalise_label(match.group("label"))
             number = label_number(label)
-            article = {"label": label, "number": number, "anchor": anchors.make("article", number), "lines": [match.group("rest")]}
+            article = {
+                "label": label,
+                "number": number,
+                "anchor": anchors.make("article", number),
+                "lines": [match.group("rest")],
+            }
             continue
         if not in_fence and HEADING_LINE.match(line):
             close_article()
@@ -493,16 +522,24 @@ def compare(old_text: str, new_text: str) -> CharterDiff:
             pairs = _pair_stretch(old_articles[i1:i2], new_articles[j1:j2])
         for old, new in pairs:
             if old is None:
-                diff.articles.append(ArticleChange("added", None, new, new_chapter[new.anchor], (Segment("insert", new.plain),)))
+                diff.articles.append(
+                    ArticleChange("added", None, new, new_chapter[new.anchor], (Segment("insert", new.plain),))
+                )
             elif new is None:
-                diff.articles.append(ArticleChange("removed", old, None, old_chapter[old.anchor], (Segment("delete", old.plain),)))
+                diff.articles.append(
+                    ArticleChange("removed", old, None, old_chapter[old.anchor], (Segment("delete", old.plain),))
+                )
             elif old.plain != new.plain:
-                diff.articles.append(ArticleChange("changed", old, new, new_chapter[new.anchor], tuple(text_diff(old.plain, new.plain))))
+                diff.articles.append(
+                    ArticleChange("changed", old, new, new_chapter[new.anchor], tuple(text_diff(old.plain, new.plain)))
+                )
             elif old.label != new.label:
                 diff.renumbered.append(ArticleChange("renumbered", old, new, new_chapter[new.anchor]))
 
     if old_doc.preamble.strip() != new_doc.preamble.strip():
-        diff.other.append(OtherChange("preamble", "", tuple(text_diff(old_doc.preamble.strip(), new_doc.preamble.strip()))))
+        diff.other.append(
+            OtherChange("preamble", "", tuple(text_diff(old_doc.preamble.strip(), new_doc.preamble.strip())))
+        )
     old_chapters = {c.label: c for c in old_doc.titled_chapters}
     new_chapters = {c.label: c for c in new_doc.titled_chapters}
     for label, chapter in new_chapters.items():

@@ -1,5 +1,6 @@
 """The charter's public pages (the text in force, the history, a version, what changed) and
 its management (drafting, preview, adoption) under /schools/<slug>/manage/charter."""
+
 from flask import abort, flash, make_response, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -18,7 +19,9 @@ from portal.text import render_markdown
 from portal.web import is_htmx, redirect_to, school_or_404
 
 REFUSALS = {
-    "charter_adopted": _l("Version %(number)d is adopted and can no longer be changed. To amend the charter, start a new draft."),
+    "charter_adopted": _l(
+        "Version %(number)d is adopted and can no longer be changed. To amend the charter, start a new draft."
+    ),
     "draft_exists": _l("A draft is already being prepared. Edit or adopt that draft instead of starting another."),
     "empty_body": _l("The draft has no text yet. Write the charter before adopting it."),
 }
@@ -99,7 +102,9 @@ def versions(slug):
     school = school_or_404(slug)
     adopted = services.adopted_versions(school)
     # Newest first; each version is compared with the one below it.
-    history = [(version, adopted[index + 1] if index + 1 < len(adopted) else None) for index, version in enumerate(adopted)]
+    history = [
+        (version, adopted[index + 1] if index + 1 < len(adopted) else None) for index, version in enumerate(adopted)
+    ]
     return render_template("charters/versions.html", school=school, history=history, can_manage=_may_manage(school))
 
 
@@ -130,7 +135,9 @@ def diff(slug):
     elif len(choices) >= 2:  # the picker suggests the latest change
         picker.from_.data, picker.to.data = choices[1].number, choices[0].number
 
-    changes = services.compare(older, newer) if older is not None and newer is not None and older.id != newer.id else None
+    changes = (
+        services.compare(older, newer) if older is not None and newer is not None and older.id != newer.id else None
+    )
     return render_template(
         "charters/diff.html",
         school=school,
@@ -155,7 +162,9 @@ def _version_choice_label(version) -> str:
 def _render_manage(school, status=200, *, notice=None, adopt_form=None):
     current_charter = services.current_version(school)
     draft = services.draft_of(school)
-    draft_changes = services.compare(current_charter, draft) if current_charter is not None and draft is not None else None
+    draft_changes = (
+        services.compare(current_charter, draft) if current_charter is not None and draft is not None else None
+    )
     adopted = services.adopted_versions(school)
     return (
         render_template(
@@ -211,12 +220,19 @@ def _preview_of(form):
     body = form.body.data or ""
     if len(body) > CHARTER_BODY_MAX:
         return {"too_long": True}
-    return {"too_long": False, "document": structure.parse(body), "empty": not body.strip(), "lang": structure.text_language(body)}
+    return {
+        "too_long": False,
+        "document": structure.parse(body),
+        "empty": not body.strip(),
+        "lang": structure.text_language(body),
+    }
 
 
 def _render_edit(school, version, form, status=200, *, preview=None, previewing=False):
     return (
-        render_template("charters/edit.html", school=school, version=version, form=form, preview=preview, previewing=previewing),
+        render_template(
+            "charters/edit.html", school=school, version=version, form=form, preview=preview, previewing=previewing
+        ),
         status,
     )
 
@@ -246,7 +262,9 @@ def edit_draft(slug, n):
     if not form.validate_on_submit():
         return _render_edit(school, version, form, 422)
     try:
-        changed = services.edit_draft(current_user, version, body=form.body.data, change_note=form.change_note.data or "")
+        changed = services.edit_draft(
+            current_user, version, body=form.body.data, change_note=form.change_note.data or ""
+        )
     except DomainError:
         db.session.rollback()
         return _refuse_adopted(school, version)
@@ -275,7 +293,9 @@ def adopt(slug, n):
     if not form.validate_on_submit():
         return _render_manage(school, 422, adopt_form=form)
     try:
-        services.adopt_version(current_user, version, adopted_on=form.adopted_on.data, effective_on=form.effective_on.data)
+        services.adopt_version(
+            current_user, version, adopted_on=form.adopted_on.data, effective_on=form.effective_on.data
+        )
     except DomainError as error:
         db.session.rollback()
         if error.reason == "charter_adopted":

@@ -16,6 +16,7 @@ demo residents and parents (RESPONDERS); they share one password hash, because h
 passwords with Argon2 would add seconds to the seed. Names, stances and texts are the same on
 every run. Safe to run again: a school (or the district) that has any consultation is left alone.
 """
+
 import random
 from datetime import datetime, time, timedelta
 
@@ -39,16 +40,45 @@ def _local(days: int, hour: int) -> datetime:
     """`days` from today (negative: ago) at `hour` o'clock on the schools' clock."""
     return local_to_utc(today() + timedelta(days=days), time(hour, 0))
 
+
 # Demo residents and parents who respond (email, display name). The first VERIFIED_PARENTS are
 # verified parents of the first school (as if they had used its invitation code).
 RESPONDERS = [
     (f"responder{n:02d}@example.org", name)
     for n, name in enumerate(
         [
-            "家长 周晓梅", "家长 陈志刚", "家长 李娟", "家长 王海燕", "家长 张磊", "家长 刘婷", "家长 杨帆", "家长 黄静",
-            "家长 赵鹏", "家长 吴晓丽", "家长 徐涛", "家长 孙倩", "家长 胡斌", "家长 朱琳", "家长 高翔", "家长 林芳",
-            "家长 何军", "家长 郭燕", "家长 马超", "家长 罗敏", "居民 梁建国", "居民 宋玉兰", "居民 郑强", "居民 谢芳",
-            "居民 韩冰", "居民 唐明", "居民 冯丽", "居民 邓华", "居民 曹阳", "居民 彭佳", "居民 曾伟", "居民 蒋雪",
+            "家长 周晓梅",
+            "家长 陈志刚",
+            "家长 李娟",
+            "家长 王海燕",
+            "家长 张磊",
+            "家长 刘婷",
+            "家长 杨帆",
+            "家长 黄静",
+            "家长 赵鹏",
+            "家长 吴晓丽",
+            "家长 徐涛",
+            "家长 孙倩",
+            "家长 胡斌",
+            "家长 朱琳",
+            "家长 高翔",
+            "家长 林芳",
+            "家长 何军",
+            "家长 郭燕",
+            "家长 马超",
+            "家长 罗敏",
+            "居民 梁建国",
+            "居民 宋玉兰",
+            "居民 郑强",
+            "居民 谢芳",
+            "居民 韩冰",
+            "居民 唐明",
+            "居民 冯丽",
+            "居民 邓华",
+            "居民 曹阳",
+            "居民 彭佳",
+            "居民 曾伟",
+            "居民 蒋雪",
         ],
         start=1,
     )
@@ -98,15 +128,31 @@ UNIFORM_PROPOSAL = """## 一、背景
 请告诉我们您是否支持上述方案，并回答下面的问题。您的意见将在校务委员会审议校服采购方案时逐条考虑。
 """
 UNIFORM_QUESTIONS = [
-    {"kind": "single", "prompt": "您认为冬装单套价格控制在多少较为合适？", "choices": ["150元以内", "150—200元", "200—250元", "价格不是主要考虑"]},
-    {"kind": "multiple", "prompt": "您最关心校服的哪些方面？（可多选）", "choices": ["面料舒适透气", "耐洗耐穿", "价格合理", "款式美观", "尺码齐全、可以调换"]},
+    {
+        "kind": "single",
+        "prompt": "您认为冬装单套价格控制在多少较为合适？",
+        "choices": ["150元以内", "150—200元", "200—250元", "价格不是主要考虑"],
+    },
+    {
+        "kind": "multiple",
+        "prompt": "您最关心校服的哪些方面？（可多选）",
+        "choices": ["面料舒适透气", "耐洗耐穿", "价格合理", "款式美观", "尺码齐全、可以调换"],
+    },
     {"kind": "text", "prompt": "对校服采购还有什么建议？", "choices": []},
 ]
 # (stance, what they wrote, answer to the free-text question or "")
 UNIFORM_RESPONSES = [
-    ("support", "支持公开招标。现在的冬装确实太薄，重庆冬天湿冷，孩子穿着不暖和。", "希望样品能放在学校展示一周，让更多家长看到。"),
+    (
+        "support",
+        "支持公开招标。现在的冬装确实太薄，重庆冬天湿冷，孩子穿着不暖和。",
+        "希望样品能放在学校展示一周，让更多家长看到。",
+    ),
     ("support", "自愿购买这一条很好，家里还有哥哥姐姐穿过的校服可以继续用。", ""),
-    ("oppose", "每次换校服都要重新买一整套，增加家庭负担。建议保留现有款式，只改进面料。", "旧款式和新款式应该允许混穿至少两年。"),
+    (
+        "oppose",
+        "每次换校服都要重新买一整套，增加家庭负担。建议保留现有款式，只改进面料。",
+        "旧款式和新款式应该允许混穿至少两年。",
+    ),
     ("neutral", "方案总体可以，但要说清楚限价是多少，不要只说“不高于上一年度”。", ""),
     ("support", "夏装一定要透气，孩子上体育课出汗多，现在的夏装不吸汗。", ""),
     ("support", "支持。希望尺码齐全，能在学期中免费调换一次尺码。", "孩子长得快，秋季买的冬装到春季就小了。"),
@@ -123,7 +169,25 @@ UNIFORM_RESPONSES = [
     ("support", "希望面料样品能标明成分，最好有检测报告。", ""),
 ]
 UNIFORM_PRICES = [1, 1, 0, 2, 1, 3, 0, 1, 2, 1, 0, 0, 1, 3, 2, 0, 1]  # index of the price chosen
-UNIFORM_CONCERNS = [[0, 1], [2], [1, 2], [2, 4], [0], [4, 1], [1], [3, 0], [2], [1], [1, 2], [2], [4], [3], [0, 1, 4], [2], [0]]
+UNIFORM_CONCERNS = [
+    [0, 1],
+    [2],
+    [1, 2],
+    [2, 4],
+    [0],
+    [4, 1],
+    [1],
+    [3, 0],
+    [2],
+    [1],
+    [1, 2],
+    [2],
+    [4],
+    [3],
+    [0, 1, 4],
+    [2],
+    [0],
+]
 
 LUNCH_PROPOSAL = """## 一、背景
 
@@ -137,7 +201,11 @@ LUNCH_PROPOSAL = """## 一、背景
 4. 每学期开展一次学生午餐满意度调查。
 """
 LUNCH_QUESTIONS = [
-    {"kind": "multiple", "prompt": "您最希望改进午餐的哪些方面？（可多选）", "choices": ["饭菜温度", "菜品种类", "份量", "营养搭配", "就餐时间"]},
+    {
+        "kind": "multiple",
+        "prompt": "您最希望改进午餐的哪些方面？（可多选）",
+        "choices": ["饭菜温度", "菜品种类", "份量", "营养搭配", "就餐时间"],
+    },
     {"kind": "text", "prompt": "您对家长陪餐有什么建议？", "choices": []},
 ]
 LUNCH_RESPONSES = [
@@ -157,7 +225,13 @@ LUNCH_RESPONSES = [
     ("support", "希望每周有一次水果。", ""),
 ]
 LUNCH_CHOICES = [[0], [1, 3], [1], [0, 4], [2], [0], [3], [1, 3], [0], [0], [3], [4], [0, 2], [1]]
-LUNCH_THEMES = [("饭菜温度不够，低年级尤其明显", 5), ("菜品重复，希望增加蔬菜和水果", 4), ("高年级份量不足", 2), ("就餐时间偏短", 2), ("陪餐要避免流于形式", 3)]
+LUNCH_THEMES = [
+    ("饭菜温度不够，低年级尤其明显", 5),
+    ("菜品重复，希望增加蔬菜和水果", 4),
+    ("高年级份量不足", 2),
+    ("就餐时间偏短", 2),
+    ("陪餐要避免流于形式", 3),
+]
 LUNCH_HEARD = """我们共收到14条公开意见，其中支持10条、反对2条、中立2条。
 
 大多数家长支持公开食谱和建立家长陪餐制度。意见最集中的是**饭菜温度**：低年级学生排队打饭时间长，冬季饭菜到手时已经偏凉。其次是菜品重复、蔬菜和水果偏少。两位家长反映高年级学生份量不足，两位家长认为就餐时间偏短。
@@ -186,7 +260,11 @@ TRAFFIC_PROPOSAL = """## 一、背景
 - 会同属地派出所设立护学岗，招募家长志愿者。
 """
 TRAFFIC_QUESTIONS = [
-    {"kind": "single", "prompt": "您通常如何接送孩子？", "choices": ["步行", "公共交通", "私家车", "电动车", "孩子独自上下学"]},
+    {
+        "kind": "single",
+        "prompt": "您通常如何接送孩子？",
+        "choices": ["步行", "公共交通", "私家车", "电动车", "孩子独自上下学"],
+    },
 ]
 TRAFFIC_RESPONSES = [
     ("support", "错峰放学很有必要，现在门口太挤了。", ""),
@@ -209,7 +287,9 @@ NAP_PROPOSAL = """## 午休安排调整方案
 
 拟自下学期起，每天12:30—13:10在教室组织学生午休，由班主任和科任教师轮流看护。需要午休床垫的学生可以自带。
 """
-NAP_SENT_BACK = "请补充午休期间看护教师的安排和家长可选择的方式（例如不参加午休的学生如何安排），并说明是否涉及任何费用。"
+NAP_SENT_BACK = (
+    "请补充午休期间看护教师的安排和家长可选择的方式（例如不参加午休的学生如何安排），并说明是否涉及任何费用。"
+)
 
 OTHER_SCHOOLS = {
     "pipashan-middle": (
@@ -222,7 +302,13 @@ OTHER_SCHOOLS = {
         "关于开设巴渝传统文化兴趣课程的意见征集",
         "学校拟在课后服务时段开设传统文化兴趣课程，征求家长意见。",
         "## 方案\n\n在课后服务时段每周开设两次兴趣课程：川剧脸谱、蜀绣、磁器口老街历史讲解，由学校教师和社区非遗传承人共同授课，不另收费。",
-        [{"kind": "multiple", "prompt": "您希望孩子参加哪些课程？（可多选）", "choices": ["川剧脸谱", "蜀绣", "老街历史讲解"]}],
+        [
+            {
+                "kind": "multiple",
+                "prompt": "您希望孩子参加哪些课程？（可多选）",
+                "choices": ["川剧脸谱", "蜀绣", "老街历史讲解"],
+            }
+        ],
     ),
     "jialingjiang-senior": (
         "关于高二选科走班安排的意见征集",
@@ -263,10 +349,30 @@ DISTRICT_RESPONSES = [
 # --- making them --------------------------------------------------------------------------------
 
 
-def _create(actor, owner: dict, *, title, summary, proposal, questions, opens_at, closes_at, audience="registered", moderation="pre") -> Consultation:
+def _create(
+    actor,
+    owner: dict,
+    *,
+    title,
+    summary,
+    proposal,
+    questions,
+    opens_at,
+    closes_at,
+    audience="registered",
+    moderation="pre",
+) -> Consultation:
     consultation = services.create_consultation(
         actor,
-        data={"title": title, "summary": summary, "proposal": proposal, "audience": audience, "moderation": moderation, "opens_at": opens_at, "closes_at": closes_at},
+        data={
+            "title": title,
+            "summary": summary,
+            "proposal": proposal,
+            "audience": audience,
+            "moderation": moderation,
+            "opens_at": opens_at,
+            "closes_at": closes_at,
+        },
         **owner,
     )
     for question in questions:
@@ -293,7 +399,10 @@ def _respond(consultation, people, answers_of, texts, *, moderator, pending: int
         if extra and questions and questions[-1].kind.value == "text":
             answers[str(questions[-1].id)] = extra
         response = services.submit_response(
-            person, consultation, {"stance": stance, "body": body, "answers": answers, "show_name": n % named_every == 0}, now=at
+            person,
+            consultation,
+            {"stance": stance, "body": body, "answers": answers, "show_name": n % named_every == 0},
+            now=at,
         )
         if response.state == ResponseState.PENDING and n < len(people) - pending:
             services.publish_response(moderator, response, now=min(at + timedelta(hours=3), end))
@@ -325,7 +434,11 @@ def seed_consultations(school: School, people: dict, *, password: str, full_hist
         db.session.flush()
         return
 
-    admin, board, moderator = people["schooladmin@example.org"], people["board@example.org"], people["moderator@example.org"]
+    admin, board, moderator = (
+        people["schooladmin@example.org"],
+        people["board@example.org"],
+        people["moderator@example.org"],
+    )
     _verify_parents(responders, school)
 
     # Open now: school uniforms (the board's draft decision on uniforms waits for it).
@@ -380,7 +493,13 @@ def seed_consultations(school: School, people: dict, *, password: str, full_hist
         audience="parents",
     )  # fmt: skip
     _approve(traffic, admin, moderator, submitted_at=now - 78 * DAY)
-    _respond(traffic, responders[14:20] + responders[:3], _choice_answers(TRAFFIC_CHOICES), TRAFFIC_RESPONSES, moderator=moderator)
+    _respond(
+        traffic,
+        responders[14:20] + responders[:3],
+        _choice_answers(TRAFFIC_CHOICES),
+        TRAFFIC_RESPONSES,
+        moderator=moderator,
+    )
 
     # Submitted two days ago, awaiting the moderators.
     trip = _create(
@@ -412,13 +531,29 @@ def seed_consultations(school: School, people: dict, *, password: str, full_hist
 
 def _other_school(school: School, owner: dict, responders: list[User], now: datetime) -> None:
     title, summary, proposal, questions = OTHER_SCHOOLS.get(school.slug, next(iter(OTHER_SCHOOLS.values())))
-    consultation = _create(None, owner, title=title, summary=summary, proposal=proposal, questions=questions, opens_at=_local(-6, 8), closes_at=_local(20, 18), moderation="post")
+    consultation = _create(
+        None,
+        owner,
+        title=title,
+        summary=summary,
+        proposal=proposal,
+        questions=questions,
+        opens_at=_local(-6, 8),
+        closes_at=_local(20, 18),
+        moderation="post",
+    )
     _approve(consultation, None, None, submitted_at=now - 9 * DAY)
     rng = random.Random(school.slug)
     people = rng.sample(responders[VERIFIED_PARENTS:], 4)
     picks = [rng.randrange(len(questions[0]["choices"])) for _ in people]
     single = questions[0]["kind"] == "single"
-    _respond(consultation, people, _choice_answers([pick if single else [pick] for pick in picks]), OTHER_RESPONSES, moderator=None)
+    _respond(
+        consultation,
+        people,
+        _choice_answers([pick if single else [pick] for pick in picks]),
+        OTHER_RESPONSES,
+        moderator=None,
+    )
 
 
 def _answer_with_canteen_decision(school: School, consultation: Consultation) -> None:
@@ -428,19 +563,29 @@ def _answer_with_canteen_decision(school: School, consultation: Consultation) ->
     in the demo; the portal itself links a decision only while it is a draft."""
     decision_id = db.session.scalar(
         select(Decision.id)
-        .where(Decision.school_id == school.id, Decision.title == CANTEEN_TITLE, Decision.status == DecisionStatus.PUBLISHED)
+        .where(
+            Decision.school_id == school.id,
+            Decision.title == CANTEEN_TITLE,
+            Decision.status == DecisionStatus.PUBLISHED,
+        )
         .order_by(Decision.published_at.desc())
         .limit(1)
     )
     if decision_id is not None:
-        db.session.execute(update(Decision).where(Decision.id == decision_id, Decision.consultation_id.is_(None)).values(consultation_id=consultation.id))
+        db.session.execute(
+            update(Decision)
+            .where(Decision.id == decision_id, Decision.consultation_id.is_(None))
+            .values(consultation_id=consultation.id)
+        )
 
 
 def seed_district_consultation(district: Authority, people: dict, *, password: str) -> None:
     """One district-wide consultation of `district`, open to the verified parents of its schools
     (the demo's are parents of its first school), created by the city's commission admin. Does
     nothing if the district has one already."""
-    if db.session.scalar(select(func.count()).select_from(Consultation).where(Consultation.authority_id == district.id)):
+    if db.session.scalar(
+        select(func.count()).select_from(Consultation).where(Consultation.authority_id == district.id)
+    ):
         return
     now = utcnow().replace(second=0, microsecond=0)
     admin, moderator = people["admin@example.org"], people["moderator@example.org"]

@@ -1,5 +1,6 @@
 """Forms of a consultation's public page: the response (built for each consultation's questions),
 reporting a response, and the moderators' actions."""
+
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
@@ -111,7 +112,12 @@ class ResponseForm(ResponseTextForm):
                 answers[str(question.id)] = [int(value) for value in field.data or []]
             elif field.data not in (None, ""):
                 answers[str(question.id)] = int(field.data) if question.kind == QuestionKind.SINGLE else field.data
-        return {"stance": self.stance.data, "body": self.body.data or "", "answers": answers, "show_name": self.show_name.data}
+        return {
+            "stance": self.stance.data,
+            "body": self.body.data or "",
+            "answers": answers,
+            "show_name": self.show_name.data,
+        }
 
 
 def _question_field(question):
@@ -174,7 +180,12 @@ def _reason(label, **kwargs):
 
 
 class ReportForm(PortalForm):
-    reason = _reason(_l("What is wrong with this response?"), description=_l("For example: insults, personal data, advertising. The moderators read it; the author does not see who reported it."))
+    reason = _reason(
+        _l("What is wrong with this response?"),
+        description=_l(
+            "For example: insults, personal data, advertising. The moderators read it; the author does not see who reported it."
+        ),
+    )
 
 
 class ApproveForm(PortalForm):
@@ -182,7 +193,9 @@ class ApproveForm(PortalForm):
 
 
 class SendBackForm(PortalForm):
-    reason = _reason(_l("What the school should change"), description=_l("The school's administrators read this with the draft."))
+    reason = _reason(
+        _l("What the school should change"), description=_l("The school's administrators read this with the draft.")
+    )
 
 
 class ModerateForm(PortalForm):

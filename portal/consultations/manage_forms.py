@@ -1,5 +1,6 @@
 """Forms for managing consultations: the details of a draft, its questions, closing it early
 and its outcome. (The forms of the public pages, responding and moderating, are in forms.py.)"""
+
 from datetime import date, time, timedelta
 
 from flask_babel import gettext as _
@@ -78,10 +79,22 @@ class ConsultationForm(PortalForm):
         _l("Please choose how responses are moderated."),
         default=ModerationMode.PRE.value,
     )
-    opens_on = DayField(_l("Opens on"), validators=[Required(message=_l("Please enter the day it opens.")), in_year_range])
-    opens_time = ClockField(_l("Opening time (Beijing time)"), default=DEFAULT_OPENS_AT, validators=[Required(message=_l("Please enter the time it opens."))])
-    closes_on = DayField(_l("Closes on"), validators=[Required(message=_l("Please enter the day it closes.")), in_year_range])
-    closes_time = ClockField(_l("Closing time (Beijing time)"), default=DEFAULT_CLOSES_AT, validators=[Required(message=_l("Please enter the time it closes."))])
+    opens_on = DayField(
+        _l("Opens on"), validators=[Required(message=_l("Please enter the day it opens.")), in_year_range]
+    )
+    opens_time = ClockField(
+        _l("Opening time (Beijing time)"),
+        default=DEFAULT_OPENS_AT,
+        validators=[Required(message=_l("Please enter the time it opens."))],
+    )
+    closes_on = DayField(
+        _l("Closes on"), validators=[Required(message=_l("Please enter the day it closes.")), in_year_range]
+    )
+    closes_time = ClockField(
+        _l("Closing time (Beijing time)"),
+        default=DEFAULT_CLOSES_AT,
+        validators=[Required(message=_l("Please enter the time it closes."))],
+    )
 
     @classmethod
     def for_new(cls, today: date):
@@ -170,7 +183,10 @@ class CloseForm(PortalForm):
     reason = TextAreaField(
         _l("Why it closes early"),
         filters=[strip],
-        validators=[DataRequired(message=_l("Please say why the consultation closes early.")), Length(max=REASON_MAX, message=too_long(REASON_MAX))],
+        validators=[
+            DataRequired(message=_l("Please say why the consultation closes early.")),
+            Length(max=REASON_MAX, message=too_long(REASON_MAX)),
+        ],
         description=_l("Shown on the consultation's page. Responses are no longer accepted once it is closed."),
         render_kw={"rows": 3, "maxlength": REASON_MAX},
     )
@@ -208,7 +224,9 @@ class OutcomeForm(PortalForm):
         description=_l("What the school will do differently, and when; or why the proposal goes ahead unchanged."),
     )
     confirm = BooleanField(
-        _l("I confirm that this is the outcome to publish. Once published, the report and its PDF can never be changed."),
+        _l(
+            "I confirm that this is the outcome to publish. Once published, the report and its PDF can never be changed."
+        ),
         validators=[DataRequired(message=_l("Tick the box to confirm before publishing."))],
     )
     most = 0
@@ -230,7 +248,9 @@ class OutcomeForm(PortalForm):
             elif not count.data:
                 count.errors.append(_l("Enter how many responses raised this theme."))
             elif count.number is None or count.number > self.most:
-                count.errors.append(_("Enter a whole number from 0 to %(max)d, the number of published responses.", max=self.most))
+                count.errors.append(
+                    _("Enter a whole number from 0 to %(max)d, the number of published responses.", max=self.most)
+                )
             else:
                 continue
             valid = False
@@ -253,5 +273,8 @@ for _n in range(1, MAX_THEMES + 1):
     setattr(
         OutcomeForm,
         f"theme_{_n}_count",
-        CountField(_l("Responses that raised theme %(n)d", n=_n), render_kw={"inputmode": "numeric", "size": 5, "maxlength": 8, "autocomplete": "off"}),
+        CountField(
+            _l("Responses that raised theme %(n)d", n=_n),
+            render_kw={"inputmode": "numeric", "size": 5, "maxlength": 8, "autocomplete": "off"},
+        ),
     )

@@ -8,6 +8,7 @@ both. Once created, a consultation is managed at /manage/consultations/<id>/...,
 The address names what each page expects — the consultation managed (a draft to edit; once
 submitted, where it is), an open one to close, a closed one to write the outcome of — and the
 page refuses with 409 and the reason when the consultation is not (or no longer) in that phase."""
+
 import logging
 
 from flask import flash, render_template, request, url_for
@@ -50,10 +51,15 @@ FIELD_REFUSALS = {
     "outcome_too_long": (_l("The text is too long."), "heard"),
     "theme_title": (_l("Name the theme, or leave its count empty."), "theme_1_title"),
     "theme_count": (_l("Enter how many responses raised this theme."), "theme_1_count"),
-    "theme_count_too_high": (_l("A theme cannot have been raised by more responses than were published."), "theme_1_count"),
+    "theme_count_too_high": (
+        _l("A theme cannot have been raised by more responses than were published."),
+        "theme_1_count",
+    ),
     "too_many_themes": (_l("At most 8 themes."), "theme_1_title"),
 }
-TOO_MANY_QUESTIONS = _l("A consultation can have at most %(max)d questions. Remove one to add another.", max=MAX_QUESTIONS)
+TOO_MANY_QUESTIONS = _l(
+    "A consultation can have at most %(max)d questions. Remove one to add another.", max=MAX_QUESTIONS
+)
 # What a draft still lacks before it can be submitted (services.submission_problems).
 SUBMISSION_PROBLEMS = {
     "title_missing": _l("Give the consultation a title."),
@@ -69,7 +75,9 @@ PUBLISH_FAILED = _l(
 # --- loading and the owner ------------------------------------------------------------------
 
 
-def _consultation(consultation_id: int, action: str = "manage_consultation", *, for_update: bool = False) -> Consultation:
+def _consultation(
+    consultation_id: int, action: str = "manage_consultation", *, for_update: bool = False
+) -> Consultation:
     """The consultation and the right to `action` on it. A draft exists only for those who may see
     it (404 for everyone else); changes lock its row until the commit, so that two requests
     (a double click, two admins) run one after the other and the second sees the first's result."""
@@ -87,7 +95,11 @@ def _authority_or_404(authority_id: int):
 def _owner(consultation: Consultation) -> dict:
     """What the pages of one consultation say about its owner: its name and its list."""
     if consultation.school is not None:
-        return {"school": consultation.school, "authority": None, "list_url": url_for(".manage", slug=consultation.school.slug)}
+        return {
+            "school": consultation.school,
+            "authority": None,
+            "list_url": url_for(".manage", slug=consultation.school.slug),
+        }
     return {
         "school": None,
         "authority": consultation.authority,
@@ -122,7 +134,11 @@ def _refusal_on_form(form, error: DomainError) -> None:
 def _proposal_preview(form):
     """The proposal as readers will see it, from the text typed: never saved, always sanitised."""
     text = form.proposal.data or ""
-    return {"too_long": len(text) > PROPOSAL_MAX, "empty": not text.strip(), "html": render_markdown(text) if len(text) <= PROPOSAL_MAX else ""}
+    return {
+        "too_long": len(text) > PROPOSAL_MAX,
+        "empty": not text.strip(),
+        "html": render_markdown(text) if len(text) <= PROPOSAL_MAX else "",
+    }
 
 
 def _preview_answer(page):
@@ -204,7 +220,9 @@ def authority_manage(authority_id):
 
 def _new(owner: dict, action_url: str):
     def page(form, preview=None, status=200):
-        return render_template("consultations/manage_new.html", form=form, preview=preview, action_url=action_url, **owner), status
+        return render_template(
+            "consultations/manage_new.html", form=form, preview=preview, action_url=action_url, **owner
+        ), status
 
     if request.method == "GET":
         return page(forms.ConsultationForm.for_new(today()))
@@ -212,7 +230,9 @@ def _new(owner: dict, action_url: str):
         return _preview_answer(page)
     form = forms.ConsultationForm()
     if form.validate_on_submit():
-        owner_argument = {"school": owner["school"]} if owner["school"] is not None else {"authority": owner["authority"]}
+        owner_argument = (
+            {"school": owner["school"]} if owner["school"] is not None else {"authority": owner["authority"]}
+        )
         try:
             consultation = services.create_consultation(current_user, data=form.details(), **owner_argument)
         except DomainError as error:
@@ -247,7 +267,9 @@ def authority_new(authority_id):
 # --- one consultation: details, questions, submitting, closing --------------------------------
 
 
-def _edit_page(consultation, *, form=None, question_form=None, close_form=None, preview=None, question_error=None, status=200):
+def _edit_page(
+    consultation, *, form=None, question_form=None, close_form=None, preview=None, question_error=None, status=200
+):
     now = utcnow()
     is_draft = consultation.status == ConsultationStatus.DRAFT
     return (
@@ -261,7 +283,9 @@ def _edit_page(consultation, *, form=None, question_form=None, close_form=None, 
             question_error=question_error,
             submit_form=forms.ConfirmForm(formdata=None),
             close_form=close_form or forms.CloseForm(formdata=None),
-            problems=[SUBMISSION_PROBLEMS[reason] for reason in services.submission_problems(consultation, now)] if is_draft else [],
+            problems=[SUBMISSION_PROBLEMS[reason] for reason in services.submission_problems(consultation, now)]
+            if is_draft
+            else [],
             preview=preview,
             proposal_html=render_markdown(consultation.proposal),
             counts=services.response_counts([consultation])[consultation.id],
@@ -396,7 +420,13 @@ def close(open_id):
         _refusal_on_form(form, error)
         return _edit_page(_consultation(open_id), close_form=form, status=422)
     db.session.commit()
-    flash(_("The consultation is closed. No more responses are accepted; its outcome is due within %(days)d days.", days=services.outcome_due_days()), "success")
+    flash(
+        _(
+            "The consultation is closed. No more responses are accepted; its outcome is due within %(days)d days.",
+            days=services.outcome_due_days(),
+        ),
+        "success",
+    )
     return redirect_to(url_for(".edit", managed_id=consultation.id))
 
 
@@ -424,7 +454,7 @@ def _outcome_page(consultation, form, status=200):
 
 @bp.route("/manage/consultations/<int:closed_id>/outcome", methods=["GET", "POST"])
 def outcome(closed_id):
-    """"You said, we did": what was heard, its themes, what changes; published as a signed PDF."""
+    """ "You said, we did": what was heard, its themes, what changes; published as a signed PDF."""
     consultation = _consultation(closed_id, "publish_outcome", for_update=request.method == "POST")
     if consultation.status == ConsultationStatus.OUTCOME_PUBLISHED:
         if request.method == "GET":  # published: its page is the public one

@@ -5,6 +5,7 @@ The lifecycle lives on the model (CONVENTIONS.md §5): draft → submitted → a
 then open between its dates) → closed (at the closing time, computed; or early, with a reason) →
 outcome published. Nobody assigns `status` anywhere else.
 """
+
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -249,7 +250,11 @@ class Consultation(db.Model):
     @property
     def is_public(self) -> bool:
         """The public sees it once a moderator approved it (scheduled, open, closed, outcome)."""
-        return self.status in (ConsultationStatus.APPROVED, ConsultationStatus.CLOSED, ConsultationStatus.OUTCOME_PUBLISHED)
+        return self.status in (
+            ConsultationStatus.APPROVED,
+            ConsultationStatus.CLOSED,
+            ConsultationStatus.OUTCOME_PUBLISHED,
+        )
 
     # --- transitions (each raises DomainError when not allowed now) --------------------------
 
@@ -375,12 +380,22 @@ class Response(db.Model):
             raise DomainError("already_moderated")
         if not reason.strip():
             raise DomainError("reason_required")
-        self.state, self.moderated_by_id, self.moderated_at, self.reject_reason = ResponseState.REJECTED, by_id, at, reason
+        self.state, self.moderated_by_id, self.moderated_at, self.reject_reason = (
+            ResponseState.REJECTED,
+            by_id,
+            at,
+            reason,
+        )
 
     def hide(self, by_id: int | None, at: datetime, reason: str) -> None:
         if self.state != ResponseState.PUBLISHED:
             raise DomainError("already_moderated")
-        self.state, self.moderated_by_id, self.moderated_at, self.reject_reason = ResponseState.HIDDEN, by_id, at, reason
+        self.state, self.moderated_by_id, self.moderated_at, self.reject_reason = (
+            ResponseState.HIDDEN,
+            by_id,
+            at,
+            reason,
+        )
 
     def confirm_hidden(self, by_id: int | None, at: datetime, reason: str) -> None:
         """A moderator upholds what the reports threshold hid (no moderator has decided yet)."""

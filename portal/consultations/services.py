@@ -4,6 +4,7 @@ and the queries that serve the pages.
 Services flush and never commit; the caller commits once (CONVENTIONS.md §4). Every change that
 matters writes an audit event in the same transaction.
 """
+
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,11 +17,11 @@ from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 from portal import audit
 from portal.accounts.models import Membership, Role
 from portal.consultations.models import (
-    STANDARD_REASONS,
     ANSWER_TEXT_MAX,
     MAX_CHOICES,
     MAX_QUESTIONS,
     RESPONSE_BODY_MAX,
+    STANDARD_REASONS,
     Audience,
     Consultation,
     ConsultationStatus,
@@ -69,10 +70,14 @@ def consultation_by_id(consultation_id: int, *, for_update: bool = False) -> Con
     """A consultation with its owner and questions (whatever its status: callers check who may see it)."""
     if not _valid_id(consultation_id):
         return None
-    query = select(Consultation).where(Consultation.id == consultation_id).options(
-        joinedload(Consultation.school).joinedload(School.authority),
-        joinedload(Consultation.authority),
-        selectinload(Consultation.questions),
+    query = (
+        select(Consultation)
+        .where(Consultation.id == consultation_id)
+        .options(
+            joinedload(Consultation.school).joinedload(School.authority),
+            joinedload(Consultation.authority),
+            selectinload(Consultation.questions),
+        )
     )
     if for_update:
         query = query.with_for_update(of=Consultation).execution_options(populate_existing=True)
@@ -124,7 +129,11 @@ def in_audience(user, consultation: Consultation) -> bool:
             continue
         if consultation.school_id is not None and membership.school_id == consultation.school_id:
             return True
-        if consultation.authority is not None and membership.school is not None and consultation.authority.covers(membership.school.authority):
+        if (
+            consultation.authority is not None
+            and membership.school is not None
+            and consultation.authority.covers(membership.school.authority)
+        ):
             return True
     return False
 
@@ -164,7 +173,9 @@ def _owner_ids(consultation: Consultation) -> dict:
     return {"school_id": consultation.school_id, "authority_id": owner_authority(consultation).id}
 
 
-def create_consultation(actor, *, school: School | None = None, authority: Authority | None = None, data: dict) -> Consultation:
+def create_consultation(
+    actor, *, school: School | None = None, authority: Authority | None = None, data: dict
+) -> Consultation:
     """A new draft of `school` (or of `authority`). Raises DomainError "closes_before_opening"."""
     if (school is None) == (authority is None):
         raise ValueError("a consultation belongs to a school or to an authority")
@@ -218,7 +229,14 @@ def add_question(actor, consultation: Consultation, *, kind, prompt: str, choice
     question = Question(kind=kind, prompt=nfc(prompt), choices=_clean_choices(kind, choices), position=position)
     consultation.questions.append(question)
     db.session.flush()
-    audit.record(actor, "consultation.question_add", consultation, **_owner_ids(consultation), question=question.id, kind=kind.value)
+    audit.record(
+        actor,
+        "consultation.question_add",
+        consultation,
+        **_owner_ids(consultation),
+        question=question.id,
+        kind=kind.value,
+    )
     return question
 
 
@@ -311,7 +329,13 @@ def _contribution(stance, answers: dict) -> list[str]:
     """The tally keys one published response counts towards."""
     keys = [PUBLISHED_KEY, f"stance:{Stance(stance).value}"]
     for question_id, value in (answers or {}).items():
-        indexes = value if isinstance(value, list) else [value] if isinstance(value, int) and not isinstance(value, bool) else []
+        indexes = (
+            value
+            if isinstance(value, list)
+            else [value]
+            if isinstance(value, int) and not isinstance(value, bool)
+            else []
+        )
         keys += [f"choice:{question_id}:{index}" for index in indexes]
     return keys
 
@@ -328,7 +352,9 @@ def _count(consultation_id: int, keys: list[str], delta: int) -> None:
 
 
 def tallies(consultation: Consultation) -> dict[str, int]:
-    return dict(db.session.execute(select(Tally.key, Tally.count).where(Tally.consultation_id == consultation.id)).all())
+    return dict(
+        db.session.execute(select(Tally.key, Tally.count).where(Tally.consultation_id == consultation.id)).all()
+    )
 
 
 @dataclass(frozen=True)
@@ -346,7 +372,13 @@ def results(consultation: Consultation) -> Results:
         published=counts.get(PUBLISHED_KEY, 0),
         stances=[(stance, counts.get(f"stance:{stance.value}", 0)) for stance in Stance],
         questions=[
-            (question, [(choice, counts.get(f"choice:{question.id}:{index}", 0)) for index, choice in enumerate(question.choices)])
+            (
+                question,
+                [
+                    (choice, counts.get(f"choice:{question.id}:{index}", 0))
+                    for index, choice in enumerate(question.choices)
+                ],
+            )
             for question in consultation.questions
             if question.kind != QuestionKind.TEXT
         ],
@@ -416,7 +448,15 @@ def submit_response(actor, consultation: Consultation, data: dict, now: datetime
         .with_for_update()
     )
     if response is None:
-        response = Response(consultation_id=consultation.id, author_id=actor.id, stance=stance, body=body, answers=answers, show_name=show_name, state=state)
+        response = Response(
+            consultation_id=consultation.id,
+            author_id=actor.id,
+            stance=stance,
+            body=body,
+            answers=answers,
+            show_name=show_name,
+            state=state,
+        )
         if state == ResponseState.PUBLISHED:
             response.published_at = now
         db.session.add(response)
@@ -428,11 +468,24 @@ def submit_response(actor, consultation: Consultation, data: dict, now: datetime
         if response.state in (ResponseState.REJECTED, ResponseState.HIDDEN) and state == ResponseState.PUBLISHED:
             state = ResponseState.PENDING  # what a moderator took down is not republished by an edit
         response.versions.append(
-            ResponseVersion(stance=response.stance, body=response.body, answers=response.answers, show_name=response.show_name, state=response.state, written_at=response.updated_at)
+            ResponseVersion(
+                stance=response.stance,
+                body=response.body,
+                answers=response.answers,
+                show_name=response.show_name,
+                state=response.state,
+                written_at=response.updated_at,
+            )
         )
         if response.state == ResponseState.PUBLISHED:
             _count(consultation.id, _contribution(response.stance, response.answers), -1)
-        response.stance, response.body, response.answers, response.show_name, response.state = stance, body, answers, show_name, state
+        response.stance, response.body, response.answers, response.show_name, response.state = (
+            stance,
+            body,
+            answers,
+            show_name,
+            state,
+        )
         response.reject_reason = ""
         if state == ResponseState.PUBLISHED:
             response.published_at = response.published_at or now
@@ -453,14 +506,23 @@ def publish_response(actor, response: Response, now: datetime | None = None) -> 
     response.publish(getattr(actor, "id", None), now or utcnow())
     _count(response.consultation_id, _contribution(response.stance, response.answers), +1)
     db.session.flush()
-    audit.record(actor, "response.publish", response, **_owner_ids(response.consultation), consultation=response.consultation_id)
+    audit.record(
+        actor, "response.publish", response, **_owner_ids(response.consultation), consultation=response.consultation_id
+    )
 
 
 def reject_response(actor, response: Response, reason: str, now: datetime | None = None) -> None:
     reason = nfc(reason)
     response.reject(getattr(actor, "id", None), now or utcnow(), reason)
     db.session.flush()
-    audit.record(actor, "response.reject", response, **_owner_ids(response.consultation), consultation=response.consultation_id, reason=reason)
+    audit.record(
+        actor,
+        "response.reject",
+        response,
+        **_owner_ids(response.consultation),
+        consultation=response.consultation_id,
+        reason=reason,
+    )
 
 
 def hide_response(actor, response: Response, reason: str, now: datetime | None = None) -> None:
@@ -468,7 +530,14 @@ def hide_response(actor, response: Response, reason: str, now: datetime | None =
     response.hide(getattr(actor, "id", None), now or utcnow(), reason)
     _count(response.consultation_id, _contribution(response.stance, response.answers), -1)
     db.session.flush()
-    audit.record(actor, "response.hide", response, **_owner_ids(response.consultation), consultation=response.consultation_id, reason=reason)
+    audit.record(
+        actor,
+        "response.hide",
+        response,
+        **_owner_ids(response.consultation),
+        consultation=response.consultation_id,
+        reason=reason,
+    )
 
 
 def report_response(actor, response: Response, reason: str) -> Report:
@@ -486,7 +555,9 @@ def report_response(actor, response: Response, reason: str) -> Report:
     report = Report(response_id=response.id, reporter_id=actor.id, reason=reason)
     db.session.add(report)
     db.session.flush()
-    audit.record(actor, "response.report", response, **_owner_ids(response.consultation), consultation=response.consultation_id)
+    audit.record(
+        actor, "response.report", response, **_owner_ids(response.consultation), consultation=response.consultation_id
+    )
     # Enough open reports hide it until a moderator decides (PORTAL_REPORT_THRESHOLD); hiding
     # goes through hide_response, so the tallies stay right.
     from portal.moderation.services import hide_if_reported_enough  # moderation builds on consultations
@@ -498,7 +569,13 @@ def report_response(actor, response: Response, reason: str) -> Report:
 # --- lists --------------------------------------------------------------------------------
 
 
-def published_responses(consultation: Consultation, *, stance: Stance | None = None, before_id: int | None = None, limit: int = RESPONSES_PAGE_SIZE) -> list[Response]:
+def published_responses(
+    consultation: Consultation,
+    *,
+    stance: Stance | None = None,
+    before_id: int | None = None,
+    limit: int = RESPONSES_PAGE_SIZE,
+) -> list[Response]:
     """Published responses, newest first, `limit` at a time ("load more" passes the last id seen):
     keyset pagination on an index, so the 5,000th page costs what the first does."""
     query = (
@@ -616,7 +693,6 @@ def _authorities_above(school: School) -> list[int]:
     return [int(part) for part in school.authority.path.strip("/").split("/") if part]
 
 
-
 # --- managing: the lists and the outcome ----------------------------------------------------
 
 OUTCOME_TEXT_MAX = 20_000
@@ -634,7 +710,11 @@ def consultations_of(*, school: School | None = None, authority: Authority | Non
     """Every consultation of the school (or of the authority itself, not its schools'), whatever
     its status, newest first: for their management pages."""
     owner = Consultation.school_id == school.id if school is not None else Consultation.authority_id == authority.id
-    return list(db.session.scalars(select(Consultation).where(owner).order_by(Consultation.created_at.desc(), Consultation.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Consultation).where(owner).order_by(Consultation.created_at.desc(), Consultation.id.desc())
+        )
+    )
 
 
 def response_counts(consultations: list[Consultation]) -> dict[int, dict[ResponseState, int]]:
@@ -678,7 +758,9 @@ def _clean_themes(themes, most: int) -> list[tuple[str, int]]:
     return cleaned
 
 
-def outcome_pdf_context(consultation: Consultation, *, heard: str, changes: str, themes: list[tuple[str, int]], published_on) -> dict:
+def outcome_pdf_context(
+    consultation: Consultation, *, heard: str, changes: str, themes: list[tuple[str, int]], published_on
+) -> dict:
     """The plain data the outcome's PDF is rendered from (CONVENTIONS.md §8): who consulted on
     what and when, who took part (published responses, by stance and by choice), the themes
     heard, what was heard and what changes, and the published decisions that answer it."""
@@ -704,7 +786,9 @@ def outcome_pdf_context(consultation: Consultation, *, heard: str, changes: str,
         "themes": [{"title": title, "count": count} for title, count in themes],
         "heard_html": str(render_markdown(heard)),
         "changes_html": str(render_markdown(changes)),
-        "decisions": [{"number": decision.number, "title": decision.title} for decision in answering_decisions(consultation)],
+        "decisions": [
+            {"number": decision.number, "title": decision.title} for decision in answering_decisions(consultation)
+        ],
         "verify_url": verify_url(),
         "fingerprint": body_fingerprint(f"{heard}\n\n{changes}"),
     }
@@ -733,7 +817,9 @@ def publish_outcome(actor, consultation: Consultation, data: dict, now: datetime
         raise DomainError("outcome_too_long")
     themes = _clean_themes(data.get("themes"), results(consultation).published)
 
-    context = outcome_pdf_context(consultation, heard=heard, changes=changes, themes=themes, published_on=local_date(now))
+    context = outcome_pdf_context(
+        consultation, heard=heard, changes=changes, themes=themes, published_on=local_date(now)
+    )
     pdf = render.render_pdf("outcome", context)
     document = archive_pdf(
         actor,
@@ -744,7 +830,10 @@ def publish_outcome(actor, consultation: Consultation, data: dict, now: datetime
         school_id=consultation.school_id,
     )
     consultation.publish_outcome(now, heard=heard, changes=changes, document_sha256=document.sha256)
-    consultation.themes = [OutcomeTheme(position=position, title=title, count=count) for position, (title, count) in enumerate(themes, start=1)]
+    consultation.themes = [
+        OutcomeTheme(position=position, title=title, count=count)
+        for position, (title, count) in enumerate(themes, start=1)
+    ]
     db.session.flush()
     audit.record(
         actor,
@@ -772,7 +861,15 @@ def _ancestor_ids(authority: Authority) -> list[int]:
     return [int(part) for part in authority.path.strip("/").split("/") if part]
 
 
-def consultation_list(state: str, now: datetime, *, district_id: int | None = None, school_id: int | None = None, page: int = 1, per_page: int = PAGE_SIZE):
+def consultation_list(
+    state: str,
+    now: datetime,
+    *,
+    district_id: int | None = None,
+    school_id: int | None = None,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+):
     """One page of public consultations in `state` ("open": closing soonest first; "closed":
     latest closed first; "outcome": latest outcome first), with their owners loaded. `district_id`
     narrows to the district's schools and to consultations of the district itself or of an
@@ -788,7 +885,9 @@ def consultation_list(state: str, now: datetime, *, district_id: int | None = No
         if district is None:
             query = query.where(false())
         else:
-            in_district = select(School.id).join(Authority).where(Authority.path.startswith(district.path, autoescape=True))
+            in_district = (
+                select(School.id).join(Authority).where(Authority.path.startswith(district.path, autoescape=True))
+            )
             below = select(Authority.id).where(Authority.path.startswith(district.path, autoescape=True))
             query = query.where(
                 or_(
@@ -802,13 +901,17 @@ def consultation_list(state: str, now: datetime, *, district_id: int | None = No
         if school is None:
             query = query.where(false())
         else:
-            query = query.where(or_(Consultation.school_id == school.id, Consultation.authority_id.in_(_ancestor_ids(school.authority))))
+            query = query.where(
+                or_(Consultation.school_id == school.id, Consultation.authority_id.in_(_ancestor_ids(school.authority)))
+            )
     order = {
         "open": (Consultation.closes_at, Consultation.id),
         "closed": (func.coalesce(Consultation.closed_early_at, Consultation.closes_at).desc(), Consultation.id.desc()),
         "outcome": (Consultation.outcome_published_at.desc(), Consultation.id.desc()),
     }[state]
-    query = query.options(joinedload(Consultation.school).joinedload(School.authority), joinedload(Consultation.authority)).order_by(*order)
+    query = query.options(
+        joinedload(Consultation.school).joinedload(School.authority), joinedload(Consultation.authority)
+    ).order_by(*order)
     return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100)
 
 
@@ -821,7 +924,11 @@ def schools_for_filter(*, include_id: int | None = None) -> list[School]:
         condition = condition | (School.id == include_id)
     return list(
         db.session.scalars(
-            select(School).join(School.authority).where(condition).options(contains_eager(School.authority)).order_by(Authority.id, School.name_zh, School.id)
+            select(School)
+            .join(School.authority)
+            .where(condition)
+            .options(contains_eager(School.authority))
+            .order_by(Authority.id, School.name_zh, School.id)
         )
     )
 
@@ -831,7 +938,9 @@ def published_counts(consultations: list[Consultation]) -> dict[int, int]:
     if not consultations:
         return {}
     rows = db.session.execute(
-        select(Tally.consultation_id, Tally.count).where(Tally.consultation_id.in_([c.id for c in consultations]), Tally.key == PUBLISHED_KEY)
+        select(Tally.consultation_id, Tally.count).where(
+            Tally.consultation_id.in_([c.id for c in consultations]), Tally.key == PUBLISHED_KEY
+        )
     )
     return dict(rows.all())
 
@@ -877,7 +986,9 @@ def last_action(obj, actions: tuple[str, ...]) -> Action | None:
     row = db.session.execute(
         select(AuditEvent, User.display_name)
         .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.object_type == type(obj).__name__, AuditEvent.object_id == obj.id, AuditEvent.action.in_(actions))
+        .where(
+            AuditEvent.object_type == type(obj).__name__, AuditEvent.object_id == obj.id, AuditEvent.action.in_(actions)
+        )
         .order_by(AuditEvent.id.desc())
         .limit(1)
     ).first()

@@ -6,6 +6,7 @@ One consultation page serves everyone: visitors read it, the audience responds o
 moderators of its authority approve it and moderate its responses there (until the cross-school
 queue exists). Every form works as a plain POST; htmx swaps the part that changed.
 """
+
 import csv
 import io
 import json
@@ -28,7 +29,15 @@ from portal.domain import DomainError
 from portal.extensions import client_address, db, limiter, utcnow
 from portal.schools import services as school_services
 from portal.text import render_markdown
-from portal.web import current_language, found_or_404, int_arg, is_htmx, page_arg, redirect_to, retry_once_if_database_busy
+from portal.web import (
+    current_language,
+    found_or_404,
+    int_arg,
+    is_htmx,
+    page_arg,
+    redirect_to,
+    retry_once_if_database_busy,
+)
 
 RESPONSES_SHOWN = services.RESPONSES_PAGE_SIZE
 PENDING_SHOWN = 20  # the oldest first; the moderator reloads for the next ones
@@ -53,7 +62,9 @@ def _saved(response) -> bool:
 
 
 SAVED = {
-    ResponseState.PENDING: _l("Your response is saved. It is awaiting moderation: others will see it once a moderator has published it."),
+    ResponseState.PENDING: _l(
+        "Your response is saved. It is awaiting moderation: others will see it once a moderator has published it."
+    ),
     ResponseState.PUBLISHED: _l("Your response is saved and published."),
 }
 MODERATED = {
@@ -97,7 +108,9 @@ def index():
     state = request.args.get("state", "")
     state = state if state in services.LIST_STATES else "open"
     filters = {"district": int_arg("district"), "school": int_arg("school")}
-    results = services.consultation_list(state, utcnow(), district_id=filters["district"], school_id=filters["school"], page=page_arg())
+    results = services.consultation_list(
+        state, utcnow(), district_id=filters["district"], school_id=filters["school"], page=page_arg()
+    )
     filter_args = {key: value for key, value in filters.items() if value is not None}
     context = {
         "state": state,
@@ -140,7 +153,9 @@ def _respond_context(consultation, now, *, form=None, saved=None, refusal=None) 
         "saved": saved,
         "refusal": refusal,
         "owner_name": services.owner_name(consultation, current_language()),
-        "audience_message": (block_message(block_in_force(current_user)) or audience_message(consultation)) if current_user.is_authenticated and not may_respond else None,
+        "audience_message": (block_message(block_in_force(current_user)) or audience_message(consultation))
+        if current_user.is_authenticated and not may_respond
+        else None,
         "body_max": forms.RESPONSE_BODY_MAX,
         "body_length": forms.characters(form.body.data) if form is not None else 0,
     }
@@ -185,7 +200,9 @@ def _show_context(consultation, now, **given) -> dict:
             "moderation_refusal": given.get("moderation_refusal"),
             "send_back_form": given.get("send_back_form") or forms.SendBackForm(formdata=None),
             "pending": services.pending_responses(consultation, limit=PENDING_SHOWN) if moderator else [],
-            "state_counts": {state.value: count for state, count in services.moderation_counts(consultation).items()} if moderator else {},
+            "state_counts": {state.value: count for state, count in services.moderation_counts(consultation).items()}
+            if moderator
+            else {},
             "moderate_forms": given.get("moderate_forms", {}),
         }
     )
@@ -206,7 +223,9 @@ def _refused(consultation, status: int, message, *, part: str = "respond"):
         flash(str(message), "error")
         return make_response("", status, {"HX-Redirect": _show_url(consultation, part)})
     given = {"respond_refusal": message} if part == "respond" else {"moderation_refusal": message}
-    return make_response(render_template("consultations/show.html", **_show_context(consultation, utcnow(), **given)), status)
+    return make_response(
+        render_template("consultations/show.html", **_show_context(consultation, utcnow(), **given)), status
+    )
 
 
 def _date(moment) -> str:
@@ -216,19 +235,35 @@ def _date(moment) -> str:
 
 def _not_open_message(consultation, now):
     if consultation.phase(now) == Phase.SCHEDULED:
-        return _("This consultation is not open yet: it opens on %(date)s. Nothing was saved.", date=_date(consultation.opens_at))
-    return _("This consultation closed on %(date)s, so responses are no longer accepted. Nothing was saved.", date=_date(consultation.closed_at))
+        return _(
+            "This consultation is not open yet: it opens on %(date)s. Nothing was saved.",
+            date=_date(consultation.opens_at),
+        )
+    return _(
+        "This consultation closed on %(date)s, so responses are no longer accepted. Nothing was saved.",
+        date=_date(consultation.closed_at),
+    )
 
 
 def audience_message(consultation):
     """Why someone outside the audience cannot respond, and how to join it."""
     if consultation.school is not None:
-        who = _("Only verified parents of %(school)s can respond to this consultation.", school=consultation.school.name(current_language()))
+        who = _(
+            "Only verified parents of %(school)s can respond to this consultation.",
+            school=consultation.school.name(current_language()),
+        )
     else:
-        who = _("Only verified parents of the schools under %(authority)s can respond to this consultation.", authority=services.owner_name(consultation, current_language()))
-    return who + " " + _(
-        "Parents are verified with the invitation code their school hands out: ask the school's office or your child's class teacher for one, "
-        "then enter it under “Verify as a parent” on your account page."
+        who = _(
+            "Only verified parents of the schools under %(authority)s can respond to this consultation.",
+            authority=services.owner_name(consultation, current_language()),
+        )
+    return (
+        who
+        + " "
+        + _(
+            "Parents are verified with the invitation code their school hands out: ask the school's office or your child's class teacher for one, "
+            "then enter it under “Verify as a parent” on your account page."
+        )
     )
 
 
@@ -260,7 +295,12 @@ def _submit(consultation, data, now):
 
 
 @bp.post("/consultations/<int:consultation_id>/response")
-@limiter.limit(_limit("PORTAL_RESPONSE_LIMIT_PER_ACCOUNT", RESPOND_LIMIT), key_func=_account_key, deduct_when=_saved, scope="consultation-respond")
+@limiter.limit(
+    _limit("PORTAL_RESPONSE_LIMIT_PER_ACCOUNT", RESPOND_LIMIT),
+    key_func=_account_key,
+    deduct_when=_saved,
+    scope="consultation-respond",
+)
 def respond(consultation_id):
     consultation = _consultation_or_404(consultation_id)
     _require_responder(consultation)
@@ -287,7 +327,9 @@ def respond(consultation_id):
 
 
 @bp.post("/consultations/<int:consultation_id>/response/check")
-@limiter.limit(_limit("PORTAL_RESPONSE_CHECK_LIMIT_PER_ACCOUNT", CHECK_LIMIT), key_func=_account_key, scope="consultation-check")
+@limiter.limit(
+    _limit("PORTAL_RESPONSE_CHECK_LIMIT_PER_ACCOUNT", CHECK_LIMIT), key_func=_account_key, scope="consultation-check"
+)
 def check_response(consultation_id):
     """The counter under the comments, and their message if they are too long, while they are
     typed (htmx). Nothing is stored; the full form checks again when it is sent."""
@@ -321,7 +363,11 @@ def responses(consultation_id):
     consultation = _consultation_or_404(consultation_id)
     stance = _stance_arg()
     context = {"consultation": consultation, **_list_context(consultation, stance=stance, before=int_arg("before"))}
-    context["published"] = services.results(consultation).published if not is_htmx() or request.headers.get("HX-Target") == "responses" else None
+    context["published"] = (
+        services.results(consultation).published
+        if not is_htmx() or request.headers.get("HX-Target") == "responses"
+        else None
+    )
     target = request.headers.get("HX-Target") if is_htmx() else None
     if target == "response-list":
         return render_template("consultations/_response_items.html", more=True, **context)
@@ -331,7 +377,12 @@ def responses(consultation_id):
 
 
 @bp.post("/consultations/<int:consultation_id>/responses/<int:response_id>/report")
-@limiter.limit(_limit("PORTAL_REPORT_LIMIT_PER_ACCOUNT", REPORT_LIMIT), key_func=_account_key, deduct_when=_saved, scope="consultation-report")
+@limiter.limit(
+    _limit("PORTAL_REPORT_LIMIT_PER_ACCOUNT", REPORT_LIMIT),
+    key_func=_account_key,
+    deduct_when=_saved,
+    scope="consultation-report",
+)
 def report(consultation_id, response_id):
     consultation = _consultation_or_404(consultation_id)
     policy.require(current_user, "report_response", consultation)
@@ -359,9 +410,19 @@ def report(consultation_id, response_id):
         status = 422
     if message is not None and not is_htmx():
         flash(str(message), "success")
-        return redirect_to(url_for("consultations.responses", consultation_id=consultation.id, before=response.id + 1) + f"#response-{response.id}")
+        return redirect_to(
+            url_for("consultations.responses", consultation_id=consultation.id, before=response.id + 1)
+            + f"#response-{response.id}"
+        )
     template = "consultations/_report.html" if is_htmx() else "consultations/report.html"
-    return render_template(template, consultation=consultation, response=response, form=form, done=message, questions=list(consultation.questions)), status
+    return render_template(
+        template,
+        consultation=consultation,
+        response=response,
+        form=form,
+        done=message,
+        questions=list(consultation.questions),
+    ), status
 
 
 # --- exports ------------------------------------------------------------------------------
@@ -383,7 +444,9 @@ def _answer_text(question, value):
     if question.kind == QuestionKind.TEXT:
         return value if isinstance(value, str) else None
     indexes = value if isinstance(value, list) else [value]
-    chosen = [question.choices[index] for index in indexes if isinstance(index, int) and 0 <= index < len(question.choices)]
+    chosen = [
+        question.choices[index] for index in indexes if isinstance(index, int) and 0 <= index < len(question.choices)
+    ]
     if question.kind == QuestionKind.SINGLE:
         return chosen[0] if chosen else None
     return chosen
@@ -409,7 +472,14 @@ def export_csv(consultation_id):
     questions = list(consultation.questions)
     anonymous = _("Anonymous")
     stance_labels = {stance.value: str(stance.label) for stance in Stance}
-    header = [_("Response no."), _("Published"), _("Respondent"), _("Stance"), *[question.prompt for question in questions], _("Comments")]
+    header = [
+        _("Response no."),
+        _("Published"),
+        _("Respondent"),
+        _("Stance"),
+        *[question.prompt for question in questions],
+        _("Comments"),
+    ]
 
     def rows():
         buffer = io.StringIO()
@@ -462,7 +532,12 @@ def export_json(consultation_id):
             "opens_at": _local_time(consultation.opens_at),
             "closes_at": _local_time(consultation.closed_at),
             "questions": [
-                {"id": question.id, "kind": question.kind.value, "prompt": question.prompt, "choices": list(question.choices)}
+                {
+                    "id": question.id,
+                    "kind": question.kind.value,
+                    "prompt": question.prompt,
+                    "choices": list(question.choices),
+                }
                 for question in questions
             ],
         },
@@ -524,10 +599,16 @@ def outcome_pdf(consultation_id):
 def _approval_conflict(consultation, reason: str):
     """Why approving or sending back did nothing: who acted first and how, or what stands in the way."""
     if reason == "closes_in_the_past":
-        return _("Its closing time has passed, so it cannot be approved. Send it back so that the school can change its dates.")
+        return _(
+            "Its closing time has passed, so it cannot be approved. Send it back so that the school can change its dates."
+        )
     last = services.last_action(consultation, ("consultation.approve", "consultation.send_back"))
     name = (last.name if last else "") or _("another moderator")
-    if consultation.status in (ConsultationStatus.APPROVED, ConsultationStatus.CLOSED, ConsultationStatus.OUTCOME_PUBLISHED) and consultation.approved_at:
+    if (
+        consultation.status
+        in (ConsultationStatus.APPROVED, ConsultationStatus.CLOSED, ConsultationStatus.OUTCOME_PUBLISHED)
+        and consultation.approved_at
+    ):
         approver = db.session.get(User, consultation.approved_by_id) if consultation.approved_by_id else None
         return _(
             "%(name)s already approved this consultation on %(date)s. Nothing was changed.",
@@ -535,8 +616,15 @@ def _approval_conflict(consultation, reason: str):
             date=_date(consultation.approved_at),
         )
     if consultation.status == ConsultationStatus.DRAFT and last is not None and last.action == "consultation.send_back":
-        return _("%(name)s already sent this consultation back to the school on %(date)s. Nothing was changed.", name=name, date=_date(last.at))
-    return _("This consultation is not awaiting approval (it is: %(phase)s). Nothing was changed.", phase=consultation.phase(utcnow()).label)
+        return _(
+            "%(name)s already sent this consultation back to the school on %(date)s. Nothing was changed.",
+            name=name,
+            date=_date(last.at),
+        )
+    return _(
+        "This consultation is not awaiting approval (it is: %(phase)s). Nothing was changed.",
+        phase=consultation.phase(utcnow()).label,
+    )
 
 
 @bp.post("/consultations/<int:consultation_id>/approve")
@@ -547,7 +635,9 @@ def approve(consultation_id):
     consultation = _consultation_or_404(consultation_id, for_update=True)
     policy.require(current_user, "moderate_consultation", consultation)
     if not forms.ApproveForm().validate_on_submit():
-        return _refused(consultation, 422, _("Something was wrong with this form. Please try again."), part="moderation")
+        return _refused(
+            consultation, 422, _("Something was wrong with this form. Please try again."), part="moderation"
+        )
     now = utcnow()
     try:
         services.approve(current_user, consultation, now)
@@ -557,7 +647,10 @@ def approve(consultation_id):
         return _refused(consultation, 409, _approval_conflict(consultation, error.reason), part="moderation")
     db.session.commit()
     if consultation.phase(now) == Phase.OPEN:
-        flash(_("The consultation is approved and open for comment until %(date)s.", date=_date(consultation.closes_at)), "success")
+        flash(
+            _("The consultation is approved and open for comment until %(date)s.", date=_date(consultation.closes_at)),
+            "success",
+        )
     else:
         flash(_("The consultation is approved. It opens on %(date)s.", date=_date(consultation.opens_at)), "success")
     return redirect_to(_show_url(consultation))
@@ -570,7 +663,9 @@ def send_back(consultation_id):
     policy.require(current_user, "moderate_consultation", consultation)
     form = forms.SendBackForm()
     if not form.validate_on_submit():
-        return render_template("consultations/show.html", **_show_context(consultation, utcnow(), send_back_form=form)), 422
+        return render_template(
+            "consultations/show.html", **_show_context(consultation, utcnow(), send_back_form=form)
+        ), 422
     try:
         services.send_back(current_user, consultation, form.reason.data)
     except DomainError as error:
@@ -593,9 +688,19 @@ def _moderation_conflict(response):
     if response.state == ResponseState.PUBLISHED:
         return _("%(name)s already published this response on %(date)s. Nothing was changed.", name=name, date=date)
     if response.state == ResponseState.REJECTED:
-        return _("%(name)s already rejected this response on %(date)s (“%(reason)s”). Nothing was changed.", name=name, date=date, reason=response.reject_reason)
+        return _(
+            "%(name)s already rejected this response on %(date)s (“%(reason)s”). Nothing was changed.",
+            name=name,
+            date=date,
+            reason=response.reject_reason,
+        )
     if response.state == ResponseState.HIDDEN:
-        return _("%(name)s already hid this response on %(date)s (“%(reason)s”). Nothing was changed.", name=name, date=date, reason=response.reject_reason)
+        return _(
+            "%(name)s already hid this response on %(date)s (“%(reason)s”). Nothing was changed.",
+            name=name,
+            date=date,
+            reason=response.reject_reason,
+        )
     return _("This response is awaiting moderation: publish it or reject it. Nothing was changed.")
 
 
@@ -614,7 +719,9 @@ def _moderation_item(consultation, response, *, form=None, done=None, status=200
         flash(str(done), "success")
         return redirect_to(_show_url(consultation, "moderation"))
     forms_given = {response.id: form} if form is not None else {}
-    return render_template("consultations/show.html", **_show_context(consultation, utcnow(), moderate_forms=forms_given)), status
+    return render_template(
+        "consultations/show.html", **_show_context(consultation, utcnow(), moderate_forms=forms_given)
+    ), status
 
 
 @bp.post("/consultations/<int:consultation_id>/responses/<int:response_id>/moderate")
@@ -646,5 +753,5 @@ def moderate_response(consultation_id, response_id):
     return _moderation_item(consultation, response, done=MODERATED[action])
 
 
-from portal.moderation.services import block_in_force, block_message  # noqa: E402
 from portal.consultations import manage_views  # noqa: E402,F401  (the management pages)
+from portal.moderation.services import block_in_force, block_message  # noqa: E402

@@ -10,6 +10,7 @@ supersedes the spring one on the canteen, and one draft on school uniforms for t
 page. Everything goes through the services, so the decisions are numbered, rendered, signed,
 archived and audited as done by the system (no actor). Publishing takes ~0.3 s a decision.
 """
+
 import random
 from datetime import date, time, timedelta
 
@@ -198,7 +199,9 @@ def seed_decisions(school: School, *, full_history: bool = False) -> None:
     db.session.flush()
 
 
-def _publish(school: School, meeting: Meeting, *, title: str, body: str, votes: tuple[int, int, int], **fields) -> Decision:
+def _publish(
+    school: School, meeting: Meeting, *, title: str, body: str, votes: tuple[int, int, int], **fields
+) -> Decision:
     votes_for, votes_against, votes_abstain = votes
     data = {
         "title": title,
@@ -209,7 +212,9 @@ def _publish(school: School, meeting: Meeting, *, title: str, body: str, votes: 
         "votes_abstain": votes_abstain,
         **fields,
     }
-    issued = meetings.local_to_utc(meetings.local_date(meeting.starts_at) + timedelta(days=PUBLISHED_DAYS_AFTER_MEETING), time(10, 0))
+    issued = meetings.local_to_utc(
+        meetings.local_date(meeting.starts_at) + timedelta(days=PUBLISHED_DAYS_AFTER_MEETING), time(10, 0)
+    )
     decision = services.create_draft(None, school, data, now=issued)
     return services.publish_decision(None, decision, now=issued)
 
@@ -221,7 +226,11 @@ def _first_of_next_month(day: date) -> date:
 def _spring_meeting(school: School, board: GoverningBody, day: date) -> Meeting:
     """The board meeting that took the first school's spring decisions, with its approved minutes
     and everyone serving recorded present."""
-    serving = [member for member in board.members if member.term_start <= day and (member.term_end is None or member.term_end >= day)]
+    serving = [
+        member
+        for member in board.members
+        if member.term_start <= day and (member.term_end is None or member.term_end >= day)
+    ]
     chair = next((m.name for m in serving if m.position == Position.CHAIR), "")
     secretary = next((m.name for m in serving if m.position == Position.SECRETARY), "")
     return past_meeting(

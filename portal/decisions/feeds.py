@@ -8,9 +8,10 @@
 - The output depends only on its input (the feed's `updated` is its newest entry's), so the
   same decisions give the same bytes and an ETag that readers can revalidate against.
 """
+
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
@@ -20,7 +21,7 @@ TAG_DATE = "2026"  # when the portal's host name was first used for these ids; f
 # Not allowed in XML 1.0: C0 controls except tab, newline and return; surrogates; U+FFFE/FFFF.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # When a feed has no entries yet: a fixed instant, so that an empty feed does not change.
-EMPTY_FEED_UPDATED = datetime(2026, 1, 1, tzinfo=timezone.utc)
+EMPTY_FEED_UPDATED = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 """Forms for drafting and publishing decisions."""
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
@@ -41,7 +42,9 @@ def listed_or_empty(message):
 
 
 def _optional_choice(label, message, **kwargs):
-    return SelectField(label, coerce=int_or_none, validate_choice=False, validators=[listed_or_empty(message)], **kwargs)
+    return SelectField(
+        label, coerce=int_or_none, validate_choice=False, validators=[listed_or_empty(message)], **kwargs
+    )
 
 
 def _within_votes(form, field):
@@ -62,12 +65,16 @@ CONSULTATION_UNKNOWN = _l("Choose one of this school's consultations that has cl
 
 
 class DecisionForm(PortalForm):
-    title = text_field(_l("Title of the decision"), DECISION_TITLE_MAX, required_message=_l("Please enter the decision's title."))
+    title = text_field(
+        _l("Title of the decision"), DECISION_TITLE_MAX, required_message=_l("Please enter the decision's title.")
+    )
     body = TextAreaField(
         _l("Text of the decision"),
         filters=[strip],
         validators=[Optional(), Length(max=DECISION_BODY_MAX, message=too_long(DECISION_BODY_MAX))],
-        description=_l("Markdown: a blank line between paragraphs, “1.” for numbered points. It is printed in the PDF as written."),
+        description=_l(
+            "Markdown: a blank line between paragraphs, “1.” for numbered points. It is printed in the PDF as written."
+        ),
         render_kw={"rows": 14, "maxlength": DECISION_BODY_MAX},
     )
     meeting_id = _optional_choice(_l("Meeting at which it was decided"), MEETING_UNKNOWN)
@@ -94,7 +101,9 @@ class DecisionForm(PortalForm):
     consultation_id = _optional_choice(
         _l("Answers a consultation (optional)"),
         CONSULTATION_UNKNOWN,
-        description=_l("The consultation whose outcome this decision follows. Its outcome report lists the decision once both are published."),
+        description=_l(
+            "The consultation whose outcome this decision follows. Its outcome report lists the decision once both are published."
+        ),
     )
 
     def validate_replaces_how(self, field):
@@ -120,11 +129,12 @@ class DecisionForm(PortalForm):
 
 class PublishForm(PortalForm):
     confirm = BooleanField(
-        _l("I confirm that this text, vote and meeting are what the board decided. Once published, the decision can never be changed or deleted."),
+        _l(
+            "I confirm that this text, vote and meeting are what the board decided. Once published, the decision can never be changed or deleted."
+        ),
         validators=[DataRequired(message=_l("Tick the box to confirm before publishing."))],
     )
 
 
 class DiscardForm(PortalForm):
     pass
-

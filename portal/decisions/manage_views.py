@@ -3,6 +3,7 @@ members and admins only (policy action "manage_decisions").
 
 The public pages of the archive are in views.py; these are the management pages, kept apart
 because they are a different audience with a different flow (draft → preview → publish)."""
+
 import logging
 
 from flask import abort, flash, make_response, render_template, request, url_for
@@ -28,12 +29,17 @@ log = logging.getLogger(__name__)
 # it belongs to (None: about the whole draft).
 REFUSALS = {
     "unknown_meeting": (forms.MEETING_UNKNOWN, "meeting_id"),
-    "future_meeting": (_l("This meeting has not taken place yet. A decision is published after the meeting that took it."), "meeting_id"),
+    "future_meeting": (
+        _l("This meeting has not taken place yet. A decision is published after the meeting that took it."),
+        "meeting_id",
+    ),
     "unknown_target": (forms.TARGET_UNKNOWN, "replaces_id"),
     "unknown_charter_version": (forms.CHARTER_UNKNOWN, "charter_version_id"),
     "unknown_consultation": (forms.CONSULTATION_UNKNOWN, "consultation_id"),
     "vote_exceeds_present": (
-        _l("More votes were entered than members were recorded present at the meeting. Check the vote, or record the meeting's attendance first."),
+        _l(
+            "More votes were entered than members were recorded present at the meeting. Check the vote, or record the meeting's attendance first."
+        ),
         "votes_for",
     ),
     "title_missing": (_l("Give the decision a title."), "title"),
@@ -41,12 +47,23 @@ REFUSALS = {
     "meeting_missing": (_l("Choose the meeting at which the decision was taken."), "meeting_id"),
     "no_votes": (_l("Enter the vote: for, against and abstentions."), "votes_for"),
     "effective_before_meeting": (_l("A decision cannot take effect before the meeting that took it."), "effective_on"),
-    "target_not_in_force": (_l("The earlier decision is no longer in force: another decision has already superseded or revoked it."), "replaces_id"),
-    "decision_published": (_l("This decision is published. A published decision is never changed; publish a new decision that supersedes or revokes it."), None),
+    "target_not_in_force": (
+        _l("The earlier decision is no longer in force: another decision has already superseded or revoked it."),
+        "replaces_id",
+    ),
+    "decision_published": (
+        _l(
+            "This decision is published. A published decision is never changed; publish a new decision that supersedes or revokes it."
+        ),
+        None,
+    ),
     "charter_adopted": (_l("This charter version is already adopted."), "charter_version_id"),
     "adopted_before_previous": (_l("A later charter version is already adopted."), "charter_version_id"),
     "empty_body": (_l("This charter version has no text yet."), "charter_version_id"),
-    "effective_before_adoption": (_l("The charter version cannot take effect before the decision is published."), "effective_on"),
+    "effective_before_adoption": (
+        _l("The charter version cannot take effect before the decision is published."),
+        "effective_on",
+    ),
 }
 PUBLISH_FAILED = _l(
     "The PDF of the decision could not be made, so nothing was published: the draft is unchanged and no number was used. "
@@ -87,7 +104,9 @@ def _choices(form, school, decision=None):
     """The selects list only this school's meetings, decisions in force, charter versions and
     closed consultations."""
     form.meeting_id.choices = [SelectChoice("", _("Choose a meeting"))] + [
-        SelectChoice(meeting.id, f"{meetings.local_date(meeting.starts_at).isoformat()} · {meeting.body.name} · {meeting.title}")
+        SelectChoice(
+            meeting.id, f"{meetings.local_date(meeting.starts_at).isoformat()} · {meeting.body.name} · {meeting.title}"
+        )
         for meeting in services.meetings_for_decisions(school, utcnow())
     ]
     form.replaces_id.choices = [SelectChoice("", _("None"))] + [
@@ -97,12 +116,15 @@ def _choices(form, school, decision=None):
     form.charter_version_id.choices = [SelectChoice("", _("None"))] + [
         SelectChoice(
             version.id,
-            _("Version %(number)d (adopted)", number=version.number) if version.is_adopted else _("Version %(number)d (draft)", number=version.number),
+            _("Version %(number)d (adopted)", number=version.number)
+            if version.is_adopted
+            else _("Version %(number)d (draft)", number=version.number),
         )
         for version in services.charter_versions_for_decisions(school)
     ]
     form.consultation_id.choices = [SelectChoice("", _("None"))] + [
-        SelectChoice(consultation.id, consultation.title) for consultation in services.answerable_consultations(school, utcnow())
+        SelectChoice(consultation.id, consultation.title)
+        for consultation in services.answerable_consultations(school, utcnow())
     ]
     return form
 
@@ -273,7 +295,10 @@ def publish(slug, draft_id):
         publish_form.confirm.errors.append(PUBLISH_FAILED)
         return _edit_page(school, decision, publish_form=publish_form, status=503)
     db.session.commit()
-    flash(_("Decision %(number)s is published. Its PDF is signed and archived for good.", number=decision.number), "success")
+    flash(
+        _("Decision %(number)s is published. Its PDF is signed and archived for good.", number=decision.number),
+        "success",
+    )
     return redirect_to(url_for("decisions.show", decision_id=decision.id))
 
 

@@ -1,5 +1,6 @@
 """Decisions of a school's board: drafted, then published once as a signed PDF, and from then on
 never edited or deleted — only superseded or revoked by a later published decision."""
+
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -51,9 +52,7 @@ class Decision(db.Model):
     __table_args__ = (
         UniqueConstraint("school_id", "number_year", "number_sequence", name="uq_decision_school_year_sequence"),
         CheckConstraint("votes_for >= 0 AND votes_against >= 0 AND votes_abstain >= 0", name="votes_not_negative"),
-        CheckConstraint(
-            "(status = 'draft') = (number IS NULL)", name="number_only_when_published"
-        ),
+        CheckConstraint("(status = 'draft') = (number IS NULL)", name="number_only_when_published"),
         # The public archive lists published decisions newest first, per school or everywhere.
         Index("ix_decision_status_published_at", "status", "published_at"),
         Index("ix_decision_school_status_published_at", "school_id", "status", "published_at"),
@@ -98,7 +97,10 @@ class Decision(db.Model):
     # The later published decision that superseded or revoked this one (at most one does).
     replaced_by: Mapped["Decision | None"] = relationship(
         primaryjoin=lambda: and_(
-            or_(remote(foreign(Decision.supersedes_id)) == Decision.id, remote(foreign(Decision.revokes_id)) == Decision.id),
+            or_(
+                remote(foreign(Decision.supersedes_id)) == Decision.id,
+                remote(foreign(Decision.revokes_id)) == Decision.id,
+            ),
             remote(Decision.status) != DecisionStatus.DRAFT,
         ),
         viewonly=True,
@@ -120,7 +122,9 @@ class Decision(db.Model):
         for name, value in fields.items():
             setattr(self, name, value)
 
-    def publish(self, *, number: str, year: int, sequence: int, at: datetime, by_id: int | None, document_sha256: str) -> None:
+    def publish(
+        self, *, number: str, year: int, sequence: int, at: datetime, by_id: int | None, document_sha256: str
+    ) -> None:
         if not self.is_draft:
             raise DomainError("decision_published")
         self.status = DecisionStatus.PUBLISHED

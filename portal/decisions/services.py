@@ -6,6 +6,7 @@ the decision it supersedes or revokes, and the charter version it adopts), and w
 events — all in the caller's transaction. Any failure raises before the caller commits, so a
 draft that failed to publish is unchanged, nothing is stored and no number is used.
 """
+
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,8 +20,8 @@ from portal.charters.models import CharterVersion
 from portal.consultations.models import Consultation, ConsultationStatus, Phase
 from portal.decisions.models import PUBLIC_STATUSES, Decision, DecisionStatus, format_number
 from portal.documents import render
-from portal.documents.render import body_fingerprint, verify_url
 from portal.documents.models import Document, DocumentKind
+from portal.documents.render import body_fingerprint, verify_url
 from portal.documents.services import archive_pdf
 from portal.domain import DomainError
 from portal.extensions import db, utcnow
@@ -137,7 +138,10 @@ def answerable_consultations(school: School, now: datetime) -> list[Consultation
     )
     return list(
         db.session.scalars(
-            select(Consultation).where(Consultation.school_id == school.id, closed).order_by(Consultation.closes_at.desc()).limit(200)
+            select(Consultation)
+            .where(Consultation.school_id == school.id, closed)
+            .order_by(Consultation.closes_at.desc())
+            .limit(200)
         )
     )
 
@@ -145,7 +149,9 @@ def answerable_consultations(school: School, now: datetime) -> list[Consultation
 def present_count(meeting: Meeting) -> int:
     """How many members were recorded present at the meeting."""
     return db.session.scalar(
-        select(func.count()).select_from(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.present.is_(True))
+        select(func.count())
+        .select_from(Attendance)
+        .where(Attendance.meeting_id == meeting.id, Attendance.present.is_(True))
     )
 
 
@@ -335,7 +341,11 @@ def _resolve_links(school: School, fields: dict, *, decision_id: int | None, now
             consultation = db.session.get(Consultation, consultation_id) if _valid_id(consultation_id) else None
             # Only the school's own consultations, and only once they have closed: a decision
             # cannot answer what people are still being asked.
-            if consultation is None or consultation.school_id != school.id or consultation.phase(now) not in (Phase.CLOSED, Phase.OUTCOME_PUBLISHED):
+            if (
+                consultation is None
+                or consultation.school_id != school.id
+                or consultation.phase(now) not in (Phase.CLOSED, Phase.OUTCOME_PUBLISHED)
+            ):
                 raise DomainError("unknown_consultation")
         values["consultation_id"] = consultation_id
     return values
@@ -464,7 +474,11 @@ def publish_problems(decision: Decision, now: datetime) -> list[str]:
         problems.append("no_votes")
     elif meeting is not None and decision.votes_total > present_count(meeting):
         problems.append("vote_exceeds_present")
-    if meeting is not None and decision.effective_on is not None and decision.effective_on < meetings.local_date(meeting.starts_at):
+    if (
+        meeting is not None
+        and decision.effective_on is not None
+        and decision.effective_on < meetings.local_date(meeting.starts_at)
+    ):
         problems.append("effective_before_meeting")
     for target in (decision.supersedes, decision.revokes):
         if target is not None and target.status != DecisionStatus.PUBLISHED:
@@ -525,7 +539,9 @@ def publish_decision(actor, decision: Decision, now: datetime | None = None) -> 
         audit.record(actor, "decision.revoke", decision.revokes, school_id=school.id, by=decision.id)
     version = decision.charter_version
     if version is not None and not version.is_adopted:
-        charters.adopt_version(actor, version, adopted_on=published_on, effective_on=decision.effective_on or published_on)
+        charters.adopt_version(
+            actor, version, adopted_on=published_on, effective_on=decision.effective_on or published_on
+        )
     audit.record(
         actor,
         "decision.publish",

@@ -1,5 +1,6 @@
 """Decisions: the public archive (/decisions), a decision's page and its archived PDF, and the
 Atom feeds. Drafting and publishing under /schools/<slug>/manage/decisions are in manage_views."""
+
 import re
 import unicodedata
 

@@ -2,6 +2,7 @@
 
 The bytes behind a SHA-256 never change, so the ETag is the SHA-256 itself and browsers and
 proxies may keep a copy for a year without asking again ("immutable")."""
+
 import re
 from urllib.parse import quote
 

@@ -1,4 +1,5 @@
 """The form of the verification page: a PDF to check, or the SHA-256 of one."""
+
 import re
 
 from flask import current_app
@@ -13,7 +14,9 @@ SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 WHITESPACE = re.compile(r"\s+")
 
 NOTHING_GIVEN = _l("Choose the PDF file you want to check, or type its SHA-256.")
-BOTH_GIVEN = _l("Check a file or a SHA-256, not both at once. To check the file, clear this field and choose the file again.")
+BOTH_GIVEN = _l(
+    "Check a file or a SHA-256, not both at once. To check the file, clear this field and choose the file again."
+)
 EMPTY_FILE = _l("This file is empty. Choose the PDF file you want to check.")
 NOT_A_PDF = _l("This file is not a PDF. Choose the PDF file you want to check.")
 MALFORMED_SHA256 = _l("A SHA-256 is 64 characters long and has only the digits 0–9 and the letters a–f.")

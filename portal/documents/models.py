@@ -1,9 +1,10 @@
 """Archived documents and the publication log. Both are append-only: the ORM refuses to change
 or delete a row (as for the audit trail), and `verify_archive()` finds what was changed behind
 the ORM's back."""
+
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
@@ -32,7 +33,9 @@ class Document(AppendOnly, db.Model):
     __tablename__ = "document"
     append_only_error = ArchiveIsAppendOnly
     __table_args__ = (
-        CheckConstraint(f"length(sha256) = {SHA256_HEX_LENGTH} AND lower(sha256) = sha256", name="sha256_lowercase_hex"),
+        CheckConstraint(
+            f"length(sha256) = {SHA256_HEX_LENGTH} AND lower(sha256) = sha256", name="sha256_lowercase_hex"
+        ),
         CheckConstraint("size >= 0", name="size_not_negative"),
     )
 
@@ -85,10 +88,12 @@ def iso_utc(moment: datetime) -> str:
     """The one textual form of a timestamp inside a hash: UTC, microseconds, 'Z'."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime in the publication log")
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def entry_hash(*, sequence: int, previous_hash: str, document_sha256: str, object_type: str, object_id: int, created_at: datetime) -> str:
+def entry_hash(
+    *, sequence: int, previous_hash: str, document_sha256: str, object_type: str, object_id: int, created_at: datetime
+) -> str:
     """SHA-256 (lowercase hex) of the canonical JSON of an entry: sorted keys, no spaces, UTF-8.
     Anyone can recompute it from an export of the log."""
     canonical = json.dumps(

@@ -6,15 +6,16 @@ images only through `StaticOnlyFetcher`: files under our static/ folder, nothing
 other file, no network, no data: URL — so a body containing `<img src="file:///etc/passwd">`
 or a tracking pixel fetches nothing.
 """
+
 import hashlib
 import logging
-import unicodedata
 import mimetypes
 import re
-from io import BytesIO
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from io import BytesIO
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 

@@ -8,6 +8,7 @@ the document records (a decision marked published, …), or rolls everything bac
 `verify_upload()` and `verify_sha256()` answer the public verification page: is this copy a
 record the portal published, and which one?
 """
+
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -41,7 +42,9 @@ def find_by_sha256(hex_digest: str) -> Document | None:
     return db.session.scalar(select(Document).where(Document.sha256 == hex_digest))
 
 
-def archive_pdf(actor, *, kind, object_type: str, object_id: int, pdf_bytes: bytes, school_id: int | None = None) -> Document:
+def archive_pdf(
+    actor, *, kind, object_type: str, object_id: int, pdf_bytes: bytes, school_id: int | None = None
+) -> Document:
     """Sign `pdf_bytes`, store the signed bytes (once per SHA-256), append a publication log entry
     for (object_type, object_id), and record the audit event "document.archive". Flushes, never
     commits. Returns the Document; its `sha256` is the fingerprint of the signed file."""
@@ -162,10 +165,21 @@ def verify_archive() -> list[Problem]:
         .execution_options(yield_per=500)
     )
     expected_sequence, expected_previous = 1, GENESIS_HASH
-    for sequence, previous_hash, document_sha256, object_type, object_id, created_at, stored_hash, document_id in db.session.execute(entries):
+    for (
+        sequence,
+        previous_hash,
+        document_sha256,
+        object_type,
+        object_id,
+        created_at,
+        stored_hash,
+        document_id,
+    ) in db.session.execute(entries):
         where = f"entry {sequence}"
         if sequence != expected_sequence:
-            problems.append(Problem(where, f"expected entry {expected_sequence} here: entries are missing or reordered"))
+            problems.append(
+                Problem(where, f"expected entry {expected_sequence} here: entries are missing or reordered")
+            )
         if previous_hash != expected_previous:
             problems.append(Problem(where, "does not chain to the entry before it"))
         recomputed = entry_hash(

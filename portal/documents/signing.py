@@ -5,11 +5,12 @@ The key and certificate are PEM files named by PORTAL_SIGNING_KEY / PORTAL_SIGNI
 `generate_development_keys()` (behind `flask portal keys init`) makes a self-signed pair for
 development; a real deployment configures a key whose certificate a public CA issued.
 """
+
 import asyncio
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -108,7 +109,7 @@ def _carries_certificate(data: bytes, certificate: asn1_x509.Certificate) -> boo
 
 
 def verify_signature(pdf_bytes: bytes, *, cert_path=None) -> Verdict:
-    """"valid": signed by the portal's certificate, intact, and nothing after the signature;
+    """ "valid": signed by the portal's certificate, intact, and nothing after the signature;
     "broken": it carries the portal's signature but the bytes no longer match it;
     "unsigned": no signature by the portal (none at all, someone else's, or not a PDF).
     Never raises for what it is given; a missing portal certificate does raise."""
@@ -161,7 +162,7 @@ def generate_development_keys(key_path, cert_path, *, force: bool = False) -> tu
         raise FileExistsError(", ".join(existing))
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, DEVELOPMENT_SUBJECT)])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -188,7 +189,9 @@ def generate_development_keys(key_path, cert_path, *, force: bool = False) -> tu
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     cert_pem = certificate.public_bytes(serialization.Encoding.PEM)
     for path in (key_path, cert_path):
         path.parent.mkdir(parents=True, exist_ok=True)

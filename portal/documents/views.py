@@ -1,5 +1,6 @@
 """The public verification page (/verify): anyone, without an account, checks whether a PDF —
 or the SHA-256 of one — is a record the portal published, and which record it is."""
+
 from dataclasses import dataclass
 from datetime import datetime
 

@@ -1,4 +1,5 @@
 """Forms of the suggestion box: sending feedback, and the school's reply and status changes."""
+
 import re
 import secrets
 
@@ -41,7 +42,10 @@ class FeedbackForm(PortalForm):
             DataRequired(message=_l("Please write your feedback.")),
             Length(max=FEEDBACK_BODY_MAX, message=too_long(FEEDBACK_BODY_MAX)),
         ],
-        description=_l("What happened or what you suggest, and what you would like the school to do. At most %(max)d characters.", max=FEEDBACK_BODY_MAX),
+        description=_l(
+            "What happened or what you suggest, and what you would like the school to do. At most %(max)d characters.",
+            max=FEEDBACK_BODY_MAX,
+        ),
         render_kw={"rows": 8, "maxlength": FEEDBACK_BODY_MAX},
     )
     private = BooleanField(
@@ -78,7 +82,10 @@ class ReplyForm(PortalForm):
         _l("Who may read it"),
         choices=[
             SelectChoice("private", _l("Only the sender")),
-            SelectChoice("public", _l("Everyone: it may be shown on the school's page with the feedback, without the sender's name")),
+            SelectChoice(
+                "public",
+                _l("Everyone: it may be shown on the school's page with the feedback, without the sender's name"),
+            ),
         ],
         default="private",
         validate_choice=False,

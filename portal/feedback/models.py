@@ -1,5 +1,6 @@
 """Feedback to a school (the suggestion box), its timeline of status changes and replies, and
 the counter that numbers it FB-<year>-<sequence>."""
+
 import unicodedata
 from datetime import datetime
 from enum import StrEnum

@@ -11,6 +11,7 @@ portal.domain.DomainError; its `reason` names the rule, for the view's message:
 - "feedback_closed": a closed item gets no replies until it is reopened;
 - "status_changed": someone else changed the status since the page was shown.
 """
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -71,7 +72,9 @@ def take_sequence(session: Session, year: int) -> int:
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
-        session.execute(insert(counter).values(year=year, last_sequence=0).on_conflict_do_nothing(index_elements=["year"]))
+        session.execute(
+            insert(counter).values(year=year, last_sequence=0).on_conflict_do_nothing(index_elements=["year"])
+        )
     elif session.get(FeedbackReferenceCounter, year) is None:  # any other database: no race-free upsert
         with session.begin_nested():
             session.add(FeedbackReferenceCounter(year=year, last_sequence=0))
@@ -88,7 +91,9 @@ def take_sequence(session: Session, year: int) -> int:
 
 def sent_with_token(author, token: str) -> Feedback | None:
     """The item `author` sent with this form's submission token, if any."""
-    return db.session.scalar(select(Feedback).where(Feedback.author_id == author.id, Feedback.submission_token == token))
+    return db.session.scalar(
+        select(Feedback).where(Feedback.author_id == author.id, Feedback.submission_token == token)
+    )
 
 
 def _same_form(existing: Feedback, values: dict) -> Feedback:
@@ -149,7 +154,13 @@ def send_feedback(actor, school: School, data: dict, *, now: datetime | None = N
             raise
         return _same_form(existing, values)
     db.session.add(
-        FeedbackEvent(feedback=feedback, actor_id=actor.id, kind=EventKind.STATUS_CHANGE, status=FeedbackStatus.RECEIVED, created_at=now)
+        FeedbackEvent(
+            feedback=feedback,
+            actor_id=actor.id,
+            kind=EventKind.STATUS_CHANGE,
+            status=FeedbackStatus.RECEIVED,
+            created_at=now,
+        )
     )
     db.session.flush()
     audit.record(
@@ -169,7 +180,12 @@ def send_feedback(actor, school: School, data: dict, *, now: datetime | None = N
 
 
 def change_feedback_status(
-    actor, feedback: Feedback, status: FeedbackStatus, *, current: FeedbackStatus | None = None, now: datetime | None = None
+    actor,
+    feedback: Feedback,
+    status: FeedbackStatus,
+    *,
+    current: FeedbackStatus | None = None,
+    now: datetime | None = None,
 ) -> FeedbackEvent:
     """Move `feedback` to `status`, on its timeline and in the audit log. `current` is the status
     the person saw: if it is no longer the item's, DomainError("status_changed") and nothing
@@ -179,7 +195,13 @@ def change_feedback_status(
     now = now or utcnow()
     before = feedback.status
     feedback.move_to(FeedbackStatus(status))
-    event = FeedbackEvent(feedback=feedback, actor_id=getattr(actor, "id", None), kind=EventKind.STATUS_CHANGE, status=feedback.status, created_at=now)
+    event = FeedbackEvent(
+        feedback=feedback,
+        actor_id=getattr(actor, "id", None),
+        kind=EventKind.STATUS_CHANGE,
+        status=feedback.status,
+        created_at=now,
+    )
     db.session.add(event)
     db.session.flush()
     audit.record(
@@ -214,7 +236,13 @@ def reply_to_feedback(actor, feedback: Feedback, data: dict, *, now: datetime | 
     db.session.add(event)
     db.session.flush()
     audit.record(
-        actor, "feedback.reply", feedback, school_id=feedback.school_id, reference=feedback.reference, public=public, length=len(event.body)
+        actor,
+        "feedback.reply",
+        feedback,
+        school_id=feedback.school_id,
+        reference=feedback.reference,
+        public=public,
+        length=len(event.body),
     )
     if data.get("mark_answered") and feedback.status != FeedbackStatus.ANSWERED:
         change_feedback_status(actor, feedback, FeedbackStatus.ANSWERED, now=now)

@@ -1,6 +1,7 @@
 """The suggestion box: sending feedback from a school's page, following it under /me/feedback,
 and the school's inbox under /schools/<slug>/manage/feedback, where its board members and
 administrators reply and move items through received → in progress → answered → closed."""
+
 from flask import current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -11,16 +12,28 @@ from portal.domain import DomainError
 from portal.extensions import client_address, db, limiter
 from portal.feedback import bp, forms, services
 from portal.feedback.models import FeedbackCategory, FeedbackStatus
-from portal.web import current_language, found_or_404, is_htmx, page_arg, redirect_to, render_page_or_fragment, school_or_404
+from portal.web import (
+    current_language,
+    found_or_404,
+    is_htmx,
+    page_arg,
+    redirect_to,
+    render_page_or_fragment,
+    school_or_404,
+)
 
 # What each refusal of portal.feedback.services means for the person who tried.
 REFUSALS = {
     "invalid_transition": _l("This feedback cannot move to that status from where it is now."),
     "answer_needs_reply": _l("Write a reply before marking the feedback as answered."),
     "feedback_closed": _l("This feedback is closed. Reopen it before replying."),
-    "status_changed": _l("Someone else changed this feedback's status in the meantime. Here it is as it is now: check it and try again."),
+    "status_changed": _l(
+        "Someone else changed this feedback's status in the meantime. Here it is as it is now: check it and try again."
+    ),
 }
-FORM_EXPIRED = _l("Something was wrong with this form, so nothing was sent. Please check your feedback and send it again.")
+FORM_EXPIRED = _l(
+    "Something was wrong with this form, so nothing was sent. Please check your feedback and send it again."
+)
 # The steps every item goes through, as its page shows them.
 STEPS = list(FeedbackStatus)
 # Enough for a busy parent, too few to flood a school's inbox from one account (config.py sets it
@@ -48,7 +61,9 @@ def _sent(response) -> bool:
 
 
 def _form_page(school, form, status=200, **context):
-    return render_page_or_fragment("feedback/new.html", "feedback/_form.html", status, school=school, form=form, **context)
+    return render_page_or_fragment(
+        "feedback/new.html", "feedback/_form.html", status, school=school, form=form, **context
+    )
 
 
 @bp.route("/schools/<slug>/feedback", methods=["GET", "POST"])
@@ -196,7 +211,11 @@ def reply(slug, feedback_id):
     form = forms.ReplyForm()
     if not form.validate_on_submit():
         return _item_page(school, feedback, 422, reply_form=form)
-    data = {"reply": form.reply.data, "public": form.visibility.data == "public", "mark_answered": form.mark_answered.data}
+    data = {
+        "reply": form.reply.data,
+        "public": form.visibility.data == "public",
+        "mark_answered": form.mark_answered.data,
+    }
     try:
         event = services.reply_to_feedback(current_user, feedback, data)
     except DomainError as error:

@@ -1,4 +1,5 @@
 """The home page, the language switch and the health check."""
+
 from flask import current_app, jsonify, render_template, request
 from flask_login import current_user
 from sqlalchemy import text

@@ -7,8 +7,9 @@ and what calendar apps choke on is exactly what this module takes care of.
 - TEXT values escape backslash, semicolon, comma and line breaks;
 - times are in UTC ("Z"), so no VTIMEZONE is needed and every app agrees on the instant.
 """
+
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 PRODID = "-//Chongqing School Governance Portal//Meetings//ZH"
 MAX_LINE_OCTETS = 75
@@ -51,7 +52,7 @@ def fold(line: str) -> str:
 
 
 def utc_stamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def duration_value(duration: timedelta) -> str:

@@ -6,6 +6,7 @@ recorded attendance, and one meeting about two weeks ahead. Names differ from sc
 but are the same on every run for a given school. Everything goes through the services, so the
 audit log records it as done by the system (no actor).
 """
+
 import random
 from datetime import date, time, timedelta
 
@@ -21,10 +22,46 @@ TERM_START, TERM_END = date(2024, 9, 1), date(2027, 8, 31)
 FORMER_TERM_END, SUCCESSOR_TERM_START = date(2025, 8, 31), date(2025, 9, 1)
 
 NAMES = [
-    "周建华", "陈志强", "李秀英", "王国平", "张丽娟", "刘思远", "杨晓燕", "黄德明", "赵雪梅", "吴俊杰",
-    "徐海涛", "孙静怡", "胡文斌", "朱桂兰", "高明远", "林慧敏", "何伟东", "郭春梅", "马晓峰", "罗玉珍",
-    "梁振宇", "宋晓红", "郑家豪", "谢婷婷", "韩立新", "唐雨萱", "冯永刚", "邓佳琪", "曹建军", "彭晓丽",
-    "曾凡荣", "蒋雅琴", "蔡志鹏", "余秀芳", "杜宏伟", "叶欣然", "程国庆", "袁梦瑶", "陆天佑", "魏淑珍",
+    "周建华",
+    "陈志强",
+    "李秀英",
+    "王国平",
+    "张丽娟",
+    "刘思远",
+    "杨晓燕",
+    "黄德明",
+    "赵雪梅",
+    "吴俊杰",
+    "徐海涛",
+    "孙静怡",
+    "胡文斌",
+    "朱桂兰",
+    "高明远",
+    "林慧敏",
+    "何伟东",
+    "郭春梅",
+    "马晓峰",
+    "罗玉珍",
+    "梁振宇",
+    "宋晓红",
+    "郑家豪",
+    "谢婷婷",
+    "韩立新",
+    "唐雨萱",
+    "冯永刚",
+    "邓佳琪",
+    "曹建军",
+    "彭晓丽",
+    "曾凡荣",
+    "蒋雅琴",
+    "蔡志鹏",
+    "余秀芳",
+    "杜宏伟",
+    "叶欣然",
+    "程国庆",
+    "袁梦瑶",
+    "陆天佑",
+    "魏淑珍",
 ]
 
 BOARD_SEATS = [
@@ -58,17 +95,26 @@ COMMITTEE_DESCRIPTION = (
 def seed_meetings(school: School) -> None:
     """Bodies, members and meetings for `school`. Does nothing if it already has a body, so it
     is safe to run again."""
-    has_bodies = db.session.scalar(select(func.count()).select_from(GoverningBody).where(GoverningBody.school_id == school.id))
+    has_bodies = db.session.scalar(
+        select(func.count()).select_from(GoverningBody).where(GoverningBody.school_id == school.id)
+    )
     if has_bodies:
         return
     names = random.Random(school.slug).sample(NAMES, len(BOARD_SEATS) + len(COMMITTEE_SEATS) + 2)
     today = services.today()
 
-    board = services.create_body(None, school, {"kind": BodyKind.SCHOOL_BOARD, "name": "校务委员会", "description": BOARD_DESCRIPTION})
-    board_members = [_seat(board, name, position, constituency, TERM_START, TERM_END) for name, (position, constituency) in zip(names, BOARD_SEATS)]
+    board = services.create_body(
+        None, school, {"kind": BodyKind.SCHOOL_BOARD, "name": "校务委员会", "description": BOARD_DESCRIPTION}
+    )
+    board_members = [
+        _seat(board, name, position, constituency, TERM_START, TERM_END)
+        for name, (position, constituency) in zip(names, BOARD_SEATS)
+    ]
     former_name, successor_name = names[len(BOARD_SEATS)], names[len(BOARD_SEATS) + 1]
     _seat(board, former_name, Position.MEMBER, Constituency.PARENT, TERM_START, FORMER_TERM_END)
-    board_members.append(_seat(board, successor_name, Position.MEMBER, Constituency.PARENT, SUCCESSOR_TERM_START, TERM_END))
+    board_members.append(
+        _seat(board, successor_name, Position.MEMBER, Constituency.PARENT, SUCCESSOR_TERM_START, TERM_END)
+    )
 
     committee = services.create_body(
         None, school, {"kind": BodyKind.PARENTS_COMMITTEE, "name": "家长委员会", "description": COMMITTEE_DESCRIPTION}
@@ -138,7 +184,9 @@ def school_year(day: date) -> str:
 
 def past_meeting(school, body, *, title, day, place, agenda, absent, minutes):
     meeting = services.create_meeting(
-        None, school, {"body_id": body.id, "title": title, "starts_at": services.local_to_utc(day, time(15, 30)), "place": place}
+        None,
+        school,
+        {"body_id": body.id, "title": title, "starts_at": services.local_to_utc(day, time(15, 30)), "place": place},
     )
     for item in agenda:
         services.add_agenda_item(None, meeting, item)

@@ -1,4 +1,5 @@
 """Forms for governing bodies, their members and their meetings."""
+
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -105,7 +106,13 @@ def choice_field(label, enum_class, required_message, **kwargs):
 def text_field(label, max_length, *, required_message=None, render_kw=None, **kwargs):
     validators = [DataRequired(message=required_message)] if required_message else [Optional()]
     validators.append(Length(max=max_length, message=too_long(max_length)))
-    return StringField(label, filters=[strip], validators=validators, render_kw={"maxlength": max_length, **(render_kw or {})}, **kwargs)
+    return StringField(
+        label,
+        filters=[strip],
+        validators=validators,
+        render_kw={"maxlength": max_length, **(render_kw or {})},
+        **kwargs,
+    )
 
 
 class BodyForm(PortalForm):
@@ -127,7 +134,10 @@ class BodyForm(PortalForm):
 
 class MemberForm(PortalForm):
     name = text_field(
-        _l("Name"), MEMBER_NAME_MAX, required_message=_l("Please enter the member's name."), render_kw={"autocomplete": "off"}
+        _l("Name"),
+        MEMBER_NAME_MAX,
+        required_message=_l("Please enter the member's name."),
+        render_kw={"autocomplete": "off"},
     )
     position = choice_field(_l("Position in the body"), Position, _l("Please choose the member's position."))
     constituency = choice_field(_l("Represents"), Constituency, _l("Please choose whom the member represents."))
@@ -144,7 +154,9 @@ class MemberForm(PortalForm):
         _l("Portal account (optional)"),
         filters=[strip],
         validators=[Optional(), Length(max=ACCOUNT_EMAIL_MAX, message=too_long(ACCOUNT_EMAIL_MAX))],
-        description=_l("The email address of the member's own account, if they have one: they can then read their body's draft minutes."),
+        description=_l(
+            "The email address of the member's own account, if they have one: they can then read their body's draft minutes."
+        ),
         render_kw={"inputmode": "email", "autocomplete": "off", "maxlength": ACCOUNT_EMAIL_MAX},
     )
 
@@ -177,7 +189,9 @@ class MeetingForm(PortalForm):
         required_message=_l("Please enter a title for the meeting."),
         description=_l("Such as 2026年第四次校务委员会会议."),
     )
-    day = DayField(_l("Date"), validators=[Required(message=_l("Please enter the date of the meeting.")), in_year_range])
+    day = DayField(
+        _l("Date"), validators=[Required(message=_l("Please enter the date of the meeting.")), in_year_range]
+    )
     start_time = ClockField(
         _l("Starts at (Beijing time)"),
         validators=[Required(message=_l("Please enter the time the meeting starts."))],

@@ -1,5 +1,6 @@
 """Governing bodies (school board, parents' committee, staff congress), their members and terms,
 and their meetings with agenda, attendance and minutes."""
+
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING

@@ -18,7 +18,8 @@ its `reason` names the rule, for the view's message:
 Approving the minutes also publishes them: the record of the meeting is rendered to PDF, signed
 and archived (portal.documents) in the same transaction.
 """
-from datetime import date, datetime, time, timedelta, timezone
+
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -78,7 +79,7 @@ def school_timezone() -> ZoneInfo:
 
 def local_to_utc(day: date, at: time) -> datetime:
     """The UTC instant of a date and time on the schools' clocks."""
-    return datetime.combine(day, at, tzinfo=school_timezone()).astimezone(timezone.utc)
+    return datetime.combine(day, at, tzinfo=school_timezone()).astimezone(UTC)
 
 
 def local_date(moment: datetime) -> date:
@@ -123,7 +124,9 @@ def member_in_body(body: GoverningBody, member_id: int) -> BodyMember | None:
     if not _valid_id(member_id):
         return None
     return db.session.scalar(
-        select(BodyMember).where(BodyMember.id == member_id, BodyMember.body_id == body.id).options(joinedload(BodyMember.user))
+        select(BodyMember)
+        .where(BodyMember.id == member_id, BodyMember.body_id == body.id)
+        .options(joinedload(BodyMember.user))
     )
 
 
@@ -235,16 +238,27 @@ def meetings_for_school_page(
     return list(coming), list(past)
 
 
-def upcoming_meetings(school: School, now: datetime, *, body: GoverningBody | None = None, limit: int = UPCOMING_MEETINGS_MAX):
+def upcoming_meetings(
+    school: School, now: datetime, *, body: GoverningBody | None = None, limit: int = UPCOMING_MEETINGS_MAX
+):
     statement = select(Meeting).where(Meeting.school_id == school.id, Meeting.starts_at >= now)
     if body is not None:
         statement = statement.where(Meeting.body_id == body.id)
     return list(
-        db.session.scalars(statement.options(joinedload(Meeting.body)).order_by(Meeting.starts_at, Meeting.id).limit(limit))
+        db.session.scalars(
+            statement.options(joinedload(Meeting.body)).order_by(Meeting.starts_at, Meeting.id).limit(limit)
+        )
     )
 
 
-def past_meetings(school: School, now: datetime, *, body: GoverningBody | None = None, page: int = 1, per_page: int = PAST_MEETINGS_PER_PAGE):
+def past_meetings(
+    school: School,
+    now: datetime,
+    *,
+    body: GoverningBody | None = None,
+    page: int = 1,
+    per_page: int = PAST_MEETINGS_PER_PAGE,
+):
     """Past meetings, latest first, a page at a time (Flask-SQLAlchemy's Pagination)."""
     statement = select(Meeting).where(Meeting.school_id == school.id, Meeting.starts_at < now)
     if body is not None:
@@ -318,16 +332,28 @@ def _same_person(name: str):
     return func.lower(func.trim(BodyMember.name)) == name.strip().lower()
 
 
-def _check_seat(body: GoverningBody, *, name: str, user_id: int | None, term_start: date, term_end: date | None, member_id: int | None = None):
+def _check_seat(
+    body: GoverningBody,
+    *,
+    name: str,
+    user_id: int | None,
+    term_start: date,
+    term_end: date | None,
+    member_id: int | None = None,
+):
     """Refuse a term that ends before it starts, and a second seat for the same person in the
     same body while their terms overlap (a person holds one position in a body at a time)."""
     if term_end is not None and term_end < term_start:
         raise DomainError("term_order")
     person = _same_person(name) if user_id is None else or_(_same_person(name), BodyMember.user_id == user_id)
-    overlapping = select(func.count()).select_from(BodyMember).where(
-        BodyMember.body_id == body.id,
-        person,
-        or_(BodyMember.term_end.is_(None), BodyMember.term_end >= term_start),
+    overlapping = (
+        select(func.count())
+        .select_from(BodyMember)
+        .where(
+            BodyMember.body_id == body.id,
+            person,
+            or_(BodyMember.term_end.is_(None), BodyMember.term_end >= term_start),
+        )
     )
     if term_end is not None:
         overlapping = overlapping.where(BodyMember.term_start <= term_end)
@@ -389,11 +415,15 @@ def add_member(actor, body: GoverningBody, data: dict) -> BodyMember:
 def update_member(actor, member: BodyMember, data: dict) -> dict:
     """Correct a seat (the same fields as add_member); audits what changed. The same rules apply."""
     values = _member_values(data)
-    _check_seat(member.body, member_id=member.id, **{k: values[k] for k in ("name", "user_id", "term_start", "term_end")})
+    _check_seat(
+        member.body, member_id=member.id, **{k: values[k] for k in ("name", "user_id", "term_start", "term_end")}
+    )
     changes = _apply(member, values)
     if changes:
         db.session.flush()
-        audit.record(actor, "member.update", member, school_id=member.body.school_id, body_id=member.body_id, changes=changes)
+        audit.record(
+            actor, "member.update", member, school_id=member.body.school_id, body_id=member.body_id, changes=changes
+        )
     return changes
 
 
@@ -439,7 +469,7 @@ def create_meeting(actor, school: School, data: dict) -> Meeting:
         body=body,
         school=school,
         title=data["title"].strip(),
-        starts_at=data["starts_at"].astimezone(timezone.utc),
+        starts_at=data["starts_at"].astimezone(UTC),
         place=(data.get("place") or "").strip(),
     )
     db.session.add(meeting)
@@ -466,7 +496,7 @@ def update_meeting(actor, meeting: Meeting, data: dict) -> dict:
         meeting,
         {
             "title": data["title"].strip(),
-            "starts_at": data["starts_at"].astimezone(timezone.utc),
+            "starts_at": data["starts_at"].astimezone(UTC),
             "place": (data.get("place") or "").strip(),
         },
     )
@@ -638,4 +668,3 @@ def attendance_summary(meeting: Meeting, members: list[BodyMember]) -> dict:
     """For a page: each member with True (present), False (absent) or None (not recorded)."""
     recorded = {row.member_id: row.present for row in meeting.attendance}
     return {member.id: recorded.get(member.id) for member in members}
-

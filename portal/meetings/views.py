@@ -1,5 +1,6 @@
 """Governing bodies and meetings: the public pages, the calendar feed, and their management
 under /schools/<slug>/manage/bodies and /schools/<slug>/manage/meetings."""
+
 import re
 
 from flask import abort, current_app, flash, make_response, render_template, request, url_for
@@ -24,9 +25,13 @@ REFUSALS = {
     "seat_overlap": _l(
         "This person already holds a seat in this body during these dates. End that term first, or correct it."
     ),
-    "unknown_account": _l("No portal account has this email address. Leave the field empty if the member has no account."),
+    "unknown_account": _l(
+        "No portal account has this email address. Leave the field empty if the member has no account."
+    ),
     "unknown_body": forms.BODY_UNKNOWN,
-    "not_a_member": _l("Attendance can only be recorded for members of this body whose term covers the meeting's date."),
+    "not_a_member": _l(
+        "Attendance can only be recorded for members of this body whose term covers the meeting's date."
+    ),
     "unknown_agenda_item": _l("This item is no longer on the agenda. Reload the page to see the agenda as it is now."),
     "agenda_changed": _l("Someone else changed the agenda at the same moment. Please try again."),
     "minutes_approved": _l("The minutes of this meeting are approved, so its record can no longer be changed."),
@@ -44,7 +49,9 @@ def index(slug):
     now = utcnow()
     past = services.past_meetings(school, now, page=page_arg())
     if is_htmx() and request.headers.get("HX-Target") == "past-meetings":
-        return render_template("meetings/_past_meetings.html", school=school, past=past, endpoint="meetings.index", args={"slug": slug})
+        return render_template(
+            "meetings/_past_meetings.html", school=school, past=past, endpoint="meetings.index", args={"slug": slug}
+        )
     return render_template(
         "meetings/index.html",
         school=school,
@@ -96,7 +103,9 @@ def body(slug, body_id):
     past = services.past_meetings(school, now, body=body, page=page_arg())
     if is_htmx() and request.headers.get("HX-Target") == "past-meetings":
         args = {"slug": slug, "body_id": body.id, **({"former": 1} if show_former else {})}
-        return render_template("meetings/_past_meetings.html", school=school, past=past, endpoint="meetings.body", args=args)
+        return render_template(
+            "meetings/_past_meetings.html", school=school, past=past, endpoint="meetings.body", args=args
+        )
     return render_template(
         "meetings/body.html",
         school=school,
@@ -139,7 +148,6 @@ def calendar_feed(slug):
     filename = re.sub(r"[^a-z0-9-]", "", school.slug) or "school"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}-meetings.ics"'
     return response
-
 
 
 # --- managing bodies and members ----------------------------------------------------------
@@ -270,7 +278,14 @@ def end_member_term(slug, body_id, member_id):
             end_form.last_day.errors.append(REFUSALS[error.reason])
         else:
             db.session.commit()
-            flash(_("The term of %(name)s ends on %(date)s.", name=member.name, date=_format_date(end_form.last_day.data)), "success")
+            flash(
+                _(
+                    "The term of %(name)s ends on %(date)s.",
+                    name=member.name,
+                    date=_format_date(end_form.last_day.data),
+                ),
+                "success",
+            )
             return redirect_to(url_for("meetings.manage_body", slug=slug, body_id=body.id))
     form = forms.MemberForm(formdata=None, obj=member, account_email=member.user.email if member.user else "")
     return _member_form_page(school, body, form, member, end_form=end_form, status=422)
@@ -510,7 +525,10 @@ def record_attendance(slug, meeting_id):
             error = REFUSALS[refusal.reason]
     if error is not None:
         members = services.members_for_meeting(meeting)
-        typed = {**services.attendance_summary(meeting, members), **{k: v for k, v in presence.items() if k in {m.id for m in members}}}
+        typed = {
+            **services.attendance_summary(meeting, members),
+            **{k: v for k, v in presence.items() if k in {m.id for m in members}},
+        }
         if is_htmx():
             # The form posts with swap "none"; a refusal must replace the section to be seen.
             body, status = _manage_meeting_page(

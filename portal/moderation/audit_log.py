@@ -8,10 +8,11 @@ to a place) are seen only by the commission admins of an authority at the top of
 city commission: it answers for the portal's accounts, while a district has no claim on a
 parent's login history.
 """
+
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -175,7 +176,10 @@ def _matching(filters: AuditFilters) -> list:
     conditions = []
     if filters.actor:
         people = select(User.id).where(
-            or_(User.email.icontains(filters.actor, autoescape=True), User.display_name.icontains(filters.actor, autoescape=True))
+            or_(
+                User.email.icontains(filters.actor, autoescape=True),
+                User.display_name.icontains(filters.actor, autoescape=True),
+            )
         )
         conditions.append(AuditEvent.actor_id.in_(people))
     if filters.actions is not None:
@@ -318,7 +322,12 @@ def _rows_query(scope: AuditScope, filters: AuditFilters) -> Select:
 
 
 def audit_page(
-    scope: AuditScope, filters: AuditFilters, *, before: int | None = None, after: int | None = None, per_page: int = PAGE_SIZE
+    scope: AuditScope,
+    filters: AuditFilters,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    per_page: int = PAGE_SIZE,
 ) -> AuditPage:
     """The events in `scope` that match `filters`, newest first: the newest page, or the page
     just older than event `before`, or just newer than event `after`. Pages are cut by event
@@ -403,7 +412,10 @@ def _public_pages(rows) -> dict[tuple[str, int], tuple[str, dict]]:
         if row.object_type == "School" and row.object_id == row.school_id:
             pages["School", row.object_id] = ("schools.show", {"slug": row.school_slug})
         elif row.object_type == "GoverningBody":
-            pages["GoverningBody", row.object_id] = ("meetings.body", {"slug": row.school_slug, "body_id": row.object_id})
+            pages["GoverningBody", row.object_id] = (
+                "meetings.body",
+                {"slug": row.school_slug, "body_id": row.object_id},
+            )
     return pages
 
 
@@ -489,10 +501,22 @@ def export_rows(scope: AuditScope, filters: AuditFilters, batch: int = EXPORT_BA
         .execution_options(yield_per=batch)
     )
     for row in db.session.execute(query):
-        (event_id, created_at, actor_id, email, action, object_type, object_id, school_id, authority_id, ip_address, data) = row
+        (
+            event_id,
+            created_at,
+            actor_id,
+            email,
+            action,
+            object_type,
+            object_id,
+            school_id,
+            authority_id,
+            ip_address,
+            data,
+        ) = row
         yield [
             event_id,
-            created_at.astimezone(timezone.utc).isoformat(timespec="seconds"),
+            created_at.astimezone(UTC).isoformat(timespec="seconds"),
             "" if actor_id is None else actor_id,
             spreadsheet_safe(email or ""),
             spreadsheet_safe(action),

@@ -4,6 +4,7 @@ consultations' demo): the 渝中区 moderator finds pending responses at two sch
 consultation awaiting approval that the consultations' demo submits; 沙坪坝区 has pending
 responses of its own, which the 渝中区 moderator never sees. Safe to run again: it does nothing
 once its consultations exist."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -38,7 +39,15 @@ def _consultation(school: School, now, title: str) -> Consultation:
     consultation = services.create_consultation(
         None,
         school=school,
-        data={"title": title, "summary": SUMMARY, "proposal": PROPOSAL, "audience": "registered", "moderation": "pre", "opens_at": now - timedelta(days=5), "closes_at": now + timedelta(days=25)},
+        data={
+            "title": title,
+            "summary": SUMMARY,
+            "proposal": PROPOSAL,
+            "audience": "registered",
+            "moderation": "pre",
+            "opens_at": now - timedelta(days=5),
+            "closes_at": now + timedelta(days=25),
+        },
     )
     services.add_question(None, consultation, kind=QuestionKind.TEXT, prompt="其他建议", choices=[])
     services.submit(None, consultation, now=now - timedelta(days=7))
@@ -50,7 +59,12 @@ def _pending(consultation: Consultation, people, texts, now, *, moderator=None) 
     """Responses awaiting the moderators; the first one is already published (so the
     consultation's page has something to show)."""
     for n, (person, (stance, body)) in enumerate(zip(people, texts)):
-        response = services.submit_response(person, consultation, {"stance": stance, "body": body, "answers": {}, "show_name": n % 2 == 0}, now=now - timedelta(days=4, hours=-n * 5))
+        response = services.submit_response(
+            person,
+            consultation,
+            {"stance": stance, "body": body, "answers": {}, "show_name": n % 2 == 0},
+            now=now - timedelta(days=4, hours=-n * 5),
+        )
         if n == 0:
             services.publish_response(moderator, response, now=now - timedelta(days=3))
 
@@ -60,13 +74,21 @@ def seed_moderation(schools: dict[str, School], people: dict, *, password: str) 
     pipashan, ciqikou = schools.get("pipashan-middle"), schools.get("ciqikou-primary")
     if pipashan is None or ciqikou is None:
         return
-    if db.session.scalar(select(Consultation.id).where(Consultation.school_id == pipashan.id, Consultation.title == TITLE)):
+    if db.session.scalar(
+        select(Consultation.id).where(Consultation.school_id == pipashan.id, Consultation.title == TITLE)
+    ):
         return
     now = utcnow().replace(second=0, microsecond=0)
     responders = _responders(password)
     residents = responders[20:]
 
-    _pending(_consultation(pipashan, now, TITLE), residents, [TEXTS[0], *TEXTS], now, moderator=people.get("moderator@example.org"))
+    _pending(
+        _consultation(pipashan, now, TITLE),
+        residents,
+        [TEXTS[0], *TEXTS],
+        now,
+        moderator=people.get("moderator@example.org"),
+    )
 
     # Two published responses at 渝中区's schools, reported by residents (below the threshold:
     # they stay published until a moderator decides).
@@ -74,7 +96,10 @@ def seed_moderation(schools: dict[str, School], people: dict, *, password: str) 
         db.session.scalars(
             select(Response)
             .join(Response.consultation)
-            .where(Response.state == ResponseState.PUBLISHED, Consultation.school_id.in_([pipashan.id, schools["jiefang-road-primary"].id]))
+            .where(
+                Response.state == ResponseState.PUBLISHED,
+                Consultation.school_id.in_([pipashan.id, schools["jiefang-road-primary"].id]),
+            )
             .order_by(Response.id)
             .limit(2)
         )

@@ -1,5 +1,6 @@
 """The moderators' forms in the queue: acting on a response, on a consultation, in bulk, and
 blocking an author."""
+
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation
@@ -35,7 +36,9 @@ class ResponseActionForm(ReasonMixin, PortalForm):
     # The state the moderator saw: an action on a response that changed since is refused (409).
     expected = HiddenField()
     reason = StringField(_l("Reason"), validators=[Length(max=REASON_MAX, message=too_long(REASON_MAX))])
-    reason_detail = TextAreaField(_l("Details"), validators=[Length(max=REASON_MAX, message=too_long(REASON_MAX))], render_kw={"rows": 2})
+    reason_detail = TextAreaField(
+        _l("Details"), validators=[Length(max=REASON_MAX, message=too_long(REASON_MAX))], render_kw={"rows": 2}
+    )
 
     def validate_action(self, field):
         if field.data not in RESPONSE_ACTIONS:
@@ -48,7 +51,11 @@ class ResponseActionForm(ReasonMixin, PortalForm):
 
 class ConsultationActionForm(PortalForm):
     action = HiddenField(validators=[DataRequired(message=ACTION_UNKNOWN)])
-    reason = TextAreaField(_l("What the school should change"), validators=[Length(max=REASON_MAX, message=too_long(REASON_MAX))], render_kw={"rows": 2})
+    reason = TextAreaField(
+        _l("What the school should change"),
+        validators=[Length(max=REASON_MAX, message=too_long(REASON_MAX))],
+        render_kw={"rows": 2},
+    )
 
     def validate_action(self, field):
         if field.data not in CONSULTATION_ACTIONS:
@@ -66,10 +73,22 @@ class BulkApproveForm(PortalForm):
 class BlockForm(PortalForm):
     days = SelectField(
         _l("For how long"),
-        choices=[SelectChoice("1", _l("1 day")), SelectChoice("7", _l("7 days")), SelectChoice("30", _l("30 days")), SelectChoice("permanent", _l("Until lifted"))],
+        choices=[
+            SelectChoice("1", _l("1 day")),
+            SelectChoice("7", _l("7 days")),
+            SelectChoice("30", _l("30 days")),
+            SelectChoice("permanent", _l("Until lifted")),
+        ],
         validate_choice=True,
     )
-    reason = TextAreaField(_l("Reason (the person is told)"), validators=[DataRequired(message=REASON_MISSING), Length(max=BLOCK_REASON_MAX, message=too_long(BLOCK_REASON_MAX))], render_kw={"rows": 2})
+    reason = TextAreaField(
+        _l("Reason (the person is told)"),
+        validators=[
+            DataRequired(message=REASON_MISSING),
+            Length(max=BLOCK_REASON_MAX, message=too_long(BLOCK_REASON_MAX)),
+        ],
+        render_kw={"rows": 2},
+    )
 
 
 class UnblockForm(PortalForm):

@@ -1,6 +1,7 @@
 """Blocks: a moderator stops an account from responding, reporting and sending feedback, for a
 while or for good, saying why. A block is never deleted: lifting it records who lifted it and when,
 so the account's history stays readable."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Text

@@ -24,6 +24,7 @@ What the numbers count (the page says the same in its "how these are counted" no
 A district's numbers count its schools' consultations and the district authority's own; a
 school's, the school's own (district- and city-wide consultations are not split among schools).
 """
+
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -102,14 +103,20 @@ class OversightScope:
 
 def oversight_scope(user) -> OversightScope:
     """The subtrees of `user`'s moderator and commission admin roles (empty for anybody else)."""
-    paths = {m.authority.path for m in getattr(user, "memberships", ()) if m.role in AUTHORITY_ROLES and m.authority is not None}
+    paths = {
+        m.authority.path
+        for m in getattr(user, "memberships", ())
+        if m.role in AUTHORITY_ROLES and m.authority is not None
+    }
     return OversightScope(authority_paths=tuple(sorted(paths)))
 
 
 def _authorities_in(scope: OversightScope):
     if not scope.authority_paths:
         return select(Authority.id).where(false())
-    return select(Authority.id).where(or_(*(Authority.path.startswith(path, autoescape=True) for path in scope.authority_paths)))
+    return select(Authority.id).where(
+        or_(*(Authority.path.startswith(path, autoescape=True) for path in scope.authority_paths))
+    )
 
 
 def districts(scope: OversightScope) -> list[Authority]:
@@ -118,7 +125,10 @@ def districts(scope: OversightScope) -> list[Authority]:
     with_schools = select(School.authority_id)
     query = (
         select(Authority)
-        .where(Authority.id.in_(_authorities_in(scope)), or_(Authority.parent_id.is_not(None), Authority.id.in_(with_schools)))
+        .where(
+            Authority.id.in_(_authorities_in(scope)),
+            or_(Authority.parent_id.is_not(None), Authority.id.in_(with_schools)),
+        )
         .order_by(Authority.path, Authority.id)
     )
     return list(db.session.scalars(query))
@@ -132,7 +142,9 @@ def district_in_scope(scope: OversightScope, district_id: int | None) -> Authori
 
 
 def schools_of(district: Authority) -> list[School]:
-    return list(db.session.scalars(select(School).where(School.authority_id == district.id).order_by(School.name_zh, School.id)))
+    return list(
+        db.session.scalars(select(School).where(School.authority_id == district.id).order_by(School.name_zh, School.id))
+    )
 
 
 # --- the numbers --------------------------------------------------------------------------
@@ -193,45 +205,84 @@ def _fill(rows, now, *, consultation_unit, consultation_join, consultation_where
     unit = consultation_unit.label("unit")
     days = outcome_due_days()
     closed_at = func.coalesce(Consultation.closed_early_at, Consultation.closes_at)
-    is_open = (Consultation.status == ConsultationStatus.APPROVED) & (Consultation.opens_at <= now) & (Consultation.closes_at > now)
+    is_open = (
+        (Consultation.status == ConsultationStatus.APPROVED)
+        & (Consultation.opens_at <= now)
+        & (Consultation.closes_at > now)
+    )
     is_overdue = (
-        (Consultation.status == ConsultationStatus.CLOSED) | ((Consultation.status == ConsultationStatus.APPROVED) & (Consultation.closes_at <= now))
+        (Consultation.status == ConsultationStatus.CLOSED)
+        | ((Consultation.status == ConsultationStatus.APPROVED) & (Consultation.closes_at <= now))
     ) & (closed_at < now - timedelta(days=days))
 
     def counted(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     # 1. consultations: open, awaiting approval, overdue.
-    query = consultation_join(
-        select(unit, counted(is_open), counted(Consultation.status == ConsultationStatus.SUBMITTED), counted(is_overdue))
-    ).where(consultation_where).group_by(consultation_unit)
+    query = (
+        consultation_join(
+            select(
+                unit,
+                counted(is_open),
+                counted(Consultation.status == ConsultationStatus.SUBMITTED),
+                counted(is_overdue),
+            )
+        )
+        .where(consultation_where)
+        .group_by(consultation_unit)
+    )
     for key, open_count, submitted, overdue in db.session.execute(query):
-        rows[key].open_consultations, rows[key].submitted_consultations, rows[key].overdue_outcomes = open_count, submitted, overdue
+        rows[key].open_consultations, rows[key].submitted_consultations, rows[key].overdue_outcomes = (
+            open_count,
+            submitted,
+            overdue,
+        )
 
     # 2. the overdue consultations themselves, the latest closed first (a few per unit are named).
-    query = consultation_join(select(unit, Consultation.id, Consultation.title)).where(consultation_where, is_overdue).order_by(closed_at.desc(), Consultation.id.desc())
+    query = (
+        consultation_join(select(unit, Consultation.id, Consultation.title))
+        .where(consultation_where, is_overdue)
+        .order_by(closed_at.desc(), Consultation.id.desc())
+    )
     for key, ident, title in db.session.execute(query):
         if len(rows[key].overdue) < OVERDUE_LISTED:
             rows[key].overdue.append((ident, title))
 
     # 3. responses: all, published, awaiting moderation.
-    query = consultation_join(
-        select(unit, func.count(Response.id), counted(Response.state == ResponseState.PUBLISHED), counted(Response.state == ResponseState.PENDING))
-        .select_from(Response)
-        .join(Consultation, Consultation.id == Response.consultation_id)
-    ).where(consultation_where).group_by(consultation_unit)
+    query = (
+        consultation_join(
+            select(
+                unit,
+                func.count(Response.id),
+                counted(Response.state == ResponseState.PUBLISHED),
+                counted(Response.state == ResponseState.PENDING),
+            )
+            .select_from(Response)
+            .join(Consultation, Consultation.id == Response.consultation_id)
+        )
+        .where(consultation_where)
+        .group_by(consultation_unit)
+    )
     for key, total, published, pending in db.session.execute(query):
         rows[key].responses, rows[key].published_responses, rows[key].pending_responses = total, published, pending
 
     # 4. responders to consultations open at some time in the last year.
     recent = (
-        Consultation.status.in_((ConsultationStatus.APPROVED, ConsultationStatus.CLOSED, ConsultationStatus.OUTCOME_PUBLISHED))
+        Consultation.status.in_(
+            (ConsultationStatus.APPROVED, ConsultationStatus.CLOSED, ConsultationStatus.OUTCOME_PUBLISHED)
+        )
         & (Consultation.opens_at <= now)
         & (closed_at >= now - timedelta(days=PARTICIPATION_DAYS))
     )
-    query = consultation_join(
-        select(unit, func.count(func.distinct(Response.author_id))).select_from(Response).join(Consultation, Consultation.id == Response.consultation_id)
-    ).where(consultation_where, recent).group_by(consultation_unit)
+    query = (
+        consultation_join(
+            select(unit, func.count(func.distinct(Response.author_id)))
+            .select_from(Response)
+            .join(Consultation, Consultation.id == Response.consultation_id)
+        )
+        .where(consultation_where, recent)
+        .group_by(consultation_unit)
+    )
     for key, responders in db.session.execute(query):
         rows[key].responders = responders
 
@@ -249,9 +300,13 @@ def _fill(rows, now, *, consultation_unit, consultation_join, consultation_where
     # 6. how long moderation took: the durations, the median taken here (one code path on
     #    SQLite and PostgreSQL alike).
     query = consultation_join(
-        select(unit, Response.created_at, Response.moderated_at).select_from(Response).join(Consultation, Consultation.id == Response.consultation_id)
+        select(unit, Response.created_at, Response.moderated_at)
+        .select_from(Response)
+        .join(Consultation, Consultation.id == Response.consultation_id)
     ).where(consultation_where, Response.moderated_at >= now - timedelta(days=MODERATION_DAYS))
-    for key, written, moderated in db.session.execute(query.order_by(Response.moderated_at.desc()).limit(MODERATION_SAMPLE)):
+    for key, written, moderated in db.session.execute(
+        query.order_by(Response.moderated_at.desc()).limit(MODERATION_SAMPLE)
+    ):
         rows[key].moderation_seconds.append(max((moderated - written).total_seconds(), 0))
 
     # 7. feedback of the last year and when each was first marked answered.

@@ -4,6 +4,7 @@ Each action locks the row it changes until the commit: of two moderators acting 
 once, exactly one action takes effect; the other waits, finds the item handled and is told by
 whom and how (409). A form whose item changed since it was shown (`expected`) is refused the same
 way, so nothing is done to content the moderator did not see."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -39,7 +40,11 @@ ACTION_NAMES = {
 
 def _filters() -> dict:
     kind = request.args.get("kind", "")
-    return {"district": int_arg("district"), "school": int_arg("school"), "kind": kind if kind in services.KINDS else ""}
+    return {
+        "district": int_arg("district"),
+        "school": int_arg("school"),
+        "kind": kind if kind in services.KINDS else "",
+    }
 
 
 def _queue_url() -> str:
@@ -50,17 +55,36 @@ def _queue_url() -> str:
 
 def _render_queue(status: int = 200, *, problem: str | None = None):
     filters = _filters()
-    results = services.queue_page(current_user, district_id=filters["district"], school_id=filters["school"], kind=filters["kind"] or None, page=page_arg())
+    results = services.queue_page(
+        current_user,
+        district_id=filters["district"],
+        school_id=filters["school"],
+        kind=filters["kind"] or None,
+        page=page_arg(),
+    )
     schools = services.schools_in_scope(current_user)
     districts = {school.authority.id: school.authority for school in schools}
-    context = {"results": results, "filters": filters, "schools": schools, "districts": list(districts.values()), "problem": problem, "now": utcnow(), "kind_labels": kind_labels(), "standard_reasons": forms.STANDARD_REASONS}
+    context = {
+        "results": results,
+        "filters": filters,
+        "schools": schools,
+        "districts": list(districts.values()),
+        "problem": problem,
+        "now": utcnow(),
+        "kind_labels": kind_labels(),
+        "standard_reasons": forms.STANDARD_REASONS,
+    }
     if is_htmx() and request.headers.get("HX-Target") == "moderation-queue":
         return render_template("moderation/_queue_list.html", **context), status
     return render_template("moderation/queue.html", **context), status
 
 
 def kind_labels() -> dict:
-    return {"pending": _("Awaiting pre-moderation"), "reported": _("Reported"), "consultation": _("Consultation awaiting approval")}
+    return {
+        "pending": _("Awaiting pre-moderation"),
+        "reported": _("Reported"),
+        "consultation": _("Consultation awaiting approval"),
+    }
 
 
 @bp.get("/moderation")
@@ -102,7 +126,14 @@ def _invalid(response, message: str):
     """A form with a mistake: htmx gets the item again, with the message in it; a plain form the queue."""
     if is_htmx():
         args = {key: value for key, value in _filters().items() if value}
-        context = {"item": services.queue_item(response), "args": args, "kind_labels": kind_labels(), "standard_reasons": forms.STANDARD_REASONS, "now": utcnow(), "item_problem": message}
+        context = {
+            "item": services.queue_item(response),
+            "args": args,
+            "kind_labels": kind_labels(),
+            "standard_reasons": forms.STANDARD_REASONS,
+            "now": utcnow(),
+            "item_problem": message,
+        }
         return render_template("moderation/_queue_item.html", **context), 422
     return _render_queue(422, problem=message)
 
@@ -163,9 +194,17 @@ def act_on_consultation(consultation_id):
     except DomainError as error:
         db.session.rollback()
         if error.reason == "closes_in_the_past":
-            return _refused(dom_id, 409, _("Its closing time has passed, so it cannot be approved. Send it back so that the school can change its dates."))
+            return _refused(
+                dom_id,
+                409,
+                _(
+                    "Its closing time has passed, so it cannot be approved. Send it back so that the school can change its dates."
+                ),
+            )
         consultation = consultations.consultation_by_id(consultation_id)
-        return _refused(dom_id, 409, _conflict_message(consultation, ("consultation.approve", "consultation.send_back")))
+        return _refused(
+            dom_id, 409, _conflict_message(consultation, ("consultation.approve", "consultation.send_back"))
+        )
     db.session.commit()
     return _done(dom_id, DONE[form.action.data]())
 
@@ -186,7 +225,11 @@ def bulk_approve():
     published = skipped = 0
     for response_id in sorted(set(ids)):  # in id order: two bulk approvals never lock in opposite orders
         response = services.queue_response(response_id, for_update=True)
-        if response is None or not policy.can(current_user, "moderate_consultation", response.consultation) or not policy.visible(current_user, "moderate_consultation", response.consultation):
+        if (
+            response is None
+            or not policy.can(current_user, "moderate_consultation", response.consultation)
+            or not policy.visible(current_user, "moderate_consultation", response.consultation)
+        ):
             skipped += 1
             continue
         if response.state != ResponseState.PENDING:
@@ -197,7 +240,10 @@ def bulk_approve():
     db.session.commit()
     message = _("%(published)d responses published.", published=published)
     if skipped:
-        message += " " + _("%(skipped)d were not awaiting moderation any more (another moderator handled them) and were left as they are.", skipped=skipped)
+        message += " " + _(
+            "%(skipped)d were not awaiting moderation any more (another moderator handled them) and were left as they are.",
+            skipped=skipped,
+        )
     flash(message, "success" if published else "error")
     return redirect(_queue_url(), code=303)
 
@@ -212,10 +258,22 @@ def block_author(response_id):
         return _refused(dom_id, 422, " ".join(errors) or _("Something was wrong with this form. Please try again."))
     author = db.session.get(User, response.author_id, with_for_update=True)
     try:
-        services.block_user(current_user, author, {"days": forms.BLOCK_DURATIONS[form.days.data], "reason": form.reason.data, "owner_ids": consultations._owner_ids(response.consultation)})
+        services.block_user(
+            current_user,
+            author,
+            {
+                "days": forms.BLOCK_DURATIONS[form.days.data],
+                "reason": form.reason.data,
+                "owner_ids": consultations._owner_ids(response.consultation),
+            },
+        )
     except DomainError as error:
         db.session.rollback()
-        return _refused(dom_id, 409 if error.reason == "own_account" else 422, _("You cannot block your own account.") if error.reason == "own_account" else str(forms.REASON_MISSING))
+        return _refused(
+            dom_id,
+            409 if error.reason == "own_account" else 422,
+            _("You cannot block your own account.") if error.reason == "own_account" else str(forms.REASON_MISSING),
+        )
     db.session.commit()
     message = _("%(name)s is blocked from responding, reporting and sending feedback.", name=author.display_name)
     if is_htmx():
@@ -236,7 +294,9 @@ def unblock_author(response_id):
         services.lift_blocks(current_user, author, owner_ids=consultations._owner_ids(response.consultation))
     except DomainError:
         db.session.rollback()
-        return _refused(dom_id, 409, _("%(name)s is not blocked (any more). Nothing was changed.", name=author.display_name))
+        return _refused(
+            dom_id, 409, _("%(name)s is not blocked (any more). Nothing was changed.", name=author.display_name)
+        )
     db.session.commit()
     message = _("%(name)s may respond, report and send feedback again.", name=author.display_name)
     flash(message, "success")

@@ -7,6 +7,7 @@ approval. The first page costs a fixed number of queries whatever the queue's si
 lists (each limited to the page's end), one count, and one query each for the context (questions,
 reports, the authors' earlier rejections, the schools of the filter).
 """
+
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -75,7 +76,11 @@ class QueueItem:
 
     @property
     def dom_id(self) -> str:
-        return f"moderation-item-{self.response.id}" if self.response is not None else f"moderation-item-c{self.consultation.id}"
+        return (
+            f"moderation-item-{self.response.id}"
+            if self.response is not None
+            else f"moderation-item-c{self.consultation.id}"
+        )
 
 
 @dataclass
@@ -96,10 +101,24 @@ class QueuePage:
 
 
 def _open_reports():
-    return select(Report.response_id, func.min(Report.created_at).label("since")).where(Report.resolved_at.is_(None)).group_by(Report.response_id).subquery()
+    return (
+        select(Report.response_id, func.min(Report.created_at).label("since"))
+        .where(Report.resolved_at.is_(None))
+        .group_by(Report.response_id)
+        .subquery()
+    )
 
 
-def queue_page(user, *, district_id: int | None = None, school_id: int | None = None, kind: str | None = None, page: int = 1, per_page: int = PAGE_SIZE, now: datetime | None = None) -> QueuePage:
+def queue_page(
+    user,
+    *,
+    district_id: int | None = None,
+    school_id: int | None = None,
+    kind: str | None = None,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+    now: datetime | None = None,
+) -> QueuePage:
     """One page of the queue of what `user` moderates, oldest first, with the counts per kind and
     each item's context. A district or school outside the user's scope finds nothing."""
     paths = moderated_paths(user)
@@ -109,39 +128,67 @@ def queue_page(user, *, district_id: int | None = None, school_id: int | None = 
     in_scope = _consultation_condition(paths, district, school_id)
     reports = _open_reports()
 
-    pending_q = select(func.count()).select_from(Response).join(Response.consultation).where(Response.state == ResponseState.PENDING, in_scope)
+    pending_q = (
+        select(func.count())
+        .select_from(Response)
+        .join(Response.consultation)
+        .where(Response.state == ResponseState.PENDING, in_scope)
+    )
     reported_q = (
-        select(func.count()).select_from(Response).join(reports, reports.c.response_id == Response.id).join(Response.consultation)
+        select(func.count())
+        .select_from(Response)
+        .join(reports, reports.c.response_id == Response.id)
+        .join(Response.consultation)
         .where(Response.state.in_([ResponseState.PUBLISHED, ResponseState.HIDDEN]), in_scope)
     )
-    consultation_q = select(func.count()).select_from(Consultation).where(Consultation.status == ConsultationStatus.SUBMITTED, in_scope)
-    row = db.session.execute(select(pending_q.scalar_subquery(), reported_q.scalar_subquery(), consultation_q.scalar_subquery())).one()
+    consultation_q = (
+        select(func.count())
+        .select_from(Consultation)
+        .where(Consultation.status == ConsultationStatus.SUBMITTED, in_scope)
+    )
+    row = db.session.execute(
+        select(pending_q.scalar_subquery(), reported_q.scalar_subquery(), consultation_q.scalar_subquery())
+    ).one()
     counts = dict(zip(KINDS, row))
     wanted = [kind] if kind in KINDS else list(KINDS)
     total = sum(counts[k] for k in wanted)
     page = max(page, 1)
     end = page * per_page
 
-    owner = (joinedload(Response.consultation).joinedload(Consultation.school).joinedload(School.authority), joinedload(Response.consultation).joinedload(Consultation.authority), joinedload(Response.author))
+    owner = (
+        joinedload(Response.consultation).joinedload(Consultation.school).joinedload(School.authority),
+        joinedload(Response.consultation).joinedload(Consultation.authority),
+        joinedload(Response.author),
+    )
     items: list[QueueItem] = []
     if "pending" in wanted and counts["pending"]:
         rows = db.session.scalars(
-            select(Response).join(Response.consultation).where(Response.state == ResponseState.PENDING, in_scope)
-            .options(*owner).order_by(Response.updated_at, Response.id).limit(end)
+            select(Response)
+            .join(Response.consultation)
+            .where(Response.state == ResponseState.PENDING, in_scope)
+            .options(*owner)
+            .order_by(Response.updated_at, Response.id)
+            .limit(end)
         )
         items += [QueueItem("pending", r.updated_at, r.consultation, r) for r in rows]
     if "reported" in wanted and counts["reported"]:
         rows = db.session.execute(
-            select(Response, reports.c.since).join(reports, reports.c.response_id == Response.id).join(Response.consultation)
+            select(Response, reports.c.since)
+            .join(reports, reports.c.response_id == Response.id)
+            .join(Response.consultation)
             .where(Response.state.in_([ResponseState.PUBLISHED, ResponseState.HIDDEN]), in_scope)
-            .options(*owner).order_by(reports.c.since, Response.id).limit(end)
+            .options(*owner)
+            .order_by(reports.c.since, Response.id)
+            .limit(end)
         )
         items += [QueueItem("reported", since, r.consultation, r) for r, since in rows]
     if "consultation" in wanted and counts["consultation"]:
         rows = db.session.scalars(
-            select(Consultation).where(Consultation.status == ConsultationStatus.SUBMITTED, in_scope)
+            select(Consultation)
+            .where(Consultation.status == ConsultationStatus.SUBMITTED, in_scope)
             .options(joinedload(Consultation.school).joinedload(School.authority), joinedload(Consultation.authority))
-            .order_by(Consultation.submitted_at, Consultation.id).limit(end)
+            .order_by(Consultation.submitted_at, Consultation.id)
+            .limit(end)
         )
         items += [QueueItem("consultation", c.submitted_at or c.created_at, c) for c in rows]
     items.sort(key=lambda item: (item.waiting_since, item.kind))
@@ -157,22 +204,37 @@ def _add_context(items: list[QueueItem], now: datetime) -> None:
     if not responses:
         return
     questions = defaultdict(list)
-    for question in db.session.scalars(select(Question).where(Question.consultation_id.in_({r.consultation_id for r in responses})).order_by(Question.position)):
+    for question in db.session.scalars(
+        select(Question)
+        .where(Question.consultation_id.in_({r.consultation_id for r in responses}))
+        .order_by(Question.position)
+    ):
         questions[question.consultation_id].append(question)
     reports = defaultdict(list)
     reported = [item.response.id for item in items if item.kind == "reported"]
     if reported:
-        for report in db.session.scalars(select(Report).where(Report.response_id.in_(reported), Report.resolved_at.is_(None)).order_by(Report.created_at, Report.id)):
+        for report in db.session.scalars(
+            select(Report)
+            .where(Report.response_id.in_(reported), Report.resolved_at.is_(None))
+            .order_by(Report.created_at, Report.id)
+        ):
             reports[report.response_id].append(report)
     authors = {r.author_id for r in responses}
     rejections = dict(
         db.session.execute(
-            select(Response.author_id, func.count()).where(Response.author_id.in_(authors), Response.state.in_([ResponseState.REJECTED, ResponseState.HIDDEN]), Response.reject_reason != "")
+            select(Response.author_id, func.count())
+            .where(
+                Response.author_id.in_(authors),
+                Response.state.in_([ResponseState.REJECTED, ResponseState.HIDDEN]),
+                Response.reject_reason != "",
+            )
             .group_by(Response.author_id)
         ).all()
     )
     blocks = {}
-    for block in db.session.scalars(select(Block).where(Block.user_id.in_(authors), Block.lifted_at.is_(None)).order_by(Block.id)):
+    for block in db.session.scalars(
+        select(Block).where(Block.user_id.in_(authors), Block.lifted_at.is_(None)).order_by(Block.id)
+    ):
         if block.in_force(now):
             blocks[block.user_id] = block
     for item in items:
@@ -196,7 +258,11 @@ def schools_in_scope(user) -> list[School]:
     """The schools the queue can be narrowed to, by district then by name."""
     return list(
         db.session.scalars(
-            select(School).join(School.authority).where(_under(moderated_paths(user))).options(contains_eager(School.authority)).order_by(Authority.path, School.name_zh, School.id)
+            select(School)
+            .join(School.authority)
+            .where(_under(moderated_paths(user)))
+            .options(contains_eager(School.authority))
+            .order_by(Authority.path, School.name_zh, School.id)
         )
     )
 
@@ -228,7 +294,14 @@ def _resolve_reports(actor, response: Response, resolution: str, now: datetime) 
 
 
 def open_report_count(response: Response) -> int:
-    return db.session.scalar(select(func.count()).select_from(Report).where(Report.response_id == response.id, Report.resolved_at.is_(None))) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Report)
+            .where(Report.response_id == response.id, Report.resolved_at.is_(None))
+        )
+        or 0
+    )
 
 
 def moderate(actor, response: Response, action: str, reason: str = "", now: datetime | None = None) -> None:
@@ -250,7 +323,14 @@ def moderate(actor, response: Response, action: str, reason: str = "", now: date
         if response.state == ResponseState.HIDDEN:  # hidden by the reports: the moderator upholds it
             response.confirm_hidden(getattr(actor, "id", None), now, consultations.nfc(reason))
             db.session.flush()
-            audit.record(actor, "response.hide", response, **consultations._owner_ids(response.consultation), consultation=response.consultation_id, reason=response.reject_reason)
+            audit.record(
+                actor,
+                "response.hide",
+                response,
+                **consultations._owner_ids(response.consultation),
+                consultation=response.consultation_id,
+                reason=response.reject_reason,
+            )
         else:
             consultations.hide_response(actor, response, reason, now)
         _resolve_reports(actor, response, "hidden", now)
@@ -267,7 +347,14 @@ def moderate(actor, response: Response, action: str, reason: str = "", now: date
         dismissed = _resolve_reports(actor, response, "dismissed", now)
         if not dismissed:
             raise DomainError("no_reports")
-        audit.record(actor, "response.reports_dismiss", response, **consultations._owner_ids(response.consultation), consultation=response.consultation_id, reports=dismissed)
+        audit.record(
+            actor,
+            "response.reports_dismiss",
+            response,
+            **consultations._owner_ids(response.consultation),
+            consultation=response.consultation_id,
+            reports=dismissed,
+        )
     else:
         raise DomainError("unknown_action")
 
@@ -289,7 +376,11 @@ def block_in_force(user, now: datetime | None = None) -> Block | None:
     if not getattr(user, "is_authenticated", False) or getattr(user, "id", None) is None:
         return None
     now = now or utcnow()
-    blocks = [b for b in db.session.scalars(select(Block).where(Block.user_id == user.id, Block.lifted_at.is_(None))) if b.in_force(now)]
+    blocks = [
+        b
+        for b in db.session.scalars(select(Block).where(Block.user_id == user.id, Block.lifted_at.is_(None)))
+        if b.in_force(now)
+    ]
     if not blocks:
         return None
     return max(blocks, key=lambda b: (b.ends_at is None, b.ends_at or now))
@@ -309,7 +400,13 @@ def block_user(actor, user, data: dict, now: datetime | None = None) -> Block:
         raise DomainError("duration")
     if getattr(actor, "id", None) == user.id:
         raise DomainError("own_account")
-    block = Block(user_id=user.id, blocked_by_id=getattr(actor, "id", None), reason=reason, created_at=now, ends_at=now + timedelta(days=days) if days else None)
+    block = Block(
+        user_id=user.id,
+        blocked_by_id=getattr(actor, "id", None),
+        reason=reason,
+        created_at=now,
+        ends_at=now + timedelta(days=days) if days else None,
+    )
     db.session.add(block)
     db.session.flush()
     audit.record(actor, "account.block", block, **data.get("owner_ids", {}), user=user.id, days=days, reason=reason)
@@ -319,7 +416,13 @@ def block_user(actor, user, data: dict, now: datetime | None = None) -> Block:
 def lift_blocks(actor, user, now: datetime | None = None, owner_ids: dict | None = None) -> int:
     """Lift every block of `user` in force. DomainError "not_blocked" when there is none."""
     now = now or utcnow()
-    blocks = [b for b in db.session.scalars(select(Block).where(Block.user_id == user.id, Block.lifted_at.is_(None)).with_for_update()) if b.in_force(now)]
+    blocks = [
+        b
+        for b in db.session.scalars(
+            select(Block).where(Block.user_id == user.id, Block.lifted_at.is_(None)).with_for_update()
+        )
+        if b.in_force(now)
+    ]
     if not blocks:
         raise DomainError("not_blocked")
     for block in blocks:
@@ -333,27 +436,56 @@ def decisions_for(user, limit: int = 20) -> list[dict]:
     """What moderators decided about `user`'s responses and about the responses they reported,
     newest first: plain rows for /me."""
     own = db.session.scalars(
-        select(Response).where(Response.author_id == user.id, Response.state.in_([ResponseState.REJECTED, ResponseState.HIDDEN]))
-        .options(joinedload(Response.consultation)).order_by(Response.moderated_at.desc(), Response.id.desc()).limit(limit)
+        select(Response)
+        .where(Response.author_id == user.id, Response.state.in_([ResponseState.REJECTED, ResponseState.HIDDEN]))
+        .options(joinedload(Response.consultation))
+        .order_by(Response.moderated_at.desc(), Response.id.desc())
+        .limit(limit)
     )
-    rows = [{"kind": "own", "consultation": r.consultation, "state": r.state, "reason": r.reject_reason, "at": r.moderated_at or r.updated_at} for r in own]
+    rows = [
+        {
+            "kind": "own",
+            "consultation": r.consultation,
+            "state": r.state,
+            "reason": r.reject_reason,
+            "at": r.moderated_at or r.updated_at,
+        }
+        for r in own
+    ]
     reported = db.session.execute(
-        select(Report, Response).join(Response, Response.id == Report.response_id).where(Report.reporter_id == user.id)
-        .options(joinedload(Report.response).joinedload(Response.consultation)).order_by(Report.id.desc()).limit(limit)
+        select(Report, Response)
+        .join(Response, Response.id == Report.response_id)
+        .where(Report.reporter_id == user.id)
+        .options(joinedload(Report.response).joinedload(Response.consultation))
+        .order_by(Report.id.desc())
+        .limit(limit)
     )
     for report, response in reported:
-        rows.append({"kind": "report", "consultation": response.consultation, "state": response.state, "resolution": report.resolution, "at": report.resolved_at or report.created_at, "open": report.resolved_at is None})
+        rows.append(
+            {
+                "kind": "report",
+                "consultation": response.consultation,
+                "state": response.state,
+                "resolution": report.resolution,
+                "at": report.resolved_at or report.created_at,
+                "open": report.resolved_at is None,
+            }
+        )
     return sorted(rows, key=lambda row: row["at"], reverse=True)[:limit]
 
 
 def block_message(block: Block | None) -> str | None:
     """Why and until when the person is blocked, as the pages say it (None when not blocked)."""
-    from flask_babel import format_datetime, gettext as _
+    from flask_babel import format_datetime
+    from flask_babel import gettext as _
 
     if block is None:
         return None
     if block.ends_at is None:
-        return _("A moderator has blocked your account from responding, reporting and sending feedback until further notice. Reason: %(reason)s", reason=block.reason)
+        return _(
+            "A moderator has blocked your account from responding, reporting and sending feedback until further notice. Reason: %(reason)s",
+            reason=block.reason,
+        )
     return _(
         "A moderator has blocked your account from responding, reporting and sending feedback until %(until)s. Reason: %(reason)s",
         until=format_datetime(block.ends_at, "medium"),

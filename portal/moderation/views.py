@@ -1,5 +1,6 @@
 """Moderation and oversight: /audit (the audit log of a commission admin's scope, and its CSV
 export). The moderation queue, blocks and the oversight dashboard join it here."""
+
 import csv
 import io
 import re
@@ -59,7 +60,9 @@ def _audit_form() -> dict:
         "from": since.isoformat() if since else "",
         "to": until.isoformat() if until else "",
         "school": int_arg("school"),
-        "bad_dates": [name for name, typed, day in (("from", typed_from, since), ("to", typed_to, until)) if typed and day is None],
+        "bad_dates": [
+            name for name, typed, day in (("from", typed_from, since), ("to", typed_to, until)) if typed and day is None
+        ],
     }
 
 
@@ -87,7 +90,9 @@ def audit():
     actions = audit_log.recorded_actions()
     form = _audit_form()
     before, after = int_arg("before"), int_arg("after")
-    results = audit_log.audit_page(scope, _audit_filters(form, actions), before=before, after=after if before is None else None)
+    results = audit_log.audit_page(
+        scope, _audit_filters(form, actions), before=before, after=after if before is None else None
+    )
     context = {"results": results, "form": form, "filter_args": _filter_args(form)}
     if is_htmx() and request.headers.get("HX-Target") == "audit-results":
         return render_template("moderation/_audit_results.html", **context)

@@ -28,16 +28,26 @@ class SchoolProfileForm(PortalForm):
     name_zh = StringField(
         _l("Name in Chinese"),
         filters=[strip],
-        validators=[DataRequired(message=_l("Please enter the school's Chinese name.")), Length(max=120, message=_l("At most %(max)d characters.", max=120))],
+        validators=[
+            DataRequired(message=_l("Please enter the school's Chinese name.")),
+            Length(max=120, message=_l("At most %(max)d characters.", max=120)),
+        ],
         render_kw={"maxlength": 120, "lang": "zh-CN"},
     )
     name_en = StringField(
         _l("Name in English"),
         filters=[strip],
-        validators=[DataRequired(message=_l("Please enter the school's English name.")), Length(max=160, message=_l("At most %(max)d characters.", max=160))],
+        validators=[
+            DataRequired(message=_l("Please enter the school's English name.")),
+            Length(max=160, message=_l("At most %(max)d characters.", max=160)),
+        ],
         render_kw={"maxlength": 160, "lang": "en"},
     )
-    type = SelectField(_l("Type of school"), choices=_school_type_choices, validators=[DataRequired(message=_l("Please choose the type of school."))])
+    type = SelectField(
+        _l("Type of school"),
+        choices=_school_type_choices,
+        validators=[DataRequired(message=_l("Please choose the type of school."))],
+    )
     address = StringField(
         _l("Address"),
         filters=[strip],
@@ -59,7 +69,9 @@ class SchoolProfileForm(PortalForm):
         validators=[
             Optional(),
             Length(max=254, message=_l("At most %(max)d characters.", max=254)),
-            Email(message=_l("Please enter a valid email address, such as name@example.com."), check_deliverability=False),
+            Email(
+                message=_l("Please enter a valid email address, such as name@example.com."), check_deliverability=False
+            ),
         ],
         render_kw={"maxlength": 254, "inputmode": "email"},
     )
@@ -73,7 +85,9 @@ class SchoolProfileForm(PortalForm):
         _l("Prefix of decision numbers"),
         filters=[strip],
         validators=[Length(max=40, message=_l("At most %(max)d characters.", max=40)), _decision_prefix],
-        description=_l("Printed before the year and number of each decision, as in 渝一中校委〔2026〕3号. Changing it changes only the numbers of decisions published afterwards."),
+        description=_l(
+            "Printed before the year and number of each decision, as in 渝一中校委〔2026〕3号. Changing it changes only the numbers of decisions published afterwards."
+        ),
         render_kw={"maxlength": 40},
     )
     description = TextAreaField(
@@ -86,14 +100,22 @@ class SchoolProfileForm(PortalForm):
 
 
 class NewSchoolForm(SchoolProfileForm):
-    authority_id = SelectField(_l("District"), coerce=int, validate_choice=False, validators=[DataRequired(message=_l("Please choose a district."))])
+    authority_id = SelectField(
+        _l("District"),
+        coerce=int,
+        validate_choice=False,
+        validators=[DataRequired(message=_l("Please choose a district."))],
+    )
     slug = StringField(
         _l("Web address name"),
         filters=[strip, lambda value: value.lower() if isinstance(value, str) else value],
         validators=[
             DataRequired(message=_l("Please choose a web address name.")),
             Length(min=3, max=80, message=_l("Between %(min)d and %(max)d characters.", min=3, max=80)),
-            Regexp(SLUG_PATTERN, message=_l("Use lower-case letters, digits and single hyphens, such as jiefang-road-primary.")),
+            Regexp(
+                SLUG_PATTERN,
+                message=_l("Use lower-case letters, digits and single hyphens, such as jiefang-road-primary."),
+            ),
         ],
         description=_l("Part of the school's address on this portal: /schools/<name>. It cannot be changed later."),
         render_kw={"maxlength": 80, "autocapitalize": "none", "spellcheck": "false"},

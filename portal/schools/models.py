@@ -1,4 +1,5 @@
 """Authorities (city commission → district bureaus) and schools: the scopes every role hangs on."""
+
 from datetime import datetime
 from enum import StrEnum
 

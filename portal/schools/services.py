@@ -1,4 +1,5 @@
 """Authorities and schools: creating them and listing them for pages."""
+
 from dataclasses import dataclass
 
 from sqlalchemy import false, func, or_, select
@@ -25,11 +26,29 @@ class SlugTaken(Exception):
 
 
 RESERVED_SLUGS = frozenset({"new"})  # /schools/new is the form that adds a school
-PROFILE_FIELDS = ("name_zh", "name_en", "type", "address", "phone", "email", "website", "decision_prefix", "description")
+PROFILE_FIELDS = (
+    "name_zh",
+    "name_en",
+    "type",
+    "address",
+    "phone",
+    "email",
+    "website",
+    "decision_prefix",
+    "description",
+)
 
 
 def create_school(
-    actor, authority: Authority, *, slug: str, name_zh: str, name_en: str, type: SchoolType, address: str = "", **profile
+    actor,
+    authority: Authority,
+    *,
+    slug: str,
+    name_zh: str,
+    name_en: str,
+    type: SchoolType,
+    address: str = "",
+    **profile,
 ) -> School:
     """Add a school under `authority`. Raises SlugTaken if another school has the address name."""
     if slug in RESERVED_SLUGS or db.session.scalar(select(func.count()).where(School.slug == slug)):
@@ -62,7 +81,9 @@ def update_school_profile(actor, school: School, data: dict) -> dict:
             setattr(school, field, new)
     if changes:
         db.session.flush()
-        audit.record(actor, "school.update", school, school_id=school.id, authority_id=school.authority_id, changes=changes)
+        audit.record(
+            actor, "school.update", school, school_id=school.id, authority_id=school.authority_id, changes=changes
+        )
     return changes
 
 
@@ -78,7 +99,9 @@ def search_schools(*, query: str = "", authority_id: int | None = None, school_t
         if authority is None:
             statement = statement.where(false())
         else:
-            statement = statement.join(School.authority).where(Authority.path.startswith(authority.path, autoescape=True))
+            statement = statement.join(School.authority).where(
+                Authority.path.startswith(authority.path, autoescape=True)
+            )
     if school_type in {t.value for t in SchoolType}:
         statement = statement.where(School.type == SchoolType(school_type))
     query = (query or "").strip()
@@ -128,12 +151,14 @@ def districts_overview(schools_per_district: int = 8) -> list[DistrictOverview]:
     counts = dict(db.session.execute(select(School.authority_id, func.count()).group_by(School.authority_id)).all())
     if not counts:
         return []
-    ranked = (
-        select(School.id, func.row_number().over(partition_by=School.authority_id, order_by=School.name_zh).label("rank"))
-        .subquery()
-    )
+    ranked = select(
+        School.id, func.row_number().over(partition_by=School.authority_id, order_by=School.name_zh).label("rank")
+    ).subquery()
     first_schools = db.session.scalars(
-        select(School).join(ranked, ranked.c.id == School.id).where(ranked.c.rank <= schools_per_district).order_by(School.name_zh)
+        select(School)
+        .join(ranked, ranked.c.id == School.id)
+        .where(ranked.c.rank <= schools_per_district)
+        .order_by(School.name_zh)
     ).all()
     by_authority: dict[int, list[School]] = {}
     for school in first_schools:

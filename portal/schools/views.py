@@ -1,4 +1,5 @@
 """The school directory, a school's public page, and its management area's front door."""
+
 from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -33,7 +34,9 @@ def index():
     filters = {
         "q": request.args.get("q", "")[:100],
         "district": int_arg("district"),
-        "type": request.args.get("type", "") if request.args.get("type") in {t.value for t in SCHOOL_TYPE_LABELS} else "",
+        "type": request.args.get("type", "")
+        if request.args.get("type") in {t.value for t in SCHOOL_TYPE_LABELS}
+        else "",
     }
     results = services.search_schools(
         query=filters["q"], authority_id=filters["district"], school_type=filters["type"] or None, page=page
@@ -46,7 +49,11 @@ def index():
         "districts": services.districts_for_filter(),
         "school_types": SCHOOL_TYPE_LABELS,
     }
-    template = "schools/_results.html" if is_htmx() and request.headers.get("HX-Target") == "school-results" else "schools/index.html"
+    template = (
+        "schools/_results.html"
+        if is_htmx() and request.headers.get("HX-Target") == "school-results"
+        else "schools/index.html"
+    )
     return render_template(template, **context)
 
 

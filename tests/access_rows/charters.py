@@ -1,5 +1,6 @@
 """Access rows for the charter: public pages open to everyone; management for the school's own
 administrators only (404 for staff of other schools and districts, 403 for everyone else)."""
+
 from datetime import date
 
 from access_rows import everyone, management
@@ -19,7 +20,9 @@ def arguments(school, other_school):
     for number, body in ((1, "# 第一章 总则\n\n第一条 本校名称。"), (2, "# 第一章 总则\n\n第一条 本校名称和地址。")):
         draft = services.start_draft(None, school, from_template=False)
         services.edit_draft(None, draft, body=body, change_note=f"第{number}版")
-        services.adopt_version(None, draft, adopted_on=date(2020 + number, 6, 1), effective_on=date(2020 + number, 9, 1))
+        services.adopt_version(
+            None, draft, adopted_on=date(2020 + number, 6, 1), effective_on=date(2020 + number, 9, 1)
+        )
     services.start_draft(None, school)
     db.session.commit()
     return {"n": 1}

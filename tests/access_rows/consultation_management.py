@@ -11,6 +11,7 @@ consultations are its commission admins'.
 The routes name what they expect — `managed_id` (a draft here), `open_id`, `closed_id` — and
 each gets a consultation in that phase. (`consultation_id` is the public pages' rows', and
 `draft_id` the decision drafts': the matrix has one set of URL arguments for every route.)"""
+
 from datetime import timedelta
 
 from access_rows import management
@@ -20,7 +21,15 @@ from portal.extensions import db, utcnow
 
 def _consultation(school, title, *, opens, closes, approve=True):
     now = utcnow()
-    data = {"title": title, "summary": "", "proposal": "## 提案\n\n拟调整。", "audience": "registered", "moderation": "pre", "opens_at": opens, "closes_at": closes}
+    data = {
+        "title": title,
+        "summary": "",
+        "proposal": "## 提案\n\n拟调整。",
+        "audience": "registered",
+        "moderation": "pre",
+        "opens_at": opens,
+        "closes_at": closes,
+    }
     consultation = services.create_consultation(None, school=school, data=data)
     if approve:
         real_closes = consultation.closes_at
@@ -33,10 +42,20 @@ def _consultation(school, title, *, opens, closes, approve=True):
 
 def arguments(school, other_school):
     now = utcnow()
-    draft = _consultation(school, "关于午休安排的意见征集（草稿）", opens=now + timedelta(days=7), closes=now + timedelta(days=30), approve=False)
+    draft = _consultation(
+        school,
+        "关于午休安排的意见征集（草稿）",
+        opens=now + timedelta(days=7),
+        closes=now + timedelta(days=30),
+        approve=False,
+    )
     question = services.add_question(None, draft, kind="text", prompt="其他建议")
-    running = _consultation(school, "关于课后服务时间的意见征集", opens=now - timedelta(days=1), closes=now + timedelta(days=20))
-    closed = _consultation(school, "关于校服采购的意见征集", opens=now - timedelta(days=40), closes=now - timedelta(days=10))
+    running = _consultation(
+        school, "关于课后服务时间的意见征集", opens=now - timedelta(days=1), closes=now + timedelta(days=20)
+    )
+    closed = _consultation(
+        school, "关于校服采购的意见征集", opens=now - timedelta(days=40), closes=now - timedelta(days=10)
+    )
     db.session.commit()
     return {
         "managed_id": draft.id,

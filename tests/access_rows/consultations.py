@@ -4,8 +4,10 @@ the moderators of its authority (404 for staff of other schools and districts, w
 its staff actions at all; 403 for everyone else). The consultation here is closed with a
 published outcome, so a response posted to it is refused with 409 (nothing stored) once the
 person is let through."""
-from access_rows import ROLES, everyone, visitor_then
+
 from consultation_factories import create_consultation, publish_outcome, respond, someone
+
+from access_rows import ROLES, everyone, visitor_then
 from portal.consultations.models import Phase
 
 

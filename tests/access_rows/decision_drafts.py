@@ -1,6 +1,7 @@
 """Access rows for drafting and publishing decisions (/schools/<slug>/manage/decisions/...): the
 school's board members and admins only. Commission staff oversee; they do not draft (403), and
 staff of other schools and districts do not see the area at all (404)."""
+
 from access_rows import management
 from portal.decisions import services
 from portal.extensions import db

@@ -1,7 +1,9 @@
 """Access rows for decisions: the archive, a decision's page, its PDF and the feeds are public
 (drafts are not found there for anyone: see tests/decisions/test_decision_page.py)."""
-from access_rows import everyone
+
 from decision_factories import insert_published
+
+from access_rows import everyone
 
 
 def arguments(school, other_school):

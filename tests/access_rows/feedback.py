@@ -3,6 +3,7 @@ in there); sending needs an account. /me/feedback is each person's own: the item
 was sent by somebody else, so it is not found for anyone. The inbox and its changes are the
 school's board members' and admins'; the moderators and commission above the school may read
 an item, not answer it."""
+
 from access_rows import everyone, management, visitor_then
 from portal.accounts import services as account_services
 from portal.extensions import db
@@ -10,9 +11,13 @@ from portal.feedback import services
 
 
 def arguments(school, other_school):
-    sender = account_services.register_user(email="feedback-sender@example.org", display_name="反馈人", password="a long enough password", language=None)
+    sender = account_services.register_user(
+        email="feedback-sender@example.org", display_name="反馈人", password="a long enough password", language=None
+    )
     feedback = services.send_feedback(
-        sender, school, {"category": "canteen", "body": "食堂的菜太辣了。", "private": False, "submission_token": "0" * 32}
+        sender,
+        school,
+        {"category": "canteen", "body": "食堂的菜太辣了。", "private": False, "submission_token": "0" * 32},
     )
     db.session.commit()
     return {"feedback_id": feedback.id}

@@ -1,7 +1,8 @@
 """Access rows for governing bodies, members and meetings: the public pages and the feed, and
 their management. The meeting the rows use has approved minutes, so every change to it is
 refused with 409 for those who may manage meetings."""
-from datetime import date, datetime, timezone
+
+from datetime import UTC, date, datetime
 
 from access_rows import everyone, management
 from portal.extensions import db
@@ -34,7 +35,12 @@ def arguments(school, other_school):
     meeting = services.create_meeting(
         None,
         school,
-        {"body_id": body.id, "title": "校务委员会会议", "starts_at": datetime(2026, 3, 2, 7, 30, tzinfo=timezone.utc), "place": "会议室"},
+        {
+            "body_id": body.id,
+            "title": "校务委员会会议",
+            "starts_at": datetime(2026, 3, 2, 7, 30, tzinfo=UTC),
+            "place": "会议室",
+        },
     )
     services.add_agenda_item(None, meeting, "审议2026学年度工作计划")
     services.edit_minutes(None, meeting, "会议原则通过工作计划。")

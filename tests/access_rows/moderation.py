@@ -1,6 +1,7 @@
 """Access rows for moderation and oversight. The audit log and its export are the commission
 admins' (each sees their own subtree: tests/moderation/test_audit_log_scope.py); moderators act on
 content and do not read the log; everyone else with an account is refused, visitors log in."""
+
 from access_rows import ROLES
 
 

@@ -1,9 +1,13 @@
 """Access rows for the school directory, school pages and the management front door."""
+
 from access_rows import everyone, management
 
 
 def commission_admins_only(allowed_status):
-    return {role: 302 if role == "visitor" else allowed_status if role == "commission_admin" else 403 for role in everyone(0)}
+    return {
+        role: 302 if role == "visitor" else allowed_status if role == "commission_admin" else 403
+        for role in everyone(0)
+    }
 
 
 EXPECTED = {

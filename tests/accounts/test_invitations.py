@@ -1,12 +1,13 @@
 """Invitation codes: a school admin makes them, a parent uses one on "My account"."""
+
 import hashlib
 import re
 from datetime import timedelta
 
 import pytest
+from page_helpers import ENGLISH, field_error, location_path
 from sqlalchemy import func, select
 
-from page_helpers import ENGLISH, field_error, location_path
 from portal.accounts import services
 from portal.accounts.models import Invitation, Membership, Role
 from portal.extensions import utcnow
@@ -127,7 +128,9 @@ def test_codes_list_shows_only_the_ending_of_each_code(client, db, school, schoo
         ({"count": "5", "valid_days": "30", "note": "备" * 81}, "note"),
     ],
 )
-def test_bad_batch_is_refused_beside_the_field_and_no_code_is_made(client, db, school, school_admin, login_as, data, field):
+def test_bad_batch_is_refused_beside_the_field_and_no_code_is_made(
+    client, db, school, school_admin, login_as, data, field
+):
     login_as(school_admin)
 
     response = client.post(page_url(school), data=data, headers=ENGLISH)
@@ -151,7 +154,9 @@ def test_batch_limits_themselves_are_accepted(client, db, school, school_admin, 
 # Using a code
 
 
-def test_parent_account_uses_a_code_and_becomes_a_parent_of_the_school(client, db, school, school_admin, make_user, login_as):
+def test_parent_account_uses_a_code_and_becomes_a_parent_of_the_school(
+    client, db, school, school_admin, make_user, login_as
+):
     (code,) = make_codes(db, school, actor=school_admin)
     user = login_as(make_user())
 

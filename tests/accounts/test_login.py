@@ -1,6 +1,6 @@
 """Logging in and out, where login leads, and the throttle on failed attempts."""
-import pytest
 
+import pytest
 from page_helpers import ENGLISH, PASSWORD, field_error, location_path
 
 EMAIL = "parent@example.org"

@@ -1,9 +1,10 @@
 """My account: who I am, the roles I hold, my profile and my password."""
+
 import re
 
 import pytest
-
 from page_helpers import ENGLISH, PASSWORD, field_error, location_path, log_in
+
 from portal.accounts import services
 from portal.accounts.models import Role, User
 

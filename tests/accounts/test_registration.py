@@ -1,8 +1,9 @@
 """Creating an account: the form, its messages, and the inline email check (htmx)."""
+
 import pytest
+from page_helpers import ENGLISH, HTMX, field_error, field_value, location_path
 from sqlalchemy import func, select
 
-from page_helpers import ENGLISH, HTMX, field_error, field_value, location_path
 from portal.accounts.models import User
 
 GOOD_PASSWORD = "a long enough password"
@@ -234,6 +235,8 @@ def test_one_address_can_create_at_most_thirty_accounts_an_hour(app, db, rate_li
 
 def test_refused_registrations_do_not_count_against_the_hourly_limit(app, db, rate_limits):
     for _attempt in range(35):
-        assert app.test_client().post("/register", data=registration(password="short", confirm="short")).status_code == 422
+        assert (
+            app.test_client().post("/register", data=registration(password="short", confirm="short")).status_code == 422
+        )
 
     assert app.test_client().post("/register", data=registration()).status_code == 303

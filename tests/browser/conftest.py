@@ -6,6 +6,7 @@ separate from the `app` fixture of tests/conftest.py: the autouse fixtures there
 app's config, not this one. Every page a journey visits is checked with axe-core against
 WCAG 2.1 A and AA, and a full-page screenshot is kept in tests/browser/screenshots/.
 """
+
 import tempfile
 import threading
 import uuid

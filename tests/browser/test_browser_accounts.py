@@ -1,5 +1,6 @@
 """Accounts in a real browser: invitation codes, registration with its inline check, logging in
 and out, redeeming a code, and forms that explain what went wrong."""
+
 import re
 
 import pytest
@@ -63,7 +64,9 @@ def test_parent_registers_logs_in_and_redeems_invitation(
     expect(page.locator("#email-ok")).to_be_visible()
     expect(page.locator("#email-error")).to_have_count(0)
     expect(page.locator("#email")).not_to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#email-check-status")).to_have_text(page.locator("#email-ok").inner_text().lstrip("✓ ").strip())
+    expect(page.locator("#email-check-status")).to_have_text(
+        page.locator("#email-ok").inner_text().lstrip("✓ ").strip()
+    )
     assert page.evaluate("() => window.__sameDocument === true")
     check_accessibility(page, "register-email-free-zh")
 

@@ -5,6 +5,7 @@ a phone too, and without JavaScript.
 The live server's database lasts the whole run, so the journeys do not assume which version is
 the latest: they read it off the pages.
 """
+
 import re
 import uuid
 from datetime import date
@@ -12,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-
 from test_browser_layout import PHONE, assert_no_horizontal_scrolling
 
 pytestmark = pytest.mark.browser
@@ -50,7 +50,9 @@ def amend_an_article(page, words: str) -> str:
     return words
 
 
-def test_school_admin_amends_the_charter_and_a_visitor_sees_what_changed(new_page, check_accessibility, log_in, demo_password):
+def test_school_admin_amends_the_charter_and_a_visitor_sees_what_changed(
+    new_page, check_accessibility, log_in, demo_password
+):
     page = new_page("zh")
     log_in(page, ADMIN, demo_password)
     number = open_draft_editor(page, check_accessibility, "charter-admin-zh")

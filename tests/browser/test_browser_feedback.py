@@ -2,12 +2,12 @@
 and gets its reference; a board member answers it in private from the inbox; the parent reads
 the answer under "My feedback". Every page is checked with axe, in Chinese and English, at phone
 width and on a desktop."""
+
 import re
 import uuid
 
 import pytest
 from playwright.sync_api import expect
-
 from test_browser_layout import PHONE, assert_no_horizontal_scrolling
 
 pytestmark = pytest.mark.browser
@@ -17,7 +17,9 @@ REFERENCE = re.compile(r"FB-\d{4}-\d{6}")
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_parent_sends_feedback_and_follows_it_to_a_private_answer(new_page, check_accessibility, log_in, log_out, demo_password, language):
+def test_parent_sends_feedback_and_follows_it_to_a_private_answer(
+    new_page, check_accessibility, log_in, log_out, demo_password, language
+):
     text = f"浏览器测试：校车早上超员 {uuid.uuid4().hex[:8]}"
     answer = f"已加开一辆校车 {uuid.uuid4().hex[:8]}"
 
@@ -55,7 +57,7 @@ def test_parent_sends_feedback_and_follows_it_to_a_private_answer(new_page, chec
     staff.goto(f"/schools/{SLUG}/manage/feedback?status=received")
     check_accessibility(staff, f"feedback-inbox-{language}")
     with staff.expect_navigation():
-        staff.locator(f"#feedback-inbox a", has_text=reference).click()
+        staff.locator("#feedback-inbox a", has_text=reference).click()
     check_accessibility(staff, f"feedback-item-{language}")
     staff.locator("#reply").fill(answer)
     staff.locator("input[name=visibility][value=private]").check()

@@ -1,4 +1,5 @@
 """The language switch in the header, and pages that stay in the chosen language."""
+
 import pytest
 from playwright.sync_api import expect
 

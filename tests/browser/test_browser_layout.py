@@ -1,4 +1,5 @@
 """Pages at phone width, and the translated error page."""
+
 import pytest
 from playwright.sync_api import expect
 

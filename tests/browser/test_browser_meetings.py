@@ -1,14 +1,14 @@
 """Meetings in a real browser: a board member records a meeting from agenda to approved minutes,
 and a visitor reads it and takes the calendar file. Every page is checked with axe, in Chinese
 and English, and at phone width."""
+
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
-
 from test_browser_layout import PHONE, assert_no_horizontal_scrolling
 
 pytestmark = pytest.mark.browser
@@ -19,7 +19,7 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def yesterday_in_beijing() -> str:
-    return (datetime.now(timezone.utc).astimezone(BEIJING) - timedelta(days=1)).date().isoformat()
+    return (datetime.now(UTC).astimezone(BEIJING) - timedelta(days=1)).date().isoformat()
 
 
 def same_document(page) -> bool:

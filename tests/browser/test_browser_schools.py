@@ -1,7 +1,7 @@
 """A visitor finds a school in the directory and reads its page; staff find their way in."""
+
 import pytest
 from playwright.sync_api import expect
-
 from test_browser_layout import PHONE, assert_no_horizontal_scrolling
 
 pytestmark = pytest.mark.browser

@@ -1,6 +1,7 @@
 """Verifying a copy in a real browser: a visitor downloads the charter's archived PDF, checks it
 at /verify (with htmx, and without JavaScript), follows the verdict back to the charter, and
 sees an altered copy called altered."""
+
 import re
 
 import pytest

@@ -9,13 +9,13 @@ The live server's database lasts the whole run, and both languages answer the sa
 consultation: each run registers its own account, and nothing assumes how many responses
 there are beyond what the demo seeds.
 """
+
 import csv
 import io
 import re
 
 import pytest
 from playwright.sync_api import expect
-
 from test_browser_layout import HTML_LANG, PHONE, assert_no_horizontal_scrolling
 
 pytestmark = pytest.mark.browser

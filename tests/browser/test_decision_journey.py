@@ -6,13 +6,13 @@ byte changed (altered). Every page is checked with axe, in Chinese and in Englis
 The live server's database lasts the whole run: the journey does not assume which number the
 decision gets, it reads it off the page.
 """
+
 import hashlib
 import re
 import uuid
 
 import pytest
 from playwright.sync_api import expect
-
 from test_browser_layout import HTML_LANG
 
 pytestmark = pytest.mark.browser
@@ -45,7 +45,9 @@ def with_one_byte_changed(pdf: bytes) -> bytes:
 
 def upload_for_verification(page, name: str, pdf: bytes) -> None:
     page.locator("#file").set_input_files(files=[{"name": name, "mimeType": "application/pdf", "buffer": pdf}])
-    with page.expect_response(lambda response: response.url.endswith("/verify") and response.request.method == "POST") as answer:
+    with page.expect_response(
+        lambda response: response.url.endswith("/verify") and response.request.method == "POST"
+    ) as answer:
         page.locator("#verify-form button[type=submit]").click()
     assert answer.value.status == 200
 

@@ -9,11 +9,11 @@ in Chinese and in English.
 The live server's database lasts the whole run: the journey does not assume which responses are
 pending, it reads their ids off the page (each run handles three of the ≥10 the demo leaves).
 """
+
 import re
 
 import pytest
 from playwright.sync_api import expect
-
 from test_browser_layout import HTML_LANG
 
 pytestmark = pytest.mark.browser
@@ -26,11 +26,15 @@ PENDING_ITEM = "li.moderation-item:not([data-moderation-done])"
 
 
 def focused_item_id(page) -> str | None:
-    return page.evaluate("() => { const el = document.activeElement; return el && el.classList.contains('moderation-item') ? el.id : null; }")
+    return page.evaluate(
+        "() => { const el = document.activeElement; return el && el.classList.contains('moderation-item') ? el.id : null; }"
+    )
 
 
 def expect_post(page, response_id: int):
-    return page.expect_response(lambda r: r.url.split("?")[0].endswith(f"/moderation/responses/{response_id}") and r.request.method == "POST")
+    return page.expect_response(
+        lambda r: r.url.split("?")[0].endswith(f"/moderation/responses/{response_id}") and r.request.method == "POST"
+    )
 
 
 def response_id(dom_id: str) -> int:

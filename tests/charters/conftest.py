@@ -1,9 +1,10 @@
 """Fixtures for the charter's tests: a school administrator and a school with a charter."""
+
 from datetime import date
 
 import pytest
-
 from charter_samples import VERSION_1, VERSION_2
+
 from portal.charters import services
 
 
@@ -33,7 +34,9 @@ def add_version(with_app, db):
 def charter(school, add_version):
     """Versions 1 (2021) and 2 (2025) of the school's charter, both adopted."""
     first = add_version(school, VERSION_1, adopted_on=date(2021, 6, 25), effective_on=date(2021, 9, 1), note="首部章程")
-    second = add_version(school, VERSION_2, adopted_on=date(2025, 3, 28), effective_on=date(2025, 4, 1), note="修订第四条，新增第六条")
+    second = add_version(
+        school, VERSION_2, adopted_on=date(2025, 3, 28), effective_on=date(2025, 4, 1), note="修订第四条，新增第六条"
+    )
     return first, second
 
 

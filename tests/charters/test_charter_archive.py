@@ -1,16 +1,17 @@
 """Adopting a charter version publishes it: its PDF is rendered, signed and archived in the same
 transaction, downloadable for good from the version's page, and verifiable at /verify."""
+
 import hashlib
 import re
 from datetime import date
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import select
-
 from charter_samples import VERSION_1
 from page_helpers import ENGLISH
 from pdf_helpers import pdf_text
+from sqlalchemy import select
+
 from portal.charters import services
 from portal.charters.models import CharterStatus, CharterVersion
 from portal.documents import render, signing
@@ -38,7 +39,9 @@ def test_adopting_a_version_archives_its_signed_pdf(app, db, school, adopted):
     document = find_by_sha256(version.document_sha256)
     assert document is not None and document.kind == DocumentKind.CHARTER_VERSION and document.signed
     assert hashlib.sha256(document.content).hexdigest() == version.document_sha256
-    (entry,) = db.session.scalars(select(PublicationLogEntry).where(PublicationLogEntry.document_sha256 == document.sha256)).all()
+    (entry,) = db.session.scalars(
+        select(PublicationLogEntry).where(PublicationLogEntry.document_sha256 == document.sha256)
+    ).all()
     assert (entry.object_type, entry.object_id) == ("charter_version", version.id)
     with app.app_context():
         assert signing.verify_signature(document.content) == "valid"
@@ -86,7 +89,9 @@ def test_adoption_fails_whole_when_the_pdf_cannot_be_made(with_app, db, school, 
     assert services.current_version(school).number == 2
 
 
-def test_adoption_page_that_fails_to_make_the_pdf_changes_nothing(app, client, db, login_as, make_user, school, charter, draft, monkeypatch):
+def test_adoption_page_that_fails_to_make_the_pdf_changes_nothing(
+    app, client, db, login_as, make_user, school, charter, draft, monkeypatch
+):
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     monkeypatch.setattr(render, "render_pdf", lambda *args, **kwargs: 1 / 0)
     login_as(make_user(role="school_admin", scope=school))

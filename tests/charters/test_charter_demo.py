@@ -1,4 +1,5 @@
 """The demo charter, and the small services other pages use."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -53,7 +54,9 @@ def test_demo_charter_is_seeded_once_and_audited(db, school):
 
     assert len(services.versions_of(school)) == 2
     actions = db.session.scalars(
-        select(AuditEvent.action).where(AuditEvent.school_id == school.id, AuditEvent.action.like("charter.%")).order_by(AuditEvent.id)
+        select(AuditEvent.action)
+        .where(AuditEvent.school_id == school.id, AuditEvent.action.like("charter.%"))
+        .order_by(AuditEvent.id)
     ).all()
     assert actions == ["charter.draft_start", "charter.draft_edit", "charter.adopt"] * 2
 
@@ -62,7 +65,10 @@ def test_demo_charter_fits_every_kind_of_school(db, make_school):
     for school_type in SchoolType:
         school = make_school(type=school_type)
         seed_charter(school)
-        assert "义务教育" in services.current_version(school).body or school_type in (SchoolType.SENIOR, SchoolType.VOCATIONAL)
+        assert "义务教育" in services.current_version(school).body or school_type in (
+            SchoolType.SENIOR,
+            SchoolType.VOCATIONAL,
+        )
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(CharterVersion)) == 2 * len(SchoolType)
 

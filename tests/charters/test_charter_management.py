@@ -1,13 +1,14 @@
 """A school administrator drafts an amendment of the charter, previews it and adopts it; adopted
 versions never change; every change is audited; other schools' administrators find nothing."""
+
 from datetime import date
 
 import pytest
+from charter_samples import VERSION_2
 from flask import url_for
+from page_helpers import ENGLISH, HTMX, field_error, field_value, location_path
 from sqlalchemy import select
 
-from charter_samples import VERSION_2
-from page_helpers import ENGLISH, HTMX, field_error, field_value, location_path
 from portal.audit import AuditEvent
 from portal.charters import services
 from portal.charters.models import CHARTER_BODY_MAX, CHARTER_NOTE_MAX, CharterStatus, CharterVersion
@@ -113,10 +114,15 @@ def test_editing_the_draft_saves_it_and_audits_it(client, db, login_as, school_a
     assert "学校设立家长委员会。" in client.get(manage_url(school, "versions", 3, "edit")).get_data(as_text=True)
     new_body = VERSION_2.replace("每学年至少召开两次", "每学年至少召开三次").replace("\n", "\r\n")
 
-    response = client.post(manage_url(school, "versions", 3, "edit"), data={"body": new_body, "change_note": " 修改第四条 ", "action": "save"})
+    response = client.post(
+        manage_url(school, "versions", 3, "edit"),
+        data={"body": new_body, "change_note": " 修改第四条 ", "action": "save"},
+    )
 
     assert response.status_code == 303
-    assert location_path(response) == manage_url(school,)
+    assert location_path(response) == manage_url(
+        school,
+    )
     saved = fresh(db, draft)
     assert "每学年至少召开三次" in saved.body
     assert "\r" not in saved.body  # line breaks from the browser are stored one way
@@ -128,7 +134,12 @@ def test_editing_the_draft_saves_it_and_audits_it(client, db, login_as, school_a
 def test_saving_an_unchanged_draft_changes_nothing(client, db, login_as, school_admin, school, draft):
     login_as(school_admin)
 
-    response = client.post(manage_url(school, "versions", 3, "edit"), data={"body": draft.body, "change_note": "", "action": "save"}, headers=ENGLISH, follow_redirects=True)
+    response = client.post(
+        manage_url(school, "versions", 3, "edit"),
+        data={"body": draft.body, "change_note": "", "action": "save"},
+        headers=ENGLISH,
+        follow_redirects=True,
+    )
 
     assert "Nothing was changed." in response.get_data(as_text=True)
     assert events(db, "charter.draft_edit", draft) == []
@@ -139,13 +150,27 @@ def test_saving_an_unchanged_draft_changes_nothing(client, db, login_as, school_
     [
         ({"body": "", "change_note": "typed note"}, "body", "Please enter the text of the charter."),
         ({"body": "   \n  ", "change_note": "typed note"}, "body", "Please enter the text of the charter."),
-        ({"body": "第一条 " + "字" * CHARTER_BODY_MAX, "change_note": "typed note"}, "body", f"The charter can have at most {CHARTER_BODY_MAX} characters."),
-        ({"body": "第一条 甲。", "change_note": "长" * (CHARTER_NOTE_MAX + 1)}, "change_note", f"A change note can have at most {CHARTER_NOTE_MAX} characters."),
-        ({"body": "第一条 甲\x00。", "change_note": "typed note"}, "body", "This contains characters that are not allowed."),
+        (
+            {"body": "第一条 " + "字" * CHARTER_BODY_MAX, "change_note": "typed note"},
+            "body",
+            f"The charter can have at most {CHARTER_BODY_MAX} characters.",
+        ),
+        (
+            {"body": "第一条 甲。", "change_note": "长" * (CHARTER_NOTE_MAX + 1)},
+            "change_note",
+            f"A change note can have at most {CHARTER_NOTE_MAX} characters.",
+        ),
+        (
+            {"body": "第一条 甲\x00。", "change_note": "typed note"},
+            "body",
+            "This contains characters that are not allowed.",
+        ),
     ],
     ids=["empty", "blank", "too-long", "note-too-long", "control-character"],
 )
-def test_bad_draft_is_explained_beside_the_field_and_not_saved(client, db, login_as, school_admin, school, draft, data, field, message):
+def test_bad_draft_is_explained_beside_the_field_and_not_saved(
+    client, db, login_as, school_admin, school, draft, data, field, message
+):
     login_as(school_admin)
 
     response = client.post(manage_url(school, "versions", 3, "edit"), data={**data, "action": "save"}, headers=ENGLISH)
@@ -164,12 +189,16 @@ def test_preview_without_javascript_shows_the_text_and_saves_nothing(client, db,
     login_as(school_admin)
     typed = "# 第一章 总则\n\n**第一条** 预览中的文字。\n\n第二条 第二条的文字。"
 
-    response = client.post(manage_url(school, "versions", 3, "edit"), data={"body": typed, "change_note": "草稿说明", "action": "preview"}, headers=ENGLISH)
+    response = client.post(
+        manage_url(school, "versions", 3, "edit"),
+        data={"body": typed, "change_note": "草稿说明", "action": "preview"},
+        headers=ENGLISH,
+    )
 
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "This is a preview. Nothing has been saved yet." in page
-    preview = page[page.index('id="charter-preview"'):]
+    preview = page[page.index('id="charter-preview"') :]
     assert '<a href="#article-2">第二条</a>' in preview
     assert '<div class="charter-article" id="article-1"><p><strong>第一条</strong>\u3000预览中的文字。</p>' in preview
     assert "预览中的文字" in page[: page.index('id="charter-preview"')]  # the textarea keeps what was typed
@@ -181,7 +210,11 @@ def test_preview_without_javascript_shows_the_text_and_saves_nothing(client, db,
 def test_preview_with_htmx_answers_with_the_preview_panel_alone(client, db, login_as, school_admin, school, draft):
     login_as(school_admin)
 
-    response = client.post(manage_url(school, "versions", 3, "preview"), data={"body": "# 第一章 总则\n\n第一条 甲。", "change_note": ""}, headers={**HTMX, **ENGLISH})
+    response = client.post(
+        manage_url(school, "versions", 3, "preview"),
+        data={"body": "# 第一章 总则\n\n第一条 甲。", "change_note": ""},
+        headers={**HTMX, **ENGLISH},
+    )
 
     assert response.status_code == 200
     fragment = response.get_data(as_text=True)
@@ -195,7 +228,9 @@ def test_preview_with_htmx_answers_with_the_preview_panel_alone(client, db, logi
 def test_preview_endpoint_without_htmx_shows_the_whole_edit_page(client, login_as, school_admin, school, draft):
     login_as(school_admin)
 
-    response = client.post(manage_url(school, "versions", 3, "preview"), data={"body": "第一条 甲。", "change_note": ""}, headers=ENGLISH)
+    response = client.post(
+        manage_url(school, "versions", 3, "preview"), data={"body": "第一条 甲。", "change_note": ""}, headers=ENGLISH
+    )
 
     assert response.status_code == 200
     assert "<h1>Edit draft version 3</h1>" in response.get_data(as_text=True)
@@ -204,7 +239,11 @@ def test_preview_endpoint_without_htmx_shows_the_whole_edit_page(client, login_a
 def test_preview_of_a_text_that_is_too_long_says_so(client, login_as, school_admin, school, draft):
     login_as(school_admin)
 
-    response = client.post(manage_url(school, "versions", 3, "preview"), data={"body": "字" * (CHARTER_BODY_MAX + 1)}, headers={**HTMX, **ENGLISH})
+    response = client.post(
+        manage_url(school, "versions", 3, "preview"),
+        data={"body": "字" * (CHARTER_BODY_MAX + 1)},
+        headers={**HTMX, **ENGLISH},
+    )
 
     assert response.status_code == 422
     assert "The text is too long to preview." in response.get_data(as_text=True)
@@ -232,7 +271,11 @@ def test_adopting_the_draft_makes_it_the_charter_in_force(client, db, login_as, 
     assert response.status_code == 303
     adopted = fresh(db, draft)
     assert adopted.status == CharterStatus.ADOPTED
-    assert (adopted.adopted_on, adopted.effective_on, adopted.adopted_by_id) == (date(2026, 3, 1), date(2026, 4, 1), school_admin.id)
+    assert (adopted.adopted_on, adopted.effective_on, adopted.adopted_by_id) == (
+        date(2026, 3, 1),
+        date(2026, 4, 1),
+        school_admin.id,
+    )
     assert services.current_version(school).number == 3
     (event,) = [e for e in events(db, "charter.adopt") if e.object_id == draft.id]
     assert (event.actor_id, event.school_id) == (school_admin.id, school.id)
@@ -257,13 +300,32 @@ def test_a_charter_may_come_into_force_on_the_day_it_is_adopted(client, db, logi
         ({"adopted_on": "2026-13-45"}, "adopted_on", "Please enter a date as year-month-day, such as 2026-03-01."),
         ({"adopted_on": "yesterday"}, "adopted_on", "Please enter a date as year-month-day, such as 2026-03-01."),
         ({"adopted_on": "1900-01-01"}, "adopted_on", "Please enter a date between 1949-10-01 and 2100-12-31."),
-        ({"effective_on": "2026-02-28"}, "effective_on", "A charter cannot come into force before the day it is adopted."),
+        (
+            {"effective_on": "2026-02-28"},
+            "effective_on",
+            "A charter cannot come into force before the day it is adopted.",
+        ),
         ({"confirm": ""}, "confirm", "Please confirm that this text was adopted as shown."),
-        ({"adopted_on": "2025-01-01", "effective_on": "2025-02-01"}, "adopted_on", "Version 2 was adopted on Mar 28, 2025. A later version cannot be adopted before that day."),
+        (
+            {"adopted_on": "2025-01-01", "effective_on": "2025-02-01"},
+            "adopted_on",
+            "Version 2 was adopted on Mar 28, 2025. A later version cannot be adopted before that day.",
+        ),
     ],
-    ids=["no-adoption-date", "no-effective-date", "impossible-date", "not-a-date", "implausible-date", "effective-before-adoption", "not-confirmed", "before-previous-version"],
+    ids=[
+        "no-adoption-date",
+        "no-effective-date",
+        "impossible-date",
+        "not-a-date",
+        "implausible-date",
+        "effective-before-adoption",
+        "not-confirmed",
+        "before-previous-version",
+    ],
 )
-def test_bad_adoption_is_explained_beside_the_field_and_nothing_is_adopted(client, db, login_as, school_admin, school, draft, overrides, field, message):
+def test_bad_adoption_is_explained_beside_the_field_and_nothing_is_adopted(
+    client, db, login_as, school_admin, school, draft, overrides, field, message
+):
     login_as(school_admin)
     data = adoption(**overrides)
 
@@ -322,7 +384,9 @@ def test_adopting_twice_is_a_conflict_the_second_time(client, db, login_as, scho
     login_as(school_admin)
 
     first = client.post(manage_url(school, "versions", 3, "adopt"), data=adoption())
-    second = client.post(manage_url(school, "versions", 3, "adopt"), data=adoption(adopted_on="2026-05-01", effective_on="2026-05-01"))
+    second = client.post(
+        manage_url(school, "versions", 3, "adopt"), data=adoption(adopted_on="2026-05-01", effective_on="2026-05-01")
+    )
 
     assert (first.status_code, second.status_code) == (303, 409)
     assert fresh(db, draft).adopted_on == date(2026, 3, 1)
@@ -342,7 +406,9 @@ def test_services_and_model_refuse_to_change_an_adopted_version(db, school, char
 def test_htmx_preview_of_an_adopted_version_is_refused(client, login_as, school_admin, school, charter):
     login_as(school_admin)
 
-    response = client.post(manage_url(school, "versions", 1, "preview"), data={"body": "x"}, headers={**HTMX, **ENGLISH})
+    response = client.post(
+        manage_url(school, "versions", 1, "preview"), data={"body": "x"}, headers={**HTMX, **ENGLISH}
+    )
 
     assert response.status_code == 409
     assert 'role="alert"' in response.get_data(as_text=True)
@@ -357,12 +423,16 @@ def charter_management_urls(app, school, number):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("charters.") and "/manage/" in rule.rule:
             with app.test_request_context():
-                url = url_for(rule.endpoint, **{name: {"slug": school.slug, "n": number}[name] for name in rule.arguments})
+                url = url_for(
+                    rule.endpoint, **{name: {"slug": school.slug, "n": number}[name] for name in rule.arguments}
+                )
             urls += [(method, url) for method in sorted(rule.methods & {"GET", "POST"})]
     return urls
 
 
-def test_school_admin_of_another_school_finds_none_of_its_charter_management(app, client, make_user, login_as, school, other_school, draft):
+def test_school_admin_of_another_school_finds_none_of_its_charter_management(
+    app, client, make_user, login_as, school, other_school, draft
+):
     login_as(make_user(role="school_admin", scope=other_school))
     urls = charter_management_urls(app, school, 3)
     assert len(urls) == 6  # manage, start, edit (GET and POST), preview, adopt

@@ -1,9 +1,9 @@
 """The charter's public pages: the charter in force with its contents, the history, a version,
 and what changed between two versions."""
+
 import re
 
 import pytest
-
 from charter_samples import VERSION_2
 from page_helpers import ENGLISH, heading
 
@@ -75,7 +75,9 @@ def test_a_version_that_does_not_exist_is_not_found(client, school, charter):
 
 
 @pytest.mark.parametrize("role", [None, "parent", "board_member", "moderator", "commission_admin"])
-def test_a_draft_does_not_exist_for_anyone_but_the_school_admins(client, make_user, login_as, school, district, city, draft, role):
+def test_a_draft_does_not_exist_for_anyone_but_the_school_admins(
+    client, make_user, login_as, school, district, city, draft, role
+):
     if role is not None:
         scope = {"moderator": district, "commission_admin": city}.get(role, school)
         login_as(make_user(role=role, scope=scope))
@@ -167,7 +169,9 @@ def test_public_cannot_compare_with_a_draft(client, school, draft):
 def test_school_admin_sees_what_the_draft_changes(client, db, login_as, school_admin, school, draft):
     from portal.charters import services
 
-    services.edit_draft(school_admin, draft, body=VERSION_2.replace("德育处和教务处", "德育处、教务处和总务处"), change_note="")
+    services.edit_draft(
+        school_admin, draft, body=VERSION_2.replace("德育处和教务处", "德育处、教务处和总务处"), change_note=""
+    )
     db.session.commit()
     login_as(school_admin)
 

@@ -1,9 +1,9 @@
 """Whatever an author types into a charter, readers' browsers run none of it: scripts, iframes,
 event handlers, `javascript:` links and htmx attributes come out as inert text."""
+
 from html.parser import HTMLParser
 
 import pytest
-
 from page_helpers import ENGLISH, HTMX
 
 HOSTILE = """# 第一章 <script>alert('chapter')</script>总则
@@ -41,7 +41,9 @@ def assert_inert(page: str, allowed_htmx=()):
     tags = elements(page)
     allowed_htmx = {*allowed_htmx, "hx-headers"}
     scripts = [attrs.get("src", "") for tag, attrs in tags if tag == "script"]
-    assert scripts in (["/static/vendor/htmx.min.js", "/static/js/portal.js"], []), scripts  # only htmx and our own script
+    assert scripts in (["/static/vendor/htmx.min.js", "/static/js/portal.js"], []), (
+        scripts
+    )  # only htmx and our own script
     assert not [tag for tag, _ in tags if tag in {"iframe", "img", "svg", "object", "embed"}]
     for tag, attrs in tags:
         for name, value in attrs.items():
@@ -81,14 +83,18 @@ def test_preview_of_a_hostile_draft_is_inert(client, login_as, make_user, school
     client.post(f"/schools/{school.slug}/manage/charter/drafts", data={"starting_point": "empty"})
 
     fragment = client.post(
-        f"/schools/{school.slug}/manage/charter/versions/1/preview", data={"body": HOSTILE, "change_note": ""}, headers={**HTMX, **ENGLISH}
+        f"/schools/{school.slug}/manage/charter/versions/1/preview",
+        data={"body": HOSTILE, "change_note": ""},
+        headers={**HTMX, **ENGLISH},
     ).get_data(as_text=True)
     page = client.post(
-        f"/schools/{school.slug}/manage/charter/versions/1/edit", data={"body": HOSTILE, "change_note": "", "action": "preview"}, headers=ENGLISH
+        f"/schools/{school.slug}/manage/charter/versions/1/edit",
+        data={"body": HOSTILE, "change_note": "", "action": "preview"},
+        headers=ENGLISH,
     ).get_data(as_text=True)
 
     assert_inert(fragment, allowed_htmx={"hx-swap-oob"})
     # The edit page's own preview button and the CSRF header are ours; the text's are not there.
     assert_inert(page, allowed_htmx={"hx-post", "hx-target", "hx-swap"})
-    preview = page[page.index('id="charter-preview"'):]
+    preview = page[page.index('id="charter-preview"') :]
     assert "hx-" not in "".join(name for _tag, attrs in elements(preview) for name in attrs)

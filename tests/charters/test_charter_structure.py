@@ -1,5 +1,6 @@
 """How a charter's Markdown is read: chapters, articles, Chinese numerals, anchors; and how two
 versions are compared."""
+
 import pytest
 
 from portal.charters.structure import chinese_number, chinese_numeral, compare, parse, text_diff, text_language
@@ -7,8 +8,20 @@ from portal.charters.structure import chinese_number, chinese_numeral, compare, 
 
 @pytest.mark.parametrize(
     "numeral, value",
-    [("一", 1), ("九", 9), ("十", 10), ("十二", 12), ("二十", 20), ("二十八", 28), ("一百", 100), ("一百零五", 105),
-     ("一百一十", 110), ("两百", 200), ("一千零一十", 1010), ("12", 12)],
+    [
+        ("一", 1),
+        ("九", 9),
+        ("十", 10),
+        ("十二", 12),
+        ("二十", 20),
+        ("二十八", 28),
+        ("一百", 100),
+        ("一百零五", 105),
+        ("一百一十", 110),
+        ("两百", 200),
+        ("一千零一十", 1010),
+        ("12", 12),
+    ],
 )
 def test_chinese_numerals_are_read_as_numbers(numeral, value):
     assert chinese_number(numeral) == value
@@ -32,9 +45,16 @@ def test_chapters_and_articles_are_found_with_their_labels_and_anchors():
     )
 
     assert document.preamble == "# 某小学章程\n\n序言。"
-    assert [(c.label, c.title, c.anchor) for c in document.chapters] == [("第一章", "总则", "chapter-1"), ("第二章", "办学宗旨", "chapter-2")]
+    assert [(c.label, c.title, c.anchor) for c in document.chapters] == [
+        ("第一章", "总则", "chapter-1"),
+        ("第二章", "办学宗旨", "chapter-2"),
+    ]
     articles = document.articles
-    assert [(a.label, a.number, a.anchor) for a in articles] == [("第一条", 1, "article-1"), ("第二条", 2, "article-2"), ("第十二条", 12, "article-12")]
+    assert [(a.label, a.number, a.anchor) for a in articles] == [
+        ("第一条", 1, "article-1"),
+        ("第二条", 2, "article-2"),
+        ("第十二条", 12, "article-12"),
+    ]
     assert articles[1].body == "地址，\n续行。"
     assert articles[2].body == "宗旨。\n\n- 一项\n- 两项"
     assert articles[0].markdown == "**第一条**\u3000名称。"
@@ -109,7 +129,11 @@ def test_english_changes_are_marked_word_by_word():
 def test_neighbouring_changed_words_read_as_one_change():
     segments = text_diff("the old rule applies", "a new rule applies")
 
-    assert [(s.op, s.text) for s in segments] == [("delete", "the old"), ("insert", "a new"), ("equal", " rule applies")]
+    assert [(s.op, s.text) for s in segments] == [
+        ("delete", "the old"),
+        ("insert", "a new"),
+        ("equal", " rule applies"),
+    ]
 
 
 def test_comparing_versions_finds_changed_added_and_removed_articles():
@@ -118,7 +142,11 @@ def test_comparing_versions_finds_changed_added_and_removed_articles():
 
     diff = compare(old, new)
 
-    assert [(c.kind, c.label) for c in diff.articles] == [("changed", "第二条"), ("removed", "第三条"), ("added", "第四条")]
+    assert [(c.kind, c.label) for c in diff.articles] == [
+        ("changed", "第二条"),
+        ("removed", "第三条"),
+        ("added", "第四条"),
+    ]
     assert (diff.changed_count, diff.added_count, diff.removed_count) == (1, 1, 1)
 
 

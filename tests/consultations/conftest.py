@@ -1,8 +1,9 @@
 """Fixtures for consultations: the people involved, and a factory that makes a consultation in
 any phase through the services (so it is audited and tallied like a real one)."""
-import pytest
 
+import pytest
 from consultation_factories import QUESTIONS, create_consultation, respond
+
 from portal.consultations.models import Phase
 
 

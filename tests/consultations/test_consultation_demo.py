@@ -2,14 +2,15 @@
 responses, one with its outcome published, one whose outcome is overdue, one awaiting approval
 and one sent back; one open consultation in every other school; and one district-wide
 consultation of Yuzhong."""
+
 from collections import Counter
 
 import pytest
+from page_helpers import ENGLISH, log_in
+from pdf_helpers import pdf_text
 from sqlalchemy import select
 from sqlalchemy.orm import scoped_session, sessionmaker
 
-from page_helpers import ENGLISH, log_in
-from pdf_helpers import pdf_text
 from portal.accounts.models import User
 from portal.cli import DISTRICTS, SCHOOLS
 from portal.consultations import services
@@ -32,7 +33,9 @@ def seeded(app):
         connection = _db.engine.connect()
     transaction = connection.begin()
     original_session = _db.session
-    _db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False))
+    _db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    )
     try:
         result = app.test_cli_runner().invoke(args=["portal", "seed-demo"])
         assert result.exit_code == 0, result.output
@@ -130,7 +133,13 @@ def test_the_demo_school_admin_sees_the_consultations_by_phase(client, db, seede
 
     page = client.get(f"/schools/{FIRST_SCHOOL}/manage/consultations", headers=ENGLISH).text
 
-    for heading in ("Sent back by the moderators", "Awaiting approval", "Open, or opening soon", "Closed: the outcome is to be written", "Outcome published"):
+    for heading in (
+        "Sent back by the moderators",
+        "Awaiting approval",
+        "Open, or opening soon",
+        "Closed: the outcome is to be written",
+        "Outcome published",
+    ):
         assert heading in page
     assert "Outcome overdue" in page
 

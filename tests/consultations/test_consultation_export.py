@@ -1,13 +1,14 @@
 """The exports of published responses, /consultations/<id>/responses.csv and .json: streamed,
 UTF-8 (the CSV with a BOM for Excel), display names only where the author chose to show theirs,
 and text that spreadsheets would run as a formula kept as text."""
+
 import csv
 import io
 import json
 
 import pytest
-
 from page_helpers import ENGLISH
+
 from portal.consultations.models import Phase
 
 
@@ -16,10 +17,21 @@ def consultation(make_consultation, make_response, make_user):
     consultation = make_consultation()
     single, multiple, text = consultation.questions
     make_response(
-        consultation, make_user(display_name="署名家长", email="named@example.org"), "support", body="同意，\n希望尽快实施。",
-        answers={str(single.id): "1", str(multiple.id): ["0", "3"], str(text.id): "增加篮球"}, show_name=True, publish=True,
+        consultation,
+        make_user(display_name="署名家长", email="named@example.org"),
+        "support",
+        body="同意，\n希望尽快实施。",
+        answers={str(single.id): "1", str(multiple.id): ["0", "3"], str(text.id): "增加篮球"},
+        show_name=True,
+        publish=True,
     )
-    make_response(consultation, make_user(display_name="匿名家长", email="secret@example.org"), "oppose", body="=HYPERLINK(\"http://evil\")", publish=True)
+    make_response(
+        consultation,
+        make_user(display_name="匿名家长", email="secret@example.org"),
+        "oppose",
+        body='=HYPERLINK("http://evil")',
+        publish=True,
+    )
     make_response(consultation, make_user(display_name="待审核家长"), "neutral", body="还没发布")
     return consultation
 
@@ -35,13 +47,25 @@ def test_csv_is_utf8_with_bom_and_one_row_per_published_response(client, consult
 
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert response.headers["Content-Disposition"] == f'attachment; filename="consultation-{consultation.id}-responses.csv"'
+    assert (
+        response.headers["Content-Disposition"]
+        == f'attachment; filename="consultation-{consultation.id}-responses.csv"'
+    )
     assert response.is_streamed
     header, *rows = csv_rows(response)
-    assert header == ["Response no.", "Published", "Respondent", "Stance", "您希望课后服务几点结束？", "您希望增加哪些活动？", "其他建议", "Comments"]
+    assert header == [
+        "Response no.",
+        "Published",
+        "Respondent",
+        "Stance",
+        "您希望课后服务几点结束？",
+        "您希望增加哪些活动？",
+        "其他建议",
+        "Comments",
+    ]
     assert [row[2:] for row in rows] == [
         ["署名家长", "Support", "17:30", "体育; 作业辅导", "增加篮球", "同意，\n希望尽快实施。"],
-        ["Anonymous", "Oppose", "", "", "", "'=HYPERLINK(\"http://evil\")"],
+        ["Anonymous", "Oppose", "", "", "", '\'=HYPERLINK("http://evil")'],
     ]
     assert rows[0][1].endswith("+08:00")  # published, on the schools' clock
 
@@ -61,10 +85,18 @@ def test_json_lists_the_questions_and_the_published_responses(client, consultati
     data = json.loads(response.data)
     single, multiple, text = consultation.questions
     assert data["consultation"]["id"] == consultation.id
-    assert [q["prompt"] for q in data["consultation"]["questions"]] == ["您希望课后服务几点结束？", "您希望增加哪些活动？", "其他建议"]
+    assert [q["prompt"] for q in data["consultation"]["questions"]] == [
+        "您希望课后服务几点结束？",
+        "您希望增加哪些活动？",
+        "其他建议",
+    ]
     named, anonymous = data["responses"]
     assert named["name"] == "署名家长" and named["stance"] == "support"
-    assert named["answers"] == {str(single.id): "17:30", str(multiple.id): ["体育", "作业辅导"], str(text.id): "增加篮球"}
+    assert named["answers"] == {
+        str(single.id): "17:30",
+        str(multiple.id): ["体育", "作业辅导"],
+        str(text.id): "增加篮球",
+    }
     assert anonymous["name"] is None and anonymous["answers"] == {}
     assert anonymous["body"] == '=HYPERLINK("http://evil")'  # JSON is data: kept exactly
 

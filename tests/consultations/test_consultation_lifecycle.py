@@ -1,5 +1,6 @@
 """The lifecycle of a consultation, on the model and through the services: every transition,
 and every invalid one refused with a reason."""
+
 from datetime import timedelta
 
 import pytest
@@ -66,9 +67,15 @@ def test_sending_back_needs_a_reason_and_returns_a_draft(db, make_consultation, 
 def test_closing_before_opening_is_refused(db, school):
     now = utcnow()
 
-    assert reason_of(
-        services.create_consultation, None, school=school, data={"title": "x", "opens_at": now, "closes_at": now - timedelta(days=1)}
-    ) == "closes_before_opening"
+    assert (
+        reason_of(
+            services.create_consultation,
+            None,
+            school=school,
+            data={"title": "x", "opens_at": now, "closes_at": now - timedelta(days=1)},
+        )
+        == "closes_before_opening"
+    )
 
 
 def test_at_most_ten_questions(db, make_consultation):
@@ -79,11 +86,20 @@ def test_at_most_ten_questions(db, make_consultation):
     assert reason_of(services.add_question, None, consultation, kind="text", prompt="第十一个") == "too_many_questions"
 
 
-@pytest.mark.parametrize("choices, reason", [(["唯一"], "too_few_choices"), (["甲", "甲"], "duplicate_choices"), ([str(n) for n in range(13)], "too_many_choices")])
+@pytest.mark.parametrize(
+    "choices, reason",
+    [
+        (["唯一"], "too_few_choices"),
+        (["甲", "甲"], "duplicate_choices"),
+        ([str(n) for n in range(13)], "too_many_choices"),
+    ],
+)
 def test_choice_questions_need_two_to_twelve_distinct_choices(db, make_consultation, choices, reason):
     consultation = make_consultation(Phase.DRAFT, questions=[])
 
-    assert reason_of(services.add_question, None, consultation, kind="single", prompt="选一个", choices=choices) == reason
+    assert (
+        reason_of(services.add_question, None, consultation, kind="single", prompt="选一个", choices=choices) == reason
+    )
 
 
 def test_every_transition_is_audited(db, make_consultation, moderator):
@@ -91,7 +107,11 @@ def test_every_transition_is_audited(db, make_consultation, moderator):
     services.approve(moderator, consultation)
     db.session.commit()
 
-    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == consultation.id, AuditEvent.object_type == "Consultation")).all()
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(
+            AuditEvent.object_id == consultation.id, AuditEvent.object_type == "Consultation"
+        )
+    ).all()
     assert {"consultation.create", "consultation.submit", "consultation.approve"} <= set(actions)
 
 
@@ -132,7 +152,9 @@ def test_unknown_questions_and_choices_are_never_stored(db, make_consultation, m
     ids = [question.id for question in consultation.questions]
 
     response = make_response(
-        consultation, parent, answers={str(ids[0]): "7", str(ids[1]): ["1", "99", "x"], "424242": "骗", str(ids[2]): "  好  "}
+        consultation,
+        parent,
+        answers={str(ids[0]): "7", str(ids[1]): ["1", "99", "x"], "424242": "骗", str(ids[2]): "  好  "},
     )
 
     assert response.answers == {str(ids[1]): [1], str(ids[2]): "好"}
@@ -152,7 +174,9 @@ def test_only_one_moderator_action_takes_effect(db, make_consultation, make_resp
     assert response.state == ResponseState.PUBLISHED
 
 
-def test_verified_parents_only_means_parents_of_the_school(db, make_consultation, parent, resident, make_user, other_school):
+def test_verified_parents_only_means_parents_of_the_school(
+    db, make_consultation, parent, resident, make_user, other_school
+):
     consultation = make_consultation(audience="parents")
 
     assert services.in_audience(parent, consultation)
@@ -160,7 +184,9 @@ def test_verified_parents_only_means_parents_of_the_school(db, make_consultation
     assert not services.in_audience(make_user(role="parent", scope=other_school), consultation)
 
 
-def test_reports_are_one_per_person_and_only_on_published_responses(db, make_consultation, make_response, parent, resident):
+def test_reports_are_one_per_person_and_only_on_published_responses(
+    db, make_consultation, make_response, parent, resident
+):
     response = make_response(make_consultation(), parent)
     assert reason_of(services.report_response, resident, response, "广告") == "not_published"
     services.publish_response(None, response)

@@ -1,12 +1,13 @@
 """/consultations: open, closed and with an outcome; by district and school; a page at a time.
 Open ones also show on the home page and on the school's page."""
+
 import re
 from datetime import timedelta
 
 import pytest
-
 from consultation_factories import publish_outcome
 from page_helpers import ENGLISH, HTMX
+
 from portal.consultations.models import Phase
 from portal.extensions import utcnow
 
@@ -60,7 +61,9 @@ def test_filter_by_district_and_by_school(client, all_phases, district, other_di
     assert titles(listing(client, f"?state=closed&school={school.id}")) == ["已结束的"]
 
 
-def test_a_districts_and_the_citys_own_consultations_are_listed_for_its_schools(client, db, make_consultation, city, district, other_district, school):
+def test_a_districts_and_the_citys_own_consultations_are_listed_for_its_schools(
+    client, db, make_consultation, city, district, other_district, school
+):
     make_consultation(school=None, authority=city, title="全市的")
     make_consultation(school=None, authority=other_district, title="别区的")
 
@@ -69,7 +72,9 @@ def test_a_districts_and_the_citys_own_consultations_are_listed_for_its_schools(
     assert set(titles(listing(client))) == {"全市的", "别区的"}
 
 
-@pytest.mark.parametrize("query", ["?state=everything", "?district=abc", "?school=-1", "?page=0", "?page=abc", "?district=99999999999"])
+@pytest.mark.parametrize(
+    "query", ["?state=everything", "?district=abc", "?school=-1", "?page=0", "?page=abc", "?district=99999999999"]
+)
 def test_odd_filters_are_ignored(client, all_phases, query):
     assert len(titles(listing(client, query))) == 3
 
@@ -93,7 +98,9 @@ def test_the_list_is_paginated_keeping_the_filters(client, make_consultation, sc
 
 
 def test_htmx_filter_gets_the_results_alone(client, all_phases, other_district):
-    fragment = listing(client, f"?district={other_district.id}", headers={**HTMX, "HX-Target": "consultation-results", **ENGLISH})
+    fragment = listing(
+        client, f"?district={other_district.id}", headers={**HTMX, "HX-Target": "consultation-results", **ENGLISH}
+    )
 
     assert fragment.lstrip().startswith('<section id="consultation-results"') and titles(fragment) == ["别区学校的"]
 
@@ -109,12 +116,16 @@ def test_each_card_says_when_and_how_many_responses(client, make_consultation, m
 
 
 def test_overdue_outcomes_are_marked_in_the_closed_tab(client, db, make_consultation):
-    make_consultation(Phase.CLOSED, title="逾期的", opens_at=utcnow() - timedelta(days=80), closes_at=utcnow() - timedelta(days=45))
+    make_consultation(
+        Phase.CLOSED, title="逾期的", opens_at=utcnow() - timedelta(days=80), closes_at=utcnow() - timedelta(days=45)
+    )
 
     assert "Outcome overdue" in listing(client, "?state=closed")
 
 
-def test_the_list_takes_a_fixed_number_of_queries(client, db, make_consultation, make_response, make_user, count_queries):
+def test_the_list_takes_a_fixed_number_of_queries(
+    client, db, make_consultation, make_response, make_user, count_queries
+):
     for n in range(15):
         make_consultation(title=f"征集{n}")
     db.session.remove()
@@ -145,7 +156,9 @@ def test_school_page_shows_its_open_consultations_and_the_citys(client, all_phas
 
     page = client.get(f"/schools/{school.slug}", headers=ENGLISH).get_data(as_text=True)
 
-    section = re.search(r'<section class="panel" aria-labelledby="consultations-heading">.*?</section>', page, re.S).group(0)
+    section = re.search(
+        r'<section class="panel" aria-labelledby="consultations-heading">.*?</section>', page, re.S
+    ).group(0)
     assert titles(section) == ["明天结束的", "全市的", "下月结束的"]  # closing soonest first
     assert "Test City Education Commission" in section and "First Test Primary School" not in section
     assert f'href="/consultations?school={school.id}"' in section

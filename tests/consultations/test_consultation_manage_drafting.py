@@ -1,12 +1,13 @@
 """A school's admins draft a consultation — title, summary, the proposal, who may respond, how
 responses are moderated, when it opens and closes (Beijing time) — and change it until they
 submit it. A district's commission admins do the same for district-wide policy."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 import pytest
+from page_helpers import ENGLISH, HTMX, field_error, field_value, location_path
 from sqlalchemy import func, select
 
-from page_helpers import ENGLISH, HTMX, field_error, field_value, location_path
 from portal.audit import AuditEvent
 from portal.consultations.models import Audience, Consultation, ConsultationStatus, ModerationMode, Phase
 
@@ -64,11 +65,14 @@ def test_school_admin_drafts_a_consultation_and_is_taken_to_it(client, db, schoo
 def test_opening_and_closing_times_are_read_as_beijing_time(client, db, school, school_admin, login_as):
     login_as(school_admin)
 
-    client.post(new_url(school), data=form(opens_on="2030-03-02", opens_time="08:00", closes_on="2030-03-30", closes_time="18:00"))
+    client.post(
+        new_url(school),
+        data=form(opens_on="2030-03-02", opens_time="08:00", closes_on="2030-03-30", closes_time="18:00"),
+    )
 
     consultation = only_consultation(db)
-    assert consultation.opens_at == datetime(2030, 3, 2, 0, 0, tzinfo=timezone.utc)
-    assert consultation.closes_at == datetime(2030, 3, 30, 10, 0, tzinfo=timezone.utc)
+    assert consultation.opens_at == datetime(2030, 3, 2, 0, 0, tzinfo=UTC)
+    assert consultation.closes_at == datetime(2030, 3, 30, 10, 0, tzinfo=UTC)
 
 
 def test_the_new_page_suggests_dates_and_pre_moderation(client, school, school_admin, login_as):
@@ -128,7 +132,9 @@ def test_closing_the_same_minute_it_opens_is_refused(client, db, school, school_
         ({"proposal": "提" * 100_001}, "proposal", "This can have at most 100000 characters."),
     ],
 )
-def test_bad_details_are_refused_next_to_their_field(client, db, school, school_admin, login_as, changes, field, message):
+def test_bad_details_are_refused_next_to_their_field(
+    client, db, school, school_admin, login_as, changes, field, message
+):
     login_as(school_admin)
 
     response = client.post(new_url(school), data=form(**changes), headers=ENGLISH)
@@ -143,12 +149,20 @@ def test_posted_status_school_or_approval_are_ignored(client, db, school, other_
 
     client.post(
         new_url(school),
-        data=form(status="approved", school_id=str(other_school.id), authority_id="1", approved_by_id=str(school_admin.id), outcome_heard="伪造"),
+        data=form(
+            status="approved",
+            school_id=str(other_school.id),
+            authority_id="1",
+            approved_by_id=str(school_admin.id),
+            outcome_heard="伪造",
+        ),
     )
 
     consultation = only_consultation(db)
     assert consultation.status == ConsultationStatus.DRAFT and consultation.school_id == school.id
-    assert consultation.authority_id is None and consultation.approved_by_id is None and consultation.outcome_heard == ""
+    assert (
+        consultation.authority_id is None and consultation.approved_by_id is None and consultation.outcome_heard == ""
+    )
 
 
 def test_script_in_the_proposal_is_stored_as_typed_and_shown_as_text(client, db, school, school_admin, login_as):
@@ -190,7 +204,9 @@ def test_admin_of_another_school_is_told_the_page_does_not_exist(client, db, sch
 def test_preview_without_javascript_shows_the_proposal_and_saves_nothing(client, db, school, school_admin, login_as):
     login_as(school_admin)
 
-    response = client.post(new_url(school), data=form(action="preview", proposal="## 目的\n\n保障学生**睡眠**。"), headers=ENGLISH)
+    response = client.post(
+        new_url(school), data=form(action="preview", proposal="## 目的\n\n保障学生**睡眠**。"), headers=ENGLISH
+    )
 
     assert response.status_code == 200
     assert "This is a preview. Nothing has been saved yet." in response.text
@@ -199,11 +215,17 @@ def test_preview_without_javascript_shows_the_proposal_and_saves_nothing(client,
     assert count(db, Consultation) == 0
 
 
-def test_preview_with_htmx_answers_with_the_preview_alone_and_sanitised(client, db, make_consultation, school_admin, login_as):
+def test_preview_with_htmx_answers_with_the_preview_alone_and_sanitised(
+    client, db, make_consultation, school_admin, login_as
+):
     consultation = make_consultation(Phase.DRAFT)
     login_as(school_admin)
 
-    response = client.post(edit_url(consultation), data=form(action="preview", proposal='<img src=x onerror="alert(1)">**要点**'), headers=HTMX)
+    response = client.post(
+        edit_url(consultation),
+        data=form(action="preview", proposal='<img src=x onerror="alert(1)">**要点**'),
+        headers=HTMX,
+    )
 
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<section id="proposal-preview"')
@@ -218,7 +240,9 @@ def test_school_admin_edits_a_draft_and_the_change_is_audited(client, db, make_c
     consultation = make_consultation(Phase.DRAFT)
     login_as(school_admin)
 
-    response = client.post(edit_url(consultation), data=form(title="关于调整课后服务结束时间的意见征集", moderation="post"))
+    response = client.post(
+        edit_url(consultation), data=form(title="关于调整课后服务结束时间的意见征集", moderation="post")
+    )
 
     assert response.status_code == 303 and location_path(response) == edit_url(consultation)
     db.session.remove()
@@ -229,7 +253,11 @@ def test_school_admin_edits_a_draft_and_the_change_is_audited(client, db, make_c
 
 
 def test_the_edit_page_shows_the_draft_as_saved(client, make_consultation, school_admin, login_as):
-    consultation = make_consultation(Phase.DRAFT, opens_at=datetime(2030, 5, 1, 1, 30, tzinfo=timezone.utc), closes_at=datetime(2030, 6, 1, tzinfo=timezone.utc))
+    consultation = make_consultation(
+        Phase.DRAFT,
+        opens_at=datetime(2030, 5, 1, 1, 30, tzinfo=UTC),
+        closes_at=datetime(2030, 6, 1, tzinfo=UTC),
+    )
     login_as(school_admin)
 
     page = client.get(edit_url(consultation), headers=ENGLISH).text
@@ -241,7 +269,11 @@ def test_the_edit_page_shows_the_draft_as_saved(client, make_consultation, schoo
 
 
 def test_saving_an_unchanged_draft_says_nothing_changed(client, db, make_consultation, school_admin, login_as):
-    consultation = make_consultation(Phase.DRAFT, opens_at=datetime(2030, 5, 1, 0, 0, tzinfo=timezone.utc), closes_at=datetime(2030, 6, 1, 10, 0, tzinfo=timezone.utc))
+    consultation = make_consultation(
+        Phase.DRAFT,
+        opens_at=datetime(2030, 5, 1, 0, 0, tzinfo=UTC),
+        closes_at=datetime(2030, 6, 1, 10, 0, tzinfo=UTC),
+    )
     login_as(school_admin)
     page = client.get(edit_url(consultation)).text
     data = {name: field_value(page, name) for name in ("title", "opens_on", "opens_time", "closes_on", "closes_time")}
@@ -257,7 +289,11 @@ def test_a_bad_edit_keeps_the_saved_draft_and_the_typed_text(client, db, make_co
     consultation = make_consultation(Phase.DRAFT)
     login_as(school_admin)
 
-    response = client.post(edit_url(consultation), data=form(title="新标题保留", opens_on="2030-04-01", closes_on="2030-03-01"), headers=ENGLISH)
+    response = client.post(
+        edit_url(consultation),
+        data=form(title="新标题保留", opens_on="2030-04-01", closes_on="2030-03-01"),
+        headers=ENGLISH,
+    )
 
     assert response.status_code == 422
     assert field_value(response.text, "title") == "新标题保留"
@@ -272,7 +308,9 @@ def test_board_member_cannot_open_or_edit_a_draft(client, db, make_consultation,
     assert client.post(edit_url(consultation), data=form(title="改")).status_code == 403
 
 
-def test_a_draft_does_not_exist_for_a_parent_or_another_schools_admin(client, make_consultation, parent, make_user, other_school, login_as):
+def test_a_draft_does_not_exist_for_a_parent_or_another_schools_admin(
+    client, make_consultation, parent, make_user, other_school, login_as
+):
     consultation = make_consultation(Phase.DRAFT)
 
     login_as(parent)
@@ -301,11 +339,15 @@ def test_once_submitted_the_details_cannot_be_changed(client, db, make_consultat
     assert count(db, AuditEvent, AuditEvent.action == "consultation.edit") == 0
 
 
-def test_an_htmx_change_refused_after_submission_is_sent_back_to_the_page_with_the_reason(client, make_consultation, school_admin, login_as):
+def test_an_htmx_change_refused_after_submission_is_sent_back_to_the_page_with_the_reason(
+    client, make_consultation, school_admin, login_as
+):
     consultation = make_consultation(Phase.SUBMITTED)
     login_as(school_admin)
 
-    response = client.post(edit_url(consultation, "/questions"), data={"kind": "text", "prompt": "再问一个"}, headers=HTMX)
+    response = client.post(
+        edit_url(consultation, "/questions"), data={"kind": "text", "prompt": "再问一个"}, headers=HTMX
+    )
 
     assert response.status_code == 409
     assert response.headers["HX-Redirect"].endswith(edit_url(consultation))
@@ -344,7 +386,9 @@ def test_moderator_cannot_draft_for_the_district(client, db, district, moderator
     assert count(db, Consultation) == 0
 
 
-def test_commission_admin_of_another_district_cannot_draft_for_this_one(client, db, district, other_district, make_user, login_as):
+def test_commission_admin_of_another_district_cannot_draft_for_this_one(
+    client, db, district, other_district, make_user, login_as
+):
     login_as(make_user(role="commission_admin", scope=other_district))
 
     assert client.post(f"/authorities/{district.id}/manage/consultations/new", data=form()).status_code == 403

@@ -1,11 +1,12 @@
 """The school's list of its consultations by phase, submitting a draft for approval, and closing
 an open consultation early."""
+
 from datetime import timedelta
 
 import pytest
+from page_helpers import ENGLISH, field_error, location_path
 from sqlalchemy import select
 
-from page_helpers import ENGLISH, field_error, location_path
 from portal.audit import AuditEvent
 from portal.consultations import services
 from portal.consultations.models import Consultation, ConsultationStatus, Phase
@@ -28,7 +29,9 @@ def events(db, action):
 # The list
 
 
-def test_the_list_shows_each_consultation_under_its_phase(client, db, school, make_consultation, moderator, school_admin, login_as):
+def test_the_list_shows_each_consultation_under_its_phase(
+    client, db, school, make_consultation, moderator, school_admin, login_as
+):
     make_consultation(Phase.DRAFT, title="草稿甲")
     sent_back = make_consultation(Phase.SUBMITTED, title="退回乙")
     services.send_back(moderator, sent_back, "请补充预算说明。")
@@ -41,7 +44,13 @@ def test_the_list_shows_each_consultation_under_its_phase(client, db, school, ma
 
     page = client.get(list_url(school), headers=ENGLISH).text
 
-    sections = ["Sent back by the moderators", "Drafts", "Awaiting approval", "Open, or opening soon", "Closed: the outcome is to be written"]
+    sections = [
+        "Sent back by the moderators",
+        "Drafts",
+        "Awaiting approval",
+        "Open, or opening soon",
+        "Closed: the outcome is to be written",
+    ]
     titles = ["退回乙", "草稿甲", "待审丙", "进行丁", "结束己"]
     positions = [page.index(text) for pair in zip(sections, titles) for text in pair]
     assert positions == sorted(positions)
@@ -49,8 +58,12 @@ def test_the_list_shows_each_consultation_under_its_phase(client, db, school, ma
     assert "Draft a consultation" in page
 
 
-def test_consultations_whose_outcome_is_overdue_are_highlighted(client, db, make_consultation, school, school_admin, login_as):
-    overdue = make_consultation(Phase.CLOSED, title="逾期庚", opens_at=utcnow() - timedelta(days=80), closes_at=utcnow() - timedelta(days=45))
+def test_consultations_whose_outcome_is_overdue_are_highlighted(
+    client, db, make_consultation, school, school_admin, login_as
+):
+    overdue = make_consultation(
+        Phase.CLOSED, title="逾期庚", opens_at=utcnow() - timedelta(days=80), closes_at=utcnow() - timedelta(days=45)
+    )
     make_consultation(Phase.CLOSED, title="刚结束辛")  # closed 10 days ago
     login_as(school_admin)
 
@@ -62,7 +75,9 @@ def test_consultations_whose_outcome_is_overdue_are_highlighted(client, db, make
     assert page.index("逾期庚") < page.index("刚结束辛")  # the longest closed first
 
 
-def test_board_member_sees_the_list_and_a_link_to_write_the_outcome_but_cannot_draft(client, make_consultation, school, board_member, login_as):
+def test_board_member_sees_the_list_and_a_link_to_write_the_outcome_but_cannot_draft(
+    client, make_consultation, school, board_member, login_as
+):
     draft = make_consultation(Phase.DRAFT, title="草稿甲")
     closed = make_consultation(Phase.CLOSED)
     login_as(board_member)
@@ -94,7 +109,9 @@ def test_the_schools_management_page_links_to_its_consultations(client, school, 
     assert f'href="{list_url(school)}"' in page and "Consultations" in page
 
 
-def test_a_commission_admin_finds_the_districts_consultations_from_my_account(client, db, district, make_user, make_consultation, login_as):
+def test_a_commission_admin_finds_the_districts_consultations_from_my_account(
+    client, db, district, make_user, make_consultation, login_as
+):
     admin = make_user(role="commission_admin", scope=district)
     make_consultation(Phase.OPEN, authority=district, title="全区课后服务收费意见征集")
     login_as(admin)
@@ -106,7 +123,9 @@ def test_a_commission_admin_finds_the_districts_consultations_from_my_account(cl
     assert "全区课后服务收费意见征集" in page and "Draft a consultation" in page
 
 
-def test_the_authority_list_shows_only_its_own_consultations_not_its_schools(client, district, make_user, make_consultation, login_as):
+def test_the_authority_list_shows_only_its_own_consultations_not_its_schools(
+    client, district, make_user, make_consultation, login_as
+):
     make_consultation(Phase.OPEN, title="学校自己的")
     login_as(make_user(role="commission_admin", scope=district))
 
@@ -133,8 +152,12 @@ def test_school_admin_submits_a_complete_draft_for_approval(client, db, make_con
     assert "Awaiting approval" in page and "It can no longer be changed." in page
 
 
-def test_an_incomplete_draft_is_not_submitted_and_the_page_says_what_is_missing(client, db, make_consultation, school_admin, login_as):
-    consultation = make_consultation(Phase.DRAFT, proposal="", closes_at=utcnow() - timedelta(hours=1), opens_at=utcnow() - timedelta(days=2))
+def test_an_incomplete_draft_is_not_submitted_and_the_page_says_what_is_missing(
+    client, db, make_consultation, school_admin, login_as
+):
+    consultation = make_consultation(
+        Phase.DRAFT, proposal="", closes_at=utcnow() - timedelta(hours=1), opens_at=utcnow() - timedelta(days=2)
+    )
     login_as(school_admin)
 
     response = client.post(f"/manage/consultations/{consultation.id}/submit", headers=ENGLISH)
@@ -146,7 +169,9 @@ def test_an_incomplete_draft_is_not_submitted_and_the_page_says_what_is_missing(
     assert events(db, "consultation.submit") == []
 
 
-def test_a_sent_back_draft_shows_the_moderators_reason_and_can_be_submitted_again(client, db, make_consultation, moderator, school_admin, login_as):
+def test_a_sent_back_draft_shows_the_moderators_reason_and_can_be_submitted_again(
+    client, db, make_consultation, moderator, school_admin, login_as
+):
     consultation = make_consultation(Phase.SUBMITTED)
     services.send_back(moderator, consultation, "请补充预算说明。")
     db.session.commit()
@@ -157,7 +182,10 @@ def test_a_sent_back_draft_shows_the_moderators_reason_and_can_be_submitted_agai
 
     assert "The moderators sent this consultation back:" in page and "请补充预算说明。" in page
     assert response.status_code == 303
-    assert fresh(db, consultation).status == ConsultationStatus.SUBMITTED and fresh(db, consultation).sent_back_reason == ""
+    assert (
+        fresh(db, consultation).status == ConsultationStatus.SUBMITTED
+        and fresh(db, consultation).sent_back_reason == ""
+    )
 
 
 def test_submitting_twice_is_refused_the_second_time(client, db, make_consultation, school_admin, login_as):
@@ -183,11 +211,15 @@ def test_board_member_cannot_submit(client, db, make_consultation, board_member,
 # Closing early
 
 
-def test_school_admin_closes_an_open_consultation_early_with_a_reason(client, db, make_consultation, school_admin, login_as):
+def test_school_admin_closes_an_open_consultation_early_with_a_reason(
+    client, db, make_consultation, school_admin, login_as
+):
     consultation = make_consultation(Phase.OPEN)
     login_as(school_admin)
 
-    response = client.post(f"/manage/consultations/{consultation.id}/close", data={"reason": "  方案已撤回，提前结束。 "}, headers=ENGLISH)
+    response = client.post(
+        f"/manage/consultations/{consultation.id}/close", data={"reason": "  方案已撤回，提前结束。 "}, headers=ENGLISH
+    )
 
     assert response.status_code == 303
     closed = fresh(db, consultation)
@@ -207,8 +239,13 @@ def test_a_scheduled_consultation_can_be_closed_before_it_opens(client, db, make
     assert response.status_code == 303 and fresh(db, consultation).status == ConsultationStatus.CLOSED
 
 
-@pytest.mark.parametrize("reason, message", [("  ", "Please say why the consultation closes early."), ("理" * 1001, "This can have at most 1000 characters.")])
-def test_closing_needs_a_reason_of_sensible_length(client, db, make_consultation, school_admin, login_as, reason, message):
+@pytest.mark.parametrize(
+    "reason, message",
+    [("  ", "Please say why the consultation closes early."), ("理" * 1001, "This can have at most 1000 characters.")],
+)
+def test_closing_needs_a_reason_of_sensible_length(
+    client, db, make_consultation, school_admin, login_as, reason, message
+):
     consultation = make_consultation(Phase.OPEN)
     login_as(school_admin)
 
@@ -220,11 +257,15 @@ def test_closing_needs_a_reason_of_sensible_length(client, db, make_consultation
 
 
 @pytest.mark.parametrize("phase", [Phase.DRAFT, Phase.SUBMITTED, Phase.CLOSED])
-def test_only_an_open_or_scheduled_consultation_can_be_closed(client, db, make_consultation, school_admin, login_as, phase):
+def test_only_an_open_or_scheduled_consultation_can_be_closed(
+    client, db, make_consultation, school_admin, login_as, phase
+):
     consultation = make_consultation(phase)
     login_as(school_admin)
 
-    response = client.post(f"/manage/consultations/{consultation.id}/close", data={"reason": "提前结束。"}, headers=ENGLISH)
+    response = client.post(
+        f"/manage/consultations/{consultation.id}/close", data={"reason": "提前结束。"}, headers=ENGLISH
+    )
 
     assert response.status_code == 409
     assert "Only a consultation that is open, or approved and about to open, can be closed early." in response.text
@@ -240,7 +281,9 @@ def test_board_member_and_moderator_cannot_close_it(client, db, make_consultatio
     assert fresh(db, consultation).status == ConsultationStatus.APPROVED
 
 
-def test_an_open_consultations_page_offers_closing_and_shows_the_responses_so_far(client, make_consultation, make_response, parent, resident, school_admin, login_as):
+def test_an_open_consultations_page_offers_closing_and_shows_the_responses_so_far(
+    client, make_consultation, make_response, parent, resident, school_admin, login_as
+):
     consultation = make_consultation(Phase.OPEN)
     make_response(consultation, parent, publish=True)
     make_response(consultation, resident)

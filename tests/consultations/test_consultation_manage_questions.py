@@ -1,9 +1,10 @@
 """A school admin adds questions to a draft — free text, one choice, several choices, at most ten
 — and removes them, with or without JavaScript."""
+
 import pytest
+from page_helpers import ENGLISH, HTMX, field_error, location_path
 from sqlalchemy import func, select
 
-from page_helpers import ENGLISH, HTMX, field_error, location_path
 from portal.audit import AuditEvent
 from portal.consultations.models import Consultation, Phase, Question, QuestionKind
 
@@ -21,13 +22,25 @@ def test_school_admin_adds_a_choice_question_one_choice_a_line(client, db, make_
     consultation = make_consultation(Phase.DRAFT, questions=[])
     login_as(school_admin)
 
-    response = client.post(questions_url(consultation), data={"kind": "single", "prompt": "您希望几点放学？", "choices": "17:00\r\n 17:30 \r\n\r\n18:00\r\n"})
+    response = client.post(
+        questions_url(consultation),
+        data={"kind": "single", "prompt": "您希望几点放学？", "choices": "17:00\r\n 17:30 \r\n\r\n18:00\r\n"},
+    )
 
     assert response.status_code == 303
     assert location_path(response) == f"/manage/consultations/{consultation.id}"
     (question,) = questions_of(db, consultation)
-    assert question.kind == QuestionKind.SINGLE and question.choices == ["17:00", "17:30", "18:00"] and question.position == 1
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "consultation.question_add")) == 1
+    assert (
+        question.kind == QuestionKind.SINGLE
+        and question.choices == ["17:00", "17:30", "18:00"]
+        and question.position == 1
+    )
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "consultation.question_add")
+        )
+        == 1
+    )
 
 
 def test_a_free_text_question_ignores_any_choices_typed(client, db, make_consultation, school_admin, login_as):
@@ -40,11 +53,17 @@ def test_a_free_text_question_ignores_any_choices_typed(client, db, make_consult
     assert question.kind == QuestionKind.TEXT and question.choices == []
 
 
-def test_with_htmx_the_questions_section_comes_back_with_the_new_question(client, make_consultation, school_admin, login_as):
+def test_with_htmx_the_questions_section_comes_back_with_the_new_question(
+    client, make_consultation, school_admin, login_as
+):
     consultation = make_consultation(Phase.DRAFT, questions=[])
     login_as(school_admin)
 
-    response = client.post(questions_url(consultation), data={"kind": "multiple", "prompt": "您关心哪些方面？", "choices": "价格\n面料"}, headers={**HTMX, **ENGLISH})
+    response = client.post(
+        questions_url(consultation),
+        data={"kind": "multiple", "prompt": "您关心哪些方面？", "choices": "价格\n面料"},
+        headers={**HTMX, **ENGLISH},
+    )
 
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<section class="panel" id="questions"')
@@ -55,17 +74,35 @@ def test_with_htmx_the_questions_section_comes_back_with_the_new_question(client
 @pytest.mark.parametrize(
     "data, field, message",
     [
-        ({"kind": "single", "prompt": "选一个", "choices": "唯一"}, "choices", "A choice question needs at least 2 choices, one a line."),
-        ({"kind": "multiple", "prompt": "选几个", "choices": ""}, "choices", "A choice question needs at least 2 choices, one a line."),
+        (
+            {"kind": "single", "prompt": "选一个", "choices": "唯一"},
+            "choices",
+            "A choice question needs at least 2 choices, one a line.",
+        ),
+        (
+            {"kind": "multiple", "prompt": "选几个", "choices": ""},
+            "choices",
+            "A choice question needs at least 2 choices, one a line.",
+        ),
         ({"kind": "single", "prompt": "选一个", "choices": "甲\n甲"}, "choices", "Each choice may appear only once."),
-        ({"kind": "single", "prompt": "选一个", "choices": "\n".join(str(n) for n in range(13))}, "choices", "A question can have at most 12 choices."),
-        ({"kind": "single", "prompt": "选一个", "choices": "甲\n" + "乙" * 121}, "choices", "Each choice can have at most 120 characters."),
+        (
+            {"kind": "single", "prompt": "选一个", "choices": "\n".join(str(n) for n in range(13))},
+            "choices",
+            "A question can have at most 12 choices.",
+        ),
+        (
+            {"kind": "single", "prompt": "选一个", "choices": "甲\n" + "乙" * 121},
+            "choices",
+            "Each choice can have at most 120 characters.",
+        ),
         ({"kind": "text", "prompt": " "}, "prompt", "Please enter the question."),
         ({"kind": "text", "prompt": "问" * 301}, "prompt", "This can have at most 300 characters."),
         ({"kind": "essay", "prompt": "问题"}, "kind", "Please choose what kind of question this is."),
     ],
 )
-def test_bad_questions_are_refused_next_to_their_field_and_the_typed_text_kept(client, db, make_consultation, school_admin, login_as, data, field, message):
+def test_bad_questions_are_refused_next_to_their_field_and_the_typed_text_kept(
+    client, db, make_consultation, school_admin, login_as, data, field, message
+):
     consultation = make_consultation(Phase.DRAFT, questions=[])
     login_as(school_admin)
 
@@ -83,7 +120,9 @@ def test_an_eleventh_question_is_refused(client, db, make_consultation, school_a
     login_as(school_admin)
 
     page = client.get(f"/manage/consultations/{consultation.id}", headers=ENGLISH).text
-    response = client.post(questions_url(consultation), data={"kind": "text", "prompt": "第十一个问题"}, headers=ENGLISH)
+    response = client.post(
+        questions_url(consultation), data={"kind": "text", "prompt": "第十一个问题"}, headers=ENGLISH
+    )
 
     assert "This consultation has the most questions it can have (10)." in page and "Add the question" not in page
     assert response.status_code == 422
@@ -99,11 +138,21 @@ def test_school_admin_removes_a_question_and_the_others_close_up(client, db, mak
     response = client.post(questions_url(consultation, f"/{first.id}/remove"))
 
     assert response.status_code == 303
-    assert [(q.position, q.prompt) for q in questions_of(db, consultation)] == [(1, "您希望增加哪些活动？"), (2, "其他建议")]
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "consultation.question_remove")) == 1
+    assert [(q.position, q.prompt) for q in questions_of(db, consultation)] == [
+        (1, "您希望增加哪些活动？"),
+        (2, "其他建议"),
+    ]
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "consultation.question_remove")
+        )
+        == 1
+    )
 
 
-def test_removing_a_question_of_another_consultation_is_not_found(client, db, make_consultation, school_admin, login_as):
+def test_removing_a_question_of_another_consultation_is_not_found(
+    client, db, make_consultation, school_admin, login_as
+):
     consultation = make_consultation(Phase.DRAFT)
     other = make_consultation(Phase.DRAFT)
     login_as(school_admin)

@@ -1,11 +1,12 @@
 """The moderators' actions on a consultation's page: approving it or sending it back, and
 publishing, rejecting (with a reason) or hiding its responses. When someone else acted first,
 the answer is 409 with who did what, and nothing changes."""
+
 import re
 
 import pytest
-
 from page_helpers import ENGLISH, HTMX, field_error, location_path, log_in
+
 from portal.consultations import services
 from portal.consultations.models import ConsultationStatus, Phase, ResponseState
 
@@ -33,7 +34,9 @@ def test_moderator_approves_a_submitted_consultation_and_it_opens(client, db, ma
     assert client.get(f"/consultations/{consultation.id}").status_code == 200  # public now
 
 
-def test_approving_what_another_moderator_approved_says_who_did(client, db, make_consultation, moderator, make_user, district):
+def test_approving_what_another_moderator_approved_says_who_did(
+    client, db, make_consultation, moderator, make_user, district
+):
     consultation = make_consultation(Phase.SUBMITTED)
     first = make_user(role="moderator", scope=district, display_name="先到的审核员")
     services.approve(first, fresh(db, consultation))
@@ -47,15 +50,24 @@ def test_approving_what_another_moderator_approved_says_who_did(client, db, make
     assert fresh(db, consultation).approved_by_id == first.id
 
 
-def test_approving_what_another_moderator_sent_back_says_who_did(client, db, make_consultation, moderator, make_user, district):
+def test_approving_what_another_moderator_sent_back_says_who_did(
+    client, db, make_consultation, moderator, make_user, district
+):
     consultation = make_consultation(Phase.SUBMITTED)
-    services.send_back(make_user(role="moderator", scope=district, display_name="先到的审核员"), fresh(db, consultation), "请补充预算。")
+    services.send_back(
+        make_user(role="moderator", scope=district, display_name="先到的审核员"),
+        fresh(db, consultation),
+        "请补充预算。",
+    )
     db.session.commit()
     log_in(client, moderator)
 
     response = client.post(f"/consultations/{consultation.id}/approve", headers={**HTMX, **ENGLISH})
 
-    assert response.status_code == 409 and response.headers["HX-Redirect"] == f"/consultations/{consultation.id}#moderation"
+    assert (
+        response.status_code == 409
+        and response.headers["HX-Redirect"] == f"/consultations/{consultation.id}#moderation"
+    )
     page = client.get(f"/consultations/{consultation.id}", headers=ENGLISH).get_data(as_text=True)
     assert "先到的审核员 already sent this consultation back to the school on" in page
     assert fresh(db, consultation).status == ConsultationStatus.DRAFT
@@ -76,7 +88,9 @@ def test_sending_back_returns_it_to_the_school_as_a_draft(client, db, make_consu
     consultation = make_consultation(Phase.SUBMITTED)
     log_in(client, moderator)
 
-    response = client.post(f"/consultations/{consultation.id}/send-back", data={"reason": "请补充预算说明。", "status": "approved"})
+    response = client.post(
+        f"/consultations/{consultation.id}/send-back", data={"reason": "请补充预算说明。", "status": "approved"}
+    )
 
     assert response.status_code == 303
     sent_back = fresh(db, consultation)
@@ -108,7 +122,11 @@ def pending(make_consultation, make_response, make_user):
 
 
 def moderate(client, response, headers=None, **data):
-    return client.post(f"/consultations/{response.consultation_id}/responses/{response.id}/moderate", data=data, headers={**ENGLISH, **(headers or {})})
+    return client.post(
+        f"/consultations/{response.consultation_id}/responses/{response.id}/moderate",
+        data=data,
+        headers={**ENGLISH, **(headers or {})},
+    )
 
 
 def test_moderators_see_pending_responses_with_their_authors(client, pending, moderator):
@@ -116,7 +134,9 @@ def test_moderators_see_pending_responses_with_their_authors(client, pending, mo
 
     page = client.get(f"/consultations/{pending.consultation_id}", headers=ENGLISH).get_data(as_text=True)
 
-    item = re.search(rf'<li class="response-card moderation-item" id="moderation-item-{pending.id}">.*?</li>', page, re.S).group(0)
+    item = re.search(
+        rf'<li class="response-card moderation-item" id="moderation-item-{pending.id}">.*?</li>', page, re.S
+    ).group(0)
     assert "待审核的回应" in item and "匿名的作者" in item
     assert 'name="action" value="publish"' in item and 'name="action" value="reject"' in item
     assert "Awaiting: 1" in page
@@ -210,4 +230,9 @@ def test_a_response_of_another_consultation_is_not_found(client, db, pending, ma
     other = make_consultation()
     log_in(client, moderator)
 
-    assert client.post(f"/consultations/{other.id}/responses/{pending.id}/moderate", data={"action": "publish"}).status_code == 404
+    assert (
+        client.post(
+            f"/consultations/{other.id}/responses/{pending.id}/moderate", data={"action": "publish"}
+        ).status_code
+        == 404
+    )

@@ -1,14 +1,15 @@
 """Once a consultation has closed, its board members or admins publish the outcome — what was
 heard, its themes with how many responses raised each, what changes — in one step that renders,
 signs and archives its PDF. The PDF lists the decisions that answer the consultation."""
+
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
-
 from decision_factories import insert_published
 from page_helpers import ENGLISH, field_error, field_value, location_path
 from pdf_helpers import pdf_text
+from sqlalchemy import func, select
+
 from portal.audit import AuditEvent
 from portal.consultations import services
 from portal.consultations.models import Consultation, ConsultationStatus, Phase
@@ -63,7 +64,9 @@ def closed(make_consultation, make_response, make_user, parent, resident):
 # Writing and publishing
 
 
-def test_the_outcome_page_shows_who_took_part_and_the_decisions_answering_it(client, closed, school, board_member, login_as):
+def test_the_outcome_page_shows_who_took_part_and_the_decisions_answering_it(
+    client, closed, school, board_member, login_as
+):
     insert_published(school, title="关于调整课后服务时间的决定", consultation_id=closed.id)
     login_as(board_member)
 
@@ -86,12 +89,27 @@ def test_board_member_publishes_the_outcome_and_lands_on_the_public_page(client,
     published = fresh(db, closed)
     assert published.status == ConsultationStatus.OUTCOME_PUBLISHED
     assert (published.outcome_heard, published.outcome_changes) == (HEARD, CHANGES)
-    assert [(theme.position, theme.title, theme.count) for theme in published.themes] == [(1, "支持延长课后服务", 2), (2, "担心接送困难", 1)]
+    assert [(theme.position, theme.title, theme.count) for theme in published.themes] == [
+        (1, "支持延长课后服务", 2),
+        (2, "担心接送困难", 1),
+    ]
     document = find_by_sha256(published.outcome_document_sha256)
     assert document.kind == DocumentKind.OUTCOME and document.signed
-    assert count(db, PublicationLogEntry, PublicationLogEntry.object_type == "outcome", PublicationLogEntry.object_id == closed.id) == 1
+    assert (
+        count(
+            db,
+            PublicationLogEntry,
+            PublicationLogEntry.object_type == "outcome",
+            PublicationLogEntry.object_id == closed.id,
+        )
+        == 1
+    )
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "consultation.outcome_publish"))
-    assert event.actor_id == board_member.id and event.school_id == closed.school_id and event.data["sha256"] == document.sha256
+    assert (
+        event.actor_id == board_member.id
+        and event.school_id == closed.school_id
+        and event.data["sha256"] == document.sha256
+    )
 
 
 def test_school_admin_may_publish_the_outcome_too(client, db, closed, school_admin, login_as):
@@ -101,7 +119,9 @@ def test_school_admin_may_publish_the_outcome_too(client, db, closed, school_adm
     assert fresh(db, closed).status == ConsultationStatus.OUTCOME_PUBLISHED
 
 
-def test_the_pdf_shows_school_dates_participation_themes_texts_and_decisions(app, client, db, closed, school, board_member, login_as):
+def test_the_pdf_shows_school_dates_participation_themes_texts_and_decisions(
+    app, client, db, closed, school, board_member, login_as
+):
     insert_published(school, title="关于调整课后服务时间的决定", consultation_id=closed.id, year=2026, sequence=7)
     insert_published(school, title="无关的决定", year=2026, sequence=8)
     login_as(board_member)
@@ -134,13 +154,17 @@ def test_the_published_pdf_is_found_by_the_verification_page(client, db, closed,
 
     assert 'data-verdict="authentic"' in page
     assert f'href="/consultations/{closed.id}"' in page
-    assert "Outcome of the consultation “关于调整课后服务时间的意见征集”" in page and "First Test Primary School" in page
+    assert (
+        "Outcome of the consultation “关于调整课后服务时间的意见征集”" in page and "First Test Primary School" in page
+    )
 
 
 def test_empty_theme_rows_are_ignored_and_themes_are_optional(client, db, closed, board_member, login_as):
     login_as(board_member)
 
-    response = client.post(outcome_url(closed), data=form(theme_1_title="", theme_1_count="", theme_2_title=" ", theme_2_count=" "))
+    response = client.post(
+        outcome_url(closed), data=form(theme_1_title="", theme_1_count="", theme_2_title=" ", theme_2_count=" ")
+    )
 
     assert response.status_code == 303
     assert fresh(db, closed).themes == []
@@ -160,17 +184,35 @@ def test_counts_typed_with_full_width_digits_are_read(client, db, closed, board_
         ({"heard": " "}, "heard", "Please say what you heard."),
         ({"changes": ""}, "changes", "Please say what changes as a result, or why nothing does."),
         ({"heard": "听" * 20_001}, "heard", "This can have at most 20000 characters."),
-        ({"theme_1_count": "4"}, "theme_1_count", "Enter a whole number from 0 to 3, the number of published responses."),
-        ({"theme_1_count": "-1"}, "theme_1_count", "Enter a whole number from 0 to 3, the number of published responses."),
-        ({"theme_1_count": "两"}, "theme_1_count", "Enter a whole number from 0 to 3, the number of published responses."),
-        ({"theme_2_count": "99999999999"}, "theme_2_count", "Enter a whole number from 0 to 3, the number of published responses."),
+        (
+            {"theme_1_count": "4"},
+            "theme_1_count",
+            "Enter a whole number from 0 to 3, the number of published responses.",
+        ),
+        (
+            {"theme_1_count": "-1"},
+            "theme_1_count",
+            "Enter a whole number from 0 to 3, the number of published responses.",
+        ),
+        (
+            {"theme_1_count": "两"},
+            "theme_1_count",
+            "Enter a whole number from 0 to 3, the number of published responses.",
+        ),
+        (
+            {"theme_2_count": "99999999999"},
+            "theme_2_count",
+            "Enter a whole number from 0 to 3, the number of published responses.",
+        ),
         ({"theme_1_count": ""}, "theme_1_count", "Enter how many responses raised this theme."),
         ({"theme_3_count": "1"}, "theme_3_title", "Name the theme, or leave its count empty."),
         ({"theme_1_title": "题" * 201}, "theme_1_title", "This can have at most 200 characters."),
         ({"confirm": ""}, "confirm", "Tick the box to confirm before publishing."),
     ],
 )
-def test_bad_outcomes_are_refused_next_to_their_field_and_what_was_typed_is_kept(client, db, closed, board_member, login_as, changes, field, message):
+def test_bad_outcomes_are_refused_next_to_their_field_and_what_was_typed_is_kept(
+    client, db, closed, board_member, login_as, changes, field, message
+):
     login_as(board_member)
 
     response = client.post(outcome_url(closed), data=form(**changes), headers=ENGLISH)
@@ -184,12 +226,20 @@ def test_bad_outcomes_are_refused_next_to_their_field_and_what_was_typed_is_kept
     assert count(db, Document) == 0
 
 
-def test_posted_status_themes_beyond_the_form_or_another_document_are_ignored(client, db, closed, board_member, login_as):
+def test_posted_status_themes_beyond_the_form_or_another_document_are_ignored(
+    client, db, closed, board_member, login_as
+):
     login_as(board_member)
 
     client.post(
         outcome_url(closed),
-        data=form(theme_9_title="伪造主题", theme_9_count="1", status="draft", outcome_document_sha256="0" * 64, school_id="999"),
+        data=form(
+            theme_9_title="伪造主题",
+            theme_9_count="1",
+            status="draft",
+            outcome_document_sha256="0" * 64,
+            school_id="999",
+        ),
     )
 
     published = fresh(db, closed)
@@ -202,7 +252,9 @@ def test_posted_status_themes_beyond_the_form_or_another_document_are_ignored(cl
 
 
 @pytest.mark.parametrize("phase", [Phase.DRAFT, Phase.SUBMITTED, Phase.SCHEDULED, Phase.OPEN])
-def test_the_outcome_waits_until_the_consultation_has_closed(client, db, make_consultation, school_admin, login_as, phase):
+def test_the_outcome_waits_until_the_consultation_has_closed(
+    client, db, make_consultation, school_admin, login_as, phase
+):
     consultation = make_consultation(phase)
     login_as(school_admin)
 
@@ -230,7 +282,9 @@ def test_a_published_outcome_is_never_published_again(client, db, closed, board_
 
 
 def test_an_overdue_outcome_says_so(client, make_consultation, board_member, login_as):
-    consultation = make_consultation(Phase.CLOSED, opens_at=utcnow() - timedelta(days=90), closes_at=utcnow() - timedelta(days=31))
+    consultation = make_consultation(
+        Phase.CLOSED, opens_at=utcnow() - timedelta(days=90), closes_at=utcnow() - timedelta(days=31)
+    )
     login_as(board_member)
 
     page = client.get(outcome_url(consultation), headers=ENGLISH).text
@@ -239,13 +293,17 @@ def test_an_overdue_outcome_says_so(client, make_consultation, board_member, log
 
 
 @pytest.mark.parametrize("failing", ["render", "sign", "store"])
-def test_a_failure_anywhere_publishes_nothing_keeps_the_text_and_says_so(client, db, closed, board_member, login_as, monkeypatch, failing):
+def test_a_failure_anywhere_publishes_nothing_keeps_the_text_and_says_so(
+    client, db, closed, board_member, login_as, monkeypatch, failing
+):
     if failing == "render":
         monkeypatch.setattr(render, "render_pdf", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("fonts missing")))
     elif failing == "sign":
         monkeypatch.setattr(signing, "sign_pdf", lambda *a, **k: (_ for _ in ()).throw(OSError("no key")))
     else:
-        monkeypatch.setattr(Document, "__init__", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space left on device")))
+        monkeypatch.setattr(
+            Document, "__init__", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space left on device"))
+        )
     login_as(board_member)
 
     response = client.post(outcome_url(closed), data=form(), headers=ENGLISH)
@@ -271,7 +329,9 @@ def test_parent_may_not_write_the_outcome(client, closed, parent, login_as):
     assert client.post(outcome_url(closed), data=form()).status_code == 403
 
 
-def test_the_outcome_page_does_not_exist_for_another_schools_admin_or_moderator(client, closed, make_user, other_school, other_moderator, login_as):
+def test_the_outcome_page_does_not_exist_for_another_schools_admin_or_moderator(
+    client, closed, make_user, other_school, other_moderator, login_as
+):
     login_as(make_user(role="school_admin", scope=other_school))
     assert client.post(outcome_url(closed), data=form()).status_code == 404
     login_as(other_moderator)
@@ -285,7 +345,9 @@ def test_the_districts_moderator_oversees_but_does_not_write_the_outcome(client,
     assert fresh(db, closed).status == ConsultationStatus.APPROVED
 
 
-def test_commission_admin_publishes_the_outcome_of_a_district_wide_consultation(client, db, district, make_consultation, make_response, parent, make_user, login_as):
+def test_commission_admin_publishes_the_outcome_of_a_district_wide_consultation(
+    client, db, district, make_consultation, make_response, parent, make_user, login_as
+):
     consultation = make_consultation(Phase.CLOSED, authority=district, audience="parents")
     make_response(consultation, parent, "support", publish=True)
     login_as(make_user(role="commission_admin", scope=district))

@@ -1,9 +1,10 @@
 """A decision may answer a consultation: its draft names one of the school's consultations that
 has closed, and the consultation's outcome then lists it."""
+
 import pytest
+from page_helpers import ENGLISH, field_error
 from sqlalchemy import select
 
-from page_helpers import ENGLISH, field_error
 from portal.consultations.models import Phase
 from portal.decisions.models import Decision
 
@@ -34,7 +35,9 @@ def only_decision(db):
     return db.session.scalar(select(Decision))
 
 
-def test_the_draft_form_offers_the_schools_closed_consultations_only(client, make_consultation, make_school, board_member, school, login_as):
+def test_the_draft_form_offers_the_schools_closed_consultations_only(
+    client, make_consultation, make_school, board_member, school, login_as
+):
     closed = make_consultation(Phase.CLOSED, title="已结束的征集")
     make_consultation(Phase.OPEN, title="正在进行的征集")
     make_consultation(Phase.DRAFT, title="草稿征集")
@@ -73,7 +76,9 @@ def test_the_link_can_be_removed_again(client, db, make_consultation, board_memb
     assert db.session.get(Decision, decision.id).consultation_id is None
 
 
-def test_an_outcome_published_consultation_can_be_answered_too(client, db, make_consultation, board_member, school, login_as):
+def test_an_outcome_published_consultation_can_be_answered_too(
+    client, db, make_consultation, board_member, school, login_as
+):
     closed = make_consultation(Phase.CLOSED)
     closed.publish_outcome(closed.closes_at, heard="听到", changes="改变", document_sha256=None)
     db.session.commit()
@@ -84,7 +89,9 @@ def test_an_outcome_published_consultation_can_be_answered_too(client, db, make_
 
 
 @pytest.mark.parametrize("which", ["open", "draft", "other_school", "unknown", "huge", "word"])
-def test_a_forged_consultation_is_refused_next_to_the_field(client, db, make_consultation, make_school, board_member, school, login_as, which):
+def test_a_forged_consultation_is_refused_next_to_the_field(
+    client, db, make_consultation, make_school, board_member, school, login_as, which
+):
     ident = {
         "open": lambda: make_consultation(Phase.OPEN).id,
         "draft": lambda: make_consultation(Phase.DRAFT).id,
@@ -95,7 +102,9 @@ def test_a_forged_consultation_is_refused_next_to_the_field(client, db, make_con
     }[which]()
     login_as(board_member)
 
-    response = client.post(new_decision_url(school), data=decision_form(consultation_id=str(ident), title="标题保留"), headers=ENGLISH)
+    response = client.post(
+        new_decision_url(school), data=decision_form(consultation_id=str(ident), title="标题保留"), headers=ENGLISH
+    )
 
     assert response.status_code == 422
     assert field_error(response.text, "consultation_id") == "Choose one of this school's consultations that has closed."
@@ -103,7 +112,9 @@ def test_a_forged_consultation_is_refused_next_to_the_field(client, db, make_con
     assert only_decision(db) is None
 
 
-def test_the_service_refuses_another_schools_consultation_whatever_the_form_offered(db, make_consultation, make_school, school):
+def test_the_service_refuses_another_schools_consultation_whatever_the_form_offered(
+    db, make_consultation, make_school, school
+):
     from portal.decisions import services
     from portal.domain import DomainError
 

@@ -1,15 +1,16 @@
 """A consultation's public page, /consultations/<id>: the proposal, its dates and audience, the
 results as charts with tables, published responses, the outcome (or that it is overdue), and
 what each person may do there."""
+
 import html
 import re
 from datetime import timedelta
 
 import pytest
-
 from consultation_factories import publish_outcome
 from decision_factories import insert_published
 from page_helpers import ENGLISH, heading, log_in
+
 from portal.consultations import services
 from portal.consultations.models import Consultation, Phase
 from portal.extensions import utcnow
@@ -52,7 +53,9 @@ def test_visitor_reads_an_open_consultation_and_is_asked_to_log_in_to_respond(cl
     assert 'id="response-form"' not in respond
 
 
-def test_a_consultation_not_yet_approved_is_not_found_for_the_public(client, make_consultation, make_user, other_school):
+def test_a_consultation_not_yet_approved_is_not_found_for_the_public(
+    client, make_consultation, make_user, other_school
+):
     for phase in (Phase.DRAFT, Phase.SUBMITTED):
         consultation = make_consultation(phase)
         page_of(client, consultation, status=404)
@@ -63,7 +66,9 @@ def test_a_consultation_not_yet_approved_is_not_found_for_the_public(client, mak
         client.post("/logout")
 
 
-def test_moderator_of_the_district_sees_a_submitted_consultation_with_approve_and_send_back(client, make_consultation, moderator):
+def test_moderator_of_the_district_sees_a_submitted_consultation_with_approve_and_send_back(
+    client, make_consultation, moderator
+):
     consultation = make_consultation(Phase.SUBMITTED)
     log_in(client, moderator)
 
@@ -132,7 +137,13 @@ def test_results_show_charts_with_equivalent_tables(client, make_consultation, m
     consultation = make_consultation()
     single, multiple, _text = consultation.questions
     for stance, choice in (("support", "1"), ("support", "1"), ("oppose", "0")):
-        make_response(consultation, make_user(), stance, answers={str(single.id): choice, str(multiple.id): ["0", "2"]}, publish=True)
+        make_response(
+            consultation,
+            make_user(),
+            stance,
+            answers={str(single.id): choice, str(multiple.id): ["0", "2"]},
+            publish=True,
+        )
     make_response(consultation, make_user(), "neutral")  # awaiting moderation: not counted
 
     results = section(page_of(client, consultation), "results")
@@ -151,7 +162,11 @@ def test_results_show_charts_with_equivalent_tables(client, make_consultation, m
         ("Neutral", "0", "0"),
     ]
     single_table = re.search(rf'id="chart-question-{single.id}".*?<tbody>(.*?)</tbody>', results, re.S).group(1)
-    assert re.findall(r'<th scope="row" dir="auto">([^<]+)</th><td>(\d+)</td>', single_table) == [("17:00", "1"), ("17:30", "2"), ("18:00", "0")]
+    assert re.findall(r'<th scope="row" dir="auto">([^<]+)</th><td>(\d+)</td>', single_table) == [
+        ("17:00", "1"),
+        ("17:30", "2"),
+        ("18:00", "0"),
+    ]
     # The bars are drawn from the same numbers: 2 of 3 is 66.67 % of the 72 % track.
     assert 'class="chart-bar chart-bar-support" x="0" y="22" width="48.00%"' in results
     assert "add up to more than 100%." in results  # the multiple-choice question says why
@@ -166,7 +181,9 @@ def test_without_published_responses_there_are_no_charts(client, make_consultati
     assert "No responses have been published yet" in results and "<svg" not in results
 
 
-def test_rejected_responses_are_counted_publicly_by_reason_without_their_content(client, db, make_consultation, make_response, make_user, moderator):
+def test_rejected_responses_are_counted_publicly_by_reason_without_their_content(
+    client, db, make_consultation, make_response, make_user, moderator
+):
     consultation = make_consultation()
     for n, reason in enumerate(["人身攻击", "人身攻击", "广告"]):
         response = make_response(consultation, make_user(), body=f"不该出现的内容{n}")
@@ -176,13 +193,20 @@ def test_rejected_responses_are_counted_publicly_by_reason_without_their_content
     page = page_of(client, consultation)
 
     rejected = re.search(r'<table class="rejected-counts".*?</table>', page, re.S).group(0)
-    assert re.findall(r'<td dir="auto">([^<]+)</td><td class="nowrap">(\d+)</td>', rejected) == [("人身攻击", "2"), ("广告", "1")]
+    assert re.findall(r'<td dir="auto">([^<]+)</td><td class="nowrap">(\d+)</td>', rejected) == [
+        ("人身攻击", "2"),
+        ("广告", "1"),
+    ]
     assert "不该出现的内容" not in page
 
 
-def test_published_responses_are_listed_newest_first_with_names_only_where_chosen(client, make_consultation, make_response, make_user):
+def test_published_responses_are_listed_newest_first_with_names_only_where_chosen(
+    client, make_consultation, make_response, make_user
+):
     consultation = make_consultation()
-    make_response(consultation, make_user(display_name="愿意署名的家长"), "support", body="第一条", show_name=True, publish=True)
+    make_response(
+        consultation, make_user(display_name="愿意署名的家长"), "support", body="第一条", show_name=True, publish=True
+    )
     make_response(consultation, make_user(display_name="不愿署名的家长"), "oppose", body="第二条", publish=True)
     make_response(consultation, make_user(display_name="待审核的人"), "neutral", body="第三条")
 
@@ -195,7 +219,9 @@ def test_published_responses_are_listed_newest_first_with_names_only_where_chose
     assert "待审核的人" not in responses and "第三条" not in responses
 
 
-def test_the_school_and_moderators_know_who_wrote_an_anonymous_response(client, make_consultation, make_response, make_user, moderator, school_admin, parent):
+def test_the_school_and_moderators_know_who_wrote_an_anonymous_response(
+    client, make_consultation, make_response, make_user, moderator, school_admin, parent
+):
     consultation = make_consultation()
     make_response(consultation, make_user(display_name="不愿署名的家长"), "oppose", publish=True)
 
@@ -237,7 +263,9 @@ def test_published_outcome_shows_themes_changes_decisions_and_the_pdf(client, db
     # Long ago: with an outcome it is never overdue.
     consultation.opens_at, consultation.closes_at = utcnow() - timedelta(days=120), utcnow() - timedelta(days=90)
     publish_outcome(consultation)
-    decision = insert_published(school, title="关于调整课后服务时间的决定", consultation_id=consultation.id, commit=False)
+    decision = insert_published(
+        school, title="关于调整课后服务时间的决定", consultation_id=consultation.id, commit=False
+    )
     insert_published(school, title="无关的决定", commit=False)
     db.session.commit()
 
@@ -246,7 +274,10 @@ def test_published_outcome_shows_themes_changes_decisions_and_the_pdf(client, db
     outcome = section(page, "outcome")
     assert "Outcome published" in page and 'id="outcome-overdue"' not in page
     assert "多数家长支持延长至17:30。" in outcome and "自下学期起，课后服务于17:30结束。" in outcome
-    assert re.findall(r'<td dir="auto">([^<]+)</td><td class="nowrap">(\d+)</td>', outcome) == [("接送时间", "12"), ("体育活动", "7")]
+    assert re.findall(r'<td dir="auto">([^<]+)</td><td class="nowrap">(\d+)</td>', outcome) == [
+        ("接送时间", "12"),
+        ("体育活动", "7"),
+    ]
     assert f'href="/decisions/{decision.id}"' in outcome and "无关的决定" not in outcome
     assert f'href="/consultations/{consultation.id}/outcome.pdf"' in outcome
     assert f'<code class="fingerprint">{consultation.outcome_document_sha256}</code>' in outcome
@@ -271,7 +302,9 @@ def test_outcome_pdf_is_not_found_before_an_outcome_or_without_a_document(client
 
 
 @pytest.mark.parametrize("who", ["visitor", "parent", "moderator"])
-def test_the_page_takes_the_same_number_of_queries_with_3_or_60_responses(client, db, make_consultation, make_response, make_user, count_queries, parent, moderator, who):
+def test_the_page_takes_the_same_number_of_queries_with_3_or_60_responses(
+    client, db, make_consultation, make_response, make_user, count_queries, parent, moderator, who
+):
     consultation = make_consultation()
     consultation_id, choice_question = consultation.id, str(consultation.questions[1].id)
     address = f"/consultations/{consultation_id}"

@@ -1,6 +1,7 @@
 """Responding to a consultation: once, edited until it closes (earlier versions kept), as a plain
 POST or with htmx; and every way it can go wrong — dates, audience, empty or too long, forged
 questions and fields, hostile text, double submission — with nothing wrong ever stored."""
+
 import csv
 import html
 import io
@@ -8,10 +9,10 @@ import re
 import unicodedata
 
 import pytest
+from page_helpers import ENGLISH, HTMX, field_error, location_path, log_in
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from page_helpers import ENGLISH, HTMX, field_error, location_path, log_in
 from portal.consultations import services
 from portal.consultations.models import Consultation, Phase, Response, ResponseState
 
@@ -71,11 +72,13 @@ def test_parent_responds_and_sees_it_awaiting_moderation(client, db, consultatio
 def test_htmx_response_comes_back_as_the_respond_fragment(client, db, consultation, parent):
     log_in(client, parent)
 
-    response = client.post(respond_url(consultation), data=form_data(consultation, show_name="y"), headers={**HTMX, **ENGLISH})
+    response = client.post(
+        respond_url(consultation), data=form_data(consultation, show_name="y"), headers={**HTMX, **ENGLISH}
+    )
 
     assert response.status_code == 200
     fragment = response.get_data(as_text=True)
-    assert fragment.lstrip().startswith("<section id=\"respond\"") and "<html" not in fragment
+    assert fragment.lstrip().startswith('<section id="respond"') and "<html" not in fragment
     assert "Awaiting moderation" in fragment and 'role="status"' in fragment
     assert "Save my changes" in fragment
     assert responses_of(db, consultation)[0].show_name is True
@@ -108,7 +111,9 @@ def test_post_moderated_consultation_publishes_at_once(client, db, make_consulta
     consultation = make_consultation(moderation="post")
     log_in(client, parent)
 
-    client.post(respond_url(consultation), data=form_data(consultation), headers=ENGLISH)  # the message is flashed in English
+    client.post(
+        respond_url(consultation), data=form_data(consultation), headers=ENGLISH
+    )  # the message is flashed in English
 
     page = client.get(f"/consultations/{consultation.id}", headers=ENGLISH).get_data(as_text=True)
     assert "Your response is saved and published." in page
@@ -116,7 +121,9 @@ def test_post_moderated_consultation_publishes_at_once(client, db, make_consulta
 
 
 @pytest.mark.parametrize("phase, message", [(Phase.SCHEDULED, "is not open yet"), (Phase.CLOSED, "closed on")])
-def test_responding_outside_the_dates_is_refused_with_409_and_nothing_stored(client, db, make_consultation, parent, phase, message):
+def test_responding_outside_the_dates_is_refused_with_409_and_nothing_stored(
+    client, db, make_consultation, parent, phase, message
+):
     consultation = make_consultation(phase)
     log_in(client, parent)
 
@@ -127,7 +134,9 @@ def test_responding_outside_the_dates_is_refused_with_409_and_nothing_stored(cli
     assert responses_of(db, consultation) == []
 
 
-def test_editing_after_closing_is_refused_and_the_response_stays_as_it_was(client, db, make_consultation, make_response, parent):
+def test_editing_after_closing_is_refused_and_the_response_stays_as_it_was(
+    client, db, make_consultation, make_response, parent
+):
     consultation = make_consultation(Phase.CLOSED)
     make_response(consultation, parent, body="关闭前写的")
     log_in(client, parent)
@@ -181,7 +190,9 @@ def test_draft_consultation_cannot_be_responded_to_it_is_not_found(client, db, m
 def test_a_stance_is_required_and_the_text_is_kept(client, db, consultation, parent, stance):
     log_in(client, parent)
 
-    response = client.post(respond_url(consultation), data=form_data(consultation, stance=stance, body="我的意见"), headers=ENGLISH)
+    response = client.post(
+        respond_url(consultation), data=form_data(consultation, stance=stance, body="我的意见"), headers=ENGLISH
+    )
 
     assert response.status_code == 422
     page = response.get_data(as_text=True)
@@ -208,7 +219,9 @@ def test_text_over_the_limit_is_refused_and_kept_in_the_form(client, db, consult
 def test_htmx_gets_the_form_with_its_messages_as_422(client, db, consultation, parent):
     log_in(client, parent)
 
-    response = client.post(respond_url(consultation), data=form_data(consultation, stance=""), headers={**HTMX, **ENGLISH})
+    response = client.post(
+        respond_url(consultation), data=form_data(consultation, stance=""), headers={**HTMX, **ENGLISH}
+    )
 
     assert response.status_code == 422
     fragment = response.get_data(as_text=True)
@@ -236,23 +249,37 @@ def test_unknown_questions_are_ignored_and_never_stored(client, db, consultation
 
 
 @pytest.mark.parametrize("question_index, value", [(0, "7"), (0, "-1"), (0, "x"), (1, ["1", "99"]), (1, ["一"])])
-def test_choices_that_do_not_exist_get_a_message_and_nothing_is_stored(client, db, consultation, parent, question_index, value):
+def test_choices_that_do_not_exist_get_a_message_and_nothing_is_stored(
+    client, db, consultation, parent, question_index, value
+):
     question = consultation.questions[question_index]
     log_in(client, parent)
 
-    response = client.post(respond_url(consultation), data=form_data(consultation, **{f"answer_{question.id}": value}), headers=ENGLISH)
+    response = client.post(
+        respond_url(consultation), data=form_data(consultation, **{f"answer_{question.id}": value}), headers=ENGLISH
+    )
 
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), f"answer_{question.id}") == "Choose one of the options offered."
     assert responses_of(db, consultation) == []
 
 
-def test_posted_status_state_consultation_and_author_are_ignored(client, db, consultation, parent, make_consultation, make_user):
+def test_posted_status_state_consultation_and_author_are_ignored(
+    client, db, consultation, parent, make_consultation, make_user
+):
     other = make_consultation()
     someone_else = make_user()
     log_in(client, parent)
 
-    data = form_data(consultation, status="published", state="published", consultation_id=str(other.id), author_id=str(someone_else.id), published_at="2020-01-01", id="1")
+    data = form_data(
+        consultation,
+        status="published",
+        state="published",
+        consultation_id=str(other.id),
+        author_id=str(someone_else.id),
+        published_at="2020-01-01",
+        id="1",
+    )
     assert client.post(respond_url(consultation), data=data).status_code == 303
 
     (stored,) = responses_of(db, consultation)
@@ -263,7 +290,9 @@ def test_posted_status_state_consultation_and_author_are_ignored(client, db, con
 def test_control_characters_are_refused_with_a_message(client, db, consultation, parent):
     log_in(client, parent)
 
-    response = client.post(respond_url(consultation), data=form_data(consultation, body="空字符\x00在这里"), headers=ENGLISH)
+    response = client.post(
+        respond_url(consultation), data=form_data(consultation, body="空字符\x00在这里"), headers=ENGLISH
+    )
 
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "body") == "This contains characters that are not allowed."
@@ -282,7 +311,9 @@ def test_hostile_text_is_stored_as_typed_in_nfc_and_shown_as_text_everywhere(cli
     log_in(client, parent)
 
     fragment = client.post(
-        respond_url(consultation), data=form_data(consultation, body=HOSTILE, **{f"answer_{text_question.id}": HOSTILE}), headers=HTMX
+        respond_url(consultation),
+        data=form_data(consultation, body=HOSTILE, **{f"answer_{text_question.id}": HOSTILE}),
+        headers=HTMX,
     ).get_data(as_text=True)
 
     (stored,) = responses_of(db, consultation)
@@ -290,12 +321,16 @@ def test_hostile_text_is_stored_as_typed_in_nfc_and_shown_as_text_everywhere(cli
     assert stored.body == expected and stored.answers[str(text_question.id)] == expected
     assert "café" in stored.body and "\u202e" in stored.body and "\u200b" in stored.body
     page = client.get(f"/consultations/{consultation.id}").get_data(as_text=True)
-    more = client.get(f"/consultations/{consultation.id}/responses", headers={**HTMX, "HX-Target": "response-list"}).get_data(as_text=True)
+    more = client.get(
+        f"/consultations/{consultation.id}/responses", headers={**HTMX, "HX-Target": "response-list"}
+    ).get_data(as_text=True)
     for shown in (fragment, page, more):
         assert "<script>alert" not in shown and '<b hx-get="/logout"' not in shown
         assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in shown
     assert '<p class="response-body text-block" dir="auto">&lt;script&gt;' in page
-    rows = list(csv.reader(io.StringIO(client.get(f"/consultations/{consultation.id}/responses.csv").data.decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(io.StringIO(client.get(f"/consultations/{consultation.id}/responses.csv").data.decode("utf-8-sig")))
+    )
     assert rows[1][-1] == expected and rows[1][-2] == expected
 
 
@@ -332,7 +367,10 @@ def test_two_requests_racing_to_create_the_response_make_one(client, db, consult
     assert client.post(respond_url(consultation), data=form_data(consultation)).status_code == 303
 
     assert len(attempts) == 2
-    assert db.session.scalar(select(func.count()).select_from(Response).where(Response.consultation_id == consultation.id)) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(Response).where(Response.consultation_id == consultation.id))
+        == 1
+    )
 
 
 def test_forms_need_their_csrf_token(csrf_client, db, consultation, parent):
@@ -342,12 +380,17 @@ def test_forms_need_their_csrf_token(csrf_client, db, consultation, parent):
     assert responses_of(db, consultation) == []
 
 
-def test_responding_is_limited_per_account(app, client, db, make_consultation, parent, make_user, rate_limits, monkeypatch):
+def test_responding_is_limited_per_account(
+    app, client, db, make_consultation, parent, make_user, rate_limits, monkeypatch
+):
     monkeypatch.setitem(app.config, "PORTAL_RESPONSE_LIMIT_PER_ACCOUNT", "3 per hour")
     consultation = make_consultation()
     log_in(client, parent)
 
-    statuses = [client.post(respond_url(consultation), data=form_data(consultation, body=f"第{n}版")).status_code for n in range(4)]
+    statuses = [
+        client.post(respond_url(consultation), data=form_data(consultation, body=f"第{n}版")).status_code
+        for n in range(4)
+    ]
 
     assert statuses == [303, 303, 303, 429]
     log_in(client, make_user())  # another account from the same address is not held back
@@ -368,7 +411,9 @@ def test_forms_with_mistakes_do_not_use_up_the_limit(app, client, db, consultati
 
 
 def check(client, consultation, body, headers=HTMX):
-    return client.post(f"/consultations/{consultation.id}/response/check", data={"body": body}, headers={**headers, **ENGLISH})
+    return client.post(
+        f"/consultations/{consultation.id}/response/check", data={"body": body}, headers={**headers, **ENGLISH}
+    )
 
 
 def test_counter_counts_characters_as_they_are_typed(client, db, consultation, parent):
@@ -404,7 +449,18 @@ def test_counter_is_only_for_those_who_may_respond(client, db, consultation, res
     assert check(client, consultation, "文字").status_code == 403
 
 
-ODD_VALUES = ["\x00", "\u202e", "𠜎" * 3000, "<script>alert(1)</script>", "-1", "1e400", "0x1", "[]", "{}", "x" * 100_000]
+ODD_VALUES = [
+    "\x00",
+    "\u202e",
+    "𠜎" * 3000,
+    "<script>alert(1)</script>",
+    "-1",
+    "1e400",
+    "0x1",
+    "[]",
+    "{}",
+    "x" * 100_000,
+]
 
 
 @pytest.mark.parametrize("value", ODD_VALUES)

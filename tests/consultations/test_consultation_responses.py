@@ -1,11 +1,12 @@
 """Published responses: newest first, a page at a time ("load more" with htmx, older pages
 without it), by stance; and reporting one to the moderators."""
+
 import re
 
 import pytest
+from page_helpers import ENGLISH, HTMX, field_error, location_path, log_in
 from sqlalchemy import select
 
-from page_helpers import ENGLISH, HTMX, field_error, location_path, log_in
 from portal.consultations.models import Report
 
 
@@ -33,7 +34,9 @@ def test_the_page_shows_the_newest_twenty_and_a_load_more_link(client, many_resp
 
 def test_load_more_with_htmx_appends_the_next_twenty_and_replaces_the_link(client, many_responses):
     page = client.get(f"/consultations/{many_responses.id}").get_data(as_text=True)
-    next_url = re.search(r'<a class="button button-secondary" href="([^"]+)" hx-get', page).group(1).replace("&amp;", "&")
+    next_url = (
+        re.search(r'<a class="button button-secondary" href="([^"]+)" hx-get', page).group(1).replace("&amp;", "&")
+    )
 
     fragment = client.get(next_url, headers={**HTMX, "HX-Target": "response-list", **ENGLISH}).get_data(as_text=True)
 
@@ -41,8 +44,12 @@ def test_load_more_with_htmx_appends_the_next_twenty_and_replaces_the_link(clien
     assert "<html" not in fragment and "<section" not in fragment
     assert '<div id="load-more" hx-swap-oob="true">' in fragment
     assert 'id="responses-status" hx-swap-oob="innerHTML">20 more responses shown.' in fragment
-    assert re.search(r'<li class="response-card" id="response-\d+" tabindex="-1" autofocus>', fragment)  # the focus moves to the first new one
-    last_url = re.search(r'<a class="button button-secondary" href="([^"]+)" hx-get', fragment).group(1).replace("&amp;", "&")
+    assert re.search(
+        r'<li class="response-card" id="response-\d+" tabindex="-1" autofocus>', fragment
+    )  # the focus moves to the first new one
+    last_url = (
+        re.search(r'<a class="button button-secondary" href="([^"]+)" hx-get', fragment).group(1).replace("&amp;", "&")
+    )
     last = client.get(last_url, headers={**HTMX, "HX-Target": "response-list"}).get_data(as_text=True)
     assert bodies(last) == [f"回应{n:02d}" for n in range(4, -1, -1)]
     assert '<div id="load-more" hx-swap-oob="true">\n</div>' in last or "Load more" not in last
@@ -169,22 +176,34 @@ def test_nobody_reports_their_own_response(client, db, published):
     assert reports(db, published) == []
 
 
-def test_responses_that_are_not_published_cannot_be_reported(client, db, make_consultation, make_response, make_user, resident):
+def test_responses_that_are_not_published_cannot_be_reported(
+    client, db, make_consultation, make_response, make_user, resident
+):
     pending = make_response(make_consultation(), make_user())
     log_in(client, resident)
 
     assert client.post(report_url(pending), data={"reason": "看不到的"}).status_code == 404
-    assert client.post(f"/consultations/{pending.consultation_id}/responses/999999/report", data={"reason": "x"}).status_code == 404
+    assert (
+        client.post(
+            f"/consultations/{pending.consultation_id}/responses/999999/report", data={"reason": "x"}
+        ).status_code
+        == 404
+    )
 
 
 def test_a_response_of_another_consultation_is_not_found_here(client, db, published, make_consultation, resident):
     other = make_consultation()
     log_in(client, resident)
 
-    assert client.post(f"/consultations/{other.id}/responses/{published.id}/report", data={"reason": "x"}).status_code == 404
+    assert (
+        client.post(f"/consultations/{other.id}/responses/{published.id}/report", data={"reason": "x"}).status_code
+        == 404
+    )
 
 
-def test_reporting_is_limited_per_account(app, client, db, make_consultation, make_response, make_user, resident, rate_limits, monkeypatch):
+def test_reporting_is_limited_per_account(
+    app, client, db, make_consultation, make_response, make_user, resident, rate_limits, monkeypatch
+):
     monkeypatch.setitem(app.config, "PORTAL_REPORT_LIMIT_PER_ACCOUNT", "2 per hour")
     consultation = make_consultation()
     targets = [make_response(consultation, make_user(), publish=True) for _ in range(3)]

@@ -1,7 +1,8 @@
 """Fixtures for decisions: a school board with three members present at a past meeting, the
 people who draft and publish, and factories for drafts and published decisions made through
 the services (so they are numbered, rendered, signed, archived and audited like real ones)."""
-from datetime import date, datetime, timezone
+
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -9,7 +10,7 @@ from portal.decisions import services
 from portal.meetings import services as meetings
 from portal.meetings.models import BodyKind, Constituency, Position
 
-MEETING_START = datetime(2026, 3, 2, 7, 30, tzinfo=timezone.utc)  # 15:30 in Chongqing
+MEETING_START = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)  # 15:30 in Chongqing
 BODY_TEXT = "为保障学生饮食安全，决定如下：\n\n1. 每学期组织家长代表陪餐检查不少于两次。\n2. 检查结果在校园网公示。"
 
 
@@ -31,7 +32,9 @@ def _board_with_meeting(db, school, present=3):
         for name in ("周建华", "李秀英", "王国平", "赵雪梅")
     ]
     meeting = meetings.create_meeting(
-        None, school, {"body_id": body.id, "title": "2026年第一次校务委员会会议", "starts_at": MEETING_START, "place": "三楼会议室"}
+        None,
+        school,
+        {"body_id": body.id, "title": "2026年第一次校务委员会会议", "starts_at": MEETING_START, "place": "三楼会议室"},
     )
     meetings.record_attendance(None, meeting, {member.id: index < present for index, member in enumerate(members)})
     db.session.commit()

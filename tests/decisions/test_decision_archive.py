@@ -1,10 +1,11 @@
 """The public archive at /decisions: every published decision, newest first, filtered by
 district, school, year and words, a page at a time; with htmx only the results change."""
+
 import re
 
 import pytest
-
 from page_helpers import ENGLISH, HTMX
+
 from portal.decisions.models import DecisionStatus
 
 
@@ -193,7 +194,9 @@ def test_archive_announces_its_feed(client, db):
     assert '<link rel="alternate" type="application/atom+xml" href="/feeds/decisions.atom"' in page
 
 
-def test_archive_takes_a_fixed_number_of_queries_with_30_decisions(client, db, add_published, school, other_school, count_queries):
+def test_archive_takes_a_fixed_number_of_queries_with_30_decisions(
+    client, db, add_published, school, other_school, count_queries
+):
     for n in range(30):
         add_published(school if n % 2 else other_school, title=f"决定{n}", commit=False)
     db.session.commit()

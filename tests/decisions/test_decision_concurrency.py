@@ -2,9 +2,10 @@
 one number, one log entry. On PostgreSQL the draft's row lock makes the second wait and then see
 the decision published; SQLite has a single writer, so the second transaction fails instead.
 Both ways the record is whole and nothing is published twice."""
+
 import threading
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select, text
 
@@ -27,25 +28,55 @@ def _committed_draft(app) -> tuple[int, int, int]:
         _db.session.add(authority)
         _db.session.flush()
         authority.path = f"/{authority.id}"
-        school = School(slug="concurrency-school", name_zh="并发测试学校", name_en="Concurrency school", authority=authority, type=SchoolType.PRIMARY)
+        school = School(
+            slug="concurrency-school",
+            name_zh="并发测试学校",
+            name_en="Concurrency school",
+            authority=authority,
+            type=SchoolType.PRIMARY,
+        )
         _db.session.add(school)
         _db.session.flush()
-        body = meetings.create_body(None, school, {"kind": BodyKind.SCHOOL_BOARD, "name": "校务委员会", "description": ""})
+        body = meetings.create_body(
+            None, school, {"kind": BodyKind.SCHOOL_BOARD, "name": "校务委员会", "description": ""}
+        )
         members = [
             meetings.add_member(
                 None,
                 body,
-                {"name": name, "position": Position.MEMBER, "constituency": Constituency.TEACHER,
-                 "term_start": date(2024, 9, 1), "term_end": None, "account_email": None},
+                {
+                    "name": name,
+                    "position": Position.MEMBER,
+                    "constituency": Constituency.TEACHER,
+                    "term_start": date(2024, 9, 1),
+                    "term_end": None,
+                    "account_email": None,
+                },
             )
             for name in ("甲", "乙", "丙")
         ]
         meeting = meetings.create_meeting(
-            None, school, {"body_id": body.id, "title": "会议", "starts_at": datetime(2026, 3, 2, 7, 30, tzinfo=timezone.utc), "place": ""}
+            None,
+            school,
+            {
+                "body_id": body.id,
+                "title": "会议",
+                "starts_at": datetime(2026, 3, 2, 7, 30, tzinfo=UTC),
+                "place": "",
+            },
         )
         meetings.record_attendance(None, meeting, {member.id: True for member in members})
         decision = services.create_draft(
-            None, school, {"title": "关于并发的决定", "body": "正文。", "meeting_id": meeting.id, "votes_for": 3, "votes_against": 0, "votes_abstain": 0}
+            None,
+            school,
+            {
+                "title": "关于并发的决定",
+                "body": "正文。",
+                "meeting_id": meeting.id,
+                "votes_for": 3,
+                "votes_against": 0,
+                "votes_abstain": 0,
+            },
         )
         _db.session.commit()
         return authority.id, school.id, decision.id
@@ -109,9 +140,9 @@ def test_two_publish_requests_for_one_draft_publish_it_once(app):
             decision = _db.session.get(Decision, decision_id)
             assert decision.status == DecisionStatus.PUBLISHED and decision.number_sequence == 1
             entries = _db.session.scalar(
-                select(func.count()).select_from(PublicationLogEntry).where(
-                    PublicationLogEntry.object_type == "decision", PublicationLogEntry.object_id == decision_id
-                )
+                select(func.count())
+                .select_from(PublicationLogEntry)
+                .where(PublicationLogEntry.object_type == "decision", PublicationLogEntry.object_id == decision_id)
             )
             assert entries == 1
             assert verify_archive() == []

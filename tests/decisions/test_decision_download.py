@@ -1,12 +1,13 @@
 """Downloading a decision's archived PDF, /decisions/<id>.pdf: the stored bytes exactly, named
 after the decision, cacheable for good because they never change."""
+
 import hashlib
 from types import SimpleNamespace
 from urllib.parse import quote, unquote
 
 import pytest
-
 from page_helpers import log_in
+
 from portal.decisions.views import FILENAME_MAX, pdf_filename
 
 
@@ -61,7 +62,9 @@ def test_draft_has_no_pdf_download(client, make_draft, make_user, school, logged
     assert client.get(f"/decisions/{draft.id}.pdf").status_code == 404
 
 
-@pytest.mark.parametrize("address", ["/decisions/999999.pdf", "/decisions/99999999999999999999.pdf", "/decisions/0.pdf"])
+@pytest.mark.parametrize(
+    "address", ["/decisions/999999.pdf", "/decisions/99999999999999999999.pdf", "/decisions/0.pdf"]
+)
 def test_pdf_of_an_unknown_decision_is_not_found(client, db, address):
     assert client.get(address).status_code == 404
 
@@ -71,13 +74,16 @@ def filename_of(number, title):
 
 
 def test_pdf_filename_is_the_number_and_the_title():
-    assert filename_of("渝一中校委〔2026〕3号", "关于加强学校食堂管理的决定") == "渝一中校委〔2026〕3号 关于加强学校食堂管理的决定.pdf"
+    assert (
+        filename_of("渝一中校委〔2026〕3号", "关于加强学校食堂管理的决定")
+        == "渝一中校委〔2026〕3号 关于加强学校食堂管理的决定.pdf"
+    )
 
 
 def test_pdf_filename_drops_slashes_control_characters_and_reserved_marks():
     name = filename_of("〔2026〕3号", '关于/../..\\etc\x00\x1b[31m "校车" 安全\u202e的决定\r\n<>|?*:')
 
-    assert name == '〔2026〕3号 关于-..-..-etc [31m -校车- 安全 的决定.pdf'
+    assert name == "〔2026〕3号 关于-..-..-etc [31m -校车- 安全 的决定.pdf"
     assert not any(ch in name for ch in '/\\\x00\x1b\r\n"<>|?*:\u202e')
 
 

@@ -1,9 +1,10 @@
 """Board members and school admins draft decisions, preview them as PDFs marked "draft — not
 published", and publish them; a published decision never changes again."""
+
 import pytest
+from page_helpers import ENGLISH, HTMX, field_error, field_value, location_path
 from sqlalchemy import func, select
 
-from page_helpers import ENGLISH, HTMX, field_error, field_value, location_path
 from portal.audit import AuditEvent
 from portal.decisions.models import Decision, DecisionStatus
 from portal.documents.models import Document, PublicationLogEntry
@@ -58,10 +59,14 @@ def test_board_member_saves_a_draft_and_is_taken_to_it(client, db, school, decis
     assert count(db, AuditEvent, AuditEvent.action == "decision.draft") == 1
 
 
-def test_draft_without_a_title_keeps_what_was_typed_and_says_why(client, db, school, decision_meeting, board_member, login_as):
+def test_draft_without_a_title_keeps_what_was_typed_and_says_why(
+    client, db, school, decision_meeting, board_member, login_as
+):
     login_as(board_member)
 
-    response = client.post(manage_url(school, suffix="/new"), data=form(decision_meeting, title="  ", body="正文保留"), headers=ENGLISH)
+    response = client.post(
+        manage_url(school, suffix="/new"), data=form(decision_meeting, title="  ", body="正文保留"), headers=ENGLISH
+    )
 
     assert response.status_code == 422
     assert field_error(response.text, "title") == "Please enter the decision's title."
@@ -70,10 +75,14 @@ def test_draft_without_a_title_keeps_what_was_typed_and_says_why(client, db, sch
 
 
 @pytest.mark.parametrize("votes", ["-1", "abc", "1.5", "10000", "1e3"])
-def test_votes_that_are_not_whole_numbers_are_refused_next_to_the_field(client, db, school, decision_meeting, board_member, login_as, votes):
+def test_votes_that_are_not_whole_numbers_are_refused_next_to_the_field(
+    client, db, school, decision_meeting, board_member, login_as, votes
+):
     login_as(board_member)
 
-    response = client.post(manage_url(school, suffix="/new"), data=form(decision_meeting, votes_against=votes), headers=ENGLISH)
+    response = client.post(
+        manage_url(school, suffix="/new"), data=form(decision_meeting, votes_against=votes), headers=ENGLISH
+    )
 
     assert response.status_code == 422
     assert field_error(response.text, "votes_against") == "Enter a whole number of votes from 0 to 999."
@@ -81,7 +90,9 @@ def test_votes_that_are_not_whole_numbers_are_refused_next_to_the_field(client, 
     assert count(db, Decision) == 0
 
 
-def test_votes_typed_with_full_width_digits_are_read_as_numbers(client, db, school, decision_meeting, board_member, login_as):
+def test_votes_typed_with_full_width_digits_are_read_as_numbers(
+    client, db, school, decision_meeting, board_member, login_as
+):
     login_as(board_member)
 
     client.post(manage_url(school, suffix="/new"), data=form(decision_meeting, votes_for="２", votes_against="１"))
@@ -93,7 +104,11 @@ def test_votes_typed_with_full_width_digits_are_read_as_numbers(client, db, scho
 def test_more_votes_than_members_present_is_refused(client, db, school, decision_meeting, board_member, login_as):
     login_as(board_member)  # 3 of 4 members were present
 
-    response = client.post(manage_url(school, suffix="/new"), data=form(decision_meeting, votes_for="3", votes_abstain="1"), headers=ENGLISH)
+    response = client.post(
+        manage_url(school, suffix="/new"),
+        data=form(decision_meeting, votes_for="3", votes_abstain="1"),
+        headers=ENGLISH,
+    )
 
     assert response.status_code == 422
     assert "More votes were entered than members were recorded present" in field_error(response.text, "votes_for")
@@ -110,12 +125,20 @@ def test_another_schools_meeting_cannot_be_chosen(client, db, school, other_scho
     assert count(db, Decision) == 0
 
 
-def test_posted_status_number_or_school_are_ignored(client, db, school, other_school, decision_meeting, board_member, login_as):
+def test_posted_status_number_or_school_are_ignored(
+    client, db, school, other_school, decision_meeting, board_member, login_as
+):
     login_as(board_member)
 
     client.post(
         manage_url(school, suffix="/new"),
-        data=form(decision_meeting, status="published", number="〔2026〕99号", school_id=str(other_school.id), number_sequence="99"),
+        data=form(
+            decision_meeting,
+            status="published",
+            number="〔2026〕99号",
+            school_id=str(other_school.id),
+            number_sequence="99",
+        ),
     )
 
     decision = db.session.scalar(select(Decision))
@@ -169,7 +192,9 @@ def test_management_page_lists_drafts(client, school, make_draft, board_member, 
 # Preview
 
 
-def test_preview_is_a_pdf_marked_as_a_draft_and_changes_nothing(client, db, school, make_draft, board_member, login_as, app):
+def test_preview_is_a_pdf_marked_as_a_draft_and_changes_nothing(
+    client, db, school, make_draft, board_member, login_as, app
+):
     draft = make_draft()
     login_as(board_member)
 
@@ -229,7 +254,9 @@ def test_board_member_publishes_and_lands_on_the_public_page(client, db, school,
     assert count(db, AuditEvent, AuditEvent.action == "decision.publish") == 1
 
 
-def test_incomplete_draft_is_not_published_and_the_page_says_what_is_missing(client, db, school, make_draft, board_member, login_as):
+def test_incomplete_draft_is_not_published_and_the_page_says_what_is_missing(
+    client, db, school, make_draft, board_member, login_as
+):
     draft = make_draft(body="", votes_for=0)
     login_as(board_member)
 
@@ -242,7 +269,9 @@ def test_incomplete_draft_is_not_published_and_the_page_says_what_is_missing(cli
     assert fresh(db, draft).status == DecisionStatus.DRAFT and count(db, Document) == 0
 
 
-def test_published_decision_cannot_be_edited_published_again_or_deleted(client, db, school, make_published, board_member, login_as):
+def test_published_decision_cannot_be_edited_published_again_or_deleted(
+    client, db, school, make_published, board_member, login_as
+):
     decision = make_published()
     login_as(board_member)
 
@@ -255,7 +284,9 @@ def test_published_decision_cannot_be_edited_published_again_or_deleted(client, 
     assert count(db, Decision) == 1 and count(db, PublicationLogEntry) == 1
 
 
-def test_published_decision_edit_address_leads_to_its_public_page(client, school, make_published, board_member, login_as):
+def test_published_decision_edit_address_leads_to_its_public_page(
+    client, school, make_published, board_member, login_as
+):
     decision = make_published()
     login_as(board_member)
 
@@ -264,7 +295,9 @@ def test_published_decision_edit_address_leads_to_its_public_page(client, school
     assert response.status_code == 303 and location_path(response) == f"/decisions/{decision.id}"
 
 
-def test_publish_fails_cleanly_when_the_pdf_cannot_be_stored(client, db, school, make_draft, board_member, login_as, monkeypatch):
+def test_publish_fails_cleanly_when_the_pdf_cannot_be_stored(
+    client, db, school, make_draft, board_member, login_as, monkeypatch
+):
     from portal.decisions import services
 
     def disk_full(*args, **kwargs):

@@ -1,12 +1,13 @@
 """Atom feeds of published decisions: /feeds/decisions.atom (every school) and
 /schools/<slug>/feed.atom (one school), for feed readers and anyone who follows a school."""
+
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from page_helpers import ENGLISH
+
 from portal.decisions import feeds
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -34,8 +35,10 @@ def entries(feed: ET.Element) -> list[dict]:
 
 
 def test_archive_feed_lists_the_latest_decisions_of_every_school(client, add_published, school, other_school):
-    older = add_published(school, title="关于校服采购的决定", published_at=datetime(2026, 3, 1, 8, tzinfo=timezone.utc))
-    newer = add_published(other_school, title="关于课后服务的决定", published_at=datetime(2026, 4, 1, 8, tzinfo=timezone.utc))
+    older = add_published(school, title="关于校服采购的决定", published_at=datetime(2026, 3, 1, 8, tzinfo=UTC))
+    newer = add_published(
+        other_school, title="关于课后服务的决定", published_at=datetime(2026, 4, 1, 8, tzinfo=UTC)
+    )
 
     feed = read_feed(client, "/feeds/decisions.atom")
 
@@ -160,10 +163,14 @@ def test_feed_of_an_unknown_school_is_not_found(client, db):
 
 
 def test_tag_uri_uses_the_configured_host():
-    assert feeds.tag_uri("https://jiaoyu.cq.example:8443/portal", "decision/7") == "tag:jiaoyu.cq.example,2026:decision/7"
+    assert (
+        feeds.tag_uri("https://jiaoyu.cq.example:8443/portal", "decision/7") == "tag:jiaoyu.cq.example,2026:decision/7"
+    )
 
 
-@pytest.mark.parametrize("text, expected", [("a\x00b\x1fc", "abc"), ("tab\tnew\nline", "tab\tnew\nline"), ("\ufffe\uffff", "")])
+@pytest.mark.parametrize(
+    "text, expected", [("a\x00b\x1fc", "abc"), ("tab\tnew\nline", "tab\tnew\nline"), ("\ufffe\uffff", "")]
+)
 def test_xml_text_keeps_only_what_xml_allows(text, expected):
     assert feeds.xml_text(text) == expected
 

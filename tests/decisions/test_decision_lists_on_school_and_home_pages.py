@@ -1,8 +1,10 @@
 """Published decisions where people first look: a school's page lists its latest five, the
 home page the latest across schools; both announce their Atom feed."""
+
 import re
 
 from page_helpers import ENGLISH, log_in
+
 from portal.decisions.models import DecisionStatus
 
 
@@ -73,7 +75,9 @@ def test_home_page_without_decisions_says_so(client, db):
     assert "No decisions have been published yet." in page
 
 
-def test_school_page_with_decisions_stays_within_its_query_budget(client, db, add_published, school, make_user, count_queries):
+def test_school_page_with_decisions_stays_within_its_query_budget(
+    client, db, add_published, school, make_user, count_queries
+):
     for n in range(20):
         add_published(school, commit=False)
     db.session.commit()

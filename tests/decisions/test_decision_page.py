@@ -1,10 +1,11 @@
 """A published decision's public page, /decisions/<id>: what was decided, by whom and how they
 voted, what it replaced or what replaced it, and the archived PDF with its fingerprint."""
+
 import re
 
 import pytest
-
 from page_helpers import ENGLISH, heading, log_in
+
 from portal.charters import services as charters
 from portal.decisions.models import DecisionStatus
 
@@ -57,7 +58,9 @@ def test_decision_page_links_to_the_meeting_that_took_it(client, make_published,
 def test_decision_without_a_date_of_effect_is_in_force_from_its_publication(client, make_published):
     decision = make_published()
 
-    assert fact(decision_page(client, decision), "In force from") == fact(decision_page(client, decision), "Published on")
+    assert fact(decision_page(client, decision), "In force from") == fact(
+        decision_page(client, decision), "Published on"
+    )
 
 
 def test_decision_with_a_date_of_effect_shows_it(client, make_published):
@@ -87,7 +90,10 @@ def test_superseded_decision_links_to_the_decision_that_replaced_it(client, db, 
 
     notice = re.search(r'<div class="notice notice-replaced" id="replaced-notice">(.*?)</div>', page, re.S).group(1)
     assert "This decision was superseded and is no longer in force." in notice
-    assert f'<a href="/decisions/{later.id}"><span lang="zh-CN">{later.number} 关于修订食堂管理办法的决定</span></a>' in notice
+    assert (
+        f'<a href="/decisions/{later.id}"><span lang="zh-CN">{later.number} 关于修订食堂管理办法的决定</span></a>'
+        in notice
+    )
     assert fact(page, "Status") == "Superseded"
 
 
@@ -153,7 +159,10 @@ def test_draft_decisions_are_not_found_for_anyone(client, make_draft, make_user,
     assert client.get(f"/decisions/{draft.id}").status_code == 404
 
 
-@pytest.mark.parametrize("address", ["/decisions/0", "/decisions/999999", "/decisions/99999999999999999999", "/decisions/-1", "/decisions/abc"])
+@pytest.mark.parametrize(
+    "address",
+    ["/decisions/0", "/decisions/999999", "/decisions/99999999999999999999", "/decisions/-1", "/decisions/abc"],
+)
 def test_unknown_decisions_are_not_found(client, db, address):
     assert client.get(address).status_code == 404
 

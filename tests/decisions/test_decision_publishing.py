@@ -1,12 +1,13 @@
 """Publishing a decision: one atomic step that numbers, renders, signs, archives and audits."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta, timezone
 from io import BytesIO
 
 import pytest
+from pdf_helpers import pdf_text
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import func, select
 
-from pdf_helpers import pdf_text
 from portal.audit import AuditEvent
 from portal.charters import services as charters
 from portal.charters.models import CharterVersion
@@ -29,7 +30,6 @@ def test_publishing_numbers_the_decision_and_archives_its_signed_pdf(app, db, ma
     document = find_by_sha256(decision.document_sha256)
     assert document is not None and document.content.startswith(b"%PDF")
     assert archive_counts() == (1, 1)
-
 
 
 def published_pdf(decision) -> bytes:
@@ -74,14 +74,16 @@ def test_the_preview_is_marked_draft_and_takes_no_number(app, db, make_draft):
     assert archive_counts() == (0, 0) and draft.number is None
 
 
-def test_numbers_count_up_per_school_and_start_again_each_year(app, db, make_published, other_school, other_school_meeting, make_draft):
-    first = make_published(now=datetime(2026, 5, 1, 2, tzinfo=timezone.utc))
-    second = make_published(now=datetime(2026, 6, 1, 2, tzinfo=timezone.utc))
+def test_numbers_count_up_per_school_and_start_again_each_year(
+    app, db, make_published, other_school, other_school_meeting, make_draft
+):
+    first = make_published(now=datetime(2026, 5, 1, 2, tzinfo=UTC))
+    second = make_published(now=datetime(2026, 6, 1, 2, tzinfo=UTC))
     # Beijing is 8 hours ahead: 2026-12-31 20:00 UTC is already 2027 there.
-    third = make_published(now=datetime(2026, 12, 31, 20, tzinfo=timezone.utc))
+    third = make_published(now=datetime(2026, 12, 31, 20, tzinfo=UTC))
     elsewhere = make_draft(school=other_school, meeting=other_school_meeting)
     with app.app_context():
-        services.publish_decision(None, elsewhere, now=datetime(2026, 6, 2, tzinfo=timezone.utc))
+        services.publish_decision(None, elsewhere, now=datetime(2026, 6, 2, tzinfo=UTC))
         db.session.commit()
 
     assert [first.number, second.number, third.number] == ["〔2026〕1号", "〔2026〕2号", "〔2027〕1号"]
@@ -123,7 +125,10 @@ def test_a_decision_that_adopts_a_draft_charter_version_adopts_it(app, db, schoo
     decision = make_published(charter_version_id=version.id)
 
     version = db.session.get(CharterVersion, version.id)
-    assert version.is_adopted and version.adopted_on == decision.published_at.astimezone(timezone(timedelta(hours=8))).date()
+    assert (
+        version.is_adopted
+        and version.adopted_on == decision.published_at.astimezone(timezone(timedelta(hours=8))).date()
+    )
     assert "通过《" in pdf_text(published_pdf(decision))
 
 
@@ -135,7 +140,9 @@ def test_a_failure_anywhere_leaves_the_draft_unchanged_and_uses_no_number(app, d
     elif failing == "sign":
         monkeypatch.setattr(signing, "sign_pdf", lambda *a, **k: (_ for _ in ()).throw(OSError("no key")))
     else:
-        monkeypatch.setattr(Document, "__init__", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space left on device")))
+        monkeypatch.setattr(
+            Document, "__init__", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space left on device"))
+        )
 
     with app.app_context():
         with pytest.raises((RuntimeError, OSError)):
@@ -146,7 +153,12 @@ def test_a_failure_anywhere_leaves_the_draft_unchanged_and_uses_no_number(app, d
     assert db.session.get(Decision, draft_id).status == DecisionStatus.DRAFT
     assert db.session.get(Decision, draft_id).number is None
     assert archive_counts() == (0, 0)
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action.like("decision.publish%"))) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action.like("decision.publish%"))
+        )
+        == 0
+    )
     monkeypatch.undo()
     with app.app_context():
         published = services.publish_decision(None, db.session.get(Decision, draft_id))  # the number was not used up
@@ -166,7 +178,10 @@ def test_images_and_links_to_files_or_the_network_in_the_text_fetch_nothing(app,
 def test_a_meeting_in_the_future_cannot_be_the_meeting_of_a_decision(app, db, school, make_draft, decision_meeting):
     with pytest.raises(DomainError) as refused:
         services.create_draft(
-            None, school, {"title": "x", "body": "y", "meeting_id": decision_meeting.id}, now=datetime(2026, 1, 1, tzinfo=timezone.utc)
+            None,
+            school,
+            {"title": "x", "body": "y", "meeting_id": decision_meeting.id},
+            now=datetime(2026, 1, 1, tzinfo=UTC),
         )
 
     assert refused.value.reason == "future_meeting"

@@ -2,9 +2,9 @@
 instance/), sample PDF contexts, and text extraction with poppler's pdftotext."""
 
 import pytest
+from pdf_helpers import sample_context
 
 from portal.documents import signing
-from pdf_helpers import sample_context
 from portal.documents.render import render_pdf
 
 
@@ -32,5 +32,3 @@ def sample_pdf(app, signing_keys):
 def signed_pdf(app, sample_pdf):
     with app.app_context():
         return signing.sign_pdf(sample_pdf)
-
-

@@ -1,5 +1,6 @@
 """Archiving: signed bytes stored once by SHA-256, a hash-chained publication log, an audit event,
 rows the ORM will not change, and `verify_archive()` catching what was changed behind its back."""
+
 import hashlib
 
 import pytest
@@ -171,7 +172,9 @@ def test_verify_archive_catches_one_altered_byte(db, archive):
     document = archive(2)
     content = bytearray(db.session.scalar(select(Document.content).where(Document.id == document.id)))
     content[len(content) // 2] ^= 0x01
-    db.session.execute(text("UPDATE document SET content = :content WHERE id = :id"), {"content": bytes(content), "id": document.id})
+    db.session.execute(
+        text("UPDATE document SET content = :content WHERE id = :id"), {"content": bytes(content), "id": document.id}
+    )
     problems = [str(p) for p in services.verify_archive()]
     assert f"document {document.sha256}: its bytes no longer match its SHA-256" in problems
     assert f"document {document.sha256}: its signature is broken" in problems
@@ -182,7 +185,9 @@ def test_verify_archive_catches_two_reordered_entries(db, archive):
     archive(1), archive(2), archive(3)
     # Swap sequences 2 and 3 (through a free number: the sequence is unique).
     for old, new in ((2, 1000), (3, 2), (1000, 3)):
-        db.session.execute(text("UPDATE publication_log_entry SET sequence = :new WHERE sequence = :old"), {"old": old, "new": new})
+        db.session.execute(
+            text("UPDATE publication_log_entry SET sequence = :new WHERE sequence = :old"), {"old": old, "new": new}
+        )
     problems = [str(p) for p in services.verify_archive()]
     assert "entry 2: does not chain to the entry before it" in problems
     assert "entry 2: its hash does not match its contents" in problems

@@ -1,4 +1,5 @@
 """`flask portal keys init` and `flask portal verify-archive`."""
+
 import pytest
 from sqlalchemy import text
 
@@ -61,7 +62,9 @@ def test_keys_init_refuses_if_only_one_file_exists(run, key_paths):
 def test_verify_archive_on_an_intact_archive(run, app, db, sample_pdf):
     with app.app_context():
         for object_id in (1, 2):
-            services.archive_pdf(None, kind="decision", object_type="Decision", object_id=object_id, pdf_bytes=sample_pdf)
+            services.archive_pdf(
+                None, kind="decision", object_type="Decision", object_id=object_id, pdf_bytes=sample_pdf
+            )
         db.session.commit()
     result = run("verify-archive")
     assert result.exit_code == 0, result.output
@@ -71,7 +74,9 @@ def test_verify_archive_on_an_intact_archive(run, app, db, sample_pdf):
 def test_verify_archive_reports_the_first_broken_entry(run, app, db, sample_pdf):
     with app.app_context():
         for object_id in (1, 2, 3):
-            services.archive_pdf(None, kind="decision", object_type="Decision", object_id=object_id, pdf_bytes=sample_pdf)
+            services.archive_pdf(
+                None, kind="decision", object_type="Decision", object_id=object_id, pdf_bytes=sample_pdf
+            )
         db.session.commit()
     db.session.execute(text("DELETE FROM publication_log_entry WHERE sequence = 2"))
     db.session.commit()

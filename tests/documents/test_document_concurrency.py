@@ -1,6 +1,7 @@
 """Two publications at once, in two real transactions on PostgreSQL: the advisory lock makes the
 second wait for the first, so the entries get consecutive sequence numbers and one chain.
 (SQLite has a single writer; there the second transaction fails rather than fork the chain.)"""
+
 import os
 import threading
 import time
@@ -25,7 +26,9 @@ def test_two_publications_at_once_chain_one_after_the_other(app, sample_pdf, sig
         with app.app_context():
             try:
                 barrier.wait(timeout=10)
-                services.archive_pdf(None, kind="decision", object_type="ConcurrencyTest", object_id=object_id, pdf_bytes=sample_pdf)
+                services.archive_pdf(
+                    None, kind="decision", object_type="ConcurrencyTest", object_id=object_id, pdf_bytes=sample_pdf
+                )
                 time.sleep(0.3)  # keep the lock a while: the other transaction must wait, not read a stale last entry
                 _db.session.commit()
             except Exception as error:  # noqa: BLE001 - reported below
@@ -48,10 +51,16 @@ def test_two_publications_at_once_chain_one_after_the_other(app, sample_pdf, sig
             assert services.verify_archive() == []
     finally:
         with app.app_context():  # these rows were really committed: remove them behind the ORM's back
-            digests = select(PublicationLogEntry.document_sha256).where(PublicationLogEntry.object_type == "ConcurrencyTest")
+            digests = select(PublicationLogEntry.document_sha256).where(
+                PublicationLogEntry.object_type == "ConcurrencyTest"
+            )
             shas = _db.session.scalars(digests).all()
             _db.session.execute(text("DELETE FROM publication_log_entry WHERE object_type = 'ConcurrencyTest'"))
             for sha in shas:
                 _db.session.execute(text("DELETE FROM document WHERE sha256 = :sha"), {"sha": sha})
-            _db.session.execute(text("DELETE FROM audit_event WHERE action = 'document.archive' AND CAST(data AS TEXT) LIKE '%ConcurrencyTest%'"))
+            _db.session.execute(
+                text(
+                    "DELETE FROM audit_event WHERE action = 'document.archive' AND CAST(data AS TEXT) LIKE '%ConcurrencyTest%'"
+                )
+            )
             _db.session.commit()

@@ -1,5 +1,6 @@
 """Signing and verifying also work where an asyncio event loop is already running in the thread
 (an async server; Playwright's sync API in our own browser tests)."""
+
 import asyncio
 import threading
 

@@ -9,6 +9,7 @@ that library loaded and HarfBuzz is at least 4.1.0, and otherwise logs a warning
 two-page Chinese PDF: every publication would then time out. Debian ships the library as
 libharfbuzz-subset0 (the Makefile's system-packages target installs it).
 """
+
 import ctypes
 import ctypes.util
 import logging
@@ -17,15 +18,17 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from pdf_helpers import sample_context
 from pyhanko.pdf_utils.reader import PdfFileReader
 from weasyprint.pdf import fonts as weasyprint_fonts
 from weasyprint.text import ffi as weasyprint_ffi
 
-from pdf_helpers import sample_context
 from portal.documents.render import render_pdf
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 INSTALL_HINT = "install Debian's libharfbuzz-subset0 (`make system-packages`)"
+
+
 class FontToolsFallback(Exception):
     """Raised instead of running the slow fallback: the test only needs to know it was chosen."""
 
@@ -51,7 +54,11 @@ def subsetting_calls(monkeypatch):
 
 
 def subsetting_warnings(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint") and re.search("subset", r.getMessage(), re.I)]
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("weasyprint") and re.search("subset", r.getMessage(), re.I)
+    ]
 
 
 def test_the_harfbuzz_subset_library_is_installed_where_the_system_finds_it():
@@ -63,7 +70,9 @@ def test_weasyprint_loaded_harfbuzz_subset_and_a_recent_enough_harfbuzz():
     """The very condition Font.subset() checks, on the objects WeasyPrint itself loaded."""
     assert weasyprint_ffi.harfbuzz_subset is not None, f"WeasyPrint could not dlopen HarfBuzz-Subset: {INSTALL_HINT}"
     assert weasyprint_fonts.harfbuzz_subset is weasyprint_ffi.harfbuzz_subset
-    assert weasyprint_ffi.harfbuzz.hb_version_atleast(4, 1, 0), "HarfBuzz older than 4.1.0: WeasyPrint subsets with fontTools"
+    assert weasyprint_ffi.harfbuzz.hb_version_atleast(4, 1, 0), (
+        "HarfBuzz older than 4.1.0: WeasyPrint subsets with fontTools"
+    )
 
 
 def test_a_two_page_chinese_pdf_is_subset_by_harfbuzz_without_any_warning(app, caplog, subsetting_calls):

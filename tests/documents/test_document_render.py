@@ -1,5 +1,6 @@
 """Rendering: plain data in, PDF/A-3b out, Chinese fonts embedded, page footer, and nothing
 fetched from outside our static files."""
+
 import logging
 import re
 import subprocess
@@ -8,9 +9,9 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from pdf_helpers import pdf_text, sample_context
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from pdf_helpers import pdf_text, sample_context
 from portal.documents.render import RefusedURL, StaticOnlyFetcher, render_html, render_pdf
 
 
@@ -112,7 +113,9 @@ def test_the_fetcher_refuses_everything_outside_static(app, caplog):
 
 def test_the_default_fetcher_refuses_too(app, caplog):
     with app.app_context(), caplog.at_level(logging.WARNING, logger="portal.documents.render"):
-        render_pdf("sample", sample_context(paragraphs=1, image_urls=["file:///etc/passwd", "http://example.com/x.png"]))
+        render_pdf(
+            "sample", sample_context(paragraphs=1, image_urls=["file:///etc/passwd", "http://example.com/x.png"])
+        )
     assert "refused to fetch 'file:///etc/passwd'" in caplog.text
     assert "refused to fetch 'http://example.com/x.png'" in caplog.text
 

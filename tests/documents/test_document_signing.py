@@ -1,5 +1,6 @@
 """Signatures: the portal's PAdES signature is valid; any change breaks it; anything else is
 "unsigned", never an exception."""
+
 import os
 import time
 
@@ -49,7 +50,16 @@ def test_an_unsigned_pdf_is_unsigned(app, sample_pdf):
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"%PDF-", b"%PDF-1.7\n" + os.urandom(4000), os.urandom(4000), b"hello", "not bytes", None, b"%PDF-1.7\n%%EOF"],
+    [
+        b"",
+        b"%PDF-",
+        b"%PDF-1.7\n" + os.urandom(4000),
+        os.urandom(4000),
+        b"hello",
+        "not bytes",
+        None,
+        b"%PDF-1.7\n%%EOF",
+    ],
 )
 def test_garbage_is_unsigned_and_never_an_exception(app, data):
     assert verify(app, data) == "unsigned"

@@ -4,17 +4,18 @@ Authentic when the bytes are in the archive; altered when they carry the portal'
 are not in the archive; unknown otherwise. Bad input gets a message beside its field (422), a
 body over the size limit 413, and nothing anyone uploads makes the page fail.
 """
+
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from io import BytesIO
 
 import pytest
+from decision_factories import insert_published
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from page_helpers import ENGLISH, HTMX, csrf_token_from, field_error
 from sqlalchemy import func, select
 
-from decision_factories import insert_published
-from page_helpers import ENGLISH, HTMX, csrf_token_from, field_error
 from portal.audit import AuditEvent
 from portal.charters import services as charters
 from portal.documents import services, signing
@@ -23,7 +24,7 @@ from portal.meetings import services as meetings
 from portal.meetings.models import BodyKind, Constituency, Position
 
 VERIFY = "/verify"
-MEETING_START = datetime(2026, 3, 2, 7, 30, tzinfo=timezone.utc)
+MEETING_START = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -64,11 +65,19 @@ def test_visitor_finds_a_form_for_a_file_or_a_sha256(client):
 
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert '<h1>Verify a document</h1>' in page
+    assert "<h1>Verify a document</h1>" in page
     form = re.search(r'<form id="verify-form"[^>]*>', page).group(0)
     assert 'method="post"' in form and 'action="/verify"' in form and 'enctype="multipart/form-data"' in form
-    assert 'hx-post="/verify"' in form and 'hx-encoding="multipart/form-data"' in form and 'hx-target="#verify-result"' in form
-    assert '<label for="file">A PDF file</label>' in page and 'type="file"' in page and 'accept="application/pdf,.pdf"' in page
+    assert (
+        'hx-post="/verify"' in form
+        and 'hx-encoding="multipart/form-data"' in form
+        and 'hx-target="#verify-result"' in form
+    )
+    assert (
+        '<label for="file">A PDF file</label>' in page
+        and 'type="file"' in page
+        and 'accept="application/pdf,.pdf"' in page
+    )
     assert '<label for="sha256">Or its SHA-256</label>' in page
     assert "up to 16 MB" in page
     # The result region is in the page from the start, so that screen readers announce what htmx puts in it.
@@ -109,13 +118,23 @@ def test_typed_sha256_of_a_published_pdf_is_authentic_in_either_case_and_with_sp
 
 def test_approved_minutes_are_authentic_and_lead_to_their_meeting(client, db, with_app, school):
     with with_app():
-        body = meetings.create_body(None, school, {"kind": BodyKind.SCHOOL_BOARD, "name": "校务委员会", "description": ""})
+        body = meetings.create_body(
+            None, school, {"kind": BodyKind.SCHOOL_BOARD, "name": "校务委员会", "description": ""}
+        )
         meetings.add_member(
             None,
             body,
-            {"name": "周建华", "position": Position.CHAIR, "constituency": Constituency.PRINCIPAL, "term_start": date(2024, 9, 1), "term_end": None},
+            {
+                "name": "周建华",
+                "position": Position.CHAIR,
+                "constituency": Constituency.PRINCIPAL,
+                "term_start": date(2024, 9, 1),
+                "term_end": None,
+            },
         )
-        meeting = meetings.create_meeting(None, school, {"body_id": body.id, "title": "第一次会议", "starts_at": MEETING_START, "place": ""})
+        meeting = meetings.create_meeting(
+            None, school, {"body_id": body.id, "title": "第一次会议", "starts_at": MEETING_START, "place": ""}
+        )
         meetings.edit_minutes(None, meeting, "会议通过了工作计划。")
         meetings.approve_minutes(None, meeting)
         db.session.commit()
@@ -133,7 +152,12 @@ def test_a_published_decision_is_authentic_and_leads_to_its_page(client, db, app
     decision = insert_published(school)
     with app.app_context():
         document = services.archive_pdf(
-            None, kind=DocumentKind.DECISION, object_type="decision", object_id=decision.id, pdf_bytes=sample_pdf, school_id=school.id
+            None,
+            kind=DocumentKind.DECISION,
+            object_type="decision",
+            object_id=decision.id,
+            pdf_bytes=sample_pdf,
+            school_id=school.id,
         )
         db.session.commit()
         stored = document.content
@@ -211,7 +235,9 @@ def test_checking_a_copy_stores_and_records_nothing(client, db, published_pdf, s
 
 def test_a_publication_of_something_the_portal_cannot_show_is_named_without_a_link(client, app, db, sample_pdf):
     with app.app_context():
-        document = services.archive_pdf(None, kind=DocumentKind.OUTCOME, object_type="outcome", object_id=7, pdf_bytes=sample_pdf)
+        document = services.archive_pdf(
+            None, kind=DocumentKind.OUTCOME, object_type="outcome", object_id=7, pdf_bytes=sample_pdf
+        )
         db.session.commit()
         digest = document.sha256
 
@@ -220,7 +246,7 @@ def test_a_publication_of_something_the_portal_cannot_show_is_named_without_a_li
     page = response.get_data(as_text=True)
     assert verdict(response) == "authentic"
     assert "A record that is not public" in page and "<dd>Outcome of a consultation</dd>" in page
-    assert "<a href=\"None\"" not in page
+    assert '<a href="None"' not in page
 
 
 # --- bad input ----------------------------------------------------------------------------
@@ -274,7 +300,9 @@ def test_a_file_over_the_size_limit_is_refused_with_413(client, app, db, sample_
     assert 'id="error-413"' in response.get_data(as_text=True)
 
 
-def test_a_file_over_the_size_limit_is_refused_with_413_before_the_csrf_check(csrf_client, app, sample_pdf, monkeypatch):
+def test_a_file_over_the_size_limit_is_refused_with_413_before_the_csrf_check(
+    csrf_client, app, sample_pdf, monkeypatch
+):
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 64 * 1024)
 
     response = check(csrf_client, pdf=sample_pdf + b"\0" * (64 * 1024))
@@ -330,7 +358,14 @@ def test_htmx_gets_the_messages_in_the_form_out_of_band(client, db):
 
 
 def test_a_truncated_published_pdf_never_fails(client, published_pdf):
-    for length in (5, 100, len(published_pdf) // 3, len(published_pdf) // 2, len(published_pdf) - 1000, len(published_pdf) - 1):
+    for length in (
+        5,
+        100,
+        len(published_pdf) // 3,
+        len(published_pdf) // 2,
+        len(published_pdf) - 1000,
+        len(published_pdf) - 1,
+    ):
         response = check(client, pdf=published_pdf[:length])
         assert response.status_code == 200, length
         assert verdict(response) in ("altered", "unknown"), length
@@ -339,7 +374,9 @@ def test_a_truncated_published_pdf_never_fails(client, published_pdf):
 pdf_like = st.one_of(
     st.binary(min_size=1, max_size=2000),
     st.binary(max_size=2000).map(lambda tail: b"%PDF-1.7\n" + tail),
-    st.binary(max_size=400).map(lambda tail: b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n" + tail),
+    st.binary(max_size=400).map(
+        lambda tail: b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n" + tail
+    ),
     st.binary(max_size=200).map(lambda junk: junk + b"%PDF-2.0\n%%EOF"),
 )
 
@@ -367,4 +404,3 @@ def test_a_published_pdf_with_any_byte_changed_is_never_reported_authentic(clien
 
     assert response.status_code in (200, 422)  # 422: the byte changed was the header's
     assert verdict(response) in (None, "altered", "unknown")
-

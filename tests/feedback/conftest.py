@@ -1,8 +1,9 @@
 """Fixtures for the suggestion box: the people who send and answer feedback, and items sent
 through the services (so they are numbered, timed and audited like real ones)."""
-import pytest
 
+import pytest
 from feedback_helpers import token
+
 from portal.feedback import services
 from portal.feedback.models import FeedbackStatus
 
@@ -32,10 +33,23 @@ def send(db):
     """send(author, school, status=..., private=..., at=...) -> an item, moved on to `status`
     by the school (with a reply when it is answered or closed)."""
 
-    def make(author, school, *, status=FeedbackStatus.RECEIVED, private=False, category="canteen",
-             body="食堂的午餐经常是凉的。", at=None, reply="已增加保温设备。", public_reply=True):
+    def make(
+        author,
+        school,
+        *,
+        status=FeedbackStatus.RECEIVED,
+        private=False,
+        category="canteen",
+        body="食堂的午餐经常是凉的。",
+        at=None,
+        reply="已增加保温设备。",
+        public_reply=True,
+    ):
         feedback = services.send_feedback(
-            author, school, {"category": category, "body": body, "private": private, "submission_token": token()}, now=at
+            author,
+            school,
+            {"category": category, "body": body, "private": private, "submission_token": token()},
+            now=at,
         )
         if status == FeedbackStatus.IN_PROGRESS:
             services.change_feedback_status(None, feedback, FeedbackStatus.IN_PROGRESS)

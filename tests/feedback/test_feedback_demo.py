@@ -1,5 +1,6 @@
 """The demo data: every school gets feedback in every status; the first school, whose accounts
 the demo prints, a full inbox from the demo parent and other demo parents."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -14,9 +15,15 @@ PASSWORD = "demo password for tests"
 @pytest.fixture
 def people(make_user, school):
     return {
-        "parent@example.org": make_user(email="parent@example.org", role="parent", scope=school, display_name="家长 张伟"),
-        "board@example.org": make_user(email="board@example.org", role="board_member", scope=school, display_name="校务委员 刘洋"),
-        "schooladmin@example.org": make_user(email="schooladmin@example.org", role="school_admin", scope=school, display_name="学校管理员 陈静"),
+        "parent@example.org": make_user(
+            email="parent@example.org", role="parent", scope=school, display_name="家长 张伟"
+        ),
+        "board@example.org": make_user(
+            email="board@example.org", role="board_member", scope=school, display_name="校务委员 刘洋"
+        ),
+        "schooladmin@example.org": make_user(
+            email="schooladmin@example.org", role="school_admin", scope=school, display_name="学校管理员 陈静"
+        ),
     }
 
 
@@ -47,7 +54,10 @@ def test_demo_replies_are_public_and_private_and_by_the_demo_staff(db, school, p
 
     replies = db.session.scalars(select(FeedbackEvent).where(FeedbackEvent.kind == EventKind.REPLY)).all()
     assert {reply.public for reply in replies} == {True, False}
-    assert {reply.actor_id for reply in replies} == {people["board@example.org"].id, people["schooladmin@example.org"].id}
+    assert {reply.actor_id for reply in replies} == {
+        people["board@example.org"].id,
+        people["schooladmin@example.org"].id,
+    }
     for item in items_of(db, school):
         if item.status in (FeedbackStatus.ANSWERED, FeedbackStatus.CLOSED):
             assert item.replied_at is not None

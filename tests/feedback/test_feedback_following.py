@@ -1,12 +1,13 @@
 """The sender follows their feedback under /me/feedback: newest first, each item with its steps and
 the school's replies (private ones only they read). The school's page shows a few answered items
 that are not private, with the school's public answer, never who sent them."""
+
 import re
 from datetime import timedelta
 
 import pytest
-
 from page_helpers import ENGLISH, HTMX
+
 from portal.extensions import utcnow
 from portal.feedback import services
 from portal.feedback.models import FeedbackStatus
@@ -18,13 +19,19 @@ def references(page):
     return re.findall(r"FB-\d{4}-\d{6}", page)
 
 
-def test_private_reply_is_shown_only_to_the_sender(client, db, school, parent, other_parent, board_member, send, login_as):
+def test_private_reply_is_shown_only_to_the_sender(
+    client, db, school, parent, other_parent, board_member, send, login_as
+):
     feedback = send(parent, school)  # not private: a public reply could be shown
-    services.reply_to_feedback(board_member, feedback, {"reply": "您孩子的情况我们单独联系您。", "public": False, "mark_answered": True})
+    services.reply_to_feedback(
+        board_member, feedback, {"reply": "您孩子的情况我们单独联系您。", "public": False, "mark_answered": True}
+    )
     db.session.commit()
 
     login_as(parent)
-    own = client.get("/me/feedback").get_data(as_text=True) + client.get(f"/me/feedback/{feedback.id}").get_data(as_text=True)
+    own = client.get("/me/feedback").get_data(as_text=True) + client.get(f"/me/feedback/{feedback.id}").get_data(
+        as_text=True
+    )
     login_as(other_parent)
     theirs = client.get("/me/feedback").get_data(as_text=True)
     their_try = client.get(f"/me/feedback/{feedback.id}")
@@ -37,7 +44,9 @@ def test_private_reply_is_shown_only_to_the_sender(client, db, school, parent, o
     assert "您孩子的情况我们单独联系您。" not in public and feedback.reference not in public
 
 
-def test_my_feedback_lists_my_items_newest_first_with_their_schools(client, school, other_school, parent, other_parent, send, login_as):
+def test_my_feedback_lists_my_items_newest_first_with_their_schools(
+    client, school, other_school, parent, other_parent, send, login_as
+):
     now = utcnow()
     older = send(parent, school, at=now - timedelta(days=3))
     newer = send(parent, other_school, at=now - timedelta(days=1))
@@ -81,7 +90,9 @@ def test_sender_sees_each_step_and_where_the_item_is_now(client, db, school, par
     assert 'aria-current="step"' in steps and "In progress" in steps
 
 
-def test_sender_sees_the_school_answer_but_not_which_staff_member_wrote_it(client, db, school, parent, board_member, send, login_as):
+def test_sender_sees_the_school_answer_but_not_which_staff_member_wrote_it(
+    client, db, school, parent, board_member, send, login_as
+):
     feedback = send(parent, school)
     services.reply_to_feedback(board_member, feedback, {"reply": "已处理。", "public": True, "mark_answered": True})
     db.session.commit()
@@ -93,7 +104,9 @@ def test_sender_sees_the_school_answer_but_not_which_staff_member_wrote_it(clien
     assert board_member.display_name not in page
 
 
-def test_someone_else_s_feedback_does_not_exist_under_my_feedback(client, school, parent, other_parent, board_member, send, login_as):
+def test_someone_else_s_feedback_does_not_exist_under_my_feedback(
+    client, school, parent, other_parent, board_member, send, login_as
+):
     feedback = send(parent, school)
 
     for person in (other_parent, board_member):  # the school's staff read it in the inbox, not here
@@ -119,7 +132,9 @@ def test_person_without_feedback_is_shown_where_to_send_some(client, parent, log
 # The school's page
 
 
-def test_school_page_shows_answered_feedback_that_is_not_private_with_its_public_answer(client, db, school, parent, send):
+def test_school_page_shows_answered_feedback_that_is_not_private_with_its_public_answer(
+    client, db, school, parent, send
+):
     shown = send(parent, school, status=S.ANSWERED, body="校车早上超员。", reply="已加开一辆校车。")
 
     page = client.get(f"/schools/{school.slug}", headers=ENGLISH).get_data(as_text=True)
@@ -132,7 +147,9 @@ def test_school_page_shows_answered_feedback_that_is_not_private_with_its_public
 
 def test_school_page_never_shows_private_feedback_or_private_replies(client, db, school, parent, send):
     private = send(parent, school, status=S.ANSWERED, private=True, body="私密的意见", reply="私密的答复")
-    privately_answered = send(parent, school, status=S.ANSWERED, body="公开的意见", reply="只给您的答复", public_reply=False)
+    privately_answered = send(
+        parent, school, status=S.ANSWERED, body="公开的意见", reply="只给您的答复", public_reply=False
+    )
     waiting = send(parent, school, body="还在等待的意见")
 
     page = client.get(f"/schools/{school.slug}").get_data(as_text=True)
@@ -146,7 +163,9 @@ def test_school_page_never_shows_private_feedback_or_private_replies(client, db,
 
 def test_school_page_shows_only_the_three_latest_answers_and_the_latest_reply_of_each(client, db, school, parent, send):
     items = [send(parent, school, status=S.ANSWERED, body=f"意见{n}", reply=f"答复{n}") for n in range(5)]
-    services.reply_to_feedback(None, items[0], {"reply": "补充答复", "public": True}, now=utcnow() + timedelta(seconds=5))
+    services.reply_to_feedback(
+        None, items[0], {"reply": "补充答复", "public": True}, now=utcnow() + timedelta(seconds=5)
+    )
     db.session.commit()
 
     page = client.get(f"/schools/{school.slug}").get_data(as_text=True)

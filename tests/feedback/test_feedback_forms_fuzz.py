@@ -1,19 +1,22 @@
 """Arbitrary text in every field of the suggestion box's forms and addresses never makes the
 portal fail (no 5xx). The hostile values are those of tests/test_forms_fuzz.py."""
+
 import pytest
+from feedback_helpers import token
 from hypothesis import given
 from hypothesis import strategies as st
-
-from feedback_helpers import token
 from page_helpers import log_in
+from test_forms_fuzz import FUZZ, assert_no_server_error, encode, fields_of, hostile, post, referers
+
 from portal.accounts.models import User
 from portal.feedback import services
-from test_forms_fuzz import FUZZ, assert_no_server_error, encode, fields_of, hostile, referers, post
 
 
 @pytest.fixture
 def ids(db, school, parent, board_member):
-    feedback = services.send_feedback(parent, school, {"category": "canteen", "body": "食堂", "private": False, "submission_token": token()})
+    feedback = services.send_feedback(
+        parent, school, {"category": "canteen", "body": "食堂", "private": False, "submission_token": token()}
+    )
     db.session.commit()
     return {"parent": parent.id, "board": board_member.id, "feedback": feedback.id}
 
@@ -21,7 +24,11 @@ def ids(db, school, parent, board_member):
 def forms(school, ids):
     item = f"/schools/{school.slug}/manage/feedback/{ids['feedback']}"
     return {
-        "send": (f"/schools/{school.slug}/feedback", "parent", {"category": "fees", "body": "收费", "private": "y", "submission_token": token()}),
+        "send": (
+            f"/schools/{school.slug}/feedback",
+            "parent",
+            {"category": "fees", "body": "收费", "private": "y", "submission_token": token()},
+        ),
         "reply": (f"{item}/reply", "board", {"reply": "答复", "visibility": "public", "mark_answered": "y"}),
         "status": (f"{item}/status", "board", {"status": "in_progress", "current": "received"}),
     }
@@ -49,7 +56,9 @@ def test_anything_in_the_address_of_a_feedback_page_never_gets_a_server_error(ap
     def check(page, status, category, number):
         who, path = page
         client = log_in(app.test_client(), db.session.get(User, ids[who]))
-        response = client.get(f"{path}?status={encode(status).decode()}&category={encode(category).decode()}&page={encode(number).decode()}")
+        response = client.get(
+            f"{path}?status={encode(status).decode()}&category={encode(category).decode()}&page={encode(number).decode()}"
+        )
         assert response.status_code < 500
 
     check()

@@ -1,14 +1,15 @@
 """The school's board members and administrators work the feedback from an inbox: they filter it,
 reply in public or in private, and move each item received → in progress → answered → closed.
 Every change is audited; a change the item's state no longer allows changes nothing."""
+
 import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
-
 from feedback_helpers import utc
 from page_helpers import ENGLISH, field_error, location_path
+from sqlalchemy import select
+
 from portal.audit import AuditEvent
 from portal.extensions import utcnow
 from portal.feedback.models import EventKind, Feedback, FeedbackEvent, FeedbackStatus
@@ -41,7 +42,9 @@ def references(page):
 # Who may open it
 
 
-def test_board_member_of_other_school_cannot_open_the_inbox(client, school, other_school, make_user, send, parent, login_as):
+def test_board_member_of_other_school_cannot_open_the_inbox(
+    client, school, other_school, make_user, send, parent, login_as
+):
     feedback = send(parent, school)
     login_as(make_user(role="board_member", scope=other_school))
 
@@ -50,12 +53,17 @@ def test_board_member_of_other_school_cannot_open_the_inbox(client, school, othe
     assert client.post(item_url(school, feedback, "reply"), data={"reply": "x"}).status_code == 404
 
 
-def test_item_of_another_school_is_not_found_in_this_school_s_inbox(client, school, other_school, make_user, send, board_member, login_as):
+def test_item_of_another_school_is_not_found_in_this_school_s_inbox(
+    client, school, other_school, make_user, send, board_member, login_as
+):
     theirs = send(make_user(), other_school)
     login_as(board_member)
 
     assert client.get(item_url(school, theirs)).status_code == 404
-    assert client.post(item_url(school, theirs, "status"), data={"status": "closed", "current": "received"}).status_code == 404
+    assert (
+        client.post(item_url(school, theirs, "status"), data={"status": "closed", "current": "received"}).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize("feedback_id", ["999999", "99999999999999999999", "0"])
@@ -70,10 +78,14 @@ def test_parent_of_the_school_is_refused_the_inbox(client, school, parent, send,
     login_as(parent)
 
     assert client.get(inbox_url(school)).status_code == 403
-    assert client.get(item_url(school, feedback)).status_code == 403  # even their own: they follow it under /me/feedback
+    assert (
+        client.get(item_url(school, feedback)).status_code == 403
+    )  # even their own: they follow it under /me/feedback
 
 
-def test_moderator_above_the_school_reads_an_item_but_cannot_answer(client, db, school, district, make_user, parent, send, login_as):
+def test_moderator_above_the_school_reads_an_item_but_cannot_answer(
+    client, db, school, district, make_user, parent, send, login_as
+):
     feedback = send(parent, school, private=True)
     login_as(make_user(role="moderator", scope=district))
 
@@ -82,7 +94,10 @@ def test_moderator_above_the_school_reads_an_item_but_cannot_answer(client, db, 
     assert "食堂的午餐经常是凉的。" in page
     assert "<textarea" not in page and 'name="status"' not in page
     assert client.post(item_url(school, feedback, "reply"), data={"reply": "我来回复"}).status_code == 403
-    assert client.post(item_url(school, feedback, "status"), data={"status": "closed", "current": "received"}).status_code == 403
+    assert (
+        client.post(item_url(school, feedback, "status"), data={"status": "closed", "current": "received"}).status_code
+        == 403
+    )
     assert client.get(inbox_url(school)).status_code == 403
     assert fresh(db, feedback).status == S.RECEIVED
 
@@ -143,7 +158,10 @@ def test_inbox_filters_by_topic(client, school, parent, board_member, send, logi
     assert references(page) == [canteen.reference]
 
 
-@pytest.mark.parametrize("query", ["status=bogus", "category=bribery", "status=&category=", "status=%00", "page=-1", "page=abc", "page=99999"])
+@pytest.mark.parametrize(
+    "query",
+    ["status=bogus", "category=bribery", "status=&category=", "status=%00", "page=-1", "page=abc", "page=99999"],
+)
 def test_forged_filters_are_ignored(client, school, parent, board_member, send, login_as, query):
     send(parent, school)
     login_as(board_member)
@@ -171,7 +189,9 @@ def test_inbox_is_paginated_and_htmx_gets_only_the_results(client, school, paren
     login_as(board_member)
 
     first = client.get(inbox_url(school)).get_data(as_text=True)
-    second = client.get(inbox_url(school, page=2), headers={"HX-Request": "true", "HX-Target": "feedback-inbox"}).get_data(as_text=True)
+    second = client.get(
+        inbox_url(school, page=2), headers={"HX-Request": "true", "HX-Target": "feedback-inbox"}
+    ).get_data(as_text=True)
 
     assert len(references(first)) == 20 and len(references(second)) == 3
     assert second.lstrip().startswith('<section id="feedback-inbox"') and "<html" not in second
@@ -190,11 +210,16 @@ def test_inbox_shows_an_excerpt_the_topic_and_the_sender(client, school, parent,
 # Replies
 
 
-def test_board_member_replies_in_private_and_it_is_answered_and_audited(client, db, school, parent, board_member, send, login_as):
+def test_board_member_replies_in_private_and_it_is_answered_and_audited(
+    client, db, school, parent, board_member, send, login_as
+):
     feedback = send(parent, school)
     login_as(board_member)
 
-    response = client.post(item_url(school, feedback, "reply"), data={"reply": "已转交总务处。", "visibility": "private", "mark_answered": "y"})
+    response = client.post(
+        item_url(school, feedback, "reply"),
+        data={"reply": "已转交总务处。", "visibility": "private", "mark_answered": "y"},
+    )
 
     assert response.status_code == 303
     assert location_path(response) == item_url(school, feedback)
@@ -203,7 +228,12 @@ def test_board_member_replies_in_private_and_it_is_answered_and_audited(client, 
     reply = next(event for event in feedback.events if event.is_reply)
     assert (reply.body, reply.public, reply.actor_id) == ("已转交总务处。", False, board_member.id)
     (audit,) = audit_events(db, "feedback.reply")
-    assert (audit.actor_id, audit.object_id, audit.school_id, audit.data["public"]) == (board_member.id, feedback.id, school.id, False)
+    assert (audit.actor_id, audit.object_id, audit.school_id, audit.data["public"]) == (
+        board_member.id,
+        feedback.id,
+        school.id,
+        False,
+    )
     (status_audit,) = audit_events(db, "feedback.status")
     assert (status_audit.data["before"], status_audit.data["after"]) == ("received", "answered")
 
@@ -224,7 +254,10 @@ def test_reply_to_a_private_item_is_never_public(client, db, school, parent, boa
     login_as(board_member)
 
     page = client.get(item_url(school, feedback), headers=ENGLISH).get_data(as_text=True)
-    client.post(item_url(school, feedback, "reply"), data={"reply": "这是给您的答复。", "visibility": "public", "mark_answered": "y"})
+    client.post(
+        item_url(school, feedback, "reply"),
+        data={"reply": "这是给您的答复。", "visibility": "public", "mark_answered": "y"},
+    )
 
     assert 'value="public"' not in page  # not even offered
     assert [event.public for event in fresh(db, feedback).events if event.is_reply] == [False]
@@ -239,7 +272,9 @@ def test_reply_to_a_private_item_is_never_public(client, db, school, parent, boa
         ({"reply": "答复", "visibility": "everyone"}, "visibility", "Choose who may read the reply."),
     ],
 )
-def test_bad_reply_is_refused_and_nothing_changes(client, db, school, parent, board_member, send, login_as, data, field, message):
+def test_bad_reply_is_refused_and_nothing_changes(
+    client, db, school, parent, board_member, send, login_as, data, field, message
+):
     feedback = send(parent, school)
     login_as(board_member)
 
@@ -257,7 +292,9 @@ def test_reply_to_a_closed_item_is_refused_with_409(client, db, school, parent, 
     feedback = send(parent, school, status=S.CLOSED)
     login_as(board_member)
 
-    response = client.post(item_url(school, feedback, "reply"), data={"reply": "补充答复。", "mark_answered": "y"}, headers=ENGLISH)
+    response = client.post(
+        item_url(school, feedback, "reply"), data={"reply": "补充答复。", "mark_answered": "y"}, headers=ENGLISH
+    )
 
     assert response.status_code == 409
     assert "This feedback is closed. Reopen it before replying." in response.get_data(as_text=True)
@@ -278,7 +315,9 @@ def test_reply_to_a_closed_item_is_refused_with_409(client, db, school, parent, 
         (S.CLOSED, S.IN_PROGRESS),  # reopened
     ],
 )
-def test_valid_status_change_is_saved_on_the_timeline_and_audited(client, db, school, parent, board_member, send, login_as, start, target):
+def test_valid_status_change_is_saved_on_the_timeline_and_audited(
+    client, db, school, parent, board_member, send, login_as, start, target
+):
     feedback = send(parent, school, status=start)
     login_as(board_member)
 
@@ -290,7 +329,12 @@ def test_valid_status_change_is_saved_on_the_timeline_and_audited(client, db, sc
     last = feedback.events[-1]
     assert (last.kind, last.status, last.actor_id) == (EventKind.STATUS_CHANGE, target, board_member.id)
     audit = audit_events(db, "feedback.status")[-1]
-    assert (audit.actor_id, audit.object_id, audit.data["before"], audit.data["after"]) == (board_member.id, feedback.id, start.value, target.value)
+    assert (audit.actor_id, audit.object_id, audit.data["before"], audit.data["after"]) == (
+        board_member.id,
+        feedback.id,
+        start.value,
+        target.value,
+    )
 
 
 def test_marking_answered_after_a_reply_is_allowed(client, db, school, parent, board_member, send, login_as):
@@ -315,13 +359,17 @@ def test_marking_answered_after_a_reply_is_allowed(client, db, school, parent, b
         (S.CLOSED, S.CLOSED, "This feedback cannot move to that status from where it is now."),
     ],
 )
-def test_invalid_status_change_is_refused_with_409_and_nothing_changes(client, db, school, parent, board_member, send, login_as, start, target, message):
+def test_invalid_status_change_is_refused_with_409_and_nothing_changes(
+    client, db, school, parent, board_member, send, login_as, start, target, message
+):
     feedback = send(parent, school, status=start)
     events_before = len(feedback.events)
     audits_before = len(audit_events(db, "feedback.status"))
     login_as(board_member)
 
-    response = client.post(item_url(school, feedback, "status"), data={"status": target.value, "current": start.value}, headers=ENGLISH)
+    response = client.post(
+        item_url(school, feedback, "status"), data={"status": target.value, "current": start.value}, headers=ENGLISH
+    )
 
     assert response.status_code == 409
     assert message in response.get_data(as_text=True)
@@ -330,22 +378,35 @@ def test_invalid_status_change_is_refused_with_409_and_nothing_changes(client, d
     assert len(audit_events(db, "feedback.status")) == audits_before
 
 
-def test_change_made_on_an_out_of_date_page_is_refused_with_409(client, db, school, parent, board_member, school_admin, send, login_as):
+def test_change_made_on_an_out_of_date_page_is_refused_with_409(
+    client, db, school, parent, board_member, school_admin, send, login_as
+):
     feedback = send(parent, school)
     login_as(school_admin)
     client.post(item_url(school, feedback, "status"), data={"status": "closed", "current": "received"})
 
     login_as(board_member)  # their page still shows "received"
-    response = client.post(item_url(school, feedback, "status"), data={"status": "in_progress", "current": "received"}, headers=ENGLISH)
+    response = client.post(
+        item_url(school, feedback, "status"), data={"status": "in_progress", "current": "received"}, headers=ENGLISH
+    )
 
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "Someone else changed this feedback's status in the meantime" in page
-    assert 'feedback-status-closed' in page  # the item as it is now
+    assert "feedback-status-closed" in page  # the item as it is now
     assert fresh(db, feedback).status == S.CLOSED
 
 
-@pytest.mark.parametrize("data", [{}, {"status": "archived", "current": "received"}, {"status": "closed"}, {"status": "closed", "current": "x"}, {"status": "", "current": ""}])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"status": "archived", "current": "received"},
+        {"status": "closed"},
+        {"status": "closed", "current": "x"},
+        {"status": "", "current": ""},
+    ],
+)
 def test_forged_status_is_refused_with_422(client, db, school, parent, board_member, send, login_as, data):
     feedback = send(parent, school)
     login_as(board_member)
@@ -374,7 +435,9 @@ def test_item_page_shows_the_timeline_with_who_did_what(client, school, parent, 
     feedback = send(parent, school)
     login_as(board_member)
     client.post(item_url(school, feedback, "status"), data={"status": "in_progress", "current": "received"})
-    client.post(item_url(school, feedback, "reply"), data={"reply": "已修好。", "visibility": "public", "mark_answered": "y"})
+    client.post(
+        item_url(school, feedback, "reply"), data={"reply": "已修好。", "visibility": "public", "mark_answered": "y"}
+    )
 
     page = client.get(item_url(school, feedback), headers=ENGLISH).get_data(as_text=True)
 
@@ -411,10 +474,20 @@ def test_each_change_keeps_its_own_time(db, school, parent, send):
 
     feedback = send(parent, school, at=utc(2026, 3, 1, 2))
     services.change_feedback_status(None, feedback, S.IN_PROGRESS, now=utc(2026, 3, 2, 2))
-    services.reply_to_feedback(None, feedback, {"reply": "好", "public": False, "mark_answered": True}, now=utc(2026, 3, 5, 2))
+    services.reply_to_feedback(
+        None, feedback, {"reply": "好", "public": False, "mark_answered": True}, now=utc(2026, 3, 5, 2)
+    )
 
-    assert [event.created_at for event in feedback.events] == [utc(2026, 3, 1, 2), utc(2026, 3, 2, 2), utc(2026, 3, 5, 2), utc(2026, 3, 5, 2)]
-    assert feedback.replied_at == utc(2026, 3, 5, 2)
-    assert [e.kind for e in db.session.scalars(select(FeedbackEvent).where(FeedbackEvent.feedback_id == feedback.id).order_by(FeedbackEvent.id))] == [
-        EventKind.STATUS_CHANGE, EventKind.STATUS_CHANGE, EventKind.REPLY, EventKind.STATUS_CHANGE
+    assert [event.created_at for event in feedback.events] == [
+        utc(2026, 3, 1, 2),
+        utc(2026, 3, 2, 2),
+        utc(2026, 3, 5, 2),
+        utc(2026, 3, 5, 2),
     ]
+    assert feedback.replied_at == utc(2026, 3, 5, 2)
+    assert [
+        e.kind
+        for e in db.session.scalars(
+            select(FeedbackEvent).where(FeedbackEvent.feedback_id == feedback.id).order_by(FeedbackEvent.id)
+        )
+    ] == [EventKind.STATUS_CHANGE, EventKind.STATUS_CHANGE, EventKind.REPLY, EventKind.STATUS_CHANGE]

@@ -1,25 +1,32 @@
 """Tracking references: FB-<year>-<6 digits>, one sequence for all schools, counting up within a
 year of the schools' calendar (Beijing time) and starting again at 1 the next year. Two items
 sent at the same moment never get the same number."""
+
 import threading
 import time
 
 import pytest
+from feedback_helpers import token, utc
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
-from feedback_helpers import token, utc
 from portal.extensions import db as _db
 from portal.feedback import services
 from portal.feedback.models import Feedback, FeedbackReferenceCounter, format_reference
 
 
 def send_at(author, school, at):
-    return services.send_feedback(author, school, {"category": "other", "body": "意见", "private": False, "submission_token": token()}, now=at)
+    return services.send_feedback(
+        author, school, {"category": "other", "body": "意见", "private": False, "submission_token": token()}, now=at
+    )
 
 
 def test_references_count_up_within_a_year_and_restart_the_next(db, school, other_school, parent):
-    in_2026 = [send_at(parent, school, utc(2026, 3, 1)), send_at(parent, other_school, utc(2026, 6, 1)), send_at(parent, school, utc(2026, 9, 1))]
+    in_2026 = [
+        send_at(parent, school, utc(2026, 3, 1)),
+        send_at(parent, other_school, utc(2026, 6, 1)),
+        send_at(parent, school, utc(2026, 9, 1)),
+    ]
     in_2027 = [send_at(parent, school, utc(2027, 2, 1)), send_at(parent, school, utc(2027, 2, 2))]
 
     assert [f.reference for f in in_2026] == ["FB-2026-000001", "FB-2026-000002", "FB-2026-000003"]
@@ -93,8 +100,14 @@ def test_the_database_refuses_a_reference_given_twice(db, school, parent):
     """The last defence, should the counter ever be bypassed: (year, sequence) and the reference are unique."""
     first = send_at(parent, school, utc(2026, 4, 1))
     twin = Feedback(
-        school_id=school.id, author_id=parent.id, category=first.category, body="x", reference=first.reference,
-        year=first.year, sequence=first.sequence, submission_token=token(),
+        school_id=school.id,
+        author_id=parent.id,
+        category=first.category,
+        body="x",
+        reference=first.reference,
+        year=first.year,
+        sequence=first.sequence,
+        submission_token=token(),
     )
     db.session.add(twin)
 

@@ -1,16 +1,16 @@
 """Anyone with an account sends feedback to a school from its page and gets a tracking reference
 at once; what they typed is stored as typed and shown as text; one form makes one item."""
+
 import html
 import re
 import unicodedata
 
 import pytest
+from feedback_helpers import form_data, token
+from markupsafe import escape
+from page_helpers import ENGLISH, HTMX, field_error, location_path
 from sqlalchemy import func, select
 
-from markupsafe import escape
-
-from feedback_helpers import form_data, token
-from page_helpers import ENGLISH, HTMX, field_error, location_path
 from portal.audit import AuditEvent
 from portal.domain import DomainError
 from portal.feedback import services
@@ -46,14 +46,21 @@ def test_parent_sends_feedback_and_gets_a_tracking_reference(client, db, school,
     login_as(parent)
 
     response = client.post(
-        feedback_url(school), data=form_data(category="safety", body="放学时校门口车辆太多，孩子过马路很危险。"), headers=ENGLISH
+        feedback_url(school),
+        data=form_data(category="safety", body="放学时校门口车辆太多，孩子过马路很危险。"),
+        headers=ENGLISH,
     )
 
     feedback = only_item(db)
     assert response.status_code == 303
     assert location_path(response) == f"/me/feedback/{feedback.id}"
     assert REFERENCE.fullmatch(feedback.reference)
-    assert (feedback.school_id, feedback.author_id, feedback.category, feedback.private) == (school.id, parent.id, FeedbackCategory.SAFETY, False)
+    assert (feedback.school_id, feedback.author_id, feedback.category, feedback.private) == (
+        school.id,
+        parent.id,
+        FeedbackCategory.SAFETY,
+        False,
+    )
     assert feedback.status == FeedbackStatus.RECEIVED
     page = client.get(location_path(response), headers=ENGLISH).get_data(as_text=True)
     assert feedback.reference in page
@@ -71,7 +78,12 @@ def test_sending_starts_the_timeline_and_is_audited(client, db, school, parent, 
     (event,) = feedback.events
     assert (event.kind, event.status, event.actor_id) == (EventKind.STATUS_CHANGE, FeedbackStatus.RECEIVED, parent.id)
     (audit,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "feedback.send")).all()
-    assert (audit.actor_id, audit.object_type, audit.object_id, audit.school_id) == (parent.id, "Feedback", feedback.id, school.id)
+    assert (audit.actor_id, audit.object_type, audit.object_id, audit.school_id) == (
+        parent.id,
+        "Feedback",
+        feedback.id,
+        school.id,
+    )
     assert audit.data["reference"] == feedback.reference and audit.data["private"] is True
 
 
@@ -138,7 +150,7 @@ def test_form_offers_the_six_topics_and_a_private_choice(client, school, parent,
 
     options = re.findall(r'<option[^>]*value="([a-z_]*)"', page)
     assert options == ["", "teaching", "safety", "canteen", "fees", "facilities", "other"]
-    assert '<textarea' in page and 'maxlength="5000"' in page
+    assert "<textarea" in page and 'maxlength="5000"' in page
     assert 'type="checkbox"' in page and 'name="private"' in page
     assert re.search(r'name="submission_token" type="hidden" value="[0-9a-f]{32}"', page)
 
@@ -146,7 +158,13 @@ def test_form_offers_the_six_topics_and_a_private_choice(client, school, parent,
 def test_every_showing_of_the_form_carries_a_new_submission_token(client, school, parent, login_as):
     login_as(parent)
 
-    tokens = {re.search(r'name="submission_token" type="hidden" value="([0-9a-f]{32})"', client.get(feedback_url(school)).get_data(as_text=True)).group(1) for _ in range(3)}
+    tokens = {
+        re.search(
+            r'name="submission_token" type="hidden" value="([0-9a-f]{32})"',
+            client.get(feedback_url(school)).get_data(as_text=True),
+        ).group(1)
+        for _ in range(3)
+    }
 
     assert len(tokens) == 3
 
@@ -158,13 +176,19 @@ def test_every_showing_of_the_form_carries_a_new_submission_token(client, school
         ({"body": " \n\t \u3000"}, "body", "Please write your feedback."),  # only spaces (an ideographic one too)
         ({"body": "食" * 5001}, "body", "This can have at most 5000 characters."),
         ({"body": "食堂\x00"}, "body", "This contains characters that are not allowed."),
-        ({"body": "evil\u202egro.elpmaxe"}, "body", "This contains characters that are not allowed."),  # right-to-left override
+        (
+            {"body": "evil\u202egro.elpmaxe"},
+            "body",
+            "This contains characters that are not allowed.",
+        ),  # right-to-left override
         ({"category": ""}, "category", "Please choose what your feedback is about."),
         ({"category": "bribery"}, "category", "Please choose what your feedback is about."),  # forged
         ({"category": "CANTEEN"}, "category", "Please choose what your feedback is about."),
     ],
 )
-def test_bad_feedback_is_refused_beside_the_field_and_nothing_is_saved(client, db, school, parent, login_as, changes, field, message):
+def test_bad_feedback_is_refused_beside_the_field_and_nothing_is_saved(
+    client, db, school, parent, login_as, changes, field, message
+):
     login_as(parent)
 
     response = client.post(feedback_url(school), data=form_data(**changes), headers=ENGLISH)
@@ -179,7 +203,9 @@ def test_text_over_the_limit_is_kept_in_the_form(client, db, school, parent, log
     login_as(parent)
     too_long = "作业太多了。" * 1000  # 6,000 characters
 
-    page = client.post(feedback_url(school), data=form_data(body=too_long, private="y"), headers=ENGLISH).get_data(as_text=True)
+    page = client.post(feedback_url(school), data=form_data(body=too_long, private="y"), headers=ENGLISH).get_data(
+        as_text=True
+    )
 
     assert textarea(page, "body") == too_long
     assert re.search(r'<option selected value="canteen">|<option value="canteen" selected>', page)
@@ -283,7 +309,9 @@ def test_five_thousand_characters_with_windows_line_breaks_fit(client, db, schoo
 # Mass assignment and forged fields
 
 
-def test_posted_status_school_reference_and_author_are_ignored(client, db, school, other_school, parent, make_user, login_as):
+def test_posted_status_school_reference_and_author_are_ignored(
+    client, db, school, other_school, parent, make_user, login_as
+):
     login_as(parent)
     someone = make_user()
 
@@ -312,7 +340,15 @@ def test_service_reads_only_what_the_sender_may_choose(db, school, other_school,
     feedback = services.send_feedback(
         parent,
         school,
-        {"category": "fees", "body": "收费", "private": False, "submission_token": token(), "status": "closed", "school_id": other_school.id, "reference": "FB-1-1"},
+        {
+            "category": "fees",
+            "body": "收费",
+            "private": False,
+            "submission_token": token(),
+            "status": "closed",
+            "school_id": other_school.id,
+            "reference": "FB-1-1",
+        },
     )
 
     assert (feedback.status, feedback.school_id) == (FeedbackStatus.RECEIVED, school.id)
@@ -323,13 +359,17 @@ def test_service_reads_only_what_the_sender_may_choose(db, school, other_school,
 def test_form_without_a_proper_submission_token_is_refused_and_kept(client, db, school, parent, login_as, forged):
     login_as(parent)
 
-    response = client.post(feedback_url(school), data=form_data(submission_token=forged, body="校车超员。"), headers=ENGLISH)
+    response = client.post(
+        feedback_url(school), data=form_data(submission_token=forged, body="校车超员。"), headers=ENGLISH
+    )
 
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "nothing was sent" in page
     assert textarea(page, "body") == "校车超员。"
-    assert re.search(r'name="submission_token" type="hidden" value="[0-9a-f]{32}"', page)  # a fresh one, to send it again
+    assert re.search(
+        r'name="submission_token" type="hidden" value="[0-9a-f]{32}"', page
+    )  # a fresh one, to send it again
     assert count(db) == 0
 
 
@@ -347,7 +387,9 @@ def test_double_submission_makes_one_item(client, db, school, parent, login_as):
     assert count(db) == 1
     assert count(db, FeedbackEvent) == 1
     assert location_path(first) == location_path(second) == retried.headers["HX-Redirect"]
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "feedback.send")) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "feedback.send")) == 1
+    )
 
 
 def test_double_submission_with_mistakes_then_corrected_makes_one_item(client, db, school, parent, login_as):
@@ -387,7 +429,12 @@ def test_same_form_sent_again_with_another_text_is_refused_and_the_text_kept(cli
     fresh = re.search(r'name="submission_token" type="hidden" value="([0-9a-f]{32})"', page).group(1)
     assert fresh != data["submission_token"]
     assert count(db) == 1
-    assert client.post(feedback_url(school), data={**data, "body": "还有一件事：校车。", "submission_token": fresh}).status_code == 303
+    assert (
+        client.post(
+            feedback_url(school), data={**data, "body": "还有一件事：校车。", "submission_token": fresh}
+        ).status_code
+        == 303
+    )
     assert count(db) == 2
 
 
@@ -442,7 +489,9 @@ def test_service_refuses_the_same_token_with_another_text(db, school, parent):
 # Rate limits
 
 
-def test_sending_is_limited_per_account(app, client, db, school, parent, other_parent, login_as, rate_limits, monkeypatch):
+def test_sending_is_limited_per_account(
+    app, client, db, school, parent, other_parent, login_as, rate_limits, monkeypatch
+):
     monkeypatch.setitem(app.config, "PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT", "3 per hour")
     login_as(parent)
 
@@ -454,7 +503,9 @@ def test_sending_is_limited_per_account(app, client, db, school, parent, other_p
     assert client.post(feedback_url(school), data=form_data()).status_code == 303
 
 
-def test_forms_with_mistakes_do_not_use_up_the_limit(app, client, db, school, parent, login_as, rate_limits, monkeypatch):
+def test_forms_with_mistakes_do_not_use_up_the_limit(
+    app, client, db, school, parent, login_as, rate_limits, monkeypatch
+):
     monkeypatch.setitem(app.config, "PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT", "2 per hour")
     login_as(parent)
 

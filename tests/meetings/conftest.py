@@ -1,6 +1,7 @@
 """Fixtures for governing bodies and meetings: a school board with members, meetings made
 through the services (so they are audited like real ones), and the people who use them."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -29,8 +30,15 @@ def make_body(db):
 
 @pytest.fixture
 def make_member(db):
-    def make(body, name="周建华", position=Position.MEMBER, constituency=Constituency.TEACHER,
-             term_start=TERM_START, term_end=TERM_END, account_email=None):
+    def make(
+        body,
+        name="周建华",
+        position=Position.MEMBER,
+        constituency=Constituency.TEACHER,
+        term_start=TERM_START,
+        term_end=TERM_END,
+        account_email=None,
+    ):
         member = services.add_member(
             None,
             body,
@@ -62,12 +70,26 @@ def board(make_body, make_member, school):
 
 @pytest.fixture
 def make_meeting(with_app, db):
-    def make(school, body, title="校务委员会会议", starts_at=None, place="学校三楼会议室", agenda=(), minutes="", approved=False):
+    def make(
+        school,
+        body,
+        title="校务委员会会议",
+        starts_at=None,
+        place="学校三楼会议室",
+        agenda=(),
+        minutes="",
+        approved=False,
+    ):
         with with_app():  # approving renders and signs the minutes' PDF
             meeting = services.create_meeting(
                 None,
                 school,
-                {"body_id": body.id, "title": title, "starts_at": starts_at or utcnow() - timedelta(days=7), "place": place},
+                {
+                    "body_id": body.id,
+                    "title": title,
+                    "starts_at": starts_at or utcnow() - timedelta(days=7),
+                    "place": place,
+                },
             )
             for item in agenda:
                 services.add_agenda_item(None, meeting, item)
@@ -88,7 +110,7 @@ def past_meeting(make_meeting, school, board):
         school,
         board,
         title="2026年第一次校务委员会会议",
-        starts_at=datetime(2026, 3, 2, 7, 30, tzinfo=timezone.utc),
+        starts_at=datetime(2026, 3, 2, 7, 30, tzinfo=UTC),
         agenda=["审议2026学年度工作计划", "食堂膳食管理情况通报"],
         minutes="## 一、审议工作计划\n\n原则通过。表决结果：同意3票，反对0票，弃权0票。",
     )

@@ -1,10 +1,11 @@
 """A school administrator keeps the school's governing bodies and who sits on them."""
+
 from datetime import date
 
 import pytest
+from page_helpers import ENGLISH, field_error, field_value, location_path
 from sqlalchemy import func, select
 
-from page_helpers import ENGLISH, field_error, field_value, location_path
 from portal.audit import AuditEvent
 from portal.meetings.models import BodyMember, GoverningBody
 
@@ -50,13 +51,18 @@ def test_school_admin_adds_a_body_and_is_taken_to_it(client, db, school, school_
     login_as(school_admin)
 
     response = client.post(
-        bodies_url(school), data={"kind": "parents_committee", "name": "家长委员会", "description": "由各年级家长推选产生。"}
+        bodies_url(school),
+        data={"kind": "parents_committee", "name": "家长委员会", "description": "由各年级家长推选产生。"},
     )
 
     body = db.session.scalar(select(GoverningBody).where(GoverningBody.school_id == school.id))
     assert response.status_code == 303
     assert location_path(response) == body_url(school, body)
-    assert (body.kind.value, body.name, body.description) == ("parents_committee", "家长委员会", "由各年级家长推选产生。")
+    assert (body.kind.value, body.name, body.description) == (
+        "parents_committee",
+        "家长委员会",
+        "由各年级家长推选产生。",
+    )
     (event,) = events(db, "body.create")
     assert (event.actor_id, event.object_id, event.school_id) == (school_admin.id, body.id, school.id)
 
@@ -100,7 +106,9 @@ def test_overlong_body_name_is_refused_and_kept(client, db, school, school_admin
 def test_school_admin_renames_a_body_and_the_change_is_audited(client, db, school, board, school_admin, login_as):
     login_as(school_admin)
 
-    response = client.post(body_url(school, board), data={"kind": "school_board", "name": "学校校务委员会", "description": ""})
+    response = client.post(
+        body_url(school, board), data={"kind": "school_board", "name": "学校校务委员会", "description": ""}
+    )
 
     assert response.status_code == 303
     assert db.session.get(GoverningBody, board.id).name == "学校校务委员会"
@@ -109,7 +117,9 @@ def test_school_admin_renames_a_body_and_the_change_is_audited(client, db, schoo
     assert event.school_id == school.id
 
 
-def test_body_management_page_lists_current_future_and_former_members(client, school, board, school_admin, make_member, login_as):
+def test_body_management_page_lists_current_future_and_former_members(
+    client, school, board, school_admin, make_member, login_as
+):
     make_member(board, "新委员", term_start=date(2099, 9, 1), term_end=None)
     login_as(school_admin)
 
@@ -151,7 +161,9 @@ def test_linking_an_unknown_account_is_refused_beside_the_field(client, db, scho
     login_as(school_admin)
     before = count(db, BodyMember)
 
-    response = client.post(new_member_url(school, board), data={**MEMBER, "account_email": "nobody@example.org"}, headers=ENGLISH)
+    response = client.post(
+        new_member_url(school, board), data={**MEMBER, "account_email": "nobody@example.org"}, headers=ENGLISH
+    )
 
     page = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -165,7 +177,9 @@ def test_term_that_ends_before_it_starts_is_refused(client, db, school, board, s
     before = count(db, BodyMember)
 
     response = client.post(
-        new_member_url(school, board), data={**MEMBER, "term_start": "2026-09-01", "term_end": "2026-08-31"}, headers=ENGLISH
+        new_member_url(school, board),
+        data={**MEMBER, "term_start": "2026-09-01", "term_end": "2026-08-31"},
+        headers=ENGLISH,
     )
 
     page = response.get_data(as_text=True)
@@ -194,12 +208,16 @@ def test_same_person_cannot_hold_two_seats_in_a_body_at_once(client, db, school,
     assert count(db, BodyMember) == before
 
 
-def test_same_account_cannot_hold_two_seats_in_a_body_at_once(client, db, school, board, school_admin, parent, make_member, login_as):
+def test_same_account_cannot_hold_two_seats_in_a_body_at_once(
+    client, db, school, board, school_admin, parent, make_member, login_as
+):
     make_member(board, "张伟", account_email=parent.email)
     login_as(school_admin)
 
     response = client.post(
-        new_member_url(school, board), data={**MEMBER, "name": "张伟（家长）", "account_email": parent.email}, headers=ENGLISH
+        new_member_url(school, board),
+        data={**MEMBER, "name": "张伟（家长）", "account_email": parent.email},
+        headers=ENGLISH,
     )
 
     assert response.status_code == 422
@@ -242,7 +260,9 @@ def test_same_name_may_sit_on_two_different_bodies(client, db, school, board, sc
         ("account_email", "a" * 250 + "@x.org", "This can have at most 254 characters."),
     ],
 )
-def test_bad_member_details_are_refused_beside_the_field(client, db, school, board, school_admin, login_as, field, value, message):
+def test_bad_member_details_are_refused_beside_the_field(
+    client, db, school, board, school_admin, login_as, field, value, message
+):
     login_as(school_admin)
     before = count(db, BodyMember)
 
@@ -264,7 +284,9 @@ def test_school_admin_corrects_a_member_and_the_change_is_audited(client, db, sc
     assert field_value(form, "name") == member.name
     assert field_value(form, "term_start") == "2024-09-01"
 
-    response = client.post(member_url(school, board, member), data={**MEMBER, "name": member.name, "position": "vice_chair"})
+    response = client.post(
+        member_url(school, board, member), data={**MEMBER, "name": member.name, "position": "vice_chair"}
+    )
 
     assert response.status_code == 303
     assert db.session.get(BodyMember, member.id).position.value == "vice_chair"
@@ -302,7 +324,9 @@ def test_ending_a_term_before_it_started_is_refused(client, db, school, board, s
     member = next(m for m in board.members if m.name == "李秀英")
     login_as(school_admin)
 
-    response = client.post(f"{member_url(school, board, member)}/end-term", data={"last_day": "2020-01-01"}, headers=ENGLISH)
+    response = client.post(
+        f"{member_url(school, board, member)}/end-term", data={"last_day": "2020-01-01"}, headers=ENGLISH
+    )
 
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "last_day") == "The term cannot end before it starts."
@@ -336,7 +360,12 @@ def test_body_and_member_of_another_school_are_not_found_under_this_school(
     assert client.get(body_url(school, theirs)).status_code == 404
     assert client.post(new_member_url(school, theirs), data=MEMBER).status_code == 404
     assert client.get(f"{body_url(school, board)}/members/{their_member.id}").status_code == 404
-    assert client.post(f"{body_url(school, board)}/members/{their_member.id}/end-term", data={"last_day": "2026-01-01"}).status_code == 404
+    assert (
+        client.post(
+            f"{body_url(school, board)}/members/{their_member.id}/end-term", data={"last_day": "2026-01-01"}
+        ).status_code
+        == 404
+    )
     assert count(db, BodyMember, BodyMember.body_id == theirs.id) == 1
 
 

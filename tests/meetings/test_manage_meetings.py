@@ -1,12 +1,13 @@
 """Board members and school administrators keep the record of meetings: details, agenda,
 attendance and minutes, until the minutes are approved; from then on nothing changes."""
-from datetime import date, datetime, timezone
+
+from datetime import UTC, date, datetime
 
 import pytest
 from flask import url_for
+from page_helpers import ENGLISH, HTMX, field_error, field_value, location_path
 from sqlalchemy import func, select
 
-from page_helpers import ENGLISH, HTMX, field_error, field_value, location_path
 from portal.audit import AuditEvent
 from portal.meetings import services
 from portal.meetings.models import Attendance, Meeting, MinutesStatus
@@ -39,7 +40,14 @@ def agenda_titles(db, meeting):
 
 
 def meeting_form(body, **changes):
-    return {"body_id": str(body.id), "title": "2026年第四次校务委员会会议", "day": "2026-12-15", "start_time": "15:30", "place": "学校三楼会议室", **changes}
+    return {
+        "body_id": str(body.id),
+        "title": "2026年第四次校务委员会会议",
+        "day": "2026-12-15",
+        "start_time": "15:30",
+        "place": "学校三楼会议室",
+        **changes,
+    }
 
 
 @pytest.fixture
@@ -61,14 +69,16 @@ def test_board_member_schedules_a_meeting_on_beijing_time(client, db, school, bo
     meeting = db.session.scalar(select(Meeting).where(Meeting.school_id == school.id))
     assert response.status_code == 303
     assert location_path(response) == manage_url(school, meeting)
-    assert meeting.starts_at == datetime(2026, 12, 15, 7, 30, tzinfo=timezone.utc)
+    assert meeting.starts_at == datetime(2026, 12, 15, 7, 30, tzinfo=UTC)
     assert (meeting.body_id, meeting.title, meeting.place) == (board.id, "2026年第四次校务委员会会议", "学校三楼会议室")
     assert meeting.minutes_status == MinutesStatus.DRAFT
     (event,) = events(db, "meeting.create")
     assert (event.actor_id, event.object_id, event.school_id) == (board_member.id, meeting.id, school.id)
 
 
-def test_body_choice_lists_only_this_school_s_bodies(client, school, other_school, board, board_member, make_body, login_as):
+def test_body_choice_lists_only_this_school_s_bodies(
+    client, school, other_school, board, board_member, make_body, login_as
+):
     theirs = make_body(other_school, name="别校校务委员会")
     login_as(board_member)
 
@@ -99,7 +109,9 @@ def test_service_refuses_a_body_of_another_school_too(db, school, other_school, 
     theirs = make_body(other_school)
 
     with pytest.raises(services.DomainError) as refusal:
-        services.create_meeting(None, school, {"body_id": theirs.id, "title": "x", "starts_at": datetime.now(timezone.utc)})
+        services.create_meeting(
+            None, school, {"body_id": theirs.id, "title": "x", "starts_at": datetime.now(UTC)}
+        )
 
     assert refusal.value.reason == "unknown_body"
 
@@ -121,7 +133,9 @@ def test_service_refuses_a_body_of_another_school_too(db, school, other_school, 
         ("body_id", "", "Please choose the body that meets."),
     ],
 )
-def test_bad_meeting_details_are_refused_beside_the_field(client, db, school, board, board_member, login_as, field, value, message):
+def test_bad_meeting_details_are_refused_beside_the_field(
+    client, db, school, board, board_member, login_as, field, value, message
+):
     login_as(board_member)
 
     response = client.post(f"{manage_url(school)}/new", data=meeting_form(board, **{field: value}), headers=ENGLISH)
@@ -140,7 +154,7 @@ def test_time_with_seconds_from_some_browsers_is_understood(client, db, school, 
     response = client.post(f"{manage_url(school)}/new", data=meeting_form(board, start_time="09:05:00"))
 
     assert response.status_code == 303
-    assert db.session.scalar(select(Meeting)).starts_at == datetime(2026, 12, 15, 1, 5, tzinfo=timezone.utc)
+    assert db.session.scalar(select(Meeting)).starts_at == datetime(2026, 12, 15, 1, 5, tzinfo=UTC)
 
 
 def test_school_without_bodies_is_told_to_add_them_first(client, school, school_admin, login_as):
@@ -152,18 +166,22 @@ def test_school_without_bodies_is_told_to_add_them_first(client, school, school_
     assert f'href="/schools/{school.slug}/manage/bodies"' in page
 
 
-def test_meeting_details_can_be_changed_and_are_audited(client, db, school, board, past_meeting, board_member, login_as):
+def test_meeting_details_can_be_changed_and_are_audited(
+    client, db, school, board, past_meeting, board_member, login_as
+):
     login_as(board_member)
 
     form = client.get(manage_url(school, past_meeting)).get_data(as_text=True)
     assert field_value(form, "day") == "2026-03-02" and field_value(form, "start_time") == "15:30"
 
-    response = client.post(manage_url(school, past_meeting), data=meeting_form(board, title="改期后的会议", day="2026-03-03"))
+    response = client.post(
+        manage_url(school, past_meeting), data=meeting_form(board, title="改期后的会议", day="2026-03-03")
+    )
 
     assert response.status_code == 303
     meeting = fresh(db, past_meeting)
     assert meeting.title == "改期后的会议"
-    assert meeting.starts_at == datetime(2026, 3, 3, 7, 30, tzinfo=timezone.utc)
+    assert meeting.starts_at == datetime(2026, 3, 3, 7, 30, tzinfo=UTC)
     (event,) = events(db, "meeting.update")
     assert event.data["changes"]["title"]["after"] == "改期后的会议"
     assert event.school_id == school.id
@@ -195,7 +213,11 @@ def test_agenda_item_is_added_at_the_end(client, db, school, past_meeting, board
 def test_agenda_item_added_with_htmx_returns_the_agenda_alone(client, db, school, past_meeting, board_member, login_as):
     login_as(board_member)
 
-    response = client.post(f"{manage_url(school, past_meeting)}/agenda", data={"item_title": "校服采购方案征求意见"}, headers={**HTMX, **ENGLISH})
+    response = client.post(
+        f"{manage_url(school, past_meeting)}/agenda",
+        data={"item_title": "校服采购方案征求意见"},
+        headers={**HTMX, **ENGLISH},
+    )
 
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -205,10 +227,14 @@ def test_agenda_item_added_with_htmx_returns_the_agenda_alone(client, db, school
     assert 'id="meeting-status" hx-swap-oob="innerHTML">Added to the agenda: 校服采购方案征求意见' in page
 
 
-def test_empty_agenda_item_is_refused_and_htmx_shows_the_message_in_place(client, db, school, past_meeting, board_member, login_as):
+def test_empty_agenda_item_is_refused_and_htmx_shows_the_message_in_place(
+    client, db, school, past_meeting, board_member, login_as
+):
     login_as(board_member)
 
-    response = client.post(f"{manage_url(school, past_meeting)}/agenda", data={"item_title": " "}, headers={**HTMX, **ENGLISH})
+    response = client.post(
+        f"{manage_url(school, past_meeting)}/agenda", data={"item_title": " "}, headers={**HTMX, **ENGLISH}
+    )
 
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "item_title") == "Please enter the agenda item."
@@ -258,13 +284,19 @@ def test_removing_an_agenda_item_closes_the_gap(client, db, school, past_meeting
     assert events(db, "meeting.agenda")[-1].data["item"] == "食堂膳食管理情况通报"
 
 
-def test_agenda_item_of_another_meeting_cannot_be_moved_or_removed(client, db, school, board, past_meeting, make_meeting, board_member, login_as):
+def test_agenda_item_of_another_meeting_cannot_be_moved_or_removed(
+    client, db, school, board, past_meeting, make_meeting, board_member, login_as
+):
     other = make_meeting(school, board, agenda=["别的议程"])
     theirs = fresh(db, other).agenda_items[0]
     login_as(board_member)
 
     for action in ("move", "remove"):
-        response = client.post(f"{manage_url(school, past_meeting)}/agenda/{action}", data={"item_id": str(theirs.id), "direction": "up"}, headers=ENGLISH)
+        response = client.post(
+            f"{manage_url(school, past_meeting)}/agenda/{action}",
+            data={"item_id": str(theirs.id), "direction": "up"},
+            headers=ENGLISH,
+        )
         assert response.status_code == 422
         assert "This item is no longer on the agenda." in response.get_data(as_text=True)
     assert agenda_titles(db, other) == ["别的议程"]
@@ -277,13 +309,19 @@ def members_by_name(meeting):
     return {member.name: member for member in services.members_for_meeting(meeting)}
 
 
-def test_attendance_is_recorded_for_the_members_serving_on_the_day(client, db, school, past_meeting, board_member, login_as):
+def test_attendance_is_recorded_for_the_members_serving_on_the_day(
+    client, db, school, past_meeting, board_member, login_as
+):
     members = members_by_name(past_meeting)
     login_as(board_member)
 
     response = client.post(
         f"{manage_url(school, past_meeting)}/attendance",
-        data={f"member-{members['周建华'].id}": "present", f"member-{members['李秀英'].id}": "absent", f"member-{members['王国平'].id}": ""},
+        data={
+            f"member-{members['周建华'].id}": "present",
+            f"member-{members['李秀英'].id}": "absent",
+            f"member-{members['王国平'].id}": "",
+        },
     )
 
     assert response.status_code == 303
@@ -294,7 +332,9 @@ def test_attendance_is_recorded_for_the_members_serving_on_the_day(client, db, s
     assert event.school_id == school.id
 
 
-def test_attendance_toggled_with_htmx_returns_the_attendance_alone(client, db, school, past_meeting, board_member, login_as):
+def test_attendance_toggled_with_htmx_returns_the_attendance_alone(
+    client, db, school, past_meeting, board_member, login_as
+):
     members = members_by_name(past_meeting)
     login_as(board_member)
     url = f"{manage_url(school, past_meeting)}/attendance"
@@ -349,11 +389,17 @@ def test_attendance_for_someone_who_is_not_a_member_is_refused(
 
 
 @pytest.mark.parametrize("value", ["maybe", "1"])
-def test_attendance_other_than_present_or_absent_is_refused(client, db, school, past_meeting, board_member, login_as, value):
+def test_attendance_other_than_present_or_absent_is_refused(
+    client, db, school, past_meeting, board_member, login_as, value
+):
     chair = members_by_name(past_meeting)["周建华"]
     login_as(board_member)
 
-    response = client.post(f"{manage_url(school, past_meeting)}/attendance", data={f"member-{chair.id}": value}, headers={**HTMX, **ENGLISH})
+    response = client.post(
+        f"{manage_url(school, past_meeting)}/attendance",
+        data={f"member-{chair.id}": value},
+        headers={**HTMX, **ENGLISH},
+    )
 
     assert response.status_code == 422
     assert response.headers["HX-Reswap"] == "outerHTML"
@@ -431,7 +477,13 @@ def test_record_of_a_meeting_with_approved_minutes_never_changes(
     values = {"item": approved_meeting.agenda_items[0].id, "member": board.members[0].id, "body": board.id}
     data = {key.format(**values): value.format(**values) for key, value in data.items()}
     before = fresh(db, approved_meeting)
-    snapshot = (before.title, before.minutes, [i.title for i in before.agenda_items], len(before.attendance), before.minutes_approved_at)
+    snapshot = (
+        before.title,
+        before.minutes,
+        [i.title for i in before.agenda_items],
+        len(before.attendance),
+        before.minutes_approved_at,
+    )
     audit_before = db.session.scalar(select(func.count()).select_from(AuditEvent))
     login_as(board_member)
 
@@ -440,14 +492,24 @@ def test_record_of_a_meeting_with_approved_minutes_never_changes(
     assert response.status_code == 409
     assert APPROVED_REFUSAL in response.get_data(as_text=True)
     after = fresh(db, approved_meeting)
-    assert (after.title, after.minutes, [i.title for i in after.agenda_items], len(after.attendance), after.minutes_approved_at) == snapshot
+    assert (
+        after.title,
+        after.minutes,
+        [i.title for i in after.agenda_items],
+        len(after.attendance),
+        after.minutes_approved_at,
+    ) == snapshot
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == audit_before
 
 
-def test_htmx_change_to_an_approved_meeting_reloads_the_page_with_the_reason(client, school, approved_meeting, board_member, login_as):
+def test_htmx_change_to_an_approved_meeting_reloads_the_page_with_the_reason(
+    client, school, approved_meeting, board_member, login_as
+):
     login_as(board_member)
 
-    response = client.post(f"{manage_url(school, approved_meeting)}/agenda", data={"item_title": "补充议程"}, headers={**HTMX, **ENGLISH})
+    response = client.post(
+        f"{manage_url(school, approved_meeting)}/agenda", data={"item_title": "补充议程"}, headers={**HTMX, **ENGLISH}
+    )
 
     assert response.status_code == 409
     assert response.headers["HX-Refresh"] == "true"
@@ -455,7 +517,9 @@ def test_htmx_change_to_an_approved_meeting_reloads_the_page_with_the_reason(cli
     assert APPROVED_REFUSAL in page
 
 
-def test_management_page_of_an_approved_meeting_offers_no_changes(client, school, approved_meeting, board_member, login_as):
+def test_management_page_of_an_approved_meeting_offers_no_changes(
+    client, school, approved_meeting, board_member, login_as
+):
     login_as(board_member)
 
     page = client.get(manage_url(school, approved_meeting), headers=ENGLISH).get_data(as_text=True)
@@ -509,7 +573,9 @@ def test_school_admin_of_another_school_gets_404_on_every_management_route(
     member = services.members_for_meeting(past_meeting)[0]
     login_as(make_user(role="school_admin", scope=other_school))
     arguments = {"slug": school.slug, "body_id": board.id, "member_id": member.id, "meeting_id": past_meeting.id}
-    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("meetings.") and "/manage/" in rule.rule]
+    rules = [
+        rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("meetings.") and "/manage/" in rule.rule
+    ]
     assert len(rules) >= 14
 
     for rule in rules:
@@ -521,6 +587,8 @@ def test_school_admin_of_another_school_gets_404_on_every_management_route(
 
 def test_day_of_the_meeting_decides_who_was_serving(db, school, board, make_meeting, make_member):
     newcomer = make_member(board, "新委员", term_start=date(2026, 3, 3), term_end=None)
-    meeting = make_meeting(school, board, starts_at=datetime(2026, 3, 2, 15, 59, tzinfo=timezone.utc))  # 23:59 in Beijing
+    meeting = make_meeting(
+        school, board, starts_at=datetime(2026, 3, 2, 15, 59, tzinfo=UTC)
+    )  # 23:59 in Beijing
 
     assert newcomer.id not in {m.id for m in services.members_for_meeting(meeting)}

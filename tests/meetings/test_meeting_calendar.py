@@ -1,9 +1,10 @@
 """The iCalendar feed of a school's meetings (RFC 5545), read back the way a calendar app reads it."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from page_helpers import ENGLISH
+
 from portal.extensions import utcnow
 from portal.meetings import calendar, services
 
@@ -67,8 +68,11 @@ def test_feed_is_an_utf8_calendar_with_crlf_lines(client, school, board, past_me
 
 def test_every_line_is_at_most_75_octets_and_never_splits_a_character(client, db, school, board, make_meeting):
     make_meeting(
-        school, board, title="关于审议2026学年度学校工作计划、食堂膳食管理、校服采购方案和课后服务安排的校务委员会全体会议" * 2,
-        starts_at=utcnow() + timedelta(days=3), place="重庆市渝中区解放东路118号学校行政楼三楼第一会议室（请从东门进入）",
+        school,
+        board,
+        title="关于审议2026学年度学校工作计划、食堂膳食管理、校服采购方案和课后服务安排的校务委员会全体会议" * 2,
+        starts_at=utcnow() + timedelta(days=3),
+        place="重庆市渝中区解放东路118号学校行政楼三楼第一会议室（请从东门进入）",
     )
 
     raw = feed(client, school).get_data()
@@ -83,7 +87,11 @@ def test_every_line_is_at_most_75_octets_and_never_splits_a_character(client, db
 
 def test_event_carries_uid_times_summary_location_and_url(app, client, school, board, make_meeting):
     meeting = make_meeting(
-        school, board, title="第四次会议", starts_at=datetime(2099, 12, 15, 7, 30, tzinfo=timezone.utc), agenda=["审议工作计划"]
+        school,
+        board,
+        title="第四次会议",
+        starts_at=datetime(2099, 12, 15, 7, 30, tzinfo=UTC),
+        agenda=["审议工作计划"],
     )
 
     (event,) = parse(feed(client, school).get_data(as_text=True))
@@ -95,7 +103,7 @@ def test_event_carries_uid_times_summary_location_and_url(app, client, school, b
     assert event["LOCATION"] == "学校三楼会议室"
     assert event["URL"] == f"http://portal.test/meetings/{meeting.id}"
     assert "审议工作计划" in event["DESCRIPTION"]
-    stamp = datetime.strptime(event["DTSTAMP"], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    stamp = datetime.strptime(event["DTSTAMP"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     assert abs(stamp - meeting.updated_at) < timedelta(seconds=1)
 
 
@@ -117,7 +125,9 @@ def test_uid_stays_the_same_from_one_download_to_the_next(client, school, board,
     make_meeting(school, board, starts_at=utcnow() + timedelta(days=2))
 
     first = parse(feed(client, school).get_data(as_text=True))
-    second = parse(feed(client, school, headers={"Accept-Language": "zh-CN", "Host": "portal.test:8080"}).get_data(as_text=True))
+    second = parse(
+        feed(client, school, headers={"Accept-Language": "zh-CN", "Host": "portal.test:8080"}).get_data(as_text=True)
+    )
 
     assert [event["UID"] for event in first] == [event["UID"] for event in second]
 

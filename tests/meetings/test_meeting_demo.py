@@ -1,4 +1,5 @@
 """The demo data: every school gets its school board, parents' committee and meetings."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -44,8 +45,18 @@ def test_demo_changes_are_audited_as_done_by_the_system(db, school):
     seed_meetings(school)
     db.session.commit()
 
-    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.school_id == school.id, AuditEvent.actor_id.is_(None))).all()
-    for action in ("body.create", "member.add", "meeting.create", "meeting.agenda", "meeting.attendance", "meeting.minutes_edit", "meeting.minutes_approve"):
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.school_id == school.id, AuditEvent.actor_id.is_(None))
+    ).all()
+    for action in (
+        "body.create",
+        "member.add",
+        "meeting.create",
+        "meeting.agenda",
+        "meeting.attendance",
+        "meeting.minutes_edit",
+        "meeting.minutes_approve",
+    ):
         assert action in actions
 
 

@@ -1,12 +1,13 @@
 """Arbitrary text in every field of every meetings form never makes the portal fail (no 5xx),
 and nothing a refused form carried is saved. The hostile values are those of tests/test_forms_fuzz.py."""
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from page_helpers import log_in
-from portal.accounts.models import User
 from test_forms_fuzz import FUZZ, assert_no_server_error, encode, fields_of, hostile, hostile_text, post, referers
+
+from portal.accounts.models import User
 
 
 @pytest.fixture
@@ -25,8 +26,21 @@ def forms(school, ids):
     manage = f"/schools/{school.slug}/manage"
     meeting = f"{manage}/meetings/{ids['meeting']}"
     body = f"{manage}/bodies/{ids['body']}"
-    member_fields = {"name": "陈志强", "position": "member", "constituency": "parent", "term_start": "2024-09-01", "term_end": "2027-08-31", "account_email": ""}
-    meeting_fields = {"body_id": str(ids["body"]), "title": "会议", "day": "2026-12-15", "start_time": "15:30", "place": "会议室"}
+    member_fields = {
+        "name": "陈志强",
+        "position": "member",
+        "constituency": "parent",
+        "term_start": "2024-09-01",
+        "term_end": "2027-08-31",
+        "account_email": "",
+    }
+    meeting_fields = {
+        "body_id": str(ids["body"]),
+        "title": "会议",
+        "day": "2026-12-15",
+        "start_time": "15:30",
+        "place": "会议室",
+    }
     return {
         "new_body": (f"{manage}/bodies", {"kind": "school_board", "name": "校务委员会", "description": "说明"}),
         "edit_body": (body, {"kind": "other", "name": "委员会", "description": ""}),
@@ -43,7 +57,20 @@ def forms(school, ids):
     }
 
 
-FORM_NAMES = ["new_body", "edit_body", "new_member", "edit_member", "end_term", "new_meeting", "edit_meeting", "agenda", "move", "remove", "attendance", "minutes"]
+FORM_NAMES = [
+    "new_body",
+    "edit_body",
+    "new_member",
+    "edit_member",
+    "end_term",
+    "new_meeting",
+    "edit_meeting",
+    "agenda",
+    "move",
+    "remove",
+    "attendance",
+    "minutes",
+]
 
 
 @pytest.mark.parametrize("form", FORM_NAMES)

@@ -1,14 +1,15 @@
 """Approving minutes publishes them: the meeting's record (agenda, attendance, minutes) is
 rendered to PDF, signed and archived in the same transaction, downloadable for good from the
 meeting's page, and verifiable at /verify."""
+
 import hashlib
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import select
-
 from page_helpers import ENGLISH
 from pdf_helpers import pdf_text
+from sqlalchemy import select
+
 from portal.documents import render, signing
 from portal.documents.models import DocumentKind, PublicationLogEntry
 from portal.documents.services import archive_counts, find_by_sha256
@@ -30,7 +31,9 @@ def attended_meeting(with_app, db, past_meeting):
     """The past meeting with 周建华 and 李秀英 present and 王国平 absent."""
     members = {member.name: member for member in services.members_for_meeting(past_meeting)}
     with with_app():
-        services.record_attendance(None, past_meeting, {members["周建华"].id: True, members["李秀英"].id: True, members["王国平"].id: False})
+        services.record_attendance(
+            None, past_meeting, {members["周建华"].id: True, members["李秀英"].id: True, members["王国平"].id: False}
+        )
         db.session.commit()
     return past_meeting
 
@@ -49,7 +52,9 @@ def test_approving_minutes_archives_their_signed_pdf(app, db, approved):
     document = find_by_sha256(meeting.minutes_document_sha256)
     assert document is not None and document.kind == DocumentKind.MINUTES and document.signed
     assert hashlib.sha256(document.content).hexdigest() == meeting.minutes_document_sha256
-    (entry,) = db.session.scalars(select(PublicationLogEntry).where(PublicationLogEntry.document_sha256 == document.sha256)).all()
+    (entry,) = db.session.scalars(
+        select(PublicationLogEntry).where(PublicationLogEntry.document_sha256 == document.sha256)
+    ).all()
     assert (entry.object_type, entry.object_id) == ("minutes", meeting.id)
     with app.app_context():
         assert signing.verify_signature(document.content) == "valid"
@@ -68,10 +73,14 @@ def test_the_minutes_pdf_holds_the_whole_record_of_the_meeting(db, school, appro
     assert "https://portal.test/verify" in text
 
 
-def test_board_member_approving_on_the_page_publishes_the_pdf(client, db, school, board_member, attended_meeting, login_as):
+def test_board_member_approving_on_the_page_publishes_the_pdf(
+    client, db, school, board_member, attended_meeting, login_as
+):
     login_as(board_member)
 
-    response = client.post(f"/schools/{school.slug}/manage/meetings/{attended_meeting.id}/approve", data={"confirm": "y"})
+    response = client.post(
+        f"/schools/{school.slug}/manage/meetings/{attended_meeting.id}/approve", data={"confirm": "y"}
+    )
 
     assert response.status_code == 303
     meeting = fresh(db, attended_meeting)
@@ -108,12 +117,16 @@ def test_approval_fails_whole_when_the_pdf_cannot_be_made(with_app, db, attended
     assert archive_counts() == (0, 0)
 
 
-def test_approval_page_that_fails_to_make_the_pdf_changes_nothing(app, client, db, school, board_member, attended_meeting, login_as, monkeypatch):
+def test_approval_page_that_fails_to_make_the_pdf_changes_nothing(
+    app, client, db, school, board_member, attended_meeting, login_as, monkeypatch
+):
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     monkeypatch.setattr(render, "render_pdf", lambda *args, **kwargs: 1 / 0)
     login_as(board_member)
 
-    response = client.post(f"/schools/{school.slug}/manage/meetings/{attended_meeting.id}/approve", data={"confirm": "y"})
+    response = client.post(
+        f"/schools/{school.slug}/manage/meetings/{attended_meeting.id}/approve", data={"confirm": "y"}
+    )
 
     assert response.status_code == 500
     assert not fresh(db, attended_meeting).minutes_approved

@@ -1,11 +1,12 @@
 """The public side: a school's meetings, one meeting, one governing body. Draft minutes stay
 with the body's members and the school's staff until they are approved."""
+
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-
 from page_helpers import ENGLISH, HTMX, heading
+
 from portal.extensions import utcnow
 from portal.meetings import services
 from portal.meetings.models import Constituency, Position
@@ -96,7 +97,9 @@ def test_meeting_page_shows_body_time_place_agenda_and_attendance(client, db, sc
     assert 'datetime="2026-03-02T07:30:00+00:00"' in page
     assert "学校三楼会议室" in page
     assert page.index("审议2026学年度工作计划") < page.index("食堂膳食管理情况通报")
-    present, absent = re.search(r"Present \(1\)</dt>\s*<dd>(.*?)</dd>\s*<dt>Absent \(1\)</dt>\s*<dd>(.*?)</dd>", page, re.S).groups()
+    present, absent = re.search(
+        r"Present \(1\)</dt>\s*<dd>(.*?)</dd>\s*<dt>Absent \(1\)</dt>\s*<dd>(.*?)</dd>", page, re.S
+    ).groups()
     assert "周建华" in present and "李秀英" in absent
 
 
@@ -137,7 +140,9 @@ def test_parent_of_the_school_does_not_see_draft_minutes(client, past_meeting, p
     assert NOT_YET_APPROVED in page and "原则通过" not in page
 
 
-def test_parent_who_sits_on_the_body_reads_its_draft_minutes(client, db, board, past_meeting, parent, make_member, login_as):
+def test_parent_who_sits_on_the_body_reads_its_draft_minutes(
+    client, db, board, past_meeting, parent, make_member, login_as
+):
     make_member(board, "家长代表", Position.MEMBER, Constituency.PARENT, account_email=parent.email)
     login_as(parent)
 
@@ -158,7 +163,9 @@ def test_parent_who_sits_on_another_body_does_not_read_these_draft_minutes(
     assert NOT_YET_APPROVED in page and "原则通过" not in page
 
 
-@pytest.mark.parametrize("role, scope", [("board_member", "school"), ("school_admin", "school"), ("moderator", "district")])
+@pytest.mark.parametrize(
+    "role, scope", [("board_member", "school"), ("school_admin", "school"), ("moderator", "district")]
+)
 def test_staff_of_the_school_read_draft_minutes(client, request, make_user, past_meeting, login_as, role, scope):
     login_as(make_user(role=role, scope=request.getfixturevalue(scope)))
 
@@ -189,7 +196,7 @@ def test_markup_in_meeting_records_is_shown_as_text(client, db, school, board, m
     page = text_of(client.get(f"/meetings/{meeting.id}"))
 
     assert "<script>alert" not in page and "<img src=x" not in page and "<b hx-get" not in page
-    assert "href=\"javascript:" not in page
+    assert 'href="javascript:' not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
@@ -257,7 +264,12 @@ def test_meeting_on_a_known_day_is_stored_in_utc(db, school, board):
     meeting = services.create_meeting(
         None,
         school,
-        {"body_id": board.id, "title": "会议", "starts_at": services.local_to_utc(date(2026, 3, 2), datetime.min.time()), "place": ""},
+        {
+            "body_id": board.id,
+            "title": "会议",
+            "starts_at": services.local_to_utc(date(2026, 3, 2), datetime.min.time()),
+            "place": "",
+        },
     )
 
-    assert meeting.starts_at == datetime(2026, 3, 1, 16, 0, tzinfo=timezone.utc)
+    assert meeting.starts_at == datetime(2026, 3, 1, 16, 0, tzinfo=UTC)

@@ -1,5 +1,6 @@
 """Pages and the school page's helpers keep to a fixed number of queries, however many members
 and meetings a school has: a busy school must not make its pages slow."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -27,7 +28,15 @@ def busy_school(db, school, board):
         )
     now = utcnow()
     for n in range(MEETINGS):
-        db.session.add(Meeting(body=board, school=school, title=f"会议{n:03d}", starts_at=now + timedelta(days=n - MEETINGS // 2, hours=1), place="会议室"))
+        db.session.add(
+            Meeting(
+                body=board,
+                school=school,
+                title=f"会议{n:03d}",
+                starts_at=now + timedelta(days=n - MEETINGS // 2, hours=1),
+                place="会议室",
+            )
+        )
     db.session.commit()
     db.session.remove()
     return school

@@ -3,19 +3,32 @@ place and data a test needs), beside the ones the factories record themselves.
 
 A module of its own, like page_helpers: a conftest.py here would be shared with the moderation
 queue's tests."""
+
 import csv
 import io
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from page_helpers import ENGLISH
+
 from portal.audit import AuditEvent
 from portal.extensions import db
 
 
-def add_event(action="decision.publish", *, actor=None, object_type="Decision", object_id=1, school=None, authority=None, at=None, ip=None, commit=True, **data):
+def add_event(
+    action="decision.publish",
+    *,
+    actor=None,
+    object_type="Decision",
+    object_id=1,
+    school=None,
+    authority=None,
+    at=None,
+    ip=None,
+    commit=True,
+    **data,
+):
     """An audit event of `school` (or `authority`, or of no place), recorded now or `at`, and
     committed (a request ends its session: what was only flushed would be rolled back)."""
     event = AuditEvent(
@@ -27,7 +40,7 @@ def add_event(action="decision.publish", *, actor=None, object_type="Decision", 
         authority_id=getattr(authority, "id", None) if authority is not None else getattr(school, "authority_id", None),
         ip_address=ip,
         data=data,
-        created_at=at or datetime.now(timezone.utc),
+        created_at=at or datetime.now(UTC),
     )
     db.session.add(event)
     if commit:

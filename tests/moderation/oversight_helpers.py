@@ -4,22 +4,24 @@ each test expects are worked out by hand in EXPECTED (with the reasoning beside 
 
 A module of its own, like audit_log_helpers: a conftest.py here would be shared with the
 moderation queue's tests."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from feedback_helpers import token
+
 from portal.consultations.models import Consultation, ConsultationStatus, Response, ResponseState, Stance
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.models import FeedbackStatus
 
 BEIJING = ZoneInfo("Asia/Shanghai")
-NOW = datetime(2026, 11, 27, 4, 0, tzinfo=timezone.utc)  # Friday 27 November 2026, 12:00 in Beijing
+NOW = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)  # Friday 27 November 2026, 12:00 in Beijing
 DAY, HOUR = timedelta(days=1), timedelta(hours=1)
 
 
 def beijing(*args) -> datetime:
-    return datetime(*args, tzinfo=BEIJING).astimezone(timezone.utc)
+    return datetime(*args, tzinfo=BEIJING).astimezone(UTC)
 
 
 def consultation(owner, title, opens, closes, *, phase="approved", at=None):
@@ -43,7 +45,13 @@ def consultation(owner, title, opens, closes, *, phase="approved", at=None):
 
 def response(item, author, created, *, state="pending", moderated=None):
     written = Response(
-        consultation=item, author_id=author.id, stance=Stance.SUPPORT, body="意见", state=ResponseState.PENDING, created_at=created, updated_at=created
+        consultation=item,
+        author_id=author.id,
+        stance=Stance.SUPPORT,
+        body="意见",
+        state=ResponseState.PENDING,
+        created_at=created,
+        updated_at=created,
     )
     db.session.add(written)
     if state in ("published", "hidden"):
@@ -57,11 +65,15 @@ def response(item, author, created, *, state="pending", moderated=None):
 def feedback(author, school, received, *answers, reopened=None):
     """Feedback received at `received`, marked answered at each of `answers` (reopened in
     between, at `reopened`)."""
-    item = feedback_services.send_feedback(author, school, {"category": "canteen", "body": "午餐是凉的。", "submission_token": token()}, now=received)
+    item = feedback_services.send_feedback(
+        author, school, {"category": "canteen", "body": "午餐是凉的。", "submission_token": token()}, now=received
+    )
     for number, answered in enumerate(answers):
         if number:
             feedback_services.change_feedback_status(None, item, FeedbackStatus.IN_PROGRESS, now=reopened)
-        feedback_services.reply_to_feedback(None, item, {"reply": "已处理。", "public": False, "mark_answered": True}, now=answered)
+        feedback_services.reply_to_feedback(
+            None, item, {"reply": "已处理。", "public": False, "mark_answered": True}, now=answered
+        )
     db.session.flush()
     return item
 
@@ -83,7 +95,9 @@ def build_world(make_authority, make_school, make_user):
     c2 = consultation(a1, "A1 closed 40 days ago", NOW - 100 * DAY, NOW - 40 * DAY)
     consultation(a1, "A1 outcome", NOW - 100 * DAY, NOW - 50 * DAY, phase="outcome", at=NOW - 20 * DAY)
     consultation(a1, "A1 awaiting approval", NOW + 5 * DAY, NOW + 30 * DAY, phase="submitted")
-    consultation(a1, "A1 closed early 10 days ago", NOW - 30 * DAY, NOW + 30 * DAY, phase="closed_early", at=NOW - 10 * DAY)
+    consultation(
+        a1, "A1 closed early 10 days ago", NOW - 30 * DAY, NOW + 30 * DAY, phase="closed_early", at=NOW - 10 * DAY
+    )
     c13 = consultation(a1, "A1 closed 400 days ago", NOW - 500 * DAY, NOW - 400 * DAY)
     c6 = consultation(a2, "A2 open", NOW - 3 * DAY, NOW + 3 * DAY)
     consultation(a2, "A2 draft", NOW + 3 * DAY, NOW + 13 * DAY, phase="draft")
@@ -114,10 +128,27 @@ def build_world(make_authority, make_school, make_user):
     # 21st in Beijing, still the 20th in UTC: late, for the days are Beijing's.
     feedback(p1, a1, beijing(2026, 11, 1, 23, 30), beijing(2026, 11, 21, 1))
     # Answered in time, reopened, answered again late: the first answer counts.
-    feedback(p1, a1, beijing(2026, 11, 2, 10), beijing(2026, 11, 3, 10), beijing(2026, 11, 25, 10), reopened=beijing(2026, 11, 4, 10))
+    feedback(
+        p1,
+        a1,
+        beijing(2026, 11, 2, 10),
+        beijing(2026, 11, 3, 10),
+        beijing(2026, 11, 25, 10),
+        reopened=beijing(2026, 11, 4, 10),
+    )
     feedback(p6, b1, beijing(2026, 11, 2, 10), beijing(2026, 11, 3, 10))
     db.session.commit()
-    return {"city": city, "yuzhong": yuzhong, "shapingba": shapingba, "a1": a1, "a2": a2, "b1": b1, "c2": c2, "c10": c10, "c13": c13}
+    return {
+        "city": city,
+        "yuzhong": yuzhong,
+        "shapingba": shapingba,
+        "a1": a1,
+        "a2": a2,
+        "b1": b1,
+        "c2": c2,
+        "c10": c10,
+        "c13": c13,
+    }
 
 
 # What the dashboard must show, counted by hand from build_world.

@@ -1,8 +1,9 @@
 """Fixtures for the moderation queue's tests (imported by each test_queue_*/test_blocks_*/
 test_reports_* module: the moderation folder has no conftest of its own)."""
-import pytest
 
+import pytest
 from consultation_factories import create_consultation, respond, someone
+
 from portal.consultations.models import Phase
 
 
@@ -37,4 +38,14 @@ def published(open_consultation):
     return respond(open_consultation, someone("作者乙"), body="已发布的意见。", publish=True)
 
 
-__all__ = ["moderator", "second_moderator", "other_moderator", "open_consultation", "pending", "published", "create_consultation", "respond", "someone"]
+__all__ = [
+    "moderator",
+    "second_moderator",
+    "other_moderator",
+    "open_consultation",
+    "pending",
+    "published",
+    "create_consultation",
+    "respond",
+    "someone",
+]

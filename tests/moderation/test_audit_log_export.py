@@ -1,18 +1,39 @@
 """/audit.csv: the events the page's filters find, for a spreadsheet or a script."""
+
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from audit_log_helpers import add_event, commission_admin_of, csv_rows  # noqa: F401  (a fixture)
+
 from portal.moderation.audit_log import CSV_HEADER
 
-HEADER = ["id", "time_utc", "actor_id", "actor_email", "action", "object_type", "object_id", "school_id", "authority_id", "ip_address", "data"]
+HEADER = [
+    "id",
+    "time_utc",
+    "actor_id",
+    "actor_email",
+    "action",
+    "object_type",
+    "object_id",
+    "school_id",
+    "authority_id",
+    "ip_address",
+    "data",
+]
 
 
 def test_csv_export_streams_the_filtered_events_with_a_bom(client, city, school, make_user, commission_admin_of):
     commission_admin_of(city)
     member = make_user(email="board@example.org")
     older = add_event(
-        "decision.publish", actor=member, object_id=3, school=school, at=datetime(2026, 3, 1, 16, 5, 9, tzinfo=timezone.utc), ip="203.0.113.7", number="〔2026〕3号", votes=[5, 0, 1]
+        "decision.publish",
+        actor=member,
+        object_id=3,
+        school=school,
+        at=datetime(2026, 3, 1, 16, 5, 9, tzinfo=UTC),
+        ip="203.0.113.7",
+        number="〔2026〕3号",
+        votes=[5, 0, 1],
     )
     newer = add_event("decision.draft", actor=member, object_id=4, school=school)
     add_event("meeting.create", actor=member, object_type="Meeting", object_id=4, school=school)
@@ -44,7 +65,9 @@ def test_csv_export_streams_the_filtered_events_with_a_bom(client, city, school,
     assert json.loads(rows[2][10]) == {"number": "〔2026〕3号", "votes": [5, 0, 1]}
 
 
-def test_csv_export_holds_only_the_events_of_the_readers_scope(client, district, school, other_school, commission_admin_of):
+def test_csv_export_holds_only_the_events_of_the_readers_scope(
+    client, district, school, other_school, commission_admin_of
+):
     commission_admin_of(district)
     mine = add_event("decision.publish", school=school)
     add_event("decision.publish", school=other_school)
@@ -67,7 +90,13 @@ def test_cells_that_a_spreadsheet_would_run_as_formulas_are_defused(client, city
     commission_admin_of(city)
     trickster = make_user(email="=hyperlink@example.org")
     event = add_event(
-        "=cmd|' /C calc'!A0", actor=trickster, object_type="@SUM(1+1)", object_id=None, authority=city, ip="+1-555", note="=1+1"
+        "=cmd|' /C calc'!A0",
+        actor=trickster,
+        object_type="@SUM(1+1)",
+        object_id=None,
+        authority=city,
+        ip="+1-555",
+        note="=1+1",
     )
     add_event("-2+3", object_type="\tTab", authority=city)
 

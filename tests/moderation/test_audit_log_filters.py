@@ -1,11 +1,11 @@
 """/audit: a commission admin narrows the log by person, action, record, dates (Beijing dates)
 and school, pages through it fifty events at a time, newest first, and reads each event."""
+
 import html
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from audit_log_helpers import add_event, audit_page, commission_admin_of, event_row, listed_ids  # noqa: F401  (a fixture)
 from decision_factories import insert_published
 from page_helpers import ENGLISH, HTMX
@@ -103,13 +103,16 @@ def test_a_record_number_nobody_has_finds_nothing(client, reader, school):
 
 def test_dates_are_days_in_beijing(client, reader, school):
     # 23:59 and 00:00 in Beijing (UTC+8) on either side of midnight between 1 and 2 March.
-    late_on_the_first = add_event(school=school, at=datetime(2026, 3, 1, 15, 59, tzinfo=timezone.utc))
-    early_on_the_second = add_event(school=school, at=datetime(2026, 3, 1, 16, 0, tzinfo=timezone.utc))
-    on_the_third = add_event(school=school, at=datetime(2026, 3, 3, 4, 0, tzinfo=timezone.utc))
+    late_on_the_first = add_event(school=school, at=datetime(2026, 3, 1, 15, 59, tzinfo=UTC))
+    early_on_the_second = add_event(school=school, at=datetime(2026, 3, 1, 16, 0, tzinfo=UTC))
+    on_the_third = add_event(school=school, at=datetime(2026, 3, 3, 4, 0, tzinfo=UTC))
 
     assert listed_ids(audit_page(client, "?to=2026-03-01&object=Decision")) == [late_on_the_first.id]
     assert listed_ids(audit_page(client, "?from=2026-03-02&to=2026-03-02&object=Decision")) == [early_on_the_second.id]
-    assert listed_ids(audit_page(client, "?from=2026-03-02&object=Decision")) == [on_the_third.id, early_on_the_second.id]
+    assert listed_ids(audit_page(client, "?from=2026-03-02&object=Decision")) == [
+        on_the_third.id,
+        early_on_the_second.id,
+    ]
     assert listed_ids(audit_page(client, "?from=2026-03-04&to=2026-03-01")) == []
 
 
@@ -197,7 +200,15 @@ def test_filters_are_a_plain_get_form_that_works_without_javascript(client, read
 
     form = re.search(r'<form [^>]*role="search"[^>]*>', page).group(0)
     assert 'method="get"' in form and 'action="/audit"' in form
-    for name, field_id in (("actor", "filter-actor"), ("action", "filter-action"), ("object", "filter-object"), ("object_id", "filter-object-id"), ("from", "filter-from"), ("to", "filter-to"), ("school", "filter-school")):
+    for name, field_id in (
+        ("actor", "filter-actor"),
+        ("action", "filter-action"),
+        ("object", "filter-object"),
+        ("object_id", "filter-object-id"),
+        ("from", "filter-from"),
+        ("to", "filter-to"),
+        ("school", "filter-school"),
+    ):
         assert f'<label for="{field_id}">' in page
         assert f'id="{field_id}" name="{name}"' in page
     assert '<button type="submit"' in page
@@ -231,7 +242,9 @@ def test_fifty_events_a_page_newest_first_with_links_to_older_and_newer(client, 
 
     second = audit_page(client, older.removeprefix("/audit"))
     assert listed_ids(second) == newest_first[50:100]
-    third = audit_page(client, html.unescape(re.search(r'<a rel="next" href="([^"]+)"', second).group(1)).removeprefix("/audit"))
+    third = audit_page(
+        client, html.unescape(re.search(r'<a rel="next" href="([^"]+)"', second).group(1)).removeprefix("/audit")
+    )
     assert listed_ids(third) == newest_first[100:]
     assert 'rel="next"' not in third
 
@@ -257,9 +270,12 @@ def test_each_event_says_when_who_what_to_which_record_where_and_the_details(cli
         object_type="School",
         object_id=school.id,
         school=school,
-        at=datetime(2026, 3, 1, 16, 5, 9, tzinfo=timezone.utc),
+        at=datetime(2026, 3, 1, 16, 5, 9, tzinfo=UTC),
         ip="203.0.113.7",
-        changes={"phone": {"before": "", "after": "023-1234"}, "address": {"before": "旧路 1 号", "after": "<script>alert(1)</script>"}},
+        changes={
+            "phone": {"before": "", "after": "023-1234"},
+            "address": {"before": "旧路 1 号", "after": "<script>alert(1)</script>"},
+        },
     )
 
     row = event_row(audit_page(client), event.id)
@@ -289,7 +305,14 @@ def test_a_published_decision_is_linked_to_its_page_and_a_draft_is_not(client, r
 
 
 def test_an_event_without_account_or_record_says_so(client, reader, db):
-    event = add_event("user.login_failed", object_type="", object_id=None, ip="198.51.100.4", email="nobody@example.org", reason="credentials")
+    event = add_event(
+        "user.login_failed",
+        object_type="",
+        object_id=None,
+        ip="198.51.100.4",
+        email="nobody@example.org",
+        reason="credentials",
+    )
 
     row = event_row(audit_page(client), event.id)
 
@@ -307,7 +330,9 @@ def test_a_long_value_is_cut_short_on_the_page(client, reader, school):
     assert "长" * 300 not in row
 
 
-def test_the_page_takes_the_same_number_of_queries_with_10_or_200_events(client, db, reader, make_user, school, other_school, count_queries):
+def test_the_page_takes_the_same_number_of_queries_with_10_or_200_events(
+    client, db, reader, make_user, school, other_school, count_queries
+):
     people = [make_user() for _ in range(5)]
     people_ids = [person.id for person in people]
     decision_id = insert_published(school).id
@@ -316,13 +341,38 @@ def test_the_page_takes_the_same_number_of_queries_with_10_or_200_events(client,
         for n in range(count):
             kind = n % 4
             if kind == 0:
-                add_event("decision.publish", actor=people[n % 5], object_id=decision_id, school=school, votes=[5, 0, 1], commit=False)
+                add_event(
+                    "decision.publish",
+                    actor=people[n % 5],
+                    object_id=decision_id,
+                    school=school,
+                    votes=[5, 0, 1],
+                    commit=False,
+                )
             elif kind == 1:
-                add_event("meeting.update", actor=people[n % 5], object_type="Meeting", object_id=n, school=other_school, changes={"place": {"before": "A", "after": "B"}}, commit=False)
+                add_event(
+                    "meeting.update",
+                    actor=people[n % 5],
+                    object_type="Meeting",
+                    object_id=n,
+                    school=other_school,
+                    changes={"place": {"before": "A", "after": "B"}},
+                    commit=False,
+                )
             elif kind == 2:
-                add_event("charter.adopt", actor=people[n % 5], object_type="CharterVersion", object_id=n, school=school, number=1, commit=False)
+                add_event(
+                    "charter.adopt",
+                    actor=people[n % 5],
+                    object_type="CharterVersion",
+                    object_id=n,
+                    school=school,
+                    number=1,
+                    commit=False,
+                )
             else:
-                add_event("user.login_failed", object_type="User", object_id=people_ids[n % 5], ip="203.0.113.1", commit=False)
+                add_event(
+                    "user.login_failed", object_type="User", object_id=people_ids[n % 5], ip="203.0.113.1", commit=False
+                )
         db.session.commit()
 
     def measure():

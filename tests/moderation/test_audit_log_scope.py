@@ -1,10 +1,11 @@
 """/audit: a commission admin reads the audit events of their own authority and everything
 below it; the city commission reads them all. Nobody else reads the log."""
-import pytest
-from sqlalchemy import select
 
+import pytest
 from audit_log_helpers import add_event, audit_page, commission_admin_of, listed_ids  # noqa: F401  (a fixture)
 from page_helpers import ENGLISH, location_path
+from sqlalchemy import select
+
 from portal.accounts import services as account_services
 from portal.accounts.models import Role
 from portal.audit import AuditEvent
@@ -18,9 +19,13 @@ def events_everywhere(db, make_authority, city, district, other_district, school
     return {
         "city": add_event("consultation.create", object_type="Consultation", object_id=1, authority=city),
         "district": add_event("consultation.create", object_type="Consultation", object_id=2, authority=district),
-        "below_district": add_event("authority.create", object_type="Authority", object_id=below_district.id, authority=below_district),
+        "below_district": add_event(
+            "authority.create", object_type="Authority", object_id=below_district.id, authority=below_district
+        ),
         "school": add_event("decision.publish", object_id=3, school=school),
-        "other_district": add_event("consultation.create", object_type="Consultation", object_id=4, authority=other_district),
+        "other_district": add_event(
+            "consultation.create", object_type="Consultation", object_id=4, authority=other_district
+        ),
         "other_school": add_event("decision.publish", object_id=5, school=other_school),
         "account": add_event("user.password_change", object_type="User", object_id=6),
     }
@@ -56,7 +61,9 @@ def test_account_events_are_for_the_city_commission_only(client, events_everywhe
     assert event.id not in listed_ids(audit_page(client, "?action=user."))
 
 
-def test_commission_admin_of_two_districts_sees_both(client, db, events_everywhere, make_user, login_as, district, other_district):
+def test_commission_admin_of_two_districts_sees_both(
+    client, db, events_everywhere, make_user, login_as, district, other_district
+):
     admin = make_user(role="commission_admin", scope=district)
     account_services.grant_membership(None, admin, Role.COMMISSION_ADMIN, other_district)
     db.session.commit()
@@ -69,7 +76,9 @@ def test_commission_admin_of_two_districts_sees_both(client, db, events_everywhe
     assert not {events_everywhere[place].id for place in ("city", "account")} & listed
 
 
-def test_a_school_of_another_district_finds_nothing_and_is_not_named(client, events_everywhere, district, other_school, commission_admin_of):
+def test_a_school_of_another_district_finds_nothing_and_is_not_named(
+    client, events_everywhere, district, other_school, commission_admin_of
+):
     commission_admin_of(district)
 
     page = audit_page(client, f"?school={other_school.id}")
@@ -79,7 +88,9 @@ def test_a_school_of_another_district_finds_nothing_and_is_not_named(client, eve
     assert f'<option value="{other_school.id}"' not in page
 
 
-def test_the_school_filter_offers_only_schools_in_scope(client, events_everywhere, district, school, other_school, commission_admin_of):
+def test_the_school_filter_offers_only_schools_in_scope(
+    client, events_everywhere, district, school, other_school, commission_admin_of
+):
     commission_admin_of(district)
 
     page = audit_page(client)
@@ -90,7 +101,9 @@ def test_the_school_filter_offers_only_schools_in_scope(client, events_everywher
 
 @pytest.mark.parametrize("role, scope", [("parent", "school"), ("board_member", "school"), ("school_admin", "school")])
 @pytest.mark.parametrize("address", ["/audit", "/audit.csv"])
-def test_parents_board_members_and_school_admins_are_refused(client, make_user, login_as, request, role, scope, address):
+def test_parents_board_members_and_school_admins_are_refused(
+    client, make_user, login_as, request, role, scope, address
+):
     login_as(make_user(role=role, scope=request.getfixturevalue(scope)))
 
     assert client.get(address, headers=ENGLISH).status_code == 403

@@ -1,15 +1,17 @@
 """Blocks: a moderator blocks a response's author from the queue; the blocked person cannot
 respond, report or send feedback, is told why and until when, and the block ends by itself."""
-from datetime import timedelta
 
-from sqlalchemy import func, select
+from datetime import timedelta
 
 from consultation_factories import create_consultation, someone
 from moderation.queue_helpers import moderator, open_consultation, other_moderator, pending, published  # noqa: F401
+from sqlalchemy import func, select
+
 from portal import policy
 from portal.audit import AuditEvent
 from portal.consultations.models import Phase, Response
-from portal.extensions import db as _db, utcnow
+from portal.extensions import db as _db
+from portal.extensions import utcnow
 from portal.moderation import services
 from portal.moderation.models import Block
 
@@ -31,7 +33,10 @@ def test_moderator_blocks_the_author_for_seven_days_and_it_is_audited(client, lo
     block = _db.session.scalar(select(Block).where(Block.user_id == pending.author_id))
     assert block.reason == "多次人身攻击"
     assert timedelta(days=6, hours=23) < block.ends_at - block.created_at <= timedelta(days=7)
-    assert _db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "account.block")) == 1
+    assert (
+        _db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "account.block"))
+        == 1
+    )
     assert "Blocked" in _text(client.get("/moderation", headers={"Accept-Language": "en"}))
 
 
@@ -56,7 +61,11 @@ def test_blocked_person_cannot_respond_and_is_told_why_and_until_when(client, lo
     _db.session.commit()
     login_as(author)
 
-    response = client.post(f"/consultations/{consultation.id}/response", data={"stance": "support", "body": "再次发言"}, headers={"Accept-Language": "en"})
+    response = client.post(
+        f"/consultations/{consultation.id}/response",
+        data={"stance": "support", "body": "再次发言"},
+        headers={"Accept-Language": "en"},
+    )
 
     assert response.status_code == 403
     assert "blocked your account" in _text(response) and "发布广告" in _text(response) and "until" in _text(response)
@@ -69,7 +78,11 @@ def test_blocked_person_cannot_report(client, login_as, moderator, published):
     _db.session.commit()
     login_as(reporter)
 
-    response = client.post(f"/consultations/{published.consultation_id}/responses/{published.id}/report", data={"reason": "广告"}, headers={"Accept-Language": "en"})
+    response = client.post(
+        f"/consultations/{published.consultation_id}/responses/{published.id}/report",
+        data={"reason": "广告"},
+        headers={"Accept-Language": "en"},
+    )
 
     assert response.status_code == 403
     assert "until further notice" in _text(response)
@@ -81,7 +94,9 @@ def test_blocked_person_cannot_send_feedback(client, login_as, moderator, school
     _db.session.commit()
     login_as(person)
 
-    response = client.post(f"/schools/{school.slug}/feedback", data={"subject": "你好", "body": "内容"}, headers={"Accept-Language": "en"})
+    response = client.post(
+        f"/schools/{school.slug}/feedback", data={"subject": "你好", "body": "内容"}, headers={"Accept-Language": "en"}
+    )
 
     assert response.status_code == 403
     assert "骚扰学校" in _text(response)
@@ -107,7 +122,10 @@ def test_unblocking_lifts_the_block_and_is_audited(client, login_as, moderator, 
 
     assert (first.status_code, second.status_code) == (303, 409)
     assert not policy.is_blocked(author)
-    assert _db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "account.unblock")) == 1
+    assert (
+        _db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "account.unblock"))
+        == 1
+    )
 
 
 def test_blocked_person_opening_the_feedback_form_is_told_why(client, login_as, moderator, school):

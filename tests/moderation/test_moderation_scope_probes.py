@@ -2,11 +2,12 @@
 district gets 404, as if it did not exist. The probes are generated from the URL map: every
 moderation route that takes an item (a response or a consultation) is asked for one of the
 other district's, so a new route cannot forget the rule."""
-import pytest
-from flask import url_for
 
+import pytest
 from consultation_factories import create_consultation, respond, someone
+from flask import url_for
 from page_helpers import log_in
+
 from portal.consultations.models import Phase
 
 ITEM_ARGUMENTS = {"response_id", "consultation_id"}
@@ -19,7 +20,10 @@ def moderation_routes(app):
         rule
         for rule in app.url_map.iter_rules()
         if rule.arguments & ITEM_ARGUMENTS
-        and (rule.endpoint.startswith("moderation.") or rule.endpoint in {"consultations.approve", "consultations.send_back", "consultations.moderate_response"})
+        and (
+            rule.endpoint.startswith("moderation.")
+            or rule.endpoint in {"consultations.approve", "consultations.send_back", "consultations.moderate_response"}
+        )
     ]
 
 
@@ -38,13 +42,18 @@ def test_there_are_moderation_routes_to_probe(app):
     assert {"moderation.act", "moderation.act_on_consultation", "consultations.moderate_response"} <= endpoints
 
 
-def test_moderator_of_another_district_gets_404_for_every_item_route(app, client, make_user, district, items_of_other_district):
+def test_moderator_of_another_district_gets_404_for_every_item_route(
+    app, client, make_user, district, items_of_other_district
+):
     log_in(client, make_user(role="moderator", scope=district))
     answers = {}
 
     for rule in moderation_routes(app):
         if "response_id" in rule.arguments:
-            arguments = {"response_id": items_of_other_district["pending"].id, "consultation_id": items_of_other_district["open"].id}
+            arguments = {
+                "response_id": items_of_other_district["pending"].id,
+                "consultation_id": items_of_other_district["open"].id,
+            }
         else:
             arguments = {"consultation_id": items_of_other_district["submitted"].id}
         with app.test_request_context():
@@ -57,19 +66,23 @@ def test_moderator_of_another_district_gets_404_for_every_item_route(app, client
 
 
 @pytest.mark.parametrize("path", ["/oversight?district={id}", "/oversight.csv?district={id}"])
-def test_moderator_of_another_district_gets_404_for_its_dashboard_rows(client, make_user, district, other_district, path):
+def test_moderator_of_another_district_gets_404_for_its_dashboard_rows(
+    client, make_user, district, other_district, path
+):
     log_in(client, make_user(role="moderator", scope=district))
 
     assert client.get(path.format(id=other_district.id)).status_code == 404
 
 
-def test_moderator_of_another_district_never_sees_its_items_in_the_queue(client, make_user, district, items_of_other_district):
+def test_moderator_of_another_district_never_sees_its_items_in_the_queue(
+    client, make_user, district, items_of_other_district
+):
     log_in(client, make_user(role="moderator", scope=district))
 
     page = client.get("/moderation").get_data(as_text=True)
 
-    assert f"moderation-item-{items_of_other_district['pending'].id}\"" not in page
-    assert f"moderation-item-c{items_of_other_district['submitted'].id}\"" not in page
+    assert f'moderation-item-{items_of_other_district["pending"].id}"' not in page
+    assert f'moderation-item-c{items_of_other_district["submitted"].id}"' not in page
 
 
 def test_moderators_find_the_queue_in_the_header_and_others_do_not(client, make_user, district, school):

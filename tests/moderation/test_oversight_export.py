@@ -1,10 +1,11 @@
 """/oversight.csv: the dashboard's rows, UTF-8 with a BOM, safe to open in a spreadsheet."""
+
 import csv
 import io
 
 import pytest
-
 from oversight_helpers import NOW, build_world
+
 from portal.accounts.models import Role
 from portal.moderation import oversight
 from portal.moderation import views as moderation_views
@@ -55,11 +56,13 @@ def test_the_export_has_the_districts_then_the_chosen_districts_schools(client, 
 
 
 def test_names_that_look_like_formulas_are_written_as_text(client, world, make_school, make_user, login_as):
-    make_school(authority=world["yuzhong"], slug="formula", name_zh="=HYPERLINK(\"http://evil\")", name_en="+cmd|' /C calc'!A0")
+    make_school(
+        authority=world["yuzhong"], slug="formula", name_zh='=HYPERLINK("http://evil")', name_en="+cmd|' /C calc'!A0"
+    )
     login_as(make_user(role=Role.MODERATOR, scope=world["yuzhong"]))
 
     rows = read(client.get("/oversight.csv"))
 
     school = next(row for row in rows if row["name_en"].endswith("A0"))
-    assert school["name_zh"] == "'=HYPERLINK(\"http://evil\")"
+    assert school["name_zh"] == '\'=HYPERLINK("http://evil")'
     assert school["name_en"].startswith("'+")

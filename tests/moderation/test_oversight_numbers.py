@@ -1,10 +1,11 @@
 """/oversight's numbers, against a world counted by hand (oversight_helpers.EXPECTED)."""
+
 from datetime import date
 
 import pytest
-
 from oversight_helpers import EXPECTED, NOW, build_world, numbers
 from page_helpers import ENGLISH
+
 from portal.accounts.models import Role
 from portal.moderation import oversight
 from portal.moderation import views as moderation_views
@@ -105,7 +106,9 @@ def test_the_page_says_dash_without_verified_parents(client, db, world, make_sch
     assert "0 of 0" in participation
 
 
-def test_the_number_of_queries_does_not_grow_with_the_schools(app, db, client, make_authority, make_school, make_user, login_as, count_queries):
+def test_the_number_of_queries_does_not_grow_with_the_schools(
+    app, db, client, make_authority, make_school, make_user, login_as, count_queries
+):
     city = make_authority("计数市", "Counting City")
     district = make_authority("计数区", "Counting District", parent=city)
     moderator = login_as(make_user(role=Role.MODERATOR, scope=district))

@@ -1,9 +1,10 @@
 """/oversight is for moderators and commission admins, each for their own subtree: a district's
 moderator never sees another district's numbers, not even by asking for its id."""
-import pytest
 
+import pytest
 from oversight_helpers import NOW, build_world
 from page_helpers import ENGLISH, location_path
+
 from portal.accounts.models import Role
 from portal.moderation import views as moderation_views
 
@@ -68,7 +69,10 @@ def test_the_city_commission_admin_sees_both_districts_and_chooses_one(client, w
     login_as(make_user(role=Role.COMMISSION_ADMIN, scope=world["city"]))
 
     page = client.get("/oversight", headers=ENGLISH).get_data(as_text=True)
-    assert f'id="oversight-district-{world["yuzhong"].id}"' in page and f'id="oversight-district-{world["shapingba"].id}"' in page
+    assert (
+        f'id="oversight-district-{world["yuzhong"].id}"' in page
+        and f'id="oversight-district-{world["shapingba"].id}"' in page
+    )
     assert 'id="oversight-school-' not in page
     assert "Choose a district" in page
 
@@ -106,7 +110,9 @@ def test_a_bad_district_value_is_ignored(client, world, yuzhong_moderator, login
         assert client.get("/oversight", query_string={"district": value}).status_code == 200
 
 
-def test_my_account_links_moderators_and_commission_admins_to_oversight(client, world, yuzhong_moderator, make_user, login_as):
+def test_my_account_links_moderators_and_commission_admins_to_oversight(
+    client, world, yuzhong_moderator, make_user, login_as
+):
     login_as(yuzhong_moderator)
     assert 'href="/oversight"' in client.get("/me").get_data(as_text=True)
 

@@ -3,11 +3,13 @@ effect, with one audit event, and the second moderator is told who acted first (
 PostgreSQL the response's row lock makes the second request wait; on SQLite, which has a single
 writer, the second transaction fails and the view runs once more in a fresh one
 (web.retry_once_if_database_busy). Both ways nothing happens twice."""
+
 import threading
 import time
-from sqlalchemy import func, select, text
 
 from consultation_factories import create_consultation
+from sqlalchemy import func, select, text
+
 from portal.accounts import services as accounts
 from portal.accounts.models import Role
 from portal.audit import AuditEvent
@@ -23,18 +25,41 @@ def _committed_item(app) -> dict:
         _db.session.add(authority)
         _db.session.flush()
         authority.path = f"/{authority.id}/"
-        school = School(slug="concurrent-moderation", name_zh="并发审核学校", name_en="Concurrent moderation school", authority=authority, type=SchoolType.PRIMARY)
+        school = School(
+            slug="concurrent-moderation",
+            name_zh="并发审核学校",
+            name_en="Concurrent moderation school",
+            authority=authority,
+            type=SchoolType.PRIMARY,
+        )
         _db.session.add(school)
         _db.session.flush()
         consultation = create_consultation(school, Phase.OPEN)
-        people = [accounts.register_user(email=f"concurrent-{name}@example.org", display_name=name, password="correct horse battery", language=None) for name in ("审核甲", "审核乙", "作者")]
+        people = [
+            accounts.register_user(
+                email=f"concurrent-{name}@example.org",
+                display_name=name,
+                password="correct horse battery",
+                language=None,
+            )
+            for name in ("审核甲", "审核乙", "作者")
+        ]
         for person in people:
             person.active = True
         for moderator in people[:2]:
             accounts.grant_membership(None, moderator, Role.MODERATOR, authority)
-        response = consultations.submit_response(people[2], consultation, {"stance": "support", "body": "同意。", "answers": {}, "show_name": False})
+        response = consultations.submit_response(
+            people[2], consultation, {"stance": "support", "body": "同意。", "answers": {}, "show_name": False}
+        )
         _db.session.commit()
-        return {"authority": authority.id, "school": school.id, "consultation": consultation.id, "response": response.id, "people": [p.id for p in people], "sessions": [p.get_id() for p in people]}
+        return {
+            "authority": authority.id,
+            "school": school.id,
+            "consultation": consultation.id,
+            "response": response.id,
+            "people": [p.id for p in people],
+            "sessions": [p.get_id() for p in people],
+        }
 
 
 def _remove(app, ids):
@@ -76,7 +101,11 @@ def test_two_moderators_publishing_one_response_at_once_publish_it_once(app, mon
             session["_fresh"] = True
         barrier.wait(timeout=10)
         try:
-            answer = client.post(f"/moderation/responses/{ids['response']}", data={"action": "publish", "expected": "pending"}, headers={"Accept-Language": "en"})
+            answer = client.post(
+                f"/moderation/responses/{ids['response']}",
+                data={"action": "publish", "expected": "pending"},
+                headers={"Accept-Language": "en"},
+            )
         except Exception as error:  # noqa: BLE001 - reported by the assertion below (TESTING propagates errors)
             statuses.append((500, repr(error)[:300]))
         else:
@@ -94,9 +123,15 @@ def test_two_moderators_publishing_one_response_at_once_publish_it_once(app, mon
         assert "already published this" in next(body for code, body in statuses if code == 409)
         with app.app_context():
             assert _db.session.get(Response, ids["response"]).state == ResponseState.PUBLISHED
-            events = _db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "response.publish", AuditEvent.object_id == ids["response"]))
+            events = _db.session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "response.publish", AuditEvent.object_id == ids["response"])
+            )
             assert events == 1
-            tally = _db.session.scalar(select(Tally.count).where(Tally.consultation_id == ids["consultation"], Tally.key == "published"))
+            tally = _db.session.scalar(
+                select(Tally.count).where(Tally.consultation_id == ids["consultation"], Tally.key == "published")
+            )
             assert tally == 1
     finally:
         _remove(app, ids)

@@ -1,8 +1,8 @@
 """`flask portal seed-demo` fills the moderation queue: the 渝中区 moderator has at least ten
 pending responses across two schools or more, two reported responses and a consultation awaiting
 approval; 沙坪坝区 has pending responses the 渝中区 moderator never sees. Seeding again adds nothing."""
+
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from portal.accounts.services import find_user_by_email
@@ -17,7 +17,9 @@ def seeded(app):
         connection = _db.engine.connect()
     transaction = connection.begin()
     original_session = _db.session
-    _db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False))
+    _db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    )
     try:
         for _ in range(2):
             result = app.test_cli_runner().invoke(args=["portal", "seed-demo"])

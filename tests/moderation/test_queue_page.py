@@ -1,21 +1,23 @@
 """The moderation queue at /moderation: what it lists, for whom, and the actions taken from it."""
 
 import pytest
-
 from consultation_factories import create_consultation, respond, someone
 from moderation.queue_helpers import moderator, open_consultation, other_moderator, pending, published, second_moderator  # noqa: F401
+from sqlalchemy import func, select
+
 from portal.audit import AuditEvent
 from portal.consultations import services as consultations
 from portal.consultations.models import ConsultationStatus, Phase, Report, ResponseState, Tally, reason_label
 from portal.extensions import db as _db
-from sqlalchemy import func, select
 
 
 def _text(response):
     return response.get_data(as_text=True)
 
 
-def test_moderator_sees_pending_reported_and_submitted_items_oldest_first(client, login_as, moderator, school, pending, published):
+def test_moderator_sees_pending_reported_and_submitted_items_oldest_first(
+    client, login_as, moderator, school, pending, published
+):
     submitted = create_consultation(school, Phase.SUBMITTED, title="待审批的征集")
     consultations.report_response(someone(), published, "人身攻击")
     _db.session.commit()
@@ -70,7 +72,9 @@ def test_filters_by_school_and_kind(client, login_as, moderator, make_school, di
     assert "moderation-item-" not in by_kind.replace("moderation-item-title", "")
 
 
-def test_the_first_page_costs_a_fixed_number_of_queries(client, login_as, moderator, open_consultation, school, count_queries):
+def test_the_first_page_costs_a_fixed_number_of_queries(
+    client, login_as, moderator, open_consultation, school, count_queries
+):
     for n in range(12):
         respond(open_consultation, someone(), body=f"意见{n}")
     reported = respond(open_consultation, someone(), publish=True)
@@ -94,13 +98,20 @@ def test_publishing_from_the_queue_publishes_and_counts_it(client, login_as, mod
     assert response.status_code == 303
     _db.session.expire_all()
     assert _db.session.get(type(pending), pending.id).state == ResponseState.PUBLISHED
-    assert _db.session.scalar(select(Tally.count).where(Tally.consultation_id == pending.consultation_id, Tally.key == "published")) == 1
+    assert (
+        _db.session.scalar(
+            select(Tally.count).where(Tally.consultation_id == pending.consultation_id, Tally.key == "published")
+        )
+        == 1
+    )
 
 
 def test_rejecting_needs_a_reason_and_stores_the_standard_one_with_details(client, login_as, moderator, pending):
     login_as(moderator)
 
-    refused = client.post(f"/moderation/responses/{pending.id}", data={"action": "reject", "expected": "pending", "reason": ""})
+    refused = client.post(
+        f"/moderation/responses/{pending.id}", data={"action": "reject", "expected": "pending", "reason": ""}
+    )
     done = client.post(
         f"/moderation/responses/{pending.id}",
         data={"action": "reject", "expected": "pending", "reason": "personal_data", "reason_detail": "含电话号码"},
@@ -120,7 +131,11 @@ def test_rejecting_needs_a_reason_and_stores_the_standard_one_with_details(clien
 def test_htmx_action_swaps_the_item_out(client, login_as, moderator, pending):
     login_as(moderator)
 
-    response = client.post(f"/moderation/responses/{pending.id}", data={"action": "publish", "expected": "pending"}, headers={"HX-Request": "true"})
+    response = client.post(
+        f"/moderation/responses/{pending.id}",
+        data={"action": "publish", "expected": "pending"},
+        headers={"HX-Request": "true"},
+    )
 
     assert response.status_code == 200
     assert f'id="moderation-item-{pending.id}"' in _text(response)
@@ -132,7 +147,11 @@ def test_a_stale_form_changes_nothing_and_says_who_acted(client, login_as, moder
     _db.session.commit()
     login_as(moderator)
 
-    response = client.post(f"/moderation/responses/{pending.id}", data={"action": "hide", "expected": "pending", "reason": "off_topic"}, headers={"Accept-Language": "en"})
+    response = client.post(
+        f"/moderation/responses/{pending.id}",
+        data={"action": "hide", "expected": "pending", "reason": "off_topic"},
+        headers={"Accept-Language": "en"},
+    )
 
     assert response.status_code == 409
     assert "第二审核员 already published this" in _text(response)
@@ -145,11 +164,20 @@ def test_an_already_handled_item_is_refused_with_409(client, login_as, moderator
     _db.session.commit()
     login_as(moderator)
 
-    response = client.post(f"/moderation/responses/{pending.id}", data={"action": "publish"}, headers={"Accept-Language": "en"})
+    response = client.post(
+        f"/moderation/responses/{pending.id}", data={"action": "publish"}, headers={"Accept-Language": "en"}
+    )
 
     assert response.status_code == 409
     assert "第二审核员 already rejected this" in _text(response)
-    assert _db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.object_id == pending.id, AuditEvent.action.in_(["response.publish", "response.reject"]))) == 1
+    assert (
+        _db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.object_id == pending.id, AuditEvent.action.in_(["response.publish", "response.reject"]))
+        )
+        == 1
+    )
 
 
 def test_a_forged_id_is_not_found(client, login_as, moderator):
@@ -165,18 +193,28 @@ def test_an_unknown_action_is_refused(client, login_as, moderator, pending):
     assert client.post(f"/moderation/responses/{pending.id}", data={"action": "delete<script>"}).status_code == 422
 
 
-def test_hiding_a_reported_response_resolves_its_reports_and_decrements_the_tally(client, login_as, moderator, published):
+def test_hiding_a_reported_response_resolves_its_reports_and_decrements_the_tally(
+    client, login_as, moderator, published
+):
     consultations.report_response(someone(), published, "广告")
     _db.session.commit()
     login_as(moderator)
 
-    response = client.post(f"/moderation/responses/{published.id}", data={"action": "hide", "expected": "published", "reason": "advertising"})
+    response = client.post(
+        f"/moderation/responses/{published.id}",
+        data={"action": "hide", "expected": "published", "reason": "advertising"},
+    )
 
     assert response.status_code == 303
     _db.session.expire_all()
     assert _db.session.get(type(published), published.id).state == ResponseState.HIDDEN
     assert _db.session.scalar(select(Report.resolution).where(Report.response_id == published.id)) == "hidden"
-    assert _db.session.scalar(select(Tally.count).where(Tally.consultation_id == published.consultation_id, Tally.key == "published")) == 0
+    assert (
+        _db.session.scalar(
+            select(Tally.count).where(Tally.consultation_id == published.consultation_id, Tally.key == "published")
+        )
+        == 0
+    )
 
 
 def test_dismissing_reports_keeps_the_response_and_empties_the_queue(client, login_as, moderator, published):
@@ -188,7 +226,12 @@ def test_dismissing_reports_keeps_the_response_and_empties_the_queue(client, log
 
     assert response.status_code == 303
     assert f"moderation-item-{published.id}" not in _text(client.get("/moderation"))
-    assert _db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "response.reports_dismiss")) == 1
+    assert (
+        _db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "response.reports_dismiss")
+        )
+        == 1
+    )
 
 
 def test_approving_and_sending_back_a_consultation_from_the_queue(client, login_as, moderator, school):
@@ -198,24 +241,39 @@ def test_approving_and_sending_back_a_consultation_from_the_queue(client, login_
 
     approved = client.post(f"/moderation/consultations/{first.id}", data={"action": "approve"})
     no_reason = client.post(f"/moderation/consultations/{second.id}", data={"action": "send_back", "reason": ""})
-    sent_back = client.post(f"/moderation/consultations/{second.id}", data={"action": "send_back", "reason": "请补充预算"})
-    again = client.post(f"/moderation/consultations/{first.id}", data={"action": "approve"}, headers={"Accept-Language": "en"})
+    sent_back = client.post(
+        f"/moderation/consultations/{second.id}", data={"action": "send_back", "reason": "请补充预算"}
+    )
+    again = client.post(
+        f"/moderation/consultations/{first.id}", data={"action": "approve"}, headers={"Accept-Language": "en"}
+    )
 
-    assert (approved.status_code, no_reason.status_code, sent_back.status_code, again.status_code) == (303, 422, 303, 409)
+    assert (approved.status_code, no_reason.status_code, sent_back.status_code, again.status_code) == (
+        303,
+        422,
+        303,
+        409,
+    )
     assert "区审核员 already approved this" in _text(again)
     _db.session.expire_all()
     assert _db.session.get(type(first), first.id).status == ConsultationStatus.APPROVED
     assert _db.session.get(type(second), second.id).sent_back_reason == "请补充预算"
 
 
-def test_bulk_approve_publishes_the_selected_and_skips_the_rest(client, login_as, moderator, other_moderator, open_consultation, other_school):
+def test_bulk_approve_publishes_the_selected_and_skips_the_rest(
+    client, login_as, moderator, other_moderator, open_consultation, other_school
+):
     mine = [respond(open_consultation, someone()) for _ in range(3)]
     theirs = respond(create_consultation(other_school, Phase.OPEN), someone())
     consultations.reject_response(None, mine[2], "跑题")
     _db.session.commit()
     login_as(moderator)
 
-    response = client.post("/moderation/bulk-approve", data={"response_id": [str(mine[0].id), str(mine[1].id), str(mine[2].id), str(theirs.id), "abc"]}, headers={"Accept-Language": "en"})
+    response = client.post(
+        "/moderation/bulk-approve",
+        data={"response_id": [str(mine[0].id), str(mine[1].id), str(mine[2].id), str(theirs.id), "abc"]},
+        headers={"Accept-Language": "en"},
+    )
 
     assert response.status_code == 303
     _db.session.expire_all()
@@ -237,7 +295,11 @@ def test_actions_need_the_csrf_token(csrf_client, moderator, pending):
 def test_htmx_reject_without_a_reason_shows_the_item_again_with_the_message(client, login_as, moderator, pending):
     login_as(moderator)
 
-    response = client.post(f"/moderation/responses/{pending.id}", data={"action": "reject", "expected": "pending"}, headers={"HX-Request": "true", "Accept-Language": "en"})
+    response = client.post(
+        f"/moderation/responses/{pending.id}",
+        data={"action": "reject", "expected": "pending"},
+        headers={"HX-Request": "true", "Accept-Language": "en"},
+    )
 
     assert response.status_code == 422
     assert f'id="moderation-item-{pending.id}"' in _text(response)
@@ -258,12 +320,20 @@ def test_the_queue_is_paginated_twenty_a_page(client, login_as, moderator, open_
     assert 'rel="next"' in first and 'rel="prev"' in second
 
 
-def test_htmx_action_on_a_handled_item_answers_409_with_who_handled_it(client, login_as, moderator, second_moderator, pending):
+def test_htmx_action_on_a_handled_item_answers_409_with_who_handled_it(
+    client, login_as, moderator, second_moderator, pending
+):
     consultations.publish_response(second_moderator, pending)
     _db.session.commit()
     login_as(moderator)
 
-    response = client.post(f"/moderation/responses/{pending.id}", data={"action": "publish", "expected": "pending"}, headers={"HX-Request": "true", "Accept-Language": "en"})
+    response = client.post(
+        f"/moderation/responses/{pending.id}",
+        data={"action": "publish", "expected": "pending"},
+        headers={"HX-Request": "true", "Accept-Language": "en"},
+    )
 
     assert response.status_code == 409
-    assert f'id="moderation-item-{pending.id}"' in _text(response) and "第二审核员 already published this" in _text(response)
+    assert f'id="moderation-item-{pending.id}"' in _text(response) and "第二审核员 already published this" in _text(
+        response
+    )

@@ -1,17 +1,20 @@
 """The reports threshold: a published response with PORTAL_REPORT_THRESHOLD open reports is hidden
 until a moderator decides; its tallies follow; reporter and author learn the outcome on /me."""
-from sqlalchemy import select
 
 from consultation_factories import someone
 from moderation.queue_helpers import moderator, open_consultation, published  # noqa: F401
+from sqlalchemy import select
+
+from portal.accounts.models import User
 from portal.consultations import services as consultations
 from portal.consultations.models import ResponseState, Tally
-from portal.accounts.models import User
 from portal.extensions import db as _db
 
 
 def _published_tally(response):
-    return _db.session.scalar(select(Tally.count).where(Tally.consultation_id == response.consultation_id, Tally.key == "published"))
+    return _db.session.scalar(
+        select(Tally.count).where(Tally.consultation_id == response.consultation_id, Tally.key == "published")
+    )
 
 
 def _report(response, times):
@@ -47,7 +50,9 @@ def test_the_threshold_is_configurable(app, published):
     assert published.state == ResponseState.HIDDEN
 
 
-def test_a_response_hidden_by_reports_waits_in_the_queue_and_dismissing_restores_it(client, login_as, moderator, published):
+def test_a_response_hidden_by_reports_waits_in_the_queue_and_dismissing_restores_it(
+    client, login_as, moderator, published
+):
     _report(published, 3)
     login_as(moderator)
 
@@ -64,7 +69,10 @@ def test_reporter_and_author_are_told_the_outcome_on_their_account_page(client, 
     reporters = _report(published, 3)
     login_as(moderator)
     # The moderator reads Chinese; the author reads the reason in English all the same.
-    client.post(f"/moderation/responses/{published.id}", data={"action": "hide", "expected": "hidden", "reason": "personal_attack"})
+    client.post(
+        f"/moderation/responses/{published.id}",
+        data={"action": "hide", "expected": "hidden", "reason": "personal_attack"},
+    )
 
     login_as(reporters[0])
     reporter_page = client.get("/me", headers={"Accept-Language": "en"}).get_data(as_text=True)

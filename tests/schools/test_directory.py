@@ -1,7 +1,8 @@
 """The school directory: every school, filterable by district and type, searchable, paginated."""
-import pytest
 
+import pytest
 from page_helpers import ENGLISH, HTMX
+
 from portal.schools.models import SchoolType
 
 
@@ -9,7 +10,9 @@ from portal.schools.models import SchoolType
 def schools(make_school, district, other_district):
     made = [
         make_school(slug="jiefang", name_zh="解放路小学", name_en="Jiefang Road Primary School"),
-        make_school(slug="pipashan", name_zh="枇杷山初级中学", name_en="Pipashan Junior Middle School", type=SchoolType.JUNIOR),
+        make_school(
+            slug="pipashan", name_zh="枇杷山初级中学", name_en="Pipashan Junior Middle School", type=SchoolType.JUNIOR
+        ),
         make_school(authority=other_district, slug="ciqikou", name_zh="磁器口小学", name_en="Ciqikou Primary School"),
     ]
     return made
@@ -54,7 +57,9 @@ def test_search_with_special_characters_matches_nothing_and_is_escaped(client, s
     assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("arguments", ["district=abc", "district=999999", "type=castle", "page=-1", "page=99999999999999", "page=x"])
+@pytest.mark.parametrize(
+    "arguments", ["district=abc", "district=999999", "type=castle", "page=-1", "page=99999999999999", "page=x"]
+)
 def test_nonsense_filters_never_break_the_directory(client, schools, arguments):
     assert client.get(f"/schools?{arguments}").status_code == 200
 

@@ -1,8 +1,9 @@
 """The management front door, the school profile and adding schools."""
+
 import pytest
+from page_helpers import ENGLISH, field_error, log_in
 from sqlalchemy import select
 
-from page_helpers import ENGLISH, field_error, log_in
 from portal.audit import AuditEvent
 from portal.schools.models import School
 
@@ -100,7 +101,9 @@ def test_commission_admin_adds_a_school_in_their_district(client, db, city, dist
     assert response.headers["Location"].endswith("/schools/brand-new-school")
     school = db.session.scalar(select(School).where(School.slug == "brand-new-school"))
     assert school.authority_id == district.id
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "school.create", AuditEvent.school_id == school.id))
+    assert db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "school.create", AuditEvent.school_id == school.id)
+    )
 
 
 @pytest.mark.parametrize("slug", ["first-school", "new", "Bad Slug", "a", "-x-", "学校"])
@@ -113,7 +116,9 @@ def test_new_school_needs_a_free_well_formed_web_address_name(client, db, city, 
     assert field_error(response.get_data(as_text=True), "slug")
 
 
-def test_district_commission_admin_cannot_add_a_school_to_another_district(client, db, district, other_district, make_user):
+def test_district_commission_admin_cannot_add_a_school_to_another_district(
+    client, db, district, other_district, make_user
+):
     log_in(client, make_user(role="commission_admin", scope=district))
 
     response = client.post("/schools/new", data={**PROFILE, "authority_id": other_district.id, "slug": "sneaky-school"})

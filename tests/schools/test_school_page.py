@@ -1,9 +1,10 @@
 """A school's public page: profile, charter, bodies with current members, meetings."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-
 from page_helpers import ENGLISH, log_in
+
 from portal.charters.models import CharterStatus, CharterVersion
 from portal.meetings.models import BodyKind, BodyMember, Constituency, GoverningBody, Meeting, MinutesStatus, Position
 
@@ -25,16 +26,23 @@ def add_board(db, school, members=3, meetings=3):
         )
     db.session.add(
         BodyMember(
-            body_id=body.id, name="离任委员", position=Position.MEMBER, constituency=Constituency.PARENT,
-            term_start=date(2020, 9, 1), term_end=date(2023, 8, 31),
+            body_id=body.id,
+            name="离任委员",
+            position=Position.MEMBER,
+            constituency=Constituency.PARENT,
+            term_start=date(2020, 9, 1),
+            term_end=date(2023, 8, 31),
         )
     )
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for n in range(meetings):
         db.session.add(
             Meeting(
-                body_id=body.id, school_id=school.id, title=f"第{n}次会议",
-                starts_at=now + timedelta(days=n - meetings // 2), place="会议室",
+                body_id=body.id,
+                school_id=school.id,
+                title=f"第{n}次会议",
+                starts_at=now + timedelta(days=n - meetings // 2),
+                place="会议室",
                 minutes="纪要" if n < meetings // 2 else "",
                 minutes_status=MinutesStatus.APPROVED if n < meetings // 2 else MinutesStatus.DRAFT,
             )
@@ -45,8 +53,12 @@ def add_board(db, school, members=3, meetings=3):
 
 def add_charter(db, school):
     version = CharterVersion(
-        school_id=school.id, number=1, status=CharterStatus.ADOPTED, body="# 第一章 总则\n\n第一条 本校依法办学。",
-        adopted_on=date(2023, 6, 1), effective_on=date(2023, 9, 1),
+        school_id=school.id,
+        number=1,
+        status=CharterStatus.ADOPTED,
+        body="# 第一章 总则\n\n第一条 本校依法办学。",
+        adopted_on=date(2023, 6, 1),
+        effective_on=date(2023, 9, 1),
     )
     db.session.add(version)
     db.session.commit()
