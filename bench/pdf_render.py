@@ -17,7 +17,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "documents"))
 
 
 def main():
@@ -27,11 +26,10 @@ def main():
     args = parser.parse_args()
     os.environ.setdefault("PORTAL_SECRET_KEY", "bench")
 
-    from conftest import sample_context  # the tests' sample document
-
     from portal import create_app
     from portal.documents.render import render_pdf
     from portal.documents.signing import generate_development_keys, sign_pdf, verify_signature
+    from tests.helpers.pdfs import sample_context  # the tests' sample document
 
     tmp = Path(tempfile.mkdtemp(prefix="portal-bench-"))
     key, cert = generate_development_keys(tmp / "key.pem", tmp / "cert.pem")

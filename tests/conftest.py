@@ -8,7 +8,6 @@ usual: its commits only release savepoints inside that transaction.
 
 import itertools
 import os
-import re
 import tempfile
 from pathlib import Path
 
@@ -27,8 +26,8 @@ from portal.extensions import db as _db  # noqa: E402
 from portal.extensions import limiter  # noqa: E402
 from portal.schools import services as school_services  # noqa: E402
 from portal.schools.models import SchoolType  # noqa: E402
+from tests.helpers.pages import PASSWORD  # noqa: E402
 
-PASSWORD = "correct horse battery"
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -247,22 +246,32 @@ def make_user(db):
     return make
 
 
-# The people of `school` that most features' tests need. (A feature's conftest may override one,
-# e.g. with other display names.)
+# The people that most features' tests need, defined here once: the staff and a parent of
+# `school`, and the moderators of its district and of the other district.
 @pytest.fixture
 def school_admin(make_user, school):
-    return make_user(role="school_admin", scope=school, display_name="学校管理员")
+    return make_user(role="school_admin", scope=school, display_name="学校管理员 陈静")
 
 
 @pytest.fixture
 def board_member(make_user, school):
-    return make_user(role="board_member", scope=school, display_name="校务委员")
+    return make_user(role="board_member", scope=school, display_name="校务委员 刘洋")
 
 
 @pytest.fixture
 def parent(make_user, school):
     """A verified parent of the school (a parent membership, as an invitation code gives)."""
-    return make_user(role="parent", scope=school, display_name="家长")
+    return make_user(role="parent", scope=school, display_name="家长 张伟")
+
+
+@pytest.fixture
+def moderator(make_user, district):
+    return make_user(role="moderator", scope=district, display_name="区审核员")
+
+
+@pytest.fixture
+def other_moderator(make_user, other_district):
+    return make_user(role="moderator", scope=other_district, display_name="他区审核员")
 
 
 @pytest.fixture
@@ -295,12 +304,29 @@ def csrf_off_by_default(app):
     yield
 
 
-def csrf_token_from(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html
-    )
-    assert match, "the page has no CSRF token"
-    return match.group(1)
+@pytest.fixture
+def compiled_catalogues(app, tmp_path_factory, monkeypatch):
+    """The translations, compiled from the .po files now in the tree into a temporary folder, so
+    that tests about Chinese pages do not depend on `make translations` having run first."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    source = Path(app.root_path) / "translations"
+    target = tmp_path_factory.mktemp("translations")
+    for po_path in source.glob("*/LC_MESSAGES/messages.po"):
+        language = po_path.parent.parent.name
+        with po_path.open("rb") as po_file:
+            catalogue = read_po(po_file, locale=language)
+        mo_path = target / language / "LC_MESSAGES" / "messages.mo"
+        mo_path.parent.mkdir(parents=True)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalogue, use_fuzzy=True)
+    babel_config = app.extensions["babel"]
+    monkeypatch.setattr(babel_config, "translation_directories", [str(target)])
+    with app.app_context():
+        domain = babel_config.instance.domain_instance
+    monkeypatch.setattr(domain, "cache", {})  # forget catalogues loaded before
+    return target
 
 
 @pytest.fixture

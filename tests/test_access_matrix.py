@@ -7,7 +7,9 @@ that take both are also posted to, in EXPECTED_POST.
 """
 
 import pytest
-from access_rows import (
+from flask import url_for
+
+from tests.access_rows import (
     ROLES,
     accounts,
     charters,
@@ -21,8 +23,7 @@ from access_rows import (
     moderation,
     schools,
 )
-from flask import url_for
-from page_helpers import location_path, log_in
+from tests.helpers.pages import location_path, log_in
 
 FEATURES = [
     accounts,

@@ -1,13 +1,13 @@
 """The audit trail: what is recorded, and that nobody can change or delete it through the ORM."""
 
 import pytest
-from page_helpers import PASSWORD
 from sqlalchemy import delete, select, update
 
 from portal import audit
 from portal.accounts import services
 from portal.accounts.models import Role, User
 from portal.audit import AuditEvent, AuditLogIsAppendOnly
+from tests.helpers.pages import PASSWORD
 
 
 def events(db, action, **where):

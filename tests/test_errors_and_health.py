@@ -1,13 +1,13 @@
 """Translated error pages, and the health check load balancers ask."""
 
 import pytest
-from page_helpers import CJK, ENGLISH, HTMX, PASSWORD, compiled_catalogues, heading  # noqa: F401  (a fixture)
 from sqlalchemy.exc import OperationalError
 
 from portal.accounts import services as account_services
 from portal.accounts.models import User
 from portal.errors import render_error
 from portal.schools import services as school_services
+from tests.helpers.pages import CJK, ENGLISH, HTMX, PASSWORD, heading
 
 ENGLISH_TITLES = {
     400: "Bad request",

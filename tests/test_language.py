@@ -1,9 +1,9 @@
 """Which language a page is in: the account's choice, then the cookie, then the browser, then Chinese."""
 
 import pytest
-from page_helpers import CJK, compiled_catalogues, location_path  # noqa: F401  (a fixture)
 
 from portal.accounts.models import User
+from tests.helpers.pages import CJK, location_path
 
 
 def html_lang(response) -> str:

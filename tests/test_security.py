@@ -3,11 +3,11 @@
 import re
 
 import pytest
-from page_helpers import ENGLISH, PASSWORD, csrf_token_from, location_path
 from sqlalchemy import func, select
 
 from portal import config as portal_config
 from portal.accounts.models import User
+from tests.helpers.pages import ENGLISH, PASSWORD, csrf_token_from, location_path
 
 
 def cookie(response, name):

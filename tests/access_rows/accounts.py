@@ -1,6 +1,6 @@
 """Access rows for the accounts and main blueprints."""
 
-from access_rows import everyone, visitor_then
+from tests.access_rows import everyone, visitor_then
 
 # 302 for a visitor is the redirect to log in; for a logged-in person, the redirect to /me.
 EXPECTED = {

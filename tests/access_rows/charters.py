@@ -3,7 +3,7 @@ administrators only (404 for staff of other schools and districts, 403 for every
 
 from datetime import date
 
-from access_rows import everyone, management
+from tests.access_rows import everyone, management
 
 
 def school_admins_only(allowed_status):

@@ -5,10 +5,9 @@ its staff actions at all; 403 for everyone else). The consultation here is close
 published outcome, so a response posted to it is refused with 409 (nothing stored) once the
 person is let through."""
 
-from consultation_factories import create_consultation, publish_outcome, respond, someone
-
-from access_rows import ROLES, everyone, visitor_then
 from portal.consultations.models import Phase
+from tests.access_rows import ROLES, everyone, visitor_then
+from tests.helpers.consultations import create_consultation, publish_outcome, respond, someone
 
 
 def arguments(school, other_school):

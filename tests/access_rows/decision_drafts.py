@@ -2,9 +2,9 @@
 school's board members and admins only. Commission staff oversee; they do not draft (403), and
 staff of other schools and districts do not see the area at all (404)."""
 
-from access_rows import management
 from portal.decisions import services
 from portal.extensions import db
+from tests.access_rows import management
 
 
 def drafting(allowed_status):

@@ -1,9 +1,8 @@
 """Access rows for decisions: the archive, a decision's page, its PDF and the feeds are public
 (drafts are not found there for anyone: see tests/decisions/test_decision_page.py)."""
 
-from decision_factories import insert_published
-
-from access_rows import everyone
+from tests.access_rows import everyone
+from tests.helpers.decisions import insert_published
 
 
 def arguments(school, other_school):

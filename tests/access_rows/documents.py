@@ -1,7 +1,7 @@
 """Access rows for verifying a document: a public page anyone may use, with or without an
 account. Posting nothing is a form with a message (422) for everyone."""
 
-from access_rows import everyone
+from tests.access_rows import everyone
 
 EXPECTED = {
     "documents.verify": everyone(200),

@@ -4,10 +4,10 @@ was sent by somebody else, so it is not found for anyone. The inbox and its chan
 school's board members' and admins'; the moderators and commission above the school may read
 an item, not answer it."""
 
-from access_rows import everyone, management, visitor_then
 from portal.accounts import services as account_services
 from portal.extensions import db
 from portal.feedback import services
+from tests.access_rows import everyone, management, visitor_then
 
 
 def arguments(school, other_school):

@@ -4,10 +4,10 @@ refused with 409 for those who may manage meetings."""
 
 from datetime import UTC, date, datetime
 
-from access_rows import everyone, management
 from portal.extensions import db
 from portal.meetings import services
 from portal.meetings.models import BodyKind, Constituency, Position
+from tests.access_rows import everyone, management
 
 
 # Commission admins oversee a school's bodies and meetings; they do not keep them (403).

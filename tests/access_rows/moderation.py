@@ -2,7 +2,7 @@
 admins' (each sees their own subtree: tests/moderation/test_audit_log_scope.py); moderators act on
 content and do not read the log; everyone else with an account is refused, visitors log in."""
 
-from access_rows import ROLES
+from tests.access_rows import ROLES
 
 
 def commission_admins_only(allowed_status):

@@ -1,6 +1,6 @@
 """Access rows for the school directory, school pages and the management front door."""
 
-from access_rows import everyone, management
+from tests.access_rows import everyone, management
 
 
 def commission_admins_only(allowed_status):

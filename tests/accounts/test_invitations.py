@@ -5,19 +5,14 @@ import re
 from datetime import timedelta
 
 import pytest
-from page_helpers import ENGLISH, field_error, location_path
 from sqlalchemy import func, select
 
 from portal.accounts import services
 from portal.accounts.models import Invitation, Membership, Role
 from portal.extensions import utcnow
+from tests.helpers.pages import ENGLISH, field_error, location_path
 
 CODE = re.compile(r"<code>([A-Z2-9]{5}-[A-Z2-9]{5})</code>")
-
-
-@pytest.fixture
-def school_admin(make_user, school):
-    return make_user(role="school_admin", scope=school)
 
 
 def page_url(school):

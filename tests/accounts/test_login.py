@@ -1,7 +1,8 @@
 """Logging in and out, where login leads, and the throttle on failed attempts."""
 
 import pytest
-from page_helpers import ENGLISH, PASSWORD, field_error, location_path
+
+from tests.helpers.pages import ENGLISH, PASSWORD, field_error, location_path
 
 EMAIL = "parent@example.org"
 

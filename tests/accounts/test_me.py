@@ -3,10 +3,10 @@
 import re
 
 import pytest
-from page_helpers import ENGLISH, PASSWORD, field_error, location_path, log_in
 
 from portal.accounts import services
 from portal.accounts.models import Role, User
+from tests.helpers.pages import ENGLISH, PASSWORD, field_error, location_path, log_in
 
 NEW_PASSWORD = "a brand new passphrase"
 

@@ -1,10 +1,10 @@
 """Creating an account: the form, its messages, and the inline email check (htmx)."""
 
 import pytest
-from page_helpers import ENGLISH, HTMX, field_error, field_value, location_path
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
+from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, location_path
 
 GOOD_PASSWORD = "a long enough password"
 

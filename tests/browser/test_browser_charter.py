@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from test_browser_layout import PHONE, assert_no_horizontal_scrolling
+
+from tests.helpers.browser import PHONE, assert_no_horizontal_scrolling
 
 pytestmark = pytest.mark.browser
 

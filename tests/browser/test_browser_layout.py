@@ -3,24 +3,11 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.helpers.browser import HTML_LANG, PHONE, assert_no_horizontal_scrolling
+
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 740}
-HTML_LANG = {"zh": "zh-CN", "en": "en"}
-
 PUBLIC_PAGES = [("home", "/"), ("login", "/login"), ("register", "/register")]
-
-
-def assert_no_horizontal_scrolling(page, name):
-    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
-    wide = page.evaluate(
-        """(limit) => Array.from(document.querySelectorAll('body *'))
-            .filter(el => el.getBoundingClientRect().right > limit + 0.5)
-            .slice(0, 5)
-            .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + String(el.className).replace(/ /g, '.') : ''))""",
-        PHONE["width"],
-    )
-    assert scroll_width <= PHONE["width"], f"{name} scrolls sideways ({scroll_width}px wide): {wide}"
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

@@ -16,7 +16,8 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from test_browser_layout import HTML_LANG, PHONE, assert_no_horizontal_scrolling
+
+from tests.helpers.browser import HTML_LANG, PHONE, assert_no_horizontal_scrolling
 
 pytestmark = pytest.mark.browser
 

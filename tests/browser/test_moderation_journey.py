@@ -14,7 +14,8 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from test_browser_layout import HTML_LANG
+
+from tests.helpers.browser import HTML_LANG
 
 pytestmark = pytest.mark.browser
 

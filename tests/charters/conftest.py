@@ -3,9 +3,9 @@
 from datetime import date
 
 import pytest
-from charter_samples import VERSION_1, VERSION_2
 
 from portal.charters import services
+from tests.helpers.charters import VERSION_1, VERSION_2
 
 
 @pytest.fixture(autouse=True)

@@ -7,9 +7,6 @@ from datetime import date
 from urllib.parse import quote
 
 import pytest
-from charter_samples import VERSION_1
-from page_helpers import ENGLISH
-from pdf_helpers import pdf_text
 from sqlalchemy import select
 
 from portal.charters import services
@@ -17,6 +14,9 @@ from portal.charters.models import CharterStatus, CharterVersion
 from portal.documents import render, signing
 from portal.documents.models import DocumentKind, PublicationLogEntry
 from portal.documents.services import archive_counts, find_by_sha256, verify_archive
+from tests.helpers.charters import VERSION_1
+from tests.helpers.pages import ENGLISH
+from tests.helpers.pdfs import pdf_text
 
 
 def fresh(db, version) -> CharterVersion:

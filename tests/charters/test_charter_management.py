@@ -4,15 +4,15 @@ versions never change; every change is audited; other schools' administrators fi
 from datetime import date
 
 import pytest
-from charter_samples import VERSION_2
 from flask import url_for
-from page_helpers import ENGLISH, HTMX, field_error, field_value, location_path
 from sqlalchemy import select
 
 from portal.audit import AuditEvent
 from portal.charters import services
 from portal.charters.models import CHARTER_BODY_MAX, CHARTER_NOTE_MAX, CharterStatus, CharterVersion
 from portal.domain import DomainError
+from tests.helpers.charters import VERSION_2
+from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, location_path
 
 
 def manage_url(school, *parts):

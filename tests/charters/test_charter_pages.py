@@ -4,8 +4,9 @@ and what changed between two versions."""
 import re
 
 import pytest
-from charter_samples import VERSION_2
-from page_helpers import ENGLISH, heading
+
+from tests.helpers.charters import VERSION_2
+from tests.helpers.pages import ENGLISH, heading
 
 
 def page_of(response) -> str:

@@ -4,7 +4,8 @@ event handlers, `javascript:` links and htmx attributes come out as inert text."
 from html.parser import HTMLParser
 
 import pytest
-from page_helpers import ENGLISH, HTMX
+
+from tests.helpers.pages import ENGLISH, HTMX
 
 HOSTILE = """# 第一章 <script>alert('chapter')</script>总则
 

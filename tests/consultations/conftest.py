@@ -1,26 +1,17 @@
-"""Fixtures for consultations: the people involved, and a factory that makes a consultation in
-any phase through the services (so it is audited and tallied like a real one)."""
+"""Fixtures for consultations: a resident with no role (the other people are tests/conftest.py's),
+and a factory that makes a consultation in any phase through the services (so it is audited and
+tallied like a real one)."""
 
 import pytest
-from consultation_factories import QUESTIONS, create_consultation, respond
 
 from portal.consultations.models import Phase
+from tests.helpers.consultations import QUESTIONS, create_consultation, respond
 
 
 @pytest.fixture
 def resident(make_user):
     """Someone with an account and no role anywhere."""
     return make_user(display_name="居民乙")
-
-
-@pytest.fixture
-def moderator(make_user, district):
-    return make_user(role="moderator", scope=district, display_name="区审核员")
-
-
-@pytest.fixture
-def other_moderator(make_user, other_district):
-    return make_user(role="moderator", scope=other_district, display_name="他区审核员")
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ consultation of Yuzhong."""
 from collections import Counter
 
 import pytest
-from page_helpers import ENGLISH, log_in
-from pdf_helpers import pdf_text
 from sqlalchemy import select
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -21,6 +19,8 @@ from portal.documents.services import find_by_sha256
 from portal.extensions import db as _db
 from portal.extensions import utcnow
 from portal.schools.models import Authority, School
+from tests.helpers.pages import ENGLISH, log_in
+from tests.helpers.pdfs import pdf_text
 
 FIRST_SCHOOL = SCHOOLS[0][1]
 

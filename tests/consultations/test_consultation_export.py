@@ -7,9 +7,9 @@ import io
 import json
 
 import pytest
-from page_helpers import ENGLISH
 
 from portal.consultations.models import Phase
+from tests.helpers.pages import ENGLISH
 
 
 @pytest.fixture

@@ -5,11 +5,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from consultation_factories import publish_outcome
-from page_helpers import ENGLISH, HTMX
 
 from portal.consultations.models import Phase
 from portal.extensions import utcnow
+from tests.helpers.consultations import publish_outcome
+from tests.helpers.pages import ENGLISH, HTMX
 
 
 def titles(page: str) -> list[str]:

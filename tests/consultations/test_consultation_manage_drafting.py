@@ -5,11 +5,11 @@ submit it. A district's commission admins do the same for district-wide policy."
 from datetime import UTC, datetime
 
 import pytest
-from page_helpers import ENGLISH, HTMX, field_error, field_value, location_path
 from sqlalchemy import func, select
 
 from portal.audit import AuditEvent
 from portal.consultations.models import Audience, Consultation, ConsultationStatus, ModerationMode, Phase
+from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, location_path
 
 
 def new_url(school):

@@ -4,13 +4,13 @@ an open consultation early."""
 from datetime import timedelta
 
 import pytest
-from page_helpers import ENGLISH, field_error, location_path
 from sqlalchemy import select
 
 from portal.audit import AuditEvent
 from portal.consultations import services
 from portal.consultations.models import Consultation, ConsultationStatus, Phase
 from portal.extensions import utcnow
+from tests.helpers.pages import ENGLISH, field_error, location_path
 
 
 def list_url(school):

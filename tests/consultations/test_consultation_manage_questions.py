@@ -2,11 +2,11 @@
 — and removes them, with or without JavaScript."""
 
 import pytest
-from page_helpers import ENGLISH, HTMX, field_error, location_path
 from sqlalchemy import func, select
 
 from portal.audit import AuditEvent
 from portal.consultations.models import Consultation, Phase, Question, QuestionKind
+from tests.helpers.pages import ENGLISH, HTMX, field_error, location_path
 
 
 def questions_url(consultation, suffix=""):

@@ -5,10 +5,10 @@ the answer is 409 with who did what, and nothing changes."""
 import re
 
 import pytest
-from page_helpers import ENGLISH, HTMX, field_error, location_path, log_in
 
 from portal.consultations import services
 from portal.consultations.models import ConsultationStatus, Phase, ResponseState
+from tests.helpers.pages import ENGLISH, HTMX, field_error, location_path, log_in
 
 
 def fresh(db, obj):

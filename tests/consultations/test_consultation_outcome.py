@@ -5,9 +5,6 @@ signs and archives its PDF. The PDF lists the decisions that answer the consulta
 from datetime import timedelta
 
 import pytest
-from decision_factories import insert_published
-from page_helpers import ENGLISH, field_error, field_value, location_path
-from pdf_helpers import pdf_text
 from sqlalchemy import func, select
 
 from portal.audit import AuditEvent
@@ -17,6 +14,9 @@ from portal.documents import render, signing
 from portal.documents.models import Document, DocumentKind, PublicationLogEntry
 from portal.documents.services import find_by_sha256
 from portal.extensions import utcnow
+from tests.helpers.decisions import insert_published
+from tests.helpers.pages import ENGLISH, field_error, field_value, location_path
+from tests.helpers.pdfs import pdf_text
 
 HEARD = "多数家长支持调整，部分双职工家庭担心接送困难。"
 CHANGES = "自2027年春季学期起，课后服务结束时间调整为17:30，并增设18:00延时看护。"

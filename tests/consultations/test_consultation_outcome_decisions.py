@@ -2,11 +2,11 @@
 has closed, and the consultation's outcome then lists it."""
 
 import pytest
-from page_helpers import ENGLISH, field_error
 from sqlalchemy import select
 
 from portal.consultations.models import Phase
 from portal.decisions.models import Decision
+from tests.helpers.pages import ENGLISH, field_error
 
 
 def decision_form(**changes):

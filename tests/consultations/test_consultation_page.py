@@ -7,13 +7,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from consultation_factories import publish_outcome
-from decision_factories import insert_published
-from page_helpers import ENGLISH, heading, log_in
 
 from portal.consultations import services
 from portal.consultations.models import Consultation, Phase
 from portal.extensions import utcnow
+from tests.helpers.consultations import publish_outcome
+from tests.helpers.decisions import insert_published
+from tests.helpers.pages import ENGLISH, heading, log_in
 
 
 def page_of(client, consultation, status=200, headers=ENGLISH) -> str:

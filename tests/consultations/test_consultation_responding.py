@@ -9,12 +9,12 @@ import re
 import unicodedata
 
 import pytest
-from page_helpers import ENGLISH, HTMX, field_error, location_path, log_in
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.consultations import services
 from portal.consultations.models import Consultation, Phase, Response, ResponseState
+from tests.helpers.pages import ENGLISH, HTMX, field_error, location_path, log_in
 
 
 def respond_url(consultation) -> str:

@@ -4,10 +4,10 @@ without it), by stance; and reporting one to the moderators."""
 import re
 
 import pytest
-from page_helpers import ENGLISH, HTMX, field_error, location_path, log_in
 from sqlalchemy import select
 
 from portal.consultations.models import Report
+from tests.helpers.pages import ENGLISH, HTMX, field_error, location_path, log_in
 
 
 def bodies(page: str) -> list[str]:

@@ -92,9 +92,9 @@ def make_published(db, app, make_draft):
 
 @pytest.fixture
 def add_published(db, school):
-    """A published decision written straight into the database (tests/decision_factories.py):
+    """A published decision written straight into the database (tests/helpers/decisions.py):
     milliseconds instead of a real publication's 0.3 s, for lists, filters, feeds and counts."""
-    from decision_factories import insert_published
+    from tests.helpers.decisions import insert_published
 
     def add(school=school, **fields):
         return insert_published(school, **fields)

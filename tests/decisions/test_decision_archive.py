@@ -4,9 +4,9 @@ district, school, year and words, a page at a time; with htmx only the results c
 import re
 
 import pytest
-from page_helpers import ENGLISH, HTMX
 
 from portal.decisions.models import DecisionStatus
+from tests.helpers.pages import ENGLISH, HTMX
 
 
 def listed_titles(page: str) -> list[str]:

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 from urllib.parse import quote, unquote
 
 import pytest
-from page_helpers import log_in
 
 from portal.decisions.views import FILENAME_MAX, pdf_filename
+from tests.helpers.pages import log_in
 
 
 def test_pdf_download_has_etag_and_chinese_filename(client, db, school, make_published):

@@ -2,12 +2,12 @@
 published", and publish them; a published decision never changes again."""
 
 import pytest
-from page_helpers import ENGLISH, HTMX, field_error, field_value, location_path
 from sqlalchemy import func, select
 
 from portal.audit import AuditEvent
 from portal.decisions.models import Decision, DecisionStatus
 from portal.documents.models import Document, PublicationLogEntry
+from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, location_path
 
 PUBLISHED_REFUSAL = "This decision is published. A published decision is never changed"
 

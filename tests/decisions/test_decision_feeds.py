@@ -6,9 +6,9 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 import pytest
-from page_helpers import ENGLISH
 
 from portal.decisions import feeds
+from tests.helpers.pages import ENGLISH
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -3,9 +3,8 @@ home page the latest across schools; both announce their Atom feed."""
 
 import re
 
-from page_helpers import ENGLISH, log_in
-
 from portal.decisions.models import DecisionStatus
+from tests.helpers.pages import ENGLISH, log_in
 
 
 def listed_titles(page: str) -> list[str]:

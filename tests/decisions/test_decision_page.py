@@ -4,10 +4,10 @@ voted, what it replaced or what replaced it, and the archived PDF with its finge
 import re
 
 import pytest
-from page_helpers import ENGLISH, heading, log_in
 
 from portal.charters import services as charters
 from portal.decisions.models import DecisionStatus
+from tests.helpers.pages import ENGLISH, heading, log_in
 
 
 def decision_page(client, decision) -> str:

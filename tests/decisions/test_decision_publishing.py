@@ -4,7 +4,6 @@ from datetime import UTC, datetime, timedelta, timezone
 from io import BytesIO
 
 import pytest
-from pdf_helpers import pdf_text
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import func, select
 
@@ -17,6 +16,7 @@ from portal.documents import render, signing
 from portal.documents.models import Document
 from portal.documents.services import archive_counts, find_by_sha256
 from portal.domain import DomainError
+from tests.helpers.pdfs import pdf_text
 
 
 def test_publishing_numbers_the_decision_and_archives_its_signed_pdf(app, db, make_published, school):

@@ -2,10 +2,10 @@
 instance/), sample PDF contexts, and text extraction with poppler's pdftotext."""
 
 import pytest
-from pdf_helpers import sample_context
 
 from portal.documents import signing
 from portal.documents.render import render_pdf
+from tests.helpers.pdfs import sample_context
 
 
 @pytest.fixture(scope="session")

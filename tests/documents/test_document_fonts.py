@@ -18,12 +18,12 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from pdf_helpers import sample_context
 from pyhanko.pdf_utils.reader import PdfFileReader
 from weasyprint.pdf import fonts as weasyprint_fonts
 from weasyprint.text import ffi as weasyprint_ffi
 
 from portal.documents.render import render_pdf
+from tests.helpers.pdfs import sample_context
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 INSTALL_HINT = "install Debian's libharfbuzz-subset0 (`make system-packages`)"

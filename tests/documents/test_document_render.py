@@ -9,10 +9,10 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from pdf_helpers import pdf_text, sample_context
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from portal.documents.render import RefusedURL, StaticOnlyFetcher, render_html, render_pdf
+from tests.helpers.pdfs import pdf_text, sample_context
 
 
 def page_count(pdf_bytes: bytes) -> int:

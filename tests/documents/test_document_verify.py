@@ -10,10 +10,8 @@ from datetime import UTC, date, datetime
 from io import BytesIO
 
 import pytest
-from decision_factories import insert_published
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from page_helpers import ENGLISH, HTMX, csrf_token_from, field_error
 from sqlalchemy import func, select
 
 from portal.audit import AuditEvent
@@ -22,6 +20,8 @@ from portal.documents import services, signing
 from portal.documents.models import DocumentKind
 from portal.meetings import services as meetings
 from portal.meetings.models import BodyKind, Constituency, Position
+from tests.helpers.decisions import insert_published
+from tests.helpers.pages import ENGLISH, HTMX, csrf_token_from, field_error
 
 VERIFY = "/verify"
 MEETING_START = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)

@@ -1,31 +1,17 @@
-"""Fixtures for the suggestion box: the people who send and answer feedback, and items sent
-through the services (so they are numbered, timed and audited like real ones)."""
+"""Fixtures for the suggestion box: a second parent of the school (the others are
+tests/conftest.py's), and items sent through the services (so they are numbered, timed and
+audited like real ones)."""
 
 import pytest
-from feedback_helpers import token
 
 from portal.feedback import services
 from portal.feedback.models import FeedbackStatus
-
-
-@pytest.fixture
-def parent(make_user, school):
-    return make_user(role="parent", scope=school, display_name="家长 张伟")
+from tests.helpers.feedback import token
 
 
 @pytest.fixture
 def other_parent(make_user, school):
     return make_user(role="parent", scope=school, display_name="家长 李娜")
-
-
-@pytest.fixture
-def board_member(make_user, school):
-    return make_user(role="board_member", scope=school, display_name="校务委员 刘洋")
-
-
-@pytest.fixture
-def school_admin(make_user, school):
-    return make_user(role="school_admin", scope=school, display_name="学校管理员 陈静")
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from page_helpers import ENGLISH, HTMX
 
 from portal.extensions import utcnow
 from portal.feedback import services
 from portal.feedback.models import FeedbackStatus
+from tests.helpers.pages import ENGLISH, HTMX
 
 S = FeedbackStatus
 

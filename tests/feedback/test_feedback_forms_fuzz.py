@@ -2,14 +2,14 @@
 portal fail (no 5xx). The hostile values are those of tests/test_forms_fuzz.py."""
 
 import pytest
-from feedback_helpers import token
 from hypothesis import given
 from hypothesis import strategies as st
-from page_helpers import log_in
-from test_forms_fuzz import FUZZ, assert_no_server_error, encode, fields_of, hostile, post, referers
 
 from portal.accounts.models import User
 from portal.feedback import services
+from tests.helpers.feedback import token
+from tests.helpers.fuzz import FUZZ, assert_no_server_error, encode, fields_of, hostile, post, referers
+from tests.helpers.pages import log_in
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from feedback_helpers import utc
-from page_helpers import ENGLISH, field_error, location_path
 from sqlalchemy import select
 
 from portal.audit import AuditEvent
 from portal.extensions import utcnow
 from portal.feedback.models import EventKind, Feedback, FeedbackEvent, FeedbackStatus
+from tests.helpers.feedback import utc
+from tests.helpers.pages import ENGLISH, field_error, location_path
 
 S = FeedbackStatus
 

@@ -2,10 +2,10 @@
 items and steps there are: a busy school's inbox must not get slower with every message."""
 
 import pytest
-from feedback_helpers import token
 
 from portal.feedback import services
 from portal.feedback.models import FeedbackStatus
+from tests.helpers.feedback import token
 
 S = FeedbackStatus
 

@@ -6,13 +6,13 @@ import threading
 import time
 
 import pytest
-from feedback_helpers import token, utc
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db as _db
 from portal.feedback import services
 from portal.feedback.models import Feedback, FeedbackReferenceCounter, format_reference
+from tests.helpers.feedback import token, utc
 
 
 def send_at(author, school, at):

@@ -6,15 +6,15 @@ import re
 import unicodedata
 
 import pytest
-from feedback_helpers import form_data, token
 from markupsafe import escape
-from page_helpers import ENGLISH, HTMX, field_error, location_path
 from sqlalchemy import func, select
 
 from portal.audit import AuditEvent
 from portal.domain import DomainError
 from portal.feedback import services
 from portal.feedback.models import EventKind, Feedback, FeedbackCategory, FeedbackEvent, FeedbackStatus
+from tests.helpers.feedback import form_data, token
+from tests.helpers.pages import ENGLISH, HTMX, field_error, location_path
 
 REFERENCE = re.compile(r"FB-\d{4}-\d{6}")
 

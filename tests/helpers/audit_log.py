@@ -1,19 +1,14 @@
 """Reading /audit in tests, and audit events written straight into the log (with the time,
-place and data a test needs), beside the ones the factories record themselves.
-
-A module of its own, like page_helpers: a conftest.py here would be shared with the moderation
-queue's tests."""
+place and data a test needs), beside the ones the factories record themselves."""
 
 import csv
 import io
 import re
 from datetime import UTC, datetime
 
-import pytest
-from page_helpers import ENGLISH
-
 from portal.audit import AuditEvent
 from portal.extensions import db
+from tests.helpers.pages import ENGLISH
 
 
 def add_event(
@@ -71,13 +66,3 @@ def csv_rows(response) -> list[list[str]]:
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")
     return list(csv.reader(io.StringIO(text[1:])))
-
-
-@pytest.fixture
-def commission_admin_of(make_user, login_as):
-    """Log in a commission admin of `authority` (a new account each time)."""
-
-    def login(authority):
-        return login_as(make_user(role="commission_admin", scope=authority))
-
-    return login

@@ -1,4 +1,4 @@
-"""Charter texts the tests share (a module of its own: conftest.py cannot be imported from)."""
+"""Charter texts the tests share."""
 
 VERSION_1 = """# 测试学校章程
 

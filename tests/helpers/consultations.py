@@ -1,20 +1,17 @@
 """Consultations for tests that are not fixtures: the access matrix rows, and outcomes (which the
 management pages publish; here they are written through the model, with a stand-in PDF).
-
-A module of its own, like decision_factories: the access matrix rows use it too.
 """
 
 import hashlib
 import itertools
 from datetime import timedelta
 
-from decision_factories import stand_in_pdf
-
 from portal.accounts import services as account_services
 from portal.consultations import services
 from portal.consultations.models import OutcomeTheme, Phase, QuestionKind
 from portal.documents.models import Document, DocumentKind
 from portal.extensions import db, utcnow
+from tests.helpers.decisions import stand_in_pdf
 
 _sequence = itertools.count(1)
 

@@ -2,9 +2,8 @@
 feeds and access: a few milliseconds each, where publishing through the service renders and
 signs a PDF (about 0.3 s). They keep the table's rules (a number, its year and sequence, a
 publication time); the PDF behind `with_document=True` is a stand-in, not a real rendering.
-Tests about publishing itself use the `make_published` fixture instead.
-
-A module of its own, like page_helpers: the access matrix rows use it too.
+Tests about publishing itself use the `make_published` fixture instead. (The access matrix
+rows use these too.)
 """
 
 import hashlib

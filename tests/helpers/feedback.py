@@ -1,4 +1,4 @@
-"""Helpers for the suggestion box's tests (a module of its own: see page_helpers.py on why not conftest)."""
+"""Helpers for the suggestion box's tests."""
 
 import itertools
 from datetime import UTC, datetime

@@ -1,19 +1,15 @@
 """A small, hand-counted world for the oversight dashboard's tests: two districts of one city,
 three schools, consultations in every phase, responses and feedback at set times. The numbers
-each test expects are worked out by hand in EXPECTED (with the reasoning beside them).
-
-A module of its own, like audit_log_helpers: a conftest.py here would be shared with the
-moderation queue's tests."""
+each test expects are worked out by hand in EXPECTED (with the reasoning beside them)."""
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
-
-from feedback_helpers import token
 
 from portal.consultations.models import Consultation, ConsultationStatus, Response, ResponseState, Stance
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.models import FeedbackStatus
+from tests.helpers.feedback import token
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)  # Friday 27 November 2026, 12:00 in Beijing

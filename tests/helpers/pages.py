@@ -1,19 +1,12 @@
-"""Reading pages in tests: field messages, CSRF tokens, logged-in clients.
-
-A module of its own (not `from conftest import ...`): with several conftest.py files in the
-tree, the name `conftest` may point at another folder's conftest during collection.
-"""
+"""Reading pages in tests: field messages, CSRF tokens, logged-in clients."""
 
 import html
 import re
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
-
-import pytest
 
 ENGLISH = {"Accept-Language": "en"}
 HTMX = {"HX-Request": "true"}
-PASSWORD = "correct horse battery"  # the make_user default, repeated here so tests read on their own
+PASSWORD = "correct horse battery"  # every make_user account's, unless a test gives another
 
 
 def field_error(page: str, field_id: str) -> str | None:
@@ -66,28 +59,3 @@ def heading(page: str) -> str:
     match = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S)
     assert match, "the page has no <h1>"
     return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip()
-
-
-@pytest.fixture
-def compiled_catalogues(app, tmp_path_factory, monkeypatch):
-    """The translations, compiled from the .po files now in the tree into a temporary folder, so
-    that tests about Chinese pages do not depend on `make translations` having run first."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    source = Path(app.root_path) / "translations"
-    target = tmp_path_factory.mktemp("translations")
-    for po_path in source.glob("*/LC_MESSAGES/messages.po"):
-        language = po_path.parent.parent.name
-        with po_path.open("rb") as po_file:
-            catalogue = read_po(po_file, locale=language)
-        mo_path = target / language / "LC_MESSAGES" / "messages.mo"
-        mo_path.parent.mkdir(parents=True)
-        with mo_path.open("wb") as mo_file:
-            write_mo(mo_file, catalogue, use_fuzzy=True)
-    babel_config = app.extensions["babel"]
-    monkeypatch.setattr(babel_config, "translation_directories", [str(target)])
-    with app.app_context():
-        domain = babel_config.instance.domain_instance
-    monkeypatch.setattr(domain, "cache", {})  # forget catalogues loaded before
-    return target

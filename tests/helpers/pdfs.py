@@ -1,6 +1,5 @@
 """Helpers for tests that read PDFs: the text poppler extracts, and the context of the sample
-document (templates/pdf/sample.html). A module of its own, not `from conftest import ...`:
-with several conftest.py files in the suite, that import finds whichever was loaded first."""
+document (templates/pdf/sample.html)."""
 
 import subprocess
 

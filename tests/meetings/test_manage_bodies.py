@@ -3,11 +3,11 @@
 from datetime import date
 
 import pytest
-from page_helpers import ENGLISH, field_error, field_value, location_path
 from sqlalchemy import func, select
 
 from portal.audit import AuditEvent
 from portal.meetings.models import BodyMember, GoverningBody
+from tests.helpers.pages import ENGLISH, field_error, field_value, location_path
 
 
 def bodies_url(school):

@@ -5,12 +5,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 from flask import url_for
-from page_helpers import ENGLISH, HTMX, field_error, field_value, location_path
 from sqlalchemy import func, select
 
 from portal.audit import AuditEvent
 from portal.meetings import services
 from portal.meetings.models import Attendance, Meeting, MinutesStatus
+from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, location_path
 
 APPROVED_REFUSAL = "The minutes of this meeting are approved, so its record can no longer be changed."
 

@@ -3,10 +3,10 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from page_helpers import ENGLISH
 
 from portal.extensions import utcnow
 from portal.meetings import calendar, services
+from tests.helpers.pages import ENGLISH
 
 
 def unfold(text: str) -> list[str]:

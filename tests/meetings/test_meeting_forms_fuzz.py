@@ -4,10 +4,10 @@ and nothing a refused form carried is saved. The hostile values are those of tes
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from page_helpers import log_in
-from test_forms_fuzz import FUZZ, assert_no_server_error, encode, fields_of, hostile, hostile_text, post, referers
 
 from portal.accounts.models import User
+from tests.helpers.fuzz import FUZZ, assert_no_server_error, encode, fields_of, hostile, hostile_text, post, referers
+from tests.helpers.pages import log_in
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ import hashlib
 from urllib.parse import quote
 
 import pytest
-from page_helpers import ENGLISH
-from pdf_helpers import pdf_text
 from sqlalchemy import select
 
 from portal.documents import render, signing
@@ -15,6 +13,8 @@ from portal.documents.models import DocumentKind, PublicationLogEntry
 from portal.documents.services import archive_counts, find_by_sha256
 from portal.meetings import services
 from portal.meetings.models import Meeting, MinutesStatus
+from tests.helpers.pages import ENGLISH
+from tests.helpers.pdfs import pdf_text
 
 
 def fresh(db, meeting) -> Meeting:

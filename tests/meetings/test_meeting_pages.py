@@ -5,11 +5,11 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from page_helpers import ENGLISH, HTMX, heading
 
 from portal.extensions import utcnow
 from portal.meetings import services
 from portal.meetings.models import Constituency, Position
+from tests.helpers.pages import ENGLISH, HTMX, heading
 
 NOT_YET_APPROVED = "The minutes of this meeting are not yet approved."
 DRAFT_NOTICE = "Draft minutes, not yet approved."

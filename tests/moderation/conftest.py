@@ -1,25 +1,16 @@
-"""Fixtures for the moderation queue's tests (imported by each test_queue_*/test_blocks_*/
-test_reports_* module: the moderation folder has no conftest of its own)."""
+"""Fixtures for moderation's tests: a second moderator of the district, an open consultation
+with a pending and a published response, and a commission admin of any authority. (The
+moderators of the district and of the other district are tests/conftest.py's.)"""
 
 import pytest
-from consultation_factories import create_consultation, respond, someone
 
 from portal.consultations.models import Phase
-
-
-@pytest.fixture
-def moderator(make_user, district):
-    return make_user(role="moderator", scope=district, display_name="区审核员")
+from tests.helpers.consultations import create_consultation, respond, someone
 
 
 @pytest.fixture
 def second_moderator(make_user, district):
     return make_user(role="moderator", scope=district, display_name="第二审核员")
-
-
-@pytest.fixture
-def other_moderator(make_user, other_district):
-    return make_user(role="moderator", scope=other_district, display_name="他区审核员")
 
 
 @pytest.fixture
@@ -38,14 +29,11 @@ def published(open_consultation):
     return respond(open_consultation, someone("作者乙"), body="已发布的意见。", publish=True)
 
 
-__all__ = [
-    "moderator",
-    "second_moderator",
-    "other_moderator",
-    "open_consultation",
-    "pending",
-    "published",
-    "create_consultation",
-    "respond",
-    "someone",
-]
+@pytest.fixture
+def commission_admin_of(make_user, login_as):
+    """Log in a commission admin of `authority` (a new account each time)."""
+
+    def login(authority):
+        return login_as(make_user(role="commission_admin", scope=authority))
+
+    return login

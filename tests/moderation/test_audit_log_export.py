@@ -3,9 +3,8 @@
 import json
 from datetime import UTC, datetime
 
-from audit_log_helpers import add_event, commission_admin_of, csv_rows  # noqa: F401  (a fixture)
-
 from portal.moderation.audit_log import CSV_HEADER
+from tests.helpers.audit_log import add_event, csv_rows
 
 HEADER = [
     "id",

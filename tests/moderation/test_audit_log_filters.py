@@ -6,9 +6,10 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from audit_log_helpers import add_event, audit_page, commission_admin_of, event_row, listed_ids  # noqa: F401  (a fixture)
-from decision_factories import insert_published
-from page_helpers import ENGLISH, HTMX
+
+from tests.helpers.audit_log import add_event, audit_page, event_row, listed_ids
+from tests.helpers.decisions import insert_published
+from tests.helpers.pages import ENGLISH, HTMX
 
 
 @pytest.fixture

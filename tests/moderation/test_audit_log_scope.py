@@ -2,13 +2,13 @@
 below it; the city commission reads them all. Nobody else reads the log."""
 
 import pytest
-from audit_log_helpers import add_event, audit_page, commission_admin_of, listed_ids  # noqa: F401  (a fixture)
-from page_helpers import ENGLISH, location_path
 from sqlalchemy import select
 
 from portal.accounts import services as account_services
 from portal.accounts.models import Role
 from portal.audit import AuditEvent
+from tests.helpers.audit_log import add_event, audit_page, listed_ids
+from tests.helpers.pages import ENGLISH, location_path
 
 
 @pytest.fixture

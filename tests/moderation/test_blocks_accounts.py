@@ -3,8 +3,6 @@ respond, report or send feedback, is told why and until when, and the block ends
 
 from datetime import timedelta
 
-from consultation_factories import create_consultation, someone
-from moderation.queue_helpers import moderator, open_consultation, other_moderator, pending, published  # noqa: F401
 from sqlalchemy import func, select
 
 from portal import policy
@@ -14,6 +12,7 @@ from portal.extensions import db as _db
 from portal.extensions import utcnow
 from portal.moderation import services
 from portal.moderation.models import Block
+from tests.helpers.consultations import create_consultation, someone
 
 
 def _text(response):

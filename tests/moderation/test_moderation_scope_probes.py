@@ -4,11 +4,11 @@ moderation route that takes an item (a response or a consultation) is asked for 
 other district's, so a new route cannot forget the rule."""
 
 import pytest
-from consultation_factories import create_consultation, respond, someone
 from flask import url_for
-from page_helpers import log_in
 
 from portal.consultations.models import Phase
+from tests.helpers.consultations import create_consultation, respond, someone
+from tests.helpers.pages import log_in
 
 ITEM_ARGUMENTS = {"response_id", "consultation_id"}
 

@@ -4,11 +4,11 @@ import csv
 import io
 
 import pytest
-from oversight_helpers import NOW, build_world
 
 from portal.accounts.models import Role
 from portal.moderation import oversight
 from portal.moderation import views as moderation_views
+from tests.helpers.oversight import NOW, build_world
 
 
 @pytest.fixture

@@ -1,14 +1,14 @@
-"""/oversight's numbers, against a world counted by hand (oversight_helpers.EXPECTED)."""
+"""/oversight's numbers, against a world counted by hand (tests/helpers/oversight.py's EXPECTED)."""
 
 from datetime import date
 
 import pytest
-from oversight_helpers import EXPECTED, NOW, build_world, numbers
-from page_helpers import ENGLISH
 
 from portal.accounts.models import Role
 from portal.moderation import oversight
 from portal.moderation import views as moderation_views
+from tests.helpers.oversight import EXPECTED, NOW, build_world, numbers
+from tests.helpers.pages import ENGLISH
 
 
 @pytest.fixture

@@ -2,11 +2,11 @@
 moderator never sees another district's numbers, not even by asking for its id."""
 
 import pytest
-from oversight_helpers import NOW, build_world
-from page_helpers import ENGLISH, location_path
 
 from portal.accounts.models import Role
 from portal.moderation import views as moderation_views
+from tests.helpers.oversight import NOW, build_world
+from tests.helpers.pages import ENGLISH, location_path
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ writer, the second transaction fails and the view runs once more in a fresh one
 import threading
 import time
 
-from consultation_factories import create_consultation
 from sqlalchemy import func, select, text
 
 from portal.accounts import services as accounts
@@ -17,6 +16,7 @@ from portal.consultations import services as consultations
 from portal.consultations.models import Phase, Response, ResponseState, Tally
 from portal.extensions import db as _db
 from portal.schools.models import Authority, School, SchoolType
+from tests.helpers.consultations import create_consultation
 
 
 def _committed_item(app) -> dict:

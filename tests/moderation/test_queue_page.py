@@ -1,14 +1,13 @@
 """The moderation queue at /moderation: what it lists, for whom, and the actions taken from it."""
 
 import pytest
-from consultation_factories import create_consultation, respond, someone
-from moderation.queue_helpers import moderator, open_consultation, other_moderator, pending, published, second_moderator  # noqa: F401
 from sqlalchemy import func, select
 
 from portal.audit import AuditEvent
 from portal.consultations import services as consultations
 from portal.consultations.models import ConsultationStatus, Phase, Report, ResponseState, Tally, reason_label
 from portal.extensions import db as _db
+from tests.helpers.consultations import create_consultation, respond, someone
 
 
 def _text(response):

@@ -1,14 +1,13 @@
 """The reports threshold: a published response with PORTAL_REPORT_THRESHOLD open reports is hidden
 until a moderator decides; its tallies follow; reporter and author learn the outcome on /me."""
 
-from consultation_factories import someone
-from moderation.queue_helpers import moderator, open_consultation, published  # noqa: F401
 from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.consultations import services as consultations
 from portal.consultations.models import ResponseState, Tally
 from portal.extensions import db as _db
+from tests.helpers.consultations import someone
 
 
 def _published_tally(response):

@@ -1,9 +1,9 @@
 """The school directory: every school, filterable by district and type, searchable, paginated."""
 
 import pytest
-from page_helpers import ENGLISH, HTMX
 
 from portal.schools.models import SchoolType
+from tests.helpers.pages import ENGLISH, HTMX
 
 
 @pytest.fixture

@@ -1,11 +1,11 @@
 """The management front door, the school profile and adding schools."""
 
 import pytest
-from page_helpers import ENGLISH, field_error, log_in
 from sqlalchemy import select
 
 from portal.audit import AuditEvent
 from portal.schools.models import School
+from tests.helpers.pages import ENGLISH, field_error, log_in
 
 PROFILE = {
     "name_zh": "测试第一小学（新校名）",

@@ -3,10 +3,10 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from page_helpers import ENGLISH, log_in
 
 from portal.charters.models import CharterStatus, CharterVersion
 from portal.meetings.models import BodyKind, BodyMember, Constituency, GoverningBody, Meeting, MinutesStatus, Position
+from tests.helpers.pages import ENGLISH, log_in
 
 
 def add_board(db, school, members=3, meetings=3):

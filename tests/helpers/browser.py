@@ -1,0 +1,16 @@
+"""What several browser journeys (tests/browser/) check: the page at phone width, and its language."""
+
+PHONE = {"width": 360, "height": 740}
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+
+
+def assert_no_horizontal_scrolling(page, name):
+    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+    wide = page.evaluate(
+        """(limit) => Array.from(document.querySelectorAll('body *'))
+            .filter(el => el.getBoundingClientRect().right > limit + 0.5)
+            .slice(0, 5)
+            .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + String(el.className).replace(/ /g, '.') : ''))""",
+        PHONE["width"],
+    )
+    assert scroll_width <= PHONE["width"], f"{name} scrolls sideways ({scroll_width}px wide): {wide}"
