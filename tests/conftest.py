@@ -3,30 +3,31 @@
 The database is built once per run by the real migrations (SQLite in a temporary folder, or
 the PostgreSQL database in DATABASE_URL), and every test runs inside a transaction that is
 rolled back afterwards, so tests never see each other's rows. The code under test commits as
-usual: its commits only release savepoints inside that transaction.
+usual: its commits only release savepoints inside that transaction. A module whose data is
+expensive builds it once, in a transaction of its own, and runs each test in a savepoint of it
+(`module_db`, `savepoint_db`).
 """
 
-import itertools
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 from flask_migrate import upgrade
+from sqlalchemy import select
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 os.environ.setdefault("PORTAL_SECRET_KEY", "tests-only-secret-key")
 
 from portal import create_app  # noqa: E402
 from portal.accounts import services as account_services  # noqa: E402
-from portal.accounts.models import Role  # noqa: E402
 from portal.documents import signing  # noqa: E402
 from portal.extensions import db as _db  # noqa: E402
 from portal.extensions import limiter  # noqa: E402
-from portal.schools import services as school_services  # noqa: E402
-from portal.schools.models import SchoolType  # noqa: E402
-from tests.helpers.pages import PASSWORD  # noqa: E402
+from portal.schools.models import School  # noqa: E402
+from tests.helpers import factories  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,11 +93,23 @@ def rate_limits(app):
     limiter.reset()
 
 
-@pytest.fixture
-def db(app):
+@contextmanager
+def _rolled_back_transaction(app):
+    """A connection of its own in a transaction that is rolled back at the end."""
     with app.app_context():
         connection = _db.engine.connect()
     transaction = connection.begin()
+    try:
+        yield connection
+    finally:
+        transaction.rollback()
+        connection.close()
+
+
+@contextmanager
+def _session_on(connection):
+    """`db.session`, for the time being, a session on `connection` whose commits only release
+    savepoints inside the connection's transaction."""
     original_session = _db.session
     # expire_on_commit=False: objects a test made stay readable after a request commits and
     # closes the session; a test that needs fresh state loads it again with db.session.get().
@@ -107,9 +120,56 @@ def db(app):
         yield _db
     finally:
         _db.session.remove()
-        transaction.rollback()
-        connection.close()
         _db.session = original_session
+
+
+@pytest.fixture
+def db(app):
+    with _rolled_back_transaction(app) as connection, _session_on(connection):
+        yield _db
+
+
+@pytest.fixture(scope="module")
+def module_db(app):
+    """For a module that builds its expensive data once: one transaction for the whole module,
+    rolled back after its last test. Its module-scoped fixtures build with this `db` (and commit,
+    as the code under test does); the module then asks for its tests' `db` to be `savepoint_db`:
+
+        @pytest.fixture
+        def db(world, savepoint_db):
+            return savepoint_db
+    """
+    with _rolled_back_transaction(app) as connection, _session_on(connection):
+        yield _db
+
+
+@pytest.fixture
+def savepoint_db(module_db):
+    """Each test of a module with data built once (`module_db`) in a savepoint of the module's
+    transaction, rolled back after it: the tests see the module's data and never each other's
+    rows. Objects the module's fixtures made are detached, as a request leaves them."""
+    connection = module_db.session.get_bind()
+    module_db.session.remove()
+    savepoint = connection.begin_nested()
+    try:
+        with _session_on(connection):
+            yield _db
+    finally:
+        savepoint.rollback()
+
+
+@pytest.fixture(scope="module")
+def demo_world(app, module_db):
+    """The demo world of `flask portal seed-demo`, seeded once for the module (seeding publishes
+    some 25 PDFs: ~10 s): {slug: school}. A module that reads it runs its tests in savepoints:
+
+        @pytest.fixture
+        def db(demo_world, savepoint_db):
+            return savepoint_db
+    """
+    result = app.test_cli_runner().invoke(args=["portal", "seed-demo"])
+    assert result.exit_code == 0, result.output
+    return {school.slug: school for school in module_db.session.scalars(select(School))}
 
 
 @pytest.fixture
@@ -124,7 +184,6 @@ def with_app(app, db):
     the app's templates and keys. Leaving a plain `app.app_context()` closes the test's session
     (Flask-SQLAlchemy's teardown) and detaches every object the test holds; this puts them back
     into the session, so the test goes on as if no context had been pushed. Commit inside."""
-    from contextlib import contextmanager
 
     @contextmanager
     def context():
@@ -163,87 +222,50 @@ def pdfs_rendered_once_per_run(monkeypatch):
     monkeypatch.setattr(render, "render_pdf", render_once)
 
 
-_sequence = itertools.count(1)
-
-
 @pytest.fixture
 def make_authority(db):
-    def make(name_zh=None, name_en=None, parent=None):
-        n = next(_sequence)
-        authority = school_services.create_authority(
-            None, name_zh=name_zh or f"测试区教育委员会{n}", name_en=name_en or f"Test District {n}", parent=parent
-        )
-        db.session.commit()
-        return authority
-
-    return make
+    return factories.authority
 
 
 @pytest.fixture
 def city(make_authority):
-    return make_authority("测试市教育委员会", "Test City Education Commission")
+    return make_authority(**factories.CITY)
 
 
 @pytest.fixture
 def district(make_authority, city):
-    return make_authority("测试甲区教育委员会", "Test District A", parent=city)
+    return make_authority(**factories.DISTRICT, parent=city)
 
 
 @pytest.fixture
 def other_district(make_authority, city):
-    return make_authority("测试乙区教育委员会", "Test District B", parent=city)
+    return make_authority(**factories.OTHER_DISTRICT, parent=city)
 
 
 @pytest.fixture
 def make_school(db, district):
-    def make(authority=None, slug=None, name_zh=None, name_en=None, type=SchoolType.PRIMARY):
-        n = next(_sequence)
-        school = school_services.create_school(
-            None,
-            authority or district,
-            slug=slug or f"test-school-{n}",
-            name_zh=name_zh or f"测试第{n}小学",
-            name_en=name_en or f"Test Primary School No. {n}",
-            type=type,
-            address=f"测试路 {n} 号",
-        )
-        db.session.commit()
-        return school
+    """make_school(authority=district, slug=..., ...) -> a school, in `district` unless told."""
+
+    def make(authority=None, **details):
+        return factories.school(authority or district, **details)
 
     return make
 
 
 @pytest.fixture
 def school(make_school):
-    return make_school(slug="first-school", name_zh="测试第一小学", name_en="First Test Primary School")
+    return make_school(**factories.SCHOOL)
 
 
 @pytest.fixture
 def other_school(make_school, other_district):
-    return make_school(
-        authority=other_district, slug="other-school", name_zh="测试第二中学", name_en="Second Test Middle School"
-    )
+    return make_school(authority=other_district, **factories.OTHER_SCHOOL)
 
 
 @pytest.fixture
 def make_user(db):
     """make_user(role=Role.PARENT, scope=school) -> a user holding that role there (or no role)."""
-
-    def make(email=None, display_name=None, password=PASSWORD, role=None, scope=None, active=True, language=None):
-        n = next(_sequence)
-        user = account_services.register_user(
-            email=email or f"person{n}@example.org",
-            display_name=display_name or f"测试用户{n}",
-            password=password,
-            language=language,
-        )
-        user.active = active
-        if role is not None:
-            account_services.grant_membership(None, user, Role(role), scope)
-        db.session.commit()
-        return user
-
-    return make
+    return factories.user
 
 
 # The people that most features' tests need, defined here once: the staff and a parent of
@@ -332,8 +354,6 @@ def compiled_catalogues(app, tmp_path_factory, monkeypatch):
 @pytest.fixture
 def count_queries(app, db):
     """`with count_queries() as queries: ...` collects the SQL statements run inside the block."""
-    from contextlib import contextmanager
-
     from sqlalchemy import event
 
     @contextmanager

@@ -7,7 +7,6 @@ from datetime import UTC
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import scoped_session, sessionmaker
 
 from portal.charters import services as charters
 from portal.charters.models import CharterStatus
@@ -15,47 +14,23 @@ from portal.cli import SCHOOL_PROFILES, SCHOOLS
 from portal.decisions.models import Decision, DecisionStatus
 from portal.decisions.services import present_count
 from portal.documents.services import find_by_sha256, verify_archive
-from portal.extensions import db as _db
 from portal.meetings.services import local_date
-from portal.schools.models import School
 
 FIRST_SCHOOL = SCHOOLS[0][1]
 
 
-@pytest.fixture(scope="module")
-def seeded(app):
-    """The demo world, seeded once for this module (seeding publishes some 25 PDFs: ~10 s). The
-    tests only read it; it lives in a transaction rolled back at the end, as the `db` fixture's."""
-    with app.app_context():
-        connection = _db.engine.connect()
-    transaction = connection.begin()
-    original_session = _db.session
-    _db.session = scoped_session(
-        sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    )
-    try:
-        result = app.test_cli_runner().invoke(args=["portal", "seed-demo"])
-        assert result.exit_code == 0, result.output
-        yield {school.slug: school for school in _db.session.scalars(select(School))}
-    finally:
-        _db.session.remove()
-        transaction.rollback()
-        connection.close()
-        _db.session = original_session
-
-
 @pytest.fixture
-def db(seeded):
-    """This module's tests read the seeded world, never a fresh transaction of their own."""
-    return _db
+def db(demo_world, savepoint_db):
+    """This module's tests read the demo world, seeded once for the module; each in a savepoint."""
+    return savepoint_db
 
 
 def decisions_of(db, school) -> list[Decision]:
     return list(db.session.scalars(select(Decision).where(Decision.school_id == school.id).order_by(Decision.id)))
 
 
-def test_the_first_school_has_published_decisions_one_superseding_another_and_a_draft(db, seeded):
-    decisions = decisions_of(db, seeded[FIRST_SCHOOL])
+def test_the_first_school_has_published_decisions_one_superseding_another_and_a_draft(db, demo_world):
+    decisions = decisions_of(db, demo_world[FIRST_SCHOOL])
 
     published = [d for d in decisions if not d.is_draft]
     drafts = [d for d in decisions if d.is_draft]
@@ -76,8 +51,8 @@ def test_the_first_school_has_published_decisions_one_superseding_another_and_a_
     assert superseded.replaced_by.id == successor.id
 
 
-def test_a_demo_decision_adopts_the_charter_version_in_force(db, seeded):
-    school = seeded[FIRST_SCHOOL]
+def test_a_demo_decision_adopts_the_charter_version_in_force(db, demo_world):
+    school = demo_world[FIRST_SCHOOL]
 
     (adopting,) = [d for d in decisions_of(db, school) if d.charter_version_id is not None]
     current = charters.current_version(school)
@@ -92,19 +67,19 @@ def test_a_demo_decision_adopts_the_charter_version_in_force(db, seeded):
     assert (diff.changed_count, diff.added_count, diff.removed_count) == (1, 0, 0)
 
 
-def test_every_school_has_a_published_decision_numbered_with_its_own_prefix(db, seeded):
-    for slug, school in seeded.items():
+def test_every_school_has_a_published_decision_numbered_with_its_own_prefix(db, demo_world):
+    for slug, school in demo_world.items():
         published = [d for d in decisions_of(db, school) if not d.is_draft]
         assert published, slug
         assert school.decision_prefix == SCHOOL_PROFILES[slug]["decision_prefix"]
         assert all(d.number.startswith(school.decision_prefix + "〔") for d in published), slug
         for decision in published:  # the votes fit the members recorded present
             assert 0 < decision.votes_total <= present_count(decision.meeting), decision.number
-    assert len({school.decision_prefix for school in seeded.values()}) == len(seeded)
+    assert len({school.decision_prefix for school in demo_world.values()}) == len(demo_world)
 
 
-def test_every_demo_pdf_is_archived_signed_and_verifies(app, db, seeded):
-    published = [d for school in seeded.values() for d in decisions_of(db, school) if not d.is_draft]
+def test_every_demo_pdf_is_archived_signed_and_verifies(app, db, demo_world):
+    published = [d for school in demo_world.values() for d in decisions_of(db, school) if not d.is_draft]
 
     for decision in published:
         document = find_by_sha256(decision.document_sha256)

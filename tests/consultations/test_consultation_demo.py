@@ -7,7 +7,6 @@ from collections import Counter
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import scoped_session, sessionmaker
 
 from portal.accounts.models import User
 from portal.cli import DISTRICTS, SCHOOLS
@@ -16,41 +15,18 @@ from portal.consultations.models import Consultation, Phase, Response, ResponseS
 from portal.decisions.models import Decision
 from portal.documents.models import DocumentKind
 from portal.documents.services import find_by_sha256
-from portal.extensions import db as _db
 from portal.extensions import utcnow
-from portal.schools.models import Authority, School
+from portal.schools.models import Authority
 from tests.helpers.pages import ENGLISH, log_in
 from tests.helpers.pdfs import pdf_text
 
 FIRST_SCHOOL = SCHOOLS[0][1]
 
 
-@pytest.fixture(scope="module")
-def seeded(app):
-    """The demo world, seeded once for this module (about 10 s). The tests only read it; it lives
-    in a transaction rolled back at the end, as the `db` fixture's."""
-    with app.app_context():
-        connection = _db.engine.connect()
-    transaction = connection.begin()
-    original_session = _db.session
-    _db.session = scoped_session(
-        sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    )
-    try:
-        result = app.test_cli_runner().invoke(args=["portal", "seed-demo"])
-        assert result.exit_code == 0, result.output
-        yield {school.slug: school for school in _db.session.scalars(select(School))}
-    finally:
-        _db.session.remove()
-        transaction.rollback()
-        connection.close()
-        _db.session = original_session
-
-
 @pytest.fixture
-def db(seeded):
-    """This module's tests read the seeded world, never a fresh transaction of their own."""
-    return _db
+def db(demo_world, savepoint_db):
+    """This module's tests read the demo world, seeded once for the module; each in a savepoint."""
+    return savepoint_db
 
 
 def by_phase(db, **owner) -> dict[Phase, list[Consultation]]:
@@ -65,8 +41,8 @@ def responses_of(db, consultation) -> list[Response]:
     return list(db.session.scalars(select(Response).where(Response.consultation_id == consultation.id)))
 
 
-def test_the_first_school_has_an_open_consultation_with_at_least_thirty_varied_responses(db, seeded):
-    (open_one,) = by_phase(db, school=seeded[FIRST_SCHOOL])[Phase.OPEN]
+def test_the_first_school_has_an_open_consultation_with_at_least_thirty_varied_responses(db, demo_world):
+    (open_one,) = by_phase(db, school=demo_world[FIRST_SCHOOL])[Phase.OPEN]
     responses = responses_of(db, open_one)
 
     assert len(responses) >= 30
@@ -80,8 +56,8 @@ def test_the_first_school_has_an_open_consultation_with_at_least_thirty_varied_r
         assert sum(count for _, count in choices) > 0, question.prompt
 
 
-def test_the_first_school_has_a_closed_consultation_with_its_outcome_published_and_archived(db, seeded):
-    (published,) = by_phase(db, school=seeded[FIRST_SCHOOL])[Phase.OUTCOME_PUBLISHED]
+def test_the_first_school_has_a_closed_consultation_with_its_outcome_published_and_archived(db, demo_world):
+    (published,) = by_phase(db, school=demo_world[FIRST_SCHOOL])[Phase.OUTCOME_PUBLISHED]
 
     document = find_by_sha256(published.outcome_document_sha256)
     assert document.kind == DocumentKind.OUTCOME and document.signed
@@ -93,23 +69,23 @@ def test_the_first_school_has_a_closed_consultation_with_its_outcome_published_a
     assert answering[0].number in text.replace(" ", "") and "征求意见结果报告" in text
 
 
-def test_the_first_school_has_a_closed_consultation_whose_outcome_is_overdue(db, seeded):
-    closed = by_phase(db, school=seeded[FIRST_SCHOOL])[Phase.CLOSED]
+def test_the_first_school_has_a_closed_consultation_whose_outcome_is_overdue(db, demo_world):
+    closed = by_phase(db, school=demo_world[FIRST_SCHOOL])[Phase.CLOSED]
 
     overdue = [c for c in closed if c.outcome_overdue(utcnow(), services.outcome_due_days())]
     assert len(overdue) == 1 and responses_of(db, overdue[0])
 
 
-def test_the_first_school_has_one_awaiting_approval_and_one_sent_back(db, seeded):
-    phases = by_phase(db, school=seeded[FIRST_SCHOOL])
+def test_the_first_school_has_one_awaiting_approval_and_one_sent_back(db, demo_world):
+    phases = by_phase(db, school=demo_world[FIRST_SCHOOL])
 
     assert len(phases[Phase.SUBMITTED]) == 1
     (draft,) = phases[Phase.DRAFT]
     assert draft.sent_back_reason
 
 
-def test_every_other_school_has_an_open_consultation_with_responses(db, seeded):
-    for slug, school in seeded.items():
+def test_every_other_school_has_an_open_consultation_with_responses(db, demo_world):
+    for slug, school in demo_world.items():
         if slug == FIRST_SCHOOL:
             continue
         open_ones = by_phase(db, school=school).get(Phase.OPEN, [])
@@ -117,7 +93,7 @@ def test_every_other_school_has_an_open_consultation_with_responses(db, seeded):
         assert services.results(open_ones[0]).published > 0, slug
 
 
-def test_yuzhong_has_an_open_district_wide_consultation_for_verified_parents(db, seeded):
+def test_yuzhong_has_an_open_district_wide_consultation_for_verified_parents(db, demo_world):
     yuzhong = db.session.scalar(select(Authority).where(Authority.name_zh == DISTRICTS[0][0]))
 
     (district_wide,) = by_phase(db, authority=yuzhong)[Phase.OPEN]
@@ -127,7 +103,7 @@ def test_yuzhong_has_an_open_district_wide_consultation_for_verified_parents(db,
     assert responses_of(db, district_wide)
 
 
-def test_the_demo_school_admin_sees_the_consultations_by_phase(client, db, seeded):
+def test_the_demo_school_admin_sees_the_consultations_by_phase(client, db, demo_world):
     admin = db.session.scalar(select(User).where(User.email == "schooladmin@example.org"))
     log_in(client, admin)
 
@@ -144,7 +120,7 @@ def test_the_demo_school_admin_sees_the_consultations_by_phase(client, db, seede
     assert "Outcome overdue" in page
 
 
-def test_seeding_again_adds_no_consultation(app, db, seeded):
+def test_seeding_again_adds_no_consultation(app, db, demo_world):
     before = db.session.scalar(select(Consultation.id).order_by(Consultation.id.desc()).limit(1))
 
     result = app.test_cli_runner().invoke(args=["portal", "seed-demo"])

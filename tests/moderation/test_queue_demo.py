@@ -3,38 +3,21 @@ pending responses across two schools or more, two reported responses and a consu
 approval; 沙坪坝区 has pending responses the 渝中区 moderator never sees. Seeding again adds nothing."""
 
 import pytest
-from sqlalchemy.orm import scoped_session, sessionmaker
 
 from portal.accounts.services import find_user_by_email
-from portal.extensions import db as _db
 from portal.moderation import services
 
 
 @pytest.fixture(scope="module")
-def seeded(app):
-    """The demo world, seeded twice (idempotence) in a transaction rolled back at the end."""
-    with app.app_context():
-        connection = _db.engine.connect()
-    transaction = connection.begin()
-    original_session = _db.session
-    _db.session = scoped_session(
-        sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    )
-    try:
-        for _ in range(2):
-            result = app.test_cli_runner().invoke(args=["portal", "seed-demo"])
-            assert result.exit_code == 0, result.output
-        yield
-    finally:
-        _db.session.remove()
-        transaction.rollback()
-        connection.close()
-        _db.session = original_session
+def seeded_twice(app, demo_world):
+    """The demo world seeded a second time (idempotence): what the queue shows after both."""
+    result = app.test_cli_runner().invoke(args=["portal", "seed-demo"])
+    assert result.exit_code == 0, result.output
 
 
 @pytest.fixture
-def db(seeded):
-    return _db
+def db(seeded_twice, savepoint_db):
+    return savepoint_db
 
 
 def _names(page):
