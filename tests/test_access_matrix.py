@@ -6,6 +6,8 @@ logged-in person who may post gets the form's 422, one who may not gets 403 or 4
 that take both are also posted to, in EXPECTED_POST.
 """
 
+from dataclasses import dataclass
+
 import pytest
 from flask import url_for
 
@@ -23,6 +25,7 @@ from tests.access_rows import (
     moderation,
     schools,
 )
+from tests.helpers import factories
 from tests.helpers.pages import location_path, log_in
 
 FEATURES = [
@@ -75,8 +78,26 @@ def test_only_get_and_post_routes_exist(app):
         assert rule.methods - {"HEAD", "OPTIONS"} <= {"GET", "POST"}, rule
 
 
-@pytest.fixture
-def person(make_user, school, other_school, district, other_district, city):
+@dataclass
+class World:
+    """What the matrix requests its routes with: each route's URL arguments, and one person
+    for each role (None for the visitor)."""
+
+    urls: dict[str, dict]
+    people: dict[str, object]
+    school_slug: str
+
+
+@pytest.fixture(scope="module")
+def world(app, module_db):
+    """The matrix's data, built once for the module: the city, two districts, a school in each,
+    a person for every role, and what each feature's routes need (in the app's context: adopting
+    a charter or approving minutes renders and signs a PDF). Each case runs in a savepoint."""
+    city = factories.authority(**factories.CITY)
+    district = factories.authority(**factories.DISTRICT, parent=city)
+    other_district = factories.authority(**factories.OTHER_DISTRICT, parent=city)
+    school = factories.school(district, **factories.SCHOOL)
+    other_school = factories.school(other_district, **factories.OTHER_SCHOOL)
     scopes = {
         "parent": ("parent", school),
         "board_member": ("board_member", school),
@@ -86,38 +107,36 @@ def person(make_user, school, other_school, district, other_district, city):
         "moderator_other_district": ("moderator", other_district),
         "commission_admin": ("commission_admin", city),
     }
+    people = {"visitor": None} | {
+        role: factories.user(role=membership_role, scope=scope) for role, (membership_role, scope) in scopes.items()
+    }
+    urls = {}
+    with app.app_context():
+        for feature in FEATURES:
+            urls.update(feature.arguments(school, other_school))
+    return World(urls=urls, people=people, school_slug=school.slug)
 
-    def make(role):
-        if role == "visitor":
-            return None
-        membership_role, scope = scopes[role]
-        return make_user(role=membership_role, scope=scope)
 
-    return make
+@pytest.fixture
+def db(world, savepoint_db):
+    """Every case in a savepoint of the module's transaction: what a case changes (a draft
+    submitted, a question removed) is rolled back before the next."""
+    return savepoint_db
 
 
 @pytest.fixture(autouse=True)
 def _pdfs_rendered_once(pdfs_rendered_once_per_run):
-    """Every case adopts the same charter versions and approves the same minutes (the rows'
-    `arguments`): rendered once per run, not 3 × 0.25 s for each of hundreds of cases."""
+    """Cases that render a PDF (a decision draft's preview) render the same one: once per run."""
 
 
-@pytest.fixture
-def url_arguments(with_app, school, other_school):
-    """What every route needs in its address, created once per test by each feature (in the
-    app's context: adopting a charter or approving minutes renders and signs a PDF)."""
-    arguments = {"slug": school.slug}
-    with with_app():
-        for feature in FEATURES:
-            if hasattr(feature, "arguments"):
-                arguments.update(feature.arguments(school, other_school))
-    return arguments
+def test_every_route_of_the_matrix_is_given_exactly_the_arguments_of_its_address(app, world):
+    for rule in routes(app):
+        assert set(world.urls[rule.endpoint]) == rule.arguments, rule.endpoint
 
 
 def request_as(app, client, arguments, endpoint, method):
-    (rule,) = [rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint]
     with app.test_request_context():
-        url = url_for(endpoint, **{name: arguments[name] for name in rule.arguments})
+        url = url_for(endpoint, **arguments)
     return client.open(url, method=method, data={} if method == "POST" else None)
 
 
@@ -136,49 +155,49 @@ POST_CASES = [(endpoint, role) for endpoint, row in EXPECTED_POST.items() for ro
 
 
 @pytest.mark.parametrize("endpoint, role", CASES, ids=[f"{e}-{r}" for e, r in CASES])
-def test_route_answers_each_role_as_expected(app, client, url_arguments, person, endpoint, role):
-    user = person(role)
+def test_route_answers_each_role_as_expected(app, client, world, endpoint, role):
+    user = world.people[role]
     if user is not None:
         log_in(client, user)
     (rule,) = [rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint]
     method = "GET" if "GET" in rule.methods else "POST"
 
-    response = request_as(app, client, url_arguments, endpoint, method)
+    response = request_as(app, client, world.urls[endpoint], endpoint, method)
 
     check(response, role, EXPECTED[endpoint][role])
 
 
 @pytest.mark.parametrize("endpoint, role", POST_CASES, ids=[f"{e}-{r}" for e, r in POST_CASES])
-def test_posting_to_route_answers_each_role_as_expected(app, client, url_arguments, person, endpoint, role):
-    user = person(role)
+def test_posting_to_route_answers_each_role_as_expected(app, client, world, endpoint, role):
+    user = world.people[role]
     if user is not None:
         log_in(client, user)
 
-    response = request_as(app, client, url_arguments, endpoint, "POST")
+    response = request_as(app, client, world.urls[endpoint], endpoint, "POST")
 
     check(response, role, EXPECTED_POST[endpoint][role])
 
 
 @pytest.mark.parametrize("role", [role for role in ROLES if role != "visitor"])
-def test_management_page_of_a_school_that_does_not_exist_is_not_found(client, school, person, role):
-    log_in(client, person(role))
+def test_management_page_of_a_school_that_does_not_exist_is_not_found(client, world, role):
+    log_in(client, world.people[role])
 
     assert client.get("/schools/no-such-school/manage/invitations").status_code == 404
 
 
-def test_parent_cannot_open_invitation_codes_page(client, school, person):
-    log_in(client, person("parent"))
+def test_parent_cannot_open_invitation_codes_page(client, world):
+    log_in(client, world.people["parent"])
 
-    response = client.get(f"/schools/{school.slug}/manage/invitations", headers={"Accept-Language": "en"})
+    response = client.get(f"/schools/{world.school_slug}/manage/invitations", headers={"Accept-Language": "en"})
 
     assert response.status_code == 403
     assert 'id="error-403"' in response.get_data(as_text=True)
 
 
-def test_school_admin_of_another_school_is_told_the_page_does_not_exist(client, school, person):
-    log_in(client, person("school_admin_other_school"))
+def test_school_admin_of_another_school_is_told_the_page_does_not_exist(client, world):
+    log_in(client, world.people["school_admin_other_school"])
 
-    response = client.get(f"/schools/{school.slug}/manage/invitations", headers={"Accept-Language": "en"})
+    response = client.get(f"/schools/{world.school_slug}/manage/invitations", headers={"Accept-Language": "en"})
 
     assert response.status_code == 404
     assert 'id="error-404"' in response.get_data(as_text=True)

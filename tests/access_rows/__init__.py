@@ -1,7 +1,7 @@
 """The access matrix, one module per feature: each has EXPECTED (and EXPECTED_POST for routes
-that take GET and POST) and may have `arguments(school, other_school)`, which creates what its
-routes need and returns their URL arguments (`{"id": ..., "n": ...}`).
-
+that take GET and POST) and `arguments(school, other_school)`, which creates what its routes need
+and returns each route's own URL arguments: `{endpoint: {"consultation_id": ..., ...}}`, exactly
+the variables of the route's address, under the names the route gives them.
 """
 
 ROLES = (
@@ -14,6 +14,11 @@ ROLES = (
     "moderator_other_district",
     "commission_admin",  # commission admin of the city, above every district
 )
+
+
+def url_arguments(*endpoints, **arguments):
+    """The same URL arguments for each of `endpoints`: {endpoint: arguments}."""
+    return dict.fromkeys(endpoints, arguments)
 
 
 def everyone(status):

@@ -1,6 +1,12 @@
 """Access rows for the accounts and main blueprints."""
 
-from tests.access_rows import everyone, visitor_then
+from tests.access_rows import everyone, url_arguments, visitor_then
+
+
+def arguments(school, other_school):
+    """Only the invitation codes' page is a school's; the other routes take no arguments."""
+    return {**url_arguments(*EXPECTED), **url_arguments("accounts.invitations", slug=school.slug)}
+
 
 # 302 for a visitor is the redirect to log in; for a logged-in person, the redirect to /me.
 EXPECTED = {

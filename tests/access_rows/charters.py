@@ -3,7 +3,7 @@ administrators only (404 for staff of other schools and districts, 403 for every
 
 from datetime import date
 
-from tests.access_rows import everyone, management
+from tests.access_rows import everyone, management, url_arguments
 
 
 def school_admins_only(allowed_status):
@@ -25,7 +25,19 @@ def arguments(school, other_school):
         )
     services.start_draft(None, school)
     db.session.commit()
-    return {"n": 1}
+    return {
+        **url_arguments("charters.current", "charters.versions", "charters.diff", "charters.manage", slug=school.slug),
+        **url_arguments("charters.start_draft", slug=school.slug),
+        **url_arguments(
+            "charters.version",
+            "charters.version_pdf",
+            "charters.edit_draft",
+            "charters.preview",
+            "charters.adopt",
+            slug=school.slug,
+            n=1,
+        ),
+    }
 
 
 EXPECTED = {

@@ -8,15 +8,14 @@ not see the school's management area at all (404). Commission staff oversee: the
 (elsewhere), they do not draft the school's consultations (403). An authority's own
 consultations are its commission admins'.
 
-The routes name what they expect — `managed_id` (a draft here), `open_id`, `closed_id` — and
-each gets a consultation in that phase. (`consultation_id` is the public pages' rows', and
-`draft_id` the decision drafts': the matrix has one set of URL arguments for every route.)"""
+Each route gets a consultation in the phase it is about: the drafting routes a draft (with a
+question), closing early an open consultation, the outcome a closed one."""
 
 from datetime import timedelta
 
 from portal.consultations import services
 from portal.extensions import db, utcnow
-from tests.access_rows import management
+from tests.access_rows import management, url_arguments
 
 
 def _consultation(school, title, *, opens, closes, approve=True):
@@ -58,11 +57,16 @@ def arguments(school, other_school):
     )
     db.session.commit()
     return {
-        "managed_id": draft.id,
-        "question_id": question.id,
-        "open_id": running.id,
-        "closed_id": closed.id,
-        "authority_id": school.authority_id,
+        **url_arguments("consultations.manage", "consultations.new", slug=school.slug),
+        **url_arguments(
+            "consultations.authority_manage", "consultations.authority_new", authority_id=school.authority_id
+        ),
+        **url_arguments(
+            "consultations.edit", "consultations.add_question", "consultations.submit", managed_id=draft.id
+        ),
+        **url_arguments("consultations.remove_question", managed_id=draft.id, question_id=question.id),
+        **url_arguments("consultations.close", open_id=running.id),
+        **url_arguments("consultations.outcome", closed_id=closed.id),
     }
 
 

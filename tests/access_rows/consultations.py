@@ -6,15 +6,42 @@ published outcome, so a response posted to it is refused with 409 (nothing store
 person is let through."""
 
 from portal.consultations.models import Phase
-from tests.access_rows import ROLES, everyone, visitor_then
+from tests.access_rows import ROLES, everyone, url_arguments, visitor_then
 from tests.helpers.consultations import create_consultation, publish_outcome, respond, someone
 
 
-def arguments(school, other_school):
+def closed_with_a_published_response(school):
+    """A closed consultation of `school` with a published response and a published outcome:
+    (consultation, response). The moderation rows act on one of their own."""
     consultation = create_consultation(school, Phase.CLOSED)
     response = respond(consultation, someone(), "support", publish=True)
     publish_outcome(consultation)
-    return {"consultation_id": consultation.id, "response_id": response.id}
+    return consultation, response
+
+
+def arguments(school, other_school):
+    consultation, response = closed_with_a_published_response(school)
+    return {
+        **url_arguments("consultations.index"),
+        **url_arguments(
+            "consultations.show",
+            "consultations.responses",
+            "consultations.export_csv",
+            "consultations.export_json",
+            "consultations.outcome_pdf",
+            "consultations.respond",
+            "consultations.check_response",
+            "consultations.approve",
+            "consultations.send_back",
+            consultation_id=consultation.id,
+        ),
+        **url_arguments(
+            "consultations.report",
+            "consultations.moderate_response",
+            consultation_id=consultation.id,
+            response_id=response.id,
+        ),
+    }
 
 
 def moderators(allowed_status):

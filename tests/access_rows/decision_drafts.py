@@ -4,7 +4,7 @@ staff of other schools and districts do not see the area at all (404)."""
 
 from portal.decisions import services
 from portal.extensions import db
-from tests.access_rows import management
+from tests.access_rows import management, url_arguments
 
 
 def drafting(allowed_status):
@@ -14,7 +14,18 @@ def drafting(allowed_status):
 def arguments(school, other_school):
     draft = services.create_draft(None, school, {"title": "关于课后服务的决定（草稿）", "body": "正文。"})
     db.session.commit()
-    return {"draft_id": draft.id}
+    return {
+        **url_arguments("decisions.manage", "decisions.new_draft", slug=school.slug),
+        **url_arguments(
+            "decisions.edit_draft",
+            "decisions.preview_pdf",
+            "decisions.preview",
+            "decisions.publish",
+            "decisions.discard",
+            slug=school.slug,
+            draft_id=draft.id,
+        ),
+    }
 
 
 EXPECTED = {

@@ -1,7 +1,7 @@
 """Access rows for decisions: the archive, a decision's page, its PDF and the feeds are public
 (drafts are not found there for anyone: see tests/decisions/test_decision_page.py)."""
 
-from tests.access_rows import everyone
+from tests.access_rows import everyone, url_arguments
 from tests.helpers.decisions import insert_published
 
 
@@ -10,7 +10,11 @@ def arguments(school, other_school):
     database: these arguments are made for every route and role of the matrix, and publishing
     for real renders and signs a PDF (about 0.3 s)."""
     decision = insert_published(school, with_document=True)
-    return {"decision_id": decision.id}
+    return {
+        **url_arguments("decisions.index", "decisions.feed"),
+        **url_arguments("decisions.show", "decisions.pdf", decision_id=decision.id),
+        **url_arguments("decisions.school_feed", slug=school.slug),
+    }
 
 
 EXPECTED = {

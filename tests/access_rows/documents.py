@@ -1,7 +1,12 @@
 """Access rows for verifying a document: a public page anyone may use, with or without an
 account. Posting nothing is a form with a message (422) for everyone."""
 
-from tests.access_rows import everyone
+from tests.access_rows import everyone, url_arguments
+
+
+def arguments(school, other_school):
+    return url_arguments("documents.verify")
+
 
 EXPECTED = {
     "documents.verify": everyone(200),

@@ -7,7 +7,7 @@ an item, not answer it."""
 from portal.accounts import services as account_services
 from portal.extensions import db
 from portal.feedback import services
-from tests.access_rows import everyone, management, visitor_then
+from tests.access_rows import everyone, management, url_arguments, visitor_then
 
 
 def arguments(school, other_school):
@@ -20,7 +20,18 @@ def arguments(school, other_school):
         {"category": "canteen", "body": "食堂的菜太辣了。", "private": False, "submission_token": "0" * 32},
     )
     db.session.commit()
-    return {"feedback_id": feedback.id}
+    return {
+        **url_arguments("feedback.new", "feedback.inbox", slug=school.slug),
+        **url_arguments("feedback.mine"),
+        **url_arguments("feedback.my_item", feedback_id=feedback.id),
+        **url_arguments(
+            "feedback.manage_item",
+            "feedback.reply",
+            "feedback.change_status",
+            slug=school.slug,
+            feedback_id=feedback.id,
+        ),
+    }
 
 
 def answering(allowed_status):

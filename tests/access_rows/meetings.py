@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from portal.extensions import db
 from portal.meetings import services
 from portal.meetings.models import BodyKind, Constituency, Position
-from tests.access_rows import everyone, management
+from tests.access_rows import everyone, management, url_arguments
 
 
 # Commission admins oversee a school's bodies and meetings; they do not keep them (403).
@@ -46,7 +46,34 @@ def arguments(school, other_school):
     services.edit_minutes(None, meeting, "会议原则通过工作计划。")
     services.approve_minutes(None, meeting)
     db.session.commit()
-    return {"meeting_id": meeting.id, "body_id": body.id, "member_id": member.id}
+    return {
+        **url_arguments("meetings.show", "meetings.minutes_pdf", meeting_id=meeting.id),
+        **url_arguments(
+            "meetings.index",
+            "meetings.calendar",
+            "meetings.manage_bodies",
+            "meetings.manage_meetings",
+            "meetings.new_meeting",
+            slug=school.slug,
+        ),
+        **url_arguments(
+            "meetings.body", "meetings.manage_body", "meetings.new_member", slug=school.slug, body_id=body.id
+        ),
+        **url_arguments(
+            "meetings.edit_member", "meetings.end_member_term", slug=school.slug, body_id=body.id, member_id=member.id
+        ),
+        **url_arguments(
+            "meetings.manage_meeting",
+            "meetings.add_agenda_item",
+            "meetings.move_agenda_item",
+            "meetings.remove_agenda_item",
+            "meetings.record_attendance",
+            "meetings.edit_minutes",
+            "meetings.approve_minutes",
+            slug=school.slug,
+            meeting_id=meeting.id,
+        ),
+    }
 
 
 EXPECTED = {

@@ -2,7 +2,27 @@
 admins' (each sees their own subtree: tests/moderation/test_audit_log_scope.py); moderators act on
 content and do not read the log; everyone else with an account is refused, visitors log in."""
 
-from tests.access_rows import ROLES
+from tests.access_rows import ROLES, url_arguments
+from tests.access_rows.consultations import closed_with_a_published_response
+
+
+def arguments(school, other_school):
+    """The actions on one item act on a closed consultation of the school and its published response."""
+    consultation, response = closed_with_a_published_response(school)
+    return {
+        **url_arguments(
+            "moderation.audit",
+            "moderation.audit_csv",
+            "moderation.queue",
+            "moderation.bulk_approve",
+            "moderation.oversight",
+            "moderation.oversight_csv",
+        ),
+        **url_arguments("moderation.act_on_consultation", consultation_id=consultation.id),
+        **url_arguments(
+            "moderation.act", "moderation.block_author", "moderation.unblock_author", response_id=response.id
+        ),
+    }
 
 
 def commission_admins_only(allowed_status):
@@ -24,8 +44,8 @@ def moderators_anywhere(allowed_status):
 
 
 def moderators_of_the_item(allowed_status):
-    """An action on one item (the consultations rows' response and consultation, of the school):
-    its moderators; staff of other schools and districts do not find it."""
+    """An action on one item (a consultation of the school, or a response to it): its moderators;
+    staff of other schools and districts do not find it."""
     return {
         "visitor": 302,
         "parent": 403,

@@ -1,6 +1,14 @@
 """Access rows for the school directory, school pages and the management front door."""
 
-from tests.access_rows import everyone, management
+from tests.access_rows import everyone, management, url_arguments
+
+
+def arguments(school, other_school):
+    """The school's pages; the directory and a new school take no arguments."""
+    return {
+        **url_arguments("schools.index", "schools.new"),
+        **url_arguments("schools.show", "schools.manage", "schools.edit_profile", slug=school.slug),
+    }
 
 
 def commission_admins_only(allowed_status):
