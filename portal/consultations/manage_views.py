@@ -113,7 +113,7 @@ def _refuse(consultation: Consultation, reason: str):
     message = LIFECYCLE_REFUSALS[reason]
     if is_htmx():
         flash(message, "error")
-        return "", 409, {"HX-Redirect": url_for(".edit", managed_id=consultation.id)}
+        return "", 409, {"HX-Redirect": url_for(".edit", consultation_id=consultation.id)}
     return (
         render_template(
             "consultations/manage_refused.html",
@@ -241,7 +241,7 @@ def _new(owner: dict, action_url: str):
         else:
             db.session.commit()
             flash(_("The draft is saved. Add its questions, then submit it for approval."), "success")
-            return redirect_to(url_for(".edit", managed_id=consultation.id))
+            return redirect_to(url_for(".edit", consultation_id=consultation.id))
     return page(form, status=422)
 
 
@@ -293,7 +293,7 @@ def _edit_page(
             overdue=consultation.outcome_overdue(now, services.outcome_due_days()),
             due_days=services.outcome_due_days(),
             max_questions=MAX_QUESTIONS,
-            action_url=url_for(".edit", managed_id=consultation.id),
+            action_url=url_for(".edit", consultation_id=consultation.id),
             authority_name=services.owner_authority(consultation).name(current_language()),
             **_owner(consultation),
         ),
@@ -301,12 +301,12 @@ def _edit_page(
     )
 
 
-@bp.route("/manage/consultations/<int:managed_id>", methods=["GET", "POST"])
-def edit(managed_id):
+@bp.route("/manage/consultations/<int:consultation_id>", methods=["GET", "POST"])
+def edit(consultation_id):
     """The draft's details, questions and submission; once submitted, where it is, read-only."""
     if request.method == "GET":
-        return _edit_page(_consultation(managed_id))
-    consultation = _consultation(managed_id, for_update=True)
+        return _edit_page(_consultation(consultation_id))
+    consultation = _consultation(consultation_id, for_update=True)
     if consultation.status != ConsultationStatus.DRAFT:
         return _refuse(consultation, "not_a_draft")
     if request.form.get("action") == "preview":
@@ -318,11 +318,11 @@ def edit(managed_id):
         except DomainError as error:
             db.session.rollback()
             _refusal_on_form(form, error)
-            consultation = _consultation(managed_id)
+            consultation = _consultation(consultation_id)
         else:
             db.session.commit()
             flash(_("The draft is saved.") if changed else _("Nothing was changed."), "success")
-            return redirect_to(url_for(".edit", managed_id=consultation.id))
+            return redirect_to(url_for(".edit", consultation_id=consultation.id))
     return _edit_page(consultation, form=form, status=422)
 
 
@@ -346,12 +346,12 @@ def _questions_answer(consultation, *, message=None, question_form=None, questio
     if status >= 400:
         return _edit_page(consultation, question_form=question_form, question_error=question_error, status=status)
     flash(message, "success")
-    return redirect_to(url_for(".edit", managed_id=consultation.id, _anchor="questions"))
+    return redirect_to(url_for(".edit", consultation_id=consultation.id, _anchor="questions"))
 
 
-@bp.post("/manage/consultations/<int:managed_id>/questions")
-def add_question(managed_id):
-    consultation = _consultation(managed_id, for_update=True)
+@bp.post("/manage/consultations/<int:consultation_id>/questions")
+def add_question(consultation_id):
+    consultation = _consultation(consultation_id, for_update=True)
     if consultation.status != ConsultationStatus.DRAFT:
         return _refuse(consultation, "not_a_draft")
     form = forms.QuestionForm()
@@ -361,7 +361,7 @@ def add_question(managed_id):
         question = services.add_question(current_user, consultation, **form.question())
     except DomainError as error:
         db.session.rollback()
-        consultation = _consultation(managed_id)
+        consultation = _consultation(consultation_id)
         if error.reason == "too_many_questions":
             return _questions_answer(consultation, question_form=form, question_error=TOO_MANY_QUESTIONS, status=422)
         _refusal_on_form(form, error)
@@ -370,9 +370,9 @@ def add_question(managed_id):
     return _questions_answer(consultation, message=_("Question %(number)d is added.", number=question.position))
 
 
-@bp.post("/manage/consultations/<int:managed_id>/questions/<int:question_id>/remove")
-def remove_question(managed_id, question_id):
-    consultation = _consultation(managed_id, for_update=True)
+@bp.post("/manage/consultations/<int:consultation_id>/questions/<int:question_id>/remove")
+def remove_question(consultation_id, question_id):
+    consultation = _consultation(consultation_id, for_update=True)
     if consultation.status != ConsultationStatus.DRAFT:
         return _refuse(consultation, "not_a_draft")
     if not forms.ConfirmForm().validate_on_submit():
@@ -384,9 +384,9 @@ def remove_question(managed_id, question_id):
     return _questions_answer(consultation, message=_("The question “%(prompt)s” is removed.", prompt=prompt))
 
 
-@bp.post("/manage/consultations/<int:managed_id>/submit")
-def submit(managed_id):
-    consultation = _consultation(managed_id, for_update=True)
+@bp.post("/manage/consultations/<int:consultation_id>/submit")
+def submit(consultation_id):
+    consultation = _consultation(consultation_id, for_update=True)
     if consultation.status != ConsultationStatus.DRAFT:
         return _refuse(consultation, "not_a_draft")
     if not forms.ConfirmForm().validate_on_submit() or services.submission_problems(consultation, utcnow()):
@@ -400,12 +400,12 @@ def submit(managed_id):
         ),
         "success",
     )
-    return redirect_to(url_for(".edit", managed_id=consultation.id))
+    return redirect_to(url_for(".edit", consultation_id=consultation.id))
 
 
-@bp.post("/manage/consultations/<int:open_id>/close")
-def close(open_id):
-    consultation = _consultation(open_id, for_update=True)
+@bp.post("/manage/consultations/<int:consultation_id>/close")
+def close(consultation_id):
+    consultation = _consultation(consultation_id, for_update=True)
     if consultation.phase(utcnow()) not in (Phase.SCHEDULED, Phase.OPEN):
         return _refuse(consultation, "not_open")
     form = forms.CloseForm()
@@ -418,7 +418,7 @@ def close(open_id):
             return _refuse(consultation, error.reason)
         db.session.rollback()
         _refusal_on_form(form, error)
-        return _edit_page(_consultation(open_id), close_form=form, status=422)
+        return _edit_page(_consultation(consultation_id), close_form=form, status=422)
     db.session.commit()
     flash(
         _(
@@ -427,7 +427,7 @@ def close(open_id):
         ),
         "success",
     )
-    return redirect_to(url_for(".edit", managed_id=consultation.id))
+    return redirect_to(url_for(".edit", consultation_id=consultation.id))
 
 
 # --- the outcome ------------------------------------------------------------------------------
@@ -452,10 +452,10 @@ def _outcome_page(consultation, form, status=200):
     )
 
 
-@bp.route("/manage/consultations/<int:closed_id>/outcome", methods=["GET", "POST"])
-def outcome(closed_id):
+@bp.route("/manage/consultations/<int:consultation_id>/outcome", methods=["GET", "POST"])
+def outcome(consultation_id):
     """ "You said, we did": what was heard, its themes, what changes; published as a signed PDF."""
-    consultation = _consultation(closed_id, "publish_outcome", for_update=request.method == "POST")
+    consultation = _consultation(consultation_id, "publish_outcome", for_update=request.method == "POST")
     if consultation.status == ConsultationStatus.OUTCOME_PUBLISHED:
         if request.method == "GET":  # published: its page is the public one
             return redirect_to(url_for(".show", consultation_id=consultation.id))
@@ -475,14 +475,14 @@ def outcome(closed_id):
             return _refuse(consultation, error.reason)
         db.session.rollback()
         _refusal_on_form(form, error)
-        return _outcome_page(_consultation(closed_id, "publish_outcome"), form, 422)
+        return _outcome_page(_consultation(consultation_id, "publish_outcome"), form, 422)
     except Exception:
         # Rendering, signing or storing failed (a full disk, a broken font, a missing key): the
         # transaction is rolled back whole, so the consultation is as it was and nothing is stored.
         db.session.rollback()
-        log.exception("publishing the outcome of consultation %s failed", closed_id)
+        log.exception("publishing the outcome of consultation %s failed", consultation_id)
         form.confirm.errors.append(PUBLISH_FAILED)
-        return _outcome_page(_consultation(closed_id, "publish_outcome"), form, 503)
+        return _outcome_page(_consultation(consultation_id, "publish_outcome"), form, 503)
     db.session.commit()
     flash(_("The outcome is published. Its PDF is signed and archived for good."), "success")
     return redirect_to(url_for(".show", consultation_id=consultation.id))

@@ -62,11 +62,11 @@ def arguments(school, other_school):
             "consultations.authority_manage", "consultations.authority_new", authority_id=school.authority_id
         ),
         **url_arguments(
-            "consultations.edit", "consultations.add_question", "consultations.submit", managed_id=draft.id
+            "consultations.edit", "consultations.add_question", "consultations.submit", consultation_id=draft.id
         ),
-        **url_arguments("consultations.remove_question", managed_id=draft.id, question_id=question.id),
-        **url_arguments("consultations.close", open_id=running.id),
-        **url_arguments("consultations.outcome", closed_id=closed.id),
+        **url_arguments("consultations.remove_question", consultation_id=draft.id, question_id=question.id),
+        **url_arguments("consultations.close", consultation_id=running.id),
+        **url_arguments("consultations.outcome", consultation_id=closed.id),
     }
 
 
