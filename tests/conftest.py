@@ -159,16 +159,29 @@ def savepoint_db(module_db):
 
 
 @pytest.fixture(scope="module")
-def demo_world(app, module_db):
-    """The demo world of `flask portal seed-demo`, seeded once for the module (seeding publishes
-    some 25 PDFs: ~10 s): {slug: school}. A module that reads it runs its tests in savepoints:
+def seed_demo(app, module_db):
+    """seed_demo() runs `flask portal seed-demo` in the module's transaction. Its 26 PDFs are the
+    same in every module: rendered once per run (~13 s the first time, ~2 s after)."""
+
+    def seed():
+        with _pdfs_rendered_once():
+            result = app.test_cli_runner().invoke(args=["portal", "seed-demo"])
+        assert result.exit_code == 0, result.output
+        return result
+
+    return seed
+
+
+@pytest.fixture(scope="module")
+def demo_world(seed_demo, module_db):
+    """The demo world, seeded once for the module: {slug: school}. A module that reads it runs
+    its tests in savepoints:
 
         @pytest.fixture
         def db(demo_world, savepoint_db):
             return savepoint_db
     """
-    result = app.test_cli_runner().invoke(args=["portal", "seed-demo"])
-    assert result.exit_code == 0, result.output
+    seed_demo()
     return {school.slug: school for school in module_db.session.scalars(select(School))}
 
 
@@ -200,12 +213,10 @@ _rendered_pdfs: dict = {}
 RENDERED_PDFS_KEPT = 200
 
 
-@pytest.fixture
-def pdfs_rendered_once_per_run(monkeypatch):
-    """Fixtures adopt the same charter versions and approve the same minutes in test after test;
-    rendering their PDF (about 0.25 s each, the fonts) is done once per run for each distinct
-    context, and the bytes reused. Signing and archiving still happen for real every time, and
-    the bytes are exactly what rendering that context gives."""
+@contextmanager
+def _pdfs_rendered_once():
+    """While inside: each distinct PDF (template and context) is rendered once per run, and the
+    bytes reused; see `pdfs_rendered_once_per_run`."""
     from portal.documents import render
 
     render_for_real = render.render_pdf
@@ -219,7 +230,19 @@ def pdfs_rendered_once_per_run(monkeypatch):
             _rendered_pdfs[key] = pdf
         return pdf
 
-    monkeypatch.setattr(render, "render_pdf", render_once)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(render, "render_pdf", render_once)
+        yield
+
+
+@pytest.fixture
+def pdfs_rendered_once_per_run():
+    """Fixtures adopt the same charter versions and approve the same minutes in test after test;
+    rendering their PDF (about 0.25 s each, the fonts) is done once per run for each distinct
+    context, and the bytes reused. Signing and archiving still happen for real every time, and
+    the bytes are exactly what rendering that context gives."""
+    with _pdfs_rendered_once():
+        yield
 
 
 @pytest.fixture

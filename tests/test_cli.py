@@ -24,6 +24,11 @@ DEMO_ACCOUNTS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _pdfs_rendered_once(pdfs_rendered_once_per_run):
+    """Seeding publishes the same 26 PDFs each time: rendered once per run."""
+
+
 @pytest.fixture
 def run(app, db):
     runner = app.test_cli_runner()

@@ -9,10 +9,9 @@ from portal.moderation import services
 
 
 @pytest.fixture(scope="module")
-def seeded_twice(app, demo_world):
+def seeded_twice(demo_world, seed_demo):
     """The demo world seeded a second time (idempotence): what the queue shows after both."""
-    result = app.test_cli_runner().invoke(args=["portal", "seed-demo"])
-    assert result.exit_code == 0, result.output
+    seed_demo()
 
 
 @pytest.fixture
