@@ -17,6 +17,7 @@ import pytest
 from argon2 import PasswordHasher
 from flask_migrate import upgrade
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 os.environ.setdefault("PORTAL_SECRET_KEY", "tests-only-secret-key")
@@ -28,23 +29,52 @@ from portal.extensions import db as _db  # noqa: E402
 from portal.extensions import limiter  # noqa: E402
 from portal.schools.models import School  # noqa: E402
 from tests.helpers import factories  # noqa: E402
+from tests.helpers.databases import new_postgres_database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def database_url(tmp_dir: str) -> str:
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_dir}/tests.db"
+# Under pytest-xdist (`pytest -n 2`) each worker process runs a share of the tests: "gw0", "gw1", ...
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+@contextmanager
+def run_database(tmp_dir: str):
+    """SQLite in the run's temporary folder (each worker has its own), or the PostgreSQL database
+    in DATABASE_URL; under xdist a database of each worker's own beside it (<name>_gw0, ...),
+    created empty and dropped at the end."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_dir}/tests.db"
+    elif WORKER is None:
+        yield url
+    else:
+        with new_postgres_database(url, f"{make_url(url).database}_{WORKER}") as worker_url:
+            yield worker_url
+
+
+def rate_limit_settings() -> dict:
+    """Rate limits in memory, or in REDIS_URL's Redis (as CI runs the suite) under a key prefix of
+    this process's own: workers (and runs) sharing a Redis count their requests apart, and
+    limiter.reset() clears only their own keys."""
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        return {"RATELIMIT_STORAGE_URI": "memory://"}
+    return {
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"portal-tests-{os.getpid()}"},
+    }
 
 
 @pytest.fixture(scope="session")
 def app():
-    with tempfile.TemporaryDirectory() as tmp_dir:
+    with tempfile.TemporaryDirectory() as tmp_dir, run_database(tmp_dir) as database_url:
         app = create_app(
             {
                 "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": database_url(tmp_dir),
+                "SQLALCHEMY_DATABASE_URI": database_url,
                 "SERVER_NAME": "portal.test",
-                "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+                **rate_limit_settings(),
             }
         )
         # Publishing signs PDFs: a throwaway development key pair, never the repository's instance/.

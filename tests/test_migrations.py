@@ -10,11 +10,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from portal import create_app
 from portal.extensions import db
+from tests.helpers.databases import new_postgres_database
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -26,17 +26,8 @@ def empty_database(tmp_path):
     if not url.startswith("postgresql"):
         yield f"sqlite:///{tmp_path}/migrations.db"
         return
-    server = make_url(url)
-    name = f"portal_migrations_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with new_postgres_database(url, f"portal_migrations_{uuid.uuid4().hex[:8]}") as database_url:
+        yield database_url
 
 
 @pytest.fixture
