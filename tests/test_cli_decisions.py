@@ -58,9 +58,7 @@ def test_a_demo_decision_adopts_the_charter_version_in_force(db, demo_world):
     current = charters.current_version(school)
     assert adopting.charter_version_id == current.id
     assert current.status == CharterStatus.ADOPTED
-    assert current.adopted_on == local_date(
-        adopting.published_at.replace(tzinfo=adopting.published_at.tzinfo or UTC)
-    )
+    assert current.adopted_on == local_date(adopting.published_at.replace(tzinfo=adopting.published_at.tzinfo or UTC))
     assert charters.draft_of(school) is None  # the charter journey in the browser starts its own
     previous = charters.previous_adopted(current)
     diff = charters.compare(previous, current)

@@ -116,7 +116,8 @@ def test_board_member_records_a_meeting_and_a_visitor_reads_it(
 
     # Minutes: a draft first, then approval makes them public and final.
     page.locator("#minutes").fill(
-        "## 一、审议2026学年度工作计划\n\n原则通过。\n\n**表决结果**：同意6票，反对0票，弃权1票。\n\n## 二、校服采购方案征求意见\n\n提交家长委员会征求意见两周。"
+        "## 一、审议2026学年度工作计划\n\n原则通过。\n\n**表决结果**：同意6票，反对0票，弃权1票。\n\n"
+        "## 二、校服采购方案征求意见\n\n提交家长委员会征求意见两周。"
     )
     with page.expect_navigation():
         page.locator("form[action$='/minutes'] button[type=submit]").click()

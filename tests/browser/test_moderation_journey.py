@@ -28,7 +28,8 @@ PENDING_ITEM = "li.moderation-item:not([data-moderation-done])"
 
 def focused_item_id(page) -> str | None:
     return page.evaluate(
-        "() => { const el = document.activeElement; return el && el.classList.contains('moderation-item') ? el.id : null; }"
+        "() => { const el = document.activeElement;"
+        " return el && el.classList.contains('moderation-item') ? el.id : null; }"
     )
 
 
@@ -110,7 +111,7 @@ def test_moderator_clears_three_items_with_the_keyboard_and_the_audit_log_shows_
     # The audit log, read by the city commission's administrator: one event per item.
     admin = new_page(language, viewport=PHONE)
     log_in(admin, CITY_ADMIN, demo_password)
-    for rid, action in zip(ids, ("response.publish", "response.reject", "response.publish")):
+    for rid, action in zip(ids, ("response.publish", "response.reject", "response.publish"), strict=True):
         admin.goto(f"/audit?action={action}&object=Response&object_id={rid}")
         rows = admin.locator("#audit-results tbody tr")
         # Exactly one such event for the response, by the 渝中区 moderator.

@@ -7,16 +7,19 @@ import pytest
 
 from tests.helpers.pages import ENGLISH, HTMX
 
-HOSTILE = """# 第一章 <script>alert('chapter')</script>总则
-
-**第一条** <script>alert('article')</script> <iframe src="https://evil.example/"></iframe>
-
-**第二条** [点这里](javascript:alert('link')) <img src=x onerror="alert('img')">
-
-**第三条** <a href="/logout" hx-post="/logout" hx-trigger="load">退出</a> <div hx-get="/me" hx-trigger="every 1s">轮询</div>
-
-**第四条** [data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==) <svg onload="alert('svg')"></svg>
-"""
+HOSTILE = (
+    "# 第一章 <script>alert('chapter')</script>总则\n"
+    "\n"
+    "**第一条** <script>alert('article')</script> <iframe src=\"https://evil.example/\"></iframe>\n"
+    "\n"
+    "**第二条** [点这里](javascript:alert('link')) <img src=x onerror=\"alert('img')\">\n"
+    "\n"
+    '**第三条** <a href="/logout" hx-post="/logout" hx-trigger="load">退出</a> '
+    '<div hx-get="/me" hx-trigger="every 1s">轮询</div>\n'
+    "\n"
+    "**第四条** [data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==) "
+    "<svg onload=\"alert('svg')\"></svg>\n"
+)
 
 
 class Tags(HTMLParser):

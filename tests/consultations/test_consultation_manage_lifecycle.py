@@ -52,7 +52,7 @@ def test_the_list_shows_each_consultation_under_its_phase(
         "Closed: the outcome is to be written",
     ]
     titles = ["退回乙", "草稿甲", "待审丙", "进行丁", "结束己"]
-    positions = [page.index(text) for pair in zip(sections, titles) for text in pair]
+    positions = [page.index(text) for pair in zip(sections, titles, strict=True) for text in pair]
     assert positions == sorted(positions)
     assert "请补充预算说明。" in page and "将开戊" in page
     assert "Draft a consultation" in page

@@ -88,12 +88,14 @@ def _remove(app, authority_id, school_id):
     with app.app_context():
         ids = {"school": school_id}
         statements = [
-            "DELETE FROM publication_log_entry WHERE object_type = 'decision' AND object_id IN (SELECT id FROM decision WHERE school_id = :school)",
+            "DELETE FROM publication_log_entry WHERE object_type = 'decision'"
+            " AND object_id IN (SELECT id FROM decision WHERE school_id = :school)",
             "DELETE FROM decision WHERE school_id = :school",
             "DELETE FROM document WHERE sha256 NOT IN (SELECT document_sha256 FROM publication_log_entry)"
             " AND sha256 NOT IN (SELECT document_sha256 FROM decision WHERE document_sha256 IS NOT NULL)"
             " AND sha256 NOT IN (SELECT document_sha256 FROM charter_version WHERE document_sha256 IS NOT NULL)"
-            " AND sha256 NOT IN (SELECT minutes_document_sha256 FROM meeting WHERE minutes_document_sha256 IS NOT NULL)",
+            " AND sha256 NOT IN"
+            " (SELECT minutes_document_sha256 FROM meeting WHERE minutes_document_sha256 IS NOT NULL)",
             "DELETE FROM attendance WHERE meeting_id IN (SELECT id FROM meeting WHERE school_id = :school)",
             "DELETE FROM meeting WHERE school_id = :school",
             "DELETE FROM body_member WHERE body_id IN (SELECT id FROM governing_body WHERE school_id = :school)",

@@ -249,7 +249,7 @@ def test_board_member_publishes_and_lands_on_the_public_page(client, db, school,
 
     decision = fresh(db, draft)
     assert response.status_code == 303 and location_path(response) == f"/decisions/{decision.id}"
-    assert decision.status == DecisionStatus.PUBLISHED and decision.number.endswith("〔%d〕1号" % decision.number_year)
+    assert decision.status == DecisionStatus.PUBLISHED and decision.number.endswith(f"〔{decision.number_year}〕1号")
     assert decision.published_by_id == board_member.id
     assert count(db, AuditEvent, AuditEvent.action == "decision.publish") == 1
 

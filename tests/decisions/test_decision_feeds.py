@@ -36,9 +36,7 @@ def entries(feed: ET.Element) -> list[dict]:
 
 def test_archive_feed_lists_the_latest_decisions_of_every_school(client, add_published, school, other_school):
     older = add_published(school, title="关于校服采购的决定", published_at=datetime(2026, 3, 1, 8, tzinfo=UTC))
-    newer = add_published(
-        other_school, title="关于课后服务的决定", published_at=datetime(2026, 4, 1, 8, tzinfo=UTC)
-    )
+    newer = add_published(other_school, title="关于课后服务的决定", published_at=datetime(2026, 4, 1, 8, tzinfo=UTC))
 
     feed = read_feed(client, "/feeds/decisions.atom")
 

@@ -77,7 +77,7 @@ def test_home_page_without_decisions_says_so(client, db):
 def test_school_page_with_decisions_stays_within_its_query_budget(
     client, db, add_published, school, make_user, count_queries
 ):
-    for n in range(20):
+    for _ in range(20):
         add_published(school, commit=False)
     db.session.commit()
     log_in(client, make_user(role="board_member", scope=school))

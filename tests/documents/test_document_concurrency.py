@@ -60,7 +60,8 @@ def test_two_publications_at_once_chain_one_after_the_other(app, sample_pdf, sig
                 _db.session.execute(text("DELETE FROM document WHERE sha256 = :sha"), {"sha": sha})
             _db.session.execute(
                 text(
-                    "DELETE FROM audit_event WHERE action = 'document.archive' AND CAST(data AS TEXT) LIKE '%ConcurrencyTest%'"
+                    "DELETE FROM audit_event WHERE action = 'document.archive'"
+                    " AND CAST(data AS TEXT) LIKE '%ConcurrencyTest%'"
                 )
             )
             _db.session.commit()

@@ -10,7 +10,8 @@ def assert_no_horizontal_scrolling(page, name):
         """(limit) => Array.from(document.querySelectorAll('body *'))
             .filter(el => el.getBoundingClientRect().right > limit + 0.5)
             .slice(0, 5)
-            .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + String(el.className).replace(/ /g, '.') : ''))""",
+            .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+                 + (el.className ? '.' + String(el.className).replace(/ /g, '.') : ''))""",
         PHONE["width"],
     )
     assert scroll_width <= PHONE["width"], f"{name} scrolls sideways ({scroll_width}px wide): {wide}"

@@ -109,9 +109,7 @@ def test_service_refuses_a_body_of_another_school_too(db, school, other_school, 
     theirs = make_body(other_school)
 
     with pytest.raises(services.DomainError) as refusal:
-        services.create_meeting(
-            None, school, {"body_id": theirs.id, "title": "x", "starts_at": datetime.now(UTC)}
-        )
+        services.create_meeting(None, school, {"body_id": theirs.id, "title": "x", "starts_at": datetime.now(UTC)})
 
     assert refusal.value.reason == "unknown_body"
 
@@ -587,8 +585,6 @@ def test_school_admin_of_another_school_gets_404_on_every_management_route(
 
 def test_day_of_the_meeting_decides_who_was_serving(db, school, board, make_meeting, make_member):
     newcomer = make_member(board, "新委员", term_start=date(2026, 3, 3), term_end=None)
-    meeting = make_meeting(
-        school, board, starts_at=datetime(2026, 3, 2, 15, 59, tzinfo=UTC)
-    )  # 23:59 in Beijing
+    meeting = make_meeting(school, board, starts_at=datetime(2026, 3, 2, 15, 59, tzinfo=UTC))  # 23:59 in Beijing
 
     assert newcomer.id not in {m.id for m in services.members_for_meeting(meeting)}

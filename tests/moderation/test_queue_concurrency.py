@@ -65,7 +65,8 @@ def _committed_item(app) -> dict:
 def _remove(app, ids):
     with app.app_context():
         for statement in [
-            "DELETE FROM audit_event WHERE school_id = :school OR authority_id = :authority OR actor_id IN (SELECT id FROM user_account WHERE email LIKE 'concurrent-%')"
+            "DELETE FROM audit_event WHERE school_id = :school OR authority_id = :authority"
+            " OR actor_id IN (SELECT id FROM user_account WHERE email LIKE 'concurrent-%')"
             " OR (object_type = 'User' AND object_id IN (SELECT id FROM user_account WHERE email LIKE 'concurrent-%'))",
             "DELETE FROM consultation_response_version WHERE response_id = :response",
             "DELETE FROM consultation_response WHERE consultation_id = :consultation",
