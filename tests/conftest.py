@@ -30,6 +30,7 @@ from portal.extensions import limiter  # noqa: E402
 from portal.schools.models import School  # noqa: E402
 from tests.helpers import factories  # noqa: E402
 from tests.helpers.databases import new_postgres_database  # noqa: E402
+from tests.helpers.translations import compile_catalogues  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -379,29 +380,21 @@ def csrf_off_by_default(app):
     yield
 
 
+@pytest.fixture(scope="session")
+def _catalogues_compiled_once(tmp_path_factory):
+    return compile_catalogues(tmp_path_factory.mktemp("translations"))
+
+
 @pytest.fixture
-def compiled_catalogues(app, tmp_path_factory, monkeypatch):
+def compiled_catalogues(app, _catalogues_compiled_once, monkeypatch):
     """The translations, compiled from the .po files now in the tree into a temporary folder, so
     that tests about Chinese pages do not depend on `make translations` having run first."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    source = Path(app.root_path) / "translations"
-    target = tmp_path_factory.mktemp("translations")
-    for po_path in source.glob("*/LC_MESSAGES/messages.po"):
-        language = po_path.parent.parent.name
-        with po_path.open("rb") as po_file:
-            catalogue = read_po(po_file, locale=language)
-        mo_path = target / language / "LC_MESSAGES" / "messages.mo"
-        mo_path.parent.mkdir(parents=True)
-        with mo_path.open("wb") as mo_file:
-            write_mo(mo_file, catalogue, use_fuzzy=True)
     babel_config = app.extensions["babel"]
-    monkeypatch.setattr(babel_config, "translation_directories", [str(target)])
+    monkeypatch.setattr(babel_config, "translation_directories", [str(_catalogues_compiled_once)])
     with app.app_context():
         domain = babel_config.instance.domain_instance
     monkeypatch.setattr(domain, "cache", {})  # forget catalogues loaded before
-    return target
+    return _catalogues_compiled_once
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask_migrate import upgrade
 from playwright.sync_api import sync_playwright
@@ -23,12 +22,12 @@ from portal import create_app
 from portal.cli import DEMO_PASSWORD, seed_demo
 from portal.documents import signing
 from portal.extensions import db as _db
+from tests.helpers.translations import TRANSLATIONS, compile_catalogues
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 SCREENSHOTS = HERE / "screenshots"
 AXE = ROOT / "static" / "vendor" / "axe.min.js"
-TRANSLATIONS = ROOT / "portal" / "translations"
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -52,20 +51,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if HERE in Path(str(item.fspath)).resolve().parents:
             item.add_marker(pytest.mark.browser)
-
-
-def compile_catalogues(target: Path) -> Path:
-    """The .po catalogues as they are now, compiled into `target` (the .mo files are build
-    output, not in git): the pages show the translations the repository actually holds."""
-    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
-        language = po_path.parent.parent.name
-        with po_path.open("rb") as f:
-            catalogue = read_po(f, locale=language)
-        mo_path = target / language / "LC_MESSAGES" / "messages.mo"
-        mo_path.parent.mkdir(parents=True, exist_ok=True)
-        with mo_path.open("wb") as f:
-            write_mo(f, catalogue, use_fuzzy=True)
-    return target
 
 
 class LiveServer:
