@@ -10,6 +10,12 @@ from portal.decisions.models import DecisionStatus
 from tests.helpers.pages import ENGLISH, heading, log_in
 
 
+@pytest.fixture(autouse=True)
+def _pdfs_rendered_once(pdfs_rendered_once_per_run):
+    """The page is the subject here, not the PDF: test after test publishes the same decisions,
+    whose PDFs are rendered once per run (each publication is still signed and archived)."""
+
+
 def decision_page(client, decision) -> str:
     response = client.get(f"/decisions/{decision.id}", headers=ENGLISH)
     assert response.status_code == 200

@@ -28,6 +28,12 @@ MEETING_START = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
+@pytest.fixture(autouse=True)
+def _pdfs_rendered_once(pdfs_rendered_once_per_run):
+    """Test after test adopts the same charter version: its PDF is rendered once per run (and
+    signed and archived every time, so each test's copy is a file of its own)."""
+
+
 @pytest.fixture
 def published_charter(with_app, db, school):
     """Version 1 of the school's charter, adopted: its PDF rendered, signed and archived."""
