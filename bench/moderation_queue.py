@@ -107,9 +107,10 @@ def main():
     app = migrated_app(SERVER_NAME="bench.test")
     from portal.accounts import services as account_services
     from portal.accounts.models import Role
+    from portal.clock import utcnow
     from portal.consultations import services
     from portal.consultations.models import QuestionKind, Response, ResponseState, Tally
-    from portal.extensions import db, utcnow
+    from portal.extensions import db
     from portal.moderation import services as moderation
     from portal.schools import services as school_services
     from portal.schools.models import SchoolType

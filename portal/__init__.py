@@ -63,6 +63,11 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from importlib import import_module
 
+    from portal.web import IdConverter
+
+    # Every <int:...> in an address is an id or a number that a 32-bit column holds (portal.web).
+    app.url_map.converters["int"] = IdConverter
+
     for feature in (
         "main",
         "accounts",

@@ -11,10 +11,11 @@ from datetime import timedelta
 from decision_factories import stand_in_pdf
 
 from portal.accounts import services as account_services
+from portal.clock import utcnow
 from portal.consultations import services
 from portal.consultations.models import OutcomeTheme, Phase, QuestionKind
 from portal.documents.models import Document, DocumentKind
-from portal.extensions import db, utcnow
+from portal.extensions import db
 
 _sequence = itertools.count(1)
 

@@ -24,8 +24,10 @@ from portal.accounts.models import (
     new_session_token,
     normalize_email,
 )
-from portal.extensions import db, utcnow
+from portal.clock import utcnow
+from portal.extensions import db
 from portal.schools.models import Authority, School
+from portal.text import whole_number
 
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a failed login takes as long either way
@@ -64,12 +66,13 @@ def load_user_for_session(session_id: str) -> User | None:
     """Flask-Login's loader: "<id>:<session token>". A changed token (after a password change)
     or a deactivated account ends the session. Memberships come along for the policy checks."""
     user_id, _, token = (session_id or "").partition(":")
-    if not user_id.isdigit() or not token:
+    user_id = whole_number(user_id)
+    if user_id is None or not token:
         return None
     user = (
         db.session.execute(
             select(User)
-            .where(User.id == int(user_id))
+            .where(User.id == user_id)
             .options(
                 # One query on every request: the person, their memberships and each scope joined in
                 # (a person holds a handful of memberships, so the joined rows stay few).

@@ -8,8 +8,9 @@ from flask_login import current_user, login_user, logout_user
 from portal import policy
 from portal.accounts import bp, forms, services
 from portal.accounts.models import normalize_email
-from portal.extensions import client_address, db, limiter, utcnow
-from portal.web import current_language, is_htmx, redirect_to, safe_next, school_or_404
+from portal.clock import utcnow
+from portal.extensions import client_address, db, limiter
+from portal.web import current_language, is_htmx, managed_school, redirect_to, safe_next
 
 LOGIN_FAILED = _l("That email and password do not match an account. Check both and try again.")
 INVITATION_ERRORS = {
@@ -200,8 +201,7 @@ def redeem_invitation():
 
 @bp.route("/schools/<slug>/manage/invitations", methods=["GET", "POST"])
 def invitations(slug):
-    school = school_or_404(slug)
-    policy.require(current_user, "manage_invitations", school)
+    school = managed_school(slug, "manage_invitations")
     form = forms.InvitationBatchForm(
         data={"valid_days": current_app.config["PORTAL_INVITATION_DAYS"]} if request.method == "GET" else None
     )

@@ -61,7 +61,7 @@ def chinese_number(text: str) -> int | None:
     "十" → 10, "12" → 12. None if it is not one."""
     if not text:
         return None
-    if text.isdigit():
+    if text.isdecimal():  # what int() reads (full-width １２ too); "²" is a digit it refuses
         return int(text)
     total, digit = 0, None
     for ch in text:
@@ -108,7 +108,7 @@ def label_number(label: str) -> int | None:
     if match:
         return chinese_number(match.group(1))
     word = label.split()[-1]
-    return int(word) if word.isdigit() else _roman_number(word)
+    return int(word) if word.isdecimal() else _roman_number(word)
 
 
 def _normalise_label(label: str) -> str:

@@ -25,12 +25,12 @@ from sqlalchemy import func, select, update
 from portal import audit
 from portal.accounts import services as account_services
 from portal.accounts.models import Role, User
+from portal.clock import local_to_utc, today, utcnow
 from portal.consultations import services
 from portal.consultations.models import Consultation, ResponseState
 from portal.decisions.demo import CANTEEN_TITLE
 from portal.decisions.models import Decision, DecisionStatus
-from portal.extensions import db, utcnow
-from portal.meetings.services import local_to_utc, today
+from portal.extensions import db
 from portal.schools.models import Authority, School
 
 DAY = timedelta(days=1)

@@ -17,14 +17,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import policy
+from portal.clock import today, utcnow
 from portal.consultations import bp, services
 from portal.consultations import manage_forms as forms
 from portal.consultations.models import MAX_QUESTIONS, PROPOSAL_MAX, Consultation, ConsultationStatus, Phase
 from portal.domain import DomainError
-from portal.extensions import db, utcnow
-from portal.meetings.services import today
+from portal.extensions import db
 from portal.text import render_markdown
-from portal.web import current_language, found_or_404, is_htmx, redirect_to, school_or_404
+from portal.web import current_language, found_or_404, is_htmx, managed_school, redirect_to, school_or_404
 
 log = logging.getLogger(__name__)
 
@@ -247,8 +247,7 @@ def _new(owner: dict, action_url: str):
 
 @bp.route("/schools/<slug>/manage/consultations/new", methods=["GET", "POST"])
 def new(slug):
-    school = school_or_404(slug)
-    policy.require(current_user, "manage_consultations", school)
+    school = managed_school(slug, "manage_consultations")
     return _new(
         {"school": school, "authority": None, "list_url": url_for(".manage", slug=slug)},
         url_for(".new", slug=slug),

@@ -14,8 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.clock import utcnow
 from portal.domain import DomainError
-from portal.extensions import db, str_enum, utcnow
+from portal.extensions import db, str_enum
 from portal.schools.models import Authority, School
 
 if TYPE_CHECKING:

@@ -5,7 +5,6 @@ Services flush and never commit; the caller commits once (CONVENTIONS.md §4). E
 matters writes an audit event in the same transaction.
 """
 
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 
 from portal import audit
 from portal.accounts.models import Membership, Role
+from portal.clock import local_date, utcnow
 from portal.consultations.models import (
     ANSWER_TEXT_MAX,
     MAX_CHOICES,
@@ -43,24 +43,13 @@ from portal.documents.models import DocumentKind
 from portal.documents.render import body_fingerprint, verify_url
 from portal.documents.services import archive_pdf
 from portal.domain import DomainError
-from portal.extensions import db, utcnow
-from portal.meetings.services import local_date
+from portal.extensions import db
 from portal.schools.models import Authority, School
-from portal.text import render_markdown
+from portal.text import nfc, render_markdown, whole_number
 
 PAGE_SIZE = 20
 RESPONSES_PAGE_SIZE = 20
-MAX_ID = 2**31 - 1
 PUBLISHED_KEY = "published"
-
-
-def nfc(text: str | None) -> str:
-    """Text as typed, in one spelling of each character (NFC), without surrounding space."""
-    return unicodedata.normalize("NFC", text or "").strip()
-
-
-def _valid_id(ident) -> bool:
-    return isinstance(ident, int) and 0 < ident <= MAX_ID
 
 
 # --- loading ------------------------------------------------------------------------------
@@ -68,8 +57,6 @@ def _valid_id(ident) -> bool:
 
 def consultation_by_id(consultation_id: int, *, for_update: bool = False) -> Consultation | None:
     """A consultation with its owner and questions (whatever its status: callers check who may see it)."""
-    if not _valid_id(consultation_id):
-        return None
     query = (
         select(Consultation)
         .where(Consultation.id == consultation_id)
@@ -96,8 +83,6 @@ def owner_name(consultation: Consultation, language: str) -> str:
 
 
 def response_in(consultation: Consultation, response_id: int, *, for_update: bool = False) -> Response | None:
-    if not _valid_id(response_id):
-        return None
     query = select(Response).where(Response.id == response_id, Response.consultation_id == consultation.id)
     if for_update:
         query = query.with_for_update().execution_options(populate_existing=True)
@@ -414,16 +399,8 @@ def clean_answers(consultation: Consultation, posted: dict) -> dict:
 
 
 def _choice_index(value, question: Question) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        value = value.strip()
-        if not value.isdigit() or len(value) > 3:
-            return None
-        value = int(value)
-    if isinstance(value, int) and 0 <= value < len(question.choices):
-        return value
-    return None
+    index = whole_number(value, max_digits=3)
+    return index if index is not None and index < len(question.choices) else None
 
 
 def submit_response(actor, consultation: Consultation, data: dict, now: datetime | None = None) -> Response:
@@ -849,7 +826,7 @@ def publish_outcome(actor, consultation: Consultation, data: dict, now: datetime
 
 def authority_by_id(authority_id: int) -> Authority | None:
     """The authority at /authorities/<id>/..., or None (also for ids no database holds)."""
-    return db.session.get(Authority, authority_id) if _valid_id(authority_id) else None
+    return db.session.get(Authority, authority_id)
 
 
 # --- the public pages ---------------------------------------------------------------------
@@ -877,10 +854,7 @@ def consultation_list(
     those of the authorities above it, as the school's page lists them. An id nobody has finds
     nothing. Two queries (the count and the page), plus one to look up the district or school."""
     query = {"open": open_query, "closed": closed_query, "outcome": outcome_query}[state](now)
-    for ident in (district_id, school_id):
-        if ident is not None and not _valid_id(ident):
-            query = query.where(false())
-    if district_id is not None and _valid_id(district_id):
+    if district_id is not None:
         district = db.session.get(Authority, district_id)
         if district is None:
             query = query.where(false())
@@ -896,7 +870,7 @@ def consultation_list(
                     Consultation.authority_id.in_(_ancestor_ids(district)),
                 )
             )
-    if school_id is not None and _valid_id(school_id):
+    if school_id is not None:
         school = db.session.get(School, school_id)
         if school is None:
             query = query.where(false())
@@ -920,7 +894,7 @@ def schools_for_filter(*, include_id: int | None = None) -> list[School]:
     a public consultation, plus the school already chosen, if any."""
     public = (ConsultationStatus.APPROVED, ConsultationStatus.CLOSED, ConsultationStatus.OUTCOME_PUBLISHED)
     condition = School.id.in_(select(Consultation.school_id).where(Consultation.status.in_(public)))
-    if include_id is not None and _valid_id(include_id):
+    if include_id is not None:
         condition = condition | (School.id == include_id)
     return list(
         db.session.scalars(
@@ -966,36 +940,6 @@ def outcome_document(consultation: Consultation):
     if consultation.status != ConsultationStatus.OUTCOME_PUBLISHED or not consultation.outcome_document_sha256:
         return None
     return find_by_sha256(consultation.outcome_document_sha256)
-
-
-@dataclass(frozen=True)
-class Action:
-    """Who did something, and when (for "someone else acted first")."""
-
-    name: str
-    at: datetime
-    action: str
-    data: dict
-
-
-def last_action(obj, actions: tuple[str, ...]) -> Action | None:
-    """The latest audited action among `actions` on `obj`, with the name of who took it."""
-    from portal.accounts.models import User
-    from portal.audit import AuditEvent
-
-    row = db.session.execute(
-        select(AuditEvent, User.display_name)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(
-            AuditEvent.object_type == type(obj).__name__, AuditEvent.object_id == obj.id, AuditEvent.action.in_(actions)
-        )
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return None
-    event, name = row
-    return Action(name=name or "", at=event.created_at, action=event.action, data=event.data or {})
 
 
 def open_report_counts(responses: list[Response]) -> dict[int, int]:

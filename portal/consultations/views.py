@@ -10,8 +10,6 @@ queue exists). Every form works as a plain POST; htmx swaps the part that change
 import csv
 import io
 import json
-import re
-import unicodedata
 
 from flask import abort, current_app, flash, make_response, render_template, request, stream_with_context, url_for
 from flask_babel import format_date, format_time, to_user_timezone
@@ -20,13 +18,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from portal import policy
+from portal import audit, policy
 from portal.accounts.models import User
+from portal.clock import utcnow
 from portal.consultations import bp, forms, services
 from portal.consultations.models import ConsultationStatus, Phase, QuestionKind, ResponseState, Stance
 from portal.documents.download import pdf_response
 from portal.domain import DomainError
-from portal.extensions import client_address, db, limiter, utcnow
+from portal.extensions import client_address, db, limiter
 from portal.schools import services as school_services
 from portal.text import render_markdown
 from portal.web import (
@@ -41,7 +40,6 @@ from portal.web import (
 
 RESPONSES_SHOWN = services.RESPONSES_PAGE_SIZE
 PENDING_SHOWN = 20  # the oldest first; the moderator reloads for the next ones
-FILENAME_MAX = 120
 EXPORT_CHUNK = 64 * 1024  # characters sent at a time: fewer, larger writes than one per row
 
 # Enough for someone who edits their response a few times, too few to hammer the database.
@@ -575,22 +573,11 @@ def export_json(consultation_id):
     return response
 
 
-def outcome_filename(consultation) -> str:
-    """`关于…的意见征集 结果报告.pdf`, without what file systems refuse, cut short."""
-    name = unicodedata.normalize("NFC", f"{consultation.title} {_('Outcome')}")
-    name = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in name)
-    name = re.sub(r'[\\/:*?"<>|]+', "-", name)
-    name = re.sub(r"\s+", " ", name).strip(" .-")
-    if len(name) > FILENAME_MAX:
-        name = name[: FILENAME_MAX - 1].rstrip(" .-") + "…"
-    return (name or "outcome") + ".pdf"
-
-
 @bp.get("/consultations/<int:consultation_id>/outcome.pdf")
 def outcome_pdf(consultation_id):
     consultation = _consultation_or_404(consultation_id)
     document = found_or_404(services.outcome_document(consultation))
-    return pdf_response(document, outcome_filename(consultation))
+    return pdf_response(document, f"{consultation.title} {_('Outcome')}")
 
 
 # --- moderators: approval -----------------------------------------------------------------
@@ -602,7 +589,7 @@ def _approval_conflict(consultation, reason: str):
         return _(
             "Its closing time has passed, so it cannot be approved. Send it back so that the school can change its dates."
         )
-    last = services.last_action(consultation, ("consultation.approve", "consultation.send_back"))
+    last = audit.last_action(consultation, ("consultation.approve", "consultation.send_back"))
     name = (last.name if last else "") or _("another moderator")
     if (
         consultation.status

@@ -16,12 +16,12 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.charters import services as charters
 from portal.charters.demo import COMMITTEE_V2
 from portal.decisions import services
 from portal.decisions.models import Decision
 from portal.extensions import db
-from portal.meetings import services as meetings
 from portal.meetings.demo import past_meeting, school_year
 from portal.meetings.models import BodyKind, GoverningBody, Meeting, Position
 from portal.schools.models import School
@@ -136,13 +136,13 @@ def seed_decisions(school: School, *, full_history: bool = False) -> None:
     )
     autumn = board and db.session.scalar(
         select(Meeting)
-        .where(Meeting.body_id == board.id, Meeting.starts_at <= meetings.local_to_utc(meetings.today(), time(0, 0)))
+        .where(Meeting.body_id == board.id, Meeting.starts_at <= clock.local_to_utc(clock.today(), time(0, 0)))
         .order_by(Meeting.starts_at.desc())
         .limit(1)
     )
     if autumn is None or services.present_count(autumn) == 0:
         return
-    autumn_day = meetings.local_date(autumn.starts_at)
+    autumn_day = clock.local_date(autumn.starts_at)
     present = services.present_count(autumn)
     autumn_effective = _first_of_next_month(autumn_day)
     if not full_history:
@@ -159,8 +159,8 @@ def seed_decisions(school: School, *, full_history: bool = False) -> None:
             )  # fmt: skip
         return
 
-    spring = _spring_meeting(school, board, meetings.today() - timedelta(days=SPRING_MEETING_DAYS_AGO))
-    spring_day = meetings.local_date(spring.starts_at)
+    spring = _spring_meeting(school, board, clock.today() - timedelta(days=SPRING_MEETING_DAYS_AGO))
+    spring_day = clock.local_date(spring.starts_at)
     spring_present = services.present_count(spring)
     spring_effective = spring_day + timedelta(days=9)
     canteen = _publish(
@@ -212,8 +212,8 @@ def _publish(
         "votes_abstain": votes_abstain,
         **fields,
     }
-    issued = meetings.local_to_utc(
-        meetings.local_date(meeting.starts_at) + timedelta(days=PUBLISHED_DAYS_AFTER_MEETING), time(10, 0)
+    issued = clock.local_to_utc(
+        clock.local_date(meeting.starts_at) + timedelta(days=PUBLISHED_DAYS_AFTER_MEETING), time(10, 0)
     )
     decision = services.create_draft(None, school, data, now=issued)
     return services.publish_decision(None, decision, now=issued)

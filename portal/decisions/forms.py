@@ -5,8 +5,7 @@ from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, TextA
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
 from portal.decisions.models import DECISION_BODY_MAX, DECISION_TITLE_MAX
-from portal.forms import PortalForm, strip
-from portal.meetings.forms import DayField, in_year_range, int_or_none, text_field, too_long
+from portal.forms import DayField, PortalForm, in_year_range, int_or_none, text_field, too_long
 
 MAX_VOTES = 999
 VOTES_INVALID = _l("Enter a whole number of votes from 0 to %(max)d.", max=MAX_VOTES)
@@ -70,7 +69,6 @@ class DecisionForm(PortalForm):
     )
     body = TextAreaField(
         _l("Text of the decision"),
-        filters=[strip],
         validators=[Optional(), Length(max=DECISION_BODY_MAX, message=too_long(DECISION_BODY_MAX))],
         description=_l(
             "Markdown: a blank line between paragraphs, “1.” for numbered points. It is printed in the PDF as written."

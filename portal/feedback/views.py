@@ -16,6 +16,7 @@ from portal.web import (
     current_language,
     found_or_404,
     is_htmx,
+    managed_school,
     page_arg,
     redirect_to,
     render_page_or_fragment,
@@ -123,12 +124,6 @@ def my_item(feedback_id):
 # --- the school's inbox ---------------------------------------------------------------------
 
 
-def _managed_school(slug, action="manage_feedback"):
-    school = school_or_404(slug)
-    policy.require(current_user, action, school)
-    return school
-
-
 def _inbox_filters() -> services.InboxFilters:
     """The inbox's filters from the query string; anything that is not one of the choices is
     ignored (the default: items still waiting, every topic)."""
@@ -142,7 +137,7 @@ def _inbox_filters() -> services.InboxFilters:
 
 @bp.get("/schools/<slug>/manage/feedback")
 def inbox(slug):
-    school = _managed_school(slug)
+    school = managed_school(slug, "manage_feedback")
     filters = _inbox_filters()
     filter_args = {
         key: value
@@ -185,7 +180,7 @@ def _item_page(school, feedback, status=200, **given):
 @bp.get("/schools/<slug>/manage/feedback/<int:feedback_id>")
 def manage_item(slug, feedback_id):
     # The school's board and admins answer; the moderators and commission above it may read.
-    school = _managed_school(slug, "oversee_feedback")
+    school = managed_school(slug, "oversee_feedback")
     feedback = found_or_404(services.feedback_in_school(school, feedback_id))
     policy.require(current_user, "read_feedback", feedback)
     return _item_page(school, feedback)
@@ -193,7 +188,7 @@ def manage_item(slug, feedback_id):
 
 def _feedback_to_change(slug, feedback_id):
     """The school and item a change is about, its row locked until the commit."""
-    school = _managed_school(slug)
+    school = managed_school(slug, "manage_feedback")
     return school, found_or_404(services.feedback_in_school(school, feedback_id, for_update=True))
 
 

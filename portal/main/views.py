@@ -5,9 +5,10 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from portal.accounts import services as account_services
+from portal.clock import utcnow
 from portal.consultations import services as consultation_services
 from portal.decisions import services as decision_services
-from portal.extensions import db, utcnow
+from portal.extensions import db
 from portal.i18n import LANGUAGE_COOKIE
 from portal.main import bp
 from portal.schools import services as school_services

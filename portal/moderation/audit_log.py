@@ -22,10 +22,10 @@ from sqlalchemy.orm import aliased, contains_eager
 from portal.accounts.models import Role, User
 from portal.audit import AuditEvent
 from portal.charters.models import CharterStatus, CharterVersion
+from portal.clock import local_to_utc
 from portal.consultations.models import reason_label
 from portal.decisions.models import PUBLIC_STATUSES, Decision
 from portal.extensions import db
-from portal.meetings.services import local_to_utc
 from portal.schools.models import Authority, School
 
 PAGE_SIZE = 50

@@ -9,10 +9,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from portal.clock import utcnow
 from portal.consultations import services
 from portal.consultations.demo import _responders
 from portal.consultations.models import Consultation, QuestionKind, Response, ResponseState
-from portal.extensions import db, utcnow
+from portal.extensions import db
 from portal.schools.models import School
 
 TITLE = "关于调整学生到校时间的意见征集"

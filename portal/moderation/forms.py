@@ -6,8 +6,7 @@ from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Length, StopValidation
 
 from portal.consultations.models import REASON_MAX, STANDARD_REASONS
-from portal.forms import PortalForm
-from portal.meetings.forms import too_long
+from portal.forms import PortalForm, too_long
 from portal.moderation.models import BLOCK_REASON_MAX
 
 # The reasons moderators give most often (portal.consultations.models); "other" (or any text)

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db, utcnow
+from portal.clock import utcnow
+from portal.extensions import db
 
 BLOCK_REASON_MAX = 1000
 # The durations a moderator chooses from, in days; None is "until lifted".

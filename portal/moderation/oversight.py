@@ -27,16 +27,16 @@ school's, the school's own (district- and city-wide consultations are not split 
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, false, func, or_, select
 
 from portal.accounts.models import AUTHORITY_ROLES, Membership, Role
+from portal.clock import local_date, working_days_after
 from portal.consultations.models import Consultation, ConsultationStatus, Response, ResponseState
 from portal.consultations.services import outcome_due_days
 from portal.extensions import db
 from portal.feedback.models import EventKind, Feedback, FeedbackEvent, FeedbackStatus
-from portal.meetings.services import local_date
 from portal.schools.models import Authority, School
 
 PARTICIPATION_DAYS = 365
@@ -148,18 +148,6 @@ def schools_of(district: Authority) -> list[School]:
 
 
 # --- the numbers --------------------------------------------------------------------------
-
-
-def working_days_deadline(day: date, working_days: int = ANSWER_WORKING_DAYS) -> date:
-    """The date `working_days` working days (Monday to Friday) after `day`; public holidays and
-    the weekends swapped for them are not known to the portal and are not taken into account."""
-    current = day
-    left = working_days
-    while left:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            left -= 1
-    return current
 
 
 def district_rows(scope: OversightScope, now: datetime) -> list[OversightRow]:
@@ -325,7 +313,7 @@ def _fill(rows, now, *, consultation_unit, consultation_join, consultation_where
     )
     today = local_date(now)
     for key, received, answered in db.session.execute(query):
-        deadline = working_days_deadline(local_date(received))
+        deadline = working_days_after(local_date(received), ANSWER_WORKING_DAYS)
         if answered is not None and local_date(answered) <= deadline:
             rows[key].feedback_counted += 1
             rows[key].feedback_in_time += 1

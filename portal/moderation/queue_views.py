@@ -10,12 +10,13 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import policy
+from portal import audit, policy
 from portal.accounts.models import User
+from portal.clock import utcnow
 from portal.consultations import services as consultations
 from portal.consultations.models import ResponseState
 from portal.domain import DomainError
-from portal.extensions import db, utcnow
+from portal.extensions import db
 from portal.moderation import bp, forms, services
 from portal.web import int_arg, is_htmx, page_arg, retry_once_if_database_busy
 
@@ -94,7 +95,7 @@ def queue():
 
 
 def _conflict_message(obj, actions: tuple[str, ...]) -> str:
-    last = consultations.last_action(obj, actions)
+    last = audit.last_action(obj, actions)
     if last is None:
         return _("This item is no longer awaiting this action. Nothing was changed.")
     name = last.name or _("The portal")

@@ -18,12 +18,14 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import audit
 from portal.accounts.models import AUTHORITY_ROLES
+from portal.clock import utcnow
 from portal.consultations import services as consultations
 from portal.consultations.models import Consultation, ConsultationStatus, Question, Report, Response, ResponseState
 from portal.domain import DomainError
-from portal.extensions import db, utcnow
+from portal.extensions import db
 from portal.moderation.models import BLOCK_DAYS, BLOCK_REASON_MAX, Block
 from portal.schools.models import Authority, School
+from portal.text import nfc
 
 PAGE_SIZE = 20
 KINDS = ("pending", "reported", "consultation")
@@ -321,7 +323,7 @@ def moderate(actor, response: Response, action: str, reason: str = "", now: date
         if not reason.strip():
             raise DomainError("reason_required")
         if response.state == ResponseState.HIDDEN:  # hidden by the reports: the moderator upholds it
-            response.confirm_hidden(getattr(actor, "id", None), now, consultations.nfc(reason))
+            response.confirm_hidden(getattr(actor, "id", None), now, nfc(reason))
             db.session.flush()
             audit.record(
                 actor,
@@ -390,7 +392,7 @@ def block_user(actor, user, data: dict, now: datetime | None = None) -> Block:
     """Block `user` for data["days"] (1, 7, 30, or None: until lifted) with data["reason"].
     DomainError "reason_required", "reason_too_long", "duration", "own_account"."""
     now = now or utcnow()
-    reason = consultations.nfc(data.get("reason"))
+    reason = nfc(data.get("reason"))
     if not reason:
         raise DomainError("reason_required")
     if len(reason) > BLOCK_REASON_MAX:

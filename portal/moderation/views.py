@@ -12,9 +12,8 @@ from flask import abort, current_app, render_template, request, stream_with_cont
 from flask_login import current_user
 
 from portal import policy
+from portal.clock import today, utcnow
 from portal.consultations.services import outcome_due_days
-from portal.extensions import utcnow
-from portal.meetings.services import today
 from portal.moderation import audit_log, bp, oversight
 from portal.web import int_arg, is_htmx
 

@@ -165,7 +165,3 @@ def districts_overview(schools_per_district: int = 8) -> list[DistrictOverview]:
         by_authority.setdefault(school.authority_id, []).append(school)
     authorities = db.session.scalars(select(Authority).where(Authority.id.in_(counts)).order_by(Authority.id)).all()
     return [DistrictOverview(a, counts[a.id], by_authority.get(a.id, [])) for a in authorities]
-
-
-def school_by_slug(slug: str) -> School | None:
-    return db.session.scalar(select(School).where(School.slug == slug).options(joinedload(School.authority)))

@@ -4,16 +4,17 @@ from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import policy
+from portal import clock, policy
 from portal.charters import services as charter_services
+from portal.clock import utcnow
 from portal.consultations import services as consultation_services
 from portal.decisions import services as decision_services
-from portal.extensions import db, utcnow
+from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.meetings import services as meeting_services
 from portal.schools import bp, forms, services
 from portal.schools.models import SCHOOL_TYPE_LABELS
-from portal.web import int_arg, is_htmx, page_arg, redirect_to, school_or_404
+from portal.web import int_arg, is_htmx, managed_school, page_arg, redirect_to, school_or_404
 
 # The management area's sections, each with the action that opens it (see portal/policy.py).
 MANAGEMENT_SECTIONS = [
@@ -60,7 +61,7 @@ def index():
 @bp.get("/schools/<slug>")
 def show(slug):
     school = school_or_404(slug)
-    today = meeting_services.today()  # Beijing's date: whose term has ended is decided in local time
+    today = clock.today()  # Beijing's date: whose term has ended is decided in local time
     charter = charter_services.current_version(school)
     upcoming, recent = meeting_services.meetings_for_school_page(school, utcnow())
     management = [endpoint for action, endpoint in MANAGEMENT_SECTIONS if policy.can(current_user, action, school)]
@@ -91,8 +92,7 @@ def manage(slug):
 
 @bp.route("/schools/<slug>/manage/profile", methods=["GET", "POST"])
 def edit_profile(slug):
-    school = school_or_404(slug)
-    policy.require(current_user, "edit_school_profile", school)
+    school = managed_school(slug, "edit_school_profile")
     form = forms.SchoolProfileForm(obj=school if request.method == "GET" else None)
     if form.validate_on_submit():
         data = {field: form[field].data for field in services.PROFILE_FIELDS}

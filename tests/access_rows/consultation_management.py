@@ -15,8 +15,9 @@ each gets a consultation in that phase. (`consultation_id` is the public pages' 
 from datetime import timedelta
 
 from access_rows import management
+from portal.clock import utcnow
 from portal.consultations import services
-from portal.extensions import db, utcnow
+from portal.extensions import db
 
 
 def _consultation(school, title, *, opens, closes, approve=True):

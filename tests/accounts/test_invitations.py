@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from portal.accounts import services
 from portal.accounts.models import Invitation, Membership, Role
-from portal.extensions import utcnow
+from portal.clock import utcnow
 
 CODE = re.compile(r"<code>([A-Z2-9]{5}-[A-Z2-9]{5})</code>")
 

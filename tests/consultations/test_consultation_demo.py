@@ -13,13 +13,13 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from portal.accounts.models import User
 from portal.cli import DISTRICTS, SCHOOLS
+from portal.clock import utcnow
 from portal.consultations import services
 from portal.consultations.models import Consultation, Phase, Response, ResponseState
 from portal.decisions.models import Decision
 from portal.documents.models import DocumentKind
 from portal.documents.services import find_by_sha256
 from portal.extensions import db as _db
-from portal.extensions import utcnow
 from portal.schools.models import Authority, School
 
 FIRST_SCHOOL = SCHOOLS[0][1]

@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from portal.audit import AuditEvent
+from portal.clock import utcnow
 from portal.consultations import services
 from portal.consultations.models import ConsultationStatus, Phase, ResponseState
 from portal.domain import DomainError
-from portal.extensions import utcnow
 
 
 def reason_of(call, *args, **kwargs):

@@ -8,8 +8,8 @@ import pytest
 from consultation_factories import publish_outcome
 from page_helpers import ENGLISH, HTMX
 
+from portal.clock import utcnow
 from portal.consultations.models import Phase
-from portal.extensions import utcnow
 
 
 def titles(page: str) -> list[str]:

@@ -8,9 +8,9 @@ from page_helpers import ENGLISH, field_error, location_path
 from sqlalchemy import select
 
 from portal.audit import AuditEvent
+from portal.clock import utcnow
 from portal.consultations import services
 from portal.consultations.models import Consultation, ConsultationStatus, Phase
-from portal.extensions import utcnow
 
 
 def list_url(school):

@@ -11,9 +11,9 @@ from consultation_factories import publish_outcome
 from decision_factories import insert_published
 from page_helpers import ENGLISH, heading, log_in
 
+from portal.clock import utcnow
 from portal.consultations import services
 from portal.consultations.models import Consultation, Phase
-from portal.extensions import utcnow
 
 
 def page_of(client, consultation, status=200, headers=ENGLISH) -> str:

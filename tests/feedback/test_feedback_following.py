@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from page_helpers import ENGLISH, HTMX
 
-from portal.extensions import utcnow
+from portal.clock import utcnow
 from portal.feedback import services
 from portal.feedback.models import FeedbackStatus
 

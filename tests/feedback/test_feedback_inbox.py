@@ -11,7 +11,7 @@ from page_helpers import ENGLISH, field_error, location_path
 from sqlalchemy import select
 
 from portal.audit import AuditEvent
-from portal.extensions import utcnow
+from portal.clock import utcnow
 from portal.feedback.models import EventKind, Feedback, FeedbackEvent, FeedbackStatus
 
 S = FeedbackStatus

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from page_helpers import ENGLISH
 
-from portal.extensions import utcnow
+from portal.clock import utcnow
 from portal.meetings import calendar, services
 
 

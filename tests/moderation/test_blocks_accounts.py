@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from portal import policy
 from portal.audit import AuditEvent
+from portal.clock import utcnow
 from portal.consultations.models import Phase, Response
 from portal.extensions import db as _db
-from portal.extensions import utcnow
 from portal.moderation import services
 from portal.moderation.models import Block
 

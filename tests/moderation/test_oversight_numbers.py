@@ -7,6 +7,7 @@ from oversight_helpers import EXPECTED, NOW, build_world, numbers
 from page_helpers import ENGLISH
 
 from portal.accounts.models import Role
+from portal.clock import working_days_after
 from portal.moderation import oversight
 from portal.moderation import views as moderation_views
 
@@ -73,7 +74,7 @@ def test_a_school_without_verified_parents_has_no_participation_rate(app, db, wo
     ],
 )
 def test_fifteen_working_days_skip_weekends(received, deadline):
-    assert oversight.working_days_deadline(received) == deadline
+    assert working_days_after(received, oversight.ANSWER_WORKING_DAYS) == deadline
 
 
 def test_the_page_shows_the_numbers_and_the_overdue_consultations(client, world, city_admin, login_as, frozen_now):
