@@ -259,7 +259,8 @@ def main():
     queries = []
     event.listen(engine, "before_cursor_execute", lambda *a, **k: queries.append(1))
     lines = [
-        f"consultation page: {args.small:,} vs {args.large:,} responses, {args.runs} runs each ({engine.dialect.name}); data built in {setup_seconds:.1f} s",
+        f"consultation page: {args.small:,} vs {args.large:,} responses, {args.runs} runs each "
+        f"({engine.dialect.name}); data built in {setup_seconds:.1f} s",
         f"{'page':<34} {'median ms':>10} {'p95 ms':>8} {'queries':>8}",
     ]
     print("\n".join(lines))
@@ -301,7 +302,10 @@ def main():
 
     for extension in ("csv", "json"):
         peak, size, elapsed = streamed_peak(clients["visitor"], f"/consultations/{ids['large']}/responses.{extension}")
-        line = f"export {extension} of {args.large:,} responses: {size / 1e6:.1f} MB in {elapsed:.1f} s (under tracemalloc), peak memory {peak / 1e6:.1f} MB  {'ok' if peak < 100e6 else 'OVER 100 MB'}"
+        line = (
+            f"export {extension} of {args.large:,} responses: {size / 1e6:.1f} MB in {elapsed:.1f} s "
+            f"(under tracemalloc), peak memory {peak / 1e6:.1f} MB  {'ok' if peak < 100e6 else 'OVER 100 MB'}"
+        )
         lines.append(line)
         print(line)
 

@@ -229,15 +229,22 @@ def main():
         return "ok" if ok else "OVER THE GOAL"
 
     lines = [
-        f"moderation queue: {pending:,} pending responses in {SCHOOLS * CONSULTATIONS_PER_SCHOOL} consultations of {SCHOOLS} schools of one district ({dialect}, {os.cpu_count()} CPUs); data built in {setup_seconds:.1f} s",
+        f"moderation queue: {pending:,} pending responses in {SCHOOLS * CONSULTATIONS_PER_SCHOOL} consultations "
+        f"of {SCHOOLS} schools of one district ({dialect}, {os.cpu_count()} CPUs); "
+        f"data built in {setup_seconds:.1f} s",
         f"{'measure':<48} {'median ms':>10} {'p95 ms':>8} {'queries':>8}",
-        f"{f'GET /moderation, first page ({items} items), {args.runs} runs':<48} {page_median:>10.1f} {page_p95:>8.1f} {page_queries:>8}",
-        f"{f'lock + publish_response + commit, {len(approve_times)} runs':<48} {approve_median:>10.1f} {approve_p95:>8.1f} {max(approve_queries):>8}",
+        f"{f'GET /moderation, first page ({items} items), {args.runs} runs':<48} "
+        f"{page_median:>10.1f} {page_p95:>8.1f} {page_queries:>8}",
+        f"{f'lock + publish_response + commit, {len(approve_times)} runs':<48} "
+        f"{approve_median:>10.1f} {approve_p95:>8.1f} {max(approve_queries):>8}",
         f"queue page queries: {page_queries} (goal <= {QUERY_GOAL})  {verdict(page_queries <= QUERY_GOAL)}",
-        f"queue page median: {page_median:.1f} ms (goal < {PAGE_GOAL_MS:.0f} ms)  {verdict(page_median < PAGE_GOAL_MS)}",
-        f"approve median: {approve_median:.1f} ms (goal < {APPROVE_GOAL_MS:.0f} ms)  {verdict(approve_median < APPROVE_GOAL_MS)}",
+        f"queue page median: {page_median:.1f} ms (goal < {PAGE_GOAL_MS:.0f} ms)  "
+        f"{verdict(page_median < PAGE_GOAL_MS)}",
+        f"approve median: {approve_median:.1f} ms (goal < {APPROVE_GOAL_MS:.0f} ms)  "
+        f"{verdict(approve_median < APPROVE_GOAL_MS)}",
         f"the page's count of pending responses: {shown} (inserted: {pending:,})",
-        f"after the run: {published} responses published, tally 'published' = {tallied}  {'consistent' if published == tallied else 'INCONSISTENT'}",
+        f"after the run: {published} responses published, tally 'published' = {tallied}  "
+        f"{'consistent' if published == tallied else 'INCONSISTENT'}",
     ]
     print("\n".join(lines))
     if not args.no_results_file:

@@ -12,7 +12,8 @@ MESSAGES = {
     400: (
         _l("Bad request"),
         _l(
-            "The page could not understand this request. If you were sending a form, it may have expired: go back, reload the page and try again."
+            "The page could not understand this request. "
+            "If you were sending a form, it may have expired: go back, reload the page and try again."
         ),
     ),
     403: (

@@ -98,7 +98,8 @@ class ProfileForm(PortalForm):
     display_name = display_name_field()
     language = SelectField(
         _l("Language"),
-        # Each option in its own language, so that screen readers pronounce it right (tuples are deprecated in WTForms 3.3).
+        # Each option in its own language, so that screen readers pronounce it right (tuples are
+        # deprecated in WTForms 3.3).
         choices=[
             SelectChoice(code, name, render_kw={"lang": "en" if code == "en" else "zh-CN"})
             for code, name in LANGUAGE_NAMES.items()

@@ -34,11 +34,13 @@ from portal.text import nfc, render_markdown
 
 # The short template a school may start its first charter from: the usual chapters of a
 # Chinese school charter, with the articles every charter needs, to be completed by the school.
+# (A backslash at the end of a line joins it to the next: the article stays one paragraph.)
 FIRST_DRAFT_TEMPLATE = """# {name}章程
 
 # 第一章 总则
 
-**第一条** 为规范学校办学行为，保障学校、教职工和学生的合法权益，依据《中华人民共和国教育法》《中华人民共和国义务教育法》等法律法规，制定本章程。
+**第一条** 为规范学校办学行为，保障学校、教职工和学生的合法权益，\
+依据《中华人民共和国教育法》《中华人民共和国义务教育法》等法律法规，制定本章程。
 
 **第二条** 学校名称：{name}。学校地址：{address}。
 

@@ -156,7 +156,8 @@ class ReportForm(PortalForm):
     reason = _reason(
         _l("What is wrong with this response?"),
         description=_l(
-            "For example: insults, personal data, advertising. The moderators read it; the author does not see who reported it."
+            "For example: insults, personal data, advertising. "
+            "The moderators read it; the author does not see who reported it."
         ),
     )
 

@@ -65,8 +65,8 @@ class ConsultationForm(PortalForm):
         _l("The proposal"),
         PROPOSAL_MAX,
         description=_l(
-            "In Markdown: a blank line between paragraphs, a line starting with ## is a heading, a line starting with - is a list item. "
-            "It is needed before the draft can be submitted."
+            "In Markdown: a blank line between paragraphs, a line starting with ## is a heading, "
+            "a line starting with - is a list item. It is needed before the draft can be submitted."
         ),
         rows=14,
     )
@@ -222,7 +222,8 @@ class OutcomeForm(PortalForm):
     )
     confirm = BooleanField(
         _l(
-            "I confirm that this is the outcome to publish. Once published, the report and its PDF can never be changed."
+            "I confirm that this is the outcome to publish. "
+            "Once published, the report and its PDF can never be changed."
         ),
         validators=[DataRequired(message=_l("Tick the box to confirm before publishing."))],
     )

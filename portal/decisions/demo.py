@@ -75,7 +75,8 @@ def canteen_management_text(effective: date) -> str:
 
 
 def timetable_text(effective: date) -> str:
-    return f"""为保障学生充足睡眠，落实义务教育学校作息时间管理的有关要求，结合家长问卷调查结果，自{_cn(effective)}起调整学生在校作息时间：
+    return f"""为保障学生充足睡眠，落实义务教育学校作息时间管理的有关要求，结合家长问卷调查结果，\
+自{_cn(effective)}起调整学生在校作息时间：
 
 一、上午第一节课开始时间由8:00调整为8:20，学生到校时间不早于7:50。
 
@@ -92,7 +93,8 @@ def timetable_text(effective: date) -> str:
 def charter_amendment_text(school: School) -> str:
     return f"""一、通过《{school.name_zh}章程》修正案，对第十条作如下修改：
 
-> 在“会议纪要经审定后在学校治理门户公开。”之后增加：“校务委员会的决定经出席委员过半数同意方为通过，以校务委员会决定的形式统一编号印发，并在学校治理门户公开，任何人均可核验其真实性。”
+> 在“会议纪要经审定后在学校治理门户公开。”之后增加：“校务委员会的决定经出席委员过半数同意方为通过，\
+以校务委员会决定的形式统一编号印发，并在学校治理门户公开，任何人均可核验其真实性。”
 
 二、修改后的章程全文在学校治理门户公布。校长办公室负责报{school.authority.name_zh}备案，并组织教职工和家长委员会学习。
 """

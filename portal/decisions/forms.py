@@ -100,7 +100,8 @@ class DecisionForm(PortalForm):
         _l("Answers a consultation (optional)"),
         CONSULTATION_UNKNOWN,
         description=_l(
-            "The consultation whose outcome this decision follows. Its outcome report lists the decision once both are published."
+            "The consultation whose outcome this decision follows. "
+            "Its outcome report lists the decision once both are published."
         ),
     )
 
@@ -128,7 +129,8 @@ class DecisionForm(PortalForm):
 class PublishForm(PortalForm):
     confirm = BooleanField(
         _l(
-            "I confirm that this text, vote and meeting are what the board decided. Once published, the decision can never be changed or deleted."
+            "I confirm that this text, vote and meeting are what the board decided. "
+            "Once published, the decision can never be changed or deleted."
         ),
         validators=[DataRequired(message=_l("Tick the box to confirm before publishing."))],
     )

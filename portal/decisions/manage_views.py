@@ -38,7 +38,8 @@ REFUSALS = {
     "unknown_consultation": (forms.CONSULTATION_UNKNOWN, "consultation_id"),
     "vote_exceeds_present": (
         _l(
-            "More votes were entered than members were recorded present at the meeting. Check the vote, or record the meeting's attendance first."
+            "More votes were entered than members were recorded present at the meeting. "
+            "Check the vote, or record the meeting's attendance first."
         ),
         "votes_for",
     ),
@@ -53,7 +54,8 @@ REFUSALS = {
     ),
     "decision_published": (
         _l(
-            "This decision is published. A published decision is never changed; publish a new decision that supersedes or revokes it."
+            "This decision is published. "
+            "A published decision is never changed; publish a new decision that supersedes or revokes it."
         ),
         None,
     ),
@@ -66,7 +68,8 @@ REFUSALS = {
     ),
 }
 PUBLISH_FAILED = _l(
-    "The PDF of the decision could not be made, so nothing was published: the draft is unchanged and no number was used. "
+    "The PDF of the decision could not be made, so nothing was published: "
+    "the draft is unchanged and no number was used. "
     "Please try again in a moment; if it happens again, tell the portal's administrators."
 )
 

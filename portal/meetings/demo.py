@@ -109,7 +109,7 @@ def seed_meetings(school: School) -> None:
     )
     board_members = [
         _seat(board, name, position, constituency, TERM_START, TERM_END)
-        for name, (position, constituency) in zip(names, BOARD_SEATS)
+        for name, (position, constituency) in zip(names, BOARD_SEATS, strict=False)
     ]
     former_name, successor_name = names[len(BOARD_SEATS)], names[len(BOARD_SEATS) + 1]
     _seat(board, former_name, Position.MEMBER, Constituency.PARENT, TERM_START, FORMER_TERM_END)
@@ -123,7 +123,7 @@ def seed_meetings(school: School) -> None:
     committee_names = names[len(BOARD_SEATS) + 2 :]
     committee_members = [
         _seat(committee, name, position, constituency, TERM_START, TERM_END)
-        for name, (position, constituency) in zip(committee_names, COMMITTEE_SEATS)
+        for name, (position, constituency) in zip(committee_names, COMMITTEE_SEATS, strict=True)
     ]
 
     principal, secretary = board_members[0], board_members[2]

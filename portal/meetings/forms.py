@@ -71,7 +71,8 @@ class MemberForm(PortalForm):
         _l("Portal account (optional)"),
         validators=[Optional(), Length(max=ACCOUNT_EMAIL_MAX, message=too_long(ACCOUNT_EMAIL_MAX))],
         description=_l(
-            "The email address of the member's own account, if they have one: they can then read their body's draft minutes."
+            "The email address of the member's own account, if they have one: "
+            "they can then read their body's draft minutes."
         ),
         render_kw={"inputmode": "email", "autocomplete": "off", "maxlength": ACCOUNT_EMAIL_MAX},
     )

@@ -59,7 +59,7 @@ def _consultation(school: School, now, title: str) -> Consultation:
 def _pending(consultation: Consultation, people, texts, now, *, moderator=None) -> None:
     """Responses awaiting the moderators; the first one is already published (so the
     consultation's page has something to show)."""
-    for n, (person, (stance, body)) in enumerate(zip(people, texts)):
+    for n, (person, (stance, body)) in enumerate(zip(people, texts, strict=False)):
         response = services.submit_response(
             person,
             consultation,
@@ -105,7 +105,7 @@ def seed_moderation(schools: dict[str, School], people: dict, *, password: str) 
             .limit(2)
         )
     )
-    for response, reason in zip(published, REPORTS):
+    for response, reason in zip(published, REPORTS, strict=False):
         reporter = next(person for person in reversed(responders) if person.id != response.author_id)
         services.report_response(reporter, response, reason)
 

@@ -79,7 +79,8 @@ class SchoolProfileForm(PortalForm):
         _l("Prefix of decision numbers"),
         validators=[Length(max=40, message=_l("At most %(max)d characters.", max=40)), _decision_prefix],
         description=_l(
-            "Printed before the year and number of each decision, as in 渝一中校委〔2026〕3号. Changing it changes only the numbers of decisions published afterwards."
+            "Printed before the year and number of each decision, as in 渝一中校委〔2026〕3号. "
+            "Changing it changes only the numbers of decisions published afterwards."
         ),
         render_kw={"maxlength": 40},
     )
