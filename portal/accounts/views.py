@@ -132,8 +132,7 @@ def _render_me(status=200, **forms_given):
             memberships=current_user.memberships,
             # What moderators decided about the person's responses and reports, and a block in force.
             moderation_decisions=moderation_services.decisions_for(current_user),
-            block=moderation_services.block_in_force(current_user),
-            block_message=moderation_services.block_message,
+            block_message=policy.block_message(block) if (block := policy.block_in_force(current_user)) else None,
         ),
         status,
     )

@@ -101,28 +101,6 @@ def response_of(consultation: Consultation, user) -> Response | None:
 # --- the audience -------------------------------------------------------------------------
 
 
-def in_audience(user, consultation: Consultation) -> bool:
-    """Whether `user` may respond, as far as the audience goes: anyone with an account, or a
-    verified parent (a parent membership, from the school's invitation code) of the school or,
-    for an authority's consultation, of a school under it."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if consultation.audience == Audience.REGISTERED:
-        return True
-    for membership in user.memberships:
-        if membership.role != Role.PARENT or membership.school_id is None:
-            continue
-        if consultation.school_id is not None and membership.school_id == consultation.school_id:
-            return True
-        if (
-            consultation.authority is not None
-            and membership.school is not None
-            and consultation.authority.covers(membership.school.authority)
-        ):
-            return True
-    return False
-
-
 def verified_parent_count(consultation: Consultation) -> int:
     """How many verified parents the audience has (participation rate = responders / this)."""
     query = select(func.count(func.distinct(Membership.user_id))).where(Membership.role == Role.PARENT)

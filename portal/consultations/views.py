@@ -138,7 +138,8 @@ def _respond_context(consultation, now, *, form=None, saved=None, refusal=None) 
     the form (what they typed, or what they wrote before) while it is open to them."""
     phase = consultation.phase(now)
     own = services.response_of(consultation, current_user)
-    may_respond = policy.can(current_user, "respond", consultation)
+    refusal_to_respond = policy.check(current_user, "respond", consultation)
+    may_respond = refusal_to_respond is None
     if form is None and may_respond and phase == Phase.OPEN:
         form = forms.response_form(consultation, own, formdata=None)
     return {
@@ -151,8 +152,9 @@ def _respond_context(consultation, now, *, form=None, saved=None, refusal=None) 
         "saved": saved,
         "refusal": refusal,
         "owner_name": services.owner_name(consultation, current_language()),
-        "audience_message": (block_message(block_in_force(current_user)) or audience_message(consultation))
-        if current_user.is_authenticated and not may_respond
+        # Why a logged-in person may not respond (a block, or the audience) and what to do about it.
+        "audience_message": refusal_to_respond.message
+        if refusal_to_respond is not None and refusal_to_respond.kind != policy.RefusalKind.LOGIN
         else None,
         "body_max": forms.RESPONSE_BODY_MAX,
         "body_length": forms.characters(form.body.data) if form is not None else 0,
@@ -243,35 +245,14 @@ def _not_open_message(consultation, now):
     )
 
 
-def audience_message(consultation):
-    """Why someone outside the audience cannot respond, and how to join it."""
-    if consultation.school is not None:
-        who = _(
-            "Only verified parents of %(school)s can respond to this consultation.",
-            school=consultation.school.name(current_language()),
-        )
-    else:
-        who = _(
-            "Only verified parents of the schools under %(authority)s can respond to this consultation.",
-            authority=services.owner_name(consultation, current_language()),
-        )
-    return (
-        who
-        + " "
-        + _(
-            "Parents are verified with the invitation code their school hands out: ask the school's office or your child's class teacher for one, "
-            "then enter it under “Verify as a parent” on your account page."
-        )
-    )
-
-
 def _require_responder(consultation):
-    """Visitors log in first. Someone outside the audience learns how to join it (403)."""
-    if not current_user.is_authenticated:
-        policy.require(current_user, "respond", consultation)
-    if not policy.can(current_user, "respond", consultation):
-        policy.refuse_if_blocked(current_user)  # a blocked person is told why and until when
-        abort(_refused(consultation, 403, audience_message(consultation)))
+    """Visitors log in first; a blocked person is told why and until when. Someone outside the
+    audience learns how to join it on the consultation's page (403)."""
+    refusal = policy.check(current_user, "respond", consultation)
+    if refusal is not None and refusal.kind == policy.RefusalKind.NOT_IN_AUDIENCE:
+        abort(_refused(consultation, 403, refusal.message))
+    if refusal is not None:
+        raise refusal
 
 
 def _respond_section(consultation, now, status=200, **given):
@@ -741,4 +722,3 @@ def moderate_response(consultation_id, response_id):
 
 
 from portal.consultations import manage_views  # noqa: E402,F401  (the management pages)
-from portal.moderation.services import block_in_force, block_message  # noqa: E402

@@ -71,11 +71,12 @@ def _form_page(school, form, status=200, **context):
 @limiter.limit(_send_limit, methods=["POST"], key_func=_sender_key, deduct_when=_sent, scope="feedback-send")
 def new(slug):
     school = school_or_404(slug)
-    if request.method == "POST":
-        policy.require(current_user, "send_feedback")  # a visitor is asked to log in, and comes back here
-    elif not policy.can(current_user, "send_feedback"):
-        if current_user.is_authenticated:
-            policy.refuse_if_blocked(current_user)  # a blocked person is told why and until when
+    refusal = policy.check(current_user, "send_feedback")
+    # A visitor reads what the suggestion box is for and is asked to log in (and comes back here
+    # after a POST); a blocked person is told why and until when.
+    if refusal is not None and (request.method == "POST" or refusal.kind != policy.RefusalKind.LOGIN):
+        raise refusal
+    if refusal is not None:
         return render_template("feedback/new.html", school=school, form=None)
     form = forms.FeedbackForm()
     if not form.is_submitted():

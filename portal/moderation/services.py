@@ -373,21 +373,6 @@ def hide_if_reported_enough(response: Response, now: datetime | None = None) -> 
 # --- blocks -------------------------------------------------------------------------------
 
 
-def block_in_force(user, now: datetime | None = None) -> Block | None:
-    """The block that stops `user` now (the one lasting longest), or None."""
-    if not getattr(user, "is_authenticated", False) or getattr(user, "id", None) is None:
-        return None
-    now = now or utcnow()
-    blocks = [
-        b
-        for b in db.session.scalars(select(Block).where(Block.user_id == user.id, Block.lifted_at.is_(None)))
-        if b.in_force(now)
-    ]
-    if not blocks:
-        return None
-    return max(blocks, key=lambda b: (b.ends_at is None, b.ends_at or now))
-
-
 def block_user(actor, user, data: dict, now: datetime | None = None) -> Block:
     """Block `user` for data["days"] (1, 7, 30, or None: until lifted) with data["reason"].
     DomainError "reason_required", "reason_too_long", "duration", "own_account"."""
@@ -474,22 +459,3 @@ def decisions_for(user, limit: int = 20) -> list[dict]:
             }
         )
     return sorted(rows, key=lambda row: row["at"], reverse=True)[:limit]
-
-
-def block_message(block: Block | None) -> str | None:
-    """Why and until when the person is blocked, as the pages say it (None when not blocked)."""
-    from flask_babel import format_datetime
-    from flask_babel import gettext as _
-
-    if block is None:
-        return None
-    if block.ends_at is None:
-        return _(
-            "A moderator has blocked your account from responding, reporting and sending feedback until further notice. Reason: %(reason)s",
-            reason=block.reason,
-        )
-    return _(
-        "A moderator has blocked your account from responding, reporting and sending feedback until %(until)s. Reason: %(reason)s",
-        until=format_datetime(block.ends_at, "medium"),
-        reason=block.reason,
-    )

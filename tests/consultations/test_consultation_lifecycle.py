@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from portal import policy
 from portal.audit import AuditEvent
 from portal.clock import utcnow
 from portal.consultations import services
@@ -179,9 +180,9 @@ def test_verified_parents_only_means_parents_of_the_school(
 ):
     consultation = make_consultation(audience="parents")
 
-    assert services.in_audience(parent, consultation)
-    assert not services.in_audience(resident, consultation)
-    assert not services.in_audience(make_user(role="parent", scope=other_school), consultation)
+    assert policy.in_audience(parent, consultation)
+    assert not policy.in_audience(resident, consultation)
+    assert not policy.in_audience(make_user(role="parent", scope=other_school), consultation)
 
 
 def test_reports_are_one_per_person_and_only_on_published_responses(
