@@ -168,6 +168,7 @@ def main():
     from portal.accounts import services as account_services
     from portal.accounts.models import Role
     from portal.clock import utcnow
+    from portal.consultations import responses as response_services
     from portal.consultations import services
     from portal.consultations.models import QuestionKind
     from portal.extensions import db
@@ -238,7 +239,7 @@ def main():
         )
         account_services.grant_membership(None, moderator, Role.MODERATOR, district)
         for consultation in consultations.values():
-            services.submit_response(
+            response_services.submit_response(
                 parent,
                 consultation,
                 {"stance": "support", "body": "我的回应", "answers": {}, "show_name": True},

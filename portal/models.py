@@ -9,7 +9,6 @@ from portal.consultations.models import (  # noqa: F401
     Consultation,
     OutcomeTheme,
     Question,
-    Report,
     Response,
     ResponseVersion,
     Tally,
@@ -18,5 +17,5 @@ from portal.decisions.models import Decision  # noqa: F401
 from portal.documents.models import Document, PublicationLogEntry  # noqa: F401
 from portal.feedback.models import Feedback, FeedbackEvent, FeedbackReferenceCounter  # noqa: F401
 from portal.meetings.models import AgendaItem, Attendance, BodyMember, GoverningBody, Meeting  # noqa: F401
-from portal.moderation.models import Block  # noqa: F401
+from portal.moderation.models import Block, Report  # noqa: F401
 from portal.schools.models import Authority, School  # noqa: F401

@@ -25,14 +25,14 @@ from portal.models import AUTHORITY_ROLES, Audience, Authority, Block, Consultat
 PUBLIC_ENDPOINTS = frozenset(
     {
         "static",
-        "main.home",
-        "main.healthz",
-        "main.set_language",
+        "pages.home",
+        "pages.healthz",
+        "pages.set_language",
         "accounts.login",
         "accounts.register",
         "accounts.check_email",
         "schools.index",
-        "schools.show",
+        "pages.school",
         "charters.current",
         "charters.versions",
         "charters.version",
@@ -48,7 +48,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "decisions.pdf",
         "decisions.feed",
         "decisions.school_feed",
-        "documents.verify",
+        "pages.verify",
         # The suggestion box explains itself to visitors and asks them to log in; sending needs an account.
         "feedback.new",
         # Approved consultations, their published responses, results, exports and outcome are
@@ -86,6 +86,13 @@ def roles_for_authority(user, authority: Authority) -> set[Role]:
         if membership.role in AUTHORITY_ROLES and membership.authority.covers(authority):
             roles.add(membership.role)
     return roles
+
+
+def administered_authorities(user) -> list[Authority]:
+    """The authorities `user` is a commission admin of (each with its subtree)."""
+    if not _is_logged_in(user):
+        return []
+    return [m.authority for m in user.memberships if m.role == Role.COMMISSION_ADMIN and m.authority is not None]
 
 
 def is_staff(user) -> bool:
@@ -273,7 +280,7 @@ RULES: dict[str, Callable[..., bool]] = {
     "create_school": _may_create_school,  # in this authority
     "add_schools": _is_commission_admin,  # somewhere: shows the "add a school" link
     # The audit log names people, their IP addresses and what they did: the commission admins
-    # answer for it, each for their own subtree (portal.moderation.audit_log narrows the events).
+    # answer for it, each for their own subtree (portal.oversight.audit_log narrows the events).
     # Moderators act on content and are themselves audited; they do not read the log.
     "read_audit_log": _is_commission_admin,
     # The moderation queue (/moderation): moderators and commission admins, each for the subtree
@@ -281,7 +288,7 @@ RULES: dict[str, Callable[..., bool]] = {
     # checked with "moderate_consultation" on their consultation.
     "moderate": lambda user, obj=None: _is_logged_in(user) and any(m.role in AUTHORITY_ROLES for m in user.memberships),
     # The oversight dashboard: how consultations, moderation and feedback are going in the
-    # moderator's or commission admin's own subtree (portal.moderation.oversight narrows it).
+    # moderator's or commission admin's own subtree (portal.oversight.dashboard narrows it).
     # School staff answer for one school and see its numbers on its own pages.
     "oversee": _is_authority_staff,
 }

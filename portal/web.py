@@ -4,7 +4,7 @@ first", safe redirects, loading objects or 404, numbers from the request, stream
 import csv
 import functools
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, redirect, render_template, request, stream_with_context
@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.routing import IntegerConverter
 
 from portal import policy
-from portal.extensions import db, sqlite_write_transaction
+from portal.extensions import client_address, db, sqlite_write_transaction
 from portal.models import School
 from portal.text import whole_number
 
@@ -122,11 +122,37 @@ def managed_school(slug: str, action: str):
     return school
 
 
-def conflict(page: str, fragment: str, **context):
+def conflict(page: str, fragment: str, *, page_context: Callable[[], dict] | None = None, **context):
     """The one answer to "someone changed this first" (or "its state no longer allows this"):
     409, and the part of the page as it is now, with the message, for htmx (base.html's htmx
-    configuration swaps 409 as it swaps 422); the whole page, with the message, without htmx."""
-    return render_page_or_fragment(page, fragment, 409, **context)
+    configuration swaps 409 as it swaps 422); the whole page, with the message, without htmx.
+    `page_context` adds what only the whole page needs (its queries are not run for htmx)."""
+    if is_htmx():
+        return render_template(fragment, **context), 409
+    return render_template(page, **{**context, **(page_context() if page_context else {})}), 409
+
+
+# --- rate limits --------------------------------------------------------------------------
+
+
+def account_key() -> str:
+    """Rate limits per account: parents behind one school's or one carrier's shared address are
+    not limited together. Visitors are counted by address."""
+    if current_user.is_authenticated:
+        return f"account:{current_user.id}"
+    return f"ip:{client_address()}"
+
+
+def stored_only(response) -> bool:
+    """Only what was accepted counts towards a limit (a redirect, htmx's fragment or redirect),
+    not a form with mistakes (422) or a refusal."""
+    return response.status_code < 400
+
+
+def configured_limit(name: str) -> Callable[[], str]:
+    """A limit read from the settings (portal/config.py) when the request comes, so that tests and
+    deployments can change it."""
+    return lambda: current_app.config[name]
 
 
 def int_arg(name: str, max_digits: int = 9) -> int | None:
@@ -206,5 +232,4 @@ def csv_response(rows: Iterable[Sequence], filename: str):
 
     response = current_app.response_class(stream_with_context(chunks()), content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    return response  # Cache-Control as for every page: no-store for anyone logged in (security.py)

@@ -26,11 +26,12 @@ from portal import audit
 from portal.accounts import services as account_services
 from portal.accounts.models import Role, User
 from portal.clock import local_to_utc, today, utcnow
-from portal.consultations import services
+from portal.consultations import responses, services
 from portal.consultations.models import Consultation, ResponseState
 from portal.decisions.demo import CANTEEN_TITLE
 from portal.decisions.models import Decision, DecisionStatus
 from portal.extensions import db
+from portal.moderation import services as moderation
 from portal.schools.models import Authority, School
 
 DAY = timedelta(days=1)
@@ -402,14 +403,14 @@ def _respond(consultation, people, answers_of, texts, *, moderator, pending: int
         answers = answers_of(n, questions)
         if extra and questions and questions[-1].kind.value == "text":
             answers[str(questions[-1].id)] = extra
-        response = services.submit_response(
+        response = responses.submit_response(
             person,
             consultation,
             {"stance": stance, "body": body, "answers": answers, "show_name": n % named_every == 0},
             now=at,
         )
         if response.state == ResponseState.PENDING and n < len(people) - pending:
-            services.publish_response(moderator, response, now=min(at + timedelta(hours=3), end))
+            moderation.moderate(moderator, response, "publish", now=min(at + timedelta(hours=3), end))
 
 
 def _choice_answers(*patterns):

@@ -1,19 +1,16 @@
-"""Forms of a consultation's public page: the response (built for each consultation's questions),
-reporting a response, and the moderators' actions."""
+"""The forms of a consultation's public page: the response, built for each consultation's questions."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectMultipleField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, StopValidation
+from wtforms import BooleanField, RadioField, SelectChoice, SelectMultipleField, TextAreaField
+from wtforms.validators import Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.consultations.models import ANSWER_TEXT_MAX, REASON_MAX, RESPONSE_BODY_MAX, QuestionKind, Stance
+from portal.consultations.models import ANSWER_TEXT_MAX, RESPONSE_BODY_MAX, QuestionKind, Stance
 from portal.forms import PortalForm, too_long
 from portal.text import nfc
 
 STANCE_MISSING = _l("Choose whether you support the proposal, oppose it or are neutral.")
 CHOICE_UNKNOWN = _l("Choose one of the options offered.")
-REASON_MISSING = _l("Please say why.")
-ACTION_UNKNOWN = _l("Choose publish, reject or hide.")
 
 
 # The limit as people read it (5,000), not as Python writes it (5000).
@@ -141,52 +138,3 @@ class BodyCheckForm(ResponseTextForm):
     """The comments alone, checked while they are typed (htmx); the full form checks them again."""
 
     body = body_field()
-
-
-def _reason(label, **kwargs):
-    return TextAreaField(
-        label,
-        validators=[DataRequired(message=REASON_MISSING), Length(max=REASON_MAX, message=too_long(REASON_MAX))],
-        render_kw={"rows": 3},
-        **kwargs,
-    )
-
-
-class ReportForm(PortalForm):
-    reason = _reason(
-        _l("What is wrong with this response?"),
-        description=_l(
-            "For example: insults, personal data, advertising. "
-            "The moderators read it; the author does not see who reported it."
-        ),
-    )
-
-
-class ApproveForm(PortalForm):
-    pass
-
-
-class SendBackForm(PortalForm):
-    reason = _reason(
-        _l("What the school should change"), description=_l("The school's administrators read this with the draft.")
-    )
-
-
-class ModerateForm(PortalForm):
-    """publish (no reason), reject or hide (with the reason shown publicly in the counts)."""
-
-    action = HiddenField(validators=[DataRequired(message=ACTION_UNKNOWN)])
-    reason = TextAreaField(
-        _l("Reason"),
-        validators=[Length(max=REASON_MAX, message=too_long(REASON_MAX))],
-        description=_l("Shown publicly in the counts of responses not published, never with the response."),
-        render_kw={"rows": 2},
-    )
-
-    def validate_action(self, field):
-        if field.data not in ("publish", "reject", "hide"):
-            raise StopValidation(ACTION_UNKNOWN)
-
-    def validate_reason(self, field):
-        if self.action.data in ("reject", "hide") and not field.data:
-            raise StopValidation(REASON_MISSING)

@@ -131,6 +131,3 @@ def school_feed(slug):
         self_url=url_for("decisions.school_feed", slug=school.slug, _external=True),
         page_url=url_for("decisions.index", school=school.id, _external=True),
     )
-
-
-from portal.decisions import manage_views  # noqa: E402,F401  (the management pages)

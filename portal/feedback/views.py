@@ -2,17 +2,19 @@
 and the school's inbox under /schools/<slug>/manage/feedback, where its board members and
 administrators reply and move items through received → in progress → answered → closed."""
 
-from flask import current_app, flash, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import policy
 from portal.domain import DomainError
-from portal.extensions import client_address, db, limiter
+from portal.extensions import db, limiter
 from portal.feedback import bp, forms, services
 from portal.feedback.models import FeedbackCategory, FeedbackStatus
 from portal.web import (
+    account_key,
+    configured_limit,
     current_language,
     found_or_404,
     is_htmx,
@@ -21,6 +23,7 @@ from portal.web import (
     redirect_to,
     render_page_or_fragment,
     school_or_404,
+    stored_only,
 )
 
 # What each refusal of portal.feedback.services means for the person who tried.
@@ -37,28 +40,9 @@ FORM_EXPIRED = _l(
 )
 # The steps every item goes through, as its page shows them.
 STEPS = list(FeedbackStatus)
-# Enough for a busy parent, too few to flood a school's inbox from one account (config.py sets it
-# from PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT; this is for an app configured without it).
-DEFAULT_SEND_LIMIT = "10 per hour;30 per day"
 
 
 # --- sending --------------------------------------------------------------------------------
-
-
-def _send_limit() -> str:
-    return current_app.config.get("PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT", DEFAULT_SEND_LIMIT)
-
-
-def _sender_key() -> str:
-    """Per account: people behind one school's or one carrier's shared address are not limited together."""
-    if current_user.is_authenticated:
-        return f"feedback-account:{current_user.id}"
-    return f"feedback-ip:{client_address()}"
-
-
-def _sent(response) -> bool:
-    """Only feedback actually sent counts (a redirect, or htmx's HX-Redirect), not a form with mistakes."""
-    return response.status_code in (303, 204)
 
 
 def _form_page(school, form, status=200, **context):
@@ -68,7 +52,13 @@ def _form_page(school, form, status=200, **context):
 
 
 @bp.route("/schools/<slug>/feedback", methods=["GET", "POST"])
-@limiter.limit(_send_limit, methods=["POST"], key_func=_sender_key, deduct_when=_sent, scope="feedback-send")
+@limiter.limit(
+    configured_limit("PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT"),
+    methods=["POST"],
+    key_func=account_key,
+    deduct_when=stored_only,
+    scope="feedback-send",
+)
 def new(slug):
     school = school_or_404(slug)
     refusal = policy.check(current_user, "send_feedback")

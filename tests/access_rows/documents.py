@@ -4,9 +4,9 @@ account. Posting nothing is a form with a message (422) for everyone."""
 from access_rows import everyone
 
 EXPECTED = {
-    "documents.verify": everyone(200),
+    "pages.verify": everyone(200),
 }
 
 EXPECTED_POST = {
-    "documents.verify": everyone(422),
+    "pages.verify": everyone(422),
 }

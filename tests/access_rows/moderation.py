@@ -39,8 +39,8 @@ def moderators_of_the_item(allowed_status):
 
 
 EXPECTED = {
-    "moderation.audit": commission_admins_only(200),
-    "moderation.audit_csv": commission_admins_only(200),
+    "oversight.audit": commission_admins_only(200),
+    "oversight.audit_csv": commission_admins_only(200),
     "moderation.queue": moderators_anywhere(200),
     "moderation.bulk_approve": moderators_anywhere(422),  # posted empty: nothing selected
     # Posted empty: the form is refused (422), nothing changed.
@@ -48,6 +48,6 @@ EXPECTED = {
     "moderation.act_on_consultation": moderators_of_the_item(422),
     "moderation.block_author": moderators_of_the_item(422),
     "moderation.unblock_author": moderators_of_the_item(409),  # the author is not blocked: nothing to lift
-    "moderation.oversight": authority_staff_only(200),
-    "moderation.oversight_csv": authority_staff_only(200),
+    "oversight.dashboard": authority_staff_only(200),
+    "oversight.dashboard_csv": authority_staff_only(200),
 }

@@ -12,7 +12,7 @@ def commission_admins_only(allowed_status):
 
 EXPECTED = {
     "schools.index": everyone(200),
-    "schools.show": everyone(200),
+    "pages.school": everyone(200),
     "schools.manage": management(200, board_member=True, commission_admin=True),
     "schools.edit_profile": management(200, board_member=False, commission_admin=True),
     "schools.new": commission_admins_only(200),

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from audit_log_helpers import add_event, commission_admin_of, csv_rows  # noqa: F401  (a fixture)
 
-from portal.moderation.audit_log import CSV_HEADER
+from portal.oversight.audit_log import CSV_HEADER
 
 HEADER = [
     "id",

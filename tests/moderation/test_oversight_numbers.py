@@ -8,8 +8,8 @@ from page_helpers import ENGLISH
 
 from portal.accounts.models import Role
 from portal.clock import working_days_after
-from portal.moderation import oversight
-from portal.moderation import views as moderation_views
+from portal.oversight import dashboard as oversight
+from portal.oversight import views as oversight_views
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def world(db, make_authority, make_school, make_user):
 
 @pytest.fixture
 def frozen_now(monkeypatch):
-    monkeypatch.setattr(moderation_views, "utcnow", lambda: NOW)
+    monkeypatch.setattr(oversight_views, "utcnow", lambda: NOW)
 
 
 @pytest.fixture

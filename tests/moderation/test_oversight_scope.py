@@ -6,7 +6,7 @@ from oversight_helpers import NOW, build_world
 from page_helpers import ENGLISH, location_path
 
 from portal.accounts.models import Role
-from portal.moderation import views as moderation_views
+from portal.oversight import views as oversight_views
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def world(db, make_authority, make_school, make_user):
 
 @pytest.fixture(autouse=True)
 def frozen_now(monkeypatch):
-    monkeypatch.setattr(moderation_views, "utcnow", lambda: NOW)
+    monkeypatch.setattr(oversight_views, "utcnow", lambda: NOW)
 
 
 @pytest.fixture

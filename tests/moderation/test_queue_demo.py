@@ -7,7 +7,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from portal.accounts.services import find_user_by_email
 from portal.extensions import db as _db
-from portal.moderation import services
+from portal.moderation import queue
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +43,8 @@ def _names(page):
 
 def test_the_yuzhong_moderator_has_a_full_queue(app, db):
     with app.app_context():
-        page = services.queue_page(find_user_by_email("moderator@example.org"), per_page=100)
-        pending = services.queue_page(find_user_by_email("moderator@example.org"), kind="pending", per_page=100)
+        page = queue.queue_page(find_user_by_email("moderator@example.org"), per_page=100)
+        pending = queue.queue_page(find_user_by_email("moderator@example.org"), kind="pending", per_page=100)
 
     assert page.counts["pending"] >= 10
     assert page.counts["reported"] == 2
@@ -55,6 +55,6 @@ def test_the_yuzhong_moderator_has_a_full_queue(app, db):
 
 def test_shapingba_has_pending_items_the_city_sees(app, db):
     with app.app_context():
-        page = services.queue_page(find_user_by_email("admin@example.org"), kind="pending", per_page=100)
+        page = queue.queue_page(find_user_by_email("admin@example.org"), kind="pending", per_page=100)
 
     assert "ciqikou-primary" in _names(page)

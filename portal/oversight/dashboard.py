@@ -350,15 +350,13 @@ def _number(value: float | None, digits: int = 1) -> str:
 
 
 def csv_rows(rows: list[OversightRow]) -> list[list]:
-    """The rows as CSV_HEADER's columns (names made safe for spreadsheets)."""
-    from portal.moderation.audit_log import spreadsheet_safe
-
+    """The rows as CSV_HEADER's columns (web.csv_response makes the names safe for spreadsheets)."""
     return [
         [
             row.level,
             row.id,
-            spreadsheet_safe(row.name_zh),
-            spreadsheet_safe(row.name_en),
+            row.name_zh,
+            row.name_en,
             row.open_consultations,
             row.responses,
             row.published_responses,
