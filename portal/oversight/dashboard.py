@@ -33,7 +33,7 @@ from sqlalchemy import case, false, func, or_, select
 
 from portal.accounts.models import AUTHORITY_ROLES, Membership, Role
 from portal.clock import local_date, working_days_after
-from portal.consultations.models import Consultation, ConsultationStatus, Response, ResponseState
+from portal.consultations.models import Consultation, ConsultationStatus, Phase, Response, ResponseState
 from portal.consultations.services import outcome_due_days
 from portal.extensions import db
 from portal.feedback.models import EventKind, Feedback, FeedbackEvent, FeedbackStatus
@@ -192,16 +192,10 @@ def _fill(rows, now, *, consultation_unit, consultation_join, consultation_where
     """Six queries, each grouped by unit (district or school)."""
     unit = consultation_unit.label("unit")
     days = outcome_due_days()
-    closed_at = func.coalesce(Consultation.closed_early_at, Consultation.closes_at)
-    is_open = (
-        (Consultation.status == ConsultationStatus.APPROVED)
-        & (Consultation.opens_at <= now)
-        & (Consultation.closes_at > now)
-    )
-    is_overdue = (
-        (Consultation.status == ConsultationStatus.CLOSED)
-        | ((Consultation.status == ConsultationStatus.APPROVED) & (Consultation.closes_at <= now))
-    ) & (closed_at < now - timedelta(days=days))
+    # The phase rules are the model's (Consultation.in_phase, closed_at, outcome_overdue).
+    closed_at = Consultation.closed_at
+    is_open = Consultation.in_phase(Phase.OPEN, now)
+    is_overdue = Consultation.outcome_overdue(now, days)
 
     def counted(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -256,9 +250,7 @@ def _fill(rows, now, *, consultation_unit, consultation_join, consultation_where
 
     # 4. responders to consultations open at some time in the last year.
     recent = (
-        Consultation.status.in_(
-            (ConsultationStatus.APPROVED, ConsultationStatus.CLOSED, ConsultationStatus.OUTCOME_PUBLISHED)
-        )
+        Consultation.is_public
         & (Consultation.opens_at <= now)
         & (closed_at >= now - timedelta(days=PARTICIPATION_DAYS))
     )
