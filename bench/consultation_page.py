@@ -167,9 +167,11 @@ def main():
     app = migrated_app(SERVER_NAME="bench.test")
     from portal.accounts import services as account_services
     from portal.accounts.models import Role
+    from portal.clock import utcnow
+    from portal.consultations import responses as response_services
     from portal.consultations import services
     from portal.consultations.models import QuestionKind
-    from portal.extensions import db, utcnow
+    from portal.extensions import db
     from portal.schools import services as school_services
     from portal.schools.models import SchoolType
 
@@ -237,7 +239,7 @@ def main():
         )
         account_services.grant_membership(None, moderator, Role.MODERATOR, district)
         for consultation in consultations.values():
-            services.submit_response(
+            response_services.submit_response(
                 parent,
                 consultation,
                 {"stance": "support", "body": "我的回应", "answers": {}, "show_name": True},
@@ -258,7 +260,8 @@ def main():
     queries = []
     event.listen(engine, "before_cursor_execute", lambda *a, **k: queries.append(1))
     lines = [
-        f"consultation page: {args.small:,} vs {args.large:,} responses, {args.runs} runs each ({engine.dialect.name}); data built in {setup_seconds:.1f} s",
+        f"consultation page: {args.small:,} vs {args.large:,} responses, {args.runs} runs each "
+        f"({engine.dialect.name}); data built in {setup_seconds:.1f} s",
         f"{'page':<34} {'median ms':>10} {'p95 ms':>8} {'queries':>8}",
     ]
     print("\n".join(lines))
@@ -300,7 +303,10 @@ def main():
 
     for extension in ("csv", "json"):
         peak, size, elapsed = streamed_peak(clients["visitor"], f"/consultations/{ids['large']}/responses.{extension}")
-        line = f"export {extension} of {args.large:,} responses: {size / 1e6:.1f} MB in {elapsed:.1f} s (under tracemalloc), peak memory {peak / 1e6:.1f} MB  {'ok' if peak < 100e6 else 'OVER 100 MB'}"
+        line = (
+            f"export {extension} of {args.large:,} responses: {size / 1e6:.1f} MB in {elapsed:.1f} s "
+            f"(under tracemalloc), peak memory {peak / 1e6:.1f} MB  {'ok' if peak < 100e6 else 'OVER 100 MB'}"
+        )
         lines.append(line)
         print(line)
 

@@ -133,7 +133,7 @@ def main():
         first = publish_once()
         for _ in range(args.runs):
             draft, publish, commit, sha256 = publish_once()
-            for step, value in zip(steps, (draft, publish, commit, draft + publish + commit)):
+            for step, value in zip(steps, (draft, publish, commit, draft + publish + commit), strict=True):
                 steps[step].append(value * 1000)
         pdf = db.session.get(
             Document, db.session.scalar(db.select(Document.id).where(Document.sha256 == sha256))

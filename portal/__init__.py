@@ -11,6 +11,21 @@ from portal import config as portal_config
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Each registers a blueprint named like its package.
+FEATURES = (
+    "pages",
+    "accounts",
+    "schools",
+    "charters",
+    "meetings",
+    "decisions",
+    "feedback",
+    "consultations",
+    "moderation",
+    "oversight",
+)
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
@@ -62,21 +77,21 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from importlib import import_module
+    from importlib.util import find_spec
 
-    for feature in (
-        "main",
-        "accounts",
-        "schools",
-        "charters",
-        "meetings",
-        "decisions",
-        "documents",
-        "feedback",
-        "consultations",
-        "moderation",
-    ):
-        import_module(f"portal.{feature}.views")  # the routes attach themselves to the blueprint
-        app.register_blueprint(import_module(f"portal.{feature}").bp)
+    from portal.web import IdConverter
+
+    # Every <int:...> in an address is an id or a number that a 32-bit column holds (portal.web).
+    app.url_map.converters["int"] = IdConverter
+
+    for feature in FEATURES:
+        # The routes attach themselves to the blueprint: the public pages (views.py) and, where a
+        # feature has them, its management pages (manage_views.py); pages/ names its own modules.
+        package = import_module(f"portal.{feature}")
+        for module in getattr(package, "VIEW_MODULES", ("views", "manage_views")):
+            if find_spec(f"portal.{feature}.{module}") is not None:
+                import_module(f"portal.{feature}.{module}")
+        app.register_blueprint(package.bp)
 
 
 def _register_templates(app: Flask) -> None:
@@ -92,10 +107,6 @@ def _register_templates(app: Flask) -> None:
         available_languages=i18n.languages,
     )
 
-    from portal.consultations.models import reason_label
-
-    # A moderation reason as stored (a standard reason's key, and details) in the reader's language.
-    app.add_template_filter(reason_label, "moderation_reason")
 
     @app.context_processor
     def _request_context():

@@ -4,13 +4,15 @@
 together with the change it describes. The ORM refuses to update or delete an event.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String, select
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
-from portal.extensions import AppendOnly, AppendOnlyError, db, utcnow
+from portal.clock import utcnow
+from portal.extensions import AppendOnly, AppendOnlyError, db
 
 
 class AuditLogIsAppendOnly(AppendOnlyError):
@@ -34,6 +36,8 @@ class AuditEvent(AppendOnly, db.Model):
     authority_id: Mapped[int | None] = mapped_column(ForeignKey("authority.id"), index=True)
     ip_address: Mapped[str | None] = mapped_column(String(45))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    actor = relationship("User", lazy="raise")
 
     def __repr__(self):
         return f"<AuditEvent {self.id} {self.action} {self.object_type}:{self.object_id}>"
@@ -65,3 +69,33 @@ def record(
     )
     db.session.add(auditevent)
     return auditevent
+
+
+@dataclass(frozen=True)
+class Action:
+    """Who did something, and when (for "someone else acted first")."""
+
+    name: str
+    at: datetime
+    action: str
+    data: dict
+
+
+def last_action(obj, actions: tuple[str, ...]) -> Action | None:
+    """The latest audited action among `actions` on `obj`, with the name of who took it ("" for
+    the portal itself, e.g. the reports threshold). One query."""
+    event = db.session.scalar(
+        select(AuditEvent)
+        .options(joinedload(AuditEvent.actor))
+        .where(
+            AuditEvent.object_type == type(obj).__name__,
+            AuditEvent.object_id == obj.id,
+            AuditEvent.action.in_(actions),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    if event is None:
+        return None
+    name = event.actor.display_name if event.actor is not None else ""
+    return Action(name=name, at=event.created_at, action=event.action, data=event.data or {})

@@ -65,7 +65,9 @@ SCHOOL_PROFILES = {
         "decision_prefix": "渝解小校委",
         "phone": "023-6380 1234",
         "email": "office@jiefang-primary.example.org",
-        "description": "始建于1950年的公办小学，现有24个教学班、学生约1100人。学校坚持“五育并举”，以校园足球和川剧进校园为特色。",
+        "description": (
+            "始建于1950年的公办小学，现有24个教学班、学生约1100人。学校坚持“五育并举”，以校园足球和川剧进校园为特色。"
+        ),
     },
     "pipashan-middle": {
         "decision_prefix": "渝枇中校委",
@@ -153,7 +155,7 @@ def seed_demo_command():
     """Demo authorities, schools and one account for every role (password demo-pass-2035)."""
     accounts = seed_demo()
     db.session.commit()
-    click.echo("Demo accounts (password: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
     for email, role, scope in accounts:
         click.echo(f"  {email:<26} {role:<17} {scope}")
 

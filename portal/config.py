@@ -63,9 +63,17 @@ def load() -> dict:
         "RATELIMIT_ENABLED": _flag("PORTAL_RATELIMIT", "1"),
         "PORTAL_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("PORTAL_LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
         "PORTAL_LOGIN_LIMIT_PER_IP": os.environ.get("PORTAL_LOGIN_LIMIT_PER_IP", "20 per minute"),
+        # Feedback sent: enough for a busy parent, too few to flood a school's inbox from one account.
         "PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT": os.environ.get(
             "PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT", "10 per hour;30 per day"
         ),
+        # Responses saved (a person who edits theirs a few times, too few to hammer the database),
+        # the comment counter's checks while typing, and reports: per account.
+        "PORTAL_RESPONSE_LIMIT_PER_ACCOUNT": os.environ.get("PORTAL_RESPONSE_LIMIT_PER_ACCOUNT", "30 per hour"),
+        "PORTAL_RESPONSE_CHECK_LIMIT_PER_ACCOUNT": os.environ.get(
+            "PORTAL_RESPONSE_CHECK_LIMIT_PER_ACCOUNT", "600 per hour"
+        ),
+        "PORTAL_REPORT_LIMIT_PER_ACCOUNT": os.environ.get("PORTAL_REPORT_LIMIT_PER_ACCOUNT", "20 per hour;50 per day"),
         # The portal's public address, printed in archived PDFs as where to verify them.
         "PORTAL_PUBLIC_URL": os.environ.get("PORTAL_PUBLIC_URL", "http://127.0.0.1:5000"),
         "PORTAL_INVITATION_DAYS": int(os.environ.get("PORTAL_INVITATION_DAYS", 30)),

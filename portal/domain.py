@@ -1,10 +1,42 @@
-"""Errors that business rules raise; views turn them into a clear message (and 409 for a
-change refused because of an object's state)."""
+"""Refusals that business rules raise, typed: each feature lists its reasons as members of a
+`Reason` enum, each carrying the words people read and, where it belongs to one, the form field.
+
+A service raises `DomainError(FeedbackRefusal.INVALID_TRANSITION)`; the view shows `error.message`
+beside `error.field` (or at the top of the page), with 409 when the object's state refused the
+change and 422 when what was typed did. A reason that is not a member cannot be raised, so no view
+can meet a refusal it has no words for.
+"""
+
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    """The base of every feature's refusals. Members are written `NAME = "code", message` or
+    `NAME = "code", message, "field"`; the code is what tests and logs compare (a member equals
+    its code as a string)."""
+
+    def __new__(cls, code: str, message="", field: str | None = None):
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.message = message
+        member.field = field
+        return member
 
 
 class DomainError(Exception):
-    """A rule refused the change; `reason` names which one, for the view's message."""
+    """A rule refused the change; `reason` says which (a member of a feature's Reason enum)."""
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
+    def __init__(self, reason: Reason):
+        # RESTRUCTURING IN PROGRESS: features not yet converted still pass a plain string.
+        super().__init__(str(reason))
         self.reason = reason
+
+    @property
+    def message(self) -> str:
+        """What the person is told, in their language."""
+        return str(getattr(self.reason, "message", ""))
+
+    @property
+    def field(self) -> str | None:
+        """The form field the message belongs beside, or None for the top of the page."""
+        return getattr(self.reason, "field", None)

@@ -5,14 +5,16 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portal.extensions import db
+from portal.extensions import db, login_manager
+from portal.policy import Refusal, RefusalKind
 from portal.web import is_htmx
 
 MESSAGES = {
     400: (
         _l("Bad request"),
         _l(
-            "The page could not understand this request. If you were sending a form, it may have expired: go back, reload the page and try again."
+            "The page could not understand this request. "
+            "If you were sending a form, it may have expired: go back, reload the page and try again."
         ),
     ),
     403: (
@@ -39,13 +41,31 @@ MESSAGES = {
 }
 
 
-def render_error(code: int):
-    title, message = MESSAGES.get(code) or MESSAGES[500 if code >= 500 else 400]
+def render_error(code: int, message=None):
+    title, standard_message = MESSAGES.get(code) or MESSAGES[500 if code >= 500 else 400]
     template = "errors/_error.html" if is_htmx() else "errors/error.html"
-    return render_template(template, code=code, title=title, message=message), code
+    return render_template(template, code=code, title=title, message=message or standard_message), code
+
+
+def render_refusal(refusal: Refusal):
+    """What policy.require() refused, as the person needs to hear it: a visitor is sent to log in
+    (and comes back), an object out of scope is not found, a blocked person is told why and until
+    when, someone outside a consultation's audience how to join it; anyone else gets "not allowed"."""
+    if refusal.kind == RefusalKind.LOGIN:
+        return login_manager.unauthorized()
+    if refusal.kind == RefusalKind.NOT_FOUND:
+        return render_error(404)
+    if refusal.kind == RefusalKind.BLOCKED:
+        template = "errors/_blocked.html" if is_htmx() else "errors/blocked.html"
+        return render_template(template, message=refusal.message), 403
+    if refusal.kind == RefusalKind.NOT_IN_AUDIENCE:
+        return render_error(403, refusal.message)
+    return render_error(403)
 
 
 def register(app: Flask) -> None:
+    app.register_error_handler(Refusal, render_refusal)
+
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
         return render_error(400)

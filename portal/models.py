@@ -1,14 +1,14 @@
 """Every model of the portal, imported in one place so that the schema is whole for Alembic,
 the tests and the CLI, whichever feature happens to be imported first."""
 
-from portal.accounts.models import Invitation, Membership, User  # noqa: F401
+from portal.accounts.models import AUTHORITY_ROLES, Invitation, Membership, Role, User  # noqa: F401
 from portal.audit import AuditEvent  # noqa: F401
 from portal.charters.models import CharterVersion  # noqa: F401
 from portal.consultations.models import (  # noqa: F401
+    Audience,
     Consultation,
     OutcomeTheme,
     Question,
-    Report,
     Response,
     ResponseVersion,
     Tally,
@@ -17,5 +17,5 @@ from portal.decisions.models import Decision  # noqa: F401
 from portal.documents.models import Document, PublicationLogEntry  # noqa: F401
 from portal.feedback.models import Feedback, FeedbackEvent, FeedbackReferenceCounter  # noqa: F401
 from portal.meetings.models import AgendaItem, Attendance, BodyMember, GoverningBody, Meeting  # noqa: F401
-from portal.moderation.models import Block  # noqa: F401
+from portal.moderation.models import Block, Report  # noqa: F401
 from portal.schools.models import Authority, School  # noqa: F401

@@ -1,32 +1,38 @@
-"""The one place that answers "may this person do this to that?".
+"""The one place that answers "may this person do this to that?", and says why not.
 
 Deny by default: every endpoint needs a logged-in person unless it is in PUBLIC_ENDPOINTS,
 and every action needs a rule in RULES. An object outside a person's scope does not exist
 for them (404); one they can see but not change answers 403.
+
+`can()` answers yes or no; `check()` answers None or the Refusal that says why not (log in, not
+found, blocked until…, not in the audience, not allowed); `require()` raises that Refusal, and
+the error layer (portal/errors.py) renders it. Policy reads the schema only (portal.models).
 """
 
 from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
 
-from flask import abort
-from flask_login import AnonymousUserMixin
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
 
-from portal.accounts.models import AUTHORITY_ROLES, Role
-from portal.consultations.models import Consultation
-from portal.extensions import login_manager
-from portal.schools.models import Authority, School
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.models import AUTHORITY_ROLES, Audience, Authority, Block, Consultation, Role, School
 
 # Pages anyone may open without an account. Everything else sends a visitor to log in.
 PUBLIC_ENDPOINTS = frozenset(
     {
         "static",
-        "main.home",
-        "main.healthz",
-        "main.set_language",
+        "pages.home",
+        "pages.healthz",
+        "pages.set_language",
         "accounts.login",
         "accounts.register",
         "accounts.check_email",
         "schools.index",
-        "schools.show",
+        "pages.school",
         "charters.current",
         "charters.versions",
         "charters.version",
@@ -42,7 +48,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "decisions.pdf",
         "decisions.feed",
         "decisions.school_feed",
-        "documents.verify",
+        "pages.verify",
         # The suggestion box explains itself to visitors and asks them to log in; sending needs an account.
         "feedback.new",
         # Approved consultations, their published responses, results, exports and outcome are
@@ -80,6 +86,13 @@ def roles_for_authority(user, authority: Authority) -> set[Role]:
         if membership.role in AUTHORITY_ROLES and membership.authority.covers(authority):
             roles.add(membership.role)
     return roles
+
+
+def administered_authorities(user) -> list[Authority]:
+    """The authorities `user` is a commission admin of (each with its subtree)."""
+    if not _is_logged_in(user):
+        return []
+    return [m.authority for m in user.memberships if m.role == Role.COMMISSION_ADMIN and m.authority is not None]
 
 
 def is_staff(user) -> bool:
@@ -175,10 +188,22 @@ def _may_view_consultation(user, consultation) -> bool:
     return bool(_consultation_staff_roles(user, consultation) & STAFF_ROLES)
 
 
-def is_blocked(user, now=None) -> bool:
-    """Whether a moderator's block stops `user` now (portal.moderation.models.Block)."""
-    from portal.moderation.services import block_in_force  # moderation depends on policy, not back
+# --- blocks and the audience ------------------------------------------------------------
 
+
+def block_in_force(user, now: datetime | None = None) -> Block | None:
+    """The moderator's block that stops `user` now (the one lasting longest), or None."""
+    if not _is_logged_in(user):
+        return None
+    now = now or utcnow()
+    blocks = db.session.scalars(select(Block).where(Block.user_id == user.id, Block.lifted_at.is_(None)))
+    in_force = [block for block in blocks if block.in_force(now)]
+    if not in_force:
+        return None
+    return max(in_force, key=lambda block: (block.ends_at is None, block.ends_at or now))
+
+
+def is_blocked(user, now: datetime | None = None) -> bool:
     return block_in_force(user, now) is not None
 
 
@@ -191,9 +216,29 @@ def _not_blocked(rule: Callable[..., bool]) -> Callable[..., bool]:
     return checked
 
 
-def _may_respond(user, consultation) -> bool:
-    from portal.consultations.services import in_audience  # consultations depend on policy's models, not back
+def in_audience(user, consultation: Consultation) -> bool:
+    """Whether `user` may respond, as far as the audience goes: anyone with an account, or a
+    verified parent (a parent membership, from the school's invitation code) of the school or,
+    for an authority's consultation, of a school under it."""
+    if not _is_logged_in(user):
+        return False
+    if consultation.audience == Audience.REGISTERED:
+        return True
+    for membership in user.memberships:
+        if membership.role != Role.PARENT or membership.school_id is None:
+            continue
+        if consultation.school_id is not None and membership.school_id == consultation.school_id:
+            return True
+        if (
+            consultation.authority is not None
+            and membership.school is not None
+            and consultation.authority.covers(membership.school.authority)
+        ):
+            return True
+    return False
 
+
+def _may_respond(user, consultation) -> bool:
     return _is_logged_in(user) and in_audience(user, consultation)
 
 
@@ -235,7 +280,7 @@ RULES: dict[str, Callable[..., bool]] = {
     "create_school": _may_create_school,  # in this authority
     "add_schools": _is_commission_admin,  # somewhere: shows the "add a school" link
     # The audit log names people, their IP addresses and what they did: the commission admins
-    # answer for it, each for their own subtree (portal.moderation.audit_log narrows the events).
+    # answer for it, each for their own subtree (portal.oversight.audit_log narrows the events).
     # Moderators act on content and are themselves audited; they do not read the log.
     "read_audit_log": _is_commission_admin,
     # The moderation queue (/moderation): moderators and commission admins, each for the subtree
@@ -243,7 +288,7 @@ RULES: dict[str, Callable[..., bool]] = {
     # checked with "moderate_consultation" on their consultation.
     "moderate": lambda user, obj=None: _is_logged_in(user) and any(m.role in AUTHORITY_ROLES for m in user.memberships),
     # The oversight dashboard: how consultations, moderation and feedback are going in the
-    # moderator's or commission admin's own subtree (portal.moderation.oversight narrows it).
+    # moderator's or commission admin's own subtree (portal.oversight.dashboard narrows it).
     # School staff answer for one school and see its numbers on its own pages.
     "oversee": _is_authority_staff,
 }
@@ -293,30 +338,119 @@ def can(user, action: str, obj=None) -> bool:
     return bool(rule(user, obj))
 
 
-def require(user, action: str, obj=None) -> None:
-    """Refuse the request unless `user` may do `action` to `obj`: visitors are sent to log in,
-    an object out of scope is 404, a visible one without the right is 403."""
-    if user is None or isinstance(user, AnonymousUserMixin) or not user.is_authenticated:
-        abort(login_manager.unauthorized())
+# --- why not ------------------------------------------------------------------------------
+
+
+class RefusalKind(StrEnum):
+    LOGIN = "login"  # a visitor: log in first (then come back)
+    NOT_FOUND = "not_found"  # out of the person's scope: it does not exist for them
+    BLOCKED = "blocked"  # a moderator's block stops them speaking, until `until`
+    NOT_IN_AUDIENCE = "not_in_audience"  # the consultation is for verified parents of another school
+    FORBIDDEN = "forbidden"  # they can see it, and may not do this
+
+
+class Refusal(Exception):
+    """Why `user` may not do `action` to `obj`. Raised by require(); the error layer renders it
+    (a redirect to log in, the 404 page, or a 403 page that says why and what to do)."""
+
+    STATUS = {RefusalKind.LOGIN: 401, RefusalKind.NOT_FOUND: 404}
+
+    def __init__(self, kind: RefusalKind, *, block: Block | None = None, consultation: Consultation | None = None):
+        super().__init__(kind.value)
+        self.kind = kind
+        self.block = block
+        self.consultation = consultation
+
+    @property
+    def status(self) -> int:
+        return self.STATUS.get(self.kind, 403)
+
+    @property
+    def until(self) -> datetime | None:
+        """When a block ends (None: until a moderator lifts it)."""
+        return self.block.ends_at if self.block is not None else None
+
+    @property
+    def message(self) -> str:
+        """What the person is told, in their language."""
+        if self.kind == RefusalKind.BLOCKED:
+            return block_message(self.block)
+        if self.kind == RefusalKind.NOT_IN_AUDIENCE:
+            return audience_message(self.consultation)
+        if self.kind == RefusalKind.NOT_FOUND:
+            return _("There is nothing at this address. It may have been moved, or the link may be mistyped.")
+        if self.kind == RefusalKind.LOGIN:
+            return _("Please log in to do this.")
+        return _(
+            "Your account does not have permission to do this. If you think it should, ask your school's administrator."
+        )
+
+
+def check(user, action: str, obj=None) -> Refusal | None:
+    """None when `user` may do `action` to `obj`, else the Refusal that says why not: a visitor
+    logs in first; an object out of scope is not found; a visible one without the right is
+    refused, saying so when a block or the consultation's audience is the reason."""
+    if not _is_logged_in(user):
+        return Refusal(RefusalKind.LOGIN)
     if obj is not None and not visible(user, action, obj):
-        abort(404)
-    if not can(user, action, obj):
-        if action in BLOCKED_ACTIONS:
-            refuse_if_blocked(user)
-        abort(403)
+        return Refusal(RefusalKind.NOT_FOUND)
+    if can(user, action, obj):
+        return None
+    if action in BLOCKED_ACTIONS and (block := block_in_force(user)) is not None:
+        return Refusal(RefusalKind.BLOCKED, block=block)
+    if action == "respond" and isinstance(obj, Consultation) and not in_audience(user, obj):
+        return Refusal(RefusalKind.NOT_IN_AUDIENCE, consultation=obj)
+    return Refusal(RefusalKind.FORBIDDEN)
 
 
+def require(user, action: str, obj=None) -> None:
+    """Raise the Refusal unless `user` may do `action` to `obj` (see check())."""
+    refusal = check(user, action, obj)
+    if refusal is not None:
+        raise refusal
+
+
+# The actions a block in force refuses.
 BLOCKED_ACTIONS = frozenset({"respond", "report_response", "send_feedback"})
 
 
-def refuse_if_blocked(user) -> None:
-    """A blocked person is told why and until when (403), not just "not allowed"."""
-    from flask import make_response, render_template
+def block_message(block: Block) -> str:
+    """Why and until when the person is blocked, as the pages say it."""
+    if block.ends_at is None:
+        return _(
+            "A moderator has blocked your account from responding, reporting and sending feedback until further "
+            "notice. Reason: %(reason)s",
+            reason=block.reason,
+        )
+    return _(
+        "A moderator has blocked your account from responding, reporting and sending feedback until %(until)s. "
+        "Reason: %(reason)s",
+        until=format_datetime(block.ends_at, "medium"),
+        reason=block.reason,
+    )
 
-    from portal.moderation.services import block_in_force, block_message
-    from portal.web import is_htmx
 
-    block = block_in_force(user)
-    if block is not None:
-        template = "moderation/_blocked.html" if is_htmx() else "moderation/blocked.html"
-        abort(make_response(render_template(template, block=block, block_message=block_message), 403))
+def _owner_name(consultation: Consultation) -> str:
+    english = str(get_locale() or "zh").startswith("en")
+    if consultation.school is not None:
+        return consultation.school.name("en" if english else "zh")
+    return consultation.authority.name_en if english else consultation.authority.name_zh
+
+
+def audience_message(consultation: Consultation) -> str:
+    """Why someone outside the audience cannot respond, and how to join it."""
+    if consultation.school is not None:
+        who = _("Only verified parents of %(school)s can respond to this consultation.", school=_owner_name(consultation))
+    else:
+        who = _(
+            "Only verified parents of the schools under %(authority)s can respond to this consultation.",
+            authority=_owner_name(consultation),
+        )
+    return (
+        who
+        + " "
+        + _(
+            "Parents are verified with the invitation code their school hands out: ask the school's office or your "
+            "child's class teacher for one, then enter it under “Verify as a parent” on your account page."
+        )
+    )

@@ -1,9 +1,12 @@
-"""Markdown that people write (charters, minutes, decisions, proposals), rendered safely.
+"""Text as people write it: one normalised spelling (nfc), and Markdown (charters, minutes,
+decisions, proposals) rendered safely.
 
 markdown-it-py turns CommonMark into HTML with raw HTML switched off; nh3 then keeps only the
 tags and attributes on an allow-list, so scripts, iframes, event handlers, `javascript:` links
 and htmx attributes (`hx-*`) in the text are rendered inert whatever the author typed.
 """
+
+import unicodedata
 
 import nh3
 from markdown_it import MarkdownIt
@@ -40,6 +43,29 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def nfc(text: str | None) -> str:
+    """Text as the portal stores it: one spelling of each character (NFC, so that the same words
+    typed on different keyboards are the same text), line breaks as \\n (browsers send \\r\\n),
+    no surrounding space. Nothing else changes: markup, emoji and zero-width characters stay as
+    typed, and pages show them as text."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def whole_number(value, max_digits: int = 9) -> int | None:
+    """A whole number written in ASCII digits (at most `max_digits` of them), else None: negative,
+    huge, text, and digits of other scripts ("²", "٣", full-width "３") that str.isdigit() accepts
+    and int() either refuses or reads as something the person did not type."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value < 10**max_digits else None
+    value = value.strip() if isinstance(value, str) else ""
+    if not value or len(value) > max_digits or not (value.isascii() and value.isdigit()):
+        return None
+    return int(value)
 
 
 def render_markdown(text: str, *, shift_headings: int = 1) -> Markup:

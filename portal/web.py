@@ -1,13 +1,39 @@
-"""Small helpers every view uses: htmx-aware rendering, safe redirects, loading objects or 404."""
+"""Helpers every view uses: htmx-aware rendering, the one answer to "someone changed this
+first", safe redirects, loading objects or 404, numbers from the request, streamed CSV."""
 
+import csv
 import functools
+import io
+from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
-from flask import abort, redirect, render_template, request
+from flask import abort, current_app, redirect, render_template, request, stream_with_context
 from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload
+from werkzeug.routing import IntegerConverter
 
-from portal.extensions import db, sqlite_write_transaction
+from portal import policy
+from portal.extensions import client_address, db, sqlite_write_transaction
+from portal.models import School
+from portal.text import whole_number
+
+# The largest id the databases hold (32-bit integer columns). A larger one exists nowhere.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: ASCII digits, 1 to MAX_ID. Anything else (0, an id no column
+    can hold, "²") is a 404 at routing, before a view or a query sees it."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def is_htmx() -> bool:
@@ -82,15 +108,67 @@ def found_or_404(obj):
 
 def school_or_404(slug: str):
     """The school at /schools/<slug>, with its authority loaded, or a 404 page."""
-    from portal.schools.services import school_by_slug  # web helpers are imported by every feature
+    if not slug or len(slug) > 80:
+        abort(404)
+    query = select(School).where(School.slug == slug).options(joinedload(School.authority))
+    return found_or_404(db.session.scalar(query))
 
-    return found_or_404(school_by_slug(slug))
+
+def managed_school(slug: str, action: str):
+    """The school whose management page this is, for someone who may take `action` there: a
+    visitor is asked to log in, staff of other schools and districts get 404, others 403."""
+    school = school_or_404(slug)
+    policy.require(current_user, action, school)
+    return school
+
+
+def conflict(page: str, fragment: str, *, page_context: Callable[[], dict] | None = None, **context):
+    """The one answer to "someone changed this first" (or "its state no longer allows this"):
+    409, and the part of the page as it is now, with the message, for htmx (base.html's htmx
+    configuration swaps 409 as it swaps 422); the whole page, with the message, without htmx.
+    `page_context` adds what only the whole page needs (its queries are not run for htmx)."""
+    if is_htmx():
+        return render_template(fragment, **context), 409
+    return render_template(page, **{**context, **(page_context() if page_context else {})}), 409
+
+
+# --- rate limits --------------------------------------------------------------------------
+
+
+def account_key() -> str:
+    """Rate limits per account: parents behind one school's or one carrier's shared address are
+    not limited together. Visitors are counted by address."""
+    if current_user.is_authenticated:
+        return f"account:{current_user.id}"
+    return f"ip:{client_address()}"
+
+
+def stored_only(response) -> bool:
+    """Only what was accepted counts towards a limit (a redirect, htmx's fragment or redirect),
+    not a form with mistakes (422) or a refusal."""
+    return response.status_code < 400
+
+
+def configured_limit(name: str) -> Callable[[], str]:
+    """A limit read from the settings (portal/config.py) when the request comes, so that tests and
+    deployments can change it."""
+    return lambda: current_app.config[name]
 
 
 def int_arg(name: str, max_digits: int = 9) -> int | None:
     """A whole number from the query string, or None for anything else (negative, huge, text)."""
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) <= max_digits else None
+    return whole_number(request.args.get(name, ""), max_digits)
+
+
+def form_ids(name: str, most: int = 100) -> list[int]:
+    """The ids posted under `name` (checkboxes), at most `most`, in order, each once; what is
+    not an id is left out."""
+    ids = []
+    for value in request.form.getlist(name)[:most]:
+        number = whole_number(value)
+        if number and number <= MAX_ID and number not in ids:
+            ids.append(number)
+    return ids
 
 
 def page_arg() -> int:
@@ -121,3 +199,37 @@ def retry_once_if_database_busy(view):
                 sqlite_write_transaction.reset(token)
 
     return wrapper
+
+
+def spreadsheet_safe(value):
+    """Spreadsheets run a cell that starts with = + - @ (or a tab or return before them) as a
+    formula: a name, an email or a comment in the data could. A leading apostrophe makes them
+    show it as the text it is. Numbers and empty cells pass as they are."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+CSV_CHUNK = 64 * 1024  # characters sent at a time: fewer, larger writes than one per row
+
+
+def csv_response(rows: Iterable[Sequence], filename: str):
+    """Rows as a CSV download, streamed as they are read (never all in memory): UTF-8 with a BOM,
+    so that Excel reads Chinese right, and every text cell safe from spreadsheet formulas.
+    `rows` may be a generator reading the database a batch at a time; the first is the header."""
+
+    def chunks():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        buffer.write("\ufeff")
+        for row in rows:
+            writer.writerow([spreadsheet_safe(cell) for cell in row])
+            if buffer.tell() >= CSV_CHUNK:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    response = current_app.response_class(stream_with_context(chunks()), content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response  # Cache-Control as for every page: no-store for anyone logged in (security.py)

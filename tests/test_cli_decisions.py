@@ -11,10 +11,10 @@ from sqlalchemy import select
 from portal.charters import services as charters
 from portal.charters.models import CharterStatus
 from portal.cli import SCHOOL_PROFILES, SCHOOLS
+from portal.clock import local_date
 from portal.decisions.models import Decision, DecisionStatus
 from portal.decisions.services import present_count
 from portal.documents.services import find_by_sha256, verify_archive
-from portal.meetings.services import local_date
 
 FIRST_SCHOOL = SCHOOLS[0][1]
 

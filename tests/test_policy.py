@@ -1,13 +1,18 @@
 """policy: the one place that answers "may this person do this to that?"."""
 
+from datetime import timedelta
+
 import pytest
 from flask_login import AnonymousUserMixin
-from werkzeug.exceptions import Forbidden, NotFound
 
-from portal import policy
+from portal import errors, policy
 from portal.accounts import services
 from portal.accounts.models import Role
+from portal.clock import utcnow
+from portal.consultations.models import Audience, Phase
+from portal.moderation.models import Block
 from portal.schools.models import Authority
+from tests.helpers.consultations import create_consultation
 
 
 @pytest.fixture
@@ -128,20 +133,34 @@ def test_inactive_account_may_do_nothing(db, make_user):
     assert policy.can(person, "view_own_account") is False
 
 
-# require(): 404 out of scope, 403 in scope without the right, log in for visitors
+# check() says why not, require() raises it, and the error layer renders it: 404 out of scope,
+# 403 in scope without the right (saying why when a block or the audience is the reason), log in
+# for visitors.
+
+
+def refused(user, action, obj=None):
+    """The refusal require() raises, or None when it lets the person through."""
+    try:
+        policy.require(user, action, obj)
+    except policy.Refusal as refusal:
+        assert policy.check(user, action, obj).kind == refusal.kind  # check() says the same
+        return refusal
+    assert policy.check(user, action, obj) is None
+    return None
 
 
 def test_require_lets_an_allowed_person_through(app, make_user, school):
     admin = make_user(role="school_admin", scope=school)
 
     with app.test_request_context():
-        assert policy.require(admin, "manage_invitations", school) is None
+        assert refused(admin, "manage_invitations", school) is None
 
 
 def test_require_answers_403_to_a_person_who_sees_the_school_but_lacks_the_right(app, make_user, school):
     for role in ("parent", "board_member"):
-        with app.test_request_context(), pytest.raises(Forbidden):
-            policy.require(make_user(role=role, scope=school), "manage_invitations", school)
+        with app.test_request_context():
+            refusal = refused(make_user(role=role, scope=school), "manage_invitations", school)
+        assert refusal.kind == policy.RefusalKind.FORBIDDEN and refusal.status == 403
 
 
 def test_require_answers_404_to_staff_of_another_school_or_district(
@@ -154,23 +173,24 @@ def test_require_answers_404_to_staff_of_another_school_or_district(
         ("commission_admin", other_district),
     ]:
         person = make_user(role=role, scope=scope)
-        with app.test_request_context(), pytest.raises(NotFound):
-            policy.require(person, "manage_invitations", school)
+        with app.test_request_context():
+            refusal = refused(person, "manage_invitations", school)
+        assert refusal.kind == policy.RefusalKind.NOT_FOUND and refusal.status == 404
 
 
 def test_require_answers_403_to_a_moderator_above_the_school(app, make_user, school, district):
     moderator = make_user(role="moderator", scope=district)
 
-    with app.test_request_context(), pytest.raises(Forbidden):
-        policy.require(moderator, "manage_invitations", school)
+    with app.test_request_context():
+        assert refused(moderator, "manage_invitations", school).status == 403
 
 
 def test_require_sends_a_visitor_to_log_in(app, school):
     with app.test_request_context("/schools/x/manage/invitations"):
-        with pytest.raises(Exception) as raised:
-            policy.require(AnonymousUserMixin(), "manage_invitations", school)
+        refusal = refused(AnonymousUserMixin(), "manage_invitations", school)
+        response = errors.render_refusal(refusal)
 
-    response = raised.value.get_response()
+    assert refusal.kind == policy.RefusalKind.LOGIN
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=")
 
@@ -178,8 +198,38 @@ def test_require_sends_a_visitor_to_log_in(app, school):
 def test_require_refuses_an_unknown_action_with_403(app, make_user, school):
     admin = make_user(role="school_admin", scope=school)
 
-    with app.test_request_context(), pytest.raises(Forbidden):
-        policy.require(admin, "no_such_action", school)
+    with app.test_request_context():
+        assert refused(admin, "no_such_action", school).kind == policy.RefusalKind.FORBIDDEN
+
+
+def test_a_blocked_person_is_refused_with_the_block_and_when_it_ends(app, db, make_user):
+    person = make_user()
+    ends = utcnow() + timedelta(days=7)
+    db.session.add(Block(user_id=person.id, reason="人身攻击", ends_at=ends))
+    db.session.commit()
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        refusal = refused(person, "send_feedback")
+        body, status = errors.render_refusal(refusal)
+        message = refusal.message
+
+    assert refusal.kind == policy.RefusalKind.BLOCKED and refusal.until == ends and status == 403
+    assert "blocked your account" in message and "人身攻击" in message
+    assert 'id="blocked-notice"' in body and "人身攻击" in body
+
+
+def test_someone_outside_a_consultations_audience_is_told_how_to_join_it(app, db, make_user, school):
+    consultation = create_consultation(school, Phase.OPEN, audience=Audience.PARENTS)
+    resident = make_user()
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        refusal = refused(resident, "respond", consultation)
+        assert refused(make_user(role="parent", scope=school), "respond", consultation) is None
+        message = refusal.message
+
+    assert refusal.kind == policy.RefusalKind.NOT_IN_AUDIENCE and refusal.status == 403
+    assert "Only verified parents of First Test Primary School" in message
+    assert "invitation code" in message
 
 
 def test_only_the_listed_pages_are_public(app):
@@ -187,14 +237,14 @@ def test_only_the_listed_pages_are_public(app):
 
     assert public == {
         "static",
-        "main.home",
-        "main.healthz",
-        "main.set_language",
+        "pages.home",
+        "pages.healthz",
+        "pages.set_language",
         "accounts.login",
         "accounts.register",
         "accounts.check_email",
         "schools.index",
-        "schools.show",
+        "pages.school",
         "charters.current",
         "charters.versions",
         "charters.version",
@@ -205,7 +255,7 @@ def test_only_the_listed_pages_are_public(app):
         "meetings.calendar",
         "meetings.minutes_pdf",
         "charters.version_pdf",
-        "documents.verify",
+        "pages.verify",
         "decisions.index",
         "decisions.show",
         "decisions.pdf",

@@ -145,7 +145,8 @@ def upgrade():
         sa.Column("granted_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "(school_id IS NOT NULL AND authority_id IS NULL AND role IN ('parent', 'board_member', 'school_admin')) OR (school_id IS NULL AND authority_id IS NOT NULL AND role IN ('moderator', 'commission_admin'))",
+            "(school_id IS NOT NULL AND authority_id IS NULL AND role IN ('parent', 'board_member', 'school_admin')) "
+            "OR (school_id IS NULL AND authority_id IS NOT NULL AND role IN ('moderator', 'commission_admin'))",
             name=op.f("ck_membership_scope_matches_role"),
         ),
         sa.ForeignKeyConstraint(["authority_id"], ["authority.id"], name=op.f("fk_membership_authority_id_authority")),

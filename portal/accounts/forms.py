@@ -3,7 +3,7 @@ from wtforms import BooleanField, IntegerField, PasswordField, SelectChoice, Sel
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange
 
 from portal.accounts.models import DISPLAY_NAME_MAX, EMAIL_MAX, INVITATION_NOTE_MAX, PASSWORD_MAX, PASSWORD_MIN
-from portal.forms import PortalForm, strip
+from portal.forms import PortalForm
 from portal.i18n import LANGUAGE_NAMES
 
 EMAIL_REQUIRED = _l("Please enter your email address.")
@@ -17,7 +17,6 @@ PASSWORD_LENGTH = _l(
 def email_field(label):
     return StringField(
         label,
-        filters=[strip],
         validators=[
             DataRequired(message=EMAIL_REQUIRED),
             Length(max=EMAIL_MAX, message=EMAIL_TOO_LONG),
@@ -30,7 +29,6 @@ def email_field(label):
 def display_name_field():
     return StringField(
         _l("Display name"),
-        filters=[strip],
         validators=[
             DataRequired(message=_l("Please enter the name others will see.")),
             Length(
@@ -82,7 +80,6 @@ class EmailCheckForm(PortalForm):
 class LoginForm(PortalForm):
     email = StringField(
         _l("Email address"),
-        filters=[strip],
         validators=[DataRequired(message=EMAIL_REQUIRED), Length(max=EMAIL_MAX, message=EMAIL_TOO_LONG)],
         render_kw={"autocomplete": "username", "inputmode": "email", "maxlength": EMAIL_MAX},
     )
@@ -101,7 +98,8 @@ class ProfileForm(PortalForm):
     display_name = display_name_field()
     language = SelectField(
         _l("Language"),
-        # Each option in its own language, so that screen readers pronounce it right (tuples are deprecated in WTForms 3.3).
+        # Each option in its own language, so that screen readers pronounce it right (tuples are
+        # deprecated in WTForms 3.3).
         choices=[
             SelectChoice(code, name, render_kw={"lang": "en" if code == "en" else "zh-CN"})
             for code, name in LANGUAGE_NAMES.items()
@@ -126,7 +124,6 @@ class PasswordChangeForm(PortalForm):
 class RedeemInvitationForm(PortalForm):
     code = StringField(
         _l("Invitation code"),
-        filters=[strip],
         validators=[
             DataRequired(message=_l("Please enter the code your school gave you.")),
             Length(max=40, message=_l("An invitation code has 10 letters and digits, such as ABCDE-FGH23.")),
@@ -157,7 +154,6 @@ class InvitationBatchForm(PortalForm):
     )
     note = StringField(
         _l("Note (optional)"),
-        filters=[strip],
         validators=[
             Length(
                 max=INVITATION_NOTE_MAX,

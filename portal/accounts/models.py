@@ -10,7 +10,8 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db, str_enum, utcnow
+from portal.clock import utcnow
+from portal.extensions import db, str_enum
 from portal.schools.models import Authority, School
 
 EMAIL_MAX = 254

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -24,8 +25,11 @@ from portal.accounts.models import (
     new_session_token,
     normalize_email,
 )
-from portal.extensions import db, utcnow
+from portal.clock import utcnow
+from portal.domain import DomainError, Reason
+from portal.extensions import db
 from portal.schools.models import Authority, School
+from portal.text import whole_number
 
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a failed login takes as long either way
@@ -33,12 +37,22 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
 
 
-class AccountError(Exception):
-    """A business rule refused the request; `reason` says which, for the view's message."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+class AccountRefusal(Reason):
+    EMAIL_TAKEN = (
+        "email_taken",
+        _l("An account with this email address already exists. Log in instead, or use another address."),
+        "email",
+    )
+    WRONG_PASSWORD = "wrong_password", _l("Your current password is not correct."), "current_password"
+    SCOPE_MISMATCH = "scope_mismatch", _l("This role belongs to a school, or to an authority, not to the other.")
+    UNKNOWN_CODE = "unknown", _l("This code is not known. Check it against the one your school gave you."), "code"
+    USED_CODE = (
+        "used",
+        _l("This code has already been used. Each code works once: ask your school for a new one."),
+        "code",
+    )
+    EXPIRED_CODE = "expired", _l("This code has expired. Ask your school for a new one."), "code"
+    ALREADY_PARENT = "already_parent", _l("You are already a verified parent of this school."), "code"
 
 
 def hash_password(password: str) -> str:
@@ -64,12 +78,13 @@ def load_user_for_session(session_id: str) -> User | None:
     """Flask-Login's loader: "<id>:<session token>". A changed token (after a password change)
     or a deactivated account ends the session. Memberships come along for the policy checks."""
     user_id, _, token = (session_id or "").partition(":")
-    if not user_id.isdigit() or not token:
+    user_id = whole_number(user_id)
+    if user_id is None or not token:
         return None
     user = (
         db.session.execute(
             select(User)
-            .where(User.id == int(user_id))
+            .where(User.id == user_id)
             .options(
                 # One query on every request: the person, their memberships and each scope joined in
                 # (a person holds a handful of memberships, so the joined rows stay few).
@@ -89,10 +104,10 @@ def load_user_for_session(session_id: str) -> User | None:
 def register_user(
     *, email: str, display_name: str, password: str, language: str | None, ip_address: str | None = None
 ) -> User:
-    """Create an account. Raises AccountError("email_taken") if the email exists in any case."""
+    """Create an account. Refuses with EMAIL_TAKEN if the email exists in any case."""
     email = normalize_email(email)
     if email_is_taken(email):
-        raise AccountError("email_taken")
+        raise DomainError(AccountRefusal.EMAIL_TAKEN)
     user = User(
         email=email, display_name=display_name.strip(), password_hash=hash_password(password), language=language
     )
@@ -102,7 +117,7 @@ def register_user(
             db.session.add(user)
             db.session.flush()
     except IntegrityError:
-        raise AccountError("email_taken") from None
+        raise DomainError(AccountRefusal.EMAIL_TAKEN) from None
     audit.record(user, "user.register", user, ip_address=ip_address)
     return user
 
@@ -140,9 +155,9 @@ def set_language(user: User, language: str) -> None:
 
 
 def change_password(user: User, *, current_password: str, new_password: str) -> None:
-    """Raises AccountError("wrong_password"). Every other session of the account ends."""
+    """Refuses with WRONG_PASSWORD. Every other session of the account ends."""
     if not password_matches(user, current_password):
-        raise AccountError("wrong_password")
+        raise DomainError(AccountRefusal.WRONG_PASSWORD)
     user.password_hash = hash_password(new_password)
     user.session_token = new_session_token()
     audit.record(user, "user.password_change", user)
@@ -154,7 +169,7 @@ def grant_membership(actor, user: User, role: Role, scope: School | Authority) -
     Granting a role the person already holds there returns the existing membership."""
     is_school = isinstance(scope, School)
     if role.scope_is_school != is_school:
-        raise AccountError("scope_mismatch")
+        raise DomainError(AccountRefusal.SCOPE_MISMATCH)
     existing = db.session.scalar(
         select(Membership).where(
             Membership.user_id == user.id,
@@ -213,24 +228,24 @@ def create_invitations(
 
 
 def redeem_invitation(user: User, code: str, *, now: datetime | None = None) -> Membership:
-    """Make `user` a verified parent of the code's school. Raises AccountError with
+    """Make `user` a verified parent of the code's school. Refuses with
     "unknown", "used", "expired" or "already_parent". A code works exactly once, even when
     two people send it at the same moment: the conditional update lets only one through."""
     now = now or utcnow()
     invitation = db.session.scalar(select(Invitation).where(Invitation.code_hash == hash_invitation_code(code)))
     if invitation is None:
-        raise AccountError("unknown")
+        raise DomainError(AccountRefusal.UNKNOWN_CODE)
     if invitation.used_at is not None:
-        raise AccountError("used")
+        raise DomainError(AccountRefusal.USED_CODE)
     if invitation.expires_at <= now:
-        raise AccountError("expired")
+        raise DomainError(AccountRefusal.EXPIRED_CODE)
     already = db.session.scalar(
         select(func.count()).where(
             Membership.user_id == user.id, Membership.role == Role.PARENT, Membership.school_id == invitation.school_id
         )
     )
     if already:
-        raise AccountError("already_parent")
+        raise DomainError(AccountRefusal.ALREADY_PARENT)
     claimed = db.session.execute(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
@@ -238,7 +253,7 @@ def redeem_invitation(user: User, code: str, *, now: datetime | None = None) -> 
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        raise AccountError("used")
+        raise DomainError(AccountRefusal.USED_CODE)
     db.session.refresh(invitation)
     audit.record(user, "invitation.redeem", invitation, school_id=invitation.school_id)
     return grant_membership(user, user, Role.PARENT, invitation.school)

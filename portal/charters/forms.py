@@ -5,8 +5,7 @@ from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectFie
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from portal.charters.models import CHARTER_BODY_MAX, CHARTER_NOTE_MAX
-from portal.charters.services import normalise_body
-from portal.forms import PortalForm, strip
+from portal.forms import PortalForm
 
 EARLIEST_DATE = date(1949, 10, 1)
 LATEST_DATE = date(2100, 12, 31)
@@ -37,7 +36,6 @@ def plausible_date(form, field):
 class CharterDraftForm(PortalForm):
     change_note = TextAreaField(
         _l("Change note"),
-        filters=[strip],
         validators=[
             Length(
                 max=CHARTER_NOTE_MAX,
@@ -49,7 +47,6 @@ class CharterDraftForm(PortalForm):
     )
     body = TextAreaField(
         _l("Text of the charter"),
-        filters=[normalise_body],
         validators=[
             DataRequired(message=_l("Please enter the text of the charter.")),
             Length(

@@ -6,8 +6,9 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.clock import utcnow
 from portal.domain import DomainError
-from portal.extensions import db, str_enum, utcnow
+from portal.extensions import db, str_enum
 from portal.schools.models import School
 
 

@@ -30,15 +30,17 @@ from portal.documents.services import archive_pdf
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.schools.models import School
-from portal.text import render_markdown
+from portal.text import nfc, render_markdown
 
 # The short template a school may start its first charter from: the usual chapters of a
 # Chinese school charter, with the articles every charter needs, to be completed by the school.
+# (A backslash at the end of a line joins it to the next: the article stays one paragraph.)
 FIRST_DRAFT_TEMPLATE = """# {name}章程
 
 # 第一章 总则
 
-**第一条** 为规范学校办学行为，保障学校、教职工和学生的合法权益，依据《中华人民共和国教育法》《中华人民共和国义务教育法》等法律法规，制定本章程。
+**第一条** 为规范学校办学行为，保障学校、教职工和学生的合法权益，\
+依据《中华人民共和国教育法》《中华人民共和国义务教育法》等法律法规，制定本章程。
 
 **第二条** 学校名称：{name}。学校地址：{address}。
 
@@ -185,7 +187,7 @@ def start_draft(actor, school: School, *, from_template: bool = True) -> Charter
 def edit_draft(actor, version: CharterVersion, *, body: str, change_note: str) -> bool:
     """Save the draft's text and change note. Returns whether anything changed (nothing is
     audited when nothing did). Raises DomainError("charter_adopted") for an adopted version."""
-    body, change_note = normalise_body(body), (change_note or "").strip()
+    body, change_note = nfc(body), nfc(change_note)
     _lock(version)
     if version.is_adopted:
         raise DomainError("charter_adopted")
@@ -268,12 +270,6 @@ def _lock(version: CharterVersion) -> None:
     refused, instead of changing an adopted text."""
     if version.id is not None:
         db.session.refresh(version, with_for_update=True)
-
-
-def normalise_body(text: str) -> str:
-    """One kind of line break and no trailing spaces at the end: browsers send CRLF, and a
-    version that differs only in line endings must not look changed."""
-    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def compare(older: CharterVersion, newer: CharterVersion) -> structure.CharterDiff:

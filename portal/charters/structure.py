@@ -44,11 +44,13 @@ CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
 NUMERAL = r"[零〇一二三四五六七八九十百千两\d]+"
 
 CHAPTER_LINE = re.compile(
-    rf"^ {{0,3}}#{{1,2}}[ \t]+(?P<label>第{NUMERAL}章|Chapter[ \t]+(?:\d+|[IVXLC]+)\b)[ \t\u3000:：.、]*(?P<title>.*?)[ \t#]*$",
+    rf"^ {{0,3}}#{{1,2}}[ \t]+(?P<label>第{NUMERAL}章|Chapter[ \t]+(?:\d+|[IVXLC]+)\b)"
+    r"[ \t\u3000:：.、]*(?P<title>.*?)[ \t#]*$",
     re.IGNORECASE,
 )
 ARTICLE_LINE = re.compile(
-    rf"^ {{0,3}}(?P<open>\*\*|__)?[ \t]*(?P<label>第{NUMERAL}条|Article[ \t]+\d+\b)[ \t]*(?P<close>\*\*|__)?[ \t\u3000:：.、]*(?P<rest>.*)$",
+    rf"^ {{0,3}}(?P<open>\*\*|__)?[ \t]*(?P<label>第{NUMERAL}条|Article[ \t]+\d+\b)"
+    r"[ \t]*(?P<close>\*\*|__)?[ \t\u3000:：.、]*(?P<rest>.*)$",
     re.IGNORECASE,
 )
 HEADING_LINE = re.compile(r"^ {0,3}#{1,6}([ \t]|$)")
@@ -61,7 +63,7 @@ def chinese_number(text: str) -> int | None:
     "十" → 10, "12" → 12. None if it is not one."""
     if not text:
         return None
-    if text.isdigit():
+    if text.isdecimal():  # what int() reads (full-width １２ too); "²" is a digit it refuses
         return int(text)
     total, digit = 0, None
     for ch in text:
@@ -108,7 +110,7 @@ def label_number(label: str) -> int | None:
     if match:
         return chinese_number(match.group(1))
     word = label.split()[-1]
-    return int(word) if word.isdigit() else _roman_number(word)
+    return int(word) if word.isdecimal() else _roman_number(word)
 
 
 def _normalise_label(label: str) -> str:
@@ -517,7 +519,7 @@ def compare(old_text: str, new_text: str) -> CharterDiff:
     matcher = SequenceMatcher(None, [a.plain for a in old_articles], [a.plain for a in new_articles], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            pairs = list(zip(old_articles[i1:i2], new_articles[j1:j2]))
+            pairs = list(zip(old_articles[i1:i2], new_articles[j1:j2], strict=True))
         else:
             pairs = _pair_stretch(old_articles[i1:i2], new_articles[j1:j2])
         for old, new in pairs:

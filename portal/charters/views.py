@@ -15,8 +15,8 @@ from portal.documents.download import pdf_response
 from portal.documents.services import find_by_sha256
 from portal.domain import DomainError
 from portal.extensions import db
-from portal.text import render_markdown
-from portal.web import is_htmx, redirect_to, school_or_404
+from portal.text import render_markdown, whole_number
+from portal.web import found_or_404, is_htmx, managed_school, redirect_to, school_or_404
 
 REFUSALS = {
     "charter_adopted": _l(
@@ -80,7 +80,7 @@ def version_pdf(slug, n):
     document = find_by_sha256(version.document_sha256)
     if document is None:
         abort(404)
-    return pdf_response(document, f"{school.name_zh}章程第{version.number}版.pdf")
+    return pdf_response(document, f"{school.name_zh}章程第{version.number}版")
 
 
 def _render_version(school, version, *, current):
@@ -114,9 +114,7 @@ def _version_number_arg(name: str) -> int | None:
     value = request.args.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit() or len(value) > MAX_VERSION_NUMBER_DIGITS:
-        abort(404)
-    return int(value)
+    return found_or_404(whole_number(value, MAX_VERSION_NUMBER_DIGITS))
 
 
 @bp.get("/schools/<slug>/charter/diff")
@@ -193,15 +191,13 @@ def _refuse_adopted(school, version):
 
 @bp.get("/schools/<slug>/manage/charter")
 def manage(slug):
-    school = school_or_404(slug)
-    policy.require(current_user, "manage_charter", school)
+    school = managed_school(slug, "manage_charter")
     return _render_manage(school)
 
 
 @bp.post("/schools/<slug>/manage/charter/drafts")
 def start_draft(slug):
-    school = school_or_404(slug)
-    policy.require(current_user, "manage_charter", school)
+    school = managed_school(slug, "manage_charter")
     form = forms.StartDraftForm()
     if not form.validate_on_submit():
         return _render_manage(school, 422)
@@ -240,8 +236,7 @@ def _render_edit(school, version, form, status=200, *, preview=None, previewing=
 def _draft_to_change(slug, n):
     """The school and the draft a change is about. An adopted version never changes again: the
     request ends here with 409 and the reason."""
-    school = school_or_404(slug)
-    policy.require(current_user, "manage_charter", school)
+    school = managed_school(slug, "manage_charter")
     version = _managed_version_or_404(school, n)
     if version.is_adopted:
         abort(make_response(_refuse_adopted(school, version)))

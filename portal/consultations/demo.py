@@ -25,12 +25,13 @@ from sqlalchemy import func, select, update
 from portal import audit
 from portal.accounts import services as account_services
 from portal.accounts.models import Role, User
-from portal.consultations import services
+from portal.clock import local_to_utc, today, utcnow
+from portal.consultations import responses, services
 from portal.consultations.models import Consultation, ResponseState
 from portal.decisions.demo import CANTEEN_TITLE
 from portal.decisions.models import Decision, DecisionStatus
-from portal.extensions import db, utcnow
-from portal.meetings.services import local_to_utc, today
+from portal.extensions import db
+from portal.moderation import services as moderation
 from portal.schools.models import Authority, School
 
 DAY = timedelta(days=1)
@@ -92,7 +93,7 @@ def _responders(password: str) -> list[User]:
     """The demo responders, created once. They share one password hash (the demo password)."""
     global _shared_hash
     people = []
-    for number, (email, name) in enumerate(RESPONDERS):
+    for email, name in RESPONDERS:
         user = account_services.find_user_by_email(email)
         if user is None:
             _shared_hash = _shared_hash or account_services.hash_password(password)
@@ -243,7 +244,8 @@ LUNCH_CHANGES = """根据大家的意见，校务委员会随后作出了《关�
 1. **饭菜温度**：一、二年级提前10分钟就餐，食堂增加两台保温售饭台，已经投入使用。
 2. **菜品和营养**：每月在门户公布带量食谱，每周至少两次不同的绿叶蔬菜、一次水果。
 3. **份量**：高年级学生可以免费添饭添汤。
-4. **陪餐**：每学期组织家长陪餐不少于两次，陪餐日期不提前通知食堂；陪餐家长由家长委员会在各年级推荐并轮换，陪餐意见在校务委员会会议上通报并书面答复。
+4. **陪餐**：每学期组织家长陪餐不少于两次，陪餐日期不提前通知食堂；\
+陪餐家长由家长委员会在各年级推荐并轮换，陪餐意见在校务委员会会议上通报并书面答复。
 5. **就餐时间**：午餐时间保证不少于30分钟，下学期起执行。
 
 我们将在本学期末开展一次学生午餐满意度调查，并公布结果。
@@ -295,13 +297,15 @@ OTHER_SCHOOLS = {
     "pipashan-middle": (
         "关于初三晚自习安排的意见征集",
         "学校拟在初三下学期开设自愿参加的晚自习，征求家长和学生意见。",
-        "## 方案\n\n初三下学期每周一至周四19:00—20:30开设晚自习，学生自愿参加，由教师值班答疑，不讲授新课、不收取费用。学校提供安全的放学通道，并与家长确认接送方式。",
+        "## 方案\n\n初三下学期每周一至周四19:00—20:30开设晚自习，学生自愿参加，由教师值班答疑，"
+        "不讲授新课、不收取费用。学校提供安全的放学通道，并与家长确认接送方式。",
         [{"kind": "single", "prompt": "您的孩子会参加晚自习吗？", "choices": ["会", "不会", "还没想好"]}],
     ),
     "ciqikou-primary": (
         "关于开设巴渝传统文化兴趣课程的意见征集",
         "学校拟在课后服务时段开设传统文化兴趣课程，征求家长意见。",
-        "## 方案\n\n在课后服务时段每周开设两次兴趣课程：川剧脸谱、蜀绣、磁器口老街历史讲解，由学校教师和社区非遗传承人共同授课，不另收费。",
+        "## 方案\n\n在课后服务时段每周开设两次兴趣课程：川剧脸谱、蜀绣、磁器口老街历史讲解，"
+        "由学校教师和社区非遗传承人共同授课，不另收费。",
         [
             {
                 "kind": "multiple",
@@ -313,7 +317,8 @@ OTHER_SCHOOLS = {
     "jialingjiang-senior": (
         "关于高二选科走班安排的意见征集",
         "学校拟调整高二选科走班的排课方式，征求学生和家长意见。",
-        "## 方案\n\n高二选科走班由“固定两节连排”调整为“单节分散”，减少学生在教学楼之间的往返，并在每周五下午安排一次走班答疑。",
+        "## 方案\n\n高二选科走班由“固定两节连排”调整为“单节分散”，减少学生在教学楼之间的往返，"
+        "并在每周五下午安排一次走班答疑。",
         [{"kind": "single", "prompt": "您更支持哪种排课方式？", "choices": ["两节连排", "单节分散", "都可以"]}],
     ),
 }
@@ -398,14 +403,14 @@ def _respond(consultation, people, answers_of, texts, *, moderator, pending: int
         answers = answers_of(n, questions)
         if extra and questions and questions[-1].kind.value == "text":
             answers[str(questions[-1].id)] = extra
-        response = services.submit_response(
+        response = responses.submit_response(
             person,
             consultation,
             {"stance": stance, "body": body, "answers": answers, "show_name": n % named_every == 0},
             now=at,
         )
         if response.state == ResponseState.PENDING and n < len(people) - pending:
-            services.publish_response(moderator, response, now=min(at + timedelta(hours=3), end))
+            moderation.moderate(moderator, response, "publish", now=min(at + timedelta(hours=3), end))
 
 
 def _choice_answers(*patterns):
@@ -413,7 +418,7 @@ def _choice_answers(*patterns):
 
     def answers_of(n, questions):
         answers = {}
-        for question, pattern in zip([q for q in questions if q.kind.value != "text"], patterns):
+        for question, pattern in zip([q for q in questions if q.kind.value != "text"], patterns, strict=True):
             answers[str(question.id)] = pattern[n % len(pattern)]
         return answers
 
@@ -507,7 +512,13 @@ def seed_consultations(school: School, people: dict, *, password: str, full_hist
         title="关于2027年春季研学旅行方案的意见征集",
         summary="四至六年级拟分年级开展一日研学旅行，费用自愿承担，征求家长意见。",
         proposal=TRIP_PROPOSAL,
-        questions=[{"kind": "single", "prompt": "您是否同意孩子参加研学旅行？", "choices": ["同意", "不同意", "视具体安排而定"]}],
+        questions=[
+            {
+                "kind": "single",
+                "prompt": "您是否同意孩子参加研学旅行？",
+                "choices": ["同意", "不同意", "视具体安排而定"],
+            }
+        ],
         opens_at=_local(10, 8),
         closes_at=_local(40, 18),
         audience="parents",

@@ -1,61 +1,34 @@
-"""Forms of a consultation's public page: the response (built for each consultation's questions),
-reporting a response, and the moderators' actions."""
-
-import unicodedata
+"""The forms of a consultation's public page: the response, built for each consultation's questions."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectMultipleField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
+from wtforms import BooleanField, RadioField, SelectChoice, SelectMultipleField, TextAreaField
+from wtforms.validators import Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.consultations.models import ANSWER_TEXT_MAX, REASON_MAX, RESPONSE_BODY_MAX, QuestionKind, Stance
-from portal.forms import TEXT_FIELDS, PortalForm
-from portal.meetings.forms import too_long
+from portal.consultations.models import ANSWER_TEXT_MAX, RESPONSE_BODY_MAX, QuestionKind, Stance
+from portal.forms import PortalForm, too_long
+from portal.text import nfc
 
 STANCE_MISSING = _l("Choose whether you support the proposal, oppose it or are neutral.")
 CHOICE_UNKNOWN = _l("Choose one of the options offered.")
-REASON_MISSING = _l("Please say why.")
-ACTION_UNKNOWN = _l("Choose publish, reject or hide.")
 
 
 # The limit as people read it (5,000), not as Python writes it (5000).
 MAX_LENGTH_SHOWN = f"{RESPONSE_BODY_MAX:,}"
 
 
-def normalize_text(value):
-    """Text as it is stored: NFC, line breaks as \\n (browsers send \\r\\n), no surrounding space.
-    Nothing else changes: markup, emoji, zero-width characters stay as typed."""
-    if not isinstance(value, str):
-        return value
-    return unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
-
-
 def characters(text: str | None) -> int:
     """The length that the limits count: characters (code points) after normalisation, so that
     the counter, the form and the service agree, and 5,000 Chinese characters are 5,000."""
-    return len(normalize_text(text or ""))
-
-
-def reject_unstorable_characters(form, field):
-    """NUL and other control characters cannot be stored or have no place in text (line breaks
-    and tabs excepted), nor can lone surrogates. Unlike the other forms, bidirectional overrides
-    are kept: a response is shown as typed, and its pages isolate it (dir="auto" on its own
-    block), so an override cannot reorder anything around it."""
-    for ch in field.data or "":
-        if ch in "\n\r\t":
-            continue
-        if unicodedata.category(ch) in ("Cc", "Cs"):
-            raise ValidationError(_l("This contains characters that are not allowed."))
+    return len(nfc(text))
 
 
 class ResponseTextForm(PortalForm):
-    """Text fields here get reject_unstorable_characters instead of the portal's stricter check."""
+    """A response is shown as typed, isolated in a block of its own (dir="auto"), so an
+    override cannot reorder anything around it: bidirectional overrides are kept."""
 
     class Meta:
-        def bind_field(self, form, unbound_field, options):
-            if issubclass(unbound_field.field_class, TEXT_FIELDS):
-                options["validators"] = [reject_unstorable_characters, *(unbound_field.kwargs.get("validators") or [])]
-            return unbound_field.bind(form=form, **options)
+        allow_bidi_controls = True
 
 
 def _listed(form, field):
@@ -74,7 +47,6 @@ def _stance_given(form, field):
 def body_field():
     return TextAreaField(
         _l("Your comments (optional)"),
-        filters=[normalize_text],
         validators=[Optional(), Length(max=RESPONSE_BODY_MAX, message=too_long(RESPONSE_BODY_MAX))],
         description=_l("What you think of the proposal and why. At most %(max)s characters.", max=MAX_LENGTH_SHOWN),
         # No maxlength (WTForms would add it from the Length rule): browsers cut a longer text
@@ -124,7 +96,6 @@ def _question_field(question):
     if question.kind == QuestionKind.TEXT:
         return TextAreaField(
             question.prompt,
-            filters=[normalize_text],
             validators=[Optional(), Length(max=ANSWER_TEXT_MAX, message=too_long(ANSWER_TEXT_MAX))],
             render_kw={"rows": 3, "maxlength": False},
         )
@@ -167,53 +138,3 @@ class BodyCheckForm(ResponseTextForm):
     """The comments alone, checked while they are typed (htmx); the full form checks them again."""
 
     body = body_field()
-
-
-def _reason(label, **kwargs):
-    return TextAreaField(
-        label,
-        filters=[normalize_text],
-        validators=[DataRequired(message=REASON_MISSING), Length(max=REASON_MAX, message=too_long(REASON_MAX))],
-        render_kw={"rows": 3},
-        **kwargs,
-    )
-
-
-class ReportForm(PortalForm):
-    reason = _reason(
-        _l("What is wrong with this response?"),
-        description=_l(
-            "For example: insults, personal data, advertising. The moderators read it; the author does not see who reported it."
-        ),
-    )
-
-
-class ApproveForm(PortalForm):
-    pass
-
-
-class SendBackForm(PortalForm):
-    reason = _reason(
-        _l("What the school should change"), description=_l("The school's administrators read this with the draft.")
-    )
-
-
-class ModerateForm(PortalForm):
-    """publish (no reason), reject or hide (with the reason shown publicly in the counts)."""
-
-    action = HiddenField(validators=[DataRequired(message=ACTION_UNKNOWN)])
-    reason = TextAreaField(
-        _l("Reason"),
-        filters=[normalize_text],
-        validators=[Length(max=REASON_MAX, message=too_long(REASON_MAX))],
-        description=_l("Shown publicly in the counts of responses not published, never with the response."),
-        render_kw={"rows": 2},
-    )
-
-    def validate_action(self, field):
-        if field.data not in ("publish", "reject", "hide"):
-            raise StopValidation(ACTION_UNKNOWN)
-
-    def validate_reason(self, field):
-        if self.action.data in ("reject", "hide") and not field.data:
-            raise StopValidation(REASON_MISSING)

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
+from portal.clock import local_date, local_time, local_to_utc
 from portal.consultations.models import (
     CHOICE_MAX,
     MAX_CHOICES,
@@ -21,9 +22,7 @@ from portal.consultations.models import (
     QuestionKind,
 )
 from portal.consultations.services import MAX_THEMES, OUTCOME_TEXT_MAX, THEME_TITLE_MAX
-from portal.forms import PortalForm, strip
-from portal.meetings.forms import ClockField, DayField, Required, choice_field, in_year_range, text_field, too_long
-from portal.meetings.services import local_date, local_time, local_to_utc
+from portal.forms import ClockField, DayField, PortalForm, Required, choice_field, in_year_range, text_field, too_long
 
 # A new draft opens a week from today (time enough for the moderators' approval) and stays open
 # four weeks: the defaults of the form, which the school changes as it likes.
@@ -40,7 +39,6 @@ def _long_text(label, max_length, *, required_message=None, description=None, ro
     validators.append(Length(max=max_length, message=too_long(max_length)))
     return TextAreaField(
         label,
-        filters=[strip],
         validators=validators,
         description=description,
         render_kw={"rows": rows, "maxlength": max_length},
@@ -67,8 +65,8 @@ class ConsultationForm(PortalForm):
         _l("The proposal"),
         PROPOSAL_MAX,
         description=_l(
-            "In Markdown: a blank line between paragraphs, a line starting with ## is a heading, a line starting with - is a list item. "
-            "It is needed before the draft can be submitted."
+            "In Markdown: a blank line between paragraphs, a line starting with ## is a heading, "
+            "a line starting with - is a list item. It is needed before the draft can be submitted."
         ),
         rows=14,
     )
@@ -182,7 +180,6 @@ class ConfirmForm(PortalForm):
 class CloseForm(PortalForm):
     reason = TextAreaField(
         _l("Why it closes early"),
-        filters=[strip],
         validators=[
             DataRequired(message=_l("Please say why the consultation closes early.")),
             Length(max=REASON_MAX, message=too_long(REASON_MAX)),
@@ -225,7 +222,8 @@ class OutcomeForm(PortalForm):
     )
     confirm = BooleanField(
         _l(
-            "I confirm that this is the outcome to publish. Once published, the report and its PDF can never be changed."
+            "I confirm that this is the outcome to publish. "
+            "Once published, the report and its PDF can never be changed."
         ),
         validators=[DataRequired(message=_l("Tick the box to confirm before publishing."))],
     )

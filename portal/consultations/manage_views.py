@@ -17,14 +17,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import policy
-from portal.consultations import bp, services
+from portal.clock import today, utcnow
+from portal.consultations import bp, responses, services
 from portal.consultations import manage_forms as forms
 from portal.consultations.models import MAX_QUESTIONS, PROPOSAL_MAX, Consultation, ConsultationStatus, Phase
 from portal.domain import DomainError
-from portal.extensions import db, utcnow
-from portal.meetings.services import today
+from portal.extensions import db
 from portal.text import render_markdown
-from portal.web import current_language, found_or_404, is_htmx, redirect_to, school_or_404
+from portal.web import current_language, found_or_404, is_htmx, managed_school, redirect_to, school_or_404
 
 log = logging.getLogger(__name__)
 
@@ -247,8 +247,7 @@ def _new(owner: dict, action_url: str):
 
 @bp.route("/schools/<slug>/manage/consultations/new", methods=["GET", "POST"])
 def new(slug):
-    school = school_or_404(slug)
-    policy.require(current_user, "manage_consultations", school)
+    school = managed_school(slug, "manage_consultations")
     return _new(
         {"school": school, "authority": None, "list_url": url_for(".manage", slug=slug)},
         url_for(".new", slug=slug),
@@ -294,7 +293,7 @@ def _edit_page(
             due_days=services.outcome_due_days(),
             max_questions=MAX_QUESTIONS,
             action_url=url_for(".edit", consultation_id=consultation.id),
-            authority_name=services.owner_authority(consultation).name(current_language()),
+            authority_name=consultation.owner_authority.name(current_language()),
             **_owner(consultation),
         ),
         status,
@@ -396,7 +395,7 @@ def submit(consultation_id):
     flash(
         _(
             "The consultation is submitted. The moderators of %(authority)s will approve it or send it back with their reasons.",
-            authority=services.owner_authority(consultation).name(current_language()),
+            authority=consultation.owner_authority.name(current_language()),
         ),
         "success",
     )
@@ -434,7 +433,7 @@ def close(consultation_id):
 
 
 def _outcome_page(consultation, form, status=200):
-    results = services.results(consultation)
+    results = responses.results(consultation)
     return (
         render_template(
             "consultations/manage_outcome.html",
@@ -442,7 +441,7 @@ def _outcome_page(consultation, form, status=200):
             form=form,
             results=results,
             counts=services.response_counts([consultation])[consultation.id],
-            decisions=services.answering_decisions(consultation),
+            decisions=consultation.answering_decisions,
             overdue=consultation.outcome_overdue(utcnow(), services.outcome_due_days()),
             due_days=services.outcome_due_days(),
             can_manage=policy.can(current_user, "manage_consultation", consultation),
@@ -465,7 +464,7 @@ def outcome(consultation_id):
     if request.method == "GET":
         return _outcome_page(consultation, forms.OutcomeForm(formdata=None))
     form = forms.OutcomeForm()
-    form.most = services.results(consultation).published
+    form.most = responses.results(consultation).published
     if not form.validate_on_submit():
         return _outcome_page(consultation, form, 422)
     try:

@@ -11,11 +11,26 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    false,
+    func,
+    or_,
+)
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.clock import utcnow
 from portal.domain import DomainError
-from portal.extensions import db, str_enum, utcnow
+from portal.extensions import db, str_enum
 from portal.schools.models import Authority, School
 
 if TYPE_CHECKING:
@@ -39,6 +54,10 @@ class ConsultationStatus(StrEnum):
     APPROVED = "approved"
     CLOSED = "closed"  # closed early by the school; otherwise closing is computed from closes_at
     OUTCOME_PUBLISHED = "outcome_published"
+
+
+# Approved, and after: what the public sees.
+PUBLIC_STATUSES = (ConsultationStatus.APPROVED, ConsultationStatus.CLOSED, ConsultationStatus.OUTCOME_PUBLISHED)
 
 
 class Phase(StrEnum):
@@ -145,34 +164,6 @@ RESPONSE_STATE_LABELS = {
 }
 
 
-# The reasons moderators give most often. A rejected or hidden response stores the key (and any
-# details after ": "), never the words of the moderator's language: readers see the reason in
-# theirs (reason_label).
-STANDARD_REASONS = {
-    "off_topic": _l("Off-topic"),
-    "personal_attack": _l("Personal attack"),
-    "personal_data": _l("Personal data"),
-    "advertising": _l("Advertising or spam"),
-    "duplicate": _l("Duplicate"),
-}
-
-
-def reason_key(stored: str) -> str | None:
-    """The standard reason a stored reason begins with, or None for a reason in free text."""
-    key = (stored or "").split(": ", 1)[0]
-    return key if key in STANDARD_REASONS else None
-
-
-def reason_label(stored: str) -> str:
-    """A stored reason as the reader reads it: the standard reason in their language, then the
-    moderator's details as written; a free-text reason as written."""
-    key = reason_key(stored)
-    if key is None:
-        return stored or ""
-    details = stored.split(": ", 1)[1] if ": " in stored else ""
-    return f"{STANDARD_REASONS[key]}: {details}" if details else str(STANDARD_REASONS[key])
-
-
 class Consultation(db.Model):
     __tablename__ = "consultation"
     __table_args__ = (
@@ -221,7 +212,19 @@ class Consultation(db.Model):
         back_populates="consultation", order_by="OutcomeTheme.position", cascade="all, delete-orphan"
     )
 
-    # --- where it is -----------------------------------------------------------------------
+    # The decisions that answer it (the outcome's "we did"): published ones, oldest first. The
+    # decisions feature refers to consultations, not back: the relationship is by name.
+    answering_decisions = relationship(
+        "Decision",
+        primaryjoin="and_(Decision.consultation_id == Consultation.id, "
+        "Decision.status.in_(('published', 'superseded', 'revoked')))",
+        order_by="(Decision.published_at, Decision.id)",
+        viewonly=True,
+    )
+
+    # --- where it is: one rule, for Python (an object) and SQL (a query) alike ----------------
+    # Its status and, once approved, the clock: approved before `opens_at` is scheduled, between
+    # `opens_at` and `closes_at` open, after `closes_at` closed (as is one the school closed early).
 
     def phase(self, now: datetime) -> Phase:
         if self.status == ConsultationStatus.APPROVED:
@@ -235,26 +238,65 @@ class Consultation(db.Model):
             ConsultationStatus.OUTCOME_PUBLISHED: Phase.OUTCOME_PUBLISHED,
         }[self.status]
 
-    def is_open(self, now: datetime) -> bool:
-        return self.phase(now) == Phase.OPEN
+    @hybrid_method
+    def in_phase(self, phase: Phase, now: datetime) -> bool:
+        return self.phase(now) == phase
 
-    @property
+    @in_phase.inplace.expression
+    @classmethod
+    def _in_phase_expression(cls, phase: Phase, now: datetime) -> ColumnElement[bool]:
+        approved = cls.status == ConsultationStatus.APPROVED
+        return {
+            Phase.DRAFT: cls.status == ConsultationStatus.DRAFT,
+            Phase.SUBMITTED: cls.status == ConsultationStatus.SUBMITTED,
+            Phase.SCHEDULED: and_(approved, cls.opens_at > now),
+            Phase.OPEN: and_(approved, cls.opens_at <= now, cls.closes_at > now),
+            Phase.CLOSED: or_(cls.status == ConsultationStatus.CLOSED, and_(approved, cls.closes_at <= now)),
+            Phase.OUTCOME_PUBLISHED: cls.status == ConsultationStatus.OUTCOME_PUBLISHED,
+        }.get(phase, false())
+
+    def is_open(self, now: datetime) -> bool:
+        return self.in_phase(Phase.OPEN, now)
+
+    @hybrid_property
     def closed_at(self) -> datetime:
         """When it closed (or will close): early, or at its closing time."""
         return self.closed_early_at or self.closes_at
 
+    @closed_at.inplace.expression
+    @classmethod
+    def _closed_at_expression(cls) -> ColumnElement[datetime]:
+        return func.coalesce(cls.closed_early_at, cls.closes_at)
+
+    @hybrid_method
     def outcome_overdue(self, now: datetime, days: int) -> bool:
         """Closed for more than `days` days and still no outcome."""
         return self.phase(now) == Phase.CLOSED and now - self.closed_at > timedelta(days=days)
 
-    @property
+    @outcome_overdue.inplace.expression
+    @classmethod
+    def _outcome_overdue_expression(cls, now: datetime, days: int) -> ColumnElement[bool]:
+        return and_(cls.in_phase(Phase.CLOSED, now), cls.closed_at < now - timedelta(days=days))
+
+    @hybrid_property
     def is_public(self) -> bool:
         """The public sees it once a moderator approved it (scheduled, open, closed, outcome)."""
-        return self.status in (
-            ConsultationStatus.APPROVED,
-            ConsultationStatus.CLOSED,
-            ConsultationStatus.OUTCOME_PUBLISHED,
-        )
+        return self.status in PUBLIC_STATUSES
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_expression(cls) -> ColumnElement[bool]:
+        return cls.status.in_(PUBLIC_STATUSES)
+
+    @property
+    def owner_authority(self) -> Authority:
+        """The authority whose moderators approve and moderate it: the school's, or its own."""
+        return self.school.authority if self.school is not None else self.authority
+
+    @property
+    def audit_scope(self) -> dict:
+        """Where its audit events belong (the commission admins of that subtree read them)."""
+        return {"school_id": self.school_id, "authority_id": self.owner_authority.id}
 
     # --- transitions (each raises DomainError when not allowed now) --------------------------
 
@@ -435,24 +477,3 @@ class Tally(db.Model):
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), primary_key=True)
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
-
-
-class Report(db.Model):
-    """Someone reports a published response to the moderators, once, with a reason."""
-
-    __tablename__ = "consultation_report"
-    __table_args__ = (
-        UniqueConstraint("response_id", "reporter_id", name="uq_consultation_report_reporter"),
-        Index("ix_consultation_report_open", "resolved_at", "created_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(ForeignKey("consultation_response.id"), index=True)
-    reporter_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    reason: Mapped[str] = mapped_column(String(REASON_MAX))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    resolved_at: Mapped[datetime | None]
-    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    resolution: Mapped[str] = mapped_column(String(40), default="")
-
-    response: Mapped[Response] = relationship()

@@ -1,17 +1,14 @@
-"""Consultations: the public pages (/consultations, a consultation with its responses, results and
-outcome, the exports) and the moderators' actions on a consultation. Drafting, questions,
-submitting, closing and the outcome form are in manage_views.py.
+"""Consultations' public pages: /consultations, a consultation with its responses, results and
+outcome, responding, and the exports. Drafting, questions, submitting, closing and the outcome
+form are in manage_views.py.
 
 One consultation page serves everyone: visitors read it, the audience responds on it, and the
-moderators of its authority approve it and moderate its responses there (until the cross-school
-queue exists). Every form works as a plain POST; htmx swaps the part that changed.
+moderators of its authority find its part of the moderation queue there (the moderation feature's
+pages and actions). Every form works as a plain POST; htmx swaps the part that changed.
 """
 
-import csv
-import io
 import json
-import re
-import unicodedata
+from itertools import chain
 
 from flask import abort, current_app, flash, make_response, render_template, request, stream_with_context, url_for
 from flask_babel import format_date, format_time, to_user_timezone
@@ -21,45 +18,30 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from portal import policy
-from portal.accounts.models import User
-from portal.consultations import bp, forms, services
+from portal.clock import utcnow
+from portal.consultations import bp, forms, lists, responses, services
 from portal.consultations.models import ConsultationStatus, Phase, QuestionKind, ResponseState, Stance
 from portal.documents.download import pdf_response
 from portal.domain import DomainError
-from portal.extensions import client_address, db, limiter, utcnow
+from portal.extensions import db, limiter
 from portal.schools import services as school_services
 from portal.text import render_markdown
 from portal.web import (
+    account_key,
+    configured_limit,
+    conflict,
+    csv_response,
     current_language,
     found_or_404,
     int_arg,
     is_htmx,
     page_arg,
     redirect_to,
-    retry_once_if_database_busy,
+    stored_only,
 )
 
-RESPONSES_SHOWN = services.RESPONSES_PAGE_SIZE
-PENDING_SHOWN = 20  # the oldest first; the moderator reloads for the next ones
-FILENAME_MAX = 120
+RESPONSES_SHOWN = responses.RESPONSES_PAGE_SIZE
 EXPORT_CHUNK = 64 * 1024  # characters sent at a time: fewer, larger writes than one per row
-
-# Enough for someone who edits their response a few times, too few to hammer the database.
-RESPOND_LIMIT = "30 per hour"
-# The counter asks after each pause in typing.
-CHECK_LIMIT = "600 per hour"
-REPORT_LIMIT = "20 per hour;50 per day"
-
-
-def _limit(name: str, default: str):
-    return lambda: current_app.config.get(name, default)
-
-
-def _saved(response) -> bool:
-    """Only what was stored counts towards a limit (a redirect, or htmx's fragment), not a form
-    with mistakes or a refusal."""
-    return response.status_code in (200, 303)
-
 
 SAVED = {
     ResponseState.PENDING: _l(
@@ -67,21 +49,6 @@ SAVED = {
     ),
     ResponseState.PUBLISHED: _l("Your response is saved and published."),
 }
-MODERATED = {
-    "publish": _l("The response is published."),
-    "reject": _l("The response is rejected. Only the count of rejections, with your reason, is shown publicly."),
-    "hide": _l("The response is hidden. Only the count, with your reason, is shown publicly."),
-}
-REPORTED = _l("Thank you. Your report has gone to the moderators.")
-ALREADY_REPORTED = _l("You have already reported this response. The moderators have your report.")
-OWN_RESPONSE = _l("This is your own response: you can change it instead of reporting it.")
-
-
-def _account_key() -> str:
-    """Per account: parents behind one school's or one carrier's shared address are not limited together."""
-    if current_user.is_authenticated:
-        return f"account:{current_user.id}"
-    return f"ip:{client_address()}"
 
 
 def _consultation_or_404(consultation_id: int, *, for_update: bool = False):
@@ -106,16 +73,16 @@ def _show_url(consultation, anchor: str = "") -> str:
 @bp.get("/consultations")
 def index():
     state = request.args.get("state", "")
-    state = state if state in services.LIST_STATES else "open"
+    state = state if state in lists.LIST_STATES else "open"
     filters = {"district": int_arg("district"), "school": int_arg("school")}
-    results = services.consultation_list(
+    results = lists.consultation_list(
         state, utcnow(), district_id=filters["district"], school_id=filters["school"], page=page_arg()
     )
     filter_args = {key: value for key, value in filters.items() if value is not None}
     context = {
         "state": state,
         "results": results,
-        "counts": services.published_counts(results.items),
+        "counts": lists.published_counts(results.items),
         "filters": filters,
         "filter_args": filter_args,
         "list_args": {"state": state, **filter_args} if state != "open" else filter_args,
@@ -127,7 +94,7 @@ def index():
     return render_template(
         "consultations/index.html",
         districts=school_services.districts_for_filter(),
-        schools=services.schools_for_filter(include_id=filters["school"]),
+        schools=lists.schools_for_filter(include_id=filters["school"]),
         **context,
     )
 
@@ -139,8 +106,9 @@ def _respond_context(consultation, now, *, form=None, saved=None, refusal=None) 
     """What the "respond" part of the page shows: the person's own response and its state, and
     the form (what they typed, or what they wrote before) while it is open to them."""
     phase = consultation.phase(now)
-    own = services.response_of(consultation, current_user)
-    may_respond = policy.can(current_user, "respond", consultation)
+    own = responses.response_of(consultation, current_user)
+    refusal_to_respond = policy.check(current_user, "respond", consultation)
+    may_respond = refusal_to_respond is None
     if form is None and may_respond and phase == Phase.OPEN:
         form = forms.response_form(consultation, own, formdata=None)
     return {
@@ -153,8 +121,9 @@ def _respond_context(consultation, now, *, form=None, saved=None, refusal=None) 
         "saved": saved,
         "refusal": refusal,
         "owner_name": services.owner_name(consultation, current_language()),
-        "audience_message": (block_message(block_in_force(current_user)) or audience_message(consultation))
-        if current_user.is_authenticated and not may_respond
+        # Why a logged-in person may not respond (a block, or the audience) and what to do about it.
+        "audience_message": refusal_to_respond.message
+        if refusal_to_respond is not None and refusal_to_respond.kind != policy.RefusalKind.LOGIN
         else None,
         "body_max": forms.RESPONSE_BODY_MAX,
         "body_length": forms.characters(form.body.data) if form is not None else 0,
@@ -163,7 +132,7 @@ def _respond_context(consultation, now, *, form=None, saved=None, refusal=None) 
 
 def _list_context(consultation, *, stance=None, before=None) -> dict:
     """A page of published responses (newest first), and whether there are older ones."""
-    items = services.published_responses(consultation, stance=stance, before_id=before, limit=RESPONSES_SHOWN + 1)
+    items = responses.published_responses(consultation, stance=stance, before_id=before, limit=RESPONSES_SHOWN + 1)
     moderator = policy.can(current_user, "moderate_consultation", consultation)
     shown = items[:RESPONSES_SHOWN]
     return {
@@ -175,7 +144,6 @@ def _list_context(consultation, *, stance=None, before=None) -> dict:
         "moderator": moderator,
         # The school and the moderators know who wrote an anonymous response; nobody else does.
         "sees_authors": moderator or policy.can(current_user, "publish_outcome", consultation),
-        "report_counts": services.open_report_counts(shown) if moderator else {},
     }
 
 
@@ -186,24 +154,20 @@ def _show_context(consultation, now, **given) -> dict:
     context.update(_list_context(consultation))
     moderator = context["moderator"]
     outcome = consultation.status == ConsultationStatus.OUTCOME_PUBLISHED
+    counts = responses.moderation_counts(consultation) if moderator else {}
     context.update(
         {
             "proposal_html": render_markdown(consultation.proposal),
-            "results": services.results(consultation),
-            "rejected": services.rejected_by_reason(consultation),
+            "results": responses.results(consultation),
+            "rejected": responses.rejection_reasons(consultation),
             "outcome_overdue": consultation.outcome_overdue(now, _outcome_days()),
             "outcome_days": _outcome_days(),
             "themes": list(consultation.themes) if outcome else [],
             "outcome_heard_html": render_markdown(consultation.outcome_heard, shift_headings=2) if outcome else "",
             "outcome_changes_html": render_markdown(consultation.outcome_changes, shift_headings=2) if outcome else "",
-            "answering_decisions": services.answering_decisions(consultation) if outcome else [],
-            "moderation_refusal": given.get("moderation_refusal"),
-            "send_back_form": given.get("send_back_form") or forms.SendBackForm(formdata=None),
-            "pending": services.pending_responses(consultation, limit=PENDING_SHOWN) if moderator else [],
-            "state_counts": {state.value: count for state, count in services.moderation_counts(consultation).items()}
-            if moderator
-            else {},
-            "moderate_forms": given.get("moderate_forms", {}),
+            "answering_decisions": consultation.answering_decisions if outcome else [],
+            # For moderators: how many await them (their part of the queue is the moderation feature's).
+            "state_counts": {state.value: count for state, count in counts.items()},
         }
     )
     return context
@@ -215,16 +179,24 @@ def show(consultation_id):
     return render_template("consultations/show.html", **_show_context(consultation, utcnow()))
 
 
-def _refused(consultation, status: int, message, *, part: str = "respond"):
-    """A request the consultation's state or the person's place refuses: the page with the
-    reason where it belongs (`part`: "respond" or "moderation"), nothing changed. htmx swaps
-    only 2xx and 422, so it is sent to the page, which shows the reason at the top."""
+def _not_in_audience(consultation, message):
+    """Someone outside the audience learns how to join it, on the consultation's page (403).
+    htmx does not swap a 403: it is sent to the page, which shows the reason where they respond."""
     if is_htmx():
         flash(str(message), "error")
-        return make_response("", status, {"HX-Redirect": _show_url(consultation, part)})
-    given = {"respond_refusal": message} if part == "respond" else {"moderation_refusal": message}
-    return make_response(
-        render_template("consultations/show.html", **_show_context(consultation, utcnow(), **given)), status
+        return make_response("", 403, {"HX-Redirect": _show_url(consultation, "respond")})
+    context = _show_context(consultation, utcnow(), respond_refusal=message)
+    return make_response(render_template("consultations/show.html", **context), 403)
+
+
+def _not_open(consultation, now):
+    """The consultation is not (or no longer) open: 409, with the "respond" part as it is now."""
+    message = _not_open_message(consultation, now)
+    return conflict(
+        "consultations/show.html",
+        "consultations/_respond.html",
+        page_context=lambda: _show_context(consultation, now, respond_refusal=message),
+        **_respond_context(consultation, now, refusal=message),
     )
 
 
@@ -245,35 +217,14 @@ def _not_open_message(consultation, now):
     )
 
 
-def audience_message(consultation):
-    """Why someone outside the audience cannot respond, and how to join it."""
-    if consultation.school is not None:
-        who = _(
-            "Only verified parents of %(school)s can respond to this consultation.",
-            school=consultation.school.name(current_language()),
-        )
-    else:
-        who = _(
-            "Only verified parents of the schools under %(authority)s can respond to this consultation.",
-            authority=services.owner_name(consultation, current_language()),
-        )
-    return (
-        who
-        + " "
-        + _(
-            "Parents are verified with the invitation code their school hands out: ask the school's office or your child's class teacher for one, "
-            "then enter it under “Verify as a parent” on your account page."
-        )
-    )
-
-
 def _require_responder(consultation):
-    """Visitors log in first. Someone outside the audience learns how to join it (403)."""
-    if not current_user.is_authenticated:
-        policy.require(current_user, "respond", consultation)
-    if not policy.can(current_user, "respond", consultation):
-        policy.refuse_if_blocked(current_user)  # a blocked person is told why and until when
-        abort(_refused(consultation, 403, audience_message(consultation)))
+    """Visitors log in first; a blocked person is told why and until when. Someone outside the
+    audience learns how to join it on the consultation's page (403)."""
+    refusal = policy.check(current_user, "respond", consultation)
+    if refusal is not None and refusal.kind == policy.RefusalKind.NOT_IN_AUDIENCE:
+        abort(_not_in_audience(consultation, refusal.message))
+    if refusal is not None:
+        raise refusal
 
 
 def _respond_section(consultation, now, status=200, **given):
@@ -289,16 +240,16 @@ def _submit(consultation, data, now):
     the unique constraint refuses ours, and this one edits (or, identical, leaves) that one."""
     try:
         with db.session.begin_nested():
-            return services.submit_response(current_user, consultation, data, now)
+            return responses.submit_response(current_user, consultation, data, now)
     except IntegrityError:
-        return services.submit_response(current_user, consultation, data, now)
+        return responses.submit_response(current_user, consultation, data, now)
 
 
 @bp.post("/consultations/<int:consultation_id>/response")
 @limiter.limit(
-    _limit("PORTAL_RESPONSE_LIMIT_PER_ACCOUNT", RESPOND_LIMIT),
-    key_func=_account_key,
-    deduct_when=_saved,
+    configured_limit("PORTAL_RESPONSE_LIMIT_PER_ACCOUNT"),
+    key_func=account_key,
+    deduct_when=stored_only,
     scope="consultation-respond",
 )
 def respond(consultation_id):
@@ -306,7 +257,7 @@ def respond(consultation_id):
     _require_responder(consultation)
     now = utcnow()
     if not consultation.is_open(now):
-        return _refused(consultation, 409, _not_open_message(consultation, now))
+        return _not_open(consultation, now)
     form = forms.response_form(consultation)
     if not form.validate_on_submit():
         return _respond_section(consultation, now, 422, form=form)
@@ -314,9 +265,9 @@ def respond(consultation_id):
         response = _submit(consultation, form.response_data(), now)
     except DomainError as error:
         db.session.rollback()
-        if error.reason == "not_open":
-            return _refused(consultation, 409, _not_open_message(consultation, utcnow()))
-        form.body.errors.append(forms.too_long(forms.RESPONSE_BODY_MAX))  # "body_too_long": the form checks it first
+        if error.field is None:  # it closed meanwhile
+            return _not_open(consultation, utcnow())
+        form[error.field].errors.append(error.message)
         return _respond_section(consultation, now, 422, form=form)
     db.session.commit()
     message = SAVED.get(response.state, SAVED[ResponseState.PENDING])
@@ -328,7 +279,7 @@ def respond(consultation_id):
 
 @bp.post("/consultations/<int:consultation_id>/response/check")
 @limiter.limit(
-    _limit("PORTAL_RESPONSE_CHECK_LIMIT_PER_ACCOUNT", CHECK_LIMIT), key_func=_account_key, scope="consultation-check"
+    configured_limit("PORTAL_RESPONSE_CHECK_LIMIT_PER_ACCOUNT"), key_func=account_key, scope="consultation-check"
 )
 def check_response(consultation_id):
     """The counter under the comments, and their message if they are too long, while they are
@@ -356,15 +307,15 @@ def _stance_arg():
     return Stance(value) if value in {stance.value for stance in Stance} else None
 
 
-@bp.get("/consultations/<int:consultation_id>/responses")
-def responses(consultation_id):
+@bp.get("/consultations/<int:consultation_id>/responses", endpoint="responses")
+def response_list(consultation_id):
     """Published responses, a page at a time (keyset: `before` is the last id seen) and by
     stance. To htmx: more items for the list ("load more"), or the list section (the filter)."""
     consultation = _consultation_or_404(consultation_id)
     stance = _stance_arg()
     context = {"consultation": consultation, **_list_context(consultation, stance=stance, before=int_arg("before"))}
     context["published"] = (
-        services.results(consultation).published
+        responses.results(consultation).published
         if not is_htmx() or request.headers.get("HX-Target") == "responses"
         else None
     )
@@ -376,66 +327,11 @@ def responses(consultation_id):
     return render_template("consultations/responses.html", before=int_arg("before"), **context)
 
 
-@bp.post("/consultations/<int:consultation_id>/responses/<int:response_id>/report")
-@limiter.limit(
-    _limit("PORTAL_REPORT_LIMIT_PER_ACCOUNT", REPORT_LIMIT),
-    key_func=_account_key,
-    deduct_when=_saved,
-    scope="consultation-report",
-)
-def report(consultation_id, response_id):
-    consultation = _consultation_or_404(consultation_id)
-    policy.require(current_user, "report_response", consultation)
-    response = services.response_in(consultation, response_id)
-    if response is None or response.state != ResponseState.PUBLISHED:
-        abort(404)  # only published responses are seen, so only they can be reported
-    form = forms.ReportForm()
-    status, message = 200, None
-    if form.validate_on_submit():
-        try:
-            services.report_response(current_user, response, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            if error.reason == "already_reported":
-                message = ALREADY_REPORTED  # a second click, or a second try: the report stands
-            elif error.reason == "own_response":
-                form.reason.errors.append(OWN_RESPONSE)
-                status = 422
-            else:
-                abort(404)
-        else:
-            db.session.commit()
-            message = REPORTED
-    else:
-        status = 422
-    if message is not None and not is_htmx():
-        flash(str(message), "success")
-        return redirect_to(
-            url_for("consultations.responses", consultation_id=consultation.id, before=response.id + 1)
-            + f"#response-{response.id}"
-        )
-    template = "consultations/_report.html" if is_htmx() else "consultations/report.html"
-    return render_template(
-        template,
-        consultation=consultation,
-        response=response,
-        form=form,
-        done=message,
-        questions=list(consultation.questions),
-    ), status
-
-
 # --- exports ------------------------------------------------------------------------------
 
 
 def _export_name(consultation, extension: str) -> str:
     return f"consultation-{consultation.id}-responses.{extension}"
-
-
-def _spreadsheet_safe(text: str) -> str:
-    """Spreadsheets run a cell that starts with = + - @ (or a tab or return before them) as a
-    formula. A leading apostrophe makes them show it as the text it is."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _answer_text(question, value):
@@ -454,13 +350,6 @@ def _answer_text(question, value):
 
 def _local_time(moment) -> str:
     return to_user_timezone(moment).isoformat(timespec="seconds") if moment else ""
-
-
-def _streamed(chunks, content_type: str, filename: str):
-    response = current_app.response_class(stream_with_context(chunks), content_type=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-cache"
-    return response
 
 
 @bp.get("/consultations/<int:consultation_id>/responses.csv")
@@ -482,33 +371,17 @@ def export_csv(consultation_id):
     ]
 
     def rows():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        buffer.write("\ufeff")
-        writer.writerow([_spreadsheet_safe(cell) for cell in header])
-        for record in services.export_records(consultation):
+        for record in responses.export_records(consultation):
             answers = record.answers or {}
             cells = []
             for question in questions:
                 answer = _answer_text(question, answers.get(str(question.id)))
                 cells.append("; ".join(answer) if isinstance(answer, list) else answer or "")
-            writer.writerow(
-                [
-                    record.id,
-                    _local_time(record.published_at),
-                    _spreadsheet_safe(record.name) if record.name else anonymous,
-                    stance_labels.get(record.stance, record.stance),
-                    *[_spreadsheet_safe(cell) for cell in cells],
-                    _spreadsheet_safe(record.body or ""),
-                ]
-            )
-            if buffer.tell() >= EXPORT_CHUNK:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
+            published = _local_time(record.published_at)
+            stance = stance_labels.get(record.stance, record.stance)
+            yield [record.id, published, record.name or anonymous, stance, *cells, record.body or ""]
 
-    return _streamed(rows(), "text/csv; charset=utf-8", _export_name(consultation, "csv"))
+    return csv_response(chain([header], rows()), _export_name(consultation, "csv"))
 
 
 def _json(value) -> str:
@@ -546,7 +419,7 @@ def export_json(consultation_id):
     def chunks():
         pending = [_json(head)[:-1] + ', "responses": [']
         size, first = 0, True
-        for record in services.export_records(consultation):
+        for record in responses.export_records(consultation):
             answers = record.answers or {}
             item = {
                 "id": record.id,
@@ -570,188 +443,15 @@ def export_json(consultation_id):
         pending.append("]}")
         yield "".join(pending)
 
-    response = _streamed(chunks(), "application/json; charset=utf-8", _export_name(consultation, "json"))
+    content_type = "application/json; charset=utf-8"
+    response = current_app.response_class(stream_with_context(chunks()), content_type=content_type)
+    response.headers["Cache-Control"] = "no-cache"
     response.headers["Content-Disposition"] = f'inline; filename="{_export_name(consultation, "json")}"'
     return response
-
-
-def outcome_filename(consultation) -> str:
-    """`关于…的意见征集 结果报告.pdf`, without what file systems refuse, cut short."""
-    name = unicodedata.normalize("NFC", f"{consultation.title} {_('Outcome')}")
-    name = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in name)
-    name = re.sub(r'[\\/:*?"<>|]+', "-", name)
-    name = re.sub(r"\s+", " ", name).strip(" .-")
-    if len(name) > FILENAME_MAX:
-        name = name[: FILENAME_MAX - 1].rstrip(" .-") + "…"
-    return (name or "outcome") + ".pdf"
 
 
 @bp.get("/consultations/<int:consultation_id>/outcome.pdf")
 def outcome_pdf(consultation_id):
     consultation = _consultation_or_404(consultation_id)
     document = found_or_404(services.outcome_document(consultation))
-    return pdf_response(document, outcome_filename(consultation))
-
-
-# --- moderators: approval -----------------------------------------------------------------
-
-
-def _approval_conflict(consultation, reason: str):
-    """Why approving or sending back did nothing: who acted first and how, or what stands in the way."""
-    if reason == "closes_in_the_past":
-        return _(
-            "Its closing time has passed, so it cannot be approved. Send it back so that the school can change its dates."
-        )
-    last = services.last_action(consultation, ("consultation.approve", "consultation.send_back"))
-    name = (last.name if last else "") or _("another moderator")
-    if (
-        consultation.status
-        in (ConsultationStatus.APPROVED, ConsultationStatus.CLOSED, ConsultationStatus.OUTCOME_PUBLISHED)
-        and consultation.approved_at
-    ):
-        approver = db.session.get(User, consultation.approved_by_id) if consultation.approved_by_id else None
-        return _(
-            "%(name)s already approved this consultation on %(date)s. Nothing was changed.",
-            name=approver.display_name if approver else name,
-            date=_date(consultation.approved_at),
-        )
-    if consultation.status == ConsultationStatus.DRAFT and last is not None and last.action == "consultation.send_back":
-        return _(
-            "%(name)s already sent this consultation back to the school on %(date)s. Nothing was changed.",
-            name=name,
-            date=_date(last.at),
-        )
-    return _(
-        "This consultation is not awaiting approval (it is: %(phase)s). Nothing was changed.",
-        phase=consultation.phase(utcnow()).label,
-    )
-
-
-@bp.post("/consultations/<int:consultation_id>/approve")
-@retry_once_if_database_busy
-def approve(consultation_id):
-    # The row stays locked until the commit: of two moderators approving at once, the second
-    # waits, then finds it approved and is told by whom.
-    consultation = _consultation_or_404(consultation_id, for_update=True)
-    policy.require(current_user, "moderate_consultation", consultation)
-    if not forms.ApproveForm().validate_on_submit():
-        return _refused(
-            consultation, 422, _("Something was wrong with this form. Please try again."), part="moderation"
-        )
-    now = utcnow()
-    try:
-        services.approve(current_user, consultation, now)
-    except DomainError as error:
-        db.session.rollback()
-        consultation = _consultation_or_404(consultation_id)
-        return _refused(consultation, 409, _approval_conflict(consultation, error.reason), part="moderation")
-    db.session.commit()
-    if consultation.phase(now) == Phase.OPEN:
-        flash(
-            _("The consultation is approved and open for comment until %(date)s.", date=_date(consultation.closes_at)),
-            "success",
-        )
-    else:
-        flash(_("The consultation is approved. It opens on %(date)s.", date=_date(consultation.opens_at)), "success")
-    return redirect_to(_show_url(consultation))
-
-
-@bp.post("/consultations/<int:consultation_id>/send-back")
-@retry_once_if_database_busy
-def send_back(consultation_id):
-    consultation = _consultation_or_404(consultation_id, for_update=True)
-    policy.require(current_user, "moderate_consultation", consultation)
-    form = forms.SendBackForm()
-    if not form.validate_on_submit():
-        return render_template(
-            "consultations/show.html", **_show_context(consultation, utcnow(), send_back_form=form)
-        ), 422
-    try:
-        services.send_back(current_user, consultation, form.reason.data)
-    except DomainError as error:
-        db.session.rollback()
-        consultation = _consultation_or_404(consultation_id)
-        return _refused(consultation, 409, _approval_conflict(consultation, error.reason), part="moderation")
-    db.session.commit()
-    flash(_("The consultation is sent back to the school with your reason. It is a draft again."), "success")
-    return redirect_to(_show_url(consultation))
-
-
-# --- moderators: responses ----------------------------------------------------------------
-
-
-def _moderation_conflict(response):
-    """Who acted on the response first, and how."""
-    moderator = db.session.get(User, response.moderated_by_id) if response.moderated_by_id else None
-    name = moderator.display_name if moderator else _("another moderator")
-    date = _date(response.moderated_at) if response.moderated_at else ""
-    if response.state == ResponseState.PUBLISHED:
-        return _("%(name)s already published this response on %(date)s. Nothing was changed.", name=name, date=date)
-    if response.state == ResponseState.REJECTED:
-        return _(
-            "%(name)s already rejected this response on %(date)s (“%(reason)s”). Nothing was changed.",
-            name=name,
-            date=date,
-            reason=response.reject_reason,
-        )
-    if response.state == ResponseState.HIDDEN:
-        return _(
-            "%(name)s already hid this response on %(date)s (“%(reason)s”). Nothing was changed.",
-            name=name,
-            date=date,
-            reason=response.reject_reason,
-        )
-    return _("This response is awaiting moderation: publish it or reject it. Nothing was changed.")
-
-
-def _moderation_item(consultation, response, *, form=None, done=None, status=200):
-    context = {
-        "consultation": consultation,
-        "response": response,
-        "questions": list(consultation.questions),
-        "form": form,
-        "done": done,
-        "sees_authors": True,
-    }
-    if is_htmx():
-        return render_template("consultations/_moderation_item.html", **context), status
-    if done is not None:
-        flash(str(done), "success")
-        return redirect_to(_show_url(consultation, "moderation"))
-    forms_given = {response.id: form} if form is not None else {}
-    return render_template(
-        "consultations/show.html", **_show_context(consultation, utcnow(), moderate_forms=forms_given)
-    ), status
-
-
-@bp.post("/consultations/<int:consultation_id>/responses/<int:response_id>/moderate")
-@retry_once_if_database_busy
-def moderate_response(consultation_id, response_id):
-    consultation = _consultation_or_404(consultation_id)
-    policy.require(current_user, "moderate_consultation", consultation)
-    # Locked until the commit: of two moderators acting at once, the second sees the first's action.
-    response = found_or_404(services.response_in(consultation, response_id, for_update=True))
-    form = forms.ModerateForm()
-    if not form.validate_on_submit():
-        return _moderation_item(consultation, response, form=form, status=422)
-    action = form.action.data
-    try:
-        if action == "publish":
-            services.publish_response(current_user, response)
-        elif action == "reject":
-            services.reject_response(current_user, response, form.reason.data)
-        else:
-            services.hide_response(current_user, response, form.reason.data)
-    except DomainError as error:
-        db.session.rollback()
-        response = found_or_404(services.response_in(consultation, response_id))
-        if error.reason == "reason_required":
-            form.reason.errors.append(forms.REASON_MISSING)
-            return _moderation_item(consultation, response, form=form, status=422)
-        return _refused(consultation, 409, _moderation_conflict(response), part="moderation")
-    db.session.commit()
-    return _moderation_item(consultation, response, done=MODERATED[action])
-
-
-from portal.consultations import manage_views  # noqa: E402,F401  (the management pages)
-from portal.moderation.services import block_in_force, block_message  # noqa: E402
+    return pdf_response(document, f"{consultation.title} {_('Outcome')}")

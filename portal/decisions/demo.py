@@ -16,12 +16,12 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.charters import services as charters
 from portal.charters.demo import COMMITTEE_V2
 from portal.decisions import services
 from portal.decisions.models import Decision
 from portal.extensions import db
-from portal.meetings import services as meetings
 from portal.meetings.demo import past_meeting, school_year
 from portal.meetings.models import BodyKind, GoverningBody, Meeting, Position
 from portal.schools.models import School
@@ -75,7 +75,8 @@ def canteen_management_text(effective: date) -> str:
 
 
 def timetable_text(effective: date) -> str:
-    return f"""为保障学生充足睡眠，落实义务教育学校作息时间管理的有关要求，结合家长问卷调查结果，自{_cn(effective)}起调整学生在校作息时间：
+    return f"""为保障学生充足睡眠，落实义务教育学校作息时间管理的有关要求，结合家长问卷调查结果，\
+自{_cn(effective)}起调整学生在校作息时间：
 
 一、上午第一节课开始时间由8:00调整为8:20，学生到校时间不早于7:50。
 
@@ -92,7 +93,8 @@ def timetable_text(effective: date) -> str:
 def charter_amendment_text(school: School) -> str:
     return f"""一、通过《{school.name_zh}章程》修正案，对第十条作如下修改：
 
-> 在“会议纪要经审定后在学校治理门户公开。”之后增加：“校务委员会的决定经出席委员过半数同意方为通过，以校务委员会决定的形式统一编号印发，并在学校治理门户公开，任何人均可核验其真实性。”
+> 在“会议纪要经审定后在学校治理门户公开。”之后增加：“校务委员会的决定经出席委员过半数同意方为通过，\
+以校务委员会决定的形式统一编号印发，并在学校治理门户公开，任何人均可核验其真实性。”
 
 二、修改后的章程全文在学校治理门户公布。校长办公室负责报{school.authority.name_zh}备案，并组织教职工和家长委员会学习。
 """
@@ -136,13 +138,13 @@ def seed_decisions(school: School, *, full_history: bool = False) -> None:
     )
     autumn = board and db.session.scalar(
         select(Meeting)
-        .where(Meeting.body_id == board.id, Meeting.starts_at <= meetings.local_to_utc(meetings.today(), time(0, 0)))
+        .where(Meeting.body_id == board.id, Meeting.starts_at <= clock.local_to_utc(clock.today(), time(0, 0)))
         .order_by(Meeting.starts_at.desc())
         .limit(1)
     )
     if autumn is None or services.present_count(autumn) == 0:
         return
-    autumn_day = meetings.local_date(autumn.starts_at)
+    autumn_day = clock.local_date(autumn.starts_at)
     present = services.present_count(autumn)
     autumn_effective = _first_of_next_month(autumn_day)
     if not full_history:
@@ -159,8 +161,8 @@ def seed_decisions(school: School, *, full_history: bool = False) -> None:
             )  # fmt: skip
         return
 
-    spring = _spring_meeting(school, board, meetings.today() - timedelta(days=SPRING_MEETING_DAYS_AGO))
-    spring_day = meetings.local_date(spring.starts_at)
+    spring = _spring_meeting(school, board, clock.today() - timedelta(days=SPRING_MEETING_DAYS_AGO))
+    spring_day = clock.local_date(spring.starts_at)
     spring_present = services.present_count(spring)
     spring_effective = spring_day + timedelta(days=9)
     canteen = _publish(
@@ -212,8 +214,8 @@ def _publish(
         "votes_abstain": votes_abstain,
         **fields,
     }
-    issued = meetings.local_to_utc(
-        meetings.local_date(meeting.starts_at) + timedelta(days=PUBLISHED_DAYS_AFTER_MEETING), time(10, 0)
+    issued = clock.local_to_utc(
+        clock.local_date(meeting.starts_at) + timedelta(days=PUBLISHED_DAYS_AFTER_MEETING), time(10, 0)
     )
     decision = services.create_draft(None, school, data, now=issued)
     return services.publish_decision(None, decision, now=issued)

@@ -5,8 +5,7 @@ from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, TextA
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
 from portal.decisions.models import DECISION_BODY_MAX, DECISION_TITLE_MAX
-from portal.forms import PortalForm, strip
-from portal.meetings.forms import DayField, in_year_range, int_or_none, text_field, too_long
+from portal.forms import DayField, PortalForm, in_year_range, int_or_none, text_field, too_long
 
 MAX_VOTES = 999
 VOTES_INVALID = _l("Enter a whole number of votes from 0 to %(max)d.", max=MAX_VOTES)
@@ -70,7 +69,6 @@ class DecisionForm(PortalForm):
     )
     body = TextAreaField(
         _l("Text of the decision"),
-        filters=[strip],
         validators=[Optional(), Length(max=DECISION_BODY_MAX, message=too_long(DECISION_BODY_MAX))],
         description=_l(
             "Markdown: a blank line between paragraphs, “1.” for numbered points. It is printed in the PDF as written."
@@ -102,7 +100,8 @@ class DecisionForm(PortalForm):
         _l("Answers a consultation (optional)"),
         CONSULTATION_UNKNOWN,
         description=_l(
-            "The consultation whose outcome this decision follows. Its outcome report lists the decision once both are published."
+            "The consultation whose outcome this decision follows. "
+            "Its outcome report lists the decision once both are published."
         ),
     )
 
@@ -130,7 +129,8 @@ class DecisionForm(PortalForm):
 class PublishForm(PortalForm):
     confirm = BooleanField(
         _l(
-            "I confirm that this text, vote and meeting are what the board decided. Once published, the decision can never be changed or deleted."
+            "I confirm that this text, vote and meeting are what the board decided. "
+            "Once published, the decision can never be changed or deleted."
         ),
         validators=[DataRequired(message=_l("Tick the box to confirm before publishing."))],
     )

@@ -12,16 +12,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal import policy
+from portal import clock
+from portal.clock import utcnow
 from portal.decisions import bp, forms, services
 from portal.decisions.models import Decision
 from portal.documents.download import content_disposition
 from portal.documents.render import page_count
 from portal.domain import DomainError
-from portal.extensions import db, utcnow
-from portal.meetings import services as meetings
+from portal.extensions import db
 from portal.text import render_markdown
-from portal.web import found_or_404, is_htmx, redirect_to, school_or_404
+from portal.web import found_or_404, is_htmx, managed_school, redirect_to
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,8 @@ REFUSALS = {
     "unknown_consultation": (forms.CONSULTATION_UNKNOWN, "consultation_id"),
     "vote_exceeds_present": (
         _l(
-            "More votes were entered than members were recorded present at the meeting. Check the vote, or record the meeting's attendance first."
+            "More votes were entered than members were recorded present at the meeting. "
+            "Check the vote, or record the meeting's attendance first."
         ),
         "votes_for",
     ),
@@ -53,7 +54,8 @@ REFUSALS = {
     ),
     "decision_published": (
         _l(
-            "This decision is published. A published decision is never changed; publish a new decision that supersedes or revokes it."
+            "This decision is published. "
+            "A published decision is never changed; publish a new decision that supersedes or revokes it."
         ),
         None,
     ),
@@ -66,15 +68,10 @@ REFUSALS = {
     ),
 }
 PUBLISH_FAILED = _l(
-    "The PDF of the decision could not be made, so nothing was published: the draft is unchanged and no number was used. "
+    "The PDF of the decision could not be made, so nothing was published: "
+    "the draft is unchanged and no number was used. "
     "Please try again in a moment; if it happens again, tell the portal's administrators."
 )
-
-
-def _managed_school(slug):
-    school = school_or_404(slug)
-    policy.require(current_user, "manage_decisions", school)
-    return school
 
 
 def _decision_or_404(school, decision_id, *, for_update=False) -> Decision:
@@ -84,7 +81,7 @@ def _decision_or_404(school, decision_id, *, for_update=False) -> Decision:
 def _draft_to_change(slug, draft_id):
     """The school and the draft a change is about, its row locked until the commit. A published
     decision never changes: the request ends here with 409 and the reason."""
-    school = _managed_school(slug)
+    school = managed_school(slug, "manage_decisions")
     decision = _decision_or_404(school, draft_id, for_update=True)
     if not decision.is_draft:
         abort(make_response(_refuse_published(school, decision)))
@@ -105,7 +102,7 @@ def _choices(form, school, decision=None):
     closed consultations."""
     form.meeting_id.choices = [SelectChoice("", _("Choose a meeting"))] + [
         SelectChoice(
-            meeting.id, f"{meetings.local_date(meeting.starts_at).isoformat()} · {meeting.body.name} · {meeting.title}"
+            meeting.id, f"{clock.local_date(meeting.starts_at).isoformat()} · {meeting.body.name} · {meeting.title}"
         )
         for meeting in services.meetings_for_decisions(school, utcnow())
     ]
@@ -153,7 +150,7 @@ def _refusal_on_form(form, error: DomainError):
 
 @bp.get("/schools/<slug>/manage/decisions")
 def manage(slug):
-    school = _managed_school(slug)
+    school = managed_school(slug, "manage_decisions")
     return render_template(
         "decisions/manage.html",
         school=school,
@@ -164,7 +161,7 @@ def manage(slug):
 
 @bp.route("/schools/<slug>/manage/decisions/new", methods=["GET", "POST"])
 def new_draft(slug):
-    school = _managed_school(slug)
+    school = managed_school(slug, "manage_decisions")
     form = _form_for(school)
     if form.validate_on_submit():
         try:
@@ -198,7 +195,7 @@ def _edit_page(school, decision, form=None, publish_form=None, status=200):
 @bp.route("/schools/<slug>/manage/decisions/<int:draft_id>", methods=["GET", "POST"])
 def edit_draft(slug, draft_id):
     if request.method == "GET":
-        school = _managed_school(slug)
+        school = managed_school(slug, "manage_decisions")
         decision = _decision_or_404(school, draft_id)
         if not decision.is_draft:  # published: its page is the public one
             return redirect_to(url_for("decisions.show", decision_id=decision.id))
@@ -234,7 +231,7 @@ def _preview_bytes(decision):
 def preview_pdf(slug, draft_id):
     """The saved draft as a PDF marked "draft — not published": rendered on request, never
     signed, stored or numbered, and never cached (the draft may change any moment)."""
-    school = _managed_school(slug)
+    school = managed_school(slug, "manage_decisions")
     decision = _decision_or_404(school, draft_id)
     if not decision.is_draft:
         return redirect_to(url_for("decisions.pdf", decision_id=decision.id))
@@ -253,7 +250,7 @@ def preview(slug, draft_id):
     """For htmx: render the preview (the page shows a progress indicator meanwhile) and answer
     with a link to open it and how many pages it has. Without JavaScript the link on the page
     opens the PDF directly, and this address sends there too."""
-    school = _managed_school(slug)
+    school = managed_school(slug, "manage_decisions")
     decision = _decision_or_404(school, draft_id)
     if not is_htmx():
         return redirect_to(url_for("decisions.preview_pdf", slug=slug, draft_id=decision.id))

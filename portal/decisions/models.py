@@ -9,8 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_, or_
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship, remote
 
+from portal.clock import utcnow
 from portal.domain import DomainError
-from portal.extensions import db, str_enum, utcnow
+from portal.extensions import db, str_enum
 from portal.schools.models import School
 
 if TYPE_CHECKING:

@@ -7,16 +7,16 @@ events — all in the caller's transaction. Any failure raises before the caller
 draft that failed to publish is unchanged, nothing is stored and no number is used.
 """
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager, defer, joinedload
 
-from portal import audit
+from portal import audit, clock
 from portal.charters import services as charters
 from portal.charters.models import CharterVersion
+from portal.clock import utcnow
 from portal.consultations.models import Consultation, ConsultationStatus, Phase
 from portal.decisions.models import PUBLIC_STATUSES, Decision, DecisionStatus, format_number
 from portal.documents import render
@@ -24,14 +24,12 @@ from portal.documents.models import Document, DocumentKind
 from portal.documents.render import body_fingerprint, verify_url
 from portal.documents.services import archive_pdf
 from portal.domain import DomainError
-from portal.extensions import db, utcnow
-from portal.meetings import services as meetings
+from portal.extensions import db
 from portal.meetings.models import Attendance, Meeting
 from portal.schools.models import Authority, School
-from portal.text import render_markdown
+from portal.text import nfc, render_markdown
 
 PAGE_SIZE = 20
-MAX_ID = 2**31 - 1  # ids in addresses may be any integer; the database's are 32-bit
 
 # The fields of a draft that a form may set; anything else posted is ignored.
 DRAFT_FIELDS = (
@@ -52,16 +50,10 @@ DRAFT_FIELDS = (
 # --- loading ------------------------------------------------------------------------------
 
 
-def _valid_id(ident) -> bool:
-    return isinstance(ident, int) and 0 < ident <= MAX_ID
-
-
 def decision_in_school(school: School, decision_id: int, *, for_update: bool = False) -> Decision | None:
     """A decision (draft or published) of `school`, for its management pages. With `for_update`
     the row is locked until the transaction ends (PostgreSQL), so that two publish requests for
     one draft run one after the other and the second sees it published."""
-    if not _valid_id(decision_id):
-        return None
     query = select(Decision).where(Decision.id == decision_id, Decision.school_id == school.id)
     if for_update:
         query = query.with_for_update()
@@ -70,8 +62,6 @@ def decision_in_school(school: School, decision_id: int, *, for_update: bool = F
 
 def published_decision(decision_id: int) -> Decision | None:
     """A decision the public may read (published, superseded or revoked), with what its page shows."""
-    if not _valid_id(decision_id):
-        return None
     return db.session.scalar(
         select(Decision)
         .where(Decision.id == decision_id, Decision.status.in_(PUBLIC_STATUSES))
@@ -177,18 +167,15 @@ def _in_district(district_id: int):
 
 def _archive_query(filters: ArchiveFilters) -> Select:
     """Published decisions matching `filters`. Ids nobody has (unknown, or beyond what the
-    database holds) match nothing rather than raising."""
+    database holds: the addresses and forms never pass one) match nothing."""
     query = select(Decision).where(Decision.status.in_(PUBLIC_STATUSES))
-    for ident in (filters.school_id, filters.district_id):
-        if ident is not None and not _valid_id(ident):
-            return query.where(false())
     if filters.school_id is not None:
         query = query.where(Decision.school_id == filters.school_id)
     if filters.district_id is not None:
         query = query.where(Decision.school_id.in_(_in_district(filters.district_id)))
     if filters.year is not None:
         query = query.where(Decision.number_year == filters.year)
-    text = unicodedata.normalize("NFC", filters.text or "").strip()
+    text = nfc(filters.text)
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(
@@ -257,7 +244,7 @@ def schools_for_archive_filter(*, include_id: int | None = None) -> list[School]
     with published decisions, plus the school already chosen, if any. A city has thousands of
     schools; only the ones that have published are worth listing."""
     condition = School.id.in_(select(Decision.school_id).where(Decision.status.in_(PUBLIC_STATUSES)))
-    if include_id is not None and _valid_id(include_id):
+    if include_id is not None:
         condition = condition | (School.id == include_id)
     return list(
         db.session.scalars(
@@ -273,8 +260,6 @@ def schools_for_archive_filter(*, include_id: int | None = None) -> list[School]
 def decision_document(decision_id: int) -> tuple[Decision, Document] | None:
     """A published decision with its archived PDF (the bytes are loaded only when read), for the
     download; None for drafts, unknown ids, and decisions without a stored document."""
-    if not _valid_id(decision_id):
-        return None
     row = db.session.execute(
         select(Decision, Document)
         .join(Document, Document.sha256 == Decision.document_sha256)
@@ -291,7 +276,7 @@ def _clean(data: dict) -> dict:
     fields = {name: data.get(name) for name in DRAFT_FIELDS if name in data}
     for name in ("title", "body"):
         if isinstance(fields.get(name), str):
-            fields[name] = unicodedata.normalize("NFC", fields[name]).strip()
+            fields[name] = nfc(fields[name])
     for name in ("votes_for", "votes_against", "votes_abstain"):
         if name in fields:
             fields[name] = fields[name] or 0
@@ -305,7 +290,7 @@ def _resolve_links(school: School, fields: dict, *, decision_id: int | None, now
     values = {k: v for k, v in fields.items() if k not in ("replaces_id", "replaces_how")}
     meeting_id = fields.get("meeting_id")
     if meeting_id:
-        meeting = db.session.get(Meeting, meeting_id) if _valid_id(meeting_id) else None
+        meeting = db.session.get(Meeting, meeting_id) if meeting_id is not None else None
         if meeting is None or meeting.school_id != school.id:
             raise DomainError("unknown_meeting")
         if meeting.starts_at > now:
@@ -316,7 +301,7 @@ def _resolve_links(school: School, fields: dict, *, decision_id: int | None, now
         target_id = fields.get("replaces_id") or None
         values["supersedes_id"] = values["revokes_id"] = None
         if target_id:
-            target = db.session.get(Decision, target_id) if _valid_id(target_id) else None
+            target = db.session.get(Decision, target_id) if target_id is not None else None
             if (
                 target is None
                 or target.school_id != school.id
@@ -330,7 +315,7 @@ def _resolve_links(school: School, fields: dict, *, decision_id: int | None, now
     if "charter_version_id" in fields:
         version_id = fields.get("charter_version_id") or None
         if version_id:
-            version = db.session.get(CharterVersion, version_id) if _valid_id(version_id) else None
+            version = db.session.get(CharterVersion, version_id) if version_id is not None else None
             if version is None or version.school_id != school.id:
                 raise DomainError("unknown_charter_version")
         values["charter_version_id"] = version_id
@@ -338,7 +323,7 @@ def _resolve_links(school: School, fields: dict, *, decision_id: int | None, now
     if "consultation_id" in fields:
         consultation_id = fields.get("consultation_id") or None
         if consultation_id:
-            consultation = db.session.get(Consultation, consultation_id) if _valid_id(consultation_id) else None
+            consultation = db.session.get(Consultation, consultation_id) if consultation_id is not None else None
             # Only the school's own consultations, and only once they have closed: a decision
             # cannot answer what people are still being asked.
             if (
@@ -418,7 +403,7 @@ def pdf_context(decision: Decision, *, number: str, published_on: date, draft: b
             {
                 "body_name": meeting.body.name,
                 "title": meeting.title,
-                "date": _cn_date(meetings.local_date(meeting.starts_at)),
+                "date": _cn_date(clock.local_date(meeting.starts_at)),
                 "place": meeting.place,
                 "present": present_count(meeting),
             }
@@ -451,7 +436,7 @@ def next_number(school: School, year: int) -> tuple[int, str]:
 def preview_pdf(decision: Decision, now: datetime | None = None) -> bytes:
     """The draft as it would be published, marked "draft — not published" on every page. Not
     signed, not stored, and no number is taken."""
-    published_on = meetings.local_date(now or utcnow())
+    published_on = clock.local_date(now or utcnow())
     number = format_number(decision.school.decision_prefix, published_on.year, 0).replace("0号", "□号")
     return render.render_pdf("decision", pdf_context(decision, number=number, published_on=published_on, draft=True))
 
@@ -477,7 +462,7 @@ def publish_problems(decision: Decision, now: datetime) -> list[str]:
     if (
         meeting is not None
         and decision.effective_on is not None
-        and decision.effective_on < meetings.local_date(meeting.starts_at)
+        and decision.effective_on < clock.local_date(meeting.starts_at)
     ):
         problems.append("effective_before_meeting")
     for target in (decision.supersedes, decision.revokes):
@@ -512,7 +497,7 @@ def publish_decision(actor, decision: Decision, now: datetime | None = None) -> 
     check_publishable(decision, now)
     school = decision.school
     _lock_school(school)
-    published_on = meetings.local_date(now)
+    published_on = clock.local_date(now)
     sequence, number = next_number(school, published_on.year)
     pdf = render.render_pdf("decision", pdf_context(decision, number=number, published_on=published_on, draft=False))
     document = archive_pdf(

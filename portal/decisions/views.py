@@ -1,7 +1,6 @@
 """Decisions: the public archive (/decisions), a decision's page and its archived PDF, and the
 Atom feeds. Drafting and publishing under /schools/<slug>/manage/decisions are in manage_views."""
 
-import re
 import unicodedata
 
 from flask import current_app, make_response, render_template, request, url_for
@@ -14,7 +13,6 @@ from portal.text import plain_excerpt, render_markdown
 from portal.web import current_language, found_or_404, html_lang, int_arg, is_htmx, page_arg, school_or_404
 
 SEARCH_MAX = 100
-FILENAME_MAX = 120  # characters before ".pdf": long titles make names that some systems refuse
 YEAR_DIGITS = 4
 
 
@@ -75,22 +73,10 @@ def show(decision_id):
     )
 
 
-def pdf_filename(decision) -> str:
-    """`渝一中校委〔2026〕3号 关于….pdf`: the number and the title, without what file systems or
-    download managers refuse (slashes, control characters, reserved punctuation), cut short."""
-    name = unicodedata.normalize("NFC", f"{decision.number or ''} {decision.title}")
-    name = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in name)
-    name = re.sub(r'[\\/:*?"<>|]+', "-", name)
-    name = re.sub(r"\s+", " ", name).strip(" .-")
-    if len(name) > FILENAME_MAX:
-        name = name[: FILENAME_MAX - 1].rstrip(" .-") + "…"
-    return (name or _("decision")) + ".pdf"
-
-
 @bp.get("/decisions/<int:decision_id>.pdf")
 def pdf(decision_id):
     decision, document = found_or_404(services.decision_document(decision_id))
-    return pdf_response(document, pdf_filename(decision))
+    return pdf_response(document, f"{decision.number or ''} {decision.title}")
 
 
 # --- feeds --------------------------------------------------------------------------------
@@ -145,6 +131,3 @@ def school_feed(slug):
         self_url=url_for("decisions.school_feed", slug=school.slug, _external=True),
         page_url=url_for("decisions.index", school=school.id, _external=True),
     )
-
-
-from portal.decisions import manage_views  # noqa: E402,F401  (the management pages)

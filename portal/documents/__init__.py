@@ -1,8 +1,3 @@
-"""Documents: the archived PDFs (rendered, signed, stored once by SHA-256) and the
-hash-chained publication log, shared by decisions, charter versions, minutes and outcomes; and
-the public page where anyone checks a copy (/verify). Its routes live in views.py, imported by
-create_app() when it registers the blueprint."""
-
-from flask import Blueprint
-
-bp = Blueprint("documents", __name__)
+"""Documents: the archived PDFs (rendered, signed, stored once by SHA-256) and the hash-chained
+publication log, shared by decisions, charter versions, minutes and outcomes. A shared room with
+no pages of its own: /verify, which gathers every kind of record, is in portal/pages/."""

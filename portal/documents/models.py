@@ -10,7 +10,8 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import AppendOnly, AppendOnlyError, db, str_enum, utcnow
+from portal.clock import utcnow
+from portal.extensions import AppendOnly, AppendOnlyError, db, str_enum
 
 SHA256_HEX_LENGTH = 64
 GENESIS_HASH = "0" * SHA256_HEX_LENGTH  # the "previous hash" of the first entry

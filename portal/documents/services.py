@@ -17,9 +17,10 @@ from enum import StrEnum
 from sqlalchemy import func, select, text
 
 from portal import audit
+from portal.clock import utcnow
 from portal.documents import signing
 from portal.documents.models import GENESIS_HASH, Document, DocumentKind, PublicationLogEntry, entry_hash
-from portal.extensions import db, utcnow
+from portal.extensions import db
 
 PDF_MEDIA_TYPE = "application/pdf"
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")

@@ -17,10 +17,10 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import func, select
 
 from portal.accounts import services as account_services
-from portal.extensions import db, utcnow
+from portal.clock import local_date, local_to_utc, utcnow
+from portal.extensions import db
 from portal.feedback import services
 from portal.feedback.models import Feedback, FeedbackCategory, FeedbackStatus
-from portal.meetings.services import local_date, local_to_utc
 from portal.schools.models import School
 
 # Parents and residents who write to the schools, besides the demo parent. They hold no role:

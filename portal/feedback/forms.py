@@ -7,9 +7,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation
 
-from portal.feedback.models import FEEDBACK_BODY_MAX, REPLY_BODY_MAX, FeedbackCategory, FeedbackStatus, normalize_text
-from portal.forms import PortalForm
-from portal.meetings.forms import one_of_the_choices, too_long
+from portal.feedback.models import FEEDBACK_BODY_MAX, REPLY_BODY_MAX, FeedbackCategory, FeedbackStatus
+from portal.forms import PortalForm, one_of_the_choices, too_long
 
 CATEGORY_UNKNOWN = _l("Please choose what your feedback is about.")
 STATUS_UNKNOWN = _l("Choose one of the statuses offered.")
@@ -37,7 +36,6 @@ class FeedbackForm(PortalForm):
     )
     body = TextAreaField(
         _l("Your feedback"),
-        filters=[normalize_text],
         validators=[
             DataRequired(message=_l("Please write your feedback.")),
             Length(max=FEEDBACK_BODY_MAX, message=too_long(FEEDBACK_BODY_MAX)),
@@ -71,7 +69,6 @@ def _visibility(form, field):
 class ReplyForm(PortalForm):
     reply = TextAreaField(
         _l("Reply"),
-        filters=[normalize_text],
         validators=[
             DataRequired(message=_l("Please write the reply.")),
             Length(max=REPLY_BODY_MAX, message=too_long(REPLY_BODY_MAX)),

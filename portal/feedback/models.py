@@ -1,7 +1,6 @@
 """Feedback to a school (the suggestion box), its timeline of status changes and replies, and
 the counter that numbers it FB-<year>-<sequence>."""
 
-import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -10,8 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.clock import utcnow
 from portal.domain import DomainError
-from portal.extensions import AppendOnly, AppendOnlyError, db, str_enum, utcnow
+from portal.extensions import AppendOnly, AppendOnlyError, db, str_enum
 from portal.schools.models import School
 
 if TYPE_CHECKING:
@@ -79,13 +79,6 @@ TRANSITIONS: dict[FeedbackStatus, tuple[FeedbackStatus, ...]] = {
     FeedbackStatus.ANSWERED: (FeedbackStatus.IN_PROGRESS, FeedbackStatus.CLOSED),
     FeedbackStatus.CLOSED: (FeedbackStatus.IN_PROGRESS,),
 }
-
-
-def normalize_text(value: str) -> str:
-    """Text as it is stored: NFC (so that the same characters typed on different keyboards are
-    the same text), line breaks as \\n, no surrounding space. Nothing else is changed: markup,
-    emoji and zero-width characters stay as typed, and pages show them as text."""
-    return unicodedata.normalize("NFC", (value or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def format_reference(year: int, sequence: int) -> str:

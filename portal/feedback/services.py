@@ -20,8 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal import audit
+from portal.clock import local_date, utcnow
 from portal.domain import DomainError
-from portal.extensions import db, utcnow
+from portal.extensions import db
 from portal.feedback.models import (
     OPEN_STATUSES,
     EventKind,
@@ -31,18 +32,13 @@ from portal.feedback.models import (
     FeedbackReferenceCounter,
     FeedbackStatus,
     format_reference,
-    normalize_text,
 )
-from portal.meetings.services import MAX_ID, local_date
 from portal.schools.models import School
+from portal.text import nfc
 
 MY_FEEDBACK_PER_PAGE = 10
 INBOX_PER_PAGE = 20
 RECENTLY_ANSWERED_MAX = 3
-
-
-def _valid_id(ident) -> bool:
-    return isinstance(ident, int) and 0 < ident <= MAX_ID
 
 
 # --- references -----------------------------------------------------------------------------
@@ -122,7 +118,7 @@ def send_feedback(actor, school: School, data: dict, *, now: datetime | None = N
     values = {
         "school_id": school.id,
         "category": FeedbackCategory(data["category"]),
-        "body": normalize_text(data["body"]),
+        "body": nfc(data["body"]),
         "private": bool(data.get("private")),
     }
     token = data["submission_token"]
@@ -229,7 +225,7 @@ def reply_to_feedback(actor, feedback: Feedback, data: dict, *, now: datetime | 
         feedback=feedback,
         actor_id=getattr(actor, "id", None),
         kind=EventKind.REPLY,
-        body=normalize_text(data["reply"]),
+        body=nfc(data["reply"]),
         public=public,
         created_at=now,
     )
@@ -261,8 +257,6 @@ def feedback_in_school(school: School, feedback_id: int, *, for_update: bool = F
     404). With `for_update` the row stays locked until the commit (PostgreSQL), so that two
     people changing it at once are served one after the other and the second sees the first's
     change (and is told its page was out of date)."""
-    if not _valid_id(feedback_id):
-        return None
     statement = select(Feedback).where(Feedback.id == feedback_id, Feedback.school_id == school.id)
     if for_update:
         statement = statement.with_for_update(of=Feedback).execution_options(populate_existing=True)
@@ -271,8 +265,6 @@ def feedback_in_school(school: School, feedback_id: int, *, for_update: bool = F
 
 def feedback_of_author(author, feedback_id: int) -> Feedback | None:
     """One of `author`'s own items, with its school and timeline; None for anyone else's."""
-    if not _valid_id(feedback_id):
-        return None
     statement = select(Feedback).where(Feedback.id == feedback_id, Feedback.author_id == author.id)
     return db.session.scalar(_with_timeline(statement.options(joinedload(Feedback.school))))
 

@@ -2,24 +2,28 @@
 and the school's inbox under /schools/<slug>/manage/feedback, where its board members and
 administrators reply and move items through received → in progress → answered → closed."""
 
-from flask import current_app, flash, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import policy
 from portal.domain import DomainError
-from portal.extensions import client_address, db, limiter
+from portal.extensions import db, limiter
 from portal.feedback import bp, forms, services
 from portal.feedback.models import FeedbackCategory, FeedbackStatus
 from portal.web import (
+    account_key,
+    configured_limit,
     current_language,
     found_or_404,
     is_htmx,
+    managed_school,
     page_arg,
     redirect_to,
     render_page_or_fragment,
     school_or_404,
+    stored_only,
 )
 
 # What each refusal of portal.feedback.services means for the person who tried.
@@ -36,28 +40,9 @@ FORM_EXPIRED = _l(
 )
 # The steps every item goes through, as its page shows them.
 STEPS = list(FeedbackStatus)
-# Enough for a busy parent, too few to flood a school's inbox from one account (config.py sets it
-# from PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT; this is for an app configured without it).
-DEFAULT_SEND_LIMIT = "10 per hour;30 per day"
 
 
 # --- sending --------------------------------------------------------------------------------
-
-
-def _send_limit() -> str:
-    return current_app.config.get("PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT", DEFAULT_SEND_LIMIT)
-
-
-def _sender_key() -> str:
-    """Per account: people behind one school's or one carrier's shared address are not limited together."""
-    if current_user.is_authenticated:
-        return f"feedback-account:{current_user.id}"
-    return f"feedback-ip:{client_address()}"
-
-
-def _sent(response) -> bool:
-    """Only feedback actually sent counts (a redirect, or htmx's HX-Redirect), not a form with mistakes."""
-    return response.status_code in (303, 204)
 
 
 def _form_page(school, form, status=200, **context):
@@ -67,14 +52,21 @@ def _form_page(school, form, status=200, **context):
 
 
 @bp.route("/schools/<slug>/feedback", methods=["GET", "POST"])
-@limiter.limit(_send_limit, methods=["POST"], key_func=_sender_key, deduct_when=_sent, scope="feedback-send")
+@limiter.limit(
+    configured_limit("PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT"),
+    methods=["POST"],
+    key_func=account_key,
+    deduct_when=stored_only,
+    scope="feedback-send",
+)
 def new(slug):
     school = school_or_404(slug)
-    if request.method == "POST":
-        policy.require(current_user, "send_feedback")  # a visitor is asked to log in, and comes back here
-    elif not policy.can(current_user, "send_feedback"):
-        if current_user.is_authenticated:
-            policy.refuse_if_blocked(current_user)  # a blocked person is told why and until when
+    refusal = policy.check(current_user, "send_feedback")
+    # A visitor reads what the suggestion box is for and is asked to log in (and comes back here
+    # after a POST); a blocked person is told why and until when.
+    if refusal is not None and (request.method == "POST" or refusal.kind != policy.RefusalKind.LOGIN):
+        raise refusal
+    if refusal is not None:
         return render_template("feedback/new.html", school=school, form=None)
     form = forms.FeedbackForm()
     if not form.is_submitted():
@@ -123,12 +115,6 @@ def my_item(feedback_id):
 # --- the school's inbox ---------------------------------------------------------------------
 
 
-def _managed_school(slug, action="manage_feedback"):
-    school = school_or_404(slug)
-    policy.require(current_user, action, school)
-    return school
-
-
 def _inbox_filters() -> services.InboxFilters:
     """The inbox's filters from the query string; anything that is not one of the choices is
     ignored (the default: items still waiting, every topic)."""
@@ -142,7 +128,7 @@ def _inbox_filters() -> services.InboxFilters:
 
 @bp.get("/schools/<slug>/manage/feedback")
 def inbox(slug):
-    school = _managed_school(slug)
+    school = managed_school(slug, "manage_feedback")
     filters = _inbox_filters()
     filter_args = {
         key: value
@@ -185,7 +171,7 @@ def _item_page(school, feedback, status=200, **given):
 @bp.get("/schools/<slug>/manage/feedback/<int:feedback_id>")
 def manage_item(slug, feedback_id):
     # The school's board and admins answer; the moderators and commission above it may read.
-    school = _managed_school(slug, "oversee_feedback")
+    school = managed_school(slug, "oversee_feedback")
     feedback = found_or_404(services.feedback_in_school(school, feedback_id))
     policy.require(current_user, "read_feedback", feedback)
     return _item_page(school, feedback)
@@ -193,7 +179,7 @@ def manage_item(slug, feedback_id):
 
 def _feedback_to_change(slug, feedback_id):
     """The school and item a change is about, its row locked until the commit."""
-    school = _managed_school(slug)
+    school = managed_school(slug, "manage_feedback")
     return school, found_or_404(services.feedback_in_school(school, feedback_id, for_update=True))
 
 

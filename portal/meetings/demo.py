@@ -12,6 +12,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.extensions import db
 from portal.meetings import services
 from portal.meetings.models import BodyKind, Constituency, GoverningBody, Position
@@ -101,14 +102,14 @@ def seed_meetings(school: School) -> None:
     if has_bodies:
         return
     names = random.Random(school.slug).sample(NAMES, len(BOARD_SEATS) + len(COMMITTEE_SEATS) + 2)
-    today = services.today()
+    today = clock.today()
 
     board = services.create_body(
         None, school, {"kind": BodyKind.SCHOOL_BOARD, "name": "校务委员会", "description": BOARD_DESCRIPTION}
     )
     board_members = [
         _seat(board, name, position, constituency, TERM_START, TERM_END)
-        for name, (position, constituency) in zip(names, BOARD_SEATS)
+        for name, (position, constituency) in zip(names, BOARD_SEATS, strict=False)
     ]
     former_name, successor_name = names[len(BOARD_SEATS)], names[len(BOARD_SEATS) + 1]
     _seat(board, former_name, Position.MEMBER, Constituency.PARENT, TERM_START, FORMER_TERM_END)
@@ -122,7 +123,7 @@ def seed_meetings(school: School) -> None:
     committee_names = names[len(BOARD_SEATS) + 2 :]
     committee_members = [
         _seat(committee, name, position, constituency, TERM_START, TERM_END)
-        for name, (position, constituency) in zip(committee_names, COMMITTEE_SEATS)
+        for name, (position, constituency) in zip(committee_names, COMMITTEE_SEATS, strict=True)
     ]
 
     principal, secretary = board_members[0], board_members[2]
@@ -159,7 +160,7 @@ def seed_meetings(school: School) -> None:
         {
             "body_id": board.id,
             "title": f"{school_year(board_day)}第二次校务委员会会议",
-            "starts_at": services.local_to_utc(upcoming_day, time(15, 30)),
+            "starts_at": clock.local_to_utc(upcoming_day, time(15, 30)),
             "place": "学校行政楼三楼会议室",
         },
     )
@@ -186,7 +187,7 @@ def past_meeting(school, body, *, title, day, place, agenda, absent, minutes):
     meeting = services.create_meeting(
         None,
         school,
-        {"body_id": body.id, "title": title, "starts_at": services.local_to_utc(day, time(15, 30)), "place": place},
+        {"body_id": body.id, "title": title, "starts_at": clock.local_to_utc(day, time(15, 30)), "place": place},
     )
     for item in agenda:
         services.add_agenda_item(None, meeting, item)
@@ -194,7 +195,7 @@ def past_meeting(school, body, *, title, day, place, agenda, absent, minutes):
     serving = services.members_for_meeting(meeting)
     services.record_attendance(None, meeting, {member.id: member not in absent for member in serving})
     services.edit_minutes(None, meeting, minutes)
-    services.approve_minutes(None, meeting, now=services.local_to_utc(day + timedelta(days=3), time(10, 0)))
+    services.approve_minutes(None, meeting, now=clock.local_to_utc(day + timedelta(days=3), time(10, 0)))
     return meeting
 
 

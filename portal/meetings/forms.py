@@ -1,12 +1,20 @@
 """Forms for governing bodies, their members and their meetings."""
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, Length, Optional, StopValidation
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional, StopValidation
 
-from portal.forms import PortalForm, strip
+from portal.forms import (
+    ClockField,
+    DayField,
+    PortalForm,
+    Required,
+    choice_field,
+    in_year_range,
+    int_or_none,
+    text_field,
+    too_long,
+)
 from portal.meetings.models import (
     AGENDA_TITLE_MAX,
     BODY_DESCRIPTION_MAX,
@@ -21,98 +29,8 @@ from portal.meetings.models import (
 )
 
 ACCOUNT_EMAIL_MAX = 254
-# Dates outside these years are typing mistakes (a year of 20026), and would not fit every database.
-FIRST_YEAR, LAST_YEAR = 1990, 2100
 
-DATE_INVALID = _l("Enter a date such as 2026-09-01.")
-DATE_OUT_OF_RANGE = _l("Enter a date between the years %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR)
-TIME_INVALID = _l("Enter a time such as 14:30.")
 BODY_UNKNOWN = _l("Choose one of this school's governing bodies.")
-
-
-def too_long(max_length):
-    return _l("This can have at most %(max)d characters.", max=max_length)
-
-
-class DayField(DateField):
-    """A date typed or picked as YYYY-MM-DD. Empty is "no date" (the validators decide if that is
-    allowed); anything else that is not a date gets a translated message, and keeps what was typed."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format="%Y-%m-%d", invalid_value_message=DATE_INVALID, **kwargs)
-
-    def process_formdata(self, valuelist):
-        if valuelist and not " ".join(valuelist).strip():
-            self.data = None
-            return
-        super().process_formdata([value.strip() for value in valuelist])
-
-
-class ClockField(TimeField):
-    """A time of day as HH:MM (24 hours), with the same handling as DayField."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format="%H:%M", invalid_value_message=TIME_INVALID, **kwargs)
-
-    def process_formdata(self, valuelist):
-        if valuelist and not " ".join(valuelist).strip():
-            self.data = None
-            return
-        super().process_formdata([value.strip()[:5] for value in valuelist])  # 14:30:00 from some browsers
-
-
-class Required(DataRequired):
-    """DataRequired for dates and times: when what was typed could not be read, that message
-    (kept from processing) says what is wrong; DataRequired would replace it with "required"."""
-
-    def __call__(self, form, field):
-        if field.process_errors:
-            raise StopValidation()
-        super().__call__(form, field)
-
-
-def in_year_range(form, field):
-    if isinstance(field.data, date) and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
-        raise StopValidation(DATE_OUT_OF_RANGE)
-
-
-def one_of_the_choices(message):
-    """The value is one of the field's choices: a forged value gets `message`, not a crash."""
-
-    def check(form, field):
-        if field.data in (None, "") or field.data not in {choice.value for choice in field.choices}:
-            raise StopValidation(message)
-
-    return check
-
-
-def int_or_none(value):
-    if isinstance(value, int):
-        return value
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
-
-
-def choice_field(label, enum_class, required_message, **kwargs):
-    return SelectField(
-        label,
-        choices=[SelectChoice(member.value, member.label) for member in enum_class],
-        validate_choice=False,
-        validators=[DataRequired(message=required_message), one_of_the_choices(required_message)],
-        **kwargs,
-    )
-
-
-def text_field(label, max_length, *, required_message=None, render_kw=None, **kwargs):
-    validators = [DataRequired(message=required_message)] if required_message else [Optional()]
-    validators.append(Length(max=max_length, message=too_long(max_length)))
-    return StringField(
-        label,
-        filters=[strip],
-        validators=validators,
-        render_kw={"maxlength": max_length, **(render_kw or {})},
-        **kwargs,
-    )
 
 
 class BodyForm(PortalForm):
@@ -125,7 +43,6 @@ class BodyForm(PortalForm):
     )
     description = TextAreaField(
         _l("What the body does (optional)"),
-        filters=[strip],
         validators=[Optional(), Length(max=BODY_DESCRIPTION_MAX, message=too_long(BODY_DESCRIPTION_MAX))],
         description=_l("A few sentences for parents: what it decides, how members are chosen, how often it meets."),
         render_kw={"rows": 4, "maxlength": BODY_DESCRIPTION_MAX},
@@ -152,10 +69,10 @@ class MemberForm(PortalForm):
     )
     account_email = StringField(
         _l("Portal account (optional)"),
-        filters=[strip],
         validators=[Optional(), Length(max=ACCOUNT_EMAIL_MAX, message=too_long(ACCOUNT_EMAIL_MAX))],
         description=_l(
-            "The email address of the member's own account, if they have one: they can then read their body's draft minutes."
+            "The email address of the member's own account, if they have one: "
+            "they can then read their body's draft minutes."
         ),
         render_kw={"inputmode": "email", "autocomplete": "off", "maxlength": ACCOUNT_EMAIL_MAX},
     )

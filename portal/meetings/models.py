@@ -9,8 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.clock import utcnow
 from portal.domain import DomainError
-from portal.extensions import db, str_enum, utcnow
+from portal.extensions import db, str_enum
 from portal.schools.models import School
 
 if TYPE_CHECKING:

@@ -19,22 +19,21 @@ Approving the minutes also publishes them: the record of the meeting is rendered
 and archived (portal.documents) in the same transaction.
 """
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
-from flask import current_app, has_app_context
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit
 from portal.accounts.models import User, normalize_email
+from portal.clock import local_date, local_time, utcnow
 from portal.documents import render
 from portal.documents.models import DocumentKind
 from portal.documents.render import body_fingerprint, verify_url
 from portal.documents.services import archive_pdf
 from portal.domain import DomainError
-from portal.extensions import db, utcnow
+from portal.extensions import db
 from portal.meetings.models import (
     AgendaItem,
     Attendance,
@@ -64,45 +63,9 @@ _POSITION_ORDER = case(
 )
 
 
-# --- time ---------------------------------------------------------------------------------
-
-
-DEFAULT_TIMEZONE = "Asia/Shanghai"
-
-
-def school_timezone() -> ZoneInfo:
-    """Where the schools are: dates people type and pages show are on this clock (the one
-    Flask-Babel shows times in, so that what is typed and what is shown agree)."""
-    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") if has_app_context() else None
-    return ZoneInfo(name or DEFAULT_TIMEZONE)
-
-
-def local_to_utc(day: date, at: time) -> datetime:
-    """The UTC instant of a date and time on the schools' clocks."""
-    return datetime.combine(day, at, tzinfo=school_timezone()).astimezone(UTC)
-
-
-def local_date(moment: datetime) -> date:
-    """The date on the schools' calendar at that instant."""
-    return moment.astimezone(school_timezone()).date()
-
-
-def local_time(moment: datetime) -> time:
-    return moment.astimezone(school_timezone()).time().replace(second=0, microsecond=0)
-
-
-def today() -> date:
-    return local_date(utcnow())
-
-
 # --- loading ------------------------------------------------------------------------------
 
 # Ids in addresses are integers of any size; the database's are 32-bit. A bigger one exists nowhere.
-MAX_ID = 2**31 - 1
-
-
-def _valid_id(ident) -> bool:
-    return isinstance(ident, int) and 0 < ident <= MAX_ID
 
 
 def bodies_of_school(school: School) -> list[GoverningBody]:
@@ -113,16 +76,12 @@ def bodies_of_school(school: School) -> list[GoverningBody]:
 
 def body_in_school(school: School, body_id: int) -> GoverningBody | None:
     """The body with this id if it belongs to `school`; None otherwise (out of scope: 404)."""
-    if not _valid_id(body_id):
-        return None
     return db.session.scalar(
         select(GoverningBody).where(GoverningBody.id == body_id, GoverningBody.school_id == school.id)
     )
 
 
 def member_in_body(body: GoverningBody, member_id: int) -> BodyMember | None:
-    if not _valid_id(member_id):
-        return None
     return db.session.scalar(
         select(BodyMember)
         .where(BodyMember.id == member_id, BodyMember.body_id == body.id)
@@ -132,8 +91,6 @@ def member_in_body(body: GoverningBody, member_id: int) -> BodyMember | None:
 
 def meeting_by_id(meeting_id: int) -> Meeting | None:
     """A meeting with what its public page shows: body, school, agenda, attendance."""
-    if not _valid_id(meeting_id):
-        return None
     return db.session.scalar(
         select(Meeting)
         .where(Meeting.id == meeting_id)
@@ -151,8 +108,6 @@ def meeting_in_school(school: School, meeting_id: int, *, for_update: bool = Fal
     locked until the transaction ends (PostgreSQL), so that two people approving and editing
     the minutes at the same moment are served one after the other, never interleaved: approved
     minutes cannot be overwritten by an edit that read them while they were a draft."""
-    if not _valid_id(meeting_id):
-        return None
     statement = select(Meeting).where(Meeting.id == meeting_id, Meeting.school_id == school.id)
     if for_update:
         # populate_existing: the locked row as it is now, not as this session may have cached it.

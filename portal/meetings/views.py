@@ -10,14 +10,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal import policy
+from portal import clock, policy
+from portal.clock import utcnow
 from portal.documents.download import pdf_response
 from portal.documents.services import find_by_sha256
 from portal.domain import DomainError
-from portal.extensions import db, utcnow
+from portal.extensions import db
 from portal.meetings import bp, calendar, forms, services
 from portal.text import render_markdown
-from portal.web import current_language, found_or_404, is_htmx, page_arg, redirect_to, school_or_404
+from portal.web import current_language, found_or_404, is_htmx, managed_school, page_arg, redirect_to, school_or_404
 
 # What each refusal of portal.meetings.services means for the person who tried.
 REFUSALS = {
@@ -89,15 +90,15 @@ def minutes_pdf(meeting_id):
     if not meeting.minutes_approved or not meeting.minutes_document_sha256:
         abort(404)
     document = found_or_404(find_by_sha256(meeting.minutes_document_sha256))
-    day = services.local_date(meeting.starts_at)
-    return pdf_response(document, f"{meeting.school.name_zh}{meeting.body.name}会议纪要{day.isoformat()}.pdf")
+    day = clock.local_date(meeting.starts_at)
+    return pdf_response(document, f"{meeting.school.name_zh}{meeting.body.name}会议纪要{day.isoformat()}")
 
 
 @bp.get("/schools/<slug>/bodies/<int:body_id>")
 def body(slug, body_id):
     school = school_or_404(slug)
     body = found_or_404(services.body_in_school(school, body_id))
-    today, now = services.today(), utcnow()
+    today, now = clock.today(), utcnow()
     show_former = request.args.get("former") == "1"
     former = services.former_members(body, today) if show_former else []
     past = services.past_meetings(school, now, body=body, page=page_arg())
@@ -153,15 +154,9 @@ def calendar_feed(slug):
 # --- managing bodies and members ----------------------------------------------------------
 
 
-def _managed_school(slug, action):
-    school = school_or_404(slug)
-    policy.require(current_user, action, school)
-    return school
-
-
 @bp.route("/schools/<slug>/manage/bodies", methods=["GET", "POST"])
 def manage_bodies(slug):
-    school = _managed_school(slug, "manage_bodies")
+    school = managed_school(slug, "manage_bodies")
     form = forms.BodyForm()
     if form.validate_on_submit():
         body = services.create_body(current_user, school, form.data)
@@ -173,7 +168,7 @@ def manage_bodies(slug):
             "meetings/manage_bodies.html",
             school=school,
             form=form,
-            bodies=services.bodies_with_current_members(school, services.today()),
+            bodies=services.bodies_with_current_members(school, clock.today()),
         ),
         422 if form.is_submitted() else 200,
     )
@@ -181,7 +176,7 @@ def manage_bodies(slug):
 
 @bp.route("/schools/<slug>/manage/bodies/<int:body_id>", methods=["GET", "POST"])
 def manage_body(slug, body_id):
-    school = _managed_school(slug, "manage_bodies")
+    school = managed_school(slug, "manage_bodies")
     body = found_or_404(services.body_in_school(school, body_id))
     form = forms.BodyForm(obj=body if request.method == "GET" else None)
     if form.validate_on_submit():
@@ -189,7 +184,7 @@ def manage_body(slug, body_id):
         db.session.commit()
         flash(_("The body's details are saved.") if changes else _("Nothing was changed."), "success")
         return redirect_to(url_for("meetings.manage_body", slug=slug, body_id=body.id))
-    today = services.today()
+    today = clock.today()
     return (
         render_template(
             "meetings/manage_body.html",
@@ -208,7 +203,7 @@ MEMBER_FIELD_FOR_REFUSAL = {"term_order": "term_end", "seat_overlap": "name", "u
 
 
 def _member_form_page(school, body, form, member=None, end_form=None, status=200):
-    today = services.today()
+    today = clock.today()
     serving = member is not None and (member.term_end is None or member.term_end >= today)
     return (
         render_template(
@@ -226,7 +221,7 @@ def _member_form_page(school, body, form, member=None, end_form=None, status=200
 
 @bp.route("/schools/<slug>/manage/bodies/<int:body_id>/members/new", methods=["GET", "POST"])
 def new_member(slug, body_id):
-    school = _managed_school(slug, "manage_bodies")
+    school = managed_school(slug, "manage_bodies")
     body = found_or_404(services.body_in_school(school, body_id))
     form = forms.MemberForm()
     if form.validate_on_submit():
@@ -244,7 +239,7 @@ def new_member(slug, body_id):
 
 @bp.route("/schools/<slug>/manage/bodies/<int:body_id>/members/<int:member_id>", methods=["GET", "POST"])
 def edit_member(slug, body_id, member_id):
-    school = _managed_school(slug, "manage_bodies")
+    school = managed_school(slug, "manage_bodies")
     body = found_or_404(services.body_in_school(school, body_id))
     member = found_or_404(services.member_in_body(body, member_id))
     if request.method == "GET":
@@ -266,7 +261,7 @@ def edit_member(slug, body_id, member_id):
 
 @bp.post("/schools/<slug>/manage/bodies/<int:body_id>/members/<int:member_id>/end-term")
 def end_member_term(slug, body_id, member_id):
-    school = _managed_school(slug, "manage_bodies")
+    school = managed_school(slug, "manage_bodies")
     body = found_or_404(services.body_in_school(school, body_id))
     member = found_or_404(services.member_in_body(body, member_id))
     end_form = forms.EndTermForm()
@@ -300,7 +295,7 @@ def _format_date(day):
 
 @bp.get("/schools/<slug>/manage/meetings")
 def manage_meetings(slug):
-    school = _managed_school(slug, "manage_meetings")
+    school = managed_school(slug, "manage_meetings")
     now = utcnow()
     return render_template(
         "meetings/manage_meetings.html",
@@ -320,8 +315,8 @@ def _meeting_form(school, meeting=None):
             formdata=None,
             body_id=meeting.body_id,
             title=meeting.title,
-            day=services.local_date(meeting.starts_at),
-            start_time=services.local_time(meeting.starts_at),
+            day=clock.local_date(meeting.starts_at),
+            start_time=clock.local_time(meeting.starts_at),
             place=meeting.place,
         )
     else:
@@ -337,14 +332,14 @@ def _meeting_data(form) -> dict:
     return {
         "body_id": form.body_id.data,
         "title": form.title.data,
-        "starts_at": services.local_to_utc(form.day.data, form.start_time.data),
+        "starts_at": clock.local_to_utc(form.day.data, form.start_time.data),
         "place": form.place.data,
     }
 
 
 @bp.route("/schools/<slug>/manage/meetings/new", methods=["GET", "POST"])
 def new_meeting(slug):
-    school = _managed_school(slug, "manage_meetings")
+    school = managed_school(slug, "manage_meetings")
     form = _meeting_form(school)
     if form.validate_on_submit():
         try:
@@ -408,7 +403,7 @@ def _locked_meeting(school, meeting_id):
 def _meeting_to_change(slug, meeting_id):
     """The school and meeting a change is about, the meeting's row locked until the commit.
     Once its minutes are approved the record is closed: the request ends here with 409."""
-    school = _managed_school(slug, "manage_meetings")
+    school = managed_school(slug, "manage_meetings")
     meeting = _locked_meeting(school, meeting_id)
     if meeting.minutes_approved:
         abort(make_response(_refused(school, meeting, DomainError("minutes_approved"))))
@@ -418,7 +413,7 @@ def _meeting_to_change(slug, meeting_id):
 @bp.route("/schools/<slug>/manage/meetings/<int:meeting_id>", methods=["GET", "POST"])
 def manage_meeting(slug, meeting_id):
     if request.method == "GET":
-        school = _managed_school(slug, "manage_meetings")
+        school = managed_school(slug, "manage_meetings")
         return _manage_meeting_page(school, _locked_meeting(school, meeting_id))
     school, meeting = _meeting_to_change(slug, meeting_id)
     form = _meeting_form(school)

@@ -9,10 +9,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from portal.consultations import services
+from portal.clock import utcnow
+from portal.consultations import responses, services
 from portal.consultations.demo import _responders
 from portal.consultations.models import Consultation, QuestionKind, Response, ResponseState
-from portal.extensions import db, utcnow
+from portal.extensions import db
+from portal.moderation import services as moderation
 from portal.schools.models import School
 
 TITLE = "关于调整学生到校时间的意见征集"
@@ -58,15 +60,15 @@ def _consultation(school: School, now, title: str) -> Consultation:
 def _pending(consultation: Consultation, people, texts, now, *, moderator=None) -> None:
     """Responses awaiting the moderators; the first one is already published (so the
     consultation's page has something to show)."""
-    for n, (person, (stance, body)) in enumerate(zip(people, texts)):
-        response = services.submit_response(
+    for n, (person, (stance, body)) in enumerate(zip(people, texts, strict=False)):
+        response = responses.submit_response(
             person,
             consultation,
             {"stance": stance, "body": body, "answers": {}, "show_name": n % 2 == 0},
             now=now - timedelta(days=4, hours=-n * 5),
         )
         if n == 0:
-            services.publish_response(moderator, response, now=now - timedelta(days=3))
+            moderation.moderate(moderator, response, "publish", now=now - timedelta(days=3))
 
 
 def seed_moderation(schools: dict[str, School], people: dict, *, password: str) -> None:
@@ -104,9 +106,9 @@ def seed_moderation(schools: dict[str, School], people: dict, *, password: str) 
             .limit(2)
         )
     )
-    for response, reason in zip(published, REPORTS):
+    for response, reason in zip(published, REPORTS, strict=False):
         reporter = next(person for person in reversed(responders) if person.id != response.author_id)
-        services.report_response(reporter, response, reason)
+        moderation.report_response(reporter, response, {"reason": reason})
 
     # 沙坪坝区: pending responses the 渝中区 moderator never sees.
     _pending(_consultation(ciqikou, now, "关于增设校园开放日的意见征集"), residents[:4], TEXTS[:4], now)

@@ -1,22 +1,20 @@
-"""The moderators' forms in the queue: acting on a response, on a consultation, in bulk, and
-blocking an author."""
+"""Moderation's forms: reporting a response (anyone), and the moderators' actions on a response,
+on a consultation, in bulk, and blocking an author."""
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation
 
-from portal.consultations.models import REASON_MAX, STANDARD_REASONS
-from portal.forms import PortalForm
-from portal.meetings.forms import too_long
-from portal.moderation.models import BLOCK_REASON_MAX
+from portal.consultations.models import REASON_MAX as CONSULTATION_REASON_MAX
+from portal.forms import PortalForm, too_long
+from portal.moderation.models import BLOCK_REASON_MAX, REASON_MAX, STANDARD_REASONS
+from portal.moderation.services import RESPONSE_ACTIONS, ModerationRefusal
 
-# The reasons moderators give most often (portal.consultations.models); "other" (or any text)
+# The reasons moderators give most often (portal.moderation.models); "other" (or any text)
 # needs the details.
-REASON_MISSING = _l("Choose a reason, or write one.")
-ACTION_UNKNOWN = _l("This action is not one the queue offers.")
-STALE = _l("The form was out of date.")
+REASON_MISSING = ModerationRefusal.REASON_REQUIRED.message
+ACTION_UNKNOWN = ModerationRefusal.UNKNOWN_ACTION.message
 
-RESPONSE_ACTIONS = ("publish", "reject", "hide", "restore", "dismiss")
 CONSULTATION_ACTIONS = ("approve", "send_back")
 BLOCK_DURATIONS = {"1": 1, "7": 7, "30": 30, "permanent": None}
 
@@ -24,7 +22,7 @@ BLOCK_DURATIONS = {"1": 1, "7": 7, "30": 30, "permanent": None}
 class ReasonMixin:
     def given_reason(self) -> str:
         """The reason as stored: the standard reason's key (shown in each reader's language, see
-        consultations.models.reason_label), and the details after it."""
+        moderation.models.reason_label), and the details after it."""
         chosen = (self.reason.data or "").strip()
         detail = (self.reason_detail.data or "").strip()
         key = chosen if chosen in STANDARD_REASONS else ("" if chosen == "other" else chosen)
@@ -53,7 +51,7 @@ class ConsultationActionForm(PortalForm):
     action = HiddenField(validators=[DataRequired(message=ACTION_UNKNOWN)])
     reason = TextAreaField(
         _l("What the school should change"),
-        validators=[Length(max=REASON_MAX, message=too_long(REASON_MAX))],
+        validators=[Length(max=CONSULTATION_REASON_MAX, message=too_long(CONSULTATION_REASON_MAX))],
         render_kw={"rows": 2},
     )
 
@@ -93,3 +91,15 @@ class BlockForm(PortalForm):
 
 class UnblockForm(PortalForm):
     pass
+
+
+class ReportForm(PortalForm):
+    reason = TextAreaField(
+        _l("What is wrong with this response?"),
+        validators=[DataRequired(message=_l("Please say why.")), Length(max=REASON_MAX, message=too_long(REASON_MAX))],
+        description=_l(
+            "For example: insults, personal data, advertising. "
+            "The moderators read it; the author does not see who reported it."
+        ),
+        render_kw={"rows": 3},
+    )

@@ -1,32 +1,51 @@
-"""The moderators' queue (/moderation) and blocks.
+"""Moderation's rules: what moderators do to responses (publish, reject, hide, restore, dismiss
+reports), what anyone may do to a published response (report it, and enough open reports hide it
+until a moderator decides), and blocks.
 
-The queue lists what waits for a moderator in the authorities they moderate (and every school and
-authority below them), oldest first: responses awaiting pre-moderation, reported responses
-(published or hidden by the reports threshold, with open reports), and consultations submitted for
-approval. The first page costs a fixed number of queries whatever the queue's size: three ordered
-lists (each limited to the page's end), one count, and one query each for the context (questions,
-reports, the authors' earlier rejections, the schools of the filter).
+Every decision on a response goes through moderate(): from the queue, from a consultation's page
+or in bulk, it resolves the response's open reports the same way. A response's state moves only
+through the Response model's methods, and the consultation's tallies follow in the same
+transaction (consultations.responses.count_response).
 """
 
-from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import false, func, or_, select, update
-from sqlalchemy.orm import contains_eager, joinedload
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from portal import audit
-from portal.accounts.models import AUTHORITY_ROLES
-from portal.consultations import services as consultations
-from portal.consultations.models import Consultation, ConsultationStatus, Question, Report, Response, ResponseState
-from portal.domain import DomainError
-from portal.extensions import db, utcnow
-from portal.moderation.models import BLOCK_DAYS, BLOCK_REASON_MAX, Block
-from portal.schools.models import Authority, School
+from portal.clock import utcnow
+from portal.consultations.models import Response, ResponseState
+from portal.consultations.responses import count_response
+from portal.domain import DomainError, Reason
+from portal.extensions import db
+from portal.moderation.models import BLOCK_DAYS, BLOCK_REASON_MAX, REPORTED, Block, Report
+from portal.text import nfc
 
-PAGE_SIZE = 20
-KINDS = ("pending", "reported", "consultation")
+RESPONSE_ACTIONS = ("publish", "reject", "hide", "restore", "dismiss")
+
+
+class ModerationRefusal(Reason):
+    ALREADY_MODERATED = "already_moderated", _l("Someone else has already handled this. Nothing was changed.")
+    REASON_REQUIRED = "reason_required", _l("Choose a reason, or write one."), "reason"
+    REASON_TOO_LONG = "reason_too_long", _l("The reason is too long."), "reason"
+    NO_REPORTS = "no_reports", _l("This response has no open reports to dismiss. Nothing was changed.")
+    UNKNOWN_ACTION = "unknown_action", _l("This action is not one the queue offers."), "action"
+    NOT_PUBLISHED = "not_published", _l("Only published responses can be reported.")
+    ALREADY_REPORTED = (
+        "already_reported",
+        _l("You have already reported this response. The moderators have your report."),
+    )
+    OWN_RESPONSE = (
+        "own_response",
+        _l("This is your own response: you can change it instead of reporting it."),
+        "reason",
+    )
+    DURATION = "duration", _l("Choose for how long."), "days"
+    OWN_ACCOUNT = "own_account", _l("You cannot block your own account.")
+    NOT_BLOCKED = "not_blocked", _l("The author is not blocked (any more). Nothing was changed.")
 
 
 def report_threshold() -> int:
@@ -34,253 +53,27 @@ def report_threshold() -> int:
     return int(current_app.config.get("PORTAL_REPORT_THRESHOLD", 3)) if has_app_context() else 3
 
 
-# --- scope --------------------------------------------------------------------------------
-
-
-def moderated_paths(user) -> list[str]:
-    """The paths of the authorities `user` moderates (as moderator or commission admin)."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    return sorted({m.authority.path for m in user.memberships if m.role in AUTHORITY_ROLES and m.authority is not None})
-
-
-def _under(paths: list[str]):
-    return or_(*[Authority.path.startswith(path, autoescape=True) for path in paths]) if paths else false()
-
-
-def _consultation_condition(paths: list[str], district: Authority | None, school_id: int | None):
-    """Consultations owned by a school or an authority within `paths` (narrowed to a district or a school)."""
-    within = _under(paths)
-    if district is not None:
-        within = within & Authority.path.startswith(district.path, autoescape=True)
-    schools = select(School.id).join(School.authority).where(within)
-    authorities = select(Authority.id).where(within)
-    if school_id is not None:
-        return Consultation.school_id.in_(schools.where(School.id == school_id))
-    return or_(Consultation.school_id.in_(schools), Consultation.authority_id.in_(authorities))
-
-
-# --- the queue ----------------------------------------------------------------------------
-
-
-@dataclass
-class QueueItem:
-    kind: str  # "pending", "reported" or "consultation"
-    waiting_since: datetime
-    consultation: Consultation
-    response: Response | None = None
-    reports: list[Report] = field(default_factory=list)
-    earlier_rejections: int = 0
-    block: Block | None = None
-    questions: list[Question] = field(default_factory=list)
-
-    @property
-    def dom_id(self) -> str:
-        return (
-            f"moderation-item-{self.response.id}"
-            if self.response is not None
-            else f"moderation-item-c{self.consultation.id}"
-        )
-
-
-@dataclass
-class QueuePage:
-    items: list[QueueItem]
-    counts: dict[str, int]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def has_next(self) -> bool:
-        return self.page * self.per_page < self.total
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-
-def _open_reports():
-    return (
-        select(Report.response_id, func.min(Report.created_at).label("since"))
-        .where(Report.resolved_at.is_(None))
-        .group_by(Report.response_id)
-        .subquery()
+def _record(actor, action: str, response: Response, **data) -> None:
+    audit.record(
+        actor, action, response, **response.consultation.audit_scope, consultation=response.consultation_id, **data
     )
 
 
-def queue_page(
-    user,
-    *,
-    district_id: int | None = None,
-    school_id: int | None = None,
-    kind: str | None = None,
-    page: int = 1,
-    per_page: int = PAGE_SIZE,
-    now: datetime | None = None,
-) -> QueuePage:
-    """One page of the queue of what `user` moderates, oldest first, with the counts per kind and
-    each item's context. A district or school outside the user's scope finds nothing."""
-    paths = moderated_paths(user)
-    district = db.session.get(Authority, district_id) if district_id else None
-    if district_id and (district is None or not any(district.path.startswith(path) for path in paths)):
-        paths = []
-    in_scope = _consultation_condition(paths, district, school_id)
-    reports = _open_reports()
-
-    pending_q = (
-        select(func.count())
-        .select_from(Response)
-        .join(Response.consultation)
-        .where(Response.state == ResponseState.PENDING, in_scope)
-    )
-    reported_q = (
-        select(func.count())
-        .select_from(Response)
-        .join(reports, reports.c.response_id == Response.id)
-        .join(Response.consultation)
-        .where(Response.state.in_([ResponseState.PUBLISHED, ResponseState.HIDDEN]), in_scope)
-    )
-    consultation_q = (
-        select(func.count())
-        .select_from(Consultation)
-        .where(Consultation.status == ConsultationStatus.SUBMITTED, in_scope)
-    )
-    row = db.session.execute(
-        select(pending_q.scalar_subquery(), reported_q.scalar_subquery(), consultation_q.scalar_subquery())
-    ).one()
-    counts = dict(zip(KINDS, row))
-    wanted = [kind] if kind in KINDS else list(KINDS)
-    total = sum(counts[k] for k in wanted)
-    page = max(page, 1)
-    end = page * per_page
-
-    owner = (
-        joinedload(Response.consultation).joinedload(Consultation.school).joinedload(School.authority),
-        joinedload(Response.consultation).joinedload(Consultation.authority),
-        joinedload(Response.author),
-    )
-    items: list[QueueItem] = []
-    if "pending" in wanted and counts["pending"]:
-        rows = db.session.scalars(
-            select(Response)
-            .join(Response.consultation)
-            .where(Response.state == ResponseState.PENDING, in_scope)
-            .options(*owner)
-            .order_by(Response.updated_at, Response.id)
-            .limit(end)
-        )
-        items += [QueueItem("pending", r.updated_at, r.consultation, r) for r in rows]
-    if "reported" in wanted and counts["reported"]:
-        rows = db.session.execute(
-            select(Response, reports.c.since)
-            .join(reports, reports.c.response_id == Response.id)
-            .join(Response.consultation)
-            .where(Response.state.in_([ResponseState.PUBLISHED, ResponseState.HIDDEN]), in_scope)
-            .options(*owner)
-            .order_by(reports.c.since, Response.id)
-            .limit(end)
-        )
-        items += [QueueItem("reported", since, r.consultation, r) for r, since in rows]
-    if "consultation" in wanted and counts["consultation"]:
-        rows = db.session.scalars(
-            select(Consultation)
-            .where(Consultation.status == ConsultationStatus.SUBMITTED, in_scope)
-            .options(joinedload(Consultation.school).joinedload(School.authority), joinedload(Consultation.authority))
-            .order_by(Consultation.submitted_at, Consultation.id)
-            .limit(end)
-        )
-        items += [QueueItem("consultation", c.submitted_at or c.created_at, c) for c in rows]
-    items.sort(key=lambda item: (item.waiting_since, item.kind))
-    items = items[end - per_page : end]
-    _add_context(items, now or utcnow())
-    return QueuePage(items=items, counts=counts, page=page, per_page=per_page, total=total)
+# --- decisions on a response --------------------------------------------------------------
 
 
-def _add_context(items: list[QueueItem], now: datetime) -> None:
-    """The questions of each response's consultation, the open reports of reported ones, each
-    author's earlier rejections and block in force: one query each, whatever the page's size."""
-    responses = [item.response for item in items if item.response is not None]
-    if not responses:
-        return
-    questions = defaultdict(list)
-    for question in db.session.scalars(
-        select(Question)
-        .where(Question.consultation_id.in_({r.consultation_id for r in responses}))
-        .order_by(Question.position)
-    ):
-        questions[question.consultation_id].append(question)
-    reports = defaultdict(list)
-    reported = [item.response.id for item in items if item.kind == "reported"]
-    if reported:
-        for report in db.session.scalars(
-            select(Report)
-            .where(Report.response_id.in_(reported), Report.resolved_at.is_(None))
-            .order_by(Report.created_at, Report.id)
-        ):
-            reports[report.response_id].append(report)
-    authors = {r.author_id for r in responses}
-    rejections = dict(
-        db.session.execute(
-            select(Response.author_id, func.count())
-            .where(
-                Response.author_id.in_(authors),
-                Response.state.in_([ResponseState.REJECTED, ResponseState.HIDDEN]),
-                Response.reject_reason != "",
-            )
-            .group_by(Response.author_id)
-        ).all()
-    )
-    blocks = {}
-    for block in db.session.scalars(
-        select(Block).where(Block.user_id.in_(authors), Block.lifted_at.is_(None)).order_by(Block.id)
-    ):
-        if block.in_force(now):
-            blocks[block.user_id] = block
-    for item in items:
-        if item.response is None:
-            continue
-        item.questions = questions[item.response.consultation_id]
-        item.reports = reports[item.response.id]
-        item.earlier_rejections = rejections.get(item.response.author_id, 0)
-        item.block = blocks.get(item.response.author_id)
+def _publish(actor, response: Response, now: datetime) -> None:
+    response.publish(getattr(actor, "id", None), now)
+    count_response(response, +1)
+    db.session.flush()
+    _record(actor, "response.publish", response)
 
 
-def queue_item(response: Response, now: datetime | None = None) -> QueueItem:
-    """One response as the queue shows it (to show it again with a form's errors)."""
-    reported = response.state != ResponseState.PENDING
-    item = QueueItem("reported" if reported else "pending", response.updated_at, response.consultation, response)
-    _add_context([item], now or utcnow())
-    return item
-
-
-def schools_in_scope(user) -> list[School]:
-    """The schools the queue can be narrowed to, by district then by name."""
-    return list(
-        db.session.scalars(
-            select(School)
-            .join(School.authority)
-            .where(_under(moderated_paths(user)))
-            .options(contains_eager(School.authority))
-            .order_by(Authority.path, School.name_zh, School.id)
-        )
-    )
-
-
-def queue_response(response_id: int, *, for_update: bool = False) -> Response | None:
-    """A response by id, with its consultation (callers check who may moderate it)."""
-    if not isinstance(response_id, int) or not 0 < response_id < 2**31:
-        return None
-    response = db.session.get(Response, response_id)
-    if response is None:
-        return None
-    consultation = consultations.consultation_by_id(response.consultation_id)
-    if for_update:
-        response = consultations.response_in(consultation, response_id, for_update=True)
-    return response
-
-
-# --- acting on reported content ----------------------------------------------------------
+def _hide(actor, response: Response, reason: str, now: datetime) -> None:
+    response.hide(getattr(actor, "id", None), now, reason)
+    count_response(response, -1)
+    db.session.flush()
+    _record(actor, "response.hide", response, reason=reason)
 
 
 def _resolve_reports(actor, response: Response, resolution: str, now: datetime) -> int:
@@ -294,114 +87,113 @@ def _resolve_reports(actor, response: Response, resolution: str, now: datetime) 
 
 
 def open_report_count(response: Response) -> int:
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Report)
-            .where(Report.response_id == response.id, Report.resolved_at.is_(None))
-        )
-        or 0
-    )
+    query = select(func.count()).select_from(Report).where(Report.response_id == response.id, Report.resolved_at.is_(None))
+    return db.session.scalar(query) or 0
 
 
 def moderate(actor, response: Response, action: str, reason: str = "", now: datetime | None = None) -> None:
-    """One moderator's decision on a response in the queue, with its reports resolved by it:
-    "publish" (pending), "reject" (pending, with a reason), "hide" (published, with a reason),
-    "restore" (hidden: published again) or "dismiss" (the reports were unfounded: a response the
-    reports hid is published again). Raises DomainError "already_moderated", "reason_required",
-    "no_reports"."""
+    """One moderator's decision on a response, with its open reports resolved by it: "publish"
+    (pending), "reject" (pending, with a reason), "hide" (published, or upholding what the reports
+    hid, with a reason), "restore" (hidden: published again) or "dismiss" (the reports were
+    unfounded: a response the reports alone hid is published again). Refuses with
+    ModerationRefusal ALREADY_MODERATED (someone acted first, or the state does not fit),
+    REASON_REQUIRED, NO_REPORTS, UNKNOWN_ACTION."""
     now = now or utcnow()
+    reason = nfc(reason)
+    if action not in RESPONSE_ACTIONS:
+        raise DomainError(ModerationRefusal.UNKNOWN_ACTION)
+    if action in ("reject", "hide") and not reason:
+        raise DomainError(ModerationRefusal.REASON_REQUIRED)
     if action == "publish":
         if response.state != ResponseState.PENDING:  # a hidden one is restored, with its reports resolved
-            raise DomainError("already_moderated")
-        consultations.publish_response(actor, response, now)
+            raise DomainError(ModerationRefusal.ALREADY_MODERATED)
+        _publish(actor, response, now)
     elif action == "reject":
-        consultations.reject_response(actor, response, reason, now)
+        if response.state != ResponseState.PENDING:
+            raise DomainError(ModerationRefusal.ALREADY_MODERATED)
+        response.reject(getattr(actor, "id", None), now, reason)
+        db.session.flush()
+        _record(actor, "response.reject", response, reason=reason)
     elif action == "hide":
-        if not reason.strip():
-            raise DomainError("reason_required")
-        if response.state == ResponseState.HIDDEN:  # hidden by the reports: the moderator upholds it
-            response.confirm_hidden(getattr(actor, "id", None), now, consultations.nfc(reason))
+        if response.state == ResponseState.HIDDEN and response.moderated_by_id is None:
+            # Hidden by the reports: the moderator upholds it, with their reason.
+            response.confirm_hidden(getattr(actor, "id", None), now, reason)
             db.session.flush()
-            audit.record(
-                actor,
-                "response.hide",
-                response,
-                **consultations._owner_ids(response.consultation),
-                consultation=response.consultation_id,
-                reason=response.reject_reason,
-            )
+            _record(actor, "response.hide", response, reason=reason)
+        elif response.state == ResponseState.PUBLISHED:
+            _hide(actor, response, reason, now)
         else:
-            consultations.hide_response(actor, response, reason, now)
+            raise DomainError(ModerationRefusal.ALREADY_MODERATED)
         _resolve_reports(actor, response, "hidden", now)
     elif action == "restore":
         if response.state != ResponseState.HIDDEN:
-            raise DomainError("already_moderated")
-        consultations.publish_response(actor, response, now)
+            raise DomainError(ModerationRefusal.ALREADY_MODERATED)
+        _publish(actor, response, now)
         _resolve_reports(actor, response, "restored", now)
-    elif action == "dismiss":
+    else:  # dismiss
         if response.state not in (ResponseState.PUBLISHED, ResponseState.HIDDEN):
-            raise DomainError("already_moderated")
+            raise DomainError(ModerationRefusal.ALREADY_MODERATED)
         if response.state == ResponseState.HIDDEN and response.moderated_by_id is None:
-            consultations.publish_response(actor, response, now)  # hidden by the reports alone
+            _publish(actor, response, now)  # hidden by the reports alone
         dismissed = _resolve_reports(actor, response, "dismissed", now)
         if not dismissed:
-            raise DomainError("no_reports")
-        audit.record(
-            actor,
-            "response.reports_dismiss",
-            response,
-            **consultations._owner_ids(response.consultation),
-            consultation=response.consultation_id,
-            reports=dismissed,
-        )
-    else:
-        raise DomainError("unknown_action")
+            raise DomainError(ModerationRefusal.NO_REPORTS)
+        _record(actor, "response.reports_dismiss", response, reports=dismissed)
+
+
+# --- reports ------------------------------------------------------------------------------
+
+
+def report_response(actor, response: Response, data: dict) -> Report:
+    """`actor` reports a published response to the moderators, once, with data["reason"]. With
+    PORTAL_REPORT_THRESHOLD open reports it is hidden until a moderator decides. Refuses with
+    REASON_REQUIRED, NOT_PUBLISHED, OWN_RESPONSE, ALREADY_REPORTED."""
+    reason = nfc(data.get("reason"))
+    if not reason:
+        raise DomainError(ModerationRefusal.REASON_REQUIRED)
+    if response.state != ResponseState.PUBLISHED:
+        raise DomainError(ModerationRefusal.NOT_PUBLISHED)
+    if response.author_id == actor.id:
+        raise DomainError(ModerationRefusal.OWN_RESPONSE)
+    if db.session.scalar(select(Report.id).where(Report.response_id == response.id, Report.reporter_id == actor.id)):
+        raise DomainError(ModerationRefusal.ALREADY_REPORTED)
+    report = Report(response_id=response.id, reporter_id=actor.id, reason=reason)
+    db.session.add(report)
+    db.session.flush()
+    _record(actor, "response.report", response)
+    hide_if_reported_enough(response)
+    return report
 
 
 def hide_if_reported_enough(response: Response, now: datetime | None = None) -> bool:
-    """After a report: a published response with PORTAL_REPORT_THRESHOLD open reports is hidden
-    (by nobody: the portal) until a moderator decides. True when it was hidden now."""
+    """A published response with PORTAL_REPORT_THRESHOLD open reports is hidden (by nobody: the
+    portal) until a moderator decides. True when it was hidden now."""
     if response.state != ResponseState.PUBLISHED or open_report_count(response) < report_threshold():
         return False
-    consultations.hide_response(None, response, "reported", now)
+    _hide(None, response, REPORTED, now or utcnow())
     return True
 
 
 # --- blocks -------------------------------------------------------------------------------
 
 
-def block_in_force(user, now: datetime | None = None) -> Block | None:
-    """The block that stops `user` now (the one lasting longest), or None."""
-    if not getattr(user, "is_authenticated", False) or getattr(user, "id", None) is None:
-        return None
+def block_author(actor, response: Response, data: dict, now: datetime | None = None) -> Block:
+    """Block the author of `response` for data["days"] (1, 7, 30, or None: until lifted) with
+    data["reason"] (the person is told). Refuses with REASON_REQUIRED, REASON_TOO_LONG, DURATION,
+    OWN_ACCOUNT."""
     now = now or utcnow()
-    blocks = [
-        b
-        for b in db.session.scalars(select(Block).where(Block.user_id == user.id, Block.lifted_at.is_(None)))
-        if b.in_force(now)
-    ]
-    if not blocks:
-        return None
-    return max(blocks, key=lambda b: (b.ends_at is None, b.ends_at or now))
-
-
-def block_user(actor, user, data: dict, now: datetime | None = None) -> Block:
-    """Block `user` for data["days"] (1, 7, 30, or None: until lifted) with data["reason"].
-    DomainError "reason_required", "reason_too_long", "duration", "own_account"."""
-    now = now or utcnow()
-    reason = consultations.nfc(data.get("reason"))
+    reason = nfc(data.get("reason"))
     if not reason:
-        raise DomainError("reason_required")
+        raise DomainError(ModerationRefusal.REASON_REQUIRED)
     if len(reason) > BLOCK_REASON_MAX:
-        raise DomainError("reason_too_long")
+        raise DomainError(ModerationRefusal.REASON_TOO_LONG)
     days = data.get("days")
     if days not in BLOCK_DAYS:
-        raise DomainError("duration")
-    if getattr(actor, "id", None) == user.id:
-        raise DomainError("own_account")
+        raise DomainError(ModerationRefusal.DURATION)
+    if getattr(actor, "id", None) == response.author_id:
+        raise DomainError(ModerationRefusal.OWN_ACCOUNT)
     block = Block(
-        user_id=user.id,
+        user_id=response.author_id,
         blocked_by_id=getattr(actor, "id", None),
         reason=reason,
         created_at=now,
@@ -409,27 +201,26 @@ def block_user(actor, user, data: dict, now: datetime | None = None) -> Block:
     )
     db.session.add(block)
     db.session.flush()
-    audit.record(actor, "account.block", block, **data.get("owner_ids", {}), user=user.id, days=days, reason=reason)
+    scope = response.consultation.audit_scope
+    audit.record(actor, "account.block", block, **scope, user=response.author_id, days=days, reason=reason)
     return block
 
 
-def lift_blocks(actor, user, now: datetime | None = None, owner_ids: dict | None = None) -> int:
-    """Lift every block of `user` in force. DomainError "not_blocked" when there is none."""
+def lift_author_blocks(actor, response: Response, now: datetime | None = None) -> int:
+    """Lift every block in force of the author of `response`. Refuses with NOT_BLOCKED."""
     now = now or utcnow()
-    blocks = [
-        b
-        for b in db.session.scalars(
-            select(Block).where(Block.user_id == user.id, Block.lifted_at.is_(None)).with_for_update()
-        )
-        if b.in_force(now)
-    ]
+    query = select(Block).where(Block.user_id == response.author_id, Block.lifted_at.is_(None)).with_for_update()
+    blocks = [block for block in db.session.scalars(query) if block.in_force(now)]
     if not blocks:
-        raise DomainError("not_blocked")
+        raise DomainError(ModerationRefusal.NOT_BLOCKED)
     for block in blocks:
         block.lifted_at, block.lifted_by_id = now, getattr(actor, "id", None)
         db.session.flush()
-        audit.record(actor, "account.unblock", block, **(owner_ids or {}), user=user.id)
+        audit.record(actor, "account.unblock", block, **response.consultation.audit_scope, user=response.author_id)
     return len(blocks)
+
+
+# --- for the person -----------------------------------------------------------------------
 
 
 def decisions_for(user, limit: int = 20) -> list[dict]:
@@ -472,22 +263,3 @@ def decisions_for(user, limit: int = 20) -> list[dict]:
             }
         )
     return sorted(rows, key=lambda row: row["at"], reverse=True)[:limit]
-
-
-def block_message(block: Block | None) -> str | None:
-    """Why and until when the person is blocked, as the pages say it (None when not blocked)."""
-    from flask_babel import format_datetime
-    from flask_babel import gettext as _
-
-    if block is None:
-        return None
-    if block.ends_at is None:
-        return _(
-            "A moderator has blocked your account from responding, reporting and sending feedback until further notice. Reason: %(reason)s",
-            reason=block.reason,
-        )
-    return _(
-        "A moderator has blocked your account from responding, reporting and sending feedback until %(until)s. Reason: %(reason)s",
-        until=format_datetime(block.ends_at, "medium"),
-        reason=block.reason,
-    )

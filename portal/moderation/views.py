@@ -1,203 +1,368 @@
-"""Moderation and oversight: /audit (the audit log of a commission admin's scope, and its CSV
-export). The moderation queue, blocks and the oversight dashboard join it here."""
+"""Moderation's pages: the moderators' queue (/moderation) and the actions taken from it, which a
+consultation's page uses too (its part of the queue, and "hide" on a published response); and
+reporting a response, which anyone with an account may do. Every action is a POST with CSRF.
 
-import csv
-import io
-import re
-import unicodedata
-from datetime import date
-from urllib.parse import urlencode
+Each action locks the row it changes until the commit: of two moderators acting on one item at
+once, exactly one action takes effect; the other waits, finds the item handled and is told by
+whom and how (409, web.conflict). A form whose item changed since it was shown (`expected`) is
+refused the same way, so nothing is done to content the moderator did not see."""
 
-from flask import abort, current_app, render_template, request, stream_with_context, url_for
+from flask import abort, flash, render_template, request, url_for
+from flask_babel import format_date, format_datetime, format_time
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import policy
-from portal.consultations.services import outcome_due_days
-from portal.extensions import utcnow
-from portal.meetings.services import today
-from portal.moderation import audit_log, bp, oversight
-from portal.web import int_arg, is_htmx
+from portal import audit, policy
+from portal.clock import utcnow
+from portal.consultations import responses
+from portal.consultations import services as consultations
+from portal.consultations.models import Phase, ResponseState
+from portal.domain import DomainError
+from portal.extensions import db, limiter
+from portal.moderation import bp, forms, queue, services
+from portal.moderation.models import STANDARD_REASONS
+from portal.web import (
+    account_key,
+    configured_limit,
+    conflict,
+    form_ids,
+    found_or_404,
+    int_arg,
+    is_htmx,
+    page_arg,
+    redirect_to,
+    retry_once_if_database_busy,
+    safe_next,
+    stored_only,
+)
 
-# --- the audit log ------------------------------------------------------------------------
-
-ACTOR_MAX = 254  # an email address at most
-ACTION_MAX = 60  # as AuditEvent.action
-OBJECT_TYPE_MAX = 40  # as AuditEvent.object_type
-EARLIEST_YEAR, LATEST_YEAR = 1900, 9998  # the day after the last must still be a date
-CSV_CHUNK = 64 * 1024
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _text_arg(name: str, max_length: int) -> str:
-    # Control characters are never in a name or an action, and PostgreSQL refuses a NUL in a query.
-    value = request.args.get(name, "")[:max_length]
-    return "".join(ch for ch in value if unicodedata.category(ch) != "Cc").strip()
-
-
-def _date_arg(name: str) -> tuple[str, date | None]:
-    """What was typed, and the date it is (None when it is not a date)."""
-    typed = _text_arg(name, 10)
-    if not ISO_DATE.fullmatch(typed):
-        return typed, None
-    try:
-        day = date.fromisoformat(typed)
-    except ValueError:  # 2026-02-30
-        return typed, None
-    return typed, day if EARLIEST_YEAR <= day.year <= LATEST_YEAR else None
+DONE = {
+    "publish": lambda: _("The response is published."),
+    "reject": lambda: _("The response is rejected. Its author sees your reason."),
+    "hide": lambda: _("The response is hidden. Its reports are resolved."),
+    "restore": lambda: _("The response is published again. Its reports are resolved."),
+    "dismiss": lambda: _("The reports are dismissed; the response stays published."),
+    "send_back": lambda: _("The consultation is sent back to the school with your reason."),
+}
+ACTION_NAMES = {
+    "response.publish": lambda: _("published"),
+    "response.reject": lambda: _("rejected"),
+    "response.hide": lambda: _("hid"),
+    "response.reports_dismiss": lambda: _("dismissed the reports of"),
+    "consultation.approve": lambda: _("approved"),
+    "consultation.send_back": lambda: _("sent back"),
+}
+RESPONSE_ACTIONS_AUDITED = ("response.publish", "response.reject", "response.hide", "response.reports_dismiss")
+CONSULTATION_ACTIONS_AUDITED = ("consultation.approve", "consultation.send_back")
+FORM_PROBLEM = lambda: _("Something was wrong with this form. Please try again.")  # noqa: E731
 
 
-def _audit_form() -> dict:
-    """The filters as the form shows them, from the query string. A value that makes no sense
-    (text for an id, a 12-digit number, 2026-13-45) is ignored, and a date is flagged; an id,
-    action or kind of object the log does not have finds nothing."""
-    typed_from, since = _date_arg("from")
-    typed_to, until = _date_arg("to")
+def kind_labels() -> dict:
     return {
-        "actor": _text_arg("actor", ACTOR_MAX),
-        "action": _text_arg("action", ACTION_MAX),
-        "object": _text_arg("object", OBJECT_TYPE_MAX),
-        "object_id": int_arg("object_id"),
-        "from": since.isoformat() if since else "",
-        "to": until.isoformat() if until else "",
-        "school": int_arg("school"),
-        "bad_dates": [
-            name for name, typed, day in (("from", typed_from, since), ("to", typed_to, until)) if typed and day is None
-        ],
+        "pending": _("Awaiting pre-moderation"),
+        "reported": _("Reported"),
+        "consultation": _("Consultation awaiting approval"),
     }
 
 
-def _audit_filters(form: dict, actions: list[str]) -> audit_log.AuditFilters:
-    return audit_log.AuditFilters(
-        actor=form["actor"],
-        actions=audit_log.matching_actions(form["action"], actions),
-        object_type=form["object"],
-        object_id=form["object_id"],
-        since=date.fromisoformat(form["from"]) if form["from"] else None,
-        until=date.fromisoformat(form["to"]) if form["to"] else None,
-        school_id=form["school"],
+def _filters() -> dict:
+    """The queue's filters, from the query string (the action forms carry them in their address)."""
+    kind = request.args.get("kind", "")
+    return {
+        "district": int_arg("district"),
+        "school": int_arg("school"),
+        "consultation": int_arg("consultation"),
+        "kind": kind if kind in queue.KINDS else "",
+    }
+
+
+def _filter_args() -> dict:
+    return {key: value for key, value in _filters().items() if value}
+
+
+def _back_url() -> str:
+    """Where a plain form goes after an action: the page it was sent from (`next`: a
+    consultation's page), else the queue with the filters it was sent with."""
+    return safe_next(request.args.get("next"), url_for("moderation.queue", **_filter_args()))
+
+
+def _queue_context(problem: str | None = None) -> dict:
+    filters = _filters()
+    results = queue.queue_page(
+        current_user,
+        district_id=filters["district"],
+        school_id=filters["school"],
+        consultation_id=filters["consultation"],
+        kind=filters["kind"] or None,
+        page=page_arg(),
+    )
+    schools = queue.schools_in_scope(current_user)
+    districts = {school.authority.id: school.authority for school in schools}
+    return {
+        "results": results,
+        "filters": filters,
+        "schools": schools,
+        "districts": list(districts.values()),
+        "problem": problem,
+        "now": utcnow(),
+        "kind_labels": kind_labels(),
+        "standard_reasons": STANDARD_REASONS,
+    }
+
+
+def _render_queue(status: int = 200, *, problem: str | None = None):
+    context = _queue_context(problem)
+    if is_htmx() and request.headers.get("HX-Target") == "moderation-queue":
+        return render_template("moderation/_queue_list.html", **context), status
+    return render_template("moderation/queue.html", **context), status
+
+
+@bp.get("/moderation", endpoint="queue")
+def queue_page():
+    policy.require(current_user, "moderate")
+    return _render_queue()
+
+
+def _conflict_message(obj, actions: tuple[str, ...]) -> str:
+    last = audit.last_action(obj, actions)
+    if last is None:
+        return _("This item is no longer awaiting this action. Nothing was changed.")
+    return _(
+        "%(name)s already %(action)s this on %(date)s. Nothing was changed.",
+        name=last.name or _("The portal"),
+        action=ACTION_NAMES.get(last.action, lambda: last.action)(),
+        date=format_datetime(last.at, "medium"),
     )
 
 
-def _filter_args(form: dict) -> dict:
-    """The filters in effect, for the links of the pager and the export."""
-    return {key: value for key, value in form.items() if key != "bad_dates" and value not in (None, "")}
+def _done(dom_id: str, message: str):
+    """The item leaves the list: htmx swaps in the message (the next item takes focus), a plain
+    form goes back where it came from."""
+    if is_htmx():
+        return render_template("moderation/_queue_done.html", dom_id=dom_id, message=message)
+    flash(message, "success")
+    return redirect_to(_back_url())
 
 
-@bp.get("/audit")
-def audit():
-    policy.require(current_user, "read_audit_log")
-    scope = audit_log.audit_scope(current_user)
-    actions = audit_log.recorded_actions()
-    form = _audit_form()
-    before, after = int_arg("before"), int_arg("after")
-    results = audit_log.audit_page(
-        scope, _audit_filters(form, actions), before=before, after=after if before is None else None
-    )
-    context = {"results": results, "form": form, "filter_args": _filter_args(form)}
-    if is_htmx() and request.headers.get("HX-Target") == "audit-results":
-        return render_template("moderation/_audit_results.html", **context)
-    schools = audit_log.schools_in_scope(scope)
-    return render_template(
-        "moderation/audit.html",
-        actions=actions,
-        action_labels=audit_log.ACTION_LABELS,
-        object_types=audit_log.recorded_object_types(),
-        object_labels=audit_log.OBJECT_LABELS,
-        # Only the schools of the reader's scope: one asked for by id from elsewhere is not named.
-        schools=schools,
-        **context,
+def _conflict(dom_id: str, message: str):
+    """Someone acted first, or the item's state no longer fits: the item is swapped for who did
+    what (htmx), or the queue shows it at the top."""
+    return conflict(
+        "moderation/queue.html",
+        "moderation/_queue_done.html",
+        page_context=lambda: _queue_context(problem=message),
+        dom_id=dom_id,
+        message=message,
+        refused=True,
     )
 
 
-@bp.get("/audit.csv")
-def audit_csv():
-    """The filtered events as CSV: UTF-8 with a BOM (so that Excel reads the Chinese right),
-    newest first, streamed from the database a batch at a time."""
-    policy.require(current_user, "read_audit_log")
-    scope = audit_log.audit_scope(current_user)
-    filters = _audit_filters(_audit_form(), audit_log.recorded_actions())
+def _invalid(response, message: str):
+    """A form with a mistake: htmx gets the item again, with the message in it; a plain form the queue."""
+    if is_htmx():
+        context = {
+            "item": queue.queue_item(response),
+            "args": _filter_args(),
+            "kind_labels": kind_labels(),
+            "standard_reasons": STANDARD_REASONS,
+            "now": utcnow(),
+            "item_problem": message,
+        }
+        return render_template("moderation/_queue_item.html", **context), 422
+    return _render_queue(422, problem=message)
 
-    def chunks():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        buffer.write("\ufeff")
-        writer.writerow(audit_log.CSV_HEADER)
-        for row in audit_log.export_rows(scope, filters):
-            writer.writerow(row)
-            if buffer.tell() >= CSV_CHUNK:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
 
-    response = current_app.response_class(stream_with_context(chunks()), content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="audit-{today().isoformat()}.csv"'
+def _response_or_404(response_id: int, *, for_update: bool = False):
+    response = found_or_404(queue.queue_response(response_id, for_update=for_update))
+    # Out of the moderator's subtree: not found; someone who moderates nothing: 403.
+    policy.require(current_user, "moderate_consultation", response.consultation)
     return response
 
 
-# --- the oversight dashboard ---------------------------------------------------------------
+@bp.post("/moderation/responses/<int:response_id>")
+@retry_once_if_database_busy
+def act(response_id):
+    # Locked until the commit: of two moderators acting at once, the second sees the first's action.
+    response = _response_or_404(response_id, for_update=True)
+    dom_id = f"moderation-item-{response.id}"
+    form = forms.ResponseActionForm()
+    if not form.validate_on_submit():
+        errors = [str(e) for field in form for e in field.errors]
+        return _invalid(response, " ".join(errors) or FORM_PROBLEM())
+    if form.expected.data and form.expected.data != response.state.value:
+        return _conflict(dom_id, _conflict_message(response, RESPONSE_ACTIONS_AUDITED))
+    try:
+        services.moderate(current_user, response, form.action.data, form.given_reason())
+    except DomainError as error:
+        db.session.rollback()
+        if error.field is not None:  # what the form said, not the response's state
+            return _invalid(_response_or_404(response_id), error.message)
+        return _conflict(dom_id, _conflict_message(_response_or_404(response_id), RESPONSE_ACTIONS_AUDITED))
+    db.session.commit()
+    return _done(dom_id, DONE[form.action.data]())
 
 
-def _oversight_data():
-    """The district rows of the reader's scope and, for ?district=<id> (or the only district),
-    that district and its school rows. A district out of the reader's scope is not found (404):
-    its numbers are never shown to moderators of other districts."""
-    policy.require(current_user, "oversee")
-    scope = oversight.oversight_scope(current_user)
+@bp.post("/moderation/consultations/<int:consultation_id>")
+@retry_once_if_database_busy
+def act_on_consultation(consultation_id):
+    consultation = consultations.consultation_by_id(consultation_id, for_update=True)
+    if consultation is None or not policy.can(current_user, "view_consultation", consultation):
+        abort(404)
+    policy.require(current_user, "moderate_consultation", consultation)
+    dom_id = f"moderation-item-c{consultation.id}"
+    form = forms.ConsultationActionForm()
+    if not form.validate_on_submit():
+        errors = [str(e) for field in form for e in field.errors]
+        message = " ".join(errors) or FORM_PROBLEM()
+        if is_htmx():
+            return render_template("moderation/_queue_done.html", dom_id=dom_id, message=message, refused=True), 422
+        return _render_queue(422, problem=message)
+    try:
+        if form.action.data == "approve":
+            consultations.approve(current_user, consultation)
+        else:
+            consultations.send_back(current_user, consultation, form.reason.data)
+    except DomainError as error:
+        db.session.rollback()
+        if error.reason == "closes_in_the_past":
+            return _conflict(dom_id, error.message)
+        consultation = consultations.consultation_by_id(consultation_id)
+        return _conflict(dom_id, _conflict_message(consultation, CONSULTATION_ACTIONS_AUDITED))
+    db.session.commit()
+    if form.action.data == "approve":
+        return _done(dom_id, _approved(consultation))
+    return _done(dom_id, DONE[form.action.data]())
+
+
+def _approved(consultation) -> str:
+    """Approved: when it opens, or until when it is open."""
     now = utcnow()
-    asked = int_arg("district")
-    district_rows = oversight.district_rows(scope, now)
-    if asked is not None:
-        district = oversight.district_in_scope(scope, asked)
-        if district is None:
-            abort(404)
-    elif len(district_rows) == 1:
-        district = oversight.district_in_scope(scope, district_rows[0].id)
+    if consultation.phase(now) == Phase.OPEN:
+        when = f"{format_date(consultation.closes_at, 'long')} {format_time(consultation.closes_at, 'short')}"
+        return _("The consultation is approved and open for comment until %(date)s.", date=when)
+    when = f"{format_date(consultation.opens_at, 'long')} {format_time(consultation.opens_at, 'short')}"
+    return _("The consultation is approved. It opens on %(date)s.", date=when)
+
+
+@bp.post("/moderation/bulk-approve")
+def bulk_approve():
+    """Publish the selected pending responses. Those another moderator handled meanwhile, or
+    outside the moderator's subtree, are left as they are and counted."""
+    policy.require(current_user, "moderate")
+    if not forms.BulkApproveForm().validate_on_submit():
+        return _render_queue(422, problem=FORM_PROBLEM())
+    ids = form_ids("response_id")
+    if not ids:
+        return _render_queue(422, problem=_("Select at least one response to approve."))
+    published = skipped = 0
+    for response_id in sorted(ids):  # in id order: two bulk approvals never lock in opposite orders
+        response = queue.queue_response(response_id, for_update=True)
+        if (
+            response is None
+            or policy.check(current_user, "moderate_consultation", response.consultation) is not None
+            or response.state != ResponseState.PENDING
+        ):
+            skipped += 1
+            continue
+        services.moderate(current_user, response, "publish")
+        published += 1
+    db.session.commit()
+    message = _("%(published)d responses published.", published=published)
+    if skipped:
+        message += " " + _(
+            "%(skipped)d were not awaiting moderation any more (another moderator handled them) "
+            "and were left as they are.",
+            skipped=skipped,
+        )
+    flash(message, "success" if published else "error")
+    return redirect_to(_back_url())
+
+
+def _blocks_changed(message: str):
+    """Every item of the author's shows the block (or no longer does): the page is shown again."""
+    flash(message, "success")
+    if is_htmx():
+        return "", 204, {"HX-Refresh": "true"}
+    return redirect_to(_back_url())
+
+
+@bp.post("/moderation/responses/<int:response_id>/block")
+def block_author(response_id):
+    response = _response_or_404(response_id)
+    form = forms.BlockForm()
+    if not form.validate_on_submit():
+        errors = [str(e) for field in form for e in field.errors]
+        return _invalid(response, " ".join(errors) or FORM_PROBLEM())
+    data = {"days": forms.BLOCK_DURATIONS[form.days.data], "reason": form.reason.data}
+    try:
+        services.block_author(current_user, response, data)
+    except DomainError as error:
+        db.session.rollback()
+        if error.field is not None:
+            return _invalid(_response_or_404(response_id), error.message)
+        return _conflict(f"moderation-item-{response_id}", error.message)
+    db.session.commit()
+    name = response.author.display_name
+    return _blocks_changed(_("%(name)s is blocked from responding, reporting and sending feedback.", name=name))
+
+
+@bp.post("/moderation/responses/<int:response_id>/unblock")
+def unblock_author(response_id):
+    response = _response_or_404(response_id)
+    if not forms.UnblockForm().validate_on_submit():
+        return _invalid(response, FORM_PROBLEM())
+    try:
+        services.lift_author_blocks(current_user, response)
+    except DomainError:
+        db.session.rollback()
+        message = _("%(name)s is not blocked (any more). Nothing was changed.", name=response.author.display_name)
+        return _conflict(f"moderation-item-{response_id}", message)
+    db.session.commit()
+    name = response.author.display_name
+    return _blocks_changed(_("%(name)s may respond, report and send feedback again.", name=name))
+
+
+# --- reporting a response (anyone with an account) ---------------------------------------
+
+
+@bp.post("/consultations/<int:consultation_id>/responses/<int:response_id>/report")
+@limiter.limit(
+    configured_limit("PORTAL_REPORT_LIMIT_PER_ACCOUNT"),
+    key_func=account_key,
+    deduct_when=stored_only,
+    scope="consultation-report",
+)
+def report(consultation_id, response_id):
+    consultation = found_or_404(consultations.consultation_by_id(consultation_id))
+    if not policy.can(current_user, "view_consultation", consultation):
+        abort(404)
+    policy.require(current_user, "report_response", consultation)
+    response = responses.response_in(consultation, response_id)
+    if response is None or response.state != ResponseState.PUBLISHED:
+        abort(404)  # only published responses are seen, so only they can be reported
+    form = forms.ReportForm()
+    status, message = 200, None
+    if form.validate_on_submit():
+        try:
+            services.report_response(current_user, response, form.data)
+        except DomainError as error:
+            db.session.rollback()
+            if error.reason == services.ModerationRefusal.ALREADY_REPORTED:
+                message = error.message  # a second click, or a second try: the report stands
+            elif error.field is not None:
+                form[error.field].errors.append(error.message)
+                status = 422
+            else:
+                abort(404)
+        else:
+            db.session.commit()
+            message = _("Thank you. Your report has gone to the moderators.")
     else:
-        district = None
-    schools = oversight.schools_of(district) if district is not None else []
-    school_rows = oversight.school_rows(district, now, schools) if district is not None else []
-    return now, district_rows, district, schools, school_rows
-
-
-def _queue_url(**args) -> str:
-    # The moderation queue is written alongside; until its endpoint exists, its address is known.
-    if "moderation.queue" in current_app.view_functions:
-        return url_for("moderation.queue", **args)
-    return "/moderation?" + urlencode(args)
-
-
-@bp.get("/oversight", endpoint="oversight")
-def oversight_dashboard():
-    now, district_rows, district, schools, school_rows = _oversight_data()
-    # The school's inbox only where the reader may open it; elsewhere the number stands alone.
-    inboxes = {school.id: school.slug for school in schools if policy.can(current_user, "oversee_feedback", school)}
-    return render_template(
-        "moderation/oversight.html",
-        district_rows=district_rows,
-        district=district,
-        school_rows=school_rows,
-        inboxes=inboxes,
-        queue_url=_queue_url,
-        outcome_days=outcome_due_days(),
-        answer_days=oversight.ANSWER_WORKING_DAYS,
-        today=today(),
-    )
-
-
-@bp.get("/oversight.csv")
-def oversight_csv():
-    """The dashboard's rows as CSV (UTF-8 with a BOM, so that Excel reads the Chinese right):
-    the districts, then the schools of the chosen district."""
-    now, district_rows, district, schools, school_rows = _oversight_data()
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(oversight.CSV_HEADER)
-    writer.writerows(oversight.csv_rows(district_rows + school_rows))
-    response = current_app.response_class(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="oversight-{today().isoformat()}.csv"'
-    return response
-
-
-from portal.moderation import queue_views  # noqa: E402,F401  (the moderators' queue)
+        status = 422
+    if message is not None and not is_htmx():
+        flash(str(message), "success")
+        back = url_for("consultations.responses", consultation_id=consultation.id, before=response.id + 1)
+        return redirect_to(f"{back}#response-{response.id}")
+    template = "moderation/_report.html" if is_htmx() else "moderation/report.html"
+    context = {"consultation": consultation, "response": response, "form": form, "done": message}
+    return render_template(template, questions=list(consultation.questions), **context), status

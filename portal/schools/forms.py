@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from portal.forms import PortalForm, strip
+from portal.forms import PortalForm
 from portal.schools.models import SCHOOL_TYPE_LABELS
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -27,7 +27,6 @@ def _decision_prefix(form, field):
 class SchoolProfileForm(PortalForm):
     name_zh = StringField(
         _l("Name in Chinese"),
-        filters=[strip],
         validators=[
             DataRequired(message=_l("Please enter the school's Chinese name.")),
             Length(max=120, message=_l("At most %(max)d characters.", max=120)),
@@ -36,7 +35,6 @@ class SchoolProfileForm(PortalForm):
     )
     name_en = StringField(
         _l("Name in English"),
-        filters=[strip],
         validators=[
             DataRequired(message=_l("Please enter the school's English name.")),
             Length(max=160, message=_l("At most %(max)d characters.", max=160)),
@@ -50,13 +48,11 @@ class SchoolProfileForm(PortalForm):
     )
     address = StringField(
         _l("Address"),
-        filters=[strip],
         validators=[Length(max=255, message=_l("At most %(max)d characters.", max=255))],
         render_kw={"maxlength": 255, "autocomplete": "street-address"},
     )
     phone = StringField(
         _l("Telephone"),
-        filters=[strip],
         validators=[
             Length(max=40, message=_l("At most %(max)d characters.", max=40)),
             Regexp(r"^[0-9+()\- ]*$", message=_l("Use digits, spaces, +, - and brackets only.")),
@@ -65,7 +61,6 @@ class SchoolProfileForm(PortalForm):
     )
     email = StringField(
         _l("Contact email"),
-        filters=[strip],
         validators=[
             Optional(),
             Length(max=254, message=_l("At most %(max)d characters.", max=254)),
@@ -77,22 +72,20 @@ class SchoolProfileForm(PortalForm):
     )
     website = StringField(
         _l("Website"),
-        filters=[strip],
         validators=[Length(max=255, message=_l("At most %(max)d characters.", max=255)), _website],
         render_kw={"maxlength": 255, "inputmode": "url"},
     )
     decision_prefix = StringField(
         _l("Prefix of decision numbers"),
-        filters=[strip],
         validators=[Length(max=40, message=_l("At most %(max)d characters.", max=40)), _decision_prefix],
         description=_l(
-            "Printed before the year and number of each decision, as in 渝一中校委〔2026〕3号. Changing it changes only the numbers of decisions published afterwards."
+            "Printed before the year and number of each decision, as in 渝一中校委〔2026〕3号. "
+            "Changing it changes only the numbers of decisions published afterwards."
         ),
         render_kw={"maxlength": 40},
     )
     description = TextAreaField(
         _l("About the school"),
-        filters=[strip],
         validators=[Length(max=2000, message=_l("At most %(max)d characters.", max=2000))],
         description=_l("A few sentences for parents: history, size, what the school is known for."),
         render_kw={"maxlength": 2000, "rows": 5},
@@ -108,7 +101,7 @@ class NewSchoolForm(SchoolProfileForm):
     )
     slug = StringField(
         _l("Web address name"),
-        filters=[strip, lambda value: value.lower() if isinstance(value, str) else value],
+        filters=[lambda value: value.lower() if isinstance(value, str) else value],
         validators=[
             DataRequired(message=_l("Please choose a web address name.")),
             Length(min=3, max=80, message=_l("Between %(min)d and %(max)d characters.", min=3, max=80)),

@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db, str_enum, utcnow
+from portal.clock import utcnow
+from portal.extensions import db, str_enum
 
 
 class SchoolType(StrEnum):

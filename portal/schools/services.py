@@ -121,11 +121,9 @@ def districts_for_filter() -> list[Authority]:
     return list(db.session.scalars(select(Authority).where(Authority.schools.any()).order_by(Authority.id)))
 
 
-def authorities_for_new_school(user) -> list[Authority]:
-    """Where `user` may add a school: every authority in the subtrees they administer."""
-    from portal.accounts.models import Role  # accounts depends on schools, not the other way round
-
-    roots = [m.authority for m in user.memberships if m.role == Role.COMMISSION_ADMIN and m.authority is not None]
+def authorities_under(roots: list[Authority]) -> list[Authority]:
+    """Every authority in the subtrees of `roots` (where a commission admin may add a school:
+    policy.administered_authorities), by path."""
     if not roots:
         return []
     return list(
@@ -167,5 +165,14 @@ def districts_overview(schools_per_district: int = 8) -> list[DistrictOverview]:
     return [DistrictOverview(a, counts[a.id], by_authority.get(a.id, [])) for a in authorities]
 
 
-def school_by_slug(slug: str) -> School | None:
-    return db.session.scalar(select(School).where(School.slug == slug).options(joinedload(School.authority)))
+# The management area's sections, each with the action that opens it (see portal/policy.py).
+MANAGEMENT_SECTIONS = [
+    ("edit_school_profile", "schools.edit_profile"),
+    ("manage_charter", "charters.manage"),
+    ("manage_bodies", "meetings.manage_bodies"),
+    ("manage_meetings", "meetings.manage_meetings"),
+    ("manage_decisions", "decisions.manage"),
+    ("manage_school", "consultations.manage"),  # admins draft; board members write outcomes
+    ("manage_feedback", "feedback.inbox"),
+    ("manage_invitations", "accounts.invitations"),
+]

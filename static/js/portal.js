@@ -1,8 +1,9 @@
 // Our own small script (everything works without it; htmx makes it faster where it runs).
 //
-// htmx swaps only successful answers and form errors (422). When a request fails in another way
-// (a full upload refused with 413, too many requests 429, a conflict 409, a server error, or no
-// network at all), nothing on the page would change: say so in the page's alert region instead.
+// htmx swaps successful answers, form errors (422) and "someone changed this first" (409, with the
+// part of the page as it is now). When a request fails in another way (a full upload refused with
+// 413, too many requests 429, a server error, or no network at all), nothing on the page would
+// change: say so in the page's alert region instead.
 (function () {
   "use strict";
 
@@ -27,17 +28,9 @@
   document.addEventListener("htmx:sendError", function () {
     show(0);
   });
-  // The moderation queue: an item someone else handled first (409) is swapped for the message
-  // that says who did; after an action the next item takes focus, and with an item focused "a"
-  // publishes or approves it and "r" moves to its reason. Without this script the forms post
-  // normally and the queue reloads.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var target = event.detail.target;
-    if (event.detail.xhr.status === 409 && target && target.classList.contains("moderation-item")) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
-  });
+  // The moderation queue: after an action (or a 409 saying who acted first) the next item takes
+  // focus, and with an item focused "a" publishes or approves it and "r" moves to its reason.
+  // Without this script the forms post normally and the queue reloads.
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     if (!target || !target.id || target.id.indexOf("moderation-item-") !== 0) return;

@@ -10,17 +10,17 @@ def arguments(school, other_school):
 
 # 302 for a visitor is the redirect to log in; for a logged-in person, the redirect to /me.
 EXPECTED = {
-    "main.home": everyone(200),
-    "main.healthz": everyone(200),
-    "main.set_language": everyone(303),  # no language given: back to the page, nothing set
+    "pages.home": everyone(200),
+    "pages.healthz": everyone(200),
+    "pages.set_language": everyone(303),  # no language given: back to the page, nothing set
     "accounts.register": visitor_then(200, 302),
     "accounts.check_email": everyone(303),  # without htmx: back to the registration form
     "accounts.login": visitor_then(200, 302),
     "accounts.logout": visitor_then(302, 303),
-    "accounts.me": visitor_then(302, 200),
-    "accounts.update_profile": visitor_then(302, 422),
-    "accounts.change_password": visitor_then(302, 422),
-    "accounts.redeem_invitation": visitor_then(302, 422),
+    "pages.me": visitor_then(302, 200),
+    "pages.update_profile": visitor_then(302, 422),
+    "pages.change_password": visitor_then(302, 422),
+    "pages.redeem_invitation": visitor_then(302, 422),
     "accounts.invitations": {
         "visitor": 302,
         "parent": 403,

@@ -13,8 +13,9 @@ question), closing early an open consultation, the outcome a closed one."""
 
 from datetime import timedelta
 
+from portal.clock import utcnow
 from portal.consultations import services
-from portal.extensions import db, utcnow
+from portal.extensions import db
 from tests.access_rows import management, url_arguments
 
 

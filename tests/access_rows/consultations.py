@@ -1,12 +1,11 @@
 """Access rows for a consultation's public side: its list, its page, its responses, exports and
-outcome are public; responding and reporting need an account; approving and moderating are for
-the moderators of its authority (404 for staff of other schools and districts, who do not see
-its staff actions at all; 403 for everyone else). The consultation here is closed with a
+outcome are public; responding and reporting need an account (approving and moderating are the
+moderation feature's: access_rows/moderation.py). The consultation here is closed with a
 published outcome, so a response posted to it is refused with 409 (nothing stored) once the
 person is let through."""
 
 from portal.consultations.models import Phase
-from tests.access_rows import ROLES, everyone, url_arguments, visitor_then
+from tests.access_rows import everyone, url_arguments, visitor_then
 from tests.helpers.consultations import create_consultation, publish_outcome, respond, someone
 
 
@@ -31,34 +30,11 @@ def arguments(school, other_school):
             "consultations.outcome_pdf",
             "consultations.respond",
             "consultations.check_response",
-            "consultations.approve",
-            "consultations.send_back",
             consultation_id=consultation.id,
         ),
-        **url_arguments(
-            "consultations.report",
-            "consultations.moderate_response",
-            consultation_id=consultation.id,
-            response_id=response.id,
-        ),
+        **url_arguments("moderation.report", consultation_id=consultation.id, response_id=response.id),
     }
 
-
-def moderators(allowed_status):
-    """An action for the moderators above the consultation's school (and the city's commission)."""
-    return {
-        "visitor": 302,
-        "parent": 403,
-        "board_member": 403,
-        "school_admin": 403,
-        "school_admin_other_school": 404,
-        "moderator_same_district": allowed_status,
-        "moderator_other_district": 404,
-        "commission_admin": allowed_status,
-    }
-
-
-assert set(moderators(200)) == set(ROLES)
 
 EXPECTED = {
     "consultations.index": everyone(200),
@@ -69,8 +45,6 @@ EXPECTED = {
     "consultations.outcome_pdf": everyone(200),
     "consultations.respond": visitor_then(302, 409),  # closed: refused, nothing stored
     "consultations.check_response": visitor_then(302, 303),  # without htmx: back to the page
-    "consultations.report": visitor_then(302, 422),  # no reason given
-    "consultations.approve": moderators(409),  # not awaiting approval (any more)
-    "consultations.send_back": moderators(422),  # no reason given
-    "consultations.moderate_response": moderators(422),  # no action given
+    # Reporting a published response is the moderation feature's (its address stays with the consultation).
+    "moderation.report": visitor_then(302, 422),  # no reason given
 }

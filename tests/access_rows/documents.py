@@ -5,13 +5,13 @@ from tests.access_rows import everyone, url_arguments
 
 
 def arguments(school, other_school):
-    return url_arguments("documents.verify")
+    return url_arguments("pages.verify")
 
 
 EXPECTED = {
-    "documents.verify": everyone(200),
+    "pages.verify": everyone(200),
 }
 
 EXPECTED_POST = {
-    "documents.verify": everyone(422),
+    "pages.verify": everyone(422),
 }

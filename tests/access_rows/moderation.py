@@ -11,12 +11,12 @@ def arguments(school, other_school):
     consultation, response = closed_with_a_published_response(school)
     return {
         **url_arguments(
-            "moderation.audit",
-            "moderation.audit_csv",
+            "oversight.audit",
+            "oversight.audit_csv",
             "moderation.queue",
             "moderation.bulk_approve",
-            "moderation.oversight",
-            "moderation.oversight_csv",
+            "oversight.dashboard",
+            "oversight.dashboard_csv",
         ),
         **url_arguments("moderation.act_on_consultation", consultation_id=consultation.id),
         **url_arguments(
@@ -59,8 +59,8 @@ def moderators_of_the_item(allowed_status):
 
 
 EXPECTED = {
-    "moderation.audit": commission_admins_only(200),
-    "moderation.audit_csv": commission_admins_only(200),
+    "oversight.audit": commission_admins_only(200),
+    "oversight.audit_csv": commission_admins_only(200),
     "moderation.queue": moderators_anywhere(200),
     "moderation.bulk_approve": moderators_anywhere(422),  # posted empty: nothing selected
     # Posted empty: the form is refused (422), nothing changed.
@@ -68,6 +68,6 @@ EXPECTED = {
     "moderation.act_on_consultation": moderators_of_the_item(422),
     "moderation.block_author": moderators_of_the_item(422),
     "moderation.unblock_author": moderators_of_the_item(409),  # the author is not blocked: nothing to lift
-    "moderation.oversight": authority_staff_only(200),
-    "moderation.oversight_csv": authority_staff_only(200),
+    "oversight.dashboard": authority_staff_only(200),
+    "oversight.dashboard_csv": authority_staff_only(200),
 }

@@ -7,7 +7,7 @@ def arguments(school, other_school):
     """The school's pages; the directory and a new school take no arguments."""
     return {
         **url_arguments("schools.index", "schools.new"),
-        **url_arguments("schools.show", "schools.manage", "schools.edit_profile", slug=school.slug),
+        **url_arguments("pages.school", "schools.manage", "schools.edit_profile", slug=school.slug),
     }
 
 
@@ -20,7 +20,7 @@ def commission_admins_only(allowed_status):
 
 EXPECTED = {
     "schools.index": everyone(200),
-    "schools.show": everyone(200),
+    "pages.school": everyone(200),
     "schools.manage": management(200, board_member=True, commission_admin=True),
     "schools.edit_profile": management(200, board_member=False, commission_admin=True),
     "schools.new": commission_admins_only(200),

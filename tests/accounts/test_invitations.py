@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from portal.accounts import services
 from portal.accounts.models import Invitation, Membership, Role
-from portal.extensions import utcnow
+from portal.clock import utcnow
 from tests.helpers.pages import ENGLISH, field_error, location_path
 
 CODE = re.compile(r"<code>([A-Z2-9]{5}-[A-Z2-9]{5})</code>")

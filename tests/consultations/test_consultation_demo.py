@@ -10,12 +10,13 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.cli import DISTRICTS, SCHOOLS
+from portal.clock import utcnow
+from portal.consultations import responses as response_services
 from portal.consultations import services
 from portal.consultations.models import Consultation, Phase, Response, ResponseState
 from portal.decisions.models import Decision
 from portal.documents.models import DocumentKind
 from portal.documents.services import find_by_sha256
-from portal.extensions import utcnow
 from portal.schools.models import Authority
 from tests.helpers.pages import ENGLISH, log_in
 from tests.helpers.pdfs import pdf_text
@@ -50,7 +51,7 @@ def test_the_first_school_has_an_open_consultation_with_at_least_thirty_varied_r
     states = Counter(response.state for response in responses)
     assert states[ResponseState.PENDING] >= 3 and states[ResponseState.PUBLISHED] >= 20
     assert any(response.show_name for response in responses) and any(not response.show_name for response in responses)
-    results = services.results(open_one)
+    results = response_services.results(open_one)
     assert results.published == states[ResponseState.PUBLISHED]
     for question, choices in results.questions:  # the choice questions were answered
         assert sum(count for _, count in choices) > 0, question.prompt
@@ -62,7 +63,7 @@ def test_the_first_school_has_a_closed_consultation_with_its_outcome_published_a
     document = find_by_sha256(published.outcome_document_sha256)
     assert document.kind == DocumentKind.OUTCOME and document.signed
     assert published.outcome_heard and published.outcome_changes and len(published.themes) >= 3
-    assert max(theme.count for theme in published.themes) <= services.results(published).published
+    assert max(theme.count for theme in published.themes) <= response_services.results(published).published
     answering = db.session.scalars(select(Decision).where(Decision.consultation_id == published.id)).all()
     assert len(answering) == 1 and answering[0].number
     text = pdf_text(document.content)
@@ -90,7 +91,7 @@ def test_every_other_school_has_an_open_consultation_with_responses(db, demo_wor
             continue
         open_ones = by_phase(db, school=school).get(Phase.OPEN, [])
         assert open_ones, slug
-        assert services.results(open_ones[0]).published > 0, slug
+        assert response_services.results(open_ones[0]).published > 0, slug
 
 
 def test_yuzhong_has_an_open_district_wide_consultation_for_verified_parents(db, demo_world):

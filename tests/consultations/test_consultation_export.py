@@ -126,9 +126,9 @@ def test_exports_of_a_consultation_not_yet_approved_are_not_found(client, make_c
 
 
 def test_a_long_export_comes_in_several_chunks(client, make_consultation, make_response, make_user, monkeypatch):
-    from portal.consultations import views
+    from portal import web
 
-    monkeypatch.setattr(views, "EXPORT_CHUNK", 100)  # about one row (of ~100 characters) a chunk
+    monkeypatch.setattr(web, "CSV_CHUNK", 100)  # about one row (of ~100 characters) a chunk
     consultation = make_consultation()
     for n in range(10):
         make_response(consultation, make_user(), body=f"第{n}条" * 20, publish=True)

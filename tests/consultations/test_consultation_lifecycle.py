@@ -6,11 +6,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from portal import policy
 from portal.audit import AuditEvent
+from portal.clock import utcnow
+from portal.consultations import responses as response_services
 from portal.consultations import services
 from portal.consultations.models import ConsultationStatus, Phase, ResponseState
 from portal.domain import DomainError
-from portal.extensions import utcnow
+from portal.moderation import services as moderation_services
 
 
 def reason_of(call, *args, **kwargs):
@@ -125,8 +128,8 @@ def test_a_second_response_edits_the_first_and_keeps_the_earlier_version(db, mak
     response = make_response(consultation, parent, "oppose", body="改主意了")
 
     assert response.stance.value == "oppose" and [v.body for v in response.versions] == ["第一次"]
-    assert services.results(consultation).stances[0][1] == 0  # support
-    assert dict((s.value, n) for s, n in services.results(consultation).stances)["oppose"] == 1
+    assert response_services.results(consultation).stances[0][1] == 0  # support
+    assert dict((s.value, n) for s, n in response_services.results(consultation).stances)["oppose"] == 1
 
 
 def test_tallies_follow_publishing_and_hiding(db, make_consultation, make_response, parent, resident, moderator):
@@ -134,17 +137,17 @@ def test_tallies_follow_publishing_and_hiding(db, make_consultation, make_respon
     single_id, multiple_id = (str(question.id) for question in consultation.questions[:2])
     first = make_response(consultation, parent, "support", answers={single_id: "1", multiple_id: ["0", "2"]})
     make_response(consultation, resident, "neutral")
-    assert services.results(consultation).published == 0
+    assert response_services.results(consultation).published == 0
 
-    services.publish_response(moderator, first)
-    results = services.results(consultation)
+    moderation_services.moderate(moderator, first, "publish")
+    results = response_services.results(consultation)
     assert results.published == 1
     single, multiple = results.questions
     assert single[1] == [("17:00", 0), ("17:30", 1), ("18:00", 0)]
     assert [count for _, count in multiple[1]] == [1, 0, 1, 0]
 
-    services.hide_response(moderator, first, "人身攻击")
-    assert services.results(consultation).published == 0
+    moderation_services.moderate(moderator, first, "hide", "人身攻击")
+    assert response_services.results(consultation).published == 0
 
 
 def test_unknown_questions_and_choices_are_never_stored(db, make_consultation, make_response, parent):
@@ -163,14 +166,14 @@ def test_unknown_questions_and_choices_are_never_stored(db, make_consultation, m
 def test_responding_outside_the_dates_is_refused(db, make_consultation, parent):
     for phase in (Phase.SCHEDULED, Phase.CLOSED, Phase.DRAFT):
         consultation = make_consultation(phase)
-        assert reason_of(services.submit_response, parent, consultation, {"stance": "support"}) == "not_open"
+        assert reason_of(response_services.submit_response, parent, consultation, {"stance": "support"}) == "not_open"
 
 
 def test_only_one_moderator_action_takes_effect(db, make_consultation, make_response, parent, moderator):
     response = make_response(make_consultation(), parent)
-    services.publish_response(moderator, response)
+    moderation_services.moderate(moderator, response, "publish")
 
-    assert reason_of(services.reject_response, moderator, response, "重复") == "already_moderated"
+    assert reason_of(moderation_services.moderate, moderator, response, "reject", "重复") == "already_moderated"
     assert response.state == ResponseState.PUBLISHED
 
 
@@ -179,19 +182,19 @@ def test_verified_parents_only_means_parents_of_the_school(
 ):
     consultation = make_consultation(audience="parents")
 
-    assert services.in_audience(parent, consultation)
-    assert not services.in_audience(resident, consultation)
-    assert not services.in_audience(make_user(role="parent", scope=other_school), consultation)
+    assert policy.in_audience(parent, consultation)
+    assert not policy.in_audience(resident, consultation)
+    assert not policy.in_audience(make_user(role="parent", scope=other_school), consultation)
 
 
 def test_reports_are_one_per_person_and_only_on_published_responses(
     db, make_consultation, make_response, parent, resident
 ):
     response = make_response(make_consultation(), parent)
-    assert reason_of(services.report_response, resident, response, "广告") == "not_published"
-    services.publish_response(None, response)
+    assert reason_of(moderation_services.report_response, resident, response, {"reason": "广告"}) == "not_published"
+    moderation_services.moderate(None, response, "publish")
 
-    services.report_response(resident, response, "广告")
+    moderation_services.report_response(resident, response, {"reason": "广告"})
 
-    assert reason_of(services.report_response, resident, response, "再报") == "already_reported"
-    assert reason_of(services.report_response, parent, response, "自己") == "own_response"
+    assert reason_of(moderation_services.report_response, resident, response, {"reason": "再报"}) == "already_reported"
+    assert reason_of(moderation_services.report_response, parent, response, {"reason": "自己"}) == "own_response"

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from portal.clock import utcnow
 from portal.consultations.models import Phase
-from portal.extensions import utcnow
 from tests.helpers.consultations import publish_outcome
 from tests.helpers.pages import ENGLISH, HTMX
 

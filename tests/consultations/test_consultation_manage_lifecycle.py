@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from portal.audit import AuditEvent
+from portal.clock import utcnow
 from portal.consultations import services
 from portal.consultations.models import Consultation, ConsultationStatus, Phase
-from portal.extensions import utcnow
 from tests.helpers.pages import ENGLISH, field_error, location_path
 
 

@@ -1,35 +1,73 @@
-"""The moderators' actions on a consultation's page: approving it or sending it back, and
-publishing, rejecting (with a reason) or hiding its responses. When someone else acted first,
-the answer is 409 with who did what, and nothing changes."""
+"""Moderating a consultation from its page: moderators find its part of the moderation queue there
+(approving it or sending it back, publishing or rejecting its responses) and can hide a published
+response from the list. Every action is the moderation feature's own, the same as in the queue:
+when someone else acted first the answer is 409 with who did what, and nothing changes; hiding a
+response from anywhere resolves its reports."""
 
 import re
 
 import pytest
+from sqlalchemy import select
 
+from portal.consultations import responses as response_services
 from portal.consultations import services
 from portal.consultations.models import ConsultationStatus, Phase, ResponseState
-from tests.helpers.pages import ENGLISH, HTMX, field_error, location_path, log_in
+from portal.moderation import services as moderation_services
+from portal.moderation.models import Report
+from tests.helpers.pages import ENGLISH, HTMX, location_path, log_in
 
 
 def fresh(db, obj):
     return db.session.get(type(obj), obj.id)
 
 
+def page_of(client, consultation_id: int) -> str:
+    return client.get(f"/consultations/{consultation_id}", headers=ENGLISH).get_data(as_text=True)
+
+
+def queue_part(client, consultation_id: int) -> str:
+    """What the consultation's page loads into its moderation section (htmx), or links to."""
+    headers = {**ENGLISH, **HTMX, "HX-Target": "moderation-queue"}
+    return client.get(f"/moderation?consultation={consultation_id}", headers=headers).get_data(as_text=True)
+
+
+def act_on(client, consultation, headers=None, **data):
+    return client.post(
+        f"/moderation/consultations/{consultation.id}?consultation={consultation.id}",
+        data=data,
+        headers={**ENGLISH, **(headers or {})},
+    )
+
+
 # Approval
+
+
+def test_the_page_of_a_submitted_consultation_gives_its_moderator_approve_and_send_back(
+    client, make_consultation, moderator
+):
+    consultation = make_consultation(Phase.SUBMITTED)
+    log_in(client, moderator)
+
+    page = page_of(client, consultation.id)
+    part = queue_part(client, consultation.id)
+
+    assert 'id="moderation"' in page and f'hx-get="/moderation?consultation={consultation.id}"' in page
+    assert f'action="/moderation/consultations/{consultation.id}?consultation={consultation.id}"' in part
+    assert 'name="action" value="approve"' in part and 'name="action" value="send_back"' in part
 
 
 def test_moderator_approves_a_submitted_consultation_and_it_opens(client, db, make_consultation, moderator):
     consultation = make_consultation(Phase.SUBMITTED)
     log_in(client, moderator)
 
-    response = client.post(f"/consultations/{consultation.id}/approve", headers=ENGLISH)
+    response = act_on(client, consultation, action="approve")
 
-    assert response.status_code == 303 and location_path(response) == f"/consultations/{consultation.id}"
+    assert response.status_code == 303
+    assert location_path(response) == f"/moderation?consultation={consultation.id}"
     approved = fresh(db, consultation)
     assert approved.status == ConsultationStatus.APPROVED and approved.approved_by_id == moderator.id
-    page = client.get(f"/consultations/{consultation.id}", headers=ENGLISH).get_data(as_text=True)
-    assert "approved and open for comment" in page
-    assert client.get(f"/consultations/{consultation.id}").status_code == 200
+    queue = client.get(location_path(response), headers=ENGLISH).get_data(as_text=True)
+    assert "approved and open for comment until" in queue
     client.post("/logout")
     assert client.get(f"/consultations/{consultation.id}").status_code == 200  # public now
 
@@ -43,14 +81,14 @@ def test_approving_what_another_moderator_approved_says_who_did(
     db.session.commit()
     log_in(client, moderator)
 
-    response = client.post(f"/consultations/{consultation.id}/approve", headers=ENGLISH)
+    response = act_on(client, consultation, action="approve")
 
     assert response.status_code == 409
-    assert "先到的审核员 already approved this consultation on" in response.get_data(as_text=True)
+    assert "先到的审核员 already approved this on" in response.get_data(as_text=True)
     assert fresh(db, consultation).approved_by_id == first.id
 
 
-def test_approving_what_another_moderator_sent_back_says_who_did(
+def test_approving_what_another_moderator_sent_back_says_who_did_in_place(
     client, db, make_consultation, moderator, make_user, district
 ):
     consultation = make_consultation(Phase.SUBMITTED)
@@ -62,14 +100,12 @@ def test_approving_what_another_moderator_sent_back_says_who_did(
     db.session.commit()
     log_in(client, moderator)
 
-    response = client.post(f"/consultations/{consultation.id}/approve", headers={**HTMX, **ENGLISH})
+    response = act_on(client, consultation, HTMX, action="approve")
 
-    assert (
-        response.status_code == 409
-        and response.headers["HX-Redirect"] == f"/consultations/{consultation.id}#moderation"
-    )
-    page = client.get(f"/consultations/{consultation.id}", headers=ENGLISH).get_data(as_text=True)
-    assert "先到的审核员 already sent this consultation back to the school on" in page
+    assert response.status_code == 409  # swapped in place of the item (base.html's htmx configuration)
+    fragment = response.get_data(as_text=True)
+    assert f'id="moderation-item-c{consultation.id}"' in fragment and "<html" not in fragment
+    assert "先到的审核员 already sent back this on" in fragment
     assert fresh(db, consultation).status == ConsultationStatus.DRAFT
 
 
@@ -77,10 +113,10 @@ def test_sending_back_needs_a_reason(client, db, make_consultation, moderator):
     consultation = make_consultation(Phase.SUBMITTED)
     log_in(client, moderator)
 
-    response = client.post(f"/consultations/{consultation.id}/send-back", data={"reason": " "}, headers=ENGLISH)
+    response = act_on(client, consultation, action="send_back", reason=" ")
 
     assert response.status_code == 422
-    assert field_error(response.get_data(as_text=True), "reason") == "Please say why."
+    assert "Choose a reason, or write one." in response.get_data(as_text=True)
     assert fresh(db, consultation).status == ConsultationStatus.SUBMITTED
 
 
@@ -88,9 +124,7 @@ def test_sending_back_returns_it_to_the_school_as_a_draft(client, db, make_consu
     consultation = make_consultation(Phase.SUBMITTED)
     log_in(client, moderator)
 
-    response = client.post(
-        f"/consultations/{consultation.id}/send-back", data={"reason": "请补充预算说明。", "status": "approved"}
-    )
+    response = act_on(client, consultation, action="send_back", reason="请补充预算说明。", status="approved")
 
     assert response.status_code == 303
     sent_back = fresh(db, consultation)
@@ -101,7 +135,8 @@ def test_moderator_of_another_district_does_not_see_the_approval(client, db, mak
     consultation = make_consultation(Phase.SUBMITTED)
     log_in(client, other_moderator)
 
-    assert client.post(f"/consultations/{consultation.id}/approve").status_code == 404
+    assert act_on(client, consultation, action="approve").status_code == 404
+    assert 'id="moderation"' not in client.get(f"/consultations/{consultation.id}").get_data(as_text=True)
     assert fresh(db, consultation).status == ConsultationStatus.SUBMITTED
 
 
@@ -109,7 +144,8 @@ def test_the_school_itself_cannot_approve_its_consultation(client, db, make_cons
     consultation = make_consultation(Phase.SUBMITTED)
     log_in(client, school_admin)
 
-    assert client.post(f"/consultations/{consultation.id}/approve").status_code == 403
+    assert act_on(client, consultation, action="approve").status_code == 403
+    assert 'id="moderation"' not in page_of(client, consultation.id)
     assert fresh(db, consultation).status == ConsultationStatus.SUBMITTED
 
 
@@ -122,23 +158,35 @@ def pending(make_consultation, make_response, make_user):
 
 
 def moderate(client, response, headers=None, **data):
+    """What the queue's item (on the consultation's page) posts: to the moderation feature."""
     return client.post(
-        f"/consultations/{response.consultation_id}/responses/{response.id}/moderate",
+        f"/moderation/responses/{response.id}?consultation={response.consultation_id}",
         data=data,
         headers={**ENGLISH, **(headers or {})},
+    )
+
+
+def hide_from_the_page(client, response, reason):
+    """What "Hide (moderators)" under a published response on the consultation's page posts."""
+    back = f"/consultations/{response.consultation_id}#responses"
+    return client.post(
+        f"/moderation/responses/{response.id}?next={back}",
+        data={"action": "hide", "expected": "published", "reason": reason},
+        headers=ENGLISH,
     )
 
 
 def test_moderators_see_pending_responses_with_their_authors(client, pending, moderator):
     log_in(client, moderator)
 
-    page = client.get(f"/consultations/{pending.consultation_id}", headers=ENGLISH).get_data(as_text=True)
+    page = page_of(client, pending.consultation_id)
+    part = queue_part(client, pending.consultation_id)
 
     item = re.search(
-        rf'<li class="response-card moderation-item" id="moderation-item-{pending.id}">.*?</li>', page, re.S
-    ).group(0)
-    assert "待审核的回应" in item and "匿名的作者" in item
-    assert 'name="action" value="publish"' in item and 'name="action" value="reject"' in item
+        rf'<li class="moderation-item response-card" id="moderation-item-{pending.id}".*?</li>', part, re.S
+    )
+    assert "待审核的回应" in item.group(0) and "匿名的作者" in item.group(0)
+    assert 'name="action" value="publish"' in item.group(0) and 'name="action" value="reject"' in item.group(0)
     assert "Awaiting: 1" in page
 
 
@@ -149,10 +197,10 @@ def test_publishing_a_response_with_htmx_answers_with_its_item(client, db, pendi
 
     assert response.status_code == 200
     fragment = response.get_data(as_text=True)
-    assert fragment.lstrip().startswith(f'<li class="response-card moderation-item" id="moderation-item-{pending.id}">')
+    assert f'id="moderation-item-{pending.id}"' in fragment and "<html" not in fragment
     assert "The response is published." in fragment
     assert fresh(db, pending).state == ResponseState.PUBLISHED
-    assert services.results(fresh(db, fresh(db, pending).consultation)).published == 1
+    assert response_services.results(fresh(db, fresh(db, pending).consultation)).published == 1
 
 
 def test_rejecting_needs_a_reason_which_is_then_counted_publicly(client, db, pending, moderator):
@@ -160,29 +208,58 @@ def test_rejecting_needs_a_reason_which_is_then_counted_publicly(client, db, pen
 
     refused = moderate(client, pending, HTMX, action="reject", reason="")
     assert refused.status_code == 422
-    assert field_error(refused.get_data(as_text=True), f"reject-reason-{pending.id}") == "Please say why."
+    assert "Choose a reason, or write one." in refused.get_data(as_text=True)
     assert fresh(db, pending).state == ResponseState.PENDING
 
     assert moderate(client, pending, action="reject", reason="与主题无关").status_code == 303
     rejected = fresh(db, pending)
     assert rejected.state == ResponseState.REJECTED and rejected.reject_reason == "与主题无关"
     client.post("/logout")
-    page = client.get(f"/consultations/{pending.consultation_id}", headers=ENGLISH).get_data(as_text=True)
+    page = page_of(client, pending.consultation_id)
     assert '<td dir="auto">与主题无关</td><td class="nowrap">1</td>' in page and "待审核的回应" not in page
 
 
-def test_hiding_a_published_response_takes_it_off_the_page_and_the_counts(client, db, pending, moderator):
-    services.publish_response(moderator, fresh(db, pending))
+def test_hiding_a_published_response_from_the_page_takes_it_off_the_page_and_the_counts(client, db, pending, moderator):
+    moderation_services.moderate(moderator, fresh(db, pending), "publish")
+    db.session.commit()
+    log_in(client, moderator)
+    assert 'name="expected" value="published"' in page_of(client, pending.consultation_id)  # the control is there
+
+    assert hide_from_the_page(client, pending, "").status_code == 422
+    hidden = hide_from_the_page(client, pending, "泄露个人信息")
+
+    assert hidden.status_code == 303 and location_path(hidden) == f"/consultations/{pending.consultation_id}"
+    assert fresh(db, pending).state == ResponseState.HIDDEN
+    assert response_services.results(fresh(db, fresh(db, pending).consultation)).published == 0
+    client.post("/logout")
+    assert "待审核的回应" not in page_of(client, pending.consultation_id)
+
+
+def open_reports(db, response) -> list[Report]:
+    return list(db.session.scalars(select(Report).where(Report.response_id == response.id)))
+
+
+@pytest.mark.parametrize("where", ["the consultation's page", "the queue"])
+def test_hiding_a_reported_response_resolves_its_reports_from_anywhere(
+    client, db, pending, moderator, make_user, where
+):
+    moderation_services.moderate(moderator, fresh(db, pending), "publish")
+    moderation_services.report_response(make_user(), fresh(db, pending), {"reason": "人身攻击"})
     db.session.commit()
     log_in(client, moderator)
 
-    assert moderate(client, pending, action="hide", reason="").status_code == 422
-    assert moderate(client, pending, action="hide", reason="泄露个人信息").status_code == 303
+    if where == "the queue":
+        answer = client.post(
+            f"/moderation/responses/{pending.id}",
+            data={"action": "hide", "expected": "published", "reason": "personal_attack"},
+        )
+    else:
+        answer = hide_from_the_page(client, pending, "personal_attack")
 
-    assert fresh(db, pending).state == ResponseState.HIDDEN
-    client.post("/logout")
-    page = client.get(f"/consultations/{pending.consultation_id}").get_data(as_text=True)
-    assert "待审核的回应" not in page
+    assert answer.status_code == 303
+    (report,) = open_reports(db, pending)
+    assert report.resolved_at is not None and report.resolution == "hidden"
+    assert f'id="moderation-item-{pending.id}"' not in queue_part(client, pending.consultation_id)  # off the queue
 
 
 def test_an_unknown_action_gets_a_message(client, db, pending, moderator):
@@ -190,21 +267,21 @@ def test_an_unknown_action_gets_a_message(client, db, pending, moderator):
 
     response = moderate(client, pending, HTMX, action="delete")
 
-    assert response.status_code == 422 and "Choose publish, reject or hide." in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "This action is not one the queue offers." in response.get_data(as_text=True)
     assert fresh(db, pending).state == ResponseState.PENDING
 
 
 def test_when_another_moderator_acted_first_it_says_who_and_how(client, db, pending, moderator, make_user, district):
     first = make_user(role="moderator", scope=district, display_name="先到的审核员")
-    services.reject_response(first, fresh(db, pending), "广告")
+    moderation_services.moderate(first, fresh(db, pending), "reject", "广告")
     db.session.commit()
     log_in(client, moderator)
 
-    response = moderate(client, pending, action="publish")
+    response = moderate(client, pending, action="publish", expected="pending")
 
     assert response.status_code == 409
-    assert "先到的审核员 already rejected this response on" in response.get_data(as_text=True)
-    assert "(“广告”)" in response.get_data(as_text=True)
+    assert "先到的审核员 already rejected this on" in response.get_data(as_text=True)
     assert fresh(db, pending).state == ResponseState.REJECTED
 
 
@@ -213,7 +290,7 @@ def test_moderating_twice_the_same_way_is_409_not_a_second_count(client, db, pen
     moderate(client, pending, action="publish")
 
     assert moderate(client, pending, action="publish").status_code == 409
-    assert services.results(fresh(db, fresh(db, pending).consultation)).published == 1
+    assert response_services.results(fresh(db, fresh(db, pending).consultation)).published == 1
 
 
 def test_only_moderators_of_the_district_moderate(client, db, pending, other_moderator, school_admin, parent):
@@ -226,13 +303,8 @@ def test_only_moderators_of_the_district_moderate(client, db, pending, other_mod
     assert fresh(db, pending).state == ResponseState.PENDING
 
 
-def test_a_response_of_another_consultation_is_not_found(client, db, pending, make_consultation, moderator):
-    other = make_consultation()
+def test_a_response_that_does_not_exist_is_not_found(client, db, pending, moderator):
     log_in(client, moderator)
 
-    assert (
-        client.post(
-            f"/consultations/{other.id}/responses/{pending.id}/moderate", data={"action": "publish"}
-        ).status_code
-        == 404
-    )
+    assert client.post("/moderation/responses/999999", data={"action": "publish"}).status_code == 404
+    assert client.post("/moderation/responses/99999999999", data={"action": "publish"}).status_code == 404

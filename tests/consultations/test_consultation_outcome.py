@@ -7,13 +7,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.audit import AuditEvent
+from portal.clock import utcnow
 from portal.consultations import services
 from portal.consultations.models import Consultation, ConsultationStatus, Phase
 from portal.documents import render, signing
 from portal.documents.models import Document, DocumentKind, PublicationLogEntry
 from portal.documents.services import find_by_sha256
-from portal.extensions import utcnow
 from tests.helpers.decisions import insert_published
 from tests.helpers.pages import ENGLISH, field_error, field_value, location_path
 from tests.helpers.pdfs import pdf_text
@@ -132,7 +133,7 @@ def test_the_pdf_shows_school_dates_participation_themes_texts_and_decisions(
     flat = text.replace(" ", "").replace("\n", "")
     assert "测试第一小学" in text and "征求意见结果报告" in text
     assert "关于调整课后服务时间的意见征集" in flat
-    opens, closes = (services.local_date(moment) for moment in (closed.opens_at, closed.closes_at))
+    opens, closes = (clock.local_date(moment) for moment in (closed.opens_at, closed.closes_at))
     assert f"{opens.year}年{opens.month}月{opens.day}日至{closes.year}年{closes.month}月{closes.day}日" in flat
     assert "公开意见3条：支持2条，反对1条，中立0条" in flat
     assert "支持延长课后服务2" in flat and "担心接送困难1" in flat

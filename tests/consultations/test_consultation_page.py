@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from portal.consultations import services
+from portal.clock import utcnow
 from portal.consultations.models import Consultation, Phase
-from portal.extensions import utcnow
+from portal.moderation import services as moderation_services
 from tests.helpers.consultations import publish_outcome
 from tests.helpers.decisions import insert_published
 from tests.helpers.pages import ENGLISH, heading, log_in
@@ -66,7 +66,7 @@ def test_a_consultation_not_yet_approved_is_not_found_for_the_public(
         client.post("/logout")
 
 
-def test_moderator_of_the_district_sees_a_submitted_consultation_with_approve_and_send_back(
+def test_moderator_of_the_district_sees_a_submitted_consultation_with_its_part_of_the_queue(
     client, make_consultation, moderator
 ):
     consultation = make_consultation(Phase.SUBMITTED)
@@ -74,9 +74,10 @@ def test_moderator_of_the_district_sees_a_submitted_consultation_with_approve_an
 
     moderation = section(page_of(client, consultation), "moderation")
 
-    assert f'action="/consultations/{consultation.id}/approve"' in moderation
-    assert f'action="/consultations/{consultation.id}/send-back"' in moderation
-    assert 'name="reason"' in moderation
+    assert "submitted it on" in moderation  # where it stands
+    # Approving and sending back are the moderation queue's (tests/consultations/test_consultation_moderation.py).
+    assert f'href="/moderation?consultation={consultation.id}"' in moderation
+    assert f'hx-get="/moderation?consultation={consultation.id}"' in moderation
 
 
 def test_unknown_consultation_is_not_found(client, db):
@@ -187,7 +188,7 @@ def test_rejected_responses_are_counted_publicly_by_reason_without_their_content
     consultation = make_consultation()
     for n, reason in enumerate(["人身攻击", "人身攻击", "广告"]):
         response = make_response(consultation, make_user(), body=f"不该出现的内容{n}")
-        services.reject_response(moderator, response, reason)
+        moderation_services.moderate(moderator, response, "reject", reason)
     db.session.commit()
 
     page = page_of(client, consultation)

@@ -6,7 +6,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.consultations.models import Report
+from portal.moderation.models import Report
 from tests.helpers.pages import ENGLISH, HTMX, field_error, location_path, log_in
 
 
@@ -214,11 +214,17 @@ def test_reporting_is_limited_per_account(
     assert statuses == [303, 303, 429]
 
 
-def test_moderators_see_how_often_a_response_was_reported(client, db, published, resident, moderator):
+def test_moderators_see_how_often_a_response_was_reported_in_the_consultations_part_of_the_queue(
+    client, db, published, resident, moderator
+):
     log_in(client, resident)
     client.post(report_url(published), data={"reason": "人身攻击"})
     log_in(client, moderator)
+    queue_part = f"/moderation?consultation={published.consultation_id}"
 
     page = client.get(f"/consultations/{published.consultation_id}", headers=ENGLISH).get_data(as_text=True)
+    part = client.get(queue_part, headers={**ENGLISH, **HTMX, "HX-Target": "moderation-queue"}).get_data(as_text=True)
 
-    assert '<span class="tag response-reported">Reported once</span>' in page
+    assert f'hx-get="{queue_part}"' in page and f'href="{queue_part}"' in page  # loaded in place, or a link
+    assert f'id="moderation-item-{published.id}"' in part
+    assert "1 open report" in part and "人身攻击" in part

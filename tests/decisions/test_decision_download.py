@@ -2,12 +2,11 @@
 after the decision, cacheable for good because they never change."""
 
 import hashlib
-from types import SimpleNamespace
 from urllib.parse import quote, unquote
 
 import pytest
 
-from portal.decisions.views import FILENAME_MAX, pdf_filename
+from portal.documents.download import FILENAME_MAX, file_name
 from tests.helpers.pages import log_in
 
 
@@ -70,7 +69,7 @@ def test_pdf_of_an_unknown_decision_is_not_found(client, db, address):
 
 
 def filename_of(number, title):
-    return pdf_filename(SimpleNamespace(number=number, title=title))
+    return file_name(f"{number} {title}")
 
 
 def test_pdf_filename_is_the_number_and_the_title():

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from portal.extensions import utcnow
+from portal.clock import utcnow
 from portal.feedback import services
 from portal.feedback.models import FeedbackStatus
 from tests.helpers.pages import ENGLISH, HTMX

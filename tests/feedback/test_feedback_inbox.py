@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.audit import AuditEvent
-from portal.extensions import utcnow
+from portal.clock import utcnow
 from portal.feedback.models import EventKind, Feedback, FeedbackEvent, FeedbackStatus
 from tests.helpers.feedback import utc
 from tests.helpers.pages import ENGLISH, field_error, location_path

@@ -7,10 +7,13 @@ import itertools
 from datetime import timedelta
 
 from portal.accounts import services as account_services
+from portal.clock import utcnow
+from portal.consultations import responses as response_services
 from portal.consultations import services
 from portal.consultations.models import OutcomeTheme, Phase, QuestionKind
 from portal.documents.models import Document, DocumentKind
-from portal.extensions import db, utcnow
+from portal.extensions import db
+from portal.moderation import services as moderation_services
 from tests.helpers.decisions import stand_in_pdf
 
 _sequence = itertools.count(1)
@@ -60,11 +63,11 @@ def create_consultation(school, phase=Phase.OPEN, *, authority=None, questions=Q
 def respond(consultation, author, stance="support", *, body="同意调整。", answers=None, show_name=False, publish=False):
     """A response submitted while the consultation was open (published if `publish`), committed."""
     at = max(consultation.opens_at, utcnow() - timedelta(days=400)) + timedelta(seconds=1)
-    response = services.submit_response(
+    response = response_services.submit_response(
         author, consultation, {"stance": stance, "body": body, "answers": answers or {}, "show_name": show_name}, now=at
     )
     if publish and response.state.value == "pending":
-        services.publish_response(None, response, now=at)
+        moderation_services.moderate(None, response, "publish", now=at)
     db.session.commit()
     return response
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
-from portal.extensions import utcnow
+from portal.clock import utcnow
 from portal.meetings import services
 from portal.meetings.models import BodyKind, Constituency, Position
 

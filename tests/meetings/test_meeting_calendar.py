@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from portal.extensions import utcnow
+from portal.clock import utcnow
 from portal.meetings import calendar, services
 from tests.helpers.pages import ENGLISH
 

@@ -3,8 +3,9 @@
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.audit import AuditEvent
-from portal.extensions import utcnow
+from portal.clock import utcnow
 from portal.meetings import services
 from portal.meetings.demo import seed_meetings
 from portal.meetings.models import BodyKind, GoverningBody, Meeting, Position
@@ -21,7 +22,7 @@ def test_demo_gives_a_school_its_bodies_members_and_meetings(db, school):
     seed_meetings(school)
     db.session.commit()
 
-    today = services.today()
+    today = clock.today()
     bodies = dict((body.kind, (body, members)) for body, members in services.bodies_with_current_members(school, today))
     board, board_members = bodies[BodyKind.SCHOOL_BOARD]
     committee, committee_members = bodies[BodyKind.PARENTS_COMMITTEE]
@@ -75,7 +76,7 @@ def test_demo_names_differ_between_schools(db, school, other_school):
     db.session.commit()
 
     def chair(s):
-        ((_body, members), _committee) = services.bodies_with_current_members(s, services.today())
+        ((_body, members), _committee) = services.bodies_with_current_members(s, clock.today())
         return members[0].name
 
     assert chair(school) != chair(other_school)

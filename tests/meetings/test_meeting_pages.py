@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from portal.extensions import utcnow
+from portal import clock
+from portal.clock import utcnow
 from portal.meetings import services
 from portal.meetings.models import Constituency, Position
 from tests.helpers.pages import ENGLISH, HTMX, heading
@@ -267,7 +268,7 @@ def test_meeting_on_a_known_day_is_stored_in_utc(db, school, board):
         {
             "body_id": board.id,
             "title": "会议",
-            "starts_at": services.local_to_utc(date(2026, 3, 2), datetime.min.time()),
+            "starts_at": clock.local_to_utc(date(2026, 3, 2), datetime.min.time()),
             "place": "",
         },
     )

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.extensions import utcnow
+from portal.clock import utcnow
 from portal.meetings import services
 from portal.meetings.models import BodyMember, Constituency, Meeting, Position
 

@@ -3,7 +3,7 @@
 import json
 from datetime import UTC, datetime
 
-from portal.moderation.audit_log import CSV_HEADER
+from portal.oversight.audit_log import CSV_HEADER
 from tests.helpers.audit_log import add_event, csv_rows
 
 HEADER = [

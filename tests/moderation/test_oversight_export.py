@@ -6,8 +6,8 @@ import io
 import pytest
 
 from portal.accounts.models import Role
-from portal.moderation import oversight
-from portal.moderation import views as moderation_views
+from portal.oversight import dashboard as oversight
+from portal.oversight import views as oversight_views
 from tests.helpers.oversight import NOW, build_world
 
 
@@ -18,7 +18,7 @@ def world(db, make_authority, make_school, make_user):
 
 @pytest.fixture(autouse=True)
 def frozen_now(monkeypatch):
-    monkeypatch.setattr(moderation_views, "utcnow", lambda: NOW)
+    monkeypatch.setattr(oversight_views, "utcnow", lambda: NOW)
 
 
 def read(response) -> list[dict]:

@@ -5,8 +5,9 @@ from datetime import date
 import pytest
 
 from portal.accounts.models import Role
-from portal.moderation import oversight
-from portal.moderation import views as moderation_views
+from portal.clock import working_days_after
+from portal.oversight import dashboard as oversight
+from portal.oversight import views as oversight_views
 from tests.helpers.oversight import EXPECTED, NOW, build_world, numbers
 from tests.helpers.pages import ENGLISH
 
@@ -18,7 +19,7 @@ def world(db, make_authority, make_school, make_user):
 
 @pytest.fixture
 def frozen_now(monkeypatch):
-    monkeypatch.setattr(moderation_views, "utcnow", lambda: NOW)
+    monkeypatch.setattr(oversight_views, "utcnow", lambda: NOW)
 
 
 @pytest.fixture
@@ -73,7 +74,7 @@ def test_a_school_without_verified_parents_has_no_participation_rate(app, db, wo
     ],
 )
 def test_fifteen_working_days_skip_weekends(received, deadline):
-    assert oversight.working_days_deadline(received) == deadline
+    assert working_days_after(received, oversight.ANSWER_WORKING_DAYS) == deadline
 
 
 def test_the_page_shows_the_numbers_and_the_overdue_consultations(client, world, city_admin, login_as, frozen_now):

@@ -4,7 +4,7 @@ moderator never sees another district's numbers, not even by asking for its id."
 import pytest
 
 from portal.accounts.models import Role
-from portal.moderation import views as moderation_views
+from portal.oversight import views as oversight_views
 from tests.helpers.oversight import NOW, build_world
 from tests.helpers.pages import ENGLISH, location_path
 
@@ -16,7 +16,7 @@ def world(db, make_authority, make_school, make_user):
 
 @pytest.fixture(autouse=True)
 def frozen_now(monkeypatch):
-    monkeypatch.setattr(moderation_views, "utcnow", lambda: NOW)
+    monkeypatch.setattr(oversight_views, "utcnow", lambda: NOW)
 
 
 @pytest.fixture

@@ -12,9 +12,10 @@ from sqlalchemy import func, select, text
 from portal.accounts import services as accounts
 from portal.accounts.models import Role
 from portal.audit import AuditEvent
-from portal.consultations import services as consultations
+from portal.consultations import responses as response_services
 from portal.consultations.models import Phase, Response, ResponseState, Tally
 from portal.extensions import db as _db
+from portal.moderation import services as moderation_services
 from portal.schools.models import Authority, School, SchoolType
 from tests.helpers.consultations import create_consultation
 
@@ -48,7 +49,7 @@ def _committed_item(app) -> dict:
             person.active = True
         for moderator in people[:2]:
             accounts.grant_membership(None, moderator, Role.MODERATOR, authority)
-        response = consultations.submit_response(
+        response = response_services.submit_response(
             people[2], consultation, {"stance": "support", "body": "同意。", "answers": {}, "show_name": False}
         )
         _db.session.commit()
@@ -85,13 +86,13 @@ def _remove(app, ids):
 def test_two_moderators_publishing_one_response_at_once_publish_it_once(app, monkeypatch):
     app.config["WTF_CSRF_ENABLED"] = False
     ids = _committed_item(app)
-    publish = consultations.publish_response
+    publish = moderation_services._publish
 
     def slow_publish(*args, **kwargs):
         publish(*args, **kwargs)
         time.sleep(0.3)  # hold the lock a while: the other request must wait, not publish too
 
-    monkeypatch.setattr(consultations, "publish_response", slow_publish)
+    monkeypatch.setattr(moderation_services, "_publish", slow_publish)
     barrier = threading.Barrier(2)
     statuses = []
 

@@ -5,7 +5,7 @@ approval; 沙坪坝区 has pending responses the 渝中区 moderator never sees.
 import pytest
 
 from portal.accounts.services import find_user_by_email
-from portal.moderation import services
+from portal.moderation import queue
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +25,8 @@ def _names(page):
 
 def test_the_yuzhong_moderator_has_a_full_queue(app, db):
     with app.app_context():
-        page = services.queue_page(find_user_by_email("moderator@example.org"), per_page=100)
-        pending = services.queue_page(find_user_by_email("moderator@example.org"), kind="pending", per_page=100)
+        page = queue.queue_page(find_user_by_email("moderator@example.org"), per_page=100)
+        pending = queue.queue_page(find_user_by_email("moderator@example.org"), kind="pending", per_page=100)
 
     assert page.counts["pending"] >= 10
     assert page.counts["reported"] == 2
@@ -37,6 +37,6 @@ def test_the_yuzhong_moderator_has_a_full_queue(app, db):
 
 def test_shapingba_has_pending_items_the_city_sees(app, db):
     with app.app_context():
-        page = services.queue_page(find_user_by_email("admin@example.org"), kind="pending", per_page=100)
+        page = queue.queue_page(find_user_by_email("admin@example.org"), kind="pending", per_page=100)
 
     assert "ciqikou-primary" in _names(page)

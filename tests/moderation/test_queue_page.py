@@ -4,9 +4,10 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.audit import AuditEvent
-from portal.consultations import services as consultations
-from portal.consultations.models import ConsultationStatus, Phase, Report, ResponseState, Tally, reason_label
+from portal.consultations.models import ConsultationStatus, Phase, ResponseState, Tally
 from portal.extensions import db as _db
+from portal.moderation import services as moderation_services
+from portal.moderation.models import Report, reason_label
 from tests.helpers.consultations import create_consultation, respond, someone
 
 
@@ -18,7 +19,7 @@ def test_moderator_sees_pending_reported_and_submitted_items_oldest_first(
     client, login_as, moderator, school, pending, published
 ):
     submitted = create_consultation(school, Phase.SUBMITTED, title="待审批的征集")
-    consultations.report_response(someone(), published, "人身攻击")
+    moderation_services.report_response(someone(), published, {"reason": "人身攻击"})
     _db.session.commit()
     login_as(moderator)
 
@@ -77,7 +78,7 @@ def test_the_first_page_costs_a_fixed_number_of_queries(
     for n in range(12):
         respond(open_consultation, someone(), body=f"意见{n}")
     reported = respond(open_consultation, someone(), publish=True)
-    consultations.report_response(someone(), reported, "广告")
+    moderation_services.report_response(someone(), reported, {"reason": "广告"})
     create_consultation(school, Phase.SUBMITTED)
     _db.session.commit()
     login_as(moderator)
@@ -142,7 +143,7 @@ def test_htmx_action_swaps_the_item_out(client, login_as, moderator, pending):
 
 
 def test_a_stale_form_changes_nothing_and_says_who_acted(client, login_as, moderator, second_moderator, pending):
-    consultations.publish_response(second_moderator, pending)
+    moderation_services.moderate(second_moderator, pending, "publish")
     _db.session.commit()
     login_as(moderator)
 
@@ -159,7 +160,7 @@ def test_a_stale_form_changes_nothing_and_says_who_acted(client, login_as, moder
 
 
 def test_an_already_handled_item_is_refused_with_409(client, login_as, moderator, second_moderator, pending):
-    consultations.reject_response(second_moderator, pending, "跑题")
+    moderation_services.moderate(second_moderator, pending, "reject", "跑题")
     _db.session.commit()
     login_as(moderator)
 
@@ -195,7 +196,7 @@ def test_an_unknown_action_is_refused(client, login_as, moderator, pending):
 def test_hiding_a_reported_response_resolves_its_reports_and_decrements_the_tally(
     client, login_as, moderator, published
 ):
-    consultations.report_response(someone(), published, "广告")
+    moderation_services.report_response(someone(), published, {"reason": "广告"})
     _db.session.commit()
     login_as(moderator)
 
@@ -217,7 +218,7 @@ def test_hiding_a_reported_response_resolves_its_reports_and_decrements_the_tall
 
 
 def test_dismissing_reports_keeps_the_response_and_empties_the_queue(client, login_as, moderator, published):
-    consultations.report_response(someone(), published, "不同意")
+    moderation_services.report_response(someone(), published, {"reason": "不同意"})
     _db.session.commit()
     login_as(moderator)
 
@@ -264,7 +265,7 @@ def test_bulk_approve_publishes_the_selected_and_skips_the_rest(
 ):
     mine = [respond(open_consultation, someone()) for _ in range(3)]
     theirs = respond(create_consultation(other_school, Phase.OPEN), someone())
-    consultations.reject_response(None, mine[2], "跑题")
+    moderation_services.moderate(None, mine[2], "reject", "跑题")
     _db.session.commit()
     login_as(moderator)
 
@@ -322,7 +323,7 @@ def test_the_queue_is_paginated_twenty_a_page(client, login_as, moderator, open_
 def test_htmx_action_on_a_handled_item_answers_409_with_who_handled_it(
     client, login_as, moderator, second_moderator, pending
 ):
-    consultations.publish_response(second_moderator, pending)
+    moderation_services.moderate(second_moderator, pending, "publish")
     _db.session.commit()
     login_as(moderator)
 

@@ -4,9 +4,9 @@ until a moderator decides; its tallies follow; reporter and author learn the out
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.consultations import services as consultations
 from portal.consultations.models import ResponseState, Tally
 from portal.extensions import db as _db
+from portal.moderation import services as moderation_services
 from tests.helpers.consultations import someone
 
 
@@ -19,7 +19,7 @@ def _published_tally(response):
 def _report(response, times):
     reporters = [someone() for _ in range(times)]
     for reporter in reporters:
-        consultations.report_response(reporter, response, "人身攻击")
+        moderation_services.report_response(reporter, response, {"reason": "人身攻击"})
     _db.session.commit()
     return reporters
 

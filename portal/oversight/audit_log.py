@@ -22,10 +22,10 @@ from sqlalchemy.orm import aliased, contains_eager
 from portal.accounts.models import Role, User
 from portal.audit import AuditEvent
 from portal.charters.models import CharterStatus, CharterVersion
-from portal.consultations.models import reason_label
+from portal.clock import local_to_utc
 from portal.decisions.models import PUBLIC_STATUSES, Decision
 from portal.extensions import db
-from portal.meetings.services import local_to_utc
+from portal.moderation.models import reason_label
 from portal.schools.models import Authority, School
 
 PAGE_SIZE = 50
@@ -410,7 +410,7 @@ def _public_pages(rows) -> dict[tuple[str, int], tuple[str, dict]]:
         if row.school_slug is None or row.object_id is None:
             continue
         if row.object_type == "School" and row.object_id == row.school_id:
-            pages["School", row.object_id] = ("schools.show", {"slug": row.school_slug})
+            pages["School", row.object_id] = ("pages.school", {"slug": row.school_slug})
         elif row.object_type == "GoverningBody":
             pages["GoverningBody", row.object_id] = (
                 "meetings.body",
@@ -470,13 +470,6 @@ CSV_HEADER = (
 )
 
 
-def spreadsheet_safe(text: str) -> str:
-    """Spreadsheets run a cell that starts with = + - @ (or a tab or return before them) as a
-    formula: an email, a name or a note in the data could. A leading apostrophe makes them show
-    it as the text it is."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def export_rows(scope: AuditScope, filters: AuditFilters, batch: int = EXPORT_BATCH) -> Iterator[list]:
     """The CSV rows (CSV_HEADER's columns) of every event in `scope` matching `filters`, newest
     first, read from the database a batch at a time (never all in memory), one query."""
@@ -518,12 +511,12 @@ def export_rows(scope: AuditScope, filters: AuditFilters, batch: int = EXPORT_BA
             event_id,
             created_at.astimezone(UTC).isoformat(timespec="seconds"),
             "" if actor_id is None else actor_id,
-            spreadsheet_safe(email or ""),
-            spreadsheet_safe(action),
-            spreadsheet_safe(object_type),
+            email or "",
+            action,
+            object_type,
             "" if object_id is None else object_id,
             "" if school_id is None else school_id,
             "" if authority_id is None else authority_id,
-            spreadsheet_safe(ip_address or ""),
-            spreadsheet_safe(json.dumps(data or {}, ensure_ascii=False, sort_keys=True)),
+            ip_address or "",
+            json.dumps(data or {}, ensure_ascii=False, sort_keys=True),
         ]

@@ -10,11 +10,12 @@ from flask_babel import lazy_gettext as _l
 from portal.charters import services as charter_services
 from portal.consultations import services as consultation_services
 from portal.decisions import services as decision_services
-from portal.documents import bp, services
+from portal.documents import services
 from portal.documents.forms import VerifyForm
 from portal.documents.models import DocumentKind, PublicationLogEntry
 from portal.extensions import limiter
 from portal.meetings import services as meeting_services
+from portal.pages import bp
 from portal.web import is_htmx
 
 # Checking a file parses up to MAX_CONTENT_LENGTH of untrusted PDF: enough for anyone to check
@@ -82,7 +83,7 @@ def _render(form, status=200, *, verification=None, checked_file=False):
         "checked_file": checked_file,
         "kind_labels": KIND_LABELS,
     }
-    template = "documents/_verify_response.html" if is_htmx() else "documents/verify.html"
+    template = "pages/_verify_response.html" if is_htmx() else "pages/verify.html"
     return render_template(template, **context), status
 
 

@@ -27,16 +27,16 @@ school's, the school's own (district- and city-wide consultations are not split 
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, false, func, or_, select
 
 from portal.accounts.models import AUTHORITY_ROLES, Membership, Role
-from portal.consultations.models import Consultation, ConsultationStatus, Response, ResponseState
+from portal.clock import local_date, working_days_after
+from portal.consultations.models import Consultation, ConsultationStatus, Phase, Response, ResponseState
 from portal.consultations.services import outcome_due_days
 from portal.extensions import db
 from portal.feedback.models import EventKind, Feedback, FeedbackEvent, FeedbackStatus
-from portal.meetings.services import local_date
 from portal.schools.models import Authority, School
 
 PARTICIPATION_DAYS = 365
@@ -150,18 +150,6 @@ def schools_of(district: Authority) -> list[School]:
 # --- the numbers --------------------------------------------------------------------------
 
 
-def working_days_deadline(day: date, working_days: int = ANSWER_WORKING_DAYS) -> date:
-    """The date `working_days` working days (Monday to Friday) after `day`; public holidays and
-    the weekends swapped for them are not known to the portal and are not taken into account."""
-    current = day
-    left = working_days
-    while left:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            left -= 1
-    return current
-
-
 def district_rows(scope: OversightScope, now: datetime) -> list[OversightRow]:
     """One row per district in scope."""
     found = districts(scope)
@@ -204,16 +192,10 @@ def _fill(rows, now, *, consultation_unit, consultation_join, consultation_where
     """Six queries, each grouped by unit (district or school)."""
     unit = consultation_unit.label("unit")
     days = outcome_due_days()
-    closed_at = func.coalesce(Consultation.closed_early_at, Consultation.closes_at)
-    is_open = (
-        (Consultation.status == ConsultationStatus.APPROVED)
-        & (Consultation.opens_at <= now)
-        & (Consultation.closes_at > now)
-    )
-    is_overdue = (
-        (Consultation.status == ConsultationStatus.CLOSED)
-        | ((Consultation.status == ConsultationStatus.APPROVED) & (Consultation.closes_at <= now))
-    ) & (closed_at < now - timedelta(days=days))
+    # The phase rules are the model's (Consultation.in_phase, closed_at, outcome_overdue).
+    closed_at = Consultation.closed_at
+    is_open = Consultation.in_phase(Phase.OPEN, now)
+    is_overdue = Consultation.outcome_overdue(now, days)
 
     def counted(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -268,9 +250,7 @@ def _fill(rows, now, *, consultation_unit, consultation_join, consultation_where
 
     # 4. responders to consultations open at some time in the last year.
     recent = (
-        Consultation.status.in_(
-            (ConsultationStatus.APPROVED, ConsultationStatus.CLOSED, ConsultationStatus.OUTCOME_PUBLISHED)
-        )
+        Consultation.is_public
         & (Consultation.opens_at <= now)
         & (closed_at >= now - timedelta(days=PARTICIPATION_DAYS))
     )
@@ -325,7 +305,7 @@ def _fill(rows, now, *, consultation_unit, consultation_join, consultation_where
     )
     today = local_date(now)
     for key, received, answered in db.session.execute(query):
-        deadline = working_days_deadline(local_date(received))
+        deadline = working_days_after(local_date(received), ANSWER_WORKING_DAYS)
         if answered is not None and local_date(answered) <= deadline:
             rows[key].feedback_counted += 1
             rows[key].feedback_in_time += 1
@@ -362,15 +342,13 @@ def _number(value: float | None, digits: int = 1) -> str:
 
 
 def csv_rows(rows: list[OversightRow]) -> list[list]:
-    """The rows as CSV_HEADER's columns (names made safe for spreadsheets)."""
-    from portal.moderation.audit_log import spreadsheet_safe
-
+    """The rows as CSV_HEADER's columns (web.csv_response makes the names safe for spreadsheets)."""
     return [
         [
             row.level,
             row.id,
-            spreadsheet_safe(row.name_zh),
-            spreadsheet_safe(row.name_en),
+            row.name_zh,
+            row.name_en,
             row.open_consultations,
             row.responses,
             row.published_responses,

@@ -5,11 +5,12 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from portal.accounts import services as account_services
-from portal.consultations import services as consultation_services
+from portal.clock import utcnow
+from portal.consultations import lists as consultation_lists
 from portal.decisions import services as decision_services
-from portal.extensions import db, utcnow
+from portal.extensions import db
 from portal.i18n import LANGUAGE_COOKIE
-from portal.main import bp
+from portal.pages import bp
 from portal.schools import services as school_services
 from portal.web import redirect_to, safe_next
 
@@ -22,10 +23,10 @@ HOME_CONSULTATIONS = 5
 def home():
     districts = school_services.districts_overview()
     return render_template(
-        "main/home.html",
+        "pages/home.html",
         districts=districts,
         decisions=decision_services.latest_decisions(limit=HOME_DECISIONS),
-        open_consultations=consultation_services.open_consultations(utcnow(), limit=HOME_CONSULTATIONS),
+        open_consultations=consultation_lists.open_consultations(utcnow(), limit=HOME_CONSULTATIONS),
         now=utcnow(),
     )
 

@@ -1,0 +1,55 @@
+"""Time as the portal keeps it: instants in UTC, dates on the schools' calendar.
+
+Every instant is stored and compared in UTC (`utcnow`). What people type and read — a meeting's
+date, a consultation's closing day, "today" — is on the schools' clock (Beijing time, the one
+Flask-Babel shows times in, so that what is typed and what is shown agree).
+"""
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def school_timezone() -> ZoneInfo:
+    """Where the schools are (PORTAL_TIMEZONE, Beijing time unless configured otherwise)."""
+    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") if has_app_context() else None
+    return ZoneInfo(name or DEFAULT_TIMEZONE)
+
+
+def local_to_utc(day: date, at: time) -> datetime:
+    """The UTC instant of a date and time on the schools' clocks."""
+    return datetime.combine(day, at, tzinfo=school_timezone()).astimezone(UTC)
+
+
+def local_date(moment: datetime) -> date:
+    """The date on the schools' calendar at that instant."""
+    return moment.astimezone(school_timezone()).date()
+
+
+def local_time(moment: datetime) -> time:
+    """The time of day on the schools' clocks at that instant, to the minute."""
+    return moment.astimezone(school_timezone()).time().replace(second=0, microsecond=0)
+
+
+def today() -> date:
+    """Today's date on the schools' calendar."""
+    return local_date(utcnow())
+
+
+def working_days_after(day: date, working_days: int) -> date:
+    """The date `working_days` working days (Monday to Friday) after `day`. Public holidays and
+    the weekends swapped for them are not known to the portal and are not taken into account."""
+    current = day
+    left = working_days
+    while left:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            left -= 1
+    return current

@@ -1,0 +1,314 @@
+"""A consultation's responses: responding (and editing), the running tallies that results are
+read from, the lists of published responses, and the exports.
+
+Moderating responses (publishing, rejecting, hiding, reports) is the moderation feature's: it
+moves a response's state through the Response model's methods and keeps the tallies in step with
+count_response().
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import joinedload
+
+from portal import audit
+from portal.accounts.models import User
+from portal.clock import utcnow
+from portal.consultations.models import (
+    ANSWER_TEXT_MAX,
+    RESPONSE_BODY_MAX,
+    Consultation,
+    ModerationMode,
+    Question,
+    QuestionKind,
+    Response,
+    ResponseState,
+    ResponseVersion,
+    Stance,
+    Tally,
+)
+from portal.domain import DomainError
+from portal.extensions import db
+from portal.text import nfc, whole_number
+
+RESPONSES_PAGE_SIZE = 20
+
+
+PUBLISHED_KEY = "published"
+
+
+def response_in(consultation: Consultation, response_id: int, *, for_update: bool = False) -> Response | None:
+    query = select(Response).where(Response.id == response_id, Response.consultation_id == consultation.id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(query)
+
+
+def response_of(consultation: Consultation, user) -> Response | None:
+    """The person's own response to the consultation, if they wrote one."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(
+        select(Response).where(Response.consultation_id == consultation.id, Response.author_id == user.id)
+    )
+
+
+def tally_keys(consultation: Consultation) -> list[str]:
+    keys = [PUBLISHED_KEY] + [f"stance:{stance.value}" for stance in Stance]
+    for question in consultation.questions:
+        keys += [f"choice:{question.id}:{index}" for index in range(len(question.choices))]
+    return keys
+
+
+def prepare_tallies(consultation: Consultation) -> None:
+    existing = set(db.session.scalars(select(Tally.key).where(Tally.consultation_id == consultation.id)))
+    for key in tally_keys(consultation):
+        if key not in existing:
+            db.session.add(Tally(consultation_id=consultation.id, key=key, count=0))
+    db.session.flush()
+
+
+def _contribution(stance, answers: dict) -> list[str]:
+    """The tally keys one published response counts towards."""
+    keys = [PUBLISHED_KEY, f"stance:{Stance(stance).value}"]
+    for question_id, value in (answers or {}).items():
+        indexes = (
+            value
+            if isinstance(value, list)
+            else [value]
+            if isinstance(value, int) and not isinstance(value, bool)
+            else []
+        )
+        keys += [f"choice:{question_id}:{index}" for index in indexes]
+    return keys
+
+
+def _count(consultation_id: int, keys: list[str], delta: int) -> None:
+    """count = count + delta, in the database (atomic: concurrent responses never lose a count)."""
+    if keys:
+        db.session.execute(
+            update(Tally)
+            .where(Tally.consultation_id == consultation_id, Tally.key.in_(keys))
+            .values(count=Tally.count + delta)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def count_response(response: Response, delta: int) -> None:
+    """The response counts (delta +1) or no longer counts (delta -1) in its consultation's
+    tallies: when it is published, hidden or restored. Atomic in the database."""
+    _count(response.consultation_id, _contribution(response.stance, response.answers), delta)
+
+
+def tallies(consultation: Consultation) -> dict[str, int]:
+    return dict(
+        db.session.execute(select(Tally.key, Tally.count).where(Tally.consultation_id == consultation.id)).all()
+    )
+
+
+@dataclass(frozen=True)
+class Results:
+    published: int
+    stances: list[tuple[Stance, int]]
+    questions: list[tuple[Question, list[tuple[str, int]]]]  # choice questions: (choice, count)
+
+
+def results(consultation: Consultation) -> Results:
+    """Counts of the published responses, by stance and by choice: one query, whatever the number
+    of responses."""
+    counts = tallies(consultation)
+    return Results(
+        published=counts.get(PUBLISHED_KEY, 0),
+        stances=[(stance, counts.get(f"stance:{stance.value}", 0)) for stance in Stance],
+        questions=[
+            (
+                question,
+                [
+                    (choice, counts.get(f"choice:{question.id}:{index}", 0))
+                    for index, choice in enumerate(question.choices)
+                ],
+            )
+            for question in consultation.questions
+            if question.kind != QuestionKind.TEXT
+        ],
+    )
+
+
+def clean_answers(consultation: Consultation, posted: dict) -> dict:
+    """Keep only answers to this consultation's questions, in their right shape: free text (NFC,
+    at most ANSWER_TEXT_MAX), one choice index, or a list of distinct indexes. Anything else —
+    unknown question ids, choices that do not exist — is left out, never stored."""
+    answers = {}
+    for question in consultation.questions:
+        value = posted.get(str(question.id), posted.get(question.id))
+        if value in (None, "", []):
+            continue
+        if question.kind == QuestionKind.TEXT:
+            text = nfc(value if isinstance(value, str) else "")
+            if text:
+                answers[str(question.id)] = text[:ANSWER_TEXT_MAX]
+        elif question.kind == QuestionKind.SINGLE:
+            index = _choice_index(value, question)
+            if index is not None:
+                answers[str(question.id)] = index
+        else:
+            values = value if isinstance(value, list) else [value]
+            indexes = sorted({index for index in (_choice_index(v, question) for v in values) if index is not None})
+            if indexes:
+                answers[str(question.id)] = indexes
+    return answers
+
+
+def _choice_index(value, question: Question) -> int | None:
+    index = whole_number(value, max_digits=3)
+    return index if index is not None and index < len(question.choices) else None
+
+
+def submit_response(actor, consultation: Consultation, data: dict, now: datetime | None = None) -> Response:
+    """The person's response: created, or — a second time — their first one edited, the earlier
+    version kept. Under pre-moderation it (again) awaits a moderator; under post-moderation it is
+    published at once. Raises DomainError "not_open" outside the consultation's dates,
+    "body_too_long". Only `stance`, `body`, `answers` and `show_name` are read from `data`."""
+    now = now or utcnow()
+    if not consultation.is_open(now):
+        raise DomainError("not_open")
+    stance = Stance(data["stance"])
+    body = nfc(data.get("body"))
+    if len(body) > RESPONSE_BODY_MAX:
+        raise DomainError("body_too_long")
+    answers = clean_answers(consultation, data.get("answers") or {})
+    show_name = bool(data.get("show_name"))
+    state = ResponseState.PUBLISHED if consultation.moderation == ModerationMode.POST else ResponseState.PENDING
+
+    response = db.session.scalar(
+        select(Response)
+        .where(Response.consultation_id == consultation.id, Response.author_id == actor.id)
+        .with_for_update()
+    )
+    if response is None:
+        response = Response(
+            consultation_id=consultation.id,
+            author_id=actor.id,
+            stance=stance,
+            body=body,
+            answers=answers,
+            show_name=show_name,
+            state=state,
+        )
+        if state == ResponseState.PUBLISHED:
+            response.published_at = now
+        db.session.add(response)
+        db.session.flush()
+        action = "response.create"
+    else:
+        if (response.stance, response.body, response.answers, response.show_name) == (stance, body, answers, show_name):
+            return response  # the same again (a double click, a retry): nothing changes
+        if response.state in (ResponseState.REJECTED, ResponseState.HIDDEN) and state == ResponseState.PUBLISHED:
+            state = ResponseState.PENDING  # what a moderator took down is not republished by an edit
+        response.versions.append(
+            ResponseVersion(
+                stance=response.stance,
+                body=response.body,
+                answers=response.answers,
+                show_name=response.show_name,
+                state=response.state,
+                written_at=response.updated_at,
+            )
+        )
+        if response.state == ResponseState.PUBLISHED:
+            _count(consultation.id, _contribution(response.stance, response.answers), -1)
+        response.stance, response.body, response.answers, response.show_name, response.state = (
+            stance,
+            body,
+            answers,
+            show_name,
+            state,
+        )
+        response.reject_reason = ""
+        if state == ResponseState.PUBLISHED:
+            response.published_at = response.published_at or now
+        db.session.flush()
+        action = "response.edit"
+    if state == ResponseState.PUBLISHED:
+        _count(consultation.id, _contribution(stance, answers), +1)
+    audit.record(actor, action, response, **consultation.audit_scope, consultation=consultation.id, state=state.value)
+    return response
+
+
+def published_responses(
+    consultation: Consultation,
+    *,
+    stance: Stance | None = None,
+    before_id: int | None = None,
+    limit: int = RESPONSES_PAGE_SIZE,
+) -> list[Response]:
+    """Published responses, newest first, `limit` at a time ("load more" passes the last id seen):
+    keyset pagination on an index, so the 5,000th page costs what the first does."""
+    query = (
+        select(Response)
+        .where(Response.consultation_id == consultation.id, Response.state == ResponseState.PUBLISHED)
+        .options(joinedload(Response.author))
+        .order_by(Response.id.desc())
+        .limit(limit)
+    )
+    if stance is not None:
+        query = query.where(Response.stance == stance)
+    if before_id is not None:
+        query = query.where(Response.id < before_id)
+    return list(db.session.scalars(query))
+
+
+def moderation_counts(consultation: Consultation) -> dict[ResponseState, int]:
+    """How many responses await moderation, were rejected or hidden: counted on the
+    (consultation, state) index, so the cost follows these few and not the published ones, as
+    state_counts() does (the published are counted in the tallies: results())."""
+    rows = db.session.execute(
+        select(Response.state, func.count())
+        .where(
+            Response.consultation_id == consultation.id,
+            Response.state.in_([ResponseState.PENDING, ResponseState.REJECTED, ResponseState.HIDDEN]),
+        )
+        .group_by(Response.state)
+    ).all()
+    counts = dict.fromkeys((ResponseState.PENDING, ResponseState.REJECTED, ResponseState.HIDDEN), 0)
+    counts.update({ResponseState(state): count for state, count in rows})
+    return counts
+
+
+def rejection_reasons(consultation: Consultation) -> list[tuple[str, int]]:
+    """How many responses were rejected, by the reason stored: counts only, never the content.
+    Pages show them through the `moderation_reason_counts` filter (the moderation feature's
+    reasons, in the reader's language)."""
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(Response.reject_reason, func.count())
+            .where(Response.consultation_id == consultation.id, Response.state == ResponseState.REJECTED)
+            .group_by(Response.reject_reason)
+            .order_by(Response.reject_reason)
+        )
+    ]
+
+
+def export_records(consultation: Consultation, batch: int = 1000) -> Iterator:
+    """Every published response, oldest first, as plain rows (id, published_at, stance, body,
+    answers, name), streamed in batches: never all in memory, and no ORM objects to build. The
+    name is the author's display name only when they chose to show it: for anonymous responses
+    the database never even returns it."""
+    query = (
+        select(
+            Response.id,
+            Response.published_at,
+            Response.stance,
+            Response.body,
+            Response.answers,
+            case((Response.show_name.is_(True), User.display_name), else_=None).label("name"),
+        )
+        .join(User, User.id == Response.author_id)
+        .where(Response.consultation_id == consultation.id, Response.state == ResponseState.PUBLISHED)
+        .order_by(Response.id)
+        .execution_options(yield_per=batch)
+    )
+    yield from db.session.execute(query)

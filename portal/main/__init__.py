@@ -1,6 +1,0 @@
-"""The main feature. Its routes live in views.py, imported by create_app() when it registers
-the blueprint, so that importing this package's models never pulls in every other feature."""
-
-from flask import Blueprint
-
-bp = Blueprint("main", __name__)

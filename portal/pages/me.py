@@ -1,0 +1,94 @@
+"""The person's own page (/me): their profile, password, roles and parent verification, what
+moderators decided about what they wrote or reported, and a block in force. The forms on it post
+to the routes below; each shows the page again with its messages when something is wrong."""
+
+from flask import flash, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from portal import policy
+from portal.accounts import forms
+from portal.accounts import services as account_services
+from portal.domain import DomainError
+from portal.extensions import db
+from portal.moderation import services as moderation_services
+from portal.pages import bp
+from portal.web import current_language, redirect_to
+
+
+def _render_me(status=200, **forms_given):
+    profile = forms_given.get("profile_form") or forms.ProfileForm(
+        formdata=None, display_name=current_user.display_name, language=current_user.language or current_language()
+    )
+    password = forms_given.get("password_form") or forms.PasswordChangeForm(formdata=None)
+    invitation = forms_given.get("invitation_form") or forms.RedeemInvitationForm(formdata=None)
+    return (
+        render_template(
+            "pages/me.html",
+            profile_form=profile,
+            password_form=password,
+            invitation_form=invitation,
+            memberships=current_user.memberships,
+            # What moderators decided about the person's responses and reports, and a block in force.
+            moderation_decisions=moderation_services.decisions_for(current_user),
+            block_message=policy.block_message(block) if (block := policy.block_in_force(current_user)) else None,
+        ),
+        status,
+    )
+
+
+@bp.get("/me")
+def me():
+    policy.require(current_user, "view_own_account")
+    return _render_me()
+
+
+@bp.post("/me/profile")
+def update_profile():
+    policy.require(current_user, "view_own_account")
+    form = forms.ProfileForm()
+    if not form.validate_on_submit():
+        return _render_me(422, profile_form=form)
+    account_services.update_profile(current_user, display_name=form.display_name.data, language=form.language.data)
+    db.session.commit()
+    flash(_("Your profile is saved."), "success")
+    return redirect_to(url_for("pages.me"))
+
+
+@bp.post("/me/password")
+def change_password():
+    policy.require(current_user, "view_own_account")
+    form = forms.PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            account_services.change_password(
+                current_user, current_password=form.current_password.data, new_password=form.new_password.data
+            )
+        except DomainError as error:
+            form[error.field].errors.append(error.message)
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # this session goes on with the new token; all others end
+            flash(_("Your password is changed. Other devices have been logged out."), "success")
+            return redirect_to(url_for("pages.me"))
+    return _render_me(422, password_form=form)
+
+
+@bp.post("/me/invitation")
+def redeem_invitation():
+    policy.require(current_user, "redeem_invitation")
+    form = forms.RedeemInvitationForm()
+    if form.validate_on_submit():
+        try:
+            membership = account_services.redeem_invitation(current_user, form.code.data)
+        except DomainError as error:
+            db.session.rollback()
+            form[error.field].errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(
+                _("You are now a verified parent of %(school)s.", school=membership.school.name(current_language())),
+                "success",
+            )
+            return redirect_to(url_for("pages.me"))
+    return _render_me(422, invitation_form=form)
