@@ -107,7 +107,6 @@ def _register_templates(app: Flask) -> None:
         available_languages=i18n.languages,
     )
 
-
     @app.context_processor
     def _request_context():
         from portal import policy  # policy imports the models; the factory imports them first

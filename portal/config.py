@@ -46,7 +46,7 @@ def load() -> dict:
         "BABEL_DEFAULT_LOCALE": languages[0] if languages else "zh",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai"),
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "portal" / "translations"),
-        # Uploads (PDFs to verify, later) stay well below this; anything bigger is refused with 413.
+        # The largest request accepted (a PDF sent to /verify is the largest there is); bigger is refused with 413.
         "MAX_CONTENT_LENGTH": int(os.environ.get("PORTAL_MAX_CONTENT_LENGTH", 16 * 1024 * 1024)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

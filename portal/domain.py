@@ -1,4 +1,5 @@
-"""Refusals that business rules raise, typed: each feature lists its reasons as members of a
+"""The domain's shared vocabulary: enums whose members carry their words (Labelled), and the
+refusals that business rules raise, typed: each feature lists its reasons as members of a
 `Reason` enum, each carrying the words people read and, where it belongs to one, the form field.
 
 A service raises `DomainError(FeedbackRefusal.INVALID_TRANSITION)`; the view shows `error.message`
@@ -8,6 +9,17 @@ can meet a refusal it has no words for.
 """
 
 from enum import StrEnum
+
+
+class Labelled(StrEnum):
+    """A StrEnum whose members carry the words people read, in their language:
+    `DRAFT = "draft", _l("Draft")`; `member.label` is the words, the value what is stored."""
+
+    def __new__(cls, value: str, label=""):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
 
 
 class Reason(StrEnum):

@@ -440,7 +440,9 @@ def _owner_name(consultation: Consultation) -> str:
 def audience_message(consultation: Consultation) -> str:
     """Why someone outside the audience cannot respond, and how to join it."""
     if consultation.school is not None:
-        who = _("Only verified parents of %(school)s can respond to this consultation.", school=_owner_name(consultation))
+        who = _(
+            "Only verified parents of %(school)s can respond to this consultation.", school=_owner_name(consultation)
+        )
     else:
         who = _(
             "Only verified parents of the schools under %(authority)s can respond to this consultation.",

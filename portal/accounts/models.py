@@ -3,7 +3,6 @@
 import hashlib
 import secrets
 from datetime import datetime
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
@@ -11,6 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
+from portal.domain import Labelled
 from portal.extensions import db, str_enum
 from portal.schools.models import Authority, School
 
@@ -29,16 +29,12 @@ def new_session_token() -> str:
     return secrets.token_hex(16)
 
 
-class Role(StrEnum):
-    PARENT = "parent"
-    BOARD_MEMBER = "board_member"
-    SCHOOL_ADMIN = "school_admin"
-    MODERATOR = "moderator"
-    COMMISSION_ADMIN = "commission_admin"
-
-    @property
-    def label(self):
-        return ROLE_LABELS[self]
+class Role(Labelled):
+    PARENT = "parent", _l("Parent")
+    BOARD_MEMBER = "board_member", _l("Board member")
+    SCHOOL_ADMIN = "school_admin", _l("School administrator")
+    MODERATOR = "moderator", _l("Moderator")
+    COMMISSION_ADMIN = "commission_admin", _l("Commission administrator")
 
     @property
     def scope_is_school(self) -> bool:
@@ -47,13 +43,6 @@ class Role(StrEnum):
 
 SCHOOL_ROLES = frozenset({Role.PARENT, Role.BOARD_MEMBER, Role.SCHOOL_ADMIN})
 AUTHORITY_ROLES = frozenset({Role.MODERATOR, Role.COMMISSION_ADMIN})
-ROLE_LABELS = {
-    Role.PARENT: _l("Parent"),
-    Role.BOARD_MEMBER: _l("Board member"),
-    Role.SCHOOL_ADMIN: _l("School administrator"),
-    Role.MODERATOR: _l("Moderator"),
-    Role.COMMISSION_ADMIN: _l("Commission administrator"),
-}
 
 
 class User(UserMixin, db.Model):

@@ -4,11 +4,12 @@ school; the filters' choices; how many published responses each has."""
 from datetime import datetime
 
 from sqlalchemy import false, or_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import joinedload
 
 from portal.consultations.models import Consultation, Phase, Tally
 from portal.consultations.responses import PUBLISHED_KEY
 from portal.extensions import db
+from portal.schools import services as school_services
 from portal.schools.models import Authority, School
 
 PAGE_SIZE = 20
@@ -88,20 +89,9 @@ def consultation_list(
 
 
 def schools_for_filter(*, include_id: int | None = None) -> list[School]:
-    """The schools the list can be narrowed to, by district and then by Chinese name: those with
-    a public consultation, plus the school already chosen, if any."""
-    condition = School.id.in_(select(Consultation.school_id).where(Consultation.is_public))
-    if include_id is not None:
-        condition = condition | (School.id == include_id)
-    return list(
-        db.session.scalars(
-            select(School)
-            .join(School.authority)
-            .where(condition)
-            .options(contains_eager(School.authority))
-            .order_by(Authority.id, School.name_zh, School.id)
-        )
-    )
+    """The schools the list can be narrowed to: those with a public consultation (and the one chosen)."""
+    with_consultations = select(Consultation.school_id).where(Consultation.is_public)
+    return school_services.schools_for_filter(with_consultations, include_id=include_id)
 
 
 def published_counts(consultations: list[Consultation]) -> dict[int, int]:

@@ -29,7 +29,7 @@ from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
-from portal.domain import DomainError
+from portal.domain import DomainError, Labelled
 from portal.extensions import db, str_enum
 from portal.schools.models import Authority, School
 
@@ -60,108 +60,47 @@ class ConsultationStatus(StrEnum):
 PUBLIC_STATUSES = (ConsultationStatus.APPROVED, ConsultationStatus.CLOSED, ConsultationStatus.OUTCOME_PUBLISHED)
 
 
-class Phase(StrEnum):
+class Phase(Labelled):
     """Where a consultation is now: its status and, once approved, the clock."""
 
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    SCHEDULED = "scheduled"
-    OPEN = "open"
-    CLOSED = "closed"
-    OUTCOME_PUBLISHED = "outcome_published"
-
-    @property
-    def label(self):
-        return PHASE_LABELS[self]
+    DRAFT = "draft", _l("Draft")
+    SUBMITTED = "submitted", _l("Awaiting approval")
+    SCHEDULED = "scheduled", _l("Opens soon")
+    OPEN = "open", _l("Open for comment")
+    CLOSED = "closed", _l("Closed")
+    OUTCOME_PUBLISHED = "outcome_published", _l("Outcome published")
 
 
-PHASE_LABELS = {
-    Phase.DRAFT: _l("Draft"),
-    Phase.SUBMITTED: _l("Awaiting approval"),
-    Phase.SCHEDULED: _l("Opens soon"),
-    Phase.OPEN: _l("Open for comment"),
-    Phase.CLOSED: _l("Closed"),
-    Phase.OUTCOME_PUBLISHED: _l("Outcome published"),
-}
+class Audience(Labelled):
+    REGISTERED = "registered", _l("Anyone with an account")
+    # Verified parents (by invitation code) of the school, or of a school under the authority.
+    PARENTS = "parents", _l("Verified parents of the school")
 
 
-class Audience(StrEnum):
-    REGISTERED = "registered"  # anyone with an account
-    PARENTS = "parents"  # verified parents (by invitation code) of the school, or of a school under the authority
-
-    @property
-    def label(self):
-        return AUDIENCE_LABELS[self]
+class ModerationMode(Labelled):
+    # A response is published once a moderator approves it.
+    PRE = "pre", _l("Responses are checked before they are published")
+    # A response is published at once; moderators may hide it afterwards.
+    POST = "post", _l("Responses are published at once and checked afterwards")
 
 
-AUDIENCE_LABELS = {
-    Audience.REGISTERED: _l("Anyone with an account"),
-    Audience.PARENTS: _l("Verified parents of the school"),
-}
+class QuestionKind(Labelled):
+    TEXT = "text", _l("Free text")
+    SINGLE = "single", _l("One choice")
+    MULTIPLE = "multiple", _l("Several choices")
 
 
-class ModerationMode(StrEnum):
-    PRE = "pre"  # a response is published once a moderator approves it
-    POST = "post"  # a response is published at once; moderators may hide it afterwards
-
-    @property
-    def label(self):
-        return MODERATION_LABELS[self]
+class Stance(Labelled):
+    SUPPORT = "support", _l("Support")
+    OPPOSE = "oppose", _l("Oppose")
+    NEUTRAL = "neutral", _l("Neutral")
 
 
-MODERATION_LABELS = {
-    ModerationMode.PRE: _l("Responses are checked before they are published"),
-    ModerationMode.POST: _l("Responses are published at once and checked afterwards"),
-}
-
-
-class QuestionKind(StrEnum):
-    TEXT = "text"
-    SINGLE = "single"
-    MULTIPLE = "multiple"
-
-    @property
-    def label(self):
-        return QUESTION_KIND_LABELS[self]
-
-
-QUESTION_KIND_LABELS = {
-    QuestionKind.TEXT: _l("Free text"),
-    QuestionKind.SINGLE: _l("One choice"),
-    QuestionKind.MULTIPLE: _l("Several choices"),
-}
-
-
-class Stance(StrEnum):
-    SUPPORT = "support"
-    OPPOSE = "oppose"
-    NEUTRAL = "neutral"
-
-    @property
-    def label(self):
-        return STANCE_LABELS[self]
-
-
-STANCE_LABELS = {Stance.SUPPORT: _l("Support"), Stance.OPPOSE: _l("Oppose"), Stance.NEUTRAL: _l("Neutral")}
-
-
-class ResponseState(StrEnum):
-    PENDING = "pending"
-    PUBLISHED = "published"
-    REJECTED = "rejected"
-    HIDDEN = "hidden"
-
-    @property
-    def label(self):
-        return RESPONSE_STATE_LABELS[self]
-
-
-RESPONSE_STATE_LABELS = {
-    ResponseState.PENDING: _l("Awaiting moderation"),
-    ResponseState.PUBLISHED: _l("Published"),
-    ResponseState.REJECTED: _l("Rejected"),
-    ResponseState.HIDDEN: _l("Hidden"),
-}
+class ResponseState(Labelled):
+    PENDING = "pending", _l("Awaiting moderation")
+    PUBLISHED = "published", _l("Published")
+    REJECTED = "rejected", _l("Rejected")
+    HIDDEN = "hidden", _l("Hidden")
 
 
 class Consultation(db.Model):

@@ -2,7 +2,6 @@
 never edited or deleted — only superseded or revoked by a later published decision."""
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
@@ -10,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship, remote
 
 from portal.clock import utcnow
-from portal.domain import DomainError
+from portal.domain import DomainError, Labelled
 from portal.extensions import db, str_enum
 from portal.schools.models import School
 
@@ -23,23 +22,13 @@ DECISION_BODY_MAX = 50_000
 DECISION_PREFIX_MAX = 40
 
 
-class DecisionStatus(StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    SUPERSEDED = "superseded"
-    REVOKED = "revoked"
-
-    @property
-    def label(self):
-        return DECISION_STATUS_LABELS[self]
+class DecisionStatus(Labelled):
+    DRAFT = "draft", _l("Draft")
+    PUBLISHED = "published", _l("In force")
+    SUPERSEDED = "superseded", _l("Superseded")
+    REVOKED = "revoked", _l("Revoked")
 
 
-DECISION_STATUS_LABELS = {
-    DecisionStatus.DRAFT: _l("Draft"),
-    DecisionStatus.PUBLISHED: _l("In force"),
-    DecisionStatus.SUPERSEDED: _l("Superseded"),
-    DecisionStatus.REVOKED: _l("Revoked"),
-}
 PUBLIC_STATUSES = (DecisionStatus.PUBLISHED, DecisionStatus.SUPERSEDED, DecisionStatus.REVOKED)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import contains_eager, defer, joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from portal import audit, clock
 from portal.charters import services as charters
@@ -26,6 +26,7 @@ from portal.documents.services import archive_pdf
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.meetings.models import Attendance, Meeting
+from portal.schools import services as school_services
 from portal.schools.models import Authority, School
 from portal.text import nfc, render_markdown
 
@@ -240,21 +241,9 @@ def archive_years() -> list[int]:
 
 
 def schools_for_archive_filter(*, include_id: int | None = None) -> list[School]:
-    """The schools the archive can be narrowed to, by district and then by Chinese name: those
-    with published decisions, plus the school already chosen, if any. A city has thousands of
-    schools; only the ones that have published are worth listing."""
-    condition = School.id.in_(select(Decision.school_id).where(Decision.status.in_(PUBLIC_STATUSES)))
-    if include_id is not None:
-        condition = condition | (School.id == include_id)
-    return list(
-        db.session.scalars(
-            select(School)
-            .join(School.authority)
-            .where(condition)
-            .options(contains_eager(School.authority))
-            .order_by(Authority.id, School.name_zh, School.id)
-        )
-    )
+    """The schools the archive can be narrowed to: those with published decisions (and the one chosen)."""
+    with_decisions = select(Decision.school_id).where(Decision.status.in_(PUBLIC_STATUSES))
+    return school_services.schools_for_filter(with_decisions, include_id=include_id)
 
 
 def decision_document(decision_id: int) -> tuple[Decision, Document] | None:

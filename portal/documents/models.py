@@ -5,12 +5,13 @@ the ORM's back."""
 import hashlib
 import json
 from datetime import UTC, datetime
-from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
+from portal.domain import Labelled
 from portal.extensions import AppendOnly, AppendOnlyError, db, str_enum
 
 SHA256_HEX_LENGTH = 64
@@ -21,11 +22,11 @@ class ArchiveIsAppendOnly(AppendOnlyError):
     pass
 
 
-class DocumentKind(StrEnum):
-    DECISION = "decision"
-    CHARTER_VERSION = "charter_version"
-    MINUTES = "minutes"
-    OUTCOME = "outcome"
+class DocumentKind(Labelled):
+    DECISION = "decision", _l("Decision")
+    CHARTER_VERSION = "charter_version", _l("Charter")
+    MINUTES = "minutes", _l("Minutes of a meeting")
+    OUTCOME = "outcome", _l("Outcome of a consultation")
 
 
 class Document(AppendOnly, db.Model):

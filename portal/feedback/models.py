@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
-from portal.domain import DomainError
+from portal.domain import DomainError, Labelled
 from portal.extensions import AppendOnly, AppendOnlyError, db, str_enum
 from portal.schools.models import School
 
@@ -23,38 +23,20 @@ REFERENCE_MAX = 20  # FB-2026-000123; a year with a millionth item gets a sevent
 SUBMISSION_TOKEN_MAX = 32
 
 
-class FeedbackCategory(StrEnum):
-    TEACHING = "teaching"
-    SAFETY = "safety"
-    CANTEEN = "canteen"
-    FEES = "fees"
-    FACILITIES = "facilities"
-    OTHER = "other"
-
-    @property
-    def label(self):
-        return CATEGORY_LABELS[self]
+class FeedbackCategory(Labelled):
+    TEACHING = "teaching", _l("Teaching and homework")
+    SAFETY = "safety", _l("Safety")
+    CANTEEN = "canteen", _l("Canteen and meals")
+    FEES = "fees", _l("Fees and charges")
+    FACILITIES = "facilities", _l("Buildings and facilities")
+    OTHER = "other", _l("Something else")
 
 
-CATEGORY_LABELS = {
-    FeedbackCategory.TEACHING: _l("Teaching and homework"),
-    FeedbackCategory.SAFETY: _l("Safety"),
-    FeedbackCategory.CANTEEN: _l("Canteen and meals"),
-    FeedbackCategory.FEES: _l("Fees and charges"),
-    FeedbackCategory.FACILITIES: _l("Buildings and facilities"),
-    FeedbackCategory.OTHER: _l("Something else"),
-}
-
-
-class FeedbackStatus(StrEnum):
-    RECEIVED = "received"
-    IN_PROGRESS = "in_progress"
-    ANSWERED = "answered"
-    CLOSED = "closed"
-
-    @property
-    def label(self):
-        return STATUS_LABELS[self]
+class FeedbackStatus(Labelled):
+    RECEIVED = "received", _l("Received")
+    IN_PROGRESS = "in_progress", _l("In progress")
+    ANSWERED = "answered", _l("Answered")
+    CLOSED = "closed", _l("Closed")
 
     @property
     def is_open(self) -> bool:
@@ -62,12 +44,6 @@ class FeedbackStatus(StrEnum):
         return self in OPEN_STATUSES
 
 
-STATUS_LABELS = {
-    FeedbackStatus.RECEIVED: _l("Received"),
-    FeedbackStatus.IN_PROGRESS: _l("In progress"),
-    FeedbackStatus.ANSWERED: _l("Answered"),
-    FeedbackStatus.CLOSED: _l("Closed"),
-}
 OPEN_STATUSES = frozenset({FeedbackStatus.RECEIVED, FeedbackStatus.IN_PROGRESS})
 
 # Where a status may go next. Answered and closed items can be taken up again (the answer raised

@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
-from portal.domain import DomainError
+from portal.domain import DomainError, Labelled
 from portal.extensions import db, str_enum
 from portal.schools.models import School
 
@@ -18,65 +18,28 @@ if TYPE_CHECKING:
     from portal.accounts.models import User
 
 
-class BodyKind(StrEnum):
-    SCHOOL_BOARD = "school_board"
-    PARENTS_COMMITTEE = "parents_committee"
-    STAFF_CONGRESS = "staff_congress"
-    OTHER = "other"
-
-    @property
-    def label(self):
-        return BODY_KIND_LABELS[self]
+class BodyKind(Labelled):
+    SCHOOL_BOARD = "school_board", _l("School board")
+    PARENTS_COMMITTEE = "parents_committee", _l("Parents' committee")
+    STAFF_CONGRESS = "staff_congress", _l("Staff congress")
+    OTHER = "other", _l("Other body")
 
 
-BODY_KIND_LABELS = {
-    BodyKind.SCHOOL_BOARD: _l("School board"),
-    BodyKind.PARENTS_COMMITTEE: _l("Parents' committee"),
-    BodyKind.STAFF_CONGRESS: _l("Staff congress"),
-    BodyKind.OTHER: _l("Other body"),
-}
+class Position(Labelled):
+    CHAIR = "chair", _l("Chair")
+    VICE_CHAIR = "vice_chair", _l("Vice chair")
+    SECRETARY = "secretary", _l("Secretary")
+    MEMBER = "member", _l("Member")
 
 
-class Position(StrEnum):
-    CHAIR = "chair"
-    VICE_CHAIR = "vice_chair"
-    SECRETARY = "secretary"
-    MEMBER = "member"
+class Constituency(Labelled):
+    PARENT = "parent", _l("Parent representative")
+    TEACHER = "teacher", _l("Teacher representative")
+    STAFF = "staff", _l("Staff representative")
+    COMMUNITY = "community", _l("Community representative")
+    STUDENT = "student", _l("Student representative")
+    PRINCIPAL = "principal", _l("Principal")
 
-    @property
-    def label(self):
-        return POSITION_LABELS[self]
-
-
-POSITION_LABELS = {
-    Position.CHAIR: _l("Chair"),
-    Position.VICE_CHAIR: _l("Vice chair"),
-    Position.SECRETARY: _l("Secretary"),
-    Position.MEMBER: _l("Member"),
-}
-
-
-class Constituency(StrEnum):
-    PARENT = "parent"
-    TEACHER = "teacher"
-    STAFF = "staff"
-    COMMUNITY = "community"
-    STUDENT = "student"
-    PRINCIPAL = "principal"
-
-    @property
-    def label(self):
-        return CONSTITUENCY_LABELS[self]
-
-
-CONSTITUENCY_LABELS = {
-    Constituency.PARENT: _l("Parent representative"),
-    Constituency.TEACHER: _l("Teacher representative"),
-    Constituency.STAFF: _l("Staff representative"),
-    Constituency.COMMUNITY: _l("Community representative"),
-    Constituency.STUDENT: _l("Student representative"),
-    Constituency.PRINCIPAL: _l("Principal"),
-}
 
 BODY_NAME_MAX = 120
 BODY_DESCRIPTION_MAX = 2000

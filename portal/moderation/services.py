@@ -87,7 +87,9 @@ def _resolve_reports(actor, response: Response, resolution: str, now: datetime) 
 
 
 def open_report_count(response: Response) -> int:
-    query = select(func.count()).select_from(Report).where(Report.response_id == response.id, Report.resolved_at.is_(None))
+    query = (
+        select(func.count()).select_from(Report).where(Report.response_id == response.id, Report.resolved_at.is_(None))
+    )
     return db.session.scalar(query) or 0
 
 

@@ -5,14 +5,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import render_template, request, url_for
-from flask_babel import lazy_gettext as _l
 
 from portal.charters import services as charter_services
 from portal.consultations import services as consultation_services
 from portal.decisions import services as decision_services
 from portal.documents import services
 from portal.documents.forms import VerifyForm
-from portal.documents.models import DocumentKind, PublicationLogEntry
+from portal.documents.models import PublicationLogEntry
 from portal.extensions import limiter
 from portal.meetings import services as meeting_services
 from portal.pages import bp
@@ -21,13 +20,6 @@ from portal.web import is_htmx
 # Checking a file parses up to MAX_CONTENT_LENGTH of untrusted PDF: enough for anyone to check
 # a few copies, not for one address to keep the server busy.
 VERIFY_LIMITS = "20 per minute;300 per day"
-
-KIND_LABELS = {
-    DocumentKind.DECISION: _l("Decision"),
-    DocumentKind.CHARTER_VERSION: _l("Charter"),
-    DocumentKind.MINUTES: _l("Minutes of a meeting"),
-    DocumentKind.OUTCOME: _l("Outcome of a consultation"),
-}
 
 
 @dataclass(frozen=True)
@@ -81,7 +73,6 @@ def _render(form, status=200, *, verification=None, checked_file=False):
         "verification": verification,
         "records": [published_record(entry) for entry in verification.publications] if verification else [],
         "checked_file": checked_file,
-        "kind_labels": KIND_LABELS,
     }
     template = "pages/_verify_response.html" if is_htmx() else "pages/verify.html"
     return render_template(template, **context), status

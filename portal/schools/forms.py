@@ -3,13 +3,13 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from portal.forms import PortalForm
-from portal.schools.models import SCHOOL_TYPE_LABELS
+from portal.schools.models import SchoolType
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
 def _school_type_choices():
-    return [(school_type.value, label) for school_type, label in SCHOOL_TYPE_LABELS.items()]
+    return [(school_type.value, school_type.label) for school_type in SchoolType]
 
 
 def _website(form, field):

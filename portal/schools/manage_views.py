@@ -14,7 +14,9 @@ from portal.web import managed_school, redirect_to, school_or_404
 @bp.get("/schools/<slug>/manage")
 def manage(slug):
     school = school_or_404(slug)
-    sections = [endpoint for action, endpoint in services.MANAGEMENT_SECTIONS if policy.can(current_user, action, school)]
+    sections = [
+        endpoint for action, endpoint in services.MANAGEMENT_SECTIONS if policy.can(current_user, action, school)
+    ]
     if not sections:
         policy.require(current_user, "manage_school", school)  # 404 or 403, as for every management page
     return render_template("schools/manage.html", school=school, sections=sections)

@@ -1,35 +1,22 @@
 """Authorities (city commission → district bureaus) and schools: the scopes every role hangs on."""
 
 from datetime import datetime
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
+from portal.domain import Labelled
 from portal.extensions import db, str_enum
 
 
-class SchoolType(StrEnum):
-    PRIMARY = "primary"
-    JUNIOR = "junior"
-    SENIOR = "senior"
-    VOCATIONAL = "vocational"
-    SPECIAL = "special"
-
-    @property
-    def label(self):
-        return SCHOOL_TYPE_LABELS[self]
-
-
-SCHOOL_TYPE_LABELS = {
-    SchoolType.PRIMARY: _l("Primary school"),
-    SchoolType.JUNIOR: _l("Junior secondary school"),
-    SchoolType.SENIOR: _l("Senior secondary school"),
-    SchoolType.VOCATIONAL: _l("Vocational school"),
-    SchoolType.SPECIAL: _l("Special education school"),
-}
+class SchoolType(Labelled):
+    PRIMARY = "primary", _l("Primary school")
+    JUNIOR = "junior", _l("Junior secondary school")
+    SENIOR = "senior", _l("Senior secondary school")
+    VOCATIONAL = "vocational", _l("Vocational school")
+    SPECIAL = "special", _l("Special education school")
 
 
 class Authority(db.Model):

@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import false, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import audit
 from portal.extensions import db
@@ -114,6 +114,24 @@ def search_schools(*, query: str = "", authority_id: int | None = None, school_t
             )
         )
     return db.paginate(statement, page=page, per_page=SCHOOLS_PER_PAGE, error_out=False, count=True)
+
+
+def schools_for_filter(school_ids: Select, *, include_id: int | None = None) -> list[School]:
+    """The schools a public list can be narrowed to, by district and then by Chinese name: those
+    whose ids `school_ids` selects (the ones with something to list: a city has thousands of
+    schools), plus the school already chosen, if any."""
+    condition = School.id.in_(school_ids)
+    if include_id is not None:
+        condition = condition | (School.id == include_id)
+    return list(
+        db.session.scalars(
+            select(School)
+            .join(School.authority)
+            .where(condition)
+            .options(contains_eager(School.authority))
+            .order_by(Authority.id, School.name_zh, School.id)
+        )
+    )
 
 
 def districts_for_filter() -> list[Authority]:

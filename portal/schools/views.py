@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from portal import policy
 from portal.schools import bp, services
-from portal.schools.models import SCHOOL_TYPE_LABELS
+from portal.schools.models import SchoolType
 from portal.web import int_arg, is_htmx, page_arg
 
 
@@ -15,9 +15,7 @@ def index():
     filters = {
         "q": request.args.get("q", "")[:100],
         "district": int_arg("district"),
-        "type": request.args.get("type", "")
-        if request.args.get("type") in {t.value for t in SCHOOL_TYPE_LABELS}
-        else "",
+        "type": request.args.get("type", "") if request.args.get("type") in {t.value for t in SchoolType} else "",
     }
     results = services.search_schools(
         query=filters["q"], authority_id=filters["district"], school_type=filters["type"] or None, page=page
@@ -28,7 +26,7 @@ def index():
         "filter_args": {key: value for key, value in filters.items() if value},
         "can_add_school": policy.can(current_user, "add_schools"),
         "districts": services.districts_for_filter(),
-        "school_types": SCHOOL_TYPE_LABELS,
+        "school_types": {school_type: school_type.label for school_type in SchoolType},
     }
     template = (
         "schools/_results.html"
