@@ -13,8 +13,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 run: setup database signing-keys demo-data serve
 
-# The suite on every core (pytest-xdist), a file at a time: a module's data is built once.
+# ruff (the rules in pyproject.toml), then the suite on every core (pytest-xdist), a file at a
+# time: a module's data is built once.
 test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n auto --dist loadfile
 
 setup: system-packages python-packages frontend translations

@@ -45,6 +45,7 @@ EXPECTED = {endpoint: row for feature in FEATURES for endpoint, row in feature.E
 EXPECTED_POST = {
     endpoint: row for feature in FEATURES for endpoint, row in getattr(feature, "EXPECTED_POST", {}).items()
 }
+ACTIONS = {name: action for feature in FEATURES for name, action in getattr(feature, "ACTIONS", {}).items()}
 
 SKIPPED_ENDPOINTS = {"static"}
 
@@ -86,6 +87,7 @@ class World:
     urls: dict[str, dict]
     people: dict[str, object]
     school_slug: str
+    actions: dict[str, dict]
 
 
 @pytest.fixture(scope="module")
@@ -110,11 +112,13 @@ def world(app, module_db):
     people = {"visitor": None} | {
         role: factories.user(role=membership_role, scope=scope) for role, (membership_role, scope) in scopes.items()
     }
-    urls = {}
+    urls, actions = {}, {}
     with app.app_context():
         for feature in FEATURES:
             urls.update(feature.arguments(school, other_school))
-    return World(urls=urls, people=people, school_slug=school.slug)
+            if hasattr(feature, "action_arguments"):
+                actions.update(feature.action_arguments(school, other_school))
+    return World(urls=urls, people=people, school_slug=school.slug, actions=actions)
 
 
 @pytest.fixture
@@ -176,6 +180,29 @@ def test_posting_to_route_answers_each_role_as_expected(app, client, world, endp
     response = request_as(app, client, world.urls[endpoint], endpoint, "POST")
 
     check(response, role, EXPECTED_POST[endpoint][role])
+
+
+ACTION_CASES = [(name, role) for name, action in ACTIONS.items() for role in action.expected]
+
+
+def test_every_action_of_the_matrix_names_every_role_and_has_its_arguments(world):
+    assert world.actions.keys() == ACTIONS.keys()
+    for name, action in ACTIONS.items():
+        assert set(action.expected) == set(ROLES), name
+
+
+@pytest.mark.parametrize("name, role", ACTION_CASES, ids=[f"{n}-{r}" for n, r in ACTION_CASES])
+def test_taking_an_action_for_real_answers_each_role_as_expected(app, client, world, name, role):
+    action = ACTIONS[name]
+    user = world.people[role]
+    if user is not None:
+        log_in(client, user)
+    with app.test_request_context():
+        url = url_for(action.endpoint, **world.actions[name])
+
+    response = client.open(url, method=action.method, data=action.data)
+
+    check(response, role, action.expected[role])
 
 
 @pytest.mark.parametrize("role", [role for role in ROLES if role != "visitor"])

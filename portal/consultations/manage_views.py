@@ -31,8 +31,8 @@ log = logging.getLogger(__name__)
 # Refusals because of where the consultation is in its lifecycle: 409, with the reason.
 LIFECYCLE_REFUSALS = {
     "not_a_draft": _l(
-        "This consultation is no longer a draft: it has been submitted for approval, so its details and questions can no "
-        "longer be changed. If something must change, ask the moderators to send it back."
+        "This consultation is no longer a draft: it has been submitted for approval, so its details and questions "
+        "can no longer be changed. If something must change, ask the moderators to send it back."
     ),
     "not_submitted": _l("This consultation is not awaiting approval."),
     "not_open": _l("Only a consultation that is open, or approved and about to open, can be closed early."),
@@ -394,7 +394,8 @@ def submit(consultation_id):
     db.session.commit()
     flash(
         _(
-            "The consultation is submitted. The moderators of %(authority)s will approve it or send it back with their reasons.",
+            "The consultation is submitted. The moderators of %(authority)s will approve it or send it back with "
+            "their reasons.",
             authority=consultation.owner_authority.name(current_language()),
         ),
         "success",

@@ -148,7 +148,7 @@ def queue_page(
     row = db.session.execute(
         select(pending_q.scalar_subquery(), reported_q.scalar_subquery(), consultation_q.scalar_subquery())
     ).one()
-    counts = dict(zip(KINDS, row))
+    counts = dict(zip(KINDS, row, strict=True))
     wanted = [kind] if kind in KINDS else list(KINDS)
     total = sum(counts[k] for k in wanted)
     page = max(page, 1)

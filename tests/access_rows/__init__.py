@@ -2,7 +2,13 @@
 that take GET and POST) and `arguments(school, other_school)`, which creates what its routes need
 and returns each route's own URL arguments: `{endpoint: {"consultation_id": ..., ...}}`, exactly
 the variables of the route's address, under the names the route gives them.
+
+A feature may also have ACTIONS: actions taken for real (a form filled in, not posted empty), each
+with what every role gets, and `action_arguments(school, other_school)` for their addresses (what
+is not a variable of the address goes into its query string).
 """
+
+from dataclasses import dataclass
 
 ROLES = (
     "visitor",
@@ -14,6 +20,19 @@ ROLES = (
     "moderator_other_district",
     "commission_admin",  # commission admin of the city, above every district
 )
+
+
+@dataclass(frozen=True)
+class Action:
+    """An action taken for real: `data` posted to `endpoint` (or a GET with `data` None)."""
+
+    endpoint: str
+    data: dict | None
+    expected: dict
+
+    @property
+    def method(self) -> str:
+        return "GET" if self.data is None else "POST"
 
 
 def url_arguments(*endpoints, **arguments):

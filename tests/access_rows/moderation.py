@@ -2,8 +2,10 @@
 admins' (each sees their own subtree: tests/moderation/test_audit_log_scope.py); moderators act on
 content and do not read the log; everyone else with an account is refused, visitors log in."""
 
-from tests.access_rows import ROLES, url_arguments
+from portal.consultations.models import Phase
+from tests.access_rows import ROLES, Action, url_arguments
 from tests.access_rows.consultations import closed_with_a_published_response
+from tests.helpers.consultations import create_consultation, respond, someone
 
 
 def arguments(school, other_school):
@@ -71,3 +73,33 @@ EXPECTED = {
     "oversight.dashboard": authority_staff_only(200),
     "oversight.dashboard_csv": authority_staff_only(200),
 }
+
+# What a consultation's page offers its moderators, taken for real: its part of the queue, approving
+# it, and hiding a published response from the list (back to the page). Moderators of its district
+# and the city's commission do it; staff elsewhere do not find it; everyone else is refused.
+ACTIONS = {
+    "a consultation's part of the queue": Action("moderation.queue", None, moderators_anywhere(200)),
+    # Not approved yet, it does not exist for a parent (nor for staff elsewhere).
+    "approve a submitted consultation": Action(
+        "moderation.act_on_consultation", {"action": "approve"}, moderators_of_the_item(303) | {"parent": 404}
+    ),
+    "hide a published response from its consultation's page": Action(
+        "moderation.act",
+        {"action": "hide", "expected": "published", "reason": "off_topic"},
+        moderators_of_the_item(303),
+    ),
+}
+
+
+def action_arguments(school, other_school):
+    submitted = create_consultation(school, Phase.SUBMITTED)
+    open_one = create_consultation(school, Phase.OPEN, moderation="post")
+    published = respond(open_one, someone(), "oppose", publish=True)
+    return {
+        "a consultation's part of the queue": {"consultation": submitted.id},
+        "approve a submitted consultation": {"consultation_id": submitted.id, "consultation": submitted.id},
+        "hide a published response from its consultation's page": {
+            "response_id": published.id,
+            "next": f"/consultations/{open_one.id}#responses",
+        },
+    }
