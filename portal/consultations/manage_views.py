@@ -20,52 +20,21 @@ from portal import policy
 from portal.clock import today, utcnow
 from portal.consultations import bp, responses, services
 from portal.consultations import manage_forms as forms
-from portal.consultations.models import MAX_QUESTIONS, PROPOSAL_MAX, Consultation, ConsultationStatus, Phase
+from portal.consultations.models import (
+    MAX_QUESTIONS,
+    PROPOSAL_MAX,
+    Consultation,
+    ConsultationRefusal,
+    ConsultationStatus,
+    Phase,
+)
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.text import render_markdown
-from portal.web import current_language, found_or_404, is_htmx, managed_school, redirect_to, school_or_404
+from portal.web import conflict, current_language, found_or_404, is_htmx, managed_school, redirect_to, school_or_404
 
 log = logging.getLogger(__name__)
 
-# Refusals because of where the consultation is in its lifecycle: 409, with the reason.
-LIFECYCLE_REFUSALS = {
-    "not_a_draft": _l(
-        "This consultation is no longer a draft: it has been submitted for approval, so its details and questions "
-        "can no longer be changed. If something must change, ask the moderators to send it back."
-    ),
-    "not_submitted": _l("This consultation is not awaiting approval."),
-    "not_open": _l("Only a consultation that is open, or approved and about to open, can be closed early."),
-    "not_closed": _l("The outcome can be written once the consultation has closed."),
-    "outcome_published": _l("The outcome of this consultation is published. A published outcome is never changed."),
-}
-# What each refusal of a draft's details or questions means, and the field it belongs to.
-FIELD_REFUSALS = {
-    "closes_before_opening": (forms.CLOSES_BEFORE_OPENING, "closes_on"),
-    "too_few_choices": (_l("A choice question needs at least 2 choices, one a line."), "choices"),
-    "too_many_choices": (_l("A question can have at most 12 choices."), "choices"),
-    "duplicate_choices": (_l("Each choice may appear only once."), "choices"),
-    "reason_required": (_l("Please say why the consultation closes early."), "reason"),
-    "heard_missing": (_l("Please say what you heard."), "heard"),
-    "changes_missing": (_l("Please say what changes as a result, or why nothing does."), "changes"),
-    "outcome_too_long": (_l("The text is too long."), "heard"),
-    "theme_title": (_l("Name the theme, or leave its count empty."), "theme_1_title"),
-    "theme_count": (_l("Enter how many responses raised this theme."), "theme_1_count"),
-    "theme_count_too_high": (
-        _l("A theme cannot have been raised by more responses than were published."),
-        "theme_1_count",
-    ),
-    "too_many_themes": (_l("At most 8 themes."), "theme_1_title"),
-}
-TOO_MANY_QUESTIONS = _l(
-    "A consultation can have at most %(max)d questions. Remove one to add another.", max=MAX_QUESTIONS
-)
-# What a draft still lacks before it can be submitted (services.submission_problems).
-SUBMISSION_PROBLEMS = {
-    "title_missing": _l("Give the consultation a title."),
-    "proposal_missing": _l("Write the proposal people are asked to comment on."),
-    "closes_in_the_past": _l("The closing date has passed. Choose a closing date in the future."),
-}
 PUBLISH_FAILED = _l(
     "The PDF of the outcome could not be made, so nothing was published: the consultation is unchanged and what you "
     "wrote is below. Please try again in a moment; if it happens again, tell the portal's administrators."
@@ -107,28 +76,30 @@ def _owner(consultation: Consultation) -> dict:
     }
 
 
-def _refuse(consultation: Consultation, reason: str):
-    """409: the action does not fit where the consultation is now. Nothing was changed."""
+def _refuse(consultation: Consultation, reason: ConsultationRefusal, *, fragment: str | None = None, **context):
+    """409: the action does not fit where the consultation is now, and nothing was changed. htmx
+    gets the part of the page it asked for as it is now, with the reason (`fragment` and its
+    `context`: the questions, the preview); without htmx, a page that says why."""
     db.session.rollback()
-    message = LIFECYCLE_REFUSALS[reason]
-    if is_htmx():
-        flash(message, "error")
-        return "", 409, {"HX-Redirect": url_for(".edit", consultation_id=consultation.id)}
-    return (
-        render_template(
-            "consultations/manage_refused.html",
-            consultation=consultation,
-            message=message,
-            can_manage=policy.can(current_user, "manage_consultation", consultation),
+    return conflict(
+        "consultations/manage_refused.html",
+        fragment or "consultations/_manage_refusal.html",
+        page_context=lambda: {
+            "can_manage": policy.can(current_user, "manage_consultation", consultation),
             **_owner(consultation),
-        ),
-        409,
+        },
+        consultation=consultation,
+        message=reason.message,
+        **context,
     )
 
 
-def _refusal_on_form(form, error: DomainError) -> None:
-    message, field = FIELD_REFUSALS[error.reason]
-    form[field].errors.append(message)
+def _refuse_questions(consultation: Consultation):
+    """A change to the questions of a consultation that is no longer a draft (409)."""
+    reason = ConsultationRefusal.NOT_A_DRAFT
+    context = _questions_context(consultation, question_error=reason.message, is_draft=False)
+    del context["consultation"]  # _refuse() passes it
+    return _refuse(consultation, reason, fragment="consultations/_manage_questions.html", **context)
 
 
 def _proposal_preview(form):
@@ -237,7 +208,7 @@ def _new(owner: dict, action_url: str):
             consultation = services.create_consultation(current_user, data=form.details(), **owner_argument)
         except DomainError as error:
             db.session.rollback()
-            _refusal_on_form(form, error)
+            form[error.field].errors.append(error.message)
         else:
             db.session.commit()
             flash(_("The draft is saved. Add its questions, then submit it for approval."), "success")
@@ -282,7 +253,7 @@ def _edit_page(
             question_error=question_error,
             submit_form=forms.ConfirmForm(formdata=None),
             close_form=close_form or forms.CloseForm(formdata=None),
-            problems=[SUBMISSION_PROBLEMS[reason] for reason in services.submission_problems(consultation, now)]
+            problems=[problem.message for problem in services.submission_problems(consultation, now)]
             if is_draft
             else [],
             preview=preview,
@@ -306,9 +277,13 @@ def edit(consultation_id):
     if request.method == "GET":
         return _edit_page(_consultation(consultation_id))
     consultation = _consultation(consultation_id, for_update=True)
+    previewing = request.form.get("action") == "preview"
     if consultation.status != ConsultationStatus.DRAFT:
-        return _refuse(consultation, "not_a_draft")
-    if request.form.get("action") == "preview":
+        reason = ConsultationRefusal.NOT_A_DRAFT
+        if previewing:
+            return _refuse(consultation, reason, fragment="consultations/_manage_preview.html", refused=reason.message)
+        return _refuse(consultation, reason)
+    if previewing:
         return _preview_answer(lambda form, preview: _edit_page(consultation, form=form, preview=preview))
     form = forms.ConsultationForm()
     if form.validate_on_submit():
@@ -316,7 +291,7 @@ def edit(consultation_id):
             changed = services.update_consultation(current_user, consultation, form.details())
         except DomainError as error:
             db.session.rollback()
-            _refusal_on_form(form, error)
+            form[error.field].errors.append(error.message)
             consultation = _consultation(consultation_id)
         else:
             db.session.commit()
@@ -325,23 +300,26 @@ def edit(consultation_id):
     return _edit_page(consultation, form=form, status=422)
 
 
+def _questions_context(consultation, *, question_form=None, question_error=None, status_message=None, is_draft=True):
+    return {
+        "consultation": consultation,
+        "question_form": question_form or forms.QuestionForm(formdata=None),
+        "question_error": question_error,
+        "status_message": status_message,
+        "max_questions": MAX_QUESTIONS,
+        "is_draft": is_draft,
+    }
+
+
 def _questions_answer(consultation, *, message=None, question_form=None, question_error=None, status=200):
     """After a change to the questions: htmx gets the questions section (and the submission
     panel, out of band), a normal request the page (303 after a change, the page itself with
     the messages when something was refused)."""
     if is_htmx():
-        return (
-            render_template(
-                "consultations/_manage_questions.html",
-                consultation=consultation,
-                question_form=question_form or forms.QuestionForm(formdata=None),
-                question_error=question_error,
-                status_message=message,
-                max_questions=MAX_QUESTIONS,
-                is_draft=True,
-            ),
-            status,
+        context = _questions_context(
+            consultation, question_form=question_form, question_error=question_error, status_message=message
         )
+        return render_template("consultations/_manage_questions.html", **context), status
     if status >= 400:
         return _edit_page(consultation, question_form=question_form, question_error=question_error, status=status)
     flash(message, "success")
@@ -352,7 +330,7 @@ def _questions_answer(consultation, *, message=None, question_form=None, questio
 def add_question(consultation_id):
     consultation = _consultation(consultation_id, for_update=True)
     if consultation.status != ConsultationStatus.DRAFT:
-        return _refuse(consultation, "not_a_draft")
+        return _refuse_questions(consultation)
     form = forms.QuestionForm()
     if not form.validate_on_submit():
         return _questions_answer(consultation, question_form=form, status=422)
@@ -361,9 +339,9 @@ def add_question(consultation_id):
     except DomainError as error:
         db.session.rollback()
         consultation = _consultation(consultation_id)
-        if error.reason == "too_many_questions":
-            return _questions_answer(consultation, question_form=form, question_error=TOO_MANY_QUESTIONS, status=422)
-        _refusal_on_form(form, error)
+        if error.field is None:  # too many questions: said above the form
+            return _questions_answer(consultation, question_form=form, question_error=error.message, status=422)
+        form[error.field].errors.append(error.message)
         return _questions_answer(consultation, question_form=form, status=422)
     db.session.commit()
     return _questions_answer(consultation, message=_("Question %(number)d is added.", number=question.position))
@@ -373,7 +351,7 @@ def add_question(consultation_id):
 def remove_question(consultation_id, question_id):
     consultation = _consultation(consultation_id, for_update=True)
     if consultation.status != ConsultationStatus.DRAFT:
-        return _refuse(consultation, "not_a_draft")
+        return _refuse_questions(consultation)
     if not forms.ConfirmForm().validate_on_submit():
         return _questions_answer(consultation, status=422)
     question = found_or_404(next((q for q in consultation.questions if q.id == question_id), None))
@@ -387,7 +365,7 @@ def remove_question(consultation_id, question_id):
 def submit(consultation_id):
     consultation = _consultation(consultation_id, for_update=True)
     if consultation.status != ConsultationStatus.DRAFT:
-        return _refuse(consultation, "not_a_draft")
+        return _refuse(consultation, ConsultationRefusal.NOT_A_DRAFT)
     if not forms.ConfirmForm().validate_on_submit() or services.submission_problems(consultation, utcnow()):
         return _edit_page(consultation, status=422)  # the page lists what is missing
     services.submit(current_user, consultation)
@@ -407,17 +385,17 @@ def submit(consultation_id):
 def close(consultation_id):
     consultation = _consultation(consultation_id, for_update=True)
     if consultation.phase(utcnow()) not in (Phase.SCHEDULED, Phase.OPEN):
-        return _refuse(consultation, "not_open")
+        return _refuse(consultation, ConsultationRefusal.NOT_OPEN_TO_CLOSE)
     form = forms.CloseForm()
     if not form.validate_on_submit():
         return _edit_page(consultation, close_form=form, status=422)
     try:
         services.close_early(current_user, consultation, form.reason.data)
     except DomainError as error:
-        if error.reason != "reason_required":
+        if error.field is None:
             return _refuse(consultation, error.reason)
         db.session.rollback()
-        _refusal_on_form(form, error)
+        form[error.field].errors.append(error.message)
         return _edit_page(_consultation(consultation_id), close_form=form, status=422)
     db.session.commit()
     flash(
@@ -459,9 +437,9 @@ def outcome(consultation_id):
     if consultation.status == ConsultationStatus.OUTCOME_PUBLISHED:
         if request.method == "GET":  # published: its page is the public one
             return redirect_to(url_for(".show", consultation_id=consultation.id))
-        return _refuse(consultation, "outcome_published")
+        return _refuse(consultation, ConsultationRefusal.OUTCOME_PUBLISHED)
     if consultation.phase(utcnow()) != Phase.CLOSED:
-        return _refuse(consultation, "not_closed")
+        return _refuse(consultation, ConsultationRefusal.NOT_CLOSED)
     if request.method == "GET":
         return _outcome_page(consultation, forms.OutcomeForm(formdata=None))
     form = forms.OutcomeForm()
@@ -471,10 +449,10 @@ def outcome(consultation_id):
     try:
         services.publish_outcome(current_user, consultation, form.outcome())
     except DomainError as error:
-        if error.reason in LIFECYCLE_REFUSALS:
+        if error.field is None:
             return _refuse(consultation, error.reason)
         db.session.rollback()
-        _refusal_on_form(form, error)
+        form[error.field].errors.append(error.message)
         return _outcome_page(_consultation(consultation_id, "publish_outcome"), form, 422)
     except Exception:
         # Rendering, signing or storing failed (a full disk, a broken font, a missing key): the

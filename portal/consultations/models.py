@@ -29,7 +29,7 @@ from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
-from portal.domain import DomainError, Labelled
+from portal.domain import DomainError, Labelled, Reason
 from portal.extensions import db, str_enum
 from portal.schools.models import Authority, School
 
@@ -46,6 +46,67 @@ MAX_CHOICES = 12
 RESPONSE_BODY_MAX = 5000
 ANSWER_TEXT_MAX = 2000
 REASON_MAX = 1000
+
+
+class ConsultationRefusal(Reason):
+    """Why a consultation, its questions, its outcome or a response to it refuses a change."""
+
+    # Where it is in its lifecycle (409: nothing was changed).
+    NOT_A_DRAFT = (
+        "not_a_draft",
+        _l(
+            "This consultation is no longer a draft: it has been submitted for approval, so its details and questions "
+            "can no longer be changed. If something must change, ask the moderators to send it back."
+        ),
+    )
+    NOT_SUBMITTED = "not_submitted", _l("This consultation is not awaiting approval.")
+    NOT_OPEN_TO_CLOSE = (
+        "not_open_to_close",
+        _l("Only a consultation that is open, or approved and about to open, can be closed early."),
+    )
+    NOT_CLOSED = "not_closed", _l("The outcome can be written once the consultation has closed.")
+    OUTCOME_PUBLISHED = (
+        "outcome_published",
+        _l("The outcome of this consultation is published. A published outcome is never changed."),
+    )
+    NOT_OPEN = "not_open", _l("This consultation is not open for comment, so responses are not accepted.")
+    # What a draft lacks before it can be submitted (submission_problems).
+    TITLE_MISSING = "title_missing", _l("Give the consultation a title."), "title"
+    PROPOSAL_MISSING = "proposal_missing", _l("Write the proposal people are asked to comment on."), "proposal"
+    CLOSES_IN_THE_PAST = (
+        "closes_in_the_past",
+        _l("The closing date has passed. Choose a closing date in the future."),
+        "closes_on",
+    )
+    # What was typed.
+    CLOSES_BEFORE_OPENING = "closes_before_opening", _l("The consultation must close after it opens."), "closes_on"
+    TOO_FEW_CHOICES = "too_few_choices", _l("A choice question needs at least 2 choices, one a line."), "choices"
+    TOO_MANY_CHOICES = "too_many_choices", _l("A question can have at most 12 choices."), "choices"
+    DUPLICATE_CHOICES = "duplicate_choices", _l("Each choice may appear only once."), "choices"
+    TOO_MANY_QUESTIONS = (
+        "too_many_questions",
+        _l("A consultation can have at most %(max)d questions. Remove one to add another.", max=MAX_QUESTIONS),
+    )
+    UNKNOWN_QUESTION = "unknown_question", _l("This question is not one of this consultation's.")
+    REASON_REQUIRED = "reason_required", _l("Please say why."), "reason"
+    BODY_TOO_LONG = (
+        "body_too_long",
+        _l("This can have at most %(max)d characters.", max=RESPONSE_BODY_MAX),
+        "body",
+    )
+    HEARD_MISSING = "heard_missing", _l("Please say what you heard."), "heard"
+    CHANGES_MISSING = "changes_missing", _l("Please say what changes as a result, or why nothing does."), "changes"
+    OUTCOME_TOO_LONG = "outcome_too_long", _l("The text is too long."), "heard"
+    THEME_TITLE = "theme_title", _l("Name the theme, or leave its count empty."), "theme_1_title"
+    THEME_COUNT = "theme_count", _l("Enter how many responses raised this theme."), "theme_1_count"
+    THEME_COUNT_TOO_HIGH = (
+        "theme_count_too_high",
+        _l("A theme cannot have been raised by more responses than were published."),
+        "theme_1_count",
+    )
+    TOO_MANY_THEMES = "too_many_themes", _l("At most 8 themes."), "theme_1_title"
+    # A response's moderation (the moderation feature checks first; these keep the model safe).
+    ALREADY_MODERATED = "already_moderated", _l("Someone else has already handled this. Nothing was changed.")
 
 
 class ConsultationStatus(StrEnum):
@@ -241,40 +302,40 @@ class Consultation(db.Model):
 
     def edit(self, **fields) -> None:
         if self.status != ConsultationStatus.DRAFT:
-            raise DomainError("not_a_draft")
+            raise DomainError(ConsultationRefusal.NOT_A_DRAFT)
         for name, value in fields.items():
             setattr(self, name, value)
 
     def submit(self, at: datetime) -> None:
         if self.status != ConsultationStatus.DRAFT:
-            raise DomainError("not_a_draft")
+            raise DomainError(ConsultationRefusal.NOT_A_DRAFT)
         self.status = ConsultationStatus.SUBMITTED
         self.submitted_at = at
         self.sent_back_reason = ""
 
     def send_back(self, reason: str) -> None:
         if self.status != ConsultationStatus.SUBMITTED:
-            raise DomainError("not_submitted")
+            raise DomainError(ConsultationRefusal.NOT_SUBMITTED)
         self.status = ConsultationStatus.DRAFT
         self.sent_back_reason = reason
 
     def approve(self, by_id: int | None, at: datetime) -> None:
         if self.status != ConsultationStatus.SUBMITTED:
-            raise DomainError("not_submitted")
+            raise DomainError(ConsultationRefusal.NOT_SUBMITTED)
         if self.closes_at <= at:
-            raise DomainError("closes_in_the_past")
+            raise DomainError(ConsultationRefusal.CLOSES_IN_THE_PAST)
         self.status = ConsultationStatus.APPROVED
         self.approved_by_id, self.approved_at = by_id, at
 
     def close_early(self, at: datetime, reason: str) -> None:
         if self.phase(at) not in (Phase.SCHEDULED, Phase.OPEN):
-            raise DomainError("not_open")
+            raise DomainError(ConsultationRefusal.NOT_OPEN_TO_CLOSE)
         self.status = ConsultationStatus.CLOSED
         self.closed_early_at, self.close_reason = at, reason
 
     def publish_outcome(self, at: datetime, *, heard: str, changes: str, document_sha256: str | None) -> None:
         if self.phase(at) != Phase.CLOSED:
-            raise DomainError("not_closed")
+            raise DomainError(ConsultationRefusal.NOT_CLOSED)
         self.status = ConsultationStatus.OUTCOME_PUBLISHED
         self.outcome_heard, self.outcome_changes = heard, changes
         self.outcome_published_at, self.outcome_document_sha256 = at, document_sha256
@@ -347,20 +408,20 @@ class Response(db.Model):
         back_populates="response", order_by="ResponseVersion.id", cascade="all, delete-orphan"
     )
 
-    # --- moderation (each raises DomainError "already_moderated" when someone was first) -----
+    # --- moderation (each refuses with ALREADY_MODERATED when someone was first) -------------
 
     def publish(self, by_id: int | None, at: datetime) -> None:
         if self.state not in (ResponseState.PENDING, ResponseState.HIDDEN):
-            raise DomainError("already_moderated")
+            raise DomainError(ConsultationRefusal.ALREADY_MODERATED)
         self.state, self.moderated_by_id, self.moderated_at = ResponseState.PUBLISHED, by_id, at
         self.published_at = self.published_at or at
         self.reject_reason = ""
 
     def reject(self, by_id: int | None, at: datetime, reason: str) -> None:
         if self.state != ResponseState.PENDING:
-            raise DomainError("already_moderated")
+            raise DomainError(ConsultationRefusal.ALREADY_MODERATED)
         if not reason.strip():
-            raise DomainError("reason_required")
+            raise DomainError(ConsultationRefusal.REASON_REQUIRED)
         self.state, self.moderated_by_id, self.moderated_at, self.reject_reason = (
             ResponseState.REJECTED,
             by_id,
@@ -370,7 +431,7 @@ class Response(db.Model):
 
     def hide(self, by_id: int | None, at: datetime, reason: str) -> None:
         if self.state != ResponseState.PUBLISHED:
-            raise DomainError("already_moderated")
+            raise DomainError(ConsultationRefusal.ALREADY_MODERATED)
         self.state, self.moderated_by_id, self.moderated_at, self.reject_reason = (
             ResponseState.HIDDEN,
             by_id,
@@ -381,9 +442,9 @@ class Response(db.Model):
     def confirm_hidden(self, by_id: int | None, at: datetime, reason: str) -> None:
         """A moderator upholds what the reports threshold hid (no moderator has decided yet)."""
         if self.state != ResponseState.HIDDEN or self.moderated_by_id is not None:
-            raise DomainError("already_moderated")
+            raise DomainError(ConsultationRefusal.ALREADY_MODERATED)
         if not reason.strip():
-            raise DomainError("reason_required")
+            raise DomainError(ConsultationRefusal.REASON_REQUIRED)
         self.moderated_by_id, self.moderated_at, self.reject_reason = by_id, at, reason
 
 

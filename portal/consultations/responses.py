@@ -20,6 +20,7 @@ from portal.consultations.models import (
     ANSWER_TEXT_MAX,
     RESPONSE_BODY_MAX,
     Consultation,
+    ConsultationRefusal,
     ModerationMode,
     Question,
     QuestionKind,
@@ -169,15 +170,15 @@ def _choice_index(value, question: Question) -> int | None:
 def submit_response(actor, consultation: Consultation, data: dict, now: datetime | None = None) -> Response:
     """The person's response: created, or — a second time — their first one edited, the earlier
     version kept. Under pre-moderation it (again) awaits a moderator; under post-moderation it is
-    published at once. Raises DomainError "not_open" outside the consultation's dates,
-    "body_too_long". Only `stance`, `body`, `answers` and `show_name` are read from `data`."""
+    published at once. Refuses with NOT_OPEN outside the consultation's dates,
+    BODY_TOO_LONG. Only `stance`, `body`, `answers` and `show_name` are read from `data`."""
     now = now or utcnow()
     if not consultation.is_open(now):
-        raise DomainError("not_open")
+        raise DomainError(ConsultationRefusal.NOT_OPEN)
     stance = Stance(data["stance"])
     body = nfc(data.get("body"))
     if len(body) > RESPONSE_BODY_MAX:
-        raise DomainError("body_too_long")
+        raise DomainError(ConsultationRefusal.BODY_TOO_LONG)
     answers = clean_answers(consultation, data.get("answers") or {})
     show_name = bool(data.get("show_name"))
     state = ResponseState.PUBLISHED if consultation.moderation == ModerationMode.POST else ResponseState.PENDING

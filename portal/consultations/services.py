@@ -21,6 +21,7 @@ from portal.consultations.models import (
     MAX_QUESTIONS,
     Audience,
     Consultation,
+    ConsultationRefusal,
     ConsultationStatus,
     ModerationMode,
     OutcomeTheme,
@@ -94,14 +95,14 @@ def _details(data: dict) -> dict:
         values["moderation"] = ModerationMode(values["moderation"])
     opens, closes = values.get("opens_at"), values.get("closes_at")
     if opens is not None and closes is not None and closes <= opens:
-        raise DomainError("closes_before_opening")
+        raise DomainError(ConsultationRefusal.CLOSES_BEFORE_OPENING)
     return values
 
 
 def create_consultation(
     actor, *, school: School | None = None, authority: Authority | None = None, data: dict
 ) -> Consultation:
-    """A new draft of `school` (or of `authority`). Raises DomainError "closes_before_opening"."""
+    """A new draft of `school` (or of `authority`). Refuses with CLOSES_BEFORE_OPENING."""
     if (school is None) == (authority is None):
         raise ValueError("a consultation belongs to a school or to an authority")
     consultation = Consultation(
@@ -119,7 +120,7 @@ def create_consultation(
 
 
 def update_consultation(actor, consultation: Consultation, data: dict) -> list[str]:
-    """Save the draft's details; returns what changed. DomainError "not_a_draft" once submitted."""
+    """Save the draft's details; returns what changed. Refuses with NOT_A_DRAFT once submitted."""
     values = _details(data)
     changed = [name for name, value in values.items() if getattr(consultation, name) != value]
     if changed:
@@ -134,21 +135,21 @@ def _clean_choices(kind: QuestionKind, choices) -> list[str]:
         return []
     cleaned = [nfc(choice) for choice in (choices or []) if nfc(choice)]
     if len(cleaned) < 2:
-        raise DomainError("too_few_choices")
+        raise DomainError(ConsultationRefusal.TOO_FEW_CHOICES)
     if len(cleaned) > MAX_CHOICES:
-        raise DomainError("too_many_choices")
+        raise DomainError(ConsultationRefusal.TOO_MANY_CHOICES)
     if len(set(cleaned)) != len(cleaned):
-        raise DomainError("duplicate_choices")
+        raise DomainError(ConsultationRefusal.DUPLICATE_CHOICES)
     return cleaned
 
 
 def add_question(actor, consultation: Consultation, *, kind, prompt: str, choices=None) -> Question:
-    """Add a question at the end (at most MAX_QUESTIONS). DomainError "not_a_draft",
-    "too_many_questions", "too_few_choices", "too_many_choices", "duplicate_choices"."""
+    """Add a question at the end (at most MAX_QUESTIONS). Refuses with NOT_A_DRAFT,
+    TOO_MANY_QUESTIONS, TOO_FEW_CHOICES, TOO_MANY_CHOICES, DUPLICATE_CHOICES."""
     if consultation.status != ConsultationStatus.DRAFT:
-        raise DomainError("not_a_draft")
+        raise DomainError(ConsultationRefusal.NOT_A_DRAFT)
     if len(consultation.questions) >= MAX_QUESTIONS:
-        raise DomainError("too_many_questions")
+        raise DomainError(ConsultationRefusal.TOO_MANY_QUESTIONS)
     kind = QuestionKind(kind)
     position = max((question.position for question in consultation.questions), default=0) + 1
     question = Question(kind=kind, prompt=nfc(prompt), choices=_clean_choices(kind, choices), position=position)
@@ -167,10 +168,10 @@ def add_question(actor, consultation: Consultation, *, kind, prompt: str, choice
 
 def remove_question(actor, consultation: Consultation, question_id: int) -> None:
     if consultation.status != ConsultationStatus.DRAFT:
-        raise DomainError("not_a_draft")
+        raise DomainError(ConsultationRefusal.NOT_A_DRAFT)
     question = next((q for q in consultation.questions if q.id == question_id), None)
     if question is None:
-        raise DomainError("unknown_question")
+        raise DomainError(ConsultationRefusal.UNKNOWN_QUESTION)
     consultation.questions.remove(question)
     db.session.flush()
     # Close the gap so that positions stay 1..n (the unique constraint is on (consultation, position)).
@@ -181,15 +182,15 @@ def remove_question(actor, consultation: Consultation, question_id: int) -> None
     audit.record(actor, "consultation.question_remove", consultation, **consultation.audit_scope, question=question_id)
 
 
-def submission_problems(consultation: Consultation, now: datetime) -> list[str]:
-    """What a draft still lacks before it can be submitted for approval (DomainError reasons)."""
+def submission_problems(consultation: Consultation, now: datetime) -> list[ConsultationRefusal]:
+    """What a draft still lacks before it can be submitted for approval."""
     problems = []
     if not consultation.title:
-        problems.append("title_missing")
+        problems.append(ConsultationRefusal.TITLE_MISSING)
     if not consultation.proposal:
-        problems.append("proposal_missing")
+        problems.append(ConsultationRefusal.PROPOSAL_MISSING)
     if consultation.closes_at <= now:
-        problems.append("closes_in_the_past")
+        problems.append(ConsultationRefusal.CLOSES_IN_THE_PAST)
     return problems
 
 
@@ -214,10 +215,11 @@ def approve(actor, consultation: Consultation, now: datetime | None = None) -> N
 
 
 def send_back(actor, consultation: Consultation, reason: str) -> None:
-    """A moderator returns it to its authors as a draft, saying why."""
+    """A moderator returns it to its authors as a draft, saying why. Refuses with REASON_REQUIRED,
+    NOT_SUBMITTED."""
     reason = nfc(reason)
     if not reason:
-        raise DomainError("reason_required")
+        raise DomainError(ConsultationRefusal.REASON_REQUIRED)
     consultation.send_back(reason)
     db.session.flush()
     audit.record(actor, "consultation.send_back", consultation, **consultation.audit_scope, reason=reason)
@@ -226,7 +228,7 @@ def send_back(actor, consultation: Consultation, reason: str) -> None:
 def close_early(actor, consultation: Consultation, reason: str, now: datetime | None = None) -> None:
     reason = nfc(reason)
     if not reason:
-        raise DomainError("reason_required")
+        raise DomainError(ConsultationRefusal.REASON_REQUIRED)
     consultation.close_early(now or utcnow(), reason)
     db.session.flush()
     audit.record(actor, "consultation.close", consultation, **consultation.audit_scope, reason=reason)
@@ -290,14 +292,14 @@ def _clean_themes(themes, most: int) -> list[tuple[str, int]]:
         if not title and count in (None, ""):
             continue  # an empty row of the form
         if not title or len(title) > THEME_TITLE_MAX:
-            raise DomainError("theme_title")
+            raise DomainError(ConsultationRefusal.THEME_TITLE)
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise DomainError("theme_count")
+            raise DomainError(ConsultationRefusal.THEME_COUNT)
         if count > most:
-            raise DomainError("theme_count_too_high")
+            raise DomainError(ConsultationRefusal.THEME_COUNT_TOO_HIGH)
         cleaned.append((title, count))
     if len(cleaned) > MAX_THEMES:
-        raise DomainError("too_many_themes")
+        raise DomainError(ConsultationRefusal.TOO_MANY_THEMES)
     return cleaned
 
 
@@ -342,22 +344,22 @@ def publish_outcome(actor, consultation: Consultation, data: dict, now: datetime
     PDF, archive it (signed, stored by SHA-256, logged), record the outcome and its themes on the
     consultation and write the audit event "consultation.outcome_publish" — all in the caller's
     transaction. Reads `heard`, `changes` (Markdown) and `themes` ([(title, count)], a count at
-    most the number of published responses) from `data`. Raises DomainError "outcome_published",
-    "not_closed", "heard_missing", "changes_missing", "outcome_too_long", "theme_title",
-    "theme_count", "theme_count_too_high", "too_many_themes" — or whatever rendering, signing or
-    storing raised; the caller then rolls back and nothing has changed."""
+    most the number of published responses) from `data`. Refuses with OUTCOME_PUBLISHED,
+    NOT_CLOSED, HEARD_MISSING, CHANGES_MISSING, OUTCOME_TOO_LONG, THEME_TITLE, THEME_COUNT,
+    THEME_COUNT_TOO_HIGH, TOO_MANY_THEMES — or raises whatever rendering, signing or storing
+    raised; the caller then rolls back and nothing has changed."""
     now = now or utcnow()
     if consultation.status == ConsultationStatus.OUTCOME_PUBLISHED:
-        raise DomainError("outcome_published")
+        raise DomainError(ConsultationRefusal.OUTCOME_PUBLISHED)
     if consultation.phase(now) != Phase.CLOSED:
-        raise DomainError("not_closed")
+        raise DomainError(ConsultationRefusal.NOT_CLOSED)
     heard, changes = nfc(data.get("heard")), nfc(data.get("changes"))
     if not heard:
-        raise DomainError("heard_missing")
+        raise DomainError(ConsultationRefusal.HEARD_MISSING)
     if not changes:
-        raise DomainError("changes_missing")
+        raise DomainError(ConsultationRefusal.CHANGES_MISSING)
     if len(heard) > OUTCOME_TEXT_MAX or len(changes) > OUTCOME_TEXT_MAX:
-        raise DomainError("outcome_too_long")
+        raise DomainError(ConsultationRefusal.OUTCOME_TOO_LONG)
     themes = _clean_themes(data.get("themes"), responses.results(consultation).published)
 
     context = outcome_pdf_context(

@@ -16,7 +16,7 @@ from portal import audit, policy
 from portal.clock import utcnow
 from portal.consultations import responses
 from portal.consultations import services as consultations
-from portal.consultations.models import Phase, ResponseState
+from portal.consultations.models import ConsultationRefusal, Phase, ResponseState
 from portal.domain import DomainError
 from portal.extensions import db, limiter
 from portal.moderation import bp, forms, queue, services
@@ -224,8 +224,12 @@ def act_on_consultation(consultation_id):
             consultations.send_back(current_user, consultation, form.reason.data)
     except DomainError as error:
         db.session.rollback()
-        if error.reason == "closes_in_the_past":
-            return _conflict(dom_id, error.message)
+        if error.reason == ConsultationRefusal.CLOSES_IN_THE_PAST:
+            message = _(
+                "Its closing time has passed, so it cannot be approved. "
+                "Send it back so that the school can change its dates."
+            )
+            return _conflict(dom_id, message)
         consultation = consultations.consultation_by_id(consultation_id)
         return _conflict(dom_id, _conflict_message(consultation, CONSULTATION_ACTIONS_AUDITED))
     db.session.commit()

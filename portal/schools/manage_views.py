@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import policy
+from portal.domain import DomainError
 from portal.extensions import db
 from portal.schools import bp, forms, services
 from portal.web import managed_school, redirect_to, school_or_404
@@ -50,8 +51,8 @@ def new():
             data = {field: form[field].data for field in services.PROFILE_FIELDS}
             try:
                 school = services.create_school(current_user, authority, slug=form.slug.data, **data)
-            except services.SlugTaken:
-                form.slug.errors.append(_("Another school already uses this web address name."))
+            except DomainError as error:
+                form[error.field].errors.append(error.message)
             else:
                 db.session.commit()
                 flash(_("The school is added."), "success")

@@ -2,10 +2,12 @@
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import audit
+from portal.domain import DomainError, Reason
 from portal.extensions import db
 from portal.schools.models import Authority, School, SchoolType
 
@@ -21,8 +23,8 @@ def create_authority(actor, *, name_zh: str, name_en: str, parent: Authority | N
     return authority
 
 
-class SlugTaken(Exception):
-    pass
+class SchoolRefusal(Reason):
+    SLUG_TAKEN = "slug_taken", _l("Another school already uses this web address name."), "slug"
 
 
 RESERVED_SLUGS = frozenset({"new"})  # /schools/new is the form that adds a school
@@ -50,9 +52,9 @@ def create_school(
     address: str = "",
     **profile,
 ) -> School:
-    """Add a school under `authority`. Raises SlugTaken if another school has the address name."""
+    """Add a school under `authority`. Refuses with SLUG_TAKEN if another school has the address name."""
     if slug in RESERVED_SLUGS or db.session.scalar(select(func.count()).where(School.slug == slug)):
-        raise SlugTaken(slug)
+        raise DomainError(SchoolRefusal.SLUG_TAKEN)
     school = School(
         slug=slug,
         name_zh=name_zh,

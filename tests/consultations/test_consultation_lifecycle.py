@@ -53,7 +53,7 @@ def test_invalid_transitions_are_refused(db, make_consultation, moderator):
     assert reason_of(services.send_back, moderator, draft, "原因") == "not_submitted"
     assert reason_of(services.submit, None, open_one) == "not_a_draft"
     assert reason_of(services.update_consultation, None, open_one, {"title": "改"}) == "not_a_draft"
-    assert reason_of(services.close_early, None, closed, "原因") == "not_open"
+    assert reason_of(services.close_early, None, closed, "原因") == "not_open_to_close"
     assert reason_of(open_one.publish_outcome, now, heard="", changes="", document_sha256=None) == "not_closed"
     assert reason_of(services.add_question, None, open_one, kind="text", prompt="再问") == "not_a_draft"
 

@@ -339,18 +339,35 @@ def test_once_submitted_the_details_cannot_be_changed(client, db, make_consultat
     assert count(db, AuditEvent, AuditEvent.action == "consultation.edit") == 0
 
 
-def test_an_htmx_change_refused_after_submission_is_sent_back_to_the_page_with_the_reason(
+def test_an_htmx_change_refused_after_submission_answers_with_the_questions_as_they_are_and_the_reason(
     client, make_consultation, school_admin, login_as
 ):
     consultation = make_consultation(Phase.SUBMITTED)
     login_as(school_admin)
 
     response = client.post(
-        edit_url(consultation, "/questions"), data={"kind": "text", "prompt": "再问一个"}, headers=HTMX
+        edit_url(consultation, "/questions"), data={"kind": "text", "prompt": "再问一个"}, headers={**HTMX, **ENGLISH}
+    )
+
+    assert response.status_code == 409  # swapped into #questions like a 422 (base.html's htmx configuration)
+    fragment = response.text
+    assert 'id="questions"' in fragment and "<html" not in fragment
+    assert "This consultation is no longer a draft" in fragment
+    assert "Add the question" not in fragment and "再问一个" not in fragment
+
+
+def test_an_htmx_preview_refused_after_submission_answers_in_the_preview_panel(
+    client, make_consultation, school_admin, login_as
+):
+    consultation = make_consultation(Phase.SUBMITTED)
+    login_as(school_admin)
+
+    response = client.post(
+        edit_url(consultation), data={"action": "preview", "proposal": "# 新的"}, headers={**HTMX, **ENGLISH}
     )
 
     assert response.status_code == 409
-    assert response.headers["HX-Redirect"].endswith(edit_url(consultation))
+    assert 'id="proposal-preview"' in response.text and "This consultation is no longer a draft" in response.text
 
 
 def test_after_submission_the_page_shows_where_it_is_read_only(client, make_consultation, school_admin, login_as):
