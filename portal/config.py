@@ -76,6 +76,14 @@ def load() -> dict:
         "PORTAL_REPORT_LIMIT_PER_ACCOUNT": os.environ.get("PORTAL_REPORT_LIMIT_PER_ACCOUNT", "20 per hour;50 per day"),
         # The portal's public address, printed in archived PDFs as where to verify them.
         "PORTAL_PUBLIC_URL": os.environ.get("PORTAL_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Reading a PDF sent to /verify that the portal did not publish (portal/documents/checking.py):
+        # at most this many at once per machine, each in a child process with these limits.
+        "PORTAL_VERIFY_PARSES": int(os.environ.get("PORTAL_VERIFY_PARSES", 2)),
+        "PORTAL_VERIFY_CPU_SECONDS": int(os.environ.get("PORTAL_VERIFY_CPU_SECONDS", 2)),
+        "PORTAL_VERIFY_MEMORY_MB": int(os.environ.get("PORTAL_VERIFY_MEMORY_MB", 1024)),
+        "PORTAL_VERIFY_SECONDS": float(os.environ.get("PORTAL_VERIFY_SECONDS", 3)),
+        # Where the slots' lock files are: one folder for every web process of the machine.
+        "PORTAL_VERIFY_SLOT_DIR": os.environ.get("PORTAL_VERIFY_SLOT_DIR", str(INSTANCE / "verify-slots")),
         "PORTAL_INVITATION_DAYS": int(os.environ.get("PORTAL_INVITATION_DAYS", 30)),
         # A consultation closed this many days ago without an outcome is marked "outcome overdue".
         "PORTAL_OUTCOME_DAYS": int(os.environ.get("PORTAL_OUTCOME_DAYS", 30)),

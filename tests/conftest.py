@@ -83,7 +83,11 @@ def app():
             Path(tmp_dir) / "signing-key.pem", Path(tmp_dir) / "signing-cert.pem"
         )
         app.config.update(
-            PORTAL_SIGNING_KEY=str(key), PORTAL_SIGNING_CERT=str(cert), PORTAL_PUBLIC_URL="https://portal.test"
+            PORTAL_SIGNING_KEY=str(key),
+            PORTAL_SIGNING_CERT=str(cert),
+            PORTAL_PUBLIC_URL="https://portal.test",
+            # Each test process counts its own files being checked (/verify), not the machine's.
+            PORTAL_VERIFY_SLOT_DIR=str(Path(tmp_dir) / "verify-slots"),
         )
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 
 from portal import audit
 from portal.clock import utcnow
-from portal.documents import signing
+from portal.documents import checking, signing
 from portal.documents.models import GENESIS_HASH, Document, DocumentKind, PublicationLogEntry, entry_hash
 from portal.extensions import db
 
@@ -212,6 +212,7 @@ class Verdict(StrEnum):
     AUTHENTIC = "authentic"  # exactly the bytes of a published record
     ALTERED = "altered"  # carries the portal's signature, but is not what was published
     UNKNOWN = "unknown"  # nothing the portal published: no portal signature, or an unknown SHA-256
+    UNCHECKED = "unchecked"  # not published, and too costly to read within the limits: not checked
 
 
 @dataclass(frozen=True)
@@ -242,15 +243,20 @@ def _authentic(document: Document) -> Verification:
 
 def verify_upload(pdf_bytes: bytes) -> Verification:
     """Is this file a record the portal published? AUTHENTIC when these exact bytes are in the
-    archive; ALTERED when they carry the portal's signature (intact or broken) but are not in the
-    archive — a signed record changed afterwards, or signed and never published; UNKNOWN for
-    anything else. Never raises for what it is given."""
+    archive (answered from the SHA-256 alone: no parsing); ALTERED when they carry the portal's
+    signature (intact or broken) but are not in the archive — a signed record changed afterwards,
+    or signed and never published; UNKNOWN for anything else; UNCHECKED when reading the file hit
+    the limits of portal.documents.checking. Raises checking.CheckerBusy when too many files are
+    being read at once; never raises for what it is given."""
     digest = sha256_hex(pdf_bytes)
     document = find_by_sha256(digest)
     if document is not None:
         return _authentic(document)
-    if signing.verify_signature(pdf_bytes) in ("valid", "broken"):
+    outcome = checking.check_signature(pdf_bytes)
+    if outcome in ("valid", "broken"):
         return Verification(Verdict.ALTERED, digest)
+    if outcome == "unchecked":
+        return Verification(Verdict.UNCHECKED, digest)
     return Verification(Verdict.UNKNOWN, digest)
 
 

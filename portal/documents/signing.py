@@ -74,7 +74,9 @@ def _load_certificate(cert_stamp) -> asn1_x509.Certificate:
 
 def portal_certificate(cert_path=None) -> asn1_x509.Certificate:
     """The certificate the portal signs with (from PORTAL_SIGNING_CERT)."""
-    return _load_certificate(_stamp(_paths(cert_path=cert_path)[1]))
+    # Given a path, no app is needed (the check worker runs without one).
+    path = Path(cert_path) if cert_path else _paths()[1]
+    return _load_certificate(_stamp(path))
 
 
 def _outside_any_event_loop(function, *args):

@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import render_template, request, url_for
+from flask_babel import gettext as _
 
 from portal.charters import services as charter_services
 from portal.consultations import services as consultation_services
 from portal.decisions import services as decision_services
-from portal.documents import services
+from portal.documents import checking, services
 from portal.documents.forms import VerifyForm
 from portal.documents.models import PublicationLogEntry
 from portal.extensions import limiter
@@ -65,7 +66,7 @@ def published_record(entry: PublicationLogEntry) -> PublishedRecord:
     return PublishedRecord(entry.object_type, entry.created_at, obj, page(obj) if obj is not None else None)
 
 
-def _render(form, status=200, *, verification=None, checked_file=False):
+def _render(form, status=200, *, verification=None, checked_file=False, busy=None):
     """The whole page, or for htmx the result region's content with the form out of band (it
     carries the messages beside its fields, or comes back empty after a check)."""
     context = {
@@ -73,9 +74,22 @@ def _render(form, status=200, *, verification=None, checked_file=False):
         "verification": verification,
         "records": [published_record(entry) for entry in verification.publications] if verification else [],
         "checked_file": checked_file,
+        "busy": busy,
     }
     template = "pages/_verify_response.html" if is_htmx() else "pages/verify.html"
     return render_template(template, **context), status
+
+
+# How long to wait before sending the file again when every slot for reading files is taken.
+RETRY_AFTER_SECONDS = 10
+
+
+def _busy(form):
+    """Every slot for reading an unknown file is taken: 503, come back in a moment (the form keeps
+    its typed SHA-256; a file must be chosen again, browsers never keep it)."""
+    message = _("Many files are being checked right now. Please send yours again in a few seconds.")
+    body, _status = _render(form, 503, busy=message)
+    return body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -87,7 +101,10 @@ def verify():
     if not form.validate_on_submit():
         return _render(form, 422)
     if form.pdf_bytes is not None:
-        verification = services.verify_upload(form.pdf_bytes)
+        try:
+            verification = services.verify_upload(form.pdf_bytes)
+        except checking.CheckerBusy:
+            return _busy(form)
     else:
         verification = services.verify_sha256(form.sha256.data)
     # Nothing is written: the answer depends only on the archive. A fresh form, to check the next copy.

@@ -73,6 +73,7 @@ def live_server(fast_password_hashing):
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'browser.db'}",
                 "PORTAL_SIGNING_KEY": str(key),
                 "PORTAL_SIGNING_CERT": str(cert),
+                "PORTAL_VERIFY_SLOT_DIR": str(tmp / "verify-slots"),
                 "BABEL_TRANSLATION_DIRECTORIES": str(compile_catalogues(tmp / "translations")),
                 # Real forms, real tokens: CSRF stays on here, unlike the `app` fixture.
                 "WTF_CSRF_ENABLED": True,

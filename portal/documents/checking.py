@@ -1,0 +1,96 @@
+"""Checking whether an unknown PDF carries the portal's signature, with bounded work.
+
+Parsing a PDF somebody uploaded is the most expensive thing the portal does for a visitor, and a
+crafted file (object streams that inflate to megabytes of whitespace) can keep a parser busy for
+many seconds. So the parse never runs in the web process: it runs in a child process, which
+limits its own CPU time and address space before it reads the file, under a wall-clock timeout;
+and at most PORTAL_VERIFY_PARSES of them run at once on a machine (one lock file per slot in
+PORTAL_VERIFY_SLOT_DIR, taken without waiting). A file that hits a limit is "unchecked" (the page says
+so); when every slot is taken the caller is told to come back in a moment (CheckerBusy).
+
+The children come from a fork server that has the PDF library loaded already: starting one costs
+milliseconds, not the second a new interpreter would, and it is single-threaded, so forking it is
+safe (forking a threaded web process is not). Files the portal published never get here: /verify
+answers them from the archive by their SHA-256.
+"""
+
+import fcntl
+import multiprocessing
+import resource
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Literal
+
+from flask import current_app
+
+from portal.documents.signing import verify_signature
+
+Outcome = Literal["valid", "broken", "unsigned", "unchecked"]
+OUTCOMES = ("valid", "broken", "unsigned")
+
+_processes = multiprocessing.get_context("forkserver")
+_processes.set_forkserver_preload(["portal.documents.checking"])
+
+
+class CheckerBusy(Exception):
+    """Every slot for checking a file is taken: try again in a moment."""
+
+
+@contextmanager
+def _slot(folder: Path, slots: int):
+    """One of `slots` lock files, held for the duration; CheckerBusy when all are held (by this
+    or any other process on the machine). A killed process releases its lock with its files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(slots):
+        handle = open(folder / f"verify-slot-{number}.lock", "a+")  # held while the file is parsed
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+        return
+    raise CheckerBusy()
+
+
+def _check_in_child(connection, pdf_bytes: bytes, cert_path: str, cpu_seconds: int, memory_bytes: int) -> None:
+    """In the child: limit this process, then read the file. A file that needs more CPU time or
+    memory than allowed ends this process (SIGXCPU, MemoryError), never the web process."""
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    try:
+        connection.send(verify_signature(pdf_bytes, cert_path=cert_path))
+    finally:
+        connection.close()
+
+
+def check_signature(pdf_bytes: bytes) -> Outcome:
+    """ "valid", "broken" or "unsigned" as portal.documents.signing.verify_signature says, read in
+    a bounded child process; "unchecked" when it hit a limit. Raises CheckerBusy when
+    PORTAL_VERIFY_PARSES checks are already running on this machine."""
+    config = current_app.config
+    limits = (int(config["PORTAL_VERIFY_CPU_SECONDS"]), int(config["PORTAL_VERIFY_MEMORY_MB"]) * 1024 * 1024)
+    with _slot(Path(config["PORTAL_VERIFY_SLOT_DIR"]), int(config["PORTAL_VERIFY_PARSES"])):
+        receiver, sender = _processes.Pipe(duplex=False)
+        child = _processes.Process(
+            target=_check_in_child, args=(sender, bytes(pdf_bytes), str(config["PORTAL_SIGNING_CERT"]), *limits)
+        )
+        child.start()
+        sender.close()
+        try:
+            outcome = receiver.recv() if receiver.poll(float(config["PORTAL_VERIFY_SECONDS"])) else None
+        except EOFError:  # the child ended without an answer: a limit ended it
+            outcome = None
+        finally:
+            receiver.close()
+            if child.is_alive():
+                child.kill()
+            child.join()
+    if outcome not in OUTCOMES:
+        current_app.logger.warning("verify: a file was not checked within the limits (exit %s)", child.exitcode)
+        return "unchecked"
+    return outcome
