@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config.get("PORTAL_PROXY_COUNT"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PORTAL_PROXY_COUNT"]), x_proto=1, x_host=1)
 
+    _warn_about_unshared_limits(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_templates(app)
@@ -52,6 +53,17 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.cli.add_command(portal_cli)
     return app
+
+
+def _warn_about_unshared_limits(app: Flask) -> None:
+    """Without Redis, rate limits are counted in each process's memory: right for the embedded
+    single process, too lenient when several processes serve (each counts apart). PostgreSQL is
+    the configuration for several; say so at start (/healthz says "per-process" too)."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and not app.config.get("REDIS_URL"):
+        app.logger.warning(
+            "REDIS_URL is not set: rate limits are counted per process. "
+            "Set REDIS_URL when more than one process serves the portal."
+        )
 
 
 def _init_extensions(app: Flask) -> None:

@@ -61,6 +61,10 @@ def load() -> dict:
         "PORTAL_PROXY_COUNT": int(os.environ.get("PORTAL_PROXY_COUNT", 0)),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_ENABLED": _flag("PORTAL_RATELIMIT", "1"),
+        # Redis unreachable: count in this process's memory meanwhile (logged, and said by /healthz),
+        # never a 500 on logging in or posting; Flask-Limiter goes back to Redis once it answers.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "PORTAL_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("PORTAL_LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
         "PORTAL_LOGIN_LIMIT_PER_IP": os.environ.get("PORTAL_LOGIN_LIMIT_PER_IP", "20 per minute"),
         # Feedback sent: enough for a busy parent, too few to flood a school's inbox from one account.

@@ -1,8 +1,15 @@
-"""Translated error pages. The same template serves every code; htmx gets a short fragment."""
+"""Translated error pages. The same template serves every code; htmx gets a short fragment.
 
-from flask import Flask, render_template
+When the database cannot be reached (or a lock does not clear in time) every page answers 503
+with the "temporarily unavailable" page and Retry-After: that page is drawn without the database,
+so it works for logged-in people too (their account is not loaded for it).
+"""
+
+from flask import Flask, current_app, g, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db, login_manager
@@ -38,7 +45,13 @@ MESSAGES = {
         _l("Something went wrong"),
         _l("The portal ran into an unexpected problem and nothing was changed. Please try again in a moment."),
     ),
+    503: (
+        _l("Temporarily unavailable"),
+        _l("The portal cannot reach its records at the moment, so nothing was changed. Please try again in a minute."),
+    ),
 }
+# Seconds a browser or a client is told to wait before trying again after a 503.
+RETRY_AFTER_SECONDS = 30
 
 
 def render_error(code: int, message=None):
@@ -80,3 +93,31 @@ def register(app: Flask) -> None:
     def _server_error(error):
         db.session.rollback()
         return render_error(500)
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(DisconnectionError)
+    @app.errorhandler(PoolTimeout)
+    def _database_unavailable(error):
+        if isinstance(error, DBAPIError) and not _unavailable(error):
+            raise error  # a bug (a constraint, a type): the 500 page, with its traceback in the log
+        return render_unavailable(error)
+
+
+def _unavailable(error: DBAPIError) -> bool:
+    """The database is gone or busy, rather than the query wrong: the connection failed or was
+    lost, or a lock did not clear within the busy timeout (SQLite's "database is locked")."""
+    return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+
+
+def render_unavailable(error=None):
+    """503 and Retry-After, on a page that needs nothing from the database: the person is treated
+    as a visitor while it is drawn (loading their account would ask the database again)."""
+    current_app.logger.warning("database unavailable: %s", error)
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is already gone; the session is dropped below
+        pass
+    db.session.remove()
+    g._login_user = login_manager.anonymous_user()
+    body, status = render_error(503)
+    return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}

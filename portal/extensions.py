@@ -3,6 +3,7 @@
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -63,6 +64,22 @@ def client_address() -> str:
 
 
 limiter = Limiter(key_func=client_address)
+
+
+def rate_limit_health() -> dict:
+    """Where rate limits are counted now, and whether Redis answers (for /healthz). With REDIS_URL
+    the limits are shared by every process; while Redis is unreachable Flask-Limiter counts them
+    in this process's memory (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED) and goes back once it answers."""
+    if not current_app.config.get("REDIS_URL"):
+        return {"rate_limits": "per-process"}
+    try:
+        reachable = bool(limiter.storage.check())
+    except Exception:  # noqa: BLE001 - any failure to reach Redis is "unavailable", never a 500
+        reachable = False
+    return {
+        "redis": "ok" if reachable else "unavailable",
+        "rate_limits": "shared" if reachable else "per-process (Redis unreachable)",
+    }
 
 
 @event.listens_for(Engine, "connect")

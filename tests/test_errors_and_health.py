@@ -18,6 +18,7 @@ ENGLISH_TITLES = {
     422: "Could not process",
     429: "Too many attempts",
     500: "Something went wrong",
+    503: "Temporarily unavailable",
 }
 
 
@@ -103,7 +104,7 @@ def test_error_page_in_chinese_by_default(compiled_catalogues, error_responses, 
     assert title != ENGLISH_TITLES[code]
 
 
-@pytest.mark.parametrize("code", [400, 403, 404, 413, 422, 429, 500])
+@pytest.mark.parametrize("code", [400, 403, 404, 413, 422, 429, 500, 503])
 def test_every_error_code_has_its_own_translated_page(app, compiled_catalogues, code):
     with app.test_request_context(headers=ENGLISH):
         english, status = render_error(code)
@@ -118,10 +119,10 @@ def test_every_error_code_has_its_own_translated_page(app, compiled_catalogues, 
 
 def test_unexpected_status_codes_fall_back_to_a_general_page(app):
     with app.test_request_context(headers=ENGLISH):
-        server, server_status = render_error(503)
+        server, server_status = render_error(502)
         client, client_status = render_error(418)
 
-    assert (server_status, heading(server)) == (503, "Something went wrong")
+    assert (server_status, heading(server)) == (502, "Something went wrong")
     assert (client_status, heading(client)) == (418, "Bad request")
 
 
@@ -156,16 +157,23 @@ def test_error_in_the_middle_of_a_change_saves_nothing(
 # Health check
 
 
-def test_health_check_reports_ok_as_json(client, db):
+def limits_answer(app) -> dict:
+    """What /healthz says of rate limits: shared through Redis in CI's second run, else per process."""
+    if app.config.get("REDIS_URL"):
+        return {"redis": "ok", "rate_limits": "shared"}
+    return {"rate_limits": "per-process"}
+
+
+def test_health_check_reports_ok_as_json(app, client, db):
     response = client.get("/healthz")
 
     assert response.status_code == 200
     assert response.is_json
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", **limits_answer(app)}
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_health_check_answers_503_when_the_database_is_unreachable(client, db, monkeypatch):
+def test_health_check_answers_503_when_the_database_is_unreachable(app, client, db, monkeypatch):
     def unreachable(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, ConnectionRefusedError("database is down"))
 
@@ -175,7 +183,7 @@ def test_health_check_answers_503_when_the_database_is_unreachable(client, db, m
 
     assert response.status_code == 503
     assert response.is_json
-    assert response.get_json() == {"status": "unavailable", "database": "unavailable"}
+    assert response.get_json() == {"status": "unavailable", "database": "unavailable", **limits_answer(app)}
 
 
 def test_health_check_needs_no_login_and_sets_no_session(client, db):
@@ -183,3 +191,126 @@ def test_health_check_needs_no_login_and_sets_no_session(client, db):
 
     assert response.status_code == 200
     assert not any(header.startswith("session=") for header in response.headers.getlist("Set-Cookie"))
+
+
+# When the database or Redis cannot be reached.
+
+
+@pytest.fixture
+def database_down(app, db, server_errors_become_pages):
+    """From now on every statement fails as it does when PostgreSQL is stopped."""
+    from sqlalchemy import event
+
+    def refuse(conn, cursor, statement, parameters, context, executemany):
+        raise OperationalError(statement, parameters, ConnectionRefusedError("connection refused"))
+
+    with app.app_context():
+        engine = db.engine
+    down = {"now": False}
+
+    def maybe_refuse(*args):
+        if down["now"]:
+            refuse(*args)
+
+    event.listen(engine, "before_cursor_execute", maybe_refuse)
+    try:
+        yield lambda: down.update(now=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", maybe_refuse)
+
+
+@pytest.mark.parametrize("path", ["/", "/schools", "/decisions", "/consultations/1"])
+def test_pages_answer_503_with_the_unavailable_page_when_the_database_is_unreachable(client, database_down, path):
+    database_down()
+
+    response = client.get(path, headers=ENGLISH)
+
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    assert heading(response.get_data(as_text=True)) == "Temporarily unavailable"
+    assert "nothing was changed" in response.get_data(as_text=True)
+
+
+def test_logged_in_people_get_the_unavailable_page_too_not_a_bare_error(client, make_user, login_as, database_down):
+    login_as(make_user())
+    database_down()
+
+    response = client.get("/me", headers=ENGLISH)
+
+    assert response.status_code == 503
+    assert heading(response.get_data(as_text=True)) == "Temporarily unavailable"
+
+
+def test_posting_while_the_database_is_unreachable_answers_503(client, make_user, login_as, database_down):
+    login_as(make_user())
+    database_down()
+
+    response = client.post("/me/profile", data={"display_name": "新名字", "language": "zh"}, headers=ENGLISH)
+
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+
+
+def test_the_unavailable_page_is_translated(client, compiled_catalogues, database_down):
+    database_down()
+
+    page = client.get("/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+
+    assert CJK.search(heading(page))
+
+
+def test_a_query_that_is_wrong_is_still_the_500_page(client, db, server_errors_become_pages, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    def broken():
+        raise IntegrityError("INSERT", {}, Exception("a bug, not an outage"))
+
+    monkeypatch.setattr(school_services, "districts_overview", broken)
+
+    assert client.get("/").status_code == 500
+
+
+REDIS_DOWN = """
+import json, os, tempfile
+os.environ["PORTAL_SECRET_KEY"] = "x"
+from argon2 import PasswordHasher
+from flask_migrate import upgrade
+from portal import create_app
+from portal.accounts import services
+from portal.extensions import db
+services._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+services._DUMMY_HASH = services._hasher.hash("dummy")
+with tempfile.TemporaryDirectory() as tmp:
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/down.db", "WTF_CSRF_ENABLED": False,
+        "REDIS_URL": "redis://127.0.0.1:1/0", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",
+    })
+    with app.app_context():
+        upgrade(directory="migrations")
+        services.register_user(email="p@example.org", display_name="P", password="correct horse battery", language="en")
+        db.session.commit()
+    client = app.test_client()
+    statuses = [client.post("/login", data={"email": "p@example.org", "password": "a wrong guess!!"}).status_code
+                for _ in range(6)]
+    good = client.post("/login", data={"email": "p@example.org", "password": "correct horse battery"}).status_code
+    health = client.get("/healthz").get_json()
+    print(json.dumps({"statuses": statuses, "good": good, "health": health}))
+"""
+
+
+def test_with_redis_unreachable_logins_still_work_and_limits_count_in_memory():
+    """A process of its own (the limiter is one per process), with Redis on a port nobody listens on."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, "-c", REDIS_DOWN], cwd=root, capture_output=True, text=True, timeout=120)
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    answer = json.loads(run.stdout.strip().splitlines()[-1])
+    assert answer["statuses"][:5] == [422] * 5  # refused as wrong, never 500
+    assert answer["statuses"][5] == 429  # the sixth within a minute: counted in memory meanwhile
+    assert answer["good"] == 429  # still limited for that account, as with Redis
+    assert answer["health"]["redis"] == "unavailable"
+    assert answer["health"]["rate_limits"] == "per-process (Redis unreachable)"
+    assert answer["health"]["database"] == "ok"

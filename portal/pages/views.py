@@ -8,7 +8,7 @@ from portal.accounts import services as account_services
 from portal.clock import utcnow
 from portal.consultations import lists as consultation_lists
 from portal.decisions import services as decision_services
-from portal.extensions import db
+from portal.extensions import db, rate_limit_health
 from portal.i18n import LANGUAGE_COOKIE
 from portal.pages import bp
 from portal.schools import services as school_services
@@ -55,7 +55,11 @@ def set_language():
 
 @bp.get("/healthz")
 def healthz():
-    """For load balancers: 200 when this process can reach its database, 503 when not."""
+    """For load balancers: 200 when this process can reach its database, 503 when not. Also says
+    whether Redis answers (when REDIS_URL is set) and where rate limits are counted: "shared"
+    (Redis), "per-process" (in memory: right for the embedded single process, a warning when
+    several serve), or "per-process (Redis unreachable)" while Redis is down. Neither makes the
+    portal unhealthy: it goes on serving, with limits counted per process meanwhile."""
     try:
         db.session.execute(text("SELECT 1"))
         database = "ok"
@@ -64,7 +68,9 @@ def healthz():
         db.session.rollback()
         database = "unavailable"
     status = 200 if database == "ok" else 503
-    response = jsonify(status="ok" if status == 200 else "unavailable", database=database)
+    answer = {"status": "ok" if status == 200 else "unavailable", "database": database}
+    answer.update(rate_limit_health())
+    response = jsonify(answer)
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     return response
