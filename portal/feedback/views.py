@@ -26,15 +26,6 @@ from portal.web import (
     stored_only,
 )
 
-# What each refusal of portal.feedback.services means for the person who tried.
-REFUSALS = {
-    "invalid_transition": _l("This feedback cannot move to that status from where it is now."),
-    "answer_needs_reply": _l("Write a reply before marking the feedback as answered."),
-    "feedback_closed": _l("This feedback is closed. Reopen it before replying."),
-    "status_changed": _l(
-        "Someone else changed this feedback's status in the meantime. Here it is as it is now: check it and try again."
-    ),
-}
 FORM_EXPIRED = _l(
     "Something was wrong with this form, so nothing was sent. Please check your feedback and send it again."
 )
@@ -79,7 +70,7 @@ def new(slug):
         return _form_page(school, form, 422, refusal=FORM_EXPIRED)
     try:
         feedback = services.send_feedback(current_user, school, form.data)
-    except DomainError:  # "form_already_sent": this form made another item; this text is kept for a new one
+    except DomainError:  # FORM_ALREADY_SENT: this form made another item; this text is kept for a new one
         db.session.rollback()
         earlier = services.sent_with_token(current_user, form.submission_token.data)
         form.submission_token.data = forms.new_submission_token()
@@ -188,7 +179,7 @@ def _refused(school, feedback, error: DomainError, **given):
     reason, and the item as it is now. Nothing was changed."""
     db.session.rollback()
     feedback = services.feedback_in_school(school, feedback.id)
-    return _item_page(school, feedback, 409, refused=REFUSALS[error.reason], **given)
+    return _item_page(school, feedback, 409, refused=error.message, **given)
 
 
 @bp.post("/schools/<slug>/manage/feedback/<int:feedback_id>/reply")

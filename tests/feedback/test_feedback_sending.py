@@ -12,7 +12,14 @@ from sqlalchemy import func, select
 from portal.audit import AuditEvent
 from portal.domain import DomainError
 from portal.feedback import services
-from portal.feedback.models import EventKind, Feedback, FeedbackCategory, FeedbackEvent, FeedbackStatus
+from portal.feedback.models import (
+    EventKind,
+    Feedback,
+    FeedbackCategory,
+    FeedbackEvent,
+    FeedbackRefusal,
+    FeedbackStatus,
+)
 from tests.helpers.feedback import form_data, token
 from tests.helpers.pages import ENGLISH, HTMX, field_error, location_path
 
@@ -483,7 +490,7 @@ def test_service_refuses_the_same_token_with_another_text(db, school, parent):
     with pytest.raises(DomainError) as refusal:
         services.send_feedback(parent, school, {**data, "private": True})
 
-    assert refusal.value.reason == "form_already_sent"
+    assert refusal.value.reason is FeedbackRefusal.FORM_ALREADY_SENT
 
 
 # Rate limits
