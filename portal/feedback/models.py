@@ -45,6 +45,8 @@ class FeedbackStatus(Labelled):
 
 
 OPEN_STATUSES = frozenset({FeedbackStatus.RECEIVED, FeedbackStatus.IN_PROGRESS})
+# The steps every item goes through, as its pages show them.
+STEPS = tuple(FeedbackStatus)
 
 # Where a status may go next. Answered and closed items can be taken up again (the answer raised
 # a new question, or it was closed by mistake); nothing goes back to "received", which only
