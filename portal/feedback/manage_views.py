@@ -13,7 +13,15 @@ from portal.extensions import db
 from portal.feedback import bp, services
 from portal.feedback import manage_forms as forms
 from portal.feedback.models import STEPS, FeedbackCategory, FeedbackStatus
-from portal.web import found_or_404, is_htmx, managed_school, page_arg, redirect_to
+from portal.web import (
+    conflict,
+    found_or_404,
+    is_htmx,
+    managed_school,
+    page_arg,
+    redirect_to,
+    render_page_or_fragment,
+)
 
 
 def _inbox_filters() -> services.InboxFilters:
@@ -50,22 +58,24 @@ def inbox(slug):
     return render_template("feedback/inbox.html", **context)
 
 
-def _item_page(school, feedback, status=200, **given):
-    """The item's page in the inbox, with the forms given (holding what was typed and their
-    messages) and fresh ones for the others."""
-    can_answer = policy.can(current_user, "manage_feedback", school)
-    return (
-        render_template(
-            "feedback/manage_item.html",
-            school=school,
-            feedback=feedback,
-            can_answer=can_answer,
-            statuses=STEPS,
-            reply_form=given.get("reply_form") or forms.ReplyForm(formdata=None),
-            status_form=given.get("status_form") or forms.StatusForm(formdata=None, current=feedback.status.value),
-            refused=given.get("refused"),
-        ),
-        status,
+def _item_context(school, feedback, **given) -> dict:
+    """What the item's page and its part (_manage_item.html) show: the forms given (holding what
+    was typed and their messages), fresh ones for the others, and `refused`, why nothing changed."""
+    return {
+        "school": school,
+        "feedback": feedback,
+        "can_answer": policy.can(current_user, "manage_feedback", school),
+        "statuses": STEPS,
+        "reply_form": given.get("reply_form") or forms.ReplyForm(formdata=None),
+        "status_form": given.get("status_form") or forms.StatusForm(formdata=None, current=feedback.status.value),
+        "refused": given.get("refused"),
+    }
+
+
+def _invalid(school, feedback, **given):
+    """A form with mistakes: 422, the item with the messages (its part alone for htmx)."""
+    return render_page_or_fragment(
+        "feedback/manage_item.html", "feedback/_manage_item.html", 422, **_item_context(school, feedback, **given)
     )
 
 
@@ -75,7 +85,7 @@ def manage_item(slug, feedback_id):
     school = managed_school(slug, "oversee_feedback")
     feedback = found_or_404(services.feedback_in_school(school, feedback_id))
     policy.require(current_user, "read_feedback", feedback)
-    return _item_page(school, feedback)
+    return render_template("feedback/manage_item.html", **_item_context(school, feedback))
 
 
 def _feedback_to_change(slug, feedback_id):
@@ -86,10 +96,14 @@ def _feedback_to_change(slug, feedback_id):
 
 def _refused(school, feedback, error: DomainError, **given):
     """A change the item's state does not allow, or one made on an out-of-date page: 409, the
-    reason, and the item as it is now. Nothing was changed."""
+    reason, and the item as it is now (its part alone for htmx). Nothing was changed."""
     db.session.rollback()
     feedback = services.feedback_in_school(school, feedback.id)
-    return _item_page(school, feedback, 409, refused=error.message, **given)
+    return conflict(
+        "feedback/manage_item.html",
+        "feedback/_manage_item.html",
+        **_item_context(school, feedback, refused=error.message, **given),
+    )
 
 
 @bp.post("/schools/<slug>/manage/feedback/<int:feedback_id>/reply")
@@ -97,7 +111,7 @@ def reply(slug, feedback_id):
     school, feedback = _feedback_to_change(slug, feedback_id)
     form = forms.ReplyForm()
     if not form.validate_on_submit():
-        return _item_page(school, feedback, 422, reply_form=form)
+        return _invalid(school, feedback, reply_form=form)
     data = {
         "reply": form.reply.data,
         "public": form.visibility.data == "public",
@@ -120,7 +134,7 @@ def change_status(slug, feedback_id):
     school, feedback = _feedback_to_change(slug, feedback_id)
     form = forms.StatusForm()
     if not form.validate_on_submit():
-        return _item_page(school, feedback, 422, refused=forms.STATUS_UNKNOWN)
+        return _invalid(school, feedback, refused=forms.STATUS_UNKNOWN)
     try:
         services.change_feedback_status(
             current_user, feedback, FeedbackStatus(form.status.data), current=FeedbackStatus(form.current.data)

@@ -14,6 +14,7 @@ from portal.feedback.models import STEPS
 from portal.web import (
     account_key,
     configured_limit,
+    conflict,
     current_language,
     found_or_404,
     is_htmx,
@@ -70,8 +71,7 @@ def new(slug):
         db.session.rollback()
         earlier = services.sent_with_token(current_user, form.submission_token.data)
         form.submission_token.data = forms.new_submission_token()
-        # 409 says what happened; htmx swaps only 2xx and 422 (base.html), so it gets 422 to show the message.
-        return _form_page(school, form, 422 if is_htmx() else 409, earlier=earlier)
+        return conflict("feedback/new.html", "feedback/_form.html", school=school, form=form, earlier=earlier)
     db.session.commit()
     flash(_("Thank you. %(school)s has received your feedback.", school=school.name(current_language())), "success")
     return redirect_to(url_for("feedback.my_item", feedback_id=feedback.id))

@@ -11,9 +11,11 @@ from sqlalchemy import select
 
 from portal.audit import AuditEvent
 from portal.clock import utcnow
+from portal.domain import DomainError
+from portal.feedback import services
 from portal.feedback.models import EventKind, Feedback, FeedbackEvent, FeedbackRefusal, FeedbackStatus
 from tests.helpers.feedback import utc
-from tests.helpers.pages import ENGLISH, field_error, location_path
+from tests.helpers.pages import ENGLISH, HTMX, field_error, location_path
 
 S = FeedbackStatus
 
@@ -407,6 +409,71 @@ def test_change_made_on_an_out_of_date_page_is_refused_with_409(
 
 
 @pytest.mark.parametrize(
+    "start, action, data, message",
+    [
+        (
+            S.RECEIVED,
+            "status",
+            {"status": "in_progress", "current": "in_progress"},  # their page was out of date
+            "Someone else changed this feedback's status in the meantime. "
+            "Here it is as it is now: check it and try again.",
+        ),
+        (
+            S.RECEIVED,
+            "status",
+            {"status": "answered", "current": "received"},
+            "Write a reply before marking the feedback as answered.",
+        ),
+        (
+            S.CLOSED,
+            "status",
+            {"status": "closed", "current": "closed"},
+            "This feedback cannot move to that status from where it is now.",
+        ),
+        (
+            S.CLOSED,
+            "reply",
+            {"reply": "补充答复。", "mark_answered": "y"},
+            "This feedback is closed. Reopen it before replying.",
+        ),
+    ],
+)
+def test_htmx_refused_change_gets_the_item_as_it_is_now_with_why(
+    client, db, school, parent, board_member, send, login_as, start, action, data, message
+):
+    feedback = send(parent, school, status=start)
+    events_before = len(feedback.events)
+    login_as(board_member)
+
+    response = client.post(item_url(school, feedback, action), data=data, headers={**HTMX, **ENGLISH})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert page.lstrip().startswith(f'<div id="feedback-item-{feedback.id}">') and "<html" not in page
+    assert refusal_notice(page) == message
+    assert f"feedback-status-{start.value}" in page  # the item as it is now
+    feedback = fresh(db, feedback)
+    assert feedback.status == start and len(feedback.events) == events_before
+
+
+def test_htmx_reply_with_mistakes_gets_the_item_with_the_messages(
+    client, db, school, parent, board_member, send, login_as
+):
+    feedback = send(parent, school)
+    login_as(board_member)
+
+    response = client.post(
+        item_url(school, feedback, "reply"), data={"reply": "", "mark_answered": "y"}, headers={**HTMX, **ENGLISH}
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert page.lstrip().startswith(f'<div id="feedback-item-{feedback.id}">') and "<html" not in page
+    assert field_error(page, "reply") == "Please write the reply."
+    assert fresh(db, feedback).status == S.RECEIVED
+
+
+@pytest.mark.parametrize(
     "data",
     [
         {},
@@ -459,8 +526,6 @@ def test_item_page_shows_the_timeline_with_who_did_what(client, school, parent, 
 def test_service_refuses_an_invalid_transition_on_the_model(db, school, parent, send):
     feedback = send(parent, school, status=S.CLOSED)
 
-    from portal.domain import DomainError
-
     with pytest.raises(DomainError) as refusal:
         feedback.move_to(S.ANSWERED)
     assert refusal.value.reason is FeedbackRefusal.INVALID_TRANSITION
@@ -479,8 +544,6 @@ def test_timeline_is_append_only(db, school, parent, send):
 
 
 def test_each_change_keeps_its_own_time(db, school, parent, send):
-    from portal.feedback import services
-
     feedback = send(parent, school, at=utc(2026, 3, 1, 2))
     services.change_feedback_status(None, feedback, S.IN_PROGRESS, now=utc(2026, 3, 2, 2))
     services.reply_to_feedback(
