@@ -531,6 +531,48 @@ def test_service_refuses_an_invalid_transition_on_the_model(db, school, parent, 
     assert refusal.value.reason is FeedbackRefusal.INVALID_TRANSITION
 
 
+@pytest.mark.parametrize(
+    "start, change, reason",
+    [
+        (
+            S.RECEIVED,
+            lambda f: services.change_feedback_status(None, f, S.ANSWERED),
+            FeedbackRefusal.ANSWER_NEEDS_REPLY,
+        ),
+        (
+            S.IN_PROGRESS,
+            lambda f: services.change_feedback_status(None, f, S.RECEIVED),
+            FeedbackRefusal.INVALID_TRANSITION,
+        ),
+        (
+            S.ANSWERED,
+            lambda f: services.change_feedback_status(None, f, S.CLOSED, current=S.IN_PROGRESS),
+            FeedbackRefusal.STATUS_CHANGED,
+        ),
+        (
+            S.CLOSED,
+            lambda f: services.reply_to_feedback(None, f, {"reply": "再答复", "public": False, "mark_answered": True}),
+            FeedbackRefusal.FEEDBACK_CLOSED,
+        ),
+    ],
+)
+def test_services_refuse_with_the_reason_and_change_nothing(db, school, parent, send, start, change, reason):
+    feedback = send(parent, school, status=start)
+    events_before = len(feedback.events)
+
+    with pytest.raises(DomainError) as refusal:
+        change(feedback)
+
+    assert refusal.value.reason is reason
+    assert (feedback.status, len(feedback.events)) == (start, events_before)
+
+
+@pytest.mark.parametrize("reason", list(FeedbackRefusal))
+def test_every_refusal_has_words_for_the_person_who_tried(app, reason):
+    with app.test_request_context(headers=ENGLISH):
+        assert DomainError(reason).message.strip()
+
+
 def test_timeline_is_append_only(db, school, parent, send):
     from portal.feedback.models import FeedbackTimelineIsAppendOnly
 
