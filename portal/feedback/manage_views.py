@@ -58,17 +58,16 @@ def inbox(slug):
     return render_template("feedback/inbox.html", **context)
 
 
-def _item_context(school, feedback, **given) -> dict:
-    """What the item's page and its part (_manage_item.html) show: the forms given (holding what
-    was typed and their messages), fresh ones for the others, and `refused`, why nothing changed."""
+def _item_context(school, feedback, *, reply_form=None, refused=None) -> dict:
+    """What the item's page and its part (_manage_item.html) show: the reply form as it was sent
+    (what was typed, its messages) or a fresh one, and `refused`, why nothing was changed."""
     return {
         "school": school,
         "feedback": feedback,
         "can_answer": policy.can(current_user, "manage_feedback", school),
         "statuses": STEPS,
-        "reply_form": given.get("reply_form") or forms.ReplyForm(formdata=None),
-        "status_form": given.get("status_form") or forms.StatusForm(formdata=None, current=feedback.status.value),
-        "refused": given.get("refused"),
+        "reply_form": reply_form or forms.ReplyForm(formdata=None),
+        "refused": refused,
     }
 
 
@@ -94,7 +93,7 @@ def _feedback_to_change(slug, feedback_id):
     return school, found_or_404(services.feedback_in_school(school, feedback_id, for_update=True))
 
 
-def _refused(school, feedback, error: DomainError, **given):
+def _refused(school, feedback, error: DomainError, reply_form=None):
     """A change the item's state does not allow, or one made on an out-of-date page: 409, the
     reason, and the item as it is now (its part alone for htmx). Nothing was changed."""
     db.session.rollback()
@@ -102,7 +101,7 @@ def _refused(school, feedback, error: DomainError, **given):
     return conflict(
         "feedback/manage_item.html",
         "feedback/_manage_item.html",
-        **_item_context(school, feedback, refused=error.message, **given),
+        **_item_context(school, feedback, reply_form=reply_form, refused=error.message),
     )
 
 
