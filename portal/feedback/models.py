@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
-from portal.domain import DomainError, Labelled
+from portal.domain import DomainError, Labelled, Reason
 from portal.extensions import AppendOnly, AppendOnlyError, db, str_enum
 from portal.schools.models import School
 
@@ -45,6 +45,8 @@ class FeedbackStatus(Labelled):
 
 
 OPEN_STATUSES = frozenset({FeedbackStatus.RECEIVED, FeedbackStatus.IN_PROGRESS})
+# The steps every item goes through, as its pages show them.
+STEPS = tuple(FeedbackStatus)
 
 # Where a status may go next. Answered and closed items can be taken up again (the answer raised
 # a new question, or it was closed by mistake); nothing goes back to "received", which only
@@ -55,6 +57,23 @@ TRANSITIONS: dict[FeedbackStatus, tuple[FeedbackStatus, ...]] = {
     FeedbackStatus.ANSWERED: (FeedbackStatus.IN_PROGRESS, FeedbackStatus.CLOSED),
     FeedbackStatus.CLOSED: (FeedbackStatus.IN_PROGRESS,),
 }
+
+
+class FeedbackRefusal(Reason):
+    """Why the suggestion box refused a change; nothing was changed. Feedback.move_to() and
+    record_reply() raise the item's own, the services the others."""
+
+    FORM_ALREADY_SENT = "form_already_sent", _l("This form was already sent, with another text.")
+    INVALID_TRANSITION = "invalid_transition", _l("This feedback cannot move to that status from where it is now.")
+    ANSWER_NEEDS_REPLY = "answer_needs_reply", _l("Write a reply before marking the feedback as answered.")
+    FEEDBACK_CLOSED = "feedback_closed", _l("This feedback is closed. Reopen it before replying.")
+    STATUS_CHANGED = (
+        "status_changed",
+        _l(
+            "Someone else changed this feedback's status in the meantime. "
+            "Here it is as it is now: check it and try again."
+        ),
+    )
 
 
 def format_reference(year: int, sequence: int) -> str:
@@ -103,16 +122,19 @@ class Feedback(db.Model):
         return tuple(s for s in TRANSITIONS[self.status] if s != FeedbackStatus.ANSWERED or self.replied_at is not None)
 
     def move_to(self, status: FeedbackStatus) -> None:
+        """Raises FeedbackRefusal.INVALID_TRANSITION for a status it cannot move to from its own,
+        ANSWER_NEEDS_REPLY for answered before any reply."""
         if status not in TRANSITIONS[self.status]:
-            raise DomainError("invalid_transition")
+            raise DomainError(FeedbackRefusal.INVALID_TRANSITION)
         if status == FeedbackStatus.ANSWERED and self.replied_at is None:
-            raise DomainError("answer_needs_reply")
+            raise DomainError(FeedbackRefusal.ANSWER_NEEDS_REPLY)
         self.status = status
 
     def record_reply(self, at: datetime) -> None:
-        """A closed item is finished: it is reopened before anyone writes to it again."""
+        """A closed item is finished: it is reopened before anyone writes to it again
+        (FeedbackRefusal.FEEDBACK_CLOSED)."""
         if self.status == FeedbackStatus.CLOSED:
-            raise DomainError("feedback_closed")
+            raise DomainError(FeedbackRefusal.FEEDBACK_CLOSED)
         self.replied_at = at
 
     def __repr__(self):

@@ -3,13 +3,14 @@ that serve the pages.
 
 Services flush and never commit: the caller commits once, so the item, its timeline, its audit
 events and the reference counter are saved together or not at all. Business rules refuse with
-portal.domain.DomainError; its `reason` names the rule, for the view's message:
+portal.domain.DomainError; its `reason`, a member of models.FeedbackRefusal, names the rule and
+carries the message:
 
-- "form_already_sent": this form (its submission token) already made an item, with another text;
-- "invalid_transition": the item cannot move from its status to the one asked for;
-- "answer_needs_reply": an item is marked answered only once it has a reply;
-- "feedback_closed": a closed item gets no replies until it is reopened;
-- "status_changed": someone else changed the status since the page was shown.
+- FORM_ALREADY_SENT: this form (its submission token) already made an item, with another text;
+- INVALID_TRANSITION: the item cannot move from its status to the one asked for;
+- ANSWER_NEEDS_REPLY: an item is marked answered only once it has a reply;
+- FEEDBACK_CLOSED: a closed item gets no replies until it is reopened;
+- STATUS_CHANGED: someone else changed the status since the page was shown.
 """
 
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from portal.feedback.models import (
     FeedbackCategory,
     FeedbackEvent,
     FeedbackReferenceCounter,
+    FeedbackRefusal,
     FeedbackStatus,
     format_reference,
 )
@@ -101,7 +103,7 @@ def _same_form(existing: Feedback, values: dict) -> Feedback:
         values["body"],
         values["private"],
     ):
-        raise DomainError("form_already_sent")
+        raise DomainError(FeedbackRefusal.FORM_ALREADY_SENT)
     return existing
 
 
@@ -113,7 +115,7 @@ def send_feedback(actor, school: School, data: dict, *, now: datetime | None = N
     as received, with that first step on its timeline and an audit event. The body is stored
     as typed, normalised to NFC. One submission token makes at most one item: sending the
     same form again returns the item it made (also when both arrive at the same moment); the
-    same token with a different text raises DomainError("form_already_sent")."""
+    same token with a different text raises FeedbackRefusal.FORM_ALREADY_SENT."""
     now = now or utcnow()
     values = {
         "school_id": school.id,
@@ -184,10 +186,10 @@ def change_feedback_status(
     now: datetime | None = None,
 ) -> FeedbackEvent:
     """Move `feedback` to `status`, on its timeline and in the audit log. `current` is the status
-    the person saw: if it is no longer the item's, DomainError("status_changed") and nothing
-    changes. Also raises "invalid_transition" or "answer_needs_reply" (Feedback.move_to)."""
+    the person saw: if it is no longer the item's, FeedbackRefusal.STATUS_CHANGED and nothing
+    changes. Also raises INVALID_TRANSITION or ANSWER_NEEDS_REPLY (Feedback.move_to)."""
     if current is not None and feedback.status != current:
-        raise DomainError("status_changed")
+        raise DomainError(FeedbackRefusal.STATUS_CHANGED)
     now = now or utcnow()
     before = feedback.status
     feedback.move_to(FeedbackStatus(status))
@@ -217,7 +219,7 @@ def reply_to_feedback(actor, feedback: Feedback, data: dict, *, now: datetime | 
     (bool), mark_answered (bool: also move the item to answered, unless it already is).
 
     A reply to a private item is never public, whatever `data` says. Raises
-    DomainError("feedback_closed") for a closed item; nothing is then changed."""
+    FeedbackRefusal.FEEDBACK_CLOSED for a closed item; nothing is then changed."""
     now = now or utcnow()
     feedback.record_reply(now)
     public = bool(data.get("public")) and not feedback.private

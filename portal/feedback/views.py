@@ -1,6 +1,5 @@
-"""The suggestion box: sending feedback from a school's page, following it under /me/feedback,
-and the school's inbox under /schools/<slug>/manage/feedback, where its board members and
-administrators reply and move items through received → in progress → answered → closed."""
+"""The suggestion box's public pages: sending feedback from a school's page, and following it
+under /me/feedback. (The school's inbox, where it is answered, is in manage_views.py.)"""
 
 from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,14 +10,14 @@ from portal import policy
 from portal.domain import DomainError
 from portal.extensions import db, limiter
 from portal.feedback import bp, forms, services
-from portal.feedback.models import FeedbackCategory, FeedbackStatus
+from portal.feedback.models import STEPS
 from portal.web import (
     account_key,
     configured_limit,
+    conflict,
     current_language,
     found_or_404,
     is_htmx,
-    managed_school,
     page_arg,
     redirect_to,
     render_page_or_fragment,
@@ -26,20 +25,9 @@ from portal.web import (
     stored_only,
 )
 
-# What each refusal of portal.feedback.services means for the person who tried.
-REFUSALS = {
-    "invalid_transition": _l("This feedback cannot move to that status from where it is now."),
-    "answer_needs_reply": _l("Write a reply before marking the feedback as answered."),
-    "feedback_closed": _l("This feedback is closed. Reopen it before replying."),
-    "status_changed": _l(
-        "Someone else changed this feedback's status in the meantime. Here it is as it is now: check it and try again."
-    ),
-}
 FORM_EXPIRED = _l(
     "Something was wrong with this form, so nothing was sent. Please check your feedback and send it again."
 )
-# The steps every item goes through, as its page shows them.
-STEPS = list(FeedbackStatus)
 
 
 # --- sending --------------------------------------------------------------------------------
@@ -79,12 +67,11 @@ def new(slug):
         return _form_page(school, form, 422, refusal=FORM_EXPIRED)
     try:
         feedback = services.send_feedback(current_user, school, form.data)
-    except DomainError:  # "form_already_sent": this form made another item; this text is kept for a new one
+    except DomainError:  # FORM_ALREADY_SENT: this form made another item; this text is kept for a new one
         db.session.rollback()
         earlier = services.sent_with_token(current_user, form.submission_token.data)
         form.submission_token.data = forms.new_submission_token()
-        # 409 says what happened; htmx swaps only 2xx and 422 (base.html), so it gets 422 to show the message.
-        return _form_page(school, form, 422 if is_htmx() else 409, earlier=earlier)
+        return conflict("feedback/new.html", "feedback/_form.html", school=school, form=form, earlier=earlier)
     db.session.commit()
     flash(_("Thank you. %(school)s has received your feedback.", school=school.name(current_language())), "success")
     return redirect_to(url_for("feedback.my_item", feedback_id=feedback.id))
@@ -110,122 +97,3 @@ def my_item(feedback_id):
     feedback = found_or_404(services.feedback_of_author(current_user, feedback_id))
     policy.require(current_user, "read_feedback", feedback)
     return render_template("feedback/my_item.html", feedback=feedback, school=feedback.school, statuses=STEPS)
-
-
-# --- the school's inbox ---------------------------------------------------------------------
-
-
-def _inbox_filters() -> services.InboxFilters:
-    """The inbox's filters from the query string; anything that is not one of the choices is
-    ignored (the default: items still waiting, every topic)."""
-    status = request.args.get("status", "")
-    category = request.args.get("category", "")
-    return services.InboxFilters(
-        status=status if status in services.INBOX_STATUS_FILTERS else services.OPEN,
-        category=FeedbackCategory(category) if category in {c.value for c in FeedbackCategory} else None,
-    )
-
-
-@bp.get("/schools/<slug>/manage/feedback")
-def inbox(slug):
-    school = managed_school(slug, "manage_feedback")
-    filters = _inbox_filters()
-    filter_args = {
-        key: value
-        for key, value in {"status": filters.status, "category": filters.category and filters.category.value}.items()
-        if value and not (key == "status" and value == services.OPEN)
-    }
-    context = {
-        "school": school,
-        "filters": filters,
-        "filter_args": filter_args,
-        "items": services.inbox(school, filters, page=page_arg()),
-        "counts": services.status_counts(school),
-        "status_choices": [(status.value, status.label) for status in FeedbackStatus],
-        "categories": list(FeedbackCategory),
-    }
-    if is_htmx() and request.headers.get("HX-Target") == "feedback-inbox":
-        return render_template("feedback/_inbox_results.html", **context)
-    return render_template("feedback/inbox.html", **context)
-
-
-def _item_page(school, feedback, status=200, **given):
-    """The item's page in the inbox, with the forms given (holding what was typed and their
-    messages) and fresh ones for the others."""
-    can_answer = policy.can(current_user, "manage_feedback", school)
-    return (
-        render_template(
-            "feedback/manage_item.html",
-            school=school,
-            feedback=feedback,
-            can_answer=can_answer,
-            statuses=STEPS,
-            reply_form=given.get("reply_form") or forms.ReplyForm(formdata=None),
-            status_form=given.get("status_form") or forms.StatusForm(formdata=None, current=feedback.status.value),
-            refused=given.get("refused"),
-        ),
-        status,
-    )
-
-
-@bp.get("/schools/<slug>/manage/feedback/<int:feedback_id>")
-def manage_item(slug, feedback_id):
-    # The school's board and admins answer; the moderators and commission above it may read.
-    school = managed_school(slug, "oversee_feedback")
-    feedback = found_or_404(services.feedback_in_school(school, feedback_id))
-    policy.require(current_user, "read_feedback", feedback)
-    return _item_page(school, feedback)
-
-
-def _feedback_to_change(slug, feedback_id):
-    """The school and item a change is about, its row locked until the commit."""
-    school = managed_school(slug, "manage_feedback")
-    return school, found_or_404(services.feedback_in_school(school, feedback_id, for_update=True))
-
-
-def _refused(school, feedback, error: DomainError, **given):
-    """A change the item's state does not allow, or one made on an out-of-date page: 409, the
-    reason, and the item as it is now. Nothing was changed."""
-    db.session.rollback()
-    feedback = services.feedback_in_school(school, feedback.id)
-    return _item_page(school, feedback, 409, refused=REFUSALS[error.reason], **given)
-
-
-@bp.post("/schools/<slug>/manage/feedback/<int:feedback_id>/reply")
-def reply(slug, feedback_id):
-    school, feedback = _feedback_to_change(slug, feedback_id)
-    form = forms.ReplyForm()
-    if not form.validate_on_submit():
-        return _item_page(school, feedback, 422, reply_form=form)
-    data = {
-        "reply": form.reply.data,
-        "public": form.visibility.data == "public",
-        "mark_answered": form.mark_answered.data,
-    }
-    try:
-        event = services.reply_to_feedback(current_user, feedback, data)
-    except DomainError as error:
-        return _refused(school, feedback, error, reply_form=form)
-    db.session.commit()
-    if event.public:
-        flash(_("Your reply is saved. The sender can read it, and it may be shown on the school's page."), "success")
-    else:
-        flash(_("Your reply is saved. Only the sender can read it."), "success")
-    return redirect_to(url_for("feedback.manage_item", slug=slug, feedback_id=feedback.id) + "#timeline")
-
-
-@bp.post("/schools/<slug>/manage/feedback/<int:feedback_id>/status")
-def change_status(slug, feedback_id):
-    school, feedback = _feedback_to_change(slug, feedback_id)
-    form = forms.StatusForm()
-    if not form.validate_on_submit():
-        return _item_page(school, feedback, 422, refused=forms.STATUS_UNKNOWN)
-    try:
-        services.change_feedback_status(
-            current_user, feedback, FeedbackStatus(form.status.data), current=FeedbackStatus(form.current.data)
-        )
-    except DomainError as error:
-        return _refused(school, feedback, error)
-    db.session.commit()
-    flash(_("The feedback is now: %(status)s.", status=feedback.status.label), "success")
-    return redirect_to(url_for("feedback.manage_item", slug=slug, feedback_id=feedback.id) + "#timeline")

@@ -1,7 +1,8 @@
 """The suggestion box in a real browser: a parent sends feedback (a double click makes one item)
-and gets its reference; a board member answers it in private from the inbox; the parent reads
-the answer under "My feedback". Every page is checked with axe, in Chinese and English, at phone
-width and on a desktop."""
+and gets its reference (the same form sent again with another text is told which item it made);
+a board member answers it in private from the inbox; the parent reads the answer under "My
+feedback". Every page is checked with axe, in Chinese and English, at phone width and on a
+desktop."""
 
 import re
 import uuid
@@ -42,12 +43,27 @@ def test_parent_sends_feedback_and_follows_it_to_a_private_answer(
     check_accessibility(page, f"feedback-form-errors-{language}")
     page.locator("#category").select_option("safety")
     page.locator("#body").fill(text)
+    token = page.locator("input[name=submission_token]").input_value()
     with page.expect_navigation(url=re.compile(r".*/me/feedback/\d+$")):
         page.locator("#feedback-form button[type=submit]").dblclick()
     reference = page.locator(".feedback-reference-box .feedback-reference").inner_text()
     assert REFERENCE.fullmatch(reference)
     assert_no_horizontal_scrolling(page, f"feedback sent ({language})")
     check_accessibility(page, f"feedback-sent-{language}")
+
+    # The same form sent again with another text (as the back button can): htmx swaps in the form
+    # with the 409's message, saying which item the form made, and keeps the new text.
+    page.goto(f"/schools/{SLUG}/feedback")
+    page.locator("input[name=submission_token]").evaluate("(input, token) => { input.value = token; }", token)
+    page.locator("#category").select_option("safety")
+    page.locator("#body").fill(f"{text} 另一件事")
+    with page.expect_response(lambda response: response.request.method == "POST") as refusal:
+        page.locator("#feedback-form button[type=submit]").click()
+    assert refusal.value.status == 409 and refusal.value.request.headers.get("hx-request") == "true"
+    expect(page.locator("#feedback-form [role=alert]", has_text=reference)).to_be_visible()
+    expect(page.locator("#body")).to_have_value(f"{text} 另一件事")
+    expect(page).to_have_url(re.compile(rf".*/schools/{SLUG}/feedback$"))
+    check_accessibility(page, f"feedback-form-already-sent-{language}")
     page.goto("/me/feedback")
     expect(page.locator(".feedback-body", has_text=text)).to_have_count(1)  # two clicks, one item
     log_out(page)

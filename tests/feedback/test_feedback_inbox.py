@@ -2,6 +2,7 @@
 reply in public or in private, and move each item received → in progress → answered → closed.
 Every change is audited; a change the item's state no longer allows changes nothing."""
 
+import html
 import re
 from datetime import timedelta
 
@@ -10,9 +11,11 @@ from sqlalchemy import select
 
 from portal.audit import AuditEvent
 from portal.clock import utcnow
-from portal.feedback.models import EventKind, Feedback, FeedbackEvent, FeedbackStatus
+from portal.domain import DomainError
+from portal.feedback import services
+from portal.feedback.models import EventKind, Feedback, FeedbackEvent, FeedbackRefusal, FeedbackStatus
 from tests.helpers.feedback import utc
-from tests.helpers.pages import ENGLISH, field_error, location_path
+from tests.helpers.pages import ENGLISH, HTMX, field_error, location_path
 
 S = FeedbackStatus
 
@@ -37,6 +40,12 @@ def audit_events(db, action):
 
 def references(page):
     return re.findall(r">(FB-\d{4}-\d{6})</a>", page)
+
+
+def refusal_notice(page) -> str | None:
+    """The text of the notice at the top of the item saying why nothing was changed, or None."""
+    match = re.search(r'<div class="notice notice-error" role="alert"[^>]*>\s*<p>(.*?)</p>', page, re.S)
+    return html.unescape(match.group(1)).strip() if match else None
 
 
 # Who may open it
@@ -297,7 +306,7 @@ def test_reply_to_a_closed_item_is_refused_with_409(client, db, school, parent, 
     )
 
     assert response.status_code == 409
-    assert "This feedback is closed. Reopen it before replying." in response.get_data(as_text=True)
+    assert refusal_notice(response.get_data(as_text=True)) == "This feedback is closed. Reopen it before replying."
     assert len([event for event in fresh(db, feedback).events if event.is_reply]) == 1  # the one before it was closed
 
 
@@ -372,7 +381,7 @@ def test_invalid_status_change_is_refused_with_409_and_nothing_changes(
     )
 
     assert response.status_code == 409
-    assert message in response.get_data(as_text=True)
+    assert refusal_notice(response.get_data(as_text=True)) == message
     feedback = fresh(db, feedback)
     assert feedback.status == start and len(feedback.events) == events_before
     assert len(audit_events(db, "feedback.status")) == audits_before
@@ -392,9 +401,76 @@ def test_change_made_on_an_out_of_date_page_is_refused_with_409(
 
     page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "Someone else changed this feedback's status in the meantime" in page
+    assert refusal_notice(page) == (
+        "Someone else changed this feedback's status in the meantime. Here it is as it is now: check it and try again."
+    )
     assert "feedback-status-closed" in page  # the item as it is now
     assert fresh(db, feedback).status == S.CLOSED
+
+
+@pytest.mark.parametrize(
+    "start, action, data, message",
+    [
+        (
+            S.RECEIVED,
+            "status",
+            {"status": "in_progress", "current": "in_progress"},  # their page was out of date
+            "Someone else changed this feedback's status in the meantime. "
+            "Here it is as it is now: check it and try again.",
+        ),
+        (
+            S.RECEIVED,
+            "status",
+            {"status": "answered", "current": "received"},
+            "Write a reply before marking the feedback as answered.",
+        ),
+        (
+            S.CLOSED,
+            "status",
+            {"status": "closed", "current": "closed"},
+            "This feedback cannot move to that status from where it is now.",
+        ),
+        (
+            S.CLOSED,
+            "reply",
+            {"reply": "补充答复。", "mark_answered": "y"},
+            "This feedback is closed. Reopen it before replying.",
+        ),
+    ],
+)
+def test_htmx_refused_change_gets_the_item_as_it_is_now_with_why(
+    client, db, school, parent, board_member, send, login_as, start, action, data, message
+):
+    feedback = send(parent, school, status=start)
+    events_before = len(feedback.events)
+    login_as(board_member)
+
+    response = client.post(item_url(school, feedback, action), data=data, headers={**HTMX, **ENGLISH})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert page.lstrip().startswith(f'<div id="feedback-item-{feedback.id}">') and "<html" not in page
+    assert refusal_notice(page) == message
+    assert f"feedback-status-{start.value}" in page  # the item as it is now
+    feedback = fresh(db, feedback)
+    assert feedback.status == start and len(feedback.events) == events_before
+
+
+def test_htmx_reply_with_mistakes_gets_the_item_with_the_messages(
+    client, db, school, parent, board_member, send, login_as
+):
+    feedback = send(parent, school)
+    login_as(board_member)
+
+    response = client.post(
+        item_url(school, feedback, "reply"), data={"reply": "", "mark_answered": "y"}, headers={**HTMX, **ENGLISH}
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert page.lstrip().startswith(f'<div id="feedback-item-{feedback.id}">') and "<html" not in page
+    assert field_error(page, "reply") == "Please write the reply."
+    assert fresh(db, feedback).status == S.RECEIVED
 
 
 @pytest.mark.parametrize(
@@ -450,11 +526,51 @@ def test_item_page_shows_the_timeline_with_who_did_what(client, school, parent, 
 def test_service_refuses_an_invalid_transition_on_the_model(db, school, parent, send):
     feedback = send(parent, school, status=S.CLOSED)
 
-    from portal.domain import DomainError
-
     with pytest.raises(DomainError) as refusal:
         feedback.move_to(S.ANSWERED)
-    assert refusal.value.reason == "invalid_transition"
+    assert refusal.value.reason is FeedbackRefusal.INVALID_TRANSITION
+
+
+@pytest.mark.parametrize(
+    "start, change, reason",
+    [
+        (
+            S.RECEIVED,
+            lambda f: services.change_feedback_status(None, f, S.ANSWERED),
+            FeedbackRefusal.ANSWER_NEEDS_REPLY,
+        ),
+        (
+            S.IN_PROGRESS,
+            lambda f: services.change_feedback_status(None, f, S.RECEIVED),
+            FeedbackRefusal.INVALID_TRANSITION,
+        ),
+        (
+            S.ANSWERED,
+            lambda f: services.change_feedback_status(None, f, S.CLOSED, current=S.IN_PROGRESS),
+            FeedbackRefusal.STATUS_CHANGED,
+        ),
+        (
+            S.CLOSED,
+            lambda f: services.reply_to_feedback(None, f, {"reply": "再答复", "public": False, "mark_answered": True}),
+            FeedbackRefusal.FEEDBACK_CLOSED,
+        ),
+    ],
+)
+def test_services_refuse_with_the_reason_and_change_nothing(db, school, parent, send, start, change, reason):
+    feedback = send(parent, school, status=start)
+    events_before = len(feedback.events)
+
+    with pytest.raises(DomainError) as refusal:
+        change(feedback)
+
+    assert refusal.value.reason is reason
+    assert (feedback.status, len(feedback.events)) == (start, events_before)
+
+
+@pytest.mark.parametrize("reason", list(FeedbackRefusal))
+def test_every_refusal_has_words_for_the_person_who_tried(app, reason):
+    with app.test_request_context(headers=ENGLISH):
+        assert DomainError(reason).message.strip()
 
 
 def test_timeline_is_append_only(db, school, parent, send):
@@ -470,8 +586,6 @@ def test_timeline_is_append_only(db, school, parent, send):
 
 
 def test_each_change_keeps_its_own_time(db, school, parent, send):
-    from portal.feedback import services
-
     feedback = send(parent, school, at=utc(2026, 3, 1, 2))
     services.change_feedback_status(None, feedback, S.IN_PROGRESS, now=utc(2026, 3, 2, 2))
     services.reply_to_feedback(

@@ -12,7 +12,14 @@ from sqlalchemy import func, select
 from portal.audit import AuditEvent
 from portal.domain import DomainError
 from portal.feedback import services
-from portal.feedback.models import EventKind, Feedback, FeedbackCategory, FeedbackEvent, FeedbackStatus
+from portal.feedback.models import (
+    EventKind,
+    Feedback,
+    FeedbackCategory,
+    FeedbackEvent,
+    FeedbackRefusal,
+    FeedbackStatus,
+)
 from tests.helpers.feedback import form_data, token
 from tests.helpers.pages import ENGLISH, HTMX, field_error, location_path
 
@@ -424,6 +431,8 @@ def test_same_form_sent_again_with_another_text_is_refused_and_the_text_kept(cli
 
     page = response.get_data(as_text=True)
     assert response.status_code == 409
+    assert "<html" in page and "Send feedback to the school" in page  # the whole page, with the form
+    assert "This form was already sent, with another text: it is feedback" in page
     assert earlier.reference in page and f'href="/me/feedback/{earlier.id}"' in page
     assert textarea(page, "body") == "还有一件事：校车。"
     fresh = re.search(r'name="submission_token" type="hidden" value="([0-9a-f]{32})"', page).group(1)
@@ -483,7 +492,7 @@ def test_service_refuses_the_same_token_with_another_text(db, school, parent):
     with pytest.raises(DomainError) as refusal:
         services.send_feedback(parent, school, {**data, "private": True})
 
-    assert refusal.value.reason == "form_already_sent"
+    assert refusal.value.reason is FeedbackRefusal.FORM_ALREADY_SENT
 
 
 # Rate limits
@@ -515,14 +524,21 @@ def test_forms_with_mistakes_do_not_use_up_the_limit(
     assert client.post(feedback_url(school), data=form_data()).status_code == 303
 
 
-def test_htmx_is_shown_that_the_form_was_already_sent(client, db, school, parent, login_as):
-    """htmx swaps only 2xx and 422 responses (base.html): the refusal comes as 422, so it is seen."""
+def test_htmx_is_shown_that_the_form_was_already_sent_in_the_form_it_sent(client, db, school, parent, login_as):
+    """409, and the form alone (what htmx swaps for #feedback-form), with the message and the text kept."""
     login_as(parent)
     data = form_data()
     client.post(feedback_url(school), data=data)
+    earlier = only_item(db)
 
     response = client.post(feedback_url(school), data={**data, "body": "另一件事。"}, headers={**HTMX, **ENGLISH})
 
-    assert response.status_code == 422
-    assert "This form was already sent" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert page.lstrip().startswith('<div id="feedback-form">') and "<html" not in page
+    assert "This form was already sent, with another text: it is feedback" in page
+    assert earlier.reference in page and f'href="/me/feedback/{earlier.id}"' in page
+    assert textarea(page, "body") == "另一件事。"
+    fresh = re.search(r'name="submission_token" type="hidden" value="([0-9a-f]{32})"', page).group(1)
+    assert fresh != data["submission_token"]
     assert count(db) == 1
