@@ -15,7 +15,7 @@ from wtforms import SelectChoice
 from portal import clock
 from portal.clock import utcnow
 from portal.decisions import bp, forms, services
-from portal.decisions.models import Decision
+from portal.decisions.models import Decision, DecisionRefusal
 from portal.documents.download import content_disposition
 from portal.documents.render import page_count
 from portal.domain import DomainError
@@ -25,48 +25,6 @@ from portal.web import found_or_404, is_htmx, managed_school, redirect_to
 
 log = logging.getLogger(__name__)
 
-# What each refusal of portal.decisions.services means for the person who tried, and the field
-# it belongs to (None: about the whole draft).
-REFUSALS = {
-    "unknown_meeting": (forms.MEETING_UNKNOWN, "meeting_id"),
-    "future_meeting": (
-        _l("This meeting has not taken place yet. A decision is published after the meeting that took it."),
-        "meeting_id",
-    ),
-    "unknown_target": (forms.TARGET_UNKNOWN, "replaces_id"),
-    "unknown_charter_version": (forms.CHARTER_UNKNOWN, "charter_version_id"),
-    "unknown_consultation": (forms.CONSULTATION_UNKNOWN, "consultation_id"),
-    "vote_exceeds_present": (
-        _l(
-            "More votes were entered than members were recorded present at the meeting. "
-            "Check the vote, or record the meeting's attendance first."
-        ),
-        "votes_for",
-    ),
-    "title_missing": (_l("Give the decision a title."), "title"),
-    "body_missing": (_l("Write the text of the decision."), "body"),
-    "meeting_missing": (_l("Choose the meeting at which the decision was taken."), "meeting_id"),
-    "no_votes": (_l("Enter the vote: for, against and abstentions."), "votes_for"),
-    "effective_before_meeting": (_l("A decision cannot take effect before the meeting that took it."), "effective_on"),
-    "target_not_in_force": (
-        _l("The earlier decision is no longer in force: another decision has already superseded or revoked it."),
-        "replaces_id",
-    ),
-    "decision_published": (
-        _l(
-            "This decision is published. "
-            "A published decision is never changed; publish a new decision that supersedes or revokes it."
-        ),
-        None,
-    ),
-    "charter_adopted": (_l("This charter version is already adopted."), "charter_version_id"),
-    "adopted_before_previous": (_l("A later charter version is already adopted."), "charter_version_id"),
-    "empty_body": (_l("This charter version has no text yet."), "charter_version_id"),
-    "effective_before_adoption": (
-        _l("The charter version cannot take effect before the decision is published."),
-        "effective_on",
-    ),
-}
 PUBLISH_FAILED = _l(
     "The PDF of the decision could not be made, so nothing was published: "
     "the draft is unchanged and no number was used. "
@@ -90,7 +48,7 @@ def _draft_to_change(slug, draft_id):
 
 def _refuse_published(school, decision):
     db.session.rollback()
-    message = REFUSALS["decision_published"][0]
+    message = DecisionRefusal.PUBLISHED.message
     if is_htmx():
         flash(message, "error")
         return "", 409, {"HX-Redirect": url_for("decisions.show", decision_id=decision.id)}
@@ -141,8 +99,7 @@ def _form_for(school, decision=None):
 
 
 def _refusal_on_form(form, error: DomainError):
-    message, field = REFUSALS[error.reason]
-    (form[field].errors if field else form.form_errors).append(message)
+    (form[error.field].errors if error.field else form.form_errors).append(error.message)
 
 
 # --- the list of drafts ---------------------------------------------------------------------
@@ -185,7 +142,7 @@ def _edit_page(school, decision, form=None, publish_form=None, status=200):
             form=form or _form_for(school, decision),
             publish_form=publish_form or forms.PublishForm(formdata=None),
             discard_form=forms.DiscardForm(formdata=None),
-            problems=[REFUSALS[reason][0] for reason in services.publish_problems(decision, utcnow())],
+            problems=[problem.message for problem in services.publish_problems(decision, utcnow())],
             body_html=render_markdown(decision.body),
         ),
         status,
@@ -278,10 +235,10 @@ def publish(slug, draft_id):
         services.publish_decision(current_user, decision)
     except DomainError as error:
         db.session.rollback()
-        if error.reason == "decision_published":
+        if error.reason == DecisionRefusal.PUBLISHED:
             return _refuse_published(school, decision)
         decision = _decision_or_404(school, draft_id)
-        publish_form.confirm.errors.append(REFUSALS[error.reason][0])
+        publish_form.confirm.errors.append(error.message)
         return _edit_page(school, decision, publish_form=publish_form, status=422)
     except Exception:
         # Rendering, signing or storing failed (a full disk, a broken font, a missing key): the
