@@ -21,7 +21,7 @@ from portal.documents.render import page_count
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.text import render_markdown
-from portal.web import found_or_404, is_htmx, managed_school, redirect_to
+from portal.web import conflict, found_or_404, is_htmx, managed_school, redirect_to
 
 log = logging.getLogger(__name__)
 
@@ -42,17 +42,22 @@ def _draft_to_change(slug, draft_id):
     school = managed_school(slug, "manage_decisions")
     decision = _decision_or_404(school, draft_id, for_update=True)
     if not decision.is_draft:
-        abort(make_response(_refuse_published(school, decision)))
+        abort(make_response(_published(school, decision)))
     return school, decision
 
 
-def _refuse_published(school, decision):
-    db.session.rollback()
-    message = DecisionRefusal.PUBLISHED.message
-    if is_htmx():
-        flash(message, "error")
-        return "", 409, {"HX-Redirect": url_for("decisions.show", decision_id=decision.id)}
-    return render_template("decisions/refused.html", school=school, decision=decision, message=message), 409
+def _published(school, decision, fragment="decisions/_published_notice.html"):
+    """The decision was published (perhaps by someone else a moment ago), so what was asked of
+    the draft is refused: 409 with the notice that says so and leads to the decision (web.conflict).
+    `fragment` is the part of the page the htmx request asked for, with the notice in it."""
+    db.session.rollback()  # nothing was changed; the draft's row lock is released
+    return conflict(
+        "decisions/refused.html",
+        fragment,
+        school=school,
+        decision=decision,
+        message=DecisionRefusal.PUBLISHED.message,
+    )
 
 
 def _choices(form, school, decision=None):
@@ -205,12 +210,15 @@ def preview_pdf(slug, draft_id):
 @bp.get("/schools/<slug>/manage/decisions/<int:draft_id>/preview")
 def preview(slug, draft_id):
     """For htmx: render the preview (the page shows a progress indicator meanwhile) and answer
-    with a link to open it and how many pages it has. Without JavaScript the link on the page
-    opens the PDF directly, and this address sends there too."""
+    with a link to open it and how many pages it has, or, if the decision was published
+    meanwhile, 409 and the notice in its place. Without JavaScript the link on the page opens the
+    PDF directly, and this address sends there too."""
     school = managed_school(slug, "manage_decisions")
     decision = _decision_or_404(school, draft_id)
     if not is_htmx():
         return redirect_to(url_for("decisions.preview_pdf", slug=slug, draft_id=decision.id))
+    if not decision.is_draft:  # published since the page was shown: there is no draft to preview
+        return _published(school, decision, fragment="decisions/_preview.html")
     pdf = _preview_bytes(decision)
     return render_template(
         "decisions/_preview.html",
@@ -234,9 +242,9 @@ def publish(slug, draft_id):
     try:
         services.publish_decision(current_user, decision)
     except DomainError as error:
-        db.session.rollback()
         if error.reason == DecisionRefusal.PUBLISHED:
-            return _refuse_published(school, decision)
+            return _published(school, decision)
+        db.session.rollback()
         decision = _decision_or_404(school, draft_id)
         publish_form.confirm.errors.append(error.message)
         return _edit_page(school, decision, publish_form=publish_form, status=422)

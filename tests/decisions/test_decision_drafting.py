@@ -284,6 +284,54 @@ def test_published_decision_cannot_be_edited_published_again_or_deleted(
     assert count(db, Decision) == 1 and count(db, PublicationLogEntry) == 1
 
 
+@pytest.mark.parametrize("suffix", ["", "/publish", "/discard"])
+def test_change_to_a_published_decision_with_htmx_answers_409_with_the_notice_in_place(
+    client, db, school, make_published, board_member, login_as, suffix
+):
+    decision = make_published()
+    login_as(board_member)
+    data = {"": form(decision.meeting, title="改"), "/publish": {"confirm": "y"}, "/discard": {}}[suffix]
+
+    response = client.post(manage_url(school, decision, suffix), data=data, headers={**HTMX, **ENGLISH})
+
+    assert response.status_code == 409  # swapped like 422 (base.html's htmx configuration), not a redirect
+    assert "HX-Redirect" not in response.headers
+    fragment = response.text
+    assert 'id="decision-published-notice"' in fragment and "<html" not in fragment
+    assert PUBLISHED_REFUSAL in fragment
+    assert f'href="/decisions/{decision.id}"' in fragment
+    assert fresh(db, decision).title == "关于加强学校食堂管理的决定"
+    assert count(db, Decision) == 1 and count(db, PublicationLogEntry) == 1
+
+
+def test_published_decision_refusal_without_htmx_is_the_whole_page_leading_to_the_decision(
+    client, school, make_published, board_member, login_as
+):
+    decision = make_published()
+    login_as(board_member)
+
+    response = client.post(manage_url(school, decision, "/publish"), data={"confirm": "y"}, headers=ENGLISH)
+
+    assert response.status_code == 409
+    assert "<html" in response.text and "This decision is published</h1>" in response.text
+    assert PUBLISHED_REFUSAL in response.text and f'href="/decisions/{decision.id}"' in response.text
+
+
+def test_preview_of_a_draft_published_meanwhile_says_so_in_the_preview(
+    client, db, school, make_published, board_member, login_as
+):
+    decision = make_published()  # by someone else, while the board member had the draft open
+    login_as(board_member)
+
+    response = client.get(manage_url(school, decision, "/preview"), headers={**HTMX, **ENGLISH})
+
+    assert response.status_code == 409  # swapped into #decision-preview, where the button asked for it
+    fragment = response.text
+    assert "<html" not in fragment and "The preview is ready" not in fragment
+    assert PUBLISHED_REFUSAL in fragment and f'href="/decisions/{decision.id}"' in fragment
+    assert count(db, Document) == 1  # the published decision's own PDF, nothing more
+
+
 def test_published_decision_edit_address_leads_to_its_public_page(
     client, school, make_published, board_member, login_as
 ):
