@@ -36,11 +36,11 @@ def _decision_or_404(school, decision_id, *, for_update=False) -> Decision:
     return found_or_404(services.decision_in_school(school, decision_id, for_update=for_update))
 
 
-def _draft_to_change(slug, draft_id):
+def _draft_to_change(slug, decision_id):
     """The school and the draft a change is about, its row locked until the commit. A published
     decision never changes: the request ends here with 409 and the reason."""
     school = managed_school(slug, "manage_decisions")
-    decision = _decision_or_404(school, draft_id, for_update=True)
+    decision = _decision_or_404(school, decision_id, for_update=True)
     if not decision.is_draft:
         abort(make_response(_published(school, decision)))
     return school, decision
@@ -134,7 +134,7 @@ def new_draft(slug):
         else:
             db.session.commit()
             flash(_("The draft is saved. Preview it, and publish it when the board's decision is final."), "success")
-            return redirect_to(url_for("decisions.edit_draft", slug=slug, draft_id=decision.id))
+            return redirect_to(url_for("decisions.edit_draft", slug=slug, decision_id=decision.id))
     return render_template("decisions/new.html", school=school, form=form), 422 if form.is_submitted() else 200
 
 
@@ -154,15 +154,15 @@ def _edit_page(school, decision, form=None, publish_form=None, status=200):
     )
 
 
-@bp.route("/schools/<slug>/manage/decisions/<int:draft_id>", methods=["GET", "POST"])
-def edit_draft(slug, draft_id):
+@bp.route("/schools/<slug>/manage/decisions/<int:decision_id>", methods=["GET", "POST"])
+def edit_draft(slug, decision_id):
     if request.method == "GET":
         school = managed_school(slug, "manage_decisions")
-        decision = _decision_or_404(school, draft_id)
+        decision = _decision_or_404(school, decision_id)
         if not decision.is_draft:  # published: its page is the public one
             return redirect_to(url_for("decisions.show", decision_id=decision.id))
         return _edit_page(school, decision)
-    school, decision = _draft_to_change(slug, draft_id)
+    school, decision = _draft_to_change(slug, decision_id)
     form = _form_for(school, decision)
     if form.validate_on_submit():
         try:
@@ -170,11 +170,11 @@ def edit_draft(slug, draft_id):
         except DomainError as error:
             db.session.rollback()
             _refusal_on_form(form, error)
-            decision = _decision_or_404(school, draft_id)
+            decision = _decision_or_404(school, decision_id)
         else:
             db.session.commit()
             flash(_("The draft is saved.") if changed else _("Nothing was changed."), "success")
-            return redirect_to(url_for("decisions.edit_draft", slug=slug, draft_id=decision.id))
+            return redirect_to(url_for("decisions.edit_draft", slug=slug, decision_id=decision.id))
     return _edit_page(school, decision, form=form, status=422)
 
 
@@ -189,12 +189,12 @@ def _preview_bytes(decision):
         return None
 
 
-@bp.get("/schools/<slug>/manage/decisions/<int:draft_id>/preview.pdf")
-def preview_pdf(slug, draft_id):
+@bp.get("/schools/<slug>/manage/decisions/<int:decision_id>/preview.pdf")
+def preview_pdf(slug, decision_id):
     """The saved draft as a PDF marked "draft — not published": rendered on request, never
     signed, stored or numbered, and never cached (the draft may change any moment)."""
     school = managed_school(slug, "manage_decisions")
-    decision = _decision_or_404(school, draft_id)
+    decision = _decision_or_404(school, decision_id)
     if not decision.is_draft:
         return redirect_to(url_for("decisions.pdf", decision_id=decision.id))
     pdf = _preview_bytes(decision)
@@ -207,16 +207,16 @@ def preview_pdf(slug, draft_id):
     return response
 
 
-@bp.get("/schools/<slug>/manage/decisions/<int:draft_id>/preview")
-def preview(slug, draft_id):
+@bp.get("/schools/<slug>/manage/decisions/<int:decision_id>/preview")
+def preview(slug, decision_id):
     """For htmx: render the preview (the page shows a progress indicator meanwhile) and answer
     with a link to open it and how many pages it has, or, if the decision was published
     meanwhile, 409 and the notice in its place. Without JavaScript the link on the page opens the
     PDF directly, and this address sends there too."""
     school = managed_school(slug, "manage_decisions")
-    decision = _decision_or_404(school, draft_id)
+    decision = _decision_or_404(school, decision_id)
     if not is_htmx():
-        return redirect_to(url_for("decisions.preview_pdf", slug=slug, draft_id=decision.id))
+        return redirect_to(url_for("decisions.preview_pdf", slug=slug, decision_id=decision.id))
     if not decision.is_draft:  # published since the page was shown: there is no draft to preview
         return _published(school, decision, fragment="decisions/_preview.html")
     pdf = _preview_bytes(decision)
@@ -233,9 +233,9 @@ def preview(slug, draft_id):
 # --- publish and discard ----------------------------------------------------------------------
 
 
-@bp.post("/schools/<slug>/manage/decisions/<int:draft_id>/publish")
-def publish(slug, draft_id):
-    school, decision = _draft_to_change(slug, draft_id)
+@bp.post("/schools/<slug>/manage/decisions/<int:decision_id>/publish")
+def publish(slug, decision_id):
+    school, decision = _draft_to_change(slug, decision_id)
     publish_form = forms.PublishForm()
     if not publish_form.validate_on_submit():
         return _edit_page(school, decision, publish_form=publish_form, status=422)
@@ -245,15 +245,15 @@ def publish(slug, draft_id):
         if error.reason == DecisionRefusal.PUBLISHED:
             return _published(school, decision)
         db.session.rollback()
-        decision = _decision_or_404(school, draft_id)
+        decision = _decision_or_404(school, decision_id)
         publish_form.confirm.errors.append(error.message)
         return _edit_page(school, decision, publish_form=publish_form, status=422)
     except Exception:
         # Rendering, signing or storing failed (a full disk, a broken font, a missing key): the
         # transaction is rolled back whole, so the draft is as it was and no number is used.
         db.session.rollback()
-        log.exception("publishing decision %s failed", draft_id)
-        decision = _decision_or_404(school, draft_id)
+        log.exception("publishing decision %s failed", decision_id)
+        decision = _decision_or_404(school, decision_id)
         publish_form.confirm.errors.append(PUBLISH_FAILED)
         return _edit_page(school, decision, publish_form=publish_form, status=503)
     db.session.commit()
@@ -264,9 +264,9 @@ def publish(slug, draft_id):
     return redirect_to(url_for("decisions.show", decision_id=decision.id))
 
 
-@bp.post("/schools/<slug>/manage/decisions/<int:draft_id>/discard")
-def discard(slug, draft_id):
-    school, decision = _draft_to_change(slug, draft_id)
+@bp.post("/schools/<slug>/manage/decisions/<int:decision_id>/discard")
+def discard(slug, decision_id):
+    school, decision = _draft_to_change(slug, decision_id)
     if not forms.DiscardForm().validate_on_submit():
         return _edit_page(school, decision, status=422)
     title = decision.title
