@@ -1,10 +1,14 @@
 """Board members and school admins draft decisions, preview them as PDFs marked "draft — not
 published", and publish them; a published decision never changes again."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
 from portal.audit import AuditEvent
+from portal.charters import services as charters
+from portal.charters.models import CharterStatus, CharterVersion
 from portal.decisions.models import Decision, DecisionStatus
 from portal.documents.models import Document, PublicationLogEntry
 from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, location_path
@@ -267,6 +271,76 @@ def test_incomplete_draft_is_not_published_and_the_page_says_what_is_missing(
     assert response.status_code == 422
     assert field_error(response.text, "confirm") == "Write the text of the decision."
     assert fresh(db, draft).status == DecisionStatus.DRAFT and count(db, Document) == 0
+
+
+@pytest.mark.parametrize(
+    ("lacking", "message"),
+    [
+        ({"title": ""}, "Give the decision a title."),
+        ({"meeting": None}, "Choose the meeting at which the decision was taken."),
+        ({"effective_on": date(2026, 3, 1)}, "A decision cannot take effect before the meeting that took it."),
+    ],
+)
+def test_draft_lacking_something_is_not_published_and_the_page_says_what(
+    client, db, school, make_draft, board_member, login_as, lacking, message
+):
+    draft = make_draft(**lacking)  # the meeting was on 2 March 2026
+    login_as(board_member)
+
+    page = client.get(manage_url(school, draft), headers=ENGLISH).text
+    response = client.post(manage_url(school, draft, "/publish"), data={"confirm": "y"}, headers=ENGLISH)
+
+    assert f"<li>{message}</li>" in page
+    assert response.status_code == 422
+    assert field_error(response.text, "confirm") == message
+    assert fresh(db, draft).status == DecisionStatus.DRAFT and count(db, Document) == 0
+
+
+def test_draft_whose_earlier_decision_was_superseded_meanwhile_is_not_published(
+    client, db, school, make_draft, make_published, board_member, login_as
+):
+    earlier = make_published(title="旧决定")
+    draft = make_draft(replaces_id=earlier.id)
+    make_published(title="另一项决定", replaces_id=earlier.id)  # someone else superseded it first
+    login_as(board_member)
+
+    response = client.post(manage_url(school, draft, "/publish"), data={"confirm": "y"}, headers=ENGLISH)
+
+    assert response.status_code == 422
+    assert field_error(response.text, "confirm") == (
+        "The earlier decision is no longer in force: another decision has already superseded or revoked it."
+    )
+    assert fresh(db, draft).status == DecisionStatus.DRAFT and count(db, Document) == 2
+
+
+@pytest.mark.parametrize(
+    ("charter_text", "effective_on", "message"),
+    [
+        ("", None, "This charter version has no text yet."),
+        # The meeting's day, long before the day of publication.
+        (
+            "# 第一章 总则\n\n第一条 本校依法办学。",
+            date(2026, 3, 2),
+            "The charter version cannot take effect before the decision is published.",
+        ),
+    ],
+    ids=["charter-without-text", "charter-in-force-before-publication"],
+)
+def test_draft_adopting_a_charter_version_that_cannot_be_adopted_is_not_published(
+    client, db, school, make_draft, board_member, login_as, charter_text, effective_on, message
+):
+    version = charters.start_draft(None, school, from_template=False)
+    charters.edit_draft(None, version, body=charter_text, change_note="首版")
+    db.session.commit()
+    draft = make_draft(charter_version_id=version.id, effective_on=effective_on)
+    login_as(board_member)
+
+    response = client.post(manage_url(school, draft, "/publish"), data={"confirm": "y"}, headers=ENGLISH)
+
+    assert response.status_code == 422
+    assert field_error(response.text, "confirm") == message
+    assert fresh(db, draft).status == DecisionStatus.DRAFT and count(db, Document) == 0
+    assert db.session.get(CharterVersion, version.id).status == CharterStatus.DRAFT
 
 
 def test_published_decision_cannot_be_edited_published_again_or_deleted(

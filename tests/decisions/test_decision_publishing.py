@@ -185,3 +185,19 @@ def test_a_meeting_in_the_future_cannot_be_the_meeting_of_a_decision(app, db, sc
         )
 
     assert refused.value.reason == DecisionRefusal.FUTURE_MEETING
+
+
+def test_a_charter_version_that_cannot_be_adopted_refuses_the_publication_in_the_decisions_words(
+    app, db, school, make_draft
+):
+    version = charters.start_draft(None, school, from_template=False)  # no text yet
+    db.session.commit()
+    draft = make_draft(charter_version_id=version.id)
+
+    with app.app_context():
+        with pytest.raises(DomainError) as refused:
+            services.publish_decision(None, draft)
+        db.session.rollback()
+
+    assert refused.value.reason == DecisionRefusal.CHARTER_EMPTY
+    assert refused.value.field == "charter_version_id"
