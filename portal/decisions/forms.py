@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
-from portal.decisions.models import DECISION_BODY_MAX, DECISION_TITLE_MAX
+from portal.decisions.models import DECISION_BODY_MAX, DECISION_TITLE_MAX, DecisionRefusal
 from portal.forms import DayField, PortalForm, in_year_range, int_or_none, text_field, too_long
 
 MAX_VOTES = 999
@@ -57,12 +57,6 @@ def _votes(label):
     return VotesField(label, default=0, validators=[_within_votes], render_kw={"inputmode": "numeric", "size": 4})
 
 
-MEETING_UNKNOWN = _l("Choose one of this school's meetings that has taken place.")
-TARGET_UNKNOWN = _l("Choose one of this school's decisions that is in force.")
-CHARTER_UNKNOWN = _l("Choose one of this school's charter versions.")
-CONSULTATION_UNKNOWN = _l("Choose one of this school's consultations that has closed.")
-
-
 class DecisionForm(PortalForm):
     title = text_field(
         _l("Title of the decision"), DECISION_TITLE_MAX, required_message=_l("Please enter the decision's title.")
@@ -75,7 +69,7 @@ class DecisionForm(PortalForm):
         ),
         render_kw={"rows": 14, "maxlength": DECISION_BODY_MAX},
     )
-    meeting_id = _optional_choice(_l("Meeting at which it was decided"), MEETING_UNKNOWN)
+    meeting_id = _optional_choice(_l("Meeting at which it was decided"), DecisionRefusal.UNKNOWN_MEETING.message)
     votes_for = _votes(_l("Votes for"))
     votes_against = _votes(_l("Votes against"))
     votes_abstain = _votes(_l("Abstentions"))
@@ -90,15 +84,15 @@ class DecisionForm(PortalForm):
         validate_choice=False,
         validators=[Optional()],
     )
-    replaces_id = _optional_choice(_l("Earlier decision (optional)"), TARGET_UNKNOWN)
+    replaces_id = _optional_choice(_l("Earlier decision (optional)"), DecisionRefusal.UNKNOWN_TARGET.message)
     charter_version_id = _optional_choice(
         _l("Adopts a charter version (optional)"),
-        CHARTER_UNKNOWN,
+        DecisionRefusal.UNKNOWN_CHARTER_VERSION.message,
         description=_l("A draft version is adopted when this decision is published."),
     )
     consultation_id = _optional_choice(
         _l("Answers a consultation (optional)"),
-        CONSULTATION_UNKNOWN,
+        DecisionRefusal.UNKNOWN_CONSULTATION.message,
         description=_l(
             "The consultation whose outcome this decision follows. "
             "Its outcome report lists the decision once both are published."

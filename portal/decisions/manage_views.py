@@ -15,58 +15,16 @@ from wtforms import SelectChoice
 from portal import clock
 from portal.clock import utcnow
 from portal.decisions import bp, forms, services
-from portal.decisions.models import Decision
+from portal.decisions.models import Decision, DecisionRefusal
 from portal.documents.download import content_disposition
 from portal.documents.render import page_count
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.text import render_markdown
-from portal.web import found_or_404, is_htmx, managed_school, redirect_to
+from portal.web import conflict, found_or_404, is_htmx, managed_school, redirect_to
 
 log = logging.getLogger(__name__)
 
-# What each refusal of portal.decisions.services means for the person who tried, and the field
-# it belongs to (None: about the whole draft).
-REFUSALS = {
-    "unknown_meeting": (forms.MEETING_UNKNOWN, "meeting_id"),
-    "future_meeting": (
-        _l("This meeting has not taken place yet. A decision is published after the meeting that took it."),
-        "meeting_id",
-    ),
-    "unknown_target": (forms.TARGET_UNKNOWN, "replaces_id"),
-    "unknown_charter_version": (forms.CHARTER_UNKNOWN, "charter_version_id"),
-    "unknown_consultation": (forms.CONSULTATION_UNKNOWN, "consultation_id"),
-    "vote_exceeds_present": (
-        _l(
-            "More votes were entered than members were recorded present at the meeting. "
-            "Check the vote, or record the meeting's attendance first."
-        ),
-        "votes_for",
-    ),
-    "title_missing": (_l("Give the decision a title."), "title"),
-    "body_missing": (_l("Write the text of the decision."), "body"),
-    "meeting_missing": (_l("Choose the meeting at which the decision was taken."), "meeting_id"),
-    "no_votes": (_l("Enter the vote: for, against and abstentions."), "votes_for"),
-    "effective_before_meeting": (_l("A decision cannot take effect before the meeting that took it."), "effective_on"),
-    "target_not_in_force": (
-        _l("The earlier decision is no longer in force: another decision has already superseded or revoked it."),
-        "replaces_id",
-    ),
-    "decision_published": (
-        _l(
-            "This decision is published. "
-            "A published decision is never changed; publish a new decision that supersedes or revokes it."
-        ),
-        None,
-    ),
-    "charter_adopted": (_l("This charter version is already adopted."), "charter_version_id"),
-    "adopted_before_previous": (_l("A later charter version is already adopted."), "charter_version_id"),
-    "empty_body": (_l("This charter version has no text yet."), "charter_version_id"),
-    "effective_before_adoption": (
-        _l("The charter version cannot take effect before the decision is published."),
-        "effective_on",
-    ),
-}
 PUBLISH_FAILED = _l(
     "The PDF of the decision could not be made, so nothing was published: "
     "the draft is unchanged and no number was used. "
@@ -78,23 +36,28 @@ def _decision_or_404(school, decision_id, *, for_update=False) -> Decision:
     return found_or_404(services.decision_in_school(school, decision_id, for_update=for_update))
 
 
-def _draft_to_change(slug, draft_id):
+def _draft_to_change(slug, decision_id):
     """The school and the draft a change is about, its row locked until the commit. A published
     decision never changes: the request ends here with 409 and the reason."""
     school = managed_school(slug, "manage_decisions")
-    decision = _decision_or_404(school, draft_id, for_update=True)
+    decision = _decision_or_404(school, decision_id, for_update=True)
     if not decision.is_draft:
-        abort(make_response(_refuse_published(school, decision)))
+        abort(make_response(_published(school, decision)))
     return school, decision
 
 
-def _refuse_published(school, decision):
-    db.session.rollback()
-    message = REFUSALS["decision_published"][0]
-    if is_htmx():
-        flash(message, "error")
-        return "", 409, {"HX-Redirect": url_for("decisions.show", decision_id=decision.id)}
-    return render_template("decisions/refused.html", school=school, decision=decision, message=message), 409
+def _published(school, decision, fragment="decisions/_published_notice.html"):
+    """The decision was published (perhaps by someone else a moment ago), so what was asked of
+    the draft is refused: 409 with the notice that says so and leads to the decision (web.conflict).
+    `fragment` is the part of the page the htmx request asked for, with the notice in it."""
+    db.session.rollback()  # nothing was changed; the draft's row lock is released
+    return conflict(
+        "decisions/refused.html",
+        fragment,
+        school=school,
+        decision=decision,
+        message=DecisionRefusal.PUBLISHED.message,
+    )
 
 
 def _choices(form, school, decision=None):
@@ -141,8 +104,7 @@ def _form_for(school, decision=None):
 
 
 def _refusal_on_form(form, error: DomainError):
-    message, field = REFUSALS[error.reason]
-    (form[field].errors if field else form.form_errors).append(message)
+    (form[error.field].errors if error.field else form.form_errors).append(error.message)
 
 
 # --- the list of drafts ---------------------------------------------------------------------
@@ -172,7 +134,7 @@ def new_draft(slug):
         else:
             db.session.commit()
             flash(_("The draft is saved. Preview it, and publish it when the board's decision is final."), "success")
-            return redirect_to(url_for("decisions.edit_draft", slug=slug, draft_id=decision.id))
+            return redirect_to(url_for("decisions.edit_draft", slug=slug, decision_id=decision.id))
     return render_template("decisions/new.html", school=school, form=form), 422 if form.is_submitted() else 200
 
 
@@ -185,22 +147,22 @@ def _edit_page(school, decision, form=None, publish_form=None, status=200):
             form=form or _form_for(school, decision),
             publish_form=publish_form or forms.PublishForm(formdata=None),
             discard_form=forms.DiscardForm(formdata=None),
-            problems=[REFUSALS[reason][0] for reason in services.publish_problems(decision, utcnow())],
+            problems=[problem.message for problem in services.publish_problems(decision, utcnow())],
             body_html=render_markdown(decision.body),
         ),
         status,
     )
 
 
-@bp.route("/schools/<slug>/manage/decisions/<int:draft_id>", methods=["GET", "POST"])
-def edit_draft(slug, draft_id):
+@bp.route("/schools/<slug>/manage/decisions/<int:decision_id>", methods=["GET", "POST"])
+def edit_draft(slug, decision_id):
     if request.method == "GET":
         school = managed_school(slug, "manage_decisions")
-        decision = _decision_or_404(school, draft_id)
+        decision = _decision_or_404(school, decision_id)
         if not decision.is_draft:  # published: its page is the public one
             return redirect_to(url_for("decisions.show", decision_id=decision.id))
         return _edit_page(school, decision)
-    school, decision = _draft_to_change(slug, draft_id)
+    school, decision = _draft_to_change(slug, decision_id)
     form = _form_for(school, decision)
     if form.validate_on_submit():
         try:
@@ -208,11 +170,11 @@ def edit_draft(slug, draft_id):
         except DomainError as error:
             db.session.rollback()
             _refusal_on_form(form, error)
-            decision = _decision_or_404(school, draft_id)
+            decision = _decision_or_404(school, decision_id)
         else:
             db.session.commit()
             flash(_("The draft is saved.") if changed else _("Nothing was changed."), "success")
-            return redirect_to(url_for("decisions.edit_draft", slug=slug, draft_id=decision.id))
+            return redirect_to(url_for("decisions.edit_draft", slug=slug, decision_id=decision.id))
     return _edit_page(school, decision, form=form, status=422)
 
 
@@ -227,12 +189,12 @@ def _preview_bytes(decision):
         return None
 
 
-@bp.get("/schools/<slug>/manage/decisions/<int:draft_id>/preview.pdf")
-def preview_pdf(slug, draft_id):
+@bp.get("/schools/<slug>/manage/decisions/<int:decision_id>/preview.pdf")
+def preview_pdf(slug, decision_id):
     """The saved draft as a PDF marked "draft — not published": rendered on request, never
     signed, stored or numbered, and never cached (the draft may change any moment)."""
     school = managed_school(slug, "manage_decisions")
-    decision = _decision_or_404(school, draft_id)
+    decision = _decision_or_404(school, decision_id)
     if not decision.is_draft:
         return redirect_to(url_for("decisions.pdf", decision_id=decision.id))
     pdf = _preview_bytes(decision)
@@ -245,15 +207,18 @@ def preview_pdf(slug, draft_id):
     return response
 
 
-@bp.get("/schools/<slug>/manage/decisions/<int:draft_id>/preview")
-def preview(slug, draft_id):
+@bp.get("/schools/<slug>/manage/decisions/<int:decision_id>/preview")
+def preview(slug, decision_id):
     """For htmx: render the preview (the page shows a progress indicator meanwhile) and answer
-    with a link to open it and how many pages it has. Without JavaScript the link on the page
-    opens the PDF directly, and this address sends there too."""
+    with a link to open it and how many pages it has, or, if the decision was published
+    meanwhile, 409 and the notice in its place. Without JavaScript the link on the page opens the
+    PDF directly, and this address sends there too."""
     school = managed_school(slug, "manage_decisions")
-    decision = _decision_or_404(school, draft_id)
+    decision = _decision_or_404(school, decision_id)
     if not is_htmx():
-        return redirect_to(url_for("decisions.preview_pdf", slug=slug, draft_id=decision.id))
+        return redirect_to(url_for("decisions.preview_pdf", slug=slug, decision_id=decision.id))
+    if not decision.is_draft:  # published since the page was shown: there is no draft to preview
+        return _published(school, decision, fragment="decisions/_preview.html")
     pdf = _preview_bytes(decision)
     return render_template(
         "decisions/_preview.html",
@@ -268,27 +233,27 @@ def preview(slug, draft_id):
 # --- publish and discard ----------------------------------------------------------------------
 
 
-@bp.post("/schools/<slug>/manage/decisions/<int:draft_id>/publish")
-def publish(slug, draft_id):
-    school, decision = _draft_to_change(slug, draft_id)
+@bp.post("/schools/<slug>/manage/decisions/<int:decision_id>/publish")
+def publish(slug, decision_id):
+    school, decision = _draft_to_change(slug, decision_id)
     publish_form = forms.PublishForm()
     if not publish_form.validate_on_submit():
         return _edit_page(school, decision, publish_form=publish_form, status=422)
     try:
         services.publish_decision(current_user, decision)
     except DomainError as error:
+        if error.reason == DecisionRefusal.PUBLISHED:
+            return _published(school, decision)
         db.session.rollback()
-        if error.reason == "decision_published":
-            return _refuse_published(school, decision)
-        decision = _decision_or_404(school, draft_id)
-        publish_form.confirm.errors.append(REFUSALS[error.reason][0])
+        decision = _decision_or_404(school, decision_id)
+        publish_form.confirm.errors.append(error.message)
         return _edit_page(school, decision, publish_form=publish_form, status=422)
     except Exception:
         # Rendering, signing or storing failed (a full disk, a broken font, a missing key): the
         # transaction is rolled back whole, so the draft is as it was and no number is used.
         db.session.rollback()
-        log.exception("publishing decision %s failed", draft_id)
-        decision = _decision_or_404(school, draft_id)
+        log.exception("publishing decision %s failed", decision_id)
+        decision = _decision_or_404(school, decision_id)
         publish_form.confirm.errors.append(PUBLISH_FAILED)
         return _edit_page(school, decision, publish_form=publish_form, status=503)
     db.session.commit()
@@ -299,9 +264,9 @@ def publish(slug, draft_id):
     return redirect_to(url_for("decisions.show", decision_id=decision.id))
 
 
-@bp.post("/schools/<slug>/manage/decisions/<int:draft_id>/discard")
-def discard(slug, draft_id):
-    school, decision = _draft_to_change(slug, draft_id)
+@bp.post("/schools/<slug>/manage/decisions/<int:decision_id>/discard")
+def discard(slug, decision_id):
+    school, decision = _draft_to_change(slug, decision_id)
     if not forms.DiscardForm().validate_on_submit():
         return _edit_page(school, decision, status=422)
     title = decision.title

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship, remote
 
 from portal.clock import utcnow
-from portal.domain import DomainError, Labelled
+from portal.domain import DomainError, Labelled, Reason
 from portal.extensions import db, str_enum
 from portal.schools.models import School
 
@@ -30,6 +30,85 @@ class DecisionStatus(Labelled):
 
 
 PUBLIC_STATUSES = (DecisionStatus.PUBLISHED, DecisionStatus.SUPERSEDED, DecisionStatus.REVOKED)
+
+
+class DecisionRefusal(Reason):
+    """Why drafting or publishing a decision was refused: the words people read, and the field
+    of the decision's form they belong beside (none: about the whole draft)."""
+
+    # A published decision is the record: whatever is asked of it, its state refuses it (409).
+    PUBLISHED = (
+        "decision_published",
+        _l(
+            "This decision is published. "
+            "A published decision is never changed; publish a new decision that supersedes or revokes it."
+        ),
+    )
+    # Ids a form posted that are not this school's (or not fit to link): the form's own
+    # validators say the same words when the id is not among the choices.
+    UNKNOWN_MEETING = "unknown_meeting", _l("Choose one of this school's meetings that has taken place."), "meeting_id"
+    FUTURE_MEETING = (
+        "future_meeting",
+        _l("This meeting has not taken place yet. A decision is published after the meeting that took it."),
+        "meeting_id",
+    )
+    UNKNOWN_TARGET = "unknown_target", _l("Choose one of this school's decisions that is in force."), "replaces_id"
+    UNKNOWN_CHARTER_VERSION = (
+        "unknown_charter_version",
+        _l("Choose one of this school's charter versions."),
+        "charter_version_id",
+    )
+    UNKNOWN_CONSULTATION = (
+        "unknown_consultation",
+        _l("Choose one of this school's consultations that has closed."),
+        "consultation_id",
+    )
+    VOTE_EXCEEDS_PRESENT = (
+        "vote_exceeds_present",
+        _l(
+            "More votes were entered than members were recorded present at the meeting. "
+            "Check the vote, or record the meeting's attendance first."
+        ),
+        "votes_for",
+    )
+    # What a draft still lacks before it can be published.
+    TITLE_MISSING = "title_missing", _l("Give the decision a title."), "title"
+    BODY_MISSING = "body_missing", _l("Write the text of the decision."), "body"
+    MEETING_MISSING = "meeting_missing", _l("Choose the meeting at which the decision was taken."), "meeting_id"
+    NO_VOTES = "no_votes", _l("Enter the vote: for, against and abstentions."), "votes_for"
+    EFFECTIVE_BEFORE_MEETING = (
+        "effective_before_meeting",
+        _l("A decision cannot take effect before the meeting that took it."),
+        "effective_on",
+    )
+    TARGET_NOT_IN_FORCE = (
+        "target_not_in_force",
+        _l("The earlier decision is no longer in force: another decision has already superseded or revoked it."),
+        "replaces_id",
+    )
+    # The charter version a decision adopts refused adoption (portal.charters.services.adopt_version,
+    # whose codes these are), said as it concerns the decision.
+    CHARTER_ADOPTED = "charter_adopted", _l("This charter version is already adopted."), "charter_version_id"
+    CHARTER_ADOPTED_BEFORE_PREVIOUS = (
+        "adopted_before_previous",
+        _l("A later charter version is already adopted."),
+        "charter_version_id",
+    )
+    CHARTER_EMPTY = "empty_body", _l("This charter version has no text yet."), "charter_version_id"
+    CHARTER_EFFECTIVE_BEFORE_ADOPTION = (
+        "effective_before_adoption",
+        _l("The charter version cannot take effect before the decision is published."),
+        "effective_on",
+    )
+
+
+# A charter version's refusals when a decision adopts it (their codes are the charters' own).
+CHARTER_REFUSALS = (
+    DecisionRefusal.CHARTER_ADOPTED,
+    DecisionRefusal.CHARTER_ADOPTED_BEFORE_PREVIOUS,
+    DecisionRefusal.CHARTER_EMPTY,
+    DecisionRefusal.CHARTER_EFFECTIVE_BEFORE_ADOPTION,
+)
 
 
 def format_number(prefix: str, year: int, sequence: int) -> str:
@@ -108,7 +187,7 @@ class Decision(db.Model):
     def edit(self, **fields) -> None:
         """Change the draft. A published decision is the record: it never changes."""
         if not self.is_draft:
-            raise DomainError("decision_published")
+            raise DomainError(DecisionRefusal.PUBLISHED)
         for name, value in fields.items():
             setattr(self, name, value)
 
@@ -116,7 +195,7 @@ class Decision(db.Model):
         self, *, number: str, year: int, sequence: int, at: datetime, by_id: int | None, document_sha256: str
     ) -> None:
         if not self.is_draft:
-            raise DomainError("decision_published")
+            raise DomainError(DecisionRefusal.PUBLISHED)
         self.status = DecisionStatus.PUBLISHED
         self.number, self.number_year, self.number_sequence = number, year, sequence
         self.published_at, self.published_by_id, self.document_sha256 = at, by_id, document_sha256
@@ -124,7 +203,7 @@ class Decision(db.Model):
     def replace(self, how: DecisionStatus) -> None:
         """Superseded or revoked by a later decision being published."""
         if self.status != DecisionStatus.PUBLISHED:
-            raise DomainError("target_not_in_force")
+            raise DomainError(DecisionRefusal.TARGET_NOT_IN_FORCE)
         if how not in (DecisionStatus.SUPERSEDED, DecisionStatus.REVOKED):
             raise ValueError(how)
         self.status = how

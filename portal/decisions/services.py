@@ -18,7 +18,14 @@ from portal.charters import services as charters
 from portal.charters.models import CharterVersion
 from portal.clock import utcnow
 from portal.consultations.models import Consultation, ConsultationStatus, Phase
-from portal.decisions.models import PUBLIC_STATUSES, Decision, DecisionStatus, format_number
+from portal.decisions.models import (
+    CHARTER_REFUSALS,
+    PUBLIC_STATUSES,
+    Decision,
+    DecisionRefusal,
+    DecisionStatus,
+    format_number,
+)
 from portal.documents import render
 from portal.documents.models import Document, DocumentKind
 from portal.documents.render import body_fingerprint, verify_url
@@ -273,17 +280,17 @@ def _clean(data: dict) -> dict:
 
 
 def _resolve_links(school: School, fields: dict, *, decision_id: int | None, now: datetime) -> dict:
-    """Turn the ids a form posted into this school's objects, refusing anyone else's:
-    DomainError "unknown_meeting", "future_meeting", "unknown_target", "unknown_charter_version",
-    "unknown_consultation"."""
+    """Turn the ids a form posted into this school's objects, refusing anyone else's: DomainError
+    with DecisionRefusal UNKNOWN_MEETING, FUTURE_MEETING, UNKNOWN_TARGET, UNKNOWN_CHARTER_VERSION
+    or UNKNOWN_CONSULTATION."""
     values = {k: v for k, v in fields.items() if k not in ("replaces_id", "replaces_how")}
     meeting_id = fields.get("meeting_id")
     if meeting_id:
         meeting = db.session.get(Meeting, meeting_id) if meeting_id is not None else None
         if meeting is None or meeting.school_id != school.id:
-            raise DomainError("unknown_meeting")
+            raise DomainError(DecisionRefusal.UNKNOWN_MEETING)
         if meeting.starts_at > now:
-            raise DomainError("future_meeting")
+            raise DomainError(DecisionRefusal.FUTURE_MEETING)
     values["meeting_id"] = meeting_id or None
 
     if "replaces_id" in fields:
@@ -297,7 +304,7 @@ def _resolve_links(school: School, fields: dict, *, decision_id: int | None, now
                 or target.status != DecisionStatus.PUBLISHED
                 or target.id == decision_id
             ):
-                raise DomainError("unknown_target")
+                raise DomainError(DecisionRefusal.UNKNOWN_TARGET)
             how = fields.get("replaces_how") or "supersedes"
             values["revokes_id" if how == "revokes" else "supersedes_id"] = target.id
 
@@ -306,7 +313,7 @@ def _resolve_links(school: School, fields: dict, *, decision_id: int | None, now
         if version_id:
             version = db.session.get(CharterVersion, version_id) if version_id is not None else None
             if version is None or version.school_id != school.id:
-                raise DomainError("unknown_charter_version")
+                raise DomainError(DecisionRefusal.UNKNOWN_CHARTER_VERSION)
         values["charter_version_id"] = version_id
 
     if "consultation_id" in fields:
@@ -320,15 +327,15 @@ def _resolve_links(school: School, fields: dict, *, decision_id: int | None, now
                 or consultation.school_id != school.id
                 or consultation.phase(now) not in (Phase.CLOSED, Phase.OUTCOME_PUBLISHED)
             ):
-                raise DomainError("unknown_consultation")
+                raise DomainError(DecisionRefusal.UNKNOWN_CONSULTATION)
         values["consultation_id"] = consultation_id
     return values
 
 
 def _check_vote(decision: Decision) -> None:
-    """The votes cast cannot outnumber the members recorded present."""
+    """The votes cast cannot outnumber the members recorded present (VOTE_EXCEEDS_PRESENT)."""
     if decision.meeting is not None and decision.votes_total > present_count(decision.meeting):
-        raise DomainError("vote_exceeds_present")
+        raise DomainError(DecisionRefusal.VOTE_EXCEEDS_PRESENT)
 
 
 def create_draft(actor, school: School, data: dict, now: datetime | None = None) -> Decision:
@@ -345,9 +352,9 @@ def create_draft(actor, school: School, data: dict, now: datetime | None = None)
 
 def update_draft(actor, decision: Decision, data: dict, now: datetime | None = None) -> list[str]:
     """Save changes to a draft; returns the names of the fields that changed. A published
-    decision raises DomainError "decision_published"."""
+    decision raises DomainError(DecisionRefusal.PUBLISHED); see also _resolve_links, _check_vote."""
     if not decision.is_draft:
-        raise DomainError("decision_published")
+        raise DomainError(DecisionRefusal.PUBLISHED)
     values = _resolve_links(decision.school, _clean(data), decision_id=decision.id, now=now or utcnow())
     changed = [name for name, value in values.items() if getattr(decision, name) != value]
     if changed:
@@ -360,9 +367,10 @@ def update_draft(actor, decision: Decision, data: dict, now: datetime | None = N
 
 
 def discard_draft(actor, decision: Decision) -> None:
-    """Delete a draft nobody published. Published decisions are never deleted."""
+    """Delete a draft nobody published. Published decisions are never deleted: DomainError
+    (DecisionRefusal.PUBLISHED)."""
     if not decision.is_draft:
-        raise DomainError("decision_published")
+        raise DomainError(DecisionRefusal.PUBLISHED)
     audit.record(actor, "decision.discard", decision, school_id=decision.school_id, title=decision.title)
     db.session.delete(decision)
     db.session.flush()
@@ -430,33 +438,33 @@ def preview_pdf(decision: Decision, now: datetime | None = None) -> bytes:
     return render.render_pdf("decision", pdf_context(decision, number=number, published_on=published_on, draft=True))
 
 
-def publish_problems(decision: Decision, now: datetime) -> list[str]:
-    """What a draft still lacks before it can be published, as DomainError reasons (empty when
-    it is ready): "title_missing", "body_missing", "meeting_missing", "future_meeting",
-    "no_votes", "vote_exceeds_present", "effective_before_meeting", "target_not_in_force"."""
+def publish_problems(decision: Decision, now: datetime) -> list[DecisionRefusal]:
+    """What a draft still lacks before it can be published, as DecisionRefusal members (empty
+    when it is ready): TITLE_MISSING, BODY_MISSING, MEETING_MISSING, FUTURE_MEETING, NO_VOTES,
+    VOTE_EXCEEDS_PRESENT, EFFECTIVE_BEFORE_MEETING, TARGET_NOT_IN_FORCE."""
     problems = []
     if not decision.title.strip():
-        problems.append("title_missing")
+        problems.append(DecisionRefusal.TITLE_MISSING)
     if not decision.body.strip():
-        problems.append("body_missing")
+        problems.append(DecisionRefusal.BODY_MISSING)
     meeting = decision.meeting
     if meeting is None:
-        problems.append("meeting_missing")
+        problems.append(DecisionRefusal.MEETING_MISSING)
     elif meeting.starts_at > now:
-        problems.append("future_meeting")
+        problems.append(DecisionRefusal.FUTURE_MEETING)
     if decision.votes_total == 0:
-        problems.append("no_votes")
+        problems.append(DecisionRefusal.NO_VOTES)
     elif meeting is not None and decision.votes_total > present_count(meeting):
-        problems.append("vote_exceeds_present")
+        problems.append(DecisionRefusal.VOTE_EXCEEDS_PRESENT)
     if (
         meeting is not None
         and decision.effective_on is not None
         and decision.effective_on < clock.local_date(meeting.starts_at)
     ):
-        problems.append("effective_before_meeting")
+        problems.append(DecisionRefusal.EFFECTIVE_BEFORE_MEETING)
     for target in (decision.supersedes, decision.revokes):
         if target is not None and target.status != DecisionStatus.PUBLISHED:
-            problems.append("target_not_in_force")
+            problems.append(DecisionRefusal.TARGET_NOT_IN_FORCE)
     return problems
 
 
@@ -465,6 +473,18 @@ def check_publishable(decision: Decision, now: datetime) -> None:
     problems = publish_problems(decision, now)
     if problems:
         raise DomainError(problems[0])
+
+
+def _adopt_charter_version(actor, version: CharterVersion, *, adopted_on: date, effective_on: date) -> None:
+    """Adopt the charter version the decision adopts. Its refusal is said as it concerns the
+    decision (its words, beside the decision form's field): the DecisionRefusal of the same code."""
+    try:
+        charters.adopt_version(actor, version, adopted_on=adopted_on, effective_on=effective_on)
+    except DomainError as refusal:
+        for reason in CHARTER_REFUSALS:
+            if refusal.reason == reason:
+                raise DomainError(reason) from refusal
+        raise
 
 
 def _lock_school(school: School) -> None:
@@ -478,11 +498,12 @@ def publish_decision(actor, decision: Decision, now: datetime | None = None) -> 
     """Publish the draft: number, PDF (rendered, signed, stored by SHA-256), publication log
     entry, status, and audit events, in the caller's transaction. The decision it supersedes or
     revokes is marked so; a draft charter version it adopts is adopted. Raises DomainError
-    ("decision_published", see check_publishable, or a charter refusal) or the failure of
-    rendering, signing or storing; the caller then rolls back and nothing has changed."""
+    (DecisionRefusal.PUBLISHED, see check_publishable, or the charter version's refusal as one of
+    CHARTER_REFUSALS) or the failure of rendering, signing or storing; the caller then rolls back
+    and nothing has changed."""
     now = now or utcnow()
     if not decision.is_draft:
-        raise DomainError("decision_published")
+        raise DomainError(DecisionRefusal.PUBLISHED)
     check_publishable(decision, now)
     school = decision.school
     _lock_school(school)
@@ -513,7 +534,7 @@ def publish_decision(actor, decision: Decision, now: datetime | None = None) -> 
         audit.record(actor, "decision.revoke", decision.revokes, school_id=school.id, by=decision.id)
     version = decision.charter_version
     if version is not None and not version.is_adopted:
-        charters.adopt_version(
+        _adopt_charter_version(
             actor, version, adopted_on=published_on, effective_on=decision.effective_on or published_on
         )
     audit.record(

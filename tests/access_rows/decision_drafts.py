@@ -23,7 +23,7 @@ def arguments(school, other_school):
             "decisions.publish",
             "decisions.discard",
             slug=school.slug,
-            draft_id=draft.id,
+            decision_id=draft.id,
         ),
     }
 

@@ -1,10 +1,14 @@
 """Board members and school admins draft decisions, preview them as PDFs marked "draft — not
 published", and publish them; a published decision never changes again."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
 from portal.audit import AuditEvent
+from portal.charters import services as charters
+from portal.charters.models import CharterStatus, CharterVersion
 from portal.decisions.models import Decision, DecisionStatus
 from portal.documents.models import Document, PublicationLogEntry
 from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, location_path
@@ -269,6 +273,76 @@ def test_incomplete_draft_is_not_published_and_the_page_says_what_is_missing(
     assert fresh(db, draft).status == DecisionStatus.DRAFT and count(db, Document) == 0
 
 
+@pytest.mark.parametrize(
+    ("lacking", "message"),
+    [
+        ({"title": ""}, "Give the decision a title."),
+        ({"meeting": None}, "Choose the meeting at which the decision was taken."),
+        ({"effective_on": date(2026, 3, 1)}, "A decision cannot take effect before the meeting that took it."),
+    ],
+)
+def test_draft_lacking_something_is_not_published_and_the_page_says_what(
+    client, db, school, make_draft, board_member, login_as, lacking, message
+):
+    draft = make_draft(**lacking)  # the meeting was on 2 March 2026
+    login_as(board_member)
+
+    page = client.get(manage_url(school, draft), headers=ENGLISH).text
+    response = client.post(manage_url(school, draft, "/publish"), data={"confirm": "y"}, headers=ENGLISH)
+
+    assert f"<li>{message}</li>" in page
+    assert response.status_code == 422
+    assert field_error(response.text, "confirm") == message
+    assert fresh(db, draft).status == DecisionStatus.DRAFT and count(db, Document) == 0
+
+
+def test_draft_whose_earlier_decision_was_superseded_meanwhile_is_not_published(
+    client, db, school, make_draft, make_published, board_member, login_as
+):
+    earlier = make_published(title="旧决定")
+    draft = make_draft(replaces_id=earlier.id)
+    make_published(title="另一项决定", replaces_id=earlier.id)  # someone else superseded it first
+    login_as(board_member)
+
+    response = client.post(manage_url(school, draft, "/publish"), data={"confirm": "y"}, headers=ENGLISH)
+
+    assert response.status_code == 422
+    assert field_error(response.text, "confirm") == (
+        "The earlier decision is no longer in force: another decision has already superseded or revoked it."
+    )
+    assert fresh(db, draft).status == DecisionStatus.DRAFT and count(db, Document) == 2
+
+
+@pytest.mark.parametrize(
+    ("charter_text", "effective_on", "message"),
+    [
+        ("", None, "This charter version has no text yet."),
+        # The meeting's day, long before the day of publication.
+        (
+            "# 第一章 总则\n\n第一条 本校依法办学。",
+            date(2026, 3, 2),
+            "The charter version cannot take effect before the decision is published.",
+        ),
+    ],
+    ids=["charter-without-text", "charter-in-force-before-publication"],
+)
+def test_draft_adopting_a_charter_version_that_cannot_be_adopted_is_not_published(
+    client, db, school, make_draft, board_member, login_as, charter_text, effective_on, message
+):
+    version = charters.start_draft(None, school, from_template=False)
+    charters.edit_draft(None, version, body=charter_text, change_note="首版")
+    db.session.commit()
+    draft = make_draft(charter_version_id=version.id, effective_on=effective_on)
+    login_as(board_member)
+
+    response = client.post(manage_url(school, draft, "/publish"), data={"confirm": "y"}, headers=ENGLISH)
+
+    assert response.status_code == 422
+    assert field_error(response.text, "confirm") == message
+    assert fresh(db, draft).status == DecisionStatus.DRAFT and count(db, Document) == 0
+    assert db.session.get(CharterVersion, version.id).status == CharterStatus.DRAFT
+
+
 def test_published_decision_cannot_be_edited_published_again_or_deleted(
     client, db, school, make_published, board_member, login_as
 ):
@@ -282,6 +356,54 @@ def test_published_decision_cannot_be_edited_published_again_or_deleted(
 
     assert fresh(db, decision).title == "关于加强学校食堂管理的决定"
     assert count(db, Decision) == 1 and count(db, PublicationLogEntry) == 1
+
+
+@pytest.mark.parametrize("suffix", ["", "/publish", "/discard"])
+def test_change_to_a_published_decision_with_htmx_answers_409_with_the_notice_in_place(
+    client, db, school, make_published, board_member, login_as, suffix
+):
+    decision = make_published()
+    login_as(board_member)
+    data = {"": form(decision.meeting, title="改"), "/publish": {"confirm": "y"}, "/discard": {}}[suffix]
+
+    response = client.post(manage_url(school, decision, suffix), data=data, headers={**HTMX, **ENGLISH})
+
+    assert response.status_code == 409  # swapped like 422 (base.html's htmx configuration), not a redirect
+    assert "HX-Redirect" not in response.headers
+    fragment = response.text
+    assert 'id="decision-published-notice"' in fragment and "<html" not in fragment
+    assert PUBLISHED_REFUSAL in fragment
+    assert f'href="/decisions/{decision.id}"' in fragment
+    assert fresh(db, decision).title == "关于加强学校食堂管理的决定"
+    assert count(db, Decision) == 1 and count(db, PublicationLogEntry) == 1
+
+
+def test_published_decision_refusal_without_htmx_is_the_whole_page_leading_to_the_decision(
+    client, school, make_published, board_member, login_as
+):
+    decision = make_published()
+    login_as(board_member)
+
+    response = client.post(manage_url(school, decision, "/publish"), data={"confirm": "y"}, headers=ENGLISH)
+
+    assert response.status_code == 409
+    assert "<html" in response.text and "This decision is published</h1>" in response.text
+    assert PUBLISHED_REFUSAL in response.text and f'href="/decisions/{decision.id}"' in response.text
+
+
+def test_preview_of_a_draft_published_meanwhile_says_so_in_the_preview(
+    client, db, school, make_published, board_member, login_as
+):
+    decision = make_published()  # by someone else, while the board member had the draft open
+    login_as(board_member)
+
+    response = client.get(manage_url(school, decision, "/preview"), headers={**HTMX, **ENGLISH})
+
+    assert response.status_code == 409  # swapped into #decision-preview, where the button asked for it
+    fragment = response.text
+    assert "<html" not in fragment and "The preview is ready" not in fragment
+    assert PUBLISHED_REFUSAL in fragment and f'href="/decisions/{decision.id}"' in fragment
+    assert count(db, Document) == 1  # the published decision's own PDF, nothing more
 
 
 def test_published_decision_edit_address_leads_to_its_public_page(

@@ -11,7 +11,7 @@ from portal.audit import AuditEvent
 from portal.charters import services as charters
 from portal.charters.models import CharterVersion
 from portal.decisions import services
-from portal.decisions.models import Decision, DecisionStatus
+from portal.decisions.models import Decision, DecisionRefusal, DecisionStatus
 from portal.documents import render, signing
 from portal.documents.models import Document
 from portal.documents.services import archive_counts, find_by_sha256
@@ -114,7 +114,7 @@ def test_a_decision_no_longer_in_force_cannot_be_superseded_again(app, db, make_
     with pytest.raises(DomainError) as refused:
         make_draft(replaces_id=earlier.id)
 
-    assert refused.value.reason == "unknown_target"
+    assert refused.value.reason == DecisionRefusal.UNKNOWN_TARGET
 
 
 def test_a_decision_that_adopts_a_draft_charter_version_adopts_it(app, db, school, make_published):
@@ -184,4 +184,20 @@ def test_a_meeting_in_the_future_cannot_be_the_meeting_of_a_decision(app, db, sc
             now=datetime(2026, 1, 1, tzinfo=UTC),
         )
 
-    assert refused.value.reason == "future_meeting"
+    assert refused.value.reason == DecisionRefusal.FUTURE_MEETING
+
+
+def test_a_charter_version_that_cannot_be_adopted_refuses_the_publication_in_the_decisions_words(
+    app, db, school, make_draft
+):
+    version = charters.start_draft(None, school, from_template=False)  # no text yet
+    db.session.commit()
+    draft = make_draft(charter_version_id=version.id)
+
+    with app.app_context():
+        with pytest.raises(DomainError) as refused:
+            services.publish_decision(None, draft)
+        db.session.rollback()
+
+    assert refused.value.reason == DecisionRefusal.CHARTER_EMPTY
+    assert refused.value.field == "charter_version_id"
