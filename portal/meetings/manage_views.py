@@ -1,10 +1,16 @@
 """Keeping a school's governing bodies and the record of their meetings, under
-/schools/<slug>/manage/bodies and /schools/<slug>/manage/meetings. The public pages are in views.py."""
+/schools/<slug>/manage/bodies (the school's admins: policy "manage_bodies") and
+/schools/<slug>/manage/meetings (its board members and admins: "manage_meetings").
+
+A meeting's management page has parts that htmx changes on their own: the agenda (#agenda) and
+the attendance (#attendance). Once the minutes are approved the meeting's record no longer
+changes: every change is refused with 409 (web.conflict), htmx getting the part that asked, as
+it now is, with the reason in it; a plain form the whole page, the reason at its top. The public
+pages are in views.py."""
 
 from flask import abort, flash, make_response, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -13,28 +19,13 @@ from portal.clock import utcnow
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.meetings import bp, forms, services
+from portal.meetings.models import MeetingRefusal
 from portal.text import render_markdown
-from portal.web import found_or_404, is_htmx, managed_school, page_arg, redirect_to
+from portal.web import conflict, found_or_404, is_htmx, managed_school, page_arg, redirect_to
 
-# What each refusal of portal.meetings.services means for the person who tried.
-REFUSALS = {
-    "term_order": _l("The term cannot end before it starts."),
-    "seat_overlap": _l(
-        "This person already holds a seat in this body during these dates. End that term first, or correct it."
-    ),
-    "unknown_account": _l(
-        "No portal account has this email address. Leave the field empty if the member has no account."
-    ),
-    "unknown_body": forms.BODY_UNKNOWN,
-    "not_a_member": _l(
-        "Attendance can only be recorded for members of this body whose term covers the meeting's date."
-    ),
-    "unknown_agenda_item": _l("This item is no longer on the agenda. Reload the page to see the agenda as it is now."),
-    "agenda_changed": _l("Someone else changed the agenda at the same moment. Please try again."),
-    "minutes_approved": _l("The minutes of this meeting are approved, so its record can no longer be changed."),
-    "minutes_empty": _l("Write the minutes and save them before approving them."),
-}
-PRESENCE_INVALID = _l("Choose present, absent or not recorded for each member.")
+MEETING_PAGE = "meetings/manage_meeting.html"
+AGENDA_PART = "meetings/_agenda.html"
+ATTENDANCE_PART = "meetings/_attendance.html"
 
 
 # --- managing bodies and members ----------------------------------------------------------
@@ -85,9 +76,6 @@ def manage_body(slug, body_id):
     )
 
 
-MEMBER_FIELD_FOR_REFUSAL = {"term_order": "term_end", "seat_overlap": "name", "unknown_account": "account_email"}
-
-
 def _member_form_page(school, body, form, member=None, end_form=None, status=200):
     today = clock.today()
     serving = member is not None and (member.term_end is None or member.term_end >= today)
@@ -115,7 +103,7 @@ def new_member(slug, body_id):
             member = services.add_member(current_user, body, form.data)
         except DomainError as error:
             db.session.rollback()
-            form[MEMBER_FIELD_FOR_REFUSAL[error.reason]].errors.append(REFUSALS[error.reason])
+            form[error.field].errors.append(error.message)
         else:
             db.session.commit()
             flash(_("%(name)s is added to %(body)s.", name=member.name, body=body.name), "success")
@@ -137,7 +125,7 @@ def edit_member(slug, body_id, member_id):
             changes = services.update_member(current_user, member, form.data)
         except DomainError as error:
             db.session.rollback()
-            form[MEMBER_FIELD_FOR_REFUSAL[error.reason]].errors.append(REFUSALS[error.reason])
+            form[error.field].errors.append(error.message)
         else:
             db.session.commit()
             flash(_("The member's details are saved.") if changes else _("Nothing was changed."), "success")
@@ -156,24 +144,21 @@ def end_member_term(slug, body_id, member_id):
             services.end_member_term(current_user, member, end_form.last_day.data)
         except DomainError as error:
             db.session.rollback()
-            end_form.last_day.errors.append(REFUSALS[error.reason])
+            # The only refusal is TERM_ORDER: on this form the term's end is the last day given.
+            end_form.last_day.errors.append(error.message)
         else:
             db.session.commit()
             flash(
                 _(
                     "The term of %(name)s ends on %(date)s.",
                     name=member.name,
-                    date=_format_date(end_form.last_day.data),
+                    date=format_date(end_form.last_day.data, "long"),
                 ),
                 "success",
             )
             return redirect_to(url_for("meetings.manage_body", slug=slug, body_id=body.id))
     form = forms.MemberForm(formdata=None, obj=member, account_email=member.user.email if member.user else "")
     return _member_form_page(school, body, form, member, end_form=end_form, status=422)
-
-
-def _format_date(day):
-    return format_date(day, "long")
 
 
 # --- managing meetings --------------------------------------------------------------------
@@ -232,7 +217,7 @@ def new_meeting(slug):
             meeting = services.create_meeting(current_user, school, _meeting_data(form))
         except DomainError as error:
             db.session.rollback()
-            form.body_id.errors.append(REFUSALS[error.reason])
+            form[error.field].errors.append(error.message)
         else:
             db.session.commit()
             flash(_("The meeting is scheduled. Now set its agenda."), "success")
@@ -248,51 +233,91 @@ def new_meeting(slug):
     )
 
 
-def _manage_meeting_page(school, meeting, status=200, *, template="meetings/manage_meeting.html", **given):
-    """The meeting's management page (or one of its fragments), with the forms given (holding
-    what was typed and its messages) and fresh ones for the others."""
+# The meeting's management page and its parts. Each part's context is built on its own, so that
+# htmx, which asks for one part, does not run the queries of the others.
+
+
+def _agenda_context(school, meeting, **given) -> dict:
+    """The agenda part (meetings/_agenda.html): the items, the form to add one (as typed, with its
+    messages, if given), a refusal and what was done."""
+    return {
+        "school": school,
+        "meeting": meeting,
+        "agenda_form": given.get("agenda_form") or forms.AgendaItemForm(formdata=None),
+        "agenda_error": given.get("agenda_error"),
+        "status_message": given.get("status_message"),
+    }
+
+
+def _attendance_context(school, meeting, **given) -> dict:
+    """The attendance part (meetings/_attendance.html): the members serving on the meeting's day
+    with what is recorded for them (or, if given, what was chosen), a refusal and what was done."""
     members = services.members_for_meeting(meeting)
-    context = {
+    return {
         "school": school,
         "meeting": meeting,
         "members": members,
-        "details_form": given.get("details_form") or _meeting_form(school, meeting),
-        "agenda_form": given.get("agenda_form") or forms.AgendaItemForm(formdata=None),
-        "minutes_form": given.get("minutes_form") or forms.MinutesForm(formdata=None, minutes=meeting.minutes),
         "attendance": given.get("attendance") or services.attendance_summary(meeting, members),
         "attendance_error": given.get("attendance_error"),
-        "minutes_html": render_markdown(meeting.minutes),
-        "agenda_error": given.get("agenda_error"),
-        "approve_error": given.get("approve_error"),
-        "refused": given.get("refused"),
         "status_message": given.get("status_message"),
     }
-    return render_template(template, **context), status
 
 
-def _refused(school, meeting, error: DomainError):
-    """A change the meeting's state does not allow (its minutes are approved): 409 and why.
-    htmx reloads the page instead, which then shows the message and the record as it now is."""
+def _page_context(school, meeting, **given) -> dict:
+    """The whole page: every part, with the forms given (holding what was typed and its messages)
+    and fresh ones for the others."""
+    return {
+        **_agenda_context(school, meeting, **given),
+        **_attendance_context(school, meeting, **given),
+        "details_form": given.get("details_form") or _meeting_form(school, meeting),
+        "minutes_form": given.get("minutes_form") or forms.MinutesForm(formdata=None, minutes=meeting.minutes),
+        "minutes_html": render_markdown(meeting.minutes),
+        "approve_error": given.get("approve_error"),
+        "refused": given.get("refused"),
+    }
+
+
+def _meeting_page(school, meeting, status=200, **given):
+    return render_template(MEETING_PAGE, **_page_context(school, meeting, **given)), status
+
+
+def _replacing_attendance(body, status):
+    """The attendance form posts with swap "none" (see _attendance.html): an answer that is not a
+    success must say to replace the part, or it would not be seen."""
+    return body, status, ({"HX-Reswap": "outerHTML"} if is_htmx() else {})
+
+
+def _refused(school, meeting, reason: MeetingRefusal, part: str | None = None, **given):
+    """The meeting's state refused the change (its minutes are approved; the agenda changed at
+    the same moment): nothing is changed, 409 and why, with the meeting as it now is. htmx gets
+    the part of the page that sent the request (`part`: "agenda" or "attendance") with the reason
+    in it; a plain form the whole page with the reason at its top (web.conflict). `given` keeps
+    what was typed, to send again."""
     db.session.rollback()
-    if is_htmx():
-        flash(REFUSALS[error.reason], "error")
-        return "", 409, {"HX-Refresh": "true"}
-    meeting = services.meeting_in_school(school, meeting.id)
-    return _manage_meeting_page(school, meeting, 409, refused=REFUSALS[error.reason])
+    meeting = found_or_404(services.meeting_in_school(school, meeting.id))
+    message = str(reason.message)
+
+    def whole_page():
+        return _page_context(school, meeting, refused=message, **given)
+
+    if part == "agenda":
+        context = _agenda_context(school, meeting, agenda_error=message, **given)
+        return conflict(MEETING_PAGE, AGENDA_PART, page_context=whole_page, **context)
+    if part == "attendance":
+        context = _attendance_context(school, meeting, attendance_error=message, **given)
+        return _replacing_attendance(*conflict(MEETING_PAGE, ATTENDANCE_PART, page_context=whole_page, **context))
+    # The details, the draft minutes and their approval are plain forms, on the page alone.
+    return conflict(MEETING_PAGE, MEETING_PAGE, **whole_page())
 
 
-def _locked_meeting(school, meeting_id):
-    """The meeting for a change: its row locked until the commit (see meeting_in_school)."""
-    return found_or_404(services.meeting_in_school(school, meeting_id, for_update=request.method == "POST"))
-
-
-def _meeting_to_change(slug, meeting_id):
-    """The school and meeting a change is about, the meeting's row locked until the commit.
-    Once its minutes are approved the record is closed: the request ends here with 409."""
+def _meeting_to_change(slug, meeting_id, part: str | None = None):
+    """The school and meeting a change is about, the meeting's row locked until the commit (see
+    meeting_in_school). Once its minutes are approved the record is closed: the request ends
+    here, answered as _refused answers (409), before any form is read."""
     school = managed_school(slug, "manage_meetings")
-    meeting = _locked_meeting(school, meeting_id)
+    meeting = found_or_404(services.meeting_in_school(school, meeting_id, for_update=True))
     if meeting.minutes_approved:
-        abort(make_response(_refused(school, meeting, DomainError("minutes_approved"))))
+        abort(make_response(_refused(school, meeting, MeetingRefusal.MINUTES_APPROVED, part)))
     return school, meeting
 
 
@@ -300,47 +325,45 @@ def _meeting_to_change(slug, meeting_id):
 def manage_meeting(slug, meeting_id):
     if request.method == "GET":
         school = managed_school(slug, "manage_meetings")
-        return _manage_meeting_page(school, _locked_meeting(school, meeting_id))
+        return _meeting_page(school, found_or_404(services.meeting_in_school(school, meeting_id)))
     school, meeting = _meeting_to_change(slug, meeting_id)
     form = _meeting_form(school)
     if form.validate_on_submit():
         try:
             changes = services.update_meeting(current_user, meeting, _meeting_data(form))
         except DomainError as error:
-            if error.reason == "minutes_approved":
-                return _refused(school, meeting, error)
+            if error.field is None:  # not what was typed: the minutes were approved meanwhile
+                return _refused(school, meeting, error.reason)
             db.session.rollback()
-            form.body_id.errors.append(REFUSALS[error.reason])
+            form[error.field].errors.append(error.message)
         else:
             db.session.commit()
             flash(_("The meeting's details are saved.") if changes else _("Nothing was changed."), "success")
             return redirect_to(url_for("meetings.manage_meeting", slug=slug, meeting_id=meeting.id))
-    return _manage_meeting_page(school, meeting, 422, details_form=form)
+    return _meeting_page(school, meeting, 422, details_form=form)
 
 
 def _agenda_response(school, meeting, status=200, **given):
-    """After a change to the agenda: the agenda fragment for htmx, else back to the page."""
+    """After a change to the agenda: the agenda part for htmx, else back to the page."""
     if is_htmx():
-        return _manage_meeting_page(school, meeting, status, template="meetings/_agenda.html", **given)
+        return render_template(AGENDA_PART, **_agenda_context(school, meeting, **given)), status
     if status == 200:
         return redirect_to(url_for("meetings.manage_meeting", slug=school.slug, meeting_id=meeting.id) + "#agenda")
-    return _manage_meeting_page(school, meeting, status, **given)
+    return _meeting_page(school, meeting, status, **given)
 
 
 @bp.post("/schools/<slug>/manage/meetings/<int:meeting_id>/agenda")
 def add_agenda_item(slug, meeting_id):
-    school, meeting = _meeting_to_change(slug, meeting_id)
+    school, meeting = _meeting_to_change(slug, meeting_id, part="agenda")
     form = forms.AgendaItemForm()
     if not form.validate_on_submit():
         return _agenda_response(school, meeting, 422, agenda_form=form)
     try:
         item = services.add_agenda_item(current_user, meeting, form.item_title.data)
     except DomainError as error:
-        if error.reason == "minutes_approved":
-            return _refused(school, meeting, error)
-        db.session.rollback()
-        form.item_title.errors.append(REFUSALS[error.reason])
-        return _agenda_response(school, meeting, 422, agenda_form=form)
+        # Someone else added an item at the same moment (or approved the minutes): the title
+        # typed stays in the form, to add it to the agenda as it now is.
+        return _refused(school, meeting, error.reason, "agenda", agenda_form=form)
     db.session.commit()
     message = _("Added to the agenda: %(title)s", title=item.title)
     if not is_htmx():
@@ -349,18 +372,15 @@ def add_agenda_item(slug, meeting_id):
 
 
 def _change_agenda(slug, meeting_id, change):
-    school, meeting = _meeting_to_change(slug, meeting_id)
+    school, meeting = _meeting_to_change(slug, meeting_id, part="agenda")
     form = forms.AgendaChangeForm()
     if not form.validate_on_submit():
-        return _agenda_response(school, meeting, 422, agenda_error=REFUSALS["unknown_agenda_item"])
+        return _agenda_response(school, meeting, 422, agenda_error=MeetingRefusal.UNKNOWN_AGENDA_ITEM.message)
     try:
-        message = change(school, meeting, form)
+        message = change(meeting, form)
     except DomainError as error:
-        if error.reason == "minutes_approved":
-            return _refused(school, meeting, error)
-        db.session.rollback()
-        meeting = services.meeting_in_school(school, meeting.id)
-        return _agenda_response(school, meeting, 422, agenda_error=REFUSALS[error.reason])
+        # The item is no longer on the agenda (someone removed it), or the minutes were approved.
+        return _refused(school, meeting, error.reason, "agenda")
     db.session.commit()
     if not is_htmx():
         flash(message, "success")
@@ -369,7 +389,7 @@ def _change_agenda(slug, meeting_id, change):
 
 @bp.post("/schools/<slug>/manage/meetings/<int:meeting_id>/agenda/move")
 def move_agenda_item(slug, meeting_id):
-    def move(school, meeting, form):
+    def move(meeting, form):
         direction = "up" if form.direction.data == "up" else "down"
         services.move_agenda_item(current_user, meeting, forms.int_or_none(form.item_id.data), direction)
         return _("The agenda's order is saved.")
@@ -379,7 +399,7 @@ def move_agenda_item(slug, meeting_id):
 
 @bp.post("/schools/<slug>/manage/meetings/<int:meeting_id>/agenda/remove")
 def remove_agenda_item(slug, meeting_id):
-    def remove(school, meeting, form):
+    def remove(meeting, form):
         item_id = forms.int_or_none(form.item_id.data)
         title = next((item.title for item in meeting.agenda_items if item.id == item_id), "")
         services.remove_agenda_item(current_user, meeting, item_id)
@@ -388,39 +408,39 @@ def remove_agenda_item(slug, meeting_id):
     return _change_agenda(slug, meeting_id, remove)
 
 
+def _attendance_not_recorded(school, meeting, presence, message):
+    """Attendance that cannot be recorded as it was sent: 422 and why, the choices as they were
+    made (for the members serving on the meeting's day), nothing saved."""
+    members = services.members_for_meeting(meeting)
+    serving = {member.id for member in members}
+    chosen = {
+        **services.attendance_summary(meeting, members),
+        **{member_id: value for member_id, value in presence.items() if member_id in serving},
+    }
+    if is_htmx():
+        context = _attendance_context(school, meeting, attendance=chosen, attendance_error=message)
+        return _replacing_attendance(render_template(ATTENDANCE_PART, **context), 422)
+    return _meeting_page(school, meeting, 422, attendance=chosen, attendance_error=message)
+
+
 @bp.post("/schools/<slug>/manage/meetings/<int:meeting_id>/attendance")
 def record_attendance(slug, meeting_id):
-    school, meeting = _meeting_to_change(slug, meeting_id)
+    school, meeting = _meeting_to_change(slug, meeting_id, part="attendance")
     form = forms.AttendanceForm()
     presence, valid = forms.presence_from(request.form)
-    error = None
     if not form.validate_on_submit() or not valid:
-        error = PRESENCE_INVALID
-    else:
-        try:
-            services.record_attendance(current_user, meeting, presence)
-        except DomainError as refusal:
-            if refusal.reason == "minutes_approved":
-                return _refused(school, meeting, refusal)
+        return _attendance_not_recorded(school, meeting, presence, forms.PRESENCE_INVALID)
+    try:
+        services.record_attendance(current_user, meeting, presence)
+    except DomainError as error:
+        if error.reason == MeetingRefusal.NOT_A_MEMBER:  # what was sent, not the meeting's state
             db.session.rollback()
-            error = REFUSALS[refusal.reason]
-    if error is not None:
-        members = services.members_for_meeting(meeting)
-        typed = {
-            **services.attendance_summary(meeting, members),
-            **{k: v for k, v in presence.items() if k in {m.id for m in members}},
-        }
-        if is_htmx():
-            # The form posts with swap "none"; a refusal must replace the section to be seen.
-            body, status = _manage_meeting_page(
-                school, meeting, 422, template="meetings/_attendance.html", attendance=typed, attendance_error=error
-            )
-            return body, status, {"HX-Reswap": "outerHTML"}
-        return _manage_meeting_page(school, meeting, 422, attendance=typed, attendance_error=error)
+            return _attendance_not_recorded(school, meeting, presence, error.message)
+        return _refused(school, meeting, error.reason, "attendance")
     db.session.commit()
     message = _("Attendance is saved.")
     if is_htmx():
-        return _manage_meeting_page(school, meeting, template="meetings/_attendance.html", status_message=message)
+        return render_template(ATTENDANCE_PART, **_attendance_context(school, meeting, status_message=message))
     flash(message, "success")
     return redirect_to(url_for("meetings.manage_meeting", slug=slug, meeting_id=meeting.id) + "#attendance")
 
@@ -430,11 +450,11 @@ def edit_minutes(slug, meeting_id):
     school, meeting = _meeting_to_change(slug, meeting_id)
     form = forms.MinutesForm()
     if not form.validate_on_submit():
-        return _manage_meeting_page(school, meeting, 422, minutes_form=form)
+        return _meeting_page(school, meeting, 422, minutes_form=form)
     try:
         changed = services.edit_minutes(current_user, meeting, form.minutes.data or "")
     except DomainError as error:
-        return _refused(school, meeting, error)
+        return _refused(school, meeting, error.reason)
     db.session.commit()
     flash(_("The draft minutes are saved.") if changed else _("Nothing was changed."), "success")
     return redirect_to(url_for("meetings.manage_meeting", slug=slug, meeting_id=meeting.id) + "#minutes-section")
@@ -445,15 +465,15 @@ def approve_minutes(slug, meeting_id):
     school, meeting = _meeting_to_change(slug, meeting_id)
     form = forms.ConfirmForm()
     if not form.validate_on_submit():
-        return _manage_meeting_page(school, meeting, 422)
+        return _meeting_page(school, meeting, 422)
     try:
         services.approve_minutes(current_user, meeting)
     except DomainError as error:
-        if error.reason == "minutes_approved":
-            return _refused(school, meeting, error)
-        db.session.rollback()
-        meeting = services.meeting_in_school(school, meeting.id)
-        return _manage_meeting_page(school, meeting, 422, approve_error=REFUSALS[error.reason])
+        if error.reason == MeetingRefusal.MINUTES_EMPTY:  # nothing to approve yet: said beside the button
+            db.session.rollback()
+            meeting = found_or_404(services.meeting_in_school(school, meeting.id))
+            return _meeting_page(school, meeting, 422, approve_error=error.message)
+        return _refused(school, meeting, error.reason)
     db.session.commit()
     flash(_("The minutes are approved. They are now public and can no longer be changed."), "success")
     return redirect_to(url_for("meetings.manage_meeting", slug=slug, meeting_id=meeting.id))
