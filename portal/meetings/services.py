@@ -66,8 +66,6 @@ _POSITION_ORDER = case(
 
 # --- loading ------------------------------------------------------------------------------
 
-# Ids in addresses are integers of any size; the database's are 32-bit. A bigger one exists nowhere.
-
 
 def bodies_of_school(school: School) -> list[GoverningBody]:
     return list(
