@@ -25,12 +25,14 @@ from portal.meetings.models import (
     MINUTES_MAX,
     BodyKind,
     Constituency,
+    MeetingRefusal,
     Position,
 )
 
 ACCOUNT_EMAIL_MAX = 254
 
-BODY_UNKNOWN = _l("Choose one of this school's governing bodies.")
+# The form and the service refuse a body that is not one of the school's with the same words.
+BODY_UNKNOWN = MeetingRefusal.UNKNOWN_BODY.message
 
 
 class BodyForm(PortalForm):
@@ -151,6 +153,7 @@ class AttendanceForm(PortalForm):
 
 
 PRESENCE_VALUES = {"present": True, "absent": False, "": None}
+PRESENCE_INVALID = _l("Choose present, absent or not recorded for each member.")
 
 
 def presence_from(formdata) -> tuple[dict[int, bool | None], bool]:

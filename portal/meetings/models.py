@@ -10,12 +10,45 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
-from portal.domain import DomainError, Labelled
+from portal.domain import DomainError, Labelled, Reason
 from portal.extensions import db, str_enum
 from portal.schools.models import School
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
+
+
+class MeetingRefusal(Reason):
+    """What the rules of bodies, members and meetings refuse, and the words for it. The field is
+    the member's or the meeting's form field the message belongs beside; None: the part of the
+    page it is about (the agenda, the attendance, the approval) or the top of the page."""
+
+    TERM_ORDER = "term_order", _l("The term cannot end before it starts."), "term_end"
+    SEAT_OVERLAP = (
+        "seat_overlap",
+        _l("This person already holds a seat in this body during these dates. End that term first, or correct it."),
+        "name",
+    )
+    UNKNOWN_ACCOUNT = (
+        "unknown_account",
+        _l("No portal account has this email address. Leave the field empty if the member has no account."),
+        "account_email",
+    )
+    UNKNOWN_BODY = "unknown_body", _l("Choose one of this school's governing bodies."), "body_id"
+    NOT_A_MEMBER = (
+        "not_a_member",
+        _l("Attendance can only be recorded for members of this body whose term covers the meeting's date."),
+    )
+    UNKNOWN_AGENDA_ITEM = (
+        "unknown_agenda_item",
+        _l("This item is no longer on the agenda. Reload the page to see the agenda as it is now."),
+    )
+    AGENDA_CHANGED = "agenda_changed", _l("Someone else changed the agenda at the same moment. Please try again.")
+    MINUTES_APPROVED = (
+        "minutes_approved",
+        _l("The minutes of this meeting are approved, so its record can no longer be changed."),
+    )
+    MINUTES_EMPTY = "minutes_empty", _l("Write the minutes and save them before approving them.")
 
 
 class BodyKind(Labelled):
@@ -128,15 +161,17 @@ class Meeting(db.Model):
         return self.minutes_status == MinutesStatus.APPROVED
 
     def edit_minutes(self, minutes: str) -> None:
+        """Raises MeetingRefusal.MINUTES_APPROVED once they are approved."""
         if self.minutes_approved:
-            raise DomainError("minutes_approved")
+            raise DomainError(MeetingRefusal.MINUTES_APPROVED)
         self.minutes = minutes
 
     def approve_minutes(self, by_id: int | None, at: datetime) -> None:
+        """Raises MeetingRefusal.MINUTES_APPROVED, or MINUTES_EMPTY when there is nothing to approve."""
         if self.minutes_approved:
-            raise DomainError("minutes_approved")
+            raise DomainError(MeetingRefusal.MINUTES_APPROVED)
         if not self.minutes.strip():
-            raise DomainError("minutes_empty")
+            raise DomainError(MeetingRefusal.MINUTES_EMPTY)
         self.minutes_status = MinutesStatus.APPROVED
         self.minutes_approved_by_id = by_id
         self.minutes_approved_at = at

@@ -3,17 +3,17 @@ queries that serve the pages.
 
 Services flush and never commit: the caller commits once, so an audit event and the change it
 describes are saved together or not at all. Business rules refuse with portal.domain.DomainError;
-its `reason` names the rule, for the view's message:
+its `reason` is a member of MeetingRefusal (models.py), which carries the message and its field:
 
-- "term_order": a term ends before it starts;
-- "seat_overlap": the same person (linked account, or name) would hold two seats in one body at once;
-- "unknown_account": no account has the email given to link a member to;
-- "unknown_body": the body is not one of this school's;
-- "not_a_member": attendance for someone who is not a member of the body on the meeting's date;
-- "unknown_agenda_item": an agenda item that is not on this meeting's agenda;
-- "agenda_changed": someone else changed the agenda at the same moment;
-- "minutes_approved": the meeting's minutes are approved, so its record no longer changes;
-- "minutes_empty": there are no minutes to approve.
+- TERM_ORDER: a term ends before it starts;
+- SEAT_OVERLAP: the same person (linked account, or name) would hold two seats in one body at once;
+- UNKNOWN_ACCOUNT: no account has the email given to link a member to;
+- UNKNOWN_BODY: the body is not one of this school's;
+- NOT_A_MEMBER: attendance for someone who is not a member of the body on the meeting's date;
+- UNKNOWN_AGENDA_ITEM: an agenda item that is not on this meeting's agenda;
+- AGENDA_CHANGED: someone else changed the agenda at the same moment;
+- MINUTES_APPROVED: the meeting's minutes are approved, so its record no longer changes;
+- MINUTES_EMPTY: there are no minutes to approve.
 
 Approving the minutes also publishes them: the record of the meeting is rendered to PDF, signed
 and archived (portal.documents) in the same transaction.
@@ -42,6 +42,7 @@ from portal.meetings.models import (
     Constituency,
     GoverningBody,
     Meeting,
+    MeetingRefusal,
     Position,
 )
 from portal.schools.models import School
@@ -64,8 +65,6 @@ _POSITION_ORDER = case(
 
 
 # --- loading ------------------------------------------------------------------------------
-
-# Ids in addresses are integers of any size; the database's are 32-bit. A bigger one exists nowhere.
 
 
 def bodies_of_school(school: School) -> list[GoverningBody]:
@@ -299,7 +298,7 @@ def _check_seat(
     """Refuse a term that ends before it starts, and a second seat for the same person in the
     same body while their terms overlap (a person holds one position in a body at a time)."""
     if term_end is not None and term_end < term_start:
-        raise DomainError("term_order")
+        raise DomainError(MeetingRefusal.TERM_ORDER)
     person = _same_person(name) if user_id is None else or_(_same_person(name), BodyMember.user_id == user_id)
     overlapping = (
         select(func.count())
@@ -315,18 +314,18 @@ def _check_seat(
     if member_id is not None:
         overlapping = overlapping.where(BodyMember.id != member_id)
     if db.session.scalar(overlapping):
-        raise DomainError("seat_overlap")
+        raise DomainError(MeetingRefusal.SEAT_OVERLAP)
 
 
 def find_account(email: str | None) -> User | None:
     """The account to link a member to, by its email; None when no email is given. Raises
-    DomainError("unknown_account") when an email is given but no account has it."""
+    MeetingRefusal.UNKNOWN_ACCOUNT when an email is given but no account has it."""
     email = normalize_email(email or "")
     if not email:
         return None
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
-        raise DomainError("unknown_account")
+        raise DomainError(MeetingRefusal.UNKNOWN_ACCOUNT)
     return user
 
 
@@ -345,7 +344,7 @@ def _member_values(data: dict) -> dict:
 def add_member(actor, body: GoverningBody, data: dict) -> BodyMember:
     """Seat a person on `body` for a term. `data`: name, account_email (optional: links the
     seat to that account), position, constituency, term_start, term_end (optional).
-    Raises DomainError "term_order", "seat_overlap" or "unknown_account"."""
+    Raises MeetingRefusal TERM_ORDER, SEAT_OVERLAP or UNKNOWN_ACCOUNT."""
     values = _member_values(data)
     _check_seat(body, **{k: values[k] for k in ("name", "user_id", "term_start", "term_end")})
     member = BodyMember(body=body, **values)
@@ -384,9 +383,9 @@ def update_member(actor, member: BodyMember, data: dict) -> dict:
 
 def end_member_term(actor, member: BodyMember, end: date) -> None:
     """End a seat on `end` (the last day served). The member stays on record as a former member.
-    Raises DomainError("term_order") for a day before the term started."""
+    Raises MeetingRefusal.TERM_ORDER for a day before the term started."""
     if end < member.term_start:
-        raise DomainError("term_order")
+        raise DomainError(MeetingRefusal.TERM_ORDER)
     before = member.term_end
     member.term_end = end
     db.session.flush()
@@ -406,19 +405,19 @@ def end_member_term(actor, member: BodyMember, end: date) -> None:
 
 def _refuse_if_approved(meeting: Meeting) -> None:
     if meeting.minutes_approved:
-        raise DomainError("minutes_approved")
+        raise DomainError(MeetingRefusal.MINUTES_APPROVED)
 
 
 def _body_for_meeting(school: School, body_id) -> GoverningBody:
     body = body_in_school(school, body_id)
     if body is None:
-        raise DomainError("unknown_body")
+        raise DomainError(MeetingRefusal.UNKNOWN_BODY)
     return body
 
 
 def create_meeting(actor, school: School, data: dict) -> Meeting:
     """Schedule a meeting of one of `school`'s bodies. `data`: body_id, title, starts_at (an
-    aware datetime), place. Raises DomainError("unknown_body") for a body of another school."""
+    aware datetime), place. Raises MeetingRefusal.UNKNOWN_BODY for a body of another school."""
     body = _body_for_meeting(school, data.get("body_id"))
     meeting = Meeting(
         body=body,
@@ -489,8 +488,8 @@ def _renumber(meeting: Meeting, items: list[AgendaItem]) -> None:
 
 
 def add_agenda_item(actor, meeting: Meeting, title: str) -> AgendaItem:
-    """Add an item at the end of the agenda. Raises DomainError("minutes_approved"), or
-    "agenda_changed" when someone else added an item at the same moment."""
+    """Add an item at the end of the agenda. Raises MeetingRefusal.MINUTES_APPROVED, or
+    AGENDA_CHANGED when someone else added an item at the same moment."""
     _refuse_if_approved(meeting)
     position = max((item.position for item in meeting.agenda_items), default=0) + 1
     item = AgendaItem(position=position, title=title.strip())
@@ -499,7 +498,7 @@ def add_agenda_item(actor, meeting: Meeting, title: str) -> AgendaItem:
             meeting.agenda_items.append(item)
             db.session.flush()
     except IntegrityError:
-        raise DomainError("agenda_changed") from None
+        raise DomainError(MeetingRefusal.AGENDA_CHANGED) from None
     _agenda_changed(actor, meeting, change="add", item=item.title)
     return item
 
@@ -507,12 +506,14 @@ def add_agenda_item(actor, meeting: Meeting, title: str) -> AgendaItem:
 def _agenda_item(meeting: Meeting, item_id) -> AgendaItem:
     item = next((item for item in meeting.agenda_items if item.id == item_id), None)
     if item is None:
-        raise DomainError("unknown_agenda_item")
+        raise DomainError(MeetingRefusal.UNKNOWN_AGENDA_ITEM)
     return item
 
 
 def move_agenda_item(actor, meeting: Meeting, item_id: int, direction: str) -> None:
-    """Move an item one place "up" (earlier) or "down" (later). At either end it stays put."""
+    """Move an item one place "up" (earlier) or "down" (later). At either end it stays put.
+    Raises MeetingRefusal MINUTES_APPROVED, or UNKNOWN_AGENDA_ITEM for an item not on this
+    meeting's agenda."""
     _refuse_if_approved(meeting)
     item = _agenda_item(meeting, item_id)
     items = list(meeting.agenda_items)
@@ -526,6 +527,8 @@ def move_agenda_item(actor, meeting: Meeting, item_id: int, direction: str) -> N
 
 
 def remove_agenda_item(actor, meeting: Meeting, item_id: int) -> None:
+    """Take an item off the agenda; those after it move up. Raises MeetingRefusal
+    MINUTES_APPROVED, or UNKNOWN_AGENDA_ITEM for an item not on this meeting's agenda."""
     _refuse_if_approved(meeting)
     item = _agenda_item(meeting, item_id)
     meeting.agenda_items.remove(item)  # delete-orphan: the row goes
@@ -537,11 +540,11 @@ def remove_agenda_item(actor, meeting: Meeting, item_id: int) -> None:
 def record_attendance(actor, meeting: Meeting, presence: dict[int, bool | None]) -> dict:
     """Record who was present (True) or absent (False); None forgets what was recorded.
     Only members of the body whose term covers the meeting's date can be recorded: any other
-    id raises DomainError("not_a_member") and nothing is changed. Returns the changes."""
+    id raises MeetingRefusal.NOT_A_MEMBER and nothing is changed. Returns the changes."""
     _refuse_if_approved(meeting)
     eligible = {member.id: member for member in members_for_meeting(meeting)}
     if any(member_id not in eligible for member_id in presence):
-        raise DomainError("not_a_member")
+        raise DomainError(MeetingRefusal.NOT_A_MEMBER)
     recorded = {row.member_id: row for row in meeting.attendance}
     changes = {}
     for member_id, present in presence.items():
@@ -564,7 +567,7 @@ def record_attendance(actor, meeting: Meeting, presence: dict[int, bool | None])
 
 def edit_minutes(actor, meeting: Meeting, minutes: str) -> bool:
     """Save the draft minutes (Markdown). Returns whether they changed.
-    Raises DomainError("minutes_approved") once they are approved."""
+    Raises MeetingRefusal.MINUTES_APPROVED once they are approved."""
     before = meeting.minutes
     meeting.edit_minutes(minutes.replace("\r\n", "\n").strip())
     if meeting.minutes == before:
@@ -577,8 +580,8 @@ def edit_minutes(actor, meeting: Meeting, minutes: str) -> bool:
 def approve_minutes(actor, meeting: Meeting, now: datetime | None = None) -> None:
     """Approve the minutes: from now on they are public and never change. The meeting's record
     (agenda, attendance, minutes) is rendered to PDF, signed and archived, and
-    `minutes_document_sha256` set, in the caller's transaction. Raises DomainError
-    "minutes_approved" or "minutes_empty" (before anything is rendered); or the failure of
+    `minutes_document_sha256` set, in the caller's transaction. Raises MeetingRefusal
+    MINUTES_APPROVED or MINUTES_EMPTY (before anything is rendered); or the failure of
     rendering, signing or storing the PDF, and then the caller rolls back and nothing is approved."""
     meeting.approve_minutes(getattr(actor, "id", None), now or utcnow())
     db.session.flush()

@@ -5,11 +5,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 from flask import url_for
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from portal.audit import AuditEvent
+from portal.extensions import db as portal_db
 from portal.meetings import services
-from portal.meetings.models import Attendance, Meeting, MinutesStatus
+from portal.meetings.forms import MeetingForm, MemberForm
+from portal.meetings.models import AgendaItem, Attendance, Meeting, MeetingRefusal, MinutesStatus
 from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, location_path
 
 APPROVED_REFUSAL = "The minutes of this meeting are approved, so its record can no longer be changed."
@@ -111,7 +113,7 @@ def test_service_refuses_a_body_of_another_school_too(db, school, other_school, 
     with pytest.raises(services.DomainError) as refusal:
         services.create_meeting(None, school, {"body_id": theirs.id, "title": "x", "starts_at": datetime.now(UTC)})
 
-    assert refusal.value.reason == "unknown_body"
+    assert refusal.value.reason is MeetingRefusal.UNKNOWN_BODY
 
 
 @pytest.mark.parametrize(
@@ -295,9 +297,81 @@ def test_agenda_item_of_another_meeting_cannot_be_moved_or_removed(
             data={"item_id": str(theirs.id), "direction": "up"},
             headers=ENGLISH,
         )
-        assert response.status_code == 422
+        # Not on this meeting's agenda: to the page, as to someone who saw it before it was removed.
+        assert response.status_code == 409
         assert "This item is no longer on the agenda." in response.get_data(as_text=True)
     assert agenda_titles(db, other) == ["别的议程"]
+    assert agenda_titles(db, past_meeting) == ["审议2026学年度工作计划", "食堂膳食管理情况通报"]
+
+
+@pytest.mark.parametrize("action", ["move", "remove"])
+def test_agenda_item_someone_else_removed_meanwhile_is_refused_with_the_agenda_as_it_now_is(
+    client, db, school, past_meeting, board_member, login_as, action
+):
+    meeting = fresh(db, past_meeting)
+    removed = meeting.agenda_items[1]
+    removed_id = removed.id
+    services.remove_agenda_item(None, meeting, removed_id)  # by someone else, a moment before
+    db.session.commit()
+    audit_before = len(events(db, "meeting.agenda"))
+    login_as(board_member)
+
+    response = client.post(
+        f"{manage_url(school, past_meeting)}/agenda/{action}",
+        data={"item_id": str(removed_id), "direction": "up"},
+        headers={**HTMX, **ENGLISH},
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert page.lstrip().startswith('<section class="panel" id="agenda"')  # the part that asked, swapped
+    assert "<html" not in page
+    assert "This item is no longer on the agenda." in page
+    assert "审议2026学年度工作计划" in page and "食堂膳食管理情况通报" not in page
+    assert agenda_titles(db, past_meeting) == ["审议2026学年度工作计划"]
+    assert len(events(db, "meeting.agenda")) == audit_before
+
+
+@pytest.fixture
+def someone_adds_an_item_at_the_same_moment(monkeypatch):
+    """The next request that reads a meeting to change it finds, when it adds its item, that
+    someone else's item took the same place on the agenda after it was read."""
+    read = services.meeting_in_school
+
+    def read_then_someone_else_adds(school, meeting_id, *, for_update=False):
+        meeting = read(school, meeting_id, for_update=for_update)
+        if for_update:
+            position = len(meeting.agenda_items) + 1
+            portal_db.session.execute(insert(AgendaItem).values(meeting_id=meeting.id, position=position, title="他人"))
+        return meeting
+
+    monkeypatch.setattr(services, "meeting_in_school", read_then_someone_else_adds)
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain form"])
+def test_agenda_item_added_at_the_same_moment_as_someone_else_s_is_refused_and_kept_to_add_again(
+    client, db, school, past_meeting, board_member, login_as, someone_adds_an_item_at_the_same_moment, htmx
+):
+    audit_before = len(events(db, "meeting.agenda"))
+    login_as(board_member)
+
+    response = client.post(
+        f"{manage_url(school, past_meeting)}/agenda",
+        data={"item_title": "校服采购方案征求意见"},
+        headers={**(HTMX if htmx else {}), **ENGLISH},
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Someone else changed the agenda at the same moment. Please try again." in page
+    assert field_value(page, "item_title") == "校服采购方案征求意见"
+    if htmx:
+        assert page.lstrip().startswith('<section class="panel" id="agenda"')
+        assert "<html" not in page
+    else:
+        assert "<html" in page and 'id="attendance"' in page
+    assert agenda_titles(db, past_meeting) == ["审议2026学年度工作计划", "食堂膳食管理情况通报"]
+    assert len(events(db, "meeting.agenda")) == audit_before
 
 
 # Attendance
@@ -500,19 +574,54 @@ def test_record_of_a_meeting_with_approved_minutes_never_changes(
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == audit_before
 
 
-def test_htmx_change_to_an_approved_meeting_reloads_the_page_with_the_reason(
-    client, school, approved_meeting, board_member, login_as
+@pytest.mark.parametrize(
+    "path, data",
+    [
+        ("/agenda", {"item_title": "补充议程"}),
+        ("/agenda/move", {"item_id": "{item}", "direction": "down"}),
+        ("/agenda/remove", {"item_id": "{item}"}),
+    ],
+)
+def test_htmx_change_to_the_agenda_of_an_approved_meeting_shows_the_reason_in_the_agenda(
+    client, db, school, approved_meeting, board_member, login_as, path, data
 ):
+    item = approved_meeting.agenda_items[0].id
+    data = {key: value.format(item=item) for key, value in data.items()}
+    login_as(board_member)
+
+    response = client.post(f"{manage_url(school, approved_meeting)}{path}", data=data, headers={**HTMX, **ENGLISH})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "HX-Refresh" not in response.headers and "HX-Redirect" not in response.headers
+    assert page.lstrip().startswith('<section class="panel" id="agenda"')  # the part that asked, swapped
+    assert "<html" not in page
+    assert APPROVED_REFUSAL in page
+    assert 'name="item_title"' not in page and "/agenda/remove" not in page  # as it now is: final
+    assert agenda_titles(db, approved_meeting) == ["审议2026学年度工作计划", "食堂膳食管理情况通报"]
+
+
+def test_htmx_attendance_for_an_approved_meeting_replaces_the_attendance_with_the_reason(
+    client, db, school, board, approved_meeting, board_member, login_as
+):
+    chair = board.members[0]
     login_as(board_member)
 
     response = client.post(
-        f"{manage_url(school, approved_meeting)}/agenda", data={"item_title": "补充议程"}, headers={**HTMX, **ENGLISH}
+        f"{manage_url(school, approved_meeting)}/attendance",
+        data={f"member-{chair.id}": "present"},
+        headers={**HTMX, **ENGLISH},
     )
 
+    page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert response.headers["HX-Refresh"] == "true"
-    page = client.get(manage_url(school, approved_meeting), headers=ENGLISH).get_data(as_text=True)
+    # The attendance form posts with swap "none": the refusal must say to replace the part.
+    assert response.headers["HX-Reswap"] == "outerHTML"
+    assert page.lstrip().startswith('<section class="panel" id="attendance"')
+    assert "<html" not in page
     assert APPROVED_REFUSAL in page
+    assert 'type="radio"' not in page  # as it now is: final
+    assert count(db, Attendance) == 0
 
 
 def test_management_page_of_an_approved_meeting_offers_no_changes(
@@ -527,10 +636,18 @@ def test_management_page_of_an_approved_meeting_offers_no_changes(
 
 
 def test_model_refuses_to_edit_approved_minutes(db, approved_meeting):
-    with pytest.raises(services.DomainError):
+    with pytest.raises(services.DomainError) as editing:
         approved_meeting.edit_minutes("改")
-    with pytest.raises(services.DomainError):
+    with pytest.raises(services.DomainError) as approving:
         services.approve_minutes(None, approved_meeting)
+    assert editing.value.reason is approving.value.reason is MeetingRefusal.MINUTES_APPROVED
+
+
+def test_every_refusal_beside_a_field_names_a_field_of_a_form_that_shows_it():
+    """A refusal's field is where the view puts its message: a field no form has would be a 500."""
+    fields = set(MemberForm.__dict__) | set(MeetingForm.__dict__)
+    assert {reason.field for reason in MeetingRefusal if reason.field} <= fields
+    assert all(str(reason.message) for reason in MeetingRefusal)
 
 
 # Who may
