@@ -9,10 +9,16 @@ from sqlalchemy import select
 
 from portal.audit import AuditEvent
 from portal.charters import services
-from portal.charters.models import CHARTER_BODY_MAX, CHARTER_NOTE_MAX, CharterStatus, CharterVersion
+from portal.charters.models import (
+    CHARTER_BODY_MAX,
+    CHARTER_NOTE_MAX,
+    CharterRefusal,
+    CharterStatus,
+    CharterVersion,
+)
 from portal.domain import DomainError
 from tests.helpers.charters import VERSION_2
-from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, location_path
+from tests.helpers.pages import CJK, ENGLISH, HTMX, field_error, field_value, location_path
 
 
 def manage_url(school, *parts):
@@ -395,12 +401,15 @@ def test_adopting_twice_is_a_conflict_the_second_time(client, db, login_as, scho
 def test_services_and_model_refuse_to_change_an_adopted_version(db, school, charter):
     adopted = charter[0]
 
-    with pytest.raises(DomainError, match="charter_adopted"):
+    with pytest.raises(DomainError, match="charter_adopted") as refused:
         services.edit_draft(None, adopted, body="改写", change_note="")
-    with pytest.raises(DomainError, match="charter_adopted"):
+    assert refused.value.reason == CharterRefusal.CHARTER_ADOPTED
+    with pytest.raises(DomainError, match="charter_adopted") as refused:
         services.adopt_version(None, adopted, adopted_on=date(2026, 1, 1), effective_on=date(2026, 1, 1))
-    with pytest.raises(DomainError, match="charter_adopted"):
+    assert refused.value.reason == CharterRefusal.CHARTER_ADOPTED
+    with pytest.raises(DomainError, match="charter_adopted") as refused:
         adopted.edit("改写", "")
+    assert refused.value.reason == CharterRefusal.CHARTER_ADOPTED
 
 
 def test_htmx_preview_of_an_adopted_version_is_refused(client, login_as, school_admin, school, charter):
@@ -412,6 +421,27 @@ def test_htmx_preview_of_an_adopted_version_is_refused(client, login_as, school_
 
     assert response.status_code == 409
     assert 'role="alert"' in response.get_data(as_text=True)
+
+
+def test_service_refuses_a_charter_in_force_before_it_is_adopted(db, school, draft):
+    with pytest.raises(DomainError) as refused:
+        services.adopt_version(None, draft, adopted_on=date(2026, 3, 1), effective_on=date(2026, 2, 28))
+
+    assert refused.value.reason == CharterRefusal.EFFECTIVE_BEFORE_ADOPTION
+    assert refused.value.field == "effective_on"
+    assert str(refused.value.message) == "A charter cannot come into force before the day it is adopted."
+    assert fresh(db, draft).status == CharterStatus.DRAFT
+
+
+@pytest.mark.parametrize("reason", list(CharterRefusal), ids=str)
+def test_every_refusal_tells_people_why_in_english_and_in_chinese(app, db, compiled_catalogues, reason):
+    words = {}
+    for language in ("en", "zh"):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            words[language] = str(reason.message)
+
+    assert words["en"].strip() and words["zh"].strip()
+    assert CJK.search(words["zh"]) and not CJK.search(words["en"])
 
 
 # --- Who may manage the charter -----------------------------------------------------------------------
