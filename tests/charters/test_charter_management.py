@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.audit import AuditEvent
 from portal.charters import services
@@ -97,6 +97,21 @@ def test_only_one_draft_at_a_time(client, db, login_as, school_admin, school, dr
     assert "A draft is already being prepared." in response.get_data(as_text=True)
     assert [v.number for v in services.versions_of(school)] == [3, 2, 1]
     assert len(events(db, "charter.draft_start")) == 3  # versions 1, 2 and 3; none for the refusal
+
+
+def test_only_one_draft_at_a_time_with_htmx_answers_with_the_reason_alone(
+    client, db, login_as, school_admin, school, draft
+):
+    login_as(school_admin)
+
+    response = client.post(manage_url(school, "drafts"), headers={**HTMX, **ENGLISH})
+
+    assert response.status_code == 409
+    fragment = response.get_data(as_text=True)
+    assert "<html" not in fragment and "<h1" not in fragment
+    assert fragment.lstrip().startswith('<div class="charter-notice charter-notice-refused" role="alert"')
+    assert "A draft is already being prepared." in fragment
+    assert [v.number for v in services.versions_of(school)] == [3, 2, 1]
 
 
 def test_management_page_shows_the_draft_and_what_it_changes(client, db, login_as, school_admin, school, draft):
@@ -412,7 +427,9 @@ def test_services_and_model_refuse_to_change_an_adopted_version(db, school, char
     assert refused.value.reason == CharterRefusal.CHARTER_ADOPTED
 
 
-def test_htmx_preview_of_an_adopted_version_is_refused(client, login_as, school_admin, school, charter):
+def test_htmx_preview_of_an_adopted_version_is_refused_in_the_preview_panel(
+    client, login_as, school_admin, school, charter
+):
     login_as(school_admin)
 
     response = client.post(
@@ -420,7 +437,50 @@ def test_htmx_preview_of_an_adopted_version_is_refused(client, login_as, school_
     )
 
     assert response.status_code == 409
-    assert 'role="alert"' in response.get_data(as_text=True)
+    fragment = response.get_data(as_text=True)
+    # The panel the preview button targets (#charter-preview, swapped whole), with the reason in it.
+    assert "<html" not in fragment and "<h1" not in fragment
+    assert fragment.lstrip().startswith('<section id="charter-preview"')
+    notice = fragment[fragment.index('role="alert"') :]
+    assert "Version 1 is adopted and can no longer be changed." in notice
+    assert "<strong>第一条</strong>" not in fragment  # nothing of the typed text is previewed
+
+
+def adopt_meanwhile(db, monkeypatch, version):
+    """Someone else adopts `version` after the page found it a draft, before the change is saved
+    (the service reads it again, locked, and then sees it adopted)."""
+    lock = services._lock
+
+    def adopted_first(locked):
+        db.session.execute(
+            update(CharterVersion)
+            .where(CharterVersion.id == version.id)
+            .values(status=CharterStatus.ADOPTED, adopted_on=date(2026, 2, 1), effective_on=date(2026, 2, 1))
+        )
+        lock(locked)
+
+    monkeypatch.setattr(services, "_lock", adopted_first)
+
+
+@pytest.mark.parametrize(
+    "path, data",
+    [("edit", {"body": "第一条 改写。", "change_note": "x", "action": "save"}), ("adopt", adoption())],
+    ids=["save", "adopt"],
+)
+def test_a_draft_adopted_meanwhile_is_not_changed_and_the_reason_is_shown(
+    client, db, login_as, school_admin, school, draft, monkeypatch, path, data
+):
+    login_as(school_admin)
+    adopt_meanwhile(db, monkeypatch, draft)
+
+    response = client.post(manage_url(school, "versions", 3, path), data=data, headers=ENGLISH)
+
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "<h1>Manage the charter</h1>" in page
+    assert "Version 3 is adopted and can no longer be changed." in page[page.index('id="charter-notice"') :]
+    assert fresh(db, draft).body == VERSION_2.strip()
+    assert events(db, "charter.draft_edit", draft) == [] and events(db, "charter.adopt", draft) == []
 
 
 def test_service_refuses_a_charter_in_force_before_it_is_adopted(db, school, draft):

@@ -1,0 +1,99 @@
+"""The forms of the charter's management: editing a draft, adopting it, starting one."""
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, DateField, RadioField, SelectChoice, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from portal.charters.models import CHARTER_BODY_MAX, CHARTER_NOTE_MAX, CharterRefusal
+from portal.forms import PortalForm
+
+EARLIEST_DATE = date(1949, 10, 1)
+LATEST_DATE = date(2100, 12, 31)
+
+
+class DateInput(DateField):
+    """A date typed as YYYY-MM-DD (the browser's date picker sends that), with our own,
+    translated message when it is not a date."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Please enter a date as year-month-day, such as 2026-03-01.")) from None
+
+
+def plausible_date(form, field):
+    if field.data is not None and not EARLIEST_DATE <= field.data <= LATEST_DATE:
+        raise ValidationError(
+            _l(
+                "Please enter a date between %(first)s and %(last)s.",
+                first=EARLIEST_DATE.isoformat(),
+                last=LATEST_DATE.isoformat(),
+            )
+        )
+
+
+class CharterDraftForm(PortalForm):
+    change_note = TextAreaField(
+        _l("Change note"),
+        validators=[
+            Length(
+                max=CHARTER_NOTE_MAX,
+                message=_l("A change note can have at most %(max)d characters.", max=CHARTER_NOTE_MAX),
+            )
+        ],
+        description=_l("What this version changes and why, in a sentence or two. It is shown in the public history."),
+        render_kw={"rows": 3, "maxlength": CHARTER_NOTE_MAX},
+    )
+    body = TextAreaField(
+        _l("Text of the charter"),
+        validators=[
+            DataRequired(message=_l("Please enter the text of the charter.")),
+            Length(
+                max=CHARTER_BODY_MAX,
+                message=_l("The charter can have at most %(max)d characters.", max=CHARTER_BODY_MAX),
+            ),
+        ],
+        description=_l(
+            "Write chapters as headings, such as “# 第一章 总则”, and begin each article with its number, "
+            "such as “**第一条** …”. The contents and the anchors of each article are made from these."
+        ),
+        render_kw={"rows": 22, "spellcheck": "false", "class": "charter-source"},
+    )
+
+
+class AdoptForm(PortalForm):
+    adopted_on = DateInput(
+        _l("Adopted on"),
+        validators=[InputRequired(message=_l("Please enter the date this version was adopted.")), plausible_date],
+        description=_l("The date of the meeting that adopted this text."),
+    )
+    effective_on = DateInput(
+        _l("In force from"),
+        validators=[InputRequired(message=_l("Please enter the date this version comes into force.")), plausible_date],
+        description=_l("The same day as the adoption or later, never earlier."),
+    )
+    confirm = BooleanField(
+        _l("I confirm that this text was adopted as shown. Once adopted, it can no longer be changed."),
+        validators=[DataRequired(message=_l("Please confirm that this text was adopted as shown."))],
+    )
+
+    def validate_effective_on(self, field):
+        # The service refuses it too (CharterRefusal); said here, it is said with the form's other mistakes.
+        if field.data and self.adopted_on.data and field.data < self.adopted_on.data:
+            raise ValidationError(CharterRefusal.EFFECTIVE_BEFORE_ADOPTION.message)
+
+
+class StartDraftForm(PortalForm):
+    # Only asked when the school has no charter yet; otherwise the draft copies the one in force.
+    starting_point = RadioField(
+        _l("Start from"),
+        choices=[
+            SelectChoice("template", _l("A short template with the usual chapters")),
+            SelectChoice("empty", _l("An empty page")),
+        ],
+        default="template",
+        validate_choice=False,
+    )
