@@ -3,36 +3,34 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, RadioField, SelectChoice, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms import BooleanField, RadioField, SelectChoice, TextAreaField
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 from portal.charters.models import CHARTER_BODY_MAX, CHARTER_NOTE_MAX, CharterRefusal
-from portal.forms import PortalForm
+from portal.forms import DayField, PortalForm, Required
 
+# Charters are older than the portal's other dates (portal.forms.FIRST_YEAR): a school records
+# every version it has adopted, back to the founding of the People's Republic.
 EARLIEST_DATE = date(1949, 10, 1)
 LATEST_DATE = date(2100, 12, 31)
 
-
-class DateInput(DateField):
-    """A date typed as YYYY-MM-DD (the browser's date picker sends that), with our own,
-    translated message when it is not a date."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Please enter a date as year-month-day, such as 2026-03-01.")) from None
+DATE_INVALID = _l("Please enter a date as year-month-day, such as 2026-03-01.")
+DATE_OUT_OF_RANGE = _l(
+    "Please enter a date between %(first)s and %(last)s.", first=EARLIEST_DATE.isoformat(), last=LATEST_DATE.isoformat()
+)
 
 
-def plausible_date(form, field):
-    if field.data is not None and not EARLIEST_DATE <= field.data <= LATEST_DATE:
-        raise ValidationError(
-            _l(
-                "Please enter a date between %(first)s and %(last)s.",
-                first=EARLIEST_DATE.isoformat(),
-                last=LATEST_DATE.isoformat(),
-            )
-        )
+class CharterDayField(DayField):
+    """The shared DayField, with the charter's own words when what was typed is not a date."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.invalid_value_message = DATE_INVALID
+
+
+def within_charter_dates(form, field):
+    if isinstance(field.data, date) and not EARLIEST_DATE <= field.data <= LATEST_DATE:
+        raise StopValidation(DATE_OUT_OF_RANGE)
 
 
 class CharterDraftForm(PortalForm):
@@ -65,14 +63,14 @@ class CharterDraftForm(PortalForm):
 
 
 class AdoptForm(PortalForm):
-    adopted_on = DateInput(
+    adopted_on = CharterDayField(
         _l("Adopted on"),
-        validators=[InputRequired(message=_l("Please enter the date this version was adopted.")), plausible_date],
+        validators=[Required(message=_l("Please enter the date this version was adopted.")), within_charter_dates],
         description=_l("The date of the meeting that adopted this text."),
     )
-    effective_on = DateInput(
+    effective_on = CharterDayField(
         _l("In force from"),
-        validators=[InputRequired(message=_l("Please enter the date this version comes into force.")), plausible_date],
+        validators=[Required(message=_l("Please enter the date this version comes into force.")), within_charter_dates],
         description=_l("The same day as the adoption or later, never earlier."),
     )
     confirm = BooleanField(

@@ -318,9 +318,11 @@ def test_a_charter_may_come_into_force_on_the_day_it_is_adopted(client, db, logi
     [
         ({"adopted_on": ""}, "adopted_on", "Please enter the date this version was adopted."),
         ({"effective_on": ""}, "effective_on", "Please enter the date this version comes into force."),
+        ({"adopted_on": "   "}, "adopted_on", "Please enter the date this version was adopted."),
         ({"adopted_on": "2026-13-45"}, "adopted_on", "Please enter a date as year-month-day, such as 2026-03-01."),
         ({"adopted_on": "yesterday"}, "adopted_on", "Please enter a date as year-month-day, such as 2026-03-01."),
         ({"adopted_on": "1900-01-01"}, "adopted_on", "Please enter a date between 1949-10-01 and 2100-12-31."),
+        ({"effective_on": "2101-01-01"}, "effective_on", "Please enter a date between 1949-10-01 and 2100-12-31."),
         (
             {"effective_on": "2026-02-28"},
             "effective_on",
@@ -336,9 +338,11 @@ def test_a_charter_may_come_into_force_on_the_day_it_is_adopted(client, db, logi
     ids=[
         "no-adoption-date",
         "no-effective-date",
+        "blank-adoption-date",
         "impossible-date",
         "not-a-date",
         "implausible-date",
+        "effective-too-late",
         "effective-before-adoption",
         "not-confirmed",
         "before-previous-version",
