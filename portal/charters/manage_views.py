@@ -16,7 +16,7 @@ from portal.charters import manage_forms as forms
 from portal.charters.models import CHARTER_BODY_MAX, CharterRefusal
 from portal.domain import DomainError
 from portal.extensions import db
-from portal.web import conflict, is_htmx, managed_school, redirect_to
+from portal.web import conflict, found_or_404, is_htmx, managed_school, redirect_to
 
 # Where a refusal's message goes for htmx: the preview panel, for the edit page's preview
 # button (its hx-target, #charter-preview); the notice alone for any other htmx request (no
@@ -28,10 +28,7 @@ NOTICE = "charters/_notice.html"
 def _managed_version_or_404(school, number: int):
     """Called after the permission check, not before: otherwise a 404 or a 403 would tell anyone
     which draft numbers exist."""
-    version = services.get_version(school, number)
-    if version is None:
-        abort(404)
-    return version
+    return found_or_404(services.get_version(school, number))
 
 
 def _manage_context(school, *, adopt_form=None) -> dict:
