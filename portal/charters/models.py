@@ -3,11 +3,12 @@
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
-from portal.domain import DomainError
+from portal.domain import DomainError, Reason
 from portal.extensions import db, str_enum
 from portal.schools.models import School
 
@@ -19,6 +20,33 @@ class CharterStatus(StrEnum):
 
 CHARTER_BODY_MAX = 200_000
 CHARTER_NOTE_MAX = 500
+
+
+class CharterRefusal(Reason):
+    """Why a charter version refused a change. Two messages name a version or a date: the view
+    fills them in (`message % {...}`), as it knows which version the person is looking at."""
+
+    # %(number)d: the version's number.
+    CHARTER_ADOPTED = (
+        "charter_adopted",
+        _l("Version %(number)d is adopted and can no longer be changed. To amend the charter, start a new draft."),
+    )
+    DRAFT_EXISTS = (
+        "draft_exists",
+        _l("A draft is already being prepared. Edit or adopt that draft instead of starting another."),
+    )
+    EMPTY_BODY = "empty_body", _l("The draft has no text yet. Write the charter before adopting it.")
+    EFFECTIVE_BEFORE_ADOPTION = (
+        "effective_before_adoption",
+        _l("A charter cannot come into force before the day it is adopted."),
+        "effective_on",
+    )
+    # %(number)d and %(date)s: the previous adopted version's number and adoption day.
+    ADOPTED_BEFORE_PREVIOUS = (
+        "adopted_before_previous",
+        _l("Version %(number)d was adopted on %(date)s. A later version cannot be adopted before that day."),
+        "adopted_on",
+    )
 
 
 class CharterVersion(db.Model):
@@ -54,13 +82,13 @@ class CharterVersion(db.Model):
 
     def edit(self, body: str, change_note: str) -> None:
         if self.is_adopted:
-            raise DomainError("charter_adopted")
+            raise DomainError(CharterRefusal.CHARTER_ADOPTED)
         self.body = body
         self.change_note = change_note
 
     def adopt(self, by_id: int | None, adopted_on: date, effective_on: date) -> None:
         if self.is_adopted:
-            raise DomainError("charter_adopted")
+            raise DomainError(CharterRefusal.CHARTER_ADOPTED)
         self.status = CharterStatus.ADOPTED
         self.adopted_by_id = by_id
         self.adopted_on = adopted_on

@@ -2,13 +2,13 @@
 
 Services flush and never commit: the caller commits once, so a change and its audit event are
 saved together or not at all. Business rules refuse with portal.domain.DomainError, whose
-`reason` is one of:
+`reason` is a CharterRefusal (portal.charters.models):
 
-- "charter_adopted": the version is adopted, and adopted versions never change;
-- "draft_exists": the school already has a draft (one at a time, so amendments never fork);
-- "empty_body": a draft with no text cannot be adopted;
-- "effective_before_adoption": a charter cannot come into force before it is adopted;
-- "adopted_before_previous": a version cannot be adopted before the version it replaces.
+- CHARTER_ADOPTED: the version is adopted, and adopted versions never change;
+- DRAFT_EXISTS: the school already has a draft (one at a time, so amendments never fork);
+- EMPTY_BODY: a draft with no text cannot be adopted;
+- EFFECTIVE_BEFORE_ADOPTION: a charter cannot come into force before it is adopted;
+- ADOPTED_BEFORE_PREVIOUS: a version cannot be adopted before the version it replaces.
 
 Adopting a version also publishes it: its text is rendered to PDF, signed and archived
 (portal.documents) in the same transaction, so an adopted version always has its document.
@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from portal import audit
 from portal.charters import structure
-from portal.charters.models import CharterStatus, CharterVersion
+from portal.charters.models import CharterRefusal, CharterStatus, CharterVersion
 from portal.documents import render
 from portal.documents.models import DocumentKind
 from portal.documents.render import body_fingerprint, verify_url
@@ -148,11 +148,11 @@ def charter_summary(version: CharterVersion, chapter_titles: int = 4) -> dict:
 
 def start_draft(actor, school: School, *, from_template: bool = True) -> CharterVersion:
     """Open the next version as a draft: a copy of the charter in force, or, for a school
-    without one, the short template (or an empty page). Raises DomainError("draft_exists")
+    without one, the short template (or an empty page). Raises DomainError(DRAFT_EXISTS)
     while another draft is open, also when two people start one at the same moment (the
     unique number per school stops the second)."""
     if draft_of(school) is not None:
-        raise DomainError("draft_exists")
+        raise DomainError(CharterRefusal.DRAFT_EXISTS)
     current = current_version(school)
     highest = (
         db.session.scalar(select(func.max(CharterVersion.number)).where(CharterVersion.school_id == school.id)) or 0
@@ -177,7 +177,7 @@ def start_draft(actor, school: School, *, from_template: bool = True) -> Charter
             db.session.add(draft)
             db.session.flush()
     except IntegrityError:
-        raise DomainError("draft_exists") from None
+        raise DomainError(CharterRefusal.DRAFT_EXISTS) from None
     audit.record(
         actor, "charter.draft_start", draft, school_id=school.id, number=draft.number, based_on=draft.based_on_number
     )
@@ -186,11 +186,11 @@ def start_draft(actor, school: School, *, from_template: bool = True) -> Charter
 
 def edit_draft(actor, version: CharterVersion, *, body: str, change_note: str) -> bool:
     """Save the draft's text and change note. Returns whether anything changed (nothing is
-    audited when nothing did). Raises DomainError("charter_adopted") for an adopted version."""
+    audited when nothing did). Raises DomainError(CHARTER_ADOPTED) for an adopted version."""
     body, change_note = nfc(body), nfc(change_note)
     _lock(version)
     if version.is_adopted:
-        raise DomainError("charter_adopted")
+        raise DomainError(CharterRefusal.CHARTER_ADOPTED)
     if version.body == body and version.change_note == change_note:
         return False
     before = len(version.body)
@@ -211,19 +211,19 @@ def edit_draft(actor, version: CharterVersion, *, body: str, change_note: str) -
 def adopt_version(actor, version: CharterVersion, *, adopted_on: date, effective_on: date) -> None:
     """Adopt the draft: from now on it is the school's charter (if no later version is) and it
     never changes again. Its PDF is rendered, signed and archived, and `document_sha256` set, in
-    the caller's transaction. Raises DomainError with "charter_adopted", "empty_body",
-    "effective_before_adoption" or "adopted_before_previous"; or the failure of rendering,
+    the caller's transaction. Raises DomainError with CHARTER_ADOPTED, EMPTY_BODY,
+    EFFECTIVE_BEFORE_ADOPTION or ADOPTED_BEFORE_PREVIOUS; or the failure of rendering,
     signing or storing the PDF, and then the caller rolls back and the draft stays a draft."""
     _lock(version)
     if version.is_adopted:
-        raise DomainError("charter_adopted")
+        raise DomainError(CharterRefusal.CHARTER_ADOPTED)
     if not version.body.strip():
-        raise DomainError("empty_body")
+        raise DomainError(CharterRefusal.EMPTY_BODY)
     if effective_on < adopted_on:
-        raise DomainError("effective_before_adoption")
+        raise DomainError(CharterRefusal.EFFECTIVE_BEFORE_ADOPTION)
     previous = previous_adopted(version)
     if previous is not None and previous.adopted_on is not None and adopted_on < previous.adopted_on:
-        raise DomainError("adopted_before_previous")
+        raise DomainError(CharterRefusal.ADOPTED_BEFORE_PREVIOUS)
     version.adopt(getattr(actor, "id", None), adopted_on, effective_on)
     audit.record(
         actor,

@@ -122,6 +122,40 @@ def test_school_admin_amends_the_charter_and_a_visitor_sees_what_changed(
     check_accessibility(visitor, "charter-diff-zh")
 
 
+def test_preview_of_a_draft_adopted_meanwhile_says_why_in_the_preview_panel(
+    new_page, check_accessibility, log_in, demo_password
+):
+    editor = new_page("en")
+    log_in(editor, ADMIN, demo_password)
+    number = open_draft_editor(editor, check_accessibility, "charter-conflict-en")
+    # A saved amendment (later journeys compare the newest version with the one before it).
+    amend_an_article(editor, f"家长委员会的意见应书面答复（{uuid.uuid4().hex[:6]}）。")
+    with editor.expect_navigation(url=f"**{MANAGE}"):
+        editor.locator("button[name=action][value=save]").click()
+    editor.goto(f"{MANAGE}/versions/{number}/edit")
+
+    # Another administrator adopts the draft while the editor is still open.
+    other = new_page("en")
+    log_in(other, ADMIN, demo_password)
+    other.goto(MANAGE)
+    today = date.today().isoformat()
+    other.locator("#adopted_on").fill(today)
+    other.locator("#effective_on").fill(today)
+    other.locator("#confirm").check()
+    with other.expect_navigation():
+        other.locator(f"form[action='{MANAGE}/versions/{number}/adopt'] button[type=submit]").click()
+    expect(other.locator(".flash-messages")).to_contain_text(str(number))
+
+    # The preview is refused (409): htmx swaps the panel it targets, with the reason in it.
+    editor.evaluate("() => { window.__sameDocument = true; }")
+    editor.locator("button[name=action][value=preview]").click()
+    notice = editor.locator("#charter-preview [role=alert]")
+    expect(notice).to_contain_text(f"Version {number} is adopted and can no longer be changed.")
+    assert editor.evaluate("() => window.__sameDocument === true"), "the refusal reloaded the page"
+    expect(editor.locator("#charter-preview")).to_have_count(1)
+    check_accessibility(editor, "charter-preview-conflict-en")
+
+
 @pytest.mark.parametrize("language, viewport", [("zh", None), ("en", None), ("zh", PHONE), ("en", PHONE)])
 def test_visitor_reads_the_charter_its_history_and_changes(new_page, check_accessibility, language, viewport):
     page = new_page(language, viewport=viewport)

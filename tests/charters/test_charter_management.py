@@ -5,14 +5,20 @@ from datetime import date
 
 import pytest
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.audit import AuditEvent
 from portal.charters import services
-from portal.charters.models import CHARTER_BODY_MAX, CHARTER_NOTE_MAX, CharterStatus, CharterVersion
+from portal.charters.models import (
+    CHARTER_BODY_MAX,
+    CHARTER_NOTE_MAX,
+    CharterRefusal,
+    CharterStatus,
+    CharterVersion,
+)
 from portal.domain import DomainError
 from tests.helpers.charters import VERSION_2
-from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, location_path
+from tests.helpers.pages import CJK, ENGLISH, HTMX, field_error, field_value, location_path
 
 
 def manage_url(school, *parts):
@@ -91,6 +97,21 @@ def test_only_one_draft_at_a_time(client, db, login_as, school_admin, school, dr
     assert "A draft is already being prepared." in response.get_data(as_text=True)
     assert [v.number for v in services.versions_of(school)] == [3, 2, 1]
     assert len(events(db, "charter.draft_start")) == 3  # versions 1, 2 and 3; none for the refusal
+
+
+def test_only_one_draft_at_a_time_with_htmx_answers_with_the_reason_alone(
+    client, db, login_as, school_admin, school, draft
+):
+    login_as(school_admin)
+
+    response = client.post(manage_url(school, "drafts"), headers={**HTMX, **ENGLISH})
+
+    assert response.status_code == 409
+    fragment = response.get_data(as_text=True)
+    assert "<html" not in fragment and "<h1" not in fragment
+    assert fragment.lstrip().startswith('<div class="charter-notice charter-notice-refused" role="alert"')
+    assert "A draft is already being prepared." in fragment
+    assert [v.number for v in services.versions_of(school)] == [3, 2, 1]
 
 
 def test_management_page_shows_the_draft_and_what_it_changes(client, db, login_as, school_admin, school, draft):
@@ -297,9 +318,11 @@ def test_a_charter_may_come_into_force_on_the_day_it_is_adopted(client, db, logi
     [
         ({"adopted_on": ""}, "adopted_on", "Please enter the date this version was adopted."),
         ({"effective_on": ""}, "effective_on", "Please enter the date this version comes into force."),
+        ({"adopted_on": "   "}, "adopted_on", "Please enter the date this version was adopted."),
         ({"adopted_on": "2026-13-45"}, "adopted_on", "Please enter a date as year-month-day, such as 2026-03-01."),
         ({"adopted_on": "yesterday"}, "adopted_on", "Please enter a date as year-month-day, such as 2026-03-01."),
         ({"adopted_on": "1900-01-01"}, "adopted_on", "Please enter a date between 1949-10-01 and 2100-12-31."),
+        ({"effective_on": "2101-01-01"}, "effective_on", "Please enter a date between 1949-10-01 and 2100-12-31."),
         (
             {"effective_on": "2026-02-28"},
             "effective_on",
@@ -315,9 +338,11 @@ def test_a_charter_may_come_into_force_on_the_day_it_is_adopted(client, db, logi
     ids=[
         "no-adoption-date",
         "no-effective-date",
+        "blank-adoption-date",
         "impossible-date",
         "not-a-date",
         "implausible-date",
+        "effective-too-late",
         "effective-before-adoption",
         "not-confirmed",
         "before-previous-version",
@@ -395,15 +420,20 @@ def test_adopting_twice_is_a_conflict_the_second_time(client, db, login_as, scho
 def test_services_and_model_refuse_to_change_an_adopted_version(db, school, charter):
     adopted = charter[0]
 
-    with pytest.raises(DomainError, match="charter_adopted"):
+    with pytest.raises(DomainError, match="charter_adopted") as refused:
         services.edit_draft(None, adopted, body="改写", change_note="")
-    with pytest.raises(DomainError, match="charter_adopted"):
+    assert refused.value.reason == CharterRefusal.CHARTER_ADOPTED
+    with pytest.raises(DomainError, match="charter_adopted") as refused:
         services.adopt_version(None, adopted, adopted_on=date(2026, 1, 1), effective_on=date(2026, 1, 1))
-    with pytest.raises(DomainError, match="charter_adopted"):
+    assert refused.value.reason == CharterRefusal.CHARTER_ADOPTED
+    with pytest.raises(DomainError, match="charter_adopted") as refused:
         adopted.edit("改写", "")
+    assert refused.value.reason == CharterRefusal.CHARTER_ADOPTED
 
 
-def test_htmx_preview_of_an_adopted_version_is_refused(client, login_as, school_admin, school, charter):
+def test_htmx_preview_of_an_adopted_version_is_refused_in_the_preview_panel(
+    client, login_as, school_admin, school, charter
+):
     login_as(school_admin)
 
     response = client.post(
@@ -411,7 +441,71 @@ def test_htmx_preview_of_an_adopted_version_is_refused(client, login_as, school_
     )
 
     assert response.status_code == 409
-    assert 'role="alert"' in response.get_data(as_text=True)
+    fragment = response.get_data(as_text=True)
+    # The panel the preview button targets (#charter-preview, swapped whole), with the reason in it.
+    assert "<html" not in fragment and "<h1" not in fragment
+    assert fragment.lstrip().startswith('<section id="charter-preview"')
+    notice = fragment[fragment.index('role="alert"') :]
+    assert "Version 1 is adopted and can no longer be changed." in notice
+    assert "<strong>第一条</strong>" not in fragment  # nothing of the typed text is previewed
+
+
+def adopt_meanwhile(db, monkeypatch, version):
+    """Someone else adopts `version` after the page found it a draft, before the change is saved
+    (the service reads it again, locked, and then sees it adopted)."""
+    lock = services._lock
+
+    def adopted_first(locked):
+        db.session.execute(
+            update(CharterVersion)
+            .where(CharterVersion.id == version.id)
+            .values(status=CharterStatus.ADOPTED, adopted_on=date(2026, 2, 1), effective_on=date(2026, 2, 1))
+        )
+        lock(locked)
+
+    monkeypatch.setattr(services, "_lock", adopted_first)
+
+
+@pytest.mark.parametrize(
+    "path, data",
+    [("edit", {"body": "第一条 改写。", "change_note": "x", "action": "save"}), ("adopt", adoption())],
+    ids=["save", "adopt"],
+)
+def test_a_draft_adopted_meanwhile_is_not_changed_and_the_reason_is_shown(
+    client, db, login_as, school_admin, school, draft, monkeypatch, path, data
+):
+    login_as(school_admin)
+    adopt_meanwhile(db, monkeypatch, draft)
+
+    response = client.post(manage_url(school, "versions", 3, path), data=data, headers=ENGLISH)
+
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "<h1>Manage the charter</h1>" in page
+    assert "Version 3 is adopted and can no longer be changed." in page[page.index('id="charter-notice"') :]
+    assert fresh(db, draft).body == VERSION_2.strip()
+    assert events(db, "charter.draft_edit", draft) == [] and events(db, "charter.adopt", draft) == []
+
+
+def test_service_refuses_a_charter_in_force_before_it_is_adopted(db, school, draft):
+    with pytest.raises(DomainError) as refused:
+        services.adopt_version(None, draft, adopted_on=date(2026, 3, 1), effective_on=date(2026, 2, 28))
+
+    assert refused.value.reason == CharterRefusal.EFFECTIVE_BEFORE_ADOPTION
+    assert refused.value.field == "effective_on"
+    assert str(refused.value.message) == "A charter cannot come into force before the day it is adopted."
+    assert fresh(db, draft).status == CharterStatus.DRAFT
+
+
+@pytest.mark.parametrize("reason", list(CharterRefusal), ids=str)
+def test_every_refusal_tells_people_why_in_english_and_in_chinese(app, db, compiled_catalogues, reason):
+    words = {}
+    for language in ("en", "zh"):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            words[language] = str(reason.message)
+
+    assert words["en"].strip() and words["zh"].strip()
+    assert CJK.search(words["zh"]) and not CJK.search(words["en"])
 
 
 # --- Who may manage the charter -----------------------------------------------------------------------
