@@ -39,16 +39,17 @@ class DomainError(Exception):
     """A rule refused the change; `reason` says which (a member of a feature's Reason enum)."""
 
     def __init__(self, reason: Reason):
-        # RESTRUCTURING IN PROGRESS: features not yet converted still pass a plain string.
-        super().__init__(str(reason))
+        if not isinstance(reason, Reason):
+            raise TypeError(f"DomainError needs a member of a Reason enum, not {reason!r}")
+        super().__init__(reason.value)
         self.reason = reason
 
     @property
     def message(self) -> str:
         """What the person is told, in their language."""
-        return str(getattr(self.reason, "message", ""))
+        return str(self.reason.message)
 
     @property
     def field(self) -> str | None:
         """The form field the message belongs beside, or None for the top of the page."""
-        return getattr(self.reason, "field", None)
+        return self.reason.field

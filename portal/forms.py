@@ -83,7 +83,8 @@ class DayField(DateField):
     allowed); anything else that is not a date gets a translated message, and keeps what was typed."""
 
     def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format="%Y-%m-%d", invalid_value_message=DATE_INVALID, **kwargs)
+        kwargs.setdefault("invalid_value_message", DATE_INVALID)
+        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
 
     def process_formdata(self, valuelist):
         if valuelist and not " ".join(valuelist).strip():

@@ -4,6 +4,7 @@ first", safe redirects, loading objects or 404, numbers from the request, stream
 import csv
 import functools
 import io
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
@@ -38,6 +39,12 @@ class IdConverter(IntegerConverter):
 
 def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
+
+
+def htmx_target() -> str | None:
+    """The id of the element an htmx request will swap (which part of a page it asks for), or
+    None for a request that is not htmx's."""
+    return request.headers.get("HX-Target") if is_htmx() else None
 
 
 def render_page_or_fragment(page: str, fragment: str, status: int = 200, **context):
@@ -169,6 +176,13 @@ def form_ids(name: str, most: int = 100) -> list[int]:
         if number and number <= MAX_ID and number not in ids:
             ids.append(number)
     return ids
+
+
+def text_arg(name: str, max_length: int) -> str:
+    """Text from the query string (a search, a filter), at most `max_length` characters, without
+    control characters (never in what people search for; PostgreSQL refuses a NUL in a query)."""
+    value = request.args.get(name, "")[:max_length]
+    return "".join(ch for ch in value if unicodedata.category(ch) != "Cc").strip()
 
 
 def page_arg() -> int:

@@ -269,3 +269,13 @@ def test_only_the_listed_pages_are_public(app):
         "consultations.export_json",
         "consultations.outcome_pdf",
     }
+
+
+def test_a_refusal_must_be_a_typed_reason_so_no_view_meets_one_it_has_no_words_for():
+    from portal.consultations.models import ConsultationRefusal
+    from portal.domain import DomainError
+
+    with pytest.raises(TypeError):
+        DomainError("not_a_draft")
+    error = DomainError(ConsultationRefusal.NOT_A_DRAFT)
+    assert error.reason == "not_a_draft" and error.field is None and error.message

@@ -20,14 +20,6 @@ DATE_OUT_OF_RANGE = _l(
 )
 
 
-class CharterDayField(DayField):
-    """The shared DayField, with the charter's own words when what was typed is not a date."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.invalid_value_message = DATE_INVALID
-
-
 def within_charter_dates(form, field):
     if isinstance(field.data, date) and not EARLIEST_DATE <= field.data <= LATEST_DATE:
         raise StopValidation(DATE_OUT_OF_RANGE)
@@ -63,13 +55,15 @@ class CharterDraftForm(PortalForm):
 
 
 class AdoptForm(PortalForm):
-    adopted_on = CharterDayField(
+    adopted_on = DayField(
         _l("Adopted on"),
+        invalid_value_message=DATE_INVALID,
         validators=[Required(message=_l("Please enter the date this version was adopted.")), within_charter_dates],
         description=_l("The date of the meeting that adopted this text."),
     )
-    effective_on = CharterDayField(
+    effective_on = DayField(
         _l("In force from"),
+        invalid_value_message=DATE_INVALID,
         validators=[Required(message=_l("Please enter the date this version comes into force.")), within_charter_dates],
         description=_l("The same day as the adoption or later, never earlier."),
     )

@@ -33,6 +33,7 @@ from portal.web import (
     csv_response,
     current_language,
     found_or_404,
+    htmx_target,
     int_arg,
     is_htmx,
     page_arg,
@@ -89,7 +90,7 @@ def index():
         "now": utcnow(),
         "outcome_days": _outcome_days(),
     }
-    if is_htmx() and request.headers.get("HX-Target") == "consultation-results":
+    if htmx_target() == "consultation-results":
         return render_template("consultations/_list.html", **context)
     return render_template(
         "consultations/index.html",
@@ -314,12 +315,8 @@ def response_list(consultation_id):
     consultation = _consultation_or_404(consultation_id)
     stance = _stance_arg()
     context = {"consultation": consultation, **_list_context(consultation, stance=stance, before=int_arg("before"))}
-    context["published"] = (
-        responses.results(consultation).published
-        if not is_htmx() or request.headers.get("HX-Target") == "responses"
-        else None
-    )
-    target = request.headers.get("HX-Target") if is_htmx() else None
+    target = htmx_target()
+    context["published"] = responses.results(consultation).published if target in (None, "responses") else None
     if target == "response-list":
         return render_template("consultations/_response_items.html", more=True, **context)
     if target == "responses":

@@ -1,8 +1,6 @@
 """Decisions: the public archive (/decisions), a decision's page and its archived PDF, and the
 Atom feeds. Drafting and publishing under /schools/<slug>/manage/decisions are in manage_views."""
 
-import unicodedata
-
 from flask import current_app, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -10,7 +8,16 @@ from portal.decisions import bp, feeds, services
 from portal.documents.download import pdf_response
 from portal.schools import services as school_services
 from portal.text import plain_excerpt, render_markdown
-from portal.web import current_language, found_or_404, html_lang, int_arg, is_htmx, page_arg, school_or_404
+from portal.web import (
+    current_language,
+    found_or_404,
+    html_lang,
+    htmx_target,
+    int_arg,
+    page_arg,
+    school_or_404,
+    text_arg,
+)
 
 SEARCH_MAX = 100
 YEAR_DIGITS = 4
@@ -22,10 +29,8 @@ YEAR_DIGITS = 4
 def _archive_filters() -> dict:
     """The archive's filters from the query string. Anything that is not a sensible value (text
     for an id, a 12-digit number, a year of 5 digits) is ignored; an id nobody has finds nothing."""
-    # Control characters never occur in a decision, and PostgreSQL refuses a NUL in a query.
-    text = "".join(ch for ch in request.args.get("q", "")[:SEARCH_MAX] if unicodedata.category(ch) != "Cc")
     return {
-        "q": text.strip(),
+        "q": text_arg("q", SEARCH_MAX),
         "district": int_arg("district"),
         "school": int_arg("school"),
         "year": int_arg("year", max_digits=YEAR_DIGITS),
@@ -46,7 +51,7 @@ def index():
         "filters": filters,
         "filter_args": {key: value for key, value in filters.items() if value not in (None, "")},
     }
-    if is_htmx() and request.headers.get("HX-Target") == "decision-results":
+    if htmx_target() == "decision-results":
         return render_template("decisions/_results.html", **context)
     return render_template(
         "decisions/index.html",

@@ -16,7 +16,7 @@ from portal.feedback.models import STEPS, FeedbackCategory, FeedbackStatus
 from portal.web import (
     conflict,
     found_or_404,
-    is_htmx,
+    htmx_target,
     managed_school,
     page_arg,
     redirect_to,
@@ -53,7 +53,7 @@ def inbox(slug):
         "status_choices": [(status.value, status.label) for status in FeedbackStatus],
         "categories": list(FeedbackCategory),
     }
-    if is_htmx() and request.headers.get("HX-Target") == "feedback-inbox":
+    if htmx_target() == "feedback-inbox":
         return render_template("feedback/_inbox_results.html", **context)
     return render_template("feedback/inbox.html", **context)
 

@@ -17,7 +17,7 @@ from portal.web import (
     conflict,
     current_language,
     found_or_404,
-    is_htmx,
+    htmx_target,
     page_arg,
     redirect_to,
     render_page_or_fragment,
@@ -84,7 +84,7 @@ def new(slug):
 def mine():
     policy.require(current_user, "view_own_account")
     items = services.my_feedback(current_user, page=page_arg())
-    if is_htmx() and request.headers.get("HX-Target") == "my-feedback":
+    if htmx_target() == "my-feedback":
         return render_template("feedback/_my_list.html", items=items, statuses=STEPS)
     return render_template("feedback/mine.html", items=items, statuses=STEPS)
 

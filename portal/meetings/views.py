@@ -14,7 +14,7 @@ from portal.documents.download import pdf_response
 from portal.documents.services import find_by_sha256
 from portal.meetings import bp, calendar, services
 from portal.text import render_markdown
-from portal.web import current_language, found_or_404, is_htmx, page_arg, school_or_404
+from portal.web import current_language, found_or_404, htmx_target, page_arg, school_or_404
 
 
 @bp.get("/schools/<slug>/meetings")
@@ -22,7 +22,7 @@ def index(slug):
     school = school_or_404(slug)
     now = utcnow()
     past = services.past_meetings(school, now, page=page_arg())
-    if is_htmx() and request.headers.get("HX-Target") == "past-meetings":
+    if htmx_target() == "past-meetings":
         return render_template(
             "meetings/_past_meetings.html", school=school, past=past, endpoint="meetings.index", args={"slug": slug}
         )
@@ -75,7 +75,7 @@ def body(slug, body_id):
     show_former = request.args.get("former") == "1"
     former = services.former_members(body, today) if show_former else []
     past = services.past_meetings(school, now, body=body, page=page_arg())
-    if is_htmx() and request.headers.get("HX-Target") == "past-meetings":
+    if htmx_target() == "past-meetings":
         args = {"slug": slug, "body_id": body.id, **({"former": 1} if show_former else {})}
         return render_template(
             "meetings/_past_meetings.html", school=school, past=past, endpoint="meetings.body", args=args

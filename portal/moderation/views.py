@@ -27,6 +27,7 @@ from portal.web import (
     conflict,
     form_ids,
     found_or_404,
+    htmx_target,
     int_arg,
     is_htmx,
     page_arg,
@@ -112,7 +113,7 @@ def _queue_context(problem: str | None = None) -> dict:
 
 def _render_queue(status: int = 200, *, problem: str | None = None):
     context = _queue_context(problem)
-    if is_htmx() and request.headers.get("HX-Target") == "moderation-queue":
+    if htmx_target() == "moderation-queue":
         return render_template("moderation/_queue_list.html", **context), status
     return render_template("moderation/queue.html", **context), status
 

@@ -2,18 +2,17 @@
 dashboard of a moderator's or commission admin's districts and schools), each with its CSV."""
 
 import re
-import unicodedata
 from datetime import date
 from itertools import chain
 
-from flask import abort, render_template, request
+from flask import abort, render_template
 from flask_login import current_user
 
 from portal import policy
 from portal.clock import today, utcnow
 from portal.consultations.services import outcome_due_days
 from portal.oversight import audit_log, bp, dashboard
-from portal.web import csv_response, int_arg, is_htmx
+from portal.web import csv_response, htmx_target, int_arg, text_arg
 
 # --- the audit log ------------------------------------------------------------------------
 
@@ -24,15 +23,9 @@ EARLIEST_YEAR, LATEST_YEAR = 1900, 9998  # the day after the last must still be 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _text_arg(name: str, max_length: int) -> str:
-    # Control characters are never in a name or an action, and PostgreSQL refuses a NUL in a query.
-    value = request.args.get(name, "")[:max_length]
-    return "".join(ch for ch in value if unicodedata.category(ch) != "Cc").strip()
-
-
 def _date_arg(name: str) -> tuple[str, date | None]:
     """What was typed, and the date it is (None when it is not a date)."""
-    typed = _text_arg(name, 10)
+    typed = text_arg(name, 10)
     if not ISO_DATE.fullmatch(typed):
         return typed, None
     try:
@@ -49,9 +42,9 @@ def _audit_form() -> dict:
     typed_from, since = _date_arg("from")
     typed_to, until = _date_arg("to")
     return {
-        "actor": _text_arg("actor", ACTOR_MAX),
-        "action": _text_arg("action", ACTION_MAX),
-        "object": _text_arg("object", OBJECT_TYPE_MAX),
+        "actor": text_arg("actor", ACTOR_MAX),
+        "action": text_arg("action", ACTION_MAX),
+        "object": text_arg("object", OBJECT_TYPE_MAX),
         "object_id": int_arg("object_id"),
         "from": since.isoformat() if since else "",
         "to": until.isoformat() if until else "",
@@ -90,7 +83,7 @@ def audit():
         scope, _audit_filters(form, actions), before=before, after=after if before is None else None
     )
     context = {"results": results, "form": form, "filter_args": _filter_args(form)}
-    if is_htmx() and request.headers.get("HX-Target") == "audit-results":
+    if htmx_target() == "audit-results":
         return render_template("oversight/_audit_results.html", **context)
     schools = audit_log.schools_in_scope(scope)
     return render_template(

@@ -6,7 +6,7 @@ from flask_login import current_user
 from portal import policy
 from portal.schools import bp, services
 from portal.schools.models import SchoolType
-from portal.web import int_arg, is_htmx, page_arg
+from portal.web import htmx_target, int_arg, page_arg
 
 
 @bp.get("/schools")
@@ -28,9 +28,5 @@ def index():
         "districts": services.districts_for_filter(),
         "school_types": {school_type: school_type.label for school_type in SchoolType},
     }
-    template = (
-        "schools/_results.html"
-        if is_htmx() and request.headers.get("HX-Target") == "school-results"
-        else "schools/index.html"
-    )
+    template = "schools/_results.html" if htmx_target() == "school-results" else "schools/index.html"
     return render_template(template, **context)
