@@ -68,8 +68,12 @@ signing-keys: setup
 demo-data: database signing-keys
 	$(FLASK) portal seed-demo
 
+# The web server and the job worker (mail, notifications, reminders, digests) together: Ctrl-C
+# stops the server, and the worker is stopped with it.
 serve:
-	@echo "Serving the portal at http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
+	@echo "Serving the portal at http://127.0.0.1:$(PORT) with its job worker  (Ctrl-C stops both)"
+	@$(FLASK) portal worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Maintainers: after adding or changing _() strings, refresh both catalogues, then translate what is new.

@@ -23,6 +23,7 @@ FEATURES = (
     "consultations",
     "moderation",
     "oversight",
+    "notifications",
 )
 
 
@@ -98,7 +99,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for feature in FEATURES:
         # The routes attach themselves to the blueprint: the public pages (views.py) and, where a
-        # feature has them, its management pages (manage_views.py); pages/ names its own modules.
+        # feature has them, its management pages (manage_views.py); pages/ and notifications/ name
+        # their own modules (notifications' listeners subscribe to the features' events).
         package = import_module(f"portal.{feature}")
         for module in getattr(package, "VIEW_MODULES", ("views", "manage_views")):
             if find_spec(f"portal.{feature}.{module}") is not None:

@@ -231,3 +231,29 @@ def verify_archive_command():
         raise SystemExit(1)
     documents, entries = document_services.archive_counts()
     click.echo(f"archive intact: {documents} documents, {entries} entries")
+
+
+@portal_cli.command("worker")
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Jobs run at once (default: 1 on embedded SQLite, which has one writer; 4 otherwise).",
+)
+def worker_command(threads):
+    """Run background jobs (mail, fan-out, reminders, digests) until stopped (Ctrl-C or SIGTERM).
+    Run as many as you like, on any machine sharing the database and REDIS_URL."""
+    from flask import current_app
+
+    from portal import jobs
+
+    app = current_app._get_current_object()
+    embedded = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    jobs.use_app(app)
+    if not app.config.get("PORTAL_SMTP_URL"):
+        click.echo(f"Mail: no PORTAL_SMTP_URL set, so each mail is written to {app.config['PORTAL_OUTBOX_DIR']}/")
+    click.echo(f"Jobs: {jobs.describe_queue()}")
+    consumer = jobs.huey.create_consumer(
+        workers=threads or (1 if embedded else 4), worker_type="thread", periodic=True, check_worker_health=True
+    )
+    consumer.run()

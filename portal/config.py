@@ -88,6 +88,11 @@ def load() -> dict:
         "PORTAL_VERIFY_SECONDS": float(os.environ.get("PORTAL_VERIFY_SECONDS", 3)),
         # Where the slots' lock files are: one folder for every web process of the machine.
         "PORTAL_VERIFY_SLOT_DIR": os.environ.get("PORTAL_VERIFY_SLOT_DIR", str(INSTANCE / "verify-slots")),
+        # Mail: a real SMTP server (smtp://user:password@host:587?starttls=1, or smtps://...:465);
+        # with none, each message is written as an .eml file into the outbox folder.
+        "PORTAL_SMTP_URL": os.environ.get("PORTAL_SMTP_URL", ""),
+        "PORTAL_MAIL_FROM": os.environ.get("PORTAL_MAIL_FROM", "学校治理门户 <noreply@portal.invalid>"),
+        "PORTAL_OUTBOX_DIR": os.environ.get("PORTAL_OUTBOX_DIR", str(INSTANCE / "outbox")),
         "PORTAL_INVITATION_DAYS": int(os.environ.get("PORTAL_INVITATION_DAYS", 30)),
         # A consultation closed this many days ago without an outcome is marked "outcome overdue".
         "PORTAL_OUTCOME_DAYS": int(os.environ.get("PORTAL_OUTCOME_DAYS", 30)),

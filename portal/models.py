@@ -18,4 +18,5 @@ from portal.documents.models import Document, PublicationLogEntry  # noqa: F401
 from portal.feedback.models import Feedback, FeedbackEvent, FeedbackReferenceCounter  # noqa: F401
 from portal.meetings.models import AgendaItem, Attendance, BodyMember, GoverningBody, Meeting  # noqa: F401
 from portal.moderation.models import Block, Report  # noqa: F401
+from portal.notifications.models import Announcement, Follow, Mail, Notification, Preference  # noqa: F401
 from portal.schools.models import Authority, School  # noqa: F401

@@ -59,6 +59,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "consultations.export_csv",
         "consultations.export_json",
         "consultations.outcome_pdf",
+        # A mail's unsubscribe link works without logging in (its signed token is the proof).
+        "notifications.unsubscribe",
     }
 )
 
@@ -291,6 +293,20 @@ RULES: dict[str, Callable[..., bool]] = {
     # moderator's or commission admin's own subtree (portal.oversight.dashboard narrows it).
     # School staff answer for one school and see its numbers on its own pages.
     "oversee": _is_authority_staff,
+    # Following a school (public) or a consultation the person may read: told of its news.
+    "follow": _is_logged_in,
+    "follow_consultation": lambda user, consultation: (
+        _is_logged_in(user) and _may_view_consultation(user, consultation)
+    ),
+    # The mail queue (failed and uncertain mails, sending one again) is the whole city's: the
+    # commission admins of the top authority.
+    "manage_mail": lambda user, obj=None: (
+        _is_logged_in(user)
+        and any(
+            m.role == Role.COMMISSION_ADMIN and m.authority is not None and m.authority.parent_id is None
+            for m in user.memberships
+        )
+    ),
 }
 
 # Actions on a consultation that only its school's staff and the moderators above it take.

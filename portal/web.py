@@ -8,7 +8,16 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, redirect, render_template, request, stream_with_context
+from flask import (
+    abort,
+    current_app,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
@@ -119,6 +128,17 @@ def school_or_404(slug: str):
         abort(404)
     query = select(School).where(School.slug == slug).options(joinedload(School.authority))
     return found_or_404(db.session.scalar(query))
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The absolute address of a page as the public knows it: PORTAL_PUBLIC_URL and the path,
+    never the Host a request came with (a client chooses that). For feeds, mails, PDFs, exports.
+    Works in a job too (no request)."""
+    base = current_app.config["PORTAL_PUBLIC_URL"].rstrip("/")
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    with current_app.test_request_context("/"):
+        return base + url_for(endpoint, **values)
 
 
 def managed_school(slug: str, action: str):
@@ -247,3 +267,28 @@ def csv_response(rows: Iterable[Sequence], filename: str):
     response = current_app.response_class(stream_with_context(chunks()), content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response  # Cache-Control as for every page: no-store for anyone logged in (security.py)
+
+
+# --- what other features add to a page ------------------------------------------------------
+
+_page_extras: dict[str, list[Callable]] = {}
+
+
+def adds_to(page: str):
+    """Register a function that gives a feature's part of another feature's page (a dict for its
+    template), without that page's feature knowing it: notifications add the follow button to
+    "school" and "consultation" pages. The function takes the page's subject and the viewer."""
+
+    def register(provider: Callable):
+        _page_extras.setdefault(page, []).append(provider)
+        return provider
+
+    return register
+
+
+def extras(page: str, subject) -> dict:
+    """What the registered features add to `page` about `subject`, for its template."""
+    added: dict = {}
+    for provider in _page_extras.get(page, ()):
+        added.update(provider(subject, current_user))
+    return added

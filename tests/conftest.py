@@ -21,8 +21,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 os.environ.setdefault("PORTAL_SECRET_KEY", "tests-only-secret-key")
+# Background jobs wait in this process's memory; tests run them with the `jobs` fixture.
+os.environ["PORTAL_JOBS"] = "memory"
 
-from portal import create_app  # noqa: E402
+from portal import create_app, jobs  # noqa: E402
 from portal.accounts import services as account_services  # noqa: E402
 from portal.documents import signing  # noqa: E402
 from portal.extensions import db as _db  # noqa: E402
@@ -88,6 +90,9 @@ def app():
             PORTAL_PUBLIC_URL="https://portal.test",
             # Each test process counts its own files being checked (/verify), not the machine's.
             PORTAL_VERIFY_SLOT_DIR=str(Path(tmp_dir) / "verify-slots"),
+            # No mail server: mails are written into the run's own outbox (a test may set an SMTP URL).
+            PORTAL_SMTP_URL="",
+            PORTAL_OUTBOX_DIR=str(Path(tmp_dir) / "outbox"),
         )
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))
@@ -423,3 +428,27 @@ def count_queries(app, db):
             event.remove(engine, "before_cursor_execute", record)
 
     return counting
+
+
+@pytest.fixture(autouse=True)
+def no_jobs_left_over():
+    """Jobs a test enqueued and did not run are dropped: the next test starts with an empty queue."""
+    yield
+    jobs.huey.flush()
+
+
+@pytest.fixture
+def run_jobs(app):
+    """run_jobs() runs every job waiting in the queue, as a worker would, until none is left
+    (jobs may enqueue more); an error in a job fails the test. Returns how many ran."""
+
+    def run(most: int = 1000) -> int:
+        ran = 0
+        with app.app_context():
+            while (task := jobs.huey.dequeue()) is not None:
+                task.execute()
+                ran += 1
+                assert ran < most, "jobs keep enqueueing jobs"
+        return ran
+
+    return run

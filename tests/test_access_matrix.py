@@ -23,6 +23,7 @@ from tests.access_rows import (
     feedback,
     meetings,
     moderation,
+    notifications,
     schools,
 )
 from tests.helpers import factories
@@ -40,6 +41,7 @@ FEATURES = [
     consultation_management,
     consultations,
     moderation,
+    notifications,
 ]
 EXPECTED = {endpoint: row for feature in FEATURES for endpoint, row in feature.EXPECTED.items()}
 EXPECTED_POST = {

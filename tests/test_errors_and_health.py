@@ -158,10 +158,12 @@ def test_error_in_the_middle_of_a_change_saves_nothing(
 
 
 def limits_answer(app) -> dict:
-    """What /healthz says of rate limits: shared through Redis in CI's second run, else per process."""
+    """What /healthz says of rate limits (shared through Redis in CI's second run, else per
+    process) and of the job queue (the suite keeps it in memory; nothing waits)."""
+    queue = {"jobs": {"queue": "MemoryStorage", "oldest_waiting_seconds": None}}
     if app.config.get("REDIS_URL"):
-        return {"redis": "ok", "rate_limits": "shared"}
-    return {"rate_limits": "per-process"}
+        return {"redis": "ok", "rate_limits": "shared", **queue}
+    return {"rate_limits": "per-process", **queue}
 
 
 def test_health_check_reports_ok_as_json(app, client, db):
@@ -184,6 +186,26 @@ def test_health_check_answers_503_when_the_database_is_unreachable(app, client, 
     assert response.status_code == 503
     assert response.is_json
     assert response.get_json() == {"status": "unavailable", "database": "unavailable", **limits_answer(app)}
+
+
+def test_health_check_says_how_long_the_oldest_background_job_has_waited(app, client, db, monkeypatch):
+    from portal import jobs
+
+    @jobs.task()
+    def waits():  # never run here: it only sits in the queue
+        pass
+
+    enqueued = 1_000_000.0
+    monkeypatch.setattr(jobs.time, "time", lambda: enqueued)
+    waits(enqueued_at=enqueued)
+    monkeypatch.setattr(jobs.time, "time", lambda: enqueued + 95.25)
+    try:
+        answer = client.get("/healthz").get_json()
+    finally:
+        jobs.huey.flush()
+
+    assert answer["status"] == "ok"
+    assert answer["jobs"] == {"queue": "MemoryStorage", "oldest_waiting_seconds": 95.2}
 
 
 def test_health_check_needs_no_login_and_sets_no_session(client, db):

@@ -268,6 +268,7 @@ def test_only_the_listed_pages_are_public(app):
         "consultations.export_csv",
         "consultations.export_json",
         "consultations.outcome_pdf",
+        "notifications.unsubscribe",
     }
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from portal import audit
+from portal import audit, events
 from portal.charters import structure
 from portal.charters.models import CharterRefusal, CharterStatus, CharterVersion
 from portal.documents import render
@@ -243,6 +243,7 @@ def adopt_version(actor, version: CharterVersion, *, adopted_on: date, effective
     )
     version.document_sha256 = document.sha256
     db.session.flush()
+    events.emit("charter.adopted", version, actor)
 
 
 def pdf_context(version: CharterVersion) -> dict:

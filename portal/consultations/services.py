@@ -12,7 +12,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import audit
+from portal import audit, events
 from portal.accounts.models import Membership, Role
 from portal.clock import local_date, utcnow
 from portal.consultations import responses
@@ -203,6 +203,7 @@ def submit(actor, consultation: Consultation, now: datetime | None = None) -> No
     consultation.submit(now)
     db.session.flush()
     audit.record(actor, "consultation.submit", consultation, **consultation.audit_scope)
+    events.emit("consultation.submitted", consultation, actor)
 
 
 def approve(actor, consultation: Consultation, now: datetime | None = None) -> None:
@@ -212,6 +213,9 @@ def approve(actor, consultation: Consultation, now: datetime | None = None) -> N
     responses.prepare_tallies(consultation)
     db.session.flush()
     audit.record(actor, "consultation.approve", consultation, **consultation.audit_scope)
+    events.emit("consultation.approved", consultation, actor)
+    if consultation.phase(now) == Phase.OPEN:  # opening later: announced then (notifications' schedule)
+        events.emit("consultation.opened", consultation, actor)
 
 
 def send_back(actor, consultation: Consultation, reason: str) -> None:
@@ -223,6 +227,7 @@ def send_back(actor, consultation: Consultation, reason: str) -> None:
     consultation.send_back(reason)
     db.session.flush()
     audit.record(actor, "consultation.send_back", consultation, **consultation.audit_scope, reason=reason)
+    events.emit("consultation.sent_back", consultation, actor, reason=reason)
 
 
 def close_early(actor, consultation: Consultation, reason: str, now: datetime | None = None) -> None:
@@ -389,6 +394,7 @@ def publish_outcome(actor, consultation: Consultation, data: dict, now: datetime
         themes=len(themes),
         decisions=[decision["number"] for decision in context["decisions"]],
     )
+    events.emit("consultation.outcome_published", consultation, actor)
     return consultation
 
 

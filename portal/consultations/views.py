@@ -32,6 +32,7 @@ from portal.web import (
     conflict,
     csv_response,
     current_language,
+    extras,
     found_or_404,
     htmx_target,
     int_arg,
@@ -169,6 +170,7 @@ def _show_context(consultation, now, **given) -> dict:
             "answering_decisions": consultation.answering_decisions if outcome else [],
             # For moderators: how many await them (their part of the queue is the moderation feature's).
             "state_counts": {state.value: count for state, count in counts.items()},
+            **extras("consultation", consultation),  # what other features add: the follow button
         }
     )
     return context

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import defer, joinedload
 
-from portal import audit, clock
+from portal import audit, clock, events
 from portal.charters import services as charters
 from portal.charters.models import CharterVersion
 from portal.clock import utcnow
@@ -547,4 +547,5 @@ def publish_decision(actor, decision: Decision, now: datetime | None = None) -> 
         votes=[decision.votes_for, decision.votes_against, decision.votes_abstain],
     )
     db.session.flush()
+    events.emit("decision.published", decision, actor)
     return decision

@@ -20,7 +20,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from portal import audit
+from portal import audit, events
 from portal.clock import local_date, utcnow
 from portal.domain import DomainError
 from portal.extensions import db
@@ -171,6 +171,7 @@ def send_feedback(actor, school: School, data: dict, *, now: datetime | None = N
         private=feedback.private,
         length=len(feedback.body),
     )
+    events.emit("feedback.sent", feedback, actor)
     return feedback
 
 
@@ -184,10 +185,13 @@ def change_feedback_status(
     *,
     current: FeedbackStatus | None = None,
     now: datetime | None = None,
+    announce: bool = True,
 ) -> FeedbackEvent:
     """Move `feedback` to `status`, on its timeline and in the audit log. `current` is the status
     the person saw: if it is no longer the item's, FeedbackRefusal.STATUS_CHANGED and nothing
-    changes. Also raises INVALID_TRANSITION or ANSWER_NEEDS_REPLY (Feedback.move_to)."""
+    changes. Also raises INVALID_TRANSITION or ANSWER_NEEDS_REPLY (Feedback.move_to). The sender
+    is told (event "feedback.status_changed"), unless `announce` is False (a reply that also marks
+    the item answered tells them once, as an answer)."""
     if current is not None and feedback.status != current:
         raise DomainError(FeedbackRefusal.STATUS_CHANGED)
     now = now or utcnow()
@@ -211,6 +215,8 @@ def change_feedback_status(
         before=before.value,
         after=feedback.status.value,
     )
+    if announce:
+        events.emit("feedback.status_changed", feedback, actor, before=before.value, after=feedback.status.value)
     return event
 
 
@@ -243,7 +249,8 @@ def reply_to_feedback(actor, feedback: Feedback, data: dict, *, now: datetime | 
         length=len(event.body),
     )
     if data.get("mark_answered") and feedback.status != FeedbackStatus.ANSWERED:
-        change_feedback_status(actor, feedback, FeedbackStatus.ANSWERED, now=now)
+        change_feedback_status(actor, feedback, FeedbackStatus.ANSWERED, now=now, announce=False)
+    events.emit("feedback.answered", feedback, actor, public=public)
     return event
 
 

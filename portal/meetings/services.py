@@ -25,7 +25,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import audit
+from portal import audit, events
 from portal.accounts.models import User, normalize_email
 from portal.clock import local_date, local_time, utcnow
 from portal.documents import render
@@ -596,6 +596,7 @@ def approve_minutes(actor, meeting: Meeting, now: datetime | None = None) -> Non
     )
     meeting.minutes_document_sha256 = document.sha256
     db.session.flush()
+    events.emit("minutes.approved", meeting, actor)
 
 
 def minutes_pdf_context(meeting: Meeting) -> dict:

@@ -11,13 +11,13 @@ reports, the authors' earlier rejections and blocks).
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.accounts.models import AUTHORITY_ROLES
-from portal.clock import utcnow
+from portal.clock import local_to_utc, utcnow, working_days_after
 from portal.consultations import responses
 from portal.consultations import services as consultations
 from portal.consultations.models import Consultation, ConsultationStatus, Question, Response, ResponseState
@@ -275,3 +275,45 @@ def queue_response(response_id: int, *, for_update: bool = False) -> Response | 
     if for_update:
         response = responses.response_in(consultation, response_id, for_update=True)
     return response
+
+
+def waited_since(working_days: int, today: date) -> datetime:
+    """The moment before which an item has waited at least `working_days` working days by `today`
+    (the start, on the schools' clock, of the day after the last such day)."""
+    day = today
+    while working_days_after(day, working_days) > today:
+        day -= timedelta(days=1)
+    return local_to_utc(day + timedelta(days=1), time(0, 0))
+
+
+def waiting_longer_than(user, working_days: int, today: date) -> int:
+    """How many items of `user`'s queue have waited at least `working_days` working days by
+    `today` (the daily reminder to moderators): one query."""
+    paths = moderated_paths(user)
+    if not paths:
+        return 0
+    before = waited_since(working_days, today)
+    in_scope = _consultation_condition(paths, None, None)
+    reports = _open_reports()
+    pending = (
+        select(func.count())
+        .select_from(Response)
+        .join(Response.consultation)
+        .where(Response.state == ResponseState.PENDING, Response.updated_at < before, in_scope)
+    )
+    reported = (
+        select(func.count())
+        .select_from(Response)
+        .join(reports, reports.c.response_id == Response.id)
+        .join(Response.consultation)
+        .where(Response.state.in_([ResponseState.PUBLISHED, ResponseState.HIDDEN]), reports.c.since < before, in_scope)
+    )
+    submitted = (
+        select(func.count())
+        .select_from(Consultation)
+        .where(Consultation.status == ConsultationStatus.SUBMITTED, Consultation.submitted_at < before, in_scope)
+    )
+    row = db.session.execute(
+        select(pending.scalar_subquery(), reported.scalar_subquery(), submitted.scalar_subquery())
+    ).one()
+    return sum(row)

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
-from portal import audit
+from portal import audit, events
 from portal.clock import utcnow
 from portal.consultations.models import Response, ResponseState
 from portal.consultations.responses import count_response
@@ -110,12 +110,14 @@ def moderate(actor, response: Response, action: str, reason: str = "", now: date
         if response.state != ResponseState.PENDING:  # a hidden one is restored, with its reports resolved
             raise DomainError(ModerationRefusal.ALREADY_MODERATED)
         _publish(actor, response, now)
+        events.emit("response.published", response, actor)
     elif action == "reject":
         if response.state != ResponseState.PENDING:
             raise DomainError(ModerationRefusal.ALREADY_MODERATED)
         response.reject(getattr(actor, "id", None), now, reason)
         db.session.flush()
         _record(actor, "response.reject", response, reason=reason)
+        events.emit("response.rejected", response, actor, reason=reason)
     elif action == "hide":
         if response.state == ResponseState.HIDDEN and response.moderated_by_id is None:
             # Hidden by the reports: the moderator upholds it, with their reason.
@@ -127,20 +129,25 @@ def moderate(actor, response: Response, action: str, reason: str = "", now: date
         else:
             raise DomainError(ModerationRefusal.ALREADY_MODERATED)
         _resolve_reports(actor, response, "hidden", now)
+        events.emit("response.hidden", response, actor, reason=reason, by_reports=False)
     elif action == "restore":
         if response.state != ResponseState.HIDDEN:
             raise DomainError(ModerationRefusal.ALREADY_MODERATED)
         _publish(actor, response, now)
         _resolve_reports(actor, response, "restored", now)
+        events.emit("response.restored", response, actor)
     else:  # dismiss
         if response.state not in (ResponseState.PUBLISHED, ResponseState.HIDDEN):
             raise DomainError(ModerationRefusal.ALREADY_MODERATED)
-        if response.state == ResponseState.HIDDEN and response.moderated_by_id is None:
+        restored = response.state == ResponseState.HIDDEN and response.moderated_by_id is None
+        if restored:
             _publish(actor, response, now)  # hidden by the reports alone
         dismissed = _resolve_reports(actor, response, "dismissed", now)
         if not dismissed:
             raise DomainError(ModerationRefusal.NO_REPORTS)
         _record(actor, "response.reports_dismiss", response, reports=dismissed)
+        if restored:
+            events.emit("response.restored", response, actor)
 
 
 # --- reports ------------------------------------------------------------------------------
@@ -163,7 +170,10 @@ def report_response(actor, response: Response, data: dict) -> Report:
     db.session.add(report)
     db.session.flush()
     _record(actor, "response.report", response)
-    hide_if_reported_enough(response)
+    hidden = hide_if_reported_enough(response)
+    events.emit(
+        "response.reported", response, actor, open_reports=open_report_count(response), threshold_reached=hidden
+    )
     return report
 
 
@@ -173,6 +183,7 @@ def hide_if_reported_enough(response: Response, now: datetime | None = None) -> 
     if response.state != ResponseState.PUBLISHED or open_report_count(response) < report_threshold():
         return False
     _hide(None, response, REPORTED, now or utcnow())
+    events.emit("response.hidden", response, None, reason=REPORTED, by_reports=True)
     return True
 
 

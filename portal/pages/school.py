@@ -13,7 +13,7 @@ from portal.feedback import services as feedback_services
 from portal.meetings import services as meeting_services
 from portal.pages import bp
 from portal.schools.services import MANAGEMENT_SECTIONS
-from portal.web import school_or_404
+from portal.web import extras, school_or_404
 
 
 @bp.get("/schools/<slug>")
@@ -36,4 +36,5 @@ def school(slug):
         open_consultations=consultation_lists.open_consultations(utcnow(), school=school),
         now=utcnow(),
         can_manage=bool(management),
+        **extras("school", school),  # the follow button (notifications)
     )

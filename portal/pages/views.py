@@ -4,6 +4,7 @@ from flask import current_app, jsonify, render_template, request
 from flask_login import current_user
 from sqlalchemy import text
 
+from portal import jobs
 from portal.accounts import services as account_services
 from portal.clock import utcnow
 from portal.consultations import lists as consultation_lists
@@ -59,7 +60,8 @@ def healthz():
     whether Redis answers (when REDIS_URL is set) and where rate limits are counted: "shared"
     (Redis), "per-process" (in memory: right for the embedded single process, a warning when
     several serve), or "per-process (Redis unreachable)" while Redis is down. Neither makes the
-    portal unhealthy: it goes on serving, with limits counted per process meanwhile."""
+    portal unhealthy: it goes on serving, with limits counted per process meanwhile. And how long
+    the oldest background job has waited."""
     try:
         db.session.execute(text("SELECT 1"))
         database = "ok"
@@ -70,6 +72,10 @@ def healthz():
     status = 200 if database == "ok" else 503
     answer = {"status": "ok" if status == 200 else "unavailable", "database": database}
     answer.update(rate_limit_health())
+    # How long the oldest job has waited (null: none waits): a number that keeps growing means no
+    # worker runs, or too few. Mail and notifications wait meanwhile; nothing is lost.
+    waited = jobs.oldest_waiting_seconds()
+    answer["jobs"] = {"queue": jobs.describe_queue(), "oldest_waiting_seconds": round(waited, 1) if waited else None}
     response = jsonify(answer)
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"

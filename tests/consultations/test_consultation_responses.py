@@ -57,7 +57,8 @@ def test_load_more_with_htmx_appends_the_next_twenty_and_replaces_the_link(clien
 
 def test_without_htmx_the_next_responses_are_a_page_of_their_own(client, many_responses):
     first = client.get(f"/consultations/{many_responses.id}").get_data(as_text=True)
-    next_url = re.search(r'<a class="button button-secondary" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    load_more = re.search(r'<a class="button button-secondary" href="([^"]+)" hx-get', first)
+    next_url = load_more.group(1).replace("&amp;", "&")
 
     page = client.get(next_url, headers=ENGLISH).get_data(as_text=True)
 

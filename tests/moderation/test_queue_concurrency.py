@@ -69,6 +69,8 @@ def _remove(app, ids):
             "DELETE FROM audit_event WHERE school_id = :school OR authority_id = :authority"
             " OR actor_id IN (SELECT id FROM user_account WHERE email LIKE 'concurrent-%')"
             " OR (object_type = 'User' AND object_id IN (SELECT id FROM user_account WHERE email LIKE 'concurrent-%'))",
+            "DELETE FROM mail WHERE user_id IN (SELECT id FROM user_account WHERE email LIKE 'concurrent-%')",
+            "DELETE FROM notification WHERE user_id IN (SELECT id FROM user_account WHERE email LIKE 'concurrent-%')",
             "DELETE FROM consultation_response_version WHERE response_id = :response",
             "DELETE FROM consultation_response WHERE consultation_id = :consultation",
             "DELETE FROM consultation_tally WHERE consultation_id = :consultation",

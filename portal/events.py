@@ -1,0 +1,67 @@
+"""What happened, announced: a feature's service says `events.emit("feedback.answered", feedback,
+actor)` in the transaction of the change, and whoever cares (notifications, later search and
+the page cache) has subscribed with `@events.on("feedback.answered")`. The feature does not know
+who listens; the listeners import the feature, never the other way round.
+
+A listener runs at once, in the same transaction: what it writes (a notification per recipient,
+a job to fan out to thousands after the commit) is saved with the change or not at all. It must
+be quick and must not commit; anything slow it hands to a job (portal.jobs.after_commit).
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+_listeners: dict[str, list[Callable[["Event"], None]]] = defaultdict(list)
+
+# The events the features announce. A listener for a name not in this list is a typo.
+NAMES = frozenset(
+    {
+        "feedback.sent",  # a person sent feedback to a school
+        "feedback.status_changed",  # the school moved it (data: before, after)
+        "feedback.answered",  # the school replied (data: public)
+        "response.published",  # a moderator published a response (or it was published at once)
+        "response.rejected",  # data: reason
+        "response.hidden",  # data: reason, by_reports
+        "response.restored",
+        "response.reported",  # data: open_reports, threshold_reached
+        "consultation.submitted",
+        "consultation.approved",
+        "consultation.sent_back",  # data: reason
+        "consultation.opened",  # approved and its opening time reached
+        "consultation.outcome_published",
+        "decision.published",
+        "charter.adopted",
+        "minutes.approved",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    subject: Any  # the record it is about (a Feedback, a Response, a Consultation, ...)
+    actor: Any = None  # who did it (None: the portal itself, e.g. the reports threshold)
+    data: dict = field(default_factory=dict)
+
+
+def on(name: str):
+    """Subscribe the decorated function to the event `name`."""
+    if name not in NAMES:
+        raise ValueError(f"no event is called {name!r}")
+
+    def subscribe(listener: Callable[[Event], None]):
+        _listeners[name].append(listener)
+        return listener
+
+    return subscribe
+
+
+def emit(name: str, subject, actor=None, **data) -> None:
+    """Announce that `name` happened to `subject`, in the caller's transaction."""
+    if name not in NAMES:
+        raise ValueError(f"no event is called {name!r}")
+    happened = Event(name, subject, actor, data)
+    for listener in _listeners[name]:
+        listener(happened)

@@ -1,0 +1,160 @@
+"""Who is told what: one listener per event the features announce (portal.events).
+
+One or a few people (the sender of feedback, the author of a response or of a consultation, the
+staff of a school, the moderators of a district) are told in the transaction of the event. A whole
+school or district (its verified parents and followers, the responders of a consultation) is told
+by a job after the commit: the request that caused it does not wait for thousands of rows.
+"""
+
+from portal import events, jobs
+from portal.extensions import db
+from portal.notifications import tasks
+from portal.notifications.models import Kind
+from portal.notifications.services import Notice, moderators_of, school_staff, tell
+from portal.notifications.texts import both_names
+
+
+def _school_name(record) -> dict:
+    return both_names(record.school) if getattr(record, "school", None) is not None else {"zh": "", "en": ""}
+
+
+def _owner(consultation) -> dict:
+    return both_names(consultation.school if consultation.school is not None else consultation.authority)
+
+
+# --- the suggestion box -------------------------------------------------------------------
+
+
+def _feedback_notice(feedback, event: str, **params) -> Notice:
+    return Notice(
+        Kind.FEEDBACK,
+        event,
+        "feedback.my_item",
+        {"feedback_id": feedback.id},
+        {"reference": feedback.reference, "school": both_names(feedback.school), **params},
+        feedback.school_id,
+    )
+
+
+@events.on("feedback.sent")
+def _feedback_sent(event):
+    feedback = event.subject
+    notice = Notice(
+        Kind.INBOX,
+        event.name,
+        "feedback.manage_item",
+        {"slug": feedback.school.slug, "feedback_id": feedback.id},
+        {"reference": feedback.reference, "school": both_names(feedback.school)},
+        feedback.school_id,
+    )
+    tell(school_staff(feedback.school_id), notice, exclude=feedback.author_id)
+
+
+@events.on("feedback.status_changed")
+def _feedback_status(event):
+    feedback = event.subject
+    tell(
+        [feedback.author_id],
+        _feedback_notice(feedback, event.name, status=event.data["after"]),
+        exclude=event.actor and event.actor.id,
+    )
+
+
+@events.on("feedback.answered")
+def _feedback_answered(event):
+    feedback = event.subject
+    tell([feedback.author_id], _feedback_notice(feedback, event.name), exclude=event.actor and event.actor.id)
+
+
+# --- responses and their moderation -------------------------------------------------------
+
+
+def _response_notice(response, event: str, **params) -> Notice:
+    consultation = response.consultation
+    return Notice(
+        Kind.MY_RESPONSES,
+        event,
+        "consultations.show",
+        {"consultation_id": consultation.id},
+        {"title": consultation.title, **params},
+        consultation.school_id,
+    )
+
+
+@events.on("response.published")
+@events.on("response.restored")
+def _response_published(event):
+    tell([event.subject.author_id], _response_notice(event.subject, event.name))
+
+
+@events.on("response.rejected")
+@events.on("response.hidden")
+def _response_taken_down(event):
+    tell([event.subject.author_id], _response_notice(event.subject, event.name, reason=event.data.get("reason", "")))
+
+
+@events.on("response.reported")
+def _response_reported(event):
+    if not event.data.get("threshold_reached"):
+        return
+    consultation = event.subject.consultation
+    notice = Notice(
+        Kind.MODERATION,
+        event.name,
+        "moderation.queue",
+        {"consultation": consultation.id, "kind": "reported"},
+        {"title": consultation.title, "count": event.data.get("open_reports", 0)},
+        consultation.school_id,
+    )
+    tell(moderators_of(consultation.owner_authority), notice)
+
+
+# --- consultations ------------------------------------------------------------------------
+
+
+@events.on("consultation.submitted")
+def _consultation_submitted(event):
+    consultation = event.subject
+    notice = Notice(
+        Kind.MODERATION,
+        event.name,
+        "moderation.queue",
+        {"consultation": consultation.id},
+        {"title": consultation.title, "owner": _owner(consultation)},
+        consultation.school_id,
+    )
+    tell(moderators_of(consultation.owner_authority), notice, exclude=event.actor and event.actor.id)
+
+
+@events.on("consultation.approved")
+@events.on("consultation.sent_back")
+def _consultation_decided(event):
+    consultation = event.subject
+    notice = Notice(
+        Kind.MY_CONSULTATIONS,
+        event.name,
+        "consultations.edit",
+        {"consultation_id": consultation.id},
+        {"title": consultation.title, "reason": event.data.get("reason", "")},
+        consultation.school_id,
+    )
+    tell([consultation.created_by_id], notice, exclude=event.actor and event.actor.id)
+
+
+# --- news of a school: told to its parents and followers, by a job ------------------------
+
+
+@events.on("consultation.opened")
+@events.on("consultation.outcome_published")
+@events.on("decision.published")
+@events.on("charter.adopted")
+@events.on("minutes.approved")
+def _school_news(event):
+    jobs.after_commit(
+        db.session,
+        tasks.fan_out,
+        event.name,
+        type(event.subject).__name__,
+        event.subject.id,
+        getattr(event.actor, "id", None),
+    )
