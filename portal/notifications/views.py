@@ -77,7 +77,7 @@ def mark_all_read():
 @bp.route("/me/notifications/settings", methods=["GET", "POST"])
 def settings():
     policy.require(current_user, "view_own_account")
-    form = forms.preferences_form(services.preferences_of(current_user))
+    form = forms.preferences_form(services.preferences_of(current_user), services.kinds_for(current_user))
     if form.is_submitted():
         if form.validate():
             data = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
