@@ -142,6 +142,7 @@ def dashboard_page():
     inboxes = {school.id: school.slug for school in schools if policy.can(current_user, "oversee_feedback", school)}
     return render_template(
         "oversight/dashboard.html",
+        may_manage_mail=policy.can(current_user, "manage_mail"),
         district_rows=district_rows,
         district=district,
         school_rows=school_rows,

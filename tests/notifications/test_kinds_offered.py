@@ -48,3 +48,11 @@ def test_a_parent_posting_a_staff_kind_changes_nothing_about_it(client, db, make
     chosen = services.preferences_of(parent)
     assert chosen[Kind.FEEDBACK] == Delivery.PORTAL
     assert chosen[Kind.INBOX] == Delivery.EMAIL  # not offered to a parent: left as it was
+
+
+def test_the_citys_commission_admins_find_the_mail_queue_from_the_oversight_page(client, db, make_user, city, district):
+    log_in(client, make_user(role="commission_admin", scope=city))
+    assert 'href="/oversight/mail"' in client.get("/oversight").get_data(as_text=True)
+
+    log_in(client, make_user(role="moderator", scope=district))
+    assert 'href="/oversight/mail"' not in client.get("/oversight").get_data(as_text=True)
