@@ -364,8 +364,11 @@ def login_as(client):
     """Log the test client in as `user` without going through the login form."""
 
     def login(user):
+        from tests.helpers.pages import session_id
+
+        logged_in = session_id(user)  # before the session transaction, whose end closes the database session
         with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = logged_in
             session["_fresh"] = True
         return user
 

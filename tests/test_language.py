@@ -3,7 +3,7 @@
 import pytest
 
 from portal.accounts.models import User
-from tests.helpers.pages import CJK, location_path
+from tests.helpers.pages import CJK, location_path, session_id
 
 
 def html_lang(response) -> str:
@@ -79,8 +79,9 @@ def test_my_saved_language_wins_over_an_older_cookie(app, db, make_user):
     user = make_user(language="en")
     client = app.test_client()
     client.set_cookie("lang", "zh", domain="portal.test")
+    logged_in = session_id(user)
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = logged_in
 
     assert html_lang(client.get("/")) == "en"
 
@@ -90,8 +91,9 @@ def test_language_i_saved_follows_me_to_another_device(app, client, make_user, l
     client.post("/language", data={"lang": "en"})
 
     other_device = app.test_client()
+    logged_in = session_id(user)
     with other_device.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = logged_in
 
     assert html_lang(other_device.get("/", headers={"Accept-Language": "zh"})) == "en"
 

@@ -4,7 +4,7 @@ to the routes below; each shows the page again with its messages when something 
 
 from flask import flash, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from portal import policy
 from portal.accounts import forms
@@ -67,8 +67,7 @@ def change_password():
         except DomainError as error:
             form[error.field].errors.append(error.message)
         else:
-            db.session.commit()
-            login_user(current_user._get_current_object())  # this session goes on with the new token; all others end
+            db.session.commit()  # this session goes on; every other one has ended
             flash(_("Your password is changed. Other devices have been logged out."), "success")
             return redirect_to(url_for("pages.me"))
     return _render_me(422, password_form=form)

@@ -18,6 +18,7 @@ from portal.extensions import db as _db
 from portal.moderation import services as moderation_services
 from portal.schools.models import Authority, School, SchoolType
 from tests.helpers.consultations import create_consultation
+from tests.helpers.pages import session_id
 
 
 def _committed_item(app) -> dict:
@@ -52,6 +53,7 @@ def _committed_item(app) -> dict:
         response = response_services.submit_response(
             people[2], consultation, {"stance": "support", "body": "同意。", "answers": {}, "show_name": False}
         )
+        sessions = [session_id(person) for person in people]
         _db.session.commit()
         return {
             "authority": authority.id,
@@ -59,7 +61,7 @@ def _committed_item(app) -> dict:
             "consultation": consultation.id,
             "response": response.id,
             "people": [p.id for p in people],
-            "sessions": [p.get_id() for p in people],
+            "sessions": sessions,
         }
 
 
@@ -76,6 +78,8 @@ def _remove(app, ids):
             "DELETE FROM consultation_tally WHERE consultation_id = :consultation",
             "DELETE FROM consultation_question WHERE consultation_id = :consultation",
             "DELETE FROM consultation WHERE id = :consultation",
+            "DELETE FROM account_session"
+            " WHERE user_id IN (SELECT id FROM user_account WHERE email LIKE 'concurrent-%')",
             "DELETE FROM membership WHERE user_id IN (SELECT id FROM user_account WHERE email LIKE 'concurrent-%')",
             "DELETE FROM user_account WHERE email LIKE 'concurrent-%'",
             "DELETE FROM school WHERE id = :school",
