@@ -67,6 +67,15 @@ def load() -> dict:
         "RATELIMIT_SWALLOW_ERRORS": True,
         "PORTAL_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("PORTAL_LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
         "PORTAL_LOGIN_LIMIT_PER_IP": os.environ.get("PORTAL_LOGIN_LIMIT_PER_IP", "20 per minute"),
+        # Registration attempts per client address, every attempt counted (a school's shared
+        # network may register a few dozen parents an hour); the registration form's inline
+        # email check (htmx) per client address.
+        "PORTAL_REGISTER_LIMIT_PER_IP": os.environ.get("PORTAL_REGISTER_LIMIT_PER_IP", "30 per hour"),
+        "PORTAL_EMAIL_CHECK_LIMIT_PER_IP": os.environ.get("PORTAL_EMAIL_CHECK_LIMIT_PER_IP", "60 per hour"),
+        # Guesses of the current password when changing it, per account: then locked for a while.
+        "PORTAL_PASSWORD_CHECK_LIMIT_PER_ACCOUNT": os.environ.get(
+            "PORTAL_PASSWORD_CHECK_LIMIT_PER_ACCOUNT", "5 per 15 minutes"
+        ),
         # Feedback sent: enough for a busy parent, too few to flood a school's inbox from one account.
         "PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT": os.environ.get(
             "PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT", "10 per hour;30 per day"

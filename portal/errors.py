@@ -87,6 +87,8 @@ def register(app: Flask) -> None:
     def _http_error(error):
         if error.code is None or error.code < 400:  # abort(response), e.g. the redirect to log in
             return error
+        if error.code == 429 and getattr(error, "response", None) is not None:
+            return error.response  # a limit that answers in its own words (its on_breach)
         return render_error(error.code)
 
     @app.errorhandler(InternalServerError)

@@ -25,8 +25,10 @@ def _login_account_key() -> str:
     return "login-account:" + normalize_email(request.form.get("email", ""))[:254]
 
 
+# Every attempt counts against the registration limits, whatever its answer (303, 204 for htmx,
+# 422 for a form with mistakes): a script learns nothing by changing headers or sending bad forms.
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("30 per hour", methods=["POST"], deduct_when=lambda response: response.status_code == 303)
+@limiter.limit(lambda: current_app.config["PORTAL_REGISTER_LIMIT_PER_IP"], methods=["POST"], scope="register-ip")
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("pages.me"))
@@ -54,6 +56,7 @@ def register():
 
 
 @bp.post("/register/email")
+@limiter.limit(lambda: current_app.config["PORTAL_EMAIL_CHECK_LIMIT_PER_IP"], scope="register-email-check")
 def check_email():
     """Inline check of the email field while registering (htmx); the full form checks it again."""
     form = forms.EmailCheckForm()

@@ -2,7 +2,7 @@
 moderators decided about what they wrote or reported, and a block in force. The forms on it post
 to the routes below; each shows the page again with its messages when something is wrong."""
 
-from flask import flash, render_template, url_for
+from flask import current_app, flash, g, make_response, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,7 +10,7 @@ from portal import policy
 from portal.accounts import forms
 from portal.accounts import services as account_services
 from portal.domain import DomainError
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.moderation import services as moderation_services
 from portal.pages import bp
 from portal.web import current_language, redirect_to
@@ -55,7 +55,33 @@ def update_profile():
     return redirect_to(url_for("pages.me"))
 
 
+def _password_guesses_key() -> str:
+    return f"password-check:{current_user.get_id().partition(':')[0] if current_user.is_authenticated else ''}"
+
+
+def _too_many_password_guesses(limit):
+    """The page again, the lock said beside the current password's field (429)."""
+    minutes = max(1, -(-limit.limit.get_expiry() // 60))
+    form = forms.PasswordChangeForm()
+    form.current_password.errors = [
+        _(
+            "Too many wrong guesses of your current password. Changing it is locked for %(minutes)d minutes.",
+            minutes=minutes,
+        )
+    ]
+    return make_response(_render_me(429, password_form=form))
+
+
+# Only wrong guesses of the current password count; after five in 15 minutes the form is locked,
+# the right password included, so that a borrowed session cannot try passwords until one fits.
 @bp.post("/me/password")
+@limiter.limit(
+    lambda: current_app.config["PORTAL_PASSWORD_CHECK_LIMIT_PER_ACCOUNT"],
+    key_func=_password_guesses_key,
+    deduct_when=lambda response: bool(g.get("wrong_current_password")),
+    on_breach=_too_many_password_guesses,
+    scope="password-check",
+)
 def change_password():
     policy.require(current_user, "view_own_account")
     form = forms.PasswordChangeForm()
@@ -65,6 +91,7 @@ def change_password():
                 current_user, current_password=form.current_password.data, new_password=form.new_password.data
             )
         except DomainError as error:
+            g.wrong_current_password = error.field == "current_password"
             form[error.field].errors.append(error.message)
         else:
             db.session.commit()  # this session goes on; every other one has ended
