@@ -16,8 +16,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from portal import workdays
 from portal.accounts.models import AUTHORITY_ROLES
-from portal.clock import local_to_utc, utcnow, working_days_after
+from portal.clock import local_to_utc, utcnow
 from portal.consultations import responses
 from portal.consultations import services as consultations
 from portal.consultations.models import Consultation, ConsultationStatus, Question, Response, ResponseState
@@ -280,9 +281,7 @@ def queue_response(response_id: int, *, for_update: bool = False) -> Response | 
 def waited_since(working_days: int, today: date) -> datetime:
     """The moment before which an item has waited at least `working_days` working days by `today`
     (the start, on the schools' clock, of the day after the last such day)."""
-    day = today
-    while working_days_after(day, working_days) > today:
-        day -= timedelta(days=1)
+    day = workdays.latest_start(working_days, today)
     return local_to_utc(day + timedelta(days=1), time(0, 0))
 
 

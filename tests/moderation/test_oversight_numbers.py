@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 
 from portal.accounts.models import Role
-from portal.clock import working_days_after
 from portal.oversight import dashboard as oversight
 from portal.oversight import views as oversight_views
+from portal.workdays import working_days_after
 from tests.helpers.oversight import EXPECTED, NOW, build_world, numbers
 from tests.helpers.pages import ENGLISH
 
