@@ -6,10 +6,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import policy
+from portal.clock import utcnow
 from portal.domain import DomainError
 from portal.extensions import db
+from portal.pages.work import staff_work  # the counts of what waits, one home for /me and here
 from portal.schools import bp, forms, services
 from portal.web import managed_school, redirect_to, school_or_404
+
+# The lists whose waiting items the management home counts, and the action that opens each.
+WORK_SECTIONS = {"feedback": "manage_feedback", "decisions": "manage_decisions", "consultations": "manage_school"}
 
 
 @bp.get("/schools/<slug>/manage")
@@ -20,7 +25,11 @@ def manage(slug):
     ]
     if not sections:
         policy.require(current_user, "manage_school", school)  # 404 or 403, as for every management page
-    return render_template("schools/manage.html", school=school, sections=sections)
+    # What waits here, counted only for the lists the person may open (a commission admin who edits
+    # the profile does not work the inbox). The counts are gathered where /me gathers them.
+    waiting = {name for name, action in WORK_SECTIONS.items() if policy.can(current_user, action, school)}
+    work = staff_work(current_user, utcnow(), only_school=school, sections=waiting) if waiting else []
+    return render_template("schools/manage.html", school=school, sections=sections, work=work)
 
 
 @bp.route("/schools/<slug>/manage/profile", methods=["GET", "POST"])

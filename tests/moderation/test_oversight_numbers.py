@@ -124,4 +124,6 @@ def test_the_number_of_queries_does_not_grow_with_the_schools(
 
     assert moderator is not None
     assert len(many) == len(few)
-    assert len(many) <= 20, len(many)
+    # The dashboard's own, plus the working calendar (feedback's answer days) and what waits for
+    # the reader in the queue (the "Waiting for you" block).
+    assert len(many) <= 21, len(many)
