@@ -58,10 +58,45 @@ def official_years() -> list[int]:
     return sorted({day.year for day in official.holidays} | {day.year for day in official.workdays})
 
 
-def official_holiday_name(day: date) -> str | None:
-    """The public holiday `day` belongs to, in English as the package names it (None: not one)."""
-    holiday = official.holidays.get(day)
-    return holiday.value[0] if holiday is not None else None
+@dataclass(frozen=True)
+class OfficialHoliday:
+    """A run of days off for one public holiday (weekend days inside it included), or a make-up
+    working day (first == last) given for it, named in both languages."""
+
+    name_en: str
+    name_zh: str
+    first: date
+    last: date
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_zh
+
+
+def _names(english: str) -> tuple[str, str]:
+    """The holiday's names in English and Chinese (the calendar keys its days by the English one)."""
+    try:
+        return english, official.Holiday(english).chinese
+    except ValueError:
+        return english, english
+
+
+def _runs(days: dict) -> list[OfficialHoliday]:
+    runs: list[OfficialHoliday] = []
+    for day in sorted(days):
+        previous = runs[-1] if runs else None
+        if previous and previous.name_en == days[day] and previous.last == day - timedelta(days=1):
+            runs[-1] = OfficialHoliday(previous.name_en, previous.name_zh, previous.first, day)
+        else:
+            runs.append(OfficialHoliday(*_names(days[day]), day, day))
+    return runs
+
+
+def official_year(year: int) -> tuple[list[OfficialHoliday], list[OfficialHoliday]]:
+    """The public holidays of `year` (runs of days off) and its make-up working days, as the
+    official calendar has them; two empty lists for a year it does not know."""
+    holidays = {day: holiday for day, holiday in official.holidays.items() if day.year == year}
+    make_up = {day: holiday for day, holiday in official.workdays.items() if day.year == year}
+    return _runs(holidays), [OfficialHoliday(*_names(name), day, day) for day, name in sorted(make_up.items())]
 
 
 def official_is_working_day(day: date) -> bool:
@@ -175,7 +210,7 @@ class WorkdayRefusal(Reason):
     SAME_AS_OFFICIAL = (
         "same_as_official",
         _l("The official calendar already says the same about this day: an override would change nothing."),
-        "is_working_day",
+        "kind",
     )
     GONE = "gone", _l("This override was already removed.")
 

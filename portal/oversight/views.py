@@ -152,6 +152,7 @@ def dashboard_page():
         today=today(),
         # What waits for the reader in each authority they serve (the queue, their own consultations).
         work=staff_work(current_user, utcnow(), authorities_only=True),
+        may_manage_working_days=policy.can(current_user, "manage_working_days"),
     )
 
 
