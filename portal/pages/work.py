@@ -36,6 +36,14 @@ class WorkCount:
     urgent: bool = False
 
 
+@dataclass(frozen=True)
+class WorkGroup:
+    """Counts that belong together under a heading (None: the place's only group)."""
+
+    label: str | None
+    counts: list[WorkCount]
+
+
 @dataclass
 class WorkPlace:
     """A school or an authority the person serves, their roles there, and what waits there."""
@@ -43,7 +51,11 @@ class WorkPlace:
     scope: School | Authority
     roles: list[Role]
     home_url: str
-    counts: list[WorkCount] = field(default_factory=list)
+    groups: list[WorkGroup] = field(default_factory=list)
+
+    @property
+    def counts(self) -> list[WorkCount]:
+        return [count for group in self.groups for count in group.counts]
 
     @property
     def is_school(self) -> bool:
@@ -131,22 +143,25 @@ def _consultation_counts(work, link) -> list[WorkCount]:
     ]
 
 
-def _authority_counts(authority: Authority, roles: list[Role], queue_counts, consultations) -> list[WorkCount]:
+def _authority_groups(authority: Authority, roles: list[Role], queue_counts, consultations) -> list[WorkGroup]:
     def queue_link(kind):
         return url_for("moderation.queue", district=authority.id, kind=kind)
 
-    counts = [
+    queue_counts = [
         WorkCount(_l("Responses awaiting moderation"), queue_counts.pending, queue_link("pending")),
         WorkCount(_l("Consultations awaiting approval"), queue_counts.consultations, queue_link("consultation")),
         WorkCount(_l("Reported responses"), queue_counts.reported, queue_link("reported")),
     ]
+    groups = [WorkGroup(_l("Moderation queue"), queue_counts)]
     if Role.COMMISSION_ADMIN in roles:
-        # The authority's own consultations (district- or city-wide), which its commission admins run.
-        counts += _consultation_counts(
+        # The authority's own consultations (district- or city-wide), which its commission admins run
+        # (awaiting approval there means by the moderators above, or beside, them).
+        own = _consultation_counts(
             consultations,
             lambda anchor: url_for("consultations.authority_manage", authority_id=authority.id, _anchor=anchor),
         )
-    return counts
+        groups.append(WorkGroup(_l("Consultations started here"), own))
+    return groups
 
 
 ALL_SCHOOL_SECTIONS = frozenset({"feedback", "decisions", "consultations"})
@@ -186,15 +201,16 @@ def staff_work(user, now: datetime, *, only_school: School | None = None, sectio
             consultations[("school", school_id)],
             set(sections if sections is not None else ALL_SCHOOL_SECTIONS),
         )
-        places.append(WorkPlace(school, roles, url_for("schools.manage", slug=school.slug), counts))
+        home = url_for("schools.manage", slug=school.slug)
+        places.append(WorkPlace(school, roles, home, [WorkGroup(None, counts)]))
     places.sort(key=lambda place: place.scope.name_zh)
     authority_places = []
     for authority in sorted(authorities, key=lambda a: (a.path, a.id)):
         roles = authority_roles[authority.id]
-        counts = _authority_counts(
+        groups = _authority_groups(
             authority, roles, queue_counts[authority.id], consultations.get(("authority", authority.id))
         )
         # A district's own numbers on the dashboard; the city's page starts from its districts.
         home = url_for("oversight.dashboard", district=authority.id if authority.parent_id else None)
-        authority_places.append(WorkPlace(authority, roles, home, counts))
+        authority_places.append(WorkPlace(authority, roles, home, groups))
     return places + authority_places

@@ -82,7 +82,7 @@ def count_of(section: str, label: str) -> tuple[int, str]:
     """The number shown beside `label` and where its link leads."""
     match = re.search(
         r'<a href="([^"]+)"><span class="work-count-number">([\d,]+)</span> '
-        rf'<span class="work-count-label">{re.escape(label)}</span>',
+        rf'<span class="work-count-text"><span class="work-count-label">{re.escape(label)}</span>',
         section,
     )
     assert match, label
