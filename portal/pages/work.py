@@ -20,6 +20,7 @@ from portal.consultations import services as consultation_services
 from portal.decisions import services as decision_services
 from portal.feedback import services as feedback_services
 from portal.moderation import queue
+from portal.schools import services as school_services
 from portal.schools.models import Authority, School
 
 SCHOOL_WORK_ROLES = frozenset({Role.BOARD_MEMBER, Role.SCHOOL_ADMIN})
@@ -214,3 +215,11 @@ def staff_work(user, now: datetime, *, only_school: School | None = None, sectio
         home = url_for("oversight.dashboard", district=authority.id if authority.parent_id else None)
         authority_places.append(WorkPlace(authority, roles, home, groups))
     return places + authority_places
+
+
+def _management_home(user, school: School, now: datetime, sections: set[str]) -> list[WorkPlace]:
+    return staff_work(user, now, only_school=school, sections=sections)
+
+
+# A school's management home (a lower feature) shows the same counts: it asks through this hook.
+school_services.WAITING_COUNTERS.append(_management_home)

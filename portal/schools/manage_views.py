@@ -9,7 +9,6 @@ from portal import policy
 from portal.clock import utcnow
 from portal.domain import DomainError
 from portal.extensions import db
-from portal.pages.work import staff_work  # the counts of what waits, one home for /me and here
 from portal.schools import bp, forms, services
 from portal.web import managed_school, redirect_to, school_or_404
 
@@ -26,9 +25,9 @@ def manage(slug):
     if not sections:
         policy.require(current_user, "manage_school", school)  # 404 or 403, as for every management page
     # What waits here, counted only for the lists the person may open (a commission admin who edits
-    # the profile does not work the inbox). The counts are gathered where /me gathers them.
+    # the profile does not work the inbox); gathered where /me gathers it (services.WAITING_COUNTERS).
     waiting = {name for name, action in WORK_SECTIONS.items() if policy.can(current_user, action, school)}
-    work = staff_work(current_user, utcnow(), only_school=school, sections=waiting) if waiting else []
+    work = services.waiting_in_school(current_user, school, utcnow(), waiting) if waiting else []
     return render_template("schools/manage.html", school=school, sections=sections, work=work)
 
 
