@@ -32,7 +32,7 @@ EXPECTED_POST = {
 ACTIONS = {
     "set a day off on the working calendar": Action(
         "oversight.working_days",
-        {"day": "2027-02-08", "kind": "off", "note": "2027年春节假期"},
+        {"day": "2027-03-16", "kind": "off", "note": "全市中小学停课"},
         commission_admins_only(303),
     ),
 }

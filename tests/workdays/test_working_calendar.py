@@ -128,16 +128,16 @@ def city_admin(make_user, city):
 
 def test_an_override_entered_by_the_commission_counts_at_once_and_is_audited(app, db, city, city_admin):
     with app.test_request_context():
-        assert workdays.is_working_day(date(2027, 2, 8))
+        assert workdays.is_working_day(date(2027, 3, 16))
         workdays.add_override(
-            city_admin, city, {"day": date(2027, 2, 8), "is_working_day": False, "note": "2027年春节假期"}
+            city_admin, city, {"day": date(2027, 3, 16), "is_working_day": False, "note": "全市中小学停课"}
         )
-        assert not workdays.is_working_day(date(2027, 2, 8))
+        assert not workdays.is_working_day(date(2027, 3, 16))
         db.session.commit()
 
     event = db.session.query(AuditEvent).filter_by(action="workday.override_add").one()
     assert event.actor_id == city_admin.id and event.authority_id == city.id
-    assert event.data == {"day": "2027-02-08", "is_working_day": False, "note": "2027年春节假期"}
+    assert event.data == {"day": "2027-03-16", "is_working_day": False, "note": "全市中小学停课"}
 
 
 def test_removing_an_override_brings_back_the_official_day(app, db, city, city_admin):

@@ -52,27 +52,27 @@ def test_the_page_reads_in_chinese(client, city_admin, login_as, compiled_catalo
 def test_commission_sets_a_day_off_which_counts_at_once_and_is_audited(app, client, db, city, city_admin, login_as):
     login_as(city_admin)
 
-    response = client.post(URL, data={"day": "2027-02-08", "kind": "off", "note": "2027年春节假期"}, headers=ENGLISH)
+    response = client.post(URL, data={"day": "2027-03-16", "kind": "off", "note": "全市中小学停课"}, headers=ENGLISH)
 
     assert response.status_code == 303 and location_path(response) == URL
     (override,) = overrides(db)
-    assert (override.day, override.is_working_day, override.note) == (date(2027, 2, 8), False, "2027年春节假期")
+    assert (override.day, override.is_working_day, override.note) == (date(2027, 3, 16), False, "全市中小学停课")
     with app.test_request_context():
-        assert not workdays.is_working_day(date(2027, 2, 8))
+        assert not workdays.is_working_day(date(2027, 3, 16))
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "workday.override_add")).one()
     assert event.actor_id == city_admin.id and event.authority_id == city.id
     page = client.get(URL, headers=ENGLISH).get_data(as_text=True)
-    assert "February 8, 2027 is now a day off." in page and "2027年春节假期" in page
+    assert "March 16, 2027 is now a day off." in page and "全市中小学停课" in page
 
 
 def test_commission_makes_a_saturday_a_working_day(app, client, db, city_admin, login_as):
     login_as(city_admin)
 
-    response = client.post(URL, data={"day": "2027-02-20", "kind": "working", "note": "2027年春节调休上班"})
+    response = client.post(URL, data={"day": "2027-03-13", "kind": "working", "note": "全市中小学补课"})
 
     assert response.status_code == 303
     with app.test_request_context():
-        assert workdays.is_working_day(date(2027, 2, 20))
+        assert workdays.is_working_day(date(2027, 3, 13))
 
 
 def test_removing_a_day_brings_back_the_official_calendar_and_a_second_click_changes_nothing(
@@ -98,10 +98,10 @@ def test_removing_a_day_brings_back_the_official_calendar_and_a_second_click_cha
         ({"day": "", "kind": "off", "note": "停课"}, "day", "Enter the date."),
         ({"day": "2027-02-30", "kind": "off", "note": "停课"}, "day", "Enter a date such as 2026-09-01."),
         ({"day": "3000-01-01", "kind": "off", "note": "停课"}, "day", "Enter a date between the years 1990 and 2100."),
-        ({"day": "2027-02-08", "kind": "", "note": "停课"}, "kind", "Choose whether the day is a working day"),
-        ({"day": "2027-02-08", "kind": "maybe", "note": "停课"}, "kind", "Choose whether the day is a working day"),
-        ({"day": "2027-02-08", "kind": "off", "note": ""}, "note", "Say why"),
-        ({"day": "2027-02-08", "kind": "off", "note": "长" * 201}, "note", "200"),
+        ({"day": "2027-03-16", "kind": "", "note": "停课"}, "kind", "Choose whether the day is a working day"),
+        ({"day": "2027-03-16", "kind": "maybe", "note": "停课"}, "kind", "Choose whether the day is a working day"),
+        ({"day": "2027-03-16", "kind": "off", "note": ""}, "note", "Say why"),
+        ({"day": "2027-03-16", "kind": "off", "note": "长" * 201}, "note", "200"),
         ({"day": "2026-10-01", "kind": "off", "note": "国庆"}, "kind", "The official calendar already says the same"),
         (
             {"day": "2026-11-02", "kind": "working", "note": "上班"},
@@ -152,7 +152,7 @@ def test_a_district_s_commission_admin_may_not_change_the_city_s_calendar(client
     login_as(make_user(role="commission_admin", scope=district))
 
     assert client.get(URL).status_code == 403
-    assert client.post(URL, data={"day": "2027-02-08", "kind": "off", "note": "春节"}).status_code == 403
+    assert client.post(URL, data={"day": "2027-03-16", "kind": "off", "note": "停课"}).status_code == 403
     assert overrides(db) == []
 
 
