@@ -4,15 +4,19 @@ them, each count linked to the list where it is handled; a school's management h
 page costs the same queries for one school as for twenty. Parents' /me has none of it."""
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 
+from portal.accounts import services as account_services
+from portal.accounts.models import Role
 from portal.clock import utcnow
 from portal.consultations import services as consultation_services
 from portal.consultations.models import Phase
 from portal.decisions import services as decision_services
 from portal.extensions import db as _db
+from portal.feedback import services as feedback_services
 from tests.helpers import factories
 from tests.helpers.consultations import create_consultation, respond, someone
 from tests.helpers.feedback import token
@@ -22,10 +26,8 @@ LONG_AGO = timedelta(days=60)  # more than 15 working days, whatever the holiday
 
 
 def send_feedback(school, *, at=None):
-    from portal.feedback import services
-
     author = someone()
-    feedback = services.send_feedback(
+    feedback = feedback_services.send_feedback(
         author,
         school,
         {"category": "canteen", "body": "午餐是凉的。", "private": False, "submission_token": token()},
@@ -53,11 +55,34 @@ def decision_draft(school):
     return draft
 
 
-@pytest.fixture
-def busy_school(db, school):
-    """Two items of feedback waiting (one overdue), a decision draft, and consultations: a draft,
-    one sent back, one awaiting approval, one closed without an outcome, one open with a response
-    awaiting moderation."""
+@dataclass
+class World:
+    city: object
+    district: object
+    school: object
+    other_school: object
+    people: dict
+
+
+@pytest.fixture(scope="module")
+def world(app, module_db):
+    """Built once for the module (each test runs in a savepoint): the city, two districts, a school
+    in each, the staff and a parent, and what waits at the first school: two items of feedback (one
+    overdue), a decision draft, and consultations: a draft, one sent back, one awaiting approval,
+    one closed without an outcome, one open with a response awaiting moderation."""
+    city = factories.authority(**factories.CITY)
+    district = factories.authority(**factories.DISTRICT, parent=city)
+    other_district = factories.authority(**factories.OTHER_DISTRICT, parent=city)
+    school = factories.school(district, **factories.SCHOOL)
+    other_school = factories.school(other_district, **factories.OTHER_SCHOOL)
+    people = {
+        "board_member": factories.user(role="board_member", scope=school),
+        "school_admin": factories.user(role="school_admin", scope=school),
+        "parent": factories.user(role="parent", scope=school),
+        "moderator": factories.user(role="moderator", scope=district),
+        "other_moderator": factories.user(role="moderator", scope=other_district),
+        "city_admin": factories.user(role="commission_admin", scope=city),
+    }
     send_feedback(school, at=utcnow() - LONG_AGO)
     send_feedback(school)
     decision_draft(school)
@@ -68,8 +93,23 @@ def busy_school(db, school):
     create_consultation(school, Phase.CLOSED, title="已截止的征集")
     open_one = create_consultation(school, Phase.OPEN, title="进行中的征集")
     respond(open_one, someone())
-    db.session.commit()
-    return school
+    module_db.session.commit()
+    return World(city, district, school, other_school, people)
+
+
+@pytest.fixture
+def db(world, savepoint_db):
+    return savepoint_db
+
+
+@pytest.fixture
+def busy_school(world):
+    return world.school
+
+
+@pytest.fixture
+def person(world):
+    return lambda role: world.people[role]
 
 
 def work_section(page: str) -> str:
@@ -90,9 +130,9 @@ def count_of(section: str, label: str) -> tuple[int, str]:
 
 
 def test_board_member_sees_what_waits_in_their_school_with_links_to_where_it_is_handled(
-    client, busy_school, board_member, login_as
+    client, busy_school, person, login_as
 ):
-    login_as(board_member)
+    login_as(person("board_member"))
 
     section = work_section(client.get("/me", headers=ENGLISH).get_data(as_text=True))
 
@@ -114,8 +154,9 @@ def test_board_member_sees_what_waits_in_their_school_with_links_to_where_it_is_
     assert "First Test Primary School" in section and "Board member" in section
 
 
-def test_moderator_sees_the_queue_of_their_district(client, busy_school, district, moderator, login_as):
-    login_as(moderator)
+def test_moderator_sees_the_queue_of_their_district(client, world, person, login_as):
+    district = world.district
+    login_as(person("moderator"))
 
     section = work_section(client.get("/me", headers=ENGLISH).get_data(as_text=True))
 
@@ -131,12 +172,10 @@ def test_moderator_sees_the_queue_of_their_district(client, busy_school, distric
     assert "Feedback waiting" not in section  # moderators oversee the inbox, they do not answer it
 
 
-def test_city_commission_admin_counts_every_district_and_the_city_s_own_consultations(
-    client, busy_school, city, make_user, login_as
-):
+def test_city_commission_admin_counts_every_district_and_the_city_s_own_consultations(client, world, person, login_as):
+    city = world.city
     create_consultation(None, Phase.DRAFT, authority=city, title="全市征集草稿")
-    admin = make_user(role="commission_admin", scope=city)
-    login_as(admin)
+    login_as(person("city_admin"))
 
     section = work_section(client.get("/me", headers=ENGLISH).get_data(as_text=True))
 
@@ -144,8 +183,8 @@ def test_city_commission_admin_counts_every_district_and_the_city_s_own_consulta
     assert count_of(section, "Consultation drafts") == (1, f"/authorities/{city.id}/manage/consultations#draft-heading")
 
 
-def test_moderator_of_another_district_sees_nothing_of_this_one(client, busy_school, other_moderator, login_as):
-    login_as(other_moderator)
+def test_moderator_of_another_district_sees_nothing_of_this_one(client, busy_school, person, login_as):
+    login_as(person("other_moderator"))
 
     section = work_section(client.get("/me", headers=ENGLISH).get_data(as_text=True))
 
@@ -153,8 +192,8 @@ def test_moderator_of_another_district_sees_nothing_of_this_one(client, busy_sch
     assert count_of(section, "Consultations awaiting approval")[0] == 0
 
 
-def test_parent_s_account_page_has_no_work_section_and_no_work_link(client, busy_school, parent, login_as):
-    login_as(parent)
+def test_parent_s_account_page_has_no_work_section_and_no_work_link(client, busy_school, person, login_as):
+    login_as(person("parent"))
 
     page = client.get("/me", headers=ENGLISH).get_data(as_text=True)
 
@@ -162,20 +201,16 @@ def test_parent_s_account_page_has_no_work_section_and_no_work_link(client, busy
     assert "My work" not in page
 
 
-def test_header_links_staff_of_one_school_to_its_management_home(client, busy_school, board_member, login_as):
-    login_as(board_member)
+def test_header_links_staff_of_one_school_to_its_management_home(client, busy_school, person, login_as):
+    login_as(person("board_member"))
 
     page = client.get("/", headers=ENGLISH).get_data(as_text=True)
 
     assert f'<a href="/schools/{busy_school.slug}/manage" class="work-link">My work</a>' in page
 
 
-def test_header_links_staff_of_several_places_to_their_work_on_my_account(
-    client, db, school, other_school, make_user, login_as
-):
-    from portal.accounts import services as account_services
-    from portal.accounts.models import Role
-
+def test_header_links_staff_of_several_places_to_their_work_on_my_account(client, db, world, make_user, login_as):
+    school, other_school = world.school, world.other_school
     person = make_user(role="school_admin", scope=school)
     account_services.grant_membership(None, person, Role.BOARD_MEMBER, other_school)
     db.session.commit()
@@ -186,7 +221,8 @@ def test_header_links_staff_of_several_places_to_their_work_on_my_account(
     assert '<a href="/me#work" class="work-link">My work</a>' in page
 
 
-def test_the_work_link_costs_parents_no_query(client, db, parent, make_user, login_as, count_queries):
+def test_the_work_link_costs_parents_no_query(client, db, person, make_user, login_as, count_queries):
+    parent = person("parent")
     login_as(make_user())
     client.get("/schools")
     with count_queries() as without_role:
@@ -199,8 +235,8 @@ def test_the_work_link_costs_parents_no_query(client, db, parent, make_user, log
     assert len(as_parent) == len(without_role)
 
 
-def test_management_home_shows_the_school_s_counts(client, busy_school, school_admin, login_as):
-    login_as(school_admin)
+def test_management_home_shows_the_school_s_counts(client, busy_school, person, login_as):
+    login_as(person("school_admin"))
 
     section = work_section(client.get(f"/schools/{busy_school.slug}/manage", headers=ENGLISH).get_data(as_text=True))
 
@@ -208,16 +244,16 @@ def test_management_home_shows_the_school_s_counts(client, busy_school, school_a
     assert count_of(section, "Decision drafts")[0] == 1
 
 
-def test_management_home_counts_only_what_the_commission_admin_may_open(client, busy_school, city, make_user, login_as):
-    login_as(make_user(role="commission_admin", scope=city))
+def test_management_home_counts_only_what_the_commission_admin_may_open(client, busy_school, person, login_as):
+    login_as(person("city_admin"))
 
     page = client.get(f"/schools/{busy_school.slug}/manage", headers=ENGLISH).get_data(as_text=True)
 
     assert 'id="work"' not in page  # they edit the profile and invitations; the inbox is the school's
 
 
-def test_oversight_shows_what_waits_in_the_moderator_s_district(client, busy_school, moderator, login_as):
-    login_as(moderator)
+def test_oversight_shows_what_waits_in_the_moderator_s_district(client, busy_school, person, login_as):
+    login_as(person("moderator"))
 
     section = work_section(client.get("/oversight", headers=ENGLISH).get_data(as_text=True))
 
@@ -225,11 +261,9 @@ def test_oversight_shows_what_waits_in_the_moderator_s_district(client, busy_sch
 
 
 def test_my_work_takes_the_same_queries_for_one_school_as_for_twenty(
-    client, db, busy_school, district, school_admin, login_as, count_queries
+    client, db, world, person, login_as, count_queries
 ):
-    from portal.accounts import services as account_services
-    from portal.accounts.models import Role
-
+    district, school_admin = world.district, person("school_admin")
     login_as(school_admin)
     client.get("/me")
     with count_queries() as one:
