@@ -70,6 +70,8 @@ def _item_context(school, feedback, *, reply_form=None, refused=None) -> dict:
     return {
         "school": school,
         "feedback": feedback,
+        # How long it has waited and its answer day, while it waits for the school.
+        "wait": services.waiting_of([feedback], today()).get(feedback.id),
         "can_answer": policy.can(current_user, "manage_feedback", school),
         "statuses": STEPS,
         "reply_form": reply_form or forms.ReplyForm(formdata=None),

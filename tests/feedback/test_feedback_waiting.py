@@ -92,3 +92,15 @@ def test_a_day_off_the_commission_adds_moves_the_answer_day(app, db, school, ite
     with app.test_request_context():
         assert services.answer_due(items["overdue"].created_at) == date(2026, 10, 23)
         assert services.waiting_by_school([school.id], TODAY)[school.id].overdue == 0
+
+
+def test_the_item_page_says_its_answer_day_and_that_it_is_overdue(client, school, board_member, login_as, items):
+    login_as(board_member)
+
+    overdue = client.get(f"/schools/{school.slug}/manage/feedback/{items['overdue'].id}", headers=ENGLISH)
+    answered = client.get(f"/schools/{school.slug}/manage/feedback/{items['answered'].id}", headers=ENGLISH)
+
+    page = re.sub(r"\s+", " ", overdue.get_data(as_text=True))
+    assert "Answer due by" in page and "Overdue" in page and "October 22, 2026" in page
+    assert "Waiting 16 working days" in page
+    assert "Answer due by" not in answered.get_data(as_text=True)
