@@ -162,3 +162,24 @@ def test_the_dashboard_links_the_city_s_commission_to_the_calendar(client, city_
     page = client.get("/oversight", headers=ENGLISH).get_data(as_text=True)
 
     assert f'href="{URL}"' in page
+
+
+def test_posting_anything_to_the_calendar_form_never_gets_a_server_error(app, db, city_admin):
+    """Hostile text, lone surrogates, huge values in any field: a message, never a 5xx (and a valid
+    day off may be saved, which the next example finds already set: a message again). Thirty
+    examples, as tests/test_forms_fuzz.py has for every form: slow (~10 s) for that reason."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from tests.helpers.fuzz import FUZZ, assert_no_server_error, fields_of, post, referers
+    from tests.helpers.pages import log_in
+
+    valid = {"day": "2027-03-17", "kind": "off", "note": "停课"}
+
+    @FUZZ
+    @given(fields=fields_of(valid), htmx=st.booleans(), referer=referers)
+    def check(fields, htmx, referer):
+        response = post(log_in(app.test_client(), city_admin), URL, fields, htmx, referer)
+        assert_no_server_error(response, fields)
+
+    check()
