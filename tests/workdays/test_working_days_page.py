@@ -5,13 +5,16 @@ and removes it again. Bad input is told beside its field and keeps what was type
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from portal import workdays
 from portal.audit import AuditEvent
 from portal.oversight import manage_views
 from portal.workdays import WorkingDayOverride
-from tests.helpers.pages import ENGLISH, field_error, field_value, location_path
+from tests.helpers.fuzz import FUZZ, assert_no_server_error, fields_of, post, referers
+from tests.helpers.pages import ENGLISH, field_error, field_value, location_path, log_in
 
 URL = "/oversight/working-days"
 
@@ -168,12 +171,6 @@ def test_posting_anything_to_the_calendar_form_never_gets_a_server_error(app, db
     """Hostile text, lone surrogates, huge values in any field: a message, never a 5xx (and a valid
     day off may be saved, which the next example finds already set: a message again). Thirty
     examples, as tests/test_forms_fuzz.py has for every form: slow (~10 s) for that reason."""
-    from hypothesis import given
-    from hypothesis import strategies as st
-
-    from tests.helpers.fuzz import FUZZ, assert_no_server_error, fields_of, post, referers
-    from tests.helpers.pages import log_in
-
     valid = {"day": "2027-03-17", "kind": "off", "note": "停课"}
 
     @FUZZ
