@@ -124,6 +124,7 @@ def _register_templates(app: Flask) -> None:
     @app.context_processor
     def _request_context():
         from portal import policy  # policy imports the models; the factory imports them first
+        from portal.pages import work
 
         # The moderation queue is a moderator's everyday page: a link in the header, for them only
         # (from the memberships already loaded with the user, no query).
@@ -131,4 +132,6 @@ def _register_templates(app: Flask) -> None:
             "current_user": current_user,
             "request_path": web.current_page_path(),
             "may_moderate": policy.can(current_user, "moderate"),
+            # Staff's link to their work (the memberships again: no query; None for visitors and parents).
+            "my_work_url": work.work_url(current_user),
         }

@@ -307,6 +307,15 @@ RULES: dict[str, Callable[..., bool]] = {
             for m in user.memberships
         )
     ),
+    # The working calendar (holidays, make-up days, the days the city closes its schools) is the
+    # whole city's: its commission admins, as for the mail queue. Every deadline counts on it.
+    "manage_working_days": lambda user, obj=None: (
+        _is_logged_in(user)
+        and any(
+            m.role == Role.COMMISSION_ADMIN and m.authority is not None and m.authority.parent_id is None
+            for m in user.memberships
+        )
+    ),
 }
 
 # Actions on a consultation that only its school's staff and the moderators above it take.

@@ -13,11 +13,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import false, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import contains_eager, joinedload
 
+from portal import workdays
 from portal.accounts.models import AUTHORITY_ROLES
-from portal.clock import local_to_utc, utcnow, working_days_after
+from portal.clock import local_to_utc, utcnow
 from portal.consultations import responses
 from portal.consultations import services as consultations
 from portal.consultations.models import Consultation, ConsultationStatus, Question, Response, ResponseState
@@ -277,12 +278,70 @@ def queue_response(response_id: int, *, for_update: bool = False) -> Response | 
     return response
 
 
+@dataclass
+class QueueCounts:
+    """What waits in one authority's part of the queue (its subtree)."""
+
+    pending: int = 0  # responses awaiting pre-moderation
+    reported: int = 0  # responses with open reports
+    consultations: int = 0  # consultations awaiting approval
+
+
+def counts_by_authority(authorities: list[Authority]) -> dict[int, QueueCounts]:
+    """For each of `authorities`, what waits in the queue of its subtree (a city counts its
+    districts' items too). One query: the three kinds counted per owning authority (UNION ALL),
+    whatever the number of authorities and schools; the subtrees are summed here."""
+    counts = {authority.id: QueueCounts() for authority in authorities}
+    paths = sorted({authority.path for authority in authorities})
+    if not paths:
+        return counts
+    owner = func.coalesce(School.authority_id, Consultation.authority_id)
+
+    def by_owner(kind: str, statement):
+        """`statement` (over consultations) counted per path of the owning authority. `kind` is
+        one of the three names below, written into the SQL as a constant (PostgreSQL cannot type
+        a bound parameter in a UNION's column)."""
+        return (
+            statement.add_columns(
+                literal_column(f"'{kind}'").label("kind"), Authority.path, func.count().label("number")
+            )
+            .outerjoin(School, School.id == Consultation.school_id)
+            .join(Authority, Authority.id == owner)
+            .where(_under(paths))
+            .group_by(Authority.path)
+        )
+
+    reports = _open_reports()
+    pending = by_owner(
+        "pending",
+        select()
+        .select_from(Response)
+        .join(Consultation, Consultation.id == Response.consultation_id)
+        .where(Response.state == ResponseState.PENDING),
+    )
+    reported = by_owner(
+        "reported",
+        select()
+        .select_from(Response)
+        .join(reports, reports.c.response_id == Response.id)
+        .join(Consultation, Consultation.id == Response.consultation_id)
+        .where(Response.state.in_([ResponseState.PUBLISHED, ResponseState.HIDDEN])),
+    )
+    submitted = by_owner(
+        "consultations",
+        select().select_from(Consultation).where(Consultation.status == ConsultationStatus.SUBMITTED),
+    )
+    for kind, path, number in db.session.execute(union_all(pending, reported, submitted)):
+        for authority in authorities:
+            if path.startswith(authority.path):
+                setattr(counts[authority.id], kind, getattr(counts[authority.id], kind) + number)
+    return counts
+
+
 def waited_since(working_days: int, today: date) -> datetime:
     """The moment before which an item has waited at least `working_days` working days by `today`
     (the start, on the schools' clock, of the day after the last such day)."""
-    day = today
-    while working_days_after(day, working_days) > today:
-        day -= timedelta(days=1)
+    day = workdays.latest_start(working_days, today)
     return local_to_utc(day + timedelta(days=1), time(0, 0))
 
 

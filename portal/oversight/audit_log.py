@@ -86,6 +86,8 @@ ACTION_LABELS = {
     "user.login_failed": _l("Failed login"),
     "user.password_change": _l("Password changed"),
     "user.register": _l("Account registered"),
+    "workday.override_add": _l("Working day or day off set by the commission"),
+    "workday.override_remove": _l("Commission's working-day change removed"),
 }
 
 # The kinds of object an event can be about (AuditEvent.object_type is the model's class name).
@@ -105,6 +107,7 @@ OBJECT_LABELS = {
     "Response": _l("Response"),
     "School": _l("School"),
     "User": _l("Account"),
+    "WorkingDayOverride": _l("Working-day change"),
 }
 
 

@@ -12,6 +12,7 @@ from portal import policy
 from portal.clock import today, utcnow
 from portal.consultations.services import outcome_due_days
 from portal.oversight import audit_log, bp, dashboard
+from portal.pages.work import staff_work  # the counts of what waits, one home for /me and here
 from portal.web import csv_response, htmx_target, int_arg, text_arg
 
 # --- the audit log ------------------------------------------------------------------------
@@ -150,6 +151,9 @@ def dashboard_page():
         outcome_days=outcome_due_days(),
         answer_days=dashboard.ANSWER_WORKING_DAYS,
         today=today(),
+        # What waits for the reader in each authority they serve (the queue, their own consultations).
+        work=staff_work(current_user, utcnow(), authorities_only=True),
+        may_manage_working_days=policy.can(current_user, "manage_working_days"),
     )
 
 

@@ -1,5 +1,6 @@
-"""The person's own page (/me): their profile, password, roles and parent verification, what
-moderators decided about what they wrote or reported, and a block in force. The forms on it post
+"""The person's own page (/me): for staff, what is waiting for them (portal.pages.work); their
+profile, password, roles and parent verification, what moderators decided about what they wrote
+or reported, and a block in force. The forms on it post
 to the routes below; each shows the page again with its messages when something is wrong."""
 
 from flask import current_app, flash, g, make_response, render_template, url_for
@@ -9,10 +10,11 @@ from flask_login import current_user
 from portal import policy
 from portal.accounts import forms
 from portal.accounts import services as account_services
+from portal.clock import utcnow
 from portal.domain import DomainError
 from portal.extensions import db, limiter
 from portal.moderation import services as moderation_services
-from portal.pages import bp
+from portal.pages import bp, work
 from portal.web import current_language, redirect_to
 
 
@@ -32,6 +34,8 @@ def _render_me(status=200, **forms_given):
             # What moderators decided about the person's responses and reports, and a block in force.
             moderation_decisions=moderation_services.decisions_for(current_user),
             block_message=policy.block_message(block) if (block := policy.block_in_force(current_user)) else None,
+            # For staff: what waits for them in each school and authority they serve (parents: nothing, no query).
+            work=work.staff_work(current_user, utcnow()) if policy.is_staff(current_user) else [],
         ),
         status,
     )
