@@ -79,9 +79,12 @@ def render_refusal(refusal: Refusal):
 # For a request whose Host is not the portal's (TRUSTED_HOSTS): a page of its own, in both
 # languages, made of nothing that needs the request's address (it has none that can be trusted).
 UNKNOWN_HOST_PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>400 错误的请求 · Bad request</title></head>
-<body><h1>错误的请求</h1><p>此地址不属于本平台。请检查链接的网址。</p>
-<h1 lang="en">Bad request</h1><p lang="en">This address does not belong to the portal. Please check the link.</p>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>400 错误的请求 · Bad request</title></head>
+<body><h1>错误的请求 <span lang="en">· Bad request</span></h1>
+<p>此地址不属于本平台。请检查链接的网址。</p>
+<p lang="en">This address does not belong to the portal. Please check the link.</p>
 </body></html>
 """
 
