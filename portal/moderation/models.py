@@ -112,7 +112,7 @@ class Block(db.Model):
     authority_id: Mapped[int] = mapped_column(ForeignKey("authority.id"))
 
     user = relationship("User", foreign_keys=[user_id])
-    authority = relationship("Authority", lazy="joined")
+    authority = relationship("Authority", lazy="joined", innerjoin=True)
 
     def in_force(self, now: datetime) -> bool:
         return self.lifted_at is None and (self.ends_at is None or self.ends_at > now)

@@ -265,7 +265,9 @@ def lift_author_blocks(actor, response: Response, now: datetime | None = None) -
     Refuses with NOT_BLOCKED, or BLOCKED_ABOVE when only such wider blocks apply."""
     now = now or utcnow()
     place = policy.place_of(response.consultation)
-    query = select(Block).where(Block.user_id == response.author_id, Block.lifted_at.is_(None)).with_for_update()
+    query = (
+        select(Block).where(Block.user_id == response.author_id, Block.lifted_at.is_(None)).with_for_update(of=Block)
+    )
     applying = [block for block in db.session.scalars(query) if block.in_force(now) and block.applies_to(place)]
     if not applying:
         raise DomainError(ModerationRefusal.NOT_BLOCKED)
