@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from portal.extensions import db, login_manager
 from portal.policy import Refusal, RefusalKind
@@ -76,8 +76,26 @@ def render_refusal(refusal: Refusal):
     return render_error(403)
 
 
+# For a request whose Host is not the portal's (TRUSTED_HOSTS): a page of its own, in both
+# languages, made of nothing that needs the request's address (it has none that can be trusted).
+UNKNOWN_HOST_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>400 错误的请求 · Bad request</title></head>
+<body><h1>错误的请求 <span lang="en">· Bad request</span></h1>
+<p>此地址不属于本平台。请检查链接的网址。</p>
+<p lang="en">This address does not belong to the portal. Please check the link.</p>
+</body></html>
+"""
+
+
+def render_unknown_host(error):
+    return UNKNOWN_HOST_PAGE, 400, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+
+
 def register(app: Flask) -> None:
     app.register_error_handler(Refusal, render_refusal)
+    app.register_error_handler(SecurityError, render_unknown_host)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error):

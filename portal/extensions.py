@@ -103,10 +103,19 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
 sqlite_write_transaction: ContextVar[bool] = ContextVar("sqlite_write_transaction", default=False)
 
 
+# Set for the length of a web request (portal/timeouts.py): PostgreSQL cancels any statement of
+# its transactions that runs longer, so one slow query cannot hold a web worker (and a connection)
+# until gunicorn kills it. Jobs and commands run outside requests and are not limited.
+web_statement_timeout_ms: ContextVar[int] = ContextVar("web_statement_timeout_ms", default=0)
+
+
 @event.listens_for(Engine, "begin")
-def _sqlite_on_begin(conn):
+def _on_begin(conn):
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_write_transaction.get() else "BEGIN")
+    elif conn.dialect.name == "postgresql" and (timeout := web_statement_timeout_ms.get()) > 0:
+        # LOCAL: for this transaction only, so a pooled connection never carries it to a job.
+        conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout)}")
 
 
 def str_enum(enum_class) -> SAEnum:

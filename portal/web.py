@@ -141,6 +141,11 @@ def public_url(endpoint: str, **values) -> str:
         return base + url_for(endpoint, **values)
 
 
+def public_host() -> str:
+    """The host name of PORTAL_PUBLIC_URL (for identifiers that must not change: calendar UIDs)."""
+    return urlsplit(current_app.config["PORTAL_PUBLIC_URL"]).hostname or "localhost"
+
+
 def managed_school(slug: str, action: str):
     """The school whose management page this is, for someone who may take `action` there: a
     visitor is asked to log in, staff of other schools and districts get 404, others 403."""

@@ -38,6 +38,7 @@ from portal.web import (
     int_arg,
     is_htmx,
     page_arg,
+    public_url,
     redirect_to,
     stored_only,
 )
@@ -400,7 +401,7 @@ def export_json(consultation_id):
             "id": consultation.id,
             "title": consultation.title,
             "owner": services.owner_name(consultation, "zh"),
-            "url": url_for("consultations.show", consultation_id=consultation.id, _external=True),
+            "url": public_url("consultations.show", consultation_id=consultation.id),
             "opens_at": _local_time(consultation.opens_at),
             "closes_at": _local_time(consultation.closed_at),
             "questions": [

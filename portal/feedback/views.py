@@ -49,7 +49,7 @@ def _form_page(school, form, status=200, **context):
 )
 def new(slug):
     school = school_or_404(slug)
-    refusal = policy.check(current_user, "send_feedback")
+    refusal = policy.check(current_user, "send_feedback", school)
     # A visitor reads what the suggestion box is for and is asked to log in (and comes back here
     # after a POST); a blocked person is told why and until when.
     if refusal is not None and (request.method == "POST" or refusal.kind != policy.RefusalKind.LOGIN):

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import false, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import contains_eager, joinedload
 
-from portal import workdays
+from portal import policy, workdays
 from portal.accounts.models import AUTHORITY_ROLES
 from portal.clock import local_to_utc, utcnow
 from portal.consultations import responses
@@ -231,19 +231,21 @@ def _add_context(items: list[QueueItem], now: datetime) -> None:
             .group_by(Response.author_id)
         ).all()
     )
-    blocks = {}
+    blocks = defaultdict(list)
     for block in db.session.scalars(
         select(Block).where(Block.user_id.in_(authors), Block.lifted_at.is_(None)).order_by(Block.id)
     ):
         if block.in_force(now):
-            blocks[block.user_id] = block
+            blocks[block.user_id].append(block)
     for item in items:
         if item.response is None:
             continue
         item.questions = questions[item.response.consultation_id]
         item.reports = reports[item.response.id]
         item.earlier_rejections = rejections.get(item.response.author_id, 0)
-        item.block = blocks.get(item.response.author_id)
+        # The block that stops the author here (a block of another district does not).
+        place = policy.place_of(item.response.consultation)
+        item.block = next((b for b in blocks[item.response.author_id] if b.applies_to(place)), None)
 
 
 def queue_item(response: Response, now: datetime | None = None) -> QueueItem:

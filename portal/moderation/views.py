@@ -25,6 +25,7 @@ from portal.web import (
     account_key,
     configured_limit,
     conflict,
+    current_language,
     form_ids,
     found_or_404,
     htmx_target,
@@ -300,7 +301,7 @@ def block_author(response_id):
         return _invalid(response, " ".join(errors) or FORM_PROBLEM())
     data = {"days": forms.BLOCK_DURATIONS[form.days.data], "reason": form.reason.data}
     try:
-        services.block_author(current_user, response, data)
+        block = services.block_author(current_user, response, data)
     except DomainError as error:
         db.session.rollback()
         if error.field is not None:
@@ -308,7 +309,12 @@ def block_author(response_id):
         return _conflict(f"moderation-item-{response_id}", error.message)
     db.session.commit()
     name = response.author.display_name
-    return _blocks_changed(_("%(name)s is blocked from responding, reporting and sending feedback.", name=name))
+    if block.everywhere:
+        return _blocks_changed(_("%(name)s is blocked from responding, reporting and sending feedback.", name=name))
+    area = block.authority.name(current_language())
+    return _blocks_changed(
+        _("%(name)s is blocked from responding, reporting and sending feedback in %(area)s.", name=name, area=area)
+    )
 
 
 @bp.post("/moderation/responses/<int:response_id>/unblock")
@@ -318,9 +324,13 @@ def unblock_author(response_id):
         return _invalid(response, FORM_PROBLEM())
     try:
         services.lift_author_blocks(current_user, response)
-    except DomainError:
+    except DomainError as error:
         db.session.rollback()
-        message = _("%(name)s is not blocked (any more). Nothing was changed.", name=response.author.display_name)
+        message = (
+            error.message
+            if error.reason == services.ModerationRefusal.BLOCKED_ABOVE
+            else _("%(name)s is not blocked (any more). Nothing was changed.", name=response.author.display_name)
+        )
         return _conflict(f"moderation-item-{response_id}", message)
     db.session.commit()
     name = response.author.display_name

@@ -31,9 +31,10 @@ def _render_me(status=200, **forms_given):
             password_form=password,
             invitation_form=invitation,
             memberships=current_user.memberships,
-            # What moderators decided about the person's responses and reports, and a block in force.
+            # What moderators decided about the person's responses and reports, and the blocks in
+            # force (each says where it applies and until when).
             moderation_decisions=moderation_services.decisions_for(current_user),
-            block_message=policy.block_message(block) if (block := policy.block_in_force(current_user)) else None,
+            block_messages=[policy.block_message(block) for block in policy.blocks_in_force(current_user)],
             # For staff: what waits for them in each school and authority they serve (parents: nothing, no query).
             work=work.staff_work(current_user, utcnow()) if policy.is_staff(current_user) else [],
         ),

@@ -145,6 +145,19 @@ def test_a_mail_has_text_and_html_links_to_the_public_address_and_a_one_click_un
     assert "portal.test/unsubscribe/" in text
 
 
+def test_a_mail_written_during_a_request_to_another_trusted_name_links_only_to_the_public_address(
+    app, db, told, outbox, jobs_run
+):
+    with app.test_request_context("/", base_url="http://portal.intranet"):
+        told(1)
+    jobs_run()
+
+    (message,) = outbox()
+    everything = message.as_string() + body_text(message) + body_html(message)
+    assert "portal.intranet" not in everything
+    assert "https://portal.test/me/feedback/" in body_text(message)
+
+
 def test_a_mail_is_in_the_recipients_language_whatever_the_language_of_who_caused_it(
     db, make_user, school, told, outbox, jobs_run
 ):
