@@ -106,11 +106,12 @@ def register_user(
 ) -> User:
     """Create an account. Refuses with EMAIL_TAKEN if the email exists in any case."""
     email = normalize_email(email)
+    # Hashed (on purpose slow) before the first query: on SQLite a registration holds the write
+    # lock from its first query to its commit, and others wait for it meanwhile.
+    password_hash = hash_password(password)
     if email_is_taken(email):
         raise DomainError(AccountRefusal.EMAIL_TAKEN)
-    user = User(
-        email=email, display_name=display_name.strip(), password_hash=hash_password(password), language=language
-    )
+    user = User(email=email, display_name=display_name.strip(), password_hash=password_hash, language=language)
     try:
         # Two registrations with one email at the same moment: the unique index stops the second.
         with db.session.begin_nested():

@@ -10,7 +10,7 @@ from portal.accounts import bp, forms, services
 from portal.accounts.models import normalize_email
 from portal.domain import DomainError
 from portal.extensions import client_address, db, limiter
-from portal.web import current_language, is_htmx, redirect_to, safe_next
+from portal.web import current_language, is_htmx, reads_only, redirect_to, safe_next, unavailable_says
 
 LOGIN_FAILED = _l("That email and password do not match an account. Check both and try again.")
 
@@ -25,6 +25,10 @@ def _login_account_key() -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@unavailable_says(
+    _l("Your account was not created"),
+    _l("The portal could not store your account, so it was not created. Please try again in a moment."),
+)
 @limiter.limit("30 per hour", methods=["POST"], deduct_when=lambda response: response.status_code == 303)
 def register():
     if current_user.is_authenticated:
@@ -52,6 +56,7 @@ def register():
 
 
 @bp.post("/register/email")
+@reads_only
 def check_email():
     """Inline check of the email field while registering (htmx); the full form checks it again."""
     form = forms.EmailCheckForm()

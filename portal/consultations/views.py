@@ -38,8 +38,10 @@ from portal.web import (
     int_arg,
     is_htmx,
     page_arg,
+    reads_only,
     redirect_to,
     stored_only,
+    unavailable_says,
 )
 
 RESPONSES_SHOWN = responses.RESPONSES_PAGE_SIZE
@@ -249,6 +251,10 @@ def _submit(consultation, data, now):
 
 
 @bp.post("/consultations/<int:consultation_id>/response")
+@unavailable_says(
+    _l("Your response was not saved"),
+    _l("The portal could not store your response, so it has not been received. Please send it again in a moment."),
+)
 @limiter.limit(
     configured_limit("PORTAL_RESPONSE_LIMIT_PER_ACCOUNT"),
     key_func=account_key,
@@ -281,6 +287,7 @@ def respond(consultation_id):
 
 
 @bp.post("/consultations/<int:consultation_id>/response/check")
+@reads_only
 @limiter.limit(
     configured_limit("PORTAL_RESPONSE_CHECK_LIMIT_PER_ACCOUNT"), key_func=account_key, scope="consultation-check"
 )
