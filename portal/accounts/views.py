@@ -105,6 +105,7 @@ def login():
 
 
 @bp.post("/logout")
+@reads_only  # only the session changes: logging out never waits for other writers
 def logout():
     session.clear()
     # After clearing: logout_user() leaves a mark in the session that tells Flask-Login to delete
