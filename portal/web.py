@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from flask import (
     abort,
     current_app,
+    g,
     has_request_context,
     redirect,
     render_template,
@@ -19,8 +20,8 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.routing import IntegerConverter
 
 from portal import policy
@@ -248,8 +249,9 @@ def _view_function():
 
 def unavailable_words() -> tuple | None:
     """(title, message) the current view gave with `unavailable_says`, or None; only when the
-    request was to change something (the same address shows a form with GET: nothing was lost)."""
-    if request.method not in WRITING_METHODS:
+    request was to change something (the same address shows a form with GET: nothing was lost)
+    and its change was not committed yet (a fault after the commit must not say "not sent")."""
+    if request.method not in WRITING_METHODS or g.get("change_committed"):
         return None
     return getattr(_view_function(), "unavailable_words", None)
 
@@ -279,6 +281,16 @@ def register(app) -> None:
     # before the view runs, and that query begins the request's transaction.
     app.before_request_funcs.setdefault(None, []).insert(0, write_lock_first)
     app.teardown_request(plain_begin_again)
+
+
+@event.listens_for(Session, "after_commit")
+def _change_committed(session):
+    """The request's change is committed (views commit once): what it still reads to answer (the
+    page after) begins a plain transaction, never waiting for other writers, and a fault from
+    here on does not say the change was not made."""
+    sqlite_write_transaction.set(False)
+    if has_request_context():
+        g.change_committed = True
 
 
 def spreadsheet_safe(value):

@@ -361,6 +361,31 @@ def test_a_post_that_only_reads_does_not_wait_for_the_writer(portal):
     assert logout.status_code == 303 and logout.headers["Location"].endswith("/")
 
 
+def test_a_fault_after_the_commit_does_not_say_the_feedback_was_not_sent(portal, monkeypatch):
+    """The item is stored; the database goes away while the answer is being made. The page is the
+    general one (no "not sent", no button that would send it twice)."""
+    from portal.feedback import views as feedback_views
+
+    app, database, world = portal
+    case = SendingFeedback()
+    with app.app_context():
+        address, data = case.prepare(world)
+        _db.session.remove()
+
+    def gone(*args, **kwargs):
+        raise _sqlite_error("disk I/O error")
+
+    monkeypatch.setattr(feedback_views, "flash", gone)  # called right after the commit
+    answer = logged_in(app, world["parent"]).post(address, data=data, headers=ENGLISH)
+
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 503 and heading(page) == "Temporarily unavailable"
+    assert "send-again" not in page
+    with app.app_context():
+        case.done()
+        _db.session.remove()
+
+
 def test_a_missing_file_is_a_bug_not_a_fault_and_gets_the_500_page(portal, monkeypatch):
     from portal.feedback import services as feedback_services
 
