@@ -48,10 +48,11 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_templates(app)
 
-    from portal import errors, security, timeouts
+    from portal import errors, security, timeouts, web
 
     errors.register(app)
     security.register(app)
+    web.register(app)
     timeouts.register(app)
 
     from portal.cli import portal_cli
@@ -111,6 +112,7 @@ def _init_extensions(app: Flask) -> None:
     from portal import i18n
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
+    _sqlite_busy_timeout(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -125,6 +127,16 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = None  # the login page itself says why you are there
     # "basic", not "strong": parents on mobile data change IP address often and would be logged out.
     login_manager.session_protection = "basic"
+
+
+def _sqlite_busy_timeout(app: Flask) -> None:
+    """On SQLite, how long a writer waits for the lock (the driver's `timeout` is SQLite's busy
+    timeout); PostgreSQL's connections take no such argument."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options["connect_args"] = {**options.get("connect_args", {}), "timeout": app.config["PORTAL_SQLITE_BUSY_SECONDS"]}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -41,6 +41,11 @@ def load() -> dict:
         "SECRET_KEY": _secret_key(),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # SQLite (the embedded default) has one writer at a time: a request that writes waits this
+        # long for the one before to finish (publishing, which renders and signs a PDF, takes
+        # about a second); past that it answers 503, "try again". Well under the web server's
+        # worker timeout (gunicorn's default is 30 s).
+        "PORTAL_SQLITE_BUSY_SECONDS": float(os.environ.get("PORTAL_SQLITE_BUSY_SECONDS", 10)),
         "REDIS_URL": redis_url,
         "PORTAL_LANGUAGES": languages,
         "BABEL_DEFAULT_LOCALE": languages[0] if languages else "zh",

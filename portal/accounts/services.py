@@ -4,10 +4,12 @@ Services flush and never commit: the caller commits once, so an audit event and 
 it describes are saved together or not at all.
 """
 
+import logging
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -163,14 +165,29 @@ def load_user_for_session(session_id: str) -> User | None:
     user.session_token = token
     now = utcnow()
     if now - record.last_seen_at > SEEN_EVERY:
-        db.session.execute(
-            update(AccountSession)
-            .where(AccountSession.id == record.id)
-            .values(last_seen_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()  # the loader runs before the view: its own small transaction
+        _seen(record.id, now)
     return user
+
+
+def _seen(session_id: int, now: datetime) -> None:
+    """When the session was last used: written now and then, on a connection of its own (a
+    write from the start, so on SQLite it waits its turn rather than upgrading a read), and
+    best effort: a busy database never costs the person their page."""
+    try:
+        with db.engine.begin() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:  # a quarter of a second at most, not the writers' full wait
+                connection.exec_driver_sql("PRAGMA busy_timeout = 250")
+            try:
+                connection.execute(
+                    update(AccountSession).where(AccountSession.id == session_id).values(last_seen_at=now)
+                )
+            finally:
+                if sqlite:
+                    waited = int(current_app.config["PORTAL_SQLITE_BUSY_SECONDS"] * 1000)
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {waited}")
+    except Exception:  # noqa: BLE001 - a missed "last seen" is harmless; the page matters
+        logging.getLogger(__name__).warning("could not record when session %s was last seen", session_id)
 
 
 def sessions_of(user: User) -> list[AccountSession]:
@@ -233,11 +250,12 @@ def register_user(
 ) -> User:
     """Create an account. Refuses with EMAIL_TAKEN if the email exists in any case."""
     email = normalize_email(email)
+    # Hashed (on purpose slow) before the first query: on SQLite a registration holds the write
+    # lock from its first query to its commit, and others wait for it meanwhile.
+    password_hash = hash_password(password)
     if email_is_taken(email):
         raise DomainError(AccountRefusal.EMAIL_TAKEN)
-    user = User(
-        email=email, display_name=display_name.strip(), password_hash=hash_password(password), language=language
-    )
+    user = User(email=email, display_name=display_name.strip(), password_hash=password_hash, language=language)
     try:
         # Two registrations with one email at the same moment: the unique index stops the second.
         with db.session.begin_nested():

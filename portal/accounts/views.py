@@ -11,7 +11,7 @@ from portal.accounts import bp, forms, services
 from portal.accounts.models import normalize_email
 from portal.domain import DomainError
 from portal.extensions import client_address, db, limiter
-from portal.web import current_language, is_htmx, redirect_to, safe_next
+from portal.web import current_language, is_htmx, reads_only, redirect_to, safe_next, unavailable_says
 
 LOGIN_FAILED = _l("That email and password do not match an account. Check both and try again.")
 
@@ -28,6 +28,10 @@ def _login_account_key() -> str:
 # Every attempt counts against the registration limits, whatever its answer (303, 204 for htmx,
 # 422 for a form with mistakes): a script learns nothing by changing headers or sending bad forms.
 @bp.route("/register", methods=["GET", "POST"])
+@unavailable_says(
+    _l("Your account was not created"),
+    _l("The portal could not store your account, so it was not created. Please try again in a moment."),
+)
 @limiter.limit(lambda: current_app.config["PORTAL_REGISTER_LIMIT_PER_IP"], methods=["POST"], scope="register-ip")
 def register():
     if current_user.is_authenticated:
@@ -56,6 +60,7 @@ def register():
 
 
 @bp.post("/register/email")
+@reads_only
 @limiter.limit(lambda: current_app.config["PORTAL_EMAIL_CHECK_LIMIT_PER_IP"], scope="register-email-check")
 def check_email():
     """Inline check of the email field while registering (htmx); the full form checks it again."""
@@ -108,6 +113,7 @@ def login():
 
 
 @bp.post("/logout")
+@reads_only  # only the session changes: logging out never waits for other writers
 def logout():
     if current_user.is_authenticated:
         services.log_out(current_user)  # the server forgets this session: a copied cookie opens nothing

@@ -39,8 +39,10 @@ from portal.web import (
     is_htmx,
     page_arg,
     public_url,
+    reads_only,
     redirect_to,
     stored_only,
+    unavailable_says,
 )
 
 RESPONSES_SHOWN = responses.RESPONSES_PAGE_SIZE
@@ -250,6 +252,10 @@ def _submit(consultation, data, now):
 
 
 @bp.post("/consultations/<int:consultation_id>/response")
+@unavailable_says(
+    _l("Your response was not saved"),
+    _l("The portal could not store your response, so it has not been received. Please send it again in a moment."),
+)
 @limiter.limit(
     configured_limit("PORTAL_RESPONSE_LIMIT_PER_ACCOUNT"),
     key_func=account_key,
@@ -282,6 +288,7 @@ def respond(consultation_id):
 
 
 @bp.post("/consultations/<int:consultation_id>/response/check")
+@reads_only
 @limiter.limit(
     configured_limit("PORTAL_RESPONSE_CHECK_LIMIT_PER_ACCOUNT"), key_func=account_key, scope="consultation-check"
 )

@@ -23,6 +23,7 @@ from portal.web import (
     render_page_or_fragment,
     school_or_404,
     stored_only,
+    unavailable_says,
 )
 
 FORM_EXPIRED = _l(
@@ -40,6 +41,12 @@ def _form_page(school, form, status=200, **context):
 
 
 @bp.route("/schools/<slug>/feedback", methods=["GET", "POST"])
+@unavailable_says(
+    _l("Your feedback was not sent"),
+    _l(
+        "The portal could not store your feedback, so the school has not received it. Please send it again in a moment."
+    ),
+)
 @limiter.limit(
     configured_limit("PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT"),
     methods=["POST"],

@@ -10,6 +10,7 @@ refused the same way, so nothing is done to content the moderator did not see.""
 from flask import abort, flash, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_time
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import audit, policy
@@ -33,9 +34,9 @@ from portal.web import (
     is_htmx,
     page_arg,
     redirect_to,
-    retry_once_if_database_busy,
     safe_next,
     stored_only,
+    unavailable_says,
 )
 
 DONE = {
@@ -57,6 +58,19 @@ ACTION_NAMES = {
 RESPONSE_ACTIONS_AUDITED = ("response.publish", "response.reject", "response.hide", "response.reports_dismiss")
 CONSULTATION_ACTIONS_AUDITED = ("consultation.approve", "consultation.send_back")
 FORM_PROBLEM = lambda: _("Something was wrong with this form. Please try again.")  # noqa: E731
+
+# What the "try again" page says when the database or the disk fails during an action (errors.py).
+NOTHING_MODERATED = (
+    _l("Nothing was changed"),
+    _l("The portal could not record this moderation action, so the item is as it was. Please try again in a moment."),
+)
+REPORT_NOT_SENT = (
+    _l("Your report was not sent"),
+    _l(
+        "The portal could not store your report, so the moderators have not received it. "
+        "Please send it again in a moment."
+    ),
+)
 
 
 def kind_labels() -> dict:
@@ -182,7 +196,7 @@ def _response_or_404(response_id: int, *, for_update: bool = False):
 
 
 @bp.post("/moderation/responses/<int:response_id>")
-@retry_once_if_database_busy
+@unavailable_says(*NOTHING_MODERATED)
 def act(response_id):
     # Locked until the commit: of two moderators acting at once, the second sees the first's action.
     response = _response_or_404(response_id, for_update=True)
@@ -205,7 +219,7 @@ def act(response_id):
 
 
 @bp.post("/moderation/consultations/<int:consultation_id>")
-@retry_once_if_database_busy
+@unavailable_says(*NOTHING_MODERATED)
 def act_on_consultation(consultation_id):
     consultation = consultations.consultation_by_id(consultation_id, for_update=True)
     if consultation is None or not policy.can(current_user, "view_consultation", consultation):
@@ -251,6 +265,7 @@ def _approved(consultation) -> str:
 
 
 @bp.post("/moderation/bulk-approve")
+@unavailable_says(*NOTHING_MODERATED)
 def bulk_approve():
     """Publish the selected pending responses. Those another moderator handled meanwhile, or
     outside the moderator's subtree, are left as they are and counted."""
@@ -293,6 +308,7 @@ def _blocks_changed(message: str):
 
 
 @bp.post("/moderation/responses/<int:response_id>/block")
+@unavailable_says(*NOTHING_MODERATED)
 def block_author(response_id):
     response = _response_or_404(response_id)
     form = forms.BlockForm()
@@ -318,6 +334,7 @@ def block_author(response_id):
 
 
 @bp.post("/moderation/responses/<int:response_id>/unblock")
+@unavailable_says(*NOTHING_MODERATED)
 def unblock_author(response_id):
     response = _response_or_404(response_id)
     if not forms.UnblockForm().validate_on_submit():
@@ -341,6 +358,7 @@ def unblock_author(response_id):
 
 
 @bp.post("/consultations/<int:consultation_id>/responses/<int:response_id>/report")
+@unavailable_says(*REPORT_NOT_SENT)
 @limiter.limit(
     configured_limit("PORTAL_REPORT_LIMIT_PER_ACCOUNT"),
     key_func=account_key,

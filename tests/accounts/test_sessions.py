@@ -159,3 +159,25 @@ def test_sessions_unused_for_a_month_are_forgotten_and_remembered_ones_last_a_ye
         assert tasks.forget_stale_sessions.call_local() == 1
 
     assert {s.token for s in services.sessions_of(user)} == {remembered_old, fresh}
+
+
+def test_using_a_session_now_and_then_records_when_it_was_last_seen(app, db, make_user, monkeypatch):
+    from datetime import timedelta
+
+    from portal.clock import utcnow
+
+    user = make_user(email="seen@example.org")
+    token = services.start_session(user)
+    db.session.commit()
+    seen = []
+    monkeypatch.setattr(services, "_seen", lambda session_id, now: seen.append(session_id))
+
+    assert services.load_user_for_session(f"{user.id}:{token}") is not None
+    assert seen == []  # just now: nothing written
+    record = db.session.scalar(select(AccountSession).where(AccountSession.token == token))
+    record.last_seen_at = utcnow() - timedelta(minutes=6)
+    db.session.commit()
+
+    assert services.load_user_for_session(f"{user.id}:{token}") is not None
+    assert seen == [record.id]
+    assert services.load_user_for_session(f"{user.id}:not-the-token") is None

@@ -1,8 +1,9 @@
 """Two moderators act on one response at once, in two real sessions: exactly one action takes
 effect, with one audit event, and the second moderator is told who acted first (409). On
 PostgreSQL the response's row lock makes the second request wait; on SQLite, which has a single
-writer, the second transaction fails and the view runs once more in a fresh one
-(web.retry_once_if_database_busy). Both ways nothing happens twice."""
+writer, the second request's transaction begins by taking the write lock (BEGIN IMMEDIATE,
+web.register), so it waits for the first to commit and then reads what it did. Both ways nothing
+happens twice."""
 
 import threading
 import time
