@@ -47,10 +47,7 @@ def remember_language(language: str) -> None:
 
 
 def remember_language_cookie(response, language: str) -> None:
-    """And for the browser: a cookie for a year (a visitor gets this cookie only, no session),
-    sent only when it changes, so that a page does not carry a Set-Cookie it does not need."""
-    if request.cookies.get(LANGUAGE_COOKIE) == language:
-        return
+    """And for the browser: a cookie for a year (the language is not kept in the session)."""
     response.set_cookie(
         LANGUAGE_COOKIE,
         language,
@@ -77,7 +74,8 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def _remember_language_in_address_in_a_cookie(response):
+        # Sent only when it changes: a page does not carry a Set-Cookie it does not need.
         asked = language_in_address() if request.endpoint != "static" else None
-        if asked:
+        if asked and request.cookies.get(LANGUAGE_COOKIE) != asked:
             remember_language_cookie(response, asked)
         return response
