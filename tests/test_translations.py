@@ -10,24 +10,39 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 METHOD_MAP = [("portal/**.py", "python"), ("templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "lazy_gettext": None,
+    "_l": None,
+    # One English word with two meanings has a context: pgettext("feedback", "Closed").
+    "pgettext": ((1, "c"), 2),
+    "lazy_pgettext": ((1, "c"), 2),
+}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
 def messages_in_source() -> set[str]:
     found = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
         str(ROOT), METHOD_MAP, keywords=KEYWORDS, options_map={"templates/**.html": {"extensions": "jinja2.ext.do"}}
     ):
-        found.add(message if isinstance(message, str) else message[0])  # plurals are keyed by the singular
+        singular = message if isinstance(message, str) else message[0]  # plurals are keyed by the singular
+        found.add(f"{context}\x04{singular}" if context else singular)
     return found
 
 
 SOURCE_MESSAGES = messages_in_source()
 
 
-def key(message) -> str:
+def singular(message) -> str:
     return message.id[0] if isinstance(message.id, tuple) else message.id
+
+
+def key(message) -> str:
+    """The singular, after its context and EOT when it has one (as gettext keys it)."""
+    return f"{message.context}\x04{singular(message)}" if message.context else singular(message)
 
 
 def all_forms(message) -> list[str]:
@@ -81,6 +96,21 @@ def test_chinese_catalogue_is_really_chinese():
     untranslated = [
         key(m)
         for m in catalogue("zh")
-        if m.id and all_forms(m) and all_forms(m)[0] == key(m) and re.search("[a-z]{3}", key(m))
+        if m.id and all_forms(m) and all_forms(m)[0] == singular(m) and re.search("[a-z]{3}", singular(m))
     ]
     assert not untranslated, f"copied, not translated: {untranslated[:10]}"
+
+
+@pytest.mark.parametrize(
+    ("context", "english", "chinese"),
+    [
+        ("feedback", "Closed", "已办结"),
+        ("consultation", "Closed", "已截止"),
+        ("feedback", "From", "提交人"),
+        ("date range", "From", "起始日期"),
+    ],
+)
+def test_one_english_word_with_two_meanings_reads_right_in_chinese(context, english, chinese):
+    translated = {key(m): m.string for m in catalogue("zh") if m.id}
+
+    assert translated[f"{context}\x04{english}"] == chinese
