@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager
 
@@ -26,6 +27,7 @@ from portal.clock import local_to_utc
 from portal.decisions.models import PUBLIC_STATUSES, Decision
 from portal.extensions import db
 from portal.moderation.models import reason_label
+from portal.notifications.models import Kind as NotificationKind
 from portal.schools.models import Authority, School
 
 PAGE_SIZE = 50
@@ -64,6 +66,7 @@ ACTION_LABELS = {
     "feedback.status": _l("Feedback status changed"),
     "invitation.create": _l("Invitation codes made"),
     "invitation.redeem": _l("Invitation code used"),
+    "mail.send_again": _l("Mail sent again"),
     "meeting.agenda": _l("Meeting agenda changed"),
     "meeting.attendance": _l("Attendance recorded"),
     "meeting.create": _l("Meeting scheduled"),
@@ -74,6 +77,7 @@ ACTION_LABELS = {
     "member.end_term": _l("Body member's term ended"),
     "member.update": _l("Body member changed"),
     "membership.grant": _l("Role granted"),
+    "notifications.preferences": _l("Notification settings changed"),
     "response.create": _l("Response written"),
     "response.edit": _l("Response changed by its author"),
     "response.hide": _l("Response hidden"),
@@ -100,11 +104,101 @@ OBJECT_LABELS = {
     "Feedback": _l("Feedback"),
     "GoverningBody": _l("Governing body"),
     "Invitation": _l("Invitation code"),
+    "Mail": _l("Mail"),
     "Meeting": _l("Meeting"),
     "Membership": _l("Role"),
     "Response": _l("Response"),
     "School": _l("School"),
     "User": _l("Account"),
+}
+
+# The groups of the action filter: an action's first word ("decision" of "decision.publish").
+ACTION_FAMILY_LABELS = {
+    "account": _l("Account blocks"),
+    "authority": _l("Authorities"),
+    "body": _l("Governing bodies"),
+    "charter": _l("Charters"),
+    "consultation": _l("Consultations"),
+    "decision": _l("Decisions"),
+    "document": _l("Archived documents"),
+    "feedback": _l("Feedback"),
+    "invitation": _l("Invitation codes"),
+    "mail": _l("Mail"),
+    "meeting": _l("Meetings"),
+    "member": _l("Body members"),
+    "membership": _l("Roles"),
+    "notifications": _l("Notification settings"),
+    "response": _l("Responses"),
+    "school": _l("Schools"),
+    "user": _l("Accounts"),
+}
+
+
+# What the recorded details are called: the keys of AuditEvent.data, and the fields a "changes"
+# lists. A key without a label (a member's name in an attendance change) is shown as recorded;
+# the CSV export keeps every key as recorded. A context of their own: "Title" or "Number" mean
+# a meeting's title or a decision's number elsewhere, and are translated for that.
+DATA_LABELS = {
+    "address": lazy_pgettext("audit detail", "Address"),
+    "adopted_on": lazy_pgettext("audit detail", "Adopted on"),
+    "after": lazy_pgettext("audit detail", "After"),
+    "agenda": lazy_pgettext("audit detail", "Agenda"),
+    "based_on": lazy_pgettext("audit detail", "Based on version"),
+    "before": lazy_pgettext("audit detail", "Before"),
+    "body": lazy_pgettext("audit detail", "Governing body"),
+    "body_id": lazy_pgettext("audit detail", "Governing body no."),
+    "by": lazy_pgettext("audit detail", "By decision no."),
+    "category": lazy_pgettext("audit detail", "Category"),
+    "constituency": lazy_pgettext("audit detail", "Elected by"),
+    "consultation": lazy_pgettext("audit detail", "Consultation no."),
+    "count": lazy_pgettext("audit detail", "Codes made"),
+    "days": lazy_pgettext("audit detail", "Days"),
+    "decision_prefix": lazy_pgettext("audit detail", "Decision number prefix"),
+    "decisions": lazy_pgettext("audit detail", "Decision nos."),
+    "description": lazy_pgettext("audit detail", "Description"),
+    "effective_on": lazy_pgettext("audit detail", "Effective on"),
+    "email": lazy_pgettext("audit detail", "Email"),
+    "fields": lazy_pgettext("audit detail", "Fields changed"),
+    "kind": lazy_pgettext("audit detail", "Kind"),
+    "length": lazy_pgettext("audit detail", "Length (characters)"),
+    "length_after": lazy_pgettext("audit detail", "Length after (characters)"),
+    "length_before": lazy_pgettext("audit detail", "Length before (characters)"),
+    "name": lazy_pgettext("audit detail", "Name"),
+    "name_en": lazy_pgettext("audit detail", "Name in English"),
+    "name_zh": lazy_pgettext("audit detail", "Name in Chinese"),
+    "note": lazy_pgettext("audit detail", "Note"),
+    "number": lazy_pgettext("audit detail", "Number"),
+    "object_id": lazy_pgettext("audit detail", "Record no."),
+    "object_type": lazy_pgettext("audit detail", "Kind of record"),
+    "phone": lazy_pgettext("audit detail", "Phone"),
+    "place": lazy_pgettext("audit detail", "Place"),
+    "position": lazy_pgettext("audit detail", "Position"),
+    "private": lazy_pgettext("audit detail", "Private reply"),
+    "public": lazy_pgettext("audit detail", "Public reply"),
+    "question": lazy_pgettext("audit detail", "Question no."),
+    "reason": lazy_pgettext("audit detail", "Reason"),
+    "reference": lazy_pgettext("audit detail", "Reference"),
+    "reports": lazy_pgettext("audit detail", "Reports dismissed"),
+    "role": lazy_pgettext("audit detail", "Role"),
+    "sequence": lazy_pgettext("audit detail", "Log entry no."),
+    "sha256": lazy_pgettext("audit detail", "SHA-256"),
+    "size": lazy_pgettext("audit detail", "Size (bytes)"),
+    "slug": lazy_pgettext("audit detail", "Address name"),
+    "starts_at": lazy_pgettext("audit detail", "Starts at"),
+    "state": lazy_pgettext("audit detail", "State"),
+    "term_end": lazy_pgettext("audit detail", "Term ends"),
+    "term_start": lazy_pgettext("audit detail", "Term starts"),
+    "themes": lazy_pgettext("audit detail", "Themes"),
+    "title": lazy_pgettext("audit detail", "Title"),
+    "to": lazy_pgettext("audit detail", "Recipient"),
+    "type": lazy_pgettext("audit detail", "Type of school"),
+    "user": lazy_pgettext("audit detail", "Account no."),
+    "user_id": lazy_pgettext("audit detail", "Account no."),
+    "valid_days": lazy_pgettext("audit detail", "Valid for (days)"),
+    "votes": lazy_pgettext("audit detail", "Votes"),
+    "website": lazy_pgettext("audit detail", "Website"),
+    # The kinds of notification, whose settings "notifications.preferences" records.
+    **{kind.value: kind.label for kind in NotificationKind},
 }
 
 
@@ -426,13 +520,18 @@ def readable_data(data: dict[str, Any]) -> list[tuple[str, str]]:
     items = []
     for key, value in (data or {}).items():
         if key == "changes" and isinstance(value, dict):
-            items.extend((str(field), _shortened(_value_text(change))) for field, change in value.items())
+            items.extend((data_label(field), _shortened(_value_text(change))) for field, change in value.items())
         elif key == "reason" and isinstance(value, str):
             # A moderation reason is stored by its key (personal_attack): read it in words.
-            items.append((str(key), _shortened(reason_label(value))))
+            items.append((data_label(key), _shortened(reason_label(value))))
         else:
-            items.append((str(key), _shortened(_value_text(value))))
+            items.append((data_label(key), _shortened(_value_text(value))))
     return items
+
+
+def data_label(key) -> str:
+    """What a recorded detail is called, in the reader's language (the key itself when unknown)."""
+    return str(DATA_LABELS.get(str(key), key))
 
 
 def _value_text(value) -> str:
@@ -441,7 +540,7 @@ def _value_text(value) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return str(_l("yes") if value else _l("no"))
     if isinstance(value, (str, int, float)):
         return str(value)
     if isinstance(value, list) and all(isinstance(item, (str, int, float)) for item in value):
