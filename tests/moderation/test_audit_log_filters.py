@@ -438,5 +438,5 @@ def test_the_action_filter_groups_actions_under_words_not_keys(client, reader, s
     page = audit_page(client, **CHINESE)
 
     assert '<optgroup label="决定">' in page and '<optgroup label="意见征集">' in page
-    assert "决定：全部操作 (decision.*)" in page
+    assert "决定：全部操作（decision.*）" in page
     assert 'label="decision"' not in page and "authority 类" not in page
