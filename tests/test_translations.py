@@ -9,7 +9,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-METHOD_MAP = [("portal/**.py", "python"), ("templates/**.html", "jinja2")]
+# The pages, and the plain-text mails beside their HTML.
+METHOD_MAP = [("portal/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
 KEYWORDS = {
     "_": None,
     "gettext": None,
@@ -26,7 +27,10 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 def messages_in_source() -> set[str]:
     found = set()
     for _filename, _lineno, message, _comments, context in extract_from_dir(
-        str(ROOT), METHOD_MAP, keywords=KEYWORDS, options_map={"templates/**.html": {"extensions": "jinja2.ext.do"}}
+        str(ROOT),
+        METHOD_MAP,
+        keywords=KEYWORDS,
+        options_map={pattern: {"extensions": "jinja2.ext.do"} for pattern in ("templates/**.html", "templates/**.txt")},
     ):
         singular = message if isinstance(message, str) else message[0]  # plurals are keyed by the singular
         found.add(f"{context}\x04{singular}" if context else singular)
