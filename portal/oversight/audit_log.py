@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
+from flask_babel import lazy_pgettext, pgettext
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager
 
@@ -544,7 +544,7 @@ def _value_text(value) -> str:
     if isinstance(value, (str, int, float)):
         return str(value)
     if isinstance(value, list) and all(isinstance(item, (str, int, float)) for item in value):
-        return ", ".join(str(item) for item in value)
+        return pgettext("enumeration", ", ").join(str(item) for item in value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
