@@ -55,5 +55,5 @@ def test_consultation_management_page_counts_responses_in_one_chinese_sentence(
 
     page = client.get(f"/manage/consultations/{open_consultation.id}", headers=CHINESE).get_data(as_text=True)
 
-    assert re.search(r"已发布意见1条，待审核1条。", page)
+    assert re.search(r"截止。已发布意见1条，待审核1条。", page)
     assert "条, " not in page and "条." not in page
