@@ -24,11 +24,16 @@ from portal.accounts.models import Role, User
 from portal.audit import AuditEvent
 from portal.charters.models import CharterStatus, CharterVersion
 from portal.clock import local_to_utc
+from portal.consultations.models import QuestionKind, ResponseState
 from portal.decisions.models import PUBLIC_STATUSES, Decision
+from portal.documents.models import DocumentKind
 from portal.extensions import db
+from portal.feedback.models import FeedbackCategory
+from portal.meetings.models import BodyKind, Constituency, Position
 from portal.moderation.models import reason_label
+from portal.notifications.models import Delivery
 from portal.notifications.models import Kind as NotificationKind
-from portal.schools.models import Authority, School
+from portal.schools.models import Authority, School, SchoolType
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 500
@@ -199,6 +204,32 @@ DATA_LABELS = {
     "website": lazy_pgettext("audit detail", "Website"),
     # The kinds of notification, whose settings "notifications.preferences" records.
     **{kind.value: kind.label for kind in NotificationKind},
+}
+
+
+def _labels(*enums) -> dict:
+    """Stored value → words, for these enums; a value two of them share is left out (which one
+    it meant would be a guess), and is shown as recorded."""
+    found: dict = {}
+    shared = set()
+    for enum in enums:
+        for member in enum:
+            if member.value in found:
+                shared.add(member.value)
+            found[member.value] = member.label
+    return {value: label for value, label in found.items() if value not in shared}
+
+
+# The words for the values that are stored as an enum's value ("pending", "parent"), by key.
+VALUE_LABELS = {
+    "category": _labels(FeedbackCategory),
+    "constituency": _labels(Constituency),
+    "kind": _labels(BodyKind, DocumentKind, QuestionKind),
+    "position": _labels(Position),
+    "role": _labels(Role),
+    "state": _labels(ResponseState),
+    "type": _labels(SchoolType),
+    **{kind.value: _labels(Delivery) for kind in NotificationKind},
 }
 
 
@@ -520,12 +551,15 @@ def readable_data(data: dict[str, Any]) -> list[tuple[str, str]]:
     items = []
     for key, value in (data or {}).items():
         if key == "changes" and isinstance(value, dict):
-            items.extend((data_label(field), _shortened(_value_text(change))) for field, change in value.items())
+            items.extend(
+                (data_label(field), _shortened(_value_text(change, VALUE_LABELS.get(str(field)))))
+                for field, change in value.items()
+            )
         elif key == "reason" and isinstance(value, str):
             # A moderation reason is stored by its key (personal_attack): read it in words.
             items.append((data_label(key), _shortened(reason_label(value))))
         else:
-            items.append((data_label(key), _shortened(_value_text(value))))
+            items.append((data_label(key), _shortened(_value_text(value, VALUE_LABELS.get(str(key))))))
     return items
 
 
@@ -534,9 +568,11 @@ def data_label(key) -> str:
     return str(DATA_LABELS.get(str(key), key))
 
 
-def _value_text(value) -> str:
+def _value_text(value, labels: dict | None = None) -> str:
     if isinstance(value, dict) and set(value) == {"before", "after"}:
-        return f"{_value_text(value['before'])} → {_value_text(value['after'])}"
+        return f"{_value_text(value['before'], labels)} → {_value_text(value['after'], labels)}"
+    if labels and isinstance(value, str) and value in labels:
+        return str(labels[value])
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):

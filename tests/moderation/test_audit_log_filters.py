@@ -414,7 +414,7 @@ def test_recorded_details_are_named_in_the_readers_language(client, reader, scho
 
     assert "<dt>意见征集编号</dt> <dd>1</dd>" in row
     assert "<dt>consultation</dt>" not in row
-    assert "<dt>状态</dt>" in row
+    assert "<dt>状态</dt> <dd>已隐藏</dd>" in row  # the stored value "hidden", in words
 
 
 def test_changed_fields_are_named_in_the_readers_language_and_a_name_is_kept_as_recorded(client, reader, school):
