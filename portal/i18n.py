@@ -58,6 +58,14 @@ def remember_language_cookie(response, language: str) -> None:
     )
 
 
+def _opened_as_a_page() -> bool:
+    """Whether the browser opened this address as a page (a link followed, an address typed),
+    not fetched it for another site's <img> or script: only then is a language asked for in the
+    address remembered, so that another site cannot change someone's saved language by
+    embedding /?lang=en. Browsers that do not send Sec-Fetch-Dest are taken at their word."""
+    return request.headers.get("Sec-Fetch-Dest", "document") == "document"
+
+
 def register(app: Flask) -> None:
     """`?lang=` on any page is remembered as the switcher remembers it."""
 
@@ -66,7 +74,7 @@ def register(app: Flask) -> None:
         # Before the view, in a transaction of its own: the view then commits (or rolls back)
         # only its own work.
         asked = language_in_address()
-        if asked and current_user.is_authenticated and current_user.language != asked:
+        if asked and current_user.is_authenticated and current_user.language != asked and _opened_as_a_page():
             from portal.extensions import db
 
             remember_language(asked)
@@ -76,6 +84,6 @@ def register(app: Flask) -> None:
     def _remember_language_in_address_in_a_cookie(response):
         # Sent only when it changes: a page does not carry a Set-Cookie it does not need.
         asked = language_in_address() if request.endpoint != "static" else None
-        if asked and request.cookies.get(LANGUAGE_COOKIE) != asked:
+        if asked and request.cookies.get(LANGUAGE_COOKIE) != asked and _opened_as_a_page():
             remember_language_cookie(response, asked)
         return response

@@ -222,3 +222,22 @@ def test_switching_language_on_a_page_opened_by_a_language_link_does_not_switch_
     assert 'name="next" value="/decisions?page=2"' in page
     response = client.post("/language", data={"lang": "zh", "next": "/decisions?page=2"})
     assert html_lang(client.get(location_path(response))) == "zh-CN"
+
+
+def test_another_site_embedding_a_language_link_does_not_change_my_saved_language(client, db, make_user, login_as):
+    user = login_as(make_user(language="zh"))
+
+    response = client.get("/?lang=en", headers={"Sec-Fetch-Dest": "image", "Sec-Fetch-Site": "cross-site"})
+
+    assert lang_cookie(response) is None
+    assert db.session.get(User, user.id).language == "zh"
+    assert html_lang(client.get("/")) == "zh-CN"
+
+
+def test_a_language_link_followed_from_another_site_is_remembered(client, db, make_user, login_as):
+    user = login_as(make_user(language="zh"))
+
+    response = client.get("/?lang=en", headers={"Sec-Fetch-Dest": "document", "Sec-Fetch-Site": "cross-site"})
+
+    assert lang_cookie(response) == "en"
+    assert db.session.get(User, user.id).language == "en"
