@@ -26,6 +26,7 @@ from werkzeug.routing import IntegerConverter
 
 from portal import policy
 from portal.extensions import client_address, db, sqlite_write_transaction
+from portal.i18n import LANGUAGE_PARAMETER
 from portal.models import School
 from portal.text import whole_number
 
@@ -104,14 +105,21 @@ def current_page_path() -> str:
     language. After a POST that re-rendered a form, that is the page the form was on (from the
     Referer), not the address the form was posted to, which answers only POST."""
     if request.method == "GET":
-        return request.full_path.rstrip("?")
+        return _without_language(request.path, request.query_string.decode("latin-1"))
     try:
         referrer = urlsplit(request.referrer or "")
     except ValueError:  # a Referer that is not an address, such as "http://["
         return "/"
     if referrer.netloc == request.host and referrer.path:
-        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+        return _without_language(referrer.path, referrer.query)
     return "/"
+
+
+def _without_language(path: str, query: str) -> str:
+    """The address without its `?lang=`: it was remembered when the page was shown, and kept
+    there it would undo the switcher's choice on the way back."""
+    kept = [part for part in query.split("&") if part and part.split("=", 1)[0] != LANGUAGE_PARAMETER]
+    return path + ("?" + "&".join(kept) if kept else "")
 
 
 def found_or_404(obj):

@@ -6,6 +6,7 @@ own methods); what it adds of its own lives here.
 
 from datetime import datetime
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -46,7 +47,9 @@ def reason_label(stored: str) -> str:
     if key is None:
         return stored or ""
     details = stored.split(": ", 1)[1] if ": " in stored else ""
-    return f"{STANDARD_REASONS[key]}: {details}" if details else str(STANDARD_REASONS[key])
+    if not details:
+        return str(STANDARD_REASONS[key])
+    return gettext("%(label)s: %(text)s", label=STANDARD_REASONS[key], text=details)
 
 
 def counts_by_reason(rows) -> list[tuple[str, int]]:

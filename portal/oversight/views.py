@@ -91,6 +91,7 @@ def audit():
         "oversight/audit.html",
         actions=actions,
         action_labels=audit_log.ACTION_LABELS,
+        family_labels=audit_log.ACTION_FAMILY_LABELS,
         object_types=audit_log.recorded_object_types(),
         object_labels=audit_log.OBJECT_LABELS,
         # Only the schools of the reader's scope: one asked for by id from elsewhere is not named.
