@@ -8,7 +8,6 @@ import re
 from datetime import datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from portal.clock import local_to_utc
 from portal.consultations import services as consultations
@@ -403,4 +402,3 @@ def test_an_approved_consultation_no_longer_counts_as_waiting(db, waiting_since_
     run_job(tasks.remind_moderators_of_waiting_queue, now=local(MONDAY + timedelta(days=3), 9, 20))
 
     assert queue_reminders(moderator) == []
-
