@@ -563,3 +563,47 @@ def test_what_i_follow_shows_nobody_elses_follows(db, client, login_as, parent, 
 
     assert "You follow nothing yet." in page
     assert "First Test Primary School</a>" not in page
+
+
+# --- what a page costs, however many notifications there are ------------------------------
+
+
+def bulk_notifications(user_ids: list[int], count: int) -> None:
+    rows = [
+        {
+            "user_id": user_ids[n % len(user_ids)],
+            "kind": Kind.FEEDBACK,
+            "event": "feedback.answered",
+            "endpoint": "feedback.my_item",
+            "url_args": {"feedback_id": n},
+            "params": {"reference": f"FB-2026-{n:06d}", "school": SCHOOL_NAMES},
+            "delivery": Delivery.PORTAL,
+        }
+        for n in range(count)
+    ]
+    _db.session.execute(Notification.__table__.insert(), rows)
+    _db.session.commit()
+
+
+def test_the_notifications_page_and_the_header_count_cost_the_same_queries_with_10_or_2000_notifications(
+    db, client, login_as, parent, stranger, count_queries
+):
+    bulk_notifications([parent.id], 10)
+    login_as(parent)
+
+    def queries_of(address: str) -> int:
+        client.get(address)  # warm: the session's first load of the person
+        with count_queries() as queries:
+            assert client.get(address).status_code == 200
+        return len(queries)
+
+    few = {address: queries_of(address) for address in ("/me/notifications", "/schools")}
+    older = services.notifications_of(parent, limit=5)[-1].id
+    few_older = queries_of(f"/me/notifications?before={older}")
+
+    bulk_notifications([parent.id, stranger.id], 1990)
+    many = {address: queries_of(address) for address in ("/me/notifications", "/schools")}
+
+    assert many == few
+    assert queries_of(f"/me/notifications?before={older}") == few_older
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 2000
