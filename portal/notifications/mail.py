@@ -33,7 +33,7 @@ from portal.accounts.models import User
 from portal.clock import utcnow
 from portal.domain import DomainError, Reason
 from portal.extensions import db
-from portal.notifications.models import Delivery, Kind, Mail, MailStatus, Notification
+from portal.notifications.models import DEFAULT_DELIVERY, Delivery, Kind, Mail, MailStatus, Notification, Preference
 from portal.notifications.texts import words
 from portal.web import public_url
 
@@ -147,11 +147,34 @@ def _notification_mail(notification: Notification):
     return build
 
 
+def still_mailed(notifications) -> set[int]:
+    """The ids of those notifications whose person still wants their kind by mail (at once or in
+    the digest) now, whatever they wanted when it was written: someone who turned a kind to "in
+    the portal only" or "off", or used an unsubscribe link, in between gets no mail of it (one
+    query)."""
+    people = {notification.user_id for notification in notifications}
+    if not people:
+        return set()
+    chosen = {
+        (user_id, kind): delivery
+        for user_id, kind, delivery in db.session.execute(
+            select(Preference.user_id, Preference.kind, Preference.delivery).where(Preference.user_id.in_(people))
+        )
+    }
+    return {
+        notification.id
+        for notification in notifications
+        if chosen.get((notification.user_id, notification.kind), DEFAULT_DELIVERY[notification.kind])
+        in (Delivery.EMAIL, Delivery.DIGEST)
+    }
+
+
 def write_due_mails(limit: int = BATCH) -> int:
     """Write the mails of the notifications people want at once (each in its reader's language),
     up to `limit`; returns how many. Each notification is claimed (mailed_at) in the statement
     that finds it, so two workers never write the same mail (and Mail.notification_id is unique).
-    A person without an address, or whose account is closed, is told in the portal only. Commits."""
+    A person without an address, or whose account is closed, or who no longer wants this kind by
+    mail, is told in the portal only. Commits."""
     now = utcnow()
     due = select(Notification.id).where(Notification.delivery == Delivery.EMAIL, Notification.mailed_at.is_(None))
     claimed = list(
@@ -174,10 +197,11 @@ def write_due_mails(limit: int = BATCH) -> int:
         person.id: person
         for person in db.session.scalars(select(User).where(User.id.in_({n.user_id for n in notifications})))
     }
+    wanted = still_mailed(notifications)
     written = 0
     for notification in notifications:
         person = people.get(notification.user_id)
-        if person is None or not person.active or not person.email:
+        if person is None or not person.active or not person.email or notification.id not in wanted:
             continue
         queue_mail(
             person, notification.kind, "notification", _notification_mail(notification), notification_id=notification.id

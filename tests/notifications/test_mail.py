@@ -585,3 +585,18 @@ def test_using_an_unsubscribe_link_twice_says_the_mails_were_already_stopped(app
     assert "These emails are already stopped. Nothing needs to be done." in opened.get_data(as_text=True)
     audits = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "notifications.preferences")).all()
     assert len(audits) == 1
+
+
+def test_a_mail_not_yet_written_when_the_person_turns_its_kind_off_is_never_sent(
+    db, told, make_user, school, run_job, outbox
+):
+    parent = make_user(role="parent", scope=school, email="changed-mind@example.org")
+    told(1, parent=parent)  # a notification that wants a mail at once; the job has not run yet
+
+    services.set_preferences(parent, parent, {Kind.FEEDBACK.value: Delivery.PORTAL.value})
+    db.session.commit()
+    run_job(mail.deliver_mails)
+
+    assert mails_to(parent) == []
+    assert outbox() == []
+    assert events_told(parent) == ["feedback.status_changed"]

@@ -402,3 +402,36 @@ def test_an_approved_consultation_no_longer_counts_as_waiting(db, waiting_since_
     run_job(tasks.remind_moderators_of_waiting_queue, now=local(MONDAY + timedelta(days=3), 9, 20))
 
     assert queue_reminders(moderator) == []
+
+
+def test_stopping_the_digest_during_the_day_stops_that_evenings_digest(
+    app, db, client, at, reader, school, run_job, jobs_run, outbox
+):
+    at(local(WEDNESDAY, 9))
+    school_news([reader.id], school, "〔2026〕2号")
+    db.session.commit()
+    with app.app_context():
+        stop = f"/unsubscribe/{mail.unsubscribe_token(reader.id, None)}"
+
+    client.post(stop, data={"List-Unsubscribe": "One-Click"})
+    run_job(tasks.send_daily_digests, now=local(WEDNESDAY, 18, 5))
+    jobs_run()
+
+    assert digests(outbox) == []
+    assert events_told(reader) == ["decision.published"]  # still there to read in the portal
+
+
+def test_a_kind_switched_to_email_at_once_during_the_day_still_comes_in_that_evenings_digest(
+    db, at, reader, school, run_job, jobs_run, outbox
+):
+    at(local(WEDNESDAY, 9))
+    school_news([reader.id], school, "〔2026〕2号")
+    db.session.commit()
+    services.set_preferences(reader, reader, {Kind.SCHOOL_NEWS.value: Delivery.EMAIL.value})
+    db.session.commit()
+
+    run_job(tasks.send_daily_digests, now=local(WEDNESDAY, 18, 5))
+    jobs_run()
+
+    (message,) = digests(outbox)
+    assert "〔2026〕2号" in body_text(message)
