@@ -321,21 +321,29 @@ def deliver_batch(limit: int = BATCH) -> int:
             _requeue(mail, error, utcnow())
         db.session.commit()
         return 0
+    # Every message is written while the rows are fresh: the commit after each mail sent expires
+    # them, and reading each again would cost a query per mail.
+    outgoing = [(mail, mail.id, message_of(mail)) for mail in mails]
     sent = 0
     try:
-        for mail in mails:
+        for position, (mail, mail_id, message) in enumerate(outgoing):
             try:
-                transport.send(message_of(mail), mail)
+                transport.send(message, mail)
             except (OSError, smtplib.SMTPException) as error:
-                current_app.logger.warning("mail %s: %s", mail.id, error)
+                current_app.logger.warning("mail %s: %s", mail_id, error)
                 _requeue(mail, error, utcnow())
                 if isinstance(error, smtplib.SMTPServerDisconnected | ConnectionError):
-                    for rest in mails[mails.index(mail) + 1 :]:
+                    for rest, _rest_id, _message in outgoing[position + 1 :]:
                         _requeue(rest, error, utcnow())
                     db.session.commit()
                     return sent
             else:
-                mail.status, mail.sent_at, mail.last_error = MailStatus.SENT, utcnow(), ""
+                db.session.execute(
+                    update(Mail)
+                    .where(Mail.id == mail_id)
+                    .values(status=MailStatus.SENT, sent_at=utcnow(), last_error="")
+                    .execution_options(synchronize_session=False)
+                )
                 sent += 1
             db.session.commit()
     finally:
