@@ -390,6 +390,17 @@ def test_saving_the_settings_unchanged_writes_no_audit_record(db, client, login_
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action.like("notif%"))) == 0
 
 
+def test_a_kind_left_out_of_the_posted_settings_keeps_its_choice(db, client, login_as, parent):
+    login_as(parent)
+
+    response = client.post("/me/notifications/settings", data={Kind.OUTCOMES.value: Delivery.DIGEST.value})
+
+    assert response.status_code == 303
+    chosen = services.preferences_of(parent)
+    assert chosen[Kind.OUTCOMES] == Delivery.DIGEST
+    assert chosen[Kind.FEEDBACK] == Delivery.EMAIL and chosen[Kind.SCHOOL_NEWS] == Delivery.DIGEST
+
+
 @pytest.mark.parametrize("bad", ["weekly", "", "<script>alert(1)</script>", "EMAIL"])
 def test_a_choice_that_is_not_offered_gets_a_message_beside_it_and_keeps_the_others(db, client, login_as, parent, bad):
     login_as(parent)
