@@ -65,6 +65,7 @@ def test_a_parent_follows_a_school_is_told_of_its_news_and_reads_it(
     expect(page.locator("#follow-button")).to_be_focused()
     assert page.url == url_before
     expect(page.locator(".count-badge")).to_have_count(0)
+    check_accessibility(page, f"school-followed-{language}-phone")
 
     # The school opens a consultation; the parent's next page shows the count in the header.
     title = f"浏览器测试：关于调整午休时间的意见征集 {language}"
