@@ -207,7 +207,8 @@ def send_daily_digests(now=None) -> None:
 def send_digest(user_id: int, now) -> None:
     """One person's digest: their notifications waiting for it, grouped by school (those of no
     school last), queued as one mail; each is then marked digested, whether or not the person can
-    be mailed (an account without an address, or closed, reads them in the portal)."""
+    be mailed (an account without an address, or closed, reads them in the portal, and so does one
+    who stopped the digest, or that kind of news by mail, since they were written)."""
     items = list(
         db.session.scalars(
             select(Notification)
@@ -224,17 +225,19 @@ def send_digest(user_id: int, now) -> None:
     if not items:
         return
     person = db.session.get(User, user_id)
-    if person is not None and person.active and person.email:
+    wanted = mail.still_mailed(items)
+    mailed = [item for item in items if item.id in wanted]
+    if person is not None and person.active and person.email and mailed:
 
         def build():
             groups = defaultdict(list)
-            for item in items:
+            for item in mailed:
                 school = item.school.name(reader_language()) if item.school is not None else ""
                 groups[school].append(
                     {"text": words(item.event, item.params), "url": public_url(item.endpoint, **item.url_args)}
                 )
             ordered = sorted(groups.items(), key=lambda group: (group[0] == "", group[0]))
-            return {"subject": digest_subject(len(items)), "groups": ordered, "count": len(items)}
+            return {"subject": digest_subject(len(mailed)), "groups": ordered, "count": len(mailed)}
 
         mail.queue_mail(person, None, "digest", build)
         jobs.after_commit(db.session, mail.deliver_mails)
