@@ -10,13 +10,14 @@ the error layer (portal/errors.py) renders it. Policy reads the schema only (por
 """
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from portal.clock import today as local_today
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.models import AUTHORITY_ROLES, Audience, Authority, Block, Consultation, Role, School
@@ -117,12 +118,23 @@ def _is_logged_in(user, obj=None) -> bool:
 
 def _may_read_draft_minutes(user, meeting) -> bool:
     """Draft minutes are for the body's own members and the school's staff (and the moderators
-    and commission above it), never the public: they may still change."""
+    and commission above it), never the public: they may still change. A member counts only
+    while their term runs (today, in the school's time zone): a former member is a member of the
+    public again, and a future one is not yet sworn in."""
     if not _is_logged_in(user):
         return False
     if roles_for_school(user, meeting.school) & STAFF_ROLES:
         return True
-    return any(member.user_id == user.id for member in meeting.body.members)
+    return is_serving_member(user, meeting.body)
+
+
+def is_serving_member(user, body, today: date | None = None) -> bool:
+    """Whether `user` holds a seat in `body` whose term covers `today` (default: the school's
+    today). Rules that rest on sitting in a body ask this, never "has a member row"."""
+    if not _is_logged_in(user):
+        return False
+    today = today or local_today()
+    return any(member.user_id == user.id and member.is_current(today) for member in body.members)
 
 
 def _may_read_feedback(user, feedback) -> bool:
