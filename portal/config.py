@@ -18,6 +18,18 @@ def _flag(name: str, default: str = "0") -> bool:
     return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _days(value: str) -> int:
+    """A number of days as people write it: "3", "3 days", "1 day", "3d" (ASCII digits only)."""
+    text = value.strip().lower()
+    for unit in ("days", "day", "d"):
+        if text.endswith(unit):
+            text = text[: -len(unit)].strip()
+            break
+    if not text.isascii() or not text.isdigit():
+        raise ValueError(f"a number of days is expected, such as '3 days', not {value!r}")
+    return int(text)
+
+
 def _secret_key() -> str:
     """The configured key, else one generated once and kept in instance/ so sessions survive restarts."""
     if key := os.environ.get("PORTAL_SECRET_KEY"):
@@ -127,6 +139,9 @@ def load() -> dict:
         "PORTAL_OUTCOME_DAYS": int(os.environ.get("PORTAL_OUTCOME_DAYS", 30)),
         # Open reports that hide a published response until a moderator decides.
         "PORTAL_REPORT_THRESHOLD": int(os.environ.get("PORTAL_REPORT_THRESHOLD", 3)),
+        # Only reports from accounts at least this old (or of verified parents and staff) count
+        # toward that threshold: a burst of new accounts cannot silence anyone. Days ("3 days", "3").
+        "PORTAL_REPORT_MIN_ACCOUNT_AGE": _days(os.environ.get("PORTAL_REPORT_MIN_ACCOUNT_AGE", "3 days")),
         # The key and certificate (PEM files) that sign every published PDF. `flask portal keys init`
         # creates a self-signed development pair at these default paths.
         "PORTAL_SIGNING_KEY": os.environ.get("PORTAL_SIGNING_KEY", str(INSTANCE / "signing-key.pem")),

@@ -25,7 +25,7 @@ NAMES = frozenset(
         "response.rejected",  # data: reason
         "response.hidden",  # data: reason, by_reports
         "response.restored",
-        "response.reported",  # data: open_reports, threshold_reached
+        "response.reported",  # data: open_reports, threshold_reached (hidden), held_for_moderators
         "consultation.submitted",
         "consultation.approved",
         "consultation.sent_back",  # data: reason

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import joinedload
 
 from portal import audit, events, policy
@@ -21,7 +21,7 @@ from portal.consultations.models import Response, ResponseState
 from portal.consultations.responses import count_response
 from portal.domain import DomainError, Reason
 from portal.extensions import db
-from portal.models import AUTHORITY_ROLES, Authority
+from portal.models import AUTHORITY_ROLES, Authority, Membership, User
 from portal.moderation.models import BLOCK_DAYS, BLOCK_REASON_MAX, REPORTED, Block, Report
 from portal.text import nfc
 
@@ -59,6 +59,23 @@ class ModerationRefusal(Reason):
 def report_threshold() -> int:
     """How many open reports hide a published response until a moderator decides (PORTAL_REPORT_THRESHOLD)."""
     return int(current_app.config.get("PORTAL_REPORT_THRESHOLD", 3)) if has_app_context() else 3
+
+
+def report_min_account_age() -> timedelta:
+    """How old an account must be for its reports to count toward hiding
+    (PORTAL_REPORT_MIN_ACCOUNT_AGE, in days), unless it is a verified parent's or staff's."""
+    days = current_app.config.get("PORTAL_REPORT_MIN_ACCOUNT_AGE", 3) if has_app_context() else 3
+    return timedelta(days=int(days))
+
+
+def counts_toward_hiding(now: datetime):
+    """The SQL condition on Report that its reporter is trusted to hide: an account older than
+    the minimum age, or one holding a membership (a parent verified with the school's invitation
+    code, or staff). New accounts are cheap to make and one person can make many; memberships and
+    time are not. Their reports still reach the moderators, they just hide nothing by themselves."""
+    old_enough = select(User.id).where(User.id == Report.reporter_id, User.created_at <= now - report_min_account_age())
+    verified = select(Membership.id).where(Membership.user_id == Report.reporter_id)
+    return exists(old_enough) | exists(verified)
 
 
 def _record(actor, action: str, response: Response, **data) -> None:
@@ -163,7 +180,8 @@ def moderate(actor, response: Response, action: str, reason: str = "", now: date
 
 def report_response(actor, response: Response, data: dict) -> Report:
     """`actor` reports a published response to the moderators, once, with data["reason"]. With
-    PORTAL_REPORT_THRESHOLD open reports it is hidden until a moderator decides. Refuses with
+    PORTAL_REPORT_THRESHOLD open reports from trusted reporters (counts_toward_hiding) it is
+    hidden until a moderator decides; any open report puts it in the moderators' queue. Refuses with
     REASON_REQUIRED, NOT_PUBLISHED, OWN_RESPONSE, ALREADY_REPORTED."""
     reason = nfc(data.get("reason"))
     if not reason:
@@ -179,18 +197,44 @@ def report_response(actor, response: Response, data: dict) -> Report:
     db.session.flush()
     _record(actor, "response.report", response)
     hidden = hide_if_reported_enough(response)
+    open_reports = open_report_count(response)
+    # As many reports as would hide it, but too many from new accounts to: the moderators are told
+    # all the same (once, when the count reaches the threshold), and decide.
+    held = not hidden and response.state == ResponseState.PUBLISHED and open_reports == report_threshold()
     events.emit(
-        "response.reported", response, actor, open_reports=open_report_count(response), threshold_reached=hidden
+        "response.reported",
+        response,
+        actor,
+        open_reports=open_reports,
+        threshold_reached=hidden,
+        held_for_moderators=held,
     )
     return report
 
 
+def trusted_open_report_count(response: Response, now: datetime | None = None) -> int:
+    """The open reports on `response` that count toward hiding it (counts_toward_hiding)."""
+    query = (
+        select(func.count())
+        .select_from(Report)
+        .where(
+            Report.response_id == response.id,
+            Report.resolved_at.is_(None),
+            counts_toward_hiding(now or utcnow()),
+        )
+    )
+    return db.session.scalar(query) or 0
+
+
 def hide_if_reported_enough(response: Response, now: datetime | None = None) -> bool:
-    """A published response with PORTAL_REPORT_THRESHOLD open reports is hidden (by nobody: the
-    portal) until a moderator decides. True when it was hidden now."""
-    if response.state != ResponseState.PUBLISHED or open_report_count(response) < report_threshold():
+    """A published response with PORTAL_REPORT_THRESHOLD open reports from trusted reporters
+    (counts_toward_hiding) is hidden (by nobody: the portal) until a moderator decides. Reports
+    from new accounts leave it published, waiting in the moderators' queue like any reported
+    response. True when it was hidden now."""
+    now = now or utcnow()
+    if response.state != ResponseState.PUBLISHED or trusted_open_report_count(response, now) < report_threshold():
         return False
-    _hide(None, response, REPORTED, now or utcnow())
+    _hide(None, response, REPORTED, now)
     events.emit("response.hidden", response, None, reason=REPORTED, by_reports=True)
     return True
 

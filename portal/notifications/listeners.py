@@ -95,12 +95,18 @@ def _response_taken_down(event):
 
 @events.on("response.reported")
 def _response_reported(event):
-    if not event.data.get("threshold_reached"):
+    """Moderators are told when reports hide a response, and when as many reports as would hide
+    it came mostly from accounts too new to (it stays visible: they decide)."""
+    if event.data.get("threshold_reached"):
+        said = event.name
+    elif event.data.get("held_for_moderators"):
+        said = "response.reported_held"
+    else:
         return
     consultation = event.subject.consultation
     notice = Notice(
         Kind.MODERATION,
-        event.name,
+        said,
         "moderation.queue",
         {"consultation": consultation.id, "kind": "reported"},
         {"title": consultation.title, "count": event.data.get("open_reports", 0)},

@@ -27,6 +27,10 @@ TEXTS = {
     "response.reported": _l(
         "A response to “%(title)s” was reported %(count)d times and is hidden until a moderator decides."
     ),
+    "response.reported_held": _l(
+        "A response to “%(title)s” was reported %(count)d times, mostly from accounts too new to hide it: "
+        "it stays visible until a moderator decides."
+    ),
     "consultation.submitted": _l("“%(title)s” by %(owner)s is waiting for approval."),
     "consultation.approved": _l("Your consultation “%(title)s” is approved."),
     "consultation.sent_back": _l("Your consultation “%(title)s” was sent back to you: %(reason)s"),

@@ -72,7 +72,9 @@ def respond(consultation, author, stance="support", *, body="同意调整。", a
     return response
 
 
-def someone(display_name=None):
+def someone(display_name=None, days_old=0):
+    """A person with an account and no role, made `days_old` days ago (reports count toward
+    hiding only from accounts at least PORTAL_REPORT_MIN_ACCOUNT_AGE old)."""
     n = next(_sequence)
     user = account_services.register_user(
         email=f"consultation-person{n}@example.org",
@@ -80,6 +82,8 @@ def someone(display_name=None):
         password="correct horse battery",
         language=None,
     )
+    if days_old:
+        user.created_at = utcnow() - timedelta(days=days_old)
     db.session.commit()
     return user
 

@@ -9,6 +9,9 @@ from portal.extensions import db as _db
 from portal.moderation import services as moderation_services
 from tests.helpers.consultations import someone
 
+# Reporters whose accounts are old enough for their reports to count (PORTAL_REPORT_MIN_ACCOUNT_AGE).
+ESTABLISHED = 10
+
 
 def _published_tally(response):
     return _db.session.scalar(
@@ -17,7 +20,7 @@ def _published_tally(response):
 
 
 def _report(response, times):
-    reporters = [someone() for _ in range(times)]
+    reporters = [someone(days_old=ESTABLISHED) for _ in range(times)]
     for reporter in reporters:
         moderation_services.report_response(reporter, response, {"reason": "人身攻击"})
     _db.session.commit()

@@ -158,7 +158,7 @@ def test_the_author_is_told_when_reports_hide_their_response_and_when_it_is_rest
     notifications_of(author)  # "published" when a moderator published it
 
     for _ in range(app.config["PORTAL_REPORT_THRESHOLD"]):
-        moderation.report_response(someone(), response, {"reason": "人身攻击"})
+        moderation.report_response(someone(days_old=10), response, {"reason": "人身攻击"})
     db.session.commit()
     assert events_told(author)[-1] == "response.hidden"
     hidden = notifications_of(author)[-1]
@@ -204,7 +204,7 @@ def test_moderators_are_told_once_when_a_response_reaches_the_report_threshold(
     threshold = app.config["PORTAL_REPORT_THRESHOLD"]
 
     for count in range(threshold + 1):
-        reporter = someone()
+        reporter = someone(days_old=10)
         if count >= threshold:  # hidden by then: no more reports are taken
             break
         moderation.report_response(reporter, response, {"reason": "广告"})
@@ -213,6 +213,25 @@ def test_moderators_are_told_once_when_a_response_reaches_the_report_threshold(
         assert [e for e in events_told(moderator) if e == "response.reported"] == expected
 
     assert events_told(other_moderator) == []
+
+
+def test_moderators_are_told_once_when_new_accounts_report_a_response_as_often_as_would_hide_it(
+    app, db, open_consultation, moderator, other_moderator
+):
+    author = someone()
+    response = respond(open_consultation, author, publish=True)
+    threshold = app.config["PORTAL_REPORT_THRESHOLD"]
+
+    for _ in range(threshold + 2):
+        moderation.report_response(someone(), response, {"reason": "广告"})
+        db.session.commit()
+
+    assert [e for e in events_told(moderator) if e.startswith("response.reported")] == ["response.reported_held"]
+    assert events_told(other_moderator) == []
+    assert "response.hidden" not in events_told(author)
+    told = notifications_of(moderator)[-1]
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert "it stays visible until a moderator decides" in words(told.event, told.params)
 
 
 # --- the author of a consultation ---------------------------------------------------------
