@@ -3,6 +3,7 @@ from flask_login import current_user
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, StopValidation
 
+from portal.accounts import services as account_services
 from portal.accounts.models import DISPLAY_NAME_MAX, EMAIL_MAX, INVITATION_NOTE_MAX, PASSWORD_MAX, PASSWORD_MIN
 from portal.accounts.passwords import password_weakness
 from portal.forms import PortalForm, WholeNumberField
@@ -28,6 +29,19 @@ def email_field(label):
     )
 
 
+def _not_taken_by_staff(form, field):
+    """Nobody may pass for staff: a staff member's name (but one's own) or a role word alone is
+    refused, at registration and at a change of name (accounts.services.display_name_refusal)."""
+    user_id = current_user.id if getattr(current_user, "is_authenticated", False) else None
+    if user_id is not None and account_services.comparable_name(field.data) == account_services.comparable_name(
+        current_user.display_name
+    ):
+        return  # the name they have: changing only their language is not held up by it
+    refusal = account_services.display_name_refusal(field.data or "", user_id=user_id)
+    if refusal is not None:
+        raise StopValidation(str(refusal.message))
+
+
 def display_name_field():
     return StringField(
         _l("Display name"),
@@ -37,6 +51,7 @@ def display_name_field():
                 max=DISPLAY_NAME_MAX,
                 message=_l("A display name can have at most %(max)d characters.", max=DISPLAY_NAME_MAX),
             ),
+            _not_taken_by_staff,
         ],
         description=_l("Shown beside what you write, unless you choose to appear anonymously."),
         render_kw={"autocomplete": "nickname", "maxlength": DISPLAY_NAME_MAX},

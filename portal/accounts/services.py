@@ -5,11 +5,15 @@ it describes are saved together or not at all.
 """
 
 import logging
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import get_locale, pgettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -55,6 +59,19 @@ class AccountRefusal(Reason):
     )
     EXPIRED_CODE = "expired", _l("This code has expired. Ask your school for a new one."), "code"
     ALREADY_PARENT = "already_parent", _l("You are already a verified parent of this school."), "code"
+    STAFF_NAME = (
+        "staff_name",
+        _l(
+            "This name is already used by a member of staff. Please choose another, so that nobody mistakes you "
+            "for them."
+        ),
+        "display_name",
+    )
+    ROLE_WORD = (
+        "role_word",
+        _l("A role alone cannot be a display name. Please enter the name others will know you by."),
+        "display_name",
+    )
 
 
 def hash_password(password: str) -> str:
@@ -414,3 +431,120 @@ def recent_invitations(school: School, limit: int = 50) -> list[Invitation]:
             .limit(limit)
         )
     )
+
+
+# --- staff shown as staff -----------------------------------------------------------------
+
+# The roles that make someone staff, each scope's highest first: a badge shows the highest a person
+# holds at a school or an authority (a school admin who also sits on the board: the admin).
+STAFF_RANK = {Role.SCHOOL_ADMIN: 0, Role.BOARD_MEMBER: 1, Role.COMMISSION_ADMIN: 0, Role.MODERATOR: 1}
+
+
+@dataclass(frozen=True)
+class StaffBadge:
+    """What a staff member's name carries wherever it appears: the role and where it is held
+    ("校务委员 · 解放路小学", "渝中区教育委员会 审核员"), from memberships, which no one can type."""
+
+    role: Role
+    place_zh: str
+    place_en: str
+
+    def __str__(self) -> str:
+        english = str(get_locale() or "zh").startswith("en")
+        place = self.place_en if english else self.place_zh
+        if self.role.scope_is_school:
+            return pgettext("staff badge", "%(role)s · %(school)s", role=_badge_role(self.role), school=place)
+        return pgettext("staff badge", "%(role)s, %(authority)s", role=_badge_role(self.role), authority=place)
+
+
+def _badge_role(role: Role) -> str:
+    # Shorter than the role's own label: a badge sits beside a name, on a phone too.
+    words = {
+        Role.BOARD_MEMBER: pgettext("staff badge", "Board member"),
+        Role.SCHOOL_ADMIN: pgettext("staff badge", "School administrator"),
+        Role.MODERATOR: pgettext("staff badge", "Moderator"),
+        Role.COMMISSION_ADMIN: pgettext("staff badge", "Administrator"),
+    }
+    return words[role]
+
+
+def staff_badges(user_ids: Iterable[int | None]) -> dict[int, list[StaffBadge]]:
+    """The staff badges of each of `user_ids` that is staff (people who are not are absent): one
+    query however many people, none when there are none. Pages load them with their list and pass
+    them to the template's staff_badge macro (templates/macros/people.html)."""
+    ids = sorted({user_id for user_id in user_ids if user_id is not None})
+    if not ids:
+        return {}
+    memberships = db.session.scalars(
+        select(Membership)
+        .where(Membership.user_id.in_(ids), Membership.role.in_(list(STAFF_RANK)))
+        .options(joinedload(Membership.school), joinedload(Membership.authority))
+        .order_by(Membership.user_id, Membership.id)
+    )
+    best: dict[tuple[int, str, int], Membership] = {}
+    for membership in memberships:
+        key = (membership.user_id, "school" if membership.school_id else "authority", membership.scope.id)
+        held = best.get(key)
+        if held is None or STAFF_RANK[membership.role] < STAFF_RANK[held.role]:
+            best[key] = membership
+    badges: dict[int, list[StaffBadge]] = {}
+    # A school's roles first (the nearer), then the authorities', each in the order granted.
+    for membership in sorted(best.values(), key=lambda m: (m.user_id, m.school_id is None, m.id)):
+        scope = membership.scope
+        badges.setdefault(membership.user_id, []).append(StaffBadge(membership.role, scope.name_zh, scope.name_en))
+    return badges
+
+
+# Words that name a role: alone, they would make anyone look like staff. Compared normalised.
+ROLE_WORDS = (
+    "管理员",
+    "审核员",
+    "校长",
+    "副校长",
+    "教委",
+    "教育委员会",
+    "教育局",
+    "校务委员",
+    "督学",
+    "版主",
+    "客服",
+    "官方",
+    "系统",
+    "admin",
+    "administrator",
+    "moderator",
+    "principal",
+    "staff",
+    "official",
+    "system",
+)
+
+
+def comparable_name(name: str) -> str:
+    """A display name as two people could be confused by it: NFKC (full-width letters as ASCII),
+    case folded, and without spaces, punctuation or invisible characters, so "市教委管理员 王敏",
+    "市教委管理员·王敏" and "市教委管理员\u200b王敏" are one name."""
+    folded = unicodedata.normalize("NFKC", name or "").casefold()
+    return "".join(ch for ch in folded if unicodedata.category(ch)[0] not in "ZPC")
+
+
+_ROLE_WORDS = frozenset(comparable_name(word) for word in ROLE_WORDS)
+
+
+def display_name_refusal(name: str, *, user_id: int | None = None) -> AccountRefusal | None:
+    """Why `name` cannot be a display name (of the person `user_id`, None when registering), or
+    None: a role word alone (ROLE_WORD), or the name of a member of staff other than that person
+    (STAFF_NAME). Staff are few (hundreds): their names are compared here, normalised."""
+    wanted = comparable_name(name)
+    if not wanted:
+        return None  # the field's own validators ask for a name
+    if wanted in _ROLE_WORDS:
+        return AccountRefusal.ROLE_WORD
+    staff = select(User.id, User.display_name).where(
+        User.id.in_(select(Membership.user_id).where(Membership.role.in_(list(STAFF_RANK))))
+    )
+    if user_id is not None:
+        staff = staff.where(User.id != user_id)
+    if any(comparable_name(display_name) == wanted for _id, display_name in db.session.execute(staff)):
+        return AccountRefusal.STAFF_NAME
+    return None
