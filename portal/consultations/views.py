@@ -18,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from portal import policy
+from portal.accounts import services as account_services
 from portal.clock import utcnow
 from portal.consultations import bp, forms, lists, responses, services
 from portal.consultations.models import ConsultationStatus, Phase, QuestionKind, ResponseState, Stance
@@ -140,15 +141,17 @@ def _list_context(consultation, *, stance=None, before=None) -> dict:
     items = responses.published_responses(consultation, stance=stance, before_id=before, limit=RESPONSES_SHOWN + 1)
     moderator = policy.can(current_user, "moderate_consultation", consultation)
     shown = items[:RESPONSES_SHOWN]
+    # The school and the moderators know who wrote an anonymous response; nobody else does.
+    sees_authors = moderator or policy.can(current_user, "publish_outcome", consultation)
     return {
         "responses": shown,
+        "badges": account_services.staff_badges(r.author_id for r in shown if r.show_name or sees_authors),
         "has_more": len(items) > RESPONSES_SHOWN,
         "stance": stance,
         "stances": list(Stance),
         "questions": list(consultation.questions),
         "moderator": moderator,
-        # The school and the moderators know who wrote an anonymous response; nobody else does.
-        "sees_authors": moderator or policy.can(current_user, "publish_outcome", consultation),
+        "sees_authors": sees_authors,
     }
 
 

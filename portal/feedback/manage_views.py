@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import policy
+from portal.accounts import services as account_services
 from portal.clock import today
 from portal.domain import DomainError
 from portal.extensions import db
@@ -76,6 +77,8 @@ def _item_context(school, feedback, *, reply_form=None, refused=None) -> dict:
         "statuses": STEPS,
         "reply_form": reply_form or forms.ReplyForm(formdata=None),
         "refused": refused,
+        # The sender and everyone who acted on it, as staff see them: one query.
+        "badges": account_services.staff_badges([feedback.author_id, *(event.actor_id for event in feedback.events)]),
     }
 
 

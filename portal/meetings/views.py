@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import clock, policy
+from portal.accounts import services as account_services
 from portal.clock import utcnow
 from portal.documents.download import pdf_response
 from portal.documents.services import find_by_sha256
@@ -48,6 +49,7 @@ def show(meeting_id):
         meeting=meeting,
         school=meeting.school,
         present=[member for member in members if attendance[member.id] is True],
+        badges=account_services.staff_badges(member.user_id for member in members),
         absent=[member for member in members if attendance[member.id] is False],
         may_read_draft=may_read_draft,
         minutes_html=render_markdown(meeting.minutes) if meeting.minutes_approved or may_read_draft else None,
@@ -80,11 +82,13 @@ def body(slug, body_id):
         return render_template(
             "meetings/_past_meetings.html", school=school, past=past, endpoint="meetings.body", args=args
         )
+    members = services.current_members(body, today)
     return render_template(
         "meetings/body.html",
         school=school,
         body=body,
-        members=services.current_members(body, today),
+        members=members,
+        badges=account_services.staff_badges(member.user_id for member in members),
         show_former=show_former,
         former=former,
         former_count=len(former) if show_former else services.former_member_count(body, today),

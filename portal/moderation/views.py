@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import audit, policy
+from portal.accounts import services as account_services
 from portal.clock import utcnow
 from portal.consultations import responses
 from portal.consultations import services as consultations
@@ -123,6 +124,7 @@ def _queue_context(problem: str | None = None) -> dict:
         "now": utcnow(),
         "kind_labels": kind_labels(),
         "standard_reasons": STANDARD_REASONS,
+        "badges": account_services.staff_badges(item.response.author_id for item in results.items if item.response),
     }
 
 
@@ -178,6 +180,7 @@ def _invalid(response, message: str):
     if is_htmx():
         context = {
             "item": queue.queue_item(response),
+            "badges": account_services.staff_badges([response.author_id]),
             "args": _filter_args(),
             "kind_labels": kind_labels(),
             "standard_reasons": STANDARD_REASONS,
@@ -398,4 +401,6 @@ def report(consultation_id, response_id):
         return redirect_to(f"{back}#response-{response.id}")
     template = "moderation/_report.html" if is_htmx() else "moderation/report.html"
     context = {"consultation": consultation, "response": response, "form": form, "done": message}
+    if template == "moderation/report.html" and response.show_name:
+        context["badges"] = account_services.staff_badges([response.author_id])
     return render_template(template, questions=list(consultation.questions), **context), status

@@ -9,6 +9,7 @@ from flask import abort, render_template
 from flask_login import current_user
 
 from portal import policy
+from portal.accounts import services as account_services
 from portal.clock import today, utcnow
 from portal.consultations.services import outcome_due_days
 from portal.oversight import audit_log, bp, dashboard
@@ -83,7 +84,12 @@ def audit():
     results = audit_log.audit_page(
         scope, _audit_filters(form, actions), before=before, after=after if before is None else None
     )
-    context = {"results": results, "form": form, "filter_args": _filter_args(form)}
+    context = {
+        "results": results,
+        "form": form,
+        "filter_args": _filter_args(form),
+        "badges": account_services.staff_badges(event.actor_id for event in results.events),
+    }
     if htmx_target() == "audit-results":
         return render_template("oversight/_audit_results.html", **context)
     schools = audit_log.schools_in_scope(scope)

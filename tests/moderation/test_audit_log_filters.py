@@ -394,9 +394,9 @@ def test_the_page_takes_the_same_number_of_queries_with_10_or_200_events(
     assert (many_page, many_htmx, many_export) == (few_page, few_htmx, few_export)
     # The account; the recorded actions and kinds of record (the filters), the schools in
     # scope; the page; the decisions and charter versions on it that have public pages; the
-    # header's count of unread notifications.
-    assert many_page <= 8, many_page
-    assert many_htmx <= 4, many_htmx  # the account, the recorded actions, the page, its decisions
+    # actors' staff badges (one query for all); the header's count of unread notifications.
+    assert many_page <= 9, many_page
+    assert many_htmx <= 5, many_htmx  # the account, the recorded actions, the page, its decisions, badges
     assert many_export <= 3, many_export  # the account, the recorded actions, the events
 
 
