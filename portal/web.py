@@ -144,7 +144,7 @@ def public_url(endpoint: str, **values) -> str:
     base = current_app.config["PORTAL_PUBLIC_URL"].rstrip("/")
     if has_request_context():
         return base + url_for(endpoint, **values)
-    with current_app.test_request_context("/"):
+    with current_app.test_request_context("/", base_url=base):  # a host the portal trusts
         return base + url_for(endpoint, **values)
 
 
