@@ -160,3 +160,40 @@ def test_a_visitor_reads_what_changed_without_markdown_marks(new_page, check_acc
         assert_no_horizontal_scrolling(page, f"charter diff ({language})")
         page.set_viewport_size(PHONE)
     shoot(page, f"markdown-charter-diff-{language}-{viewport['width']}")
+
+
+@pytest.fixture
+def comparisons_too_costly(live_server, monkeypatch):
+    """Every comparison costs more than it may (and none is stored yet, or afterwards)."""
+    from portal.charters import structure
+    from portal.charters.models import StoredCharterDiff
+
+    def forget():
+        with live_server.app.app_context():
+            db.session.query(StoredCharterDiff).delete()
+            db.session.commit()
+            db.session.remove()
+
+    forget()
+    monkeypatch.setattr(structure, "DIFF_WORK_BUDGET", 10)
+    yield
+    monkeypatch.undo()
+    forget()
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
+def test_a_visitor_is_offered_both_versions_when_there_are_too_many_changes_to_show(
+    new_page, check_accessibility, comparisons_too_costly, language, viewport
+):
+    page = new_page(language, viewport)
+    page.goto(f"/schools/{SLUG}/charter/versions")
+    with page.expect_navigation():
+        page.locator(f"a[href^='/schools/{SLUG}/charter/diff?from=']").first.click()
+
+    downloads = page.locator(".diff-downloads a")
+    expect(downloads).to_have_count(2)
+    expect(downloads.first).to_have_attribute("href", re.compile(rf"^/schools/{SLUG}/charter/versions/\d+\.pdf$"))
+    expect(page.locator(".diff-item")).to_have_count(0)
+    check_accessibility(page, f"charter-diff-too-large-{language}")
+    shoot(page, f"markdown-charter-diff-too-large-{language}-{viewport['width']}", parts=1)
