@@ -2,6 +2,7 @@
 management (drafting, preview, adoption) is in manage_views.py."""
 
 import logging
+from datetime import UTC
 
 from flask import abort, make_response, render_template, request
 from flask_babel import format_date
@@ -45,6 +46,12 @@ def _school_parts(school) -> tuple:
     return (school.id, school.slug, school.name_zh, school.name_en)
 
 
+def _version_parts(versions) -> list[tuple]:
+    """What identifies the versions a page shows, as plain values (the same, whichever way the
+    database hands back a timestamp's zone)."""
+    return [(v.id, v.number, str(v.status), v.updated_at.astimezone(UTC).isoformat()) for v in versions]
+
+
 @bp.get("/schools/<slug>/charter")
 def current(slug):
     school = school_or_404(slug)
@@ -82,7 +89,7 @@ def _render_version(school, version, *, current):
     validators = page_validators(
         "charter-version",
         _school_parts(school),
-        [(v.id, v.number, v.status, v.updated_at) for v in shown],
+        _version_parts(shown),
         last_modified=max((v.updated_at for v in shown), default=None),
     )
     if (answer := not_modified(validators)) is not None:
@@ -136,7 +143,7 @@ def diff(slug):
         "charter-diff",
         structure.DIFF_FORMAT,
         _school_parts(school),
-        [(v.id, v.number, v.status, v.updated_at) for v in choices],
+        _version_parts(choices),
         last_modified=max((v.updated_at for v in choices), default=None),
     )
     if (answer := not_modified(validators)) is not None:
