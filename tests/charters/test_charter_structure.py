@@ -322,16 +322,13 @@ def test_a_charter_in_chinese_is_marked_as_chinese():
     assert text_language("Article 1 The school is called Test Primary.") == "en"
 
 
-def test_a_huge_text_without_structure_is_still_compared_quickly():
-    import time
-
+def test_a_huge_text_without_structure_is_compared_line_by_line_within_the_budget():
     paragraphs = [f"第{i}段文字，内容各不相同：{i * 7919 % 10007}。" * 8 for i in range(1500)]
     old = "\n\n".join(paragraphs)
     new = "\n\n".join(paragraphs[:700] + ["新增的一段。"] + paragraphs[700:])
 
-    started = time.perf_counter()
-    diff = compare(old, new)
+    diff = compare(old, new)  # its work is bounded (DIFF_WORK_BUDGET), not timed here
 
-    assert time.perf_counter() - started < 5
+    assert not diff.too_large
     (change,) = diff.other
     assert [s.text.strip() for s in change.segments if s.op != "equal"] == ["新增的一段。"]
