@@ -226,3 +226,22 @@ def test_pages_of_people_logged_in_are_neither_stored_nor_validated(client, logi
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     assert "ETag" not in response.headers
+
+
+def test_two_visitors_storing_the_same_comparison_at_once_both_get_the_page(client, school, charter, monkeypatch):
+    client.get(diff_address(school))  # stored by the first
+    # The second looked before the first had stored it: it stores it again, and the database
+    # refuses the duplicate.
+    real_get = database.session.get
+    monkeypatch.setattr(
+        database.session,
+        "get",
+        lambda model, key, **kw: None if model is StoredCharterDiff else real_get(model, key, **kw),
+    )
+
+    response = client.get(diff_address(school), headers=ENGLISH)
+
+    assert response.status_code == 200
+    assert "1 article changed, 1 added, 0 removed." in page_of(response)
+    monkeypatch.undo()
+    assert database.session.scalar(select(database.func.count()).select_from(StoredCharterDiff)) == 1
