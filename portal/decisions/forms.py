@@ -133,3 +133,9 @@ class PublishForm(PortalForm):
 
 class DiscardForm(PortalForm):
     pass
+
+
+class DecisionTextForm(PortalForm):
+    """The text alone, for its preview as it is typed: the same field, the same limit."""
+
+    body = DecisionForm.body

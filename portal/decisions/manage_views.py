@@ -15,7 +15,7 @@ from wtforms import SelectChoice
 from portal import clock, errors
 from portal.clock import utcnow
 from portal.decisions import bp, forms, services
-from portal.decisions.models import Decision, DecisionRefusal
+from portal.decisions.models import DECISION_BODY_MAX, Decision, DecisionRefusal
 from portal.documents.download import content_disposition
 from portal.documents.render import page_count
 from portal.domain import DomainError
@@ -121,10 +121,40 @@ def manage(slug):
     )
 
 
+def _text_preview(body: str | None, *, unsaved: bool) -> dict:
+    """The text as it will be published: the renderer of the published page and PDF
+    (portal.text.render_markdown), never saved from here."""
+    body = body or ""
+    if len(body) > DECISION_BODY_MAX:
+        return {"too_long": True}
+    return {"too_long": False, "empty": not body.strip(), "html": render_markdown(body), "unsaved": unsaved}
+
+
+def _previewing() -> bool:
+    """The Preview button without JavaScript: the page comes back with the text as typed and its
+    preview, and nothing is saved."""
+    return request.method == "POST" and request.form.get("action") == "preview"
+
+
+def _preview_status(form) -> int:
+    # Only the text is checked: a preview is not the moment to ask for the title or the vote.
+    return 200 if form.body.validate(form) else 422
+
+
 @bp.route("/schools/<slug>/manage/decisions/new", methods=["GET", "POST"])
 def new_draft(slug):
     school = managed_school(slug, "manage_decisions")
     form = _form_for(school)
+    if _previewing():
+        status = _preview_status(form)
+        page = render_template(
+            "decisions/new.html",
+            school=school,
+            form=form,
+            text_preview=_text_preview(form.body.data, unsaved=True),
+            previewing=True,
+        )
+        return page, status
     if form.validate_on_submit():
         try:
             decision = services.create_draft(current_user, school, form.draft_data())
@@ -138,7 +168,7 @@ def new_draft(slug):
     return render_template("decisions/new.html", school=school, form=form), 422 if form.is_submitted() else 200
 
 
-def _edit_page(school, decision, form=None, publish_form=None, status=200):
+def _edit_page(school, decision, form=None, publish_form=None, status=200, *, text_preview=None):
     return (
         render_template(
             "decisions/edit.html",
@@ -148,7 +178,8 @@ def _edit_page(school, decision, form=None, publish_form=None, status=200):
             publish_form=publish_form or forms.PublishForm(formdata=None),
             discard_form=forms.DiscardForm(formdata=None),
             problems=[problem.message for problem in services.publish_problems(decision, utcnow())],
-            body_html=render_markdown(decision.body),
+            text_preview=text_preview or _text_preview(decision.body, unsaved=False),
+            previewing=text_preview is not None,
         ),
         status,
     )
@@ -164,6 +195,11 @@ def edit_draft(slug, decision_id):
         return _edit_page(school, decision)
     school, decision = _draft_to_change(slug, decision_id)
     form = _form_for(school, decision)
+    if _previewing():
+        status = _preview_status(form)
+        return _edit_page(
+            school, decision, form, status=status, text_preview=_text_preview(form.body.data, unsaved=True)
+        )
     if form.validate_on_submit():
         try:
             changed = services.update_draft(current_user, decision, form.draft_data())
@@ -179,6 +215,21 @@ def edit_draft(slug, decision_id):
 
 
 # --- preview --------------------------------------------------------------------------------
+
+
+@bp.post("/schools/<slug>/manage/decisions/text-preview")
+def text_preview(slug):
+    """For htmx, as the text of a draft (new or saved) is typed: the preview panel with the text
+    as it will be published. Nothing is saved. Without htmx the Preview button posts the whole
+    form to its own page instead (see _previewing), so this address only leads back."""
+    school = managed_school(slug, "manage_decisions")
+    if not is_htmx():
+        return redirect_to(url_for("decisions.manage", slug=school.slug))
+    form = forms.DecisionTextForm()
+    status = 200 if form.validate() else 422
+    return render_template(
+        "decisions/_text_preview.html", text_preview=_text_preview(form.body.data, unsaved=True), form=form
+    ), status
 
 
 def _preview_bytes(decision):

@@ -120,7 +120,7 @@ def test_board_member_records_a_meeting_and_a_visitor_reads_it(
         "## 二、校服采购方案征求意见\n\n提交家长委员会征求意见两周。"
     )
     with page.expect_navigation():
-        page.locator("form[action$='/minutes'] button[type=submit]").click()
+        page.locator("form[action$='/minutes'] button[value=save]").click()
     expect(page.locator(".minutes-draft")).to_contain_text("同意6票")
     check_accessibility(page, "meeting-minutes-draft-zh")
     with page.expect_navigation():

@@ -74,7 +74,7 @@ def test_board_member_publishes_a_decision_and_a_visitor_verifies_the_downloaded
         page.locator(f"a[href='{MANAGE_DECISIONS}/new']").click()
     check_accessibility(page, f"decision-new-{language}")
     with page.expect_navigation():
-        page.locator(f"form[action='{MANAGE_DECISIONS}/new'] button[type=submit]").click()
+        page.locator(f"form[action='{MANAGE_DECISIONS}/new'] button[value=save]").click()
     expect(page.locator("#title-error")).to_be_visible()
     expect(page.locator("#title")).to_have_attribute("aria-invalid", "true")
     check_accessibility(page, f"decision-new-errors-{language}")
@@ -89,7 +89,7 @@ def test_board_member_publishes_a_decision_and_a_visitor_verifies_the_downloaded
     page.locator("#votes_abstain").fill("1")
     page.locator("#body").fill(BODY)
     with page.expect_navigation(url=re.compile(rf"{MANAGE_DECISIONS}/\d+$")):
-        page.locator(f"form[action='{MANAGE_DECISIONS}/new'] button[type=submit]").click()
+        page.locator(f"form[action='{MANAGE_DECISIONS}/new'] button[value=save]").click()
     edit_path = re.search(rf"{MANAGE_DECISIONS}/\d+$", page.url).group(0)
     expect(page.locator("#title")).to_have_value(title)
     expect(page.locator(".flash-messages")).to_be_visible()
