@@ -35,7 +35,7 @@ EXPECTED = {
     "decisions.preview_pdf": drafting(200),
     "decisions.preview": drafting(303),  # without htmx: on to the PDF
     "decisions.publish": drafting(422),  # not confirmed
-    "decisions.discard": drafting(303),  # deleted, back to the list
+    "decisions.discard": drafting(422),  # not confirmed: nothing is deleted
 }
 
 EXPECTED_POST = {
