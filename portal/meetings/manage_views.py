@@ -272,6 +272,7 @@ def _page_context(school, meeting, **given) -> dict:
         "details_form": given.get("details_form") or _meeting_form(school, meeting),
         "minutes_form": given.get("minutes_form") or forms.MinutesForm(formdata=None, minutes=meeting.minutes),
         "minutes_html": render_markdown(meeting.minutes),
+        "approve_form": given.get("approve_form") or forms.ApproveMinutesForm(formdata=None),
         "approve_error": given.get("approve_error"),
         "refused": given.get("refused"),
     }
@@ -463,16 +464,16 @@ def edit_minutes(slug, meeting_id):
 @bp.post("/schools/<slug>/manage/meetings/<int:meeting_id>/approve")
 def approve_minutes(slug, meeting_id):
     school, meeting = _meeting_to_change(slug, meeting_id)
-    form = forms.ConfirmForm()
-    if not form.validate_on_submit():
-        return _meeting_page(school, meeting, 422)
+    form = forms.ApproveMinutesForm()
+    if not form.validate_on_submit():  # not confirmed: nothing is approved, and the tick says why
+        return _meeting_page(school, meeting, 422, approve_form=form)
     try:
         services.approve_minutes(current_user, meeting)
     except DomainError as error:
         if error.reason == MeetingRefusal.MINUTES_EMPTY:  # nothing to approve yet: said beside the button
             db.session.rollback()
             meeting = found_or_404(services.meeting_in_school(school, meeting.id))
-            return _meeting_page(school, meeting, 422, approve_error=error.message)
+            return _meeting_page(school, meeting, 422, approve_form=form, approve_error=error.message)
         return _refused(school, meeting, error.reason)
     db.session.commit()
     flash(_("The minutes are approved. They are now public and can no longer be changed."), "success")
