@@ -338,6 +338,8 @@ def test_publishing_with_htmx_without_the_tick_swaps_the_publish_panel_with_the_
     assert 'id="publish"' in panel and 'name="title"' not in panel
     assert field_error(panel, "confirm") == "Tick the box to confirm before publishing."
     assert 'class="error-summary" role="alert" tabindex="-1" autofocus' in panel
+    # A tick's label is a whole sentence: the summary gives its message alone, linked to the box.
+    assert '<li><a href="#confirm">Tick the box to confirm before publishing.</a></li>' in panel
     assert fresh(db, draft).status == DecisionStatus.DRAFT
 
 
