@@ -77,7 +77,9 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.elt;
     if (!target || !target.isConnected) target = document.getElementById(event.detail.target && event.detail.target.id);
-    var summary = target && (target.matches(".error-summary") ? target : target.querySelector(".error-summary"));
+    // An error summary, or a refusal that says why nothing was done (role=alert, autofocus).
+    var which = ".error-summary, [role=alert][autofocus]";
+    var summary = target && (target.matches(which) ? target : target.querySelector(which));
     if (!summary) return;
     summary.focus({ preventScroll: true });
     summary.scrollIntoView({ block: "start" });

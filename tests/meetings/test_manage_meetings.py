@@ -238,6 +238,8 @@ def test_empty_agenda_item_is_refused_and_htmx_shows_the_message_in_place(
 
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "item_title") == "Please enter the agenda item."
+    # The swapped section carries its error summary, which takes focus (the button pressed is gone).
+    assert '<div class="error-summary" role="alert" tabindex="-1" autofocus>' in response.get_data(as_text=True)
     assert len(agenda_titles(db, past_meeting)) == 2
 
 

@@ -281,6 +281,17 @@ def test_bulk_approve_publishes_the_selected_and_skips_the_rest(
     assert states == [ResponseState.PUBLISHED, ResponseState.PUBLISHED, ResponseState.REJECTED, ResponseState.PENDING]
 
 
+def test_publishing_none_selected_says_why_at_the_top_and_the_message_takes_focus(client, login_as, moderator, pending):
+    login_as(moderator)
+
+    response = client.post("/moderation/bulk-approve", data={}, headers={"Accept-Language": "en"})
+
+    page = _text(response)
+    assert response.status_code == 422
+    assert 'id="moderation-problem" tabindex="-1" autofocus><p>Select at least one response to approve.' in page
+    assert _db.session.get(type(pending), pending.id).state == ResponseState.PENDING
+
+
 def test_actions_need_the_csrf_token(csrf_client, moderator, pending):
     with csrf_client.session_transaction() as session:
         session["_user_id"] = moderator.get_id()
