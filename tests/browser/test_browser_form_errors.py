@@ -231,3 +231,29 @@ def test_adopting_a_charter_disables_the_button_and_says_it_is_working(
     expect(adopt.locator("button[type=submit]")).to_be_disabled()
     expect(adopt.locator(".working")).to_be_visible()
     expect(adopt).to_have_attribute("aria-busy", "true")
+
+
+def test_a_publish_that_fails_on_the_server_says_why_in_the_publish_panel(new_page, log_in, demo_password):
+    page = new_page("en")
+    log_in(page, BOARD_MEMBER, demo_password)
+    edit_path, title = draft_a_decision(page)
+    # The server's answer when the PDF cannot be made (503 with HX-Reswap: the panel, with why),
+    # stood in for here so that nothing is published: static/js/portal.js swaps it like a 422.
+    panel = (
+        '<section class="panel" id="publish"><p class="error" id="confirm-error">'
+        "The PDF of the decision could not be made, so nothing was published.</p></section>"
+    )
+    page.route(
+        f"**{edit_path}/publish",
+        lambda route: route.fulfill(status=503, headers={"HX-Reswap": "outerHTML"}, body=panel),
+    )
+    page.locator("#confirm").check()
+    page.locator(f"form[action='{edit_path}/publish'] button[type=submit]").click()
+    expect(page.locator("#confirm-error")).to_contain_text("nothing was published")
+    expect(page.locator("#request-problem")).to_be_hidden()  # not the general "busy" message
+    expect(page.locator("#title")).to_have_value(title)
+
+    # The draft goes again: the live server's data is shared by every journey.
+    page.locator("#confirm_delete").check()
+    page.locator(f"form[action='{edit_path}/discard'] button[type=submit]").click()
+    page.wait_for_url(re.compile(rf"{MANAGE_DECISIONS}$"))
