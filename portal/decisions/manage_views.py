@@ -89,8 +89,14 @@ def _choices(form, school, decision=None):
     return form
 
 
-def _form_for(school, decision=None):
-    if decision is not None and request.method == "GET":
+def _form_for(school, decision=None, *, typed=False):
+    """The draft's form: with what was typed when it is the form that was sent (`typed`), else
+    filled from the saved draft. The edit page holds four forms; when publishing or deleting fails,
+    the draft's form must show the draft as saved: one read from that other form's request would
+    come back blank, and saving it then would store the blanks over the draft."""
+    if typed or decision is None:
+        form = forms.DecisionForm()
+    else:
         replaces = decision.supersedes_id or decision.revokes_id
         form = forms.DecisionForm(
             formdata=None,
@@ -98,8 +104,6 @@ def _form_for(school, decision=None):
             replaces_id=replaces,
             replaces_how="revokes" if decision.revokes_id else "supersedes",
         )
-    else:
-        form = forms.DecisionForm()
     return _choices(form, school, decision)
 
 
@@ -168,7 +172,9 @@ def new_draft(slug):
     return render_template("decisions/new.html", school=school, form=form), 422 if form.is_submitted() else 200
 
 
-def _edit_page(school, decision, form=None, publish_form=None, status=200, *, text_preview=None):
+def _edit_page(school, decision, form=None, publish_form=None, discard_form=None, status=200, *, text_preview=None):
+    """The draft's page. Each of its forms shows what was typed only if it is the form that was
+    sent (given here); the others are filled from the saved draft."""
     return (
         render_template(
             "decisions/edit.html",
@@ -176,13 +182,33 @@ def _edit_page(school, decision, form=None, publish_form=None, status=200, *, te
             decision=decision,
             form=form or _form_for(school, decision),
             publish_form=publish_form or forms.PublishForm(formdata=None),
-            discard_form=forms.DiscardForm(formdata=None),
-            problems=[problem.message for problem in services.publish_problems(decision, utcnow())],
+            discard_form=discard_form or forms.DiscardForm(formdata=None),
+            problems=_publish_problems(decision),
             text_preview=text_preview or _text_preview(decision.body, unsaved=False),
             previewing=text_preview is not None,
         ),
         status,
     )
+
+
+def _publish_problems(decision):
+    return [problem.message for problem in services.publish_problems(decision, utcnow())]
+
+
+def _publish_refused(school, decision, publish_form, status=422):
+    """Publishing was refused (not confirmed, the draft not ready, the PDF not made): htmx gets
+    the publish panel with the reason beside the tick, swapped in place (a 503 says so with
+    HX-Reswap, which static/js/portal.js takes as "show this"); without it, the whole page."""
+    if is_htmx():
+        panel = render_template(
+            "decisions/_publish.html",
+            school=school,
+            decision=decision,
+            publish_form=publish_form,
+            problems=_publish_problems(decision),
+        )
+        return panel, status, ({"HX-Reswap": "outerHTML"} if status >= 500 else {})
+    return _edit_page(school, decision, publish_form=publish_form, status=status)
 
 
 @bp.route("/schools/<slug>/manage/decisions/<int:decision_id>", methods=["GET", "POST"])
@@ -194,7 +220,7 @@ def edit_draft(slug, decision_id):
             return redirect_to(url_for("decisions.show", decision_id=decision.id))
         return _edit_page(school, decision)
     school, decision = _draft_to_change(slug, decision_id)
-    form = _form_for(school, decision)
+    form = _form_for(school, decision, typed=True)
     if _previewing():
         status = _preview_status(form)
         return _edit_page(
@@ -296,7 +322,7 @@ def publish(slug, decision_id):
     school, decision = _draft_to_change(slug, decision_id)
     publish_form = forms.PublishForm()
     if not publish_form.validate_on_submit():
-        return _edit_page(school, decision, publish_form=publish_form, status=422)
+        return _publish_refused(school, decision, publish_form)
     try:
         services.publish_decision(current_user, decision)
     except DomainError as error:
@@ -305,7 +331,7 @@ def publish(slug, decision_id):
         db.session.rollback()
         decision = _decision_or_404(school, decision_id)
         publish_form.confirm.errors.append(error.message)
-        return _edit_page(school, decision, publish_form=publish_form, status=422)
+        return _publish_refused(school, decision, publish_form)
     except Exception as error:
         if errors.is_fault(error):
             raise  # the database or the disk: the "try again" page, with Retry-After (errors.py)
@@ -315,7 +341,7 @@ def publish(slug, decision_id):
         log.exception("publishing decision %s failed", decision_id)
         decision = _decision_or_404(school, decision_id)
         publish_form.confirm.errors.append(PUBLISH_FAILED)
-        return _edit_page(school, decision, publish_form=publish_form, status=503)
+        return _publish_refused(school, decision, publish_form, status=503)
     db.session.commit()
     flash(
         _("Decision %(number)s is published. Its PDF is signed and archived for good.", number=decision.number),
@@ -327,8 +353,9 @@ def publish(slug, decision_id):
 @bp.post("/schools/<slug>/manage/decisions/<int:decision_id>/discard")
 def discard(slug, decision_id):
     school, decision = _draft_to_change(slug, decision_id)
-    if not forms.DiscardForm().validate_on_submit():
-        return _edit_page(school, decision, status=422)
+    discard_form = forms.DiscardForm()
+    if not discard_form.validate_on_submit():  # not confirmed: nothing is deleted, and the tick says why
+        return _edit_page(school, decision, discard_form=discard_form, status=422)
     title = decision.title
     services.discard_draft(current_user, decision)
     db.session.commit()

@@ -275,6 +275,7 @@ def _page_context(school, meeting, **given) -> dict:
         "minutes_html": render_markdown(meeting.minutes),
         "minutes_preview": given.get("minutes_preview") or _minutes_preview(meeting.minutes, unsaved=False),
         "previewing": "minutes_preview" in given,
+        "approve_form": given.get("approve_form") or forms.ApproveMinutesForm(formdata=None),
         "approve_error": given.get("approve_error"),
         "refused": given.get("refused"),
     }
@@ -504,16 +505,16 @@ def preview_minutes(slug, meeting_id):
 @bp.post("/schools/<slug>/manage/meetings/<int:meeting_id>/approve")
 def approve_minutes(slug, meeting_id):
     school, meeting = _meeting_to_change(slug, meeting_id)
-    form = forms.ConfirmForm()
-    if not form.validate_on_submit():
-        return _meeting_page(school, meeting, 422)
+    form = forms.ApproveMinutesForm()
+    if not form.validate_on_submit():  # not confirmed: nothing is approved, and the tick says why
+        return _meeting_page(school, meeting, 422, approve_form=form)
     try:
         services.approve_minutes(current_user, meeting)
     except DomainError as error:
         if error.reason == MeetingRefusal.MINUTES_EMPTY:  # nothing to approve yet: said beside the button
             db.session.rollback()
             meeting = found_or_404(services.meeting_in_school(school, meeting.id))
-            return _meeting_page(school, meeting, 422, approve_error=error.message)
+            return _meeting_page(school, meeting, 422, approve_form=form, approve_error=error.message)
         return _refused(school, meeting, error.reason)
     db.session.commit()
     flash(_("The minutes are approved. They are now public and can no longer be changed."), "success")

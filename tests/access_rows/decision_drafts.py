@@ -36,7 +36,7 @@ EXPECTED = {
     "decisions.preview": drafting(303),  # without htmx: on to the PDF
     "decisions.text_preview": drafting(303),  # without htmx: back to the drafts (the form previews itself)
     "decisions.publish": drafting(422),  # not confirmed
-    "decisions.discard": drafting(303),  # deleted, back to the list
+    "decisions.discard": drafting(422),  # not confirmed: nothing is deleted
 }
 
 EXPECTED_POST = {

@@ -107,10 +107,11 @@ def test_board_member_publishes_a_decision_and_a_visitor_verifies_the_downloaded
     assert preview.headers["content-type"] == "application/pdf"
     assert preview.body().startswith(b"%PDF-")
 
-    # Publishing needs the box ticked.
-    with page.expect_navigation():
-        page.locator(f"form[action='{edit_path}/publish'] button[type=submit]").click()
+    # Publishing needs the box ticked: htmx swaps the publish panel with the reason, in place.
+    page.locator(f"form[action='{edit_path}/publish'] button[type=submit]").click()
     expect(page.locator("#confirm-error")).to_be_visible()
+    assert same_document(page), "a refused publish reloaded the page"
+    expect(page.locator("#title")).to_have_value(title)  # the draft is all still there
     check_accessibility(page, f"decision-publish-unconfirmed-{language}")
     page.locator("#confirm").check()
     with page.expect_navigation(url=re.compile(r"/decisions/\d+$")):

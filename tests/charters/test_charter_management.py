@@ -329,6 +329,16 @@ def test_the_preview_that_follows_the_typing_is_not_announced_at_every_pause(
 # --- Adopting ----------------------------------------------------------------------------------
 
 
+def test_the_adopt_button_says_it_is_working_while_the_pdf_is_made(client, login_as, school_admin, school, draft):
+    login_as(school_admin)
+
+    page = client.get(manage_url(school), headers=ENGLISH).get_data(as_text=True)
+
+    # Adopting makes and signs the version's PDF: while it runs, the button is disabled (data-working).
+    assert 'aria-labelledby="adopt-heading" data-working' in page
+    assert "Adopting: the PDF of the charter is being made and signed…" in page
+
+
 def test_adopting_the_draft_makes_it_the_charter_in_force(client, db, login_as, school_admin, school, draft):
     login_as(school_admin)
 
