@@ -155,7 +155,13 @@ def preview(slug, n):
     status = 200 if valid else 422
     if not is_htmx():
         return _render_edit(school, version, form, status, preview=_preview_of(form), previewing=True)
-    return render_template("charters/_preview.html", preview=_preview_of(form), form=form, oob=True), status
+    # Typing updates the preview as it goes (the text area triggers it): said to screen readers
+    # only when the Preview button asked, not at every pause in the typing.
+    announce = request.headers.get("HX-Trigger") != form.body.id
+    return (
+        render_template("charters/_preview.html", preview=_preview_of(form), form=form, oob=True, announce=announce),
+        status,
+    )
 
 
 def _adoption_refusal_message(error: DomainError, version) -> str:

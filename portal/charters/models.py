@@ -2,9 +2,10 @@
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -93,3 +94,19 @@ class CharterVersion(db.Model):
         self.adopted_by_id = by_id
         self.adopted_on = adopted_on
         self.effective_on = effective_on
+
+
+class StoredCharterDiff(db.Model):
+    """What changed from one adopted version to another, as the public diff page shows it
+    (portal.charters.structure.CharterDiff.to_dict): adopted versions never change, so their
+    comparison is made once, the first time someone asks for it, and read back afterwards.
+    `format` is the shape it was made in (structure.DIFF_FORMAT); one of an older format is made
+    again. Drafts are compared afresh each time: their text may still change."""
+
+    __tablename__ = "charter_diff"
+
+    older_id: Mapped[int] = mapped_column(ForeignKey("charter_version.id", ondelete="CASCADE"), primary_key=True)
+    newer_id: Mapped[int] = mapped_column(ForeignKey("charter_version.id", ondelete="CASCADE"), primary_key=True)
+    format: Mapped[int]
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

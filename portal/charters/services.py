@@ -17,12 +17,12 @@ Adopting a version also publishes it: its text is rendered to PDF, signed and ar
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
 from portal import audit, events
 from portal.charters import structure
-from portal.charters.models import CharterRefusal, CharterStatus, CharterVersion
+from portal.charters.models import CharterRefusal, CharterStatus, CharterVersion, StoredCharterDiff
 from portal.documents import render
 from portal.documents.models import DocumentKind
 from portal.documents.render import body_fingerprint, verify_url
@@ -272,4 +272,26 @@ def _lock(version: CharterVersion) -> None:
 
 
 def compare(older: CharterVersion, newer: CharterVersion) -> structure.CharterDiff:
-    return structure.compare(older.body, newer.body)
+    """What changed from `older` to `newer` (structure.compare: bounded work, or `too_large`).
+
+    Two adopted versions never change, so their comparison is made once: stored (flushed, in
+    the caller's transaction) the first time it is asked for, and read back from then on. A
+    comparison stored by an older release in another shape (structure.DIFF_FORMAT) is made
+    again. Storing is only a saving: if it cannot be written now (another request stored it at
+    the same moment, or SQLite's other writer holds the lock), the comparison is still given.
+    A draft is compared afresh each time, since its text may still change."""
+    if not (older.is_adopted and newer.is_adopted):
+        return structure.compare(older.body, newer.body)
+    stored = db.session.get(StoredCharterDiff, (older.id, newer.id))
+    if stored is not None and stored.format == structure.DIFF_FORMAT:
+        return structure.CharterDiff.from_dict(stored.content)
+    diff = structure.compare(older.body, newer.body)
+    try:
+        with db.session.begin_nested():
+            if stored is None:
+                stored = StoredCharterDiff(older_id=older.id, newer_id=newer.id)
+                db.session.add(stored)
+            stored.format, stored.content = structure.DIFF_FORMAT, diff.to_dict()
+    except (IntegrityError, OperationalError):
+        pass  # the same comparison, stored by another request; or to be stored next time
+    return diff

@@ -130,6 +130,9 @@ def _respond_context(consultation, now, *, form=None, saved=None, refusal=None) 
         "audience_message": refusal_to_respond.message
         if refusal_to_respond is not None and refusal_to_respond.kind != policy.RefusalKind.LOGIN
         else None,
+        # Said before an edit is sent: saving it takes the response back to the moderators.
+        "edit_goes_to_moderators": own is not None
+        and responses.state_after_saving(consultation, own) == ResponseState.PENDING,
         "body_max": forms.RESPONSE_BODY_MAX,
         "body_length": forms.characters(form.body.data) if form is not None else 0,
     }
