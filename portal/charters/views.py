@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal import policy
+from portal import clock, policy
 from portal.charters import bp, forms, services, structure
 from portal.documents.download import pdf_response
 from portal.documents.services import find_by_sha256
@@ -15,6 +15,7 @@ from portal.text import render_markdown, whole_number
 from portal.web import found_or_404, school_or_404
 
 MAX_VERSION_NUMBER_DIGITS = 9
+IN_FORCE = ("in_force", "ending")  # CharterState values of the version in force
 
 
 def _may_manage(school) -> bool:
@@ -37,15 +38,15 @@ def _readable_version_or_404(school, number: int):
 @bp.get("/schools/<slug>/charter")
 def current(slug):
     school = school_or_404(slug)
-    version = services.current_version(school)
-    return _render_version(school, version, current=version)
+    today = clock.today()
+    return _render_version(school, services.in_force_version(school, today), today=today)
 
 
 @bp.get("/schools/<slug>/charter/versions/<int:n>")
 def version(slug, n):
     school = school_or_404(slug)
     shown = _readable_version_or_404(school, n)
-    return _render_version(school, shown, current=services.current_version(school))
+    return _render_version(school, shown, today=clock.today())
 
 
 @bp.get("/schools/<slug>/charter/versions/<int:n>.pdf")
@@ -62,15 +63,20 @@ def version_pdf(slug, n):
     return pdf_response(document, f"{school.name_zh}章程第{version.number}版")
 
 
-def _render_version(school, version, *, current):
+def _render_version(school, version, *, today):
+    adopted = services.adopted_versions(school)
+    current = next((v for v in adopted if v.status_on(today, adopted).value in IN_FORCE), None)
+    upcoming = next((v for v in adopted if v.status_on(today, adopted).value == "not_yet_in_force"), None)
     return render_template(
         "charters/version.html",
         school=school,
         version=version,
+        status=version.status_on(today, adopted) if version else None,
         document=structure.parse(version.body) if version else None,
         text_lang=structure.text_language(version.body) if version else None,
         is_current=version is not None and current is not None and version.id == current.id,
         current=current,
+        upcoming=upcoming,
         previous=services.previous_adopted(version) if version else None,
         can_manage=_may_manage(school),
     )
@@ -81,8 +87,10 @@ def versions(slug):
     school = school_or_404(slug)
     adopted = services.adopted_versions(school)
     # Newest first; each version is compared with the one below it.
+    today = clock.today()
     history = [
-        (version, adopted[index + 1] if index + 1 < len(adopted) else None) for index, version in enumerate(adopted)
+        (version, adopted[index + 1] if index + 1 < len(adopted) else None, version.status_on(today, adopted))
+        for index, version in enumerate(adopted)
     ]
     return render_template("charters/versions.html", school=school, history=history, can_manage=_may_manage(school))
 

@@ -203,6 +203,11 @@ def _for_lists(query: Select) -> Select:
     return query.options(
         joinedload(Decision.school).joinedload(School.authority),
         defer(Decision.body, raiseload=True),
+        # Decision.status_on reads when a replacing decision takes effect: joined in the same
+        # query (at most one decision replaces another, so rows do not multiply).
+        joinedload(Decision.replaced_by).load_only(
+            Decision.id, Decision.status, Decision.effective_on, Decision.published_at
+        ),
     )
 
 

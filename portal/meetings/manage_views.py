@@ -173,6 +173,7 @@ def manage_meetings(slug):
         school=school,
         upcoming=services.upcoming_meetings(school, now),
         past=services.past_meetings(school, now, page=page_arg()),
+        now=now,
         has_bodies=bool(services.bodies_of_school(school)),
         can_manage_bodies=policy.can(current_user, "manage_bodies", school),
     )
@@ -274,6 +275,7 @@ def _page_context(school, meeting, **given) -> dict:
         "minutes_html": render_markdown(meeting.minutes),
         "approve_error": given.get("approve_error"),
         "refused": given.get("refused"),
+        "now": utcnow(),
     }
 
 

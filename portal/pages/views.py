@@ -4,7 +4,7 @@ from flask import current_app, jsonify, render_template, request
 from flask_login import current_user
 from sqlalchemy import text
 
-from portal import jobs
+from portal import clock, jobs
 from portal.accounts import services as account_services
 from portal.clock import utcnow
 from portal.consultations import lists as consultation_lists
@@ -29,6 +29,7 @@ def home():
         decisions=decision_services.latest_decisions(limit=HOME_DECISIONS),
         open_consultations=consultation_lists.open_consultations(utcnow(), limit=HOME_CONSULTATIONS),
         now=utcnow(),
+        today=clock.today(),
     )
 
 
