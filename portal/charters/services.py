@@ -16,7 +16,7 @@ Adopting a version also publishes it: its text is rendered to PDF, signed and ar
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -109,6 +109,25 @@ def in_force_version(school: School, today: date) -> CharterVersion | None:
         .order_by(CharterVersion.number.desc())
         .limit(1)
     )
+
+
+def in_force_and_upcoming(school: School, today: date) -> tuple[CharterVersion | None, CharterVersion | None]:
+    """The charter in force on `today` and the newest adopted version waiting for its day (each
+    or both None), in one query: what the school's page shows."""
+    adopted = (CharterVersion.school_id == school.id, CharterVersion.status == CharterStatus.ADOPTED)
+    newest_in_force = (
+        select(func.max(CharterVersion.number)).where(*adopted, _takes_effect_on() <= today).scalar_subquery()
+    )
+    found = list(
+        db.session.scalars(
+            select(CharterVersion)
+            .where(*adopted, or_(_takes_effect_on() > today, CharterVersion.number == newest_in_force))
+            .order_by(CharterVersion.number.desc())
+        )
+    )
+    in_force = next((v for v in found if v.takes_effect_on is not None and v.takes_effect_on <= today), None)
+    upcoming = next((v for v in found if v.takes_effect_on is not None and v.takes_effect_on > today), None)
+    return in_force, upcoming
 
 
 def upcoming_version(school: School, today: date) -> CharterVersion | None:

@@ -122,6 +122,10 @@ def test_an_amendment_starts_from_the_newest_adopted_version_even_before_it_is_i
     assert draft.based_on_number == 3 and "每学年至少召开三次会议" in draft.body
     assert services.in_force_version(school, date(2026, 12, 15)).number == 2
     assert services.upcoming_version(school, date(2026, 12, 15)).number == 3
+    in_force, upcoming = services.in_force_and_upcoming(school, date(2026, 12, 31))
+    assert (in_force.number, upcoming.number) == (2, 3)
+    in_force, upcoming = services.in_force_and_upcoming(school, date(2027, 1, 1))
+    assert (in_force.number, upcoming) == (3, None)
 
 
 def test_the_management_page_shows_the_charter_in_force_and_the_one_waiting(
