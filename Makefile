@@ -78,7 +78,7 @@ serve:
 
 # Maintainers: after adding or changing _() strings, refresh both catalogues, then translate what is new.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F portal/translations/babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F portal/translations/babel.cfg -k _l -k lazy_gettext -k pgettext:1c,2 -k lazy_pgettext:1c,2 -o portal/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:

@@ -1,6 +1,7 @@
 """The application factory: it only wires things together."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 from flask_login import current_user
@@ -40,20 +41,59 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config.get("PORTAL_PROXY_COUNT"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PORTAL_PROXY_COUNT"]), x_proto=1, x_host=1)
 
+    _trust_only_the_public_host(app)
+    _refuse_several_workers_without_shared_limits(app)
     _warn_about_unshared_limits(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_templates(app)
 
-    from portal import errors, security
+    from portal import errors, security, timeouts, web
 
     errors.register(app)
     security.register(app)
+    web.register(app)
+    timeouts.register(app)
 
     from portal.cli import portal_cli
 
     app.cli.add_command(portal_cli)
     return app
+
+
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1", "[::1]"]
+
+
+def _trust_only_the_public_host(app: Flask) -> None:
+    """Answer only requests for PORTAL_PUBLIC_URL's host (and PORTAL_TRUSTED_HOSTS): a request
+    with another Host header gets 400 (errors.py), so no page, redirect or cache entry is ever
+    built on a host a client chose. A public address on this machine (the embedded default)
+    trusts every name of this machine. TRUSTED_HOSTS set explicitly is left as it is."""
+    if app.config.get("TRUSTED_HOSTS") is not None:
+        return
+    host = urlsplit(app.config["PORTAL_PUBLIC_URL"]).hostname or ""
+    trusted = [host, *app.config.get("PORTAL_TRUSTED_HOSTS", [])]
+    if host in LOOPBACK_HOSTS:
+        trusted += LOOPBACK_HOSTS
+    app.config["TRUSTED_HOSTS"] = list(dict.fromkeys(name for name in trusted if name))
+
+
+class UnsharedLimitsError(RuntimeError):
+    """Several web processes were configured without a store they could share rate limits in."""
+
+
+def _refuse_several_workers_without_shared_limits(app: Flask) -> None:
+    """Rate limits (failed logins, /verify, feedback) are counted in Redis when REDIS_URL is set,
+    else in this process's memory. Several processes counting apart would each allow the full
+    limit (5 failed logins per account become 5 per worker), so a server of more than one worker
+    (PORTAL_WORKERS, or gunicorn's WEB_CONCURRENCY; portal/gunicorn_conf.py checks its own --workers)
+    without REDIS_URL refuses to start, saying why. One process (the embedded default) is fine."""
+    workers = int(app.config.get("PORTAL_WORKERS") or 1)
+    if workers > 1 and not app.config.get("REDIS_URL") and app.config.get("RATELIMIT_ENABLED", True):
+        raise UnsharedLimitsError(
+            f"PORTAL_WORKERS is {workers} but REDIS_URL is not set: each process would count rate limits "
+            "apart. Set REDIS_URL (shared by every process), or serve with one worker."
+        )
 
 
 def _warn_about_unshared_limits(app: Flask) -> None:
@@ -72,10 +112,12 @@ def _init_extensions(app: Flask) -> None:
     from portal import i18n
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
+    _sqlite_busy_timeout(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.register(app)
     limiter.init_app(app)
     login_manager.init_app(app)
 
@@ -86,6 +128,16 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = None  # the login page itself says why you are there
     # "basic", not "strong": parents on mobile data change IP address often and would be logged out.
     login_manager.session_protection = "basic"
+
+
+def _sqlite_busy_timeout(app: Flask) -> None:
+    """On SQLite, how long a writer waits for the lock (the driver's `timeout` is SQLite's busy
+    timeout); PostgreSQL's connections take no such argument."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options["connect_args"] = {**options.get("connect_args", {}), "timeout": app.config["PORTAL_SQLITE_BUSY_SECONDS"]}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -124,6 +176,7 @@ def _register_templates(app: Flask) -> None:
     @app.context_processor
     def _request_context():
         from portal import policy  # policy imports the models; the factory imports them first
+        from portal.pages import work
 
         # The moderation queue is a moderator's everyday page: a link in the header, for them only
         # (from the memberships already loaded with the user, no query).
@@ -131,4 +184,6 @@ def _register_templates(app: Flask) -> None:
             "current_user": current_user,
             "request_path": web.current_page_path(),
             "may_moderate": policy.can(current_user, "moderate"),
+            # Staff's link to their work (the memberships again: no query; None for visitors and parents).
+            "my_work_url": work.work_url(current_user),
         }

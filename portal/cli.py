@@ -7,12 +7,13 @@ from sqlalchemy import select
 from portal.accounts import services as account_services
 from portal.accounts.models import PASSWORD_MIN, Role, User
 from portal.charters.demo import seed_charter
-from portal.consultations.demo import seed_consultations, seed_district_consultation
+from portal.consultations.demo import DISTRICT_TITLE, seed_consultations, seed_district_consultation
 from portal.decisions.demo import seed_decisions
 from portal.extensions import db
 from portal.feedback.demo import seed_feedback
 from portal.meetings.demo import seed_meetings
 from portal.moderation.demo import seed_moderation
+from portal.notifications.demo import seed_notifications
 from portal.schools import services as school_services
 from portal.schools.models import Authority, School, SchoolType
 
@@ -146,6 +147,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
         seed_consultations(school, people, password=DEMO_PASSWORD, full_history=slug == first_slug)
     seed_district_consultation(districts[0], people, password=DEMO_PASSWORD)
     seed_moderation(schools, people, password=DEMO_PASSWORD)  # the moderation queue: after the consultations
+    seed_notifications(schools, people, district_consultation_title=DISTRICT_TITLE)  # last: from what the others did
     db.session.flush()
     return accounts
 

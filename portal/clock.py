@@ -2,10 +2,11 @@
 
 Every instant is stored and compared in UTC (`utcnow`). What people type and read — a meeting's
 date, a consultation's closing day, "today" — is on the schools' clock (Beijing time, the one
-Flask-Babel shows times in, so that what is typed and what is shown agree).
+Flask-Babel shows times in, so that what is typed and what is shown agree). Working days, with
+the official holidays and the commission's overrides, are counted in portal/workdays.py.
 """
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -41,15 +42,3 @@ def local_time(moment: datetime) -> time:
 def today() -> date:
     """Today's date on the schools' calendar."""
     return local_date(utcnow())
-
-
-def working_days_after(day: date, working_days: int) -> date:
-    """The date `working_days` working days (Monday to Friday) after `day`. Public holidays and
-    the weekends swapped for them are not known to the portal and are not taken into account."""
-    current = day
-    left = working_days
-    while left:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            left -= 1
-    return current

@@ -41,6 +41,11 @@ def load() -> dict:
         "SECRET_KEY": _secret_key(),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # SQLite (the embedded default) has one writer at a time: a request that writes waits this
+        # long for the one before to finish (publishing, which renders and signs a PDF, takes
+        # about a second); past that it answers 503, "try again". Well under the web server's
+        # worker timeout (gunicorn's default is 30 s).
+        "PORTAL_SQLITE_BUSY_SECONDS": float(os.environ.get("PORTAL_SQLITE_BUSY_SECONDS", 10)),
         "REDIS_URL": redis_url,
         "PORTAL_LANGUAGES": languages,
         "BABEL_DEFAULT_LOCALE": languages[0] if languages else "zh",
@@ -67,6 +72,15 @@ def load() -> dict:
         "RATELIMIT_SWALLOW_ERRORS": True,
         "PORTAL_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("PORTAL_LOGIN_LIMIT_PER_ACCOUNT", "5 per minute"),
         "PORTAL_LOGIN_LIMIT_PER_IP": os.environ.get("PORTAL_LOGIN_LIMIT_PER_IP", "20 per minute"),
+        # Registration attempts per client address, every attempt counted (a school's shared
+        # network may register a few dozen parents an hour); the registration form's inline
+        # email check (htmx) per client address.
+        "PORTAL_REGISTER_LIMIT_PER_IP": os.environ.get("PORTAL_REGISTER_LIMIT_PER_IP", "30 per hour"),
+        "PORTAL_EMAIL_CHECK_LIMIT_PER_IP": os.environ.get("PORTAL_EMAIL_CHECK_LIMIT_PER_IP", "60 per hour"),
+        # Guesses of the current password when changing it, per account: then locked for a while.
+        "PORTAL_PASSWORD_CHECK_LIMIT_PER_ACCOUNT": os.environ.get(
+            "PORTAL_PASSWORD_CHECK_LIMIT_PER_ACCOUNT", "5 per 15 minutes"
+        ),
         # Feedback sent: enough for a busy parent, too few to flood a school's inbox from one account.
         "PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT": os.environ.get(
             "PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT", "10 per hour;30 per day"
@@ -78,8 +92,23 @@ def load() -> dict:
             "PORTAL_RESPONSE_CHECK_LIMIT_PER_ACCOUNT", "600 per hour"
         ),
         "PORTAL_REPORT_LIMIT_PER_ACCOUNT": os.environ.get("PORTAL_REPORT_LIMIT_PER_ACCOUNT", "20 per hour;50 per day"),
-        # The portal's public address, printed in archived PDFs as where to verify them.
+        # The portal's public address: every absolute link (feeds, calendars, exports, mails, the
+        # PDFs' "verify at") is made from it, never from the Host a request came with, and a request
+        # for another host is refused with 400 (TRUSTED_HOSTS, set from it in create_app).
         "PORTAL_PUBLIC_URL": os.environ.get("PORTAL_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Other names the web processes answer to (comma-separated), such as the address a load
+        # balancer's health check uses; ".example.org" allows every subdomain.
+        "PORTAL_TRUSTED_HOSTS": [
+            name.strip() for name in os.environ.get("PORTAL_TRUSTED_HOSTS", "").split(",") if name.strip()
+        ],
+        # How many web processes serve (gunicorn's --workers; portal/gunicorn_conf.py reads it). More than
+        # one needs REDIS_URL, or each would count rate limits apart: the portal refuses to start.
+        "PORTAL_WORKERS": int(os.environ.get("PORTAL_WORKERS") or os.environ.get("WEB_CONCURRENCY") or 1),
+        # PostgreSQL cancels a web request's statement after this long (0: never); the request then
+        # answers 503. Jobs and commands have no such limit.
+        "PORTAL_STATEMENT_TIMEOUT_MS": int(os.environ.get("PORTAL_STATEMENT_TIMEOUT_MS", 5000)),
+        # A request that takes longer than this is logged with its path and duration.
+        "PORTAL_SLOW_REQUEST_MS": int(os.environ.get("PORTAL_SLOW_REQUEST_MS", 1000)),
         # Reading a PDF sent to /verify that the portal did not publish (portal/documents/checking.py):
         # at most this many at once per machine, each in a child process with these limits.
         "PORTAL_VERIFY_PARSES": int(os.environ.get("PORTAL_VERIFY_PARSES", 2)),

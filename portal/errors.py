@@ -1,20 +1,26 @@
 """Translated error pages. The same template serves every code; htmx gets a short fragment.
 
-When the database cannot be reached (or a lock does not clear in time) every page answers 503
-with the "temporarily unavailable" page and Retry-After: that page is drawn without the database,
-so it works for logged-in people too (their account is not loaded for it).
+Faults are answered here, in one place: when the database cannot be reached, is full, or a lock
+does not clear in time, or the disk is full while something is written, every page answers 503
+with the "temporarily unavailable" page and Retry-After. The transaction is rolled back whole, so
+nothing is half done. A view that changes something names what did not happen
+(`web.unavailable_says`: "nothing was published"), and the page offers to send the same form
+again. The page is drawn without the database, so it works for logged-in people too (their
+account is not loaded for it).
 """
 
-from flask import Flask, current_app, g, render_template
+import errno
+
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from portal.extensions import db, login_manager
 from portal.policy import Refusal, RefusalKind
-from portal.web import is_htmx
+from portal.web import is_htmx, unavailable_words
 
 MESSAGES = {
     400: (
@@ -50,8 +56,14 @@ MESSAGES = {
         _l("The portal cannot reach its records at the moment, so nothing was changed. Please try again in a minute."),
     ),
 }
-# Seconds a browser or a client is told to wait before trying again after a 503.
+# Seconds a browser or a client is told to wait before trying again after a 503: the database
+# gone or full takes a while; a lock that did not clear is usually free again in a few seconds.
 RETRY_AFTER_SECONDS = 30
+RETRY_AFTER_BUSY_SECONDS = 5
+# An OSError with these numbers is the disk (or the account's quota) full: a fault, not a bug.
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+# Posted fields never written back into a page (the "send again" form).
+SECRET_FIELDS = ("password",)
 
 
 def render_error(code: int, message=None):
@@ -76,8 +88,26 @@ def render_refusal(refusal: Refusal):
     return render_error(403)
 
 
+# For a request whose Host is not the portal's (TRUSTED_HOSTS): a page of its own, in both
+# languages, made of nothing that needs the request's address (it has none that can be trusted).
+UNKNOWN_HOST_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>400 错误的请求 · Bad request</title></head>
+<body><h1>错误的请求 <span lang="en">· Bad request</span></h1>
+<p>此地址不属于本平台。请检查链接的网址。</p>
+<p lang="en">This address does not belong to the portal. Please check the link.</p>
+</body></html>
+"""
+
+
+def render_unknown_host(error):
+    return UNKNOWN_HOST_PAGE, 400, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+
+
 def register(app: Flask) -> None:
     app.register_error_handler(Refusal, render_refusal)
+    app.register_error_handler(SecurityError, render_unknown_host)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
@@ -87,6 +117,8 @@ def register(app: Flask) -> None:
     def _http_error(error):
         if error.code is None or error.code < 400:  # abort(response), e.g. the redirect to log in
             return error
+        if error.code == 429 and getattr(error, "response", None) is not None:
+            return error.response  # a limit that answers in its own words (its on_breach)
         return render_error(error.code)
 
     @app.errorhandler(InternalServerError)
@@ -97,27 +129,61 @@ def register(app: Flask) -> None:
     @app.errorhandler(DBAPIError)
     @app.errorhandler(DisconnectionError)
     @app.errorhandler(PoolTimeout)
-    def _database_unavailable(error):
-        if isinstance(error, DBAPIError) and not _unavailable(error):
-            raise error  # a bug (a constraint, a type): the 500 page, with its traceback in the log
+    @app.errorhandler(OSError)
+    def _fault(error):
+        if not is_fault(error):
+            raise error  # a bug (a constraint, a type, a missing file): the 500 page, its traceback in the log
         return render_unavailable(error)
 
 
-def _unavailable(error: DBAPIError) -> bool:
-    """The database is gone or busy, rather than the query wrong: the connection failed or was
-    lost, or a lock did not clear within the busy timeout (SQLite's "database is locked")."""
-    return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+def is_fault(error: BaseException) -> bool:
+    """A fault of what the portal stands on, which a later try may not meet, rather than a bug:
+    the database unreachable, lost, full or locked for longer than the busy timeout (SQLite's
+    "database is locked", "database or disk is full"), or the disk full while writing."""
+    if isinstance(error, DisconnectionError | PoolTimeout):
+        return True
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    return isinstance(error, OSError) and error.errno in DISK_FULL
+
+
+def _busy(error) -> bool:
+    return isinstance(error, OperationalError) and "locked" in str(error.orig)
 
 
 def render_unavailable(error=None):
     """503 and Retry-After, on a page that needs nothing from the database: the person is treated
-    as a visitor while it is drawn (loading their account would ask the database again)."""
-    current_app.logger.warning("database unavailable: %s", error)
+    as a visitor while it is drawn (loading their account would ask the database again). The
+    transaction is rolled back: nothing of the request is kept. The words are the view's own when
+    it gave some (web.unavailable_says), with a button that sends the same form again."""
+    current_app.logger.warning("unavailable (%s %s): %r", request.method, request.path, error)
     try:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the connection is already gone; the session is dropped below
         pass
     db.session.remove()
     g._login_user = login_manager.anonymous_user()
-    body, status = render_error(503)
-    return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    retry_after = RETRY_AFTER_BUSY_SECONDS if _busy(error) else RETRY_AFTER_SECONDS
+    headers = {"Retry-After": str(retry_after)}
+    words = unavailable_words()
+    if words is None:
+        body, status = render_error(503)
+        return body, status, headers
+    title, message = words
+    template = "errors/_error.html" if is_htmx() else "errors/unavailable.html"
+    body = render_template(
+        template, code=503, title=title, message=message, send_again=_send_again(), retry_after=retry_after
+    )
+    return body, 503, headers
+
+
+def _send_again() -> list[tuple[str, str]] | None:
+    """The fields of the form that met the fault, to send them again with one press: what the
+    person typed is not lost. None when there is nothing to send again (not a form, or a file or
+    a password in it: those are never written back into a page)."""
+    if request.method != "POST" or request.files:
+        return None
+    fields = list(request.form.items(multi=True))
+    if any(secret in name for name, _value in fields for secret in SECRET_FIELDS):
+        return None
+    return fields

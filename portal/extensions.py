@@ -85,28 +85,38 @@ def rate_limit_health() -> dict:
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record):
     """SQLite: enforce foreign keys, use WAL so readers never wait for the writer, and let
-    SQLAlchemy (not the driver) emit BEGIN, so that savepoints work (SQLAlchemy's documented recipe)."""
+    SQLAlchemy (not the driver) emit BEGIN, so that savepoints work (SQLAlchemy's documented recipe).
+    How long a writer waits for the lock is the driver's `timeout` (PORTAL_SQLITE_BUSY_SECONDS,
+    passed by create_app), which sets SQLite's busy timeout."""
     if type(dbapi_connection).__module__ != "sqlite3":
         return
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
-# Set while a view runs again after "database is locked" (web.retry_once_if_database_busy): its
-# transaction then takes SQLite's write lock at BEGIN, waiting (busy_timeout) for the other writer
-# to finish, so that it reads what that one committed before it writes.
+# Set while a request that writes is handled (web.register): its transactions take SQLite's write
+# lock at BEGIN, waiting (busy timeout) for the writer before to finish, so that what it reads is
+# what that one committed, and its writes cannot fail for having read too early.
 sqlite_write_transaction: ContextVar[bool] = ContextVar("sqlite_write_transaction", default=False)
 
 
+# Set for the length of a web request (portal/timeouts.py): PostgreSQL cancels any statement of
+# its transactions that runs longer, so one slow query cannot hold a web worker (and a connection)
+# until gunicorn kills it. Jobs and commands run outside requests and are not limited.
+web_statement_timeout_ms: ContextVar[int] = ContextVar("web_statement_timeout_ms", default=0)
+
+
 @event.listens_for(Engine, "begin")
-def _sqlite_on_begin(conn):
+def _on_begin(conn):
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_write_transaction.get() else "BEGIN")
+    elif conn.dialect.name == "postgresql" and (timeout := web_statement_timeout_ms.get()) > 0:
+        # LOCAL: for this transaction only, so a pooled connection never carries it to a job.
+        conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout)}")
 
 
 def str_enum(enum_class) -> SAEnum:

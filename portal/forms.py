@@ -10,10 +10,19 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    DateField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
-from portal.text import nfc, whole_number
+from portal.text import nfc, typed_number, whole_number
 
 TEXT_FIELDS = (StringField, TextAreaField, PasswordField)
 
@@ -134,6 +143,29 @@ def one_of_the_choices(message):
 def int_or_none(value):
     """A whole number as posted (ASCII digits, at most nine), or None for anything else."""
     return whole_number(value)
+
+
+class WholeNumberField(IntegerField):
+    """A number a person types (how many, how long): ASCII or full-width digits (text.typed_number),
+    at most `max_digits`. Anything else keeps what was typed and gets `invalid_message` (WTForms'
+    own IntegerField reads "١٢" and "1_000" as numbers and answers in English only)."""
+
+    def __init__(self, label=None, validators=None, *, invalid_message, max_digits: int = 9, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.invalid_message = invalid_message
+        self.max_digits = max_digits
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None  # InputRequired (or Optional) says what an empty field means
+            return
+        self.data = typed_number(valuelist[0], self.max_digits)
+        if self.data is None:
+            raise ValueError(self.invalid_message)
+
+    def pre_validate(self, form):
+        if self.process_errors:  # said once: the range check would repeat it
+            raise StopValidation()
 
 
 def choice_field(label, enum_class, required_message, **kwargs):

@@ -1,22 +1,89 @@
-"""Which language a page is in: the person's choice (account, then cookie), else the browser's
-Accept-Language, else Simplified Chinese."""
+"""Which language a page is in: the language asked for in the address (`?lang=en`, so a link to
+the English page can be shared), then the person's choice (account, then cookie), else the
+browser's Accept-Language, else Simplified Chinese. A language asked for in the address is
+remembered as the switcher remembers it."""
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_login import current_user
 
 LANGUAGE_COOKIE = "lang"
+LANGUAGE_PARAMETER = "lang"
 LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
+ONE_YEAR = 365 * 24 * 3600
 
 
 def languages() -> list[str]:
     return current_app.config["PORTAL_LANGUAGES"]
 
 
+def language_in_address() -> str | None:
+    """`?lang=zh` or `?lang=en` on any page; any other value is ignored (it is not an error: an
+    old or mistyped link still shows the page)."""
+    asked = request.args.get(LANGUAGE_PARAMETER)
+    return asked if asked in languages() else None
+
+
 def select_locale() -> str:
     available = languages()
+    asked = language_in_address()
+    if asked:
+        return asked
     if current_user and current_user.is_authenticated and current_user.language in available:
         return current_user.language
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in available:
         return chosen
     return request.accept_languages.best_match(available) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def remember_language(language: str) -> None:
+    """What choosing a language does for an account, from the switcher or from `?lang=`: the
+    account keeps it, on every device (the caller commits). Nothing is written when it is the
+    account's language already."""
+    if current_user.is_authenticated and current_user.language != language:
+        from portal.accounts import services as account_services  # accounts' forms import this module
+
+        account_services.set_language(current_user, language)
+
+
+def remember_language_cookie(response, language: str) -> None:
+    """And for the browser: a cookie for a year (the language is not kept in the session)."""
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=ONE_YEAR,
+        samesite="Lax",
+        secure=current_app.config["PORTAL_HTTPS"],
+        httponly=True,
+    )
+
+
+def _opened_as_a_page() -> bool:
+    """Whether the browser opened this address as a page (a link followed, an address typed),
+    not fetched it for another site's <img> or script: only then is a language asked for in the
+    address remembered, so that another site cannot change someone's saved language by
+    embedding /?lang=en. Browsers that do not send Sec-Fetch-Dest are taken at their word."""
+    return request.headers.get("Sec-Fetch-Dest", "document") == "document"
+
+
+def register(app: Flask) -> None:
+    """`?lang=` on any page is remembered as the switcher remembers it."""
+
+    @app.before_request
+    def _remember_language_in_address_on_the_account():
+        # Before the view, in a transaction of its own: the view then commits (or rolls back)
+        # only its own work.
+        asked = language_in_address()
+        if asked and current_user.is_authenticated and current_user.language != asked and _opened_as_a_page():
+            from portal.extensions import db
+
+            remember_language(asked)
+            db.session.commit()
+
+    @app.after_request
+    def _remember_language_in_address_in_a_cookie(response):
+        # Sent only when it changes: a page does not carry a Set-Cookie it does not need.
+        asked = language_in_address() if request.endpoint != "static" else None
+        if asked and request.cookies.get(LANGUAGE_COOKIE) != asked and _opened_as_a_page():
+            remember_language_cookie(response, asked)
+        return response

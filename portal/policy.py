@@ -193,27 +193,48 @@ def _may_view_consultation(user, consultation) -> bool:
 # --- blocks and the audience ------------------------------------------------------------
 
 
-def block_in_force(user, now: datetime | None = None) -> Block | None:
-    """The moderator's block that stops `user` now (the one lasting longest), or None."""
+def place_of(obj) -> Authority | None:
+    """The authority a block must cover to stop speaking at `obj`: a school's district, the
+    district of a school's consultation, the authority of an authority's own consultation, an
+    authority itself; None for anything else (asked about anywhere at all)."""
+    if isinstance(obj, School):
+        return obj.authority
+    if isinstance(obj, Consultation):
+        return obj.school.authority if obj.school is not None else obj.authority
+    if isinstance(obj, Authority):
+        return obj
+    return None
+
+
+def blocks_in_force(user, where=None, *, now: datetime | None = None) -> list[Block]:
+    """The moderators' blocks that stop `user` now at `where` (a School, a Consultation, an
+    Authority; None: anywhere), the longest lasting first. A block applies where the moderator who
+    made it moderates: a district's block in that district, the city's everywhere (Block)."""
     if not _is_logged_in(user):
-        return None
+        return []
     now = now or utcnow()
+    place = place_of(where)
     blocks = db.session.scalars(select(Block).where(Block.user_id == user.id, Block.lifted_at.is_(None)))
-    in_force = [block for block in blocks if block.in_force(now)]
-    if not in_force:
-        return None
-    return max(in_force, key=lambda block: (block.ends_at is None, block.ends_at or now))
+    in_force = [block for block in blocks if block.in_force(now) and block.applies_to(place)]
+    return sorted(in_force, key=lambda block: (block.ends_at is not None, -(block.ends_at or now).timestamp()))
 
 
-def is_blocked(user, now: datetime | None = None) -> bool:
-    return block_in_force(user, now) is not None
+def block_in_force(user, where=None, *, now: datetime | None = None) -> Block | None:
+    """The block that stops `user` now at `where` (the one lasting longest), or None."""
+    blocks = blocks_in_force(user, where, now=now)
+    return blocks[0] if blocks else None
+
+
+def is_blocked(user, where=None, *, now: datetime | None = None) -> bool:
+    return block_in_force(user, where, now=now) is not None
 
 
 def _not_blocked(rule: Callable[..., bool]) -> Callable[..., bool]:
-    """A rule that a block in force also refuses: a blocked account may read, not speak."""
+    """A rule that a block in force where the person would speak also refuses: a blocked account
+    may read, not speak (there)."""
 
     def checked(user, obj=None) -> bool:
-        return rule(user, obj) and not is_blocked(user)
+        return rule(user, obj) and not is_blocked(user, obj)
 
     return checked
 
@@ -301,6 +322,15 @@ RULES: dict[str, Callable[..., bool]] = {
     # The mail queue (failed and uncertain mails, sending one again) is the whole city's: the
     # commission admins of the top authority.
     "manage_mail": lambda user, obj=None: (
+        _is_logged_in(user)
+        and any(
+            m.role == Role.COMMISSION_ADMIN and m.authority is not None and m.authority.parent_id is None
+            for m in user.memberships
+        )
+    ),
+    # The working calendar (holidays, make-up days, the days the city closes its schools) is the
+    # whole city's: its commission admins, as for the mail queue. Every deadline counts on it.
+    "manage_working_days": lambda user, obj=None: (
         _is_logged_in(user)
         and any(
             m.role == Role.COMMISSION_ADMIN and m.authority is not None and m.authority.parent_id is None
@@ -412,7 +442,7 @@ def check(user, action: str, obj=None) -> Refusal | None:
         return Refusal(RefusalKind.NOT_FOUND)
     if can(user, action, obj):
         return None
-    if action in BLOCKED_ACTIONS and (block := block_in_force(user)) is not None:
+    if action in BLOCKED_ACTIONS and (block := block_in_force(user, obj)) is not None:
         return Refusal(RefusalKind.BLOCKED, block=block)
     if action == "respond" and isinstance(obj, Consultation) and not in_audience(user, obj):
         return Refusal(RefusalKind.NOT_IN_AUDIENCE, consultation=obj)
@@ -431,16 +461,33 @@ BLOCKED_ACTIONS = frozenset({"respond", "report_response", "send_feedback"})
 
 
 def block_message(block: Block) -> str:
-    """Why and until when the person is blocked, as the pages say it."""
+    """Why, where and until when the person is blocked, as the pages say it: everywhere (the
+    city's block) or in the district it covers, until a date or until further notice."""
+    if block.everywhere and block.ends_at is None:
+        return _(
+            "A moderator has blocked your account from responding, reporting and sending feedback anywhere on the "
+            "portal until further notice. Reason: %(reason)s",
+            reason=block.reason,
+        )
+    if block.everywhere:
+        return _(
+            "A moderator has blocked your account from responding, reporting and sending feedback anywhere on the "
+            "portal until %(until)s. Reason: %(reason)s",
+            until=format_datetime(block.ends_at, "medium"),
+            reason=block.reason,
+        )
+    area = block.authority.name_en if str(get_locale() or "zh").startswith("en") else block.authority.name_zh
     if block.ends_at is None:
         return _(
-            "A moderator has blocked your account from responding, reporting and sending feedback until further "
-            "notice. Reason: %(reason)s",
+            "A moderator of %(area)s has blocked your account from responding, reporting and sending feedback to "
+            "its schools and in its consultations until further notice. Reason: %(reason)s",
+            area=area,
             reason=block.reason,
         )
     return _(
-        "A moderator has blocked your account from responding, reporting and sending feedback until %(until)s. "
-        "Reason: %(reason)s",
+        "A moderator of %(area)s has blocked your account from responding, reporting and sending feedback to its "
+        "schools and in its consultations until %(until)s. Reason: %(reason)s",
+        area=area,
         until=format_datetime(block.ends_at, "medium"),
         reason=block.reason,
     )

@@ -68,6 +68,19 @@ def whole_number(value, max_digits: int = 9) -> int | None:
     return int(value)
 
 
+# The digits of a Chinese keyboard's full-width mode (０–９): people type them into number fields.
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def typed_number(value, max_digits: int = 9) -> int | None:
+    """A whole number as a person types it into a form: ASCII digits, or the full-width digits of
+    a Chinese keyboard (０–９), at most `max_digits`; else None. Other scripts' digits ("٣", "²"),
+    signs, spaces inside and underscores ("1_000", which int() reads) are not numbers here."""
+    if isinstance(value, str):
+        value = value.translate(FULL_WIDTH_DIGITS)
+    return whole_number(value, max_digits)
+
+
 def render_markdown(text: str, *, shift_headings: int = 1) -> Markup:
     """Safe HTML for `text`. Headings move down `shift_headings` levels (a `#` in a charter
     becomes an <h2>), so that a page keeps its single <h1>."""

@@ -2,7 +2,6 @@
 first", safe redirects, loading objects or 404, numbers from the request, streamed CSV."""
 
 import csv
-import functools
 import io
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -11,6 +10,7 @@ from urllib.parse import urlsplit
 from flask import (
     abort,
     current_app,
+    g,
     has_request_context,
     redirect,
     render_template,
@@ -20,13 +20,13 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import joinedload
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.routing import IntegerConverter
 
 from portal import policy
 from portal.extensions import client_address, db, sqlite_write_transaction
+from portal.i18n import LANGUAGE_PARAMETER
 from portal.models import School
 from portal.text import whole_number
 
@@ -105,14 +105,21 @@ def current_page_path() -> str:
     language. After a POST that re-rendered a form, that is the page the form was on (from the
     Referer), not the address the form was posted to, which answers only POST."""
     if request.method == "GET":
-        return request.full_path.rstrip("?")
+        return _without_language(request.path, request.query_string.decode("latin-1"))
     try:
         referrer = urlsplit(request.referrer or "")
     except ValueError:  # a Referer that is not an address, such as "http://["
         return "/"
     if referrer.netloc == request.host and referrer.path:
-        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+        return _without_language(referrer.path, referrer.query)
     return "/"
+
+
+def _without_language(path: str, query: str) -> str:
+    """The address without its `?lang=`: it was remembered when the page was shown, and kept
+    there it would undo the switcher's choice on the way back."""
+    kept = [part for part in query.split("&") if part and part.split("=", 1)[0] != LANGUAGE_PARAMETER]
+    return path + ("?" + "&".join(kept) if kept else "")
 
 
 def found_or_404(obj):
@@ -139,6 +146,11 @@ def public_url(endpoint: str, **values) -> str:
         return base + url_for(endpoint, **values)
     with current_app.test_request_context("/"):
         return base + url_for(endpoint, **values)
+
+
+def public_host() -> str:
+    """The host name of PORTAL_PUBLIC_URL (for identifiers that must not change: calendar UIDs)."""
+    return urlsplit(current_app.config["PORTAL_PUBLIC_URL"]).hostname or "localhost"
 
 
 def managed_school(slug: str, action: str):
@@ -210,29 +222,88 @@ def page_arg() -> int:
     return int_arg("page", max_digits=5) or 1
 
 
-def retry_once_if_database_busy(view):
-    """For a view that reads a row and then changes it. SQLite has one writer, and a transaction
-    that read before another one committed cannot write after it: it fails with "database is
-    locked". Run once more, in a transaction that takes the write lock first (waiting for the
-    other writer), the view reads what the other committed and answers as it does on PostgreSQL,
-    where the row lock makes it wait: typically 409, "someone else handled this". Any other error,
-    or a second failure, is raised as it is."""
+# --- one writer at a time (SQLite) -----------------------------------------------------------
 
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except OperationalError as error:
-            if "database is locked" not in str(error.orig):
-                raise
-            db.session.rollback()  # the next query begins a new transaction, with the write lock
-            token = sqlite_write_transaction.set(True)
-            try:
-                return view(*args, **kwargs)
-            finally:
-                sqlite_write_transaction.reset(token)
+# Methods that change something: their transaction takes SQLite's write lock when it begins.
+WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-    return wrapper
+
+def reads_only(view):
+    """For a POST that changes nothing (a check while typing, a preview, /verify): its
+    transaction only reads, so it never holds the write lock that other writers wait for."""
+    view.takes_write_lock = False
+    return view
+
+
+def writes(view):
+    """For a GET that changes something (opening a notification marks it read): its transaction
+    takes the write lock first, as a POST's does."""
+    view.takes_write_lock = True
+    return view
+
+
+def unavailable_says(title, message):
+    """The words of the "try again" page (503, errors.render_unavailable) when this view meets a
+    fault: the database gone, full or locked for too long, or the disk full. They say what did
+    not happen ("nothing was published"); the page offers to send the same form again."""
+
+    def mark(view):
+        view.unavailable_words = (title, message)
+        return view
+
+    return mark
+
+
+def _view_function():
+    if not has_request_context() or request.endpoint is None:
+        return None
+    return current_app.view_functions.get(request.endpoint)
+
+
+def unavailable_words() -> tuple | None:
+    """(title, message) the current view gave with `unavailable_says`, or None; only when the
+    request was to change something (the same address shows a form with GET: nothing was lost)
+    and its change was not committed yet (a fault after the commit must not say "not sent")."""
+    if request.method not in WRITING_METHODS or g.get("change_committed"):
+        return None
+    return getattr(_view_function(), "unavailable_words", None)
+
+
+def _takes_write_lock() -> bool:
+    chosen = getattr(_view_function(), "takes_write_lock", None)
+    return chosen if chosen is not None else request.method in WRITING_METHODS
+
+
+def register(app) -> None:
+    """SQLite has one writer at a time. A transaction that reads and then writes, begun as a plain
+    (deferred) BEGIN, cannot write once another writer has committed since its read: SQLite
+    answers "database is locked" at once, without waiting. So a request that writes begins its
+    transactions with BEGIN IMMEDIATE (extensions._sqlite_on_begin): it waits for the write lock
+    (the busy timeout, PORTAL_SQLITE_BUSY_SECONDS) before it reads, and then reads what the writer
+    before it committed, as a row lock makes it on PostgreSQL. Readers never wait (WAL), and
+    PostgreSQL is not concerned (its BEGIN is its own)."""
+
+    def write_lock_first():
+        if _takes_write_lock():
+            sqlite_write_transaction.set(True)
+
+    def plain_begin_again(error=None):
+        sqlite_write_transaction.set(False)
+
+    # First of all: the rate limiter and the security checks load the person from the database
+    # before the view runs, and that query begins the request's transaction.
+    app.before_request_funcs.setdefault(None, []).insert(0, write_lock_first)
+    app.teardown_request(plain_begin_again)
+
+
+@event.listens_for(Session, "after_commit")
+def _change_committed(session):
+    """The request's change is committed (views commit once): what it still reads to answer (the
+    page after) begins a plain transaction, never waiting for other writers, and a fault from
+    here on does not say the change was not made."""
+    sqlite_write_transaction.set(False)
+    if has_request_context():
+        g.change_committed = True
 
 
 def spreadsheet_safe(value):

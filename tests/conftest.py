@@ -77,6 +77,8 @@ def app():
                 "TESTING": True,
                 "SQLALCHEMY_DATABASE_URI": database_url,
                 "SERVER_NAME": "portal.test",
+                # Absolute links are made from it, and only its host is answered (TRUSTED_HOSTS).
+                "PORTAL_PUBLIC_URL": "https://portal.test",
                 **rate_limit_settings(),
             }
         )
@@ -87,7 +89,6 @@ def app():
         app.config.update(
             PORTAL_SIGNING_KEY=str(key),
             PORTAL_SIGNING_CERT=str(cert),
-            PORTAL_PUBLIC_URL="https://portal.test",
             # Each test process counts its own files being checked (/verify), not the machine's.
             PORTAL_VERIFY_SLOT_DIR=str(Path(tmp_dir) / "verify-slots"),
             # No mail server: mails are written into the run's own outbox (a test may set an SMTP URL).
@@ -364,8 +365,11 @@ def login_as(client):
     """Log the test client in as `user` without going through the login form."""
 
     def login(user):
+        from tests.helpers.pages import session_id
+
+        logged_in = session_id(user)  # before the session transaction, whose end closes the database session
         with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = logged_in
             session["_fresh"] = True
         return user
 

@@ -25,6 +25,7 @@ from tests.access_rows import (
     moderation,
     notifications,
     schools,
+    working_days,
 )
 from tests.helpers import factories
 from tests.helpers.pages import location_path, log_in
@@ -42,6 +43,7 @@ FEATURES = [
     consultations,
     moderation,
     notifications,
+    working_days,
 ]
 EXPECTED = {endpoint: row for feature in FEATURES for endpoint, row in feature.EXPECTED.items()}
 EXPECTED_POST = {

@@ -46,7 +46,7 @@ def counts(db):
     }
 
 
-def test_seed_demo_creates_the_demo_world(run, db):
+def test_seed_demo_creates_the_demo_world(run, db, run_jobs):
     before = counts(db)
 
     result = run("seed-demo")
@@ -61,6 +61,7 @@ def test_seed_demo_creates_the_demo_world(run, db):
     for email in DEMO_ACCOUNTS:
         assert email in result.output
     assert DEMO_PASSWORD in result.output
+    _the_demo_notifications_are_there(db, run_jobs)  # checked here: seeding takes a while
 
 
 def test_seed_demo_run_twice_changes_nothing_the_second_time(run, db):
@@ -172,3 +173,28 @@ def test_create_admin_asks_for_what_is_missing(run, db, city):
 
     assert result.exit_code == 0, result.output
     assert services.find_user_by_email("asked@example.org") is not None
+
+
+def _the_demo_notifications_are_there(db, run_jobs):
+    """Every demo account finds read and unread notifications, the parent follows a second
+    school and the district's consultation, and mails went out (into the outbox)."""
+    from portal.notifications.models import Follow, Mail, MailStatus, Notification
+
+    run_jobs()  # as `make run`'s worker does: the school news fan-out, then the mails
+
+    for email in DEMO_ACCOUNTS:
+        user = services.find_user_by_email(email)
+        read = db.session.scalar(
+            select(func.count()).where(Notification.user_id == user.id, Notification.read_at.is_not(None))
+        )
+        unread = db.session.scalar(
+            select(func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        assert read > 0 and unread > 0, email
+    parent = services.find_user_by_email("parent@example.org")
+    followed = db.session.execute(
+        select(School.slug, Follow.consultation_id).outerjoin(School).where(Follow.user_id == parent.id)
+    ).all()
+    assert {slug for slug, _consultation in followed if slug} == {"pipashan-middle"}
+    assert any(consultation for _slug, consultation in followed)
+    assert db.session.scalar(select(func.count()).where(Mail.status == MailStatus.SENT)) > 0

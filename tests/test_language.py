@@ -3,7 +3,7 @@
 import pytest
 
 from portal.accounts.models import User
-from tests.helpers.pages import CJK, location_path
+from tests.helpers.pages import CJK, location_path, session_id
 
 
 def html_lang(response) -> str:
@@ -79,8 +79,9 @@ def test_my_saved_language_wins_over_an_older_cookie(app, db, make_user):
     user = make_user(language="en")
     client = app.test_client()
     client.set_cookie("lang", "zh", domain="portal.test")
+    logged_in = session_id(user)
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = logged_in
 
     assert html_lang(client.get("/")) == "en"
 
@@ -90,8 +91,9 @@ def test_language_i_saved_follows_me_to_another_device(app, client, make_user, l
     client.post("/language", data={"lang": "en"})
 
     other_device = app.test_client()
+    logged_in = session_id(user)
     with other_device.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = logged_in
 
     assert html_lang(other_device.get("/", headers={"Accept-Language": "zh"})) == "en"
 
@@ -129,3 +131,115 @@ def test_language_switch_form_is_on_every_page(client, db):
     assert 'action="/language"' in page
     assert 'name="lang"' in page
     assert CJK.search(page)  # the Chinese name of the language is offered whatever the page language
+
+
+# A link can ask for a language: /decisions/12?lang=en is the English page, whoever opens it.
+
+
+@pytest.fixture
+def published_decision(db, school):
+    from tests.helpers.decisions import insert_published
+
+    return insert_published(school)
+
+
+def test_shared_link_to_the_english_decision_page_shows_english(client, published_decision, compiled_catalogues):
+    response = client.get(f"/decisions/{published_decision.id}?lang=en", headers={"Accept-Language": "zh-CN"})
+
+    assert response.status_code == 200
+    assert html_lang(response) == "en"
+    assert "Log in" in response.get_data(as_text=True)
+
+
+def test_language_asked_in_a_link_is_remembered_on_later_pages(client, published_decision, compiled_catalogues):
+    response = client.get(f"/decisions/{published_decision.id}?lang=en")
+
+    assert lang_cookie(response) == "en"
+    assert html_lang(client.get("/decisions")) == "en"
+    assert html_lang(client.get("/")) == "en"
+
+
+def test_language_from_a_link_is_kept_in_the_language_cookie_as_the_switch_keeps_it(client, published_decision):
+    # Every page's forms need a session (its CSRF token); the language is not put in it.
+    response = client.get(f"/decisions/{published_decision.id}?lang=en")
+
+    assert lang_cookie(response) == "en"
+    assert "lang=en; Expires=" in next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("lang="))
+    with client.session_transaction() as session:
+        assert not any("lang" in key for key in session)
+
+
+def test_link_in_the_language_already_chosen_sets_no_cookie_again(client, db):
+    client.post("/language", data={"lang": "en"})
+
+    response = client.get("/?lang=en")
+
+    assert html_lang(response) == "en"
+    assert lang_cookie(response) is None
+
+
+def test_language_in_a_link_wins_over_the_cookie_and_replaces_it(client, db):
+    client.post("/language", data={"lang": "en"})
+
+    response = client.get("/decisions?lang=zh")
+
+    assert html_lang(response) == "zh-CN"
+    assert lang_cookie(response) == "zh"
+    assert html_lang(client.get("/")) == "zh-CN"
+
+
+def test_language_in_a_link_is_saved_on_my_account(client, db, make_user, login_as):
+    user = login_as(make_user(language="zh"))
+
+    response = client.get("/me?lang=en")
+
+    assert html_lang(response) == "en"
+    assert db.session.get(User, user.id).language == "en"
+    assert html_lang(client.get("/me")) == "en"
+
+
+@pytest.mark.parametrize("unknown", ["fr", "", "EN", "zh-TW", "../../etc", "en; Path=/"])
+def test_unknown_language_in_a_link_is_ignored(client, db, make_user, login_as, unknown):
+    user = login_as(make_user(language="zh"))
+
+    response = client.get("/me", query_string={"lang": unknown}, headers={"Accept-Language": "en"})
+
+    assert response.status_code == 200
+    assert html_lang(response) == "zh-CN"
+    assert lang_cookie(response) is None
+    assert db.session.get(User, user.id).language == "zh"
+
+
+def test_visitor_with_an_unknown_language_in_a_link_gets_the_usual_language_and_no_cookie(client, db):
+    response = client.get("/decisions?lang=fr", headers={"Accept-Language": "en"})
+
+    assert response.status_code == 200
+    assert html_lang(response) == "en"
+    assert lang_cookie(response) is None
+
+
+def test_switching_language_on_a_page_opened_by_a_language_link_does_not_switch_back(client, db):
+    page = client.get("/decisions?page=2&lang=en").get_data(as_text=True)
+
+    assert 'name="next" value="/decisions?page=2"' in page
+    response = client.post("/language", data={"lang": "zh", "next": "/decisions?page=2"})
+    assert html_lang(client.get(location_path(response))) == "zh-CN"
+
+
+def test_another_site_embedding_a_language_link_does_not_change_my_saved_language(client, db, make_user, login_as):
+    user = login_as(make_user(language="zh"))
+
+    response = client.get("/?lang=en", headers={"Sec-Fetch-Dest": "image", "Sec-Fetch-Site": "cross-site"})
+
+    assert lang_cookie(response) is None
+    assert db.session.get(User, user.id).language == "zh"
+    assert html_lang(client.get("/")) == "zh-CN"
+
+
+def test_a_language_link_followed_from_another_site_is_remembered(client, db, make_user, login_as):
+    user = login_as(make_user(language="zh"))
+
+    response = client.get("/?lang=en", headers={"Sec-Fetch-Dest": "document", "Sec-Fetch-Site": "cross-site"})
+
+    assert lang_cookie(response) == "en"
+    assert db.session.get(User, user.id).language == "en"

@@ -67,3 +67,49 @@ def test_revision_files_are_date_prefixed():
     names = [p.name for p in Path(MIGRATIONS, "versions").glob("*.py")]
     assert names, "no migrations found"
     assert all(name[:8].isdigit() and name[8] == "_" for name in names), names
+
+
+def test_block_scope_migration_gives_existing_blocks_the_area_of_the_moderator_who_made_them(migration_app):
+    """0011: a block made by a district's moderator applies in that district, one by a moderator
+    of both the city and a district everywhere, one whose maker is unknown everywhere (the city)."""
+    from sqlalchemy import text
+
+    upgrade(directory=MIGRATIONS, revision="0009")
+    now = "CURRENT_TIMESTAMP"
+    with db.engine.begin() as connection:
+        run = connection.execute
+        for values in ("1, NULL, '/1/', '市', 'City'", "2, 1, '/1/2/', '渝中区', 'Yuzhong'"):
+            run(
+                text(
+                    f"INSERT INTO authority (id, parent_id, path, name_zh, name_en, created_at) VALUES ({values},{now})"
+                )
+            )
+        for user_id in (1, 2, 3):
+            run(
+                text(
+                    "INSERT INTO user_account (id, email, display_name, password_hash, language, active, session_token,"
+                    f" created_at, updated_at) VALUES (:id, :email, 'x', 'x', 'zh', TRUE, :token, {now}, {now})"
+                ),
+                {"id": user_id, "email": f"u{user_id}@example.org", "token": f"token{user_id}"},
+            )
+        for user_id, role, authority_id in [(1, "moderator", 2), (2, "moderator", 2), (2, "commission_admin", 1)]:
+            run(
+                text(f"INSERT INTO membership (user_id, role, authority_id, created_at) VALUES (:u, :r, :a, {now})"),
+                {"u": user_id, "r": role, "a": authority_id},
+            )
+        for block_id, maker in [(1, 1), (2, 2), (3, None)]:
+            run(
+                text(
+                    "INSERT INTO account_block (id, user_id, blocked_by_id, reason, created_at)"
+                    f" VALUES (:id, 3, :maker, 'x', {now})"
+                ),
+                {"id": block_id, "maker": maker},
+            )
+
+    upgrade(directory=MIGRATIONS, revision="0011")
+    with db.engine.connect() as connection:
+        scopes = connection.execute(text("SELECT id, authority_id FROM account_block ORDER BY id")).all()
+    assert [tuple(row) for row in scopes] == [(1, 2), (2, 1), (3, 1)]
+
+    downgrade(directory=MIGRATIONS, revision="0009")
+    assert "authority_id" not in {c["name"] for c in inspect(db.engine).get_columns("account_block")}

@@ -202,10 +202,10 @@ def test_require_refuses_an_unknown_action_with_403(app, make_user, school):
         assert refused(admin, "no_such_action", school).kind == policy.RefusalKind.FORBIDDEN
 
 
-def test_a_blocked_person_is_refused_with_the_block_and_when_it_ends(app, db, make_user):
+def test_a_blocked_person_is_refused_with_the_block_and_when_it_ends(app, db, make_user, city):
     person = make_user()
     ends = utcnow() + timedelta(days=7)
-    db.session.add(Block(user_id=person.id, reason="人身攻击", ends_at=ends))
+    db.session.add(Block(user_id=person.id, reason="人身攻击", ends_at=ends, authority_id=city.id))
     db.session.commit()
 
     with app.test_request_context(headers={"Accept-Language": "en"}):

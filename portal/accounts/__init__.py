@@ -4,3 +4,6 @@ the blueprint, so that importing this package's models never pulls in every othe
 from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
+
+# Its routes (public and management) and its background jobs.
+VIEW_MODULES = ("views", "manage_views", "tasks")

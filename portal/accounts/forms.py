@@ -1,9 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange
+from flask_login import current_user
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, StopValidation
 
 from portal.accounts.models import DISPLAY_NAME_MAX, EMAIL_MAX, INVITATION_NOTE_MAX, PASSWORD_MAX, PASSWORD_MIN
-from portal.forms import PortalForm
+from portal.accounts.passwords import password_weakness
+from portal.forms import PortalForm, WholeNumberField
 from portal.i18n import LANGUAGE_NAMES
 
 EMAIL_REQUIRED = _l("Please enter your email address.")
@@ -41,12 +43,23 @@ def display_name_field():
     )
 
 
+def _hard_to_guess(form, field):
+    """NIST SP 800-63B: refuse a password among the commonly used or breached ones, or built
+    from the person's email or name (theirs from the form, or the logged-in person's)."""
+    email = getattr(getattr(form, "email", None), "data", None) or getattr(current_user, "email", "")
+    name = getattr(getattr(form, "display_name", None), "data", None) or getattr(current_user, "display_name", "")
+    weakness = password_weakness(field.data or "", email=email or "", name=name or "")
+    if weakness is not None:
+        raise StopValidation(str(weakness))
+
+
 def new_password_field(label):
     return PasswordField(
         label,
         validators=[
             DataRequired(message=_l("Please choose a password.")),
             Length(min=PASSWORD_MIN, max=PASSWORD_MAX, message=PASSWORD_LENGTH),
+            _hard_to_guess,
         ],
         description=_l("At least %(min)d characters. A few words you will remember work well.", min=PASSWORD_MIN),
         render_kw={"autocomplete": "new-password", "maxlength": PASSWORD_MAX},
@@ -133,23 +146,31 @@ class RedeemInvitationForm(PortalForm):
     )
 
 
+CODES_RANGE = _l("Make between %(min)d and %(max)d codes at a time.", min=1, max=50)
+DAYS_RANGE = _l("Codes can be valid for %(min)d to %(max)d days.", min=1, max=90)
+
+
 class InvitationBatchForm(PortalForm):
-    count = IntegerField(
+    count = WholeNumberField(
         _l("Number of codes"),
         default=10,
         validators=[
             InputRequired(message=_l("Please enter how many codes to make.")),
-            NumberRange(min=1, max=50, message=_l("Make between %(min)d and %(max)d codes at a time.", min=1, max=50)),
+            NumberRange(min=1, max=50, message=CODES_RANGE),
         ],
+        invalid_message=CODES_RANGE,
+        max_digits=2,
         render_kw={"min": 1, "max": 50, "inputmode": "numeric"},
     )
-    valid_days = IntegerField(
+    valid_days = WholeNumberField(
         _l("Valid for (days)"),
         default=30,
         validators=[
             InputRequired(message=_l("Please enter for how many days the codes work.")),
-            NumberRange(min=1, max=90, message=_l("Codes can be valid for %(min)d to %(max)d days.", min=1, max=90)),
+            NumberRange(min=1, max=90, message=DAYS_RANGE),
         ],
+        invalid_message=DAYS_RANGE,
+        max_digits=2,
         render_kw={"min": 1, "max": 90, "inputmode": "numeric"},
     )
     note = StringField(

@@ -26,7 +26,7 @@ def normalize_email(email: str) -> str:
 
 
 def new_session_token() -> str:
-    return secrets.token_hex(16)
+    return secrets.token_urlsafe(32)
 
 
 class Role(Labelled):
@@ -54,8 +54,6 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
-    # Changing it (password change) signs out every other session of this account.
-    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -67,11 +65,34 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    # The session this request runs in (an AccountSession's token), set when the person logs in
+    # or their session is loaded; Flask-Login keeps get_id() in the session and the remember cookie.
+    session_token = None
+
     def get_id(self) -> str:
+        if not self.session_token:
+            raise RuntimeError("no session: log in through accounts.services.start_session()")
         return f"{self.id}:{self.session_token}"
 
     def __repr__(self):
         return f"<User {self.id} {self.email}>"
+
+
+class AccountSession(db.Model):
+    """One logged-in device: created at login, deleted at logout (so a copied cookie stops
+    working), by "log out this one / everywhere", by a password change (all but the one that
+    changed it) and by a password reset (all). The "keep me logged in" cookie names it too."""
+
+    __tablename__ = "account_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    device: Mapped[str] = mapped_column(String(120), default="")
+    ip_prefix: Mapped[str] = mapped_column(String(64), default="")
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Membership(db.Model):

@@ -4,25 +4,27 @@ Services flush and never commit: the caller commits once, so an audit event and 
 it describes are saved together or not at all.
 """
 
+import logging
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit
 from portal.accounts.models import (
     EMAIL_MAX,
+    AccountSession,
     Invitation,
     Membership,
     Role,
     User,
     hash_invitation_code,
     new_invitation_code,
-    new_session_token,
     normalize_email,
 )
 from portal.clock import utcnow
@@ -74,31 +76,173 @@ def email_is_taken(email: str) -> bool:
     return db.session.scalar(select(func.count()).where(User.email == normalize_email(email))) > 0
 
 
+# --- sessions -------------------------------------------------------------------------------
+
+# last_seen_at is written at most this often per session (not on every request).
+SEEN_EVERY = timedelta(minutes=5)
+DEVICE_MAX = 120
+
+
+def describe_device(user_agent: str | None) -> str:
+    """A few words for a browser's User-Agent, to tell one's devices apart: "Chrome · Android"."""
+    agent = (user_agent or "").lower()
+    browsers = [
+        ("micromessenger", "WeChat"),
+        ("edg/", "Edge"),
+        ("firefox/", "Firefox"),
+        ("chromium/", "Chromium"),
+        ("chrome/", "Chrome"),
+        ("safari/", "Safari"),
+    ]
+    systems = [
+        ("harmonyos", "HarmonyOS"),
+        ("android", "Android"),
+        ("iphone", "iPhone"),
+        ("ipad", "iPad"),
+        ("windows", "Windows"),
+        ("mac os", "macOS"),
+        ("linux", "Linux"),
+    ]
+    browser = next((name for key, name in browsers if key in agent), "")
+    system = next((name for key, name in systems if key in agent), "")
+    described = " · ".join(part for part in (browser, system) if part)
+    return (described or (user_agent or "").strip())[:DEVICE_MAX]
+
+
+def ip_prefix(address: str | None) -> str:
+    """The network a session came from, not the address: IPv4 /24 ("203.0.113.x"), IPv6 /48."""
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return ""
+    if ip.version == 4:
+        return ".".join(str(ip).split(".")[:3]) + ".x"
+    return str(ipaddress.ip_network(f"{ip}/48", strict=False))
+
+
+def start_session(user: User, *, user_agent: str | None = None, address: str | None = None, remember=False) -> str:
+    """A new logged-in session for `user` (at login): its token goes into Flask-Login's session
+    and remember cookie through user.get_id()."""
+    record = AccountSession(
+        user_id=user.id, device=describe_device(user_agent), ip_prefix=ip_prefix(address), remember=bool(remember)
+    )
+    db.session.add(record)
+    db.session.flush()
+    user.session_token = record.token
+    return record.token
+
+
 def load_user_for_session(session_id: str) -> User | None:
-    """Flask-Login's loader: "<id>:<session token>". A changed token (after a password change)
-    or a deactivated account ends the session. Memberships come along for the policy checks."""
+    """Flask-Login's loader: "<id>:<session token>". The session must still exist (logout, "log
+    out everywhere", a password change or reset delete it) and the account be active. One query:
+    the person, their memberships and each scope joined in, with the session row."""
     user_id, _, token = (session_id or "").partition(":")
     user_id = whole_number(user_id)
     if user_id is None or not token:
         return None
-    user = (
+    found = (
         db.session.execute(
-            select(User)
-            .where(User.id == user_id)
+            select(User, AccountSession)
+            .join(AccountSession, AccountSession.user_id == User.id)
+            .where(User.id == user_id, AccountSession.token == token)
             .options(
-                # One query on every request: the person, their memberships and each scope joined in
-                # (a person holds a handful of memberships, so the joined rows stay few).
+                # A person holds a handful of memberships, so the joined rows stay few.
                 joinedload(User.memberships).options(
                     joinedload(Membership.school).joinedload(School.authority), joinedload(Membership.authority)
                 )
             )
         )
         .unique()
-        .scalar_one_or_none()
+        .one_or_none()
     )
-    if user is None or user.session_token != token or not user.active:
+    if found is None:
         return None
+    user, record = found
+    if not user.active:
+        return None
+    user.session_token = token
+    now = utcnow()
+    if now - record.last_seen_at > SEEN_EVERY:
+        _seen(record.id, now)
     return user
+
+
+def _seen(session_id: int, now: datetime) -> None:
+    """When the session was last used: written now and then, on a connection of its own (a
+    write from the start, so on SQLite it waits its turn rather than upgrading a read), and
+    best effort: a busy database never costs the person their page."""
+    try:
+        with db.engine.begin() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:  # a quarter of a second at most, not the writers' full wait
+                connection.exec_driver_sql("PRAGMA busy_timeout = 250")
+            try:
+                connection.execute(
+                    update(AccountSession).where(AccountSession.id == session_id).values(last_seen_at=now)
+                )
+            finally:
+                if sqlite:
+                    waited = int(current_app.config["PORTAL_SQLITE_BUSY_SECONDS"] * 1000)
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {waited}")
+    except Exception:  # noqa: BLE001 - a missed "last seen" is harmless; the page matters
+        logging.getLogger(__name__).warning("could not record when session %s was last seen", session_id)
+
+
+def sessions_of(user: User) -> list[AccountSession]:
+    """The person's logged-in devices, the most recently seen first."""
+    return list(
+        db.session.scalars(
+            select(AccountSession)
+            .where(AccountSession.user_id == user.id)
+            .order_by(AccountSession.last_seen_at.desc(), AccountSession.id.desc())
+        )
+    )
+
+
+def end_session(actor: User, user: User, session_id: int) -> bool:
+    """Log out one of `user`'s devices (by the session's id); False if it is not theirs or gone."""
+    ended = db.session.execute(
+        delete(AccountSession).where(AccountSession.id == session_id, AccountSession.user_id == user.id)
+    ).rowcount
+    if ended:
+        audit.record(actor, "user.session_end", user)
+    db.session.flush()
+    return bool(ended)
+
+
+def end_sessions(actor: User | None, user: User, *, keep_token: str | None = None, action="user.logout_everywhere"):
+    """Log out every device of `user` (but the one whose token is `keep_token`); how many."""
+    statement = delete(AccountSession).where(AccountSession.user_id == user.id)
+    if keep_token:
+        statement = statement.where(AccountSession.token != keep_token)
+    ended = db.session.execute(statement).rowcount or 0
+    if action:
+        audit.record(actor, action, user, sessions=ended)
+    db.session.flush()
+    return ended
+
+
+def log_out(user: User) -> None:
+    """The person logs out: this session ends (its cookie, copied or not, opens nothing)."""
+    if user.session_token:
+        db.session.execute(
+            delete(AccountSession).where(AccountSession.user_id == user.id, AccountSession.token == user.session_token)
+        )
+        db.session.flush()
+
+
+def forget_stale_sessions(now: datetime, *, idle: timedelta, remembered: timedelta) -> int:
+    """Delete sessions nobody used for `idle` (or `remembered` for "keep me logged in" ones)."""
+    result = db.session.execute(
+        delete(AccountSession).where(
+            ((AccountSession.remember.is_(False)) & (AccountSession.last_seen_at < now - idle))
+            | (AccountSession.last_seen_at < now - remembered)
+        )
+    )
+    db.session.flush()
+    return result.rowcount or 0
 
 
 def register_user(
@@ -106,11 +250,12 @@ def register_user(
 ) -> User:
     """Create an account. Refuses with EMAIL_TAKEN if the email exists in any case."""
     email = normalize_email(email)
+    # Hashed (on purpose slow) before the first query: on SQLite a registration holds the write
+    # lock from its first query to its commit, and others wait for it meanwhile.
+    password_hash = hash_password(password)
     if email_is_taken(email):
         raise DomainError(AccountRefusal.EMAIL_TAKEN)
-    user = User(
-        email=email, display_name=display_name.strip(), password_hash=hash_password(password), language=language
-    )
+    user = User(email=email, display_name=display_name.strip(), password_hash=password_hash, language=language)
     try:
         # Two registrations with one email at the same moment: the unique index stops the second.
         with db.session.begin_nested():
@@ -159,7 +304,7 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
     if not password_matches(user, current_password):
         raise DomainError(AccountRefusal.WRONG_PASSWORD)
     user.password_hash = hash_password(new_password)
-    user.session_token = new_session_token()
+    end_sessions(user, user, keep_token=user.session_token, action=None)
     audit.record(user, "user.password_change", user)
     db.session.flush()
 

@@ -17,7 +17,7 @@ from portal.charters import manage_forms as forms
 from portal.charters.models import CHARTER_BODY_MAX, CharterRefusal
 from portal.domain import DomainError
 from portal.extensions import db
-from portal.web import conflict, found_or_404, is_htmx, managed_school, redirect_to
+from portal.web import conflict, found_or_404, is_htmx, managed_school, reads_only, redirect_to
 
 # Where a refusal's message goes for htmx: the preview panel, for the edit page's preview
 # button (its hx-target, #charter-preview); the notice alone for any other htmx request (no
@@ -152,6 +152,7 @@ def edit_draft(slug, n):
 
 
 @bp.post("/schools/<slug>/manage/charter/versions/<int:n>/preview")
+@reads_only
 def preview(slug, n):
     """The preview panel for htmx: the typed text rendered as readers will see it, with its
     contents. Without htmx the whole edit page comes back, as from the edit form's button."""

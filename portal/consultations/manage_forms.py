@@ -23,6 +23,7 @@ from portal.consultations.models import (
 )
 from portal.consultations.services import MAX_THEMES, OUTCOME_TEXT_MAX, THEME_TITLE_MAX
 from portal.forms import ClockField, DayField, PortalForm, Required, choice_field, in_year_range, text_field, too_long
+from portal.text import typed_number
 
 # A new draft opens a week from today (time enough for the moderators' approval) and stays open
 # four weeks: the defaults of the form, which the school changes as it likes.
@@ -199,8 +200,7 @@ class CountField(StringField):
 
     @property
     def number(self) -> int | None:
-        value = self.data or ""
-        return int(value) if value.isdecimal() and len(value) <= 8 else None
+        return typed_number(self.data or "", max_digits=8)
 
 
 class OutcomeForm(PortalForm):

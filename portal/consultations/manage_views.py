@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal import policy
+from portal import errors, policy
 from portal.clock import today, utcnow
 from portal.consultations import bp, responses, services
 from portal.consultations import manage_forms as forms
@@ -31,7 +31,16 @@ from portal.consultations.models import (
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.text import render_markdown
-from portal.web import conflict, current_language, found_or_404, is_htmx, managed_school, redirect_to, school_or_404
+from portal.web import (
+    conflict,
+    current_language,
+    found_or_404,
+    is_htmx,
+    managed_school,
+    redirect_to,
+    school_or_404,
+    unavailable_says,
+)
 
 log = logging.getLogger(__name__)
 
@@ -429,6 +438,13 @@ def _outcome_page(consultation, form, status=200):
 
 
 @bp.route("/manage/consultations/<int:consultation_id>/outcome", methods=["GET", "POST"])
+@unavailable_says(
+    _l("Nothing was published"),
+    _l(
+        "The portal could not store the outcome, so nothing was published: the consultation is as it was. "
+        "Please try again in a moment."
+    ),
+)
 def outcome(consultation_id):
     """ "You said, we did": what was heard, its themes, what changes; published as a signed PDF."""
     consultation = _consultation(consultation_id, "publish_outcome", for_update=request.method == "POST")
@@ -452,9 +468,11 @@ def outcome(consultation_id):
         db.session.rollback()
         form[error.field].errors.append(error.message)
         return _outcome_page(_consultation(consultation_id, "publish_outcome"), form, 422)
-    except Exception:
-        # Rendering, signing or storing failed (a full disk, a broken font, a missing key): the
-        # transaction is rolled back whole, so the consultation is as it was and nothing is stored.
+    except Exception as error:
+        if errors.is_fault(error):
+            raise  # the database or the disk: the "try again" page, with Retry-After (errors.py)
+        # Rendering or signing failed (a broken font, a missing key): the transaction is rolled
+        # back whole, so the consultation is as it was and nothing is stored.
         db.session.rollback()
         log.exception("publishing the outcome of consultation %s failed", consultation_id)
         form.confirm.errors.append(PUBLISH_FAILED)

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -130,7 +131,7 @@ class Phase(Labelled):
     SUBMITTED = "submitted", _l("Awaiting approval")
     SCHEDULED = "scheduled", _l("Opens soon")
     OPEN = "open", _l("Open for comment")
-    CLOSED = "closed", _l("Closed")
+    CLOSED = "closed", lazy_pgettext("consultation", "Closed")
     OUTCOME_PUBLISHED = "outcome_published", _l("Outcome published")
 
 

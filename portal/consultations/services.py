@@ -6,10 +6,11 @@ Services flush and never commit; the caller commits once (CONVENTIONS.md §4). E
 matters writes an audit event in the same transaction.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit, events
@@ -248,6 +249,55 @@ THEME_TITLE_MAX = 200
 
 
 MAX_THEMES = 8
+
+
+@dataclass
+class ConsultationWork:
+    """What waits for the people who run one owner's consultations: drafts (and the drafts a
+    moderator sent back), those awaiting approval, those closed without an outcome (and, of these,
+    the ones whose outcome is overdue)."""
+
+    drafts: int = 0
+    sent_back: int = 0
+    submitted: int = 0
+    closed_without_outcome: int = 0
+    outcome_overdue: int = 0
+
+
+def work_by_owner(school_ids, authority_ids, now: datetime) -> dict[tuple[str, int], ConsultationWork]:
+    """For each school of `school_ids` ("school", id) and authority of `authority_ids`
+    ("authority", id), the consultations it owns that wait for its staff. One aggregate query,
+    whatever the number of owners; the phases are the model's rules."""
+    found = {("school", i): ConsultationWork() for i in school_ids}
+    found |= {("authority", i): ConsultationWork() for i in authority_ids}
+    if not found:
+        return found
+    owned = [Consultation.school_id.in_(list(school_ids))] if school_ids else []
+    owned += [Consultation.authority_id.in_(list(authority_ids))] if authority_ids else []
+    draft = Consultation.in_phase(Phase.DRAFT, now)
+    sent_back = Consultation.sent_back_reason != ""
+
+    def counted(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    rows = db.session.execute(
+        select(
+            Consultation.school_id,
+            Consultation.authority_id,
+            counted(draft & ~sent_back),
+            counted(draft & sent_back),
+            counted(Consultation.in_phase(Phase.SUBMITTED, now)),
+            counted(Consultation.in_phase(Phase.CLOSED, now)),
+            counted(Consultation.outcome_overdue(now, outcome_due_days())),
+        )
+        .where(or_(*owned))
+        .group_by(Consultation.school_id, Consultation.authority_id)
+    )
+    for school_id, authority_id, *numbers in rows:
+        key = ("school", school_id) if school_id is not None else ("authority", authority_id)
+        if key in found:
+            found[key] = ConsultationWork(*numbers)
+    return found
 
 
 def outcome_due_days() -> int:

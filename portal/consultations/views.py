@@ -38,8 +38,11 @@ from portal.web import (
     int_arg,
     is_htmx,
     page_arg,
+    public_url,
+    reads_only,
     redirect_to,
     stored_only,
+    unavailable_says,
 )
 
 RESPONSES_SHOWN = responses.RESPONSES_PAGE_SIZE
@@ -250,6 +253,10 @@ def _submit(consultation, data, now):
 
 
 @bp.post("/consultations/<int:consultation_id>/response")
+@unavailable_says(
+    _l("Your response was not saved"),
+    _l("The portal could not store your response, so it has not been received. Please send it again in a moment."),
+)
 @limiter.limit(
     configured_limit("PORTAL_RESPONSE_LIMIT_PER_ACCOUNT"),
     key_func=account_key,
@@ -282,6 +289,7 @@ def respond(consultation_id):
 
 
 @bp.post("/consultations/<int:consultation_id>/response/check")
+@reads_only
 @limiter.limit(
     configured_limit("PORTAL_RESPONSE_CHECK_LIMIT_PER_ACCOUNT"), key_func=account_key, scope="consultation-check"
 )
@@ -401,7 +409,7 @@ def export_json(consultation_id):
             "id": consultation.id,
             "title": consultation.title,
             "owner": services.owner_name(consultation, "zh"),
-            "url": url_for("consultations.show", consultation_id=consultation.id, _external=True),
+            "url": public_url("consultations.show", consultation_id=consultation.id),
             "opens_at": _local_time(consultation.opens_at),
             "closes_at": _local_time(consultation.closed_at),
             "questions": [

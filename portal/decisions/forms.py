@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
 from portal.decisions.models import DECISION_BODY_MAX, DECISION_TITLE_MAX, DecisionRefusal
 from portal.forms import DayField, PortalForm, in_year_range, int_or_none, text_field, too_long
+from portal.text import typed_number
 
 MAX_VOTES = 999
 VOTES_INVALID = _l("Enter a whole number of votes from 0 to %(max)d.", max=MAX_VOTES)
@@ -19,9 +20,9 @@ class VotesField(IntegerField):
         if valuelist and not " ".join(valuelist).strip():
             self.data = 0
             return
-        value = valuelist[0].strip() if valuelist else ""
-        if value.isdecimal() and len(value) <= 3:  # full-width digits (２) too: Chinese keyboards type them
-            self.data = int(value)
+        number = typed_number(valuelist[0] if valuelist else "", max_digits=3)  # full-width ２ too
+        if number is not None:
+            self.data = number
         else:
             self.data = None
             self.raw_data = valuelist

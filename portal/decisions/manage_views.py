@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal import clock
+from portal import clock, errors
 from portal.clock import utcnow
 from portal.decisions import bp, forms, services
 from portal.decisions.models import Decision, DecisionRefusal
@@ -21,7 +21,7 @@ from portal.documents.render import page_count
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.text import render_markdown
-from portal.web import conflict, found_or_404, is_htmx, managed_school, redirect_to
+from portal.web import conflict, found_or_404, is_htmx, managed_school, redirect_to, unavailable_says
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +235,13 @@ def preview(slug, decision_id):
 
 
 @bp.post("/schools/<slug>/manage/decisions/<int:decision_id>/publish")
+@unavailable_says(
+    _l("Nothing was published"),
+    _l(
+        "The portal could not store the decision, so nothing was published: the draft is unchanged "
+        "and no number was used. Please try again in a moment."
+    ),
+)
 def publish(slug, decision_id):
     school, decision = _draft_to_change(slug, decision_id)
     publish_form = forms.PublishForm()
@@ -249,9 +256,11 @@ def publish(slug, decision_id):
         decision = _decision_or_404(school, decision_id)
         publish_form.confirm.errors.append(error.message)
         return _edit_page(school, decision, publish_form=publish_form, status=422)
-    except Exception:
-        # Rendering, signing or storing failed (a full disk, a broken font, a missing key): the
-        # transaction is rolled back whole, so the draft is as it was and no number is used.
+    except Exception as error:
+        if errors.is_fault(error):
+            raise  # the database or the disk: the "try again" page, with Retry-After (errors.py)
+        # Rendering or signing failed (a broken font, a missing key): the transaction is rolled
+        # back whole, so the draft is as it was and no number is used.
         db.session.rollback()
         log.exception("publishing decision %s failed", decision_id)
         decision = _decision_or_404(school, decision_id)

@@ -94,6 +94,19 @@ def drafts_of_school(school: School) -> list[Decision]:
     )
 
 
+def drafts_by_school(school_ids) -> dict[int, int]:
+    """How many decision drafts each of `school_ids` has (0 for none): one aggregate query."""
+    counts = dict.fromkeys(school_ids, 0)
+    if counts:
+        rows = db.session.execute(
+            select(Decision.school_id, func.count())
+            .where(Decision.school_id.in_(list(counts)), Decision.status == DecisionStatus.DRAFT)
+            .group_by(Decision.school_id)
+        )
+        counts.update(dict(rows.all()))
+    return counts
+
+
 def in_force_decisions(school: School, *, exclude_id: int | None = None) -> list[Decision]:
     """The school's decisions in force: the ones a new decision may supersede or revoke."""
     query = (

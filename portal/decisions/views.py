@@ -1,7 +1,7 @@
 """Decisions: the public archive (/decisions), a decision's page and its archived PDF, and the
 Atom feeds. Drafting and publishing under /schools/<slug>/manage/decisions are in manage_views."""
 
-from flask import current_app, make_response, render_template, request, url_for
+from flask import current_app, make_response, render_template, request
 from flask_babel import gettext as _
 
 from portal import clock
@@ -16,6 +16,7 @@ from portal.web import (
     htmx_target,
     int_arg,
     page_arg,
+    public_url,
     school_or_404,
     text_arg,
 )
@@ -95,7 +96,7 @@ def _feed_response(decisions, *, feed_id: str, title: str, self_url: str, page_u
         feeds.Entry(
             decision_id=decision.id,
             title=f"{decision.number} {decision.title}",
-            url=url_for("decisions.show", decision_id=decision.id, _external=True),
+            url=public_url("decisions.show", decision_id=decision.id),
             published=decision.published_at,
             summary=plain_excerpt(decision.body, 300),
             author=decision.school.name(current_language()),
@@ -124,8 +125,8 @@ def feed():
         services.feed_decisions(),
         feed_id="decisions",
         title=_("Decisions of Chongqing's schools"),
-        self_url=url_for("decisions.feed", _external=True),
-        page_url=url_for("decisions.index", _external=True),
+        self_url=public_url("decisions.feed"),
+        page_url=public_url("decisions.index"),
     )
 
 
@@ -136,6 +137,6 @@ def school_feed(slug):
         services.feed_decisions(school),
         feed_id=f"school/{school.id}/decisions",
         title=_("Decisions of %(school)s", school=school.name(current_language())),
-        self_url=url_for("decisions.school_feed", slug=school.slug, _external=True),
-        page_url=url_for("decisions.index", school=school.id, _external=True),
+        self_url=public_url("decisions.school_feed", slug=school.slug),
+        page_url=public_url("decisions.index", school=school.id),
     )

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import policy
+from portal.clock import today
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.feedback import bp, services
@@ -44,11 +45,16 @@ def inbox(slug):
         for key, value in {"status": filters.status, "category": filters.category and filters.category.value}.items()
         if value and not (key == "status" and value == services.OPEN)
     }
+    day = today()
+    items = services.inbox(school, filters, page=page_arg(), today=day)
     context = {
         "school": school,
         "filters": filters,
         "filter_args": filter_args,
-        "items": services.inbox(school, filters, page=page_arg()),
+        "items": items,
+        # How many working days each waiting item has waited, and which are past their answer day.
+        "waiting": services.waiting_of(items.items, day),
+        "answer_days": services.ANSWER_WORKING_DAYS,
         "counts": services.status_counts(school),
         "status_choices": [(status.value, status.label) for status in FeedbackStatus],
         "categories": list(FeedbackCategory),
@@ -64,6 +70,8 @@ def _item_context(school, feedback, *, reply_form=None, refused=None) -> dict:
     return {
         "school": school,
         "feedback": feedback,
+        # How long it has waited and its answer day, while it waits for the school.
+        "wait": services.waiting_of([feedback], today()).get(feedback.id),
         "can_answer": policy.can(current_user, "manage_feedback", school),
         "statuses": STEPS,
         "reply_form": reply_form or forms.ReplyForm(formdata=None),

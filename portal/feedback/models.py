@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -36,7 +37,7 @@ class FeedbackStatus(Labelled):
     RECEIVED = "received", _l("Received")
     IN_PROGRESS = "in_progress", _l("In progress")
     ANSWERED = "answered", _l("Answered")
-    CLOSED = "closed", _l("Closed")
+    CLOSED = "closed", lazy_pgettext("feedback", "Closed")
 
     @property
     def is_open(self) -> bool:

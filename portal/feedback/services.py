@@ -14,14 +14,14 @@ carries the message:
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from portal import audit, events
-from portal.clock import local_date, utcnow
+from portal import audit, events, workdays
+from portal.clock import local_date, local_to_utc, utcnow
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.feedback.models import (
@@ -41,6 +41,9 @@ from portal.text import nfc
 MY_FEEDBACK_PER_PAGE = 10
 INBOX_PER_PAGE = 20
 RECENTLY_ANSWERED_MAX = 3
+# A school answers feedback within 15 working days of receiving it; after that the item is overdue
+# (the inbox marks it, the staff's page counts it, the oversight dashboard counts it late).
+ANSWER_WORKING_DAYS = 15
 
 
 # --- references -----------------------------------------------------------------------------
@@ -290,9 +293,82 @@ def my_feedback(author, *, page: int = 1, per_page: int = MY_FEEDBACK_PER_PAGE):
     return db.paginate(_with_timeline(statement), page=page, per_page=per_page, error_out=False, count=True)
 
 
-# The inbox: "open" (received or in progress, the default), "all", or one status.
-OPEN, ALL = "open", "all"
-INBOX_STATUS_FILTERS = (OPEN, *(status.value for status in FeedbackStatus), ALL)
+# --- how long an item has waited -------------------------------------------------------------
+
+
+def answer_due(received: datetime) -> date:
+    """The last day an item received at `received` may be answered in time: 15 working days
+    after the day it arrived (on the schools' calendar, holidays and make-up days counted)."""
+    return workdays.working_days_after(local_date(received), ANSWER_WORKING_DAYS)
+
+
+def working_days_waited(received: datetime, today: date) -> int:
+    """How many working days an item received at `received` has waited by `today`."""
+    return workdays.working_days_between(local_date(received), today)
+
+
+def is_overdue(feedback: Feedback, today: date) -> bool:
+    """Still waiting for the school, and past its answer day."""
+    return feedback.status.is_open and today > answer_due(feedback.created_at)
+
+
+def overdue_before(today: date) -> datetime:
+    """The moment before which an item still waiting is overdue by `today` (for queries): the
+    start of the day after the last day whose answer day is before today."""
+    last_received = workdays.latest_start(ANSWER_WORKING_DAYS, today - timedelta(days=1))
+    return local_to_utc(last_received + timedelta(days=1), time(0, 0))
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """How long an item has waited (working days) and whether it is overdue, as the inbox shows it."""
+
+    days: int
+    due: date
+    overdue: bool
+
+
+def waiting_of(items: list[Feedback], today: date) -> dict[int, Waiting]:
+    """For each item still waiting: how long it has waited and whether it is overdue (no query
+    beyond the working calendar, which a request loads once)."""
+    waiting = {}
+    for feedback in items:
+        if feedback.status.is_open:
+            due = answer_due(feedback.created_at)
+            days = working_days_waited(feedback.created_at, today)
+            waiting[feedback.id] = Waiting(days=days, due=due, overdue=today > due)
+    return waiting
+
+
+@dataclass
+class FeedbackWaiting:
+    """What waits in one school's inbox: items not answered yet, and how many of them are overdue."""
+
+    unanswered: int = 0
+    overdue: int = 0
+
+
+def waiting_by_school(school_ids, today: date) -> dict[int, FeedbackWaiting]:
+    """For each of `school_ids`: unanswered items (received or in progress) and the overdue
+    ones among them. One aggregate query, whatever the number of schools."""
+    counts = {school_id: FeedbackWaiting() for school_id in school_ids}
+    if not counts:
+        return counts
+    late = Feedback.created_at < overdue_before(today)
+    rows = db.session.execute(
+        select(Feedback.school_id, func.count(), func.coalesce(func.sum(case((late, 1), else_=0)), 0))
+        .where(Feedback.school_id.in_(list(counts)), Feedback.status.in_(OPEN_STATUSES))
+        .group_by(Feedback.school_id)
+    )
+    for school_id, unanswered, overdue in rows:
+        counts[school_id] = FeedbackWaiting(unanswered=unanswered, overdue=overdue)
+    return counts
+
+
+# The inbox: "open" (received or in progress, the default), "overdue" (open and past the answer
+# day), "all", or one status.
+OPEN, OVERDUE, ALL = "open", "overdue", "all"
+INBOX_STATUS_FILTERS = (OPEN, OVERDUE, *(status.value for status in FeedbackStatus), ALL)
 
 
 @dataclass(frozen=True)
@@ -301,13 +377,18 @@ class InboxFilters:
     category: FeedbackCategory | None = None
 
 
-def inbox(school: School, filters: InboxFilters, *, page: int = 1, per_page: int = INBOX_PER_PAGE):
+def inbox(
+    school: School, filters: InboxFilters, *, page: int = 1, per_page: int = INBOX_PER_PAGE, today: date | None = None
+):
     """The school's items matching `filters`, a page at a time, with their senders. Items still
     waiting come first, the oldest first (the longest wait is answered first); answered and
     closed ones follow, the most recently changed first."""
     statement = select(Feedback).where(Feedback.school_id == school.id)
     if filters.status == OPEN:
         statement = statement.where(Feedback.status.in_(OPEN_STATUSES))
+    elif filters.status == OVERDUE:
+        before = overdue_before(today or local_date(utcnow()))
+        statement = statement.where(Feedback.status.in_(OPEN_STATUSES), Feedback.created_at < before)
     elif filters.status != ALL:
         statement = statement.where(Feedback.status == FeedbackStatus(filters.status))
     if filters.category is not None:

@@ -23,6 +23,7 @@ from portal.web import (
     render_page_or_fragment,
     school_or_404,
     stored_only,
+    unavailable_says,
 )
 
 FORM_EXPIRED = _l(
@@ -40,6 +41,12 @@ def _form_page(school, form, status=200, **context):
 
 
 @bp.route("/schools/<slug>/feedback", methods=["GET", "POST"])
+@unavailable_says(
+    _l("Your feedback was not sent"),
+    _l(
+        "The portal could not store your feedback, so the school has not received it. Please send it again in a moment."
+    ),
+)
 @limiter.limit(
     configured_limit("PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT"),
     methods=["POST"],
@@ -49,7 +56,7 @@ def _form_page(school, form, status=200, **context):
 )
 def new(slug):
     school = school_or_404(slug)
-    refusal = policy.check(current_user, "send_feedback")
+    refusal = policy.check(current_user, "send_feedback", school)
     # A visitor reads what the suggestion box is for and is asked to log in (and comes back here
     # after a POST); a blocked person is told why and until when.
     if refusal is not None and (request.method == "POST" or refusal.kind != policy.RefusalKind.LOGIN):

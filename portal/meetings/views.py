@@ -4,7 +4,7 @@ archived PDF of approved minutes. Their management is in manage_views.py."""
 
 import re
 
-from flask import abort, current_app, make_response, render_template, request, url_for
+from flask import abort, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,7 +14,7 @@ from portal.documents.download import pdf_response
 from portal.documents.services import find_by_sha256
 from portal.meetings import bp, calendar, services
 from portal.text import render_markdown
-from portal.web import current_language, found_or_404, htmx_target, page_arg, school_or_404
+from portal.web import current_language, found_or_404, htmx_target, page_arg, public_host, public_url, school_or_404
 
 
 @bp.get("/schools/<slug>/meetings")
@@ -106,8 +106,8 @@ def body(slug, body_id):
 def calendar_feed(slug):
     school = school_or_404(slug)
     # The UID must not change between downloads, or calendars show every meeting twice: it rests
-    # on the configured host name when there is one, not on whichever name the request used.
-    host = (current_app.config.get("SERVER_NAME") or request.host).rsplit(":", 1)[0]
+    # on the public address's host, never on whichever name the request used.
+    host = public_host()
     events = []
     for meeting in services.meetings_for_calendar(school, utcnow()):
         agenda = "\n".join(f"{item.position}. {item.title}" for item in meeting.agenda_items)
@@ -120,7 +120,7 @@ def calendar_feed(slug):
                 summary=_("%(body)s: %(title)s", body=meeting.body.name, title=meeting.title),
                 location=meeting.place,
                 description=_("Agenda:") + "\n" + agenda if agenda else "",
-                url=url_for("meetings.show", meeting_id=meeting.id, _external=True),
+                url=public_url("meetings.show", meeting_id=meeting.id),
             )
         )
     text = calendar.render_calendar(events, name=_("Meetings of %(school)s", school=school.name(current_language())))

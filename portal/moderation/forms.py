@@ -2,6 +2,7 @@
 on a consultation, in bulk, and blocking an author."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation
 
@@ -35,7 +36,9 @@ class ResponseActionForm(ReasonMixin, PortalForm):
     expected = HiddenField()
     reason = StringField(_l("Reason"), validators=[Length(max=REASON_MAX, message=too_long(REASON_MAX))])
     reason_detail = TextAreaField(
-        _l("Details"), validators=[Length(max=REASON_MAX, message=too_long(REASON_MAX))], render_kw={"rows": 2}
+        lazy_pgettext("moderation reason", "Details"),
+        validators=[Length(max=REASON_MAX, message=too_long(REASON_MAX))],
+        render_kw={"rows": 2},
     )
 
     def validate_action(self, field):

@@ -6,6 +6,7 @@ own methods); what it adds of its own lives here.
 
 from datetime import datetime
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -46,7 +47,9 @@ def reason_label(stored: str) -> str:
     if key is None:
         return stored or ""
     details = stored.split(": ", 1)[1] if ": " in stored else ""
-    return f"{STANDARD_REASONS[key]}: {details}" if details else str(STANDARD_REASONS[key])
+    if not details:
+        return str(STANDARD_REASONS[key])
+    return gettext("%(label)s: %(text)s", label=STANDARD_REASONS[key], text=details)
 
 
 def counts_by_reason(rows) -> list[tuple[str, int]]:
@@ -85,7 +88,14 @@ class Report(db.Model):
 class Block(db.Model):
     """A moderator stops an account from responding, reporting and sending feedback, for a while
     or for good, saying why. A block is never deleted: lifting it records who lifted it and when,
-    so the account's history stays readable."""
+    so the account's history stays readable.
+
+    A block applies where the moderator who made it moderates: `authority` is that moderator's
+    authority (the broadest of theirs over the content they acted on). A district bureau's block
+    applies in that district, to its schools (feedback) and to the consultations of its schools
+    and of the district itself; the city commission's block applies everywhere. So a 渝中区
+    moderator's block does not stop anyone writing to a 沙坪坝区 school, nor responding to a
+    city-wide consultation, which only the city's moderators decide about."""
 
     __tablename__ = "account_block"
     __table_args__ = (
@@ -101,8 +111,21 @@ class Block(db.Model):
     ends_at: Mapped[datetime | None]  # None: permanent, until a moderator lifts it
     lifted_at: Mapped[datetime | None]
     lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Where the block applies: this authority and everything below it (see the class's docstring).
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authority.id"))
 
     user = relationship("User", foreign_keys=[user_id])
+    authority = relationship("Authority", lazy="joined", innerjoin=True)
 
     def in_force(self, now: datetime) -> bool:
         return self.lifted_at is None and (self.ends_at is None or self.ends_at > now)
+
+    @property
+    def everywhere(self) -> bool:
+        """A block of the city's commission (the root of the authorities): it applies everywhere."""
+        return self.authority.parent_id is None
+
+    def applies_to(self, place) -> bool:
+        """Whether the block stops speaking at `place`, an Authority (a school's, or the one whose
+        consultation it is); None asks about anywhere at all."""
+        return place is None or self.authority.covers(place)

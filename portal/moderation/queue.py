@@ -13,11 +13,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import false, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import contains_eager, joinedload
 
+from portal import policy, workdays
 from portal.accounts.models import AUTHORITY_ROLES
-from portal.clock import local_to_utc, utcnow, working_days_after
+from portal.clock import local_to_utc, utcnow
 from portal.consultations import responses
 from portal.consultations import services as consultations
 from portal.consultations.models import Consultation, ConsultationStatus, Question, Response, ResponseState
@@ -230,19 +231,21 @@ def _add_context(items: list[QueueItem], now: datetime) -> None:
             .group_by(Response.author_id)
         ).all()
     )
-    blocks = {}
+    blocks = defaultdict(list)
     for block in db.session.scalars(
         select(Block).where(Block.user_id.in_(authors), Block.lifted_at.is_(None)).order_by(Block.id)
     ):
         if block.in_force(now):
-            blocks[block.user_id] = block
+            blocks[block.user_id].append(block)
     for item in items:
         if item.response is None:
             continue
         item.questions = questions[item.response.consultation_id]
         item.reports = reports[item.response.id]
         item.earlier_rejections = rejections.get(item.response.author_id, 0)
-        item.block = blocks.get(item.response.author_id)
+        # The block that stops the author here (a block of another district does not).
+        place = policy.place_of(item.response.consultation)
+        item.block = next((b for b in blocks[item.response.author_id] if b.applies_to(place)), None)
 
 
 def queue_item(response: Response, now: datetime | None = None) -> QueueItem:
@@ -277,12 +280,70 @@ def queue_response(response_id: int, *, for_update: bool = False) -> Response | 
     return response
 
 
+@dataclass
+class QueueCounts:
+    """What waits in one authority's part of the queue (its subtree)."""
+
+    pending: int = 0  # responses awaiting pre-moderation
+    reported: int = 0  # responses with open reports
+    consultations: int = 0  # consultations awaiting approval
+
+
+def counts_by_authority(authorities: list[Authority]) -> dict[int, QueueCounts]:
+    """For each of `authorities`, what waits in the queue of its subtree (a city counts its
+    districts' items too). One query: the three kinds counted per owning authority (UNION ALL),
+    whatever the number of authorities and schools; the subtrees are summed here."""
+    counts = {authority.id: QueueCounts() for authority in authorities}
+    paths = sorted({authority.path for authority in authorities})
+    if not paths:
+        return counts
+    owner = func.coalesce(School.authority_id, Consultation.authority_id)
+
+    def by_owner(kind: str, statement):
+        """`statement` (over consultations) counted per path of the owning authority. `kind` is
+        one of the three names below, written into the SQL as a constant (PostgreSQL cannot type
+        a bound parameter in a UNION's column)."""
+        return (
+            statement.add_columns(
+                literal_column(f"'{kind}'").label("kind"), Authority.path, func.count().label("number")
+            )
+            .outerjoin(School, School.id == Consultation.school_id)
+            .join(Authority, Authority.id == owner)
+            .where(_under(paths))
+            .group_by(Authority.path)
+        )
+
+    reports = _open_reports()
+    pending = by_owner(
+        "pending",
+        select()
+        .select_from(Response)
+        .join(Consultation, Consultation.id == Response.consultation_id)
+        .where(Response.state == ResponseState.PENDING),
+    )
+    reported = by_owner(
+        "reported",
+        select()
+        .select_from(Response)
+        .join(reports, reports.c.response_id == Response.id)
+        .join(Consultation, Consultation.id == Response.consultation_id)
+        .where(Response.state.in_([ResponseState.PUBLISHED, ResponseState.HIDDEN])),
+    )
+    submitted = by_owner(
+        "consultations",
+        select().select_from(Consultation).where(Consultation.status == ConsultationStatus.SUBMITTED),
+    )
+    for kind, path, number in db.session.execute(union_all(pending, reported, submitted)):
+        for authority in authorities:
+            if path.startswith(authority.path):
+                setattr(counts[authority.id], kind, getattr(counts[authority.id], kind) + number)
+    return counts
+
+
 def waited_since(working_days: int, today: date) -> datetime:
     """The moment before which an item has waited at least `working_days` working days by `today`
     (the start, on the schools' clock, of the day after the last such day)."""
-    day = today
-    while working_days_after(day, working_days) > today:
-        day -= timedelta(days=1)
+    day = workdays.latest_start(working_days, today)
     return local_to_utc(day + timedelta(days=1), time(0, 0))
 
 

@@ -15,12 +15,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
-from portal import audit, events
+from portal import audit, events, policy
 from portal.clock import utcnow
 from portal.consultations.models import Response, ResponseState
 from portal.consultations.responses import count_response
 from portal.domain import DomainError, Reason
 from portal.extensions import db
+from portal.models import AUTHORITY_ROLES, Authority
 from portal.moderation.models import BLOCK_DAYS, BLOCK_REASON_MAX, REPORTED, Block, Report
 from portal.text import nfc
 
@@ -46,6 +47,13 @@ class ModerationRefusal(Reason):
     DURATION = "duration", _l("Choose for how long."), "days"
     OWN_ACCOUNT = "own_account", _l("You cannot block your own account.")
     NOT_BLOCKED = "not_blocked", _l("The author is not blocked (any more). Nothing was changed.")
+    BLOCKED_ABOVE = (
+        "blocked_above",
+        _l(
+            "The author's block was made by the moderators of a wider area than yours, and only they can lift it. "
+            "Nothing was changed."
+        ),
+    )
 
 
 def report_threshold() -> int:
@@ -190,10 +198,32 @@ def hide_if_reported_enough(response: Response, now: datetime | None = None) -> 
 # --- blocks -------------------------------------------------------------------------------
 
 
+def _moderated_by(actor, place: Authority) -> list[Authority]:
+    """The authorities at which `actor` moderates (moderator or commission admin) that cover `place`."""
+    return [
+        m.authority
+        for m in getattr(actor, "memberships", ())
+        if m.role in AUTHORITY_ROLES and m.authority is not None and m.authority.covers(place)
+    ]
+
+
+def block_scope(actor, response: Response) -> Authority:
+    """Where a block by `actor` of `response`'s author applies: the broadest authority at which
+    the actor moderates over the response's consultation (a district's moderator: the district; a
+    city's: the city, everywhere). Without such a role (the portal itself, a command): the city."""
+    place = policy.place_of(response.consultation)
+    theirs = _moderated_by(actor, place)
+    if theirs:
+        return min(theirs, key=lambda authority: (len(authority.path), authority.id))
+    root_id = int(place.path.strip("/").split("/")[0]) if place.path.strip("/") else place.id
+    return db.session.get(Authority, root_id)
+
+
 def block_author(actor, response: Response, data: dict, now: datetime | None = None) -> Block:
     """Block the author of `response` for data["days"] (1, 7, 30, or None: until lifted) with
-    data["reason"] (the person is told). Refuses with REASON_REQUIRED, REASON_TOO_LONG, DURATION,
-    OWN_ACCOUNT."""
+    data["reason"] (the person is told), where the actor moderates (block_scope: their district,
+    or everywhere for the city's moderators). Refuses with REASON_REQUIRED, REASON_TOO_LONG,
+    DURATION, OWN_ACCOUNT."""
     now = now or utcnow()
     reason = nfc(data.get("reason"))
     if not reason:
@@ -211,21 +241,40 @@ def block_author(actor, response: Response, data: dict, now: datetime | None = N
         reason=reason,
         created_at=now,
         ends_at=now + timedelta(days=days) if days else None,
+        authority=block_scope(actor, response),
     )
     db.session.add(block)
     db.session.flush()
     scope = response.consultation.audit_scope
-    audit.record(actor, "account.block", block, **scope, user=response.author_id, days=days, reason=reason)
+    audit.record(
+        actor,
+        "account.block",
+        block,
+        **scope,
+        user=response.author_id,
+        days=days,
+        reason=reason,
+        applies_in=block.authority_id,
+    )
     return block
 
 
 def lift_author_blocks(actor, response: Response, now: datetime | None = None) -> int:
-    """Lift every block in force of the author of `response`. Refuses with NOT_BLOCKED."""
+    """Lift the blocks in force of the author of `response` that apply to its consultation and
+    that the actor's authority covers (a district's moderator cannot lift the city's block).
+    Refuses with NOT_BLOCKED, or BLOCKED_ABOVE when only such wider blocks apply."""
     now = now or utcnow()
-    query = select(Block).where(Block.user_id == response.author_id, Block.lifted_at.is_(None)).with_for_update()
-    blocks = [block for block in db.session.scalars(query) if block.in_force(now)]
-    if not blocks:
+    place = policy.place_of(response.consultation)
+    query = (
+        select(Block).where(Block.user_id == response.author_id, Block.lifted_at.is_(None)).with_for_update(of=Block)
+    )
+    applying = [block for block in db.session.scalars(query) if block.in_force(now) and block.applies_to(place)]
+    if not applying:
         raise DomainError(ModerationRefusal.NOT_BLOCKED)
+    theirs = _moderated_by(actor, place)
+    blocks = [block for block in applying if actor is None or any(a.covers(block.authority) for a in theirs)]
+    if not blocks:
+        raise DomainError(ModerationRefusal.BLOCKED_ABOVE)
     for block in blocks:
         block.lifted_at, block.lifted_by_id = now, getattr(actor, "id", None)
         db.session.flush()

@@ -10,6 +10,7 @@ refused the same way, so nothing is done to content the moderator did not see.""
 from flask import abort, flash, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_time
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import audit, policy
@@ -25,6 +26,7 @@ from portal.web import (
     account_key,
     configured_limit,
     conflict,
+    current_language,
     form_ids,
     found_or_404,
     htmx_target,
@@ -32,9 +34,9 @@ from portal.web import (
     is_htmx,
     page_arg,
     redirect_to,
-    retry_once_if_database_busy,
     safe_next,
     stored_only,
+    unavailable_says,
 )
 
 DONE = {
@@ -56,6 +58,19 @@ ACTION_NAMES = {
 RESPONSE_ACTIONS_AUDITED = ("response.publish", "response.reject", "response.hide", "response.reports_dismiss")
 CONSULTATION_ACTIONS_AUDITED = ("consultation.approve", "consultation.send_back")
 FORM_PROBLEM = lambda: _("Something was wrong with this form. Please try again.")  # noqa: E731
+
+# What the "try again" page says when the database or the disk fails during an action (errors.py).
+NOTHING_MODERATED = (
+    _l("Nothing was changed"),
+    _l("The portal could not record this moderation action, so the item is as it was. Please try again in a moment."),
+)
+REPORT_NOT_SENT = (
+    _l("Your report was not sent"),
+    _l(
+        "The portal could not store your report, so the moderators have not received it. "
+        "Please send it again in a moment."
+    ),
+)
 
 
 def kind_labels() -> dict:
@@ -181,7 +196,7 @@ def _response_or_404(response_id: int, *, for_update: bool = False):
 
 
 @bp.post("/moderation/responses/<int:response_id>")
-@retry_once_if_database_busy
+@unavailable_says(*NOTHING_MODERATED)
 def act(response_id):
     # Locked until the commit: of two moderators acting at once, the second sees the first's action.
     response = _response_or_404(response_id, for_update=True)
@@ -204,7 +219,7 @@ def act(response_id):
 
 
 @bp.post("/moderation/consultations/<int:consultation_id>")
-@retry_once_if_database_busy
+@unavailable_says(*NOTHING_MODERATED)
 def act_on_consultation(consultation_id):
     consultation = consultations.consultation_by_id(consultation_id, for_update=True)
     if consultation is None or not policy.can(current_user, "view_consultation", consultation):
@@ -250,6 +265,7 @@ def _approved(consultation) -> str:
 
 
 @bp.post("/moderation/bulk-approve")
+@unavailable_says(*NOTHING_MODERATED)
 def bulk_approve():
     """Publish the selected pending responses. Those another moderator handled meanwhile, or
     outside the moderator's subtree, are left as they are and counted."""
@@ -292,6 +308,7 @@ def _blocks_changed(message: str):
 
 
 @bp.post("/moderation/responses/<int:response_id>/block")
+@unavailable_says(*NOTHING_MODERATED)
 def block_author(response_id):
     response = _response_or_404(response_id)
     form = forms.BlockForm()
@@ -300,7 +317,7 @@ def block_author(response_id):
         return _invalid(response, " ".join(errors) or FORM_PROBLEM())
     data = {"days": forms.BLOCK_DURATIONS[form.days.data], "reason": form.reason.data}
     try:
-        services.block_author(current_user, response, data)
+        block = services.block_author(current_user, response, data)
     except DomainError as error:
         db.session.rollback()
         if error.field is not None:
@@ -308,19 +325,29 @@ def block_author(response_id):
         return _conflict(f"moderation-item-{response_id}", error.message)
     db.session.commit()
     name = response.author.display_name
-    return _blocks_changed(_("%(name)s is blocked from responding, reporting and sending feedback.", name=name))
+    if block.everywhere:
+        return _blocks_changed(_("%(name)s is blocked from responding, reporting and sending feedback.", name=name))
+    area = block.authority.name(current_language())
+    return _blocks_changed(
+        _("%(name)s is blocked from responding, reporting and sending feedback in %(area)s.", name=name, area=area)
+    )
 
 
 @bp.post("/moderation/responses/<int:response_id>/unblock")
+@unavailable_says(*NOTHING_MODERATED)
 def unblock_author(response_id):
     response = _response_or_404(response_id)
     if not forms.UnblockForm().validate_on_submit():
         return _invalid(response, FORM_PROBLEM())
     try:
         services.lift_author_blocks(current_user, response)
-    except DomainError:
+    except DomainError as error:
         db.session.rollback()
-        message = _("%(name)s is not blocked (any more). Nothing was changed.", name=response.author.display_name)
+        message = (
+            error.message
+            if error.reason == services.ModerationRefusal.BLOCKED_ABOVE
+            else _("%(name)s is not blocked (any more). Nothing was changed.", name=response.author.display_name)
+        )
         return _conflict(f"moderation-item-{response_id}", message)
     db.session.commit()
     name = response.author.display_name
@@ -331,6 +358,7 @@ def unblock_author(response_id):
 
 
 @bp.post("/consultations/<int:consultation_id>/responses/<int:response_id>/report")
+@unavailable_says(*REPORT_NOT_SENT)
 @limiter.limit(
     configured_limit("PORTAL_REPORT_LIMIT_PER_ACCOUNT"),
     key_func=account_key,

@@ -9,14 +9,14 @@ from portal.notifications.models import Delivery, Kind
 CHOOSE_ONE = _l("Choose how you want to be told.")
 
 
-def preferences_form(current: dict[Kind, Delivery]) -> PortalForm:
-    """One group of choices per kind of notification (its field named after the kind), showing
-    the person's current choices (a posted form: what was posted)."""
+def preferences_form(current: dict[Kind, Delivery], kinds: list[Kind]) -> PortalForm:
+    """One group of choices per kind of notification the person can get (`kinds`; its field
+    named after the kind), showing their current choices (a posted form: what was posted)."""
 
     class PreferencesForm(PortalForm):
         pass
 
-    for kind in Kind:
+    for kind in kinds:
         setattr(
             PreferencesForm,
             kind.value,

@@ -33,7 +33,7 @@ from portal.accounts.models import User
 from portal.clock import utcnow
 from portal.domain import DomainError, Reason
 from portal.extensions import db
-from portal.notifications.models import Delivery, Kind, Mail, MailStatus, Notification
+from portal.notifications.models import DEFAULT_DELIVERY, Delivery, Kind, Mail, MailStatus, Notification, Preference
 from portal.notifications.texts import words
 from portal.web import public_url
 
@@ -94,9 +94,17 @@ def _rendering():
 
 def queue_mail(user, kind: Kind | None, template: str, build, *, notification_id: int | None = None) -> Mail:
     """Write the mail to `user` now, in their language, and queue it (the caller's transaction;
-    a job sends it after the commit). `kind` is what its unsubscribe link stops (None: the
-    digest). `template` names templates/mail/<template>.txt and .html; `build()`, called in the
-    recipient's language, gives the subject and what the templates show."""
+    a job sends it after the commit). See write_mail."""
+    mail = write_mail(user, kind, template, build, notification_id=notification_id)
+    db.session.add(mail)
+    return mail
+
+
+def write_mail(user, kind: Kind | None, template: str, build, *, notification_id: int | None = None) -> Mail:
+    """The mail to `user`, written now in their language (not yet in the session). `kind` is what
+    its unsubscribe link stops (None: the digest). `template` names templates/mail/<template>.txt
+    and .html; `build()`, called in the recipient's language, gives the subject and what the
+    templates show."""
     language = user.language or current_app.config["BABEL_DEFAULT_LOCALE"]
     unsubscribe = public_url("notifications.unsubscribe", token=unsubscribe_token(user.id, kind))
     with _rendering(), force_locale(language):
@@ -114,7 +122,6 @@ def queue_mail(user, kind: Kind | None, template: str, build, *, notification_id
         html_body=html,
         headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
     )
-    db.session.add(mail)
     return mail
 
 
@@ -147,44 +154,76 @@ def _notification_mail(notification: Notification):
     return build
 
 
+def still_mailed(notifications) -> set[int]:
+    """The ids of those notifications whose person still wants their kind by mail (at once or in
+    the digest) now, whatever they wanted when it was written: someone who turned a kind to "in
+    the portal only" or "off", or used an unsubscribe link, in between gets no mail of it (one
+    query)."""
+    people = {notification.user_id for notification in notifications}
+    if not people:
+        return set()
+    chosen = {
+        (user_id, kind): delivery
+        for user_id, kind, delivery in db.session.execute(
+            select(Preference.user_id, Preference.kind, Preference.delivery).where(Preference.user_id.in_(people))
+        )
+    }
+    return {
+        notification.id
+        for notification in notifications
+        if chosen.get((notification.user_id, notification.kind), DEFAULT_DELIVERY[notification.kind])
+        in (Delivery.EMAIL, Delivery.DIGEST)
+    }
+
+
 def write_due_mails(limit: int = BATCH) -> int:
     """Write the mails of the notifications people want at once (each in its reader's language),
-    up to `limit`; returns how many. Each notification is claimed (mailed_at) in the statement
-    that finds it, so two workers never write the same mail (and Mail.notification_id is unique).
-    A person without an address, or whose account is closed, is told in the portal only. Commits."""
-    now = utcnow()
-    due = select(Notification.id).where(Notification.delivery == Delivery.EMAIL, Notification.mailed_at.is_(None))
-    claimed = list(
+    up to `limit`; returns how many. The mails are written first, then the notifications claimed
+    (mailed_at) and the mails of those claimed saved, in one short transaction: two workers never
+    save the same mail (and Mail.notification_id is unique), and on SQLite, where one process
+    writes at a time, the web's requests never wait while a batch is being written. A person
+    without an address, or whose account is closed, or who no longer wants this kind by mail, is
+    told in the portal only. Commits."""
+    due = list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.delivery == Delivery.EMAIL, Notification.mailed_at.is_(None))
+            .order_by(Notification.id)
+            .limit(limit)
+        )
+    )
+    if not due:
+        db.session.commit()
+        return 0
+    people = {
+        person.id: person for person in db.session.scalars(select(User).where(User.id.in_({n.user_id for n in due})))
+    }
+    wanted = still_mailed(due)
+    mails = [
+        write_mail(
+            person, notification.kind, "notification", _notification_mail(notification), notification_id=notification.id
+        )
+        for notification in due
+        if (person := people.get(notification.user_id)) is not None
+        and person.active
+        and person.email
+        and notification.id in wanted
+    ]
+    ids = [notification.id for notification in due]
+    db.session.commit()  # the reading ends here: the claim below starts from what is committed now
+    claimed = set(
         db.session.scalars(
             update(Notification)
-            .where(Notification.id.in_(due.order_by(Notification.id).limit(limit).scalar_subquery()))
-            .where(Notification.mailed_at.is_(None))
-            .values(mailed_at=now)
+            .where(Notification.id.in_(ids), Notification.mailed_at.is_(None))
+            .values(mailed_at=utcnow())
             .returning(Notification.id)
             .execution_options(synchronize_session=False)
         )
     )
-    if not claimed:
-        db.session.commit()
-        return 0
-    notifications = list(
-        db.session.scalars(select(Notification).where(Notification.id.in_(claimed)).order_by(Notification.id))
-    )
-    people = {
-        person.id: person
-        for person in db.session.scalars(select(User).where(User.id.in_({n.user_id for n in notifications})))
-    }
-    written = 0
-    for notification in notifications:
-        person = people.get(notification.user_id)
-        if person is None or not person.active or not person.email:
-            continue
-        queue_mail(
-            person, notification.kind, "notification", _notification_mail(notification), notification_id=notification.id
-        )
-        written += 1
+    written = [mail for mail in mails if mail.notification_id in claimed]
+    db.session.add_all(written)
     db.session.commit()
-    return written
+    return len(written)
 
 
 # --- sending ------------------------------------------------------------------------------
@@ -297,21 +336,29 @@ def deliver_batch(limit: int = BATCH) -> int:
             _requeue(mail, error, utcnow())
         db.session.commit()
         return 0
+    # Every message is written while the rows are fresh: the commit after each mail sent expires
+    # them, and reading each again would cost a query per mail.
+    outgoing = [(mail, mail.id, message_of(mail)) for mail in mails]
     sent = 0
     try:
-        for mail in mails:
+        for position, (mail, mail_id, message) in enumerate(outgoing):
             try:
-                transport.send(message_of(mail), mail)
+                transport.send(message, mail)
             except (OSError, smtplib.SMTPException) as error:
-                current_app.logger.warning("mail %s: %s", mail.id, error)
+                current_app.logger.warning("mail %s: %s", mail_id, error)
                 _requeue(mail, error, utcnow())
                 if isinstance(error, smtplib.SMTPServerDisconnected | ConnectionError):
-                    for rest in mails[mails.index(mail) + 1 :]:
+                    for rest, _rest_id, _message in outgoing[position + 1 :]:
                         _requeue(rest, error, utcnow())
                     db.session.commit()
                     return sent
             else:
-                mail.status, mail.sent_at, mail.last_error = MailStatus.SENT, utcnow(), ""
+                db.session.execute(
+                    update(Mail)
+                    .where(Mail.id == mail_id)
+                    .values(status=MailStatus.SENT, sent_at=utcnow(), last_error="")
+                    .execution_options(synchronize_session=False)
+                )
                 sent += 1
             db.session.commit()
     finally:

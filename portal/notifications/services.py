@@ -62,6 +62,20 @@ def deliveries_for(user_ids: Iterable[int], kind: Kind) -> dict[int, Delivery]:
     return {ident: Delivery(chosen.get(ident, DEFAULT_DELIVERY[kind])) for ident in ids}
 
 
+def kinds_for(user) -> list[Kind]:
+    """The kinds a person can be told of, for their settings page: everyone's own feedback,
+    responses, schools and outcomes; a school's staff also its inbox; moderators and the
+    commission also what waits for moderators; staff also the consultations they drafted."""
+    roles = {membership.role for membership in user.memberships}
+    staff = bool(roles - {Role.PARENT})
+    offered = {
+        Kind.MY_CONSULTATIONS: staff,
+        Kind.INBOX: bool(roles & {Role.BOARD_MEMBER, Role.SCHOOL_ADMIN}),
+        Kind.MODERATION: bool(roles & {Role.MODERATOR, Role.COMMISSION_ADMIN}),
+    }
+    return [kind for kind in Kind if offered.get(kind, True)]
+
+
 def preferences_of(user) -> dict[Kind, Delivery]:
     chosen = dict(
         db.session.execute(select(Preference.kind, Preference.delivery).where(Preference.user_id == user.id)).all()

@@ -12,12 +12,13 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import clock, jobs
+from portal import clock, jobs, workdays
 from portal.accounts.models import AUTHORITY_ROLES, Membership, User
 from portal.charters.models import CharterVersion
 from portal.consultations.models import Consultation, Phase, Response
 from portal.decisions.models import Decision
 from portal.extensions import db
+from portal.feedback import services as feedback_services
 from portal.feedback.models import Feedback, FeedbackStatus
 from portal.meetings.models import Meeting
 from portal.moderation import queue
@@ -35,7 +36,7 @@ from portal.notifications.texts import both_names, digest_subject, reader_langua
 from portal.web import public_url
 
 REMINDER_WORKING_DAYS = 10
-OVERDUE_WORKING_DAYS = 15
+OVERDUE_WORKING_DAYS = feedback_services.ANSWER_WORKING_DAYS
 QUEUE_WAITING_WORKING_DAYS = 2
 REMINDER_HOUR = 9  # on the schools' clock: staff hear of what waits at the start of a working day
 DIGEST_HOUR = 18
@@ -119,17 +120,14 @@ def announce_opened_consultations(now=None) -> None:
 
 def working_days_waited(received, today) -> int:
     """How many whole working days have passed since `received` (a moment), by `today`."""
-    waited, day = 0, clock.local_date(received)
-    while clock.working_days_after(day, waited + 1) <= today:
-        waited += 1
-    return waited
+    return workdays.working_days_between(clock.local_date(received), today)
 
 
 @jobs.periodic(jobs.crontab(minute="15"))
 def remind_unanswered_feedback(now=None) -> None:
     """From 09:00 on the schools' clock: the school's staff are reminded of feedback waiting 10
-    working days for an answer, and told when it is overdue at 15 (each once per item; overdue
-    says it all, with no reminder on top)."""
+    working days for an answer, and told when it is overdue, the day after its 15th working day
+    (each once per item; overdue says it all, with no reminder on top)."""
     now = now or clock.utcnow()
     if _local_hour(now) < REMINDER_HOUR:
         return
@@ -143,21 +141,23 @@ def remind_unanswered_feedback(now=None) -> None:
         .options(joinedload(Feedback.school))
     ).all()
     for feedback in waiting:
-        waited = working_days_waited(feedback.created_at, today)
-        for event, days in (("feedback.overdue", OVERDUE_WORKING_DAYS), ("feedback.reminder", REMINDER_WORKING_DAYS)):
-            if waited < days:
-                continue
-            if announce_once(f"{event}:{feedback.id}"):
-                notice = Notice(
-                    Kind.INBOX,
-                    event,
-                    "feedback.manage_item",
-                    {"slug": feedback.school.slug, "feedback_id": feedback.id},
-                    {"reference": feedback.reference, "school": both_names(feedback.school), "days": days},
-                    feedback.school_id,
-                )
-                tell(school_staff(feedback.school_id), notice)
-            break
+        # Overdue is the feedback's own rule (past its answer day); it says it all, no reminder on top.
+        if feedback_services.is_overdue(feedback, today):
+            event, days = "feedback.overdue", OVERDUE_WORKING_DAYS
+        elif working_days_waited(feedback.created_at, today) >= REMINDER_WORKING_DAYS:
+            event, days = "feedback.reminder", REMINDER_WORKING_DAYS
+        else:
+            continue
+        if announce_once(f"{event}:{feedback.id}"):
+            notice = Notice(
+                Kind.INBOX,
+                event,
+                "feedback.manage_item",
+                {"slug": feedback.school.slug, "feedback_id": feedback.id},
+                {"reference": feedback.reference, "school": both_names(feedback.school), "days": days},
+                feedback.school_id,
+            )
+            tell(school_staff(feedback.school_id), notice)
     db.session.commit()
 
 
@@ -207,7 +207,8 @@ def send_daily_digests(now=None) -> None:
 def send_digest(user_id: int, now) -> None:
     """One person's digest: their notifications waiting for it, grouped by school (those of no
     school last), queued as one mail; each is then marked digested, whether or not the person can
-    be mailed (an account without an address, or closed, reads them in the portal)."""
+    be mailed (an account without an address, or closed, reads them in the portal, and so does one
+    who stopped the digest, or that kind of news by mail, since they were written)."""
     items = list(
         db.session.scalars(
             select(Notification)
@@ -224,17 +225,19 @@ def send_digest(user_id: int, now) -> None:
     if not items:
         return
     person = db.session.get(User, user_id)
-    if person is not None and person.active and person.email:
+    wanted = mail.still_mailed(items)
+    mailed = [item for item in items if item.id in wanted]
+    if person is not None and person.active and person.email and mailed:
 
         def build():
             groups = defaultdict(list)
-            for item in items:
+            for item in mailed:
                 school = item.school.name(reader_language()) if item.school is not None else ""
                 groups[school].append(
                     {"text": words(item.event, item.params), "url": public_url(item.endpoint, **item.url_args)}
                 )
             ordered = sorted(groups.items(), key=lambda group: (group[0] == "", group[0]))
-            return {"subject": digest_subject(len(items)), "groups": ordered, "count": len(items)}
+            return {"subject": digest_subject(len(mailed)), "groups": ordered, "count": len(mailed)}
 
         mail.queue_mail(person, None, "digest", build)
         jobs.after_commit(db.session, mail.deliver_mails)

@@ -6,7 +6,7 @@ name in both languages ({"zh": ..., "en": ...}), a feedback status, a moderation
 
 from datetime import datetime
 
-from flask_babel import format_datetime, get_locale, ngettext
+from flask_babel import format_date, format_time, get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 
 from portal.feedback.models import FeedbackStatus
@@ -55,8 +55,9 @@ def in_words(name: str, value):
         return FeedbackStatus(value).label
     if name == "reason":
         return REPORTED_WORDS if value == REPORTED else reason_label(value)
-    if name == "closes" and isinstance(value, str):
-        return format_datetime(datetime.fromisoformat(value), "medium")
+    if name == "closes" and isinstance(value, str):  # to the minute, as the consultation's page says it
+        moment = datetime.fromisoformat(value)
+        return f"{format_date(moment, 'long')} {format_time(moment, 'short')}"
     if name == "decisions" and isinstance(value, list):
         return ("、" if reader_language() == "zh" else ", ").join(str(number) for number in value) or "—"
     return value

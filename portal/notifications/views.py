@@ -13,7 +13,16 @@ from portal.notifications import bp, forms, mail, services
 from portal.notifications.models import Delivery
 from portal.notifications.page_parts import consultation_button, school_button
 from portal.notifications.texts import words
-from portal.web import current_language, found_or_404, int_arg, is_htmx, redirect_to, safe_next, school_or_404
+from portal.web import (
+    current_language,
+    found_or_404,
+    int_arg,
+    is_htmx,
+    redirect_to,
+    safe_next,
+    school_or_404,
+    writes,
+)
 
 # --- the person's notifications -------------------------------------------------------------
 
@@ -52,6 +61,7 @@ def index():
 
 
 @bp.get("/me/notifications/<int:notification_id>")
+@writes
 def open_item(notification_id):
     """Opening a notification marks it read and goes where it points."""
     policy.require(current_user, "view_own_account")
@@ -77,7 +87,7 @@ def mark_all_read():
 @bp.route("/me/notifications/settings", methods=["GET", "POST"])
 def settings():
     policy.require(current_user, "view_own_account")
-    form = forms.preferences_form(services.preferences_of(current_user))
+    form = forms.preferences_form(services.preferences_of(current_user), services.kinds_for(current_user))
     if form.is_submitted():
         if form.validate():
             data = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext, pgettext
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager
 
@@ -23,10 +24,16 @@ from portal.accounts.models import Role, User
 from portal.audit import AuditEvent
 from portal.charters.models import CharterStatus, CharterVersion
 from portal.clock import local_to_utc
+from portal.consultations.models import QuestionKind, ResponseState
 from portal.decisions.models import PUBLIC_STATUSES, Decision
+from portal.documents.models import DocumentKind
 from portal.extensions import db
+from portal.feedback.models import FeedbackCategory
+from portal.meetings.models import BodyKind, Constituency, Position
 from portal.moderation.models import reason_label
-from portal.schools.models import Authority, School
+from portal.notifications.models import Delivery
+from portal.notifications.models import Kind as NotificationKind
+from portal.schools.models import Authority, School, SchoolType
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 500
@@ -64,6 +71,7 @@ ACTION_LABELS = {
     "feedback.status": _l("Feedback status changed"),
     "invitation.create": _l("Invitation codes made"),
     "invitation.redeem": _l("Invitation code used"),
+    "mail.send_again": _l("Mail sent again"),
     "meeting.agenda": _l("Meeting agenda changed"),
     "meeting.attendance": _l("Attendance recorded"),
     "meeting.create": _l("Meeting scheduled"),
@@ -74,6 +82,7 @@ ACTION_LABELS = {
     "member.end_term": _l("Body member's term ended"),
     "member.update": _l("Body member changed"),
     "membership.grant": _l("Role granted"),
+    "notifications.preferences": _l("Notification settings changed"),
     "response.create": _l("Response written"),
     "response.edit": _l("Response changed by its author"),
     "response.hide": _l("Response hidden"),
@@ -86,6 +95,8 @@ ACTION_LABELS = {
     "user.login_failed": _l("Failed login"),
     "user.password_change": _l("Password changed"),
     "user.register": _l("Account registered"),
+    "workday.override_add": _l("Working day or day off set by the commission"),
+    "workday.override_remove": _l("Commission's working-day change removed"),
 }
 
 # The kinds of object an event can be about (AuditEvent.object_type is the model's class name).
@@ -100,11 +111,128 @@ OBJECT_LABELS = {
     "Feedback": _l("Feedback"),
     "GoverningBody": _l("Governing body"),
     "Invitation": _l("Invitation code"),
+    "Mail": _l("Mail"),
     "Meeting": _l("Meeting"),
     "Membership": _l("Role"),
     "Response": _l("Response"),
     "School": _l("School"),
     "User": _l("Account"),
+    "WorkingDayOverride": _l("Working-day change"),
+}
+
+# The groups of the action filter: an action's first word ("decision" of "decision.publish").
+ACTION_FAMILY_LABELS = {
+    "account": _l("Account blocks"),
+    "authority": _l("Authorities"),
+    "body": _l("Governing bodies"),
+    "charter": _l("Charters"),
+    "consultation": _l("Consultations"),
+    "decision": _l("Decisions"),
+    "document": _l("Archived documents"),
+    "feedback": _l("Feedback"),
+    "invitation": _l("Invitation codes"),
+    "mail": _l("Mail"),
+    "meeting": _l("Meetings"),
+    "member": _l("Body members"),
+    "membership": _l("Roles"),
+    "notifications": _l("Notification settings"),
+    "response": _l("Responses"),
+    "school": _l("Schools"),
+    "user": _l("Accounts"),
+}
+
+
+# What the recorded details are called: the keys of AuditEvent.data, and the fields a "changes"
+# lists. A key without a label (a member's name in an attendance change) is shown as recorded;
+# the CSV export keeps every key as recorded. A context of their own: "Title" or "Number" mean
+# a meeting's title or a decision's number elsewhere, and are translated for that.
+DATA_LABELS = {
+    "address": lazy_pgettext("audit detail", "Address"),
+    "adopted_on": lazy_pgettext("audit detail", "Adopted on"),
+    "after": lazy_pgettext("audit detail", "After"),
+    "agenda": lazy_pgettext("audit detail", "Agenda"),
+    "based_on": lazy_pgettext("audit detail", "Based on version"),
+    "before": lazy_pgettext("audit detail", "Before"),
+    "body": lazy_pgettext("audit detail", "Governing body"),
+    "body_id": lazy_pgettext("audit detail", "Governing body no."),
+    "by": lazy_pgettext("audit detail", "By decision no."),
+    "category": lazy_pgettext("audit detail", "Category"),
+    "constituency": lazy_pgettext("audit detail", "Elected by"),
+    "consultation": lazy_pgettext("audit detail", "Consultation no."),
+    "count": lazy_pgettext("audit detail", "Codes made"),
+    "days": lazy_pgettext("audit detail", "Days"),
+    "decision_prefix": lazy_pgettext("audit detail", "Decision number prefix"),
+    "decisions": lazy_pgettext("audit detail", "Decision nos."),
+    "description": lazy_pgettext("audit detail", "Description"),
+    "effective_on": lazy_pgettext("audit detail", "Effective on"),
+    "email": lazy_pgettext("audit detail", "Email"),
+    "fields": lazy_pgettext("audit detail", "Fields changed"),
+    "kind": lazy_pgettext("audit detail", "Kind"),
+    "length": lazy_pgettext("audit detail", "Length (characters)"),
+    "length_after": lazy_pgettext("audit detail", "Length after (characters)"),
+    "length_before": lazy_pgettext("audit detail", "Length before (characters)"),
+    "name": lazy_pgettext("audit detail", "Name"),
+    "name_en": lazy_pgettext("audit detail", "Name in English"),
+    "name_zh": lazy_pgettext("audit detail", "Name in Chinese"),
+    "note": lazy_pgettext("audit detail", "Note"),
+    "number": lazy_pgettext("audit detail", "Number"),
+    "object_id": lazy_pgettext("audit detail", "Record no."),
+    "object_type": lazy_pgettext("audit detail", "Kind of record"),
+    "phone": lazy_pgettext("audit detail", "Phone"),
+    "place": lazy_pgettext("audit detail", "Place"),
+    "position": lazy_pgettext("audit detail", "Position"),
+    "private": lazy_pgettext("audit detail", "Private reply"),
+    "public": lazy_pgettext("audit detail", "Public reply"),
+    "question": lazy_pgettext("audit detail", "Question no."),
+    "reason": lazy_pgettext("audit detail", "Reason"),
+    "reference": lazy_pgettext("audit detail", "Reference"),
+    "reports": lazy_pgettext("audit detail", "Reports dismissed"),
+    "role": lazy_pgettext("audit detail", "Role"),
+    "sequence": lazy_pgettext("audit detail", "Log entry no."),
+    "sha256": lazy_pgettext("audit detail", "SHA-256"),
+    "size": lazy_pgettext("audit detail", "Size (bytes)"),
+    "slug": lazy_pgettext("audit detail", "Address name"),
+    "starts_at": lazy_pgettext("audit detail", "Starts at"),
+    "state": lazy_pgettext("audit detail", "State"),
+    "term_end": lazy_pgettext("audit detail", "Term ends"),
+    "term_start": lazy_pgettext("audit detail", "Term starts"),
+    "themes": lazy_pgettext("audit detail", "Themes"),
+    "title": lazy_pgettext("audit detail", "Title"),
+    "to": lazy_pgettext("audit detail", "Recipient"),
+    "type": lazy_pgettext("audit detail", "Type of school"),
+    "user": lazy_pgettext("audit detail", "Account no."),
+    "user_id": lazy_pgettext("audit detail", "Account no."),
+    "valid_days": lazy_pgettext("audit detail", "Valid for (days)"),
+    "votes": lazy_pgettext("audit detail", "Votes"),
+    "website": lazy_pgettext("audit detail", "Website"),
+    # The kinds of notification, whose settings "notifications.preferences" records.
+    **{kind.value: kind.label for kind in NotificationKind},
+}
+
+
+def _labels(*enums) -> dict:
+    """Stored value → words, for these enums; a value two of them share is left out (which one
+    it meant would be a guess), and is shown as recorded."""
+    found: dict = {}
+    shared = set()
+    for enum in enums:
+        for member in enum:
+            if member.value in found:
+                shared.add(member.value)
+            found[member.value] = member.label
+    return {value: label for value, label in found.items() if value not in shared}
+
+
+# The words for the values that are stored as an enum's value ("pending", "parent"), by key.
+VALUE_LABELS = {
+    "category": _labels(FeedbackCategory),
+    "constituency": _labels(Constituency),
+    "kind": _labels(BodyKind, DocumentKind, QuestionKind),
+    "position": _labels(Position),
+    "role": _labels(Role),
+    "state": _labels(ResponseState),
+    "type": _labels(SchoolType),
+    **{kind.value: _labels(Delivery) for kind in NotificationKind},
 }
 
 
@@ -426,26 +554,36 @@ def readable_data(data: dict[str, Any]) -> list[tuple[str, str]]:
     items = []
     for key, value in (data or {}).items():
         if key == "changes" and isinstance(value, dict):
-            items.extend((str(field), _shortened(_value_text(change))) for field, change in value.items())
+            items.extend(
+                (data_label(field), _shortened(_value_text(change, VALUE_LABELS.get(str(field)))))
+                for field, change in value.items()
+            )
         elif key == "reason" and isinstance(value, str):
             # A moderation reason is stored by its key (personal_attack): read it in words.
-            items.append((str(key), _shortened(reason_label(value))))
+            items.append((data_label(key), _shortened(reason_label(value))))
         else:
-            items.append((str(key), _shortened(_value_text(value))))
+            items.append((data_label(key), _shortened(_value_text(value, VALUE_LABELS.get(str(key))))))
     return items
 
 
-def _value_text(value) -> str:
+def data_label(key) -> str:
+    """What a recorded detail is called, in the reader's language (the key itself when unknown)."""
+    return str(DATA_LABELS.get(str(key), key))
+
+
+def _value_text(value, labels: dict | None = None) -> str:
     if isinstance(value, dict) and set(value) == {"before", "after"}:
-        return f"{_value_text(value['before'])} → {_value_text(value['after'])}"
+        return f"{_value_text(value['before'], labels)} → {_value_text(value['after'], labels)}"
+    if labels and isinstance(value, str) and value in labels:
+        return str(labels[value])
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return str(_l("yes") if value else _l("no"))
     if isinstance(value, (str, int, float)):
         return str(value)
     if isinstance(value, list) and all(isinstance(item, (str, int, float)) for item in value):
-        return ", ".join(str(item) for item in value)
+        return pgettext("enumeration", ", ").join(str(item) for item in value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 

@@ -18,9 +18,9 @@ What the numbers count (the page says the same in its "how these are counted" no
 - median time to moderate: the median of (moderated − written) over the responses moderated in
   the last 90 days (at most MODERATION_SAMPLE of the latest), None when there were none;
 - feedback answered in time: of the feedback received in the last 365 days, the share first
-  marked answered within ANSWER_WORKING_DAYS working days (Monday to Friday on the Beijing
-  calendar, public holidays not taken into account). Items still unanswered past that count as
-  late; unanswered items still within it are left out;
+  marked answered within ANSWER_WORKING_DAYS working days (Beijing dates, on the official calendar
+  of public holidays and make-up working days, with the commission's overrides: portal.workdays).
+  Items still unanswered past that count as late; unanswered items still within it are left out;
 - overdue outcomes: consultations closed more than PORTAL_OUTCOME_DAYS days ago with no outcome.
 
 A district's numbers count its schools' consultations and the district authority's own; a
@@ -33,11 +33,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, false, func, or_, select
 
+from portal import workdays
 from portal.accounts.models import AUTHORITY_ROLES, Membership, Role
-from portal.clock import local_date, working_days_after
+from portal.clock import local_date
 from portal.consultations.models import Consultation, ConsultationStatus, Phase, Response, ResponseState
 from portal.consultations.services import outcome_due_days
 from portal.extensions import db
+from portal.feedback import services as feedback_services
 from portal.feedback.models import EventKind, Feedback, FeedbackEvent, FeedbackStatus
 from portal.schools.models import Authority, School
 
@@ -45,7 +47,7 @@ PARTICIPATION_DAYS = 365
 MODERATION_DAYS = 90
 MODERATION_SAMPLE = 20_000  # the latest moderated responses a median is taken from
 FEEDBACK_DAYS = 365
-ANSWER_WORKING_DAYS = 15
+ANSWER_WORKING_DAYS = feedback_services.ANSWER_WORKING_DAYS
 OVERDUE_LISTED = 5  # overdue consultations named (and linked) in a row
 
 
@@ -319,8 +321,9 @@ def _fill(rows, now, *, consultation_unit, consultation_join, consultation_where
         .where(school_where, Feedback.created_at >= now - timedelta(days=FEEDBACK_DAYS))
     )
     today = local_date(now)
+    calendar = workdays.calendar()
     for key, received, answered in db.session.execute(query):
-        deadline = working_days_after(local_date(received), ANSWER_WORKING_DAYS)
+        deadline = calendar.after(local_date(received), ANSWER_WORKING_DAYS)  # as feedback_services.answer_due
         if answered is not None and local_date(answered) <= deadline:
             rows[key].feedback_counted += 1
             rows[key].feedback_in_time += 1

@@ -12,6 +12,7 @@ from portal import policy
 from portal.clock import today, utcnow
 from portal.consultations.services import outcome_due_days
 from portal.oversight import audit_log, bp, dashboard
+from portal.pages.work import staff_work  # the counts of what waits, one home for /me and here
 from portal.web import csv_response, htmx_target, int_arg, text_arg
 
 # --- the audit log ------------------------------------------------------------------------
@@ -20,7 +21,7 @@ ACTOR_MAX = 254  # an email address at most
 ACTION_MAX = 60  # as AuditEvent.action
 OBJECT_TYPE_MAX = 40  # as AuditEvent.object_type
 EARLIEST_YEAR, LATEST_YEAR = 1900, 9998  # the day after the last must still be a date
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII: \\d matches every script's digits
 
 
 def _date_arg(name: str) -> tuple[str, date | None]:
@@ -90,6 +91,7 @@ def audit():
         "oversight/audit.html",
         actions=actions,
         action_labels=audit_log.ACTION_LABELS,
+        family_labels=audit_log.ACTION_FAMILY_LABELS,
         object_types=audit_log.recorded_object_types(),
         object_labels=audit_log.OBJECT_LABELS,
         # Only the schools of the reader's scope: one asked for by id from elsewhere is not named.
@@ -142,6 +144,7 @@ def dashboard_page():
     inboxes = {school.id: school.slug for school in schools if policy.can(current_user, "oversee_feedback", school)}
     return render_template(
         "oversight/dashboard.html",
+        may_manage_mail=policy.can(current_user, "manage_mail"),
         district_rows=district_rows,
         district=district,
         school_rows=school_rows,
@@ -149,6 +152,9 @@ def dashboard_page():
         outcome_days=outcome_due_days(),
         answer_days=dashboard.ANSWER_WORKING_DAYS,
         today=today(),
+        # What waits for the reader in each authority they serve (the queue, their own consultations).
+        work=staff_work(current_user, utcnow(), authorities_only=True),
+        may_manage_working_days=policy.can(current_user, "manage_working_days"),
     )
 
 

@@ -1,18 +1,20 @@
-"""The person's own page (/me): their profile, password, roles and parent verification, what
-moderators decided about what they wrote or reported, and a block in force. The forms on it post
+"""The person's own page (/me): for staff, what is waiting for them (portal.pages.work); their
+profile, password, roles and parent verification, what moderators decided about what they wrote
+or reported, and a block in force. The forms on it post
 to the routes below; each shows the page again with its messages when something is wrong."""
 
-from flask import flash, render_template, url_for
+from flask import current_app, flash, g, make_response, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from portal import policy
 from portal.accounts import forms
 from portal.accounts import services as account_services
+from portal.clock import utcnow
 from portal.domain import DomainError
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.moderation import services as moderation_services
-from portal.pages import bp
+from portal.pages import bp, work
 from portal.web import current_language, redirect_to
 
 
@@ -29,9 +31,12 @@ def _render_me(status=200, **forms_given):
             password_form=password,
             invitation_form=invitation,
             memberships=current_user.memberships,
-            # What moderators decided about the person's responses and reports, and a block in force.
+            # What moderators decided about the person's responses and reports, and the blocks in
+            # force (each says where it applies and until when).
             moderation_decisions=moderation_services.decisions_for(current_user),
-            block_message=policy.block_message(block) if (block := policy.block_in_force(current_user)) else None,
+            block_messages=[policy.block_message(block) for block in policy.blocks_in_force(current_user)],
+            # For staff: what waits for them in each school and authority they serve (parents: nothing, no query).
+            work=work.staff_work(current_user, utcnow()) if policy.is_staff(current_user) else [],
         ),
         status,
     )
@@ -55,7 +60,33 @@ def update_profile():
     return redirect_to(url_for("pages.me"))
 
 
+def _password_guesses_key() -> str:
+    return f"password-check:{current_user.get_id().partition(':')[0] if current_user.is_authenticated else ''}"
+
+
+def _too_many_password_guesses(limit):
+    """The page again, the lock said beside the current password's field (429)."""
+    minutes = max(1, -(-limit.limit.get_expiry() // 60))
+    form = forms.PasswordChangeForm()
+    form.current_password.errors = [
+        _(
+            "Too many wrong guesses of your current password. Changing it is locked for %(minutes)d minutes.",
+            minutes=minutes,
+        )
+    ]
+    return make_response(_render_me(429, password_form=form))
+
+
+# Only wrong guesses of the current password count; after five in 15 minutes the form is locked,
+# the right password included, so that a borrowed session cannot try passwords until one fits.
 @bp.post("/me/password")
+@limiter.limit(
+    lambda: current_app.config["PORTAL_PASSWORD_CHECK_LIMIT_PER_ACCOUNT"],
+    key_func=_password_guesses_key,
+    deduct_when=lambda response: bool(g.get("wrong_current_password")),
+    on_breach=_too_many_password_guesses,
+    scope="password-check",
+)
 def change_password():
     policy.require(current_user, "view_own_account")
     form = forms.PasswordChangeForm()
@@ -65,10 +96,10 @@ def change_password():
                 current_user, current_password=form.current_password.data, new_password=form.new_password.data
             )
         except DomainError as error:
+            g.wrong_current_password = error.field == "current_password"
             form[error.field].errors.append(error.message)
         else:
-            db.session.commit()
-            login_user(current_user._get_current_object())  # this session goes on with the new token; all others end
+            db.session.commit()  # this session goes on; every other one has ended
             flash(_("Your password is changed. Other devices have been logged out."), "success")
             return redirect_to(url_for("pages.me"))
     return _render_me(422, password_form=form)

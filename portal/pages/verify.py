@@ -16,7 +16,7 @@ from portal.documents.models import PublicationLogEntry
 from portal.extensions import limiter
 from portal.meetings import services as meeting_services
 from portal.pages import bp
-from portal.web import is_htmx
+from portal.web import is_htmx, reads_only
 
 # Checking a file parses up to MAX_CONTENT_LENGTH of untrusted PDF: enough for anyone to check
 # a few copies, not for one address to keep the server busy.
@@ -93,6 +93,7 @@ def _busy(form):
 
 
 @bp.route("/verify", methods=["GET", "POST"])
+@reads_only
 @limiter.limit(VERIFY_LIMITS, methods=["POST"])
 def verify():
     form = VerifyForm()

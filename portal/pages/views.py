@@ -1,21 +1,18 @@
 """The home page, the language switch and the health check."""
 
 from flask import current_app, jsonify, render_template, request
-from flask_login import current_user
 from sqlalchemy import text
 
 from portal import clock, jobs
-from portal.accounts import services as account_services
 from portal.clock import utcnow
 from portal.consultations import lists as consultation_lists
 from portal.decisions import services as decision_services
 from portal.extensions import db, rate_limit_health
-from portal.i18n import LANGUAGE_COOKIE
+from portal.i18n import remember_language, remember_language_cookie
 from portal.pages import bp
 from portal.schools import services as school_services
 from portal.web import redirect_to, safe_next
 
-ONE_YEAR = 365 * 24 * 3600
 HOME_DECISIONS = 5
 HOME_CONSULTATIONS = 5
 
@@ -41,17 +38,9 @@ def set_language():
     response = current_app.make_response(redirect_to(target))
     if language not in current_app.config["PORTAL_LANGUAGES"]:
         return response
-    if current_user.is_authenticated:
-        account_services.set_language(current_user, language)
-        db.session.commit()
-    response.set_cookie(
-        LANGUAGE_COOKIE,
-        language,
-        max_age=ONE_YEAR,
-        samesite="Lax",
-        secure=current_app.config["PORTAL_HTTPS"],
-        httponly=True,
-    )
+    remember_language(language)
+    db.session.commit()
+    remember_language_cookie(response, language)
     return response
 
 

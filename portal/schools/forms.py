@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from portal.forms import PortalForm
+from portal.forms import PortalForm, int_or_none
 from portal.schools.models import SchoolType
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -95,7 +95,7 @@ class SchoolProfileForm(PortalForm):
 class NewSchoolForm(SchoolProfileForm):
     authority_id = SelectField(
         _l("District"),
-        coerce=int,
+        coerce=int_or_none,  # a forged "²" or "-1" is no district: "Please choose a district."
         validate_choice=False,
         validators=[DataRequired(message=_l("Please choose a district."))],
     )

@@ -6,10 +6,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import policy
+from portal.clock import utcnow
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.schools import bp, forms, services
 from portal.web import managed_school, redirect_to, school_or_404
+
+# The lists whose waiting items the management home counts, and the action that opens each.
+WORK_SECTIONS = {"feedback": "manage_feedback", "decisions": "manage_decisions", "consultations": "manage_school"}
 
 
 @bp.get("/schools/<slug>/manage")
@@ -20,7 +24,11 @@ def manage(slug):
     ]
     if not sections:
         policy.require(current_user, "manage_school", school)  # 404 or 403, as for every management page
-    return render_template("schools/manage.html", school=school, sections=sections)
+    # What waits here, counted only for the lists the person may open (a commission admin who edits
+    # the profile does not work the inbox); gathered where /me gathers it (services.WAITING_COUNTERS).
+    waiting = {name for name, action in WORK_SECTIONS.items() if policy.can(current_user, action, school)}
+    work = services.waiting_in_school(current_user, school, utcnow(), waiting) if waiting else []
+    return render_template("schools/manage.html", school=school, sections=sections, work=work)
 
 
 @bp.route("/schools/<slug>/manage/profile", methods=["GET", "POST"])

@@ -1,6 +1,8 @@
 """Authorities and schools: creating them and listing them for pages."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, false, func, or_, select
@@ -196,3 +198,16 @@ MANAGEMENT_SECTIONS = [
     ("manage_feedback", "feedback.inbox"),
     ("manage_invitations", "accounts.invitations"),
 ]
+
+
+# What waits in a school's management area (feedback, drafts, consultations) is counted by the
+# features that own it, all above this one: the pages layer that gathers them for /me registers
+# its counting function here (portal.pages.work), so that the management home shows the same
+# counts while this feature imports none of them.
+WAITING_COUNTERS: list[Callable] = []
+
+
+def waiting_in_school(user, school: School, now: datetime, sections: set[str]) -> list:
+    """What the registered counters find waiting for `user` in `school`, for the `sections` they
+    may open (empty when none is registered, as in a test of this feature alone)."""
+    return [place for counter in WAITING_COUNTERS for place in counter(user, school, now, sections)]

@@ -14,16 +14,26 @@
     return region.getAttribute("data-message-" + key) || region.getAttribute("data-message-other");
   }
 
-  function show(status) {
+  // A 503 that names what did not happen ("your feedback was not sent"; errors.py) says it in
+  // its answer's [data-problem]; the page keeps the form as it was typed, to send again.
+  function ownMessage(xhr) {
+    if (!xhr || xhr.status !== 503 || !xhr.responseText || !window.DOMParser) return null;
+    var answer = new DOMParser().parseFromString(xhr.responseText, "text/html");
+    var problem = answer.querySelector("[data-problem]");
+    return problem && problem.textContent.trim() ? problem.textContent.trim() : null;
+  }
+
+  function show(status, message) {
     var region = document.getElementById("request-problem");
-    var message = messageFor(status);
+    message = message || messageFor(status);
     if (!region || !message) return;
     region.textContent = message;
     region.hidden = false;
   }
 
   document.addEventListener("htmx:responseError", function (event) {
-    show(event.detail.xhr ? event.detail.xhr.status : 0);
+    var xhr = event.detail.xhr;
+    show(xhr ? xhr.status : 0, ownMessage(xhr));
   });
   document.addEventListener("htmx:sendError", function () {
     show(0);

@@ -1,11 +1,24 @@
 """Access rows for the accounts and main blueprints."""
 
+from portal.accounts import services
+from portal.extensions import db
 from tests.access_rows import everyone, url_arguments, visitor_then
 
 
 def arguments(school, other_school):
-    """Only the invitation codes' page is a school's; the other routes take no arguments."""
-    return {**url_arguments(*EXPECTED), **url_arguments("accounts.invitations", slug=school.slug)}
+    """The invitation codes' page is a school's; ending a session names a session of somebody
+    else's (so it is not found for anyone); the other routes take no arguments."""
+    somebody = services.register_user(
+        email="logged-in-elsewhere@example.org", display_name="别人", password="a long enough password", language=None
+    )
+    services.start_session(somebody, user_agent="Firefox")
+    db.session.commit()
+    (their_session,) = services.sessions_of(somebody)
+    return {
+        **url_arguments(*EXPECTED),
+        **url_arguments("accounts.invitations", slug=school.slug),
+        **url_arguments("accounts.end_session", session_id=their_session.id),
+    }
 
 
 # 302 for a visitor is the redirect to log in; for a logged-in person, the redirect to /me.
@@ -21,6 +34,9 @@ EXPECTED = {
     "pages.update_profile": visitor_then(302, 422),
     "pages.change_password": visitor_then(302, 422),
     "pages.redeem_invitation": visitor_then(302, 422),
+    "accounts.sessions": visitor_then(302, 200),
+    "accounts.end_session": visitor_then(302, 404),  # somebody else's session
+    "accounts.end_all_sessions": visitor_then(302, 303),  # logged out everywhere
     "accounts.invitations": {
         "visitor": 302,
         "parent": 403,

@@ -127,15 +127,16 @@ def password_change(current=PASSWORD, new=NEW_PASSWORD, confirm=None):
 
 def test_wrong_current_password_is_refused_and_nothing_changes(client, db, make_user, login_as):
     user = login_as(make_user())
-    before = db.session.get(User, user.id)
-    hash_before, token_before = before.password_hash, before.session_token
+    hash_before = db.session.get(User, user.id).password_hash
+    sessions_before = len(services.sessions_of(user))
 
     response = client.post("/me/password", data=password_change(current="not my password at all"), headers=ENGLISH)
 
     assert response.status_code == 422
     assert "not correct" in field_error(response.get_data(as_text=True), "current_password")
     after = db.session.get(User, user.id)
-    assert (after.password_hash, after.session_token) == (hash_before, token_before)
+    assert after.password_hash == hash_before
+    assert len(services.sessions_of(after)) == sessions_before  # nobody was logged out
     assert services.password_matches(after, PASSWORD)
 
 
@@ -185,3 +186,27 @@ def test_changing_my_password_logs_out_my_other_devices(app, client, db, make_us
     assert response.status_code == 302
     assert location_path(response).startswith("/login")
     assert client.get("/me").status_code == 200
+
+
+def test_after_five_wrong_guesses_of_the_current_password_changing_it_is_locked(
+    client, db, make_user, login_as, rate_limits
+):
+    user = login_as(make_user())
+    for _guess in range(5):
+        wrong = client.post("/me/password", data=password_change(current="a wrong guess!!"), headers=ENGLISH)
+        assert wrong.status_code == 422
+
+    response = client.post("/me/password", data=password_change(), headers=ENGLISH)  # the right one, too late
+
+    assert response.status_code == 429
+    assert "locked for 15 minutes" in field_error(response.get_data(as_text=True), "current_password")
+    assert services.password_matches(db.session.get(User, user.id), PASSWORD)
+
+
+def test_mistakes_in_the_new_password_are_not_guesses_of_the_current_one(client, db, make_user, login_as, rate_limits):
+    login_as(make_user())
+    for _attempt in range(6):
+        response = client.post("/me/password", data=password_change(new="short", confirm="short"), headers=ENGLISH)
+        assert response.status_code == 422
+
+    assert client.post("/me/password", data=password_change(), headers=ENGLISH).status_code == 303

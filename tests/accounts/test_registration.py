@@ -112,7 +112,8 @@ def test_password_shorter_than_twelve_characters_is_refused(client, db):
 
 
 def test_password_of_exactly_twelve_characters_is_accepted(client, db):
-    twelve = "x" * 12
+    twelve = "山城夜景 lamp 72"
+    assert len(twelve) == 12
 
     response = client.post("/register", data=registration(password=twelve, confirm=twelve))
 
@@ -152,7 +153,7 @@ def test_overlong_fields_are_refused_and_nothing_is_saved(client, db, field, val
 
 def test_fields_at_their_longest_are_accepted(client, db):
     email = "a" * 242 + "@example.org"  # 254 characters
-    password = "p" * 200
+    password = ("重庆 steps 渝中 river " * 12)[:200]
 
     response = client.post(
         "/register", data=registration(email=email, display_name="名" * 60, password=password, confirm=password)
@@ -233,10 +234,25 @@ def test_one_address_can_create_at_most_thirty_accounts_an_hour(app, db, rate_li
     assert db.session.scalar(select(User).where(User.email == "family30@example.org")) is None
 
 
-def test_refused_registrations_do_not_count_against_the_hourly_limit(app, db, rate_limits):
-    for _attempt in range(35):
-        assert (
-            app.test_client().post("/register", data=registration(password="short", confirm="short")).status_code == 422
-        )
+def test_every_registration_attempt_counts_whatever_the_answer_or_the_htmx_header(app, db, rate_limits):
+    """A script cannot slip past the limit with HX-Request (answered 204) or with forms full of
+    mistakes (answered 422): 40 attempts from one address, the 31st and later are refused."""
+    answers = []
+    for n in range(40):
+        data = registration(email=f"script{n}@example.org")
+        if n % 3 == 1:
+            data.update(password="short", confirm="short")
+        headers = HTMX if n % 3 == 2 else {}
+        answers.append(app.test_client().post("/register", data=data, headers=headers).status_code)
 
-    assert app.test_client().post("/register", data=registration()).status_code == 303
+    assert set(answers[:30]) <= {204, 303, 422} and answers[30:] == [429] * 10
+    made = db.session.scalars(select(User.email).where(User.email.like("script%@example.org"))).all()
+    assert len(made) == 20  # the 30 allowed, less the ten with a short password
+
+
+def test_the_inline_email_check_is_limited_per_address(app, db, rate_limits):
+    client = app.test_client()
+    for n in range(60):
+        assert client.post("/register/email", data={"email": f"probe{n}@example.org"}, headers=HTMX).status_code == 200
+
+    assert client.post("/register/email", data={"email": "probe60@example.org"}, headers=HTMX).status_code == 429

@@ -66,3 +66,24 @@ def test_keyboard_user_can_skip_to_the_content(page, check_accessibility):
     check_accessibility(page, "skip-link-zh")
     page.keyboard.press("Enter")
     expect(page.locator("main#main")).to_be_focused()
+
+
+def test_a_shared_link_to_the_english_decision_page_opens_in_english_and_later_pages_follow(page, check_accessibility):
+    """A Chinese browser opening a link with ?lang=en: the page, and the pages after it, are in
+    English; the switch then brings the same page back in Chinese."""
+    page.goto("/decisions")
+    decision_link = page.locator("a[href^='/decisions/']:not([href$='.pdf'])").first
+    decision_path = decision_link.get_attribute("href")
+
+    page.goto(f"{decision_path}?lang=en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    check_accessibility(page, "decision-lang-en")
+
+    with page.expect_navigation():
+        page.locator("header a[href='/decisions']").first.click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+    page.goto(f"{decision_path}?lang=en")
+    switch_language(page, "zh")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    assert page.url.endswith(decision_path), "the switch drops ?lang=en on the way back"

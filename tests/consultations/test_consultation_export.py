@@ -101,6 +101,18 @@ def test_json_lists_the_questions_and_the_published_responses(client, consultati
     assert anonymous["body"] == '=HYPERLINK("http://evil")'  # JSON is data: kept exactly
 
 
+def test_json_gives_the_consultation_s_public_address_whichever_name_the_request_used(
+    app, client, consultation, monkeypatch
+):
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", ["portal.test", "portal.intranet"])
+
+    response = client.get(f"/consultations/{consultation.id}/responses.json", headers={"Host": "portal.intranet"})
+
+    data = json.loads(response.data)
+    assert data["consultation"]["url"] == f"https://portal.test/consultations/{consultation.id}"
+    assert "portal.intranet" not in response.get_data(as_text=True)
+
+
 def test_json_escapes_markup_so_no_browser_takes_it_for_a_page(client, make_consultation, make_response, make_user):
     consultation = make_consultation()
     make_response(consultation, make_user(), body="<script>alert(1)</script>", publish=True)

@@ -180,7 +180,7 @@ def test_a_sent_back_draft_shows_the_moderators_reason_and_can_be_submitted_agai
     page = client.get(f"/manage/consultations/{consultation.id}", headers=ENGLISH).text
     response = client.post(f"/manage/consultations/{consultation.id}/submit")
 
-    assert "The moderators sent this consultation back:" in page and "请补充预算说明。" in page
+    assert "The moderators sent this consultation back</strong>: 请补充预算说明。" in page
     assert response.status_code == 303
     assert (
         fresh(db, consultation).status == ConsultationStatus.SUBMITTED

@@ -16,7 +16,7 @@ from portal.documents import render, signing
 from portal.documents.models import Document, DocumentKind, PublicationLogEntry
 from portal.documents.services import find_by_sha256
 from tests.helpers.decisions import insert_published
-from tests.helpers.pages import ENGLISH, field_error, field_value, location_path
+from tests.helpers.pages import ENGLISH, field_error, field_value, heading, location_path
 from tests.helpers.pdfs import pdf_text
 
 HEARD = "多数家长支持调整，部分双职工家庭担心接送困难。"
@@ -293,18 +293,14 @@ def test_an_overdue_outcome_says_so(client, make_consultation, board_member, log
     assert "The outcome is overdue" in page
 
 
-@pytest.mark.parametrize("failing", ["render", "sign", "store"])
+@pytest.mark.parametrize("failing", ["render", "sign"])
 def test_a_failure_anywhere_publishes_nothing_keeps_the_text_and_says_so(
     client, db, closed, board_member, login_as, monkeypatch, failing
 ):
     if failing == "render":
         monkeypatch.setattr(render, "render_pdf", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("fonts missing")))
-    elif failing == "sign":
-        monkeypatch.setattr(signing, "sign_pdf", lambda *a, **k: (_ for _ in ()).throw(OSError("no key")))
     else:
-        monkeypatch.setattr(
-            Document, "__init__", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space left on device"))
-        )
+        monkeypatch.setattr(signing, "sign_pdf", lambda *a, **k: (_ for _ in ()).throw(OSError("no key")))
     login_as(board_member)
 
     response = client.post(outcome_url(closed), data=form(), headers=ENGLISH)
@@ -318,6 +314,24 @@ def test_a_failure_anywhere_publishes_nothing_keeps_the_text_and_says_so(
     assert count(db, AuditEvent, AuditEvent.action.in_(["consultation.outcome_publish", "document.archive"])) == 0
     monkeypatch.undo()
     assert client.post(outcome_url(closed), data=form()).status_code == 303  # nothing was left half-done
+
+
+def test_a_full_disk_while_storing_publishes_nothing_and_offers_to_send_the_text_again(
+    client, db, closed, board_member, login_as, monkeypatch
+):
+    monkeypatch.setattr(
+        Document, "__init__", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space left on device"))
+    )
+    login_as(board_member)
+
+    response = client.post(outcome_url(closed), data=form(), headers=ENGLISH)
+
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    assert heading(response.text) == "Nothing was published"
+    assert f'name="heard" value="{HEARD}"' in response.text  # the "send again" form keeps the text
+    unchanged = fresh(db, closed)
+    assert unchanged.status == ConsultationStatus.APPROVED and unchanged.outcome_heard == ""
+    assert count(db, Document) == 0 and count(db, PublicationLogEntry) == 0
 
 
 # Who may

@@ -46,7 +46,7 @@ def test_archive_feed_lists_the_latest_decisions_of_every_school(client, add_pub
         {
             "id": f"tag:portal.test,2026:decision/{newer.id}",
             "title": f"{newer.number} 关于课后服务的决定",
-            "link": f"http://portal.test/decisions/{newer.id}",
+            "link": f"https://portal.test/decisions/{newer.id}",
             "updated": "2026-04-01T08:00:00+00:00",
             "summary": "为保障学生饮食安全，决定如下： 每学期组织家长代表陪餐检查不少于两次。 检查结果在校园网公示。",
             "author": other_school.name_en,
@@ -54,7 +54,7 @@ def test_archive_feed_lists_the_latest_decisions_of_every_school(client, add_pub
         {
             "id": f"tag:portal.test,2026:decision/{older.id}",
             "title": f"{older.number} 关于校服采购的决定",
-            "link": f"http://portal.test/decisions/{older.id}",
+            "link": f"https://portal.test/decisions/{older.id}",
             "updated": "2026-03-01T08:00:00+00:00",
             "summary": "为保障学生饮食安全，决定如下： 每学期组织家长代表陪餐检查不少于两次。 检查结果在校园网公示。",
             "author": school.name_en,
@@ -66,7 +66,7 @@ def test_feed_links_to_itself_and_to_the_archive(client, db):
     feed = read_feed(client, "/feeds/decisions.atom")
 
     links = {link.get("rel"): link.get("href") for link in feed.findall(f"{ATOM}link")}
-    assert links == {"self": "http://portal.test/feeds/decisions.atom", "alternate": "http://portal.test/decisions"}
+    assert links == {"self": "https://portal.test/feeds/decisions.atom", "alternate": "https://portal.test/decisions"}
 
 
 def test_school_feed_lists_only_that_schools_decisions(client, add_published, school, other_school):
@@ -78,7 +78,7 @@ def test_school_feed_lists_only_that_schools_decisions(client, add_published, sc
     assert feed.findtext(f"{ATOM}title") == f"Decisions of {school.name_en}"
     assert [entry["title"] for entry in entries(feed)] == [f"{own.number} 本校的决定"]
     links = {link.get("rel"): link.get("href") for link in feed.findall(f"{ATOM}link")}
-    assert links["alternate"] == f"http://portal.test/decisions?school={school.id}"
+    assert links["alternate"] == f"https://portal.test/decisions?school={school.id}"
 
 
 def test_feeds_carry_superseded_decisions_but_never_drafts(client, make_published, make_draft):
@@ -189,3 +189,17 @@ def test_feed_summary_keeps_figures_at_the_start_of_a_line(client, add_published
     (entry,) = entries(read_feed(client, "/feeds/decisions.atom"))
 
     assert entry["summary"] == "2026年9月1日起施行。 3名家长代表参加。"
+
+
+def test_feed_links_use_the_public_address_whichever_trusted_name_a_reader_used(
+    app, client, add_published, monkeypatch
+):
+    # A second name the portal answers to (PORTAL_TRUSTED_HOSTS), such as an intranet address.
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", ["portal.test", "portal.intranet"])
+    decision = add_published()
+
+    response = client.get("/feeds/decisions.atom", headers={"Host": "portal.intranet"})
+
+    body = response.get_data(as_text=True)
+    assert f"https://portal.test/decisions/{decision.id}" in body
+    assert "portal.intranet" not in body

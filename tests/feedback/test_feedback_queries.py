@@ -68,6 +68,8 @@ def test_item_page_takes_the_same_queries_whatever_its_timeline(
 ):
     fill(db, school, parent, board_member, 1)
     short = services.my_feedback(parent).items[0]
+    # Both still waiting, so both pages count their waiting days (the working calendar: one query).
+    services.change_feedback_status(board_member, short, S.IN_PROGRESS)
     long = services.send_feedback(
         parent, school, {"category": "fees", "body": "收费", "private": False, "submission_token": token()}
     )
@@ -80,7 +82,7 @@ def test_item_page_takes_the_same_queries_whatever_its_timeline(
     many = queries_for(client, count_queries, f"/schools/{school.slug}/manage/feedback/{long.id}")
 
     assert many == few
-    assert many <= 6
+    assert many <= 7
 
 
 def test_school_page_answers_take_one_query(db, school, parent, board_member, count_queries):

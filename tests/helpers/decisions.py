@@ -3,17 +3,20 @@ feeds and access: a few milliseconds each, where publishing through the service 
 signs a PDF (about 0.3 s). They keep the table's rules (a number, its year and sequence, a
 publication time); the PDF behind `with_document=True` is a stand-in, not a real rendering.
 Tests about publishing itself use the `make_published` fixture instead. (The access matrix
-rows use these too.)
+rows use these too.) `publishable_drafts` makes drafts ready to publish, through the services.
 """
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from portal.decisions import services as decisions
 from portal.decisions.models import Decision, DecisionStatus, format_number
 from portal.documents.models import Document, DocumentKind
 from portal.extensions import db
+from portal.meetings import services as meetings
+from portal.meetings.models import BodyKind, Constituency, Position
 
 BODY = "为保障学生饮食安全，决定如下：\n\n1. 每学期组织家长代表陪餐检查不少于两次。\n2. 检查结果在校园网公示。"
 
@@ -72,3 +75,47 @@ def insert_published(
     if commit:
         db.session.commit()
     return decision
+
+
+def publishable_drafts(school, how_many: int) -> list:
+    """`how_many` drafts of `school`, ready to publish: its board met (three present) and voted
+    3–0 on each. Committed."""
+    body = meetings.create_body(None, school, {"kind": BodyKind.SCHOOL_BOARD, "name": "校务委员会", "description": ""})
+    members = [
+        meetings.add_member(
+            None,
+            body,
+            {
+                "name": name,
+                "position": Position.MEMBER,
+                "constituency": Constituency.TEACHER,
+                "term_start": date(2024, 9, 1),
+                "term_end": None,
+                "account_email": None,
+            },
+        )
+        for name in ("甲", "乙", "丙")
+    ]
+    meeting = meetings.create_meeting(
+        None,
+        school,
+        {"body_id": body.id, "title": "校务会议", "starts_at": datetime(2026, 3, 2, 7, 30, tzinfo=UTC), "place": ""},
+    )
+    meetings.record_attendance(None, meeting, {member.id: True for member in members})
+    drafts = [
+        decisions.create_draft(
+            None,
+            school,
+            {
+                "title": f"关于第{n}项事项的决定",
+                "body": "经校务委员会审议，决定如下。",
+                "meeting_id": meeting.id,
+                "votes_for": 3,
+                "votes_against": 0,
+                "votes_abstain": 0,
+            },
+        )
+        for n in range(1, how_many + 1)
+    ]
+    db.session.commit()
+    return drafts

@@ -43,10 +43,21 @@ def location_query(response) -> dict[str, list[str]]:
     return parse_qs(urlsplit(response.headers["Location"]).query)
 
 
+def session_id(user) -> str:
+    """A new logged-in session of `user` (as logging in makes one): what Flask-Login keeps."""
+    from portal.accounts import services
+    from portal.extensions import db
+
+    services.start_session(user, user_agent="pytest")
+    db.session.commit()  # as logging in does (the tests' transaction is rolled back after them)
+    return user.get_id()
+
+
 def log_in(client, user):
     """Log `client` in as `user` the way the login_as fixture does, for a second client."""
+    logged_in = session_id(user)  # before the session transaction, whose end closes the database session
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = logged_in
         session["_fresh"] = True
     return client
 

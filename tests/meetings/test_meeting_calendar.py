@@ -101,7 +101,7 @@ def test_event_carries_uid_times_summary_location_and_url(app, client, school, b
     assert event["DURATION"] == "PT2H"
     assert event["SUMMARY"] == "校务委员会: 第四次会议"
     assert event["LOCATION"] == "学校三楼会议室"
-    assert event["URL"] == f"http://portal.test/meetings/{meeting.id}"
+    assert event["URL"] == f"https://portal.test/meetings/{meeting.id}"
     assert "审议工作计划" in event["DESCRIPTION"]
     stamp = datetime.strptime(event["DTSTAMP"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     assert abs(stamp - meeting.updated_at) < timedelta(seconds=1)
@@ -130,6 +130,20 @@ def test_uid_stays_the_same_from_one_download_to_the_next(client, school, board,
     )
 
     assert [event["UID"] for event in first] == [event["UID"] for event in second]
+
+
+def test_uid_and_url_rest_on_the_public_address_not_on_the_name_the_request_used(
+    app, client, school, board, make_meeting, monkeypatch
+):
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", ["portal.test", "portal.intranet"])
+    meeting = make_meeting(school, board, starts_at=utcnow() + timedelta(days=2))
+
+    text = feed(client, school, headers={**ENGLISH, "Host": "portal.intranet"}).get_data(as_text=True)
+
+    (event,) = parse(text)
+    assert event["UID"] == f"meeting-{meeting.id}@portal.test"
+    assert event["URL"] == f"https://portal.test/meetings/{meeting.id}"
+    assert "portal.intranet" not in text
 
 
 def test_feed_holds_upcoming_meetings_and_those_of_the_last_90_days(client, school, board, make_meeting):

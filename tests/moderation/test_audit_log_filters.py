@@ -288,7 +288,7 @@ def test_each_event_says_when_who_what_to_which_record_where_and_the_details(cli
     assert "School profile changed" in row and '<code class="audit-action">school.update</code>' in row
     assert f'<a href="/schools/{school.slug}">School {school.id}</a>' in row
     assert school.name_en in row
-    assert "<dt>phone</dt> <dd>— → 023-1234</dd>" in row
+    assert "<dt>Phone</dt> <dd>— → 023-1234</dd>" in row
     assert "<dd>旧路 1 号 → &lt;script&gt;alert(1)&lt;/script&gt;</dd>" in row
     assert "<dd>203.0.113.7</dd>" in row
     assert "<script>" not in row
@@ -398,3 +398,45 @@ def test_the_page_takes_the_same_number_of_queries_with_10_or_200_events(
     assert many_page <= 8, many_page
     assert many_htmx <= 4, many_htmx  # the account, the recorded actions, the page, its decisions
     assert many_export <= 3, many_export  # the account, the recorded actions, the events
+
+
+# In Chinese, nothing of the log's own vocabulary is shown as a raw English key.
+
+CHINESE = {"Accept-Language": "zh-CN"}
+
+
+def test_recorded_details_are_named_in_the_readers_language(client, reader, school, compiled_catalogues):
+    event = add_event(
+        "response.hide", object_type="Response", object_id=5, school=school, consultation=1, state="hidden"
+    )
+
+    row = event_row(audit_page(client, **CHINESE), event.id)
+
+    assert "<dt>意见征集编号</dt> <dd>1</dd>" in row
+    assert "<dt>consultation</dt>" not in row
+    assert "<dt>状态</dt> <dd>已隐藏</dd>" in row  # the stored value "hidden", in words
+
+
+def test_changed_fields_are_named_in_the_readers_language_and_a_name_is_kept_as_recorded(client, reader, school):
+    event = add_event(
+        "meeting.attendance",
+        object_type="Meeting",
+        school=school,
+        changes={"王敏": {"before": False, "after": True}, "place": {"before": "三楼", "after": "四楼"}},
+    )
+
+    row = event_row(audit_page(client), event.id)
+
+    assert "<dt>王敏</dt> <dd>no → yes</dd>" in row
+    assert "<dt>Place</dt> <dd>三楼 → 四楼</dd>" in row
+
+
+def test_the_action_filter_groups_actions_under_words_not_keys(client, reader, school, compiled_catalogues):
+    add_event("decision.publish", school=school)
+    add_event("consultation.approve", object_type="Consultation", school=school)
+
+    page = audit_page(client, **CHINESE)
+
+    assert '<optgroup label="决定">' in page and '<optgroup label="意见征集">' in page
+    assert "决定：全部操作（decision.*）" in page
+    assert 'label="decision"' not in page and "authority 类" not in page

@@ -15,10 +15,19 @@ from tests.helpers.consultations import create_consultation, someone
 
 
 def block(moderator, person, *, days, reason):
-    """A block in force, as a moderator makes it from the queue (here for people with no response)."""
+    """A block in force, as a moderator makes it from the queue (here for people with no response):
+    it applies where the moderator moderates."""
     now = utcnow()
     ends = now + timedelta(days=days) if days else None
-    blocked = Block(user_id=person.id, blocked_by_id=moderator.id, reason=reason, created_at=now, ends_at=ends)
+    (membership,) = moderator.memberships
+    blocked = Block(
+        user_id=person.id,
+        blocked_by_id=moderator.id,
+        reason=reason,
+        created_at=now,
+        ends_at=ends,
+        authority_id=membership.authority_id,
+    )
     _db.session.add(blocked)
     _db.session.flush()
     return blocked
@@ -115,8 +124,8 @@ def test_a_block_ends_by_itself(moderator, db):
     one_day = block(moderator, person, days=1, reason="冷静一下")
     _db.session.commit()
 
-    assert policy.is_blocked(person, utcnow())
-    assert not policy.is_blocked(person, one_day.ends_at + timedelta(seconds=1))
+    assert policy.is_blocked(person, now=utcnow())
+    assert not policy.is_blocked(person, now=one_day.ends_at + timedelta(seconds=1))
 
 
 def test_unblocking_lifts_the_block_and_is_audited(client, login_as, moderator, pending):

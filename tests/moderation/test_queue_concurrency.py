@@ -1,8 +1,9 @@
 """Two moderators act on one response at once, in two real sessions: exactly one action takes
 effect, with one audit event, and the second moderator is told who acted first (409). On
 PostgreSQL the response's row lock makes the second request wait; on SQLite, which has a single
-writer, the second transaction fails and the view runs once more in a fresh one
-(web.retry_once_if_database_busy). Both ways nothing happens twice."""
+writer, the second request's transaction begins by taking the write lock (BEGIN IMMEDIATE,
+web.register), so it waits for the first to commit and then reads what it did. Both ways nothing
+happens twice."""
 
 import threading
 import time
@@ -18,6 +19,7 @@ from portal.extensions import db as _db
 from portal.moderation import services as moderation_services
 from portal.schools.models import Authority, School, SchoolType
 from tests.helpers.consultations import create_consultation
+from tests.helpers.pages import session_id
 
 
 def _committed_item(app) -> dict:
@@ -52,6 +54,7 @@ def _committed_item(app) -> dict:
         response = response_services.submit_response(
             people[2], consultation, {"stance": "support", "body": "同意。", "answers": {}, "show_name": False}
         )
+        sessions = [session_id(person) for person in people]
         _db.session.commit()
         return {
             "authority": authority.id,
@@ -59,7 +62,7 @@ def _committed_item(app) -> dict:
             "consultation": consultation.id,
             "response": response.id,
             "people": [p.id for p in people],
-            "sessions": [p.get_id() for p in people],
+            "sessions": sessions,
         }
 
 
@@ -76,6 +79,8 @@ def _remove(app, ids):
             "DELETE FROM consultation_tally WHERE consultation_id = :consultation",
             "DELETE FROM consultation_question WHERE consultation_id = :consultation",
             "DELETE FROM consultation WHERE id = :consultation",
+            "DELETE FROM account_session"
+            " WHERE user_id IN (SELECT id FROM user_account WHERE email LIKE 'concurrent-%')",
             "DELETE FROM membership WHERE user_id IN (SELECT id FROM user_account WHERE email LIKE 'concurrent-%')",
             "DELETE FROM user_account WHERE email LIKE 'concurrent-%'",
             "DELETE FROM school WHERE id = :school",

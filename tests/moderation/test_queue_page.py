@@ -9,6 +9,7 @@ from portal.extensions import db as _db
 from portal.moderation import services as moderation_services
 from portal.moderation.models import Report, reason_label
 from tests.helpers.consultations import create_consultation, respond, someone
+from tests.helpers.pages import session_id
 
 
 def _text(response):
@@ -282,8 +283,9 @@ def test_bulk_approve_publishes_the_selected_and_skips_the_rest(
 
 
 def test_actions_need_the_csrf_token(csrf_client, moderator, pending):
+    logged_in = session_id(moderator)
     with csrf_client.session_transaction() as session:
-        session["_user_id"] = moderator.get_id()
+        session["_user_id"] = logged_in
         session["_fresh"] = True
 
     response = csrf_client.post(f"/moderation/responses/{pending.id}", data={"action": "publish"})

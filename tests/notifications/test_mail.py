@@ -3,6 +3,7 @@ a server that is down for a while, a refused address, a worker that died while s
 unsubscribe link that works without logging in."""
 
 import asyncio
+import re
 import socket
 import time
 from datetime import timedelta
@@ -24,6 +25,7 @@ from portal.notifications.models import Delivery, Kind, Mail, MailStatus
 from tests.helpers.consultations import create_consultation
 from tests.helpers.feedback import token
 from tests.helpers.notifications import body_html, body_text, events_told, mails_to
+from tests.helpers.pages import ENGLISH
 
 # --- an SMTP server of the test's own -----------------------------------------------------
 
@@ -142,6 +144,19 @@ def test_a_mail_has_text_and_html_links_to_the_public_address_and_a_one_click_un
     assert 'href="https://portal.test/me/feedback/' in html
     assert "<img" not in html  # no tracking pixels, no images at all
     assert "portal.test/unsubscribe/" in text
+
+
+def test_a_mail_written_during_a_request_to_another_trusted_name_links_only_to_the_public_address(
+    app, db, told, outbox, jobs_run
+):
+    with app.test_request_context("/", base_url="http://portal.intranet"):
+        told(1)
+    jobs_run()
+
+    (message,) = outbox()
+    everything = message.as_string() + body_text(message) + body_html(message)
+    assert "portal.intranet" not in everything
+    assert "https://portal.test/me/feedback/" in body_text(message)
 
 
 def test_a_mail_is_in_the_recipients_language_whatever_the_language_of_who_caused_it(
@@ -272,7 +287,7 @@ def test_sending_again_a_mail_that_was_already_sent_again_is_refused_with_a_mess
     sent = db.session.scalars(select(Mail)).one()
     login_as(make_user(role="commission_admin", scope=city))
 
-    response = client.post(f"/oversight/mail/{sent.id}/send-again", follow_redirects=True)
+    response = client.post(f"/oversight/mail/{sent.id}/send-again", headers=ENGLISH, follow_redirects=True)
 
     assert "not failed or uncertain any more" in response.get_data(as_text=True)
     assert statuses(db) == ["sent"]
@@ -321,10 +336,10 @@ def link(app, user, kind=Kind.FEEDBACK) -> str:
 
 
 def test_opening_the_unsubscribe_link_asks_first_and_changes_nothing(app, db, client, subscriber):
-    page = client.get(link(app, subscriber))
+    page = client.get(link(app, subscriber), headers=ENGLISH)
 
     assert page.status_code == 200
-    assert "Stop these emails" in page.get_data(as_text=True) or "停止" in page.get_data(as_text=True)
+    assert "Stop these emails" in page.get_data(as_text=True)
     assert services.preferences_of(subscriber)[Kind.FEEDBACK] == Delivery.EMAIL
 
 
@@ -404,3 +419,197 @@ def test_after_unsubscribing_the_person_is_still_told_in_the_portal_but_not_by_m
 
     assert events_told(parent)[-1] == "feedback.status_changed"
     assert [m["To"] for m in outbox()] == []
+
+
+# --- what no title, name or request can do to a mail ----------------------------------------
+
+
+def _sent_back_with_title(db, school, school_admin, moderator, title):
+    consultation = create_consultation(school, Phase.DRAFT, title=title)
+    consultation.created_by_id = school_admin.id
+    consultations.submit(school_admin, consultation)
+    db.session.commit()
+    consultations.send_back(moderator, consultation, "请补充理由。")
+    db.session.commit()
+
+
+def test_a_line_break_in_a_title_adds_no_recipient_on_a_real_smtp_server(
+    db, school, school_admin, moderator, smtp_server, run_job
+):
+    smtp_server.start()
+    _sent_back_with_title(db, school, school_admin, moderator, "作息\r\nBcc: everyone@example.org\nCc: all@example.org")
+
+    run_job(mail.deliver_mails)
+
+    # The moderator was told it was submitted, its author that it was sent back: nobody else.
+    recipients = sorted(tuple(to) for to, _ in smtp_server.recorder.messages)
+    assert recipients == sorted([(school_admin.email,), (moderator.email,)])
+    for _, raw in smtp_server.recorder.messages:
+        assert "\nBcc:" not in raw.decode("ascii") and "\nCc:" not in raw.decode("ascii")
+
+
+def test_markup_in_a_title_is_shown_as_text_in_the_html_part(db, school, school_admin, moderator, outbox, jobs_run):
+    _sent_back_with_title(db, school, school_admin, moderator, '关于<script>alert(1)</script><img src="x">的征集')
+
+    jobs_run()
+
+    (message,) = [m for m in outbox() if m["To"] == school_admin.email]
+    html = body_html(message)
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)</script>" in body_text(message)  # plain text is plain
+
+
+def test_a_mail_written_while_a_request_came_to_another_host_links_only_to_the_public_address(
+    app, db, told, outbox, run_job
+):
+    told(1)
+    with app.test_request_context("/", base_url="http://attacker.example"):
+        mail.write_due_mails()
+    run_job(mail.deliver_mails)
+
+    (message,) = outbox()
+    raw = bytes(message).decode("utf-8", "replace")
+    assert "attacker.example" not in raw
+    links = re.findall(r"https?://[^\s\"<>]+", body_text(message) + body_html(message) + message["List-Unsubscribe"])
+    assert links and all(link.startswith("https://portal.test/") for link in links)
+
+
+# --- people who get no mail -------------------------------------------------------------------
+
+
+def test_a_person_who_turned_every_notification_off_gets_no_mail_and_the_school_still_works(
+    db, client, login_as, make_user, school, school_admin, outbox, jobs_run
+):
+    parent = make_user(role="parent", scope=school, email="quiet@example.org")
+    services.set_preferences(parent, parent, {kind.value: Delivery.OFF.value for kind in Kind})
+    db.session.commit()
+    feedback = feedback_services.send_feedback(
+        parent, school, {"category": "canteen", "body": "午餐是凉的。", "private": False, "submission_token": token()}
+    )
+    db.session.commit()
+
+    feedback_services.reply_to_feedback(school_admin, feedback, {"reply": "已处理。", "public": True})
+    feedback_services.change_feedback_status(school_admin, feedback, FeedbackStatus.CLOSED)
+    db.session.commit()
+    jobs_run()
+
+    assert events_told(parent) == []
+    assert "quiet@example.org" not in [m["To"] for m in outbox()]
+    assert mails_to(parent) == []
+
+
+def test_a_person_whose_notifications_come_in_the_portal_only_gets_no_mail(db, told, make_user, school, jobs_run):
+    parent = make_user(role="parent", scope=school, email="portal@example.org")
+    services.set_preferences(parent, parent, {Kind.FEEDBACK.value: Delivery.PORTAL.value})
+    db.session.commit()
+
+    told(2, parent=parent)
+    jobs_run()
+
+    assert events_told(parent) == ["feedback.status_changed"] * 2
+    assert mails_to(parent) == []
+
+
+def test_a_closed_account_gets_no_mail_and_nothing_fails(db, told, make_user, school, jobs_run, outbox):
+    parent = make_user(role="parent", scope=school, email="closed@example.org")
+    told(1, parent=parent)
+    parent.active = False
+    db.session.commit()
+
+    jobs_run()
+
+    assert mails_to(parent) == []
+    assert outbox() == []
+
+
+# --- unsubscribe links that do not work ------------------------------------------------------
+
+
+def test_an_unsubscribe_link_signed_with_another_key_is_not_valid(app, db, client, subscriber):
+    from itsdangerous import URLSafeTimedSerializer
+
+    forged = URLSafeTimedSerializer("not the portal's key", salt="portal-unsubscribe").dumps(
+        {"u": subscriber.id, "k": "feedback"}
+    )
+
+    response = client.post(f"/unsubscribe/{forged}", headers=ENGLISH)
+
+    assert response.status_code == 400
+    assert "This unsubscribe link is not valid" in response.get_data(as_text=True)
+    assert services.preferences_of(subscriber)[Kind.FEEDBACK] == Delivery.EMAIL
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_expired_unsubscribe_link_shows_a_clear_page_and_changes_nothing(
+    app, db, client, subscriber, monkeypatch, method
+):
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) - mail.UNSUBSCRIBE_MAX_AGE - 60)
+    old = link(app, subscriber)
+    monkeypatch.undo()
+
+    response = getattr(client, method)(old, headers=ENGLISH)
+
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "older than a year. Nothing was changed." in page
+    assert 'href="/me/notifications/settings"' in page
+    assert services.preferences_of(subscriber)[Kind.FEEDBACK] == Delivery.EMAIL
+
+
+def test_an_unsubscribe_link_of_an_account_that_is_gone_is_not_valid(app, db, client):
+    response = client.post(link(app, type("Gone", (), {"id": 999_999_999})()), headers=ENGLISH)
+
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_page_says_plainly_when_the_link_is_for_another_account(
+    app, db, client, subscriber, make_user, login_as, method
+):
+    login_as(make_user())
+
+    response = getattr(client, method)(link(app, subscriber), headers=ENGLISH)
+
+    assert response.status_code == 403
+    assert "This link was sent to another account than the one you are logged in with" in response.get_data(
+        as_text=True
+    )
+    assert services.preferences_of(subscriber)[Kind.FEEDBACK] == Delivery.EMAIL
+
+
+def test_the_person_the_link_is_for_may_use_it_while_logged_in(app, db, client, subscriber, login_as):
+    login_as(subscriber)
+
+    response = client.post(link(app, subscriber), headers=ENGLISH)
+
+    assert response.status_code == 200
+    assert "Done: you get no more of these emails." in response.get_data(as_text=True)
+    assert services.preferences_of(subscriber)[Kind.FEEDBACK] == Delivery.PORTAL
+
+
+def test_using_an_unsubscribe_link_twice_says_the_mails_were_already_stopped(app, db, client, subscriber):
+    client.post(link(app, subscriber))
+
+    again = client.post(link(app, subscriber), headers=ENGLISH)
+    opened = client.get(link(app, subscriber), headers=ENGLISH)
+
+    assert "These emails were already stopped." in again.get_data(as_text=True)
+    assert "These emails are already stopped. Nothing needs to be done." in opened.get_data(as_text=True)
+    audits = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "notifications.preferences")).all()
+    assert len(audits) == 1
+
+
+def test_a_mail_not_yet_written_when_the_person_turns_its_kind_off_is_never_sent(
+    db, told, make_user, school, run_job, outbox
+):
+    parent = make_user(role="parent", scope=school, email="changed-mind@example.org")
+    told(1, parent=parent)  # a notification that wants a mail at once; the job has not run yet
+
+    services.set_preferences(parent, parent, {Kind.FEEDBACK.value: Delivery.PORTAL.value})
+    db.session.commit()
+    run_job(mail.deliver_mails)
+
+    assert mails_to(parent) == []
+    assert outbox() == []
+    assert events_told(parent) == ["feedback.status_changed"]

@@ -487,3 +487,23 @@ def test_mail_at_once_for_replies_and_daily_digest_for_school_news_are_the_defau
     assert chosen[Kind.FEEDBACK] == Delivery.EMAIL
     assert chosen[Kind.MY_RESPONSES] == Delivery.EMAIL
     assert chosen[Kind.SCHOOL_NEWS] == Delivery.DIGEST
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "until December 24, 2026 9:37 AM."), ("zh", "截止到2026年12月24日 09:37。")],
+)
+def test_a_consultation_opening_says_until_when_in_the_readers_words_to_the_minute(
+    app, compiled_catalogues, language, expected
+):
+    params = {
+        "title": "关于调整课后服务时间的意见征集",
+        "owner": {"zh": "测试第一小学", "en": "First Test Primary School"},
+        "closes": datetime(2026, 12, 24, 1, 37, 24, tzinfo=UTC).isoformat(),
+    }
+
+    with app.test_request_context(headers={"Accept-Language": language}):
+        said = words("consultation.opened", params)
+
+    assert said.replace("\u202f", " ").endswith(expected)  # (CLDR puts a narrow space before AM)
+    assert ":24" not in said  # no seconds

@@ -1,0 +1,24 @@
+"""The accounts' background jobs: forgetting sessions nobody uses any more."""
+
+from datetime import timedelta
+
+from flask import current_app
+
+from portal import jobs
+from portal.accounts import services
+from portal.clock import utcnow
+from portal.extensions import db
+
+# A session without "keep me logged in" lives in the browser until it closes; the server forgets
+# it after this long unused. A remembered one lasts as long as its cookie.
+IDLE_SESSION_DAYS = 30
+
+
+@jobs.periodic(jobs.crontab(minute="17", hour="19"))  # 03:17 in Beijing
+def forget_stale_sessions():
+    remembered = current_app.config.get("REMEMBER_COOKIE_DURATION") or timedelta(days=365)
+    if not isinstance(remembered, timedelta):
+        remembered = timedelta(seconds=float(remembered))
+    forgotten = services.forget_stale_sessions(utcnow(), idle=timedelta(days=IDLE_SESSION_DAYS), remembered=remembered)
+    db.session.commit()
+    return forgotten
