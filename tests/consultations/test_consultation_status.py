@@ -96,8 +96,8 @@ def phase_tag(page: str) -> str:
         (Phase.SUBMITTED, "待审核"),
         (Phase.SCHEDULED, "即将开始"),
         (Phase.OPEN, "正在征集"),
-        (Phase.CLOSED, "已关闭"),
-        ("closed_early", "已关闭"),
+        (Phase.CLOSED, "已截止"),
+        ("closed_early", "已截止"),
         (Phase.OUTCOME_PUBLISHED, "已公布结果"),
     ],
 )
@@ -133,7 +133,7 @@ def test_a_consultation_is_open_from_its_opening_moment_to_its_closing_moment(ch
     freeze(monkeypatch, item.closes_at - TICK)
     assert phase_tag(client.get(url).get_data(as_text=True)) == "正在征集"
     freeze(monkeypatch, item.closes_at)
-    assert phase_tag(client.get(url).get_data(as_text=True)) == "已关闭"
+    assert phase_tag(client.get(url).get_data(as_text=True)) == "已截止"
 
 
 def test_a_draft_sent_back_is_marked_sent_back_for_its_managers(client, db, school, school_admin, login_as):
