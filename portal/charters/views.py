@@ -2,7 +2,7 @@
 management (drafting, preview, adoption) is in manage_views.py."""
 
 import logging
-from datetime import UTC
+from datetime import UTC, time
 
 from flask import abort, make_response, render_template, request
 from flask_babel import format_date
@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 from wtforms import SelectChoice
 
-from portal import policy
+from portal import clock, policy
 from portal.charters import bp, forms, services, structure
 from portal.documents.download import pdf_response
 from portal.documents.services import find_by_sha256
@@ -22,6 +22,7 @@ from portal.web import found_or_404, not_modified, page_validators, school_or_40
 log = logging.getLogger(__name__)
 
 MAX_VERSION_NUMBER_DIGITS = 9
+IN_FORCE = ("in_force", "ending")  # CharterState values of the version in force
 
 
 def _may_manage(school) -> bool:
@@ -55,15 +56,15 @@ def _version_parts(versions) -> list[tuple]:
 @bp.get("/schools/<slug>/charter")
 def current(slug):
     school = school_or_404(slug)
-    version = services.current_version(school)
-    return _render_version(school, version, current=version)
+    today = clock.today()
+    return _render_version(school, services.in_force_version(school, today), today=today)
 
 
 @bp.get("/schools/<slug>/charter/versions/<int:n>")
 def version(slug, n):
     school = school_or_404(slug)
     shown = _readable_version_or_404(school, n)
-    return _render_version(school, shown, current=services.current_version(school))
+    return _render_version(school, shown, today=clock.today())
 
 
 @bp.get("/schools/<slug>/charter/versions/<int:n>.pdf")
@@ -80,17 +81,21 @@ def version_pdf(slug, n):
     return pdf_response(document, f"{school.name_zh}章程第{version.number}版")
 
 
-def _render_version(school, version, *, current):
+def _render_version(school, version, *, today):
     """The page of a version. An adopted version never changes: the page changes only when a
-    later version is adopted (it is then no longer the one in force), so visitors' browsers
-    revalidate it (ETag, Last-Modified) and get 304 until then."""
+    later version is adopted, or a day passes (a version adopted in advance comes into force),
+    so visitors' browsers revalidate it (ETag, Last-Modified) and get 304 until then."""
+    adopted = services.adopted_versions(school)
+    current = next((v for v in adopted if v.status_on(today, adopted).value in IN_FORCE), None)
+    upcoming = next((v for v in adopted if v.status_on(today, adopted).value == "not_yet_in_force"), None)
     previous = services.previous_adopted(version) if version else None
-    shown = [v for v in (version, current, previous) if v is not None]
+    shown = [v for v in (version, current, upcoming, previous) if v is not None]
     validators = page_validators(
         "charter-version",
+        today.isoformat(),
         _school_parts(school),
         _version_parts(shown),
-        last_modified=max((v.updated_at for v in shown), default=None),
+        last_modified=max([*(v.updated_at for v in shown), clock.local_to_utc(today, time.min)]),
     )
     if (answer := not_modified(validators)) is not None:
         return answer
@@ -98,10 +103,12 @@ def _render_version(school, version, *, current):
         "charters/version.html",
         school=school,
         version=version,
+        status=version.status_on(today, adopted) if version else None,
         document=structure.parse(version.body) if version else None,
         text_lang=structure.text_language(version.body) if version else None,
         is_current=version is not None and current is not None and version.id == current.id,
         current=current,
+        upcoming=upcoming,
         previous=previous,
         can_manage=_may_manage(school),
     )
@@ -113,8 +120,10 @@ def versions(slug):
     school = school_or_404(slug)
     adopted = services.adopted_versions(school)
     # Newest first; each version is compared with the one below it.
+    today = clock.today()
     history = [
-        (version, adopted[index + 1] if index + 1 < len(adopted) else None) for index, version in enumerate(adopted)
+        (version, adopted[index + 1] if index + 1 < len(adopted) else None, version.status_on(today, adopted))
+        for index, version in enumerate(adopted)
     ]
     return render_template("charters/versions.html", school=school, history=history, can_manage=_may_manage(school))
 

@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from portal import policy
-from portal.clock import utcnow
+from portal.clock import local_date, utcnow
 from portal.consultations import bp, forms, lists, responses, services
 from portal.consultations.models import ConsultationStatus, Phase, QuestionKind, ResponseState, Stance
 from portal.documents.download import pdf_response
@@ -174,6 +174,7 @@ def _show_context(consultation, now, **given) -> dict:
             "outcome_heard_html": render_markdown(consultation.outcome_heard, shift_headings=2) if outcome else "",
             "outcome_changes_html": render_markdown(consultation.outcome_changes, shift_headings=2) if outcome else "",
             "answering_decisions": consultation.answering_decisions if outcome else [],
+            "today": local_date(now),  # the schools' date: where those decisions stand
             # For moderators: how many await them (their part of the queue is the moderation feature's).
             "state_counts": {state.value: count for state, count in counts.items()},
             **extras("consultation", consultation),  # what other features add: the follow button

@@ -122,6 +122,7 @@ def manage(slug):
         school=school,
         drafts=services.drafts_of_school(school),
         published=services.latest_decisions(school, limit=10),
+        today=clock.today(),
     )
 
 

@@ -174,6 +174,7 @@ def manage_meetings(slug):
         school=school,
         upcoming=services.upcoming_meetings(school, now),
         past=services.past_meetings(school, now, page=page_arg()),
+        now=now,
         has_bodies=bool(services.bodies_of_school(school)),
         can_manage_bodies=policy.can(current_user, "manage_bodies", school),
     )
@@ -278,6 +279,7 @@ def _page_context(school, meeting, **given) -> dict:
         "approve_form": given.get("approve_form") or forms.ApproveMinutesForm(formdata=None),
         "approve_error": given.get("approve_error"),
         "refused": given.get("refused"),
+        "now": utcnow(),
     }
 
 

@@ -352,7 +352,7 @@ def test_adopting_the_draft_makes_it_the_charter_in_force(client, db, login_as, 
         date(2026, 4, 1),
         school_admin.id,
     )
-    assert services.current_version(school).number == 3
+    assert services.latest_adopted(school).number == 3
     (event,) = [e for e in events(db, "charter.adopt") if e.object_id == draft.id]
     assert (event.actor_id, event.school_id) == (school_admin.id, school.id)
     assert event.data["adopted_on"] == "2026-03-01" and event.data["effective_on"] == "2026-04-01"
@@ -417,7 +417,7 @@ def test_bad_adoption_is_explained_beside_the_field_and_nothing_is_adopted(
     for name in ("adopted_on", "effective_on"):
         assert field_value(page, name) == data[name]  # what was typed is kept
     assert fresh(db, draft).status == CharterStatus.DRAFT
-    assert services.current_version(school).number == 2
+    assert services.latest_adopted(school).number == 2
     assert [e.object_id for e in events(db, "charter.adopt")] == [v.id for v in services.adopted_versions(school)][::-1]
 
 
@@ -429,7 +429,7 @@ def test_an_empty_draft_cannot_be_adopted(client, db, login_as, school_admin, sc
 
     assert response.status_code == 422
     assert "The draft has no text yet." in response.get_data(as_text=True)
-    assert services.current_version(school) is None
+    assert services.latest_adopted(school) is None
 
 
 # --- Adopted versions never change ----------------------------------------------------------------
