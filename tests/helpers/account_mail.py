@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.notifications.models import Mail
 
-LINK = re.compile(r"https://portal\.test(/(?:register/complete|password/reset)/[A-Za-z0-9_.\-]+)")
+LINK = re.compile(r"https?://[^/\s\"]+(/(?:register/complete|password/reset)/[A-Za-z0-9_.\-]+)")
 
 
 def mails_to(db, address: str) -> list[Mail]:
@@ -23,3 +23,15 @@ def link_in(mail: Mail) -> str:
 
 def last_link_to(db, address: str) -> str:
     return link_in(mails_to(db, address)[-1])
+
+
+def mailed_link(app, address: str) -> str:
+    """The link in the latest mail to `address` queued by a running portal (`app` of the live
+    server in the browser journeys): what the person clicks in their mailbox."""
+    from portal.extensions import db
+
+    with app.app_context():
+        try:
+            return link_in(mails_to(db, address)[-1])
+        finally:
+            db.session.remove()
