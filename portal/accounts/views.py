@@ -182,7 +182,7 @@ def reset_password(token):
         flash(_("Your password is changed. Every other device was logged out."), "success")
         return redirect_to(url_for("pages.me"))
     status = 422 if form.is_submitted() else 200
-    return render_template("accounts/password_reset.html", form=form, token=token), status
+    return render_template("accounts/password_reset.html", form=form, token=token, email=user.email), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
