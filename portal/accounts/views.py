@@ -1,5 +1,8 @@
-"""Registration, login and logout. The person's own page is portal/pages/me.py; a school's
+"""Registration (the address first, then the mailed link), a forgotten password, login, logout
+and one's logged-in devices. The person's own page is portal/pages/me.py; a school's
 invitation codes are in manage_views.py."""
+
+import hashlib
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -29,6 +32,11 @@ def _typed_email() -> str:
     return normalize_email(request.form.get("email", ""))[:254]
 
 
+def _typed_email_key() -> str:
+    # A digest, not the address: the limits' storage (Redis) never holds people's email addresses.
+    return hashlib.sha256(_typed_email().encode()).hexdigest()[:32]
+
+
 def _no_email_typed() -> bool:
     # An empty form is refused beside its field; it sends no mail, so it uses none of an address's mails.
     return not _typed_email()
@@ -55,7 +63,7 @@ def _link_problem(error: DomainError, again_endpoint: str):
 @limiter.limit(
     lambda: current_app.config["PORTAL_VERIFY_MAIL_LIMIT_PER_EMAIL"],
     methods=["POST"],
-    key_func=lambda: "verify-mail:" + _typed_email(),
+    key_func=lambda: "verify-mail:" + _typed_email_key(),
     exempt_when=_no_email_typed,
     scope="verify-mail-email",
 )
@@ -74,7 +82,8 @@ def register():
 
 @bp.get("/register/sent")
 def registration_sent():
-    return render_template("accounts/mail_sent.html", purpose="register", email=session.get("mail_sent_to", ""))
+    # Shown once: on a shared phone the next person to open this page does not see the address.
+    return render_template("accounts/mail_sent.html", purpose="register", email=session.pop("mail_sent_to", ""))
 
 
 @bp.route("/register/complete/<token>", methods=["GET", "POST"])
@@ -138,7 +147,7 @@ def check_email():
 @limiter.limit(
     lambda: current_app.config["PORTAL_RESET_MAIL_LIMIT_PER_EMAIL"],
     methods=["POST"],
-    key_func=lambda: "reset-mail:" + _typed_email(),
+    key_func=lambda: "reset-mail:" + _typed_email_key(),
     exempt_when=_no_email_typed,
     scope="reset-mail-email",
 )
@@ -156,7 +165,7 @@ def request_password_reset():
 
 @bp.get("/password/reset/sent")
 def password_reset_sent():
-    return render_template("accounts/mail_sent.html", purpose="reset", email=session.get("mail_sent_to", ""))
+    return render_template("accounts/mail_sent.html", purpose="reset", email=session.pop("mail_sent_to", ""))
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])

@@ -256,3 +256,28 @@ def test_one_network_address_may_ask_thirty_times_an_hour_whatever_the_answer(ap
 
     assert set(answers[:30]) == {303, 422} and answers[30] == 429
     assert db.session.scalar(select(func.count()).select_from(User).where(User.email.like("who%"))) == 0
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [[1, 2], 5, "text", {}, {"u": "abc", "h": "0", "p": "reset"}, {"u": 10**30, "h": "0", "p": "reset"}, {"u": 1}],
+)
+@pytest.mark.parametrize(
+    "purpose, address", [("password-reset", "/password/reset/"), ("register", "/register/complete/")]
+)
+def test_a_link_signed_with_the_right_key_but_odd_contents_is_refused_not_a_server_error(
+    client, db, with_app, payload, purpose, address
+):
+    with with_app():
+        token = services._tokens(purpose).dumps(payload)
+
+    shown = client.get(address + token)
+    posted = client.post(address + token, data=new_password())
+
+    assert shown.status_code == posted.status_code == 400
+
+
+@pytest.mark.parametrize("token", ["x" * 5000, "名字.签名", "a.b.c", "%00", ".."])
+def test_strange_links_are_refused_not_a_server_error(client, db, token):
+    for address in ("/password/reset/", "/register/complete/"):
+        assert client.get(address + token).status_code in (400, 404)

@@ -88,6 +88,8 @@ def test_a_new_address_gets_a_link_and_no_account_is_made_yet(client, db):
     assert last_link_to(db, NEW).startswith("/register/complete/")
     sent = client.get("/register/sent", headers=ENGLISH)
     assert "Check your email" in page_text(sent) and NEW in page_text(sent)
+    # Shown once: the next person on a shared phone does not see the address.
+    assert NEW not in page_text(client.get("/register/sent", headers=ENGLISH))
 
 
 def test_the_mail_is_in_the_language_of_the_page(client, db):
