@@ -351,19 +351,17 @@ def test_a_change_without_words_of_its_own_gets_the_general_unavailable_page(por
 
 
 def test_a_post_that_only_reads_does_not_wait_for_the_writer(portal):
-    """The email check while registering (htmx), /verify and logging out change nothing in the
-    database: they are answered while another connection holds the write lock."""
+    """The email check while registering (htmx) and /verify change nothing in the database: they
+    are answered while another connection holds the write lock. (Logging out writes: the server
+    forgets the session, so a copied cookie opens nothing.)"""
     app, database, world = portal
     client = app.test_client()
-    person = logged_in(app, world["parent"])
 
     with lock_held(database):
         check = client.post("/register/email", data={"email": "someone@example.org"}, headers={**ENGLISH, **HTMX})
         verify = client.post("/verify", data={"sha256": "0" * 64}, headers=ENGLISH)
-        logout = person.post("/logout", headers=ENGLISH)
 
     assert check.status_code == 200 and verify.status_code == 200
-    assert logout.status_code == 303 and logout.headers["Location"].endswith("/")
 
 
 def test_a_fault_after_the_commit_does_not_say_the_feedback_was_not_sent(portal, monkeypatch):
