@@ -89,6 +89,10 @@ def load() -> dict:
         # email check (htmx) per client address.
         "PORTAL_REGISTER_LIMIT_PER_IP": os.environ.get("PORTAL_REGISTER_LIMIT_PER_IP", "30 per hour"),
         "PORTAL_EMAIL_CHECK_LIMIT_PER_IP": os.environ.get("PORTAL_EMAIL_CHECK_LIMIT_PER_IP", "60 per hour"),
+        # Mails with a link (to register, to reset a password) one address may be sent, whoever asks.
+        "PORTAL_VERIFY_MAIL_LIMIT_PER_EMAIL": os.environ.get("PORTAL_VERIFY_MAIL_LIMIT_PER_EMAIL", "3 per hour"),
+        "PORTAL_RESET_MAIL_LIMIT_PER_EMAIL": os.environ.get("PORTAL_RESET_MAIL_LIMIT_PER_EMAIL", "3 per hour"),
+        "PORTAL_RESET_LIMIT_PER_IP": os.environ.get("PORTAL_RESET_LIMIT_PER_IP", "30 per hour"),
         # Guesses of the current password when changing it, per account: then locked for a while.
         "PORTAL_PASSWORD_CHECK_LIMIT_PER_ACCOUNT": os.environ.get(
             "PORTAL_PASSWORD_CHECK_LIMIT_PER_ACCOUNT", "5 per 15 minutes"

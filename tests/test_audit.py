@@ -17,16 +17,10 @@ def events(db, action, **where):
     return db.session.scalars(query.order_by(AuditEvent.id)).all()
 
 
-def test_registration_is_recorded(client, db):
-    client.post(
-        "/register",
-        data={
-            "email": "audited@example.org",
-            "display_name": "某人",
-            "password": "long enough pass",
-            "confirm": "long enough pass",
-        },
-    )
+def test_registration_is_recorded(client, db, with_app):
+    with with_app():
+        link = "/register/complete/" + services.registration_token("audited@example.org")
+    client.post(link, data={"display_name": "某人", "password": "long enough pass", "confirm": "long enough pass"})
 
     user = db.session.scalar(select(User).where(User.email == "audited@example.org"))
     (event,) = events(db, "user.register", object_id=user.id)
@@ -36,11 +30,10 @@ def test_registration_is_recorded(client, db):
     assert event.created_at is not None
 
 
-def test_refused_registration_records_nothing(client, db):
-    client.post(
-        "/register",
-        data={"email": "audited@example.org", "display_name": "某人", "password": "short", "confirm": "short"},
-    )
+def test_refused_registration_records_nothing(client, db, with_app):
+    with with_app():
+        link = "/register/complete/" + services.registration_token("audited@example.org")
+    client.post(link, data={"display_name": "某人", "password": "short", "confirm": "short"})
 
     assert events(db, "user.register") == []
 

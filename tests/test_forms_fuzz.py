@@ -17,15 +17,8 @@ from tests.helpers.fuzz import FUZZ, assert_no_server_error, encode, fields_of, 
 from tests.helpers.pages import PASSWORD, log_in
 
 FORMS = {
-    "register": (
-        "/register",
-        {
-            "email": "fuzz@example.org",
-            "display_name": "模糊测试",
-            "password": "fuzzing password",
-            "confirm": "fuzzing password",
-        },
-    ),
+    "register": ("/register", {"email": "fuzz@example.org"}),
+    "password_reset": ("/password/reset", {"email": "admin@example.org"}),
     "register_email": ("/register/email", {"email": "fuzz@example.org"}),
     "login": ("/login", {"email": "admin@example.org", "password": PASSWORD, "remember": "y", "next": "/me"}),
     "profile": ("/me/profile", {"display_name": "模糊测试", "language": "zh"}),
@@ -37,7 +30,7 @@ FORMS = {
     "invitations": ("/schools/{slug}/manage/invitations", {"count": "2", "valid_days": "30", "note": "一班"}),
     "language": ("/language", {"lang": "en", "next": "/me"}),
 }
-PUBLIC_FORMS = ["register", "register_email", "login", "language"]
+PUBLIC_FORMS = ["register", "register_email", "password_reset", "login", "language"]
 
 
 @pytest.fixture

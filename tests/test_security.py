@@ -6,7 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import config as portal_config
+from portal.accounts import services
 from portal.accounts.models import User
+from portal.notifications.models import Mail
 from tests.helpers.pages import ENGLISH, PASSWORD, csrf_token_from, location_path
 
 
@@ -202,19 +204,38 @@ def test_wrong_csrf_token_gets_the_400_page(csrf_client, make_user):
     assert response.status_code == 400
 
 
-def test_registration_without_csrf_token_saves_nothing(csrf_client, db):
+def test_registration_without_csrf_token_sends_no_mail(csrf_client, db):
+    response = csrf_client.post("/register", data={"email": "csrf@example.org"})
+
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Mail).where(Mail.to_address == "csrf@example.org")) == 0
+
+
+def test_finishing_registration_without_csrf_token_saves_nothing(csrf_client, db, with_app):
+    with with_app():
+        link = "/register/complete/" + services.registration_token("csrf@example.org")
+
     response = csrf_client.post(
-        "/register",
-        data={
-            "email": "csrf@example.org",
-            "display_name": "某人",
-            "password": "long enough pass",
-            "confirm": "long enough pass",
-        },
+        link, data={"display_name": "某人", "password": "long enough pass", "confirm": "long enough pass"}
     )
 
     assert response.status_code == 400
     assert db.session.scalar(select(func.count()).select_from(User).where(User.email == "csrf@example.org")) == 0
+
+
+def test_password_reset_without_csrf_token_changes_nothing(csrf_client, db, make_user, with_app):
+    user = make_user(email="csrf@example.org", password=PASSWORD)
+    with with_app():
+        link = "/password/reset/" + services.reset_token(user)
+    user_id, before = user.id, user.password_hash
+
+    answers = [
+        csrf_client.post("/password/reset", data={"email": "csrf@example.org"}).status_code,
+        csrf_client.post(link, data={"new_password": "long enough pass", "confirm": "long enough pass"}).status_code,
+    ]
+
+    assert answers == [400, 400]
+    assert db.session.scalar(select(User.password_hash).where(User.id == user_id)) == before
 
 
 def test_logout_without_csrf_token_does_not_log_out(csrf_client, make_user):

@@ -61,8 +61,16 @@ def display_name_field():
 def _hard_to_guess(form, field):
     """NIST SP 800-63B: refuse a password among the commonly used or breached ones, or built
     from the person's email or name (theirs from the form, or the logged-in person's)."""
-    email = getattr(getattr(form, "email", None), "data", None) or getattr(current_user, "email", "")
-    name = getattr(getattr(form, "display_name", None), "data", None) or getattr(current_user, "display_name", "")
+    email = (
+        getattr(getattr(form, "email", None), "data", None)
+        or getattr(form, "account_email", "")
+        or getattr(current_user, "email", "")
+    )
+    name = (
+        getattr(getattr(form, "display_name", None), "data", None)
+        or getattr(form, "account_name", "")
+        or getattr(current_user, "display_name", "")
+    )
     weakness = password_weakness(field.data or "", email=email or "", name=name or "")
     if weakness is not None:
         raise StopValidation(str(weakness))
@@ -93,10 +101,35 @@ def confirm_field(other):
 
 
 class RegistrationForm(PortalForm):
+    """Step one: the address alone. The link mailed to it opens CompleteRegistrationForm."""
+
     email = email_field(_l("Email address"))
+
+
+class CompleteRegistrationForm(PortalForm):
+    """Step two, from the mailed link: the name and password (the address is the link's)."""
+
     display_name = display_name_field()
     password = new_password_field(_l("Password"))
     confirm = confirm_field("password")
+
+    def __init__(self, *args, account_email: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account_email = account_email  # the password may not be built from it
+
+
+class PasswordResetRequestForm(PortalForm):
+    email = email_field(_l("Email address"))
+
+
+class PasswordResetForm(PortalForm):
+    new_password = new_password_field(_l("New password"))
+    confirm = confirm_field("new_password")
+
+    def __init__(self, *args, account_email: str = "", account_name: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account_email = account_email
+        self.account_name = account_name
 
 
 class EmailCheckForm(PortalForm):

@@ -4,6 +4,7 @@ Services flush and never commit: the caller commits once, so an audit event and 
 it describes are saved together or not at all.
 """
 
+import hashlib
 import logging
 import unicodedata
 from collections.abc import Iterable
@@ -13,8 +14,9 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from flask_babel import get_locale, pgettext
+from flask_babel import get_locale, gettext, pgettext
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -36,6 +38,7 @@ from portal.domain import DomainError, Reason
 from portal.extensions import db
 from portal.schools.models import Authority, School
 from portal.text import whole_number
+from portal.web import public_url
 
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a failed login takes as long either way
@@ -71,6 +74,18 @@ class AccountRefusal(Reason):
         "role_word",
         _l("A role alone cannot be a display name. Please enter the name others will know you by."),
         "display_name",
+    )
+    LINK_EXPIRED = (
+        "link_expired",
+        _l("This link has expired. Links in our emails work for a limited time: ask for a new one below."),
+    )
+    LINK_INVALID = (
+        "link_invalid",
+        _l("This link is not valid. Check that you opened the whole link from the email, or ask for a new one."),
+    )
+    LINK_USED = (
+        "link_used",
+        _l("This link has already been used. Each link works once: log in, or ask for a new link."),
     )
 
 
@@ -542,3 +557,166 @@ def display_name_refusal(name: str, *, user_id: int | None = None) -> AccountRef
     if any(comparable_name(display_name) == wanted for _id, display_name in db.session.execute(staff)):
         return AccountRefusal.STAFF_NAME
     return None
+
+
+# --- verifying an address, resetting a password ----------------------------------------------
+
+# A registration link works for a day, and once: the account then exists. A reset link works
+# for an hour, and once: it is bound to the password it replaces.
+REGISTRATION_LINK_AGE = timedelta(hours=24)
+RESET_LINK_AGE = timedelta(hours=1)
+
+
+def _tokens(purpose: str) -> URLSafeTimedSerializer:
+    # The salt keeps one purpose's token from being read as another's (an unsubscribe link is
+    # never a registration link).
+    return URLSafeTimedSerializer(current_app.secret_key, salt=f"portal-{purpose}")
+
+
+def _password_fingerprint(user: User) -> str:
+    """A short digest of the stored hash: a reset link carries it, so it dies once the password
+    changes (whether by that link or otherwise), without revealing anything about the hash."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
+
+
+def registration_token(email: str) -> str:
+    return _tokens("register").dumps({"e": normalize_email(email), "p": "register"})
+
+
+def reset_token(user: User) -> str:
+    return _tokens("password-reset").dumps({"u": user.id, "h": _password_fingerprint(user), "p": "reset"})
+
+
+def read_registration_token(token: str, *, now: datetime | None = None) -> str:
+    """The address a genuine registration link was sent to. Refuses with LINK_EXPIRED,
+    LINK_INVALID, or LINK_USED once that address has an account."""
+    serializer = _tokens("register")
+    try:
+        payload = serializer.loads(token, max_age=int(REGISTRATION_LINK_AGE.total_seconds()))
+        email = payload["e"] if payload.get("p") == "register" else None
+    except SignatureExpired:
+        raise DomainError(AccountRefusal.LINK_EXPIRED) from None
+    except (BadSignature, KeyError, TypeError, AttributeError):
+        raise DomainError(AccountRefusal.LINK_INVALID) from None
+    if not isinstance(email, str) or not email or len(email) > EMAIL_MAX:
+        raise DomainError(AccountRefusal.LINK_INVALID)
+    if email_is_taken(email):
+        raise DomainError(AccountRefusal.LINK_USED)
+    return email
+
+
+def read_reset_token(token: str) -> User:
+    """The account of a genuine reset link whose password has not changed since it was sent.
+    Refuses with LINK_EXPIRED, LINK_INVALID, or LINK_USED (the password changed since)."""
+    try:
+        payload = _tokens("password-reset").loads(token, max_age=int(RESET_LINK_AGE.total_seconds()))
+        user_id, fingerprint = whole_number(str(payload["u"])), payload["h"]
+        if payload.get("p") != "reset":
+            raise KeyError("p")
+    except SignatureExpired:
+        raise DomainError(AccountRefusal.LINK_EXPIRED) from None
+    except (BadSignature, KeyError, TypeError, AttributeError):
+        raise DomainError(AccountRefusal.LINK_INVALID) from None
+    user = db.session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.active:
+        raise DomainError(AccountRefusal.LINK_INVALID)
+    if fingerprint != _password_fingerprint(user):
+        raise DomainError(AccountRefusal.LINK_USED)
+    return user
+
+
+def _account_mail(to_address: str, language: str | None, *, user: User | None, build) -> None:
+    from portal.notifications.mail import queue_message  # the mail queue; notifications never import accounts' services
+
+    queue_message(to_address, language, "account", build, user_id=getattr(user, "id", None))
+
+
+def request_registration(email: str, *, language: str | None, ip_address: str | None = None) -> None:
+    """Someone asks to register with `email`: a mail goes to that address, and the caller shows the
+    same words whatever it holds. Unknown address: a link (a day, once) to choose a name and a
+    password. Known address: a mail saying an account exists, with a link to reset its password.
+    Who asked is audited either way (the address, not whether it is known)."""
+    email = normalize_email(email)
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        url = public_url("accounts.complete_registration", token=registration_token(email))
+
+        def build():
+            return {
+                "subject": gettext("Finish creating your account"),
+                "name": "",
+                "paragraphs": [
+                    gettext("Someone, probably you, asked to create an account on the portal with this email address."),
+                    gettext("Open the link to choose your display name and password. Your account is then ready."),
+                ],
+                "link_label": gettext("Finish creating your account"),
+                "url": url,
+                "note": gettext("The link works once, for 24 hours."),
+            }
+
+        _account_mail(email, language, user=None, build=build)
+    else:
+        reset_url = public_url("accounts.reset_password", token=reset_token(user))
+
+        def build():
+            return {
+                "subject": gettext("You already have an account"),
+                "name": user.display_name,
+                "paragraphs": [
+                    gettext(
+                        "Someone, probably you, asked to create an account with this email address, "
+                        "but it already has one."
+                    ),
+                    gettext(
+                        "Log in with your password. If you have forgotten it, choose a new one with the link below."
+                    ),
+                ],
+                "link_label": gettext("Choose a new password"),
+                "url": reset_url,
+                "note": gettext("The link works once, for one hour."),
+            }
+
+        _account_mail(user.email, user.language or language, user=user, build=build)
+    audit.record(user, "user.registration_mail", user, ip_address=ip_address, email=email[:EMAIL_MAX])
+    db.session.flush()
+
+
+def request_password_reset(email: str, *, language: str | None, ip_address: str | None = None) -> None:
+    """Someone asks to reset the password of `email`: if it has an account, a mail with a link
+    (an hour, once) goes to it; otherwise nothing is sent. The caller shows the same words either
+    way, so nobody learns which addresses have accounts."""
+    email = normalize_email(email)
+    user = find_user_by_email(email)
+    if user is not None and user.active:
+        url = public_url("accounts.reset_password", token=reset_token(user))
+
+        def build():
+            return {
+                "subject": gettext("Choose a new password"),
+                "name": user.display_name,
+                "paragraphs": [
+                    gettext("Someone, probably you, asked to reset the password of your account on the portal."),
+                    gettext(
+                        "Open the link to choose a new password. "
+                        "Every device logged in to your account is then logged out."
+                    ),
+                ],
+                "link_label": gettext("Choose a new password"),
+                "url": url,
+                "note": gettext("The link works once, for one hour."),
+            }
+
+        _account_mail(user.email, user.language or language, user=user, build=build)
+    audit.record(user, "user.password_reset_request", user, ip_address=ip_address, email=email[:EMAIL_MAX])
+    db.session.flush()
+
+
+def reset_password(user: User, *, new_password: str, ip_address: str | None = None) -> int:
+    """Set a new password from a reset link: every session of the account ends (a thief logged in
+    elsewhere is out), and the link, bound to the old password, works no more. Returns how many
+    sessions ended."""
+    user.password_hash = hash_password(new_password)
+    ended = end_sessions(user, user, action=None)
+    audit.record(user, "user.password_reset", user, ip_address=ip_address, sessions=ended)
+    db.session.flush()
+    return ended

@@ -1,5 +1,8 @@
-"""Registration, login and logout. The person's own page is portal/pages/me.py; a school's
+"""Registration (the address first, then the mailed link), a forgotten password, login, logout
+and one's logged-in devices. The person's own page is portal/pages/me.py; a school's
 invitation codes are in manage_views.py."""
+
+import hashlib
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -25,55 +28,170 @@ def _login_account_key() -> str:
     return "login-account:" + normalize_email(request.form.get("email", ""))[:254]
 
 
-# Every attempt counts against the registration limits, whatever its answer (303, 204 for htmx,
-# 422 for a form with mistakes): a script learns nothing by changing headers or sending bad forms.
+def _typed_email() -> str:
+    return normalize_email(request.form.get("email", ""))[:254]
+
+
+def _typed_email_key() -> str:
+    # A digest, not the address: the limits' storage (Redis) never holds people's email addresses.
+    return hashlib.sha256(_typed_email().encode()).hexdigest()[:32]
+
+
+def _no_email_typed() -> bool:
+    # An empty form is refused beside its field; it sends no mail, so it uses none of an address's mails.
+    return not _typed_email()
+
+
+def _link_problem(error: DomainError, again_endpoint: str):
+    """The page of a registration or reset link that is forged, expired or used: what happened,
+    and where to ask for a new one. Nothing changes."""
+    status = 410 if error.reason in (services.AccountRefusal.LINK_EXPIRED, services.AccountRefusal.LINK_USED) else 400
+    return render_template("accounts/link_problem.html", message=error.message, again=url_for(again_endpoint)), status
+
+
+# Registration: the address first, then the link mailed to it. The page says the same words
+# whether or not the address has an account (the mail to it tells which), so nobody can read out
+# the list of accounts. Every attempt counts against the limits, whatever its answer (303, 204
+# for htmx, 422 for a form with mistakes): a script learns nothing by changing headers or sending
+# bad forms; and one address gets a few mails an hour at most, whoever asks.
 @bp.route("/register", methods=["GET", "POST"])
 @unavailable_says(
-    _l("Your account was not created"),
-    _l("The portal could not store your account, so it was not created. Please try again in a moment."),
+    _l("No email was sent"),
+    _l("The portal could not store your request, so no email was sent. Please try again in a moment."),
 )
 @limiter.limit(lambda: current_app.config["PORTAL_REGISTER_LIMIT_PER_IP"], methods=["POST"], scope="register-ip")
+@limiter.limit(
+    lambda: current_app.config["PORTAL_VERIFY_MAIL_LIMIT_PER_EMAIL"],
+    methods=["POST"],
+    key_func=lambda: "verify-mail:" + _typed_email_key(),
+    exempt_when=_no_email_typed,
+    scope="verify-mail-email",
+)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("pages.me"))
     form = forms.RegistrationForm()
     if form.validate_on_submit():
+        services.request_registration(form.email.data, language=current_language(), ip_address=client_address())
+        db.session.commit()
+        session["mail_sent_to"] = normalize_email(form.email.data)
+        return redirect_to(url_for("accounts.registration_sent"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.get("/register/sent")
+def registration_sent():
+    # Shown once: on a shared phone the next person to open this page does not see the address.
+    return render_template("accounts/mail_sent.html", purpose="register", email=session.pop("mail_sent_to", ""))
+
+
+@bp.route("/register/complete/<token>", methods=["GET", "POST"])
+@unavailable_says(
+    _l("Your account was not created"),
+    _l("The portal could not store your account, so it was not created. Please try again in a moment."),
+)
+def complete_registration(token):
+    """The link from the mail: the address is proved; choose a name and a password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("pages.me"))
+    try:
+        email = services.read_registration_token(token)
+    except DomainError as error:
+        return _link_problem(error, "accounts.register")
+    form = forms.CompleteRegistrationForm(account_email=email)
+    if form.validate_on_submit():
         try:
             user = services.register_user(
-                email=form.email.data,
+                email=email,
                 display_name=form.display_name.data,
                 password=form.password.data,
                 language=current_language(),
                 ip_address=client_address(),
             )
-        except DomainError as error:
-            form[error.field].errors.append(error.message)
-        else:
-            services.start_session(user, user_agent=request.user_agent.string, address=client_address())
-            db.session.commit()
-            session.clear()
-            login_user(user)
-            flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
-            return redirect_to(url_for("pages.me"))
+        except DomainError:  # the same link used twice at the same moment: the other one won
+            db.session.rollback()
+            return _link_problem(DomainError(services.AccountRefusal.LINK_USED), "accounts.register")
+        services.start_session(user, user_agent=request.user_agent.string, address=client_address())
+        db.session.commit()
+        session.clear()
+        login_user(user)
+        flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
+        return redirect_to(url_for("pages.me"))
     status = 422 if form.is_submitted() else 200
-    return render_template("accounts/register.html", form=form), status
+    return render_template("accounts/complete_registration.html", form=form, email=email, token=token), status
 
 
 @bp.post("/register/email")
 @reads_only
 @limiter.limit(lambda: current_app.config["PORTAL_EMAIL_CHECK_LIMIT_PER_IP"], scope="register-email-check")
 def check_email():
-    """Inline check of the email field while registering (htmx); the full form checks it again."""
+    """Inline check of the email field while registering (htmx): its form only. Whether the
+    address has an account is never said here (the mail to it says so)."""
     form = forms.EmailCheckForm()
     valid = form.validate()
-    if valid and services.email_is_taken(form.email.data):
-        form.email.errors = [
-            _("An account with this email address already exists. Log in instead, or use another address.")
-        ]
-        valid = False
     if not is_htmx():
         return redirect_to(url_for("accounts.register"))
     return render_template("accounts/_email_field.html", field=form.email, checked=True), 200 if valid else 422
+
+
+# --- a forgotten password ------------------------------------------------------------------
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+@unavailable_says(
+    _l("No email was sent"),
+    _l("The portal could not store your request, so no email was sent. Please try again in a moment."),
+)
+@limiter.limit(lambda: current_app.config["PORTAL_RESET_LIMIT_PER_IP"], methods=["POST"], scope="reset-ip")
+@limiter.limit(
+    lambda: current_app.config["PORTAL_RESET_MAIL_LIMIT_PER_EMAIL"],
+    methods=["POST"],
+    key_func=lambda: "reset-mail:" + _typed_email_key(),
+    exempt_when=_no_email_typed,
+    scope="reset-mail-email",
+)
+def request_password_reset():
+    """The same answer for every address: a mail goes only to one with an account."""
+    form = forms.PasswordResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data, language=current_language(), ip_address=client_address())
+        db.session.commit()
+        session["mail_sent_to"] = normalize_email(form.email.data)
+        return redirect_to(url_for("accounts.password_reset_sent"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/password_reset_request.html", form=form), status
+
+
+@bp.get("/password/reset/sent")
+def password_reset_sent():
+    return render_template("accounts/mail_sent.html", purpose="reset", email=session.pop("mail_sent_to", ""))
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@unavailable_says(
+    _l("Your password was not changed"),
+    _l("The portal could not store your new password, so it was not changed. Please try again in a moment."),
+)
+def reset_password(token):
+    """The link from the mail: a new password; every session of the account ends, and this
+    browser is logged in afresh."""
+    try:
+        user = services.read_reset_token(token)
+    except DomainError as error:
+        return _link_problem(error, "accounts.request_password_reset")
+    form = forms.PasswordResetForm(account_email=user.email, account_name=user.display_name)
+    if form.validate_on_submit():
+        services.reset_password(user, new_password=form.new_password.data, ip_address=client_address())
+        services.start_session(user, user_agent=request.user_agent.string, address=client_address())
+        db.session.commit()
+        session.clear()
+        logout_user()
+        login_user(user)
+        flash(_("Your password is changed. Every other device was logged out."), "success")
+        return redirect_to(url_for("pages.me"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/password_reset.html", form=form, token=token, email=user.email), status
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -125,6 +125,24 @@ def write_mail(user, kind: Kind | None, template: str, build, *, notification_id
     return mail
 
 
+def queue_message(to_address: str, language: str | None, template: str, build, *, user_id: int | None = None) -> Mail:
+    """Write a one-off mail to an address (not a notification: a link to verify an address, to
+    reset a password) now, in `language`, queue it in the caller's transaction and have a job
+    send it after the commit. No unsubscribe link: the person asked for this very mail.
+    `build()`, called in that language, gives the subject and what templates/mail/<template>.txt
+    and .html show."""
+    language = language or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with _rendering(), force_locale(language):
+        context = build()
+        subject = _one_line(context.pop("subject"), 200)
+        text = render_template(f"mail/{template}.txt", subject=subject, **context)
+        html = render_template(f"mail/{template}.html", subject=subject, lang=language, **context)
+    mail = Mail(user_id=user_id, to_address=to_address, subject=subject, text_body=text, html_body=html, headers={})
+    db.session.add(mail)
+    jobs.after_commit(db.session, deliver_mails)
+    return mail
+
+
 def message_of(mail: Mail) -> MIMEMultipart:
     """The message as it goes out: plain text with an HTML alternative, no tracking of any kind.
     Built with the email package's classic classes: its newer EmailMessage drops the space between

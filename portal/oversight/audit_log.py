@@ -94,7 +94,10 @@ ACTION_LABELS = {
     "school.update": _l("School profile changed"),
     "user.login_failed": _l("Failed login"),
     "user.password_change": _l("Password changed"),
+    "user.password_reset": _l("Password reset from an emailed link"),
+    "user.password_reset_request": _l("Password reset link asked for"),
     "user.register": _l("Account registered"),
+    "user.registration_mail": _l("Registration link asked for"),
     "workday.override_add": _l("Working day or day off set by the commission"),
     "workday.override_remove": _l("Commission's working-day change removed"),
 }

@@ -7,7 +7,9 @@ from tests.access_rows import everyone, url_arguments, visitor_then
 
 def arguments(school, other_school):
     """The invitation codes' page is a school's; ending a session names a session of somebody
-    else's (so it is not found for anyone); the other routes take no arguments."""
+    else's (so it is not found for anyone); a registration link is a genuine one to an address
+    without an account, a reset link a genuine one of somebody's; the other routes take no
+    arguments."""
     somebody = services.register_user(
         email="logged-in-elsewhere@example.org", display_name="别人", password="a long enough password", language=None
     )
@@ -18,6 +20,8 @@ def arguments(school, other_school):
         **url_arguments(*EXPECTED),
         **url_arguments("accounts.invitations", slug=school.slug),
         **url_arguments("accounts.end_session", session_id=their_session.id),
+        **url_arguments("accounts.complete_registration", token=services.registration_token("newcomer@example.org")),
+        **url_arguments("accounts.reset_password", token=services.reset_token(somebody)),
     }
 
 
@@ -28,6 +32,11 @@ EXPECTED = {
     "pages.set_language": everyone(303),  # no language given: back to the page, nothing set
     "accounts.register": visitor_then(200, 302),
     "accounts.check_email": everyone(303),  # without htmx: back to the registration form
+    "accounts.registration_sent": everyone(200),
+    "accounts.complete_registration": visitor_then(200, 302),  # logged in: to /me
+    "accounts.request_password_reset": everyone(200),
+    "accounts.password_reset_sent": everyone(200),
+    "accounts.reset_password": everyone(200),  # the link is the proof, whoever opens it
     "accounts.login": visitor_then(200, 302),
     "accounts.logout": visitor_then(302, 303),
     "pages.me": visitor_then(302, 200),
@@ -51,6 +60,9 @@ EXPECTED = {
 
 EXPECTED_POST = {
     "accounts.register": visitor_then(422, 302),
+    "accounts.complete_registration": visitor_then(422, 302),
+    "accounts.request_password_reset": everyone(422),
+    "accounts.reset_password": everyone(422),
     "accounts.login": visitor_then(422, 302),
     "accounts.invitations": {
         "visitor": 302,

@@ -22,6 +22,7 @@ from portal import create_app
 from portal.cli import DEMO_PASSWORD, seed_demo
 from portal.documents import signing
 from portal.extensions import db as _db
+from tests.helpers.account_mail import mailed_link
 from tests.helpers.translations import TRANSLATIONS, compile_catalogues
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,6 +75,7 @@ def live_server(fast_password_hashing):
                 "PORTAL_SIGNING_KEY": str(key),
                 "PORTAL_SIGNING_CERT": str(cert),
                 "PORTAL_VERIFY_SLOT_DIR": str(tmp / "verify-slots"),
+                "PORTAL_OUTBOX_DIR": str(tmp / "outbox"),  # the mails it sends, never into instance/
                 "BABEL_TRANSLATION_DIRECTORIES": str(compile_catalogues(tmp / "translations")),
                 # Real forms, real tokens: CSRF stays on here, unlike the `app` fixture.
                 "WTF_CSRF_ENABLED": True,
@@ -248,19 +250,23 @@ def log_out():
 
 
 @pytest.fixture
-def register_account():
-    """register_account(page, email=None) -> (email, password): through the registration form."""
+def register_account(live_server):
+    """register_account(page, email=None) -> (email, password): the address on /register, then
+    the link mailed to it, which opens the form for the name and password."""
 
     def register(page, email: str | None = None, display_name: str = "测试家长 Test Parent"):
         email = email or unique_email()
         password = "a long enough password"
         page.goto("/register")
         page.locator("#email").fill(email)
+        with page.expect_navigation(url="**/register/sent"):
+            page.locator("form[action='/register'] button[type=submit]").click()
+        page.goto(mailed_link(live_server.app, email))
         page.locator("#display_name").fill(display_name)
         page.locator("#password").fill(password)
         page.locator("#confirm").fill(password)
         with page.expect_navigation(url="**/me"):
-            page.locator("form[action='/register'] button[type=submit]").click()
+            page.locator("form[action^='/register/complete/'] button[type=submit]").click()
         return email, password
 
     return register
