@@ -10,11 +10,13 @@ import io
 import json
 import secrets
 import zipfile
+from contextlib import contextmanager, nullcontext
 from datetime import date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -178,40 +180,60 @@ def _csv_value(value):
     return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
 
 
+def _rows(query, leave_out):
+    for obj in db.session.scalars(query.execution_options(yield_per=EXPORT_BATCH)):
+        yield _row(obj, leave_out)
+
+
+def _write_json(archive: zipfile.ZipFile, name: str, rows) -> int:
+    count = 0
+    with archive.open(f"json/{name}.json", "w") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        text.write("[")
+        for row in rows:
+            text.write(("," if count else "") + "\n" + json.dumps(row, ensure_ascii=False))
+            count += 1
+        text.write("\n]\n")
+        text.flush()
+        text.detach()
+    return count
+
+
+def _write_csv(archive: zipfile.ZipFile, name: str, rows) -> None:
+    with archive.open(f"csv/{name}.csv", "w") as raw:
+        # A BOM, so that spreadsheet programs open the Chinese text as UTF-8.
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        writer = None
+        for row in rows:
+            if writer is None:
+                writer = csv.DictWriter(text, fieldnames=list(row))
+                writer.writeheader()
+            writer.writerow({key: _csv_value(value) for key, value in row.items()})
+        text.flush()
+        text.detach()
+
+
+@contextmanager
+def _in_language_of(user: User):
+    """Words written by a job (no request): in the person's language, as their mails are."""
+    language = user.language or current_app.config["BABEL_DEFAULT_LOCALE"]
+    outside = nullcontext() if has_request_context() else current_app.test_request_context("/")
+    with outside, force_locale(language):
+        yield
+
+
 def write_export(user: User, path: Path) -> int:
     """Write the ZIP of `user`'s data to `path`: for each section a JSON file and a CSV file,
-    written row by row from batched queries (memory stays bounded whatever the person wrote),
-    and a README. Returns the file's size."""
+    each written row by row from a batched query (memory stays bounded whatever the person
+    wrote), and a README. Returns the file's size."""
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         contents = []
         for name, query, leave_out in _sections(user):
-            count = 0
-            with (
-                archive.open(f"json/{name}.json", "w") as json_file,
-                archive.open(f"csv/{name}.csv", "w") as csv_file,
-            ):
-                json_text = io.TextIOWrapper(json_file, encoding="utf-8", newline="")
-                # A BOM, so that spreadsheet programs open the Chinese text as UTF-8.
-                csv_text = io.TextIOWrapper(csv_file, encoding="utf-8-sig", newline="")
-                writer = None
-                json_text.write("[")
-                for obj in db.session.scalars(query.execution_options(yield_per=EXPORT_BATCH)):
-                    row = _row(obj, leave_out)
-                    if writer is None:
-                        writer = csv.DictWriter(csv_text, fieldnames=list(row))
-                        writer.writeheader()
-                    json_text.write(("," if count else "") + "\n" + json.dumps(row, ensure_ascii=False))
-                    writer.writerow({key: _csv_value(value) for key, value in row.items()})
-                    count += 1
-                json_text.write("\n]\n")
-                json_text.flush()
-                csv_text.flush()
-                json_text.detach()
-                csv_text.detach()
+            count = _write_json(archive, name, _rows(query, leave_out))
+            _write_csv(archive, name, _rows(query, leave_out))
             contents.append(f"{name}: {count}")
-        archive.writestr(
-            "README.txt",
-            "\n".join(
+        with _in_language_of(user):
+            readme = "\n".join(
                 [
                     _(
                         "Your data held by the school governance portal, as of %(when)s (UTC).",
@@ -222,8 +244,8 @@ def write_export(user: User, path: Path) -> int:
                     *contents,
                     "",
                 ]
-            ),
-        )
+            )
+        archive.writestr("README.txt", readme)
     return path.stat().st_size
 
 
@@ -263,8 +285,8 @@ def prepare_data_export(export_id: int) -> None:
         }
 
     mail_service.queue_mail(user, None, "account", build)
-    db.session.commit()
     jobs.after_commit(db.session, mail_service.deliver_mails)
+    db.session.commit()
 
 
 def _public_download_url(export: DataExport) -> str:
