@@ -20,7 +20,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import String, cast, delete, or_, select, update
+from sqlalchemy import String, cast, delete, func, or_, select, update
 
 from portal import audit, jobs
 from portal.accounts import services as account_services
@@ -392,6 +392,15 @@ def erase_account(user: User, *, password: str, ip_address: str | None = None) -
     user.session_token = None
     db.session.flush()
     _scrub_audit_trail(uid, email, name)
+    # Mails to others that named them (a school's staff told of their feedback) keep their words
+    # with the name replaced, as the pages now show it.
+    for column in (Mail.text_body, Mail.html_body, Mail.subject):
+        db.session.execute(
+            update(Mail)
+            .where(column.contains(name, autoescape=True))
+            .values({column.key: func.replace(column, name, DELETED_NAME)})
+            .execution_options(synchronize_session=False)
+        )
     audit.record(user, "user.account_deleted", user, ip_address=ip_address)
     db.session.flush()
     jobs.after_commit(

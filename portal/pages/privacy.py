@@ -1,7 +1,7 @@
 """The privacy notice (/privacy), the rules of participation (/terms), and a person's rights over
 their data: a copy of it (/me/data) and erasure of the account (/me/delete)."""
 
-from flask import abort, current_app, flash, render_template, send_file, session, url_for
+from flask import abort, current_app, flash, g, make_response, render_template, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
@@ -13,7 +13,7 @@ from portal.clock import utcnow
 from portal.domain import DomainError
 from portal.extensions import client_address, db
 from portal.moderation.models import STANDARD_REASONS
-from portal.pages import bp, personal_data
+from portal.pages import bp, me, personal_data
 from portal.pages.personal_data import EXPORT_DAYS
 from portal.web import redirect_to
 
@@ -140,7 +140,26 @@ def delete_account_form():
     return _render_delete()
 
 
+def _too_many_password_guesses(limit):
+    """The page again, the lock said beside the password's field (429)."""
+    minutes = max(1, -(-limit.limit.get_expiry() // 60))
+    form = forms.DeleteAccountForm()
+    form.password.errors = [
+        _(
+            "Too many wrong guesses of your password. Deleting your account is locked for %(minutes)d minutes.",
+            minutes=minutes,
+        )
+    ]
+    return make_response(_render_delete(form, 429))
+
+
+# Wrong passwords here count with those of /me/password: one limit, so a borrowed session
+# cannot go on guessing on one form once the other has locked.
+me.LOCKED_PAGES["pages.delete_account"] = _too_many_password_guesses
+
+
 @bp.post("/me/delete")
+@me.password_guesses
 def delete_account():
     policy.require(current_user, "view_own_account")
     form = forms.DeleteAccountForm()
@@ -150,6 +169,7 @@ def delete_account():
         personal_data.erase_account(current_user, password=form.password.data, ip_address=client_address())
     except DomainError as error:
         db.session.rollback()
+        g.wrong_current_password = error.field == "password"
         if error.field:
             form[error.field].errors.append(error.message)
             return _render_delete(form, 422)

@@ -64,6 +64,16 @@ def world(app, module_db):
             staff, item, {"reply": "已加装保温柜。", "public": False, "mark_answered": True}
         )
         notification_services.follow(person, school=school)
+        # A mail the school's staff were sent about the parent's feedback, naming them.
+        module_db.session.add(
+            Mail(
+                user_id=staff.id,
+                to_address=staff.email,
+                subject=f"{NAME}的意见建议",
+                text_body=f"{NAME}：午餐是凉的。",
+                html_body=f"<p>{NAME}：午餐是凉的。</p>",
+            )
+        )
         module_db.session.commit()
         return SimpleNamespace(
             person_id=person.id,
@@ -315,6 +325,22 @@ def test_deleting_without_the_right_password_erases_nothing(client, db, person, 
     assert message in field_error(response.text, "password")
     assert db.session.get(User, world.person_id).email == EMAIL
     assert client.get("/me").status_code == 200
+
+
+def test_five_wrong_passwords_lock_deleting_as_they_lock_changing_the_password(client, db, person, rate_limits):
+    log_in(client, person)
+    for _ in range(5):
+        assert client.post("/me/delete", data={"password": "a wrong guess"}).status_code == 422
+
+    locked = client.post("/me/delete", data={"password": PASSWORD}, headers=ENGLISH)
+
+    assert locked.status_code == 429
+    assert "locked" in field_error(locked.text, "password")
+    assert db.session.get(User, person.id).deleted_at is None
+    changing = client.post(
+        "/me/password", data={"current_password": PASSWORD, "new_password": "x" * 20, "confirm": "x" * 20}
+    )
+    assert changing.status_code == 429
 
 
 def test_staff_cannot_delete_themselves_until_an_admin_ends_the_role(client, db, world):
