@@ -2,7 +2,7 @@
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
@@ -127,6 +127,10 @@ class ExportStatus(Labelled):
     FAILED = "failed", _l("Could not be prepared")
 
 
+# A copy still "being prepared" after this long was lost (a worker that died): a new one may be asked for.
+EXPORT_GIVEN_UP_AFTER = timedelta(hours=1)
+
+
 class DataExport(db.Model):
     """A copy of everything the portal holds about a person (/me/data), prepared by a job as a ZIP
     file under instance/exports/ (never in the database), downloadable by them alone until it
@@ -154,6 +158,9 @@ class DataExport(db.Model):
 
     def mark_failed(self) -> None:
         self.status = ExportStatus.FAILED
+
+    def is_being_prepared(self, now: datetime) -> bool:
+        return self.status == ExportStatus.PREPARING and self.requested_at > now - EXPORT_GIVEN_UP_AFTER
 
     def is_downloadable(self, now: datetime) -> bool:
         return self.status == ExportStatus.READY and self.expires_at is not None and self.expires_at > now

@@ -43,6 +43,7 @@ from portal.meetings.models import BodyMember
 from portal.moderation.models import Block, Report
 from portal.notifications import mail as mail_service
 from portal.notifications.models import Follow, Mail, Notification, Preference
+from portal.web import public_url
 
 EXPORT_DAYS = 7
 EXPORT_PERIOD = timedelta(days=EXPORT_DAYS)
@@ -76,11 +77,13 @@ def latest_export(user: User) -> DataExport | None:
 
 def request_export(user: User, *, ip_address: str | None = None) -> DataExport:
     """Ask for a copy of `user`'s data: a job prepares it after the commit and mails a link.
-    Refuses EXPORT_PREPARING while one is being prepared (a second click adds nothing)."""
+    Refuses EXPORT_PREPARING while one is being prepared (a second click adds nothing), unless
+    that one was lost (DataExport.is_being_prepared)."""
+    now = utcnow()
     latest = latest_export(user)
-    if latest is not None and latest.status == ExportStatus.PREPARING:
+    if latest is not None and latest.is_being_prepared(now):
         raise DomainError(PersonalDataRefusal.EXPORT_PREPARING)
-    export = DataExport(user_id=user.id, requested_at=utcnow())
+    export = DataExport(user_id=user.id, requested_at=now)
     db.session.add(export)
     db.session.flush()
     audit.record(user, "user.data_export_requested", user, ip_address=ip_address, export_id=export.id)
@@ -290,8 +293,6 @@ def prepare_data_export(export_id: int) -> None:
 
 
 def _public_download_url(export: DataExport) -> str:
-    from portal.web import public_url
-
     return public_url("pages.download_data", token=download_token(export))
 
 

@@ -63,6 +63,7 @@ def _render_data(status=200):
             form=forms.DataExportForm(formdata=None),
             export=export,
             downloadable=export is not None and export.is_downloadable(now),
+            preparing=export is not None and export.is_being_prepared(now),
             token=personal_data.download_token(export) if export is not None else None,
             export_days=EXPORT_DAYS,
         ),

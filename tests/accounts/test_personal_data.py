@@ -194,6 +194,19 @@ def test_asking_twice_while_it_is_prepared_makes_one_copy(client, db, person):
     assert len(db.session.scalars(select(DataExport).where(DataExport.user_id == person.id)).all()) == 1
 
 
+def test_a_copy_lost_while_being_prepared_does_not_block_a_new_one(client, db, person):
+    log_in(client, person)
+    ask_for_a_copy(client)
+    lost = personal_data.latest_export(person)
+    lost.requested_at = utcnow() - timedelta(hours=2)
+    db.session.commit()
+    assert 'data-export-state="failed"' in client.get("/me/data", headers=ENGLISH).text
+
+    ask_for_a_copy(client)
+
+    assert personal_data.latest_export(person).id != lost.id
+
+
 def test_someone_elses_link_is_not_found(app, client, db, person, world, outbox, run_jobs):
     log_in(client, person)
     ask_for_a_copy(client)
