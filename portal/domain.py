@@ -8,7 +8,11 @@ change and 422 when what was typed did. A reason that is not a member cannot be 
 can meet a refusal it has no words for.
 """
 
+from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
+
+from flask_babel import format_date
 
 
 class Labelled(StrEnum):
@@ -20,6 +24,33 @@ class Labelled(StrEnum):
         member._value_ = value
         member.label = label
         return member
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where a record stands on a given day, in the words every page, list, feed and export shows:
+    a member of the record's own Labelled enum of states and, for a state whose words name a day
+    ("not yet in force (from 4 January 2027)"), that day. Each kind of record has one function
+    that makes it, and takes the clock (Decision.status_on, CharterVersion.status_on,
+    Consultation.phase, Meeting.minutes_status_on, Feedback's stored status).
+
+    `value` is stable, for CSS classes and tests; `label` the words in the reader's language."""
+
+    state: Labelled
+    day: date | None = None
+
+    @property
+    def value(self) -> str:
+        return self.state.value
+
+    @property
+    def label(self) -> str:
+        if self.day is None:
+            return str(self.state.label)
+        return str(self.state.label) % {"date": format_date(self.day, "long")}
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class Reason(StrEnum):

@@ -6,6 +6,8 @@ remembered as the switcher remembers it."""
 from flask import Flask, current_app, request
 from flask_login import current_user
 
+from portal.extensions import db
+
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_PARAMETER = "lang"
 LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
@@ -41,9 +43,8 @@ def remember_language(language: str) -> None:
     account keeps it, on every device (the caller commits). Nothing is written when it is the
     account's language already."""
     if current_user.is_authenticated and current_user.language != language:
-        from portal.accounts import services as account_services  # accounts' forms import this module
-
-        account_services.set_language(current_user, language)
+        current_user.language = language  # the account's own setting
+        db.session.flush()
 
 
 def remember_language_cookie(response, language: str) -> None:
@@ -75,8 +76,6 @@ def register(app: Flask) -> None:
         # only its own work.
         asked = language_in_address()
         if asked and current_user.is_authenticated and current_user.language != asked and _opened_as_a_page():
-            from portal.extensions import db
-
             remember_language(asked)
             db.session.commit()
 

@@ -3,7 +3,7 @@ the tests and the CLI, whichever feature happens to be imported first."""
 
 from portal.accounts.models import AUTHORITY_ROLES, DataExport, Invitation, Membership, Role, User  # noqa: F401
 from portal.audit import AuditEvent  # noqa: F401
-from portal.charters.models import CharterVersion  # noqa: F401
+from portal.charters.models import CharterVersion, StoredCharterDiff  # noqa: F401
 from portal.consultations.models import (  # noqa: F401
     Audience,
     Consultation,

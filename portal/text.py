@@ -6,6 +6,7 @@ tags and attributes on an allow-list, so scripts, iframes, event handlers, `java
 and htmx attributes (`hx-*`) in the text are rendered inert whatever the author typed.
 """
 
+import re
 import unicodedata
 
 import nh3
@@ -120,3 +121,60 @@ def plain_excerpt(text: str, length: int = 160) -> str:
             blocks.append(token.content)
     words = " ".join(" ".join(blocks).split())
     return words if len(words) <= length else words[: length - 1].rstrip() + "…"
+
+
+# Anything that may make Markdown more than paragraphs: emphasis, links, code, headings, tables,
+# entities, escapes, list items, indented code, setext underlines, thematic breaks.
+MARKDOWN_SYNTAX = re.compile(r"[*_`\[\]!<>#|~\\&]|^[ \t]*(?:[-+=]|\d{1,9}[.)])|^(?: {4}|\t)", re.MULTILINE)
+
+
+def _inline_text(token) -> str:
+    """What an inline run reads as on the page: its words, without emphasis, link or code marks."""
+    parts = []
+    for child in token.children or []:
+        if child.type in ("text", "text_special", "code_inline"):
+            parts.append(child.content)
+        elif child.type == "softbreak":
+            parts.append(" ")
+        elif child.type == "hardbreak":
+            parts.append("\n")
+        elif child.type == "image":  # its description (the alt text) is what stands for it
+            parts.append(_inline_text(child))
+    return "".join(parts)
+
+
+def plain_text(text: str) -> str:
+    """The text of `text` as readers see it once rendered (render_markdown), without its
+    Markdown: `**第一条**` reads 第一条, a link its words, a list item its marker ("• ", "2. ")
+    and words. One line per paragraph, heading, list item or table cell, so that comparing two
+    texts compares what was published, not how it was typed."""
+    if not MARKDOWN_SYNTAX.search(text or ""):
+        # Nothing but paragraphs (most articles of a charter): the same answer without parsing.
+        paragraphs = re.split(r"\n[ \t]*\n", (text or "").replace("\r\n", "\n").replace("\r", "\n"))
+        return "\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+    lines: list[str] = []
+    lists: list[int | None] = []  # the open lists, innermost last: the next number, or None for bullets
+    marker = ""
+    for token in _markdown.parse(text or ""):
+        kind = token.type
+        if kind == "bullet_list_open":
+            lists.append(None)
+        elif kind == "ordered_list_open":
+            start = token.attrGet("start")
+            lists.append(int(start) if start is not None else 1)
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif kind == "list_item_open":
+            number = lists[-1] if lists else None
+            if number is None:
+                item = "• "
+            else:
+                item = f"{number}. "
+                lists[-1] = number + 1
+            marker = item
+        elif kind == "inline":
+            lines.append(marker + _inline_text(token))
+            marker = ""
+        elif kind in ("fence", "code_block"):
+            lines.extend(token.content.rstrip("\n").split("\n"))
+    return "\n".join(" ".join(line.split()) for line in lines if line.strip())

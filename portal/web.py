@@ -1,10 +1,16 @@
 """Helpers every view uses: htmx-aware rendering, the one answer to "someone changed this
-first", safe redirects, loading objects or 404, numbers from the request, streamed CSV."""
+first", safe redirects, loading objects or 404, numbers from the request, streamed CSV, and
+conditional GET (304) for pages of records that never change."""
 
 import csv
+import functools
+import hashlib
 import io
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import (
@@ -12,16 +18,20 @@ from flask import (
     current_app,
     g,
     has_request_context,
+    make_response,
     redirect,
     render_template,
     request,
+    session,
     stream_with_context,
     url_for,
 )
 from flask_babel import get_locale
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload
+from werkzeug.http import is_resource_modified
 from werkzeug.routing import IntegerConverter
 
 from portal import policy
@@ -144,7 +154,7 @@ def public_url(endpoint: str, **values) -> str:
     base = current_app.config["PORTAL_PUBLIC_URL"].rstrip("/")
     if has_request_context():
         return base + url_for(endpoint, **values)
-    with current_app.test_request_context("/"):
+    with current_app.test_request_context("/", base_url=base):  # a host the portal trusts
         return base + url_for(endpoint, **values)
 
 
@@ -363,3 +373,66 @@ def extras(page: str, subject) -> dict:
     for provider in _page_extras.get(page, ()):
         added.update(provider(subject, current_user))
     return added
+
+
+# --- pages that change only when their records do ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageValidators:
+    """The ETag and Last-Modified of a page built from records that never change (an adopted
+    charter version, a stored comparison): a browser that holds the page asks again with them
+    and gets 304 Not Modified, without the page being built again."""
+
+    etag: str
+    last_modified: datetime
+
+
+@functools.cache
+def _code_release(root: str, templates: str) -> tuple[str, datetime]:
+    """A fingerprint of the code and templates this process serves, and when they last changed:
+    a new release changes every page, so a page kept from before it is not 'not modified'."""
+    digest, newest = hashlib.sha256(), 0
+    for folder in (root, templates):
+        for path in sorted(Path(folder).rglob("*")):
+            if path.suffix in (".py", ".html", ".mo") and path.is_file():
+                stat = path.stat()
+                digest.update(f"{path}:{stat.st_mtime_ns}:{stat.st_size}\n".encode())
+                newest = max(newest, stat.st_mtime_ns)
+    return digest.hexdigest()[:16], datetime.fromtimestamp(newest / 1e9, tz=UTC)
+
+
+def page_validators(*parts, last_modified: datetime | None) -> PageValidators | None:
+    """Validators for a page that changes only when `parts` (ids, dates, names of what it shows)
+    or `last_modified` (the newest change of its records) do, as a visitor who is not logged in
+    sees it in this language, at this address, from this release. None for anyone logged in
+    (their pages hold their name and counts, and are never stored: security.py) and for a page
+    with a message waiting to be shown once (flash)."""
+    if current_user.is_authenticated or session.get("_flashes"):
+        return None
+    # The page carries the session's CSRF token (base.html): made now, so that the session holds
+    # it from this first answer on, and a page held from another session never matches.
+    generate_csrf()
+    release, released_at = _code_release(current_app.root_path, current_app.template_folder)
+    token = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "")
+    fingerprint = repr((release, current_language(), is_htmx(), request.full_path, token, parts))
+    newest = max(filter(None, (last_modified, released_at)))
+    return PageValidators(hashlib.sha256(fingerprint.encode()).hexdigest()[:32], newest)
+
+
+def not_modified(validators: PageValidators | None):
+    """304 Not Modified when the browser's copy of the page is still the page (If-None-Match,
+    or failing that If-Modified-Since); else None, and the view builds the page."""
+    if validators is None or is_resource_modified(
+        request.environ, etag=validators.etag, last_modified=validators.last_modified
+    ):
+        return None
+    return with_validators(make_response("", 304), validators)
+
+
+def with_validators(response, validators: PageValidators | None):
+    """The response with its ETag and Last-Modified (none for a page that has no validators)."""
+    if validators is not None:
+        response.set_etag(validators.etag)
+        response.last_modified = validators.last_modified
+    return response

@@ -30,7 +30,7 @@ from tests.helpers import factories
 from tests.helpers.consultations import create_consultation, respond
 from tests.helpers.decisions import publishable_drafts
 from tests.helpers.own_database import portal_on_own_sqlite
-from tests.helpers.pages import PASSWORD
+from tests.helpers.pages import PASSWORD, session_id
 
 WRITERS = 50
 ENGLISH = {"Accept-Language": "en"}
@@ -58,10 +58,10 @@ def world(portal_app):
             "district": district.id,
             "school": school.id,
             "slug": school.slug,
-            "parents": [person.get_id() for person in parents],
+            "parents": [session_id(person) for person in parents],
             "parent_ids": [person.id for person in parents],
-            "moderators": [person.get_id() for person in moderators],
-            "board_member": board_member.get_id(),
+            "moderators": [session_id(person) for person in moderators],
+            "board_member": session_id(board_member),
         }
         _db.session.remove()
         return world

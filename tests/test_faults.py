@@ -34,7 +34,7 @@ from tests.helpers import factories
 from tests.helpers.consultations import create_consultation, respond
 from tests.helpers.decisions import publishable_drafts
 from tests.helpers.own_database import portal_on_own_sqlite
-from tests.helpers.pages import ENGLISH, HTMX, PASSWORD, field_error, heading
+from tests.helpers.pages import ENGLISH, HTMX, PASSWORD, field_error, heading, session_id
 
 BUSY_SECONDS = 0.3  # how long a writer waits for the lock here: a lock held longer "does not clear"
 
@@ -50,7 +50,7 @@ def portal():
                 "moderator": factories.user(role="moderator", scope=district),
                 "board_member": factories.user(role="board_member", scope=school),
             }
-            world = {"school": school.id, "slug": school.slug, **{k: v.get_id() for k, v in people.items()}}
+            world = {"school": school.id, "slug": school.slug, **{k: session_id(v) for k, v in people.items()}}
             _db.session.remove()
         yield app, database, world
 
@@ -346,19 +346,17 @@ def test_a_change_without_words_of_its_own_gets_the_general_unavailable_page(por
 
 
 def test_a_post_that_only_reads_does_not_wait_for_the_writer(portal):
-    """The email check while registering (htmx), /verify and logging out change nothing in the
-    database: they are answered while another connection holds the write lock."""
+    """The email check while registering (htmx) and /verify change nothing in the database: they
+    are answered while another connection holds the write lock. (Logging out writes: the server
+    forgets the session, so a copied cookie opens nothing.)"""
     app, database, world = portal
     client = app.test_client()
-    person = logged_in(app, world["parent"])
 
     with lock_held(database):
         check = client.post("/register/email", data={"email": "someone@example.org"}, headers={**ENGLISH, **HTMX})
         verify = client.post("/verify", data={"sha256": "0" * 64}, headers=ENGLISH)
-        logout = person.post("/logout", headers=ENGLISH)
 
     assert check.status_code == 200 and verify.status_code == 200
-    assert logout.status_code == 303 and logout.headers["Location"].endswith("/")
 
 
 def test_a_fault_after_the_commit_does_not_say_the_feedback_was_not_sent(portal, monkeypatch):

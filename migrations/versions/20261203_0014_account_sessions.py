@@ -3,7 +3,7 @@ or remember cookie stops working; listed at /me/sessions. Replaces the one token
 (user_account.session_token): everyone logs in once more after this upgrade.
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 """
 
 import secrets
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0014"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -307,12 +307,6 @@ def update_profile(user: User, *, display_name: str, language: str | None) -> No
     db.session.flush()
 
 
-def set_language(user: User, language: str) -> None:
-    if user.language != language:
-        user.language = language
-        db.session.flush()
-
-
 def change_password(user: User, *, current_password: str, new_password: str) -> None:
     """Refuses with WRONG_PASSWORD. Every other session of the account ends."""
     if not password_matches(user, current_password):

@@ -113,8 +113,7 @@ def login():
 
 
 @bp.post("/logout")
-@reads_only  # only the session changes: logging out never waits for other writers
-def logout():
+def logout():  # writes: the server forgets the session (so it waits its turn for the lock)
     if current_user.is_authenticated:
         services.log_out(current_user)  # the server forgets this session: a copied cookie opens nothing
         db.session.commit()

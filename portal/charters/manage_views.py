@@ -11,6 +11,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import clock
 from portal.charters import bp, services, structure
 from portal.charters import manage_forms as forms
 from portal.charters.models import CHARTER_BODY_MAX, CharterRefusal
@@ -32,7 +33,11 @@ def _managed_version_or_404(school, number: int):
 
 
 def _manage_context(school, *, adopt_form=None) -> dict:
-    current_charter = services.current_version(school)
+    today = clock.today()
+    adopted = services.adopted_versions(school)
+    statuses = {version.id: version.status_on(today, adopted) for version in adopted}
+    # A new draft starts from, and is compared with, the newest adopted version, in force or not yet.
+    current_charter = adopted[0] if adopted else None
     draft = services.draft_of(school)
     draft_changes = (
         services.compare(current_charter, draft) if current_charter is not None and draft is not None else None
@@ -42,7 +47,9 @@ def _manage_context(school, *, adopt_form=None) -> dict:
         "current": current_charter,
         "draft": draft,
         "draft_changes": draft_changes,
-        "adopted": services.adopted_versions(school),
+        "adopted": adopted,
+        "statuses": statuses,
+        "in_force": next((v for v in adopted if statuses[v.id].value in ("in_force", "ending")), None),
         "start_form": forms.StartDraftForm(formdata=None),
         "adopt_form": adopt_form or forms.AdoptForm(formdata=None),
     }
@@ -155,7 +162,13 @@ def preview(slug, n):
     status = 200 if valid else 422
     if not is_htmx():
         return _render_edit(school, version, form, status, preview=_preview_of(form), previewing=True)
-    return render_template("charters/_preview.html", preview=_preview_of(form), form=form, oob=True), status
+    # Typing updates the preview as it goes (the text area triggers it): said to screen readers
+    # only when the Preview button asked, not at every pause in the typing.
+    announce = request.headers.get("HX-Trigger") != form.body.id
+    return (
+        render_template("charters/_preview.html", preview=_preview_of(form), form=form, oob=True, announce=announce),
+        status,
+    )
 
 
 def _adoption_refusal_message(error: DomainError, version) -> str:

@@ -1,14 +1,16 @@
 """The charter (章程) of a school, kept as numbered versions."""
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
-from portal.domain import DomainError, Reason
+from portal.domain import DomainError, Labelled, Reason, Status
 from portal.extensions import db, str_enum
 from portal.schools.models import School
 
@@ -16,6 +18,18 @@ from portal.schools.models import School
 class CharterStatus(StrEnum):
     DRAFT = "draft"
     ADOPTED = "adopted"
+
+
+class CharterState(Labelled):
+    """Where a version stands on a given day (CharterVersion.status_on)."""
+
+    DRAFT = "draft", _l("Draft")
+    # %(date)s: the day it comes into force.
+    NOT_YET_IN_FORCE = "not_yet_in_force", _l("Not yet in force (from %(date)s)")
+    IN_FORCE = "in_force", _l("In force")
+    # %(date)s: the day the next adopted version comes into force.
+    ENDING = "ending", _l("In force until %(date)s, when the next version comes into force")
+    SUPERSEDED = "superseded", _l("No longer in force")
 
 
 CHARTER_BODY_MAX = 200_000
@@ -80,6 +94,27 @@ class CharterVersion(db.Model):
     def is_adopted(self) -> bool:
         return self.status == CharterStatus.ADOPTED
 
+    @property
+    def takes_effect_on(self) -> date | None:
+        return self.effective_on or self.adopted_on
+
+    def status_on(self, today: date, adopted: "Iterable[CharterVersion]") -> Status:
+        """Where this version stands on `today` (the schools' date, portal.clock.today()), the one
+        rule every page shows: `adopted` are the school's adopted versions (any order; this one
+        may be among them). A version is in force from its effective date until a later
+        version's; the newest version that has taken effect is the charter in force."""
+        if not self.is_adopted:
+            return Status(CharterState.DRAFT)
+        starts = self.takes_effect_on
+        if starts is not None and starts > today:
+            return Status(CharterState.NOT_YET_IN_FORCE, starts)
+        later = [v.takes_effect_on for v in adopted if v.number > self.number and v.takes_effect_on is not None]
+        if any(day <= today for day in later):
+            return Status(CharterState.SUPERSEDED)
+        if later:
+            return Status(CharterState.ENDING, min(later))
+        return Status(CharterState.IN_FORCE)
+
     def edit(self, body: str, change_note: str) -> None:
         if self.is_adopted:
             raise DomainError(CharterRefusal.CHARTER_ADOPTED)
@@ -93,3 +128,19 @@ class CharterVersion(db.Model):
         self.adopted_by_id = by_id
         self.adopted_on = adopted_on
         self.effective_on = effective_on
+
+
+class StoredCharterDiff(db.Model):
+    """What changed from one adopted version to another, as the public diff page shows it
+    (portal.charters.structure.CharterDiff.to_dict): adopted versions never change, so their
+    comparison is made once, the first time someone asks for it, and read back afterwards.
+    `format` is the shape it was made in (structure.DIFF_FORMAT); one of an older format is made
+    again. Drafts are compared afresh each time: their text may still change."""
+
+    __tablename__ = "charter_diff"
+
+    older_id: Mapped[int] = mapped_column(ForeignKey("charter_version.id", ondelete="CASCADE"), primary_key=True)
+    newer_id: Mapped[int] = mapped_column(ForeignKey("charter_version.id", ondelete="CASCADE"), primary_key=True)
+    format: Mapped[int]
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -16,13 +16,13 @@ Adopting a version also publishes it: its text is rendered to PDF, signed and ar
 
 from datetime import date
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
 from portal import audit, events
 from portal.charters import structure
-from portal.charters.models import CharterRefusal, CharterStatus, CharterVersion
+from portal.charters.models import CharterRefusal, CharterStatus, CharterVersion, StoredCharterDiff
 from portal.documents import render
 from portal.documents.models import DocumentKind
 from portal.documents.render import body_fingerprint, verify_url
@@ -80,11 +80,65 @@ def adopted_versions(school: School) -> list[CharterVersion]:
     )
 
 
-def current_version(school: School) -> CharterVersion | None:
-    """The charter in force: the adopted version with the highest number. One query."""
+def latest_adopted(school: School) -> CharterVersion | None:
+    """The newest adopted version (the highest number), whether or not it is in force yet: what
+    a new draft starts from and is compared with. One query."""
     return db.session.scalar(
         select(CharterVersion)
         .where(CharterVersion.school_id == school.id, CharterVersion.status == CharterStatus.ADOPTED)
+        .order_by(CharterVersion.number.desc())
+        .limit(1)
+    )
+
+
+def _takes_effect_on():
+    # CharterVersion.takes_effect_on, in SQL.
+    return func.coalesce(CharterVersion.effective_on, CharterVersion.adopted_on)
+
+
+def in_force_version(school: School, today: date) -> CharterVersion | None:
+    """The charter in force on `today`: of the adopted versions that have taken effect, the
+    newest (CharterVersion.status_on says the same of each version). One query."""
+    return db.session.scalar(
+        select(CharterVersion)
+        .where(
+            CharterVersion.school_id == school.id,
+            CharterVersion.status == CharterStatus.ADOPTED,
+            _takes_effect_on() <= today,
+        )
+        .order_by(CharterVersion.number.desc())
+        .limit(1)
+    )
+
+
+def in_force_and_upcoming(school: School, today: date) -> tuple[CharterVersion | None, CharterVersion | None]:
+    """The charter in force on `today` and the newest adopted version waiting for its day (each
+    or both None), in one query: what the school's page shows."""
+    adopted = (CharterVersion.school_id == school.id, CharterVersion.status == CharterStatus.ADOPTED)
+    newest_in_force = (
+        select(func.max(CharterVersion.number)).where(*adopted, _takes_effect_on() <= today).scalar_subquery()
+    )
+    found = list(
+        db.session.scalars(
+            select(CharterVersion)
+            .where(*adopted, or_(_takes_effect_on() > today, CharterVersion.number == newest_in_force))
+            .order_by(CharterVersion.number.desc())
+        )
+    )
+    in_force = next((v for v in found if v.takes_effect_on is not None and v.takes_effect_on <= today), None)
+    upcoming = next((v for v in found if v.takes_effect_on is not None and v.takes_effect_on > today), None)
+    return in_force, upcoming
+
+
+def upcoming_version(school: School, today: date) -> CharterVersion | None:
+    """An adopted version that has not taken effect yet (the newest, if several), or None."""
+    return db.session.scalar(
+        select(CharterVersion)
+        .where(
+            CharterVersion.school_id == school.id,
+            CharterVersion.status == CharterStatus.ADOPTED,
+            _takes_effect_on() > today,
+        )
         .order_by(CharterVersion.number.desc())
         .limit(1)
     )
@@ -151,7 +205,7 @@ def start_draft(actor, school: School, *, from_template: bool = True) -> Charter
     unique number per school stops the second)."""
     if draft_of(school) is not None:
         raise DomainError(CharterRefusal.DRAFT_EXISTS)
-    current = current_version(school)
+    current = latest_adopted(school)
     highest = (
         db.session.scalar(select(func.max(CharterVersion.number)).where(CharterVersion.school_id == school.id)) or 0
     )
@@ -272,4 +326,26 @@ def _lock(version: CharterVersion) -> None:
 
 
 def compare(older: CharterVersion, newer: CharterVersion) -> structure.CharterDiff:
-    return structure.compare(older.body, newer.body)
+    """What changed from `older` to `newer` (structure.compare: bounded work, or `too_large`).
+
+    Two adopted versions never change, so their comparison is made once: stored (flushed, in
+    the caller's transaction) the first time it is asked for, and read back from then on. A
+    comparison stored by an older release in another shape (structure.DIFF_FORMAT) is made
+    again. Storing is only a saving: if it cannot be written now (another request stored it at
+    the same moment, or SQLite's other writer holds the lock), the comparison is still given.
+    A draft is compared afresh each time, since its text may still change."""
+    if not (older.is_adopted and newer.is_adopted):
+        return structure.compare(older.body, newer.body)
+    stored = db.session.get(StoredCharterDiff, (older.id, newer.id))
+    if stored is not None and stored.format == structure.DIFF_FORMAT:
+        return structure.CharterDiff.from_dict(stored.content)
+    diff = structure.compare(older.body, newer.body)
+    try:
+        with db.session.begin_nested():
+            if stored is None:
+                stored = StoredCharterDiff(older_id=older.id, newer_id=newer.id)
+                db.session.add(stored)
+            stored.format, stored.content = structure.DIFF_FORMAT, diff.to_dict()
+    except (IntegrityError, OperationalError):
+        pass  # the same comparison, stored by another request; or to be stored next time
+    return diff

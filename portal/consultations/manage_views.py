@@ -140,9 +140,7 @@ def _groups(consultations: list[Consultation], now) -> dict[str, list[Consultati
     groups = {key: [] for key in ("sent_back", "draft", "submitted", "running", "closed", "outcome_published")}
     for consultation in consultations:
         phase = consultation.phase(now)
-        if phase == Phase.DRAFT:
-            groups["sent_back" if consultation.sent_back_reason else "draft"].append(consultation)
-        elif phase in (Phase.SCHEDULED, Phase.OPEN):
+        if phase in (Phase.SCHEDULED, Phase.OPEN):
             groups["running"].append(consultation)
         else:
             groups[phase.value].append(consultation)

@@ -126,6 +126,8 @@ class Phase(Labelled):
     """Where a consultation is now: its status and, once approved, the clock."""
 
     DRAFT = "draft", _l("Draft")
+    # A draft the moderators sent back, with their reason, until it is submitted again.
+    SENT_BACK = "sent_back", _l("Sent back by the moderators")
     SUBMITTED = "submitted", _l("Awaiting approval")
     SCHEDULED = "scheduled", _l("Opens soon")
     OPEN = "open", _l("Open for comment")
@@ -224,6 +226,7 @@ class Consultation(db.Model):
     )
 
     # --- where it is: one rule, for Python (an object) and SQL (a query) alike ----------------
+    # Every page, list, feed and export that shows where a consultation is shows phase(now).
     # Its status and, once approved, the clock: approved before `opens_at` is scheduled, between
     # `opens_at` and `closes_at` open, after `closes_at` closed (as is one the school closed early).
 
@@ -232,8 +235,9 @@ class Consultation(db.Model):
             if now < self.opens_at:
                 return Phase.SCHEDULED
             return Phase.OPEN if now < self.closes_at else Phase.CLOSED
+        if self.status == ConsultationStatus.DRAFT:
+            return Phase.SENT_BACK if self.sent_back_reason else Phase.DRAFT
         return {
-            ConsultationStatus.DRAFT: Phase.DRAFT,
             ConsultationStatus.SUBMITTED: Phase.SUBMITTED,
             ConsultationStatus.CLOSED: Phase.CLOSED,
             ConsultationStatus.OUTCOME_PUBLISHED: Phase.OUTCOME_PUBLISHED,
@@ -248,7 +252,8 @@ class Consultation(db.Model):
     def _in_phase_expression(cls, phase: Phase, now: datetime) -> ColumnElement[bool]:
         approved = cls.status == ConsultationStatus.APPROVED
         return {
-            Phase.DRAFT: cls.status == ConsultationStatus.DRAFT,
+            Phase.DRAFT: and_(cls.status == ConsultationStatus.DRAFT, cls.sent_back_reason == ""),
+            Phase.SENT_BACK: and_(cls.status == ConsultationStatus.DRAFT, cls.sent_back_reason != ""),
             Phase.SUBMITTED: cls.status == ConsultationStatus.SUBMITTED,
             Phase.SCHEDULED: and_(approved, cls.opens_at > now),
             Phase.OPEN: and_(approved, cls.opens_at <= now, cls.closes_at > now),

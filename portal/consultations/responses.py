@@ -56,6 +56,17 @@ def response_of(consultation: Consultation, user) -> Response | None:
     )
 
 
+def state_after_saving(consultation: Consultation, response: Response | None = None) -> ResponseState:
+    """The state a response takes when it is saved (`response`: the person's earlier one, which
+    an edit changes): published at once under post-moderation, else awaiting a moderator. An edit
+    never republishes what a moderator rejected or hid: that awaits a moderator again. The
+    response form says so before it is sent (an edit that goes back to the moderators)."""
+    taken_down = response is not None and response.state in (ResponseState.REJECTED, ResponseState.HIDDEN)
+    if consultation.moderation == ModerationMode.POST and not taken_down:
+        return ResponseState.PUBLISHED
+    return ResponseState.PENDING
+
+
 def tally_keys(consultation: Consultation) -> list[str]:
     keys = [PUBLISHED_KEY] + [f"stance:{stance.value}" for stance in Stance]
     for question in consultation.questions:
@@ -181,13 +192,12 @@ def submit_response(actor, consultation: Consultation, data: dict, now: datetime
         raise DomainError(ConsultationRefusal.BODY_TOO_LONG)
     answers = clean_answers(consultation, data.get("answers") or {})
     show_name = bool(data.get("show_name"))
-    state = ResponseState.PUBLISHED if consultation.moderation == ModerationMode.POST else ResponseState.PENDING
-
     response = db.session.scalar(
         select(Response)
         .where(Response.consultation_id == consultation.id, Response.author_id == actor.id)
         .with_for_update()
     )
+    state = state_after_saving(consultation, response)
     if response is None:
         response = Response(
             consultation_id=consultation.id,
@@ -206,8 +216,6 @@ def submit_response(actor, consultation: Consultation, data: dict, now: datetime
     else:
         if (response.stance, response.body, response.answers, response.show_name) == (stance, body, answers, show_name):
             return response  # the same again (a double click, a retry): nothing changes
-        if response.state in (ResponseState.REJECTED, ResponseState.HIDDEN) and state == ResponseState.PUBLISHED:
-            state = ResponseState.PENDING  # what a moderator took down is not republished by an edit
         response.versions.append(
             ResponseVersion(
                 stance=response.stance,

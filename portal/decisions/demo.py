@@ -290,7 +290,7 @@ def _charter_amendment(school: School):
     if charters.draft_of(school) is not None:
         # Someone is drafting an amendment already (a database seeded before decisions existed):
         # leave their draft alone; the decision then only refers to the charter in force.
-        return charters.current_version(school)
+        return charters.latest_adopted(school)
     draft = charters.start_draft(None, school, from_template=False)
     amended = draft.body.replace(COMMITTEE_V2, COMMITTEE_V3)
     charters.edit_draft(None, draft, body=amended, change_note=CHARTER_V3_NOTE)

@@ -132,4 +132,14 @@ class PublishForm(PortalForm):
 
 
 class DiscardForm(PortalForm):
-    pass
+    # Not "confirm": the page's publish form has that field, and ids are unique on a page.
+    confirm_delete = BooleanField(
+        _l("I confirm that this draft is to be deleted. It cannot be brought back."),
+        validators=[DataRequired(message=_l("Tick the box to confirm before deleting the draft."))],
+    )
+
+
+class DecisionTextForm(PortalForm):
+    """The text alone, for its preview as it is typed: the same field, the same limit."""
+
+    body = DecisionForm.body

@@ -15,7 +15,7 @@ from wtforms import SelectChoice
 from portal import clock, errors
 from portal.clock import utcnow
 from portal.decisions import bp, forms, services
-from portal.decisions.models import Decision, DecisionRefusal
+from portal.decisions.models import DECISION_BODY_MAX, Decision, DecisionRefusal
 from portal.documents.download import content_disposition
 from portal.documents.render import page_count
 from portal.domain import DomainError
@@ -89,8 +89,14 @@ def _choices(form, school, decision=None):
     return form
 
 
-def _form_for(school, decision=None):
-    if decision is not None and request.method == "GET":
+def _form_for(school, decision=None, *, typed=False):
+    """The draft's form: with what was typed when it is the form that was sent (`typed`), else
+    filled from the saved draft. The edit page holds four forms; when publishing or deleting fails,
+    the draft's form must show the draft as saved: one read from that other form's request would
+    come back blank, and saving it then would store the blanks over the draft."""
+    if typed or decision is None:
+        form = forms.DecisionForm()
+    else:
         replaces = decision.supersedes_id or decision.revokes_id
         form = forms.DecisionForm(
             formdata=None,
@@ -98,8 +104,6 @@ def _form_for(school, decision=None):
             replaces_id=replaces,
             replaces_how="revokes" if decision.revokes_id else "supersedes",
         )
-    else:
-        form = forms.DecisionForm()
     return _choices(form, school, decision)
 
 
@@ -118,13 +122,44 @@ def manage(slug):
         school=school,
         drafts=services.drafts_of_school(school),
         published=services.latest_decisions(school, limit=10),
+        today=clock.today(),
     )
+
+
+def _text_preview(body: str | None, *, unsaved: bool) -> dict:
+    """The text as it will be published: the renderer of the published page and PDF
+    (portal.text.render_markdown), never saved from here."""
+    body = body or ""
+    if len(body) > DECISION_BODY_MAX:
+        return {"too_long": True}
+    return {"too_long": False, "empty": not body.strip(), "html": render_markdown(body), "unsaved": unsaved}
+
+
+def _previewing() -> bool:
+    """The Preview button without JavaScript: the page comes back with the text as typed and its
+    preview, and nothing is saved."""
+    return request.method == "POST" and request.form.get("action") == "preview"
+
+
+def _preview_status(form) -> int:
+    # Only the text is checked: a preview is not the moment to ask for the title or the vote.
+    return 200 if form.body.validate(form) else 422
 
 
 @bp.route("/schools/<slug>/manage/decisions/new", methods=["GET", "POST"])
 def new_draft(slug):
     school = managed_school(slug, "manage_decisions")
     form = _form_for(school)
+    if _previewing():
+        status = _preview_status(form)
+        page = render_template(
+            "decisions/new.html",
+            school=school,
+            form=form,
+            text_preview=_text_preview(form.body.data, unsaved=True),
+            previewing=True,
+        )
+        return page, status
     if form.validate_on_submit():
         try:
             decision = services.create_draft(current_user, school, form.draft_data())
@@ -138,7 +173,9 @@ def new_draft(slug):
     return render_template("decisions/new.html", school=school, form=form), 422 if form.is_submitted() else 200
 
 
-def _edit_page(school, decision, form=None, publish_form=None, status=200):
+def _edit_page(school, decision, form=None, publish_form=None, discard_form=None, status=200, *, text_preview=None):
+    """The draft's page. Each of its forms shows what was typed only if it is the form that was
+    sent (given here); the others are filled from the saved draft."""
     return (
         render_template(
             "decisions/edit.html",
@@ -146,12 +183,33 @@ def _edit_page(school, decision, form=None, publish_form=None, status=200):
             decision=decision,
             form=form or _form_for(school, decision),
             publish_form=publish_form or forms.PublishForm(formdata=None),
-            discard_form=forms.DiscardForm(formdata=None),
-            problems=[problem.message for problem in services.publish_problems(decision, utcnow())],
-            body_html=render_markdown(decision.body),
+            discard_form=discard_form or forms.DiscardForm(formdata=None),
+            problems=_publish_problems(decision),
+            text_preview=text_preview or _text_preview(decision.body, unsaved=False),
+            previewing=text_preview is not None,
         ),
         status,
     )
+
+
+def _publish_problems(decision):
+    return [problem.message for problem in services.publish_problems(decision, utcnow())]
+
+
+def _publish_refused(school, decision, publish_form, status=422):
+    """Publishing was refused (not confirmed, the draft not ready, the PDF not made): htmx gets
+    the publish panel with the reason beside the tick, swapped in place (a 503 says so with
+    HX-Reswap, which static/js/portal.js takes as "show this"); without it, the whole page."""
+    if is_htmx():
+        panel = render_template(
+            "decisions/_publish.html",
+            school=school,
+            decision=decision,
+            publish_form=publish_form,
+            problems=_publish_problems(decision),
+        )
+        return panel, status, ({"HX-Reswap": "outerHTML"} if status >= 500 else {})
+    return _edit_page(school, decision, publish_form=publish_form, status=status)
 
 
 @bp.route("/schools/<slug>/manage/decisions/<int:decision_id>", methods=["GET", "POST"])
@@ -163,7 +221,12 @@ def edit_draft(slug, decision_id):
             return redirect_to(url_for("decisions.show", decision_id=decision.id))
         return _edit_page(school, decision)
     school, decision = _draft_to_change(slug, decision_id)
-    form = _form_for(school, decision)
+    form = _form_for(school, decision, typed=True)
+    if _previewing():
+        status = _preview_status(form)
+        return _edit_page(
+            school, decision, form, status=status, text_preview=_text_preview(form.body.data, unsaved=True)
+        )
     if form.validate_on_submit():
         try:
             changed = services.update_draft(current_user, decision, form.draft_data())
@@ -179,6 +242,21 @@ def edit_draft(slug, decision_id):
 
 
 # --- preview --------------------------------------------------------------------------------
+
+
+@bp.post("/schools/<slug>/manage/decisions/text-preview")
+def text_preview(slug):
+    """For htmx, as the text of a draft (new or saved) is typed: the preview panel with the text
+    as it will be published. Nothing is saved. Without htmx the Preview button posts the whole
+    form to its own page instead (see _previewing), so this address only leads back."""
+    school = managed_school(slug, "manage_decisions")
+    if not is_htmx():
+        return redirect_to(url_for("decisions.manage", slug=school.slug))
+    form = forms.DecisionTextForm()
+    status = 200 if form.validate() else 422
+    return render_template(
+        "decisions/_text_preview.html", text_preview=_text_preview(form.body.data, unsaved=True), form=form
+    ), status
 
 
 def _preview_bytes(decision):
@@ -245,7 +323,7 @@ def publish(slug, decision_id):
     school, decision = _draft_to_change(slug, decision_id)
     publish_form = forms.PublishForm()
     if not publish_form.validate_on_submit():
-        return _edit_page(school, decision, publish_form=publish_form, status=422)
+        return _publish_refused(school, decision, publish_form)
     try:
         services.publish_decision(current_user, decision)
     except DomainError as error:
@@ -254,7 +332,7 @@ def publish(slug, decision_id):
         db.session.rollback()
         decision = _decision_or_404(school, decision_id)
         publish_form.confirm.errors.append(error.message)
-        return _edit_page(school, decision, publish_form=publish_form, status=422)
+        return _publish_refused(school, decision, publish_form)
     except Exception as error:
         if errors.is_fault(error):
             raise  # the database or the disk: the "try again" page, with Retry-After (errors.py)
@@ -264,7 +342,7 @@ def publish(slug, decision_id):
         log.exception("publishing decision %s failed", decision_id)
         decision = _decision_or_404(school, decision_id)
         publish_form.confirm.errors.append(PUBLISH_FAILED)
-        return _edit_page(school, decision, publish_form=publish_form, status=503)
+        return _publish_refused(school, decision, publish_form, status=503)
     db.session.commit()
     flash(
         _("Decision %(number)s is published. Its PDF is signed and archived for good.", number=decision.number),
@@ -276,8 +354,9 @@ def publish(slug, decision_id):
 @bp.post("/schools/<slug>/manage/decisions/<int:decision_id>/discard")
 def discard(slug, decision_id):
     school, decision = _draft_to_change(slug, decision_id)
-    if not forms.DiscardForm().validate_on_submit():
-        return _edit_page(school, decision, status=422)
+    discard_form = forms.DiscardForm()
+    if not discard_form.validate_on_submit():  # not confirmed: nothing is deleted, and the tick says why
+        return _edit_page(school, decision, discard_form=discard_form, status=422)
     title = decision.title
     services.discard_draft(current_user, decision)
     db.session.commit()

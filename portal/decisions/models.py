@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_, or_
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship, remote
 
-from portal.clock import utcnow
-from portal.domain import DomainError, Labelled, Reason
+from portal.clock import local_date, utcnow
+from portal.domain import DomainError, Labelled, Reason, Status
 from portal.extensions import db, str_enum
 from portal.schools.models import School
 
@@ -30,6 +30,21 @@ class DecisionStatus(Labelled):
 
 
 PUBLIC_STATUSES = (DecisionStatus.PUBLISHED, DecisionStatus.SUPERSEDED, DecisionStatus.REVOKED)
+
+
+class DecisionState(Labelled):
+    """Where a decision stands on a given day (Decision.status_on): its stored status read
+    against the clock, for a decision takes effect on its effective date, and one that a later
+    decision replaces stays in force until that decision takes effect."""
+
+    DRAFT = "draft", _l("Draft")
+    # %(date)s: the day it takes effect.
+    NOT_YET_IN_FORCE = "not_yet_in_force", _l("Not yet in force (from %(date)s)")
+    IN_FORCE = "in_force", _l("In force")
+    # %(date)s: the day the decision that replaces it takes effect.
+    ENDING = "ending", _l("In force until %(date)s, when a later decision replaces it")
+    SUPERSEDED = "superseded", _l("Superseded")
+    REVOKED = "revoked", _l("Revoked")
 
 
 class DecisionRefusal(Reason):
@@ -179,6 +194,34 @@ class Decision(db.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == DecisionStatus.DRAFT
+
+    @property
+    def takes_effect_on(self) -> date | None:
+        """The day it takes effect: its effective date, else the day it was published (None: a draft)."""
+        if self.effective_on is not None:
+            return self.effective_on
+        return local_date(self.published_at) if self.published_at is not None else None
+
+    def status_on(self, today: date) -> Status:
+        """Where it stands on `today` (the schools' date, portal.clock.today()): the one rule
+        every page, list, feed and export shows. A replaced decision needs `replaced_by` loaded
+        (the list queries load it)."""
+        if self.status == DecisionStatus.DRAFT:
+            return Status(DecisionState.DRAFT)
+        starts = self.takes_effect_on
+        if self.status in (DecisionStatus.SUPERSEDED, DecisionStatus.REVOKED):
+            replacement = self.replaced_by
+            ends = replacement.takes_effect_on if replacement is not None else None
+            if ends is None or ends <= today or (starts is not None and starts >= ends):
+                gone = DecisionState.REVOKED if self.status == DecisionStatus.REVOKED else DecisionState.SUPERSEDED
+                return Status(gone)
+        else:
+            ends = None
+        if starts is not None and starts > today:
+            return Status(DecisionState.NOT_YET_IN_FORCE, starts)
+        if ends is not None:
+            return Status(DecisionState.ENDING, ends)
+        return Status(DecisionState.IN_FORCE)
 
     @property
     def votes_total(self) -> int:

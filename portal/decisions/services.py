@@ -216,6 +216,11 @@ def _for_lists(query: Select) -> Select:
     return query.options(
         joinedload(Decision.school).joinedload(School.authority),
         defer(Decision.body, raiseload=True),
+        # Decision.status_on reads when a replacing decision takes effect: joined in the same
+        # query (at most one decision replaces another, so rows do not multiply).
+        joinedload(Decision.replaced_by).load_only(
+            Decision.id, Decision.status, Decision.effective_on, Decision.published_at
+        ),
     )
 
 
@@ -396,15 +401,30 @@ def _cn_date(day: date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
+def issuing_body_name(school: School, body_name: str | None) -> str:
+    """The issuing body's full name, as a document's header and sign-off give it (GB/T 9704
+    发文机关全称): the school's name and its body's (重庆市渝中区解放路小学校务委员会), the
+    body's alone when it already names the school, the school's when no body is known."""
+    if not body_name:
+        return school.name_zh
+    return body_name if body_name.startswith(school.name_zh) else f"{school.name_zh}{body_name}"
+
+
 def pdf_context(decision: Decision, *, number: str, published_on: date, draft: bool) -> dict:
-    """The plain data the decision's PDF is rendered from (CONVENTIONS.md §8)."""
+    """The plain data the decision's PDF is rendered from (CONVENTIONS.md §8). Laid out after
+    GB/T 9704《党政机关公文格式》: the issuing body in red, the number under it above the red
+    line, the title, the text, and the sign-off (the body's name, and the day it decided: the
+    meeting's date, 成文日期 as the rules for documents adopted at a meeting have it)."""
     meeting = decision.meeting
     school = decision.school
     replaced = decision.supersedes or decision.revokes
+    meeting_day = clock.local_date(meeting.starts_at) if meeting is not None else None
     return {
         "lang": "zh-CN",
         "draft": draft,
         "title": decision.title,
+        "issuer": issuing_body_name(school, meeting.body.name if meeting is not None else None),
+        "signed_on": _cn_date(meeting_day or published_on),
         "school_name": school.name_zh,
         "school_name_en": school.name_en,
         "number": number,

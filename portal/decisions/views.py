@@ -4,6 +4,7 @@ Atom feeds. Drafting and publishing under /schools/<slug>/manage/decisions are i
 from flask import current_app, make_response, render_template, request
 from flask_babel import gettext as _
 
+from portal import clock
 from portal.decisions import bp, feeds, services
 from portal.documents.download import pdf_response
 from portal.schools import services as school_services
@@ -51,6 +52,7 @@ def index():
         "results": results,
         "filters": filters,
         "filter_args": {key: value for key, value in filters.items() if value not in (None, "")},
+        "today": clock.today(),
     }
     if htmx_target() == "decision-results":
         return render_template("decisions/_results.html", **context)
@@ -76,6 +78,7 @@ def show(decision_id):
         school=decision.school,
         body_html=render_markdown(decision.body),
         present=services.present_count(decision.meeting) if decision.meeting is not None else None,
+        today=clock.today(),
     )
 
 

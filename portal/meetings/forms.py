@@ -1,8 +1,8 @@
 """Forms for governing bodies, their members and their meetings."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, Optional, StopValidation
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
 from portal.forms import (
     ClockField,
@@ -143,8 +143,16 @@ class MinutesForm(PortalForm):
     )
 
 
-class ConfirmForm(PortalForm):
-    """A button that changes something and needs nothing but the CSRF token (approving minutes)."""
+class ApproveMinutesForm(PortalForm):
+    """Approving the minutes cannot be undone: the person ticks that the body agreed them."""
+
+    confirm = BooleanField(
+        _l(
+            "I confirm that the body agreed these minutes. Once approved, they are public, and neither they "
+            "nor the meeting's agenda and attendance can be changed."
+        ),
+        validators=[DataRequired(message=_l("Tick the box to confirm before approving the minutes."))],
+    )
 
 
 class AttendanceForm(PortalForm):

@@ -19,13 +19,14 @@ from portal.clock import utcnow
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.meetings import bp, forms, services
-from portal.meetings.models import MeetingRefusal
+from portal.meetings.models import MINUTES_MAX, MeetingRefusal
 from portal.text import render_markdown
 from portal.web import conflict, found_or_404, is_htmx, managed_school, page_arg, redirect_to
 
 MEETING_PAGE = "meetings/manage_meeting.html"
 AGENDA_PART = "meetings/_agenda.html"
 ATTENDANCE_PART = "meetings/_attendance.html"
+MINUTES_PREVIEW = "meetings/_minutes_preview.html"
 
 
 # --- managing bodies and members ----------------------------------------------------------
@@ -173,6 +174,7 @@ def manage_meetings(slug):
         school=school,
         upcoming=services.upcoming_meetings(school, now),
         past=services.past_meetings(school, now, page=page_arg()),
+        now=now,
         has_bodies=bool(services.bodies_of_school(school)),
         can_manage_bodies=policy.can(current_user, "manage_bodies", school),
     )
@@ -272,8 +274,12 @@ def _page_context(school, meeting, **given) -> dict:
         "details_form": given.get("details_form") or _meeting_form(school, meeting),
         "minutes_form": given.get("minutes_form") or forms.MinutesForm(formdata=None, minutes=meeting.minutes),
         "minutes_html": render_markdown(meeting.minutes),
+        "minutes_preview": given.get("minutes_preview") or _minutes_preview(meeting.minutes, unsaved=False),
+        "previewing": "minutes_preview" in given,
+        "approve_form": given.get("approve_form") or forms.ApproveMinutesForm(formdata=None),
         "approve_error": given.get("approve_error"),
         "refused": given.get("refused"),
+        "now": utcnow(),
     }
 
 
@@ -445,10 +451,29 @@ def record_attendance(slug, meeting_id):
     return redirect_to(url_for("meetings.manage_meeting", slug=slug, meeting_id=meeting.id) + "#attendance")
 
 
+def _minutes_preview(minutes: str | None, *, unsaved: bool) -> dict:
+    """The minutes as they will be published: the renderer of the public meeting page, never
+    saved from here."""
+    minutes = minutes or ""
+    if len(minutes) > MINUTES_MAX:
+        return {"too_long": True}
+    return {"too_long": False, "empty": not minutes.strip(), "html": render_markdown(minutes), "unsaved": unsaved}
+
+
+def _previewed_minutes(school, meeting, form):
+    """The meeting's page with the minutes as typed and their preview (the Preview button
+    without JavaScript): nothing is saved. 422 when the text is too long, said beside it."""
+    status = 200 if form.validate() else 422
+    preview = _minutes_preview(form.minutes.data, unsaved=True)
+    return _meeting_page(school, meeting, status, minutes_form=form, minutes_preview=preview)
+
+
 @bp.post("/schools/<slug>/manage/meetings/<int:meeting_id>/minutes")
 def edit_minutes(slug, meeting_id):
     school, meeting = _meeting_to_change(slug, meeting_id)
     form = forms.MinutesForm()
+    if request.form.get("action") == "preview":
+        return _previewed_minutes(school, meeting, form)
     if not form.validate_on_submit():
         return _meeting_page(school, meeting, 422, minutes_form=form)
     try:
@@ -460,19 +485,38 @@ def edit_minutes(slug, meeting_id):
     return redirect_to(url_for("meetings.manage_meeting", slug=slug, meeting_id=meeting.id) + "#minutes-section")
 
 
+@bp.post("/schools/<slug>/manage/meetings/<int:meeting_id>/minutes/preview")
+def preview_minutes(slug, meeting_id):
+    """For htmx, as the draft minutes are typed (or the Preview button is pressed): the preview
+    panel with the text as it will be published. Nothing is saved. Minutes approved meanwhile
+    cannot change: 409, and the panel says so. Without htmx, the meeting's page with the preview,
+    as from the minutes form's own Preview button."""
+    school = managed_school(slug, "manage_meetings")
+    meeting = found_or_404(services.meeting_in_school(school, meeting_id))
+    form = forms.MinutesForm()
+    if meeting.minutes_approved:
+        if not is_htmx():
+            return _refused(school, meeting, MeetingRefusal.MINUTES_APPROVED)
+        return render_template(MINUTES_PREVIEW, refused=str(MeetingRefusal.MINUTES_APPROVED.message)), 409
+    if not is_htmx():
+        return _previewed_minutes(school, meeting, form)
+    status = 200 if form.validate() else 422
+    return render_template(MINUTES_PREVIEW, minutes_preview=_minutes_preview(form.minutes.data, unsaved=True)), status
+
+
 @bp.post("/schools/<slug>/manage/meetings/<int:meeting_id>/approve")
 def approve_minutes(slug, meeting_id):
     school, meeting = _meeting_to_change(slug, meeting_id)
-    form = forms.ConfirmForm()
-    if not form.validate_on_submit():
-        return _meeting_page(school, meeting, 422)
+    form = forms.ApproveMinutesForm()
+    if not form.validate_on_submit():  # not confirmed: nothing is approved, and the tick says why
+        return _meeting_page(school, meeting, 422, approve_form=form)
     try:
         services.approve_minutes(current_user, meeting)
     except DomainError as error:
         if error.reason == MeetingRefusal.MINUTES_EMPTY:  # nothing to approve yet: said beside the button
             db.session.rollback()
             meeting = found_or_404(services.meeting_in_school(school, meeting.id))
-            return _meeting_page(school, meeting, 422, approve_error=error.message)
+            return _meeting_page(school, meeting, 422, approve_form=form, approve_error=error.message)
         return _refused(school, meeting, error.reason)
     db.session.commit()
     flash(_("The minutes are approved. They are now public and can no longer be changed."), "success")

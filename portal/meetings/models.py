@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
-from portal.domain import DomainError, Labelled, Reason
+from portal.domain import DomainError, Labelled, Reason, Status
 from portal.extensions import db, str_enum
 from portal.schools.models import School
 
@@ -122,6 +122,14 @@ class MinutesStatus(StrEnum):
     APPROVED = "approved"
 
 
+class MinutesState(Labelled):
+    """Where a meeting's minutes stand at a given moment (Meeting.minutes_status_on)."""
+
+    NOT_HELD = "not_held", _l("Meeting not held yet")
+    DRAFT = "draft", _l("Minutes not yet approved")
+    APPROVED = "approved", _l("Minutes approved")
+
+
 MEETING_PLACE_MAX = 200
 MEETING_TITLE_MAX = 200
 AGENDA_TITLE_MAX = 200
@@ -159,6 +167,13 @@ class Meeting(db.Model):
     @property
     def minutes_approved(self) -> bool:
         return self.minutes_status == MinutesStatus.APPROVED
+
+    def minutes_status_on(self, now: datetime) -> Status:
+        """Where its minutes stand at `now` (portal.clock.utcnow()): the one rule the meeting
+        pages and lists show. A meeting that has not begun has no minutes to approve yet."""
+        if self.minutes_approved:
+            return Status(MinutesState.APPROVED)
+        return Status(MinutesState.DRAFT if self.starts_at <= now else MinutesState.NOT_HELD)
 
     def edit_minutes(self, minutes: str) -> None:
         """Raises MeetingRefusal.MINUTES_APPROVED once they are approved."""

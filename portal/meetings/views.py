@@ -24,13 +24,19 @@ def index(slug):
     past = services.past_meetings(school, now, page=page_arg())
     if htmx_target() == "past-meetings":
         return render_template(
-            "meetings/_past_meetings.html", school=school, past=past, endpoint="meetings.index", args={"slug": slug}
+            "meetings/_past_meetings.html",
+            school=school,
+            past=past,
+            endpoint="meetings.index",
+            args={"slug": slug},
+            now=now,
         )
     return render_template(
         "meetings/index.html",
         school=school,
         upcoming=services.upcoming_meetings(school, now),
         past=past,
+        now=now,
         bodies=services.bodies_of_school(school),
         can_manage=policy.can(current_user, "manage_meetings", school),
     )
@@ -78,7 +84,7 @@ def body(slug, body_id):
     if htmx_target() == "past-meetings":
         args = {"slug": slug, "body_id": body.id, **({"former": 1} if show_former else {})}
         return render_template(
-            "meetings/_past_meetings.html", school=school, past=past, endpoint="meetings.body", args=args
+            "meetings/_past_meetings.html", school=school, past=past, endpoint="meetings.body", args=args, now=now
         )
     return render_template(
         "meetings/body.html",
@@ -90,6 +96,7 @@ def body(slug, body_id):
         former_count=len(former) if show_former else services.former_member_count(body, today),
         upcoming=services.upcoming_meetings(school, now, body=body),
         past=past,
+        now=now,
         can_manage=policy.can(current_user, "manage_bodies", school),
     )
 

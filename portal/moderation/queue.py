@@ -256,6 +256,11 @@ def queue_item(response: Response, now: datetime | None = None) -> QueueItem:
     return item
 
 
+def consultation_item(consultation: Consultation) -> QueueItem:
+    """A consultation awaiting approval as the queue shows it (to show it again with a form's errors)."""
+    return QueueItem("consultation", consultation.submitted_at or consultation.created_at, consultation)
+
+
 def schools_in_scope(user) -> list[School]:
     """The schools the queue can be narrowed to, by district then by name."""
     return list(

@@ -102,7 +102,9 @@ def _back_url() -> str:
     return safe_next(request.args.get("next"), url_for("moderation.queue", **_filter_args()))
 
 
-def _queue_context(problem: str | None = None) -> dict:
+def _queue_context(problem: str | None = None, **failed) -> dict:
+    """The queue's page. `failed`: the item whose form came back with a mistake (failed_item, its
+    dom id), which form (failed_action), what was typed (action_form) and why (item_problem)."""
     filters = _filters()
     results = queue.queue_page(
         current_user,
@@ -123,11 +125,12 @@ def _queue_context(problem: str | None = None) -> dict:
         "now": utcnow(),
         "kind_labels": kind_labels(),
         "standard_reasons": STANDARD_REASONS,
+        **failed,
     }
 
 
-def _render_queue(status: int = 200, *, problem: str | None = None):
-    context = _queue_context(problem)
+def _render_queue(status: int = 200, *, problem: str | None = None, **failed):
+    context = _queue_context(problem, **failed)
     if htmx_target() == "moderation-queue":
         return render_template("moderation/_queue_list.html", **context), status
     return render_template("moderation/queue.html", **context), status
@@ -173,19 +176,30 @@ def _conflict(dom_id: str, message: str):
     )
 
 
-def _invalid(response, message: str):
-    """A form with a mistake: htmx gets the item again, with the message in it; a plain form the queue."""
+def _invalid(item, message: str, *, action: str | None = None, form=None):
+    """A form with a mistake (a rejection without a reason): the item again, its form open with
+    what was typed and the reason beside the field, and an error summary that takes focus (htmx
+    swaps the item; without it, the queue comes back with the item in its place). Keyboard focus
+    is never lost: it moves to the summary, whose link leads to the field."""
+    failed = {"failed_item": item.dom_id, "failed_action": action, "action_form": form, "item_problem": message}
     if is_htmx():
         context = {
-            "item": queue.queue_item(response),
+            "item": item,
             "args": _filter_args(),
             "kind_labels": kind_labels(),
             "standard_reasons": STANDARD_REASONS,
             "now": utcnow(),
-            "item_problem": message,
+            **failed,
         }
         return render_template("moderation/_queue_item.html", **context), 422
-    return _render_queue(422, problem=message)
+    context = _queue_context(**failed)
+    if not any(shown.dom_id == item.dom_id for shown in context["results"].items):
+        context["problem"] = message  # the item is not on this page of the queue: said at its top
+    return render_template("moderation/queue.html", **context), 422
+
+
+def _form_errors(form) -> str:
+    return " ".join(str(error) for field in form for error in field.errors) or FORM_PROBLEM()
 
 
 def _response_or_404(response_id: int, *, for_update: bool = False):
@@ -203,8 +217,7 @@ def act(response_id):
     dom_id = f"moderation-item-{response.id}"
     form = forms.ResponseActionForm()
     if not form.validate_on_submit():
-        errors = [str(e) for field in form for e in field.errors]
-        return _invalid(response, " ".join(errors) or FORM_PROBLEM())
+        return _invalid(queue.queue_item(response), _form_errors(form), action=form.action.data, form=form)
     if form.expected.data and form.expected.data != response.state.value:
         return _conflict(dom_id, _conflict_message(response, RESPONSE_ACTIONS_AUDITED))
     try:
@@ -212,7 +225,8 @@ def act(response_id):
     except DomainError as error:
         db.session.rollback()
         if error.field is not None:  # what the form said, not the response's state
-            return _invalid(_response_or_404(response_id), error.message)
+            item = queue.queue_item(_response_or_404(response_id))
+            return _invalid(item, error.message, action=form.action.data, form=form)
         return _conflict(dom_id, _conflict_message(_response_or_404(response_id), RESPONSE_ACTIONS_AUDITED))
     db.session.commit()
     return _done(dom_id, DONE[form.action.data]())
@@ -228,11 +242,8 @@ def act_on_consultation(consultation_id):
     dom_id = f"moderation-item-c{consultation.id}"
     form = forms.ConsultationActionForm()
     if not form.validate_on_submit():
-        errors = [str(e) for field in form for e in field.errors]
-        message = " ".join(errors) or FORM_PROBLEM()
-        if is_htmx():
-            return render_template("moderation/_queue_done.html", dom_id=dom_id, message=message, refused=True), 422
-        return _render_queue(422, problem=message)
+        item = queue.consultation_item(consultation)
+        return _invalid(item, _form_errors(form), action=form.action.data, form=form)
     try:
         if form.action.data == "approve":
             consultations.approve(current_user, consultation)
@@ -313,15 +324,14 @@ def block_author(response_id):
     response = _response_or_404(response_id)
     form = forms.BlockForm()
     if not form.validate_on_submit():
-        errors = [str(e) for field in form for e in field.errors]
-        return _invalid(response, " ".join(errors) or FORM_PROBLEM())
+        return _invalid(queue.queue_item(response), _form_errors(form), action="block", form=form)
     data = {"days": forms.BLOCK_DURATIONS[form.days.data], "reason": form.reason.data}
     try:
         block = services.block_author(current_user, response, data)
     except DomainError as error:
         db.session.rollback()
         if error.field is not None:
-            return _invalid(_response_or_404(response_id), error.message)
+            return _invalid(queue.queue_item(_response_or_404(response_id)), error.message, action="block", form=form)
         return _conflict(f"moderation-item-{response_id}", error.message)
     db.session.commit()
     name = response.author.display_name
@@ -338,7 +348,7 @@ def block_author(response_id):
 def unblock_author(response_id):
     response = _response_or_404(response_id)
     if not forms.UnblockForm().validate_on_submit():
-        return _invalid(response, FORM_PROBLEM())
+        return _invalid(queue.queue_item(response), FORM_PROBLEM())
     try:
         services.lift_author_blocks(current_user, response)
     except DomainError as error:

@@ -8,10 +8,12 @@ aggregate queries grouped by district or by school, whatever the number of schoo
 What the numbers count (the page says the same in its "how these are counted" note):
 - open consultations: approved, and now between their opening and closing times;
 - responses: every response to the unit's consultations (and, beside it, how many are published);
-- participation rate: distinct people who responded to the unit's consultations that were open
-  at some time in the last 365 days, divided by the verified parents (parent roles, from the
-  schools' invitation codes) of the unit's schools; None when it has none. Consultations open to
-  anyone with an account may have responders who are not parents: the rate can pass 100%;
+- participation rate: of the distinct people who responded to the unit's consultations that were
+  open at some time in the last 365 days, those who are verified parents (parent roles, from the
+  schools' invitation codes) of the unit's schools, divided by those verified parents; None when
+  it has none. The rate is a share of one group, so it never passes 100%. Consultations open to
+  anyone with an account also bring people who are not the unit's parents: they are counted
+  beside it (`other_responders`), never in it;
 - moderation backlog: responses awaiting moderation + consultations awaiting approval;
 - median time to moderate: the median of (moderated − written) over the responses moderated in
   the last 90 days (at most MODERATION_SAMPLE of the latest), None when there were none;
@@ -29,7 +31,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, false, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 
 from portal import workdays
 from portal.accounts.models import AUTHORITY_ROLES, Membership, Role
@@ -63,7 +65,8 @@ class OversightRow:
     published_responses: int = 0
     pending_responses: int = 0
     submitted_consultations: int = 0
-    responders: int = 0
+    responders: int = 0  # everyone who responded (distinct people)
+    parent_responders: int = 0  # of them, the verified parents of the unit's schools
     verified_parents: int = 0
     moderation_seconds: list = field(default_factory=list, repr=False)
     feedback_counted: int = 0
@@ -75,8 +78,15 @@ class OversightRow:
         return self.name_en if language == "en" else self.name_zh
 
     @property
+    def other_responders(self) -> int:
+        """Responders who are not verified parents of the unit's schools (residents, parents of
+        other schools answering a consultation open to anyone with an account)."""
+        return self.responders - self.parent_responders
+
+    @property
     def participation(self) -> float | None:
-        return self.responders / self.verified_parents if self.verified_parents else None
+        """The share of the unit's verified parents who responded: at most 1 (100%)."""
+        return self.parent_responders / self.verified_parents if self.verified_parents else None
 
     @property
     def backlog(self) -> int:
@@ -191,7 +201,7 @@ def school_rows(district: Authority, now: datetime, schools: list[School] | None
 
 
 def _fill(rows, now, *, consultation_unit, consultation_join, consultation_where, school_unit, school_where) -> None:
-    """Six queries, each grouped by unit (district or school)."""
+    """Seven queries, each grouped by unit (district or school)."""
     unit = consultation_unit.label("unit")
     days = outcome_due_days()
     # The phase rules are the model's (Consultation.in_phase, closed_at, outcome_overdue).
@@ -250,7 +260,18 @@ def _fill(rows, now, *, consultation_unit, consultation_join, consultation_where
     for key, total, published, pending in db.session.execute(query):
         rows[key].responses, rows[key].published_responses, rows[key].pending_responses = total, published, pending
 
-    # 4. responders to consultations open at some time in the last year.
+    # 4. verified parents of the unit's schools: counted (5) and, among the responders (4), told
+    #    apart from everyone else.
+    parents = (
+        select(school_unit.label("unit"), Membership.user_id.label("user_id"))
+        .select_from(Membership)
+        .join(School, School.id == Membership.school_id)
+        .where(Membership.role == Role.PARENT, school_where)
+        .distinct()
+        .subquery()
+    )
+
+    # 5. responders to consultations open at some time in the last year: all, and the unit's parents.
     recent = (
         Consultation.is_public
         & (Consultation.opens_at <= now)
@@ -258,26 +279,20 @@ def _fill(rows, now, *, consultation_unit, consultation_join, consultation_where
     )
     query = (
         consultation_join(
-            select(unit, func.count(func.distinct(Response.author_id)))
+            select(unit, func.count(func.distinct(Response.author_id)), func.count(func.distinct(parents.c.user_id)))
             .select_from(Response)
             .join(Consultation, Consultation.id == Response.consultation_id)
         )
+        .outerjoin(parents, and_(parents.c.unit == consultation_unit, parents.c.user_id == Response.author_id))
         .where(consultation_where, recent)
         .group_by(consultation_unit)
     )
-    for key, responders in db.session.execute(query):
-        rows[key].responders = responders
+    for key, responders, parent_responders in db.session.execute(query):
+        rows[key].responders, rows[key].parent_responders = responders, parent_responders
 
-    # 5. verified parents of the unit's schools.
-    query = (
-        select(school_unit.label("unit"), func.count(func.distinct(Membership.user_id)))
-        .select_from(Membership)
-        .join(School, School.id == Membership.school_id)
-        .where(Membership.role == Role.PARENT, school_where)
-        .group_by(school_unit)
-    )
-    for key, parents in db.session.execute(query):
-        rows[key].verified_parents = parents
+    query = select(parents.c.unit, func.count(parents.c.user_id)).group_by(parents.c.unit)
+    for key, count in db.session.execute(query):
+        rows[key].verified_parents = count
 
     # 6. how long moderation took: the durations, the median taken here (one code path on
     #    SQLite and PostgreSQL alike).
@@ -327,6 +342,8 @@ CSV_HEADER = (
     "responses",
     "published_responses",
     "responders_last_365_days",
+    "parent_responders_last_365_days",
+    "other_responders_last_365_days",
     "verified_parents",
     "participation_percent",
     "pending_responses",
@@ -356,6 +373,8 @@ def csv_rows(rows: list[OversightRow]) -> list[list]:
             row.responses,
             row.published_responses,
             row.responders,
+            row.parent_responders,
+            row.other_responders,
             row.verified_parents,
             _number(None if row.participation is None else row.participation * 100),
             row.pending_responses,

@@ -20,7 +20,7 @@ from portal.web import extras, school_or_404
 def school(slug):
     school = school_or_404(slug)
     today = clock.today()  # Beijing's date: whose term has ended is decided in local time
-    charter = charter_services.current_version(school)
+    charter, upcoming_charter = charter_services.in_force_and_upcoming(school, today)
     upcoming, recent = meeting_services.meetings_for_school_page(school, utcnow())
     management = [endpoint for action, endpoint in MANAGEMENT_SECTIONS if policy.can(current_user, action, school)]
     return render_template(
@@ -35,6 +35,8 @@ def school(slug):
         answered_feedback=feedback_services.recently_answered(school),
         open_consultations=consultation_lists.open_consultations(utcnow(), school=school),
         now=utcnow(),
+        today=today,
+        upcoming_charter=upcoming_charter,
         can_manage=bool(management),
         **extras("school", school),  # the follow button (notifications)
     )

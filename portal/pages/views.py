@@ -3,7 +3,7 @@
 from flask import current_app, jsonify, render_template, request
 from sqlalchemy import text
 
-from portal import jobs
+from portal import clock, jobs
 from portal.clock import utcnow
 from portal.consultations import lists as consultation_lists
 from portal.decisions import services as decision_services
@@ -26,6 +26,7 @@ def home():
         decisions=decision_services.latest_decisions(limit=HOME_DECISIONS),
         open_consultations=consultation_lists.open_consultations(utcnow(), limit=HOME_CONSULTATIONS),
         now=utcnow(),
+        today=clock.today(),
     )
 
 

@@ -71,6 +71,57 @@
     }
   });
 
+  // A 503 that carries the part of the page to show (HX-Reswap: publishing failed, and the panel
+  // says so beside the tick) is swapped like a 422; any other 503 gets the message above.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.status === 503 && xhr.getResponseHeader("HX-Reswap")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  // After a form came back with mistakes (GOV.UK's pattern): focus moves to its error summary,
+  // which is scrolled into view, so that the person hears and sees what to correct even when the
+  // summary is far above the button they pressed. A full page does it with autofocus.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.elt;
+    if (!target || !target.isConnected) target = document.getElementById(event.detail.target && event.detail.target.id);
+    // An error summary, or a refusal that says why nothing was done (role=alert, autofocus).
+    var which = ".error-summary, [role=alert][autofocus]";
+    var summary = target && (target.matches(which) ? target : target.querySelector(which));
+    if (!summary) return;
+    summary.focus({ preventScroll: true });
+    summary.scrollIntoView({ block: "start" });
+  });
+
+  // Plain forms that take a few seconds (rendering and signing a PDF) and lead to another page:
+  // while the request runs the button is disabled and the form's indicator says it is working,
+  // so that it is not pressed twice. (htmx forms do it with hx-disabled-elt and hx-indicator.)
+  // Without this script a second press reaches the server, which finds the work done (409).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form.hasAttribute || !form.hasAttribute("data-working")) return;
+    if (form.classList.contains("htmx-request")) {
+      event.preventDefault();
+      return;
+    }
+    form.classList.add("htmx-request");
+    form.setAttribute("aria-busy", "true");
+    // After the submission has started, so that the button's own name and value are still sent.
+    window.setTimeout(function () {
+      form.querySelectorAll("button[type=submit]").forEach(function (button) { button.disabled = true; });
+    }, 0);
+  });
+  // Coming back with the browser's back button may show the page as it was left: working.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-working].htmx-request").forEach(function (form) {
+      form.classList.remove("htmx-request");
+      form.removeAttribute("aria-busy");
+      form.querySelectorAll("button[type=submit]").forEach(function (button) { button.disabled = false; });
+    });
+  });
+
   document.addEventListener("htmx:beforeRequest", function () {
     var region = document.getElementById("request-problem");
     if (region) {

@@ -15,7 +15,7 @@ def arguments(school, other_school):
     draft = services.create_draft(None, school, {"title": "关于课后服务的决定（草稿）", "body": "正文。"})
     db.session.commit()
     return {
-        **url_arguments("decisions.manage", "decisions.new_draft", slug=school.slug),
+        **url_arguments("decisions.manage", "decisions.new_draft", "decisions.text_preview", slug=school.slug),
         **url_arguments(
             "decisions.edit_draft",
             "decisions.preview_pdf",
@@ -34,8 +34,9 @@ EXPECTED = {
     "decisions.edit_draft": drafting(200),
     "decisions.preview_pdf": drafting(200),
     "decisions.preview": drafting(303),  # without htmx: on to the PDF
+    "decisions.text_preview": drafting(303),  # without htmx: back to the drafts (the form previews itself)
     "decisions.publish": drafting(422),  # not confirmed
-    "decisions.discard": drafting(303),  # deleted, back to the list
+    "decisions.discard": drafting(422),  # not confirmed: nothing is deleted
 }
 
 EXPECTED_POST = {

@@ -69,6 +69,7 @@ def arguments(school, other_school):
             "meetings.remove_agenda_item",
             "meetings.record_attendance",
             "meetings.edit_minutes",
+            "meetings.preview_minutes",
             "meetings.approve_minutes",
             slug=school.slug,
             meeting_id=meeting.id,
@@ -96,6 +97,7 @@ EXPECTED = {
     "meetings.remove_agenda_item": meetings(409),
     "meetings.record_attendance": meetings(409),
     "meetings.edit_minutes": meetings(409),
+    "meetings.preview_minutes": meetings(409),  # approved minutes have nothing left to preview
     "meetings.approve_minutes": meetings(409),
 }
 

@@ -128,13 +128,16 @@ def browser(playwright_instance):
 
 @pytest.fixture
 def new_page(browser, live_server):
-    """new_page(language="zh", viewport=None) -> a page in a fresh context (its own cookies)."""
+    """new_page(language="zh", viewport=None, javascript=True) -> a page in a fresh context (its
+    own cookies); javascript=False for the portal as it works without JavaScript."""
     contexts = []
 
-    def make(language: str = "zh", viewport: dict | None = None):
+    def make(language: str = "zh", viewport: dict | None = None, javascript: bool = True):
         options = {"base_url": live_server.url, "bypass_csp": True, "locale": LOCALES[language]}
         if viewport:
             options["viewport"] = viewport
+        if not javascript:
+            options["java_script_enabled"] = False
         context = browser.new_context(**options)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)

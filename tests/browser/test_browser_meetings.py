@@ -120,9 +120,18 @@ def test_board_member_records_a_meeting_and_a_visitor_reads_it(
         "## 二、校服采购方案征求意见\n\n提交家长委员会征求意见两周。"
     )
     with page.expect_navigation():
-        page.locator("form[action$='/minutes'] button[type=submit]").click()
+        page.locator("form[action$='/minutes'] button[value=save]").click()
     expect(page.locator(".minutes-draft")).to_contain_text("同意6票")
     check_accessibility(page, "meeting-minutes-draft-zh")
+    # Approving cannot be undone: without the tick nothing is approved, the tick says why, focus
+    # is on the error summary, and the draft minutes are all still there.
+    with page.expect_navigation():
+        page.locator("form[action$='/approve'] button[type=submit]").click()
+    expect(page.locator("#confirm-error")).to_be_visible()
+    expect(page.locator(".error-summary")).to_be_focused()
+    expect(page.locator("#minutes")).to_have_value(re.compile("同意6票"))
+    check_accessibility(page, "meeting-approve-unconfirmed-zh")
+    page.locator("#confirm").check()
     with page.expect_navigation():
         page.locator("form[action$='/approve'] button[type=submit]").click()
     expect(page.locator(".notice-approved")).to_be_visible()

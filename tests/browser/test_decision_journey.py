@@ -74,7 +74,7 @@ def test_board_member_publishes_a_decision_and_a_visitor_verifies_the_downloaded
         page.locator(f"a[href='{MANAGE_DECISIONS}/new']").click()
     check_accessibility(page, f"decision-new-{language}")
     with page.expect_navigation():
-        page.locator(f"form[action='{MANAGE_DECISIONS}/new'] button[type=submit]").click()
+        page.locator(f"form[action='{MANAGE_DECISIONS}/new'] button[value=save]").click()
     expect(page.locator("#title-error")).to_be_visible()
     expect(page.locator("#title")).to_have_attribute("aria-invalid", "true")
     check_accessibility(page, f"decision-new-errors-{language}")
@@ -89,7 +89,7 @@ def test_board_member_publishes_a_decision_and_a_visitor_verifies_the_downloaded
     page.locator("#votes_abstain").fill("1")
     page.locator("#body").fill(BODY)
     with page.expect_navigation(url=re.compile(rf"{MANAGE_DECISIONS}/\d+$")):
-        page.locator(f"form[action='{MANAGE_DECISIONS}/new'] button[type=submit]").click()
+        page.locator(f"form[action='{MANAGE_DECISIONS}/new'] button[value=save]").click()
     edit_path = re.search(rf"{MANAGE_DECISIONS}/\d+$", page.url).group(0)
     expect(page.locator("#title")).to_have_value(title)
     expect(page.locator(".flash-messages")).to_be_visible()
@@ -107,10 +107,11 @@ def test_board_member_publishes_a_decision_and_a_visitor_verifies_the_downloaded
     assert preview.headers["content-type"] == "application/pdf"
     assert preview.body().startswith(b"%PDF-")
 
-    # Publishing needs the box ticked.
-    with page.expect_navigation():
-        page.locator(f"form[action='{edit_path}/publish'] button[type=submit]").click()
+    # Publishing needs the box ticked: htmx swaps the publish panel with the reason, in place.
+    page.locator(f"form[action='{edit_path}/publish'] button[type=submit]").click()
     expect(page.locator("#confirm-error")).to_be_visible()
+    assert same_document(page), "a refused publish reloaded the page"
+    expect(page.locator("#title")).to_have_value(title)  # the draft is all still there
     check_accessibility(page, f"decision-publish-unconfirmed-{language}")
     page.locator("#confirm").check()
     with page.expect_navigation(url=re.compile(r"/decisions/\d+$")):

@@ -1,6 +1,7 @@
 """A school administrator drafts an amendment of the charter, previews it and adopts it; adopted
 versions never change; every change is audited; other schools' administrators find nothing."""
 
+import re
 from datetime import date
 
 import pytest
@@ -281,7 +282,61 @@ def test_edit_page_has_a_preview_button_that_works_with_and_without_htmx(client,
     assert 'hx-target="#charter-preview"' in page
 
 
+def test_the_preview_follows_the_typing_and_the_editor_explains_the_forms_of_the_text(
+    client, login_as, school_admin, school, draft
+):
+    login_as(school_admin)
+
+    page = client.get(manage_url(school, "versions", 3, "edit"), headers=ENGLISH).get_data(as_text=True)
+
+    body = re.search(r'<textarea[^>]*\bid="body"[^>]*>', page).group(0)
+    assert f'hx-post="{manage_url(school, "versions", 3, "preview")}"' in body
+    assert 'hx-trigger="input changed delay:1s"' in body and 'hx-sync="this:replace"' in body
+    help_text = re.search(r'<details class="markdown-help" id="body-help">.*?</details>', page, re.S).group(0)
+    for form in ("# 第一章　总则", "## 第一节　校长", "**第一条**", "**第十六条之一**", "- 第一项", "**重要内容**"):
+        assert form in help_text
+
+
+def test_the_preview_shows_inserted_articles_and_sections_in_the_contents(
+    client, login_as, school_admin, school, draft
+):
+    login_as(school_admin)
+
+    fragment = client.post(
+        manage_url(school, "versions", 3, "preview"),
+        data={"body": "# 第二章 管理\n\n## 第一节 校长\n\n第十六条 甲。\n\n**第十六条之一** 乙。", "change_note": ""},
+        headers={**HTMX, **ENGLISH},
+    ).get_data(as_text=True)
+
+    assert '<a href="#article-16-sub1">第十六条之一</a>' in fragment and 'id="article-16-sub1"' in fragment
+    assert '<a href="#chapter-2-section-1">第一节\u3000校长</a>' in fragment and 'id="chapter-2-section-1"' in fragment
+    assert "2 articles." in fragment
+
+
+def test_the_preview_that_follows_the_typing_is_not_announced_at_every_pause(
+    client, login_as, school_admin, school, draft
+):
+    login_as(school_admin)
+    address, data = manage_url(school, "versions", 3, "preview"), {"body": "第一条 甲。", "change_note": ""}
+
+    typing = client.post(address, data=data, headers={**HTMX, **ENGLISH, "HX-Trigger": "body"}).get_data(as_text=True)
+    button = client.post(address, data=data, headers={**HTMX, **ENGLISH}).get_data(as_text=True)
+
+    assert "The preview is updated." not in typing
+    assert "The preview is updated." in button
+
+
 # --- Adopting ----------------------------------------------------------------------------------
+
+
+def test_the_adopt_button_says_it_is_working_while_the_pdf_is_made(client, login_as, school_admin, school, draft):
+    login_as(school_admin)
+
+    page = client.get(manage_url(school), headers=ENGLISH).get_data(as_text=True)
+
+    # Adopting makes and signs the version's PDF: while it runs, the button is disabled (data-working).
+    assert 'aria-labelledby="adopt-heading" data-working' in page
+    assert "Adopting: the PDF of the charter is being made and signed…" in page
 
 
 def test_adopting_the_draft_makes_it_the_charter_in_force(client, db, login_as, school_admin, school, draft):
@@ -297,7 +352,7 @@ def test_adopting_the_draft_makes_it_the_charter_in_force(client, db, login_as, 
         date(2026, 4, 1),
         school_admin.id,
     )
-    assert services.current_version(school).number == 3
+    assert services.latest_adopted(school).number == 3
     (event,) = [e for e in events(db, "charter.adopt") if e.object_id == draft.id]
     assert (event.actor_id, event.school_id) == (school_admin.id, school.id)
     assert event.data["adopted_on"] == "2026-03-01" and event.data["effective_on"] == "2026-04-01"
@@ -362,7 +417,7 @@ def test_bad_adoption_is_explained_beside_the_field_and_nothing_is_adopted(
     for name in ("adopted_on", "effective_on"):
         assert field_value(page, name) == data[name]  # what was typed is kept
     assert fresh(db, draft).status == CharterStatus.DRAFT
-    assert services.current_version(school).number == 2
+    assert services.latest_adopted(school).number == 2
     assert [e.object_id for e in events(db, "charter.adopt")] == [v.id for v in services.adopted_versions(school)][::-1]
 
 
@@ -374,7 +429,7 @@ def test_an_empty_draft_cannot_be_adopted(client, db, login_as, school_admin, sc
 
     assert response.status_code == 422
     assert "The draft has no text yet." in response.get_data(as_text=True)
-    assert services.current_version(school) is None
+    assert services.latest_adopted(school) is None
 
 
 # --- Adopted versions never change ----------------------------------------------------------------

@@ -98,7 +98,8 @@ def test_preview_of_a_hostile_draft_is_inert(client, login_as, make_user, school
     ).get_data(as_text=True)
 
     assert_inert(fragment, allowed_htmx={"hx-swap-oob"})
-    # The edit page's own preview button and the CSRF header are ours; the text's are not there.
-    assert_inert(page, allowed_htmx={"hx-post", "hx-target", "hx-swap"})
+    # The edit page's own preview button, the text area's live preview and the CSRF header are
+    # ours; the text's are not there.
+    assert_inert(page, allowed_htmx={"hx-post", "hx-target", "hx-swap", "hx-trigger", "hx-sync"})
     preview = page[page.index('id="charter-preview"') :]
     assert "hx-" not in "".join(name for _tag, attrs in elements(preview) for name in attrs)

@@ -81,8 +81,8 @@ def test_the_first_school_has_one_awaiting_approval_and_one_sent_back(db, demo_w
     phases = by_phase(db, school=demo_world[FIRST_SCHOOL])
 
     assert len(phases[Phase.SUBMITTED]) == 1
-    (draft,) = phases[Phase.DRAFT]
-    assert draft.sent_back_reason
+    (sent_back,) = phases[Phase.SENT_BACK]
+    assert sent_back.sent_back_reason and Phase.DRAFT not in phases
 
 
 def test_every_other_school_has_an_open_consultation_with_responses(db, demo_world):

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from portal.audit import AuditEvent
 from portal.consultations.models import Audience, Consultation, ConsultationStatus, ModerationMode, Phase
-from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, location_path
+from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, forms_on, location_path
 
 
 def new_url(school):
@@ -298,6 +298,41 @@ def test_a_bad_edit_keeps_the_saved_draft_and_the_typed_text(client, db, make_co
     assert response.status_code == 422
     assert field_value(response.text, "title") == "新标题保留"
     assert db.session.get(Consultation, consultation.id).title == "关于调整课后服务时间的意见征集"
+
+
+# The draft's page holds a form for its details, one to add a question, one per question to remove
+# it, and one to submit. When one is refused, the others show the draft as saved.
+
+
+@pytest.mark.parametrize(
+    "suffix, data, refused_field",
+    [
+        ("", form(title="", summary="改过的摘要"), "title"),
+        ("/questions", {"kind": "single", "prompt": "新问题", "choices": "只有一个选项"}, "choices"),
+    ],
+)
+def test_a_refused_form_on_the_draft_page_leaves_the_others_as_saved(
+    client, db, make_consultation, school_admin, login_as, suffix, data, refused_field
+):
+    consultation = make_consultation(Phase.DRAFT)
+    login_as(school_admin)
+    page_url = edit_url(consultation)
+    as_shown = forms_on(client.get(page_url).text, under=page_url)
+
+    response = client.post(page_url + suffix, data=data, headers=ENGLISH)
+
+    assert response.status_code == 422
+    assert field_error(response.text, refused_field)
+    after = forms_on(response.text, under=page_url)
+    assert after.keys() == as_shown.keys()
+    for action, fields in as_shown.items():
+        if action != page_url + suffix:
+            assert after[action] == fields, action
+    typed = after[page_url + suffix]
+    assert all(typed[name] == [value] for name, value in data.items() if name != "action"), typed
+    db.session.remove()
+    saved = db.session.get(Consultation, consultation.id)
+    assert saved.title == "关于调整课后服务时间的意见征集" and len(saved.questions) == 3
 
 
 def test_board_member_cannot_open_or_edit_a_draft(client, db, make_consultation, board_member, login_as):

@@ -71,6 +71,24 @@ def test_with_htmx_the_questions_section_comes_back_with_the_new_question(
     assert 'hx-swap-oob="innerHTML">Question 1 is added.' in response.text
 
 
+def test_a_bad_question_with_htmx_comes_back_in_its_section_with_an_error_summary_to_focus(
+    client, db, make_consultation, school_admin, login_as
+):
+    consultation = make_consultation(Phase.DRAFT, questions=[])
+    login_as(school_admin)
+
+    response = client.post(
+        questions_url(consultation), data={"kind": "text", "prompt": " ", "choices": ""}, headers={**HTMX, **ENGLISH}
+    )
+
+    assert response.status_code == 422
+    assert response.text.lstrip().startswith('<section class="panel" id="questions"')
+    assert '<div class="error-summary" role="alert" tabindex="-1" autofocus>' in response.text
+    assert '<a href="#prompt">' in response.text
+    page = client.get(f"/manage/consultations/{consultation.id}").text
+    assert 'class="error-summary"' not in page  # nothing was refused on this page
+
+
 @pytest.mark.parametrize(
     "data, field, message",
     [

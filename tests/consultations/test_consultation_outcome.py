@@ -78,6 +78,9 @@ def test_the_outcome_page_shows_who_took_part_and_the_decisions_answering_it(
     assert "关于调整课后服务时间的决定" in page
     assert "at most 3, the number of published responses" in page
     assert page.count('name="theme_') == 16  # eight rows of theme and count
+    # Publishing makes and signs a PDF: while it runs, the button is disabled and says so (data-working).
+    assert 'class="stack stack-wide" data-working' in page
+    assert "Publishing: the PDF of the outcome is being made and signed…" in page
 
 
 def test_board_member_publishes_the_outcome_and_lands_on_the_public_page(client, db, closed, board_member, login_as):

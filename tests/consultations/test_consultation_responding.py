@@ -107,6 +107,59 @@ def test_an_edit_of_a_published_response_awaits_moderation_again(client, db, con
     assert response_services.results(db.session.get(Consultation, consultation.id)).published == 0
 
 
+BACK_TO_MODERATORS = "Saving your changes sends your response back to the moderators"
+AGAIN_TO_MODERATORS = "Saving your changes sends your response to the moderators again"
+
+
+def test_the_form_says_before_saving_that_an_edit_of_a_published_response_goes_back_to_the_moderators(
+    client, db, consultation, parent, make_response
+):
+    make_response(consultation, parent, publish=True)
+    log_in(client, parent)
+
+    page = client.get(f"/consultations/{consultation.id}", headers=ENGLISH).get_data(as_text=True)
+
+    assert BACK_TO_MODERATORS in page
+    assert 'id="response-submit" aria-describedby="edit-moderation-notice"' in page
+
+
+@pytest.mark.parametrize(
+    "moderation, published, taken_down, notice",
+    [
+        ("pre", False, None, AGAIN_TO_MODERATORS),  # awaiting a moderator: it still does after the edit
+        ("post", True, None, None),  # an edit is published at once, as the response was
+        ("post", True, "hide", AGAIN_TO_MODERATORS),  # an edit never republishes what a moderator took down
+    ],
+)
+def test_the_form_says_what_an_edit_does_under_each_kind_of_moderation(
+    client, db, make_consultation, parent, make_response, moderation, published, taken_down, notice
+):
+    from portal.moderation import services as moderation_services
+
+    consultation = make_consultation(audience="parents", moderation=moderation)
+    response = make_response(consultation, parent, publish=published)
+    if taken_down:
+        moderation_services.moderate(None, response, taken_down, "spam")
+        db.session.commit()
+    log_in(client, parent)
+
+    page = client.get(f"/consultations/{consultation.id}", headers=ENGLISH).get_data(as_text=True)
+
+    for message in (BACK_TO_MODERATORS, AGAIN_TO_MODERATORS):
+        assert (message in page) == (message == notice), message
+    client.post(respond_url(consultation), data=form_data(consultation, body="补充一点"))
+    edited = responses_of(db, consultation)[0]
+    assert edited.state == (ResponseState.PENDING if notice else ResponseState.PUBLISHED)
+
+
+def test_a_first_response_says_nothing_about_going_back_to_the_moderators(client, consultation, parent):
+    log_in(client, parent)
+
+    page = client.get(f"/consultations/{consultation.id}", headers=ENGLISH).get_data(as_text=True)
+
+    assert BACK_TO_MODERATORS not in page and AGAIN_TO_MODERATORS not in page
+
+
 def test_post_moderated_consultation_publishes_at_once(client, db, make_consultation, parent):
     consultation = make_consultation(moderation="post")
     log_in(client, parent)

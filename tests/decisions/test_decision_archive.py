@@ -45,7 +45,7 @@ def test_superseded_and_revoked_decisions_stay_in_the_archive_marked_so(client, 
     assert listed_titles(page) == ["现行的决定", "被撤销的决定", "被替代的决定"]
     assert 'decision-status-superseded">Superseded</span>' in page
     assert 'decision-status-revoked">Revoked</span>' in page
-    assert 'decision-status-published">In force</span>' in page
+    assert 'decision-status-in_force">In force</span>' in page
 
 
 def test_draft_decisions_are_not_in_the_archive(client, make_draft, add_published):

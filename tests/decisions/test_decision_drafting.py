@@ -1,6 +1,7 @@
 """Board members and school admins draft decisions, preview them as PDFs marked "draft — not
 published", and publish them; a published decision never changes again."""
 
+import re
 from datetime import date
 
 import pytest
@@ -11,7 +12,8 @@ from portal.charters import services as charters
 from portal.charters.models import CharterStatus, CharterVersion
 from portal.decisions.models import Decision, DecisionStatus
 from portal.documents.models import Document, PublicationLogEntry
-from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, heading, location_path
+from tests.decisions.conftest import BODY_TEXT
+from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, form_data, forms_on, heading, location_path
 
 PUBLISHED_REFUSAL = "This decision is published. A published decision is never changed"
 
@@ -159,7 +161,9 @@ def test_text_is_stored_as_typed_and_shown_as_text(client, db, school, decision_
     decision = db.session.scalar(select(Decision))
     assert decision.body == typed
     page = client.get(manage_url(school, decision)).text
-    assert "<script>alert(1)</script>" not in page and 'hx-get="/x"' not in page
+    # The preview of the text shows the markup as text: no element, no attribute.
+    assert "<script>alert(1)</script>" not in page and '<b hx-get="/x">' not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_board_member_edits_a_draft(client, db, school, make_draft, board_member, login_as):
@@ -173,15 +177,92 @@ def test_board_member_edits_a_draft(client, db, school, make_draft, board_member
     assert count(db, AuditEvent, AuditEvent.action == "decision.edit") == 1
 
 
-def test_draft_can_be_deleted_but_is_audited(client, db, school, make_draft, school_admin, login_as):
+def test_draft_can_be_deleted_once_confirmed_and_is_audited(client, db, school, make_draft, school_admin, login_as):
     draft = make_draft()
     login_as(school_admin)
 
-    response = client.post(manage_url(school, draft, "/discard"))
+    response = client.post(manage_url(school, draft, "/discard"), data={"confirm_delete": "y"})
 
     assert response.status_code == 303 and location_path(response) == manage_url(school)
     assert count(db, Decision) == 0
     assert count(db, AuditEvent, AuditEvent.action == "decision.discard") == 1
+
+
+def test_deleting_a_draft_without_the_tick_deletes_nothing_and_says_why_beside_it(
+    client, db, school, make_draft, school_admin, login_as
+):
+    draft = make_draft()
+    login_as(school_admin)
+
+    response = client.post(manage_url(school, draft, "/discard"), data={}, headers=ENGLISH)
+
+    assert response.status_code == 422
+    assert field_error(response.text, "confirm_delete") == "Tick the box to confirm before deleting the draft."
+    assert re.search(r'<input[^>]*aria-describedby="confirm_delete-error"[^>]*id="confirm_delete"', response.text)
+    assert fresh(db, draft).status == DecisionStatus.DRAFT
+    assert count(db, AuditEvent, AuditEvent.action == "decision.discard") == 0
+
+
+# One page, four forms: the draft, preview, publish and delete. When publishing or deleting is
+# refused, the draft's form shows the saved draft, never the blanks of a form that was not sent.
+
+
+@pytest.mark.parametrize(
+    "suffix, tick, message",
+    [
+        ("/publish", "confirm", "Tick the box to confirm before publishing."),
+        ("/discard", "confirm_delete", "Tick the box to confirm before deleting the draft."),
+    ],
+)
+def test_a_refused_publish_or_delete_shows_the_draft_unchanged_and_saving_it_keeps_the_draft(
+    client, db, school, make_draft, decision_meeting, board_member, login_as, suffix, tick, message
+):
+    draft = make_draft(votes_for=2, votes_against=1, effective_on=date(2026, 12, 1))
+    login_as(board_member)
+    edit_url = manage_url(school, draft)
+    as_shown = forms_on(client.get(edit_url).text)
+
+    response = client.post(manage_url(school, draft, suffix), data={}, headers=ENGLISH)
+
+    assert response.status_code == 422
+    assert field_error(response.text, tick) == message
+    after = forms_on(response.text)
+    assert after[edit_url] == as_shown[edit_url]
+    fields = after[edit_url]
+    assert fields["title"] == ["关于加强学校食堂管理的决定"] and fields["body"] == [BODY_TEXT]
+    assert fields["meeting_id"] == [str(decision_meeting.id)]
+    assert (fields["votes_for"], fields["votes_against"], fields["votes_abstain"]) == (["2"], ["1"], ["0"])
+    assert fields["effective_on"] == ["2026-12-01"]
+
+    # Saving the page as it came back changes nothing: the draft keeps its real content.
+    saved = client.post(edit_url, data=fields)
+    assert saved.status_code == 303
+    decision = fresh(db, draft)
+    assert (decision.title, decision.body, decision.meeting_id) == (
+        "关于加强学校食堂管理的决定",
+        BODY_TEXT,
+        decision_meeting.id,
+    )
+    assert (decision.votes_for, decision.votes_against, decision.effective_on) == (2, 1, date(2026, 12, 1))
+    assert count(db, AuditEvent, AuditEvent.action == "decision.edit") == 0  # nothing was changed
+
+
+def test_a_refused_save_keeps_what_was_typed_and_the_other_forms_start_clean(
+    client, school, make_draft, board_member, login_as
+):
+    draft = make_draft()
+    login_as(board_member)
+    edit_url = manage_url(school, draft)
+    as_shown = forms_on(client.get(edit_url).text)
+
+    response = client.post(edit_url, data=form(draft.meeting, title="", body="新的正文，尚未保存"), headers=ENGLISH)
+
+    assert response.status_code == 422
+    after = forms_on(response.text)
+    assert after[edit_url]["body"] == ["新的正文，尚未保存"]
+    for action in (manage_url(school, draft, "/publish"), manage_url(school, draft, "/discard")):
+        assert after[action] == as_shown[action]
+    assert field_error(response.text, "confirm") is None and field_error(response.text, "confirm_delete") is None
 
 
 def test_management_page_lists_drafts(client, school, make_draft, board_member, login_as):
@@ -243,6 +324,40 @@ def test_publishing_needs_the_confirmation(client, db, school, make_draft, board
     assert response.status_code == 422
     assert field_error(response.text, "confirm") == "Tick the box to confirm before publishing."
     assert fresh(db, draft).status == DecisionStatus.DRAFT
+
+
+def test_publishing_with_htmx_without_the_tick_swaps_the_publish_panel_with_the_reason(
+    client, db, school, make_draft, board_member, login_as
+):
+    draft = make_draft()
+    login_as(board_member)
+
+    response = client.post(manage_url(school, draft, "/publish"), data={}, headers={**HTMX, **ENGLISH})
+
+    assert response.status_code == 422
+    panel = response.text
+    assert "<html" not in panel
+    assert 'id="publish"' in panel and 'name="title"' not in panel
+    assert field_error(panel, "confirm") == "Tick the box to confirm before publishing."
+    assert 'class="error-summary" role="alert" tabindex="-1" autofocus' in panel
+    # A tick's label is a whole sentence: the summary gives its message alone, linked to the box.
+    assert '<li><a href="#confirm">Tick the box to confirm before publishing.</a></li>' in panel
+    assert fresh(db, draft).status == DecisionStatus.DRAFT
+
+
+def test_the_publish_button_is_disabled_and_says_it_is_working_while_the_pdf_is_made(
+    client, school, make_draft, board_member, login_as
+):
+    draft = make_draft()
+    login_as(board_member)
+
+    page = client.get(manage_url(school, draft), headers=ENGLISH).text
+
+    publish = form_data(page, manage_url(school, draft, "/publish"))
+    assert publish == {}  # the tick starts empty
+    assert 'hx-indicator="#publish-progress" hx-disabled-elt="find button[type=submit]"' in page
+    assert 'id="publish-progress" class="htmx-indicator working" role="status"' in page
+    assert 'hx-indicator="#preview-progress"' in page and 'hx-disabled-elt="this" hx-sync="this:drop"' in page
 
 
 def test_board_member_publishes_and_lands_on_the_public_page(client, db, school, make_draft, board_member, login_as):
@@ -349,7 +464,12 @@ def test_published_decision_cannot_be_edited_published_again_or_deleted(
     decision = make_published()
     login_as(board_member)
 
-    for suffix, data in (("", form(decision.meeting, title="改")), ("/publish", {"confirm": "y"}), ("/discard", {})):
+    changes = (
+        ("", form(decision.meeting, title="改")),
+        ("/publish", {"confirm": "y"}),
+        ("/discard", {"confirm_delete": "y"}),
+    )
+    for suffix, data in changes:
         response = client.post(manage_url(school, decision, suffix), data=data, headers=ENGLISH)
         assert response.status_code == 409, suffix
         assert PUBLISHED_REFUSAL in response.text
@@ -364,7 +484,9 @@ def test_change_to_a_published_decision_with_htmx_answers_409_with_the_notice_in
 ):
     decision = make_published()
     login_as(board_member)
-    data = {"": form(decision.meeting, title="改"), "/publish": {"confirm": "y"}, "/discard": {}}[suffix]
+    data = {"": form(decision.meeting, title="改"), "/publish": {"confirm": "y"}, "/discard": {"confirm_delete": "y"}}[
+        suffix
+    ]
 
     response = client.post(manage_url(school, decision, suffix), data=data, headers={**HTMX, **ENGLISH})
 
@@ -439,3 +561,24 @@ def test_publish_fails_cleanly_when_the_pdf_cannot_be_stored(
     assert decision.status == DecisionStatus.DRAFT and decision.number is None
     assert count(db, Document) == 0 and count(db, PublicationLogEntry) == 0
     assert count(db, AuditEvent, AuditEvent.action.like("decision.publish")) == 0
+
+
+def test_publish_failing_with_htmx_shows_why_in_the_publish_panel(
+    client, db, school, make_draft, board_member, login_as, monkeypatch
+):
+    from portal.decisions import services
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(services, "archive_pdf", disk_full)
+    draft = make_draft()
+    login_as(board_member)
+
+    response = client.post(manage_url(school, draft, "/publish"), data={"confirm": "y"}, headers={**HTMX, **ENGLISH})
+
+    # 503, with HX-Reswap: static/js/portal.js swaps it in place rather than showing "busy".
+    assert response.status_code == 503 and response.headers["HX-Reswap"] == "outerHTML"
+    assert "<html" not in response.text and 'id="publish"' in response.text
+    assert "nothing was published" in field_error(response.text, "confirm")
+    assert fresh(db, draft).status == DecisionStatus.DRAFT

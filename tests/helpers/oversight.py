@@ -157,6 +157,7 @@ EXPECTED = {
         "submitted_consultations": 1,
         "backlog": 3,
         "responders": 5,  # p1, p2, r1, p3, p5 (p4 answered only a consultation closed 400 days ago)
+        "parent_responders": 4,  # all but r1, who is no parent
         "verified_parents": 6,  # five of A1, one of A2
         "median_moderation_hours": 4.0,  # 1, 2, 4, 6, 10 (p3's and p4's were moderated over 90 days ago)
         "feedback_counted": 6,
@@ -171,6 +172,7 @@ EXPECTED = {
         "submitted_consultations": 1,
         "backlog": 1,
         "responders": 1,
+        "parent_responders": 1,
         "verified_parents": 1,
         "median_moderation_hours": 3.0,
         "feedback_counted": 1,
@@ -185,6 +187,7 @@ EXPECTED = {
         "submitted_consultations": 1,
         "backlog": 2,
         "responders": 4,  # p1, p2, r1, p3
+        "parent_responders": 3,  # p1, p2, p3
         "verified_parents": 5,
         "median_moderation_hours": 6.0,  # 2, 6, 10
         "feedback_counted": 6,
@@ -199,6 +202,7 @@ EXPECTED = {
         "submitted_consultations": 0,
         "backlog": 1,
         "responders": 1,
+        "parent_responders": 1,  # p5
         "verified_parents": 1,
         "median_moderation_hours": None,
         "feedback_counted": 0,

@@ -2,6 +2,7 @@
 
 import html
 import re
+from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 ENGLISH = {"Accept-Language": "en"}
@@ -70,3 +71,85 @@ def heading(page: str) -> str:
     match = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S)
     assert match, "the page has no <h1>"
     return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip()
+
+
+class _FormReader(HTMLParser):
+    """The values each form of a page would send, as a browser fills them: text inputs and hidden
+    ones, ticked boxes and radios, the chosen option of each select, textareas; by form action."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms: dict[str, dict[str, list[str]]] = {}
+        self._form = None
+        self._select = None
+        self._first_option = None
+        self._option = None
+        self._textarea = None
+
+    def _add(self, name, value):
+        if self._form is not None and name:
+            self._form.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form":
+            self._form = self.forms.setdefault(attributes.get("action") or "", {})
+        elif tag == "input":
+            kind = (attributes.get("type") or "text").lower()
+            if kind in ("checkbox", "radio"):
+                if "checked" in attributes:
+                    self._add(attributes.get("name"), attributes.get("value") or "on")
+            elif kind not in ("submit", "button", "reset", "file"):
+                self._add(attributes.get("name"), attributes.get("value") or "")
+        elif tag == "textarea":
+            self._textarea = [attributes.get("name"), ""]
+        elif tag == "select":
+            self._select = [attributes.get("name"), None]
+            self._first_option = None
+        elif tag == "option" and self._select is not None:
+            self._option = [attributes.get("value"), "", "selected" in attributes]
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea[1] += data
+        if self._option is not None:
+            self._option[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "textarea" and self._textarea is not None:
+            name, text = self._textarea
+            # HTML drops the line break that follows <textarea> (WTForms writes \r\n there).
+            self._add(name, text.removeprefix("\r").removeprefix("\n"))
+            self._textarea = None
+        elif tag == "option" and self._option is not None:
+            value, text, selected = self._option
+            value = text.strip() if value is None else value
+            if self._first_option is None:
+                self._first_option = value
+            if selected:
+                self._select[1] = value
+            self._option = None
+        elif tag == "select" and self._select is not None:
+            name, chosen = self._select
+            self._add(name, chosen if chosen is not None else (self._first_option or ""))
+            self._select = None
+
+
+def forms_on(page: str, under: str = "") -> dict[str, dict[str, list[str]]]:
+    """The forms of the page whose action starts with `under` (the page's own, not the header's
+    language and logout forms), by action: {field name: [values]} as the browser would send
+    them (without the CSRF token, which changes with each page)."""
+    reader = _FormReader()
+    reader.feed(page)
+    for values in reader.forms.values():
+        values.pop("csrf_token", None)
+    return {action: values for action, values in reader.forms.items() if action.startswith(under)}
+
+
+def form_data(page: str, action: str) -> dict[str, list[str]]:
+    """What the form posting to `action` would send, as forms_on reads it."""
+    forms = forms_on(page)
+    assert action in forms, f"the page has no form posting to {action}: {sorted(forms)}"
+    return forms[action]

@@ -12,7 +12,7 @@ from portal.extensions import db as portal_db
 from portal.meetings import services
 from portal.meetings.forms import MeetingForm, MemberForm
 from portal.meetings.models import AgendaItem, Attendance, Meeting, MeetingRefusal, MinutesStatus
-from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, location_path
+from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, forms_on, location_path
 
 APPROVED_REFUSAL = "The minutes of this meeting are approved, so its record can no longer be changed."
 
@@ -238,6 +238,8 @@ def test_empty_agenda_item_is_refused_and_htmx_shows_the_message_in_place(
 
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "item_title") == "Please enter the agenda item."
+    # The swapped section carries its error summary, which takes focus (the button pressed is gone).
+    assert '<div class="error-summary" role="alert" tabindex="-1" autofocus>' in response.get_data(as_text=True)
     assert len(agenda_titles(db, past_meeting)) == 2
 
 
@@ -508,7 +510,7 @@ def test_overlong_minutes_are_refused_and_kept(client, db, school, past_meeting,
 def test_approving_minutes_makes_them_public_and_is_audited(client, db, school, past_meeting, board_member, login_as):
     login_as(board_member)
 
-    response = client.post(f"{manage_url(school, past_meeting)}/approve")
+    response = client.post(f"{manage_url(school, past_meeting)}/approve", data={"confirm": "y"})
 
     assert response.status_code == 303
     meeting = fresh(db, past_meeting)
@@ -523,12 +525,78 @@ def test_empty_minutes_cannot_be_approved(client, db, school, board, make_meetin
     meeting = make_meeting(school, board)
     login_as(board_member)
 
-    response = client.post(f"{manage_url(school, meeting)}/approve", headers=ENGLISH)
+    response = client.post(f"{manage_url(school, meeting)}/approve", data={"confirm": "y"}, headers=ENGLISH)
 
     assert response.status_code == 422
     assert "Write the minutes and save them before approving them." in response.get_data(as_text=True)
     assert not fresh(db, meeting).minutes_approved
     assert not events(db, "meeting.minutes_approve")
+
+
+def test_approving_without_the_tick_approves_nothing_and_says_why_beside_it(
+    client, db, school, past_meeting, board_member, login_as
+):
+    login_as(board_member)
+
+    response = client.post(f"{manage_url(school, past_meeting)}/approve", data={}, headers=ENGLISH)
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_error(page, "confirm") == "Tick the box to confirm before approving the minutes."
+    assert 'class="error-summary" role="alert" tabindex="-1" autofocus' in page
+    assert not fresh(db, past_meeting).minutes_approved
+    assert not events(db, "meeting.minutes_approve")
+
+
+def test_the_approve_button_says_it_is_working_while_the_pdf_is_made(
+    client, school, past_meeting, board_member, login_as
+):
+    login_as(board_member)
+
+    page = client.get(manage_url(school, past_meeting), headers=ENGLISH).get_data(as_text=True)
+
+    assert 'class="approve-form stack" data-working' in page
+    assert "Approving: the PDF of the minutes is being made and signed…" in page
+
+
+# The meeting's page holds five forms (details, agenda, attendance, minutes, approval). When one is
+# refused, it keeps what was typed with the reason beside it; the others show what is saved.
+
+
+REFUSED_FORMS = {
+    "details": ("", {"body_id": "{body}", "title": "", "day": "2026-03-02", "start_time": "15:30", "place": "礼堂"}),
+    "agenda": ("/agenda", {"item_title": ""}),
+    "minutes": ("/minutes", {"minutes": "纪" * 100_001}),
+    "approval": ("/approve", {}),
+}
+
+
+@pytest.mark.parametrize("refused", REFUSED_FORMS)
+def test_a_refused_form_on_the_meeting_page_leaves_the_others_as_saved(
+    client, db, school, board, past_meeting, board_member, login_as, refused
+):
+    login_as(board_member)
+    page_url = manage_url(school, past_meeting)
+    as_shown = forms_on(client.get(page_url).get_data(as_text=True), under=page_url)
+    path, data = REFUSED_FORMS[refused]
+    data = {key: value.format(body=board.id) for key, value in data.items()}
+
+    response = client.post(page_url + path, data=data, headers=ENGLISH)
+
+    assert response.status_code == 422
+    after = forms_on(response.get_data(as_text=True), under=page_url)
+    assert after.keys() == as_shown.keys()
+    for action, fields in as_shown.items():
+        if action != page_url + path:
+            assert after[action] == fields, action
+    saved = after[page_url]
+    assert saved["title"] == (["2026年第一次校务委员会会议"] if refused != "details" else [""])
+    assert after[page_url + "/minutes"]["minutes"][0].startswith(
+        "## 一、审议工作计划" if refused != "minutes" else "纪纪纪"
+    )
+    meeting = fresh(db, past_meeting)
+    assert meeting.title == "2026年第一次校务委员会会议" and meeting.minutes.startswith("## 一、审议工作计划")
+    assert not meeting.minutes_approved
 
 
 @pytest.mark.parametrize(

@@ -45,12 +45,13 @@ def test_the_export_has_the_districts_then_the_chosen_districts_schools(client, 
     ]
     yuzhong, a1, a2 = rows[0], rows[2], rows[3]
     assert yuzhong["open_consultations"] == "3"
-    assert yuzhong["participation_percent"] == "83.3"
+    assert yuzhong["participation_percent"] == "66.7"
+    assert (yuzhong["parent_responders_last_365_days"], yuzhong["other_responders_last_365_days"]) == ("4", "1")
     assert yuzhong["moderation_backlog"] == "3"
     assert yuzhong["median_hours_to_moderate_last_90_days"] == "4.0"
     assert yuzhong["feedback_answered_in_time_percent"] == "50.0"
     assert yuzhong["overdue_outcomes"] == "2"
-    assert a1["participation_percent"] == "80.0"
+    assert a1["participation_percent"] == "60.0"
     assert a2["median_hours_to_moderate_last_90_days"] == ""
     assert a2["feedback_answered_in_time_percent"] == ""
 

@@ -1,5 +1,6 @@
 """/oversight's numbers, against a world counted by hand (tests/helpers/oversight.py's EXPECTED)."""
 
+import re
 from datetime import date
 
 import pytest
@@ -8,8 +9,9 @@ from portal.accounts.models import Role
 from portal.oversight import dashboard as oversight
 from portal.oversight import views as oversight_views
 from portal.workdays import working_days_after
-from tests.helpers.oversight import EXPECTED, NOW, build_world, numbers
+from tests.helpers.oversight import DAY, EXPECTED, HOUR, NOW, build_world, consultation, numbers, response
 from tests.helpers.pages import ENGLISH
+from tests.helpers.translations import compile_with_new_messages, use_catalogues
 
 
 @pytest.fixture
@@ -20,6 +22,16 @@ def world(db, make_authority, make_school, make_user):
 @pytest.fixture
 def frozen_now(monkeypatch):
     monkeypatch.setattr(oversight_views, "utcnow", lambda: NOW)
+
+
+@pytest.fixture(scope="module")
+def _catalogues(tmp_path_factory):
+    return compile_with_new_messages(tmp_path_factory.mktemp("translations"))
+
+
+@pytest.fixture
+def chinese(app, _catalogues, monkeypatch):
+    use_catalogues(app, _catalogues, monkeypatch)
 
 
 @pytest.fixture
@@ -49,7 +61,7 @@ def test_rates_are_shares_and_none_when_nothing_is_counted(app, world):
     with app.test_request_context():
         rows = {row.id: row for row in oversight.school_rows(world["yuzhong"], NOW)}
 
-    assert rows[world["a1"].id].participation == pytest.approx(4 / 5)
+    assert rows[world["a1"].id].participation == pytest.approx(3 / 5)
     assert rows[world["a1"].id].feedback_share == pytest.approx(3 / 6)
     assert rows[world["a2"].id].feedback_share is None
     assert rows[world["a2"].id].median_moderation_hours is None
@@ -83,8 +95,8 @@ def test_the_page_shows_the_numbers_and_the_overdue_consultations(client, world,
     page = client.get(f"/oversight?district={world['yuzhong'].id}", headers=ENGLISH).get_data(as_text=True)
 
     assert "Yuzhong No. 1 Primary" in page and "Yuzhong No. 2 Primary" in page
-    assert "83%" in page  # Yuzhong: 5 of 6 verified parents
-    assert "80%" in page  # Yuzhong No. 1: 4 of 5
+    assert "67%" in page  # Yuzhong: 4 of 6 verified parents responded
+    assert "60%" in page  # Yuzhong No. 1: 3 of 5
     assert "4.0 h" in page and "6.0 h" in page  # the medians
     assert "50%" in page  # feedback answered in time: 3 of 6
     assert f'href="/consultations/{world["c2"].id}"' in page and f'href="/consultations/{world["c13"].id}"' in page
@@ -127,3 +139,40 @@ def test_the_number_of_queries_does_not_grow_with_the_schools(
     # The dashboard's own, plus the working calendar (feedback's answer days) and what waits for
     # the reader in the queue (the "Waiting for you" block).
     assert len(many) <= 21, len(many)
+
+
+def test_a_consultation_open_to_everyone_never_makes_the_rate_pass_100_percent(
+    chinese, client, db, world, make_school, make_user, city_admin, login_as, frozen_now
+):
+    # One verified parent, and many more people answering a consultation open to any account:
+    # residents, and a parent of the neighbouring school (a parent there, not here).
+    busy = make_school(authority=world["shapingba"], slug="spb-busy", name_zh="沙坪坝热闹小学", name_en="Busy Primary")
+    neighbour = make_school(authority=world["shapingba"], slug="spb-next", name_en="Next Door Primary")
+    parent = make_user(role="parent", scope=busy)
+    open_to_all = consultation(busy, "Busy open to all", NOW - 5 * DAY, NOW + 5 * DAY)
+    response(open_to_all, parent, NOW - 4 * DAY, state="published", moderated=NOW - 4 * DAY + HOUR)
+    for _ in range(3):
+        response(open_to_all, make_user(), NOW - 3 * DAY)
+    response(open_to_all, make_user(role="parent", scope=neighbour), NOW - 3 * DAY)
+    scope = oversight.oversight_scope(city_admin)
+    db.session.commit()
+
+    with client.application.test_request_context():
+        schools = {row.id: row for row in oversight.school_rows(world["shapingba"], NOW)}
+        districts = {row.id: row for row in oversight.district_rows(scope, NOW)}
+    busy_row, district_row = schools[busy.id], districts[world["shapingba"].id]
+    assert (busy_row.responders, busy_row.parent_responders, busy_row.other_responders) == (5, 1, 4)
+    assert busy_row.participation == 1.0
+    # In the district the neighbour's parent is one of its own parents: p6, the busy school's
+    # parent and the neighbour's, of three verified parents; the three residents are the others.
+    assert (district_row.parent_responders, district_row.verified_parents, district_row.other_responders) == (3, 3, 3)
+    assert all(row.participation is None or row.participation <= 1 for row in [*schools.values(), *districts.values()])
+
+    login_as(city_admin)
+    page = client.get(f"/oversight?district={world['shapingba'].id}").get_data(as_text=True)
+    row = page.split(f'id="oversight-school-{busy.id}"')[1].split("</tr>")[0]
+    assert "100%" in row and "另有4位其他居民参与" in row
+    percents = [int(value) for value in re.findall(r"(\d+)%", page.split('id="definitions-heading"')[0])]
+    assert percents and max(percents) <= 100
+    english = client.get(f"/oversight?district={world['shapingba'].id}", headers=ENGLISH).get_data(as_text=True)
+    assert "4 other residents also took part" in english.split(f'id="oversight-school-{busy.id}"')[1].split("</tr>")[0]

@@ -282,6 +282,17 @@ def test_bulk_approve_publishes_the_selected_and_skips_the_rest(
     assert states == [ResponseState.PUBLISHED, ResponseState.PUBLISHED, ResponseState.REJECTED, ResponseState.PENDING]
 
 
+def test_publishing_none_selected_says_why_at_the_top_and_the_message_takes_focus(client, login_as, moderator, pending):
+    login_as(moderator)
+
+    response = client.post("/moderation/bulk-approve", data={}, headers={"Accept-Language": "en"})
+
+    page = _text(response)
+    assert response.status_code == 422
+    assert 'id="moderation-problem" tabindex="-1" autofocus><p>Select at least one response to approve.' in page
+    assert _db.session.get(type(pending), pending.id).state == ResponseState.PENDING
+
+
 def test_actions_need_the_csrf_token(csrf_client, moderator, pending):
     logged_in = session_id(moderator)
     with csrf_client.session_transaction() as session:
@@ -307,6 +318,55 @@ def test_htmx_reject_without_a_reason_shows_the_item_again_with_the_message(clie
     assert f'id="moderation-item-{pending.id}"' in _text(response)
     assert 'role="alert"' in _text(response) and "Choose a reason" in _text(response)
     assert 'name="reason_detail"' in _text(response)  # the forms are still there
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])
+def test_rejecting_without_a_reason_opens_the_form_again_with_the_reason_beside_the_field_and_a_summary_to_focus(
+    client, login_as, moderator, pending, htmx
+):
+    login_as(moderator)
+    headers = {"Accept-Language": "en", **({"HX-Request": "true"} if htmx else {})}
+
+    response = client.post(
+        f"/moderation/responses/{pending.id}",
+        data={"action": "reject", "expected": "pending", "reason": "other", "reason_detail": " "},
+        headers=headers,
+    )
+
+    page = _text(response)
+    assert response.status_code == 422
+    assert ("<html" in page) is not htmx  # htmx swaps the item; without it the queue comes back
+    item = page[page.index(f'id="moderation-item-{pending.id}"') :]
+    reason_id = f"reject-reason-{pending.id}"
+    # The summary takes focus (autofocus; static/js/portal.js after htmx's swap) and leads to the field.
+    assert '<div class="error-summary" role="alert" tabindex="-1" autofocus>' in item
+    assert f'<a href="#{reason_id}">Choose a reason, or write one.</a>' in item
+    assert '<details class="response-action" open>' in item
+    assert f'aria-invalid="true" aria-describedby="{reason_id}-error"' in item
+    assert f'<p class="error" id="{reason_id}-error">Choose a reason, or write one.</p>' in item
+    assert '<option value="other" selected>' in item  # what was chosen is kept
+    assert page.count('class="error-summary"') == 1
+    assert _db.session.get(type(pending), pending.id).state == ResponseState.PENDING
+
+
+def test_sending_a_consultation_back_without_a_reason_keeps_it_in_the_queue_with_the_reason_beside_the_field(
+    client, login_as, moderator, school
+):
+    submitted = create_consultation(school, Phase.SUBMITTED, title="待审批的征集")
+    login_as(moderator)
+
+    response = client.post(
+        f"/moderation/consultations/{submitted.id}",
+        data={"action": "send_back", "reason": "  "},
+        headers={"HX-Request": "true", "Accept-Language": "en"},
+    )
+
+    page = _text(response)
+    assert response.status_code == 422
+    assert f'id="moderation-item-c{submitted.id}"' in page and "data-moderation-done" not in page
+    assert f'<a href="#send-back-{submitted.id}">' in page
+    assert f'<p class="error" id="send-back-{submitted.id}-error">' in page
+    assert _db.session.get(type(submitted), submitted.id).status == ConsultationStatus.SUBMITTED
 
 
 def test_the_queue_is_paginated_twenty_a_page(client, login_as, moderator, open_consultation):

@@ -60,6 +60,7 @@ def portal(tmp_path, smtp, monkeypatch):
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database,
             "SECRET_KEY": SECRET,
+            "SERVER_NAME": "portal.test",  # the test client's host: the one the portal answers
             "PORTAL_PUBLIC_URL": PUBLIC_URL,
             "PORTAL_SMTP_URL": smtp.url,
             "PORTAL_OUTBOX_DIR": str(tmp_path / "outbox"),

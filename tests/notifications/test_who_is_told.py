@@ -491,7 +491,7 @@ def test_mail_at_once_for_replies_and_daily_digest_for_school_news_are_the_defau
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("en", "until December 24, 2026 9:37 AM."), ("zh", "截止到2026年12月24日 09:37。")],
+    [("en", "until December 24, 2026 9:37 AM."), ("zh", "2026年12月24日 09:37截止。")],
 )
 def test_a_consultation_opening_says_until_when_in_the_readers_words_to_the_minute(
     app, compiled_catalogues, language, expected
