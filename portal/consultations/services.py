@@ -274,8 +274,6 @@ def work_by_owner(school_ids, authority_ids, now: datetime) -> dict[tuple[str, i
         return found
     owned = [Consultation.school_id.in_(list(school_ids))] if school_ids else []
     owned += [Consultation.authority_id.in_(list(authority_ids))] if authority_ids else []
-    draft = Consultation.in_phase(Phase.DRAFT, now)
-    sent_back = Consultation.sent_back_reason != ""
 
     def counted(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -284,8 +282,8 @@ def work_by_owner(school_ids, authority_ids, now: datetime) -> dict[tuple[str, i
         select(
             Consultation.school_id,
             Consultation.authority_id,
-            counted(draft & ~sent_back),
-            counted(draft & sent_back),
+            counted(Consultation.in_phase(Phase.DRAFT, now)),
+            counted(Consultation.in_phase(Phase.SENT_BACK, now)),
             counted(Consultation.in_phase(Phase.SUBMITTED, now)),
             counted(Consultation.in_phase(Phase.CLOSED, now)),
             counted(Consultation.outcome_overdue(now, outcome_due_days())),

@@ -149,7 +149,7 @@ def draft_a_decision(page) -> tuple[str, str]:
     page.locator("#votes_against").fill("1")
     page.locator("#votes_abstain").fill("1")
     page.locator("#body").fill("一、每天上学、放学时段在校门口设护学岗。\n\n二、护学岗由家长志愿者和教师轮流值守。")
-    page.locator(f"form[action='{MANAGE_DECISIONS}/new'] button[type=submit]").click()
+    page.locator(f"form[action='{MANAGE_DECISIONS}/new'] button[value=save]").click()
     page.wait_for_url(re.compile(rf"{MANAGE_DECISIONS}/\d+$"))
     return re.search(rf"{MANAGE_DECISIONS}/\d+$", page.url).group(0), title
 
@@ -193,7 +193,7 @@ def test_publishing_without_the_tick_keeps_the_draft_filled_and_saving_it_keeps_
     checked(check_accessibility, page, f"decision-publish-refused-{suffix}", javascript)
 
     # Saving the page as it is keeps the draft: nothing was wiped.
-    page.locator(f"form[action='{edit_path}'] button[type=submit]").click()
+    page.locator(f"form[action='{edit_path}'] button[value=save]").click()
     page.wait_for_url(re.compile(rf"{edit_path}$"))
     expect(page.locator(".flash-messages")).to_be_visible()
     expect_the_draft_filled(page, title, meeting_value)

@@ -568,10 +568,10 @@ def test_publish_failing_with_htmx_shows_why_in_the_publish_panel(
 ):
     from portal.decisions import services
 
-    def disk_full(*args, **kwargs):
-        raise OSError(28, "No space left on device")
+    def no_key(*args, **kwargs):
+        raise RuntimeError("the signing key cannot be read")  # not a fault of the disk or database
 
-    monkeypatch.setattr(services, "archive_pdf", disk_full)
+    monkeypatch.setattr(services, "archive_pdf", no_key)
     draft = make_draft()
     login_as(board_member)
 
