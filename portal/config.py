@@ -138,6 +138,9 @@ def load() -> dict:
         "PORTAL_SMTP_URL": os.environ.get("PORTAL_SMTP_URL", ""),
         "PORTAL_MAIL_FROM": os.environ.get("PORTAL_MAIL_FROM", "学校治理门户 <noreply@portal.invalid>"),
         "PORTAL_OUTBOX_DIR": os.environ.get("PORTAL_OUTBOX_DIR", str(INSTANCE / "outbox")),
+        "PORTAL_EXPORTS_DIR": os.environ.get("PORTAL_EXPORTS_DIR", str(INSTANCE / "exports")),
+        # Where people write about their personal data (the privacy notice names it).
+        "PORTAL_PRIVACY_CONTACT": os.environ.get("PORTAL_PRIVACY_CONTACT", "privacy@portal.invalid"),
         "PORTAL_INVITATION_DAYS": int(os.environ.get("PORTAL_INVITATION_DAYS", 30)),
         # A consultation closed this many days ago without an outcome is marked "outcome overdue".
         "PORTAL_OUTCOME_DAYS": int(os.environ.get("PORTAL_OUTCOME_DAYS", 30)),

@@ -1,7 +1,7 @@
 """Every model of the portal, imported in one place so that the schema is whole for Alembic,
 the tests and the CLI, whichever feature happens to be imported first."""
 
-from portal.accounts.models import AUTHORITY_ROLES, Invitation, Membership, Role, User  # noqa: F401
+from portal.accounts.models import AUTHORITY_ROLES, DataExport, Invitation, Membership, Role, User  # noqa: F401
 from portal.audit import AuditEvent  # noqa: F401
 from portal.charters.models import CharterVersion, StoredCharterDiff  # noqa: F401
 from portal.consultations.models import (  # noqa: F401

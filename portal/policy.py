@@ -29,6 +29,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "pages.home",
         "pages.healthz",
         "pages.set_language",
+        "pages.privacy",
+        "pages.terms",
         "accounts.login",
         "accounts.register",
         "accounts.check_email",

@@ -94,6 +94,7 @@ def app():
             # No mail server: mails are written into the run's own outbox (a test may set an SMTP URL).
             PORTAL_SMTP_URL="",
             PORTAL_OUTBOX_DIR=str(Path(tmp_dir) / "outbox"),
+            PORTAL_EXPORTS_DIR=str(Path(tmp_dir) / "exports"),
         )
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))

@@ -24,6 +24,7 @@ from tests.access_rows import (
     meetings,
     moderation,
     notifications,
+    personal_data,
     schools,
     working_days,
 )
@@ -43,6 +44,7 @@ FEATURES = [
     consultations,
     moderation,
     notifications,
+    personal_data,
     working_days,
 ]
 EXPECTED = {endpoint: row for feature in FEATURES for endpoint, row in feature.EXPECTED.items()}

@@ -240,6 +240,8 @@ def test_only_the_listed_pages_are_public(app):
         "pages.home",
         "pages.healthz",
         "pages.set_language",
+        "pages.privacy",
+        "pages.terms",
         "accounts.login",
         "accounts.register",
         "accounts.check_email",

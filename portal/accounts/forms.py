@@ -232,3 +232,18 @@ class InvitationBatchForm(PortalForm):
         description=_l("For your own records, such as the class the codes are for. Parents do not see it."),
         render_kw={"maxlength": INVITATION_NOTE_MAX},
     )
+
+
+class DataExportForm(PortalForm):
+    """Asking for a copy of one's data: nothing to fill in (the CSRF token only)."""
+
+
+class DeleteAccountForm(PortalForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[
+            DataRequired(message=_l("Please enter your password to confirm.")),
+            Length(max=PASSWORD_MAX, message=PASSWORD_LENGTH),
+        ],
+        render_kw={"autocomplete": "current-password", "maxlength": PASSWORD_MAX},
+    )

@@ -2,7 +2,7 @@
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
@@ -18,6 +18,13 @@ EMAIL_MAX = 254
 DISPLAY_NAME_MAX = 60
 PASSWORD_MIN = 12
 PASSWORD_MAX = 200
+
+# The privacy notice (/privacy) in force; registration records which one the person accepted.
+# Raise it whenever the notice changes in substance.
+PRIVACY_NOTICE_VERSION = "2026-12-03"
+# What an erased account is called, stored in place of its name (never English: the pages show
+# "Deleted account" to readers in English, User.shown_name).
+DELETED_NAME = "已注销用户"
 
 
 def normalize_email(email: str) -> str:
@@ -56,6 +63,11 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The version of the privacy notice accepted at registration (None: before notices were recorded).
+    privacy_version: Mapped[str | None] = mapped_column(String(20))
+    # Set when the person erased their account (/me/delete): the row stays, so that what they
+    # published and the audit trail keep a pseudonymous id, but nothing in it names them.
+    deleted_at: Mapped[datetime | None]
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", foreign_keys="Membership.user_id", order_by="Membership.id"
@@ -68,6 +80,20 @@ class User(UserMixin, db.Model):
     # The session this request runs in (an AccountSession's token), set when the person logs in
     # or their session is loaded; Flask-Login keeps get_id() in the session and the remember cookie.
     session_token = None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def shown_name(self) -> str:
+        """The name others read: for an erased account "已注销用户", or "Deleted account" in English."""
+        if self.deleted_at is None:
+            return self.display_name
+        from flask_babel import get_locale, gettext
+
+        locale = get_locale()
+        return DELETED_NAME if locale is None or locale.language == "zh" else gettext("Deleted account")
 
     def get_id(self) -> str:
         if not self.session_token:
@@ -93,6 +119,51 @@ class AccountSession(db.Model):
     remember: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExportStatus(Labelled):
+    PREPARING = "preparing", _l("Being prepared")
+    READY = "ready", _l("Ready to download")
+    FAILED = "failed", _l("Could not be prepared")
+
+
+# A copy still "being prepared" after this long was lost (a worker that died): a new one may be asked for.
+EXPORT_GIVEN_UP_AFTER = timedelta(hours=1)
+
+
+class DataExport(db.Model):
+    """A copy of everything the portal holds about a person (/me/data), prepared by a job as a ZIP
+    file under instance/exports/ (never in the database), downloadable by them alone until it
+    expires, then deleted with its file."""
+
+    __tablename__ = "data_export"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    status: Mapped[ExportStatus] = mapped_column(str_enum(ExportStatus), default=ExportStatus.PREPARING)
+    file_name: Mapped[str] = mapped_column(String(80), default="")
+    size: Mapped[int] = mapped_column(default=0)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ready_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+
+    def mark_ready(self, file_name: str, size: int, at: datetime, expires_at: datetime) -> None:
+        self.status, self.file_name, self.size, self.ready_at, self.expires_at = (
+            ExportStatus.READY,
+            file_name,
+            size,
+            at,
+            expires_at,
+        )
+
+    def mark_failed(self) -> None:
+        self.status = ExportStatus.FAILED
+
+    def is_being_prepared(self, now: datetime) -> bool:
+        return self.status == ExportStatus.PREPARING and self.requested_at > now - EXPORT_GIVEN_UP_AFTER
+
+    def is_downloadable(self, now: datetime) -> bool:
+        return self.status == ExportStatus.READY and self.expires_at is not None and self.expires_at > now
 
 
 class Membership(db.Model):

@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import audit
 from portal.accounts.models import (
     EMAIL_MAX,
+    PRIVACY_NOTICE_VERSION,
     AccountSession,
     Invitation,
     Membership,
@@ -278,16 +279,29 @@ def forget_stale_sessions(now: datetime, *, idle: timedelta, remembered: timedel
 
 
 def register_user(
-    *, email: str, display_name: str, password: str, language: str | None, ip_address: str | None = None
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    language: str | None,
+    ip_address: str | None = None,
+    privacy_version: str = PRIVACY_NOTICE_VERSION,
 ) -> User:
-    """Create an account. Refuses with EMAIL_TAKEN if the email exists in any case."""
+    """Create an account, recording the privacy notice accepted (the one in force unless told).
+    Refuses with EMAIL_TAKEN if the email exists in any case."""
     email = normalize_email(email)
     # Hashed (on purpose slow) before the first query: on SQLite a registration holds the write
     # lock from its first query to its commit, and others wait for it meanwhile.
     password_hash = hash_password(password)
     if email_is_taken(email):
         raise DomainError(AccountRefusal.EMAIL_TAKEN)
-    user = User(email=email, display_name=display_name.strip(), password_hash=password_hash, language=language)
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        password_hash=password_hash,
+        language=language,
+        privacy_version=privacy_version,
+    )
     try:
         # Two registrations with one email at the same moment: the unique index stops the second.
         with db.session.begin_nested():

@@ -3,7 +3,7 @@ profile, password, roles and parent verification, what moderators decided about 
 or reported, and a block in force. The forms on it post
 to the routes below; each shows the page again with its messages when something is wrong."""
 
-from flask import current_app, flash, g, make_response, render_template, url_for
+from flask import current_app, flash, g, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -77,16 +77,23 @@ def _too_many_password_guesses(limit):
     return make_response(_render_me(429, password_form=form))
 
 
-# Only wrong guesses of the current password count; after five in 15 minutes the form is locked,
-# the right password included, so that a borrowed session cannot try passwords until one fits.
-@bp.post("/me/password")
-@limiter.limit(
+# The page each form that asks for the password shows when guessing is locked (by endpoint).
+LOCKED_PAGES = {"pages.change_password": _too_many_password_guesses}
+
+# Only wrong guesses of the password count; after five in 15 minutes the forms that ask for it
+# (changing it here, deleting the account in privacy.py: one limit for both) are locked, the
+# right password included, so that a borrowed session cannot try passwords until one fits.
+password_guesses = limiter.shared_limit(
     lambda: current_app.config["PORTAL_PASSWORD_CHECK_LIMIT_PER_ACCOUNT"],
+    scope="password-check",
     key_func=_password_guesses_key,
     deduct_when=lambda response: bool(g.get("wrong_current_password")),
-    on_breach=_too_many_password_guesses,
-    scope="password-check",
+    on_breach=lambda limit: LOCKED_PAGES[request.endpoint](limit),
 )
+
+
+@bp.post("/me/password")
+@password_guesses
 def change_password():
     policy.require(current_user, "view_own_account")
     form = forms.PasswordChangeForm()
