@@ -34,6 +34,9 @@ NAMES = frozenset(
         "decision.published",
         "charter.adopted",
         "minutes.approved",
+        # An account needs a mail of its own (a link to finish registering, to reset a password):
+        # data: to_address, language, template, build (gives the subject and the template's words)
+        "account.mail_requested",
     }
 )
 

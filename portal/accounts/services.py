@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import audit
+from portal import audit, events
 from portal.accounts.models import (
     EMAIL_MAX,
     PRIVACY_NOTICE_VERSION,
@@ -640,9 +640,11 @@ def read_reset_token(token: str) -> User:
 
 
 def _account_mail(to_address: str, language: str | None, *, user: User | None, build) -> None:
-    from portal.notifications.mail import queue_message  # the mail queue; notifications never import accounts' services
-
-    queue_message(to_address, language, "account", build, user_id=getattr(user, "id", None))
+    """A mail of the account's own, announced: the notifications feature (which keeps the mail
+    queue) writes it in this transaction, and a job sends it after the commit."""
+    events.emit(
+        "account.mail_requested", user, None, to_address=to_address, language=language, template="account", build=build
+    )
 
 
 def request_registration(email: str, *, language: str | None, ip_address: str | None = None) -> None:

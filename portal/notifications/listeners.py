@@ -8,7 +8,7 @@ by a job after the commit: the request that caused it does not wait for thousand
 
 from portal import events, jobs
 from portal.extensions import db
-from portal.notifications import tasks
+from portal.notifications import mail, tasks
 from portal.notifications.models import Kind
 from portal.notifications.services import Notice, moderators_of, school_staff, tell
 from portal.notifications.texts import both_names
@@ -163,4 +163,18 @@ def _school_news(event):
         type(event.subject).__name__,
         event.subject.id,
         getattr(event.actor, "id", None),
+    )
+
+
+@events.on("account.mail_requested")
+def account_mail(event):
+    """A mail an account asked for (a registration or password-reset link): queued like the
+    others, without an unsubscribe link (the person asked for this very mail)."""
+    data = event.data
+    mail.queue_message(
+        data["to_address"],
+        data["language"],
+        data["template"],
+        data["build"],
+        user_id=getattr(event.subject, "id", None),
     )
