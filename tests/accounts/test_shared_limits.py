@@ -155,7 +155,10 @@ def test_gunicorn_settings_tell_the_app_how_many_workers_serve(monkeypatch):
     from types import SimpleNamespace
 
     monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
-    monkeypatch.delenv("PORTAL_WORKERS", raising=False)
+    # The hook below writes PORTAL_WORKERS into os.environ: set first, so that monkeypatch puts
+    # the environment back as it was (else the next tests of this process inherit 3 workers).
+    monkeypatch.setenv("PORTAL_WORKERS", "1")
+    monkeypatch.delenv("PORTAL_WORKERS")
     settings = runpy.run_path(str(ROOT / "portal" / "gunicorn_conf.py"))
 
     settings["on_starting"](SimpleNamespace(cfg=SimpleNamespace(workers=3)))

@@ -114,7 +114,8 @@ def test_staff_names_carry_their_badge(
     pages, school_names = staff_named
     who, address = pages[where]
     role = "校务委员" if language == "zh" else "Board member"
-    expected = f"{role} · {school_names[language]}"  # "校务委员 · 重庆市渝中区解放路小学"
+    separator = "·" if language == "zh" else " · "  # Chinese sets the middle dot without spaces
+    expected = f"{role}{separator}{school_names[language]}"  # "校务委员·重庆市渝中区解放路小学"
     for width, viewport in WIDTHS.items():
         page = new_page(language, viewport)
         if who:

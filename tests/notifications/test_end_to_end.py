@@ -82,7 +82,9 @@ def worker(portal, smtp, tmp_path):
     """`flask --app app portal worker` in its own process, on the portal's database and queue."""
     _app, database, queue = portal
     environment = {
-        name: value for name, value in os.environ.items() if name not in ("PORTAL_JOBS", "REDIS_URL", "DATABASE_URL")
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("PORTAL_JOBS", "REDIS_URL", "DATABASE_URL", "PORTAL_WORKERS", "WEB_CONCURRENCY")
     } | {
         "DATABASE_URL": database,
         "PORTAL_JOBS_DB": str(queue),
