@@ -245,6 +245,8 @@ def main():
                 {"stance": "support", "body": "我的回应", "answers": {}, "show_name": True},
                 now=now,
             )
+        for person in (parent, moderator):  # logged in, as through the login form
+            account_services.start_session(person, user_agent="bench")
         db.session.commit()
         ids = {name: consultation.id for name, consultation in consultations.items()}
         sessions = {"parent": parent.get_id(), "moderator": moderator.get_id()}

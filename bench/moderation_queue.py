@@ -159,6 +159,7 @@ def main():
             language="zh",
         )
         account_services.grant_membership(None, moderator, Role.MODERATOR, district)
+        account_services.start_session(moderator, user_agent="bench")  # logged in, as through the login form
         db.session.commit()
         moderator_session = moderator.get_id()
         moderator_id = moderator.id

@@ -269,6 +269,8 @@ def main():
         heavy = account_services.register_user(
             email="bench-heavy@example.net", display_name="通知很多的人", password="bench password 2035", language="zh"
         )
+        for person in (moderator, reader, heavy):  # logged in, as through the login form
+            account_services.start_session(person, user_agent="bench")
         db.session.commit()
         sessions = {"moderator": moderator.get_id(), "reader": reader.get_id(), "heavy": heavy.get_id()}
         reader_id, heavy_id, moderator_id = reader.id, heavy.id, moderator.id
