@@ -4,6 +4,7 @@ and a city with one district in it. Imported by the scripts beside it (`python b
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,6 +17,8 @@ def migrated_app(**config):
 
     from portal import create_app
 
+    if "SERVER_NAME" in config:  # the portal answers only its public address's host (TRUSTED_HOSTS)
+        config.setdefault("PORTAL_PUBLIC_URL", f"https://{config['SERVER_NAME']}")
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp(prefix='portal-bench-')}/bench.db"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False, **config})
     with app.app_context():
@@ -30,3 +33,22 @@ def city_and_district():
     city = school_services.create_authority(None, name_zh="基准市教委", name_en="Bench City")
     district = school_services.create_authority(None, name_zh="基准区教委", name_en="Bench District", parent=city)
     return city, district
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which `fraction` of `values` lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "OVER THE GOAL"
+
+
+def save_results(lines: list[str], name: str) -> None:
+    """Keep a run's figures in bench/results/<date>-<name>.txt, and say where."""
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
+    out = results / f"{time.strftime('%Y-%m-%d')}-{name}.txt"
+    out.write_text("\n".join(lines) + "\n")
+    print(f"saved to {out.relative_to(ROOT)}")

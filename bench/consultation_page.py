@@ -28,7 +28,7 @@ from sqlalchemy import event, insert, update
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_app import city_and_district, migrated_app  # noqa: E402
+from bench_app import city_and_district, migrated_app, save_results  # noqa: E402
 
 BATCH = 5000
 # A response of a few sentences, as parents write them; varied so that pages are not all alike.
@@ -312,11 +312,7 @@ def main():
         lines.append(line)
         print(line)
 
-    results = ROOT / "bench" / "results"
-    results.mkdir(exist_ok=True)
-    out = results / f"{time.strftime('%Y-%m-%d')}-consultation-page-{args.large}-{engine.dialect.name}.txt"
-    out.write_text("\n".join(lines) + "\n")
-    print(f"saved to {out.relative_to(ROOT)}")
+    save_results(lines, f"consultation-page-{args.large}-{engine.dialect.name}")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ Then, logged in as the district's moderator with the Flask test client, it reque
 page of /moderation `--runs` times and prints the median and 95th percentile time and the
 number of SQL queries (goals: at most 10 queries, median under 100 ms). Last, it times the
 approve action at the service level `--approvals` times: lock a pending response
-(moderation.services.queue_response(..., for_update=True)), then
+(moderation.queue.queue_response(..., for_update=True)), then
 moderation.services.moderate(..., "publish") and commit (goal: median under 50 ms). Results are kept
 in bench/results/<date>-moderation-queue-<database>.txt.
 """
@@ -31,7 +31,7 @@ from sqlalchemy import event, insert, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_app import city_and_district, migrated_app  # noqa: E402
+from bench_app import city_and_district, migrated_app, percentile, save_results, verdict  # noqa: E402
 
 BATCH = 5000
 SCHOOLS = 3
@@ -44,11 +44,6 @@ SENTENCES = [
     "同意。可否在校门口增设护学岗？",
 ]
 QUERY_GOAL, PAGE_GOAL_MS, APPROVE_GOAL_MS = 10, 100.0, 50.0
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
 def bulk_pending(db, consultations, count, first_user_id, now):
@@ -111,7 +106,7 @@ def main():
     from portal.consultations import services
     from portal.consultations.models import QuestionKind, Response, ResponseState, Tally
     from portal.extensions import db
-    from portal.moderation import services as moderation
+    from portal.moderation import queue as moderation
     from portal.moderation import services as moderation_services
     from portal.schools import services as school_services
     from portal.schools.models import SchoolType
@@ -227,9 +222,6 @@ def main():
         db.session.remove()
     approve_median, approve_p95 = statistics.median(approve_times), percentile(approve_times, 0.95)
 
-    def verdict(ok: bool) -> str:
-        return "ok" if ok else "OVER THE GOAL"
-
     lines = [
         f"moderation queue: {pending:,} pending responses in {SCHOOLS * CONSULTATIONS_PER_SCHOOL} consultations "
         f"of {SCHOOLS} schools of one district ({dialect}, {os.cpu_count()} CPUs); "
@@ -250,11 +242,7 @@ def main():
     ]
     print("\n".join(lines))
     if not args.no_results_file:
-        results = ROOT / "bench" / "results"
-        results.mkdir(exist_ok=True)
-        out = results / f"{time.strftime('%Y-%m-%d')}-moderation-queue-{dialect}.txt"
-        out.write_text("\n".join(lines) + "\n")
-        print(f"saved to {out.relative_to(ROOT)}")
+        save_results(lines, f"moderation-queue-{dialect}")
 
 
 if __name__ == "__main__":

@@ -48,16 +48,11 @@ from sqlalchemy import event, func, insert, select  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_app import city_and_district, migrated_app  # noqa: E402
+from bench_app import city_and_district, migrated_app, percentile, save_results, verdict  # noqa: E402
 
 BATCH = 5000
 FIRST_PARENT_ID = 1_000_000
 APPROVE_GOAL_MS, FAN_OUT_GOAL_S, MAILS_PER_SECOND_GOAL = 300.0, 10.0, 100.0
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
 SMTP_SERVER = """
@@ -401,9 +396,6 @@ def main():
         f"header count on /schools, {heavy_share:,} unread (shows 99+)": measure("heavy", "/schools"),
     }
 
-    def verdict(ok: bool) -> str:
-        return "ok" if ok else "OVER THE GOAL"
-
     district_median, baseline_median = statistics.median(approve["district"]), statistics.median(approve["baseline"])
     baseline_label = f"baseline: a school with no parents, {len(approve['baseline'])} runs"
     district_label = f"district-wide, audience {args.parents:,} parents, {len(approve['district'])} runs"
@@ -459,11 +451,7 @@ def main():
     ]
     print("\n".join(lines))
     if not args.no_results_file:
-        results = ROOT / "bench" / "results"
-        results.mkdir(exist_ok=True)
-        out = results / f"{time.strftime('%Y-%m-%d')}-notifications-{dialect}.txt"
-        out.write_text("\n".join(lines) + "\n")
-        print(f"saved to {out.relative_to(ROOT)}")
+        save_results(lines, f"notifications-{dialect}")
 
 
 if __name__ == "__main__":
