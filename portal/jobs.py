@@ -23,6 +23,8 @@ from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from portal.extensions import sqlite_write_transaction
+
 log = logging.getLogger(__name__)
 
 INSTANCE = Path(__file__).resolve().parent.parent / "instance"
@@ -74,8 +76,15 @@ def _in_app_context(function):
             return function(*args, **kwargs)
         if _app is None:
             raise RuntimeError("a job ran without an application: start workers with `flask portal worker`")
-        with _app.app_context():
-            return function(*args, **kwargs)
+        # Jobs write: on SQLite their transactions take the write lock at BEGIN (waiting the busy
+        # timeout for a web request's), as web requests that write do, so a job never fails for
+        # having read before somebody else wrote.
+        token = sqlite_write_transaction.set(True)
+        try:
+            with _app.app_context():
+                return function(*args, **kwargs)
+        finally:
+            sqlite_write_transaction.reset(token)
 
     return run
 
