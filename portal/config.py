@@ -153,5 +153,12 @@ def load() -> dict:
         # creates a self-signed development pair at these default paths.
         "PORTAL_SIGNING_KEY": os.environ.get("PORTAL_SIGNING_KEY", str(INSTANCE / "signing-key.pem")),
         "PORTAL_SIGNING_CERT": os.environ.get("PORTAL_SIGNING_CERT", str(INSTANCE / "signing-cert.pem")),
+        # The transparency log's Ed25519 key (not the PDF key): a file holding the note-format
+        # private key `PRIVATE+KEY+<name>+<id>+<base64>`, or that text itself. `flask portal log-key init`.
+        "PORTAL_LOG_KEY": os.environ.get("PORTAL_LOG_KEY", str(INSTANCE / "log-key.txt")),
+        # Witnesses whose cosignatures the log keeps and shows: note verifier keys (type 0x04), comma-separated.
+        "PORTAL_WITNESS_KEYS": [
+            key.strip() for key in os.environ.get("PORTAL_WITNESS_KEYS", "").split(",") if key.strip()
+        ],
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: a parent may take an hour to write
     }

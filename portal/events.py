@@ -34,6 +34,8 @@ NAMES = frozenset(
         "decision.published",
         "charter.adopted",
         "minutes.approved",
+        # A new PDF signing certificate (the key rotation command): data: certificate_sha256, not_before
+        "signing.key_rotated",
         # An account needs a mail of its own (a link to finish registering, to reset a password):
         # data: to_address, language, template, build (gives the subject and the template's words)
         "account.mail_requested",

@@ -57,6 +57,14 @@ PUBLIC_ENDPOINTS = frozenset(
         "decisions.feed",
         "decisions.school_feed",
         "pages.verify",
+        # The transparency log is for everyone, witnesses included (they post without an account).
+        "transparency.checkpoint",
+        "transparency.key",
+        "transparency.entries",
+        "transparency.proof",
+        "transparency.consistency",
+        "transparency.cosignatures",
+        "transparency.decision_evidence",
         # The suggestion box explains itself to visitors and asks them to log in; sending needs an account.
         "feedback.new",
         # Approved consultations, their published responses, results, exports and outcome are

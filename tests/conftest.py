@@ -30,6 +30,7 @@ from portal.documents import signing  # noqa: E402
 from portal.extensions import db as _db  # noqa: E402
 from portal.extensions import limiter  # noqa: E402
 from portal.schools.models import School  # noqa: E402
+from portal.transparency import services as transparency  # noqa: E402
 from tests.helpers import factories  # noqa: E402
 from tests.helpers.databases import new_postgres_database  # noqa: E402
 from tests.helpers.translations import compile_catalogues  # noqa: E402
@@ -86,7 +87,10 @@ def app():
         key, cert = signing.generate_development_keys(
             Path(tmp_dir) / "signing-key.pem", Path(tmp_dir) / "signing-cert.pem"
         )
+        # The transparency log's key too (a checkpoint is signed at every publication).
+        log_key = transparency.generate_log_key(Path(tmp_dir) / "log-key.txt", "portal.test/log")
         app.config.update(
+            PORTAL_LOG_KEY=str(log_key),
             PORTAL_SIGNING_KEY=str(key),
             PORTAL_SIGNING_CERT=str(cert),
             # Each test process counts its own files being checked (/verify), not the machine's.

@@ -1,0 +1,178 @@
+"""The log's public endpoints (/log/...), the witnesses' cosignatures, and evidence bundles.
+
+Everything here is public and machine-read: bad parameters answer 400 with a JSON
+{"error": ...} (never a 500); answers carry an ETag and say how long they may be cached —
+entries and proofs for a given tree size never change, the checkpoint does at each publication."""
+
+import base64
+import json
+
+from flask import abort, jsonify, make_response, request
+
+from portal.decisions import services as decisions
+from portal.documents import signing
+from portal.extensions import csrf, db
+from portal.text import whole_number
+from portal.transparency import bp, notes, services
+from portal.web import public_url
+
+ONE_YEAR = 365 * 24 * 3600
+CHECKPOINT_MAX_AGE = 5  # seconds: a witness polling every few seconds sees a new one soon enough
+COSIGNATURE_MAX_BYTES = 8192
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str):
+        self.message = message
+
+
+@bp.errorhandler(BadRequest)
+def _bad_request(error):
+    response = jsonify({"error": error.message})
+    response.status_code = 400
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _number(name: str, *, default: int | None = None) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        if default is None:
+            raise BadRequest(f"{name} is required")
+        return default
+    value = whole_number(raw, max_digits=12)
+    if value is None:
+        raise BadRequest(f"{name} must be a whole number")
+    return value
+
+
+def _cacheable(response, *, max_age: int, immutable: bool = False):
+    response.add_etag()
+    response.headers["Cache-Control"] = f"public, max-age={max_age}" + (", immutable" if immutable else "")
+    return response.make_conditional(request)
+
+
+def _text(body: str):
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/plain; charset=utf-8"
+    return response
+
+
+def _current_note() -> str:
+    checkpoint = services.latest_checkpoint()
+    if checkpoint is None:  # nothing published yet: the empty tree, signed (Ed25519 is deterministic)
+        body = notes.Checkpoint(services.origin(), 0, services.merkle.EMPTY_ROOT).body
+        return notes.sign_note(body, services.log_key())
+    return services.checkpoint_with_cosignatures(checkpoint)
+
+
+@bp.get("/log/checkpoint")
+def checkpoint():
+    return _cacheable(_text(_current_note()), max_age=CHECKPOINT_MAX_AGE)
+
+
+@bp.get("/log/key")
+def key():
+    return _cacheable(_text(str(services.verifier_key()) + "\n"), max_age=3600)
+
+
+@bp.get("/log/entries")
+def entries():
+    size = services.tree_size()
+    start = _number("start", default=0)
+    end = _number("end", default=min(start + services.ENTRIES_PAGE_MAX, size))
+    if end < start:
+        raise BadRequest("end must not be smaller than start")
+    if end - start > services.ENTRIES_PAGE_MAX:
+        raise BadRequest(f"at most {services.ENTRIES_PAGE_MAX} entries at a time")
+    if end > size:
+        raise BadRequest(f"the log has {size} entries")
+    response = jsonify({"entries": [services.describe(leaf) for leaf in services.entries(start, end)]})
+    return _cacheable(response, max_age=ONE_YEAR, immutable=True)
+
+
+@bp.get("/log/proof")
+def proof():
+    digest = (request.args.get("sha256") or "").strip().lower()
+    if len(digest) != services.SHA256_HEX_LENGTH or any(c not in "0123456789abcdef" for c in digest):
+        raise BadRequest("sha256 must be 64 hexadecimal digits")
+    latest = services.latest_checkpoint()
+    size = _number("tree_size", default=latest.tree_size if latest else 0)
+    if size == 0 or size > services.tree_size():
+        raise BadRequest("tree_size must be between 1 and the size of the log")
+    leaf = services.newest_leaf_for_sha256(digest, below=size)
+    if leaf is None:
+        response = jsonify({"error": "no entry with this sha256 in a tree of this size"})
+        response.status_code = 404
+        return response
+    inclusion = services.inclusion_proof(leaf.leaf_index, size)
+    response = jsonify(
+        {
+            "index": leaf.leaf_index,
+            "tree_size": size,
+            "leaf": base64.b64encode(leaf.leaf).decode(),
+            "inclusion": [node.hex() for node in inclusion],
+        }
+    )
+    explicit = bool(request.args.get("tree_size"))
+    return _cacheable(response, max_age=ONE_YEAR if explicit else CHECKPOINT_MAX_AGE, immutable=explicit)
+
+
+@bp.get("/log/consistency")
+def consistency():
+    first, second = _number("first"), _number("second")
+    if not first <= second <= services.tree_size():
+        raise BadRequest("need first <= second <= the size of the log")
+    nodes = services.consistency_proof(first, second)
+    return _cacheable(jsonify({"consistency": [node.hex() for node in nodes]}), max_age=ONE_YEAR, immutable=True)
+
+
+# Witnesses post from their own machines, without a session: the cosignature is its own proof
+# (only keys in PORTAL_WITNESS_KEYS are accepted, and each is verified before it is stored).
+@bp.post("/log/cosignatures")
+@csrf.exempt
+def cosignatures():
+    if (request.content_length or 0) > COSIGNATURE_MAX_BYTES:
+        raise BadRequest("too long")
+    body = request.get_data(cache=False, as_text=False)[:COSIGNATURE_MAX_BYTES]
+    try:
+        note_text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("the note must be UTF-8 text") from None
+    try:
+        stored = services.add_cosignatures(note_text)
+    except services.CosignatureRefused as refusal:
+        raise BadRequest(str(refusal)) from None
+    db.session.commit()
+    response = jsonify({"stored": len(stored)})
+    response.status_code = 201 if stored else 200
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- evidence bundles -------------------------------------------------------------------------
+
+
+def _certificate_chain() -> list[str]:
+    certificate = signing.portal_certificate()
+    pem = base64.encodebytes(certificate.dump()).decode("ascii")
+    return [f"-----BEGIN CERTIFICATE-----\n{pem}-----END CERTIFICATE-----\n"]
+
+
+@bp.get("/decisions/<int:decision_id>/evidence.json")
+def decision_evidence(decision_id):
+    decision = decisions.published_decision(decision_id)
+    if decision is None or not decision.document_sha256:
+        abort(404)
+    bundle = services.evidence_bundle(
+        f"/decisions/{decision.id}",
+        decision.document_sha256,
+        _certificate_chain(),
+        public_url("decisions.pdf", decision_id=decision.id),
+    )
+    if bundle is None:
+        abort(404)
+    response = make_response(json.dumps(bundle, ensure_ascii=False, indent=1))
+    response.headers["Content-Type"] = "application/json"
+    response.headers["Content-Disposition"] = f'attachment; filename="decision-{decision.id}-evidence.json"'
+    return _cacheable(response, max_age=CHECKPOINT_MAX_AGE)
