@@ -219,11 +219,20 @@ def keys_init_command(force):
 
 
 @portal_cli.command("verify-archive")
-def verify_archive_command():
-    """Re-hash every stored document, check every signature and walk the publication log."""
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help="A checkpoint of the transparency log saved earlier (e.g. by a witness): prove the log extends it.",
+)
+def verify_archive_command(checkpoint_file):
+    """Re-hash every stored document, check every signature, walk the publication log, and check
+    every record against the transparency log (and the log against --checkpoint)."""
     from portal.documents import services as document_services
 
-    problems = document_services.verify_archive()
+    saved = checkpoint_file.read() if checkpoint_file is not None else None
+    problems = document_services.verify_archive(saved)
     if problems:
         click.echo(f"archive broken: {problems[0]}", err=True)
         if len(problems) > 1:

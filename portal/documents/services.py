@@ -125,12 +125,33 @@ def archive_counts() -> tuple[int, int]:
     )
 
 
-def verify_archive() -> list[Problem]:
+# More checks of the archive, registered by whoever keeps a record of it elsewhere (the
+# transparency log): each is called with the text of a checkpoint saved earlier (or None) and
+# returns its problems. The documents room does not know who they are.
+_archive_checks: list = []
+
+
+def archive_check(check):
+    """Register `check(saved_checkpoint: str | None) -> list[Problem]` with verify_archive()."""
+    _archive_checks.append(check)
+    return check
+
+
+def verify_archive(saved_checkpoint: str | None = None) -> list[Problem]:
     """Re-hash every stored document, check every signature, and walk the publication log from the
     first entry: sequence gaps, an entry not chained to the one before it, an entry whose hash no
     longer matches its fields, an entry whose document is missing, a document no entry records.
+    Then the registered checks (the transparency log: the records against its leaves, the log
+    against its checkpoint and against `saved_checkpoint`, a signed checkpoint kept elsewhere).
     Returns the problems found, documents first, then the log in order; [] when all is intact.
     Streams rows (yield_per), so it does not hold the whole archive in memory."""
+    problems = _verify_documents_and_chain()
+    for check in _archive_checks:
+        problems.extend(check(saved_checkpoint))
+    return problems
+
+
+def _verify_documents_and_chain() -> list[Problem]:
     # Plain rows, not ORM objects: nothing lands in the session's identity map, and an object the
     # caller already holds cannot hide what is really stored.
     problems: list[Problem] = []
