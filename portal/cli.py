@@ -268,3 +268,29 @@ def worker_command(threads):
         workers=threads or (1 if embedded else 4), worker_type="thread", periodic=True, check_worker_health=True
     )
     consumer.run()
+
+
+@portal_cli.command("witness")
+@click.argument("url")
+@click.option(
+    "--state",
+    "state_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Where this witness keeps the log key, the last checkpoint and its own key.",
+)
+@click.option("--key", default=None, help="The log's verifier key (else the one kept, or /log/key on first use).")
+@click.option("--cosign", is_flag=True, help="Sign the checkpoint with this witness's key and send it back.")
+@click.option("--name", default=None, help="This witness's name when its key is made (e.g. news.example/witness).")
+def witness_command(url, state_dir, key, cosign, name):
+    """Witness the transparency log at URL: check the new checkpoint's signature and that it
+    extends the one kept last time. Exits 1 on a rollback, a fork, a bad signature or an
+    unreachable portal."""
+    from portal.transparency import witness
+
+    try:
+        outcome = witness.run(url, state_dir, key=key, cosign=cosign, name=name)
+    except witness.WitnessError as error:
+        click.echo(f"witness: {error}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"witness: {outcome.message}")
