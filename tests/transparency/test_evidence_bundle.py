@@ -1,0 +1,156 @@
+"""A decision's evidence bundle, and `python -m portal.verify_record`: someone downloads the PDF
+and its bundle, and later checks them with nothing else — no portal, no database. One changed
+byte in either file makes the check fail."""
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from portal import verify_record
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def downloaded(client, log_world, tmp_path):
+    """The second decision's PDF and evidence bundle, as saved from the site."""
+    decision_id = log_world["decision_ids"][1]
+    pdf = client.get(f"/decisions/{decision_id}.pdf").data
+    bundle = client.get(f"/decisions/{decision_id}/evidence.json").data
+    (tmp_path / "decision.pdf").write_bytes(pdf)
+    (tmp_path / "evidence.json").write_bytes(bundle)
+    return tmp_path / "decision.pdf", tmp_path / "evidence.json"
+
+
+def run_offline(pdf_path, bundle_path, *extra):
+    """In a process of its own, from a folder with no portal configuration and a database
+    address that does not exist: the verifier must not need either."""
+    environment = {
+        **os.environ,
+        "DATABASE_URL": "sqlite:////nonexistent/deleted.db",
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "portal.verify_record", str(pdf_path), str(bundle_path), *extra],
+        capture_output=True,
+        text=True,
+        cwd=pdf_path.parent,
+        env=environment,
+        timeout=60,
+    )
+
+
+def test_the_decision_page_links_its_evidence_bundle(client, log_world):
+    decision_id = log_world["decision_ids"][1]
+    page = client.get(f"/decisions/{decision_id}").get_data(as_text=True)
+    assert f'href="/decisions/{decision_id}/evidence.json"' in page
+
+
+def test_the_bundle_holds_the_leaf_the_proof_the_checkpoint_the_key_and_the_certificate(client, log_world):
+    decision_id = log_world["decision_ids"][1]
+    response = client.get(f"/decisions/{decision_id}/evidence.json")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/json"
+    bundle = response.get_json()
+    leaf = json.loads(base64.b64decode(bundle["leaf"]["leaf"]))
+    assert leaf["record"] == f"/decisions/{decision_id}" and leaf["sha256"] == log_world["sha256"][1]
+    assert bundle["tree_size"] == 4 and bundle["checkpoint"].startswith("portal.test/log\n4\n")
+    assert bundle["log_key"] == client.get("/log/key").get_data(as_text=True).strip()
+    assert bundle["certificates"][0].startswith("-----BEGIN CERTIFICATE-----")
+    assert bundle["document"] == f"https://portal.test/decisions/{decision_id}.pdf"
+
+
+def test_there_is_no_bundle_for_a_decision_nobody_published(client, log_world):
+    assert client.get("/decisions/999999/evidence.json").status_code == 404
+
+
+def test_the_verifier_needs_neither_the_portal_nor_its_database(downloaded):
+    result = run_offline(*downloaded)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("VERIFIED: /decisions/")
+    assert len(result.stdout.strip().splitlines()) == 1
+
+
+def check_here(capsys, pdf, bundle) -> tuple[int, str]:
+    """The same verifier, in this process (a separate process takes 2 s to import pyHanko)."""
+    status = verify_record.main([str(pdf), str(bundle)])
+    return status, capsys.readouterr().out
+
+
+def test_the_verifier_imports_no_database_code():
+    code = (
+        "import sys, portal.verify_record; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'flask_sqlalchemy', 'psycopg')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}
+    )
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def flip_byte(path: Path, at: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[at] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("where", ["start", "middle", "end"])
+def test_one_changed_byte_in_the_pdf_fails(downloaded, where, capsys):
+    pdf, bundle = downloaded
+    size = pdf.stat().st_size
+    flip_byte(pdf, {"start": 20, "middle": size // 2, "end": size - 3}[where])
+    status, out = check_here(capsys, pdf, bundle)
+    assert status == 1
+    assert out.startswith("NOT VERIFIED: the file is not the one the log published")
+
+
+@pytest.mark.parametrize("field", ["leaf", "inclusion", "checkpoint", "log_key", "certificates", "tree_size"])
+def test_one_changed_byte_in_the_bundle_fails(downloaded, field, capsys):
+    pdf, bundle_path = downloaded
+    bundle = json.loads(bundle_path.read_text(encoding="utf-8"))
+    if field == "leaf":
+        leaf = bytearray(base64.b64decode(bundle["leaf"]["leaf"]))
+        leaf[-3] ^= 0x01
+        bundle["leaf"]["leaf"] = base64.b64encode(bytes(leaf)).decode()
+    elif field == "inclusion":
+        node = bundle["inclusion"][0]
+        bundle["inclusion"][0] = ("0" if node[0] != "0" else "1") + node[1:]
+    elif field == "checkpoint":
+        bundle["checkpoint"] = bundle["checkpoint"].replace("\n4\n", "\n5\n", 1)
+    elif field == "log_key":
+        name, key_id, key = bundle["log_key"].split("+", 2)
+        raw = bytearray(base64.b64decode(key))
+        raw[5] ^= 0x01
+        bundle["log_key"] = f"{name}+{key_id}+{base64.b64encode(bytes(raw)).decode()}"
+    elif field == "certificates":
+        lines = bundle["certificates"][0].split("\n")
+        lines[3] = lines[3][:10] + ("A" if lines[3][10] != "A" else "B") + lines[3][11:]
+        bundle["certificates"][0] = "\n".join(lines)
+    elif field == "tree_size":
+        bundle["tree_size"] = 3
+    bundle_path.write_text(json.dumps(bundle), encoding="utf-8")
+    status, out = check_here(capsys, pdf, bundle_path)
+    assert status == 1, out
+    assert out.startswith("NOT VERIFIED: ")
+
+
+def test_a_log_key_given_by_the_user_overrides_the_bundles(downloaded, client):
+    pdf, bundle = downloaded
+    from portal.transparency import notes
+
+    other = notes.generate_signer("portal.test/log").verifier
+    assert verify_record.main([str(pdf), str(bundle), "--key", str(other)]) == 1
+    key = client.get("/log/key").get_data(as_text=True).strip()
+    assert verify_record.main([str(pdf), str(bundle), "--key", key]) == 0
+
+
+def test_a_file_that_is_no_bundle_fails_cleanly(downloaded, tmp_path):
+    pdf, _bundle = downloaded
+    junk = tmp_path / "junk.json"
+    for content in (b"[]", b"{}", b"not json", b'{"leaf": {"leaf": "!!", "index": 0}}'):
+        junk.write_bytes(content)
+        assert verify_record.main([str(pdf), str(junk)]) == 1
