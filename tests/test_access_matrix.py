@@ -26,6 +26,7 @@ from tests.access_rows import (
     notifications,
     personal_data,
     schools,
+    transparency,
     working_days,
 )
 from tests.helpers import factories
@@ -45,6 +46,7 @@ FEATURES = [
     moderation,
     notifications,
     personal_data,
+    transparency,
     working_days,
 ]
 EXPECTED = {endpoint: row for feature in FEATURES for endpoint, row in feature.EXPECTED.items()}

@@ -1,0 +1,38 @@
+"""Access rows for the transparency log: everything is public, witnesses included (they post
+cosignatures without an account). Asked without their parameters, the proofs answer 400 (a JSON
+error) and an empty cosignature is refused with 400, for everyone alike."""
+
+from portal.extensions import db
+from portal.transparency import services
+from portal.transparency.services import NewLeaf
+from tests.access_rows import everyone, url_arguments
+from tests.helpers.decisions import insert_published
+
+
+def arguments(school, other_school):
+    """A published decision (stand-in PDF, written straight into the database) and its leaf."""
+    decision = insert_published(school, with_document=True)
+    services.record_leaves([NewLeaf("decision", f"/decisions/{decision.id}", "published", decision.document_sha256)])
+    db.session.commit()
+    return {
+        **url_arguments(
+            "transparency.checkpoint",
+            "transparency.key",
+            "transparency.entries",
+            "transparency.proof",
+            "transparency.consistency",
+            "transparency.cosignatures",
+        ),
+        **url_arguments("transparency.decision_evidence", decision_id=decision.id),
+    }
+
+
+EXPECTED = {
+    "transparency.checkpoint": everyone(200),
+    "transparency.key": everyone(200),
+    "transparency.entries": everyone(200),
+    "transparency.proof": everyone(400),
+    "transparency.consistency": everyone(400),
+    "transparency.cosignatures": everyone(400),
+    "transparency.decision_evidence": everyone(200),
+}
