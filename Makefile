@@ -60,9 +60,11 @@ database: setup
 	@mkdir -p instance
 	$(FLASK) db upgrade
 
-# A self-signed development key pair signs published PDFs, unless PORTAL_SIGNING_KEY names a real one.
+# A self-signed development key pair signs published PDFs, unless PORTAL_SIGNING_KEY names a real one;
+# a development log key signs the transparency log's checkpoints, unless PORTAL_LOG_KEY names one.
 signing-keys: setup
 	@if [ -z "$$PORTAL_SIGNING_KEY" ] && [ ! -f instance/signing-key.pem ]; then $(FLASK) portal keys init; fi
+	@if [ -z "$$PORTAL_LOG_KEY" ] && [ ! -f instance/log-key.txt ]; then $(FLASK) portal log-key init; fi
 
 # Seeding publishes decisions, which are signed: the key pair must exist first.
 demo-data: database signing-keys

@@ -160,6 +160,39 @@ def seed_demo_command():
     click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
     for email, role, scope in accounts:
         click.echo(f"  {email:<26} {role:<17} {scope}")
+    _show_log_and_witness_it()
+
+
+def _show_log_and_witness_it():
+    """Print the transparency log's checkpoint, and keep a demo witness's state (PORTAL_DEMO_WITNESS_DIR)
+    made by witnessing the log through the app itself, as `flask portal witness` does over HTTP."""
+    from flask import current_app
+
+    from portal.transparency import services as transparency
+    from portal.transparency import witness
+
+    checkpoint = transparency.latest_checkpoint()
+    if checkpoint is None:
+        return
+    click.echo("Transparency log checkpoint:")
+    click.echo(transparency.checkpoint_with_cosignatures(checkpoint), nl=False)
+    app = current_app._get_current_object()
+    base = app.config["PORTAL_PUBLIC_URL"].rstrip("/")
+    client = app.test_client()
+
+    def fetch(url):
+        response = client.get(url.removeprefix(base), base_url=base)
+        if response.status_code != 200:
+            raise witness.WitnessError(f"{url} answered {response.status_code}")
+        return response.data
+
+    state = app.config["PORTAL_DEMO_WITNESS_DIR"]
+    try:
+        outcome = witness.run(base, state, fetch=fetch)
+    except witness.WitnessError as error:  # e.g. a state kept from an older demo database
+        click.echo(f"Demo witness ({state}): {error}")
+        return
+    click.echo(f"Demo witness ({state}): {outcome.message}")
 
 
 @portal_cli.command("create-admin")
@@ -216,6 +249,30 @@ def keys_init_command(force):
         raise click.ClickException(f"{error} already exists; use --force to replace it") from None
     click.echo(f"Development signing key: {key_path}")
     click.echo(f"Self-signed certificate: {cert_path}")
+
+
+@portal_cli.group("log-key")
+def log_key_cli():
+    """The Ed25519 key that signs the transparency log's checkpoints (not the PDF key)."""
+
+
+@log_key_cli.command("init")
+@click.option("--force", is_flag=True, help="Replace an existing key (witnesses will then refuse the log).")
+def log_key_init_command(force):
+    """Create a log key at PORTAL_LOG_KEY (mode 0600), named after the log's origin."""
+    from flask import current_app
+
+    from portal.transparency import services as transparency
+
+    path = current_app.config["PORTAL_LOG_KEY"]
+    if path.startswith("PRIVATE+KEY+"):
+        raise click.ClickException("PORTAL_LOG_KEY holds a key itself; there is no file to create")
+    try:
+        transparency.generate_log_key(path, transparency.origin(), force=force)
+    except FileExistsError as error:
+        raise click.ClickException(f"{error} already exists; use --force to replace it") from None
+    click.echo(f"Transparency log key: {path}")
+    click.echo(f"Its verifier key (/log/key): {transparency.verifier_key()}")
 
 
 @portal_cli.command("verify-archive")

@@ -156,6 +156,8 @@ def load() -> dict:
         # The transparency log's Ed25519 key (not the PDF key): a file holding the note-format
         # private key `PRIVATE+KEY+<name>+<id>+<base64>`, or that text itself. `flask portal log-key init`.
         "PORTAL_LOG_KEY": os.environ.get("PORTAL_LOG_KEY", str(INSTANCE / "log-key.txt")),
+        # Where `flask portal seed-demo` keeps its demo witness's state (a witness's --state DIR).
+        "PORTAL_DEMO_WITNESS_DIR": os.environ.get("PORTAL_DEMO_WITNESS_DIR", str(INSTANCE / "demo-witness")),
         # Witnesses whose cosignatures the log keeps and shows: note verifier keys (type 0x04), comma-separated.
         "PORTAL_WITNESS_KEYS": [
             key.strip() for key in os.environ.get("PORTAL_WITNESS_KEYS", "").split(",") if key.strip()

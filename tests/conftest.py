@@ -91,6 +91,7 @@ def app():
         log_key = transparency.generate_log_key(Path(tmp_dir) / "log-key.txt", "portal.test/log")
         app.config.update(
             PORTAL_LOG_KEY=str(log_key),
+            PORTAL_DEMO_WITNESS_DIR=str(Path(tmp_dir) / "demo-witness"),
             PORTAL_SIGNING_KEY=str(key),
             PORTAL_SIGNING_CERT=str(cert),
             # Each test process counts its own files being checked (/verify), not the machine's.

@@ -172,21 +172,22 @@ def _check_other_records(leaves, problems) -> None:
 def _check_publications(leaves, problems) -> None:
     in_log = {fields.get("sha256") for _index, fields in leaves if fields.get("kind") != "signing_key"}
     in_log.discard(None)
-    entries = select(PublicationLogEntry.sequence, PublicationLogEntry.document_sha256).where(
-        PublicationLogEntry.object_type.in_(LOGGED_PUBLICATIONS)
-    )
-    first_leaf: dict[str, int] = {}
-    for index, fields in leaves:
-        first_leaf.setdefault(fields.get("sha256"), index)
-    last_index = -1
-    for sequence, sha256 in db.session.execute(entries.order_by(PublicationLogEntry.sequence)):
+    committed = {fields["archive_entry"]: index for index, fields in leaves if fields.get("archive_entry")}
+    entries = select(
+        PublicationLogEntry.sequence, PublicationLogEntry.document_sha256, PublicationLogEntry.entry_hash
+    ).where(PublicationLogEntry.object_type.in_(LOGGED_PUBLICATIONS))
+    found = set()
+    for sequence, sha256, entry_hash in db.session.execute(entries.order_by(PublicationLogEntry.sequence)):
         if sha256 not in in_log:
             problems.append(Problem(f"entry {sequence}", f"its document {sha256} is not in the transparency log"))
-            continue
-        # The archive's publications come in the order the log received them.
-        if first_leaf[sha256] < last_index:
-            problems.append(Problem(f"entry {sequence}", "it is not in the order of the transparency log: reordered"))
-        last_index = max(last_index, first_leaf[sha256])
+        elif committed and entry_hash not in committed:
+            # The log's leaves name the archive's entries by hash: a chain reordered or
+            # recomputed no longer has the entries the log published.
+            problems.append(Problem(f"entry {sequence}", "it is not the entry the transparency log published"))
+        found.add(entry_hash)
+    for entry_hash, index in committed.items():
+        if entry_hash not in found:
+            problems.append(Problem(f"log entry {index}", "the archive's publication log no longer has its entry"))
     if in_log:
         signed_rows = db.session.execute(select(Document.sha256, Document.signed).where(Document.sha256.in_(in_log)))
         stored = {sha256: signed for sha256, signed in signed_rows}

@@ -2,12 +2,32 @@
 hears about, appends the leaves and signs the new checkpoint there (transparency.services), so a
 publication and its leaf are committed together or not at all."""
 
+from sqlalchemy import select
+
 from portal import events
+from portal.documents.models import PublicationLogEntry
 from portal.documents.render import body_fingerprint
+from portal.extensions import db
 from portal.transparency import services
 from portal.transparency.services import NewLeaf
 
 REPLACED_STATUS = {"superseded": "superseded", "revoked": "revoked"}
+
+
+def archive_entry(object_type: str, object_id: int, sha256: str | None) -> dict:
+    """The archive's publication log entry of this publication (its entry hash): the leaf commits
+    to it, so the archive's chain cannot be reordered or recomputed without disagreeing with the log."""
+    entry_hash = db.session.scalar(
+        select(PublicationLogEntry.entry_hash)
+        .where(
+            PublicationLogEntry.object_type == object_type,
+            PublicationLogEntry.object_id == object_id,
+            PublicationLogEntry.document_sha256 == sha256,
+        )
+        .order_by(PublicationLogEntry.sequence.desc())
+        .limit(1)
+    )
+    return {"archive_entry": entry_hash} if entry_hash else {}
 
 
 def decision_record(decision) -> str:
@@ -17,7 +37,11 @@ def decision_record(decision) -> str:
 def decision_leaf_fields(decision) -> dict:
     """What a decision's publication leaf commits to besides its file: the number, and the
     fingerprint of the text the page shows (so an edited page no longer matches its leaf)."""
-    return {"number": decision.number, "text_sha256": body_fingerprint(decision.body)}
+    return {
+        "number": decision.number,
+        "text_sha256": body_fingerprint(decision.body),
+        **archive_entry("decision", decision.id, decision.document_sha256),
+    }
 
 
 @events.on("decision.published")
@@ -44,22 +68,27 @@ def log_decision(event):
 def log_charter_version(event):
     version = event.subject
     record = f"/schools/{version.school.slug}/charter/versions/{version.number}"
-    fields = {"text_sha256": body_fingerprint(version.body)}
+    fields = {
+        "text_sha256": body_fingerprint(version.body),
+        **archive_entry("charter_version", version.id, version.document_sha256),
+    }
     services.record_leaves([NewLeaf("charter_version", record, "adopted", version.document_sha256, fields)])
 
 
 @events.on("minutes.approved")
 def log_minutes(event):
     meeting = event.subject
-    services.record_leaves([NewLeaf("minutes", f"/meetings/{meeting.id}", "approved", meeting.minutes_document_sha256)])
+    sha256 = meeting.minutes_document_sha256
+    fields = archive_entry("minutes", meeting.id, sha256)
+    services.record_leaves([NewLeaf("minutes", f"/meetings/{meeting.id}", "approved", sha256, fields)])
 
 
 @events.on("consultation.outcome_published")
 def log_outcome(event):
     consultation = event.subject
-    services.record_leaves(
-        [NewLeaf("outcome", f"/consultations/{consultation.id}", "published", consultation.outcome_document_sha256)]
-    )
+    sha256 = consultation.outcome_document_sha256
+    fields = archive_entry("outcome", consultation.id, sha256)
+    services.record_leaves([NewLeaf("outcome", f"/consultations/{consultation.id}", "published", sha256, fields)])
 
 
 @events.on("signing.key_rotated")

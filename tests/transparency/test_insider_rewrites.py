@@ -207,7 +207,7 @@ REWRITES = [
 SAYS = {
     (delete_last_entry_and_its_document, False): "which is not published",
     (delete_last_entry_and_its_document, True): "entries were removed",
-    (reorder_and_recompute_the_chain, False): "reordered",
+    (reorder_and_recompute_the_chain, False): "it is not the entry the transparency log published",
     (reorder_and_recompute_the_chain, True): "the log was rewritten",
     (erase_a_decision, False): "which is not published",
     (erase_a_decision, True): "entries were removed",
