@@ -66,6 +66,7 @@ def main():
     from portal.meetings.models import BodyKind, Constituency, Position
     from portal.schools import services as school_services
     from portal.schools.models import SchoolType
+    from portal.transparency.services import generate_log_key
 
     tmp = Path(tempfile.mkdtemp(prefix="portal-bench-"))
     key, cert = generate_development_keys(tmp / "key.pem", tmp / "cert.pem")
@@ -75,6 +76,7 @@ def main():
             "SQLALCHEMY_DATABASE_URI": url,
             "PORTAL_SIGNING_KEY": str(key),
             "PORTAL_SIGNING_CERT": str(cert),
+            "PORTAL_LOG_KEY": str(generate_log_key(tmp / "log-key.txt", "bench/log")),
             "RATELIMIT_ENABLED": False,
         }
     )

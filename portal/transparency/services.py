@@ -126,7 +126,10 @@ def _lock_log() -> None:
 
 
 def tree_size() -> int:
-    return db.session.scalar(select(func.count()).select_from(LogLeaf)) or 0
+    """The number of leaves: the highest index + 1, read from the unique index (a count would
+    read every row)."""
+    highest = db.session.scalar(select(func.max(LogLeaf.leaf_index)))
+    return 0 if highest is None else highest + 1
 
 
 def _append(new: NewLeaf, index: int, at: datetime) -> LogLeaf:

@@ -22,6 +22,7 @@ from portal import create_app
 from portal.cli import DEMO_PASSWORD, seed_demo
 from portal.documents import signing
 from portal.extensions import db as _db
+from portal.transparency.services import generate_log_key
 from tests.helpers.account_mail import mailed_link
 from tests.helpers.translations import TRANSLATIONS, compile_catalogues
 
@@ -74,6 +75,9 @@ def live_server(fast_password_hashing):
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'browser.db'}",
                 "PORTAL_SIGNING_KEY": str(key),
                 "PORTAL_SIGNING_CERT": str(cert),
+                # The transparency log's key, and the demo witness's state: never in instance/ either.
+                "PORTAL_LOG_KEY": str(generate_log_key(tmp / "log-key.txt", "127.0.0.1/log")),
+                "PORTAL_DEMO_WITNESS_DIR": str(tmp / "demo-witness"),
                 "PORTAL_VERIFY_SLOT_DIR": str(tmp / "verify-slots"),
                 "PORTAL_OUTBOX_DIR": str(tmp / "outbox"),  # the mails it sends, never into instance/
                 "BABEL_TRANSLATION_DIRECTORIES": str(compile_catalogues(tmp / "translations")),

@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 from portal import create_app
 from portal.documents import signing
 from portal.extensions import db as _db
+from portal.transparency.services import generate_log_key
 from tests.helpers.crafted_pdfs import whitespace_bomb
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +38,7 @@ def server():
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'verify.db'}",
                 "PORTAL_SIGNING_KEY": str(key),
                 "PORTAL_SIGNING_CERT": str(cert),
+                "PORTAL_LOG_KEY": str(generate_log_key(tmp / "log-key.txt", "127.0.0.1/log")),
                 "PORTAL_VERIFY_SLOT_DIR": str(tmp / "slots"),
                 "PORTAL_VERIFY_PARSES": 2,
                 "WTF_CSRF_ENABLED": False,

@@ -11,6 +11,7 @@ from flask_migrate import upgrade
 from portal import create_app
 from portal.documents import signing
 from portal.extensions import db
+from portal.transparency.services import generate_log_key
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,6 +31,8 @@ def portal_on_own_sqlite(**config):
                 "PORTAL_PUBLIC_URL": "https://portal.test",
                 "PORTAL_SIGNING_KEY": str(key),
                 "PORTAL_SIGNING_CERT": str(cert),
+                "PORTAL_LOG_KEY": str(generate_log_key(tmp / "log-key.txt", "portal.test/log")),
+                "PORTAL_DEMO_WITNESS_DIR": str(tmp / "demo-witness"),
                 "PORTAL_OUTBOX_DIR": str(tmp / "outbox"),
                 "PORTAL_SMTP_URL": "",
                 "WTF_CSRF_ENABLED": False,
