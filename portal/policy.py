@@ -65,6 +65,9 @@ PUBLIC_ENDPOINTS = frozenset(
         "transparency.consistency",
         "transparency.cosignatures",
         "transparency.decision_evidence",
+        "transparency.charter_version_evidence",
+        "transparency.minutes_evidence",
+        "transparency.outcome_evidence",
         # The suggestion box explains itself to visitors and asks them to log in; sending needs an account.
         "feedback.new",
         # Approved consultations, their published responses, results, exports and outcome are

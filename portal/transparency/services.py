@@ -295,10 +295,11 @@ def newest_leaf_for_sha256(hex_digest: str, below: int | None = None) -> LogLeaf
 
 
 def publication_leaf(record: str, sha256: str) -> LogLeaf | None:
-    """The leaf that published `record` with the file `sha256` (its first one)."""
+    """The leaf that published `record` with the file `sha256`: the first one naming both (later
+    ones record changes of status)."""
     return db.session.scalar(
         select(LogLeaf)
-        .where(LogLeaf.record == record, LogLeaf.sha256 == sha256, LogLeaf.status == "published")
+        .where(LogLeaf.record == record, LogLeaf.sha256 == sha256)
         .order_by(LogLeaf.leaf_index)
         .limit(1)
     )

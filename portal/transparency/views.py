@@ -9,12 +9,15 @@ import json
 
 from flask import abort, jsonify, make_response, request
 
+from portal.charters import services as charters
+from portal.consultations.models import Consultation, ConsultationStatus
 from portal.decisions import services as decisions
 from portal.documents import signing
 from portal.extensions import csrf, db
+from portal.meetings import services as meetings
 from portal.text import whole_number
 from portal.transparency import bp, notes, services
-from portal.web import public_url
+from portal.web import found_or_404, public_url, school_or_404
 
 ONE_YEAR = 365 * 24 * 3600
 CHECKPOINT_MAX_AGE = 5  # seconds: a witness polling every few seconds sees a new one soon enough
@@ -159,20 +162,64 @@ def _certificate_chain() -> list[str]:
     return [f"-----BEGIN CERTIFICATE-----\n{pem}-----END CERTIFICATE-----\n"]
 
 
-@bp.get("/decisions/<int:decision_id>/evidence.json")
-def decision_evidence(decision_id):
-    decision = decisions.published_decision(decision_id)
-    if decision is None or not decision.document_sha256:
+def _evidence_response(record: str, sha256: str | None, document_url: str, file_name: str):
+    if not sha256:
         abort(404)
-    bundle = services.evidence_bundle(
-        f"/decisions/{decision.id}",
-        decision.document_sha256,
-        _certificate_chain(),
-        public_url("decisions.pdf", decision_id=decision.id),
-    )
+    bundle = services.evidence_bundle(record, sha256, _certificate_chain(), document_url)
     if bundle is None:
         abort(404)
     response = make_response(json.dumps(bundle, ensure_ascii=False, indent=1))
     response.headers["Content-Type"] = "application/json"
-    response.headers["Content-Disposition"] = f'attachment; filename="decision-{decision.id}-evidence.json"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return _cacheable(response, max_age=CHECKPOINT_MAX_AGE)
+
+
+@bp.get("/decisions/<int:decision_id>/evidence.json")
+def decision_evidence(decision_id):
+    decision = found_or_404(decisions.published_decision(decision_id))
+    return _evidence_response(
+        f"/decisions/{decision.id}",
+        decision.document_sha256,
+        public_url("decisions.pdf", decision_id=decision.id),
+        f"decision-{decision.id}-evidence.json",
+    )
+
+
+@bp.get("/schools/<slug>/charter/versions/<int:n>/evidence.json")
+def charter_version_evidence(slug, n):
+    school = school_or_404(slug)
+    version = found_or_404(charters.get_version(school, n))
+    if not version.is_adopted:
+        abort(404)
+    return _evidence_response(
+        f"/schools/{school.slug}/charter/versions/{version.number}",
+        version.document_sha256,
+        public_url("charters.version_pdf", slug=school.slug, n=version.number),
+        f"charter-{school.slug}-{version.number}-evidence.json",
+    )
+
+
+@bp.get("/meetings/<int:meeting_id>/evidence.json")
+def minutes_evidence(meeting_id):
+    meeting = found_or_404(meetings.meeting_by_id(meeting_id))
+    if not meeting.minutes_approved:
+        abort(404)
+    return _evidence_response(
+        f"/meetings/{meeting.id}",
+        meeting.minutes_document_sha256,
+        public_url("meetings.minutes_pdf", meeting_id=meeting.id),
+        f"minutes-{meeting.id}-evidence.json",
+    )
+
+
+@bp.get("/consultations/<int:consultation_id>/evidence.json")
+def outcome_evidence(consultation_id):
+    consultation = found_or_404(db.session.get(Consultation, consultation_id))
+    if consultation.status != ConsultationStatus.OUTCOME_PUBLISHED:
+        abort(404)
+    return _evidence_response(
+        f"/consultations/{consultation.id}",
+        consultation.outcome_document_sha256,
+        public_url("consultations.outcome_pdf", consultation_id=consultation.id),
+        f"outcome-{consultation.id}-evidence.json",
+    )

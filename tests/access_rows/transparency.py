@@ -1,6 +1,8 @@
 """Access rows for the transparency log: everything is public, witnesses included (they post
 cosignatures without an account). Asked without their parameters, the proofs answer 400 (a JSON
-error) and an empty cosignature is refused with 400, for everyone alike."""
+error) and an empty cosignature is refused with 400, for everyone alike. The evidence bundles of
+a charter version, minutes and an outcome are asked for records that have none (404 for everyone
+alike); tests/transparency/test_evidence_bundle.py serves them for logged records."""
 
 from portal.extensions import db
 from portal.transparency import services
@@ -24,6 +26,9 @@ def arguments(school, other_school):
             "transparency.cosignatures",
         ),
         **url_arguments("transparency.decision_evidence", decision_id=decision.id),
+        **url_arguments("transparency.charter_version_evidence", slug=school.slug, n=99),
+        **url_arguments("transparency.minutes_evidence", meeting_id=999_999),
+        **url_arguments("transparency.outcome_evidence", consultation_id=999_999),
     }
 
 
@@ -35,4 +40,7 @@ EXPECTED = {
     "transparency.consistency": everyone(400),
     "transparency.cosignatures": everyone(400),
     "transparency.decision_evidence": everyone(200),
+    "transparency.charter_version_evidence": everyone(404),
+    "transparency.minutes_evidence": everyone(404),
+    "transparency.outcome_evidence": everyone(404),
 }

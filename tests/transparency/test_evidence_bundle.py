@@ -3,6 +3,7 @@ and its bundle, and later checks them with nothing else — no portal, no databa
 byte in either file makes the check fail."""
 
 import base64
+import hashlib
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from portal import verify_record
+from portal.consultations.models import Phase
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -154,3 +156,77 @@ def test_a_file_that_is_no_bundle_fails_cleanly(downloaded, tmp_path):
     for content in (b"[]", b"{}", b"not json", b'{"leaf": {"leaf": "!!", "index": 0}}'):
         junk.write_bytes(content)
         assert verify_record.main([str(pdf), str(junk)]) == 1
+
+
+def stand_in_document(text_value: str) -> str:
+    from portal.documents.models import Document, DocumentKind
+    from portal.extensions import db as _db
+    from tests.helpers.decisions import stand_in_pdf
+
+    content = stand_in_pdf(text_value)
+    digest = hashlib.sha256(content).hexdigest()
+    _db.session.add(Document(sha256=digest, size=len(content), content=content, kind=DocumentKind.MINUTES))
+    _db.session.flush()
+    return digest
+
+
+def logged(app, record: str, kind: str, status: str, sha256: str) -> None:
+    from portal.extensions import db as _db
+    from portal.transparency import services
+    from portal.transparency.services import NewLeaf
+
+    with app.app_context():
+        services.record_leaves([NewLeaf(kind, record, status, sha256)])
+        _db.session.commit()
+
+
+def test_charter_versions_minutes_and_outcomes_have_bundles_too(app, client, db, log_world):
+    from sqlalchemy import select, text
+
+    from portal.charters.models import CharterStatus, CharterVersion
+    from portal.meetings.models import Meeting
+    from portal.schools.models import School
+    from tests.helpers.consultations import create_consultation
+
+    school = db.session.scalar(select(School).where(School.slug == log_world["school_slug"]))
+    charter_sha = stand_in_document("charter")
+    db.session.add(
+        CharterVersion(
+            school_id=school.id, number=1, body="第一条", status=CharterStatus.ADOPTED, document_sha256=charter_sha
+        )
+    )
+    meeting = db.session.scalar(select(Meeting).where(Meeting.school_id == school.id))
+    minutes_sha = stand_in_document("minutes")
+    db.session.execute(
+        text("UPDATE meeting SET minutes_status = 'approved', minutes_document_sha256 = :sha WHERE id = :id"),
+        {"sha": minutes_sha, "id": meeting.id},
+    )
+    db.session.commit()
+    with app.test_request_context():
+        consultation = create_consultation(school, Phase.CLOSED)
+    outcome_sha = stand_in_document("outcome")
+    db.session.execute(
+        text(
+            "UPDATE consultation SET status = 'outcome_published', outcome_document_sha256 = :sha,"
+            " outcome_published_at = created_at WHERE id = :id"
+        ),
+        {"sha": outcome_sha, "id": consultation.id},
+    )
+    db.session.commit()
+    addresses = {
+        f"/schools/{school.slug}/charter/versions/1": ("charter_version", "adopted", charter_sha),
+        f"/meetings/{meeting.id}": ("minutes", "approved", minutes_sha),
+        f"/consultations/{consultation.id}": ("outcome", "published", outcome_sha),
+    }
+    for record in addresses:
+        assert client.get(f"{record}/evidence.json").status_code == 404  # not in the log yet
+    for record, (kind, status, sha256) in addresses.items():
+        logged(app, record, kind, status, sha256)
+    for record, (_kind, _status, sha256) in addresses.items():
+        bundle = client.get(f"{record}/evidence.json").get_json()
+        leaf = json.loads(base64.b64decode(bundle["leaf"]["leaf"]))
+        assert (leaf["record"], leaf["sha256"]) == (record, sha256)
+        assert bundle["tree_size"] == 7
+    assert client.get(f"/schools/{school.slug}/charter/versions/2/evidence.json").status_code == 404
+    assert client.get("/meetings/999999/evidence.json").status_code == 404
+    assert client.get("/consultations/999999/evidence.json").status_code == 404
