@@ -298,10 +298,7 @@ def publication_leaf(record: str, sha256: str) -> LogLeaf | None:
     """The leaf that published `record` with the file `sha256`: the first one naming both (later
     ones record changes of status)."""
     return db.session.scalar(
-        select(LogLeaf)
-        .where(LogLeaf.record == record, LogLeaf.sha256 == sha256)
-        .order_by(LogLeaf.leaf_index)
-        .limit(1)
+        select(LogLeaf).where(LogLeaf.record == record, LogLeaf.sha256 == sha256).order_by(LogLeaf.leaf_index).limit(1)
     )
 
 
