@@ -276,6 +276,17 @@ def test_only_the_listed_pages_are_public(app):
         "consultations.export_json",
         "consultations.outcome_pdf",
         "notifications.unsubscribe",
+        # The transparency log: read by anyone, and witnesses post their cosignatures without an account.
+        "transparency.checkpoint",
+        "transparency.key",
+        "transparency.entries",
+        "transparency.proof",
+        "transparency.consistency",
+        "transparency.cosignatures",
+        "transparency.decision_evidence",
+        "transparency.charter_version_evidence",
+        "transparency.minutes_evidence",
+        "transparency.outcome_evidence",
     }
 
 
