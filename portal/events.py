@@ -34,6 +34,9 @@ NAMES = frozenset(
         "decision.published",
         "charter.adopted",
         "minutes.approved",
+        # A new key signs documents from now on (flask portal rotate-signing-key); the old
+        # certificate stays published. data: certificate_sha256 (hex, of the new DER), not_before (ISO)
+        "signing.key_rotated",
         # An account needs a mail of its own (a link to finish registering, to reset a password):
         # data: to_address, language, template, build (gives the subject and the template's words)
         "account.mail_requested",

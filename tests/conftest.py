@@ -33,6 +33,7 @@ from portal.schools.models import School  # noqa: E402
 from tests.helpers import factories  # noqa: E402
 from tests.helpers.databases import new_postgres_database  # noqa: E402
 from tests.helpers.translations import compile_catalogues  # noqa: E402
+from tests.helpers.tsa import make_tsa_keys  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,9 +87,15 @@ def app():
         key, cert = signing.generate_development_keys(
             Path(tmp_dir) / "signing-key.pem", Path(tmp_dir) / "signing-cert.pem"
         )
+        # Timestamps come from the local development TSA (its key beside the signing keys); the
+        # tests of timestamping run a real RFC 3161 TSA over HTTP (tests/helpers/tsa.py).
+        tsa_key, tsa_cert = make_tsa_keys(tmp_dir)
         app.config.update(
             PORTAL_SIGNING_KEY=str(key),
             PORTAL_SIGNING_CERT=str(cert),
+            PORTAL_TSA_URL="",
+            PORTAL_TSA_KEY=str(tsa_key),
+            PORTAL_TSA_CERT=str(tsa_cert),
             # Each test process counts its own files being checked (/verify), not the machine's.
             PORTAL_VERIFY_SLOT_DIR=str(Path(tmp_dir) / "verify-slots"),
             # No mail server: mails are written into the run's own outbox (a test may set an SMTP URL).

@@ -7,4 +7,4 @@ from flask import Blueprint
 bp = Blueprint("pages", __name__)
 
 # The modules whose routes attach themselves to the blueprint (create_app imports them).
-VIEW_MODULES = ("views", "school", "me", "verify", "privacy")
+VIEW_MODULES = ("views", "school", "me", "verify", "privacy", "certificates")
