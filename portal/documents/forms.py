@@ -1,7 +1,6 @@
 """The form of the verification page: a PDF to check, or the SHA-256 of one."""
 
 import re
-import unicodedata
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -26,11 +25,14 @@ NOT_A_PDF = _l("This file is not a PDF. Choose the PDF file you want to check.")
 MALFORMED_SHA256 = _l("A SHA-256 is 64 characters long and has only the digits 0–9 and the letters a–f.")
 
 
+# Full-width ASCII (Ａ, ３, from a Chinese input method) to ASCII; nothing else (not "²", not "①").
+FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+
 def normalise_digest(value: str) -> str:
     """A SHA-256 or fingerprint as typed: without the spaces, dashes and line breaks between its
     groups, in lowercase. Full-width letters and digits (a Chinese input method) become ASCII."""
-    value = unicodedata.normalize("NFKC", value)
-    return SEPARATORS.sub("", value).lower()
+    return SEPARATORS.sub("", value.translate(FULL_WIDTH)).lower()
 
 
 def without_whitespace(value):

@@ -17,6 +17,7 @@ extension of PDF 2.0, and so marks the file PDF 2.0 — but PDF/A-3 is a PDF 1.7
 import asyncio
 import logging
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -195,12 +196,30 @@ def _carries_certificate(data: bytes, certificates) -> bool:
     return any(certificate.dump().hex().encode() in lowered for certificate in certificates)
 
 
+LOCATION = re.compile(rb"/Location\s*\(((?:\\.|[^\\)]){0,400})\)", re.DOTALL)
+LITERAL_ESCAPE = re.compile(rb"\\([0-7]{1,3}|.)", re.DOTALL)
+LITERAL_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+
+
+def _literal_string(raw: bytes) -> bytes:
+    """A PDF literal string's bytes without its escapes (pyHanko writes "https:" as "https\\072")."""
+
+    def unescape(match):
+        code = match.group(1)
+        if code[:1].isdigit():
+            return bytes([int(code, 8) & 0xFF])
+        return LITERAL_ESCAPES.get(code, code)
+
+    return LITERAL_ESCAPE.sub(unescape, raw)
+
+
 def _names_portal(data: bytes, portal_url: str | None) -> bool:
     """Whether the raw bytes hold a signature dictionary naming the portal as where it was signed
     (/Location, see sign_pdf): for files whose signature is too damaged to read the certificate."""
     if not portal_url:
         return False
-    return b"/Location (" + portal_url.encode("ascii", "replace") + b")" in data
+    wanted = portal_url.encode("utf-8")
+    return any(_literal_string(match.group(1)) == wanted for match in LOCATION.finditer(data))
 
 
 def _signature_location(signature) -> str | None:

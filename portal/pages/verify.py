@@ -9,6 +9,7 @@ from datetime import datetime
 
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from portal import clock
 from portal.charters import services as charter_services
@@ -158,7 +159,14 @@ def _deep_link():
         abort(404)
     verification = services.verify_sha256(digest) if given[0] == "sha256" else services.verify_fingerprint(digest)
     body, status = _render(VerifyForm(formdata=None), verification=verification)
-    return body, status, {"Cache-Control": f"public, max-age={DEEP_LINK_CACHE_SECONDS}"}
+    if current_user.is_authenticated:  # the page names who is logged in: never in a shared cache
+        return body, status
+    # The page's language follows Accept-Language or the language cookie.
+    return (
+        body,
+        status,
+        {"Cache-Control": f"public, max-age={DEEP_LINK_CACHE_SECONDS}", "Vary": "Accept-Language, Cookie"},
+    )
 
 
 @bp.route("/verify", methods=["GET", "POST"])
