@@ -100,7 +100,7 @@ def test_visitor_sees_that_a_published_pdf_is_authentic(client, school, publishe
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert verdict(response) == "authentic"
-    assert "Authentic: this is a record the portal published." in page
+    assert "Authentic: the portal published this record." in page
     assert "exactly the one published, byte for byte" in page
     assert f'<code class="sha256">{published_charter.document_sha256}</code>' in page
     assert f'href="/schools/{school.slug}/charter/versions/1"' in page
