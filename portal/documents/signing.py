@@ -154,12 +154,17 @@ def _revocation_sources(certificate: asn1_x509.Certificate) -> bool:
 def _validation_data_context(signer: signers.SimpleSigner):
     """For PAdES B-LT: a context that fetches the chain's revocation data (CRLs, OCSP answers) so
     that they are embedded in the file. Only a certificate that names where its status is
-    published has any; a self-signed development certificate has none, and gets B-T."""
+    published has any, and the chain up to its root must be configured (PORTAL_SIGNING_CHAIN):
+    the operating system's trust list is not what a reader's validator uses. A self-signed
+    development certificate has neither, and gets B-T."""
     if not _revocation_sources(signer.signing_cert):
         return None
     chain_file = current_app.config.get("PORTAL_SIGNING_CHAIN") or ""
-    chain = list(load_certs_from_pemder([chain_file])) if chain_file else []
-    roots = [c for c in chain if c.self_signed] or None
+    if not chain_file:
+        log.warning("the signing certificate has revocation data but PORTAL_SIGNING_CHAIN is unset: PAdES B-T only")
+        return None
+    chain = list(load_certs_from_pemder([chain_file]))
+    roots = [c for c in chain if c.self_signed]
     return ValidationContext(trust_roots=roots, other_certs=chain, allow_fetching=True)
 
 

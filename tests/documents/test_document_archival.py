@@ -7,6 +7,7 @@ veraPDF needs Java and is not in the registries here: these tests check the rule
 
 import re
 import subprocess
+from datetime import UTC, datetime
 from io import BytesIO
 
 import pytest
@@ -186,3 +187,38 @@ def test_with_no_tsa_at_all_the_signature_has_no_timestamp(app, sample_pdf, monk
 def test_a_self_signed_certificate_has_no_revocation_data_so_signatures_are_b_t(app):
     certificate = signing.load_cert_from_pemder(app.config["PORTAL_SIGNING_CERT"])
     assert not signing._revocation_sources(certificate)
+
+
+def test_a_certificate_that_names_its_crl_gets_validation_data_embedded(app, tmp_path, monkeypatch):
+    """The B-LT path: only chosen for a certificate with revocation data (not fetched here: no network)."""
+    from types import SimpleNamespace
+
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CA-issued")])
+    crl = x509.DistributionPoint([x509.UniformResourceIdentifier("http://crl.example/ca.crl")], None, None, None)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(datetime(2026, 1, 1, tzinfo=UTC))
+        .not_valid_after(datetime(2027, 1, 1, tzinfo=UTC))
+        .add_extension(x509.CRLDistributionPoints([crl]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    with_crl = asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+    with app.app_context():
+        assert signing._revocation_sources(with_crl)
+        assert signing._validation_data_context(SimpleNamespace(signing_cert=with_crl)) is None  # no chain set
+        (tmp_path / "chain.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        monkeypatch.setitem(app.config, "PORTAL_SIGNING_CHAIN", str(tmp_path / "chain.pem"))
+        assert signing._validation_data_context(SimpleNamespace(signing_cert=with_crl)) is not None
+        own = signing.load_cert_from_pemder(app.config["PORTAL_SIGNING_CERT"])
+        assert signing._validation_data_context(SimpleNamespace(signing_cert=own)) is None
