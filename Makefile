@@ -60,9 +60,11 @@ database: setup
 	@mkdir -p instance
 	$(FLASK) db upgrade
 
-# A self-signed development key pair signs published PDFs, unless PORTAL_SIGNING_KEY names a real one.
+# A self-signed development key pair signs published PDFs, unless PORTAL_SIGNING_KEY names a real one;
+# a local development TSA timestamps them, unless PORTAL_TSA_URL names a real one.
 signing-keys: setup
 	@if [ -z "$$PORTAL_SIGNING_KEY" ] && [ ! -f instance/signing-key.pem ]; then $(FLASK) portal keys init; fi
+	@if [ -z "$$PORTAL_TSA_URL" ] && [ -z "$$PORTAL_TSA_KEY" ] && [ ! -f instance/tsa-key.pem ]; then $(FLASK) portal keys tsa; fi
 
 # Seeding publishes decisions, which are signed: the key pair must exist first.
 demo-data: database signing-keys

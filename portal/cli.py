@@ -227,12 +227,32 @@ def keys_init_command(force):
     click.echo(f"Development signing key: {key_path}")
     click.echo(f"Self-signed certificate: {cert_path}")
     if not config["PORTAL_TSA_URL"]:
-        tsa_key, tsa_cert = config["PORTAL_TSA_KEY"], config["PORTAL_TSA_CERT"]
-        if force or not (Path(tsa_key).exists() and Path(tsa_cert).exists()):
-            signing.generate_development_keys(
-                tsa_key, tsa_cert, force=True, subject=signing.DEVELOPMENT_TSA_SUBJECT, timestamping=True
-            )
-        click.echo(f"Development timestamp authority (local, PORTAL_TSA_URL unset): {tsa_cert}")
+        _development_tsa(force=force)
+
+
+@keys_cli.command("tsa")
+def keys_tsa_command():
+    """Create the local development TSA's key pair at PORTAL_TSA_KEY / PORTAL_TSA_CERT if it is missing
+    (for instances whose signing keys predate it; `make run` runs it). Nothing when PORTAL_TSA_URL is set."""
+    from flask import current_app
+
+    if current_app.config["PORTAL_TSA_URL"]:
+        click.echo(f"Timestamps come from {current_app.config['PORTAL_TSA_URL']}: no local TSA needed.")
+        return
+    _development_tsa(force=False)
+
+
+def _development_tsa(*, force: bool) -> None:
+    from flask import current_app
+
+    from portal.documents import signing
+
+    tsa_key, tsa_cert = current_app.config["PORTAL_TSA_KEY"], current_app.config["PORTAL_TSA_CERT"]
+    if force or not (Path(tsa_key).exists() and Path(tsa_cert).exists()):
+        signing.generate_development_keys(
+            tsa_key, tsa_cert, force=True, subject=signing.DEVELOPMENT_TSA_SUBJECT, timestamping=True
+        )
+    click.echo(f"Development timestamp authority (local, PORTAL_TSA_URL unset): {tsa_cert}")
 
 
 @portal_cli.command("rotate-signing-key")

@@ -54,6 +54,16 @@ def test_keys_init_creates_the_local_development_tsa_when_no_tsa_url_is_set(run,
     assert "timestamp authority" in result.output
 
 
+def test_keys_tsa_adds_the_local_tsa_to_an_instance_that_has_signing_keys_already(run, key_paths, app):
+    from pathlib import Path
+
+    assert run("keys", "init").exit_code == 0
+    Path(app.config["PORTAL_TSA_KEY"]).unlink()
+    result = run("keys", "tsa")
+    assert result.exit_code == 0, result.output
+    assert Path(app.config["PORTAL_TSA_KEY"]).read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
+
+
 def test_keys_init_refuses_to_overwrite(run, key_paths):
     key, cert = key_paths
     assert run("keys", "init").exit_code == 0
