@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
-DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-dejavu-core poppler-utils chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test setup system-packages python-packages frontend translations database signing-keys demo-data serve messages clean
@@ -62,9 +62,11 @@ database: setup
 
 # A self-signed development key pair signs published PDFs, unless PORTAL_SIGNING_KEY names a real one;
 # a development log key signs the transparency log's checkpoints, unless PORTAL_LOG_KEY names one.
+# a local development TSA timestamps them, unless PORTAL_TSA_URL names a real one.
 signing-keys: setup
 	@if [ -z "$$PORTAL_SIGNING_KEY" ] && [ ! -f instance/signing-key.pem ]; then $(FLASK) portal keys init; fi
 	@if [ -z "$$PORTAL_LOG_KEY" ] && [ ! -f instance/log-key.txt ]; then $(FLASK) portal log-key init; fi
+	@if [ -z "$$PORTAL_TSA_URL" ] && [ -z "$$PORTAL_TSA_KEY" ] && [ ! -f instance/tsa-key.pem ]; then $(FLASK) portal keys tsa; fi
 
 # Seeding publishes decisions, which are signed: the key pair must exist first.
 demo-data: database signing-keys

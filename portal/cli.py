@@ -1,5 +1,7 @@
 """`flask portal ...`: demo data and first accounts."""
 
+from pathlib import Path
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -155,8 +157,14 @@ def seed_demo() -> list[tuple[str, str, str]]:
 @portal_cli.command("seed-demo")
 def seed_demo_command():
     """Demo authorities, schools and one account for every role (password demo-pass-2035)."""
+    from flask import current_app
+
     accounts = seed_demo()
     db.session.commit()
+    # Every PDF the demo publishes prints this address for checking it, and its QR code leads there.
+    click.echo(
+        f"Published PDFs print {current_app.config['PORTAL_PUBLIC_URL'].rstrip('/')}/verify (PORTAL_PUBLIC_URL)."
+    )
     click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
     for email, role, scope in accounts:
         click.echo(f"  {email:<26} {role:<17} {scope}")
@@ -237,18 +245,64 @@ def keys_cli():
     help="Replace an existing key pair (PDFs signed with it stay valid only against the old certificate).",
 )
 def keys_init_command(force):
-    """Create a self-signed development key pair at PORTAL_SIGNING_KEY / PORTAL_SIGNING_CERT (mode 0600)."""
+    """Create a self-signed development key pair at PORTAL_SIGNING_KEY / PORTAL_SIGNING_CERT (mode 0600),
+    and, unless PORTAL_TSA_URL names a TSA, the local development TSA's at PORTAL_TSA_KEY / PORTAL_TSA_CERT."""
     from flask import current_app
 
     from portal.documents import signing
 
-    key_path, cert_path = current_app.config["PORTAL_SIGNING_KEY"], current_app.config["PORTAL_SIGNING_CERT"]
+    config = current_app.config
+    key_path, cert_path = config["PORTAL_SIGNING_KEY"], config["PORTAL_SIGNING_CERT"]
     try:
         signing.generate_development_keys(key_path, cert_path, force=force)
     except FileExistsError as error:
         raise click.ClickException(f"{error} already exists; use --force to replace it") from None
     click.echo(f"Development signing key: {key_path}")
     click.echo(f"Self-signed certificate: {cert_path}")
+    if not config["PORTAL_TSA_URL"]:
+        _development_tsa(force=force)
+
+
+@keys_cli.command("tsa")
+def keys_tsa_command():
+    """Create the local development TSA's key pair at PORTAL_TSA_KEY / PORTAL_TSA_CERT if it is missing
+    (for instances whose signing keys predate it; `make run` runs it). Nothing when PORTAL_TSA_URL is set."""
+    from flask import current_app
+
+    if current_app.config["PORTAL_TSA_URL"]:
+        click.echo(f"Timestamps come from {current_app.config['PORTAL_TSA_URL']}: no local TSA needed.")
+        return
+    _development_tsa(force=False)
+
+
+def _development_tsa(*, force: bool) -> None:
+    from flask import current_app
+
+    from portal.documents import signing
+
+    tsa_key, tsa_cert = current_app.config["PORTAL_TSA_KEY"], current_app.config["PORTAL_TSA_CERT"]
+    if force or not (Path(tsa_key).exists() and Path(tsa_cert).exists()):
+        signing.generate_development_keys(
+            tsa_key, tsa_cert, force=True, subject=signing.DEVELOPMENT_TSA_SUBJECT, timestamping=True
+        )
+    click.echo(f"Development timestamp authority (local, PORTAL_TSA_URL unset): {tsa_cert}")
+
+
+@portal_cli.command("rotate-signing-key")
+def rotate_signing_key_command():
+    """Sign from now on with a new key pair (self-signed, at PORTAL_SIGNING_KEY / PORTAL_SIGNING_CERT).
+    The certificate used so far stays published at /log/certificates, so every document it signed
+    keeps verifying."""
+    from portal.documents import services as document_services
+
+    rotated = document_services.rotate_signing_key(None)
+    db.session.commit()
+    # After the commit: a stored certificate whose key never came into use harms nobody, a key in
+    # use whose certificate is not stored would (archive_pdf stores it at the next signature anyway).
+    document_services.write_key_pair(rotated.key_pem, rotated.cert_pem)
+    click.echo(
+        f"New signing certificate {rotated.certificate.sha256}, valid from {rotated.certificate.not_before:%Y-%m-%d}."
+    )
 
 
 @portal_cli.group("log-key")

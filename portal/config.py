@@ -162,5 +162,14 @@ def load() -> dict:
         "PORTAL_WITNESS_KEYS": [
             key.strip() for key in os.environ.get("PORTAL_WITNESS_KEYS", "").split(",") if key.strip()
         ],
+        # The CA certificates (one PEM file) above a CA-issued signing certificate: with them, and a
+        # certificate that names its CRL or OCSP responder, signatures embed validation data (B-LT).
+        "PORTAL_SIGNING_CHAIN": os.environ.get("PORTAL_SIGNING_CHAIN", ""),
+        # The RFC 3161 timestamp authority every signature is timestamped by (PAdES B-T). Unset: the
+        # local development TSA, whose key and certificate `flask portal keys init` creates here.
+        "PORTAL_TSA_URL": os.environ.get("PORTAL_TSA_URL", ""),
+        "PORTAL_TSA_TIMEOUT": float(os.environ.get("PORTAL_TSA_TIMEOUT", 10)),
+        "PORTAL_TSA_KEY": os.environ.get("PORTAL_TSA_KEY", str(INSTANCE / "tsa-key.pem")),
+        "PORTAL_TSA_CERT": os.environ.get("PORTAL_TSA_CERT", str(INSTANCE / "tsa-cert.pem")),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: a parent may take an hour to write
     }

@@ -34,7 +34,8 @@ NAMES = frozenset(
         "decision.published",
         "charter.adopted",
         "minutes.approved",
-        # A new PDF signing certificate (the key rotation command): data: certificate_sha256, not_before
+        # A new key signs documents from now on (flask portal rotate-signing-key); the old
+        # certificate stays published. data: certificate_sha256 (hex, of the new DER), not_before (ISO)
         "signing.key_rotated",
         # An account needs a mail of its own (a link to finish registering, to reset a password):
         # data: to_address, language, template, build (gives the subject and the template's words)

@@ -120,6 +120,8 @@ def after_commit(session: Session, job, *args, **kwargs) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_committed(session):
+    if session.in_nested_transaction():  # a savepoint released: nothing is committed yet
+        return
     pending = session.info.pop("jobs_after_commit", [])
     for job, args, kwargs in pending:
         try:
@@ -128,8 +130,11 @@ def _enqueue_committed(session):
             (current_app.logger if has_app_context() else log).exception("could not enqueue %s", job)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back(session):
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session, previous_transaction):
+    # "soft": also when the transaction had not yet sent anything to the database.
+    if previous_transaction.nested:  # only a savepoint rolled back: the transaction goes on
+        return
     session.info.pop("jobs_after_commit", None)
 
 

@@ -29,6 +29,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "pages.home",
         "pages.healthz",
         "pages.set_language",
+        "transparency.signing_certificates",
         "pages.privacy",
         "pages.terms",
         "accounts.login",

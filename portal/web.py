@@ -310,7 +310,10 @@ def register(app) -> None:
 def _change_committed(session):
     """The request's change is committed (views commit once): what it still reads to answer (the
     page after) begins a plain transaction, never waiting for other writers, and a fault from
-    here on does not say the change was not made."""
+    here on does not say the change was not made. A savepoint released (begin_nested) fires
+    after_commit too, and commits nothing yet."""
+    if session.in_nested_transaction():
+        return
     sqlite_write_transaction.set(False)
     if has_request_context():
         g.change_committed = True

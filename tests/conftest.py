@@ -34,6 +34,7 @@ from portal.transparency import services as transparency  # noqa: E402
 from tests.helpers import factories  # noqa: E402
 from tests.helpers.databases import new_postgres_database  # noqa: E402
 from tests.helpers.translations import compile_catalogues  # noqa: E402
+from tests.helpers.tsa import make_tsa_keys  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,11 +90,17 @@ def app():
         )
         # The transparency log's key too (a checkpoint is signed at every publication).
         log_key = transparency.generate_log_key(Path(tmp_dir) / "log-key.txt", "portal.test/log")
+        # Timestamps come from the local development TSA (its key beside the signing keys); the
+        # tests of timestamping run a real RFC 3161 TSA over HTTP (tests/helpers/tsa.py).
+        tsa_key, tsa_cert = make_tsa_keys(tmp_dir)
         app.config.update(
             PORTAL_LOG_KEY=str(log_key),
             PORTAL_DEMO_WITNESS_DIR=str(Path(tmp_dir) / "demo-witness"),
             PORTAL_SIGNING_KEY=str(key),
             PORTAL_SIGNING_CERT=str(cert),
+            PORTAL_TSA_URL="",
+            PORTAL_TSA_KEY=str(tsa_key),
+            PORTAL_TSA_CERT=str(tsa_cert),
             # Each test process counts its own files being checked (/verify), not the machine's.
             PORTAL_VERIFY_SLOT_DIR=str(Path(tmp_dir) / "verify-slots"),
             # No mail server: mails are written into the run's own outbox (a test may set an SMTP URL).

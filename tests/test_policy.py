@@ -287,6 +287,7 @@ def test_only_the_listed_pages_are_public(app):
         "transparency.charter_version_evidence",
         "transparency.minutes_evidence",
         "transparency.outcome_evidence",
+        "transparency.signing_certificates",
     }
 
 

@@ -287,13 +287,15 @@ def adopt_version(actor, version: CharterVersion, *, adopted_on: date, effective
         effective_on=effective_on.isoformat(),
     )
     db.session.flush()
+    context = pdf_context(version)
     document = archive_pdf(
         actor,
         kind=DocumentKind.CHARTER_VERSION,
         object_type="charter_version",
         object_id=version.id,
-        pdf_bytes=render.render_pdf("charter_version", pdf_context(version)),
+        pdf_bytes=render.render_pdf("charter_version", context),
         school_id=version.school_id,
+        text_sha256=context["fingerprint"],
     )
     version.document_sha256 = document.sha256
     db.session.flush()

@@ -426,6 +426,7 @@ def publish_outcome(actor, consultation: Consultation, data: dict, now: datetime
         object_id=consultation.id,
         pdf_bytes=pdf,
         school_id=consultation.school_id,
+        text_sha256=context["fingerprint"],
     )
     consultation.publish_outcome(now, heard=heard, changes=changes, document_sha256=document.sha256)
     consultation.themes = [

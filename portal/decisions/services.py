@@ -542,7 +542,8 @@ def publish_decision(actor, decision: Decision, now: datetime | None = None) -> 
     _lock_school(school)
     published_on = clock.local_date(now)
     sequence, number = next_number(school, published_on.year)
-    pdf = render.render_pdf("decision", pdf_context(decision, number=number, published_on=published_on, draft=False))
+    context = pdf_context(decision, number=number, published_on=published_on, draft=False)
+    pdf = render.render_pdf("decision", context)
     document = archive_pdf(
         actor,
         kind=DocumentKind.DECISION,
@@ -550,6 +551,7 @@ def publish_decision(actor, decision: Decision, now: datetime | None = None) -> 
         object_id=decision.id,
         pdf_bytes=pdf,
         school_id=school.id,
+        text_sha256=context["fingerprint"],
     )
     decision.publish(
         number=number,

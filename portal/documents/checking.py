@@ -57,28 +57,33 @@ def _slot(folder: Path, slots: int):
     raise CheckerBusy()
 
 
-def _check_in_child(connection, pdf_bytes: bytes, cert_path: str, cpu_seconds: int, memory_bytes: int) -> None:
+def _check_in_child(connection, pdf_bytes: bytes, trusted: dict, cpu_seconds: int, memory_bytes: int) -> None:
     """In the child: limit this process, then read the file. A file that needs more CPU time or
-    memory than allowed ends this process (SIGXCPU, MemoryError), never the web process."""
+    memory than allowed ends this process (SIGXCPU, MemoryError), never the web process.
+    `trusted`: the keyword arguments of verify_signature (certificates, tsa_certificates, portal_url)."""
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     try:
-        connection.send(verify_signature(pdf_bytes, cert_path=cert_path))
+        connection.send(verify_signature(pdf_bytes, **trusted))
     finally:
         connection.close()
 
 
-def check_signature(pdf_bytes: bytes) -> Outcome:
+def check_signature(pdf_bytes: bytes, *, certificates: list[bytes], tsa_certificates: list[bytes] = ()) -> Outcome:
     """ "valid", "broken" or "unsigned" as portal.documents.signing.verify_signature says, read in
-    a bounded child process; "unchecked" when it hit a limit. Raises CheckerBusy when
-    PORTAL_VERIFY_PARSES checks are already running on this machine."""
+    a bounded child process; "unchecked" when it hit a limit. `certificates`: the DER bytes of
+    every certificate the portal has signed with; `tsa_certificates`: of the TSAs it trusts.
+    Raises CheckerBusy when PORTAL_VERIFY_PARSES checks are already running on this machine."""
     config = current_app.config
+    trusted = {
+        "certificates": [bytes(c) for c in certificates],
+        "tsa_certificates": [bytes(c) for c in tsa_certificates],
+        "portal_url": config["PORTAL_PUBLIC_URL"].rstrip("/"),
+    }
     limits = (int(config["PORTAL_VERIFY_CPU_SECONDS"]), int(config["PORTAL_VERIFY_MEMORY_MB"]) * 1024 * 1024)
     with _slot(Path(config["PORTAL_VERIFY_SLOT_DIR"]), int(config["PORTAL_VERIFY_PARSES"])):
         receiver, sender = _processes.Pipe(duplex=False)
-        child = _processes.Process(
-            target=_check_in_child, args=(sender, bytes(pdf_bytes), str(config["PORTAL_SIGNING_CERT"]), *limits)
-        )
+        child = _processes.Process(target=_check_in_child, args=(sender, bytes(pdf_bytes), trusted, *limits))
         child.start()
         sender.close()
         try:

@@ -12,6 +12,9 @@ from portal.forms import PortalForm
 
 SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 WHITESPACE = re.compile(r"\s+")
+# What people type between the groups of a fingerprint read from paper: spaces, dashes (ASCII,
+# Unicode and full-width), colons and dots.
+SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\uff0d:\uff1a.\u3000]+")
 
 NOTHING_GIVEN = _l("Choose the PDF file you want to check, or type its SHA-256.")
 BOTH_GIVEN = _l(
@@ -22,17 +25,31 @@ NOT_A_PDF = _l("This file is not a PDF. Choose the PDF file you want to check.")
 MALFORMED_SHA256 = _l("A SHA-256 is 64 characters long and has only the digits 0–9 and the letters a–f.")
 
 
+# Full-width ASCII (Ａ, ３, from a Chinese input method) to ASCII; nothing else (not "²", not "①").
+FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+
+def normalise_digest(value: str) -> str:
+    """A SHA-256 or fingerprint as typed: without the spaces, dashes and line breaks between its
+    groups, in lowercase. Full-width letters and digits (a Chinese input method) become ASCII."""
+    return SEPARATORS.sub("", value.translate(FULL_WIDTH)).lower()
+
+
 def without_whitespace(value):
-    """A SHA-256 copied from a page or a PDF often comes with spaces or a line break in it."""
-    return WHITESPACE.sub("", value) if isinstance(value, str) else value
+    """A SHA-256 copied from a page or a PDF often comes with spaces or a line break in it, and a
+    fingerprint typed from paper with the spaces or dashes between its groups."""
+    return normalise_digest(value) if isinstance(value, str) else value
 
 
 class VerifyForm(PortalForm):
     file = FileField(_l("A PDF file"), render_kw={"accept": "application/pdf,.pdf"})
     sha256 = StringField(
-        _l("Or its SHA-256"),
+        _l("Or its SHA-256, or the fingerprint at the foot of its pages"),
         filters=[without_whitespace],
-        description=_l("64 characters, as shown beside the download link of each published record."),
+        description=_l(
+            "64 characters: the SHA-256 shown beside the download link of each published record, "
+            "or the fingerprint printed beside the QR code at the foot of its pages (spaces and dashes do not matter)."
+        ),
         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off"},
     )
 

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
@@ -50,9 +50,37 @@ class Document(AppendOnly, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     kind: Mapped[DocumentKind] = mapped_column(str_enum(DocumentKind))
     signed: Mapped[bool] = mapped_column(default=False)
+    # The SHA-256 of the document's text, as printed at the foot of its pages (render.body_fingerprint):
+    # what a reader of a paper copy types into /verify. None for documents archived before it was kept.
+    text_sha256: Mapped[str | None] = mapped_column(String(SHA256_HEX_LENGTH), index=True)
 
     def __repr__(self):
         return f"<Document {self.id} {self.kind} {self.sha256[:12]}>"
+
+
+class SigningCertificate(AppendOnly, db.Model):
+    """A certificate the portal has signed documents with. Kept for ever, and published at
+    /log/certificates: a document is checked against the certificate in its own signature,
+    accepted when it is one of these, so rotating the key never makes an older document fail."""
+
+    __tablename__ = "signing_certificate"
+    append_only_error = ArchiveIsAppendOnly
+    __table_args__ = (
+        CheckConstraint(
+            f"length(sha256) = {SHA256_HEX_LENGTH} AND lower(sha256) = sha256", name="sha256_lowercase_hex"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(SHA256_HEX_LENGTH), unique=True)  # of the DER bytes
+    pem: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(String(500))
+    not_before: Mapped[datetime]
+    not_after: Mapped[datetime]
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self):
+        return f"<SigningCertificate {self.id} {self.sha256[:12]}>"
 
 
 class PublicationLogEntry(AppendOnly, db.Model):

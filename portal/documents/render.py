@@ -1,4 +1,4 @@
-"""HTML to PDF/A-3b with WeasyPrint, from plain data (CONVENTIONS.md §8).
+"""HTML to tagged PDF/A-3a with WeasyPrint, from plain data (CONVENTIONS.md §8).
 
 The template gets a dict of plain values, never ORM objects, so what a PDF says is decided
 when it is rendered and nothing lazy-loads during layout. WeasyPrint fetches stylesheets and
@@ -19,14 +19,16 @@ from io import BytesIO
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import segno
 from flask import current_app
+from markupsafe import Markup
 from pyhanko.pdf_utils.reader import PdfFileReader
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 log = logging.getLogger(__name__)
 
-PDF_VARIANT = "pdf/a-3b"
+PDF_VARIANT = "pdf/a-3a"  # tagged: a screen reader reads the structure, not only the glyphs
 TEMPLATE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 PLAIN_TYPES = (str, int, float, bool, Decimal, date, datetime, type(None))
 
@@ -85,6 +87,7 @@ def render_html(template_name: str, context: dict) -> str:
     if not TEMPLATE_NAME.match(template_name):
         raise ValueError(f"not a PDF template name: {template_name!r}")
     _check_plain(context)
+    context = {**context, **footer_context(context.get("fingerprint"))}
     # The app's Jinja environment (so _() and the filters work) without Flask's render_template:
     # that runs the page context processors, which need a request (current_user, request path),
     # and a PDF is also rendered from the CLI and must not see who is logged in anyway.
@@ -92,7 +95,7 @@ def render_html(template_name: str, context: dict) -> str:
 
 
 def render_pdf(template_name: str, context: dict, *, fetcher: StaticOnlyFetcher | None = None) -> bytes:
-    """Render templates/pdf/<template_name>.html to PDF/A-3b bytes, fonts subset and embedded.
+    """Render templates/pdf/<template_name>.html to tagged PDF/A-3a bytes, fonts subset and embedded.
     Relative URLs in the template (e.g. "css/pdf.css") resolve against our static/ folder."""
     html = render_html(template_name, context)
     root = static_root()
@@ -117,3 +120,37 @@ def verify_url() -> str:
     """Where anyone checks a copy. It comes from configuration, not from the request: an archived
     PDF must not carry whichever host name a request happened to use."""
     return current_app.config["PORTAL_PUBLIC_URL"].rstrip("/") + "/verify"
+
+
+FINGERPRINT_GROUP = 4  # hex digits per group, as printed: "3f2a 9c01 …", easy to read out and type
+
+
+def grouped_fingerprint(fingerprint: str) -> str:
+    """The fingerprint as printed in the footer: groups of four hex digits, space-separated."""
+    return " ".join(fingerprint[i : i + FINGERPRINT_GROUP] for i in range(0, len(fingerprint), FINGERPRINT_GROUP))
+
+
+def fingerprint_link(fingerprint: str) -> str:
+    """Where the footer's QR code leads: /verify for this fingerprint, at the public address."""
+    return f"{verify_url()}?fingerprint={fingerprint}"
+
+
+def qr_svg(payload: str) -> Markup:
+    """`payload` as a QR code (error correction M: a smudged or folded paper copy still scans), as
+    inline SVG sized by the stylesheet."""
+    return Markup(segno.make(payload, error="m", micro=False).svg_inline(border=0, omitsize=True))
+
+
+def footer_context(fingerprint: str | None) -> dict:
+    """What the footer of every page prints beside the verification address: the fingerprint
+    grouped, and a QR code of the link to /verify for it. Nothing without a fingerprint."""
+    if not fingerprint:
+        return {}
+    link = fingerprint_link(fingerprint)
+    half = len(fingerprint) // 2  # two lines of eight groups: the footer is not wide enough for one
+    return {
+        "fingerprint_grouped": grouped_fingerprint(fingerprint),
+        "fingerprint_lines": [grouped_fingerprint(fingerprint[:half]), grouped_fingerprint(fingerprint[half:])],
+        "fingerprint_link": link,
+        "qr_svg": qr_svg(link),
+    }

@@ -586,13 +586,15 @@ def approve_minutes(actor, meeting: Meeting, now: datetime | None = None) -> Non
     meeting.approve_minutes(getattr(actor, "id", None), now or utcnow())
     db.session.flush()
     audit.record(actor, "meeting.minutes_approve", meeting, school_id=meeting.school_id, length=len(meeting.minutes))
+    context = minutes_pdf_context(meeting)
     document = archive_pdf(
         actor,
         kind=DocumentKind.MINUTES,
         object_type="minutes",
         object_id=meeting.id,
-        pdf_bytes=render.render_pdf("minutes", minutes_pdf_context(meeting)),
+        pdf_bytes=render.render_pdf("minutes", context),
         school_id=meeting.school_id,
+        text_sha256=context["fingerprint"],
     )
     meeting.minutes_document_sha256 = document.sha256
     db.session.flush()

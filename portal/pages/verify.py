@@ -1,18 +1,24 @@
 """The public verification page (/verify): anyone, without an account, checks whether a PDF —
-or the SHA-256 of one — is a record the portal published, and which record it is."""
+or the SHA-256 of one, or the fingerprint printed at the foot of its pages — is a record the
+portal published, which record it is, and where that record stands now (in force, not yet,
+superseded, revoked). `/verify?sha256=<hex>` and `/verify?fingerprint=<…>` are links to the
+answer (the footer's QR code is one)."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from portal import clock
 from portal.charters import services as charter_services
 from portal.consultations import services as consultation_services
 from portal.decisions import services as decision_services
 from portal.documents import checking, services
-from portal.documents.forms import VerifyForm
+from portal.documents.forms import VerifyForm, normalise_digest
 from portal.documents.models import PublicationLogEntry
+from portal.domain import Status
 from portal.extensions import limiter
 from portal.meetings import services as meeting_services
 from portal.pages import bp
@@ -33,6 +39,11 @@ class PublishedRecord:
     published_at: datetime
     obj: object | None
     url: str | None
+    # Where the record stands now (its kind's own status function), and the record that replaced
+    # it, if one did (a decision superseded or revoked by a later one), with its page.
+    status: Status | None = None
+    replaced_by: object | None = None
+    replaced_by_url: str | None = None
 
 
 def _minutes(meeting_id: int):
@@ -60,19 +71,57 @@ RECORDS = {
 }
 
 
-def published_record(entry: PublicationLogEntry) -> PublishedRecord:
+# By object_type: where the record stands at `now`, by the one rule its kind has, and the record
+# that replaced it (or None).
+def _decision_status(decision, now):
+    return decision.status_on(clock.local_date(now)), decision.replaced_by
+
+
+def _charter_status(version, now):
+    return version.status_on(clock.local_date(now), charter_services.adopted_versions(version.school)), None
+
+
+def _minutes_status(meeting, now):
+    return meeting.minutes_status_on(now), None
+
+
+def _outcome_status(consultation, now):
+    return Status(consultation.phase(now)), None
+
+
+STATUSES = {
+    "decision": _decision_status,
+    "charter_version": _charter_status,
+    "minutes": _minutes_status,
+    "outcome": _outcome_status,
+}
+
+
+def published_record(entry: PublicationLogEntry, now: datetime | None = None) -> PublishedRecord:
     load, page = RECORDS.get(entry.object_type, (lambda _id: None, None))
     obj = load(entry.object_id)
-    return PublishedRecord(entry.object_type, entry.created_at, obj, page(obj) if obj is not None else None)
+    if obj is None:
+        return PublishedRecord(entry.object_type, entry.created_at, None, None)
+    status, replaced_by = STATUSES[entry.object_type](obj, now or clock.utcnow())
+    return PublishedRecord(
+        entry.object_type,
+        entry.created_at,
+        obj,
+        page(obj),
+        status,
+        replaced_by,
+        page(replaced_by) if replaced_by is not None else None,
+    )
 
 
 def _render(form, status=200, *, verification=None, checked_file=False, busy=None):
+    now = clock.utcnow()
     """The whole page, or for htmx the result region's content with the form out of band (it
     carries the messages beside its fields, or comes back empty after a check)."""
     context = {
         "form": form,
         "verification": verification,
-        "records": [published_record(entry) for entry in verification.publications] if verification else [],
+        "records": [published_record(entry, now) for entry in verification.publications] if verification else [],
         "checked_file": checked_file,
         "busy": busy,
     }
@@ -92,13 +141,41 @@ def _busy(form):
     return body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
+# A deep link's answer changes only when a record's status does (a later decision supersedes it):
+# caches may keep it a few minutes.
+DEEP_LINK_CACHE_SECONDS = 300
+
+
+def _deep_link():
+    """GET /verify?sha256=<hex> or ?fingerprint=<…>: the answer for that digest, as the form gives
+    it for a typed one. Spaces, dashes and capitals are forgiven; anything else is a 404."""
+    given = [name for name in ("sha256", "fingerprint") if request.args.get(name) is not None]
+    if not given:
+        return None
+    if len(given) > 1:
+        abort(404)
+    digest = normalise_digest(request.args[given[0]])
+    if not services.SHA256_HEX.match(digest):
+        abort(404)
+    verification = services.verify_sha256(digest) if given[0] == "sha256" else services.verify_fingerprint(digest)
+    body, status = _render(VerifyForm(formdata=None), verification=verification)
+    if current_user.is_authenticated:  # the page names who is logged in: never in a shared cache
+        return body, status
+    # The page's language follows Accept-Language or the language cookie.
+    return (
+        body,
+        status,
+        {"Cache-Control": f"public, max-age={DEEP_LINK_CACHE_SECONDS}", "Vary": "Accept-Language, Cookie"},
+    )
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 @reads_only
 @limiter.limit(VERIFY_LIMITS, methods=["POST"])
 def verify():
     form = VerifyForm()
     if request.method == "GET":
-        return _render(form)
+        return _deep_link() or _render(form)
     if not form.validate_on_submit():
         return _render(form, 422)
     if form.pdf_bytes is not None:
@@ -107,6 +184,6 @@ def verify():
         except checking.CheckerBusy:
             return _busy(form)
     else:
-        verification = services.verify_sha256(form.sha256.data)
+        verification = services.verify_digest(form.sha256.data)
     # Nothing is written: the answer depends only on the archive. A fresh form, to check the next copy.
     return _render(VerifyForm(formdata=None), verification=verification, checked_file=form.pdf_bytes is not None)

@@ -12,7 +12,7 @@ from flask import abort, jsonify, make_response, request
 from portal.charters import services as charters
 from portal.consultations.models import Consultation, ConsultationStatus
 from portal.decisions import services as decisions
-from portal.documents import signing
+from portal.documents import services as documents
 from portal.extensions import csrf, db
 from portal.meetings import services as meetings
 from portal.text import whole_number
@@ -22,6 +22,7 @@ from portal.web import found_or_404, public_url, school_or_404
 ONE_YEAR = 365 * 24 * 3600
 CHECKPOINT_MAX_AGE = 5  # seconds: a witness polling every few seconds sees a new one soon enough
 COSIGNATURE_MAX_BYTES = 8192
+CERTIFICATES_MAX_AGE = 300  # the list changes only when the signing key is rotated
 
 
 class BadRequest(Exception):
@@ -157,9 +158,12 @@ def cosignatures():
 
 
 def _certificate_chain() -> list[str]:
-    certificate = signing.portal_certificate()
-    pem = base64.encodebytes(certificate.dump()).decode("ascii")
-    return [f"-----BEGIN CERTIFICATE-----\n{pem}-----END CERTIFICATE-----\n"]
+    """Every certificate the portal has signed with: a document signed before a key rotation
+    verifies against the certificate it was signed with."""
+    return [
+        "-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(der).decode("ascii") + "-----END CERTIFICATE-----\n"
+        for der in documents.certificate_ders()
+    ]
 
 
 def _evidence_response(record: str, sha256: str | None, document_url: str, file_name: str):
@@ -223,3 +227,26 @@ def outcome_evidence(consultation_id):
         public_url("consultations.outcome_pdf", consultation_id=consultation.id),
         f"outcome-{consultation.id}-evidence.json",
     )
+
+
+@bp.get("/log/certificates")
+def signing_certificates():
+    """Every certificate the portal has signed documents with, so that anyone can check a copy's
+    signature against it without asking the portal. A rotated certificate stays on the list: the
+    documents it signed keep verifying."""
+    current = documents.current_certificate_sha256()
+    certificates = [
+        {
+            "sha256": certificate.sha256,
+            "subject": certificate.subject,
+            "not_before": certificate.not_before.isoformat(),
+            "not_after": certificate.not_after.isoformat(),
+            "added_at": certificate.added_at.isoformat(),
+            "current": certificate.sha256 == current,
+            "pem": certificate.pem,
+        }
+        for certificate in documents.signing_certificates()
+    ]
+    response = jsonify({"certificates": certificates})
+    response.headers["Cache-Control"] = f"public, max-age={CERTIFICATES_MAX_AGE}"
+    return response

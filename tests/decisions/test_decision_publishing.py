@@ -201,3 +201,29 @@ def test_a_charter_version_that_cannot_be_adopted_refuses_the_publication_in_the
 
     assert refused.value.reason == DecisionRefusal.CHARTER_EMPTY
     assert refused.value.field == "charter_version_id"
+
+
+def test_the_fingerprint_and_qr_code_in_a_published_decision_lead_back_to_it(app, db, make_published, client):
+    decision = make_published()
+    pdf = published_pdf(decision)
+    fingerprint = render.body_fingerprint(decision.body)
+
+    assert find_by_sha256(decision.document_sha256).text_sha256 == fingerprint
+    printed = pdf_text(pdf, page=1)
+    assert render.grouped_fingerprint(fingerprint)[:39] in printed  # the first line of eight groups
+    with app.app_context():
+        assert render.fingerprint_link(fingerprint) == f"https://portal.test/verify?fingerprint={fingerprint}"
+
+    typed = render.grouped_fingerprint(fingerprint).upper()
+    page = client.post("/verify", data={"sha256": typed}, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'data-verdict="authentic"' in page
+    assert f'href="/decisions/{decision.id}"' in page
+    assert 'data-status="in_force"' in page or 'data-status="not_yet_in_force"' in page
+
+
+def test_a_published_decision_is_pdf_1_7_with_a_timestamped_signature(app, db, make_published):
+    pdf = published_pdf(make_published())
+    assert pdf.startswith(b"%PDF-1.7") and b"/Version /2.0" not in pdf
+    signature = PdfFileReader(BytesIO(pdf)).embedded_signatures[0]
+    unsigned = [attribute["type"].native for attribute in signature.signer_info["unsigned_attrs"]]
+    assert "signature_time_stamp_token" in unsigned

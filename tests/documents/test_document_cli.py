@@ -19,11 +19,17 @@ def run(app, db):
 @pytest.fixture
 def key_paths(app, tmp_path):
     """Point the configuration at an empty folder for the duration of a test."""
-    previous = app.config["PORTAL_SIGNING_KEY"], app.config["PORTAL_SIGNING_CERT"]
+    names = ("PORTAL_SIGNING_KEY", "PORTAL_SIGNING_CERT", "PORTAL_TSA_KEY", "PORTAL_TSA_CERT")
+    previous = {name: app.config[name] for name in names}
     key, cert = tmp_path / "instance" / "signing-key.pem", tmp_path / "instance" / "signing-cert.pem"
-    app.config.update(PORTAL_SIGNING_KEY=str(key), PORTAL_SIGNING_CERT=str(cert))
+    app.config.update(
+        PORTAL_SIGNING_KEY=str(key),
+        PORTAL_SIGNING_CERT=str(cert),
+        PORTAL_TSA_KEY=str(tmp_path / "instance" / "tsa-key.pem"),
+        PORTAL_TSA_CERT=str(tmp_path / "instance" / "tsa-cert.pem"),
+    )
     yield key, cert
-    app.config.update(PORTAL_SIGNING_KEY=previous[0], PORTAL_SIGNING_CERT=previous[1])
+    app.config.update(previous)
 
 
 def test_keys_init_creates_a_private_key_pair(run, key_paths):
@@ -35,6 +41,27 @@ def test_keys_init_creates_a_private_key_pair(run, key_paths):
     assert key.stat().st_mode & 0o777 == 0o600
     assert cert.stat().st_mode & 0o777 == 0o600
     assert str(key) in result.output
+
+
+def test_keys_init_creates_the_local_development_tsa_when_no_tsa_url_is_set(run, key_paths, app):
+    result = run("keys", "init")
+    assert result.exit_code == 0, result.output
+    from pathlib import Path
+
+    tsa_cert = Path(app.config["PORTAL_TSA_CERT"])
+    assert tsa_cert.read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
+    assert Path(app.config["PORTAL_TSA_KEY"]).stat().st_mode & 0o777 == 0o600
+    assert "timestamp authority" in result.output
+
+
+def test_keys_tsa_adds_the_local_tsa_to_an_instance_that_has_signing_keys_already(run, key_paths, app):
+    from pathlib import Path
+
+    assert run("keys", "init").exit_code == 0
+    Path(app.config["PORTAL_TSA_KEY"]).unlink()
+    result = run("keys", "tsa")
+    assert result.exit_code == 0, result.output
+    assert Path(app.config["PORTAL_TSA_KEY"]).read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
 
 
 def test_keys_init_refuses_to_overwrite(run, key_paths):

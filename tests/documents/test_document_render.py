@@ -41,7 +41,7 @@ def test_every_page_carries_the_verification_address_and_fingerprint(sample_pdf)
     for page in (1, 2):
         text = squeeze(pdf_text(sample_pdf, page=page))
         assert "核验地址：https://portal.test/verify" in text
-        assert "正文指纹（SHA-256）：" + "3f" * 32 in text
+        assert "正文指纹（SHA-256），可在核验页输入：" + "3f" * 32 in text
 
 
 def test_later_pages_repeat_the_header(sample_pdf):
@@ -75,12 +75,13 @@ def test_the_cjk_fonts_are_embedded(sample_pdf):
     assert any(re.search(r"^/?[A-Z]{6}\+Noto-Sans-CJK-SC", name) for name in names), names
 
 
-def test_the_pdf_is_pdf_a_3b(sample_pdf):
+def test_the_pdf_is_tagged_pdf_a_3a(sample_pdf):
     reader = PdfFileReader(BytesIO(sample_pdf))
     xmp = reader.root["/Metadata"].get_object().data.decode()
     assert 'pdfaid:part="3"' in xmp or "<pdfaid:part>3</pdfaid:part>" in xmp
-    assert 'pdfaid:conformance="B"' in xmp or "<pdfaid:conformance>B</pdfaid:conformance>" in xmp
+    assert 'pdfaid:conformance="A"' in xmp or "<pdfaid:conformance>A</pdfaid:conformance>" in xmp
     assert "/OutputIntents" in reader.root
+    assert "/StructTreeRoot" in reader.root
 
 
 BAD_URLS = [

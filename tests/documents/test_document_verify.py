@@ -84,7 +84,7 @@ def test_visitor_finds_a_form_for_a_file_or_a_sha256(client):
         and 'type="file"' in page
         and 'accept="application/pdf,.pdf"' in page
     )
-    assert '<label for="sha256">Or its SHA-256</label>' in page
+    assert '<label for="sha256">Or its SHA-256, or the fingerprint at the foot of its pages</label>' in page
     assert "up to 16 MB" in page
     # The result region is in the page from the start, so that screen readers announce what htmx puts in it.
     assert re.search(r'<section id="verify-result"[^>]*role="status"[^>]*aria-labelledby="verify-result-heading"', page)
@@ -100,7 +100,7 @@ def test_visitor_sees_that_a_published_pdf_is_authentic(client, school, publishe
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert verdict(response) == "authentic"
-    assert "Authentic: this is a record the portal published." in page
+    assert "Authentic: the portal published this record." in page
     assert "exactly the one published, byte for byte" in page
     assert f'<code class="sha256">{published_charter.document_sha256}</code>' in page
     assert f'href="/schools/{school.slug}/charter/versions/1"' in page
@@ -215,7 +215,9 @@ def test_an_unsigned_pdf_is_not_a_published_record(client, db, sample_pdf):
 def test_a_pdf_signed_by_someone_else_is_not_a_published_record(client, app, db, sample_pdf, tmp_path):
     key, cert = signing.generate_development_keys(tmp_path / "key.pem", tmp_path / "cert.pem")
     with app.app_context():
-        signed_by_someone_else = signing.sign_pdf(sample_pdf, key_path=key, cert_path=cert)
+        signed_by_someone_else = signing.sign_pdf(
+            sample_pdf, key_path=key, cert_path=cert, location="https://elsewhere.example"
+        )
 
     assert verdict(check(client, pdf=signed_by_someone_else)) == "unknown"
 
@@ -226,7 +228,7 @@ def test_an_unknown_sha256_is_not_a_published_record(client, db, published_chart
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert verdict(response) == "unknown"
-    assert "No record the portal published has this SHA-256." in page
+    assert "No record the portal published has this SHA-256 or text fingerprint." in page
 
 
 def test_checking_a_copy_stores_and_records_nothing(client, db, published_pdf, sample_pdf):
