@@ -22,6 +22,7 @@ from portal.domain import Status
 from portal.extensions import limiter
 from portal.meetings import services as meeting_services
 from portal.pages import bp
+from portal.transparency import services as transparency
 from portal.web import is_htmx, reads_only
 
 # Checking a file parses up to MAX_CONTENT_LENGTH of untrusted PDF: enough for anyone to check
@@ -124,6 +125,10 @@ def _render(form, status=200, *, verification=None, checked_file=False, busy=Non
         "records": [published_record(entry, now) for entry in verification.publications] if verification else [],
         "checked_file": checked_file,
         "busy": busy,
+        # Where the public transparency log holds the file: (leaf index, the checkpoint containing it).
+        "in_log": transparency.entry_for_sha256(verification.document.sha256)
+        if verification and verification.document
+        else None,
     }
     template = "pages/_verify_response.html" if is_htmx() else "pages/verify.html"
     return render_template(template, **context), status

@@ -15,6 +15,7 @@ from portal import events
 from portal.extensions import db as _db
 from portal.transparency import services
 from portal.transparency.models import LogIsAppendOnly, LogLeaf
+from tests.helpers.pages import ENGLISH
 
 # --- an independent verifier: RFC 9162 and C2SP signed-note, written here from the specs -----
 
@@ -213,3 +214,15 @@ def test_leaves_can_be_neither_changed_nor_deleted(db, log_world):
     _db.session.delete(leaf)
     with pytest.raises(LogIsAppendOnly):
         _db.session.flush()
+
+
+def test_verify_names_the_log_entry_and_the_checkpoint_that_holds_a_published_file(client, log_world):
+    # The second decision's PDF is leaf 1 of the 4 (the first's leaves are 0 and, superseded, 3).
+    page = client.get(f"/verify?sha256={log_world['sha256'][1]}", headers=ENGLISH).get_data(as_text=True)
+    assert "Entry 1, contained in the signed checkpoint of 4 entries." in page
+    assert f'href="/log/proof?sha256={log_world["sha256"][1]}&amp;tree_size=4"' in page
+
+
+def test_verify_says_nothing_of_the_log_for_a_file_it_does_not_know(client, log_world):
+    page = client.get(f"/verify?sha256={'0' * 64}", headers=ENGLISH).get_data(as_text=True)
+    assert 'id="verify-log-entry"' not in page
