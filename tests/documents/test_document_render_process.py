@@ -2,6 +2,7 @@
 documents, so the web process and the job worker never hold WeasyPrint's memory."""
 
 import os
+import time
 
 import pytest
 
@@ -17,7 +18,8 @@ def renders_per_process(app):
     render.shutdown_render_process()
 
 
-# Slow (about 3 s): it starts two render children, each loading fonts once, as production does.
+# Slow (about 3 s on a quiet machine): it starts two render children, each loading fonts once, as
+# production does; the next test starts two more.
 def test_pdfs_are_written_by_a_child_that_is_replaced_after_its_share_of_renders(app, renders_per_process):
     children = []
     with app.app_context():
@@ -34,3 +36,20 @@ def test_pdfs_are_written_by_a_child_that_is_replaced_after_its_share_of_renders
 def test_a_template_error_is_raised_in_the_process_that_asked(app, renders_per_process):
     with app.app_context(), pytest.raises(ValueError):
         render.render_pdf("../secret", {})
+
+
+def test_a_render_child_left_idle_is_stopped_and_the_next_render_starts_another(app, renders_per_process):
+    before = app.config["PORTAL_RENDER_IDLE_SECONDS"]
+    app.config["PORTAL_RENDER_IDLE_SECONDS"] = 0.2
+    try:
+        with app.app_context():
+            render.render_pdf("sample", sample_context(1))
+            first = render.last_render_pid
+            deadline = time.monotonic() + 10
+            while render.render_process_ids() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert render.render_process_ids() == []  # stopped: nothing is held while nobody renders
+            render.render_pdf("sample", sample_context(1))
+            assert render.last_render_pid != first
+    finally:
+        app.config["PORTAL_RENDER_IDLE_SECONDS"] = before
