@@ -287,7 +287,13 @@ def _preview_bytes(decision):
 @bp.get("/schools/<slug>/manage/decisions/<int:decision_id>/preview.pdf")
 def preview_pdf(slug, decision_id):
     """The saved draft as a PDF marked "draft — not published": rendered on request, never
-    signed, stored or numbered, and never cached (the draft may change any moment)."""
+    signed, stored or numbered, and never cached (the draft may change any moment).
+
+    Unlike publishing, a preview is made during the request, by this process's render child
+    (portal/documents/render.py), not by a job: the person waits for it on the page either way,
+    nothing is stored, so there is nothing to do twice and no temporary file to expire; and the
+    web process's memory stays flat all the same. It holds a web worker for the render (about
+    half a second)."""
     school = managed_school(slug, "manage_decisions")
     decision = _decision_or_404(school, decision_id)
     if not decision.is_draft:
