@@ -363,8 +363,8 @@ def verify_archive_command(checkpoint_file):
     help="Jobs run at once (default: 1 on embedded SQLite, which has one writer; 4 otherwise).",
 )
 def worker_command(threads):
-    """Run background jobs (mail, fan-out, reminders, digests) until stopped (Ctrl-C or SIGTERM).
-    Run as many as you like, on any machine sharing the database and REDIS_URL."""
+    """Run background jobs (publishing decisions, mail, fan-out, reminders, digests) until stopped
+    (Ctrl-C or SIGTERM). Run as many as you like, on any machine sharing the database and REDIS_URL."""
     from flask import current_app
 
     from portal import jobs

@@ -133,6 +133,11 @@ def load() -> dict:
         "PORTAL_VERIFY_SECONDS": float(os.environ.get("PORTAL_VERIFY_SECONDS", 3)),
         # Where the slots' lock files are: one folder for every web process of the machine.
         "PORTAL_VERIFY_SLOT_DIR": os.environ.get("PORTAL_VERIFY_SLOT_DIR", str(INSTANCE / "verify-slots")),
+        # PDFs are written by a child process of the web process or job worker that asks for them,
+        # replaced after this many documents so that memory stays flat (0: in the process itself).
+        "PORTAL_RENDERS_PER_PROCESS": int(os.environ.get("PORTAL_RENDERS_PER_PROCESS", 20)),
+        # …and stopped after this many seconds without a render (0: kept until it is replaced).
+        "PORTAL_RENDER_IDLE_SECONDS": float(os.environ.get("PORTAL_RENDER_IDLE_SECONDS", 120)),
         # Mail: a real SMTP server (smtp://user:password@host:587?starttls=1, or smtps://...:465);
         # with none, each message is written as an .eml file into the outbox folder.
         "PORTAL_SMTP_URL": os.environ.get("PORTAL_SMTP_URL", ""),

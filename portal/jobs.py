@@ -1,5 +1,5 @@
-"""Background jobs: work that can be slow or large (mail, fan-out to thousands, digests) runs in a
-worker process, never in a request.
+"""Background jobs: work that can be slow or large (publishing a decision's PDF, mail, fan-out to
+thousands, digests) runs in a worker process, never in a request.
 
 The queue is huey's: with nothing set it keeps its queue in a SQLite file in instance/ (one web
 process and one worker: `make run` starts both); with REDIS_URL set it keeps it in Redis, shared

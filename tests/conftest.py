@@ -103,6 +103,9 @@ def app():
             PORTAL_TSA_CERT=str(tsa_cert),
             # Each test process counts its own files being checked (/verify), not the machine's.
             PORTAL_VERIFY_SLOT_DIR=str(Path(tmp_dir) / "verify-slots"),
+            # PDFs are written in the test process: a render child costs more to start than a
+            # render (tests/documents/test_document_render_process.py tests the child).
+            PORTAL_RENDERS_PER_PROCESS=0,
             # No mail server: mails are written into the run's own outbox (a test may set an SMTP URL).
             PORTAL_SMTP_URL="",
             PORTAL_OUTBOX_DIR=str(Path(tmp_dir) / "outbox"),

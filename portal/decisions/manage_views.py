@@ -12,9 +12,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal import clock, errors
+from portal import clock
 from portal.clock import utcnow
-from portal.decisions import bp, forms, services
+from portal.decisions import (
+    bp,
+    forms,
+    services,
+    tasks,  # noqa: F401 - registers the publishing job with the queue
+)
 from portal.decisions.models import DECISION_BODY_MAX, Decision, DecisionRefusal
 from portal.documents.download import content_disposition
 from portal.documents.render import page_count
@@ -25,38 +30,37 @@ from portal.web import conflict, found_or_404, is_htmx, managed_school, redirect
 
 log = logging.getLogger(__name__)
 
-PUBLISH_FAILED = _l(
-    "The PDF of the decision could not be made, so nothing was published: "
-    "the draft is unchanged and no number was used. "
-    "Please try again in a moment; if it happens again, tell the portal's administrators."
-)
-
 
 def _decision_or_404(school, decision_id, *, for_update=False) -> Decision:
     return found_or_404(services.decision_in_school(school, decision_id, for_update=for_update))
 
 
-def _draft_to_change(slug, decision_id):
+def _draft_to_change(slug, decision_id, *, while_publishing=False):
     """The school and the draft a change is about, its row locked until the commit. A published
-    decision never changes: the request ends here with 409 and the reason."""
+    decision never changes: the request ends here with 409 and the reason. Nor does a draft
+    being published (unless `while_publishing`): what is published is what was confirmed."""
     school = managed_school(slug, "manage_decisions")
     decision = _decision_or_404(school, decision_id, for_update=True)
     if not decision.is_draft:
         abort(make_response(_published(school, decision)))
+    if not while_publishing and decision.is_publishing(utcnow()):
+        abort(make_response(_published(school, decision, reason=DecisionRefusal.PUBLISHING)))
     return school, decision
 
 
-def _published(school, decision, fragment="decisions/_published_notice.html"):
-    """The decision was published (perhaps by someone else a moment ago), so what was asked of
-    the draft is refused: 409 with the notice that says so and leads to the decision (web.conflict).
-    `fragment` is the part of the page the htmx request asked for, with the notice in it."""
+def _published(school, decision, fragment="decisions/_published_notice.html", reason=DecisionRefusal.PUBLISHED):
+    """The decision was published (perhaps by someone else a moment ago), or is being published,
+    so what was asked of the draft is refused: 409 with the notice that says so and leads to the
+    decision or its publication's progress (web.conflict). `fragment` is the part of the page the
+    htmx request asked for, with the notice in it."""
     db.session.rollback()  # nothing was changed; the draft's row lock is released
     return conflict(
         "decisions/refused.html",
         fragment,
         school=school,
         decision=decision,
-        message=DecisionRefusal.PUBLISHED.message,
+        message=reason.message,
+        publishing=reason == DecisionRefusal.PUBLISHING,
     )
 
 
@@ -173,6 +177,17 @@ def new_draft(slug):
     return render_template("decisions/new.html", school=school, form=form), 422 if form.is_submitted() else 200
 
 
+def _publish_form(decision, publish_form=None):
+    """The publish form: as sent, or fresh, saying why the last publication failed if it did."""
+    if publish_form is not None:
+        return publish_form
+    publish_form = forms.PublishForm(formdata=None)
+    failure = decision.publication_failure(utcnow())
+    if failure is not None:
+        publish_form.confirm.errors = [failure.message]
+    return publish_form
+
+
 def _edit_page(school, decision, form=None, publish_form=None, discard_form=None, status=200, *, text_preview=None):
     """The draft's page. Each of its forms shows what was typed only if it is the form that was
     sent (given here); the others are filled from the saved draft."""
@@ -182,9 +197,10 @@ def _edit_page(school, decision, form=None, publish_form=None, discard_form=None
             school=school,
             decision=decision,
             form=form or _form_for(school, decision),
-            publish_form=publish_form or forms.PublishForm(formdata=None),
+            publish_form=_publish_form(decision, publish_form),
             discard_form=discard_form or forms.DiscardForm(formdata=None),
             problems=_publish_problems(decision),
+            publishing=decision.is_publishing(utcnow()),
             text_preview=text_preview or _text_preview(decision.body, unsaved=False),
             previewing=text_preview is not None,
         ),
@@ -207,6 +223,7 @@ def _publish_refused(school, decision, publish_form, status=422):
             decision=decision,
             publish_form=publish_form,
             problems=_publish_problems(decision),
+            publishing=False,
         )
         return panel, status, ({"HX-Reswap": "outerHTML"} if status >= 500 else {})
     return _edit_page(school, decision, publish_form=publish_form, status=status)
@@ -270,7 +287,13 @@ def _preview_bytes(decision):
 @bp.get("/schools/<slug>/manage/decisions/<int:decision_id>/preview.pdf")
 def preview_pdf(slug, decision_id):
     """The saved draft as a PDF marked "draft — not published": rendered on request, never
-    signed, stored or numbered, and never cached (the draft may change any moment)."""
+    signed, stored or numbered, and never cached (the draft may change any moment).
+
+    Unlike publishing, a preview is made during the request, by this process's render child
+    (portal/documents/render.py), not by a job: the person waits for it on the page either way,
+    nothing is stored, so there is nothing to do twice and no temporary file to expire; and the
+    web process's memory stays flat all the same. It holds a web worker for the render (about
+    half a second)."""
     school = managed_school(slug, "manage_decisions")
     decision = _decision_or_404(school, decision_id)
     if not decision.is_draft:
@@ -320,12 +343,14 @@ def preview(slug, decision_id):
     ),
 )
 def publish(slug, decision_id):
-    school, decision = _draft_to_change(slug, decision_id)
+    """Publication is asked for here and carried out by the job worker (tasks.py): the answer is
+    the page that follows its progress. A second press while it is at work asks nothing more."""
+    school, decision = _draft_to_change(slug, decision_id, while_publishing=True)
     publish_form = forms.PublishForm()
     if not publish_form.validate_on_submit():
         return _publish_refused(school, decision, publish_form)
     try:
-        services.publish_decision(current_user, decision)
+        services.request_publication(current_user, decision)
     except DomainError as error:
         if error.reason == DecisionRefusal.PUBLISHED:
             return _published(school, decision)
@@ -333,22 +358,30 @@ def publish(slug, decision_id):
         decision = _decision_or_404(school, decision_id)
         publish_form.confirm.errors.append(error.message)
         return _publish_refused(school, decision, publish_form)
-    except Exception as error:
-        if errors.is_fault(error):
-            raise  # the database or the disk: the "try again" page, with Retry-After (errors.py)
-        # Rendering or signing failed (a broken font, a missing key): the transaction is rolled
-        # back whole, so the draft is as it was and no number is used.
-        db.session.rollback()
-        log.exception("publishing decision %s failed", decision_id)
-        decision = _decision_or_404(school, decision_id)
-        publish_form.confirm.errors.append(PUBLISH_FAILED)
-        return _publish_refused(school, decision, publish_form, status=503)
     db.session.commit()
-    flash(
-        _("Decision %(number)s is published. Its PDF is signed and archived for good.", number=decision.number),
-        "success",
-    )
-    return redirect_to(url_for("decisions.show", decision_id=decision.id))
+    return redirect_to(url_for("decisions.publishing", slug=slug, decision_id=decision_id))
+
+
+@bp.get("/schools/<slug>/manage/decisions/<int:decision_id>/publishing")
+def publishing(slug, decision_id):
+    """How the publication is getting on. Published: on to the decision. Failed (or given up
+    for lost): back to the draft, whose page says why. Still at work: a page that says so; with
+    htmx it asks again every 2 s (answered 204 until there is somewhere to go), without
+    JavaScript its "check again" link does (a timed reload would move the page under a reader
+    who has not finished it: WCAG 2.2.1, technique F41)."""
+    school = managed_school(slug, "manage_decisions")
+    decision = _decision_or_404(school, decision_id)
+    if not decision.is_draft:
+        flash(
+            _("Decision %(number)s is published. Its PDF is signed and archived for good.", number=decision.number),
+            "success",
+        )
+        return redirect_to(url_for("decisions.show", decision_id=decision.id))
+    if not decision.is_publishing(utcnow()):
+        return redirect_to(url_for("decisions.edit_draft", slug=slug, decision_id=decision.id) + "#publish")
+    if is_htmx():
+        return "", 204
+    return render_template("decisions/publishing.html", school=school, decision=decision)
 
 
 @bp.post("/schools/<slug>/manage/decisions/<int:decision_id>/discard")

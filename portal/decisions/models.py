@@ -1,7 +1,7 @@
 """Decisions of a school's board: drafted, then published once as a signed PDF, and from then on
 never edited or deleted — only superseded or revoked by a later published decision."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 DECISION_TITLE_MAX = 200
 DECISION_BODY_MAX = 50_000
 DECISION_PREFIX_MAX = 40
+# A publication asked for this long ago and neither done nor failed was lost (its worker died and
+# every retry with it): the draft may be published again. Rendering and signing take seconds.
+PUBLISHING_GIVES_UP_AFTER = timedelta(minutes=10)
 
 
 class DecisionStatus(Labelled):
@@ -58,6 +61,11 @@ class DecisionRefusal(Reason):
             "This decision is published. "
             "A published decision is never changed; publish a new decision that supersedes or revokes it."
         ),
+    )
+    # Its publication was asked for and the job is at work: the draft waits, unchanged.
+    PUBLISHING = (
+        "decision_publishing",
+        _l("This draft is being published. It cannot be changed meanwhile; wait a moment."),
     )
     # Ids a form posted that are not this school's (or not fit to link): the form's own
     # validators say the same words when the id is not among the choices.
@@ -115,6 +123,24 @@ class DecisionRefusal(Reason):
         _l("The charter version cannot take effect before the decision is published."),
         "effective_on",
     )
+    # Its publication was asked for long ago (PUBLISHING_GIVES_UP_AFTER) and never finished: the
+    # worker was stopped, or the database failed it on every try.
+    PUBLICATION_LOST = (
+        "publication_lost",
+        _l(
+            "Publishing did not finish, so nothing was published: the draft is unchanged and no number "
+            "was used. Please try again."
+        ),
+    )
+    # The job that publishes it could not make, sign or store the PDF (Decision.publishing_failure).
+    PDF_FAILED = (
+        "pdf_failed",
+        _l(
+            "The PDF of the decision could not be made, so nothing was published: "
+            "the draft is unchanged and no number was used. "
+            "Please try again in a moment; if it happens again, tell the portal's administrators."
+        ),
+    )
 
 
 # A charter version's refusals when a decision adopts it (their codes are the charters' own).
@@ -168,6 +194,13 @@ class Decision(db.Model):
     published_at: Mapped[datetime | None]
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     document_sha256: Mapped[str | None] = mapped_column(ForeignKey("document.sha256"), index=True)
+
+    # A draft whose publication was asked for (request_publication): the request's key, which
+    # the job that publishes it carries, and when; cleared when it is published or the attempt
+    # failed, which says why (a DecisionRefusal code) until the next request.
+    publishing_key: Mapped[str | None] = mapped_column(String(36))
+    publishing_since: Mapped[datetime | None]
+    publishing_failure: Mapped[str | None] = mapped_column(String(40))
 
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -234,11 +267,45 @@ class Decision(db.Model):
         for name, value in fields.items():
             setattr(self, name, value)
 
+    def is_publishing(self, now: datetime) -> bool:
+        """Its publication was asked for and the job that publishes it has not finished (nor
+        been given up for lost, PUBLISHING_GIVES_UP_AFTER)."""
+        return (
+            self.is_draft
+            and self.publishing_key is not None
+            and self.publishing_since is not None
+            and self.publishing_since > now - PUBLISHING_GIVES_UP_AFTER
+        )
+
+    def publication_failure(self, now: datetime) -> DecisionRefusal | None:
+        """Why the last attempt to publish it failed, if it did (shown on the draft's page)."""
+        if self.is_draft and self.publishing_key is not None and not self.is_publishing(now):
+            return DecisionRefusal.PUBLICATION_LOST
+        if self.publishing_failure is None:
+            return None
+        try:
+            return DecisionRefusal(self.publishing_failure)
+        except ValueError:
+            return DecisionRefusal.PDF_FAILED
+
+    def request_publication(self, *, key: str, at: datetime) -> None:
+        """Publication asked for: the job carrying `key` publishes it (the last failure is forgotten)."""
+        if not self.is_draft:
+            raise DomainError(DecisionRefusal.PUBLISHED)
+        self.publishing_key, self.publishing_since, self.publishing_failure = key, at, None
+
+    def publication_failed(self, reason: DecisionRefusal) -> None:
+        """The job could not publish it: it stays a draft, says why, and may be published again."""
+        if not self.is_draft:
+            raise DomainError(DecisionRefusal.PUBLISHED)
+        self.publishing_key, self.publishing_since, self.publishing_failure = None, None, reason.value
+
     def publish(
         self, *, number: str, year: int, sequence: int, at: datetime, by_id: int | None, document_sha256: str
     ) -> None:
         if not self.is_draft:
             raise DomainError(DecisionRefusal.PUBLISHED)
+        self.publishing_key = self.publishing_since = self.publishing_failure = None
         self.status = DecisionStatus.PUBLISHED
         self.number, self.number_year, self.number_sequence = number, year, sequence
         self.published_at, self.published_by_id, self.document_sha256 = at, by_id, document_sha256

@@ -1,19 +1,23 @@
 """Drafting and publishing decisions, and reading the public archive.
 
-Publishing is one atomic step (DESIGN.md §5): `publish_decision()` takes the number, renders the
+Publishing runs in the job worker (tasks.py), never in a request: `request_publication()` checks
+the draft, records the request on it and enqueues the job when the caller commits; the job runs
+`publish_decision()` once for that request (the draft's row locked, its state checked inside the
+transaction). Publishing is one atomic step (DESIGN.md §5): `publish_decision()` takes the number, renders the
 PDF, signs and stores it, appends the publication log entry, marks the decision published (and
 the decision it supersedes or revokes, and the charter version it adopts), and writes the audit
 events — all in the caller's transaction. Any failure raises before the caller commits, so a
 draft that failed to publish is unchanged, nothing is stored and no number is used.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import defer, joinedload
 
-from portal import audit, clock, events
+from portal import audit, clock, events, jobs
 from portal.charters import services as charters
 from portal.charters.models import CharterVersion
 from portal.clock import utcnow
@@ -66,6 +70,15 @@ def decision_in_school(school: School, decision_id: int, *, for_update: bool = F
     if for_update:
         query = query.with_for_update()
     return db.session.execute(query.execution_options(populate_existing=for_update)).scalar_one_or_none()
+
+
+def draft_to_publish(decision_id: int) -> Decision | None:
+    """The decision the publishing job is about, its row locked until the transaction ends
+    (PostgreSQL; SQLite's job transactions hold the write lock from their start), so that two
+    workers, or a retry beside a slow first try, publish one after the other and the second
+    finds it published."""
+    query = select(Decision).where(Decision.id == decision_id).with_for_update()
+    return db.session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
 
 
 def published_decision(decision_id: int) -> Decision | None:
@@ -506,6 +519,35 @@ def check_publishable(decision: Decision, now: datetime) -> None:
     problems = publish_problems(decision, now)
     if problems:
         raise DomainError(problems[0])
+
+
+def request_publication(actor, decision: Decision, now: datetime | None = None) -> bool:
+    """Ask the job worker to publish the draft. Refuses with DomainError what publish_decision
+    would refuse now (DecisionRefusal.PUBLISHED, or the first of publish_problems()); else records
+    the request on the draft with a new key (audited) and enqueues the job when the caller
+    commits. While an earlier request is still at work it adds nothing and returns False: a
+    second click never publishes twice, nor enqueues a second job."""
+    now = now or utcnow()
+    if not decision.is_draft:
+        raise DomainError(DecisionRefusal.PUBLISHED)
+    if decision.is_publishing(now):
+        return False
+    check_publishable(decision, now)
+    key = str(uuid.uuid4())
+    decision.request_publication(key=key, at=now)
+    audit.record(actor, "decision.publish_requested", decision, school_id=decision.school_id, key=key)
+    db.session.flush()
+    from portal.decisions.tasks import publish_requested_decision  # the job imports this module
+
+    jobs.after_commit(db.session, publish_requested_decision, decision.id, key, getattr(actor, "id", None))
+    return True
+
+
+def record_publication_failure(actor, decision: Decision, reason: DecisionRefusal) -> None:
+    """The job could not publish the draft: it says why on its page and may be published again."""
+    decision.publication_failed(reason)
+    audit.record(actor, "decision.publish_failed", decision, school_id=decision.school_id, reason=reason.value)
+    db.session.flush()
 
 
 def _adopt_charter_version(actor, version: CharterVersion, *, adopted_on: date, effective_on: date) -> None:

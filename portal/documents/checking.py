@@ -29,7 +29,14 @@ Outcome = Literal["valid", "broken", "unsigned", "unchecked"]
 OUTCOMES = ("valid", "broken", "unsigned")
 
 _processes = multiprocessing.get_context("forkserver")
-_processes.set_forkserver_preload(["portal.documents.checking"])
+# The PDF renderer's child (portal/documents/render.py) comes from the same fork server: one per
+# process, started at the first use, with both libraries loaded once.
+_processes.set_forkserver_preload(["portal.documents.checking", "portal.documents.render"])
+
+
+def fork_server():
+    """The multiprocessing context whose children fork from the fork server."""
+    return _processes
 
 
 class CheckerBusy(Exception):

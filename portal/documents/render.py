@@ -5,14 +5,26 @@ when it is rendered and nothing lazy-loads during layout. WeasyPrint fetches sty
 images only through `StaticOnlyFetcher`: files under our static/ folder, nothing else — no
 other file, no network, no data: URL — so a body containing `<img src="file:///etc/passwd">`
 or a tracking pixel fetches nothing.
+
+WeasyPrint's layout of a document peaks at ~250 MiB and leaves a little behind each time, so it
+never runs in a web process or a job worker: the HTML is made here (Jinja, cheap), and the PDF is
+written by a child process that is replaced after PORTAL_RENDERS_PER_PROCESS documents, and
+stopped after PORTAL_RENDER_IDLE_SECONDS without one, so the memory of every long-lived process
+stays flat however many PDFs it asks for (bench/pdf_render.py measures it).
+PORTAL_RENDERS_PER_PROCESS=0 writes the PDF in the calling process (the test suite, where
+starting a child would cost more than the render).
 """
 
 import hashlib
 import logging
 import mimetypes
+import os
 import re
+import threading
 import unicodedata
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
@@ -94,14 +106,118 @@ def render_html(template_name: str, context: dict) -> str:
     return current_app.jinja_env.get_template(f"pdf/{template_name}.html").render(context)
 
 
-def render_pdf(template_name: str, context: dict, *, fetcher: StaticOnlyFetcher | None = None) -> bytes:
-    """Render templates/pdf/<template_name>.html to tagged PDF/A-3a bytes, fonts subset and embedded.
-    Relative URLs in the template (e.g. "css/pdf.css") resolve against our static/ folder."""
-    html = render_html(template_name, context)
-    root = static_root()
-    fetcher = fetcher or StaticOnlyFetcher(root)
-    document = HTML(string=html, base_url=root.resolve().as_uri() + "/", url_fetcher=fetcher)
+def write_pdf(html: str, root: str, fetcher: StaticOnlyFetcher | None = None) -> bytes:
+    """WeasyPrint's part: `html` to tagged PDF/A-3a bytes, fetching only files under `root`."""
+    fetcher = fetcher or StaticOnlyFetcher(Path(root))
+    document = HTML(string=html, base_url=Path(root).resolve().as_uri() + "/", url_fetcher=fetcher)
     return document.write_pdf(pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
+
+
+# --- the render process ----------------------------------------------------------------------
+
+_pool: ProcessPoolExecutor | None = None
+_pool_size = 0
+_pool_lock = threading.Lock()
+_in_flight = 0  # renders submitted and not yet answered (the idle timer leaves the child alone)
+_idle_timer: threading.Timer | None = None
+
+
+def _take_pool(renders_per_process: int) -> ProcessPoolExecutor:
+    """This process's render child (one; the worker's threads wait their turn rather than each
+    holding 250 MiB), counted as in use until _give_back. It comes from the fork server that
+    /verify's checks use, which has WeasyPrint loaded already, and is replaced after
+    `renders_per_process` documents."""
+    global _pool, _pool_size, _in_flight
+    with _pool_lock:
+        if _pool is None or _pool_size != renders_per_process:
+            if _pool is not None:
+                _pool.shutdown(wait=False)  # renders already submitted to it still finish
+            from portal.documents.checking import fork_server  # the one fork server of the process
+
+            _pool = ProcessPoolExecutor(1, mp_context=fork_server(), max_tasks_per_child=renders_per_process)
+            _pool_size = renders_per_process
+        _in_flight += 1
+        return _pool
+
+
+def _give_back(idle_seconds: float) -> None:
+    """A render is answered: once none has been asked for `idle_seconds`, the child is stopped,
+    so that a web process that renders now and then does not keep ~120 MiB of fonts and caches
+    in a child waiting for its next render."""
+    global _in_flight, _idle_timer
+    with _pool_lock:
+        _in_flight -= 1
+        if _idle_timer is not None:
+            _idle_timer.cancel()
+        _idle_timer = None
+        if idle_seconds > 0 and _in_flight == 0:
+            _idle_timer = threading.Timer(idle_seconds, _stop_if_idle)
+            _idle_timer.daemon = True
+            _idle_timer.start()
+
+
+def _stop_if_idle() -> None:
+    global _pool
+    with _pool_lock:
+        if _in_flight or _pool is None:
+            return
+        pool, _pool = _pool, None
+    pool.shutdown(wait=False)
+
+
+def _forget_pool(broken: ProcessPoolExecutor) -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is broken:
+            _pool = None
+    broken.shutdown(wait=False)
+
+
+def shutdown_render_process() -> None:
+    """Stop this process's render child (it starts again at the next render)."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True)
+
+
+def render_process_ids() -> list[int]:
+    """The pids of this process's render children now (for benchmarks)."""
+    pool = _pool
+    return list(getattr(pool, "_processes", None) or {}) if pool is not None else []
+
+
+# The pid of the process that wrote the last PDF this process asked for (for tests and benchmarks).
+last_render_pid: int | None = None
+
+
+def _write_pdf_in_child(html: str, root: str) -> tuple[int, bytes]:
+    return os.getpid(), write_pdf(html, root)
+
+
+def render_pdf(template_name: str, context: dict, *, fetcher: StaticOnlyFetcher | None = None) -> bytes:
+    """Render templates/pdf/<template_name>.html to tagged PDF/A-3a bytes, fonts subset and embedded,
+    in the render child (see above; in this process with PORTAL_RENDERS_PER_PROCESS=0 or when a
+    `fetcher` is given to look at). Relative URLs in the template (e.g. "css/pdf.css") resolve
+    against our static/ folder."""
+    html = render_html(template_name, context)
+    root = str(static_root())
+    renders_per_process = int(current_app.config.get("PORTAL_RENDERS_PER_PROCESS") or 0)
+    global last_render_pid
+    if fetcher is not None or renders_per_process <= 0:
+        last_render_pid = os.getpid()
+        return write_pdf(html, root, fetcher)
+    pool = _take_pool(renders_per_process)
+    try:
+        last_render_pid, pdf = pool.submit(_write_pdf_in_child, html, root).result()
+        return pdf
+    except BrokenProcessPool:
+        # The child died (killed, out of memory): this render failed, the next one gets a new child.
+        _forget_pool(pool)
+        raise
+    finally:
+        _give_back(float(current_app.config.get("PORTAL_RENDER_IDLE_SECONDS") or 0))
 
 
 def page_count(pdf_bytes: bytes) -> int:

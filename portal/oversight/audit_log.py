@@ -63,6 +63,8 @@ ACTION_LABELS = {
     "decision.draft": _l("Decision drafted"),
     "decision.edit": _l("Draft decision edited"),
     "decision.publish": _l("Decision published"),
+    "decision.publish_requested": _l("Decision publication requested"),
+    "decision.publish_failed": _l("Decision publication failed"),
     "decision.revoke": _l("Decision revoked"),
     "decision.supersede": _l("Decision superseded"),
     "document.archive": _l("Document archived"),

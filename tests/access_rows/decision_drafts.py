@@ -21,6 +21,7 @@ def arguments(school, other_school):
             "decisions.preview_pdf",
             "decisions.preview",
             "decisions.publish",
+            "decisions.publishing",
             "decisions.discard",
             slug=school.slug,
             decision_id=draft.id,
@@ -36,6 +37,7 @@ EXPECTED = {
     "decisions.preview": drafting(303),  # without htmx: on to the PDF
     "decisions.text_preview": drafting(303),  # without htmx: back to the drafts (the form previews itself)
     "decisions.publish": drafting(422),  # not confirmed
+    "decisions.publishing": drafting(303),  # not being published: back to the draft
     "decisions.discard": drafting(422),  # not confirmed: nothing is deleted
 }
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers.browser import HTML_LANG
+from portal.documents import render
+from tests.helpers.browser import HTML_LANG, run_jobs
 
 pytestmark = pytest.mark.browser
 
@@ -233,24 +234,23 @@ def test_adopting_a_charter_disables_the_button_and_says_it_is_working(
     expect(adopt).to_have_attribute("aria-busy", "true")
 
 
-def test_a_publish_that_fails_on_the_server_says_why_in_the_publish_panel(new_page, log_in, demo_password):
+def test_a_publish_that_fails_in_the_job_leads_back_to_the_draft_that_says_why(
+    new_page, live_server, log_in, demo_password, monkeypatch
+):
     page = new_page("en")
     log_in(page, BOARD_MEMBER, demo_password)
     edit_path, title = draft_a_decision(page)
-    # The server's answer when the PDF cannot be made (503 with HX-Reswap: the panel, with why),
-    # stood in for here so that nothing is published: static/js/portal.js swaps it like a 422.
-    panel = (
-        '<section class="panel" id="publish"><p class="error" id="confirm-error">'
-        "The PDF of the decision could not be made, so nothing was published.</p></section>"
-    )
-    page.route(
-        f"**{edit_path}/publish",
-        lambda route: route.fulfill(status=503, headers={"HX-Reswap": "outerHTML"}, body=panel),
-    )
     page.locator("#confirm").check()
     page.locator(f"form[action='{edit_path}/publish'] button[type=submit]").click()
+    page.wait_for_url(re.compile(rf"{edit_path}/publishing$"))
+
+    # The PDF cannot be made (the live server runs in this process): the job records why.
+    monkeypatch.setattr(render, "render_pdf", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("font broken")))
+    run_jobs(live_server)
+    monkeypatch.undo()
+    page.wait_for_url(re.compile(rf"{edit_path}#publish$"))  # the page asked again and went back
+
     expect(page.locator("#confirm-error")).to_contain_text("nothing was published")
-    expect(page.locator("#request-problem")).to_be_hidden()  # not the general "busy" message
     expect(page.locator("#title")).to_have_value(title)
 
     # The draft goes again: the live server's data is shared by every journey.

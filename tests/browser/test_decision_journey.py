@@ -1,5 +1,6 @@
 """A decision in a real browser, from draft to a verified copy: a board member drafts it, previews
-its PDF, publishes it, reads its number and fingerprint on its page and downloads the signed PDF;
+its PDF, publishes it (the job worker renders and signs it while the page waits), reads its number
+and fingerprint on its page and downloads the signed PDF;
 then a visitor without an account checks that copy at /verify (authentic) and a copy with one
 byte changed (altered). Every page is checked with axe, in Chinese and in English.
 
@@ -14,7 +15,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers.browser import HTML_LANG
+from tests.helpers.browser import HTML_LANG, run_jobs
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +56,7 @@ def upload_for_verification(page, name: str, pdf: bytes) -> None:
 
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_board_member_publishes_a_decision_and_a_visitor_verifies_the_downloaded_copy(
-    new_page, check_accessibility, log_in, demo_password, language
+    new_page, live_server, check_accessibility, log_in, demo_password, language
 ):
     page = new_page(language)
     log_in(page, BOARD_MEMBER, demo_password)
@@ -114,8 +115,11 @@ def test_board_member_publishes_a_decision_and_a_visitor_verifies_the_downloaded
     expect(page.locator("#title")).to_have_value(title)  # the draft is all still there
     check_accessibility(page, f"decision-publish-unconfirmed-{language}")
     page.locator("#confirm").check()
-    with page.expect_navigation(url=re.compile(r"/decisions/\d+$")):
+    with page.expect_navigation(url=re.compile(rf"{edit_path}/publishing$")):
         page.locator(f"form[action='{edit_path}/publish'] button[type=submit]").click()
+    check_accessibility(page, f"decision-publishing-{language}")
+    run_jobs(live_server)  # the job worker renders, signs and archives it
+    page.wait_for_url(re.compile(r"/decisions/\d+$"))  # the page asked again (htmx, every 2 s) and went on
     decision_path = re.search(r"/decisions/\d+$", page.url).group(0)
 
     # The decision's page: its number and the SHA-256 of its signed PDF.

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select, text
 
+from portal import jobs
 from portal.decisions import services
 from portal.decisions.models import Decision, DecisionStatus
 from portal.documents.models import PublicationLogEntry
@@ -154,4 +155,49 @@ def test_two_publish_requests_for_one_draft_publish_it_once(app):
             assert entries == 1
             assert verify_archive() == []
     finally:
+        _remove(app, authority_id, school_id)
+
+
+def test_two_workers_running_the_publishing_job_of_one_draft_at_once_publish_it_once(app):
+    """The job is taken by two workers at once (or retried beside a slow first try): as a worker
+    runs it (jobs.use_app: its own session; SQLite's write lock at BEGIN, the draft's row lock on
+    PostgreSQL), the second waits for the first and then finds the decision published."""
+    authority_id, school_id, decision_id = _committed_draft(app)
+    with app.app_context():
+        services.request_publication(None, _db.session.get(Decision, decision_id))
+        _db.session.commit()  # enqueues the job
+        _db.session.remove()
+    job = jobs.huey.dequeue()
+    assert job is not None and job.name.endswith("publish_requested_decision")
+    barrier = threading.Barrier(2)
+    failures = []
+
+    def work():
+        barrier.wait(timeout=10)
+        try:
+            job.execute()
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            failures.append(repr(error))
+
+    jobs.use_app(app)
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert failures == []
+        with app.app_context():
+            decision = _db.session.get(Decision, decision_id)
+            assert decision.status == DecisionStatus.PUBLISHED and decision.number_sequence == 1
+            entries = _db.session.scalar(
+                select(func.count())
+                .select_from(PublicationLogEntry)
+                .where(PublicationLogEntry.object_type == "decision", PublicationLogEntry.object_id == decision_id)
+            )
+            assert entries == 1
+            assert verify_archive() == []
+            _db.session.remove()
+    finally:
+        jobs.use_app(None)
         _remove(app, authority_id, school_id)

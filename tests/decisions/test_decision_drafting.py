@@ -13,7 +13,7 @@ from portal.charters.models import CharterStatus, CharterVersion
 from portal.decisions.models import Decision, DecisionStatus
 from portal.documents.models import Document, PublicationLogEntry
 from tests.decisions.conftest import BODY_TEXT
-from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, form_data, forms_on, heading, location_path
+from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, form_data, forms_on, location_path
 
 PUBLISHED_REFUSAL = "This decision is published. A published decision is never changed"
 
@@ -360,14 +360,19 @@ def test_the_publish_button_is_disabled_and_says_it_is_working_while_the_pdf_is_
     assert 'hx-indicator="#preview-progress"' in page and 'hx-disabled-elt="this" hx-sync="this:drop"' in page
 
 
-def test_board_member_publishes_and_lands_on_the_public_page(client, db, school, make_draft, board_member, login_as):
+def test_board_member_publishes_and_lands_on_the_public_page(
+    client, db, school, make_draft, board_member, login_as, run_jobs
+):
     draft = make_draft()
     login_as(board_member)
 
     response = client.post(manage_url(school, draft, "/publish"), data={"confirm": "y"})
+    assert response.status_code == 303 and location_path(response) == manage_url(school, draft, "/publishing")
+    run_jobs()  # the job worker renders, signs and archives (and tells the subscribers)
+    done = client.get(manage_url(school, draft, "/publishing"))
 
     decision = fresh(db, draft)
-    assert response.status_code == 303 and location_path(response) == f"/decisions/{decision.id}"
+    assert done.status_code == 303 and location_path(done) == f"/decisions/{decision.id}"
     assert decision.status == DecisionStatus.PUBLISHED and decision.number.endswith(f"〔{decision.number_year}〕1号")
     assert decision.published_by_id == board_member.id
     assert count(db, AuditEvent, AuditEvent.action == "decision.publish") == 1
@@ -442,7 +447,7 @@ def test_draft_whose_earlier_decision_was_superseded_meanwhile_is_not_published(
     ids=["charter-without-text", "charter-in-force-before-publication"],
 )
 def test_draft_adopting_a_charter_version_that_cannot_be_adopted_is_not_published(
-    client, db, school, make_draft, board_member, login_as, charter_text, effective_on, message
+    client, db, school, make_draft, board_member, login_as, run_jobs, charter_text, effective_on, message
 ):
     version = charters.start_draft(None, school, from_template=False)
     charters.edit_draft(None, version, body=charter_text, change_note="首版")
@@ -450,9 +455,12 @@ def test_draft_adopting_a_charter_version_that_cannot_be_adopted_is_not_publishe
     draft = make_draft(charter_version_id=version.id, effective_on=effective_on)
     login_as(board_member)
 
-    response = client.post(manage_url(school, draft, "/publish"), data={"confirm": "y"}, headers=ENGLISH)
+    client.post(manage_url(school, draft, "/publish"), data={"confirm": "y"}, headers=ENGLISH)
+    run_jobs()  # the charter version refuses adoption inside the publishing transaction
+    back = client.get(manage_url(school, draft, "/publishing"))
+    response = client.get(manage_url(school, draft), headers=ENGLISH)
 
-    assert response.status_code == 422
+    assert location_path(back) == manage_url(school, draft)
     assert field_error(response.text, "confirm") == message
     assert fresh(db, draft).status == DecisionStatus.DRAFT and count(db, Document) == 0
     assert db.session.get(CharterVersion, version.id).status == CharterStatus.DRAFT
@@ -539,10 +547,10 @@ def test_published_decision_edit_address_leads_to_its_public_page(
     assert response.status_code == 303 and location_path(response) == f"/decisions/{decision.id}"
 
 
-def test_publish_fails_cleanly_when_the_pdf_cannot_be_stored(
-    client, db, school, make_draft, board_member, login_as, monkeypatch
+def test_publish_meeting_a_full_disk_is_retried_by_the_queue_and_changes_nothing_meanwhile(
+    app, client, db, school, make_draft, board_member, login_as, monkeypatch, run_jobs
 ):
-    from portal.decisions import services
+    from portal.decisions import services, tasks
 
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -551,20 +559,25 @@ def test_publish_fails_cleanly_when_the_pdf_cannot_be_stored(
     draft = make_draft()
     login_as(board_member)
 
-    response = client.post(manage_url(school, draft, "/publish"), data={"confirm": "y"}, headers=ENGLISH)
+    client.post(manage_url(school, draft, "/publish"), data={"confirm": "y"}, headers=ENGLISH)
+    with pytest.raises(OSError):  # a fault: the job raises, and the queue tries it again later
+        run_jobs()
 
-    # The prepared page (errors.py), with the publish path's own words and a "send again" form.
-    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
-    assert heading(response.text) == "Nothing was published"
-    assert "the draft is unchanged and no number was used" in response.text
     decision = fresh(db, draft)
     assert decision.status == DecisionStatus.DRAFT and decision.number is None
     assert count(db, Document) == 0 and count(db, PublicationLogEntry) == 0
-    assert count(db, AuditEvent, AuditEvent.action.like("decision.publish")) == 0
+    assert count(db, AuditEvent, AuditEvent.action == "decision.publish") == 0
+    still = client.get(manage_url(school, draft, "/publishing"), headers=ENGLISH)
+    assert still.status_code == 200 and "the PDF is being made and signed" in still.text
+
+    monkeypatch.undo()  # the disk has room again: the queue's retry publishes it
+    with app.app_context():
+        tasks.publish_requested_decision.call_local(decision.id, decision.publishing_key, board_member.id)
+    assert fresh(db, draft).number_sequence == 1
 
 
-def test_publish_failing_with_htmx_shows_why_in_the_publish_panel(
-    client, db, school, make_draft, board_member, login_as, monkeypatch
+def test_publish_failing_with_htmx_leads_back_to_the_draft_that_says_why(
+    client, db, school, make_draft, board_member, login_as, monkeypatch, run_jobs
 ):
     from portal.decisions import services
 
@@ -574,11 +587,14 @@ def test_publish_failing_with_htmx_shows_why_in_the_publish_panel(
     monkeypatch.setattr(services, "archive_pdf", no_key)
     draft = make_draft()
     login_as(board_member)
+    status_url = manage_url(school, draft, "/publishing")
 
     response = client.post(manage_url(school, draft, "/publish"), data={"confirm": "y"}, headers={**HTMX, **ENGLISH})
+    assert response.headers["HX-Redirect"] == status_url
+    run_jobs()
+    poll = client.get(status_url, headers={**HTMX, **ENGLISH})
+    page = client.get(manage_url(school, draft), headers=ENGLISH)
 
-    # 503, with HX-Reswap: static/js/portal.js swaps it in place rather than showing "busy".
-    assert response.status_code == 503 and response.headers["HX-Reswap"] == "outerHTML"
-    assert "<html" not in response.text and 'id="publish"' in response.text
-    assert "nothing was published" in field_error(response.text, "confirm")
+    assert poll.status_code == 204 and poll.headers["HX-Redirect"] == manage_url(school, draft) + "#publish"
+    assert "nothing was published" in field_error(page.text, "confirm")
     assert fresh(db, draft).status == DecisionStatus.DRAFT

@@ -15,3 +15,17 @@ def assert_no_horizontal_scrolling(page, name):
         PHONE["width"],
     )
     assert scroll_width <= PHONE["width"], f"{name} scrolls sideways ({scroll_width}px wide): {wide}"
+
+
+def run_jobs(live_server) -> int:
+    """Run the jobs waiting in the queue as the job worker would (the live server has none)."""
+    from portal import jobs
+    from portal.extensions import db
+
+    ran = 0
+    with live_server.app.app_context():
+        while (task := jobs.huey.dequeue()) is not None:
+            task.execute()
+            ran += 1
+        db.session.remove()
+    return ran
