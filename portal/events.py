@@ -34,6 +34,8 @@ NAMES = frozenset(
         "decision.published",
         "charter.adopted",
         "minutes.approved",
+        "school.created",
+        "school.profile_changed",  # data: changes ({field: {before, after}})
         # An account needs a mail of its own (a link to finish registering, to reset a password):
         # data: to_address, language, template, build (gives the subject and the template's words)
         "account.mail_requested",
