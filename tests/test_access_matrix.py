@@ -26,6 +26,7 @@ from tests.access_rows import (
     notifications,
     personal_data,
     schools,
+    search,
     working_days,
 )
 from tests.helpers import factories
@@ -46,6 +47,7 @@ FEATURES = [
     notifications,
     personal_data,
     working_days,
+    search,
 ]
 EXPECTED = {endpoint: row for feature in FEATURES for endpoint, row in feature.EXPECTED.items()}
 EXPECTED_POST = {

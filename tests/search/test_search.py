@@ -43,9 +43,7 @@ def world(app, module_db):
     with app.test_request_context():
         canteen, draft = publishable_drafts(school, 2)
         for decision, title, body in ((canteen, CANTEEN, CANTEEN_BODY), (draft, SECRET_DRAFT, "弹性离校试行方案。")):
-            decision_services.update_draft(
-                None, decision, {**_draft_data(decision), "title": title, "body": body}
-            )
+            decision_services.update_draft(None, decision, {**_draft_data(decision), "title": title, "body": body})
         decision_services.publish_decision(None, canteen, now=datetime(2026, 3, 3, tzinfo=UTC))
         module_db.session.commit()
     uniform = create_consultation(school, Phase.OPEN, title=UNIFORM, summary="学校拟重新招标采购校服。")
@@ -144,9 +142,7 @@ def test_a_consultation_awaiting_approval_is_not_found_until_a_moderator_approve
 
 
 def test_what_is_indexed_is_only_public(app, world):
-    kinds = dict(
-        _db.session.execute(select(SearchEntry.kind, func.count()).group_by(SearchEntry.kind)).all()
-    )
+    kinds = dict(_db.session.execute(select(SearchEntry.kind, func.count()).group_by(SearchEntry.kind)).all())
     assert kinds == {Kind.SCHOOL: 2, Kind.DECISION: 1, Kind.CONSULTATION: 2}
 
 
@@ -201,7 +197,7 @@ def test_htmx_gets_the_results_alone(app, client, world):
     )
 
     page = response.get_data(as_text=True)
-    assert page.lstrip().startswith("<section id=\"search-results\"")
+    assert page.lstrip().startswith('<section id="search-results"')
     assert "<mark>校服</mark>" in page
 
 
