@@ -94,6 +94,11 @@ def add_names(names) -> None:
                 words_of.cache_clear()
 
 
+def known_word(word: str) -> bool:
+    """The dictionary (with the user dictionary) holds `word`."""
+    return bool(segmenter().has_word(word))
+
+
 def normalise(text: str) -> str:
     """NFKC (full-width letters and digits become ASCII) and lowercase."""
     return unicodedata.normalize("NFKC", text or "").lower()

@@ -281,16 +281,24 @@ def parse(query: str) -> list[segment.QueryTerm]:
     return terms
 
 
+def _as_characters(term) -> bool:
+    """A Chinese word of two or three characters that the dictionary knows is found as that word
+    (the index holds every such word, also inside a longer one: cut_for_search); another (a name,
+    a word the segmenter guessed, a longer word) also as its characters side by side."""
+    return len(term.text) > 1 and (len(term.text) > 3 or not segment.known_word(term.text))
+
+
 def _fts5_match(terms) -> str:
-    """An FTS5 query: every term (AND); a Chinese word as itself or its characters side by side;
-    a Latin word as a prefix. The words hold only letters and digits: nothing in them is syntax."""
+    """An FTS5 query: every term (AND); a Chinese word as a word or its characters side by side; a
+    Latin word as a prefix. The words hold only letters and digits: nothing in them is syntax."""
     parts = []
     for term in terms:
-        if term.chinese:
-            chars = " ".join(term.characters)
-            parts.append(f'("{term.text}" OR "{chars}")' if len(term.text) > 1 else f'"{term.text}"')
-        else:
+        if not term.chinese:
             parts.append(f'"{term.text}"*')
+        elif _as_characters(term):
+            parts.append(f'("{term.text}" OR "' + " ".join(term.characters) + '")')
+        else:
+            parts.append(f'"{term.text}"')
     return " AND ".join(parts)
 
 
@@ -298,11 +306,12 @@ def _tsquery(terms) -> str:
     """The same as a PostgreSQL tsquery (to_tsquery('simple', ...))."""
     parts = []
     for term in terms:
-        if term.chinese:
-            chars = " <-> ".join(f"'{c}'" for c in term.characters)
-            parts.append(f"('{term.text}' | {chars})" if len(term.text) > 1 else f"'{term.text}'")
-        else:
+        if not term.chinese:
             parts.append(f"'{term.text}':*")
+        elif _as_characters(term):
+            parts.append(f"('{term.text}' | " + " <-> ".join(f"'{c}'" for c in term.characters) + ")")
+        else:
+            parts.append(f"'{term.text}'")
     return " & ".join(parts)
 
 
@@ -313,7 +322,7 @@ def _matching(terms):
         condition = SearchEntry.search_vector.op("@@")(tsquery)
         return condition, -func.ts_rank(SearchEntry.search_vector, tsquery), None
     condition = text(f"{FTS_TABLE} MATCH :match").bindparams(match=_fts5_match(terms))
-    return condition, text(f"bm25({FTS_TABLE})"), _fts
+    return condition, text(f"{FTS_TABLE}.rank"), _fts
 
 
 def _filtered(statement, condition, join, filters: Filters):
@@ -349,13 +358,28 @@ def search(query: str, filters: Filters = Filters(), page: int = 1) -> Results:
         return results
     page = min(page, results.pages)
     results.page = page
-    rows = db.session.execute(
-        _filtered(select(SearchEntry, School), condition, join, filters)
-        .outerjoin(School, School.id == SearchEntry.school_id)
-        .order_by(rank, SearchEntry.published_at.desc(), SearchEntry.id)
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
+    # Ranking every match of a word found in most records would cost as much as there are: past
+    # COUNT_MAX, only the newest COUNT_MAX matches are ranked (ids grow as records are indexed).
+    ranked_query = _filtered(select(SearchEntry.id), condition, join, filters)
+    if results.more_than_counted:
+        newest = db.session.scalar(ranked_query.order_by(SearchEntry.id.desc()).offset(COUNT_MAX - 1).limit(1))
+        ranked_query = ranked_query.where(SearchEntry.id >= newest)
+    # The page's ids by rank first, reading only the index and the filters' columns; then those
+    # twenty entries whole (their text is what is large).
+    ranked = (
+        db.session.execute(ranked_query.order_by(rank, SearchEntry.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE))
+        .scalars()
+        .all()
+    )
+    loaded = {
+        entry.id: (entry, school)
+        for entry, school in db.session.execute(
+            select(SearchEntry, School)
+            .outerjoin(School, School.id == SearchEntry.school_id)
+            .where(SearchEntry.id.in_(ranked))
+        )
+    }
+    rows = [loaded[entry_id] for entry_id in ranked if entry_id in loaded]
     results.hits = [
         Hit(entry, school, highlight(entry.title, terms), snippet(entry.body, terms)) for entry, school in rows
     ]
@@ -380,11 +404,8 @@ def highlight(text_: str, terms) -> Markup:
     pattern = _pattern(terms)
     if pattern is None:
         return escape(text_)
-    normal = segment.normalise(text_)
-    if len(normal) != len(text_):  # NFKC changed the length: mark nothing rather than the wrong letters
-        return escape(text_)
     parts, last = [], 0
-    for found in pattern.finditer(normal):
+    for found in pattern.finditer(text_):
         parts.append(escape(text_[last : found.start()]))
         parts.append(Markup("<mark>%s</mark>") % text_[found.start() : found.end()])
         last = found.end()
@@ -396,7 +417,7 @@ def snippet(body: str, terms) -> Markup:
     """About SNIPPET_LENGTH characters of `body` around the first match, highlighted."""
     body = " ".join(body.split())
     pattern = _pattern(terms)
-    found = pattern.search(segment.normalise(body)) if pattern is not None else None
+    found = pattern.search(body) if pattern is not None else None
     start = max(0, found.start() - SNIPPET_BEFORE) if found else 0
     piece = body[start : start + SNIPPET_LENGTH]
     text_ = ("…" if start > 0 else "") + piece + ("…" if start + SNIPPET_LENGTH < len(body) else "")
