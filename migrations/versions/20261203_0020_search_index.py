@@ -49,6 +49,9 @@ def upgrade():
     op.create_index(op.f("ix_search_entry_authority_id"), "search_entry", ["authority_id"], unique=False)
     op.create_index(op.f("ix_search_entry_school_id"), "search_entry", ["school_id"], unique=False)
     op.create_index(op.f("ix_search_entry_year"), "search_entry", ["year"], unique=False)
+    op.create_index(
+        "ix_search_entry_filters", "search_entry", ["id", "kind", "year", "school_id", "authority_id"], unique=False
+    )
     op.create_index("ix_search_entry_vector", "search_entry", ["search_vector"], unique=False, postgresql_using="gin")
     if op.get_bind().dialect.name == "sqlite":
         # The words are already cut and lowercased (portal.search.segment): unicode61 only splits
@@ -60,6 +63,7 @@ def downgrade():
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE search_fts")
     op.drop_index("ix_search_entry_vector", table_name="search_entry")
+    op.drop_index("ix_search_entry_filters", table_name="search_entry")
     op.drop_index(op.f("ix_search_entry_year"), table_name="search_entry")
     op.drop_index(op.f("ix_search_entry_school_id"), table_name="search_entry")
     op.drop_index(op.f("ix_search_entry_authority_id"), table_name="search_entry")

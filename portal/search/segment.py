@@ -120,7 +120,8 @@ def index_terms(text: str, *, pinyin: bool = False) -> str:
             continue
         if _CJK_RUN.fullmatch(piece):
             words.extend(words_of(piece))
-            if pinyin:
+            if pinyin:  # a name: also whole, and without its city and district (解放路小学)
+                words.extend(_school_name_parts(piece))
                 words.extend(pinyin_terms(piece))
         else:
             words.extend(_LATIN_WORD.findall(piece))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 
 from markupsafe import Markup, escape
-from sqlalchemy import column, delete, func, literal_column, select, table, text
+from sqlalchemy import delete, func, literal_column, select, text
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
@@ -34,8 +34,6 @@ TERMS_MAX = 8
 PER_PAGE = 20
 # Hits counted at most, by kind: beyond that the page says "more than 1,000".
 COUNT_MAX = 1000
-
-_fts = table(FTS_TABLE, column("rowid"), column("terms"))
 
 
 def _is_postgres() -> bool:
@@ -282,10 +280,12 @@ def parse(query: str) -> list[segment.QueryTerm]:
 
 
 def _as_characters(term) -> bool:
-    """A Chinese word of two or three characters that the dictionary knows is found as that word
-    (the index holds every such word, also inside a longer one: cut_for_search); another (a name,
-    a word the segmenter guessed, a longer word) also as its characters side by side."""
-    return len(term.text) > 1 and (len(term.text) > 3 or not segment.known_word(term.text))
+    """A Chinese word the dictionary knows is found as that word (the index holds every such word,
+    and the two- and three-character words inside it: cut_for_search); another (a word the
+    segmenter guessed, characters across words) as its characters side by side. Matching
+    characters side by side costs as many positions as the characters have: known words, the
+    most searched, never pay it."""
+    return len(term.text) > 1 and not segment.known_word(term.text)
 
 
 def _fts5_match(terms) -> str:
@@ -296,7 +296,7 @@ def _fts5_match(terms) -> str:
         if not term.chinese:
             parts.append(f'"{term.text}"*')
         elif _as_characters(term):
-            parts.append(f'("{term.text}" OR "' + " ".join(term.characters) + '")')
+            parts.append('"' + " ".join(term.characters) + '"')
         else:
             parts.append(f'"{term.text}"')
     return " AND ".join(parts)
@@ -309,46 +309,85 @@ def _tsquery(terms) -> str:
         if not term.chinese:
             parts.append(f"'{term.text}':*")
         elif _as_characters(term):
-            parts.append(f"('{term.text}' | " + " <-> ".join(f"'{c}'" for c in term.characters) + ")")
+            parts.append("(" + " <-> ".join(f"'{c}'" for c in term.characters) + ")")
         else:
             parts.append(f"'{term.text}'")
     return " & ".join(parts)
 
 
-def _matching(terms):
-    """(the condition, the rank to order by ascending, what to join) for the engine in use."""
+@dataclass(frozen=True)
+class _Matching:
+    """How the engine in use finds, filters and ranks: the match condition, the rank (ascending),
+    the entry's id as the index knows it, the columns the filters read, and the FROM clause."""
+
+    condition: object
+    rank: object
+    key: object
+    columns: dict
+    source: object = None
+
+    def select(self, *columns):
+        statement = select(*columns)
+        return statement.select_from(self.source) if self.source is not None else statement
+
+
+FILTER_COLUMNS = ("id", "kind", "year", "school_id", "authority_id")
+
+# SQLite: the full-text index walked first, each match's filter columns read from their small
+# index (ix_search_entry_filters), never from the rows with their text. SQLite's planner would
+# otherwise start from search_entry when a filter is given (its index on kind) and evaluate the
+# full-text match once per row, a hundred times slower for a common word.
+_SQLITE_SOURCE = text(
+    f"{FTS_TABLE} JOIN search_entry INDEXED BY ix_search_entry_filters ON search_entry.id = {FTS_TABLE}.rowid"
+)
+
+
+def _matching(terms) -> _Matching:
     if _is_postgres():
         tsquery = func.to_tsquery(literal_column("'simple'"), _tsquery(terms))
-        condition = SearchEntry.search_vector.op("@@")(tsquery)
-        return condition, -func.ts_rank(SearchEntry.search_vector, tsquery), None
-    condition = text(f"{FTS_TABLE} MATCH :match").bindparams(match=_fts5_match(terms))
-    return condition, text(f"{FTS_TABLE}.rank"), _fts
+        return _Matching(
+            condition=SearchEntry.search_vector.op("@@")(tsquery),
+            rank=-func.ts_rank(SearchEntry.search_vector, tsquery),
+            key=SearchEntry.id,
+            columns={name: getattr(SearchEntry, name) for name in FILTER_COLUMNS},
+        )
+    return _Matching(
+        condition=text(f"{FTS_TABLE} MATCH :match").bindparams(match=_fts5_match(terms)),
+        rank=literal_column(f"{FTS_TABLE}.rank"),
+        key=literal_column(f"{FTS_TABLE}.rowid"),
+        columns={name: literal_column(f"search_entry.{name}") for name in FILTER_COLUMNS},
+        source=_SQLITE_SOURCE,
+    )
 
 
-def _filtered(statement, condition, join, filters: Filters):
-    if join is not None:
-        statement = statement.join(join, join.c.rowid == SearchEntry.id)
-    statement = statement.where(condition)
+def _filtered(matching: _Matching, *columns, filters: Filters):
+    column = matching.columns
+    statement = matching.select(*columns).where(matching.condition)
     if filters.kind is not None:
-        statement = statement.where(SearchEntry.kind == filters.kind)
+        statement = statement.where(column["kind"] == filters.kind.value)
     if filters.school is not None:
-        statement = statement.where(SearchEntry.school_id == filters.school.id)
+        statement = statement.where(column["school_id"] == filters.school.id)
     elif filters.authority is not None:
-        below = select(Authority.id).where(Authority.path.startswith(filters.authority.path, autoescape=True))
-        statement = statement.where(SearchEntry.authority_id.in_(below))
+        # The district and everything below it (authority paths are ids and slashes: "/1/3/").
+        statement = statement.where(
+            text("search_entry.authority_id IN (SELECT id FROM authority WHERE path LIKE :below)").bindparams(
+                below=filters.authority.path + "%"
+            )
+        )
     if filters.year is not None:
-        statement = statement.where(SearchEntry.year == filters.year)
+        statement = statement.where(column["year"] == filters.year)
     return statement
 
 
 def search(query: str, filters: Filters = Filters(), page: int = 1) -> Results:
     """One page of what matches `query` (QueryProblem if it cannot be searched), best first."""
     terms = parse(query)
-    condition, rank, join = _matching(terms)
+    matching = _matching(terms)
 
     # How many of each kind, among the first COUNT_MAX + 1 found: a word found everywhere costs
     # no more to count than one found a thousand times (the page then says "more than 1,000").
-    counted = _filtered(select(SearchEntry.kind), condition, join, filters).limit(COUNT_MAX + 1).subquery()
+    kind = matching.columns["kind"].label("kind")
+    counted = _filtered(matching, kind, filters=filters).limit(COUNT_MAX + 1).subquery()
     by_kind = {
         str(kind): count
         for kind, count in db.session.execute(select(counted.c.kind, func.count()).group_by(counted.c.kind))
@@ -360,14 +399,15 @@ def search(query: str, filters: Filters = Filters(), page: int = 1) -> Results:
     results.page = page
     # Ranking every match of a word found in most records would cost as much as there are: past
     # COUNT_MAX, only the newest COUNT_MAX matches are ranked (ids grow as records are indexed).
-    ranked_query = _filtered(select(SearchEntry.id), condition, join, filters)
+    key = matching.key
+    ranked_query = _filtered(matching, key.label("id"), filters=filters)
     if results.more_than_counted:
-        newest = db.session.scalar(ranked_query.order_by(SearchEntry.id.desc()).offset(COUNT_MAX - 1).limit(1))
-        ranked_query = ranked_query.where(SearchEntry.id >= newest)
+        newest = db.session.scalar(ranked_query.order_by(key.desc()).offset(COUNT_MAX - 1).limit(1))
+        ranked_query = ranked_query.where(key >= newest)
     # The page's ids by rank first, reading only the index and the filters' columns; then those
     # twenty entries whole (their text is what is large).
     ranked = (
-        db.session.execute(ranked_query.order_by(rank, SearchEntry.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE))
+        db.session.execute(ranked_query.order_by(matching.rank, key).limit(PER_PAGE).offset((page - 1) * PER_PAGE))
         .scalars()
         .all()
     )
