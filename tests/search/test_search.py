@@ -233,3 +233,11 @@ def test_anonymous_searches_are_rate_limited(app, client, world, rate_limits):
     finally:
         app.config["PORTAL_SEARCH_LIMIT_PER_IP"] = "60 per minute;600 per hour"
     assert statuses == [200, 200, 200, 429]
+
+
+def test_the_reindex_command_says_how_many_of_each_kind_it_indexed(app, world):
+    result = app.test_cli_runner().invoke(args=["portal", "search", "reindex"])
+
+    assert result.exit_code == 0, result.output
+    assert "school 2" in result.output and "decision 1" in result.output
+    assert "<mark>食堂</mark>" in str(services.search("食堂").hits[0].title)
