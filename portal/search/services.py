@@ -5,10 +5,12 @@ Indexing (`put_*`, `remove`) runs in the transaction of the change that makes a 
 command calls it for everything. It flushes, never commits.
 
 `search` turns what someone typed into a full-text match for the engine in use and returns one
-page of hits (two queries: the counts by kind, and the page with its schools)."""
+page of hits in three queries: the newest matches' kinds and ids (the counts), the page's ids
+by rank, and those entries with their schools."""
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 
@@ -384,26 +386,23 @@ def search(query: str, filters: Filters = Filters(), page: int = 1) -> Results:
     terms = parse(query)
     matching = _matching(terms)
 
-    # How many of each kind, among the first COUNT_MAX + 1 found: a word found everywhere costs
-    # no more to count than one found a thousand times (the page then says "more than 1,000").
-    kind = matching.columns["kind"].label("kind")
-    counted = _filtered(matching, kind, filters=filters).limit(COUNT_MAX + 1).subquery()
-    by_kind = {
-        str(kind): count
-        for kind, count in db.session.execute(select(counted.c.kind, func.count()).group_by(counted.c.kind))
-    }
+    # The newest COUNT_MAX + 1 matches, their kind and id (a walk of the index, newest first, that
+    # stops there): how many of each kind (past COUNT_MAX the page says "more than 1,000"), and
+    # where the newest COUNT_MAX begin, for ranking every match of a word found in most records
+    # would cost as much as there are: past COUNT_MAX, only the newest COUNT_MAX are ranked.
+    key = matching.key
+    newest_first = db.session.execute(
+        _filtered(matching, matching.columns["kind"], key, filters=filters).order_by(key.desc()).limit(COUNT_MAX + 1)
+    ).all()
+    by_kind = dict(Counter(str(kind) for kind, _id in newest_first))
     results = Results(query=query, hits=[], page=page, by_kind=by_kind)
     if not by_kind:
         return results
     page = min(page, results.pages)
     results.page = page
-    # Ranking every match of a word found in most records would cost as much as there are: past
-    # COUNT_MAX, only the newest COUNT_MAX matches are ranked (ids grow as records are indexed).
-    key = matching.key
-    ranked_query = _filtered(matching, key.label("id"), filters=filters)
+    ranked_query = _filtered(matching, key, filters=filters)
     if results.more_than_counted:
-        newest = db.session.scalar(ranked_query.order_by(key.desc()).offset(COUNT_MAX - 1).limit(1))
-        ranked_query = ranked_query.where(key >= newest)
+        ranked_query = ranked_query.where(key >= newest_first[COUNT_MAX - 1][1])
     # The page's ids by rank first, reading only the index and the filters' columns; then those
     # twenty entries whole (their text is what is large).
     ranked = (
