@@ -4,12 +4,14 @@ the same user dictionary, in one run (figures are ratios of one machine's moment
     .venv/bin/python bench/search_segmenter.py
 """
 
+import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.bench_app import save_results  # noqa: E402
 from bench.search import generated_text  # noqa: E402
 
 from portal.search.segment import GOVERNANCE_TERMS  # noqa: E402
@@ -58,7 +60,9 @@ def main():
         f"{characters / rjieba_s / 1e6:5.2f} M chars/s",
         f"rjieba is {jieba_s / rjieba_s:.1f}x faster; identical words for {same} of 200 texts",
     ]
+    lines.append(f"load average {os.getloadavg()[0]:.1f}")
     print("\n".join(lines))
+    save_results(lines, "search-segmenter")
 
 
 if __name__ == "__main__":
