@@ -13,7 +13,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_app import save_results  # noqa: E402
 from bench.search import generated_text  # noqa: E402
-
 from portal.search.segment import GOVERNANCE_TERMS  # noqa: E402
 
 
