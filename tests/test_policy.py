@@ -276,6 +276,7 @@ def test_only_the_listed_pages_are_public(app):
         "consultations.export_json",
         "consultations.outcome_pdf",
         "notifications.unsubscribe",
+        "search.index",
     }
 
 
