@@ -31,6 +31,14 @@ def get_metadata():
     return target_db.metadata
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """SQLite's full-text table for search (and FTS5's own tables for it) are made by a migration
+    by hand and described by no model: autogenerate must not drop them."""
+    from portal.search.models import not_a_model_table
+
+    return not (type_ == "table" and not_a_model_table(name))
+
+
 def run_migrations_offline():
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=get_metadata(), literal_binds=True)
     with context.begin_transaction():
@@ -47,6 +55,7 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = dict(migrate_extension.configure_args)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

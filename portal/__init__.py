@@ -26,6 +26,7 @@ FEATURES = (
     "oversight",
     "notifications",
     "transparency",
+    "search",
 )
 
 

@@ -203,6 +203,21 @@ def _show_log_and_witness_it():
     click.echo(f"Demo witness ({state}): {outcome.message}")
 
 
+search_cli = AppGroup("search", help="The search index.")
+portal_cli.add_command(search_cli)
+
+
+@search_cli.command("reindex")
+def search_reindex_command():
+    """Empty the search index and index every public record again (after the migration that
+    creates it, or to repair it)."""
+    from portal.search import services as search_services
+
+    counts = search_services.reindex()
+    db.session.commit()
+    click.echo("Indexed: " + ", ".join(f"{kind} {count}" for kind, count in counts.items()))
+
+
 @portal_cli.command("create-admin")
 @click.option("--email", prompt=True, help="The administrator's email address.")
 @click.option("--name", "display_name", prompt="Display name", help="The name shown for them.")

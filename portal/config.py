@@ -108,6 +108,9 @@ def load() -> dict:
             "PORTAL_RESPONSE_CHECK_LIMIT_PER_ACCOUNT", "600 per hour"
         ),
         "PORTAL_REPORT_LIMIT_PER_ACCOUNT": os.environ.get("PORTAL_REPORT_LIMIT_PER_ACCOUNT", "20 per hour;50 per day"),
+        # Searches by visitors who are not logged in, per client address (a school's shared network
+        # holds many parents: generous, but a scraper is slowed down). Logged-in people are not limited.
+        "PORTAL_SEARCH_LIMIT_PER_IP": os.environ.get("PORTAL_SEARCH_LIMIT_PER_IP", "60 per minute;600 per hour"),
         # The portal's public address: every absolute link (feeds, calendars, exports, mails, the
         # PDFs' "verify at") is made from it, never from the Host a request came with, and a request
         # for another host is refused with 400 (TRUSTED_HOSTS, set from it in create_app).

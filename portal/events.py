@@ -37,6 +37,8 @@ NAMES = frozenset(
         # A new key signs documents from now on (flask portal rotate-signing-key); the old
         # certificate stays published. data: certificate_sha256 (hex, of the new DER), not_before (ISO)
         "signing.key_rotated",
+        "school.created",
+        "school.profile_changed",  # data: changes ({field: {before, after}})
         # An account needs a mail of its own (a link to finish registering, to reset a password):
         # data: to_address, language, template, build (gives the subject and the template's words)
         "account.mail_requested",

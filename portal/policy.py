@@ -28,6 +28,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "static",
         "pages.home",
         "pages.healthz",
+        "search.index",
         "pages.set_language",
         "transparency.signing_certificates",
         "pages.privacy",

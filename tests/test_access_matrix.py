@@ -26,6 +26,7 @@ from tests.access_rows import (
     notifications,
     personal_data,
     schools,
+    search,
     transparency,
     working_days,
 )
@@ -48,6 +49,7 @@ FEATURES = [
     personal_data,
     transparency,
     working_days,
+    search,
 ]
 EXPECTED = {endpoint: row for feature in FEATURES for endpoint, row in feature.EXPECTED.items()}
 EXPECTED_POST = {

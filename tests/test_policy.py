@@ -288,6 +288,7 @@ def test_only_the_listed_pages_are_public(app):
         "transparency.minutes_evidence",
         "transparency.outcome_evidence",
         "transparency.signing_certificates",
+        "search.index",
     }
 
 

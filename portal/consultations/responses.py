@@ -6,7 +6,7 @@ moves a response's state through the Response model's methods and keeps the tall
 count_response().
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -252,9 +252,12 @@ def published_responses(
     stance: Stance | None = None,
     before_id: int | None = None,
     limit: int = RESPONSES_PAGE_SIZE,
+    words: Sequence[str] = (),
 ) -> list[Response]:
     """Published responses, newest first, `limit` at a time ("load more" passes the last id seen):
-    keyset pagination on an index, so the 5,000th page costs what the first does."""
+    keyset pagination on an index, so the 5,000th page costs what the first does. `words`: only
+    those whose text holds every one (Chinese or not, as typed; letters in any case). Only ever the
+    published responses of this one consultation: never a site-wide search (portal/search)."""
     query = (
         select(Response)
         .where(Response.consultation_id == consultation.id, Response.state == ResponseState.PUBLISHED)
@@ -266,6 +269,8 @@ def published_responses(
         query = query.where(Response.stance == stance)
     if before_id is not None:
         query = query.where(Response.id < before_id)
+    for word in words:
+        query = query.where(func.lower(Response.body).contains(word.lower(), autoescape=True))
     return list(db.session.scalars(query))
 
 

@@ -43,6 +43,7 @@ from portal.web import (
     reads_only,
     redirect_to,
     stored_only,
+    text_arg,
     unavailable_says,
 )
 
@@ -139,9 +140,23 @@ def _respond_context(consultation, now, *, form=None, saved=None, refusal=None) 
     }
 
 
-def _list_context(consultation, *, stance=None, before=None) -> dict:
+# The filter box over a consultation's responses: at most this many characters, and words.
+RESPONSE_WORDS_MAX_LENGTH = 100
+RESPONSE_WORDS_MAX = 5
+
+
+def _words_arg() -> tuple[str, list[str]]:
+    """What was typed in the responses' filter box, and its words (at most RESPONSE_WORDS_MAX)."""
+    typed = text_arg("words", RESPONSE_WORDS_MAX_LENGTH)
+    return typed, typed.split()[:RESPONSE_WORDS_MAX]
+
+
+def _list_context(consultation, *, stance=None, before=None, words=("", [])) -> dict:
     """A page of published responses (newest first), and whether there are older ones."""
-    items = responses.published_responses(consultation, stance=stance, before_id=before, limit=RESPONSES_SHOWN + 1)
+    typed, word_list = words
+    items = responses.published_responses(
+        consultation, stance=stance, before_id=before, limit=RESPONSES_SHOWN + 1, words=word_list
+    )
     moderator = policy.can(current_user, "moderate_consultation", consultation)
     shown = items[:RESPONSES_SHOWN]
     # The school and the moderators know who wrote an anonymous response; nobody else does.
@@ -151,6 +166,7 @@ def _list_context(consultation, *, stance=None, before=None) -> dict:
         "badges": account_services.staff_badges(r.author_id for r in shown if r.show_name or sees_authors),
         "has_more": len(items) > RESPONSES_SHOWN,
         "stance": stance,
+        "words": typed,
         "stances": list(Stance),
         "questions": list(consultation.questions),
         "moderator": moderator,
@@ -331,7 +347,10 @@ def response_list(consultation_id):
     stance. To htmx: more items for the list ("load more"), or the list section (the filter)."""
     consultation = _consultation_or_404(consultation_id)
     stance = _stance_arg()
-    context = {"consultation": consultation, **_list_context(consultation, stance=stance, before=int_arg("before"))}
+    context = {
+        "consultation": consultation,
+        **_list_context(consultation, stance=stance, before=int_arg("before"), words=_words_arg()),
+    }
     target = htmx_target()
     context["published"] = responses.results(consultation).published if target in (None, "responses") else None
     if target == "response-list":

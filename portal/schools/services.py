@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from portal import audit
+from portal import audit, events
 from portal.domain import DomainError, Reason
 from portal.extensions import db
 from portal.schools.models import Authority, School, SchoolType
@@ -69,6 +69,7 @@ def create_school(
     db.session.add(school)
     db.session.flush()
     audit.record(actor, "school.create", school, school_id=school.id, authority_id=authority.id, slug=slug)
+    events.emit("school.created", school, actor)
     return school
 
 
@@ -88,6 +89,7 @@ def update_school_profile(actor, school: School, data: dict) -> dict:
         audit.record(
             actor, "school.update", school, school_id=school.id, authority_id=school.authority_id, changes=changes
         )
+        events.emit("school.profile_changed", school, actor, changes=changes)
     return changes
 
 

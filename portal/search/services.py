@@ -1,0 +1,463 @@
+"""Keeping the index and asking it.
+
+Indexing (`put_*`, `remove`) runs in the transaction of the change that makes a record public
+(or no longer public): the listeners in portal/search/indexing.py call it, and the reindex
+command calls it for everything. It flushes, never commits.
+
+`search` turns what someone typed into a full-text match for the engine in use and returns one
+page of hits in three queries: the newest matches' kinds and ids (the counts), the page's ids
+by rank, and those entries with their schools."""
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+
+from markupsafe import Markup, escape
+from sqlalchemy import delete, func, literal_column, select, text
+from sqlalchemy.orm import aliased
+
+from portal.extensions import db
+from portal.schools.models import Authority, School
+from portal.search import segment
+from portal.search.models import FTS_TABLE, TITLE_MAX, Kind, SearchEntry
+from portal.text import plain_text
+
+# What one record gives the index at most: minutes run to 100,000 characters, and cutting that
+# many would make the change that publishes them wait; the first 30,000 hold what people look for.
+INDEXED_TEXT_MAX = 30_000
+# What is kept to cut the snippet from.
+BODY_KEPT_MAX = 30_000
+
+# What a search may ask (a longer query, or one of more terms, is refused with a message).
+QUERY_MAX = 100
+TERMS_MAX = 8
+PER_PAGE = 20
+# Hits counted at most, by kind: beyond that the page says "more than 1,000".
+COUNT_MAX = 1000
+
+
+def _is_postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+# --- indexing --------------------------------------------------------------------------------
+
+
+def _put(
+    kind: Kind,
+    record_id: int,
+    *,
+    title: str,
+    body: str = "",
+    title_en: str = "",
+    school: School | None = None,
+    authority_id: int | None = None,
+    published_at: datetime | None = None,
+    name_pinyin: bool = False,
+) -> SearchEntry:
+    entry = db.session.scalar(select(SearchEntry).where(SearchEntry.kind == kind, SearchEntry.record_id == record_id))
+    if entry is None:
+        entry = SearchEntry(kind=kind, record_id=record_id)
+        db.session.add(entry)
+    body = plain_text(body or "")[:BODY_KEPT_MAX]
+    title_terms = segment.index_terms(f"{title} {title_en}", pinyin=name_pinyin)
+    # The title's words twice: both engines rank a word that is found more often higher.
+    terms = f"{title_terms} {title_terms} {segment.index_terms(body[:INDEXED_TEXT_MAX])}"
+    entry.title, entry.title_en, entry.body, entry.terms = title[:TITLE_MAX], title_en[:TITLE_MAX], body, terms
+    entry.school_id = school.id if school is not None else None
+    entry.authority_id = authority_id if authority_id is not None else (school.authority_id if school else None)
+    entry.published_at = published_at
+    entry.year = published_at.year if published_at is not None else None
+    if _is_postgres():
+        entry.search_vector = func.to_tsvector("simple", terms)
+    db.session.flush()
+    if not _is_postgres():
+        db.session.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id"), {"id": entry.id})
+        db.session.execute(
+            text(f"INSERT INTO {FTS_TABLE} (rowid, terms) VALUES (:id, :terms)"), {"id": entry.id, "terms": terms}
+        )
+    return entry
+
+
+def remove(kind: Kind, record_id: int) -> None:
+    """Take a record out of the index (hidden, no longer public). Nothing happens if it is not in."""
+    entry_id = db.session.scalar(
+        select(SearchEntry.id).where(SearchEntry.kind == kind, SearchEntry.record_id == record_id)
+    )
+    if entry_id is None:
+        return
+    if not _is_postgres():
+        db.session.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id"), {"id": entry_id})
+    db.session.execute(delete(SearchEntry).where(SearchEntry.id == entry_id))
+
+
+def put_school(school: School) -> SearchEntry:
+    segment.add_names([school.name_zh])
+    return _put(
+        Kind.SCHOOL,
+        school.id,
+        title=school.name_zh,
+        title_en=school.name_en,
+        body=" ".join(part for part in (school.address, school.description) if part),
+        school=school,
+        published_at=school.created_at,
+        name_pinyin=True,
+    )
+
+
+def put_decision(decision) -> SearchEntry:
+    return _put(
+        Kind.DECISION,
+        decision.id,
+        title=decision.title,
+        body=f"{decision.number or ''}\n{decision.body}",
+        school=decision.school,
+        published_at=decision.published_at,
+    )
+
+
+def put_charter(version) -> SearchEntry:
+    """The school's charter as its newest adopted version says it (earlier versions stay readable
+    in its history, but the search finds the charter once)."""
+    older = select(SearchEntry.record_id).where(
+        SearchEntry.kind == Kind.CHARTER, SearchEntry.school_id == version.school_id
+    )
+    for record_id in db.session.scalars(older).all():
+        if record_id != version.id:
+            remove(Kind.CHARTER, record_id)
+    adopted = datetime.combine(version.adopted_on, time.min, tzinfo=UTC) if version.adopted_on else None
+    return _put(
+        Kind.CHARTER,
+        version.id,
+        title=version.school.name_zh + "章程",
+        body=version.body,
+        school=version.school,
+        published_at=adopted,
+    )
+
+
+def put_minutes(meeting) -> SearchEntry:
+    agenda = "\n".join(item.title for item in meeting.agenda_items)
+    return _put(
+        Kind.MINUTES,
+        meeting.id,
+        title=meeting.title,
+        body=f"{agenda}\n{meeting.minutes}",
+        school=meeting.school,
+        published_at=meeting.minutes_approved_at or meeting.starts_at,
+    )
+
+
+def _consultation_owner(consultation) -> dict:
+    if consultation.school is not None:
+        return {"school": consultation.school}
+    return {"authority_id": consultation.authority_id}
+
+
+def put_consultation(consultation) -> SearchEntry:
+    return _put(
+        Kind.CONSULTATION,
+        consultation.id,
+        title=consultation.title,
+        body=f"{consultation.summary}\n{consultation.proposal}",
+        published_at=consultation.opens_at,
+        **_consultation_owner(consultation),
+    )
+
+
+def put_outcome(consultation) -> SearchEntry:
+    return _put(
+        Kind.OUTCOME,
+        consultation.id,
+        title=consultation.title,
+        body=f"{consultation.outcome_heard}\n{consultation.outcome_changes}",
+        published_at=consultation.outcome_published_at,
+        **_consultation_owner(consultation),
+    )
+
+
+def reindex() -> dict[str, int]:
+    """Empty the index and index every public record again (`flask portal search reindex`).
+    Returns how many of each kind."""
+    from portal.charters.models import CharterStatus, CharterVersion
+    from portal.consultations.models import Consultation, ConsultationStatus
+    from portal.decisions.models import PUBLIC_STATUSES, Decision
+    from portal.meetings.models import Meeting, MinutesStatus
+
+    if not _is_postgres():
+        db.session.execute(text(f"DELETE FROM {FTS_TABLE}"))
+    db.session.execute(delete(SearchEntry))
+    segment.add_names(db.session.scalars(select(School.name_zh)))
+    counts = dict.fromkeys((kind.value for kind in Kind), 0)
+
+    def each(statement, put, kind):
+        for record in db.session.scalars(statement.execution_options(yield_per=500)):
+            put(record)
+            counts[kind] += 1
+
+    each(select(School), put_school, Kind.SCHOOL)
+    each(select(Decision).where(Decision.status.in_(PUBLIC_STATUSES)), put_decision, Kind.DECISION)
+    latest = aliased(CharterVersion)
+    each(
+        select(CharterVersion).where(
+            CharterVersion.status == CharterStatus.ADOPTED,
+            CharterVersion.number
+            == select(func.max(latest.number))
+            .where(latest.school_id == CharterVersion.school_id, latest.status == CharterStatus.ADOPTED)
+            .scalar_subquery(),
+        ),
+        put_charter,
+        Kind.CHARTER,
+    )
+    each(select(Meeting).where(Meeting.minutes_status == MinutesStatus.APPROVED), put_minutes, Kind.MINUTES)
+    each(select(Consultation).where(Consultation.is_public), put_consultation, Kind.CONSULTATION)
+    each(
+        select(Consultation).where(Consultation.status == ConsultationStatus.OUTCOME_PUBLISHED),
+        put_outcome,
+        Kind.OUTCOME,
+    )
+    return counts
+
+
+# --- searching -------------------------------------------------------------------------------
+
+
+class QueryProblem(Exception):
+    """What someone typed cannot be searched as it is (too long, too many words, no words)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Filters:
+    kind: Kind | None = None
+    authority: Authority | None = None
+    school: School | None = None
+    year: int | None = None
+
+
+@dataclass
+class Hit:
+    entry: SearchEntry
+    school: School | None
+    title: Markup
+    snippet: Markup
+
+
+@dataclass
+class Results:
+    query: str
+    hits: list[Hit]
+    page: int
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_kind.values())
+
+    @property
+    def more_than_counted(self) -> bool:
+        """More were found than were counted: the counts by kind are not shown, the total is "more than"."""
+        return self.total > COUNT_MAX
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(min(self.total, COUNT_MAX) / PER_PAGE))
+
+
+def parse(query: str) -> list[segment.QueryTerm]:
+    """The terms of `query`, or QueryProblem: "too_long", "too_many_terms", "no_terms"."""
+    if len(query) > QUERY_MAX:
+        raise QueryProblem("too_long")
+    terms = segment.query_terms(query)
+    if not terms:
+        raise QueryProblem("no_terms")
+    if len(terms) > TERMS_MAX:
+        raise QueryProblem("too_many_terms")
+    return terms
+
+
+def _as_characters(term) -> bool:
+    """A Chinese word the dictionary knows is found as that word (the index holds every such word,
+    and the two- and three-character words inside it: cut_for_search); another (a word the
+    segmenter guessed, characters across words) as its characters side by side. Matching
+    characters side by side costs as many positions as the characters have: known words, the
+    most searched, never pay it."""
+    return len(term.text) > 1 and not segment.known_word(term.text)
+
+
+def _fts5_match(terms) -> str:
+    """An FTS5 query: every term (AND); a Chinese word as a word or its characters side by side; a
+    Latin word as a prefix. The words hold only letters and digits: nothing in them is syntax."""
+    parts = []
+    for term in terms:
+        if not term.chinese:
+            parts.append(f'"{term.text}"*')
+        elif _as_characters(term):
+            parts.append('"' + " ".join(term.characters) + '"')
+        else:
+            parts.append(f'"{term.text}"')
+    return " AND ".join(parts)
+
+
+def _tsquery(terms) -> str:
+    """The same as a PostgreSQL tsquery (to_tsquery('simple', ...))."""
+    parts = []
+    for term in terms:
+        if not term.chinese:
+            parts.append(f"'{term.text}':*")
+        elif _as_characters(term):
+            parts.append("(" + " <-> ".join(f"'{c}'" for c in term.characters) + ")")
+        else:
+            parts.append(f"'{term.text}'")
+    return " & ".join(parts)
+
+
+@dataclass(frozen=True)
+class _Matching:
+    """How the engine in use finds, filters and ranks: the match condition, the rank (ascending),
+    the entry's id as the index knows it, the columns the filters read, and the FROM clause."""
+
+    condition: object
+    rank: object
+    key: object
+    columns: dict
+    source: object = None
+
+    def select(self, *columns):
+        statement = select(*columns)
+        return statement.select_from(self.source) if self.source is not None else statement
+
+
+FILTER_COLUMNS = ("id", "kind", "year", "school_id", "authority_id")
+
+# SQLite: the full-text index walked first, each match's filter columns read from their small
+# index (ix_search_entry_filters), never from the rows with their text. SQLite's planner would
+# otherwise start from search_entry when a filter is given (its index on kind) and evaluate the
+# full-text match once per row, a hundred times slower for a common word.
+_SQLITE_SOURCE = text(
+    f"{FTS_TABLE} JOIN search_entry INDEXED BY ix_search_entry_filters ON search_entry.id = {FTS_TABLE}.rowid"
+)
+
+
+def _matching(terms) -> _Matching:
+    if _is_postgres():
+        tsquery = func.to_tsquery(literal_column("'simple'"), _tsquery(terms))
+        return _Matching(
+            condition=SearchEntry.search_vector.op("@@")(tsquery),
+            rank=-func.ts_rank(SearchEntry.search_vector, tsquery),
+            key=SearchEntry.id,
+            columns={name: getattr(SearchEntry, name) for name in FILTER_COLUMNS},
+        )
+    return _Matching(
+        condition=text(f"{FTS_TABLE} MATCH :match").bindparams(match=_fts5_match(terms)),
+        rank=literal_column(f"{FTS_TABLE}.rank"),
+        key=literal_column(f"{FTS_TABLE}.rowid"),
+        columns={name: literal_column(f"search_entry.{name}") for name in FILTER_COLUMNS},
+        source=_SQLITE_SOURCE,
+    )
+
+
+def _filtered(matching: _Matching, *columns, filters: Filters):
+    column = matching.columns
+    statement = matching.select(*columns).where(matching.condition)
+    if filters.kind is not None:
+        statement = statement.where(column["kind"] == filters.kind.value)
+    if filters.school is not None:
+        statement = statement.where(column["school_id"] == filters.school.id)
+    elif filters.authority is not None:
+        # The district and everything below it (authority paths are ids and slashes: "/1/3/").
+        statement = statement.where(
+            text("search_entry.authority_id IN (SELECT id FROM authority WHERE path LIKE :below)").bindparams(
+                below=filters.authority.path + "%"
+            )
+        )
+    if filters.year is not None:
+        statement = statement.where(column["year"] == filters.year)
+    return statement
+
+
+def search(query: str, filters: Filters = Filters(), page: int = 1) -> Results:
+    """One page of what matches `query` (QueryProblem if it cannot be searched), best first."""
+    terms = parse(query)
+    matching = _matching(terms)
+
+    # The newest COUNT_MAX + 1 matches, their kind and id (a walk of the index, newest first, that
+    # stops there): how many of each kind (past COUNT_MAX the page says "more than 1,000"), and
+    # where the newest COUNT_MAX begin, for ranking every match of a word found in most records
+    # would cost as much as there are: past COUNT_MAX, only the newest COUNT_MAX are ranked.
+    key = matching.key
+    newest_first = db.session.execute(
+        _filtered(matching, matching.columns["kind"], key, filters=filters).order_by(key.desc()).limit(COUNT_MAX + 1)
+    ).all()
+    by_kind = dict(Counter(str(kind) for kind, _id in newest_first))
+    results = Results(query=query, hits=[], page=page, by_kind=by_kind)
+    if not by_kind:
+        return results
+    page = min(page, results.pages)
+    results.page = page
+    ranked_query = _filtered(matching, key, filters=filters)
+    if results.more_than_counted:
+        ranked_query = ranked_query.where(key >= newest_first[COUNT_MAX - 1][1])
+    # The page's ids by rank first, reading only the index and the filters' columns; then those
+    # twenty entries whole (their text is what is large).
+    ranked = (
+        db.session.execute(ranked_query.order_by(matching.rank, key).limit(PER_PAGE).offset((page - 1) * PER_PAGE))
+        .scalars()
+        .all()
+    )
+    loaded = {
+        entry.id: (entry, school)
+        for entry, school in db.session.execute(
+            select(SearchEntry, School)
+            .outerjoin(School, School.id == SearchEntry.school_id)
+            .where(SearchEntry.id.in_(ranked))
+        )
+    }
+    rows = [loaded[entry_id] for entry_id in ranked if entry_id in loaded]
+    results.hits = [
+        Hit(entry, school, highlight(entry.title, terms), snippet(entry.body, terms)) for entry, school in rows
+    ]
+    return results
+
+
+# --- highlights ------------------------------------------------------------------------------
+
+SNIPPET_LENGTH = 120
+SNIPPET_BEFORE = 30
+
+
+def _pattern(terms) -> re.Pattern | None:
+    words = sorted({term.text for term in terms}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE)
+
+
+def highlight(text_: str, terms) -> Markup:
+    """`text_` escaped, with what matches the terms in <mark>: the query never becomes HTML."""
+    pattern = _pattern(terms)
+    if pattern is None:
+        return escape(text_)
+    parts, last = [], 0
+    for found in pattern.finditer(text_):
+        parts.append(escape(text_[last : found.start()]))
+        parts.append(Markup("<mark>%s</mark>") % text_[found.start() : found.end()])
+        last = found.end()
+    parts.append(escape(text_[last:]))
+    return Markup("").join(parts)
+
+
+def snippet(body: str, terms) -> Markup:
+    """About SNIPPET_LENGTH characters of `body` around the first match, highlighted."""
+    body = " ".join(body.split())
+    pattern = _pattern(terms)
+    found = pattern.search(body) if pattern is not None else None
+    start = max(0, found.start() - SNIPPET_BEFORE) if found else 0
+    piece = body[start : start + SNIPPET_LENGTH]
+    text_ = ("…" if start > 0 else "") + piece + ("…" if start + SNIPPET_LENGTH < len(body) else "")
+    return highlight(text_, terms)
