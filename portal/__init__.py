@@ -24,6 +24,7 @@ FEATURES = (
     "consultations",
     "moderation",
     "oversight",
+    "disclosure",
     "notifications",
 )
 

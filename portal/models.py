@@ -14,6 +14,7 @@ from portal.consultations.models import (  # noqa: F401
     Tally,
 )
 from portal.decisions.models import Decision  # noqa: F401
+from portal.disclosure.models import DisclosureItem, SchoolDisclosure  # noqa: F401
 from portal.documents.models import Document, PublicationLogEntry  # noqa: F401
 from portal.feedback.models import Feedback, FeedbackEvent, FeedbackReferenceCounter  # noqa: F401
 from portal.meetings.models import AgendaItem, Attendance, BodyMember, GoverningBody, Meeting  # noqa: F401
