@@ -204,6 +204,12 @@ def published_disclosure(school: School, disclosure_id: int) -> SchoolDisclosure
     )
 
 
+def published_disclosure_by_id(disclosure_id: int) -> SchoolDisclosure | None:
+    """A published disclosure (for /verify: what a document records); None for a draft."""
+    disclosure = db.session.get(SchoolDisclosure, disclosure_id)
+    return disclosure if disclosure is not None and disclosure.is_published else None
+
+
 def item_for_school(school: School, item_id: int) -> DisclosureItem | None:
     """The item, if it is one the school must publish (else None: 404)."""
     item = db.session.get(DisclosureItem, item_id)

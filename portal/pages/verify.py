@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from portal.charters import services as charter_services
 from portal.consultations import services as consultation_services
 from portal.decisions import services as decision_services
+from portal.disclosure import services as disclosure_services
 from portal.documents import checking, services
 from portal.documents.forms import VerifyForm
 from portal.documents.models import PublicationLogEntry
@@ -56,6 +57,10 @@ RECORDS = {
     "outcome": (
         consultation_services.published_outcome,
         lambda consultation: url_for("consultations.show", consultation_id=consultation.id),
+    ),
+    "school_disclosure": (
+        disclosure_services.published_disclosure_by_id,
+        lambda disclosure: url_for("disclosure.published", slug=disclosure.school.slug, disclosure_id=disclosure.id),
     ),
 }
 
