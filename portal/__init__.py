@@ -25,6 +25,7 @@ FEATURES = (
     "moderation",
     "oversight",
     "disclosure",
+    "supervision",
     "notifications",
 )
 

@@ -21,4 +21,5 @@ from portal.meetings.models import AgendaItem, Attendance, BodyMember, Governing
 from portal.moderation.models import Block, Report  # noqa: F401
 from portal.notifications.models import Announcement, Follow, Mail, Notification, Preference  # noqa: F401
 from portal.schools.models import Authority, School  # noqa: F401
+from portal.supervision.models import SupervisionCase  # noqa: F401
 from portal.workdays import WorkingDayOverride  # noqa: F401

@@ -343,6 +343,17 @@ RULES: dict[str, Callable[..., bool]] = {
     "manage_disclosure_catalogue": lambda user, authority: (
         _is_logged_in(user) and Role.COMMISSION_ADMIN in roles_for_authority(user, authority)
     ),
+    # The responsible supervisor's queue (/supervision): those who supervise a school (each case
+    # is narrowed to their own schools by portal.supervision.services: another's is not found).
+    "supervise": lambda user, obj=None: (
+        _is_logged_in(user) and any(m.role == Role.SUPERVISOR for m in user.memberships)
+    ),
+    # "不满意，提请督学": the sender of an item, not blocked, asks the supervisor to review it.
+    "request_review": _not_blocked(lambda user, feedback: _is_logged_in(user) and feedback.author_id == user.id),
+    # Supervisors are assigned to a district's schools by its commission admins (or the city's).
+    "assign_supervisors": lambda user, authority: (
+        _is_logged_in(user) and Role.COMMISSION_ADMIN in roles_for_authority(user, authority)
+    ),
     "create_school": _may_create_school,  # in this authority
     "add_schools": _is_commission_admin,  # somewhere: shows the "add a school" link
     # The audit log names people, their IP addresses and what they did: the commission admins
