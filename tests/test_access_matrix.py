@@ -27,6 +27,7 @@ from tests.access_rows import (
     notifications,
     personal_data,
     schools,
+    supervision,
     working_days,
 )
 from tests.helpers import factories
@@ -47,6 +48,7 @@ FEATURES = [
     moderation,
     notifications,
     personal_data,
+    supervision,
     working_days,
 ]
 EXPECTED = {endpoint: row for feature in FEATURES for endpoint, row in feature.EXPECTED.items()}
