@@ -245,7 +245,9 @@ def save_draft(actor, school: School, item: DisclosureItem, data: dict, *, today
     draft = current_draft(school, item)
     before = None
     if draft is None:
-        draft = SchoolDisclosure(school=school, item=item, formed_on=data["formed_on"], created_by_id=actor.id)
+        draft = SchoolDisclosure(
+            school=school, item=item, formed_on=data["formed_on"], created_by_id=getattr(actor, "id", None)
+        )
         db.session.add(draft)
     else:
         before = {"formed_on": draft.formed_on.isoformat(), "text": draft.text}
@@ -282,7 +284,7 @@ def publish_disclosure(
         draft.document_sha256 = document.sha256
     now = utcnow()
     draft.publish(now)
-    draft.published_by_id = actor.id
+    draft.published_by_id = getattr(actor, "id", None)
     db.session.flush()
     audit.record(
         actor,

@@ -221,9 +221,16 @@ def supervisors_under(authority: Authority) -> list[Membership]:
 
 def assign_supervisor(actor, school: School, user: User, public_contact: str) -> Membership:
     """Make `user` a responsible supervisor of `school` with the contact the school's page shows
-    (a membership; its contact updated if they already are). Audited; flushes."""
+    (a membership; its contact updated if they already are). Audited when anything changed; flushes."""
     from portal.accounts import services as account_services
 
+    existing = db.session.scalar(
+        select(Membership).where(
+            Membership.user_id == user.id, Membership.role == Role.SUPERVISOR, Membership.school_id == school.id
+        )
+    )
+    if existing is not None and existing.public_contact == public_contact:
+        return existing
     membership = account_services.grant_membership(actor, user, Role.SUPERVISOR, school)
     membership.public_contact = public_contact
     db.session.flush()
