@@ -155,7 +155,7 @@ def test_the_csv_matches_the_page(client, login_as, moderator, school, checklist
     assert rows[0][:3] == ["School", "District", "Completeness"]
     (row,) = [row for row in rows[1:] if row[0] == school.name_en]
     assert row[2] == "6%" and row[5] == "1"  # completeness, overdue
-    assert f"<td>{row[2]}</td>" in page
+    assert f'<td class="nowrap">{row[2]}</td>' in page
 
 
 @pytest.mark.parametrize("sort", ["completeness", "name", "overdue", "bogus"])
