@@ -192,3 +192,10 @@ def test_only_supervisors_open_the_queue(request, client, login_as, case, who):
 
 def test_visitors_are_asked_to_log_in(client, case):
     assert client.get("/supervision").status_code == 302
+
+
+def test_the_header_leads_supervisors_to_their_queue(client, login_as, supervisor, parent):
+    login_as(supervisor)
+    assert 'href="/supervision"' in client.get("/").text
+    login_as(parent)
+    assert 'href="/supervision"' not in client.get("/").text
