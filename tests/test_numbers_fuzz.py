@@ -31,7 +31,7 @@ NUMBERS = settings(max_examples=60, deadline=None, suppress_health_check=list(He
 # The query arguments the code reads (a test below checks the list against the code).
 NUMBER_ARGUMENTS = ["page", "district", "school", "year", "before", "after", "object_id", "consultation", "from", "to"]
 OTHER_ARGUMENTS = ["q", "kind", "state", "stance", "status", "category", "type", "former", "next", "action", "actor"]
-OTHER_ARGUMENTS += ["object"]
+OTHER_ARGUMENTS += ["object", "sort", "show"]
 QUERY_ARGUMENTS = NUMBER_ARGUMENTS + OTHER_ARGUMENTS
 
 # Every id or number a form posts, by the endpoint that reads it (checked against the forms below).
