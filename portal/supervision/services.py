@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit, events, workdays
+from portal.accounts import services as account_services
 from portal.accounts.models import Membership, Role, User
 from portal.clock import local_date, utcnow
 from portal.domain import DomainError
@@ -222,8 +223,6 @@ def supervisors_under(authority: Authority) -> list[Membership]:
 def assign_supervisor(actor, school: School, user: User, public_contact: str) -> Membership:
     """Make `user` a responsible supervisor of `school` with the contact the school's page shows
     (a membership; its contact updated if they already are). Audited when anything changed; flushes."""
-    from portal.accounts import services as account_services
-
     existing = db.session.scalar(
         select(Membership).where(
             Membership.user_id == user.id, Membership.role == Role.SUPERVISOR, Membership.school_id == school.id
