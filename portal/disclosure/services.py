@@ -88,14 +88,22 @@ def satisfying_records(school_ids: list[int]) -> dict[tuple[int, SatisfiedBy], t
     charters = _latest_by_school(
         select(CharterVersion.school_id, CharterVersion.adopted_on, School.slug)
         .join(School, School.id == CharterVersion.school_id)
-        .where(CharterVersion.school_id.in_(school_ids), CharterVersion.status == CharterStatus.ADOPTED)
+        .where(
+            CharterVersion.school_id.in_(school_ids),
+            CharterVersion.status == CharterStatus.ADOPTED,
+            CharterVersion.adopted_on.is_not(None),
+        )
         .order_by(CharterVersion.school_id, CharterVersion.number.desc())
     )
     for school_id, (adopted_on, slug) in charters.items():
         found[(school_id, SatisfiedBy.CHARTER)] = (adopted_on, url_for("charters.current", slug=slug))
     decisions = _latest_by_school(
         select(Decision.school_id, Decision.published_at, Decision.id)
-        .where(Decision.school_id.in_(school_ids), Decision.status != DecisionStatus.DRAFT)
+        .where(
+            Decision.school_id.in_(school_ids),
+            Decision.status != DecisionStatus.DRAFT,
+            Decision.published_at.is_not(None),
+        )
         .order_by(Decision.school_id, Decision.published_at.desc())
     )
     for school_id, (published_at, ident) in decisions.items():
@@ -105,7 +113,11 @@ def satisfying_records(school_ids: list[int]) -> dict[tuple[int, SatisfiedBy], t
         )
     minutes = _latest_by_school(
         select(Meeting.school_id, Meeting.minutes_approved_at, Meeting.id)
-        .where(Meeting.school_id.in_(school_ids), Meeting.minutes_status == MinutesStatus.APPROVED)
+        .where(
+            Meeting.school_id.in_(school_ids),
+            Meeting.minutes_status == MinutesStatus.APPROVED,
+            Meeting.minutes_approved_at.is_not(None),
+        )
         .order_by(Meeting.school_id, Meeting.minutes_approved_at.desc())
     )
     for school_id, (approved_at, ident) in minutes.items():
@@ -115,6 +127,7 @@ def satisfying_records(school_ids: list[int]) -> dict[tuple[int, SatisfiedBy], t
         .where(
             Consultation.school_id.in_(school_ids),
             Consultation.status == ConsultationStatus.OUTCOME_PUBLISHED,
+            Consultation.outcome_published_at.is_not(None),
         )
         .order_by(Consultation.school_id, Consultation.outcome_published_at.desc())
     )

@@ -9,7 +9,6 @@ from portal.charters import services as charter_services
 from portal.clock import utcnow
 from portal.consultations import lists as consultation_lists
 from portal.decisions import services as decision_services
-from portal.disclosure import services as disclosure_services
 from portal.feedback import services as feedback_services
 from portal.meetings import services as meeting_services
 from portal.pages import bp
@@ -38,7 +37,6 @@ def school(slug):
         now=utcnow(),
         today=today,
         upcoming_charter=upcoming_charter,
-        disclosure=disclosure_services.checklist(school, today),
         can_manage=bool(management),
         **extras("school", school),  # the follow button (notifications)
     )
