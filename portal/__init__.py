@@ -24,6 +24,8 @@ FEATURES = (
     "consultations",
     "moderation",
     "oversight",
+    "disclosure",
+    "supervision",
     "notifications",
     "transparency",
     "search",
@@ -186,6 +188,8 @@ def _register_templates(app: Flask) -> None:
             "current_user": current_user,
             "request_path": web.current_page_path(),
             "may_moderate": policy.can(current_user, "moderate"),
+            # A responsible supervisor's queue, for them only (the memberships again: no query).
+            "may_supervise": policy.can(current_user, "supervise"),
             # Staff's link to their work (the memberships again: no query; None for visitors and parents).
             "my_work_url": work.work_url(current_user),
         }

@@ -11,6 +11,7 @@ from portal.accounts.models import PASSWORD_MIN, Role, User
 from portal.charters.demo import seed_charter
 from portal.consultations.demo import DISTRICT_TITLE, seed_consultations, seed_district_consultation
 from portal.decisions.demo import seed_decisions
+from portal.disclosure.demo import seed_disclosures
 from portal.extensions import db
 from portal.feedback.demo import seed_feedback
 from portal.meetings.demo import seed_meetings
@@ -18,6 +19,7 @@ from portal.moderation.demo import seed_moderation
 from portal.notifications.demo import seed_notifications
 from portal.schools import services as school_services
 from portal.schools.models import Authority, School, SchoolType
+from portal.supervision.demo import seed_supervision
 
 portal_cli = AppGroup("portal", help="Portal administration: demo data, accounts.")
 
@@ -101,6 +103,8 @@ DEMO_ACCOUNTS = [
     ("parent@example.org", "家长 张伟", Role.PARENT, "jiefang-road-primary"),
 ]
 
+SUPERVISOR_ACCOUNT = ("supervisor@example.org", "责任督学 周敏")
+
 
 def _authority(name_zh, name_en, parent=None) -> Authority:
     existing = db.session.scalar(select(Authority).where(Authority.name_zh == name_zh))
@@ -149,6 +153,12 @@ def seed_demo() -> list[tuple[str, str, str]]:
         seed_consultations(school, people, password=DEMO_PASSWORD, full_history=slug == first_slug)
     seed_district_consultation(districts[0], people, password=DEMO_PASSWORD)
     seed_moderation(schools, people, password=DEMO_PASSWORD)  # the moderation queue: after the consultations
+    seed_disclosures(list(schools.values()), people["schooladmin@example.org"])
+    # The responsible supervisor of the two 渝中区 schools (after the feedback they take up).
+    supervisor = _user(*SUPERVISOR_ACCOUNT, DEMO_PASSWORD)
+    yuzhong = [school for school in schools.values() if school.authority_id == districts[0].id]
+    seed_supervision(yuzhong, supervisor, people["parent@example.org"])
+    accounts.append((SUPERVISOR_ACCOUNT[0], Role.SUPERVISOR.value, "、".join(school.name_zh for school in yuzhong)))
     seed_notifications(schools, people, district_consultation_title=DISTRICT_TITLE)  # last: from what the others did
     db.session.flush()
     return accounts

@@ -98,6 +98,8 @@ def load() -> dict:
             "PORTAL_PASSWORD_CHECK_LIMIT_PER_ACCOUNT", "5 per 15 minutes"
         ),
         # Feedback sent: enough for a busy parent, too few to flood a school's inbox from one account.
+        # Feedback left unanswered this many working days goes to the school's responsible supervisor.
+        "PORTAL_FEEDBACK_ESCALATE_DAYS": int(os.environ.get("PORTAL_FEEDBACK_ESCALATE_DAYS", 15)),
         "PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT": os.environ.get(
             "PORTAL_FEEDBACK_LIMIT_PER_ACCOUNT", "10 per hour;30 per day"
         ),

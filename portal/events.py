@@ -21,6 +21,10 @@ NAMES = frozenset(
         "feedback.sent",  # a person sent feedback to a school
         "feedback.status_changed",  # the school moved it (data: before, after)
         "feedback.answered",  # the school replied (data: public)
+        # Referred to the school's responsible supervisor: left unanswered too long (actor None),
+        # or the sender asked for a review (data: kind, supervisor_ids, case_id)
+        "feedback.escalated",
+        "feedback.supervisor_answered",  # data: public, school_to_answer_by (ISO date or None)
         "response.published",  # a moderator published a response (or it was published at once)
         "response.rejected",  # data: reason
         "response.hidden",  # data: reason, by_reports

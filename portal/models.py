@@ -14,6 +14,7 @@ from portal.consultations.models import (  # noqa: F401
     Tally,
 )
 from portal.decisions.models import Decision  # noqa: F401
+from portal.disclosure.models import DisclosureItem, SchoolDisclosure  # noqa: F401
 from portal.documents.models import Document, PublicationLogEntry  # noqa: F401
 from portal.feedback.models import Feedback, FeedbackEvent, FeedbackReferenceCounter  # noqa: F401
 from portal.meetings.models import AgendaItem, Attendance, BodyMember, GoverningBody, Meeting  # noqa: F401
@@ -21,5 +22,6 @@ from portal.moderation.models import Block, Report  # noqa: F401
 from portal.notifications.models import Announcement, Follow, Mail, Notification, Preference  # noqa: F401
 from portal.schools.models import Authority, School  # noqa: F401
 from portal.search.models import SearchEntry  # noqa: F401
+from portal.supervision.models import SupervisionCase  # noqa: F401
 from portal.transparency.models import LogCheckpoint, LogCosignature, LogLeaf, LogNode  # noqa: F401
 from portal.workdays import WorkingDayOverride  # noqa: F401

@@ -80,6 +80,10 @@ PUBLIC_ENDPOINTS = frozenset(
         "consultations.export_csv",
         "consultations.export_json",
         "consultations.outcome_pdf",
+        # The disclosure checklist is public: what each school published and what it owes.
+        "disclosure.school",
+        "disclosure.published",
+        "disclosure.pdf",
         # A mail's unsubscribe link works without logging in (its signed token is the proof).
         "notifications.unsubscribe",
     }
@@ -165,6 +169,18 @@ def _may_read_feedback(user, feedback) -> bool:
     if not _is_logged_in(user):
         return False
     return feedback.author_id == user.id or bool(roles_for_school(user, feedback.school) & STAFF_ROLES)
+
+
+def is_authority_staff(user) -> bool:
+    """Whether `user` holds a moderator's or commission admin's role anywhere."""
+    return _is_authority_staff(user)
+
+
+def overseen_authorities(user) -> list[Authority]:
+    """The authorities `user` moderates or administers (each with its subtree)."""
+    if not _is_logged_in(user):
+        return []
+    return [m.authority for m in user.memberships if m.role in AUTHORITY_ROLES and m.authority is not None]
 
 
 def _may_create_school(user, authority: Authority) -> bool:
@@ -332,6 +348,25 @@ RULES: dict[str, Callable[..., bool]] = {
     "read_feedback": _may_read_feedback,
     "manage_feedback": _has_school_role(Role.BOARD_MEMBER, Role.SCHOOL_ADMIN),
     "oversee_feedback": _has_school_role(Role.BOARD_MEMBER, Role.SCHOOL_ADMIN, Role.MODERATOR, Role.COMMISSION_ADMIN),
+    # The disclosure checklist: a school's admins publish against it; the commission staff see
+    # how every school of their area stands (/disclosure); a commission admin adds the items of
+    # their own area (a district's own; nobody removes a national one).
+    "manage_disclosure": _has_school_role(Role.SCHOOL_ADMIN),
+    "oversee_disclosure": _is_authority_staff,
+    "manage_disclosure_catalogue": lambda user, authority: (
+        _is_logged_in(user) and Role.COMMISSION_ADMIN in roles_for_authority(user, authority)
+    ),
+    # The responsible supervisor's queue (/supervision): those who supervise a school (each case
+    # is narrowed to their own schools by portal.supervision.services: another's is not found).
+    "supervise": lambda user, obj=None: (
+        _is_logged_in(user) and any(m.role == Role.SUPERVISOR for m in user.memberships)
+    ),
+    # "不满意，提请督学": the sender of an item, not blocked, asks the supervisor to review it.
+    "request_review": _not_blocked(lambda user, feedback: _is_logged_in(user) and feedback.author_id == user.id),
+    # Supervisors are assigned to a district's schools by its commission admins (or the city's).
+    "assign_supervisors": lambda user, authority: (
+        _is_logged_in(user) and Role.COMMISSION_ADMIN in roles_for_authority(user, authority)
+    ),
     "create_school": _may_create_school,  # in this authority
     "add_schools": _is_commission_admin,  # somewhere: shows the "add a school" link
     # The audit log names people, their IP addresses and what they did: the commission admins
@@ -387,6 +422,7 @@ MANAGEMENT_ACTIONS = frozenset(
         "manage_invitations",
         "manage_feedback",
         "oversee_feedback",
+        "manage_disclosure",
     }
 )
 

@@ -19,6 +19,7 @@ from tests.access_rows import (
     consultations,
     decision_drafts,
     decisions,
+    disclosure,
     documents,
     feedback,
     meetings,
@@ -27,6 +28,7 @@ from tests.access_rows import (
     personal_data,
     schools,
     search,
+    supervision,
     transparency,
     working_days,
 )
@@ -41,6 +43,7 @@ FEATURES = [
     decisions,
     decision_drafts,
     documents,
+    disclosure,
     feedback,
     consultation_management,
     consultations,
@@ -48,6 +51,7 @@ FEATURES = [
     notifications,
     personal_data,
     transparency,
+    supervision,
     working_days,
     search,
 ]

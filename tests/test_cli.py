@@ -56,9 +56,11 @@ def test_seed_demo_creates_the_demo_world(run, db, run_jobs):
     assert after["Authority"] - before["Authority"] == 3  # the city and two districts
     assert after["School"] - before["School"] == 4
     # and the parents who send demo feedback, and the residents and parents who respond to consultations
-    assert after["User"] - before["User"] == 5 + len(DEMO_SENDERS) + len(RESPONDERS)
-    assert after["Membership"] - before["Membership"] == 5 + VERIFIED_PARENTS
-    for email in DEMO_ACCOUNTS:
+    # The five demo accounts and the supervisor (of two schools: two memberships), the parents who
+    # send demo feedback, and the residents and parents who respond to consultations
+    assert after["User"] - before["User"] == 6 + len(DEMO_SENDERS) + len(RESPONDERS)
+    assert after["Membership"] - before["Membership"] == 7 + VERIFIED_PARENTS
+    for email in [*DEMO_ACCOUNTS, "supervisor@example.org"]:
         assert email in result.output
     assert DEMO_PASSWORD in result.output
     _the_demo_notifications_are_there(db, run_jobs)  # checked here: seeding takes a while

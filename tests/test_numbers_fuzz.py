@@ -33,6 +33,7 @@ NUMBER_ARGUMENTS = ["page", "district", "school", "year", "before", "after", "ob
 NUMBER_ARGUMENTS += ["tree_size"]
 OTHER_ARGUMENTS = ["q", "kind", "state", "stance", "status", "category", "type", "former", "next", "action", "actor"]
 OTHER_ARGUMENTS += ["object", "words", "sha256"]
+OTHER_ARGUMENTS += ["sort", "show"]
 QUERY_ARGUMENTS = NUMBER_ARGUMENTS + OTHER_ARGUMENTS
 
 # Every id or number a form posts, by the endpoint that reads it (checked against the forms below).

@@ -275,6 +275,9 @@ def test_only_the_listed_pages_are_public(app):
         "consultations.export_csv",
         "consultations.export_json",
         "consultations.outcome_pdf",
+        "disclosure.school",
+        "disclosure.published",
+        "disclosure.pdf",
         "notifications.unsubscribe",
         # The transparency log: read by anyone, and witnesses post their cosignatures without an account.
         "transparency.checkpoint",

@@ -42,13 +42,16 @@ class Role(Labelled):
     SCHOOL_ADMIN = "school_admin", _l("School administrator")
     MODERATOR = "moderator", _l("Moderator")
     COMMISSION_ADMIN = "commission_admin", _l("Commission administrator")
+    # 责任督学: from the district's education supervision office, for several of its schools
+    # (one membership per school), assigned by the district's commission admins.
+    SUPERVISOR = "supervisor", _l("Responsible supervisor")
 
     @property
     def scope_is_school(self) -> bool:
         return self in SCHOOL_ROLES
 
 
-SCHOOL_ROLES = frozenset({Role.PARENT, Role.BOARD_MEMBER, Role.SCHOOL_ADMIN})
+SCHOOL_ROLES = frozenset({Role.PARENT, Role.BOARD_MEMBER, Role.SCHOOL_ADMIN, Role.SUPERVISOR})
 AUTHORITY_ROLES = frozenset({Role.MODERATOR, Role.COMMISSION_ADMIN})
 
 
@@ -166,13 +169,17 @@ class DataExport(db.Model):
         return self.status == ExportStatus.READY and self.expires_at is not None and self.expires_at > now
 
 
+PUBLIC_CONTACT_MAX = 120
+
+
 class Membership(db.Model):
     """A role held by a person in a scope: a school for school roles, an authority for the others."""
 
     __tablename__ = "membership"
     __table_args__ = (
         CheckConstraint(
-            "(school_id IS NOT NULL AND authority_id IS NULL AND role IN ('parent', 'board_member', 'school_admin'))"
+            "(school_id IS NOT NULL AND authority_id IS NULL"
+            " AND role IN ('parent', 'board_member', 'school_admin', 'supervisor'))"
             " OR (school_id IS NULL AND authority_id IS NOT NULL AND role IN ('moderator', 'commission_admin'))",
             name="scope_matches_role",
         ),
@@ -186,6 +193,9 @@ class Membership(db.Model):
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
     authority_id: Mapped[int | None] = mapped_column(ForeignKey("authority.id"), index=True)
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # A supervisor's contact as the school's page shows it (an office phone or address; never a
+    # personal phone unless they choose to give it). Empty for every other role.
+    public_contact: Mapped[str] = mapped_column(String(PUBLIC_CONTACT_MAX), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships", foreign_keys=[user_id])

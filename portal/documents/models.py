@@ -27,6 +27,7 @@ class DocumentKind(Labelled):
     CHARTER_VERSION = "charter_version", _l("Charter")
     MINUTES = "minutes", _l("Minutes of a meeting")
     OUTCOME = "outcome", _l("Outcome of a consultation")
+    DISCLOSURE = "disclosure", _l("Disclosure of a school")
 
 
 class Document(AppendOnly, db.Model):

@@ -38,16 +38,20 @@ class FeedbackStatus(Labelled):
     IN_PROGRESS = "in_progress", _l("In progress")
     ANSWERED = "answered", _l("Answered")
     CLOSED = "closed", lazy_pgettext("feedback", "Closed")
+    # The school left it unanswered too long, or the sender asked for a review of its answer: the
+    # school's responsible supervisor (责任督学) takes it up. The school may still answer it.
+    ESCALATED = "escalated", _l("Referred to the responsible supervisor")
 
     @property
     def is_open(self) -> bool:
-        """Still waiting for the school: received or in progress."""
+        """Still waiting for the school: received, in progress, or referred to the supervisor."""
         return self in OPEN_STATUSES
 
 
-OPEN_STATUSES = frozenset({FeedbackStatus.RECEIVED, FeedbackStatus.IN_PROGRESS})
-# The steps every item goes through, as its pages show them.
-STEPS = tuple(FeedbackStatus)
+OPEN_STATUSES = frozenset({FeedbackStatus.RECEIVED, FeedbackStatus.IN_PROGRESS, FeedbackStatus.ESCALATED})
+# The steps every item goes through, as its pages show them (an item referred to the supervisor
+# shows that step too: Feedback.steps).
+STEPS = (FeedbackStatus.RECEIVED, FeedbackStatus.IN_PROGRESS, FeedbackStatus.ANSWERED, FeedbackStatus.CLOSED)
 
 # Where a status may go next. Answered and closed items can be taken up again (the answer raised
 # a new question, or it was closed by mistake); nothing goes back to "received", which only
@@ -57,7 +61,14 @@ TRANSITIONS: dict[FeedbackStatus, tuple[FeedbackStatus, ...]] = {
     FeedbackStatus.IN_PROGRESS: (FeedbackStatus.ANSWERED, FeedbackStatus.CLOSED),
     FeedbackStatus.ANSWERED: (FeedbackStatus.IN_PROGRESS, FeedbackStatus.CLOSED),
     FeedbackStatus.CLOSED: (FeedbackStatus.IN_PROGRESS,),
+    # The school goes on from a referral as from any other step.
+    FeedbackStatus.ESCALATED: (FeedbackStatus.IN_PROGRESS, FeedbackStatus.ANSWERED, FeedbackStatus.CLOSED),
 }
+# Where an item may be referred to the supervisor from (Feedback.escalate, never move_to): left
+# unanswered, or answered (or closed) to the sender's dissatisfaction.
+ESCALATE_FROM = frozenset(
+    {FeedbackStatus.RECEIVED, FeedbackStatus.IN_PROGRESS, FeedbackStatus.ANSWERED, FeedbackStatus.CLOSED}
+)
 
 
 class FeedbackRefusal(Reason):
@@ -130,6 +141,24 @@ class Feedback(db.Model):
         if status == FeedbackStatus.ANSWERED and self.replied_at is None:
             raise DomainError(FeedbackRefusal.ANSWER_NEEDS_REPLY)
         self.status = status
+
+    def escalate(self) -> None:
+        """Refer the item to the school's responsible supervisor (FeedbackRefusal.INVALID_TRANSITION
+        when it already is)."""
+        if self.status not in ESCALATE_FROM:
+            raise DomainError(FeedbackRefusal.INVALID_TRANSITION)
+        self.status = FeedbackStatus.ESCALATED
+
+    @property
+    def was_escalated(self) -> bool:
+        return any(event.status == FeedbackStatus.ESCALATED for event in self.events)
+
+    def steps(self) -> tuple[FeedbackStatus, ...]:
+        """The steps its pages show: the usual four, with the referral after "received" once it
+        happened."""
+        if not self.was_escalated and self.status != FeedbackStatus.ESCALATED:
+            return STEPS
+        return (STEPS[0], FeedbackStatus.ESCALATED, *STEPS[1:])
 
     def record_reply(self, at: datetime) -> None:
         """A closed item is finished: it is reopened before anyone writes to it again

@@ -16,6 +16,7 @@ from portal.web import (
     configured_limit,
     conflict,
     current_language,
+    extras,
     found_or_404,
     htmx_target,
     page_arg,
@@ -103,4 +104,10 @@ def my_item(feedback_id):
     policy.require(current_user, "view_own_account")
     feedback = found_or_404(services.feedback_of_author(current_user, feedback_id))
     policy.require(current_user, "read_feedback", feedback)
-    return render_template("feedback/my_item.html", feedback=feedback, school=feedback.school, statuses=STEPS)
+    return render_template(
+        "feedback/my_item.html",
+        feedback=feedback,
+        school=feedback.school,
+        statuses=STEPS,
+        **extras("my_feedback", feedback),  # the supervisor's part (portal.supervision)
+    )

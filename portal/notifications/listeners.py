@@ -66,6 +66,43 @@ def _feedback_answered(event):
     tell([feedback.author_id], _feedback_notice(feedback, event.name), exclude=event.actor and event.actor.id)
 
 
+@events.on("feedback.escalated")
+def _feedback_escalated(event):
+    """The sender sees where their item went; the school's supervisors find it in their queue."""
+    feedback = event.subject
+    tell([feedback.author_id], _feedback_notice(feedback, event.name), exclude=event.actor and event.actor.id)
+    notice = Notice(
+        Kind.SUPERVISION,
+        "feedback.escalated.supervisor",
+        "supervision.case",
+        {"case_id": event.data["case_id"]},
+        {"reference": feedback.reference, "school": both_names(feedback.school)},
+        feedback.school_id,
+    )
+    tell(event.data["supervisor_ids"], notice)
+
+
+@events.on("feedback.supervisor_answered")
+def _supervisor_answered(event):
+    """The sender reads the answer; when the supervisor directs the school, its staff are told by when."""
+    feedback = event.subject
+    tell([feedback.author_id], _feedback_notice(feedback, event.name), exclude=event.actor and event.actor.id)
+    if event.data.get("school_to_answer_by"):
+        notice = Notice(
+            Kind.INBOX,
+            "feedback.supervisor_directed",
+            "feedback.manage_item",
+            {"slug": feedback.school.slug, "feedback_id": feedback.id},
+            {
+                "reference": feedback.reference,
+                "school": both_names(feedback.school),
+                "date": event.data["school_to_answer_by"],
+            },
+            feedback.school_id,
+        )
+        tell(school_staff(feedback.school_id), notice)
+
+
 # --- responses and their moderation -------------------------------------------------------
 
 

@@ -33,6 +33,7 @@ class Kind(Labelled):
     OUTCOMES = "outcomes", _l("Outcomes of the consultations I responded to")
     INBOX = "inbox", _l("Feedback to the schools I serve (staff)")
     MODERATION = "moderation", _l("Consultations and reports waiting for moderators")
+    SUPERVISION = "supervision", _l("Feedback referred to me as the responsible supervisor")
 
 
 class Delivery(Labelled):
@@ -52,6 +53,7 @@ DEFAULT_DELIVERY = {
     Kind.OUTCOMES: Delivery.EMAIL,
     Kind.INBOX: Delivery.EMAIL,
     Kind.MODERATION: Delivery.EMAIL,
+    Kind.SUPERVISION: Delivery.EMAIL,
 }
 
 

@@ -72,6 +72,7 @@ def kinds_for(user) -> list[Kind]:
         Kind.MY_CONSULTATIONS: staff,
         Kind.INBOX: bool(roles & {Role.BOARD_MEMBER, Role.SCHOOL_ADMIN}),
         Kind.MODERATION: bool(roles & {Role.MODERATOR, Role.COMMISSION_ADMIN}),
+        Kind.SUPERVISION: Role.SUPERVISOR in roles,
     }
     return [kind for kind in Kind if offered.get(kind, True)]
 

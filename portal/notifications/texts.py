@@ -4,7 +4,7 @@ A value that has words of its own is kept as what it is and put into words when 
 name in both languages ({"zh": ..., "en": ...}), a feedback status, a moderation reason, a date.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import format_date, format_time, get_locale, ngettext
 from flask_babel import lazy_gettext as _l
@@ -18,6 +18,14 @@ TEXTS = {
     "feedback.sent": _l("New feedback %(reference)s to %(school)s."),
     "feedback.status_changed": _l("%(school)s marked your feedback %(reference)s “%(status)s”."),
     "feedback.answered": _l("%(school)s answered your feedback %(reference)s."),
+    "feedback.escalated": _l("Your feedback %(reference)s to %(school)s went to the school's responsible supervisor."),
+    "feedback.escalated.supervisor": _l("Feedback %(reference)s to %(school)s was referred to you as its supervisor."),
+    "feedback.supervisor_answered": _l(
+        "The responsible supervisor answered your feedback %(reference)s to %(school)s."
+    ),
+    "feedback.supervisor_directed": _l(
+        "The responsible supervisor asks %(school)s to answer feedback %(reference)s by %(date)s."
+    ),
     "feedback.reminder": _l("Feedback %(reference)s to %(school)s has waited %(days)d working days for an answer."),
     "feedback.overdue": _l("Feedback %(reference)s to %(school)s is overdue: no answer within %(days)d working days."),
     "response.published": _l("Your response to “%(title)s” is published."),
@@ -62,6 +70,8 @@ def in_words(name: str, value):
     if name == "closes" and isinstance(value, str):  # to the minute, as the consultation's page says it
         moment = datetime.fromisoformat(value)
         return f"{format_date(moment, 'long')} {format_time(moment, 'short')}"
+    if name == "date" and isinstance(value, str):
+        return format_date(date.fromisoformat(value), "long")
     if name == "decisions" and isinstance(value, list):
         return ("、" if reader_language() == "zh" else ", ").join(str(number) for number in value) or "—"
     return value

@@ -12,7 +12,7 @@ from portal import policy
 from portal.accounts import services as account_services
 from portal.clock import today, utcnow
 from portal.consultations.services import outcome_due_days
-from portal.oversight import audit_log, bp, dashboard
+from portal.oversight import audit_log, bp, dashboard, transparency
 from portal.pages.work import staff_work  # the counts of what waits, one home for /me and here
 from portal.web import csv_response, htmx_target, int_arg, text_arg
 
@@ -148,6 +148,8 @@ def dashboard_page():
     now, district_rows, district, schools, school_rows = _oversight_data()
     # The school's inbox only where the reader may open it; elsewhere the number stands alone.
     inboxes = {school.id: school.slug for school in schools if policy.can(current_user, "oversee_feedback", school)}
+    scope_districts = dashboard.districts(dashboard.oversight_scope(current_user))
+    completeness, transparency_districts, transparency_schools = transparency.rows(scope_districts, district, today())
     return render_template(
         "oversight/dashboard.html",
         may_manage_mail=policy.can(current_user, "manage_mail"),
@@ -161,6 +163,9 @@ def dashboard_page():
         # What waits for the reader in each authority they serve (the queue, their own consultations).
         work=staff_work(current_user, utcnow(), authorities_only=True),
         may_manage_working_days=policy.can(current_user, "manage_working_days"),
+        disclosure_completeness=completeness,
+        transparency_districts=transparency_districts,
+        transparency_schools=transparency_schools,
     )
 
 

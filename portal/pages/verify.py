@@ -15,6 +15,7 @@ from portal import clock
 from portal.charters import services as charter_services
 from portal.consultations import services as consultation_services
 from portal.decisions import services as decision_services
+from portal.disclosure import services as disclosure_services
 from portal.documents import checking, services
 from portal.documents.forms import VerifyForm, normalise_digest
 from portal.documents.models import PublicationLogEntry
@@ -69,6 +70,10 @@ RECORDS = {
         consultation_services.published_outcome,
         lambda consultation: url_for("consultations.show", consultation_id=consultation.id),
     ),
+    "school_disclosure": (
+        disclosure_services.published_disclosure_by_id,
+        lambda disclosure: url_for("disclosure.published", slug=disclosure.school.slug, disclosure_id=disclosure.id),
+    ),
 }
 
 
@@ -90,6 +95,11 @@ def _outcome_status(consultation, now):
     return Status(consultation.phase(now)), None
 
 
+def _no_status(obj, now):
+    """A record that is not in force or out of force (a disclosure): it is published, and that is all."""
+    return None, None
+
+
 STATUSES = {
     "decision": _decision_status,
     "charter_version": _charter_status,
@@ -103,7 +113,7 @@ def published_record(entry: PublicationLogEntry, now: datetime | None = None) ->
     obj = load(entry.object_id)
     if obj is None:
         return PublishedRecord(entry.object_type, entry.created_at, None, None)
-    status, replaced_by = STATUSES[entry.object_type](obj, now or clock.utcnow())
+    status, replaced_by = STATUSES.get(entry.object_type, _no_status)(obj, now or clock.utcnow())
     return PublishedRecord(
         entry.object_type,
         entry.created_at,

@@ -198,6 +198,7 @@ MANAGEMENT_SECTIONS = [
     ("manage_decisions", "decisions.manage"),
     ("manage_school", "consultations.manage"),  # admins draft; board members write outcomes
     ("manage_feedback", "feedback.inbox"),
+    ("manage_disclosure", "disclosure.manage"),
     ("manage_invitations", "accounts.invitations"),
 ]
 

@@ -13,7 +13,7 @@ from portal.audit import AuditEvent
 from portal.clock import utcnow
 from portal.domain import DomainError
 from portal.feedback import services
-from portal.feedback.models import EventKind, Feedback, FeedbackEvent, FeedbackRefusal, FeedbackStatus
+from portal.feedback.models import STEPS, EventKind, Feedback, FeedbackEvent, FeedbackRefusal, FeedbackStatus
 from tests.helpers.feedback import utc
 from tests.helpers.pages import ENGLISH, HTMX, field_error, location_path
 
@@ -149,7 +149,7 @@ def test_inbox_with_every_status_puts_the_waiting_ones_first(client, school, par
 
 @pytest.mark.parametrize("status", ["received", "in_progress", "answered", "closed"])
 def test_inbox_filters_by_status(client, school, parent, board_member, send, login_as, status):
-    items = {s: send(parent, school, status=s) for s in S}
+    items = {s: send(parent, school, status=s) for s in STEPS}  # referral: tests/supervision
     login_as(board_member)
 
     page = client.get(inbox_url(school, status=status)).get_data(as_text=True)
@@ -189,7 +189,13 @@ def test_inbox_counts_items_per_status(client, school, parent, board_member, sen
     page = client.get(inbox_url(school), headers=ENGLISH).get_data(as_text=True)
 
     counts = dict(re.findall(r'feedback-count-label">([^<]+)</span> <span class="feedback-count-number">(\d+)<', page))
-    assert counts == {"Received": "3", "In progress": "2", "Answered": "1", "Closed": "0"}
+    assert counts == {
+        "Received": "3",
+        "In progress": "2",
+        "Answered": "1",
+        "Closed": "0",
+        "Referred to the responsible supervisor": "0",
+    }
 
 
 def test_inbox_is_paginated_and_htmx_gets_only_the_results(client, school, parent, board_member, send, login_as):

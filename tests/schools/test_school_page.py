@@ -135,4 +135,5 @@ def test_school_page_needs_at_most_ten_queries_with_50_members_and_100_meetings(
 
     assert response.status_code == 200
     # A logged-in person costs two more: whether they follow the school, and the header's unread count.
-    assert len(queries) <= (12 if logged_in else 10), "\n".join(queries)
+    # The school's responsible supervisors (portal.supervision) are one query more for everyone.
+    assert len(queries) <= (13 if logged_in else 11), "\n".join(queries)
