@@ -153,5 +153,16 @@ def load() -> dict:
         # creates a self-signed development pair at these default paths.
         "PORTAL_SIGNING_KEY": os.environ.get("PORTAL_SIGNING_KEY", str(INSTANCE / "signing-key.pem")),
         "PORTAL_SIGNING_CERT": os.environ.get("PORTAL_SIGNING_CERT", str(INSTANCE / "signing-cert.pem")),
+        # The page cache for visitors (portal/page_cache.py): on unless PORTAL_PAGE_CACHE=0. Kept in
+        # Redis with REDIS_URL (shared by every process), else in each process's memory (at most
+        # PORTAL_PAGE_CACHE_ENTRIES pages) with its version in a file the job worker bumps too. An
+        # entry lives at most PORTAL_PAGE_CACHE_SECONDS, and never past the next change by the clock.
+        "PORTAL_PAGE_CACHE": _flag("PORTAL_PAGE_CACHE", "1"),
+        "PORTAL_PAGE_CACHE_SECONDS": int(os.environ.get("PORTAL_PAGE_CACHE_SECONDS", 300)),
+        "PORTAL_PAGE_CACHE_ENTRIES": int(os.environ.get("PORTAL_PAGE_CACHE_ENTRIES", 2000)),
+        "PORTAL_PAGE_CACHE_VERSION_FILE": os.environ.get(
+            "PORTAL_PAGE_CACHE_VERSION_FILE", str(INSTANCE / "page-cache-version")
+        ),
+        "PORTAL_PAGE_CACHE_PREFIX": os.environ.get("PORTAL_PAGE_CACHE_PREFIX", "portal:page-cache"),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: a parent may take an hour to write
     }
