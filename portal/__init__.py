@@ -42,6 +42,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     # Inside ProxyFix: the cache sees the client's real scheme and host.
     app.wsgi_app = app.extensions["page_cache"] = PageCache(app.wsgi_app, app)
+    from portal import static_files
+
+    static_files.register(app)  # static files never reach the page cache or Flask
     if app.config.get("PORTAL_PROXY_COUNT"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PORTAL_PROXY_COUNT"]), x_proto=1, x_host=1)
 

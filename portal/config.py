@@ -78,6 +78,8 @@ def load() -> dict:
         "PORTAL_PROXY_COUNT": int(os.environ.get("PORTAL_PROXY_COUNT", 0)),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_ENABLED": _flag("PORTAL_RATELIMIT", "1"),
+        # A prefix for the limits' keys in Redis, for deployments (or test runs) sharing one Redis.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("PORTAL_RATELIMIT_KEY_PREFIX", ""),
         # Redis unreachable: count in this process's memory meanwhile (logged, and said by /healthz),
         # never a 500 on logging in or posting; Flask-Limiter goes back to Redis once it answers.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
