@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app app
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup system-packages python-packages frontend static translations database signing-keys demo-data dev-server serve messages clean
+.PHONY: run test setup system-packages python-packages frontend static translations database signing-keys demo-data dev-server serve bench-tools messages clean
 
 run: setup database signing-keys demo-data dev-server
 
@@ -91,6 +91,10 @@ dev-server:
 # without) and the job worker, on PORTAL_BIND (127.0.0.1:8000). Ctrl-C stops both.
 serve: setup
 	$(FLASK) portal serve
+
+# For the benchmarks only (bench/http.py drives its load with wrk); never needed by the tests.
+bench-tools:
+	@command -v wrk >/dev/null || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk)
 
 # Maintainers: after adding or changing _() strings, refresh both catalogues, then translate what is new.
 messages: $(VENV)/.installed
