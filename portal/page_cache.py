@@ -49,7 +49,7 @@ from werkzeug.http import parse_accept_header, parse_cookie, parse_etags
 log = logging.getLogger(__name__)
 
 # The pages a visitor reads. Not: forms that carry a token (login, registration, /verify), anything
-# that answers to a person, and exports that are streamed (the CSV).
+# that answers to a person, and exports that are streamed (CSV and JSON: 100,000 responses).
 CACHED_ENDPOINTS = frozenset(
     {
         "pages.home",
@@ -73,7 +73,6 @@ CACHED_ENDPOINTS = frozenset(
         "consultations.index",
         "consultations.show",
         "consultations.responses",
-        "consultations.export_json",
     }
 )
 

@@ -204,3 +204,28 @@ def test_an_entry_is_not_served_past_the_next_change_by_the_clock(app, cached, s
 
     assert visit(app, f"/consultations/{consultation.id}").headers["X-Cache"] == "miss"
     assert now < consultation.closes_at
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/privacy",
+        "/terms",
+        "/schools/{slug}/feedback",
+        "/schools/{slug}/meetings",
+        "/schools/{slug}/meetings.ics",
+        "/feeds/decisions.atom",
+        "/schools/{slug}/feed.atom",
+        "/consultations/{consultation}/responses",
+    ],
+)
+def test_other_public_pages_are_kept_too(app, cached, school, path):
+    consultation = create_consultation(school)
+    address = path.format(slug=school.slug, consultation=consultation.id)
+
+    first = visit(app, address)
+    second = visit(app, address)
+
+    assert first.status_code == 200, address
+    assert second.headers.get("X-Cache") == "hit", address
+    assert "csrf" not in second.get_data(as_text=True).lower()
