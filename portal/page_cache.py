@@ -6,10 +6,11 @@ How it stays right (never stale):
   CACHED_ENDPOINTS, are looked up; a page is stored only when it answered 200, set no cookie,
   put nothing in the session, and carried no CSRF token (PageCacheMiddleware, _store_or_not).
   A person's page (logged in, a message waiting, a form with a token) is never stored or served.
-- Every entry is keyed by the cache's *version*, the address (path and query), host, scheme and
-  the page's language as the portal would choose it for that visitor (?lang=, the language
-  cookie, then Accept-Language). Any commit that changed a row of a public-facing model bumps the
-  version (the ORM listeners below), so the very next request renders afresh. The ORM rather than
+- Every entry is keyed by the address (path and query), host, scheme and the page's language as
+  the portal would choose it for that visitor (?lang=, the language cookie, then Accept-Language),
+  and is served only if it was rendered at the cache's current *version* (both read in one round
+  trip to Redis). Any commit that changed a row of a public-facing model bumps the version (the
+  ORM listeners below), so the very next request renders afresh. The ORM rather than
   the features' events: a listener on the session sees every change, also those no event names
   (a school's profile edited, a display name changed, a tally counted, a command or job run), so
   a feature added tomorrow cannot forget to say so.
@@ -129,6 +130,10 @@ class LocalStore:
         with self.lock:
             self.entries.clear()  # keyed by the old version: unreachable now, free them
 
+    def lookup(self, key: str) -> tuple[str, bytes | None]:
+        """The current version and the entry under `key` (of whichever version it was kept)."""
+        return self.version(), self.get(key)
+
     def get(self, key: str) -> bytes | None:
         with self.lock:
             found = self.entries.get(key)
@@ -171,6 +176,11 @@ class RedisStore:
     def bump(self) -> None:
         self.client.incr(self.version_key)
 
+    def lookup(self, key: str) -> tuple[str, bytes | None]:
+        """The current version and the entry under `key`, in one round trip (MGET)."""
+        version, value = self.client.mget(self.version_key, f"{self.prefix}:page:{key}")
+        return (version.decode() if version else "0"), value
+
     def get(self, key: str) -> bytes | None:
         return self.client.get(f"{self.prefix}:page:{key}")
 
@@ -188,14 +198,14 @@ _stores: "weakref.WeakSet[PageCache]" = weakref.WeakSet()
 # --- the WSGI side: look up before the app, keep what it marked --------------------------------
 
 
-def _pack(status: str, headers: list[tuple[str, str]], body: bytes, boundary: float) -> bytes:
-    return json.dumps([status, headers, boundary]).encode() + b"\n" + body
+def _pack(status: str, headers: list[tuple[str, str]], body: bytes, boundary: float, version: str) -> bytes:
+    return json.dumps([status, headers, boundary, version]).encode() + b"\n" + body
 
 
-def _unpack(value: bytes) -> tuple[str, list[tuple[str, str]], bytes, float]:
+def _unpack(value: bytes) -> tuple[str, list[tuple[str, str]], bytes, float, str]:
     head, _, body = value.partition(b"\n")
-    status, headers, boundary = json.loads(head)
-    return status, [tuple(pair) for pair in headers], body, boundary
+    status, headers, boundary, version = json.loads(head)
+    return status, [tuple(pair) for pair in headers], body, boundary, version
 
 
 @lru_cache(maxsize=256)
@@ -234,7 +244,7 @@ class PageCache:
             return chosen
         return _best_language(environ.get("HTTP_ACCEPT_LANGUAGE", ""), available, self.config["BABEL_DEFAULT_LOCALE"])
 
-    def key(self, environ, version: str) -> str | None:
+    def key(self, environ) -> str | None:
         """The entry's key for this request, or None when the request is not one a cache answers."""
         if (
             environ.get("REQUEST_METHOD") != "GET"
@@ -255,7 +265,6 @@ class PageCache:
         if language is None:
             return None
         parts = (
-            version,
             environ.get("wsgi.url_scheme", ""),
             environ.get("HTTP_HOST", ""),
             path,
@@ -267,18 +276,20 @@ class PageCache:
     def __call__(self, environ, start_response):
         if not self.config.get("PORTAL_PAGE_CACHE"):
             return self.wsgi_app(environ, start_response)
+        key = self.key(environ)
+        if key is None:
+            return self.wsgi_app(environ, start_response)
         try:
-            version = self.store.version()
-            key = self.key(environ, version)
-            found = self.store.get(key) if key else None
+            # The entry is kept under the address alone and says which version it was rendered
+            # at: the version and the entry come in one round trip to Redis.
+            version, found = self.store.lookup(key)
         except Exception as error:  # noqa: BLE001 - a cache out of reach is no cache, never a 500
             log.warning("page cache unavailable: %s", error)
             return self.wsgi_app(environ, start_response)
-        if key is None:
-            return self.wsgi_app(environ, start_response)
         if found is not None:
-            status, headers, body, boundary = _unpack(found)
-            if _now() < boundary:  # else the clock has changed the page since: render it again
+            status, headers, body, boundary, kept_at = _unpack(found)
+            # Rendered at this version, and the clock has not changed the page since.
+            if kept_at == version and _now() < boundary:
                 return self._serve(environ, start_response, status, headers, body)
         environ["portal.page_cache"] = {"version": version}
         return self._render_and_keep(environ, start_response, key)
@@ -316,7 +327,8 @@ class PageCache:
         boundary = answer["boundary"]
         seconds = min(float(self.config["PORTAL_PAGE_CACHE_SECONDS"]), max(1.0, boundary - _now()))
         try:
-            self.store.set(key, _pack(answer["status"], kept, body, boundary), seconds)
+            version = environ["portal.page_cache"]["version"]
+            self.store.set(key, _pack(answer["status"], kept, body, boundary, version), seconds)
         except Exception as error:  # noqa: BLE001 - not kept this time; the page was sent all the same
             log.warning("page cache unavailable: %s", error)
         return [body]
