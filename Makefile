@@ -9,9 +9,9 @@ FLASK := $(BIN)/flask --app app
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-dejavu-core poppler-utils chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup system-packages python-packages frontend translations database signing-keys demo-data serve messages clean
+.PHONY: run test setup system-packages python-packages frontend static translations database signing-keys demo-data dev-server serve bench-tools messages clean
 
-run: setup database signing-keys demo-data serve
+run: setup database signing-keys demo-data dev-server
 
 # ruff (the rules in pyproject.toml), then the suite on every core (pytest-xdist), a file at a
 # time: a module's data is built once.
@@ -20,7 +20,7 @@ test: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n auto --dist loadfile
 
-setup: system-packages python-packages frontend translations
+setup: system-packages python-packages frontend static translations
 
 # Debian packages WeasyPrint, the CJK PDFs and the browser tests need; only the missing ones are installed.
 system-packages:
@@ -51,6 +51,17 @@ static/vendor/.installed: package.json package-lock.json
 	cp node_modules/axe-core/axe.min.js static/vendor/axe.min.js
 	touch $@
 
+# gzip and Brotli copies of our static files and the vendored ones, beside them (ignored by git),
+# remade when a file changes; WhiteNoise sends them to browsers that accept them (portal/static_files.py).
+STATIC_SOURCES := $(shell find static/css static/js -type f ! -name '*.gz' ! -name '*.br' 2>/dev/null)
+static: static/vendor/.compressed
+
+static/vendor/.compressed: static/vendor/.installed $(STATIC_SOURCES) $(VENV)/.installed
+	$(BIN)/python -m whitenoise.compress -q static/css
+	$(BIN)/python -m whitenoise.compress -q static/js
+	$(BIN)/python -m whitenoise.compress -q static/vendor
+	touch $@
+
 translations: $(patsubst %.po,%.mo,$(wildcard portal/translations/*/LC_MESSAGES/messages.po))
 
 portal/translations/%/LC_MESSAGES/messages.mo: portal/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
@@ -72,13 +83,22 @@ signing-keys: setup
 demo-data: database signing-keys
 	$(FLASK) portal seed-demo
 
-# The web server and the job worker (mail, notifications, reminders, digests) together: Ctrl-C
-# stops the server, and the worker is stopped with it.
-serve:
+# The development server and the job worker (mail, notifications, reminders, digests) together:
+# Ctrl-C stops the server, and the worker is stopped with it.
+dev-server:
 	@echo "Serving the portal at http://127.0.0.1:$(PORT) with its job worker  (Ctrl-C stops both)"
 	@$(FLASK) portal worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# As in production: gunicorn (portal/gunicorn_conf.py: workers from the cores with REDIS_URL, one
+# without) and the job worker, on PORTAL_BIND (127.0.0.1:8000). Ctrl-C stops both.
+serve: setup
+	$(FLASK) portal serve
+
+# For the benchmarks only (bench/http.py drives its load with wrk); never needed by the tests.
+bench-tools:
+	@command -v wrk >/dev/null || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk)
 
 # Maintainers: after adding or changing _() strings, refresh both catalogues, then translate what is new.
 messages: $(VENV)/.installed

@@ -42,6 +42,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(portal_config.load())
     if config:
         app.config.update(config)
+    from portal.page_cache import PageCache
+
+    # Inside ProxyFix: the cache sees the client's real scheme and host.
+    app.wsgi_app = app.extensions["page_cache"] = PageCache(app.wsgi_app, app)
+    from portal import static_files
+
+    static_files.register(app)  # static files never reach the page cache or Flask
     if app.config.get("PORTAL_PROXY_COUNT"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PORTAL_PROXY_COUNT"]), x_proto=1, x_host=1)
 
@@ -52,8 +59,9 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_templates(app)
 
-    from portal import errors, security, timeouts, web
+    from portal import errors, page_cache, security, timeouts, web
 
+    page_cache.register(app)
     errors.register(app)
     security.register(app)
     web.register(app)

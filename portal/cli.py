@@ -430,3 +430,48 @@ def witness_command(url, state_dir, key, cosign, name):
         click.echo(f"witness: {error}", err=True)
         raise SystemExit(1) from None
     click.echo(f"witness: {outcome.message}")
+
+
+@portal_cli.command("serve")
+@click.option("--bind", default=None, help="Address and port (default: PORTAL_BIND, else 127.0.0.1:8000).")
+@click.option(
+    "--workers", type=click.IntRange(1, 256), default=None, help="Web processes (see portal/gunicorn_conf.py)."
+)
+@click.option("--no-worker", is_flag=True, help="Do not start the job worker (it runs elsewhere).")
+def serve_command(bind, workers, no_worker):
+    """Serve the portal as in production: gunicorn with portal/gunicorn_conf.py, and the job
+    worker beside it (`flask portal worker`). Ctrl-C or SIGTERM stops both."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    bin_dir = Path(sys.executable).parent
+    gunicorn = [str(bin_dir / "gunicorn"), "-c", "python:portal.gunicorn_conf"]
+    if bind:
+        gunicorn += ["--bind", bind]
+    if workers:
+        gunicorn += ["--workers", str(workers)]
+    processes = [subprocess.Popen([*gunicorn, "app:app"])]
+    if not no_worker:
+        processes.append(subprocess.Popen([str(bin_dir / "flask"), "--app", "app", "portal", "worker"]))
+
+    def stop(*_):
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(process.poll() is None for process in processes):
+            try:
+                processes[0].wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for process in processes:
+            process.wait()
+    raise SystemExit(processes[0].returncode or 0)

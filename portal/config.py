@@ -78,6 +78,8 @@ def load() -> dict:
         "PORTAL_PROXY_COUNT": int(os.environ.get("PORTAL_PROXY_COUNT", 0)),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_ENABLED": _flag("PORTAL_RATELIMIT", "1"),
+        # A prefix for the limits' keys in Redis, for deployments (or test runs) sharing one Redis.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("PORTAL_RATELIMIT_KEY_PREFIX", ""),
         # Redis unreachable: count in this process's memory meanwhile (logged, and said by /healthz),
         # never a 500 on logging in or posting; Flask-Limiter goes back to Redis once it answers.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
@@ -181,5 +183,16 @@ def load() -> dict:
         "PORTAL_TSA_TIMEOUT": float(os.environ.get("PORTAL_TSA_TIMEOUT", 10)),
         "PORTAL_TSA_KEY": os.environ.get("PORTAL_TSA_KEY", str(INSTANCE / "tsa-key.pem")),
         "PORTAL_TSA_CERT": os.environ.get("PORTAL_TSA_CERT", str(INSTANCE / "tsa-cert.pem")),
+        # The page cache for visitors (portal/page_cache.py): on unless PORTAL_PAGE_CACHE=0. Kept in
+        # Redis with REDIS_URL (shared by every process), else in each process's memory (at most
+        # PORTAL_PAGE_CACHE_ENTRIES pages) with its version in a file the job worker bumps too. An
+        # entry lives at most PORTAL_PAGE_CACHE_SECONDS, and never past the next change by the clock.
+        "PORTAL_PAGE_CACHE": _flag("PORTAL_PAGE_CACHE", "1"),
+        "PORTAL_PAGE_CACHE_SECONDS": int(os.environ.get("PORTAL_PAGE_CACHE_SECONDS", 300)),
+        "PORTAL_PAGE_CACHE_ENTRIES": int(os.environ.get("PORTAL_PAGE_CACHE_ENTRIES", 2000)),
+        "PORTAL_PAGE_CACHE_VERSION_FILE": os.environ.get(
+            "PORTAL_PAGE_CACHE_VERSION_FILE", str(INSTANCE / "page-cache-version")
+        ),
+        "PORTAL_PAGE_CACHE_PREFIX": os.environ.get("PORTAL_PAGE_CACHE_PREFIX", "portal:page-cache"),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: a parent may take an hour to write
     }

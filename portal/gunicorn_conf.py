@@ -1,18 +1,42 @@
 """gunicorn's settings for the portal: `gunicorn -c python:portal.gunicorn_conf app:app` (the
-top level of the repository holds only app.py). Command-line options (`--workers 4`) still win.
+top level of the repository holds only app.py), or `flask portal serve`, which starts gunicorn
+so and the job worker beside it. Command-line options (`--workers 4`) still win.
 
-- workers: PORTAL_WORKERS (or WEB_CONCURRENCY), 1 by default.
+- bind: PORTAL_BIND (127.0.0.1:8000); put a reverse proxy (nginx) in front, which buffers slow
+  clients for the synchronous workers.
+- workers: PORTAL_WORKERS (or WEB_CONCURRENCY); else two per core with REDIS_URL (the portal is
+  CPU-bound: rendering; a worker waiting on the database leaves the core to the other), one without.
+- worker_class: sync. Each request holds its worker from start to end, which the portal's
+  per-request transaction and statement timeout assume.
 - timeout: PORTAL_WORKER_TIMEOUT seconds (30): a worker silent for longer is killed and replaced;
   PostgreSQL cancels a web request's statement well before that (PORTAL_STATEMENT_TIMEOUT_MS).
+  graceful_timeout the same: on SIGTERM or SIGHUP (a new release) workers finish what they serve.
+- max_requests: each worker is replaced after PORTAL_MAX_REQUESTS requests (2,000, with jitter so
+  that workers are not all replaced at once), so no slow leak grows for ever.
+- access log to stdout with each request's time in milliseconds (%(M)s).
 - More than one worker without REDIS_URL: gunicorn refuses to start (each worker would count
   rate limits apart, so 5 failed logins per account would become 5 per worker).
 """
 
 import os
 
-workers = int(os.environ.get("PORTAL_WORKERS") or os.environ.get("WEB_CONCURRENCY") or 1)
+
+def _default_workers() -> int:
+    if os.environ.get("REDIS_URL"):
+        return 2 * (os.cpu_count() or 1)
+    return 1
+
+
+bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("PORTAL_WORKERS") or os.environ.get("WEB_CONCURRENCY") or _default_workers())
+worker_class = "sync"
 timeout = int(os.environ.get("PORTAL_WORKER_TIMEOUT", 30))
 graceful_timeout = timeout
+keepalive = 2
+max_requests = int(os.environ.get("PORTAL_MAX_REQUESTS", 2000))
+max_requests_jitter = max_requests // 10
+accesslog = "-" if os.environ.get("PORTAL_ACCESS_LOG", "1") != "0" else None
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
 
 
 def rate_limits_are_on() -> bool:

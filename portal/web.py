@@ -413,11 +413,14 @@ def page_validators(*parts, last_modified: datetime | None) -> PageValidators | 
     with a message waiting to be shown once (flash)."""
     if current_user.is_authenticated or session.get("_flashes"):
         return None
-    # The page carries the session's CSRF token (base.html): made now, so that the session holds
-    # it from this first answer on, and a page held from another session never matches.
-    generate_csrf()
+    token = ""
+    if not g.get("page_is_shared"):
+        # The page carries the session's CSRF token (base.html): made now, so that the session
+        # holds it from this first answer on, and a page held from another session never matches.
+        # A page kept for every visitor (portal/page_cache.py) carries none.
+        generate_csrf()
+        token = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "")
     release, released_at = _code_release(current_app.root_path, current_app.template_folder)
-    token = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "")
     fingerprint = repr((release, current_language(), is_htmx(), request.full_path, token, parts))
     newest = max(filter(None, (last_modified, released_at)))
     return PageValidators(hashlib.sha256(fingerprint.encode()).hexdigest()[:32], newest)

@@ -82,6 +82,11 @@ def app():
                 # Absolute links are made from it, and only its host is answered (TRUSTED_HOSTS).
                 "PORTAL_PUBLIC_URL": "https://portal.test",
                 **rate_limit_settings(),
+                # Off but in the tests about it (tests/test_page_cache.py turns it on): the suite's
+                # rolled-back transactions change rows without a commit that would bump its version.
+                "PORTAL_PAGE_CACHE": False,
+                "PORTAL_PAGE_CACHE_VERSION_FILE": f"{tmp_dir}/page-cache-version",
+                "PORTAL_PAGE_CACHE_PREFIX": f"portal-tests-{os.getpid()}:page-cache",
             }
         )
         # Publishing signs PDFs: a throwaway development key pair, never the repository's instance/.

@@ -260,11 +260,23 @@ def test_htmx_requests_carry_the_csrf_token_in_a_header(csrf_client, db):
     assert with_token.status_code == 200
 
 
-def test_language_switch_without_csrf_token_is_refused(csrf_client, db):
+def test_language_switch_without_csrf_token_is_refused_for_someone_logged_in(csrf_client, parent):
+    from tests.helpers.pages import log_in
+
+    log_in(csrf_client, parent)
     response = csrf_client.post("/language", data={"lang": "en"})
 
     assert response.status_code == 400
     assert cookie(response, "lang") is None
+
+
+def test_a_visitors_language_switch_needs_no_token(csrf_client, db):
+    # Visitors' pages are kept for everybody in the page cache, without a token; for a visitor the
+    # switch only sets the cookie, as any link to ?lang=en does.
+    response = csrf_client.post("/language", data={"lang": "en"})
+
+    assert response.status_code == 303
+    assert cookie(response, "lang").startswith("lang=en;")
 
 
 # Size limit

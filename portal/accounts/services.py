@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import get_locale, gettext, pgettext
@@ -41,7 +41,12 @@ from portal.schools.models import Authority, School
 from portal.text import whole_number
 from portal.web import public_url
 
-_hasher = PasswordHasher()
+# argon2id at OWASP's password storage parameters (19 MiB, 2 passes, 1 lane): about a fifth of
+# argon2-cffi's defaults (64 MiB, 3 passes), which took three quarters of the server's CPU when
+# many people logged in at once (bench/login.py). Each hash carries its own parameters, so a hash
+# made with others still verifies, and is made again with these at the next login (authenticate).
+PASSWORD_HASHING = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1, "type": Type.ID}
+_hasher = PasswordHasher(**PASSWORD_HASHING)
 # Verified against when the email is unknown, so a failed login takes as long either way
 # and its timing does not reveal which emails have accounts.
 _DUMMY_HASH = _hasher.hash("not a real password, only for timing")

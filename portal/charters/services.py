@@ -16,9 +16,9 @@ Adopting a version also publishes it: its text is rendered to PDF, signed and ar
 
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from portal import audit, events
 from portal.charters import structure
@@ -128,6 +128,40 @@ def in_force_and_upcoming(school: School, today: date) -> tuple[CharterVersion |
     in_force = next((v for v in found if v.takes_effect_on is not None and v.takes_effect_on <= today), None)
     upcoming = next((v for v in found if v.takes_effect_on is not None and v.takes_effect_on > today), None)
     return in_force, upcoming
+
+
+def school_with_charter(slug: str, today: date) -> tuple[School | None, CharterVersion | None, CharterVersion | None]:
+    """The school at `slug` (its authority loaded) with what in_force_and_upcoming gives, in one
+    query: the school's page loads them together. (None, None, None) when no school has it."""
+    inner = aliased(CharterVersion)
+    newest_in_force = (
+        select(func.max(inner.number))
+        .where(
+            inner.school_id == School.id,
+            inner.status == CharterStatus.ADOPTED,
+            func.coalesce(inner.effective_on, inner.adopted_on) <= today,
+        )
+        .correlate(School)
+        .scalar_subquery()
+    )
+    shown = and_(
+        CharterVersion.school_id == School.id,
+        CharterVersion.status == CharterStatus.ADOPTED,
+        or_(_takes_effect_on() > today, CharterVersion.number == newest_in_force),
+    )
+    rows = db.session.execute(
+        select(School, CharterVersion)
+        .outerjoin(CharterVersion, shown)
+        .where(School.slug == slug)
+        .options(joinedload(School.authority))
+        .order_by(CharterVersion.number.desc())
+    ).all()
+    if not rows:
+        return None, None, None
+    found = [version for _, version in rows if version is not None]
+    in_force = next((v for v in found if v.takes_effect_on is not None and v.takes_effect_on <= today), None)
+    upcoming = next((v for v in found if v.takes_effect_on is not None and v.takes_effect_on > today), None)
+    return rows[0][0], in_force, upcoming
 
 
 def upcoming_version(school: School, today: date) -> CharterVersion | None:

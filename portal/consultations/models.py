@@ -25,9 +25,10 @@ from sqlalchemy import (
     false,
     func,
     or_,
+    select,
 )
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.domain import DomainError, Labelled, Reason
@@ -469,6 +470,17 @@ class ResponseVersion(db.Model):
     written_at: Mapped[datetime]
 
     response: Mapped[Response] = relationship(back_populates="versions")
+
+
+# How many times its author changed a response (the page says so), counted in the query that
+# loads it (undefer it there) rather than by loading every earlier version.
+Response.edit_count = column_property(
+    select(func.count(ResponseVersion.id))
+    .where(ResponseVersion.response_id == Response.id)
+    .correlate_except(ResponseVersion)
+    .scalar_subquery(),
+    deferred=True,
+)
 
 
 class Tally(db.Model):

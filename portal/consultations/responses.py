@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, undefer
 
 from portal import audit
 from portal.accounts.models import User
@@ -52,7 +52,9 @@ def response_of(consultation: Consultation, user) -> Response | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return db.session.scalar(
-        select(Response).where(Response.consultation_id == consultation.id, Response.author_id == user.id)
+        select(Response)
+        .where(Response.consultation_id == consultation.id, Response.author_id == user.id)
+        .options(undefer(Response.edit_count))
     )
 
 

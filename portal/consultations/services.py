@@ -52,7 +52,8 @@ def consultation_by_id(consultation_id: int, *, for_update: bool = False) -> Con
         .options(
             joinedload(Consultation.school).joinedload(School.authority),
             joinedload(Consultation.authority),
-            selectinload(Consultation.questions),
+            # Joined with its consultation for the page (one query); loaded apart when locking it.
+            selectinload(Consultation.questions) if for_update else joinedload(Consultation.questions),
         )
     )
     if for_update:

@@ -21,7 +21,7 @@ and archived (portal.documents) in the same transaction.
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -162,34 +162,51 @@ def members_for_meeting(meeting: Meeting) -> list[BodyMember]:
 
 
 def bodies_with_current_members(school: School, today: date) -> list[tuple[GoverningBody, list[BodyMember]]]:
-    """Every body of `school` with its members on `today` (chair first). Two queries, however
-    many bodies and members there are."""
-    bodies = bodies_of_school(school)
-    if not bodies:
-        return []
-    members: dict[int, list[BodyMember]] = {body.id: [] for body in bodies}
-    for member in db.session.scalars(
-        _current(select(BodyMember).where(BodyMember.body_id.in_(members)), today).order_by(
-            _POSITION_ORDER, BodyMember.name, BodyMember.id
-        )
-    ):
-        members[member.body_id].append(member)
-    return [(body, members[body.id]) for body in bodies]
+    """Every body of `school` with its members on `today` (chair first). One query (the bodies
+    joined to their current members), however many bodies and members there are."""
+    current = and_(
+        BodyMember.body_id == GoverningBody.id,
+        BodyMember.term_start <= today,
+        or_(BodyMember.term_end.is_(None), BodyMember.term_end >= today),
+    )
+    rows = db.session.execute(
+        select(GoverningBody, BodyMember)
+        .outerjoin(BodyMember, current)
+        .where(GoverningBody.school_id == school.id)
+        .order_by(GoverningBody.id, _POSITION_ORDER, BodyMember.name, BodyMember.id)
+    )
+    members: dict[GoverningBody, list[BodyMember]] = {}
+    for body, member in rows:
+        members.setdefault(body, [])
+        if member is not None:
+            members[body].append(member)
+    return list(members.items())
 
 
 def meetings_for_school_page(
     school: School, now: datetime, upcoming: int = 3, recent: int = 3
 ) -> tuple[list[Meeting], list[Meeting]]:
     """The next `upcoming` meetings (soonest first) and the last `recent` ones (latest first),
-    each with its body. Two queries."""
-    base = select(Meeting).where(Meeting.school_id == school.id).options(joinedload(Meeting.body))
-    coming = db.session.scalars(
-        base.where(Meeting.starts_at >= now).order_by(Meeting.starts_at, Meeting.id).limit(upcoming)
+    each with its body. One query: the ids of each side chosen in a subquery."""
+    of_school = Meeting.school_id == school.id
+    coming = (
+        select(Meeting.id)
+        .where(of_school, Meeting.starts_at >= now)
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(upcoming)
+    )
+    past = (
+        select(Meeting.id)
+        .where(of_school, Meeting.starts_at < now)
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+        .limit(recent)
+    )
+    found = db.session.scalars(
+        select(Meeting).where(or_(Meeting.id.in_(coming), Meeting.id.in_(past))).options(joinedload(Meeting.body))
     ).all()
-    past = db.session.scalars(
-        base.where(Meeting.starts_at < now).order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(recent)
-    ).all()
-    return list(coming), list(past)
+    soonest = sorted((m for m in found if m.starts_at >= now), key=lambda m: (m.starts_at, m.id))
+    latest = sorted((m for m in found if m.starts_at < now), key=lambda m: (m.starts_at, m.id), reverse=True)
+    return soonest, latest
 
 
 def upcoming_meetings(

@@ -1,7 +1,7 @@
 """A school's page (/schools/<slug>): its profile, charter, bodies, meetings, decisions,
 consultations and answered feedback, each from its own feature."""
 
-from flask import render_template
+from flask import abort, render_template
 from flask_login import current_user
 
 from portal import clock, policy
@@ -13,14 +13,16 @@ from portal.feedback import services as feedback_services
 from portal.meetings import services as meeting_services
 from portal.pages import bp
 from portal.schools.services import MANAGEMENT_SECTIONS
-from portal.web import extras, school_or_404
+from portal.web import extras, found_or_404
 
 
 @bp.get("/schools/<slug>")
 def school(slug):
-    school = school_or_404(slug)
     today = clock.today()  # Beijing's date: whose term has ended is decided in local time
-    charter, upcoming_charter = charter_services.in_force_and_upcoming(school, today)
+    if not slug or len(slug) > 80:
+        abort(404)
+    school, charter, upcoming_charter = charter_services.school_with_charter(slug, today)  # one query
+    found_or_404(school)
     upcoming, recent = meeting_services.meetings_for_school_page(school, utcnow())
     management = [endpoint for action, endpoint in MANAGEMENT_SECTIONS if policy.can(current_user, action, school)]
     return render_template(

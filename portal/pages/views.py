@@ -1,13 +1,14 @@
 """The home page, the language switch and the health check."""
 
 from flask import current_app, jsonify, render_template, request
+from flask_login import current_user
 from sqlalchemy import text
 
 from portal import clock, jobs
 from portal.clock import utcnow
 from portal.consultations import lists as consultation_lists
 from portal.decisions import services as decision_services
-from portal.extensions import db, rate_limit_health
+from portal.extensions import csrf, db, rate_limit_health
 from portal.i18n import remember_language, remember_language_cookie
 from portal.pages import bp
 from portal.schools import services as school_services
@@ -31,8 +32,16 @@ def home():
 
 
 @bp.post("/language")
+@csrf.exempt
 def set_language():
-    """The language switch: a small form in the header, so it works without JavaScript."""
+    """The language switch: a small form in the header, so it works without JavaScript.
+
+    A visitor's switch carries no CSRF token: the pages visitors read are kept in the page cache
+    for everybody, so they hold nobody's token. Nothing is at stake: for a visitor the switch only
+    sets the language cookie, which any site can already do by linking to `?lang=` (i18n.py). For
+    someone logged in it changes their account: the token is checked as on every form."""
+    if current_user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
     language = request.form.get("lang", "")
     target = safe_next(request.form.get("next"), "/")
     response = current_app.make_response(redirect_to(target))

@@ -89,6 +89,8 @@ def live_server(fast_password_hashing):
                 # Self-contained even when CI sets REDIS_URL for the rest of the suite: background
                 # work runs inline, so a journey sees its results without a worker.
                 "REDIS_URL": "",
+                # The page cache stays on, as in production: the journeys see what a visitor sees.
+                "PORTAL_PAGE_CACHE_VERSION_FILE": str(tmp / "page-cache-version"),
             }
         )
         with app.app_context():

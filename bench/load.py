@@ -1,0 +1,224 @@
+"""Benchmark: load without loss. 1,000 people respond to one consultation, 50 at a time, against
+gunicorn (portal/gunicorn_conf.py, 2 workers): each logs in through the form, opens the
+consultation and sends a response. Prints how many responses were lost (answered as saved but
+not in the database, or never saved), how many requests answered 5xx, and the p95 of the
+response POSTs and of the logins.
+
+    .venv/bin/python bench/load.py [--responses 1000] [--clients 50]                 # SQLite (WAL)
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/empty .venv/bin/python bench/load.py
+
+SQLite: a new database in a temporary folder. PostgreSQL: DATABASE_URL names an empty database,
+which it fills. Rate limits are off (1,000 logins from one address would meet the per-address
+limit); the page cache is on, in Redis when REDIS_URL is set, else per process.
+Goal (issue 16): 0 lost, 0 5xx, p95 < 300 ms for the response POSTs.
+"""
+
+import argparse
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from http.cookiejar import CookieJar  # noqa: E402
+from urllib.error import HTTPError, URLError  # noqa: E402
+from urllib.parse import urlencode  # noqa: E402
+from urllib.request import HTTPCookieProcessor, Request, build_opener  # noqa: E402
+
+from bench_app import percentile, save_results, verdict  # noqa: E402
+
+PASSWORD = "load test passphrase 2035"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def build(folder: Path, people: int) -> tuple[str, int]:
+    """A migrated database with a school, an open consultation (published at once) and `people` accounts."""
+    os.environ.setdefault("PORTAL_SECRET_KEY", "bench")
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.accounts import services as accounts
+    from portal.accounts.models import User
+    from portal.clock import utcnow
+    from portal.consultations import services as consultations
+    from portal.extensions import db
+    from portal.schools import services as schools
+
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'load.db'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": ""})
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        city = schools.create_authority(None, name_zh="负载市", name_en="Load City")
+        district = schools.create_authority(None, name_zh="负载区", name_en="Load District", parent=city)
+        school = schools.create_school(
+            None, district, slug="load-school", name_zh="负载学校", name_en="Load School", type="primary", address=""
+        )
+        now = utcnow()
+        consultation = consultations.create_consultation(
+            None,
+            school=school,
+            data={
+                "title": "负载测试意见征集",
+                "summary": "负载测试。",
+                "proposal": "负载测试。",
+                "audience": "registered",
+                "moderation": "post",
+                "opens_at": now - timedelta(days=1),
+                "closes_at": now + timedelta(days=10),
+            },
+        )
+        consultations.submit(None, consultation, now=now - timedelta(days=2))
+        consultations.approve(None, consultation, now=now - timedelta(days=2))
+        password_hash = accounts.hash_password(PASSWORD)  # the same for all: hashing 1,000 takes a minute
+        db.session.add_all(
+            User(email=f"load{n}@example.org", display_name=f"负载家长{n}", password_hash=password_hash)
+            for n in range(people)
+        )
+        db.session.commit()
+        consultation_id = consultation.id
+        db.session.remove()
+        db.engine.dispose()
+    return url, consultation_id
+
+
+def count_responses(url: str, consultation_id: int) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        count = connection.execute(
+            text("SELECT count(*) FROM consultation_response WHERE consultation_id = :id"), {"id": consultation_id}
+        ).scalar_one()
+    engine.dispose()
+    return count
+
+
+class Person:
+    def __init__(self, address: str, number: int, consultation_id: int, record):
+        self.address, self.number, self.consultation_id, self.record = address, number, consultation_id, record
+        self.opener = build_opener(HTTPCookieProcessor(CookieJar()))
+
+    def send(self, kind: str, path: str, data: dict | None = None) -> tuple[int, str]:
+        body = urlencode(data).encode() if data is not None else None
+        started = time.perf_counter()
+        try:
+            with self.opener.open(Request(self.address + path, data=body), timeout=60) as answer:
+                status, page = answer.status, answer.read().decode()
+        except HTTPError as error:
+            status, page = error.code, error.read().decode(errors="replace")
+        except (URLError, OSError):
+            status, page = 0, ""
+        self.record(kind, status, (time.perf_counter() - started) * 1000)
+        return status, page
+
+    def respond(self) -> bool:
+        """True when the portal said the response was saved."""
+        _, page = self.send("page", "/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        if not token:
+            return False
+        form = {"email": f"load{self.number}@example.org", "password": PASSWORD, "csrf_token": token.group(1)}
+        status, _ = self.send("login", "/login", form)
+        if status != 200:
+            return False
+        path = f"/consultations/{self.consultation_id}"
+        status, page = self.send("page", path)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        if status != 200 or not token:
+            return False
+        form = {"stance": "support", "body": f"第{self.number}位家长的意见。", "csrf_token": token.group(1)}
+        status, _ = self.send("response", f"{path}/response", form)
+        return status == 200
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--responses", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=50)
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="portal-load-"))
+    print("building the database ...", flush=True)
+    url, consultation_id = build(folder, args.responses)
+    port = free_port()
+    environment = {
+        **{key: value for key, value in os.environ.items() if not key.startswith("PORTAL_")},
+        "DATABASE_URL": url,
+        "PORTAL_SECRET_KEY": "bench",
+        "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "PORTAL_ACCESS_LOG": "0",
+        "PORTAL_RATELIMIT": "0",
+        "PORTAL_JOBS": "memory",
+        "PORTAL_OUTBOX_DIR": str(folder / "outbox"),
+        "PORTAL_PAGE_CACHE_VERSION_FILE": str(folder / "page-cache-version"),
+    }
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        *("-c", "python:portal.gunicorn_conf", "--workers", "2", "--bind", f"127.0.0.1:{port}", "app:app"),
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    address = f"http://127.0.0.1:{port}"
+    timings: dict[str, list[float]] = {"login": [], "page": [], "response": []}
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def record(kind, status, milliseconds):
+        with lock:
+            timings[kind].append(milliseconds)
+            statuses.append(status)
+
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                build_opener().open(address + "/healthz", timeout=5).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not answer") from None
+                time.sleep(0.3)
+        print(f"{args.responses} responses from {args.clients} clients ...", flush=True)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(args.clients) as pool:
+            saved = list(
+                pool.map(lambda n: Person(address, n, consultation_id, record).respond(), range(args.responses))
+            )
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    stored = count_responses(url, consultation_id)
+    engine = "PostgreSQL" if url.startswith("postgresql") else "SQLite (WAL)"
+    lost = args.responses - stored
+    errors = sum(1 for status in statuses if status >= 500 or status == 0)
+    p95 = percentile(timings["response"], 0.95) if timings["response"] else float("nan")
+    lines = [
+        f"{engine}: {args.responses} responses from {args.clients} clients, gunicorn 2 workers, {elapsed:.0f} s",
+        f"said saved {sum(saved)}, in the database {stored}, lost {lost} {verdict(lost == 0)}",
+        f"5xx or no answer: {errors} {verdict(errors == 0)}",
+        f"response POST p95 {p95:.0f} ms {verdict(p95 < 300)} (median {statistics.median(timings['response']):.0f} ms)",
+        f"login POST p95 {percentile(timings['login'], 0.95):.0f} ms, "
+        f"page GET p95 {percentile(timings['page'], 0.95):.0f} ms",
+    ]
+    print("\n".join(lines))
+    save_results(lines, f"load-{'postgresql' if url.startswith('postgresql') else 'sqlite'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,231 @@
+"""The page cache for visitors: what a visitor without an account reads is built once and served
+from the cache; nobody's page (logged in, with a session, htmx) is ever kept or served from it,
+and no kept page holds anybody's CSRF token. A browser that holds the page gets 304."""
+
+import re
+
+import pytest
+
+from portal import page_cache
+from tests.helpers.consultations import create_consultation
+from tests.helpers.decisions import insert_published
+from tests.helpers.pages import ENGLISH
+
+CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9"}
+
+
+@pytest.fixture
+def cached(app, db):
+    """The page cache on, empty, for this test."""
+    cache = app.extensions["page_cache"]
+    app.config["PORTAL_PAGE_CACHE"] = True
+    cache.store.clear()
+    page_cache.bump_version()
+    yield cache
+    app.config["PORTAL_PAGE_CACHE"] = False
+    cache.store.clear()
+
+
+def visit(app, path, **headers):
+    """A visitor's request: a new browser without cookies each time."""
+    return app.test_client(use_cookies=False).get(path, headers=headers)
+
+
+def test_a_visitors_second_request_is_served_from_the_cache(app, cached, school):
+    first = visit(app, f"/schools/{school.slug}", **ENGLISH)
+    second = visit(app, f"/schools/{school.slug}", **ENGLISH)
+
+    assert first.status_code == second.status_code == 200
+    assert first.headers["X-Cache"] == "miss"
+    assert second.headers["X-Cache"] == "hit"
+    assert second.get_data() == first.get_data()
+    assert second.headers["ETag"] == first.headers["ETag"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/schools",
+        "/schools/{slug}",
+        "/decisions",
+        "/decisions/{decision}",
+        "/consultations",
+        "/consultations/{consultation}",
+    ],
+)
+def test_public_pages_are_kept_without_anybodys_csrf_token_or_a_cookie(app, cached, school, path):
+    decision = insert_published(school)
+    consultation = create_consultation(school)
+    address = path.format(slug=school.slug, decision=decision.id, consultation=consultation.id)
+
+    first = visit(app, address)
+    second = visit(app, address)
+
+    assert second.headers.get("X-Cache") == "hit", address
+    assert "Set-Cookie" not in first.headers
+    assert "Set-Cookie" not in second.headers
+    assert "csrf" not in second.get_data(as_text=True).lower()
+
+
+def test_a_visitor_can_switch_language_from_a_kept_page_without_a_token(app, cached, csrf_client):
+    page = visit(app, "/", **CHINESE)
+    assert 'name="csrf_token"' not in page.get_data(as_text=True)
+
+    switched = csrf_client.post("/language", data={"lang": "en", "next": "/"})
+
+    assert switched.status_code == 303
+    assert "lang=en" in switched.headers["Set-Cookie"]
+
+
+def test_a_logged_in_person_must_still_send_the_token_to_switch_language(app, cached, csrf_client, parent):
+    from tests.helpers.pages import log_in
+
+    log_in(csrf_client, parent)
+
+    assert csrf_client.post("/language", data={"lang": "en", "next": "/"}).status_code == 400
+
+
+def test_each_language_is_kept_apart(app, cached, school):
+    visit(app, "/", **CHINESE)
+    english = visit(app, "/", **ENGLISH)
+    by_cookie = app.test_client()
+    by_cookie.set_cookie("lang", "en", domain="portal.test")
+    from_cookie = by_cookie.get("/", headers=CHINESE)
+    chinese = visit(app, "/", **CHINESE)
+
+    assert english.headers["X-Cache"] == "miss"
+    assert 'lang="en"' in english.get_data(as_text=True)
+    assert from_cookie.headers["X-Cache"] == "hit"
+    assert 'lang="en"' in from_cookie.get_data(as_text=True)
+    assert chinese.headers["X-Cache"] == "hit"
+    assert 'lang="zh-CN"' in chinese.get_data(as_text=True)
+
+
+def test_lang_in_the_address_still_sets_the_cookie_when_the_page_is_kept(app, cached):
+    visit(app, "/?lang=en")
+    again = visit(app, "/?lang=en")
+
+    assert "lang=en" in again.headers["Set-Cookie"]
+    assert 'lang="en"' in again.get_data(as_text=True)
+
+
+def test_a_logged_in_person_is_never_served_the_visitors_page(app, cached, client, login_as, parent, school):
+    visit(app, f"/schools/{school.slug}", **ENGLISH)
+    visit(app, f"/schools/{school.slug}", **ENGLISH)
+    login_as(parent)
+
+    response = client.get(f"/schools/{school.slug}", headers=ENGLISH)
+
+    assert "X-Cache" not in response.headers
+    assert parent.display_name in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_visitor_with_a_session_is_neither_served_nor_kept(app, cached, client, school):
+    client.get("/login")  # the login form puts a CSRF token in the session
+    first = client.get(f"/schools/{school.slug}")
+    second = client.get(f"/schools/{school.slug}")
+
+    assert "X-Cache" not in first.headers and "X-Cache" not in second.headers
+    token = re.search(r'name="csrf_token" value="([^"]+)"', second.get_data(as_text=True))
+    assert token  # their own page, with their own token
+    assert visit(app, f"/schools/{school.slug}").headers["X-Cache"] == "miss"
+
+
+def test_htmx_requests_are_never_served_from_the_cache(app, cached, school):
+    visit(app, "/consultations")
+    visit(app, "/consultations")
+
+    fragment = visit(app, "/consultations", **{"HX-Request": "true"})
+
+    assert "X-Cache" not in fragment.headers
+
+
+def test_pages_that_are_not_found_are_not_kept(app, cached):
+    visit(app, "/schools/no-such-school")
+
+    assert "X-Cache" not in visit(app, "/schools/no-such-school").headers
+
+
+def test_the_login_form_is_never_kept(app, cached):
+    visit(app, "/login")
+
+    again = visit(app, "/login")
+
+    assert "X-Cache" not in again.headers
+    assert 'name="csrf_token"' in again.get_data(as_text=True)
+
+
+def test_a_browser_holding_the_page_gets_304_from_the_cache(app, cached, school):
+    first = visit(app, f"/schools/{school.slug}")
+
+    again = visit(app, f"/schools/{school.slug}", **{"If-None-Match": first.headers["ETag"]})
+
+    assert again.status_code == 304
+    assert again.headers["X-Cache"] == "hit"
+    assert again.get_data() == b""
+
+
+def test_a_browser_holding_an_older_page_gets_the_new_one(app, cached, school):
+    first = visit(app, f"/schools/{school.slug}")
+
+    again = visit(app, f"/schools/{school.slug}", **{"If-None-Match": '"something-else"'})
+
+    assert again.status_code == 200
+    assert again.get_data() == first.get_data()
+
+
+def test_a_request_for_another_host_is_refused_even_when_the_page_is_kept(app, cached, school):
+    visit(app, "/")
+
+    assert app.test_client().get("/", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_changes_nobody_reads_leave_the_cache_as_it_is(app, cached, client, parent, school, db):
+    visit(app, f"/schools/{school.slug}")
+    from tests.helpers.pages import session_id
+
+    session_id(parent)  # logging in writes a session row and nothing public
+
+    assert visit(app, f"/schools/{school.slug}").headers["X-Cache"] == "hit"
+
+
+def test_an_entry_is_not_served_past_the_next_change_by_the_clock(app, cached, school, monkeypatch):
+    from datetime import timedelta
+
+    from portal import clock
+    from tests.helpers.clock import freeze
+
+    now = clock.utcnow()
+    consultation = create_consultation(school)
+    visit(app, f"/consultations/{consultation.id}")
+    freeze(monkeypatch, consultation.closes_at + timedelta(seconds=1))
+
+    assert visit(app, f"/consultations/{consultation.id}").headers["X-Cache"] == "miss"
+    assert now < consultation.closes_at
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/privacy",
+        "/terms",
+        "/schools/{slug}/feedback",
+        "/schools/{slug}/meetings",
+        "/schools/{slug}/meetings.ics",
+        "/feeds/decisions.atom",
+        "/schools/{slug}/feed.atom",
+        "/consultations/{consultation}/responses",
+    ],
+)
+def test_other_public_pages_are_kept_too(app, cached, school, path):
+    consultation = create_consultation(school)
+    address = path.format(slug=school.slug, consultation=consultation.id)
+
+    first = visit(app, address)
+    second = visit(app, address)
+
+    assert first.status_code == 200, address
+    assert second.headers.get("X-Cache") == "hit", address
+    assert "csrf" not in second.get_data(as_text=True).lower()
