@@ -42,10 +42,17 @@ from itertools import chain
 from urllib.parse import parse_qsl
 
 from flask import Flask, current_app, g, has_app_context, request, session
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_cookie, parse_etags
+
+from portal import clock
+from portal.charters.models import CharterVersion
+from portal.consultations.models import Consultation
+from portal.decisions.models import Decision
+from portal.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -349,8 +356,6 @@ class PageCache:
 
 
 def _now() -> float:
-    from portal import clock
-
     return clock.utcnow().timestamp()
 
 
@@ -358,10 +363,6 @@ def next_change_by_clock(now: datetime) -> datetime:
     """The next moment after `now` at which a public page may change with no row changing: a
     consultation opens or closes, a charter version or a decision takes effect, or the day
     changes in the schools' time zone (pages say "today", "3 days left")."""
-    from portal import clock
-    from portal.extensions import db
-    from portal.models import CharterVersion, Consultation, Decision
-
     today = clock.local_date(now)
     moments = [clock.local_to_utc(today + timedelta(days=1), time_of_day())]
     opens = db.session.scalar(select(func.min(Consultation.opens_at)).where(Consultation.opens_at > now))
@@ -384,10 +385,6 @@ def page_is_shared() -> bool:
 
 
 def register(app: Flask) -> None:
-    from flask_wtf.csrf import generate_csrf
-
-    from portal import clock
-
     @app.before_request
     def _mark_shared_render():
         if "portal.page_cache" in request.environ and request.endpoint in CACHED_ENDPOINTS:

@@ -38,6 +38,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from portal.documents.checking import fork_server  # the one fork server of the process
+
 log = logging.getLogger(__name__)
 
 PDF_VARIANT = "pdf/a-3a"  # tagged: a screen reader reads the structure, not only the glyphs
@@ -132,8 +134,6 @@ def _take_pool(renders_per_process: int) -> ProcessPoolExecutor:
         if _pool is None or _pool_size != renders_per_process:
             if _pool is not None:
                 _pool.shutdown(wait=False)  # renders already submitted to it still finish
-            from portal.documents.checking import fork_server  # the one fork server of the process
-
             _pool = ProcessPoolExecutor(1, mp_context=fork_server(), max_tasks_per_child=renders_per_process)
             _pool_size = renders_per_process
         _in_flight += 1

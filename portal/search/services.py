@@ -18,7 +18,11 @@ from markupsafe import Markup, escape
 from sqlalchemy import delete, func, literal_column, select, text
 from sqlalchemy.orm import aliased
 
+from portal.charters.models import CharterStatus, CharterVersion
+from portal.consultations.models import Consultation, ConsultationStatus
+from portal.decisions.models import PUBLIC_STATUSES, Decision
 from portal.extensions import db
+from portal.meetings.models import Meeting, MinutesStatus
 from portal.schools.models import Authority, School
 from portal.search import segment
 from portal.search.models import FTS_TABLE, TITLE_MAX, Kind, SearchEntry
@@ -181,11 +185,6 @@ def put_outcome(consultation) -> SearchEntry:
 def reindex() -> dict[str, int]:
     """Empty the index and index every public record again (`flask portal search reindex`).
     Returns how many of each kind."""
-    from portal.charters.models import CharterStatus, CharterVersion
-    from portal.consultations.models import Consultation, ConsultationStatus
-    from portal.decisions.models import PUBLIC_STATUSES, Decision
-    from portal.meetings.models import Meeting, MinutesStatus
-
     if not _is_postgres():
         db.session.execute(text(f"DELETE FROM {FTS_TABLE}"))
     db.session.execute(delete(SearchEntry))
