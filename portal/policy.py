@@ -91,6 +91,11 @@ PUBLIC_ENDPOINTS = frozenset(
 
 STAFF_ROLES = frozenset({Role.BOARD_MEMBER, Role.SCHOOL_ADMIN, Role.MODERATOR, Role.COMMISSION_ADMIN})
 
+# Roles held over a scope (schools or an authority's subtree): whoever holds one sees nothing of
+# the management areas outside it (404). A responsible supervisor is scoped to their schools like
+# the staff are: "a supervisor of one district sees nothing of another", as everywhere.
+SCOPED_ROLES = STAFF_ROLES | {Role.SUPERVISOR}
+
 
 def roles_for_school(user, school: School) -> set[Role]:
     """The roles `user` holds that reach `school`: directly, or through an authority above it."""
@@ -124,6 +129,29 @@ def administered_authorities(user) -> list[Authority]:
 
 def is_staff(user) -> bool:
     return getattr(user, "is_authenticated", False) and any(m.role in STAFF_ROLES for m in user.memberships)
+
+
+def is_scoped(user) -> bool:
+    """Whether `user` holds a role over a scope (staff, or a responsible supervisor): things
+    outside that scope do not exist for them (404), where the public would be refused (403)."""
+    return getattr(user, "is_authenticated", False) and any(m.role in SCOPED_ROLES for m in user.memberships)
+
+
+def sees_authority(user, authority: Authority) -> bool:
+    """Whether an authority's management pages exist for `user`. Staff of another district and a
+    supervisor whose schools all lie outside `authority` do not find them (404); everyone else
+    sees that they exist (and is refused 403 without the right)."""
+    if not is_scoped(user):
+        return True
+    for membership in user.memberships:
+        if membership.role in AUTHORITY_ROLES and membership.authority.covers(authority):
+            return True
+        if membership.role in SCOPED_ROLES and membership.school is not None:
+            if authority.covers(membership.school.authority):
+                return True
+    # Only school staff and supervisors of schools elsewhere, or authority staff of elsewhere, remain;
+    # school staff (board, admins) keep the 403 they had: they hold no authority-wide scope.
+    return not any(m.role in AUTHORITY_ROLES or m.role == Role.SUPERVISOR for m in user.memberships)
 
 
 def _has_school_role(*roles: Role) -> Callable[..., bool]:
@@ -433,15 +461,17 @@ def visible(user, action: str, obj) -> bool:
     A school's management area is out of scope for staff of other schools and districts: they
     get 404, as if it did not exist, so staff accounts cannot map other schools' internals.
     Everyone else sees that the school exists (it is public) and is refused with 403."""
-    if action in MANAGEMENT_ACTIONS and isinstance(obj, School) and is_staff(user):
-        return bool(roles_for_school(user, obj) & STAFF_ROLES)
+    if action in MANAGEMENT_ACTIONS and isinstance(obj, School) and is_scoped(user):
+        # A supervisor of this school finds its management area (and is refused, 403); of
+        # another school, finds nothing.
+        return bool(roles_for_school(user, obj) & SCOPED_ROLES)
     if isinstance(obj, Consultation):
         # A consultation not yet approved exists only for those who may see it; the staff actions
         # on one are out of scope (404) for staff of other schools and districts.
         if not _may_view_consultation(user, obj):
             return False
-        if action in CONSULTATION_STAFF_ACTIONS and is_staff(user):
-            return bool(_consultation_staff_roles(user, obj) & STAFF_ROLES)
+        if action in CONSULTATION_STAFF_ACTIONS and is_scoped(user):
+            return bool(_consultation_staff_roles(user, obj) & SCOPED_ROLES)
     return True
 
 

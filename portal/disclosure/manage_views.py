@@ -101,7 +101,7 @@ def manage_item(slug, item_id):
 def _managed_authority(authority_id: int) -> Authority:
     authority = get_or_404(Authority, authority_id)
     # Another district's catalogue does not exist for its staff (as its schools' management areas).
-    if policy.is_authority_staff(current_user) and not policy.roles_for_authority(current_user, authority):
+    if not policy.sees_authority(current_user, authority):
         abort(404)
     policy.require(current_user, "manage_disclosure_catalogue", authority)
     return authority

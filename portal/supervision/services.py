@@ -128,6 +128,27 @@ def request_review(actor, feedback: Feedback, data: dict, *, now: datetime | Non
     return _refer(actor, feedback, CaseKind.REVIEW, data["reason"], now)
 
 
+def public_answers(school: School) -> dict[int, list[SupervisionCase]]:
+    """For the school's page: the supervisor's public answers to the school's items that are not
+    private, by feedback id, oldest first. A private answer stays between the supervisor and the
+    sender (their item page), whatever else the item shows."""
+    cases = db.session.scalars(
+        select(SupervisionCase)
+        .join(Feedback, Feedback.id == SupervisionCase.feedback_id)
+        .where(
+            SupervisionCase.school_id == school.id,
+            SupervisionCase.answered_at.is_not(None),
+            SupervisionCase.answer_public.is_(True),
+            Feedback.private.is_(False),
+        )
+        .order_by(SupervisionCase.answered_at, SupervisionCase.id)
+    )
+    answers: dict[int, list[SupervisionCase]] = {}
+    for case in cases:
+        answers.setdefault(case.feedback_id, []).append(case)
+    return answers
+
+
 def may_request_review(feedback: Feedback) -> bool:
     return feedback.replied_at is not None and not any(
         case.kind == CaseKind.REVIEW for case in feedback.supervision_cases

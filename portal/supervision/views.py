@@ -85,4 +85,7 @@ def _review_on_my_item(feedback, viewer) -> dict:
 
 @adds_to("school")
 def _supervisors_on_school_page(school, viewer) -> dict:
-    return {"supervisors": services.supervisors_of(school)}
+    return {
+        "supervisors": services.supervisors_of(school),
+        "supervisor_answers": services.public_answers(school),
+    }
