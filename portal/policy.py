@@ -384,6 +384,13 @@ RULES: dict[str, Callable[..., bool]] = {
     "manage_disclosure_catalogue": lambda user, authority: (
         _is_logged_in(user) and Role.COMMISSION_ADMIN in roles_for_authority(user, authority)
     ),
+    # A catalogue item is changed by the commission admins of the area that added it (or above
+    # it): a national item is the Ministry's, and another area's item is that area's.
+    "edit_disclosure_item": lambda user, item: (
+        _is_logged_in(user)
+        and item.authority is not None
+        and Role.COMMISSION_ADMIN in roles_for_authority(user, item.authority)
+    ),
     # The responsible supervisor's queue (/supervision): those who supervise a school (each case
     # is narrowed to their own schools by portal.supervision.services: another's is not found).
     "supervise": lambda user, obj=None: (

@@ -4,7 +4,7 @@ draft, and publish a short text or a PDF (archived, signed and fingerprinted as 
 document is). District commission admins add items of their own to the catalogue under
 /authorities/<id>/manage/disclosure-items."""
 
-from flask import abort, flash, render_template, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -128,6 +128,30 @@ def catalogue(authority_id):
         ),
         status,
     )
+
+
+@bp.route("/authorities/<int:authority_id>/manage/disclosure-items/<int:item_id>", methods=["GET", "POST"])
+def edit_item(authority_id, item_id):
+    authority = _managed_authority(authority_id)
+    item = get_or_404(services.DisclosureItem, item_id)
+    # Removed items, and items of another area (neither this one's nor above it), are not found.
+    if item.removed_at is not None or (
+        item.authority is not None and not (authority.covers(item.authority) or item.authority.covers(authority))
+    ):
+        abort(404)
+    policy.require(current_user, "edit_disclosure_item", item)
+    # The item's values fill the form on GET only: WTForms takes an empty POST for no POST at all
+    # and would fill it from the item, saving what nobody typed.
+    form = forms.CatalogueItemForm(obj=item if request.method == "GET" else None)
+    status = 200
+    if form.is_submitted():
+        if form.validate_on_submit():
+            services.edit_item(current_user, item, form.data)
+            db.session.commit()
+            flash(_("The item was changed."), "success")
+            return redirect_to(url_for(".catalogue", authority_id=authority.id))
+        status = 422
+    return render_template("disclosure/catalogue_item.html", authority=authority, item=item, form=form), status
 
 
 @bp.post("/authorities/<int:authority_id>/manage/disclosure-items/<int:item_id>/remove")

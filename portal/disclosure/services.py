@@ -393,6 +393,40 @@ def add_item(actor, authority: Authority, data: dict) -> DisclosureItem:
     return item
 
 
+CATALOGUE_FIELDS = (
+    "category",
+    "title_zh",
+    "title_en",
+    "content_zh",
+    "content_en",
+    "basis",
+    "deadline_days",
+    "audience",
+    "source_title",
+)
+
+
+def edit_item(actor, item: DisclosureItem, data: dict) -> None:
+    """Change an area's own item (the caller checked "edit_disclosure_item": never a national
+    one). The audit record keeps what each changed field said before and after. Flushes."""
+    before = {name: str(getattr(item, name)) for name in CATALOGUE_FIELDS}
+    item.category = DisclosureCategory(data["category"])
+    for name in CATALOGUE_FIELDS[1:]:
+        setattr(item, name, data[name])
+    after = {name: str(getattr(item, name)) for name in CATALOGUE_FIELDS}
+    changed = [name for name in CATALOGUE_FIELDS if before[name] != after[name]]
+    db.session.flush()
+    audit.record(
+        actor,
+        "disclosure.edit_item",
+        item,
+        authority_id=item.authority_id,
+        code=item.code,
+        before={name: before[name] for name in changed},
+        after={name: after[name] for name in changed},
+    )
+
+
 def remove_item(actor, authority: Authority, item: DisclosureItem) -> None:
     """Remove an item `authority` or an authority under it added. A national item refuses
     (DisclosureRefusal.NATIONAL_ITEM); what was published against a removed item stays published.

@@ -74,7 +74,9 @@ def arguments(school, other_school):
         **url_arguments("disclosure.manage_item", slug=school.slug, item_id=items["finance-aid"].id),
         **url_arguments("disclosure.overview", "disclosure.overview_csv"),
         **url_arguments("disclosure.catalogue", authority_id=school.authority_id),
-        **url_arguments("disclosure.remove_item", authority_id=school.authority_id, item_id=local.id),
+        **url_arguments(
+            "disclosure.remove_item", "disclosure.edit_item", authority_id=school.authority_id, item_id=local.id
+        ),
     }
 
 
@@ -88,9 +90,11 @@ EXPECTED = {
     "disclosure.manage_item": management(200),
     "disclosure.catalogue": catalogue_admins(200),
     "disclosure.remove_item": catalogue_admins(303),
+    "disclosure.edit_item": catalogue_admins(200),
 }
 
 EXPECTED_POST = {
     "disclosure.manage_item": management(422),
     "disclosure.catalogue": catalogue_admins(422),
+    "disclosure.edit_item": catalogue_admins(422),
 }
