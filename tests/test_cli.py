@@ -227,6 +227,26 @@ def _each_demo_decisions_log_leaf_pdf_and_page_say_the_same_moment(db):
             decision.number
         )
 
+    # The other records the demo publishes back-dated: their leaves say the same moment as their pages.
+    from portal.charters.models import CharterVersion
+    from portal.consultations.models import Consultation
+    from portal.meetings.models import Meeting
+    from portal.transparency.models import LogLeaf
+
+    leaves = {}  # each record's first leaf: its publication
+    for leaf in db.session.scalars(select(LogLeaf).order_by(LogLeaf.leaf_index)):
+        leaves.setdefault(leaf.record, _utc(leaf.published_at))
+    for version in db.session.scalars(select(CharterVersion).where(CharterVersion.document_sha256.is_not(None))):
+        assert clock.local_date(leaves[f"/schools/{version.school.slug}/charter/versions/{version.number}"]) == (
+            version.adopted_on
+        )
+    for meeting in db.session.scalars(select(Meeting).where(Meeting.minutes_document_sha256.is_not(None))):
+        assert leaves[f"/meetings/{meeting.id}"] == _utc(meeting.minutes_approved_at)
+    for consultation in db.session.scalars(
+        select(Consultation).where(Consultation.outcome_document_sha256.is_not(None))
+    ):
+        assert leaves[f"/consultations/{consultation.id}"] == _utc(consultation.outcome_published_at)
+
 
 def _utc(moment):
     """SQLite gives back naive UTC datetimes, PostgreSQL aware ones."""
