@@ -6,6 +6,9 @@ Flask-Babel shows times in, so that what is typed and what is shown agree). Work
 the official holidays and the commission's overrides, are counted in portal/workdays.py.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -14,8 +17,27 @@ from flask import current_app, has_app_context
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
+# The moment the portal's clock is set to, if any (see `set_to`); a context variable, so that a
+# thread or task that did not set it reads the real time.
+_set_moment: ContextVar[datetime | None] = ContextVar("portal_clock_set_moment", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return _set_moment.get() or datetime.now(UTC)
+
+
+@contextmanager
+def set_to(moment: datetime) -> Iterator[datetime]:
+    """Within the block, it is `moment` for everything that reads the portal's clock (utcnow,
+    today). The demo seeding publishes its back-dated records this way, so that the record, its
+    PDF and its transparency log leaf carry the same moment."""
+    if moment.tzinfo is None:
+        raise ValueError("the portal's clock is set to an aware UTC moment")
+    token = _set_moment.set(moment.astimezone(UTC))
+    try:
+        yield moment
+    finally:
+        _set_moment.reset(token)
 
 
 def school_timezone() -> ZoneInfo:

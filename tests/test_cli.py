@@ -4,6 +4,8 @@ The commands commit through db.session; with the `db` fixture those commits only
 savepoints inside the test's transaction, so nothing outlives the test.
 """
 
+from datetime import UTC
+
 import pytest
 from sqlalchemy import func, select
 
@@ -64,6 +66,7 @@ def test_seed_demo_creates_the_demo_world(run, db, run_jobs):
         assert email in result.output
     assert DEMO_PASSWORD in result.output
     _the_demo_notifications_are_there(db, run_jobs)  # checked here: seeding takes a while
+    _each_demo_decisions_log_leaf_pdf_and_page_say_the_same_moment(db)  # here too, for the same reason
 
 
 def test_seed_demo_run_twice_changes_nothing_the_second_time(run, db):
@@ -200,3 +203,51 @@ def _the_demo_notifications_are_there(db, run_jobs):
     assert {slug for slug, _consultation in followed if slug} == {"pipashan-middle"}
     assert any(consultation for _slug, consultation in followed)
     assert db.session.scalar(select(func.count()).where(Mail.status == MailStatus.SENT)) > 0
+
+
+def _each_demo_decisions_log_leaf_pdf_and_page_say_the_same_moment(db):
+    """The demo publishes its decisions back-dated: the log leaf's time is the decision's
+    publication time (what its page shows), and its PDF bears that date."""
+    from portal import clock
+    from portal.decisions.models import Decision
+    from portal.decisions.services import _cn_date
+    from portal.documents.models import Document
+    from portal.transparency import services as transparency
+    from tests.helpers.pdfs import pdf_text
+
+    published = db.session.scalars(select(Decision).where(Decision.published_at.is_not(None))).all()
+    assert published
+    for decision in published:
+        leaf = transparency.publication_leaf(f"/decisions/{decision.id}", decision.document_sha256)
+        assert leaf is not None, decision.number
+        assert _utc(leaf.published_at) == _utc(decision.published_at), decision.number
+        document = db.session.scalar(select(Document).where(Document.sha256 == decision.document_sha256))
+        day = clock.local_date(_utc(leaf.published_at))
+        assert f"印发日期{_cn_date(day)}" in pdf_text(document.content).replace(" ", "").replace("\n", ""), (
+            decision.number
+        )
+
+    # The other records the demo publishes back-dated: their leaves say the same moment as their pages.
+    from portal.charters.models import CharterVersion
+    from portal.consultations.models import Consultation
+    from portal.meetings.models import Meeting
+    from portal.transparency.models import LogLeaf
+
+    leaves = {}  # each record's first leaf: its publication
+    for leaf in db.session.scalars(select(LogLeaf).order_by(LogLeaf.leaf_index)):
+        leaves.setdefault(leaf.record, _utc(leaf.published_at))
+    for version in db.session.scalars(select(CharterVersion).where(CharterVersion.document_sha256.is_not(None))):
+        assert clock.local_date(leaves[f"/schools/{version.school.slug}/charter/versions/{version.number}"]) == (
+            version.adopted_on
+        )
+    for meeting in db.session.scalars(select(Meeting).where(Meeting.minutes_document_sha256.is_not(None))):
+        assert leaves[f"/meetings/{meeting.id}"] == _utc(meeting.minutes_approved_at)
+    for consultation in db.session.scalars(
+        select(Consultation).where(Consultation.outcome_document_sha256.is_not(None))
+    ):
+        assert leaves[f"/consultations/{consultation.id}"] == _utc(consultation.outcome_published_at)
+
+
+def _utc(moment):
+    """SQLite gives back naive UTC datetimes, PostgreSQL aware ones."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

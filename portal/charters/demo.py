@@ -6,8 +6,9 @@ how fees are published) and adds one (publishing and consulting through this por
 renumbers the articles after it, as real amendments do.
 """
 
-from datetime import date
+from datetime import date, time
 
+from portal import clock
 from portal.charters import services
 from portal.charters.structure import chinese_numeral
 from portal.schools.models import School, SchoolType
@@ -140,4 +141,6 @@ def seed_charter(school: School) -> None:
     for version, (adopted_on, effective_on, note) in ((1, VERSION_1), (2, VERSION_2)):
         draft = services.start_draft(None, school, from_template=False)
         services.edit_draft(None, draft, body=charter_text(school, version), change_note=note)
-        services.adopt_version(None, draft, adopted_on=adopted_on, effective_on=effective_on)
+        # On the portal's clock, the day it was adopted: the log leaf says that day, like the page.
+        with clock.set_to(clock.local_to_utc(adopted_on, time(10, 0))):
+            services.adopt_version(None, draft, adopted_on=adopted_on, effective_on=effective_on)

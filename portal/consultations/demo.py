@@ -22,7 +22,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select, update
 
-from portal import audit
+from portal import audit, clock
 from portal.accounts import services as account_services
 from portal.accounts.models import Role, User
 from portal.clock import local_to_utc, today, utcnow
@@ -479,12 +479,13 @@ def seed_consultations(school: School, people: dict, *, password: str, full_hist
     _approve(lunch, admin, moderator, submitted_at=now - 120 * DAY)
     _respond(lunch, responders[:14], _choice_answers(LUNCH_CHOICES), LUNCH_RESPONSES, moderator=moderator)
     _answer_with_canteen_decision(school, lunch)
-    services.publish_outcome(
-        board,
-        lunch,
-        {"heard": LUNCH_HEARD, "changes": LUNCH_CHANGES, "themes": LUNCH_THEMES},
-        now=now - 70 * DAY,
-    )
+    with clock.set_to(now - 70 * DAY):  # so that the outcome's log leaf says when it was published
+        services.publish_outcome(
+            board,
+            lunch,
+            {"heard": LUNCH_HEARD, "changes": LUNCH_CHANGES, "themes": LUNCH_THEMES},
+            now=now - 70 * DAY,
+        )
 
     # Closed 45 days ago; the outcome is overdue.
     traffic = _create(

@@ -217,8 +217,11 @@ def _publish(
     issued = clock.local_to_utc(
         clock.local_date(meeting.starts_at) + timedelta(days=PUBLISHED_DAYS_AFTER_MEETING), time(10, 0)
     )
-    decision = services.create_draft(None, school, data, now=issued)
-    return services.publish_decision(None, decision, now=issued)
+    # The portal's clock is set to the back-dated moment, so that the decision, its PDF and its
+    # transparency log leaf (which reads the clock) all say the same time.
+    with clock.set_to(issued):
+        decision = services.create_draft(None, school, data, now=issued)
+        return services.publish_decision(None, decision, now=issued)
 
 
 def _first_of_next_month(day: date) -> date:

@@ -195,7 +195,9 @@ def past_meeting(school, body, *, title, day, place, agenda, absent, minutes):
     serving = services.members_for_meeting(meeting)
     services.record_attendance(None, meeting, {member.id: member not in absent for member in serving})
     services.edit_minutes(None, meeting, minutes)
-    services.approve_minutes(None, meeting, now=clock.local_to_utc(day + timedelta(days=3), time(10, 0)))
+    approved = clock.local_to_utc(day + timedelta(days=3), time(10, 0))
+    with clock.set_to(approved):  # so that the minutes' log leaf says the same moment as the page
+        services.approve_minutes(None, meeting, now=approved)
     return meeting
 
 

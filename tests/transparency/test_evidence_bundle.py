@@ -230,3 +230,58 @@ def test_charter_versions_minutes_and_outcomes_have_bundles_too(app, client, db,
     assert client.get(f"/schools/{school.slug}/charter/versions/2/evidence.json").status_code == 404
     assert client.get("/meetings/999999/evidence.json").status_code == 404
     assert client.get("/consultations/999999/evidence.json").status_code == 404
+
+
+def test_each_published_record_page_links_its_bundle_and_unpublished_ones_do_not(app, client, db, log_world):
+    """The adopted charter version, the meeting with approved minutes and the consultation with a
+    published outcome each link their evidence bundle, and the link answers; a draft version,
+    unapproved minutes and an open consultation have no link (nothing to prove yet)."""
+    from sqlalchemy import select, text
+
+    from portal.charters.models import CharterStatus, CharterVersion
+    from portal.meetings.models import Meeting
+    from portal.schools.models import School
+    from tests.helpers.consultations import create_consultation
+
+    school = db.session.scalar(select(School).where(School.slug == log_world["school_slug"]))
+    meeting = db.session.scalar(select(Meeting).where(Meeting.school_id == school.id))
+    meeting_page = f"/meetings/{meeting.id}"
+    assert f'href="{meeting_page}/evidence.json"' not in client.get(meeting_page).get_data(as_text=True)
+    charter_sha = stand_in_document("charter")
+    db.session.add(
+        CharterVersion(
+            school_id=school.id, number=1, body="第一条", status=CharterStatus.ADOPTED, document_sha256=charter_sha
+        )
+    )
+    minutes_sha = stand_in_document("minutes")
+    db.session.execute(
+        text("UPDATE meeting SET minutes_status = 'approved', minutes_document_sha256 = :sha WHERE id = :id"),
+        {"sha": minutes_sha, "id": meeting.id},
+    )
+    db.session.commit()
+    with app.test_request_context():
+        consultation = create_consultation(school, Phase.CLOSED)
+        still_open = create_consultation(school, Phase.OPEN)
+    outcome_sha = stand_in_document("outcome")
+    db.session.execute(
+        text(
+            "UPDATE consultation SET status = 'outcome_published', outcome_document_sha256 = :sha,"
+            " outcome_published_at = created_at WHERE id = :id"
+        ),
+        {"sha": outcome_sha, "id": consultation.id},
+    )
+    db.session.commit()
+    pages = {
+        f"/schools/{school.slug}/charter/versions/1": ("charter_version", "adopted", charter_sha),
+        meeting_page: ("minutes", "approved", minutes_sha),
+        f"/consultations/{consultation.id}": ("outcome", "published", outcome_sha),
+    }
+    for record, (kind, status, sha256) in pages.items():
+        logged(app, record, kind, status, sha256)
+    for page in pages:
+        html = client.get(page).get_data(as_text=True)
+        assert f'href="{page}/evidence.json"' in html, page
+        assert client.get(f"{page}/evidence.json").status_code == 200, page
+    open_page = f"/consultations/{still_open.id}"
+    assert "/evidence.json" not in client.get(open_page).get_data(as_text=True)
+    assert client.get(f"{open_page}/evidence.json").status_code == 404
