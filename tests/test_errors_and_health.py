@@ -46,7 +46,7 @@ def error_responses(app, client, make_user, login_as, school, broken_home_page, 
         if code == 400:
             app.config["WTF_CSRF_ENABLED"] = True
             try:
-                return client.post("/language", data={"lang": "en"}, headers=headers)
+                return client.post("/login", data={"email": "a@example.org", "password": "x"}, headers=headers)
             finally:
                 app.config["WTF_CSRF_ENABLED"] = False
         if code == 403:
