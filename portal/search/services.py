@@ -41,6 +41,9 @@ TERMS_MAX = 8
 PER_PAGE = 20
 # Hits counted at most, by kind: beyond that the page says "more than 1,000".
 COUNT_MAX = 1000
+# Matches ranked at most, the newest (the first pages); the pages after them list the older
+# matches counted newest first.
+RANK_MAX = 200
 
 
 def _is_postgres() -> bool:
@@ -412,8 +415,8 @@ def search(query: str, filters: Filters = Filters(), page: int = 1) -> Results:
 
     # The newest COUNT_MAX + 1 matches, their kind and id (a walk of the index, newest first, that
     # stops there): how many of each kind (past COUNT_MAX the page says "more than 1,000"), and
-    # where the newest COUNT_MAX begin, for ranking every match of a word found in most records
-    # would cost as much as there are: past COUNT_MAX, only the newest COUNT_MAX are ranked.
+    # the newest of them, for ranking every match of a word found in most records would cost as
+    # much as there are: only the newest RANK_MAX are ranked.
     key = matching.key
     newest_query = _filtered(matching, matching.columns["kind"], key, filters=filters).order_by(key.desc())
     if _is_postgres():
@@ -427,22 +430,30 @@ def search(query: str, filters: Filters = Filters(), page: int = 1) -> Results:
         return results
     page = min(page, results.pages)
     results.page = page
-    if _is_postgres():
-        # The ids just read are the ones to rank (every match, or the newest COUNT_MAX): ranking them
-        # by id reads each one's tsvector once, not every row since the COUNT_MAX-th newest to test
-        # the match again (its rows hold no text: the migration keeps them narrow).
-        ranked_query = select(key).where(key.in_([entry_id for _kind, entry_id in newest_first[:COUNT_MAX]]))
+    # The newest RANK_MAX matches by rank (best first), then the older ones counted, newest first:
+    # ranking reads each match's words, and a common word has thousands of matches.
+    newest_ids = [entry_id for _kind, entry_id in newest_first[:COUNT_MAX]]
+    offset = (page - 1) * PER_PAGE
+    if offset >= RANK_MAX:
+        ranked = newest_ids[offset : offset + PER_PAGE]
     else:
-        ranked_query = _filtered(matching, key, filters=filters)
-        if results.more_than_counted:
-            ranked_query = ranked_query.where(key >= newest_first[COUNT_MAX - 1][1])
-    # The page's ids by rank first, reading only the index and the filters' columns; then those
-    # twenty entries whole (their text is what is large).
-    ranked = (
-        db.session.execute(ranked_query.order_by(matching.rank, key).limit(PER_PAGE).offset((page - 1) * PER_PAGE))
-        .scalars()
-        .all()
-    )
+        if _is_postgres():
+            # The ids just read are the ones to rank: each one's tsvector read once, the match not
+            # tested again (its row holds no text: the migration keeps the rows narrow).
+            ranked_query = select(key).where(key.in_(newest_ids[:RANK_MAX]))
+        else:
+            ranked_query = _filtered(matching, key, filters=filters)
+            if len(newest_ids) > RANK_MAX:
+                ranked_query = ranked_query.where(key >= newest_ids[RANK_MAX - 1])
+        # The page's ids by rank first, reading only the index and the filters' columns; then those
+        # twenty entries whole (their text is what is large).
+        ranked = (
+            db.session.execute(
+                ranked_query.order_by(matching.rank, key).limit(min(PER_PAGE, RANK_MAX - offset)).offset(offset)
+            )
+            .scalars()
+            .all()
+        )
     loaded = {
         entry.id: (entry, school)
         for entry, school in db.session.execute(
