@@ -6,7 +6,8 @@ command calls it for everything. It flushes, never commits.
 
 `search` turns what someone typed into a full-text match for the engine in use and returns one
 page of hits in three queries: the newest matches' kinds and ids (the counts), the page's ids
-by rank, and those entries with their schools."""
+by rank, and those entries with their schools (on PostgreSQL two more, around the first: the
+planner settings that make it take the matches from the GIN index)."""
 
 import math
 import re
