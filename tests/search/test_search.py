@@ -254,3 +254,11 @@ def test_past_the_ranked_newest_matches_the_older_ones_follow_newest_first(app, 
     pages = [[hit.entry.title for hit in services.search("图书馆", page=page).hits] for page in (1, 2)]
     assert pages == [["第3号", "第2号"], ["第1号", "第0号"]]
     assert services.search("图书馆").pages == 2
+
+
+def test_on_postgresql_the_planner_settings_of_a_search_end_with_its_first_statement(app, db, world):
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner settings")
+    assert found_titles("食堂")
+    assert db.session.execute(select(func.current_setting("enable_seqscan"))).scalar() == "on"
+    assert db.session.execute(select(func.current_setting("enable_indexscan"))).scalar() == "on"
