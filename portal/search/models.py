@@ -5,6 +5,8 @@ segmented (portal.search.segment). The full-text part differs by engine, the row
   describe a virtual table) holds each entry's `terms` under the entry's id as its rowid.
 - PostgreSQL: `search_vector`, the tsvector of `terms` in the `simple` configuration (the words
   are already cut, so no stemming or stop words), GIN-indexed. On SQLite the column stays empty.
+  The migration keeps the rows narrow on PostgreSQL (every value that would make a row longer
+  than 128 bytes out of line, the tsvector uncompressed): a search reads many rows to a page.
 """
 
 from datetime import datetime

@@ -6,11 +6,13 @@ command calls it for everything. It flushes, never commits.
 
 `search` turns what someone typed into a full-text match for the engine in use and returns one
 page of hits in three queries: the newest matches' kinds and ids (the counts), the page's ids
-by rank, and those entries with their schools."""
+by rank, and those entries with their schools (on PostgreSQL two more, around the first: the
+planner settings that make it take the matches from the GIN index)."""
 
 import math
 import re
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 
@@ -40,6 +42,9 @@ TERMS_MAX = 8
 PER_PAGE = 20
 # Hits counted at most, by kind: beyond that the page says "more than 1,000".
 COUNT_MAX = 1000
+# Matches ranked at most, the newest (the first pages); the pages after them list the older
+# matches counted newest first.
+RANK_MAX = 200
 
 
 def _is_postgres() -> bool:
@@ -380,6 +385,30 @@ def _filtered(matching: _Matching, *columns, filters: Filters):
     return statement
 
 
+_PLANNER_SETTINGS = ("enable_seqscan", "enable_indexscan")
+
+
+@contextmanager
+def _matches_from_the_index():
+    """PostgreSQL: the matches taken from the GIN index (a bitmap of them, sorted newest first), never
+    tested row by row. Its planner, not knowing that testing a row's tsvector reads it from its
+    TOAST table, would walk the primary key newest first and test every row on the way (10,000
+    tsvectors read for a word in 10% of the records) or read the whole table for a common word.
+    The settings last for this one statement (restored after it, in the same transaction)."""
+    saved = db.session.execute(
+        select(
+            *(func.current_setting(name) for name in _PLANNER_SETTINGS),
+            *(func.set_config(name, "off", True) for name in _PLANNER_SETTINGS),
+        )
+    ).one()
+    try:
+        yield
+    finally:
+        db.session.execute(
+            select(*(func.set_config(name, value, True) for name, value in zip(_PLANNER_SETTINGS, saved, strict=False)))
+        )
+
+
 def search(query: str, filters: Filters = Filters(), page: int = 1) -> Results:
     """One page of what matches `query` (QueryProblem if it cannot be searched), best first."""
     terms = parse(query)
@@ -387,28 +416,45 @@ def search(query: str, filters: Filters = Filters(), page: int = 1) -> Results:
 
     # The newest COUNT_MAX + 1 matches, their kind and id (a walk of the index, newest first, that
     # stops there): how many of each kind (past COUNT_MAX the page says "more than 1,000"), and
-    # where the newest COUNT_MAX begin, for ranking every match of a word found in most records
-    # would cost as much as there are: past COUNT_MAX, only the newest COUNT_MAX are ranked.
+    # the newest of them, for ranking every match of a word found in most records would cost as
+    # much as there are: only the newest RANK_MAX are ranked.
     key = matching.key
-    newest_first = db.session.execute(
-        _filtered(matching, matching.columns["kind"], key, filters=filters).order_by(key.desc()).limit(COUNT_MAX + 1)
-    ).all()
+    newest_query = _filtered(matching, matching.columns["kind"], key, filters=filters).order_by(key.desc())
+    if _is_postgres():
+        with _matches_from_the_index():
+            newest_first = db.session.execute(newest_query.limit(COUNT_MAX + 1)).all()
+    else:
+        newest_first = db.session.execute(newest_query.limit(COUNT_MAX + 1)).all()
     by_kind = dict(Counter(str(kind) for kind, _id in newest_first))
     results = Results(query=query, hits=[], page=page, by_kind=by_kind)
     if not by_kind:
         return results
     page = min(page, results.pages)
     results.page = page
-    ranked_query = _filtered(matching, key, filters=filters)
-    if results.more_than_counted:
-        ranked_query = ranked_query.where(key >= newest_first[COUNT_MAX - 1][1])
-    # The page's ids by rank first, reading only the index and the filters' columns; then those
-    # twenty entries whole (their text is what is large).
-    ranked = (
-        db.session.execute(ranked_query.order_by(matching.rank, key).limit(PER_PAGE).offset((page - 1) * PER_PAGE))
-        .scalars()
-        .all()
-    )
+    # The newest RANK_MAX matches by rank (best first), then the older ones counted, newest first:
+    # ranking reads each match's words, and a common word has thousands of matches.
+    newest_ids = [entry_id for _kind, entry_id in newest_first[:COUNT_MAX]]
+    offset = (page - 1) * PER_PAGE
+    if offset >= RANK_MAX:
+        ranked = newest_ids[offset : offset + PER_PAGE]
+    else:
+        if _is_postgres():
+            # The ids just read are the ones to rank: each one's tsvector read once, the match not
+            # tested again (its row holds no text: the migration keeps the rows narrow).
+            ranked_query = select(key).where(key.in_(newest_ids[:RANK_MAX]))
+        else:
+            ranked_query = _filtered(matching, key, filters=filters)
+            if len(newest_ids) > RANK_MAX:
+                ranked_query = ranked_query.where(key >= newest_ids[RANK_MAX - 1])
+        # The page's ids by rank first, reading only the index and the filters' columns; then those
+        # twenty entries whole (their text is what is large).
+        ranked = (
+            db.session.execute(
+                ranked_query.order_by(matching.rank, key).limit(min(PER_PAGE, RANK_MAX - offset)).offset(offset)
+            )
+            .scalars()
+            .all()
+        )
     loaded = {
         entry.id: (entry, school)
         for entry, school in db.session.execute(

@@ -241,3 +241,24 @@ def test_the_reindex_command_says_how_many_of_each_kind_it_indexed(app, world):
     assert result.exit_code == 0, result.output
     assert "school 2" in result.output and "decision 1" in result.output
     assert "<mark>食堂</mark>" in str(services.search("食堂").hits[0].title)
+
+
+def test_past_the_ranked_newest_matches_the_older_ones_follow_newest_first(app, db, world, monkeypatch):
+    """A common word's matches: the newest RANK_MAX best first, then the older ones by date, each
+    match on one page only (the same on both engines)."""
+    monkeypatch.setattr(services, "RANK_MAX", 2)
+    monkeypatch.setattr(services, "PER_PAGE", 2)
+    bodies = ["图书馆" * 5, "图书馆开放。", "图书馆借阅。", "图书馆" * 3]  # oldest first
+    for n, body in enumerate(bodies):
+        services._put(Kind.DECISION, 900_000 + n, title=f"第{n}号", body=body, school=world["school"])
+    pages = [[hit.entry.title for hit in services.search("图书馆", page=page).hits] for page in (1, 2)]
+    assert pages == [["第3号", "第2号"], ["第1号", "第0号"]]
+    assert services.search("图书馆").pages == 2
+
+
+def test_on_postgresql_the_planner_settings_of_a_search_end_with_its_first_statement(app, db, world):
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner settings")
+    assert found_titles("食堂")
+    assert db.session.execute(select(func.current_setting("enable_seqscan"))).scalar() == "on"
+    assert db.session.execute(select(func.current_setting("enable_indexscan"))).scalar() == "on"
