@@ -93,7 +93,7 @@ def portal_certificate(cert_path=None) -> asn1_x509.Certificate:
     return _load_certificate(_stamp(path))
 
 
-def _outside_any_event_loop(function, *args):
+def outside_any_event_loop(function, *args):
     """pyHanko's synchronous API calls asyncio.run() inside, which fails in a thread whose event
     loop is already running (an async server, or Playwright's sync API in the tests). There, the
     call runs in a short-lived thread of its own; everywhere else, right here."""
@@ -190,7 +190,7 @@ def sign_pdf(pdf_bytes: bytes, *, key_path=None, cert_path=None, location: str |
     )
     writer = _ArchivalWriter(BytesIO(pdf_bytes))
     pdf_signer = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper())
-    output = _outside_any_event_loop(pdf_signer.sign_pdf, writer)
+    output = outside_any_event_loop(pdf_signer.sign_pdf, writer)
     return output.getvalue()
 
 
@@ -281,7 +281,7 @@ def verify_signature(
     ts_context = ValidationContext(trust_roots=tsa_roots, allow_fetching=False) if tsa_roots else None
     for signature in ours:
         try:
-            status = _outside_any_event_loop(validate_pdf_signature, signature, context, ts_context)
+            status = outside_any_event_loop(validate_pdf_signature, signature, context, ts_context)
         except Exception:  # noqa: BLE001 - pyHanko raises several kinds for damaged signatures
             log.info("signature validation failed", exc_info=True)
             return "broken"

@@ -149,7 +149,9 @@ def test_a_signature_carries_a_timestamp_from_the_configured_tsa(app, sample_pdf
 
     signature = reader_of(signed).embedded_signatures[0]
     own = signing.load_cert_from_pemder(app.config["PORTAL_SIGNING_CERT"])
-    status = validate_pdf_signature(
+    # pyHanko runs asyncio inside: not in this thread if a browser test's Playwright loop runs here.
+    status = signing.outside_any_event_loop(
+        validate_pdf_signature,
         signature,
         ValidationContext(trust_roots=[own], allow_fetching=False),
         ValidationContext(trust_roots=[tsa_certificate], allow_fetching=False),
