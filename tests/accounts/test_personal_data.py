@@ -122,7 +122,8 @@ def everywhere(db, *needles):
         for column in table.columns:
             if not isinstance(column.type, String | Text | JSON) or isinstance(column.type, Enum):
                 continue
-            text = cast(column, Text) if isinstance(column.type, JSON) else column
+            # As text: a JSON column, and the search index's words (a tsvector on PostgreSQL).
+            text = cast(column, Text)
             hits = db.session.scalar(
                 select(table.c[column.name])
                 .where(or_(*[text.contains(form, autoescape=True) for form in forms]))
