@@ -35,11 +35,16 @@ def fingerprinted_name(relative: str, content: bytes) -> str:
     return f"{folder}/{hashed}" if folder else hashed
 
 
+# whitenoise.compress gives each copy its file's mtime through a float of seconds, which can land
+# a little before the file's own nanoseconds: only a file changed later than that is newer.
+MTIME_TOLERANCE_NS = 1_000_000
+
+
 def _drop_stale_copies(path: Path) -> None:
     for extension in COMPRESSED:
         copy = path.with_name(path.name + extension)
         try:
-            if copy.stat().st_mtime_ns < path.stat().st_mtime_ns:
+            if copy.stat().st_mtime_ns + MTIME_TOLERANCE_NS < path.stat().st_mtime_ns:
                 copy.unlink()
         except FileNotFoundError:
             pass

@@ -70,3 +70,22 @@ def test_a_file_that_changes_gets_another_name():
 
 def test_an_unknown_static_file_is_not_found(client):
     assert fetch(client, "/static/css/nothing-here.css").status_code == 404
+
+
+def test_a_copy_given_its_files_time_by_whitenoise_is_kept_and_one_older_than_an_edit_is_dropped(tmp_path):
+    import os
+
+    from portal.static_files import _drop_stale_copies
+
+    source, copy = tmp_path / "portal.css", tmp_path / "portal.css.br"
+    source.write_text("body {}")
+    copy.write_bytes(b"compressed")
+    stat = source.stat()
+    os.utime(copy, (stat.st_atime, stat.st_mtime))  # what whitenoise.compress does: float seconds
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    _drop_stale_copies(source)
+    assert copy.exists()
+
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))  # edited two seconds later
+    _drop_stale_copies(source)
+    assert not copy.exists()
