@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from flask_migrate import upgrade
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -186,8 +186,11 @@ def _session_on(connection):
 
 
 @pytest.fixture
-def db(app):
+def db(app, request):
     with _rolled_back_transaction(app) as connection, _session_on(connection):
+        if "pdfs_rendered_once_per_run" in request.fixturenames:
+            # Its rows get the same ids in every test, as on SQLite, and so its PDFs the same contexts.
+            _restart_sequences_after_the_highest_ids(_db)
         yield _db
 
 
@@ -220,12 +223,51 @@ def savepoint_db(module_db):
         savepoint.rollback()
 
 
+def _restart_sequences_after_the_highest_ids(database) -> None:
+    """PostgreSQL: every id sequence restarts just after the highest id the transaction sees, as
+    SQLite's ids do after a rollback. A rolled-back transaction leaves PostgreSQL's sequences
+    where it took them, so each module's demo would otherwise get other ids, and its PDFs (which
+    show their own addresses) other contexts: each rendered afresh instead of once per run.
+    setval is not undone by the rollback, which is harmless: the rows above the highest id are
+    gone with it."""
+    if database.session.get_bind().dialect.name != "postgresql":
+        return
+    global _sequence_columns
+    if _sequence_columns is None:
+        _sequence_columns = _id_sequences(database)
+    if _sequence_columns:
+        database.session.execute(text(_sequence_columns))
+
+
+_sequence_columns: str | None = None
+
+
+def _id_sequences(database) -> str:
+    """One statement that restarts every sequence after the highest value of the column it feeds."""
+    columns = database.session.execute(
+        text(
+            "SELECT s.oid::regclass::text, t.oid::regclass::text, a.attname FROM pg_class s"
+            " JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')"
+            " JOIN pg_class t ON t.oid = d.refobjid"
+            " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid"
+            " WHERE s.relkind = 'S'"
+        )
+    ).all()
+    if not columns:
+        return ""
+    return "SELECT " + ", ".join(
+        f"setval('{sequence}', COALESCE((SELECT max({column}) FROM {table}), 0) + 1, false)"
+        for sequence, table, column in columns
+    )
+
+
 @pytest.fixture(scope="module")
 def seed_demo(app, module_db):
     """seed_demo() runs `flask portal seed-demo` in the module's transaction. Its 26 PDFs are the
     same in every module: rendered once per run (~13 s the first time, ~2 s after)."""
 
     def seed():
+        _restart_sequences_after_the_highest_ids(module_db)
         with _pdfs_rendered_once():
             result = app.test_cli_runner().invoke(args=["portal", "seed-demo"])
         assert result.exit_code == 0, result.output

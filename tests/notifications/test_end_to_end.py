@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 from flask_migrate import upgrade
 from huey.storage import SqliteStorage
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from portal import create_app, jobs
 from portal.extensions import db as _db
@@ -126,6 +128,10 @@ def mails_to(smtp, address: str) -> list[email.message.EmailMessage]:
     ]
 
 
+def _write_lock_first_again(session):
+    sqlite_write_transaction.set(True)
+
+
 def test_a_parent_gets_a_mail_soon_after_the_board_answers_their_feedback_and_sees_it_in_the_portal(
     portal, worker, smtp
 ):
@@ -133,7 +139,10 @@ def test_a_parent_gets_a_mail_soon_after_the_board_answers_their_feedback_and_se
     # This test writes beside a running worker, so its transactions take SQLite's write lock at
     # BEGIN, as the portal's web requests and jobs do (else a read before a worker's write makes
     # the test's own write fail with "database is locked").
+    # A commit ends that mode (a web request commits once, then only reads): here each of the
+    # factories' commits is followed by more writes, so the mode is set again after each.
     writes = sqlite_write_transaction.set(True)
+    event.listen(Session, "after_commit", _write_lock_first_again)
     with app.app_context():
         city = factories.authority(**factories.CITY)
         school = factories.school(factories.authority(**factories.DISTRICT, parent=city), **factories.SCHOOL)
@@ -147,6 +156,7 @@ def test_a_parent_gets_a_mail_soon_after_the_board_answers_their_feedback_and_se
         _db.session.commit()
         reference, feedback_id, slug = feedback.reference, feedback.id, school.slug
         board_client, parent_client = log_in(app.test_client(), board), log_in(app.test_client(), parent)
+    event.remove(Session, "after_commit", _write_lock_first_again)
     sqlite_write_transaction.reset(writes)
 
     # The worker first tells the board of the new feedback; the board answers after that, as in life.
