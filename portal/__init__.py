@@ -70,7 +70,23 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.cli import portal_cli
 
     app.cli.add_command(portal_cli)
+    _start_fork_server_when_serving(app)
     return app
+
+
+def _start_fork_server_when_serving(app: Flask) -> None:
+    """The development server (`flask run`) starts the fork server of /verify's parser now, as
+    gunicorn's workers do (portal/gunicorn_conf.py post_worker_init): its first upload would
+    otherwise wait seconds for it. PORTAL_START_FORK_SERVER=1 asks for it in any process (a
+    test of the start); other commands and the tests start it at their first use, if ever."""
+    import click
+
+    context = click.get_current_context(silent=True)
+    serving = context is not None and context.info_name == "run"
+    if serving or app.config.get("PORTAL_START_FORK_SERVER"):
+        from portal.documents.checking import start_fork_server
+
+        start_fork_server()
 
 
 LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1", "[::1]"]

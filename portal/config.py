@@ -138,6 +138,10 @@ def load() -> dict:
         "PORTAL_VERIFY_CPU_SECONDS": int(os.environ.get("PORTAL_VERIFY_CPU_SECONDS", 2)),
         "PORTAL_VERIFY_MEMORY_MB": int(os.environ.get("PORTAL_VERIFY_MEMORY_MB", 1024)),
         "PORTAL_VERIFY_SECONDS": float(os.environ.get("PORTAL_VERIFY_SECONDS", 3)),
+        # Start the fork server of the parser's children when the application is made (gunicorn's
+        # workers and `flask run` always do; this asks for it in any other process).
+        "PORTAL_START_FORK_SERVER": os.environ.get("PORTAL_START_FORK_SERVER", "0").strip().lower()
+        in {"1", "true", "yes", "on"},
         # Where the slots' lock files are: one folder for every web process of the machine.
         "PORTAL_VERIFY_SLOT_DIR": os.environ.get("PORTAL_VERIFY_SLOT_DIR", str(INSTANCE / "verify-slots")),
         # PDFs are written by a child process of the web process or job worker that asks for them,

@@ -14,6 +14,8 @@ so and the job worker beside it. Command-line options (`--workers 4`) still win.
 - max_requests: each worker is replaced after PORTAL_MAX_REQUESTS requests (2,000, with jitter so
   that workers are not all replaced at once), so no slow leak grows for ever.
 - access log to stdout with each request's time in milliseconds (%(M)s).
+- post_worker_init: each worker starts its fork server for /verify's parser and the PDF renderer
+  when it starts, not at its first upload.
 - More than one worker without REDIS_URL: gunicorn refuses to start (each worker would count
   rate limits apart, so 5 failed logins per account would become 5 per worker).
 """
@@ -54,3 +56,12 @@ def on_starting(server):
             "Set REDIS_URL (shared by every worker), or run one worker."
         )
     os.environ["PORTAL_WORKERS"] = str(count)
+
+
+def post_worker_init(worker):
+    """In each worker, once the application is loaded: start its fork server (the PDF parser's and
+    renderer's children come from it), so that the first file sent to /verify does not wait the
+    seconds a fork server takes to start (portal/documents/checking.py)."""
+    from portal.documents.checking import start_fork_server
+
+    start_fork_server()

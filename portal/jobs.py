@@ -59,7 +59,17 @@ def describe_queue() -> str:
     return storage
 
 
-__all__ = ["after_commit", "crontab", "describe_queue", "huey", "periodic", "task", "use_app"]
+__all__ = [
+    "after_commit",
+    "crontab",
+    "describe_queue",
+    "enqueue",
+    "enqueue_failures",
+    "huey",
+    "periodic",
+    "task",
+    "use_app",
+]
 
 
 def use_app(app: Flask) -> None:
@@ -118,16 +128,45 @@ def after_commit(session: Session, job, *args, **kwargs) -> None:
     session.info.setdefault("jobs_after_commit", []).append((job, args, {**kwargs, "enqueued_at": time.time()}))
 
 
+# Jobs this process could not queue (the queue unreachable): how many since it started, and the
+# last, for /healthz. The change that asked for them is committed; what it asked for is carried
+# out later where the feature provides for it (a publication: decisions/tasks.py's sweep).
+_failures = {"count": 0, "last_at": None, "last_job": None}
+
+
+def enqueue(job, *args, **kwargs) -> bool:
+    """Queue `job(*args, **kwargs)` now: False (logged, and counted for /healthz) when the queue
+    cannot take it, never an exception."""
+    try:
+        job(*args, **kwargs)
+    except Exception:  # noqa: BLE001 - the caller's change stands; a job not queued is reported, never a 500
+        (current_app.logger if has_app_context() else log).exception("could not enqueue %s", job)
+        _failures["count"] += 1
+        _failures["last_at"] = time.time()
+        _failures["last_job"] = _name_of(job)
+        return False
+    return True
+
+
+def _name_of(job) -> str:
+    """A job's module and function (a huey TaskWrapper wraps the function; tests pass plain ones)."""
+    function = getattr(job, "func", job)
+    return f"{getattr(function, '__module__', '')}.{getattr(function, '__name__', repr(function))}"
+
+
+def enqueue_failures() -> dict:
+    """How many jobs this process could not queue since it started, and when the last was (a
+    Unix time) and which job, for /healthz."""
+    return dict(_failures)
+
+
 @event.listens_for(Session, "after_commit")
 def _enqueue_committed(session):
     if session.in_nested_transaction():  # a savepoint released: nothing is committed yet
         return
     pending = session.info.pop("jobs_after_commit", [])
     for job, args, kwargs in pending:
-        try:
-            job(*args, **kwargs)
-        except Exception:  # noqa: BLE001 - the change is committed; a lost job is logged, never a 500
-            (current_app.logger if has_app_context() else log).exception("could not enqueue %s", job)
+        enqueue(job, *args, **kwargs)
 
 
 @event.listens_for(Session, "after_soft_rollback")

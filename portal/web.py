@@ -205,7 +205,21 @@ def configured_limit(name: str) -> Callable[[], str]:
 
 
 def int_arg(name: str, max_digits: int = 9) -> int | None:
-    """A whole number from the query string, or None for anything else (negative, huge, text)."""
+    """A whole number from the query string, or None for anything else.
+
+    The rule: only ASCII digits, at most `max_digits` of them, count (portal.text.whole_number).
+    Anything else — a digit of another script ("²", "٣", full-width "３"), a sign ("-1", "+2"), a
+    number too long, an empty value, text — is ignored: the caller uses its default (no filter;
+    page_arg: the first page), and the page answers 200.
+
+    Why not 404 or 422, as for an id in the path or in a posted form (which names one object, and
+    is wrong if it names none): a query argument only narrows or pages a list a visitor reads.
+    It comes from the address bar, an old bookmark, a link copied by a chat app that changed its
+    characters, or a crawler; the list without that refinement is what such a visitor can use,
+    where an error page would be a dead end. Ignoring it reveals nothing and costs nothing (the
+    default list is the one anybody sees), and the page's own controls show what it shows, so
+    nobody is misled into thinking a filter applies. A form that a person fills in (a year, an
+    amount) is validated by its form class instead, with a message beside the field."""
     return whole_number(request.args.get(name, ""), max_digits)
 
 

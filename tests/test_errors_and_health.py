@@ -1,5 +1,7 @@
 """Translated error pages, and the health check load balancers ask."""
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy.exc import OperationalError
 
@@ -157,10 +159,25 @@ def test_error_in_the_middle_of_a_change_saves_nothing(
 # Health check
 
 
+def not_queued() -> dict:
+    """What /healthz says of the jobs this process could not queue."""
+    from portal import jobs
+
+    failures = jobs.enqueue_failures()
+    return {
+        "not_queued": failures["count"],
+        "last_not_queued_at": (
+            datetime.fromtimestamp(failures["last_at"], UTC).isoformat() if failures["last_at"] else None
+        ),
+        "last_not_queued_job": failures["last_job"],
+    }
+
+
 def limits_answer(app) -> dict:
     """What /healthz says of rate limits (shared through Redis in CI's second run, else per
-    process) and of the job queue (the suite keeps it in memory; nothing waits)."""
-    queue = {"jobs": {"queue": "MemoryStorage", "oldest_waiting_seconds": None}}
+    process) and of the job queue (the suite keeps it in memory; nothing waits; what could not be
+    queued is counted since the process started, so by earlier tests too)."""
+    queue = {"jobs": {"queue": "MemoryStorage", "oldest_waiting_seconds": None, **not_queued()}}
     if app.config.get("REDIS_URL"):
         return {"redis": "ok", "rate_limits": "shared", **queue}
     return {"rate_limits": "per-process", **queue}
@@ -205,7 +222,7 @@ def test_health_check_says_how_long_the_oldest_background_job_has_waited(app, cl
         jobs.huey.flush()
 
     assert answer["status"] == "ok"
-    assert answer["jobs"] == {"queue": "MemoryStorage", "oldest_waiting_seconds": 95.2}
+    assert answer["jobs"] == {"queue": "MemoryStorage", "oldest_waiting_seconds": 95.2, **not_queued()}
 
 
 def test_health_check_needs_no_login_and_sets_no_session(client, db):

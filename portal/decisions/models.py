@@ -23,6 +23,10 @@ DECISION_PREFIX_MAX = 40
 # A publication asked for this long ago and neither done nor failed was lost (its worker died and
 # every retry with it): the draft may be published again. Rendering and signing take seconds.
 PUBLISHING_GIVES_UP_AFTER = timedelta(minutes=10)
+# A publication asked for this long ago and still neither done nor failed may never have reached
+# the queue (it was unreachable when the request committed: portal/jobs.py logs it and goes on):
+# the job worker's sweep asks for it again, until PUBLISHING_GIVES_UP_AFTER.
+PUBLISHING_ASKED_AGAIN_AFTER = timedelta(minutes=2)
 
 
 class DecisionStatus(Labelled):

@@ -25,6 +25,8 @@ from portal.consultations.models import Consultation, ConsultationStatus, Phase
 from portal.decisions.models import (
     CHARTER_REFUSALS,
     PUBLIC_STATUSES,
+    PUBLISHING_ASKED_AGAIN_AFTER,
+    PUBLISHING_GIVES_UP_AFTER,
     Decision,
     DecisionRefusal,
     DecisionStatus,
@@ -541,6 +543,45 @@ def request_publication(actor, decision: Decision, now: datetime | None = None) 
 
     jobs.after_commit(db.session, publish_requested_decision, decision.id, key, getattr(actor, "id", None))
     return True
+
+
+@dataclass(frozen=True)
+class StalledPublication:
+    """A publication asked for that no job has carried out yet: what its job needs."""
+
+    decision_id: int
+    key: str
+    actor_id: int | None
+
+
+def stalled_publications(now: datetime | None = None) -> list[StalledPublication]:
+    """Drafts whose publication was asked for more than PUBLISHING_ASKED_AGAIN_AFTER ago and is
+    still at work (not given up for lost yet, PUBLISHING_GIVES_UP_AFTER), with who asked (from
+    the audit record of the request that carries the key). Their job may never have been queued;
+    asking for it again is harmless, as the job publishes only a draft that still carries its key."""
+    now = now or utcnow()
+    drafts = db.session.execute(
+        select(Decision.id, Decision.publishing_key).where(
+            Decision.status == DecisionStatus.DRAFT,
+            Decision.publishing_key.is_not(None),
+            Decision.publishing_since <= now - PUBLISHING_ASKED_AGAIN_AFTER,
+            Decision.publishing_since > now - PUBLISHING_GIVES_UP_AFTER,
+        )
+    ).all()
+    stalled = []
+    for decision_id, key in drafts:
+        asked_by = db.session.scalars(
+            select(audit.AuditEvent.actor_id)
+            .where(
+                audit.AuditEvent.action == "decision.publish_requested",
+                audit.AuditEvent.object_type == Decision.__name__,
+                audit.AuditEvent.object_id == decision_id,
+            )
+            .order_by(audit.AuditEvent.id.desc())
+            .limit(1)
+        ).first()
+        stalled.append(StalledPublication(decision_id, key, asked_by))
+    return stalled
 
 
 def record_publication_failure(actor, decision: Decision, reason: DecisionRefusal) -> None:

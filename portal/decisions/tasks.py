@@ -4,9 +4,15 @@ signing take seconds and ~250 MiB, so they never run in a web request.
 Exactly once: the job carries the key of the request that asked for it, and publishes only a
 draft that still carries that key, inside the transaction that publishes it, with the draft's
 row locked. A second worker, or a retry after a crash, finds the decision published (or the key
-gone) and does nothing; the number is taken inside that same transaction."""
+gone) and does nothing; the number is taken inside that same transaction.
+
+Never lost for good: a request whose job could not be queued (the queue was unreachable when the
+request committed; portal/jobs.py logs it and /healthz counts it) is asked for again by a sweep
+every minute, from PUBLISHING_ASKED_AGAIN_AFTER until PUBLISHING_GIVES_UP_AFTER, after which the
+draft's page says the publication was lost and offers to publish it again."""
 
 import logging
+import time
 
 from portal import errors, jobs
 from portal.accounts.models import User
@@ -53,6 +59,20 @@ def publish_requested_decision(decision_id: int, key: str, actor_id: int | None)
         _failed(decision_id, key, actor_id, DecisionRefusal.PDF_FAILED)
         return
     db.session.commit()
+
+
+@jobs.periodic(jobs.crontab(minute="*"))
+def ask_again_for_stalled_publications(now=None) -> int:
+    """Queue the job of every publication asked for and not carried out within
+    PUBLISHING_ASKED_AGAIN_AFTER (see services.stalled_publications); returns how many."""
+    stalled = services.stalled_publications(now)
+    db.session.rollback()  # read only: the jobs read the drafts afresh
+    for request in stalled:
+        log.warning("publication of decision %s asked again: its job has not run", request.decision_id)
+        jobs.enqueue(
+            publish_requested_decision, request.decision_id, request.key, request.actor_id, enqueued_at=time.time()
+        )
+    return len(stalled)
 
 
 def _failed(decision_id: int, key: str, actor_id: int | None, reason) -> None:

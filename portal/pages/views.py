@@ -1,5 +1,7 @@
 """The home page, the language switch and the health check."""
 
+from datetime import UTC, datetime
+
 from flask import current_app, jsonify, render_template, request
 from flask_login import current_user
 from sqlalchemy import text
@@ -60,7 +62,9 @@ def healthz():
     (Redis), "per-process" (in memory: right for the embedded single process, a warning when
     several serve), or "per-process (Redis unreachable)" while Redis is down. Neither makes the
     portal unhealthy: it goes on serving, with limits counted per process meanwhile. And how long
-    the oldest background job has waited."""
+    the oldest background job has waited, and how many jobs this process could not queue (the
+    queue unreachable; the change that asked for them was kept, and publications are asked for
+    again by the job worker's sweep)."""
     try:
         db.session.execute(text("SELECT 1"))
         database = "ok"
@@ -74,7 +78,16 @@ def healthz():
     # How long the oldest job has waited (null: none waits): a number that keeps growing means no
     # worker runs, or too few. Mail and notifications wait meanwhile; nothing is lost.
     waited = jobs.oldest_waiting_seconds()
-    answer["jobs"] = {"queue": jobs.describe_queue(), "oldest_waiting_seconds": round(waited, 1) if waited else None}
+    failures = jobs.enqueue_failures()
+    answer["jobs"] = {
+        "queue": jobs.describe_queue(),
+        "oldest_waiting_seconds": round(waited, 1) if waited else None,
+        "not_queued": failures["count"],
+        "last_not_queued_at": (
+            datetime.fromtimestamp(failures["last_at"], UTC).isoformat() if failures["last_at"] else None
+        ),
+        "last_not_queued_job": failures["last_job"],
+    }
     response = jsonify(answer)
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"

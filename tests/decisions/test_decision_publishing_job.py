@@ -150,6 +150,52 @@ def test_a_publication_lost_with_its_worker_can_be_asked_again_and_the_old_job_t
     assert fresh(db, asked).number_sequence == 1 and count(db, PublicationLogEntry) == 1
 
 
+@pytest.fixture
+def queue_unreachable(monkeypatch):
+    """The job queue refuses every job, as Redis does while it is down."""
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(jobs.huey.storage, "enqueue", refuse)
+    return monkeypatch
+
+
+def test_a_publication_whose_job_could_not_be_queued_is_asked_for_again_by_the_sweep_and_published(
+    app, client, db, school, make_draft, board_member, login_as, queue_unreachable, run_jobs
+):
+    draft = make_draft()
+    login_as(board_member)
+    failures_before = jobs.enqueue_failures()["count"]
+
+    asked = client.post(manage_url(draft.school, draft, "/publish"), data={"confirm": "y"}, headers=ENGLISH)
+    health = client.get("/healthz").get_json()["jobs"]
+
+    assert asked.status_code == 303 and publishing_jobs() == []  # asked for, but nothing queued
+    assert health["not_queued"] == failures_before + 1
+    assert health["last_not_queued_job"] == "portal.decisions.tasks.publish_requested_decision"
+    queue_unreachable.undo()  # the queue is back
+
+    with app.app_context():  # one minute later the job has not run: too early to ask again
+        assert tasks.ask_again_for_stalled_publications.call_local(now=utcnow() + timedelta(minutes=1)) == 0
+        assert tasks.ask_again_for_stalled_publications.call_local(now=utcnow() + timedelta(minutes=3)) == 1
+    assert len(publishing_jobs()) == 1
+    run_jobs()
+
+    decision = fresh(db, draft)
+    assert decision.status == DecisionStatus.PUBLISHED and decision.published_by_id == board_member.id
+    assert count(db, AuditEvent, AuditEvent.action == "decision.publish", AuditEvent.actor_id == board_member.id) == 1
+
+
+def test_a_publication_given_up_for_lost_is_not_asked_for_again(app, db, asked):
+    jobs.huey.flush()  # its job was lost
+
+    with app.app_context():  # eleven minutes later its page offers to publish it again instead
+        assert tasks.ask_again_for_stalled_publications.call_local(now=utcnow() + timedelta(minutes=11)) == 0
+    assert publishing_jobs() == []
+    assert fresh(db, asked).status == DecisionStatus.DRAFT
+
+
 def test_a_pdf_that_cannot_be_made_leaves_the_draft_and_its_page_says_why_in_chinese(
     client, db, school, make_draft, board_member, login_as, monkeypatch, run_jobs, compiled_catalogues
 ):

@@ -109,6 +109,22 @@ def test_visitor_sees_that_a_published_pdf_is_authentic(client, school, publishe
     assert "Published on" in page
 
 
+def test_a_published_pdf_is_answered_from_the_archive_by_its_sha256_without_being_read(
+    client, published_pdf, monkeypatch
+):
+    from portal.documents import checking
+
+    def never(*args, **kwargs):
+        raise AssertionError("a published file was parsed")
+
+    monkeypatch.setattr(checking, "check_signature", never)
+    monkeypatch.setattr(checking._processes, "Process", never)  # nor any child started
+
+    response = check(client, pdf=published_pdf)
+
+    assert response.status_code == 200 and verdict(response) == "authentic"
+
+
 def test_typed_sha256_of_a_published_pdf_is_authentic_in_either_case_and_with_spaces(client, school, published_charter):
     digest = published_charter.document_sha256
     typed = f"  {digest[:32].upper()}\n {digest[32:]}  "

@@ -77,6 +77,32 @@ def test_directory_is_paginated(client, make_school):
     assert 'rel="next"' in first and 'rel="prev"' in second
 
 
+# One of each kind of bad number (web.int_arg): a digit of another script, a sign, a number too
+# long, and nothing at all. Ignored: the visitor gets the list as without it, never an error.
+BAD_NUMBERS = ["²", "３", "٣", "+2", "-2", "99999999999999999999", ""]
+
+
+@pytest.mark.parametrize("value", BAD_NUMBERS)
+def test_a_page_number_that_is_not_one_shows_the_first_page(client, make_school, value):
+    for n in range(25):
+        make_school(slug=f"paged-{n:02d}", name_zh=f"分页学校{n:02d}", name_en=f"Paged School {n:02d}")
+
+    response = client.get("/schools", query_string={"page": value}, headers=ENGLISH)
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Page 1 of 2" in page and "Paged School 00" in page and "Paged School 24" not in page
+
+
+@pytest.mark.parametrize("value", BAD_NUMBERS)
+def test_a_district_that_is_not_a_number_is_ignored_and_every_school_shown(client, schools, value):
+    response = client.get("/schools", query_string={"district": value})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert all(school.name_zh in page for school in schools)
+
+
 def test_htmx_search_gets_only_the_results(client, schools):
     response = client.get("/schools?q=解放", headers={**HTMX, "HX-Target": "school-results"})
     page = response.get_data(as_text=True)
