@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask import g, has_app_context
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -166,14 +167,19 @@ def sees_authority(user, authority: Authority) -> bool:
 
 
 def board_seats(user, school: School) -> list[BodyMember]:
-    """The seats on `school`'s bodies linked to `user`'s account, current or not."""
-    return list(
-        db.session.scalars(
-            select(BodyMember)
-            .join(GoverningBody, BodyMember.body_id == GoverningBody.id)
-            .where(BodyMember.user_id == user.id, GoverningBody.school_id == school.id)
+    """The seats on `school`'s bodies linked to `user`'s account, current or not. Asked once per
+    request and school (a page asks policy about each of its management sections)."""
+    known = g.setdefault("_board_seats", {}) if has_app_context() else {}
+    key = (user.id, school.id)
+    if key not in known:
+        known[key] = list(
+            db.session.scalars(
+                select(BodyMember)
+                .join(GoverningBody, BodyMember.body_id == GoverningBody.id)
+                .where(BodyMember.user_id == user.id, GoverningBody.school_id == school.id)
+            )
         )
-    )
+    return known[key]
 
 
 def board_member_serves(user, school: School, body: GoverningBody | None = None, today: date | None = None) -> bool:
