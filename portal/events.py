@@ -46,6 +46,9 @@ NAMES = frozenset(
         # An account needs a mail of its own (a link to finish registering, to reset a password):
         # data: to_address, language, template, build (gives the subject and the template's words)
         "account.mail_requested",
+        # The copy of a person's data they asked for (/me/data) could not be prepared: the subject
+        # is the person, who is told so and may ask again.
+        "personal_data.export_failed",
     }
 )
 

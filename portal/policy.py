@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask import g, has_app_context
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -20,7 +21,18 @@ from sqlalchemy import select
 from portal.clock import today as local_today
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.models import AUTHORITY_ROLES, Audience, Authority, Block, Consultation, Role, School
+from portal.models import (
+    AUTHORITY_ROLES,
+    Audience,
+    Authority,
+    Block,
+    BodyMember,
+    Consultation,
+    GoverningBody,
+    Meeting,
+    Role,
+    School,
+)
 
 # Pages anyone may open without an account. Everything else sends a visitor to log in.
 PUBLIC_ENDPOINTS = frozenset(
@@ -154,12 +166,58 @@ def sees_authority(user, authority: Authority) -> bool:
     return not any(m.role in AUTHORITY_ROLES or m.role == Role.SUPERVISOR for m in user.memberships)
 
 
+def board_seats(user, school: School) -> list[BodyMember]:
+    """The seats on `school`'s bodies linked to `user`'s account, current or not. Asked once per
+    request and school (a page asks policy about each of its management sections)."""
+    known = g.setdefault("_board_seats", {}) if has_app_context() else {}
+    key = (user.id, school.id)
+    if key not in known:
+        known[key] = list(
+            db.session.scalars(
+                select(BodyMember)
+                .join(GoverningBody, BodyMember.body_id == GoverningBody.id)
+                .where(BodyMember.user_id == user.id, GoverningBody.school_id == school.id)
+            )
+        )
+    return known[key]
+
+
+def board_member_serves(user, school: School, body: GoverningBody | None = None, today: date | None = None) -> bool:
+    """Whether `user`'s board-member role at `school` is in force today (the school's today), for
+    `body`'s records when a body is given. The term lives on the seat (a BodyMember linked to the
+    account), not on the role: once every linked seat's term has ended the person is a former
+    member and acts as a member of the public, though nobody has yet removed the role; a body's
+    records (its meetings, draft minutes) are kept only by those who sit on it now. An account
+    given the role with no seat linked at the school has no term on record to end: the role
+    stands until a school admin ends it."""
+    seats = board_seats(user, school)
+    if not seats:
+        return True
+    if body is not None:
+        seats = [seat for seat in seats if seat.body_id == body.id]
+    today = today or local_today()
+    return any(seat.is_current(today) for seat in seats)
+
+
+def roles_in_force(user, school: School, body: GoverningBody | None = None) -> set[Role]:
+    """The roles `user` may act on at `school` (for `body`'s records, if given): those reaching it
+    (roles_for_school), less a board member's role whose seat is not current (board_member_serves).
+    Every rule that lets someone act on a school's records asks this; only the question "does this
+    school's management area exist for them" (visible) asks roles_for_school, so a former member
+    is refused (403), not told the area is not there."""
+    roles = roles_for_school(user, school)
+    if Role.BOARD_MEMBER in roles and not board_member_serves(user, school, body):
+        roles.discard(Role.BOARD_MEMBER)
+    return roles
+
+
 def _has_school_role(*roles: Role) -> Callable[..., bool]:
-    """A rule: the person holds one of `roles` reaching the school (directly or from above)."""
+    """A rule: the person holds one of `roles` reaching the school (directly or from above), in
+    force today (a board member's term: roles_in_force)."""
     wanted = frozenset(roles)
 
     def rule(user, school: School) -> bool:
-        return bool(roles_for_school(user, school) & wanted)
+        return bool(roles_in_force(user, school) & wanted)
 
     return rule
 
@@ -175,9 +233,19 @@ def _may_read_draft_minutes(user, meeting) -> bool:
     public again, and a future one is not yet sworn in."""
     if not _is_logged_in(user):
         return False
-    if roles_for_school(user, meeting.school) & STAFF_ROLES:
+    if roles_in_force(user, meeting.school, meeting.body) & STAFF_ROLES:
         return True
     return is_serving_member(user, meeting.body)
+
+
+def _may_keep_body_records(user, record) -> bool:
+    """A body's meeting records (a Meeting, or the GoverningBody a new one is for) are kept by the
+    school's admins, and by its board members while they sit on that body (roles_in_force): a
+    former member no longer drafts its minutes nor changes its meetings."""
+    body = record.body if isinstance(record, Meeting) else record
+    return _is_logged_in(user) and bool(
+        roles_in_force(user, body.school, body) & {Role.BOARD_MEMBER, Role.SCHOOL_ADMIN}
+    )
 
 
 def is_serving_member(user, body, today: date | None = None) -> bool:
@@ -196,7 +264,7 @@ def _may_read_feedback(user, feedback) -> bool:
     are not private, and never who sent them."""
     if not _is_logged_in(user):
         return False
-    return feedback.author_id == user.id or bool(roles_for_school(user, feedback.school) & STAFF_ROLES)
+    return feedback.author_id == user.id or bool(roles_in_force(user, feedback.school) & STAFF_ROLES)
 
 
 def is_authority_staff(user) -> bool:
@@ -246,7 +314,7 @@ def _may_publish_outcome(user, consultation) -> bool:
     if not _is_logged_in(user):
         return False
     if consultation.school is not None:
-        return bool(roles_for_school(user, consultation.school) & {Role.BOARD_MEMBER, Role.SCHOOL_ADMIN})
+        return bool(roles_in_force(user, consultation.school) & {Role.BOARD_MEMBER, Role.SCHOOL_ADMIN})
     return Role.COMMISSION_ADMIN in roles_for_authority(user, consultation.authority)
 
 
@@ -263,6 +331,8 @@ def _may_view_consultation(user, consultation) -> bool:
         return True
     if not _is_logged_in(user):
         return False
+    if consultation.school is not None:  # a former board member is the public again
+        return bool(roles_in_force(user, consultation.school) & STAFF_ROLES)
     return bool(_consultation_staff_roles(user, consultation) & STAFF_ROLES)
 
 
@@ -355,6 +425,8 @@ RULES: dict[str, Callable[..., bool]] = {
     "edit_school_profile": _has_school_role(Role.SCHOOL_ADMIN, Role.COMMISSION_ADMIN),
     "manage_invitations": _has_school_role(Role.SCHOOL_ADMIN, Role.COMMISSION_ADMIN),
     "read_draft_minutes": _may_read_draft_minutes,
+    # One meeting's record (the object is the Meeting, or the GoverningBody a new one is for).
+    "keep_meeting_record": _may_keep_body_records,
     # Consultations (the object is the Consultation).
     "view_consultation": _may_view_consultation,
     "manage_consultation": _may_manage_consultation,

@@ -464,8 +464,15 @@ def recent_invitations(school: School, limit: int = 50) -> list[Invitation]:
 # --- staff shown as staff -----------------------------------------------------------------
 
 # The roles that make someone staff, each scope's highest first: a badge shows the highest a person
-# holds at a school or an authority (a school admin who also sits on the board: the admin).
-STAFF_RANK = {Role.SCHOOL_ADMIN: 0, Role.BOARD_MEMBER: 1, Role.COMMISSION_ADMIN: 0, Role.MODERATOR: 1}
+# holds at a school or an authority (a school admin who also sits on the board: the admin). A
+# responsible supervisor (责任督学) is staff too: their name is on every school page they supervise.
+STAFF_RANK = {
+    Role.SCHOOL_ADMIN: 0,
+    Role.BOARD_MEMBER: 1,
+    Role.COMMISSION_ADMIN: 0,
+    Role.MODERATOR: 1,
+    Role.SUPERVISOR: 0,
+}
 
 
 @dataclass(frozen=True)
@@ -476,11 +483,12 @@ class StaffBadge:
     role: Role
     place_zh: str
     place_en: str
+    at_school: bool = True  # the place is a school (else an authority: a district, the city)
 
     def __str__(self) -> str:
         english = str(get_locale() or "zh").startswith("en")
         place = self.place_en if english else self.place_zh
-        if self.role.scope_is_school:
+        if self.at_school:
             return pgettext("staff badge", "%(role)s · %(school)s", role=_badge_role(self.role), school=place)
         return pgettext("staff badge", "%(role)s, %(authority)s", role=_badge_role(self.role), authority=place)
 
@@ -492,6 +500,7 @@ def _badge_role(role: Role) -> str:
         Role.SCHOOL_ADMIN: pgettext("staff badge", "School administrator"),
         Role.MODERATOR: pgettext("staff badge", "Moderator"),
         Role.COMMISSION_ADMIN: pgettext("staff badge", "Administrator"),
+        Role.SUPERVISOR: pgettext("staff badge", "Responsible supervisor"),
     }
     return words[role]
 
@@ -506,21 +515,48 @@ def staff_badges(user_ids: Iterable[int | None]) -> dict[int, list[StaffBadge]]:
     memberships = db.session.scalars(
         select(Membership)
         .where(Membership.user_id.in_(ids), Membership.role.in_(list(STAFF_RANK)))
-        .options(joinedload(Membership.school), joinedload(Membership.authority))
+        .options(
+            joinedload(Membership.school).joinedload(School.authority),
+            joinedload(Membership.authority),
+        )
         .order_by(Membership.user_id, Membership.id)
     )
+    return badges_of_memberships(memberships)
+
+
+def badges_of_memberships(memberships: Iterable[Membership]) -> dict[int, list[StaffBadge]]:
+    """The staff badges that `memberships` (loaded with their school and authority) give their
+    holders, without a query: staff_badges for the people of a page, or a page that already holds
+    the memberships it shows (the school page's supervisors)."""
     best: dict[tuple[int, str, int], Membership] = {}
     for membership in memberships:
-        key = (membership.user_id, "school" if membership.school_id else "authority", membership.scope.id)
+        if membership.role not in STAFF_RANK:
+            continue
+        key = (membership.user_id, *_badge_place_key(membership))
         held = best.get(key)
         if held is None or STAFF_RANK[membership.role] < STAFF_RANK[held.role]:
             best[key] = membership
     badges: dict[int, list[StaffBadge]] = {}
     # A school's roles first (the nearer), then the authorities', each in the order granted.
-    for membership in sorted(best.values(), key=lambda m: (m.user_id, m.school_id is None, m.id)):
-        scope = membership.scope
-        badges.setdefault(membership.user_id, []).append(StaffBadge(membership.role, scope.name_zh, scope.name_en))
+    for membership in sorted(best.values(), key=lambda m: (m.user_id, _badge_place_key(m)[0] != "school", m.id)):
+        badges.setdefault(membership.user_id, []).append(_badge(membership))
     return badges
+
+
+def _badge_place_key(membership: Membership) -> tuple[str, int]:
+    # A supervisor holds one membership per school, all of one district's supervision office: one
+    # badge naming the district, not one per school beside every answer they give.
+    if membership.role == Role.SUPERVISOR:
+        return ("supervision", membership.school.authority_id)
+    return ("school", membership.school_id) if membership.school_id else ("authority", membership.authority_id)
+
+
+def _badge(membership: Membership) -> StaffBadge:
+    if membership.role == Role.SUPERVISOR:
+        district = membership.school.authority
+        return StaffBadge(membership.role, district.name_zh, district.name_en, at_school=False)
+    scope = membership.scope
+    return StaffBadge(membership.role, scope.name_zh, scope.name_en, at_school=membership.school_id is not None)
 
 
 # Words that name a role: alone, they would make anyone look like staff. Compared normalised.

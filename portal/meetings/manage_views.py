@@ -194,7 +194,12 @@ def _meeting_form(school, meeting=None):
         )
     else:
         form = forms.MeetingForm()
-    bodies = [SelectChoice(body.id, body.name) for body in services.bodies_of_school(school)]
+    # A board member schedules and moves meetings only of the bodies they sit on now.
+    bodies = [
+        SelectChoice(body.id, body.name)
+        for body in services.bodies_of_school(school)
+        if policy.can(current_user, "keep_meeting_record", body)
+    ]
     form.body_id.choices = [SelectChoice("", _("Choose a body")), *bodies]
     if len(bodies) == 1 and form.body_id.data is None and not form.is_submitted():
         form.body_id.data = bodies[0].value
@@ -322,6 +327,7 @@ def _meeting_to_change(slug, meeting_id, part: str | None = None):
     here, answered as _refused answers (409), before any form is read."""
     school = managed_school(slug, "manage_meetings")
     meeting = found_or_404(services.meeting_in_school(school, meeting_id, for_update=True))
+    policy.require(current_user, "keep_meeting_record", meeting)
     if meeting.minutes_approved:
         abort(make_response(_refused(school, meeting, MeetingRefusal.MINUTES_APPROVED, part)))
     return school, meeting
@@ -331,7 +337,9 @@ def _meeting_to_change(slug, meeting_id, part: str | None = None):
 def manage_meeting(slug, meeting_id):
     if request.method == "GET":
         school = managed_school(slug, "manage_meetings")
-        return _meeting_page(school, found_or_404(services.meeting_in_school(school, meeting_id)))
+        meeting = found_or_404(services.meeting_in_school(school, meeting_id))
+        policy.require(current_user, "keep_meeting_record", meeting)
+        return _meeting_page(school, meeting)
     school, meeting = _meeting_to_change(slug, meeting_id)
     form = _meeting_form(school)
     if form.validate_on_submit():
@@ -493,6 +501,7 @@ def preview_minutes(slug, meeting_id):
     as from the minutes form's own Preview button."""
     school = managed_school(slug, "manage_meetings")
     meeting = found_or_404(services.meeting_in_school(school, meeting_id))
+    policy.require(current_user, "keep_meeting_record", meeting)
     form = forms.MinutesForm()
     if meeting.minutes_approved:
         if not is_htmx():

@@ -215,3 +215,13 @@ def account_mail(event):
         data["build"],
         user_id=getattr(event.subject, "id", None),
     )
+
+
+# --- a person's own data --------------------------------------------------------------------
+
+
+@events.on("personal_data.export_failed")
+def _export_failed(event):
+    """The copy the person asked for could not be prepared: they are told in the portal (their
+    mail is queued by the caller, as for every mail of their own), so they can ask again."""
+    tell([event.subject.id], Notice(Kind.MY_DATA, event.name, "pages.my_data", {}, {}))

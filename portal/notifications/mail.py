@@ -39,6 +39,10 @@ from portal.web import public_url
 
 BATCH = 200
 MAX_ATTEMPTS = 8
+# A mail to an account that was erased (the goodbye mail) is the one place its address survives
+# the erasure: until it is sent; one that could not be delivered, until the commission admins have
+# had time to send it again from /oversight/mail.
+UNDELIVERED_ADDRESS_KEPT = timedelta(days=30)
 STUCK_AFTER = timedelta(minutes=10)
 UNSUBSCRIBE_MAX_AGE = 400 * 24 * 3600  # a link in a mail kept for a year still works
 SMTP_TIMEOUT_SECONDS = 20
@@ -308,6 +312,30 @@ def _requeue(mail: Mail, error: Exception, now) -> None:
         mail.next_attempt_at = now + retry_delay(mail.attempts)
 
 
+def forget_erased_addresses(now=None) -> int:
+    """Replace the address of every mail to an erased account that no longer needs it (sent; or
+    failed or uncertain for UNDELIVERED_ADDRESS_KEPT) by the account's pseudonymous one, so that
+    the erased address is nowhere in the database once its goodbye mail is gone. Returns how many."""
+    now = now or utcnow()
+    erased = select(User.id).where(User.deleted_at.is_not(None))
+    pseudonym = select(User.email).where(User.id == Mail.user_id).scalar_subquery()
+    result = db.session.execute(
+        update(Mail)
+        .where(
+            Mail.user_id.in_(erased),
+            Mail.to_address != pseudonym,
+            (Mail.status == MailStatus.SENT)
+            | (
+                Mail.status.in_([MailStatus.FAILED, MailStatus.UNCERTAIN])
+                & (Mail.created_at <= now - UNDELIVERED_ADDRESS_KEPT)
+            ),
+        )
+        .values(to_address=pseudonym)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
 def recover_stuck(now=None) -> int:
     """Mails a worker claimed and never finished (it died): uncertain, never sent again by themselves."""
     now = now or utcnow()
@@ -381,6 +409,9 @@ def deliver_batch(limit: int = BATCH) -> int:
             db.session.commit()
     finally:
         transport.close()
+    if sent:
+        forget_erased_addresses()
+        db.session.commit()
     return sent
 
 
@@ -417,6 +448,8 @@ def write_and_send() -> None:
         pass
     while deliver_batch() == BATCH:
         pass
+    forget_erased_addresses()  # the undelivered ones whose time is up
+    db.session.commit()
 
 
 @jobs.task()

@@ -34,6 +34,9 @@ class Kind(Labelled):
     INBOX = "inbox", _l("Feedback to the schools I serve (staff)")
     MODERATION = "moderation", _l("Consultations and reports waiting for moderators")
     SUPERVISION = "supervision", _l("Feedback referred to me as the responsible supervisor")
+    # The answer to a person's own request about their data (/me/data): always told, in the portal
+    # and by its own mail, so it is not offered in the settings (services.kinds_for).
+    MY_DATA = "my_data", _l("Copies of my data I asked for")
 
 
 class Delivery(Labelled):
@@ -54,6 +57,7 @@ DEFAULT_DELIVERY = {
     Kind.INBOX: Delivery.EMAIL,
     Kind.MODERATION: Delivery.EMAIL,
     Kind.SUPERVISION: Delivery.EMAIL,
+    Kind.MY_DATA: Delivery.PORTAL,  # the mail is queued on its own (see Kind.MY_DATA)
 }
 
 

@@ -73,6 +73,7 @@ def kinds_for(user) -> list[Kind]:
         Kind.INBOX: bool(roles & {Role.BOARD_MEMBER, Role.SCHOOL_ADMIN}),
         Kind.MODERATION: bool(roles & {Role.MODERATOR, Role.COMMISSION_ADMIN}),
         Kind.SUPERVISION: Role.SUPERVISOR in roles,
+        Kind.MY_DATA: False,
     }
     return [kind for kind in Kind if offered.get(kind, True)]
 

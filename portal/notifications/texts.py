@@ -50,6 +50,10 @@ TEXTS = {
     "decision.published": _l("%(school)s published decision %(number)s: %(title)s"),
     "charter.adopted": _l("%(school)s adopted version %(number)d of its charter."),
     "minutes.approved": _l("The minutes of “%(title)s” (%(body)s, %(school)s) are approved."),
+    "personal_data.export_failed": _l(
+        "The copy of your data you asked for could not be prepared. "
+        "Please ask for it again on the page “A copy of your data”."
+    ),
     "moderation.waiting": _l("%(count)d items have waited more than 2 working days in the moderation queue."),
 }
 

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import String, cast, delete, func, or_, select, update
 
-from portal import audit, jobs
+from portal import audit, events, jobs
 from portal.accounts import services as account_services
 from portal.accounts.models import (
     DELETED_NAME,
@@ -271,6 +271,7 @@ def prepare_data_export(export_id: int) -> None:
         db.session.rollback()
         export = db.session.get(DataExport, export_id)
         export.mark_failed()
+        _tell_export_failed(db.session.get(User, export.user_id))
         db.session.commit()
         raise
     now = utcnow()
@@ -290,6 +291,41 @@ def prepare_data_export(export_id: int) -> None:
     mail_service.queue_mail(user, None, "personal_data", build)
     jobs.after_commit(db.session, mail_service.deliver_mails)
     db.session.commit()
+
+
+def _tell_export_failed(user: User) -> None:
+    """The person who asked is told, in the portal and by mail (queued with the others, so it
+    waits out a mail server that is down), that the copy failed and that they can ask again."""
+    events.emit("personal_data.export_failed", user, None)
+    url = public_url("pages.my_data")
+    contact = current_app.config["PORTAL_PRIVACY_CONTACT"]
+
+    def build():
+        return {
+            "subject": _("Your copy of your data could not be prepared"),
+            "user": user,
+            "lines": [
+                _("We could not prepare the copy of your data you asked for. Please ask for it again here:"),
+                url,
+                _("If it fails again, write to us at %(contact)s.", contact=contact),
+            ],
+        }
+
+    _queue_own_mail(user, user.email, user.language, build)
+
+
+def _queue_own_mail(user: User, to_address: str, language: str | None, build) -> None:
+    # The notifications feature keeps the mail queue: it writes the mail in this transaction and a
+    # job sends it after the commit, retrying while the mail server is down.
+    events.emit(
+        "account.mail_requested",
+        user,
+        None,
+        to_address=to_address,
+        language=language,
+        template="personal_data",
+        build=build,
+    )
 
 
 def _public_download_url(export: DataExport) -> str:
@@ -346,15 +382,16 @@ def erase_account(user: User, *, password: str, ip_address: str | None = None) -
     the audit trail its numbers; the password is unusable and every session ended; what only
     concerned them (notifications, follows, preferences, mails, exports, unpublished responses,
     reports, parent memberships) is deleted; their feedback stays with the school without
-    anything that names them. The goodbye mail is written to the old address and handed to a job
-    as plain values: it is sent, and never stored."""
+    anything that names them. The goodbye mail to the old address is queued with every other mail
+    (it waits out a mail server that is down, and shows on /oversight/mail if it fails); its row is
+    the one place the address stays, and only until it is sent (notifications.mail.
+    forget_erased_addresses), or 30 days when it cannot be delivered."""
     if not account_services.password_matches(user, password):
         raise DomainError(PersonalDataRefusal.WRONG_PASSWORD)
     staff = staff_memberships(user)
     if staff:
         raise DomainError(PersonalDataRefusal.STAFF_MEMBERSHIP)
-    email, name = user.email, user.display_name
-    goodbye = mail_service.write_mail(user, None, "personal_data", _goodbye_mail)
+    email, name, language = user.email, user.display_name, user.language
     uid = user.id
 
     # What only concerned them.
@@ -403,16 +440,9 @@ def erase_account(user: User, *, password: str, ip_address: str | None = None) -
             .execution_options(synchronize_session=False)
         )
     audit.record(user, "user.account_deleted", user, ip_address=ip_address)
+    # Written after the erasure, so that nothing above deletes or rewrites it; it names nobody.
+    _queue_own_mail(user, email, language, _goodbye_mail)
     db.session.flush()
-    jobs.after_commit(
-        db.session,
-        send_goodbye,
-        uid,
-        goodbye.to_address,
-        goodbye.subject,
-        goodbye.text_body,
-        goodbye.html_body,
-    )
 
 
 def _goodbye_mail() -> dict:
@@ -464,17 +494,3 @@ def _scrub(value, email: str, name: str):
         if name and name in value:
             return value.replace(name, DELETED_NAME)
     return value
-
-
-@jobs.task()
-def send_goodbye(user_id: int, to_address: str, subject: str, text_body: str, html_body: str) -> None:
-    """Send the mail that confirms an erasure: built from plain values and never stored, since
-    the address it goes to is no longer in the database."""
-    message_mail = Mail(id=user_id, to_address=to_address, subject=subject, text_body=text_body, html_body=html_body)
-    message_mail.created_at = utcnow()
-    message_mail.headers = {}
-    transport = mail_service._transport()
-    try:
-        transport.send(mail_service.message_of(message_mail), message_mail)
-    finally:
-        transport.close()

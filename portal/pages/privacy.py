@@ -13,6 +13,7 @@ from portal.clock import utcnow
 from portal.domain import DomainError
 from portal.extensions import client_address, db
 from portal.moderation.models import STANDARD_REASONS
+from portal.notifications.mail import UNDELIVERED_ADDRESS_KEPT
 from portal.pages import bp, me, personal_data
 from portal.pages.personal_data import EXPORT_DAYS
 from portal.web import redirect_to
@@ -25,6 +26,7 @@ def privacy():
         version=PRIVACY_NOTICE_VERSION,
         contact=current_app.config["PORTAL_PRIVACY_CONTACT"],
         export_days=EXPORT_DAYS,
+        undelivered_days=UNDELIVERED_ADDRESS_KEPT.days,
     )
 
 

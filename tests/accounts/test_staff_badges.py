@@ -207,3 +207,41 @@ def test_the_audit_log_shows_the_actors_badges(client, db, city, board_member, m
     page = text(client.get("/audit", headers=ENGLISH))
 
     assert BOARD_BADGE_EN in badges_in(page)
+
+
+# --- responsible supervisors ------------------------------------------------------------------
+
+SUPERVISOR_BADGE_EN = "Responsible supervisor, Test District A"
+
+
+@pytest.fixture
+def supervisor(make_user, school):
+    return make_user(role="supervisor", scope=school, display_name="责任督学 周敏")
+
+
+def test_a_supervisors_name_on_the_school_page_carries_the_badge(client, school, supervisor):
+    page = text(client.get(f"/schools/{school.slug}", headers=ENGLISH))
+
+    supervisors = page.split('id="supervisors"', 1)[1].split("</section>", 1)[0]
+    assert "责任督学 周敏" in supervisors
+    assert badges_in(supervisors) == [SUPERVISOR_BADGE_EN]
+
+
+def test_a_resident_sharing_no_role_gets_no_badge_beside_the_supervisor(client, school, supervisor):
+    """Only the membership makes the badge: a parent named like a role shows none (see above)."""
+    page = text(client.get(f"/schools/{school.slug}", headers=ENGLISH))
+
+    assert page.count('<span class="staff-badge">') == 1
+
+
+def test_a_supervisor_of_several_schools_has_one_badge_naming_the_district(
+    app, db, school, make_school, supervisor, district
+):
+    second = make_school(district)
+    account_services.grant_membership(None, supervisor, Role.SUPERVISOR, second)
+    db.session.commit()
+
+    with app.test_request_context(), force_locale("en"):
+        assert [str(badge) for badge in account_services.staff_badges([supervisor.id])[supervisor.id]] == [
+            SUPERVISOR_BADGE_EN
+        ]

@@ -151,3 +151,27 @@ def test_staff_member_cannot_take_another_staff_members_name(client, db, city_ad
 
 def test_comparable_name_ignores_case_width_spaces_and_punctuation():
     assert account_services.comparable_name("Ｗａｎｇ　Min·") == account_services.comparable_name("wang min")
+
+
+@pytest.fixture
+def supervisor_zhou(make_user, school):
+    """A responsible supervisor (责任督学) of the school: their name is on its public page."""
+    return make_user(role="supervisor", scope=school, display_name="责任督学 周敏")
+
+
+@pytest.mark.parametrize("typed", ["责任督学 周敏", "责任督学周敏", "责任督学·周敏"])
+def test_registering_with_a_supervisors_name_is_refused_beside_the_field(client, db, supervisor_zhou, typed):
+    before = count_users(db)
+
+    response = register(client, typed, ENGLISH)
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert STAFF_NAME_MESSAGE in field_error(page, "display_name")
+    assert field_value(page, "display_name") == typed  # what was typed is kept
+    assert count_users(db) == before
+
+
+def test_a_supervisor_keeps_their_own_name_on_their_profile(db, supervisor_zhou):
+    assert account_services.display_name_refusal("责任督学 周敏", user_id=supervisor_zhou.id) is None
+    assert account_services.display_name_refusal("责任督学 周敏") is not None

@@ -4,12 +4,10 @@ unsubscribe link that works without logging in."""
 
 import asyncio
 import re
-import socket
 import time
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from itsdangerous import TimestampSigner
 from sqlalchemy import select
 
@@ -26,52 +24,9 @@ from tests.helpers.consultations import create_consultation
 from tests.helpers.feedback import token
 from tests.helpers.notifications import body_html, body_text, events_told, mails_to
 from tests.helpers.pages import ENGLISH
+from tests.helpers.smtp import SmtpServer
 
-# --- an SMTP server of the test's own -----------------------------------------------------
-
-
-class Recorder:
-    """Keeps every message it accepts; refuses the addresses in `refuse` for good (550)."""
-
-    def __init__(self):
-        self.messages = []
-        self.refuse = set()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 5.1.1 No such user here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos[:], envelope.content))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class SmtpServer:
-    def __init__(self):
-        self.port = free_port()
-        self.recorder = Recorder()
-        self.controller = None
-
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
-
-    def start(self):
-        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self):
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
+# --- an SMTP server of the test's own (tests/helpers/smtp.py) -----------------------------
 
 
 @pytest.fixture
