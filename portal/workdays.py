@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from chinese_calendar import constants as official
 from flask import g, has_app_context, has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, String, select
+from sqlalchemy import Date, ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from portal import audit
@@ -56,6 +56,30 @@ class WorkingDayOverride(db.Model):
 def official_years() -> list[int]:
     """The years whose holidays and make-up working days the official calendar knows."""
     return sorted({day.year for day in official.holidays} | {day.year for day in official.workdays})
+
+
+# The State Council publishes next year's holidays in November or early December (the 2026 notice:
+# 4 November 2025). From then on, deadlines counted in late December reach into next year, so a
+# year the calendar does not know is a warning from this month of the year before.
+NEXT_YEAR_WARNED_FROM_MONTH = 11
+
+
+def years_without_official_calendar(today: date) -> list[int]:
+    """This year and, from November, next year, when the official calendar does not know them:
+    working days there count Monday to Friday (the Spring Festival and National Day included)
+    until the commission sets the holidays as overrides."""
+    years = [today.year] + ([today.year + 1] if today.month >= NEXT_YEAR_WARNED_FROM_MONTH else [])
+    known = set(official_years())
+    return [year for year in years if year not in known]
+
+
+def overrides_in_year(year: int) -> int:
+    """How many days of `year` the commission has set."""
+    return db.session.scalar(
+        select(func.count(WorkingDayOverride.id)).where(
+            WorkingDayOverride.day >= date(year, 1, 1), WorkingDayOverride.day <= date(year, 12, 31)
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ adding an item of its own to the catalogue."""
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import SubmitField, TextAreaField
+from wtforms import BooleanField, SubmitField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
 from portal.disclosure.models import (
@@ -31,6 +31,7 @@ from portal.forms import (
 
 EMPTY_FILE = _l("This file is empty. Choose the PDF file to publish.")
 NOT_A_PDF = _l("This file is not a PDF. Choose the PDF file to publish.")
+NOT_CONFIRMED = _l("Tick the box to confirm before publishing.")
 
 
 class DisclosureForm(PortalForm):
@@ -46,6 +47,14 @@ class DisclosureForm(PortalForm):
         render_kw={"rows": 6, "maxlength": DISCLOSURE_TEXT_MAX},
     )
     file = FileField(_l("PDF document"), render_kw={"accept": "application/pdf,.pdf"})
+    # Asked of "Publish" only (see validate): saving a draft can be undone, publishing cannot.
+    confirm = BooleanField(
+        _l(
+            "I confirm that this is the information to disclose. Once published, it is archived, signed and "
+            "entered in the public log, and it can never be changed or withdrawn."
+        ),
+        description=_l("Only for publishing: a draft is saved without it."),
+    )
     save = SubmitField(_l("Save as draft"))
     publish = SubmitField(_l("Publish"))
 
@@ -61,9 +70,12 @@ class DisclosureForm(PortalForm):
         self.pdf_bytes: bytes | None = None
 
     def validate(self, extra_validators=None) -> bool:
-        """The fields, and a file (if any) that is a PDF by its content, not its name: read into
-        `pdf_bytes`."""
+        """The fields, the tick when publishing, and a file (if any) that is a PDF by its content,
+        not its name: read into `pdf_bytes`."""
         valid = super().validate(extra_validators)
+        if self.publish.data and not self.confirm.data:
+            self.confirm.errors.append(NOT_CONFIRMED)
+            valid = False
         upload = self.file.data
         if upload is not None and getattr(upload, "filename", None):
             data = upload.read()

@@ -41,6 +41,11 @@ def _page(form, status=200):
             overrides=workdays.overrides(),
             years=years,
             known_years=workdays.official_years(),
+            # Years counted Monday to Friday for want of the State Council's notice, with how many
+            # of their days the commission has set: said at the top, where it cannot be missed.
+            missing_years=[
+                (year, workdays.overrides_in_year(year)) for year in workdays.years_without_official_calendar(today())
+            ],
             today=today(),
         ),
         status,

@@ -8,7 +8,7 @@ from itertools import chain
 from flask import abort, render_template
 from flask_login import current_user
 
-from portal import policy
+from portal import policy, workdays
 from portal.accounts import services as account_services
 from portal.clock import today, utcnow
 from portal.consultations.services import outcome_due_days
@@ -163,6 +163,7 @@ def dashboard_page():
         # What waits for the reader in each authority they serve (the queue, their own consultations).
         work=staff_work(current_user, utcnow(), authorities_only=True),
         may_manage_working_days=policy.can(current_user, "manage_working_days"),
+        missing_calendar_years=workdays.years_without_official_calendar(today()),
         disclosure_completeness=completeness,
         transparency_districts=transparency_districts,
         transparency_schools=transparency_schools,

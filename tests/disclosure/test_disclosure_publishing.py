@@ -64,7 +64,8 @@ def test_publishing_a_text_publishes_the_draft(client, login_as, school_admin, s
     client.post(address(school, fees), data={"formed_on": "2026-12-01", "text": "草稿", "save": "1"})
 
     client.post(
-        address(school, fees), data={"formed_on": "2026-12-01", "text": "本学期不收取任何费用。", "publish": "1"}
+        address(school, fees),
+        data={"formed_on": "2026-12-01", "text": "本学期不收取任何费用。", "publish": "1", "confirm": "y"},
     )
 
     (published,) = disclosures(school)
@@ -73,12 +74,61 @@ def test_publishing_a_text_publishes_the_draft(client, login_as, school_admin, s
     assert "disclosure.publish" in actions()
 
 
+def test_publishing_without_the_tick_publishes_nothing_and_keeps_what_was_typed(
+    client, login_as, school_admin, school, fees
+):
+    login_as(school_admin)
+    client.post(address(school, fees), data={"formed_on": "2026-12-01", "text": "草稿", "save": "1"})
+
+    response = client.post(
+        address(school, fees), data={"formed_on": "2026-12-02", "text": "本学期不收取任何费用。", "publish": "1"}
+    )
+
+    assert response.status_code == 422
+    assert 'id="confirm-error"' in response.text
+    assert "本学期不收取任何费用。</textarea>" in response.text
+    assert 'value="2026-12-02"' in response.text
+    (draft,) = disclosures(school)
+    assert (draft.status, draft.text, draft.formed_on) == (DisclosureStatus.DRAFT, "草稿", date(2026, 12, 1))
+    assert "disclosure.publish" not in actions()
+
+
+def test_saving_a_draft_needs_no_tick(client, login_as, school_admin, school, fees):
+    login_as(school_admin)
+
+    response = client.post(address(school, fees), data={"formed_on": "2026-12-01", "text": "草稿", "save": "1"})
+
+    assert response.status_code == 303
+    (draft,) = disclosures(school)
+    assert draft.status == DisclosureStatus.DRAFT
+
+
+def test_the_publish_form_asks_for_the_tick_and_says_it_is_working(client, login_as, school_admin, school, fees):
+    login_as(school_admin)
+
+    page = client.get(address(school, fees)).text
+
+    start = page.index(f'<form method="post" action="{address(school, fees)}"')
+    form = page[start : page.index("</form>", start)]
+    assert " data-working>" in form
+    assert 'type="checkbox"' in form and 'name="confirm"' in form
+    assert 'class="htmx-indicator working" role="status"' in form
+    # portal.js disables button[type=submit] while the form works: the two actions are buttons.
+    assert '<button type="submit" class="button" name="publish" value="1">' in form
+    assert '<button type="submit" class="button button-secondary" name="save" value="1">' in form
+
+
 def test_publishing_a_pdf_archives_it_by_its_fingerprint(client, login_as, school_admin, school, fees):
     login_as(school_admin)
 
     response = client.post(
         address(school, fees),
-        data={"formed_on": "2026-12-01", "publish": "1", "file": (io.BytesIO(helpers.small_pdf()), "收费.pdf")},
+        data={
+            "formed_on": "2026-12-01",
+            "publish": "1",
+            "confirm": "y",
+            "file": (io.BytesIO(helpers.small_pdf()), "收费.pdf"),
+        },
         content_type="multipart/form-data",
     )
 
@@ -94,7 +144,7 @@ def test_publishing_a_pdf_archives_it_by_its_fingerprint(client, login_as, schoo
 def test_publishing_nothing_is_refused_beside_the_text(client, login_as, school_admin, school, fees):
     login_as(school_admin)
 
-    response = client.post(address(school, fees), data={"formed_on": "2026-12-01", "publish": "1"})
+    response = client.post(address(school, fees), data={"formed_on": "2026-12-01", "publish": "1", "confirm": "y"})
 
     assert response.status_code == 422
     assert 'id="text-error"' in response.text
@@ -113,7 +163,7 @@ def test_a_file_that_is_not_a_pdf_is_refused(client, login_as, school_admin, sch
 
     response = client.post(
         address(school, fees),
-        data={"formed_on": "2026-12-01", "publish": "1", "file": (io.BytesIO(content), name)},
+        data={"formed_on": "2026-12-01", "publish": "1", "confirm": "y", "file": (io.BytesIO(content), name)},
         content_type="multipart/form-data",
     )
 
@@ -142,7 +192,12 @@ def test_a_pdf_the_bounded_reader_gives_up_on_is_refused_and_never_signed(
 
     response = client.post(
         address(school, fees),
-        data={"formed_on": "2026-12-01", "publish": "1", "file": (io.BytesIO(helpers.small_pdf()), "bomb.pdf")},
+        data={
+            "formed_on": "2026-12-01",
+            "publish": "1",
+            "confirm": "y",
+            "file": (io.BytesIO(helpers.small_pdf()), "bomb.pdf"),
+        },
         content_type="multipart/form-data",
     )
 
@@ -161,7 +216,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
 
     response = client.post(
         address(school, fees),
-        data={"formed_on": "2026-12-01", "publish": "1", "file": (io.BytesIO(too_big), "big.pdf")},
+        data={"formed_on": "2026-12-01", "publish": "1", "confirm": "y", "file": (io.BytesIO(too_big), "big.pdf")},
         content_type="multipart/form-data",
     )
 

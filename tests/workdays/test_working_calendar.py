@@ -169,3 +169,29 @@ def test_an_override_that_changes_nothing_is_refused(app, db, city, city_admin, 
     with app.test_request_context(), pytest.raises(DomainError) as refused:
         workdays.add_override(city_admin, city, {"day": day, "is_working_day": working, "note": "无变化"})
     assert refused.value.reason == WorkdayRefusal.SAME_AS_OFFICIAL
+
+
+KNOWN_UP_TO_2026 = list(range(2004, 2027))
+
+
+@pytest.mark.parametrize(
+    "today, unknown",
+    [
+        (date(2026, 10, 31), []),  # next year's notice is not due yet: no warning
+        (date(2026, 11, 1), [2027]),  # from November, deadlines soon reach into 2027
+        (date(2026, 12, 31), [2027]),
+        (date(2027, 1, 1), [2027]),  # this year itself counted Monday to Friday
+        (date(2027, 11, 1), [2027, 2028]),
+    ],
+    ids=str,
+)
+def test_the_years_without_an_official_calendar_are_this_year_and_from_november_next_year(monkeypatch, today, unknown):
+    monkeypatch.setattr(workdays, "official_years", lambda: KNOWN_UP_TO_2026)
+
+    assert workdays.years_without_official_calendar(today) == unknown
+
+
+def test_no_year_is_missing_once_the_package_publishes_it(monkeypatch):
+    monkeypatch.setattr(workdays, "official_years", lambda: [*KNOWN_UP_TO_2026, 2027])
+
+    assert workdays.years_without_official_calendar(date(2026, 12, 3)) == []

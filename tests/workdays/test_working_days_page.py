@@ -12,6 +12,7 @@ from sqlalchemy import select
 from portal import workdays
 from portal.audit import AuditEvent
 from portal.oversight import manage_views
+from portal.oversight import views as oversight_views
 from portal.workdays import WorkingDayOverride
 from tests.helpers.fuzz import FUZZ, assert_no_server_error, fields_of, post, referers
 from tests.helpers.pages import ENGLISH, field_error, field_value, location_path, log_in
@@ -42,6 +43,48 @@ def test_the_page_shows_the_official_2026_holidays_and_says_2027_is_not_publishe
     assert '<time datetime="2026-10-10">' in page  # the make-up Saturday
     if 2027 not in workdays.official_years():
         assert "The State Council's notice for 2027 is not in the official calendar yet" in page
+
+
+@pytest.fixture
+def without_2027(monkeypatch):
+    """The calendar package as installed (1.11.0, the latest on PyPI on 2026-12-04): 2004 to 2026."""
+    monkeypatch.setattr(workdays, "official_years", lambda: list(range(2004, 2027)))
+
+
+def test_commission_admins_are_told_at_the_top_that_2027_has_no_official_calendar_and_must_enter_it(
+    client, city_admin, login_as, without_2027
+):
+    login_as(city_admin)
+
+    page = client.get(URL, headers=ENGLISH).get_data(as_text=True)
+
+    warning = page.index('id="no-official-calendar-2027"')
+    assert warning < page.index('id="add-override-heading"')  # above the form, not at the bottom
+    assert "2027 has no official calendar yet." in page
+    assert "every Monday to Friday of 2027 counts as a working day" in page
+    assert "0 days of 2027 are set so far." in page
+    assert 'id="no-official-calendar-2026"' not in page
+
+
+def test_the_warning_counts_the_days_of_2027_the_commission_has_set(client, db, city_admin, login_as, without_2027):
+    login_as(city_admin)
+    client.post(URL, data={"day": "2027-02-08", "kind": "off", "note": "春节"})
+
+    page = client.get(URL, headers=ENGLISH).get_data(as_text=True)
+
+    assert "1 day of 2027 is set so far." in page
+
+
+def test_the_dashboard_tells_the_city_s_commission_that_2027_has_no_official_calendar(
+    monkeypatch, client, city_admin, login_as, without_2027
+):
+    monkeypatch.setattr(oversight_views, "today", lambda: date(2026, 12, 3))
+    login_as(city_admin)
+
+    page = client.get("/oversight", headers=ENGLISH).get_data(as_text=True)
+
+    assert 'id="no-official-calendar-2027"' in page
+    assert f'href="{URL}#no-official-calendar-2027"' in page
 
 
 def test_the_page_reads_in_chinese(client, city_admin, login_as, compiled_catalogues):
