@@ -1,12 +1,17 @@
 """Pages of accounts and mail that no journey visits, checked with axe-core (WCAG 2.1 A and AA)
 in Chinese and English: a person's sessions (/me/sessions), a mail's unsubscribe link (valid,
-and forged), the commission's mail queue with a failed mail in it (/oversight/mail), and the
-page of a broken or expired link (accounts/link_problem.html)."""
+and forged), the commission's mail queue with a failed mail in it (/oversight/mail), the page
+of a broken or expired link (accounts/link_problem.html), and a consultation's response form
+filled from what the person started ("We kept what you started", with its discard button)."""
 
 import pytest
 from sqlalchemy import select
 
+from portal import policy
 from portal.accounts.models import User
+from portal.clock import utcnow
+from portal.consultations import responses as response_services
+from portal.consultations.models import Consultation, Phase
 from portal.extensions import db
 from portal.notifications import mail
 from portal.notifications.models import Kind, Mail, MailStatus
@@ -18,10 +23,20 @@ PARENT, ADMIN = "parent@example.org", "admin@example.org"
 
 @pytest.fixture(scope="module")
 def addresses(live_server):
-    """The parent's unsubscribe link, and a mail that failed for good in the queue, made once."""
+    """The parent's unsubscribe link, a mail that failed for good in the queue, and a response the
+    parent started on an open consultation, made once."""
     with live_server.app.app_context():
         parent = db.session.scalar(select(User).where(User.email == PARENT))
         token = mail.unsubscribe_token(parent.id, Kind.FEEDBACK)
+        unanswered = next(
+            c
+            for c in db.session.scalars(select(Consultation).order_by(Consultation.id))
+            if c.phase(utcnow()) == Phase.OPEN
+            and policy.can(parent, "respond", c)
+            and response_services.response_of(c, parent) is None
+        )
+        response_services.keep_draft(parent, unanswered, {"stance": "neutral", "body": "我还在考虑，周末再写完。"})
+        consultation_address = f"/consultations/{unanswered.id}"
         db.session.add(
             Mail(
                 to_address="nobody@invalid.example",
@@ -35,7 +50,11 @@ def addresses(live_server):
         )
         db.session.commit()
         db.session.remove()
-    return {"unsubscribe": f"/unsubscribe/{token}", "forged": f"/unsubscribe/{token[:-4]}AAAA"}
+    return {
+        "unsubscribe": f"/unsubscribe/{token}",
+        "forged": f"/unsubscribe/{token[:-4]}AAAA",
+        "consultation": consultation_address,
+    }
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
@@ -58,6 +77,10 @@ def test_account_and_mail_pages_have_no_accessibility_violations(
     log_in(parent, PARENT, demo_password)
     assert parent.goto("/me/sessions").status == 200
     check_accessibility(parent, f"axe-sessions-{language}")
+    parent.goto(addresses["consultation"])
+    assert parent.locator("#draft-notice").is_visible()
+    assert parent.locator("#body").input_value() == "我还在考虑，周末再写完。"
+    check_accessibility(parent, f"axe-unfinished-response-{language}")
 
     admin = new_page(language)
     log_in(admin, ADMIN, demo_password)
