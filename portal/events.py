@@ -29,7 +29,10 @@ NAMES = frozenset(
         "response.rejected",  # data: reason
         "response.hidden",  # data: reason, by_reports
         "response.restored",
-        "response.reported",  # data: open_reports, threshold_reached (hidden), held_for_moderators
+        "response.reported",
+        # A person started a response and has not sent it; the consultation closes within two
+        # days (subject: the ResponseDraft; once per draft)
+        "response.unfinished",  # data: open_reports, threshold_reached (hidden), held_for_moderators
         "consultation.submitted",
         "consultation.approved",
         "consultation.sent_back",  # data: reason

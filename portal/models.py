@@ -10,6 +10,7 @@ from portal.consultations.models import (  # noqa: F401
     OutcomeTheme,
     Question,
     Response,
+    ResponseDraft,
     ResponseVersion,
     Tally,
 )

@@ -1,5 +1,7 @@
 """The forms of a consultation's public page: the response, built for each consultation's questions."""
 
+from types import SimpleNamespace
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, SelectChoice, SelectMultipleField, TextAreaField
 from wtforms.validators import Length, Optional, StopValidation
@@ -91,6 +93,16 @@ class ResponseForm(ResponseTextForm):
             "show_name": self.show_name.data,
         }
 
+    def typed_data(self) -> dict:
+        """What was typed, valid or not, for keeping as an unfinished response (the service keeps
+        only this consultation's questions and the choices it offers)."""
+        return {
+            "stance": self.stance.data,
+            "body": self.body.data or "",
+            "answers": {str(question.id): field.data for question, field in self.question_fields()},
+            "show_name": self.show_name.data,
+        }
+
 
 def _question_field(question):
     if question.kind == QuestionKind.TEXT:
@@ -112,14 +124,24 @@ def _question_field(question):
     )
 
 
-def response_form(consultation, response=None, **kwargs) -> ResponseForm:
+def response_form(consultation, response=None, draft=None, **kwargs) -> ResponseForm:
     """The response form for this consultation's questions: from the request, or (with
-    `response`) filled in with what the person wrote before."""
+    `response`) filled in with what the person wrote before, or (with `draft`) with what they
+    started and did not send."""
     fields = {f"answer_{question.id}": _question_field(question) for question in consultation.questions}
     form_class = type("ResponseForm", (ResponseForm,), {**fields, "_questions": list(consultation.questions)})
+    if draft is not None and response is None:
+        typed = draft.answers or {}
+        response = SimpleNamespace(
+            stance=typed.get("stance") or None,
+            body=typed.get("body", ""),
+            show_name=bool(typed.get("show_name")),
+            answers=typed.get("answers") or {},
+        )
     if response is not None:
         kwargs.pop("formdata", None)
-        data = {"stance": response.stance.value, "body": response.body, "show_name": response.show_name}
+        stance = response.stance.value if isinstance(response.stance, Stance) else response.stance
+        data = {"stance": stance, "body": response.body, "show_name": response.show_name}
         for question in consultation.questions:
             value = response.answers.get(str(question.id))
             if value is None:

@@ -495,3 +495,29 @@ class Tally(db.Model):
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), primary_key=True)
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+
+
+class ResponseDraft(db.Model):
+    """What a person typed into a consultation's response form without sending it: kept while
+    they type (the form's inline check) or when a send fails its checks, so that they find it
+    again, and are told once before the consultation closes. It is theirs alone (never counted,
+    never shown to the school), deleted when they send their response, discard it, or the
+    consultation closes."""
+
+    __tablename__ = "response_draft"
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "user_id", name="uq_response_draft_consultation_user"),
+        Index("ix_response_draft_user_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # As typed, in the form's shape: {"stance": "support" | "", "body": "...", "show_name": bool,
+    # "answers": {"<question id>": "text" | choice index | [choice indexes]}}
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reminded_at: Mapped[datetime | None]  # told before closing (once)
+
+    consultation: Mapped[Consultation] = relationship()

@@ -8,12 +8,12 @@ count_response().
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import joinedload, undefer
 
-from portal import audit
+from portal import audit, events
 from portal.accounts.models import User
 from portal.clock import utcnow
 from portal.consultations.models import (
@@ -22,9 +22,11 @@ from portal.consultations.models import (
     Consultation,
     ConsultationRefusal,
     ModerationMode,
+    Phase,
     Question,
     QuestionKind,
     Response,
+    ResponseDraft,
     ResponseState,
     ResponseVersion,
     Stance,
@@ -244,6 +246,10 @@ def submit_response(actor, consultation: Consultation, data: dict, now: datetime
         action = "response.edit"
     if state == ResponseState.PUBLISHED:
         _count(consultation.id, _contribution(stance, answers), +1)
+    # Sent: what they had started is the response now, and nobody tells them to finish it.
+    db.session.execute(
+        delete(ResponseDraft).where(ResponseDraft.consultation_id == consultation.id, ResponseDraft.user_id == actor.id)
+    )
     audit.record(actor, action, response, **consultation.audit_scope, consultation=consultation.id, state=state.value)
     return response
 
@@ -328,3 +334,101 @@ def export_records(consultation: Consultation, batch: int = 1000) -> Iterator:
         .execution_options(yield_per=batch)
     )
     yield from db.session.execute(query)
+
+
+# --- unfinished responses -----------------------------------------------------------------
+
+# Comments kept as typed, longer than a response may be (the person cuts them to size when they
+# come back), but not without end: the inline check is no place to store a book.
+DRAFT_BODY_MAX = 2 * RESPONSE_BODY_MAX
+REMIND_BEFORE_CLOSING = timedelta(days=2)
+
+
+def draft_of(consultation: Consultation, user) -> ResponseDraft | None:
+    """What the person started and did not send, if anything."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(
+        select(ResponseDraft).where(ResponseDraft.consultation_id == consultation.id, ResponseDraft.user_id == user.id)
+    )
+
+
+def _typed(consultation: Consultation, data: dict) -> dict:
+    """What was typed, in the draft's shape: only this consultation's questions and offered
+    choices, a stance only if it is one, text as typed (NFC), the comments up to DRAFT_BODY_MAX."""
+    stance = data.get("stance")
+    return {
+        "stance": stance if stance in {each.value for each in Stance} else "",
+        "body": nfc(data.get("body") if isinstance(data.get("body"), str) else "")[:DRAFT_BODY_MAX],
+        "show_name": bool(data.get("show_name")),
+        "answers": clean_answers(consultation, data.get("answers") or {}),
+    }
+
+
+def keep_draft(actor, consultation: Consultation, data: dict, now: datetime | None = None) -> ResponseDraft | None:
+    """Keep what `actor` typed into the response form (data: stance, body, show_name, answers as
+    posted, even invalid) while the consultation is open and they have not responded yet. Nothing
+    typed: no draft (and an earlier one goes). An edit of a sent response is no draft: the response
+    itself is kept. Not audited: it is the person's scratch paper, seen by nobody else."""
+    now = now or utcnow()
+    if not consultation.is_open(now) or response_of(consultation, actor) is not None:
+        return None
+    typed = _typed(consultation, data)
+    draft = draft_of(consultation, actor)
+    if not (typed["stance"] or typed["body"].strip() or typed["answers"]):
+        if draft is not None:
+            db.session.delete(draft)
+            db.session.flush()
+        return None
+    if draft is None:
+        draft = ResponseDraft(consultation_id=consultation.id, user_id=actor.id, started_at=now)
+        db.session.add(draft)
+    draft.answers, draft.updated_at = typed, now
+    db.session.flush()
+    return draft
+
+
+def discard_draft(actor, consultation: Consultation) -> bool:
+    """Forget what `actor` started on this consultation; False if there was nothing."""
+    result = db.session.execute(
+        delete(ResponseDraft).where(ResponseDraft.consultation_id == consultation.id, ResponseDraft.user_id == actor.id)
+    )
+    return bool(result.rowcount)
+
+
+def remind_unfinished(now: datetime) -> int:
+    """Each person who started a response and has not sent it is told once, when the consultation
+    closes within REMIND_BEFORE_CLOSING (the event "response.unfinished", for whoever tells people).
+    Returns how many were told."""
+    responded = select(Response.id).where(
+        Response.consultation_id == ResponseDraft.consultation_id, Response.author_id == ResponseDraft.user_id
+    )
+    due = db.session.scalars(
+        select(ResponseDraft)
+        .join(Consultation, Consultation.id == ResponseDraft.consultation_id)
+        .where(
+            ResponseDraft.reminded_at.is_(None),
+            Consultation.in_phase(Phase.OPEN, now),
+            Consultation.closed_at <= now + REMIND_BEFORE_CLOSING,
+            ~responded.exists(),
+        )
+        .order_by(ResponseDraft.id)
+        .with_for_update(of=ResponseDraft, skip_locked=True)
+    ).all()
+    for draft in due:
+        draft.reminded_at = now
+        events.emit("response.unfinished", draft)
+    db.session.flush()
+    return len(due)
+
+
+def forget_drafts_of_closed(now: datetime) -> int:
+    """Delete what people started on consultations that no longer take responses (closed, or
+    withdrawn from being open): it was theirs, and it will never be sent."""
+    still_open = select(Consultation.id).where(Consultation.in_phase(Phase.OPEN, now))
+    result = db.session.execute(
+        delete(ResponseDraft)
+        .where(ResponseDraft.consultation_id.not_in(still_open))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

@@ -40,7 +40,6 @@ from portal.web import (
     is_htmx,
     page_arg,
     public_url,
-    reads_only,
     redirect_to,
     stored_only,
     text_arg,
@@ -116,13 +115,16 @@ def _respond_context(consultation, now, *, form=None, saved=None, refusal=None) 
     own = responses.response_of(consultation, current_user)
     refusal_to_respond = policy.check(current_user, "respond", consultation)
     may_respond = refusal_to_respond is None
+    draft = None  # what they started and did not send, when the form is filled from it
     if form is None and may_respond and phase == Phase.OPEN:
-        form = forms.response_form(consultation, own, formdata=None)
+        draft = responses.draft_of(consultation, current_user) if own is None else None
+        form = forms.response_form(consultation, own, draft=draft, formdata=None)
     return {
         "consultation": consultation,
         "now": now,
         "phase": phase,
         "own": own,
+        "draft": draft,
         "may_respond": may_respond,
         "form": form,
         "saved": saved,
@@ -293,6 +295,7 @@ def respond(consultation_id):
         return _not_open(consultation, now)
     form = forms.response_form(consultation)
     if not form.validate_on_submit():
+        _keep_unfinished(consultation, form, now)
         return _respond_section(consultation, now, 422, form=form)
     try:
         response = _submit(consultation, form.response_data(), now)
@@ -301,6 +304,7 @@ def respond(consultation_id):
         if error.field is None:  # it closed meanwhile
             return _not_open(consultation, utcnow())
         form[error.field].errors.append(error.message)
+        _keep_unfinished(consultation, form, now)
         return _respond_section(consultation, now, 422, form=form)
     db.session.commit()
     message = SAVED.get(response.state, SAVED[ResponseState.PENDING])
@@ -310,18 +314,29 @@ def respond(consultation_id):
     return redirect_to(_show_url(consultation, "respond"))
 
 
+def _keep_unfinished(consultation, form, now) -> None:
+    """What the person typed is kept as their unfinished response (not when they edit one they
+    sent), so they find it when they come back and are told before the consultation closes."""
+    responses.keep_draft(current_user, consultation, form.typed_data(), now)
+    db.session.commit()
+
+
+# A write (the unfinished response is kept as it is typed): its transaction takes the write lock.
 @bp.post("/consultations/<int:consultation_id>/response/check")
-@reads_only
 @limiter.limit(
     configured_limit("PORTAL_RESPONSE_CHECK_LIMIT_PER_ACCOUNT"), key_func=account_key, scope="consultation-check"
 )
 def check_response(consultation_id):
     """The counter under the comments, and their message if they are too long, while they are
-    typed (htmx). Nothing is stored; the full form checks again when it is sent."""
+    typed (htmx). What is typed so far (the whole form) is kept as an unfinished response; the
+    full form checks again when it is sent."""
     consultation = _consultation_or_404(consultation_id)
     _require_responder(consultation)
     if not is_htmx():
         return redirect_to(_show_url(consultation, "respond"))
+    now = utcnow()
+    if consultation.is_open(now):
+        _keep_unfinished(consultation, forms.response_form(consultation), now)
     form = forms.BodyCheckForm()
     valid = form.validate()
     return render_template(
@@ -331,6 +346,20 @@ def check_response(consultation_id):
         body_max=forms.RESPONSE_BODY_MAX,
         checked=True,
     ), 200 if valid else 422
+
+
+@bp.post("/consultations/<int:consultation_id>/response/draft/discard")
+def discard_draft(consultation_id):
+    """Forget what the person started (only ever their own: it is looked up by who asks)."""
+    consultation = _consultation_or_404(consultation_id)
+    responses.discard_draft(current_user, consultation)
+    db.session.commit()
+    now = utcnow()
+    message = _("What you had started is discarded.")
+    if is_htmx():
+        return _respond_section(consultation, now, saved=message)
+    flash(message, "success")
+    return redirect_to(_show_url(consultation, "respond"))
 
 
 # --- published responses ------------------------------------------------------------------

@@ -130,6 +130,22 @@ def _response_taken_down(event):
     tell([event.subject.author_id], _response_notice(event.subject, event.name, reason=event.data.get("reason", "")))
 
 
+@events.on("response.unfinished")
+def _response_unfinished(event):
+    """Someone who started a response and did not send it, told once before the consultation closes."""
+    draft = event.subject
+    consultation = draft.consultation
+    notice = Notice(
+        Kind.MY_RESPONSES,
+        event.name,
+        "consultations.show",
+        {"consultation_id": consultation.id, "_anchor": "respond"},
+        {"title": consultation.title, "closes": consultation.closed_at.isoformat()},
+        consultation.school_id,
+    )
+    tell([draft.user_id], notice)
+
+
 @events.on("response.reported")
 def _response_reported(event):
     """Moderators are told when reports hide a response, and when as many reports as would hide

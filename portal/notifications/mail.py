@@ -11,6 +11,7 @@ see those and the failed ones and may send them again.
 """
 
 import smtplib
+import ssl
 import uuid
 from contextlib import nullcontext
 from datetime import timedelta
@@ -267,17 +268,29 @@ class Outbox:
 
 
 class Smtp:
+    """PORTAL_SMTP_URL: smtp://host:25, smtp://user:pass@host:587?starttls=1, smtps://user:pass@host:465.
+    TLS checks the server's certificate and name against the system's trusted authorities
+    (SSL_CERT_FILE adds a private one): the password is never sent to whoever answers in between.
+    smtplib on its own would not check them."""
+
     def __init__(self, url: str):
         parts = urlsplit(url)
         secure = parts.scheme == "smtps"
         host, port = parts.hostname or "127.0.0.1", parts.port or (465 if secure else 25)
         options = parse_qs(parts.query)
-        client = smtplib.SMTP_SSL if secure else smtplib.SMTP
-        self.connection = client(host, port, timeout=SMTP_TIMEOUT_SECONDS)
-        if not secure and options.get("starttls", ["0"])[0] in ("1", "true", "yes"):
-            self.connection.starttls()
-        if parts.username:
-            self.connection.login(unquote(parts.username), unquote(parts.password or ""))
+        trusted = ssl.create_default_context()
+        if secure:
+            self.connection = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_SECONDS, context=trusted)
+        else:
+            self.connection = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_SECONDS)
+        try:
+            if not secure and options.get("starttls", ["0"])[0] in ("1", "true", "yes"):
+                self.connection.starttls(context=trusted)
+            if parts.username:
+                self.connection.login(unquote(parts.username), unquote(parts.password or ""))
+        except (OSError, smtplib.SMTPException):
+            self.connection.close()
+            raise
 
     def send(self, message: MIMEMultipart, mail: Mail) -> None:
         self.connection.send_message(message)
@@ -303,9 +316,13 @@ def _permanent(error: Exception) -> bool:
     return False
 
 
-def _requeue(mail: Mail, error: Exception, now) -> None:
+def _requeue(mail: Mail, error: Exception, now, *, about_the_message: bool = True) -> None:
+    """A failed attempt: the mail waits and is tried again later, or (too many attempts, or the
+    server refused this very message for good) it is marked failed. An error of the connection
+    itself (the server down, the portal's password refused) says nothing about the message: it
+    waits, however permanent the code, until MAX_ATTEMPTS."""
     mail.last_error = f"{type(error).__name__}: {error}"[:2000]
-    if mail.attempts >= MAX_ATTEMPTS or _permanent(error):
+    if mail.attempts >= MAX_ATTEMPTS or (about_the_message and _permanent(error)):
         mail.status = MailStatus.FAILED
     else:
         mail.status = MailStatus.QUEUED
@@ -379,7 +396,7 @@ def deliver_batch(limit: int = BATCH) -> int:
     except (OSError, smtplib.SMTPException) as error:  # the server is down: every one waits and retries
         current_app.logger.warning("mail: cannot reach the mail server: %s", error)
         for mail in mails:
-            _requeue(mail, error, utcnow())
+            _requeue(mail, error, utcnow(), about_the_message=False)
         db.session.commit()
         return 0
     # Every message is written while the rows are fresh: the commit after each mail sent expires

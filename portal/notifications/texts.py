@@ -32,6 +32,10 @@ TEXTS = {
     "response.rejected": _l("Your response to “%(title)s” was not published. Reason: %(reason)s"),
     "response.hidden": _l("Your response to “%(title)s” was hidden. Reason: %(reason)s"),
     "response.restored": _l("Your response to “%(title)s” is published again."),
+    "response.unfinished": _l(
+        "You started a response to “%(title)s” but have not sent it. The consultation closes on %(closes)s: "
+        "what you typed is kept for you until then."
+    ),
     "response.reported": _l(
         "A response to “%(title)s” was reported %(count)d times and is hidden until a moderator decides."
     ),

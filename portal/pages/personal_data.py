@@ -35,7 +35,7 @@ from portal.accounts.models import (
 )
 from portal.audit import AuditEvent
 from portal.clock import utcnow
-from portal.consultations.models import Response, ResponseState, ResponseVersion
+from portal.consultations.models import Response, ResponseDraft, ResponseState, ResponseVersion
 from portal.domain import DomainError, Reason
 from portal.extensions import db
 from portal.feedback.models import Feedback, FeedbackEvent
@@ -149,6 +149,12 @@ def _sections(user: User):
             .join(Response, Response.id == ResponseVersion.response_id)
             .where(Response.author_id == user.id)
             .order_by(ResponseVersion.id),
+            (),
+        ),
+        # What they started typing and did not send (kept until the consultation closes).
+        (
+            "response_drafts",
+            select(ResponseDraft).where(ResponseDraft.user_id == user.id).order_by(ResponseDraft.id),
             (),
         ),
         (
@@ -380,7 +386,7 @@ def erase_account(user: User, *, password: str, ip_address: str | None = None) -
     Afterwards their email and name are nowhere in the database: the account row stays with a
     pseudonymous email and the name 已注销用户, so that what they published keeps its author and
     the audit trail its numbers; the password is unusable and every session ended; what only
-    concerned them (notifications, follows, preferences, mails, exports, unpublished responses,
+    concerned them (notifications, follows, preferences, mails, exports, unpublished and unfinished responses,
     reports, parent memberships) is deleted; their feedback stays with the school without
     anything that names them. The goodbye mail to the old address is queued with every other mail
     (it waits out a mail server that is down, and shows on /oversight/mail if it fails); its row is
@@ -399,6 +405,7 @@ def erase_account(user: User, *, password: str, ip_address: str | None = None) -
     db.session.execute(delete(Mail).where(Mail.to_address == email))
     db.session.execute(delete(Notification).where(Notification.user_id == uid))
     db.session.execute(delete(Follow).where(Follow.user_id == uid))
+    db.session.execute(delete(ResponseDraft).where(ResponseDraft.user_id == uid))
     db.session.execute(delete(Preference).where(Preference.user_id == uid))
     db.session.execute(delete(AccountSession).where(AccountSession.user_id == uid))
     db.session.execute(delete(Report).where(Report.reporter_id == uid))

@@ -30,6 +30,7 @@ def arguments(school, other_school):
             "consultations.outcome_pdf",
             "consultations.respond",
             "consultations.check_response",
+            "consultations.discard_draft",
             consultation_id=consultation.id,
         ),
         **url_arguments("moderation.report", consultation_id=consultation.id, response_id=response.id),
@@ -45,6 +46,8 @@ EXPECTED = {
     "consultations.outcome_pdf": everyone(200),
     "consultations.respond": visitor_then(302, 409),  # closed: refused, nothing stored
     "consultations.check_response": visitor_then(302, 303),  # without htmx: back to the page
+    # Discarding what one started (there is nothing: nothing changes) and back to the page.
+    "consultations.discard_draft": visitor_then(302, 303),
     # Reporting a published response is the moderation feature's (its address stays with the consultation).
     "moderation.report": visitor_then(302, 422),  # no reason given
 }

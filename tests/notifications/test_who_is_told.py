@@ -20,6 +20,7 @@ from portal.notifications import services as notifications
 from portal.notifications.models import Delivery, Kind
 from portal.notifications.texts import words
 from tests.helpers.consultations import create_consultation, respond, someone
+from tests.helpers.decisions import insert_published
 from tests.helpers.feedback import token
 from tests.helpers.notifications import body_text, events_told, notifications_of
 
@@ -466,6 +467,35 @@ def test_responders_and_followers_of_a_consultation_are_told_of_its_outcome_with
     assert told.kind == Kind.OUTCOMES
     assert told.params["decisions"] == []
     assert events_told(parent) == []  # a parent who did not respond or follow it
+
+
+def test_the_outcome_names_the_decision_that_answers_it_in_the_notification_and_the_mail(
+    app, db, school, school_admin, make_user, jobs_run, outbox, pdfs_rendered_once_per_run
+):
+    consultation = create_consultation(school, Phase.OPEN)
+    responder = make_user(language="en")
+    respond(consultation, responder)
+    consultation.closes_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    decision = insert_published(school, title="关于调整课后服务时间的决定", consultation_id=consultation.id)
+
+    with app.app_context():
+        consultations.publish_outcome(
+            school_admin, consultation, {"heard": "多数家长支持。", "changes": "下学期起调整。", "themes": []}
+        )
+        db.session.commit()
+    db.session.add(responder)
+    jobs_run()
+
+    (told,) = notifications_of(responder)
+    assert told.params["decisions"] == [decision.number]
+    assert told.endpoint == "consultations.show" and told.url_args == {"consultation_id": consultation.id}
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert words(told.event, told.params).endswith(f"Decisions that answer it: {decision.number}")
+    (message,) = [m for m in outbox() if m["To"] == responder.email]
+    text = body_text(message)
+    assert f"Decisions that answer it: {decision.number}" in text
+    assert f"{app.config['PORTAL_PUBLIC_URL'].rstrip('/')}/consultations/{consultation.id}" in text
 
 
 # --- as each prefers ----------------------------------------------------------------------
