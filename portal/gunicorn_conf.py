@@ -62,6 +62,8 @@ def post_worker_init(worker):
     """In each worker, once the application is loaded: start its fork server (the PDF parser's and
     renderer's children come from it), so that the first file sent to /verify does not wait the
     seconds a fork server takes to start (portal/documents/checking.py)."""
+    # Deferred: gunicorn's master reads this file before any worker exists, and must not import
+    # the portal (each worker imports it after the fork).
     from portal.documents.checking import start_fork_server
 
     start_fork_server()
