@@ -60,7 +60,7 @@ def test_inbox_takes_the_same_queries_for_3_items_as_for_30(
     many = queries_for(client, count_queries, f"/schools/{school.slug}/manage/feedback?status=all")
 
     assert many == few
-    assert many <= 7
+    assert many <= 8  # with the board member's seats at the school, asked once (is their term running?)
 
 
 def test_item_page_takes_the_same_queries_whatever_its_timeline(
@@ -82,7 +82,7 @@ def test_item_page_takes_the_same_queries_whatever_its_timeline(
     many = queries_for(client, count_queries, f"/schools/{school.slug}/manage/feedback/{long.id}")
 
     assert many == few
-    assert many <= 7
+    assert many <= 8  # with the board member's seats at the school, asked once (is their term running?)
 
 
 def test_school_page_answers_take_one_query(db, school, parent, board_member, count_queries):

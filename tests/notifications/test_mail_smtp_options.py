@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from portal.notifications import mail
 from portal.notifications.models import Mail, MailStatus
-from tests.notifications.test_mail import Recorder, free_port
+from tests.helpers.smtp import Recorder, free_port
 
 # The implicit-TLS server is built with auth_require_tls=False (see smtp_with_tls), which aiosmtpd
 # warns about: its connections are TLS from the first byte all the same.
