@@ -70,14 +70,21 @@ def _link_problem(error: DomainError, again_endpoint: str):
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("pages.me"))
-    form = forms.RegistrationForm()
+    return _mail_a_link(
+        forms.RegistrationForm(), services.request_registration, "accounts.registration_sent", "accounts/register.html"
+    )
+
+
+def _mail_a_link(form, ask_for_it, sent_endpoint: str, template: str):
+    """Registering and resetting a password start alike: an address typed, a link mailed to it
+    (`ask_for_it` decides what the mail says), and the same "mail sent" page whatever the
+    address, which is kept for that page only."""
     if form.validate_on_submit():
-        services.request_registration(form.email.data, language=current_language(), ip_address=client_address())
+        ask_for_it(form.email.data, language=current_language(), ip_address=client_address())
         db.session.commit()
         session["mail_sent_to"] = normalize_email(form.email.data)
-        return redirect_to(url_for("accounts.registration_sent"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("accounts/register.html", form=form), status
+        return redirect_to(url_for(sent_endpoint))
+    return render_template(template, form=form), 422 if form.is_submitted() else 200
 
 
 @bp.get("/register/sent")
@@ -153,14 +160,12 @@ def check_email():
 )
 def request_password_reset():
     """The same answer for every address: a mail goes only to one with an account."""
-    form = forms.PasswordResetRequestForm()
-    if form.validate_on_submit():
-        services.request_password_reset(form.email.data, language=current_language(), ip_address=client_address())
-        db.session.commit()
-        session["mail_sent_to"] = normalize_email(form.email.data)
-        return redirect_to(url_for("accounts.password_reset_sent"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("accounts/password_reset_request.html", form=form), status
+    return _mail_a_link(
+        forms.PasswordResetRequestForm(),
+        services.request_password_reset,
+        "accounts.password_reset_sent",
+        "accounts/password_reset_request.html",
+    )
 
 
 @bp.get("/password/reset/sent")
