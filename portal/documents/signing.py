@@ -44,6 +44,7 @@ from pyhanko.sign.general import (
     load_certs_from_pemder,
     load_private_key_from_pemder,
 )
+from pyhanko.sign.timestamps import dummy_client
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -88,8 +89,7 @@ class _KeyLoadedOnceSigner(signers.SimpleSigner):
     _loaded_key = None
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
-        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
-        if mechanism["algorithm"].native != "rsassa_pkcs1v15":
+        if self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo != "rsassa_pkcs1v15":
             return super().sign_raw(data, digest_algorithm)
         if self._loaded_key is None:
             self._loaded_key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
@@ -98,10 +98,13 @@ class _KeyLoadedOnceSigner(signers.SimpleSigner):
 
 @lru_cache(maxsize=4)
 def _load_signer(key_stamp, cert_stamp) -> signers.SimpleSigner:
-    signer = _KeyLoadedOnceSigner.load(key_stamp[0], cert_stamp[0])
+    signer = signers.SimpleSigner.load(key_stamp[0], cert_stamp[0])
     if signer is None:  # pyHanko logs the reason and returns None
         raise SigningKeyMissing(f"cannot load the signing key {key_stamp[0]} with certificate {cert_stamp[0]}")
-    return signer
+    # SimpleSigner.load makes a SimpleSigner whatever class it is called on: the same, keeping its key.
+    return _KeyLoadedOnceSigner(
+        signing_cert=signer.signing_cert, signing_key=signer.signing_key, cert_registry=signer.cert_registry
+    )
 
 
 @lru_cache(maxsize=4)
@@ -160,6 +163,23 @@ def timestamper() -> timestamps.TimeStamper | None:
         return _local_timestamper(_stamp(key_path), _stamp(cert_path))
     log.warning("no TSA configured (PORTAL_TSA_URL) and no development TSA key: signing without a timestamp")
     return None
+
+
+class _KeysLoadedOnce:
+    """What pyHanko's development TSA (DummyTimeStamper) sees as pyca's `serialization` module: the
+    same, but a private key is loaded once, not for every timestamp (44 ms each at 2,048 bits).
+    Only the development TSA uses it; a real one is reached over HTTP."""
+
+    def __getattr__(self, name):
+        return getattr(serialization, name)
+
+    @staticmethod
+    @lru_cache(maxsize=4)
+    def load_der_private_key(data, password=None, **options):
+        return serialization.load_der_private_key(data, password, **options)
+
+
+dummy_client.serialization = _KeysLoadedOnce()
 
 
 @lru_cache(maxsize=4)
