@@ -24,6 +24,7 @@ from portal.documents import signing
 from portal.extensions import db as _db
 from portal.transparency.services import generate_log_key
 from tests.helpers.account_mail import mailed_link
+from tests.helpers.browser import SCREENSHOT_EVERY_PAGE
 from tests.helpers.translations import TRANSLATIONS, compile_catalogues
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -200,19 +201,27 @@ def duplicate_ids(page) -> list[str]:
 @pytest.fixture
 def check_accessibility():
     """check_accessibility(page, name): axe-core (WCAG 2.1 A and AA) finds no violation on the
-    page as it is now, no id is used twice, and a full-page screenshot is saved as
-    screenshots/<name>.png (taken first, so that a failing page can be looked at)."""
+    page as it is now, and no id is used twice. A page that fails is saved as a full-page
+    screenshot, screenshots/<name>.png, to be looked at; with PORTAL_TEST_SCREENSHOTS=1 every
+    page checked is (a full-page screenshot costs about as much as the check: CI takes none)."""
 
     def check(page, name: str) -> None:
         page.wait_for_load_state("load")
-        SCREENSHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        if SCREENSHOT_EVERY_PAGE:
+            screenshot(page, name)
         violations = run_axe(page)
-        assert not violations, f"{name} ({page.url}) has accessibility violations:\n{_describe(violations)}"
         repeated = duplicate_ids(page)
+        if (violations or repeated) and not SCREENSHOT_EVERY_PAGE:
+            screenshot(page, name)
+        assert not violations, f"{name} ({page.url}) has accessibility violations:\n{_describe(violations)}"
         assert not repeated, f"{name} ({page.url}) uses these ids more than once: {repeated}"
 
     return check
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture

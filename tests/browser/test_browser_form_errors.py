@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.documents import render
-from tests.helpers.browser import HTML_LANG, run_jobs
+from tests.helpers.browser import HTML_LANG, SCREENSHOT_EVERY_PAGE, run_jobs
 
 pytestmark = pytest.mark.browser
 
@@ -65,7 +65,7 @@ def checked(check_accessibility, page, name, javascript):
     """axe where JavaScript runs; a screenshot to look at either way."""
     if javascript:
         check_accessibility(page, name)
-    else:
+    elif SCREENSHOT_EVERY_PAGE:
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 

@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.meetings.models import Meeting
 from portal.schools.models import School
 from tests.helpers.browser import PHONE as NARROWEST
-from tests.helpers.browser import assert_no_horizontal_scrolling
+from tests.helpers.browser import SCREENSHOT_EVERY_PAGE, assert_no_horizontal_scrolling
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +35,10 @@ INSERTED = "\n\n**第十四条之一**　家长委员会每学期向全体家长
 
 
 def shoot(page, name, parts=4):
-    """The page from its top, in parts at most 1,400 px tall (readable when looked at)."""
+    """The page from its top, in parts at most 1,400 px tall (readable when looked at), when
+    screenshots are asked for (PORTAL_TEST_SCREENSHOTS=1)."""
+    if not SCREENSHOT_EVERY_PAGE:
+        return
     SCREENSHOTS.mkdir(exist_ok=True)
     width, height = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
     for part in range(min(parts, -(-height // 1400))):
@@ -138,9 +141,10 @@ def test_the_minutes_preview_follows_the_typing(
         page.set_viewport_size(NARROWEST)
         assert_no_horizontal_scrolling(page, f"minutes editor ({language})")
         page.set_viewport_size(PHONE)
-    page.locator("#minutes-section").screenshot(
-        path=str(SCREENSHOTS / f"markdown-minutes-editor-{language}-{viewport['width']}.png")
-    )
+    if SCREENSHOT_EVERY_PAGE:
+        page.locator("#minutes-section").screenshot(
+            path=str(SCREENSHOTS / f"markdown-minutes-editor-{language}-{viewport['width']}.png")
+        )
     shoot(page, f"markdown-minutes-page-{language}-{viewport['width']}", parts=2)
 
 

@@ -20,7 +20,7 @@ from portal.meetings import services as meeting_services
 from portal.meetings.models import BodyKind, BodyMember, Constituency, GoverningBody, Position
 from portal.moderation import services as moderation_services
 from portal.schools.models import School
-from tests.helpers.browser import assert_no_horizontal_scrolling
+from tests.helpers.browser import SCREENSHOT_EVERY_PAGE, assert_no_horizontal_scrolling
 from tests.helpers.translations import compile_with_new_messages, use_catalogues
 
 pytestmark = pytest.mark.browser
@@ -137,4 +137,5 @@ def test_staff_names_carry_their_badge(
         box = page.locator(".staff-badge", has_text=expected).first.bounding_box()
         top = max(0, box["y"] + page.evaluate("() => window.scrollY") - 240)
         clip = {"x": 0, "y": top, "width": viewport["width"], "height": 480}
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-near.png"), full_page=True, clip=clip)
+        if SCREENSHOT_EVERY_PAGE:
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-near.png"), full_page=True, clip=clip)

@@ -1,5 +1,7 @@
 """What several browser journeys (tests/browser/) check: the page at phone width, and its language."""
 
+import os
+
 PHONE = {"width": 360, "height": 740}
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
@@ -29,3 +31,8 @@ def run_jobs(live_server) -> int:
             ran += 1
         db.session.remove()
     return ran
+
+
+# Screenshots of the pages the browser tests walk are kept in tests/browser/screenshots/ when
+# asked for (PORTAL_TEST_SCREENSHOTS=1, for looking at them); otherwise only a failing page's.
+SCREENSHOT_EVERY_PAGE = os.environ.get("PORTAL_TEST_SCREENSHOTS") == "1"
