@@ -194,9 +194,11 @@ def _register_templates(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters["quoted_inside"] = web.quoted_inside_in_chinese
     app.jinja_env.globals.update(
         current_language=web.current_language,
         html_lang=web.html_lang,
+        word_gap=web.word_gap,
         language_names=i18n.LANGUAGE_NAMES,
         available_languages=i18n.languages,
     )

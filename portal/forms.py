@@ -179,8 +179,22 @@ def choice_field(label, enum_class, required_message, **kwargs):
     )
 
 
-def text_field(label, max_length, *, required_message=None, render_kw=None, **kwargs):
+def text_field(label, max_length, *, required_message=None, render_kw=None, field_class=None, **kwargs):
     """A one-line text field with its limit (checked here, and told to the browser)."""
     validators = [DataRequired(message=required_message)] if required_message else [Optional()]
     validators.append(Length(max=max_length, message=too_long(max_length)))
-    return StringField(label, validators=validators, render_kw={"maxlength": max_length, **(render_kw or {})}, **kwargs)
+    return (field_class or StringField)(
+        label, validators=validators, render_kw={"maxlength": max_length, **(render_kw or {})}, **kwargs
+    )
+
+
+def text_area(label, max_length, *, required_message=None, rows=4, **kwargs):
+    """A few lines of text with its limit, as text_field."""
+    return text_field(
+        label,
+        max_length,
+        required_message=required_message,
+        field_class=TextAreaField,
+        render_kw={"rows": rows},
+        **kwargs,
+    )

@@ -55,6 +55,15 @@ def nfc(text: str | None) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
+_INNER_QUOTES = str.maketrans("《》", "〈〉")
+
+
+def quoted_inside(title: str) -> str:
+    """A title as it stands inside 《》: its own 《》 become 〈〉 (《关于修订〈某某章程〉的决定》),
+    as Chinese nests title marks."""
+    return str(title or "").translate(_INNER_QUOTES)
+
+
 def whole_number(value, max_digits: int = 9) -> int | None:
     """A whole number written in ASCII digits (at most `max_digits` of them), else None: negative,
     huge, text, and digits of other scripts ("²", "٣", full-width "３") that str.isdigit() accepts

@@ -38,7 +38,7 @@ from portal import policy
 from portal.extensions import client_address, db, sqlite_write_transaction
 from portal.i18n import LANGUAGE_PARAMETER
 from portal.models import School
-from portal.text import whole_number
+from portal.text import quoted_inside, whole_number
 
 # The largest id the databases hold (32-bit integer columns). A larger one exists nowhere.
 MAX_ID = 2**31 - 1
@@ -108,6 +108,19 @@ def current_language() -> str:
 
 def html_lang() -> str:
     return "en" if current_language() == "en" else "zh-CN"
+
+
+def quoted_inside_in_chinese(title: str) -> str:
+    """A title about to be set in 《》 on a Chinese page: its own 《》 become 〈〉 (text.quoted_inside).
+    An English page, which does not set it in 《》, shows it as it is."""
+    return quoted_inside(title) if current_language() == "zh" else title
+
+
+def word_gap() -> str:
+    """What stands between two pieces of running text a template puts side by side (a sentence
+    and the next, a label and its link): a space in English, nothing in Chinese, whose
+    full-width punctuation carries its own spacing ("核验副本：" then the link, not "： 链接")."""
+    return "" if current_language() == "zh" else " "
 
 
 def current_page_path() -> str:

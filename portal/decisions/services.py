@@ -41,7 +41,7 @@ from portal.extensions import db
 from portal.meetings.models import Attendance, Meeting
 from portal.schools import services as school_services
 from portal.schools.models import Authority, School
-from portal.text import nfc, render_markdown
+from portal.text import nfc, quoted_inside, render_markdown
 
 PAGE_SIZE = 20
 
@@ -462,7 +462,8 @@ def pdf_context(decision: Decision, *, number: str, published_on: date, draft: b
         "published_on": _cn_date(published_on),
         "supersedes": decision.supersedes.number if decision.supersedes else None,
         "revokes": decision.revokes.number if decision.revokes else None,
-        "replaced_title": replaced.title if replaced else None,
+        # Set in 《》 by the PDF: its own title marks become 〈〉 there.
+        "replaced_title": quoted_inside(replaced.title) if replaced else None,
         "charter_version": decision.charter_version.number if decision.charter_version else None,
         "verify_url": verify_url(),
         "fingerprint": body_fingerprint(decision.body),

@@ -25,6 +25,7 @@ from portal.forms import (
     WholeNumberField,
     choice_field,
     in_year_range,
+    text_area,
     text_field,
     too_long,
 )
@@ -93,10 +94,10 @@ class CatalogueItemForm(PortalForm):
     category = choice_field(_l("Category"), DisclosureCategory, _l("Choose one of the categories."))
     title_zh = text_field(_l("Item (Chinese)"), TITLE_MAX, required_message=_l("Enter the item's name in Chinese."))
     title_en = text_field(_l("Item (English)"), TITLE_MAX, required_message=_l("Enter the item's name in English."))
-    content_zh = text_field(
+    content_zh = text_area(
         _l("What it must contain (Chinese)"), CONTENT_MAX, required_message=_l("Say what the item must contain.")
     )
-    content_en = text_field(
+    content_en = text_area(
         _l("What it must contain (English)"), CONTENT_MAX, required_message=_l("Say what the item must contain.")
     )
     basis = text_field(_l("Legal basis"), BASIS_MAX, required_message=_l("Enter the rule that requires it."))

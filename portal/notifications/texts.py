@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.feedback.models import FeedbackStatus
 from portal.moderation.models import REPORTED, reason_label
+from portal.text import quoted_inside
 
 REPORTED_WORDS = _l("several people reported it; it stays hidden until a moderator decides")
 
@@ -71,6 +72,8 @@ def in_words(name: str, value):
     """One value as the reader reads it."""
     if isinstance(value, dict) and "zh" in value:  # a name in both languages
         return value.get(reader_language()) or value["zh"]
+    if name == "title" and isinstance(value, str) and reader_language() == "zh":
+        return quoted_inside(value)  # the Chinese words set it in 《》
     if name == "status":
         return FeedbackStatus(value).label
     if name == "reason":

@@ -193,3 +193,28 @@ def test_inserted_stand_in_has_no_download_when_it_has_no_document(client, add_p
 
     assert ".pdf" not in page
     assert client.get(f"/decisions/{decision.id}.pdf").status_code == 404
+
+
+def test_a_chinese_page_puts_no_space_after_full_width_punctuation_an_english_one_keeps_its_space(
+    client, make_published
+):
+    decision = make_published()
+
+    chinese = client.get(f"/decisions/{decision.id}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    english = decision_page(client, decision)
+
+    assert re.search(r"：<a href=\"/verify\">", chinese), "the link follows the colon directly"
+    assert not re.search(r"：\s+<a ", chinese)
+    assert 'unchanged: <a href="/verify">' in english
+
+
+def test_a_decision_cited_on_a_chinese_page_nests_its_own_title_marks(client, make_published):
+    earlier = make_published(title="关于修订《某某小学章程》的决定")
+    later = make_published(title="新决定", replaces_id=earlier.id, replaces_how="supersedes")
+
+    chinese = client.get(f"/decisions/{later.id}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    english = decision_page(client, later)
+
+    assert "《关于修订〈某某小学章程〉的决定》" in chinese
+    assert "《关于修订《" not in chinese
+    assert "关于修订《某某小学章程》的决定" in english  # English does not set it in 《》: shown as it is

@@ -97,7 +97,9 @@ def test_publishing_a_decision_that_supersedes_another_marks_the_earlier_one(app
     earlier = db.session.get(Decision, earlier.id)
     assert earlier.status == DecisionStatus.SUPERSEDED
     assert earlier.replaced_by.id == later.id
-    assert f"取代{earlier.number}" in pdf_text(published_pdf(later))
+    # An official document is cited by its title in 《》, then its number in （） (先引标题，后引发文字号).
+    text = pdf_text(published_pdf(later)).replace(" ", "").replace("\n", "")
+    assert f"取代《{earlier.title}》（{earlier.number}）" in text
 
 
 def test_publishing_a_decision_that_revokes_another_marks_it_revoked(app, db, make_published):

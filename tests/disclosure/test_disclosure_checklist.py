@@ -58,6 +58,10 @@ def test_the_checklist_shows_published_due_and_overdue_items_with_dates_in_chine
     assert re.search(r"\d+", catchment)
     # 1 of 17 items the school publishes: the charter, decisions, minutes and outcomes have none yet.
     assert 'id="disclosure-completeness">6%<' in page
+    # What an item must contain and whom it is for, in the words of a disclosure list (not a
+    # charter's table of contents, nor a vote's "for").
+    assert "<dt>公开内容</dt>" in plan and "<dt>公开对象</dt>" in plan
+    assert "<dt>目录</dt>" not in plan and "<dt>赞成</dt>" not in plan
 
 
 def test_the_checklist_in_english_counts_the_working_days_overdue(client, school, checklist):
