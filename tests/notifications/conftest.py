@@ -1,12 +1,19 @@
-"""Fixtures for notifications: the mails written into the run's outbox, and jobs run as a worker
-would run them."""
+"""Fixtures for notifications: the mails written into the run's outbox, jobs run as a worker
+would run them, a mail server of the test's own (down until the test starts it), and the
+mailer's clock moved on."""
 
+import asyncio
 import email
 import email.policy
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+
+from portal.clock import utcnow
+from portal.notifications import mail
+from tests.helpers.smtp import SmtpServer
 
 
 @pytest.fixture
@@ -57,3 +64,25 @@ def run_job(app, db):
         return result
 
     return run
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A mail server on 127.0.0.1 that the test starts (it is down until then) and stops."""
+    server = SmtpServer()
+    app.config["PORTAL_SMTP_URL"] = server.url
+    yield server
+    server.stop()
+    app.config["PORTAL_SMTP_URL"] = ""
+    asyncio.set_event_loop(None)  # aiosmtpd leaves its loop set on this thread
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """later(minutes) moves the mailer's clock on, as if the minutes had passed."""
+
+    def move(minutes):
+        moment = utcnow() + timedelta(minutes=minutes)
+        monkeypatch.setattr(mail, "utcnow", lambda: moment)
+
+    return move

@@ -2,10 +2,8 @@
 a server that is down for a while, a refused address, a worker that died while sending, and the
 unsubscribe link that works without logging in."""
 
-import asyncio
 import re
 import time
-from datetime import timedelta
 
 import pytest
 from itsdangerous import TimestampSigner
@@ -24,30 +22,8 @@ from tests.helpers.consultations import create_consultation
 from tests.helpers.feedback import token
 from tests.helpers.notifications import body_html, body_text, events_told, mails_to
 from tests.helpers.pages import ENGLISH
-from tests.helpers.smtp import SmtpServer
 
 # --- an SMTP server of the test's own (tests/helpers/smtp.py) -----------------------------
-
-
-@pytest.fixture
-def smtp_server(app):
-    server = SmtpServer()
-    app.config["PORTAL_SMTP_URL"] = server.url
-    yield server
-    server.stop()
-    app.config["PORTAL_SMTP_URL"] = ""
-    asyncio.set_event_loop(None)  # aiosmtpd leaves its loop set on this thread
-
-
-@pytest.fixture
-def later(monkeypatch):
-    """later(minutes) moves the mailer's clock on, as if the minutes had passed."""
-
-    def move(minutes):
-        moment = utcnow() + timedelta(minutes=minutes)
-        monkeypatch.setattr(mail, "utcnow", lambda: moment)
-
-    return move
 
 
 @pytest.fixture

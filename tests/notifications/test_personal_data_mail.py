@@ -3,7 +3,6 @@ goodbye after erasing an account, and the news that a copy of one's data could n
 A mail server that is down for a while loses neither; the erased address stays only in the
 goodbye's row, and only until it is sent."""
 
-import asyncio
 import email
 import email.policy
 from datetime import timedelta
@@ -19,31 +18,8 @@ from portal.pages import personal_data
 from tests.helpers import factories
 from tests.helpers.notifications import body_text
 from tests.helpers.pages import ENGLISH, log_in
-from tests.helpers.smtp import SmtpServer
 
 EMAIL = "zhang.min@example.org"
-
-
-@pytest.fixture
-def smtp_server(app):
-    """A mail server on 127.0.0.1 that the test starts (it is down until then) and stops."""
-    server = SmtpServer()
-    app.config["PORTAL_SMTP_URL"] = server.url
-    yield server
-    server.stop()
-    app.config["PORTAL_SMTP_URL"] = ""
-    asyncio.set_event_loop(None)  # aiosmtpd leaves its loop set on this thread
-
-
-@pytest.fixture
-def later(monkeypatch):
-    """later(minutes) moves the mailer's clock on, as if the minutes had passed."""
-
-    def move(minutes):
-        moment = utcnow() + timedelta(minutes=minutes)
-        monkeypatch.setattr(mail, "utcnow", lambda: moment)
-
-    return move
 
 
 @pytest.fixture
