@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import User
 from tests.helpers.account_mail import LINK
 from tests.helpers.pages import ENGLISH, PASSWORD, location_path, log_in
-from tests.notifications.test_mail import SmtpServer
+from tests.helpers.smtp import SmtpServer
 
 NEW_PASSWORD = "a brand new passphrase"
 

@@ -35,7 +35,7 @@ from tests.helpers import factories
 from tests.helpers.feedback import token
 from tests.helpers.notifications import body_html, body_text
 from tests.helpers.pages import ENGLISH, log_in
-from tests.notifications.test_mail import SmtpServer
+from tests.helpers.smtp import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC_URL = "https://portal.test"
