@@ -274,7 +274,9 @@ def register_account(live_server):
         password = "a long enough password"
         page.goto("/register")
         page.locator("#email").fill(email)
-        with page.expect_navigation(url="**/register/sent"):
+        # Up to 30 s, not Playwright's 10: on a CI machine loaded by both test workers this one
+        # navigation (the address stored, its mail written) once took longer than 10 s.
+        with page.expect_navigation(url="**/register/sent", timeout=30_000):
             page.locator("form[action='/register'] button[type=submit]").click()
         page.goto(mailed_link(live_server.app, email))
         page.locator("#display_name").fill(display_name)
