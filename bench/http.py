@@ -18,10 +18,12 @@ bench/profile_page.py).
 import os
 import sys
 
-if __name__ != "__main__":
+if __name__ == "http":
     # This file's name is the standard library's `http`: a script run from bench/ (whose folder
     # comes first on sys.path) that imports `http` (Flask does) finds this file. It then stands
     # aside: the standard library's package takes its place, and the import goes on with that.
+    # (Not when it is run again as `__mp_main__` by the PDF render children's fork server: the
+    # standard library's `http` is imported there already.)
     import importlib.util
     import sysconfig
 
