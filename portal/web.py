@@ -272,6 +272,23 @@ def reads_only(view):
     return view
 
 
+def reads_first(view):
+    """For a POST whose costly part only reads (logging in: checking a password takes tens of
+    milliseconds): its transaction begins without the write lock, and the view calls
+    `write_lock_from_here()` once that part is done, before it changes anything. Other writers
+    do not wait for the costly part."""
+    view.takes_write_lock = False
+    return view
+
+
+def write_lock_from_here() -> None:
+    """Ends the request's reading transaction (a `reads_first` view wrote nothing in it): what
+    follows begins a transaction that takes SQLite's write lock first, and reads afresh what the
+    writers before it committed. Objects loaded before are loaded again at their next use."""
+    db.session.rollback()
+    sqlite_write_transaction.set(True)
+
+
 def writes(view):
     """For a GET that changes something (opening a notification marks it read): its transaction
     takes the write lock first, as a POST's does."""

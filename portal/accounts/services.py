@@ -318,11 +318,39 @@ def register_user(
     return user
 
 
-def authenticate(email: str, password: str, *, ip_address: str | None = None) -> User | None:
-    """The account for these credentials, or None. Every failure is audited; the caller shows
-    one message whatever went wrong, so nobody learns whether an email has an account."""
+@dataclass(frozen=True)
+class CheckedPassword:
+    """What `check_password` found: the address asked, the account's password hash then (None:
+    no account), and whether the password matched it."""
+
+    email: str
+    password_hash: str | None
+    matched: bool
+
+
+def check_password(email: str, password: str) -> CheckedPassword:
+    """The costly half of logging in (argon2id: tens of milliseconds), which only reads: done
+    before the request takes SQLite's write lock, then handed to `authenticate`."""
     user = find_user_by_email(email)
-    if password_matches(user, password) and user.active:
+    matched = password_matches(user, password)
+    return CheckedPassword(normalize_email(email), user.password_hash if user else None, matched)
+
+
+def authenticate(
+    email: str, password: str, *, ip_address: str | None = None, checked: CheckedPassword | None = None
+) -> User | None:
+    """The account for these credentials, or None. Every failure is audited; the caller shows
+    one message whatever went wrong, so nobody learns whether an email has an account.
+    `checked` (from check_password, earlier in the request) is used while the account's hash is
+    still the one it was checked against; changed since (a new password), the password is
+    checked again."""
+    user = find_user_by_email(email)
+    hash_now = user.password_hash if user is not None else None
+    if checked is not None and checked.email == normalize_email(email) and checked.password_hash == hash_now:
+        matched = checked.matched
+    else:
+        matched = password_matches(user, password)
+    if matched and user.active:
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         return user

@@ -14,7 +14,16 @@ from portal.accounts import bp, forms, services
 from portal.accounts.models import normalize_email
 from portal.domain import DomainError
 from portal.extensions import client_address, db, limiter
-from portal.web import current_language, is_htmx, reads_only, redirect_to, safe_next, unavailable_says
+from portal.web import (
+    current_language,
+    is_htmx,
+    reads_first,
+    reads_only,
+    redirect_to,
+    safe_next,
+    unavailable_says,
+    write_lock_from_here,
+)
 
 LOGIN_FAILED = _l("That email and password do not match an account. Check both and try again.")
 
@@ -200,6 +209,7 @@ def reset_password(token):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@reads_first
 @limiter.limit(
     lambda: current_app.config["PORTAL_LOGIN_LIMIT_PER_IP"],
     methods=["POST"],
@@ -219,7 +229,11 @@ def login():
         return redirect(target)
     form = forms.LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data, ip_address=client_address())
+        # The password is checked first, while the request only reads: on SQLite other people's
+        # changes do not wait for its hash. Then the lock, and the login's writes.
+        checked = services.check_password(form.email.data, form.password.data)
+        write_lock_from_here()
+        user = services.authenticate(form.email.data, form.password.data, ip_address=client_address(), checked=checked)
         if user is not None:
             services.start_session(
                 user, user_agent=request.user_agent.string, address=client_address(), remember=form.remember.data
