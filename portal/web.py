@@ -284,8 +284,11 @@ def reads_first(view):
 def write_lock_from_here() -> None:
     """Ends the request's reading transaction (a `reads_first` view wrote nothing in it): what
     follows begins a transaction that takes SQLite's write lock first, and reads afresh what the
-    writers before it committed. Objects loaded before are loaded again at their next use."""
-    db.session.rollback()
+    writers before it committed. Objects loaded before are loaded again at their next use.
+    Ended by a commit, not a rollback: a rollback would also forget objects added to the session
+    and not yet flushed (the tests' data, which they hand to the request in the same session)."""
+    db.session.commit()
+    g.pop("change_committed", None)  # nothing was changed yet: a fault from here says so
     sqlite_write_transaction.set(True)
 
 
