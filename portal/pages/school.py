@@ -32,7 +32,8 @@ def school(slug):
     supervisors = supervision_services.supervisors_of(school)
     answered = feedback_services.recently_answered(school, load=(supervision_services.PUBLIC_ANSWERS_LOADED,))
     upcoming, recent = meeting_services.meetings_for_school_page(school, utcnow())
-    management = [endpoint for action, endpoint in MANAGEMENT_SECTIONS if policy.can(current_user, action, school)]
+    viewer = current_user._get_current_object()  # asked nine times below: the user, not the proxy
+    can_manage = any(policy.can(viewer, action, school) for action, _endpoint in MANAGEMENT_SECTIONS)
     return render_template(
         "pages/school.html",
         school=school,
@@ -52,6 +53,6 @@ def school(slug):
         now=utcnow(),
         today=today,
         upcoming_charter=upcoming_charter,
-        can_manage=bool(management),
+        can_manage=can_manage,
         **extras("school", school),  # the follow button (notifications)
     )
