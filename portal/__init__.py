@@ -208,14 +208,17 @@ def _register_templates(app: Flask) -> None:
         from portal import policy  # policy imports the models; the factory imports them first
         from portal.pages import work
 
+        # The user itself, not Flask-Login's proxy: templates ask it a dozen times a page, and
+        # each question through the proxy looks the user up again in the request's context.
+        user = current_user._get_current_object()
         # The moderation queue is a moderator's everyday page: a link in the header, for them only
         # (from the memberships already loaded with the user, no query).
         return {
-            "current_user": current_user,
+            "current_user": user,
             "request_path": web.current_page_path(),
-            "may_moderate": policy.can(current_user, "moderate"),
+            "may_moderate": policy.can(user, "moderate"),
             # A responsible supervisor's queue, for them only (the memberships again: no query).
-            "may_supervise": policy.can(current_user, "supervise"),
+            "may_supervise": policy.can(user, "supervise"),
             # Staff's link to their work (the memberships again: no query; None for visitors and parents).
-            "my_work_url": work.work_url(current_user),
+            "my_work_url": work.work_url(user),
         }

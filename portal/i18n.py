@@ -3,13 +3,17 @@ the English page can be shared), then the person's choice (account, then cookie)
 browser's Accept-Language, else Simplified Chinese. A language asked for in the address is
 remembered as the switcher remembers it."""
 
+import functools
+from datetime import UTC, datetime
+
 import flask_babel
+from babel import dates
 from flask import Flask, current_app, g, request
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
-from portal.extensions import db
+from portal.extensions import babel, db
 
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_PARAMETER = "lang"
@@ -93,6 +97,87 @@ def translations():
     return catalogue
 
 
+def _babel_context():
+    """Flask-Babel's namespace for this request (where it keeps the locale and time zone it
+    chose, or the locale forced for a mail), with one look at `g`; None outside a context."""
+    try:
+        return g.__dict__.get("_flask_babel")
+    except RuntimeError:
+        return None
+
+
+def _locale_and_timezone(context):
+    """The request's locale and time zone, each chosen once per request by Flask-Babel (its
+    selectors) and read from its namespace afterwards."""
+    locale = getattr(context, "babel_locale", None)
+    if locale is None:
+        locale = flask_babel.get_locale()
+    tzinfo = getattr(context, "babel_tzinfo", None)
+    if tzinfo is None:
+        tzinfo = flask_babel.get_timezone()
+    return locale, tzinfo
+
+
+_languages_of_locales: dict = {}
+
+
+def page_language() -> str:
+    """The page's language, "zh" or "en" (the locale Flask-Babel chose for this request, or the
+    one forced for a mail): templates ask a dozen times a page, each a look at `g`."""
+    locale = getattr(_babel_context(), "babel_locale", None)
+    if locale is None:
+        locale = flask_babel.get_locale()
+    language = _languages_of_locales.get(locale)
+    if language is None:
+        language = _languages_of_locales[locale] = str(locale or "zh")[:2]
+    return language
+
+
+def _pattern(kind: str, format: str | None) -> str | None:
+    """The format Flask-Babel would use (its `date_formats` defaults and overrides)."""
+    formats = babel.date_formats
+    if format is None:
+        format = formats[kind]
+    if format in ("short", "medium", "full", "long"):
+        format = formats[f"{kind}.{format}"] or format
+    return format
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted(kind: str, value, value_type: type, format: str, locale, tzinfo) -> str:
+    # Dates and moments are immutable: the same one in the same language and zone always reads
+    # the same, so pages that show the same dates again format them once.
+    if kind == "date":
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)
+            value = tzinfo.normalize(value.astimezone(tzinfo))
+        return dates.format_date(value, format, locale=locale)
+    formatter = dates.format_datetime if kind == "datetime" else dates.format_time
+    return formatter(value, format, tzinfo=tzinfo, locale=locale)
+
+
+def _formatter(kind: str, babel_formatter):
+    def format_value(value=None, format=None, rebase=True):
+        context = _babel_context()
+        if value is None or not rebase or context is None:  # "now", or unusual: Flask-Babel's way
+            return babel_formatter(value, format, rebase)
+        locale, tzinfo = _locale_and_timezone(context)
+        return _formatted(kind, value, type(value), _pattern(kind, format), locale, tzinfo)
+
+    format_value.__name__ = f"format_{kind}"
+    format_value.__doc__ = (
+        f"Flask-Babel's format_{kind}, the same text, without its lookups of the locale, the time "
+        "zone and the formats through Flask's context proxies at each call (a page formats dozens)."
+    )
+    return format_value
+
+
+format_date = _formatter("date", flask_babel.format_date)
+format_datetime = _formatter("datetime", flask_babel.format_datetime)
+format_time = _formatter("time", flask_babel.format_time)
+
+
 def _install_quick_gettext(app: Flask) -> None:
     """Templates' _(), ngettext(), pgettext() through `translations()` (Flask-Babel installed
     its own in babel.init_app; these replace them, with the same behaviour)."""
@@ -122,6 +207,7 @@ def register(app: Flask) -> None:
     """`?lang=` on any page is remembered as the switcher remembers it; templates translate
     through `translations()`."""
     _install_quick_gettext(app)
+    app.jinja_env.filters.update(dateformat=format_date, datetimeformat=format_datetime, timeformat=format_time)
 
     @app.before_request
     def _remember_language_in_address_on_the_account():

@@ -6,6 +6,7 @@ tags and attributes on an allow-list, so scripts, iframes, event handlers, `java
 and htmx attributes (`hx-*`) in the text are rendered inert whatever the author typed.
 """
 
+import functools
 import re
 import unicodedata
 
@@ -91,10 +92,26 @@ def typed_number(value, max_digits: int = 9) -> int | None:
     return whole_number(value, max_digits)
 
 
+# Rendered Markdown is kept for the texts pages show again and again (a consultation's proposal,
+# an outcome, a charter): rendering and sanitising one costs a page more than the rest of its
+# template. Bounded twice: this many texts, each at most this long (longer ones, rare, render
+# each time), so the cache stays under a few megabytes whatever people publish.
+MARKDOWN_CACHE_SIZE = 256
+MARKDOWN_CACHE_MAX_LENGTH = 20_000
+
+
 def render_markdown(text: str, *, shift_headings: int = 1) -> Markup:
     """Safe HTML for `text`. Headings move down `shift_headings` levels (a `#` in a charter
-    becomes an <h2>), so that a page keeps its single <h1>."""
-    html = _markdown.render(text or "")
+    becomes an <h2>), so that a page keeps its single <h1>. The same text with the same options
+    gives the same HTML, from the cache when it was rendered lately."""
+    text = text or ""
+    if len(text) > MARKDOWN_CACHE_MAX_LENGTH:
+        return _render_markdown(text, shift_headings)
+    return _cached_markdown(text, shift_headings)
+
+
+def _render_markdown(text: str, shift_headings: int) -> Markup:
+    html = _markdown.render(text)
     if shift_headings:
         for level in range(6 - shift_headings, 0, -1):
             html = html.replace(f"<h{level}>", f"<h{level + shift_headings}>").replace(
@@ -109,6 +126,10 @@ def render_markdown(text: str, *, shift_headings: int = 1) -> Markup:
         strip_comments=True,
     )
     return Markup(clean)
+
+
+# Markup is an immutable str: one cached value may be handed to any number of pages.
+_cached_markdown = functools.lru_cache(maxsize=MARKDOWN_CACHE_SIZE)(_render_markdown)
 
 
 def plain_excerpt(text: str, length: int = 160) -> str:

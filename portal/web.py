@@ -26,7 +26,6 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, select
@@ -36,7 +35,7 @@ from werkzeug.routing import IntegerConverter
 
 from portal import policy
 from portal.extensions import client_address, db, sqlite_write_transaction
-from portal.i18n import LANGUAGE_PARAMETER
+from portal.i18n import LANGUAGE_PARAMETER, page_language
 from portal.models import School
 from portal.text import quoted_inside, whole_number
 
@@ -103,7 +102,7 @@ def get_or_404(model, ident):
 
 
 def current_language() -> str:
-    return str(get_locale() or "zh")[:2]
+    return page_language()
 
 
 def html_lang() -> str:

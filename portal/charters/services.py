@@ -14,6 +14,7 @@ Adopting a version also publishes it: its text is rendered to PDF, signed and ar
 (portal.documents) in the same transaction, so an adopted version always has its document.
 """
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import and_, func, or_, select
@@ -130,9 +131,12 @@ def in_force_and_upcoming(school: School, today: date) -> tuple[CharterVersion |
     return in_force, upcoming
 
 
-def school_with_charter(slug: str, today: date) -> tuple[School | None, CharterVersion | None, CharterVersion | None]:
-    """The school at `slug` (its authority loaded) with what in_force_and_upcoming gives, in one
-    query: the school's page loads them together. (None, None, None) when no school has it."""
+def school_with_charter(
+    slug: str, today: date, *, load: Sequence = ()
+) -> tuple[School | None, CharterVersion | None, CharterVersion | None]:
+    """The school at `slug` (its authority loaded, and what the loader options `load` add) with
+    what in_force_and_upcoming gives, in one query: the school's page loads them together.
+    (None, None, None) when no school has it."""
     inner = aliased(CharterVersion)
     newest_in_force = (
         select(func.max(inner.number))
@@ -149,13 +153,14 @@ def school_with_charter(slug: str, today: date) -> tuple[School | None, CharterV
         CharterVersion.status == CharterStatus.ADOPTED,
         or_(_takes_effect_on() > today, CharterVersion.number == newest_in_force),
     )
-    rows = db.session.execute(
+    query = (
         select(School, CharterVersion)
         .outerjoin(CharterVersion, shown)
         .where(School.slug == slug)
-        .options(joinedload(School.authority))
+        .options(joinedload(School.authority), *load)
         .order_by(CharterVersion.number.desc())
-    ).all()
+    )
+    rows = db.session.execute(query).unique().all()  # unique: a collection in `load` repeats rows
     if not rows:
         return None, None, None
     found = [version for _, version in rows if version is not None]

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, delete, func, literal_column, select, union_all, update
 from sqlalchemy.orm import joinedload, undefer
 
 from portal import audit, events
@@ -134,7 +134,30 @@ class Results:
 def results(consultation: Consultation) -> Results:
     """Counts of the published responses, by stance and by choice: one query, whatever the number
     of responses."""
-    counts = tallies(consultation)
+    return _results_of(consultation, tallies(consultation))
+
+
+def results_and_rejection_reasons(consultation: Consultation) -> tuple[Results, list[tuple[str, int]]]:
+    """results() and rejection_reasons() together, in one query (the consultation's page shows
+    both): the tallies and the rejected responses' counts by reason are both (key, count) rows."""
+    tallied = select(literal_column("'tally'").label("kind"), Tally.key.label("key"), Tally.count.label("count")).where(
+        Tally.consultation_id == consultation.id
+    )
+    rejected = (
+        select(literal_column("'rejected'"), Response.reject_reason, func.count())
+        .where(Response.consultation_id == consultation.id, Response.state == ResponseState.REJECTED)
+        .group_by(Response.reject_reason)
+    )
+    counts, reasons = {}, []
+    for kind, key, count in db.session.execute(union_all(tallied, rejected).order_by("kind", "key")):
+        if kind == "tally":
+            counts[key] = count
+        else:
+            reasons.append((key, count))
+    return _results_of(consultation, counts), reasons
+
+
+def _results_of(consultation: Consultation, counts: dict[str, int]) -> Results:
     return Results(
         published=counts.get(PUBLISHED_KEY, 0),
         stances=[(stance, counts.get(f"stance:{stance.value}", 0)) for stance in Stance],

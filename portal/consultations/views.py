@@ -184,11 +184,12 @@ def _show_context(consultation, now, **given) -> dict:
     moderator = context["moderator"]
     outcome = consultation.status == ConsultationStatus.OUTCOME_PUBLISHED
     counts = responses.moderation_counts(consultation) if moderator else {}
+    results, rejected = responses.results_and_rejection_reasons(consultation)  # one query
     context.update(
         {
             "proposal_html": render_markdown(consultation.proposal),
-            "results": responses.results(consultation),
-            "rejected": responses.rejection_reasons(consultation),
+            "results": results,
+            "rejected": rejected,
             "outcome_overdue": consultation.outcome_overdue(now, _outcome_days()),
             "outcome_days": _outcome_days(),
             "themes": list(consultation.themes) if outcome else [],

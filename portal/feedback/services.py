@@ -13,6 +13,7 @@ carries the message:
 - STATUS_CHANGED: someone else changed the status since the page was shown.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -421,9 +422,12 @@ class AnsweredFeedback:
     replied_at: datetime
 
 
-def recently_answered(school: School, limit: int = RECENTLY_ANSWERED_MAX) -> list[AnsweredFeedback]:
+def recently_answered(
+    school: School, limit: int = RECENTLY_ANSWERED_MAX, *, load: Sequence = ()
+) -> list[AnsweredFeedback]:
     """For the school's page: the latest items that are not private and have a public reply,
-    each with its latest public reply. One query."""
+    each with its latest public reply (and what the loader options `load` add to the items).
+    One query."""
     latest = (
         select(FeedbackEvent.feedback_id, func.max(FeedbackEvent.id).label("event_id"))
         .join(Feedback, Feedback.id == FeedbackEvent.feedback_id)
@@ -442,5 +446,6 @@ def recently_answered(school: School, limit: int = RECENTLY_ANSWERED_MAX) -> lis
         .join(FeedbackEvent, FeedbackEvent.id == latest.c.event_id)
         .order_by(FeedbackEvent.created_at.desc(), FeedbackEvent.id.desc())
         .limit(limit)
-    )
+        .options(*load)
+    ).unique()  # a collection in `load` repeats the rows
     return [AnsweredFeedback(feedback, reply, replied_at) for feedback, reply, replied_at in rows]

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -83,3 +83,29 @@ class SupervisionCase(db.Model):
             raise DomainError(SupervisionRefusal.ALREADY_ANSWERED)
         self.answer, self.answer_public, self.school_to_answer_by = answer, public, answer_by
         self.answered_at, self.answered_by_id = at, by_id
+
+
+# What the school's page shows of supervision, as read-only views its own queries load (with the
+# school, and with the answered items: supervision.services.SUPERVISORS_LOADED and
+# PUBLIC_ANSWERS_LOADED), so that the page spends no query of its own on them. Read elsewhere,
+# each loads itself on first use.
+def _supervisors_of_school():
+    from portal.accounts.models import Membership, Role
+
+    return and_(Membership.school_id == School.id, Membership.role == Role.SUPERVISOR)
+
+
+School.supervisor_memberships = relationship(
+    "Membership", primaryjoin=_supervisors_of_school, order_by="Membership.id", viewonly=True
+)
+# A private answer stays between the supervisor and the sender (their item page).
+Feedback.public_supervisor_answers = relationship(
+    SupervisionCase,
+    primaryjoin=lambda: and_(
+        SupervisionCase.feedback_id == Feedback.id,
+        SupervisionCase.answered_at.is_not(None),
+        SupervisionCase.answer_public.is_(True),
+    ),
+    order_by=lambda: (SupervisionCase.answered_at, SupervisionCase.id),
+    viewonly=True,
+)

@@ -3,6 +3,7 @@ unanswered past PORTAL_FEEDBACK_ESCALATE_DAYS working days, or on the sender's r
 review), their queue, and their answer. Every change is audited and announced in the caller's
 transaction; nothing here commits."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -29,16 +30,16 @@ def supervised_school_ids(user) -> list[int]:
     return [m.school_id for m in user.memberships if m.role == Role.SUPERVISOR and m.school_id is not None]
 
 
+# The school's page loads its supervisors with the school, and the supervisors' public answers
+# with the answered items it shows (options for the queries of the features that own them).
+SUPERVISORS_LOADED = joinedload(School.supervisor_memberships).joinedload(Membership.user)
+PUBLIC_ANSWERS_LOADED = joinedload(Feedback.public_supervisor_answers)
+
+
 def supervisors_of(school: School) -> list[Membership]:
-    """The school's supervisors (their memberships, with the public contact), by name."""
-    return list(
-        db.session.scalars(
-            select(Membership)
-            .where(Membership.school_id == school.id, Membership.role == Role.SUPERVISOR)
-            .options(joinedload(Membership.user))
-            .order_by(Membership.id)
-        )
-    )
+    """The school's supervisors (their memberships, with the public contact), in the order they
+    were assigned: loaded with the school where its query had SUPERVISORS_LOADED, else one query."""
+    return list(school.supervisor_memberships)
 
 
 def _supervisor_ids(school_id: int) -> list[int]:
@@ -128,25 +129,16 @@ def request_review(actor, feedback: Feedback, data: dict, *, now: datetime | Non
     return _refer(actor, feedback, CaseKind.REVIEW, data["reason"], now)
 
 
-def public_answers(school: School) -> dict[int, list[SupervisionCase]]:
-    """For the school's page: the supervisor's public answers to the school's items that are not
-    private, by feedback id, oldest first. A private answer stays between the supervisor and the
-    sender (their item page), whatever else the item shows."""
-    cases = db.session.scalars(
-        select(SupervisionCase)
-        .join(Feedback, Feedback.id == SupervisionCase.feedback_id)
-        .where(
-            SupervisionCase.school_id == school.id,
-            SupervisionCase.answered_at.is_not(None),
-            SupervisionCase.answer_public.is_(True),
-            Feedback.private.is_(False),
-        )
-        .order_by(SupervisionCase.answered_at, SupervisionCase.id)
-    )
-    answers: dict[int, list[SupervisionCase]] = {}
-    for case in cases:
-        answers.setdefault(case.feedback_id, []).append(case)
-    return answers
+def public_answers(items: Iterable[Feedback]) -> dict[int, list[SupervisionCase]]:
+    """For the school's page: the supervisor's public answers to `items` (those it shows) that are
+    not private, by feedback id, oldest first (loaded with the items where their query had
+    PUBLIC_ANSWERS_LOADED). A private answer stays between the supervisor and the sender (their
+    item page), whatever else the item shows."""
+    return {
+        item.id: list(item.public_supervisor_answers)
+        for item in items
+        if not item.private and item.public_supervisor_answers
+    }
 
 
 def may_request_review(feedback: Feedback) -> bool:

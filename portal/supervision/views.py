@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import clock, policy
-from portal.accounts import services as account_services
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.feedback import services as feedback_services
@@ -81,16 +80,4 @@ def _review_on_my_item(feedback, viewer) -> dict:
     return {
         "supervision_cases": feedback.supervision_cases,
         "review_form": forms.ReviewForm(formdata=None) if services.may_request_review(feedback) else None,
-    }
-
-
-@adds_to("school")
-def _supervisors_on_school_page(school, viewer) -> dict:
-    supervisors = services.supervisors_of(school)
-    return {
-        "supervisors": supervisors,
-        # Their names are public: a badge, from the memberships already loaded, tells them from a
-        # resident who might share a name (staff names are refused at registration).
-        "supervisor_badges": account_services.badges_of_memberships(supervisors),
-        "supervisor_answers": services.public_answers(school),
     }
