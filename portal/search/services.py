@@ -6,10 +6,11 @@ command calls it for everything. It flushes, never commits.
 
 `search` turns what someone typed into a full-text match for the engine in use and returns one
 page of hits in at most five statements: a survey (is the word common: how many of the newest
-200 entries match), the newest matches' kinds and ids (the counts; for a common word, first a
-walk of the newest 3,000 entries), the page's ids by rank, and those entries with their schools.
-On PostgreSQL the survey also sets the planner settings that make the matches come from the GIN
-index, one statement restores them, and the ranks come with the newest matches."""
+200 entries match), the newest matches' kinds and ids (the counts; a common word's from a walk
+of the newest 3,000 entries, and the older ones after them if that walk falls short), the page's
+ids by rank, and those entries with their schools. On PostgreSQL the ranks come with the newest
+matches, and two statements around them set and restore the planner settings that make a word
+that is not common come from the GIN index."""
 
 import math
 import re
@@ -423,8 +424,9 @@ def _filtered(matching: _Matching, *columns, filters: Filters):
 
 
 # A word in at least half of the newest COMMON_SAMPLE entries is common: its newest matches are
-# read walking the newest COMMON_WALK_MAX entries, newest first, rather than from the full-text
-# index (PostgreSQL would make a bitmap of nearly every row and sort it for the newest 1,001).
+# read walking the newest entries, newest first, testing each (at most COMMON_WALK_MAX of them),
+# rather than from the full-text index (PostgreSQL would make a bitmap of nearly every row and
+# sort it for the newest 1,001).
 COMMON_SAMPLE = 200
 COMMON_WALK_MAX = 3000
 
@@ -436,10 +438,8 @@ def _newest_ids(limit: int):
     return select(entry_id).order_by(entry_id.desc()).limit(limit).subquery()
 
 
-def _survey(matching: _Matching) -> list:
-    """What the first statement of a search asks besides (PostgreSQL: the planner settings): how
-    many of the newest COMMON_SAMPLE entries match, the id where the newest COMMON_WALK_MAX
-    begin, and the oldest id (a walk from there reads every entry)."""
+def _survey(matching: _Matching) -> int:
+    """The search's first statement: how many of the newest COMMON_SAMPLE entries match."""
     if matching.tsquery is not None:
         # The sample read newest first, then tested: a LIMIT in a subquery is taken before the match.
         sample = aliased(
@@ -453,70 +453,78 @@ def _survey(matching: _Matching) -> list:
             select(func.count()).select_from(sample).where(_pg_match(matching.tsquery, matching.spelled_out, sample))
         )
     else:
-        sample = _newest_ids(COMMON_SAMPLE)
+        newest = _newest_ids(COMMON_SAMPLE)
         in_sample = _filtered(matching, func.count(), filters=Filters()).where(
-            matching.key >= select(func.min(sample.c.id)).scalar_subquery()
+            matching.key >= select(func.min(newest.c.id)).scalar_subquery()
         )
-    window = _newest_ids(COMMON_WALK_MAX)
-    return [
-        in_sample.scalar_subquery(),
-        select(func.min(window.c.id)).scalar_subquery(),
-        select(func.min(SearchEntry.__table__.c.id)).scalar_subquery(),
-    ]
+    return db.session.execute(in_sample).scalar()
 
 
-def _newest(matching: _Matching, filters: Filters, since=None) -> list[tuple]:
-    """The newest COUNT_MAX + 1 matches (only those from `since` on, if given), newest first: their
-    kind, id and (PostgreSQL) the rank of the newest RANK_MAX, each of their tsvectors read once."""
+def _newest(matching: _Matching, filters: Filters, *, walk=None, limit=None, ranked_before=0) -> list[tuple]:
+    """The newest `limit` (COUNT_MAX + 1) matches, newest first: their kind, id and (PostgreSQL) the
+    rank of those among the newest RANK_MAX of the search (`ranked_before` come before them), each
+    of their tsvectors read once. `walk`: "newest" only among the newest COMMON_WALK_MAX entries,
+    "older" only before them."""
     key = matching.key
-    if matching.tsquery is None:
-        statement = _filtered(matching, matching.columns["kind"], key, filters=filters)
-        if since is not None:
-            statement = statement.where(key >= since)
-        rows = db.session.execute(statement.order_by(key.desc()).limit(COUNT_MAX + 1))
+    limit = COUNT_MAX + 1 if limit is None else limit
+    window = select(func.min(_newest_ids(COMMON_WALK_MAX).c.id)).scalar_subquery()
+    pg = matching.tsquery is not None
+    statement = _filtered(
+        matching, matching.columns["kind"], key, *([SearchEntry.search_vector] if pg else []), filters=filters
+    )
+    if walk == "newest":
+        statement = statement.where(key >= window)
+    elif walk == "older":
+        statement = statement.where(key < window)
+    if not pg:
+        rows = db.session.execute(statement.order_by(key.desc()).limit(limit)).all()
         return [(kind, id_, None) for kind, id_ in rows]
-    statement = _filtered(matching, SearchEntry.kind, SearchEntry.id, SearchEntry.search_vector, filters=filters)
-    if since is not None:
-        statement = statement.where(SearchEntry.id >= since)
-    newest = statement.order_by(SearchEntry.id.desc()).limit(COUNT_MAX + 1).subquery()
+    newest = statement.order_by(key.desc()).limit(limit).subquery()
     rank = case(
         (
-            func.row_number().over(order_by=newest.c.id.desc()) <= RANK_MAX,
+            func.row_number().over(order_by=newest.c.id.desc()) + ranked_before <= RANK_MAX,
             func.ts_rank(newest.c.search_vector, matching.tsquery),
         ),
     )
     return db.session.execute(select(newest.c.kind, newest.c.id, rank).order_by(newest.c.id.desc())).all()
 
 
+def _newest_walking(matching: _Matching, filters: Filters) -> list[tuple]:
+    """A common word's newest matches: the newest COMMON_WALK_MAX entries walked newest first, each
+    tested, until COUNT_MAX + 1 are found (PostgreSQL's planner does this unprompted: its primary
+    key walked backwards); if that walk ends first, the older matches follow, the same way (no
+    more than two statements; the same matches as the index's)."""
+    walked = _newest(matching, filters, walk="newest")
+    if len(walked) > COUNT_MAX:
+        return walked
+    older = _newest(matching, filters, walk="older", limit=COUNT_MAX + 1 - len(walked), ranked_before=len(walked))
+    return list(walked) + list(older)
+
+
 _PLANNER_SETTINGS = ("enable_seqscan", "enable_indexscan")
 
 
 @contextmanager
-def _first_statement(matching: _Matching):
-    """The search's first statement: the survey (_survey) and, on PostgreSQL, the planner settings
-    that make the matches come from the GIN index (a bitmap of them, sorted newest first), never
-    tested row by row walking the primary key. Its planner, not knowing that testing a row's
-    tsvector reads it from its TOAST table, would walk the primary key newest first and test every
-    row on the way (10,000 tsvectors read for a word in 10% of the records) or read the whole table
-    for a common word. The survey itself is planned before the settings change (they change as the
-    statement runs); they last until the block ends (restored then, in the same transaction)."""
-    survey = _survey(matching)
+def _matches_from_the_index(matching: _Matching):
+    """PostgreSQL: the matches taken from the GIN index (a bitmap of them, sorted newest first), never
+    tested row by row. Its planner, not knowing that testing a row's tsvector reads it from its
+    TOAST table, would walk the primary key newest first and test every row on the way (10,000
+    tsvectors read for a word in 10% of the records) or read the whole table for a common word.
+    The settings last for the block (restored after it, in the same transaction)."""
     if matching.tsquery is None:
-        yield tuple(db.session.execute(select(*survey)).one())
+        yield
         return
-    row = db.session.execute(
+    saved = db.session.execute(
         select(
             *(func.current_setting(name) for name in _PLANNER_SETTINGS),
             *(func.set_config(name, "off", True) for name in _PLANNER_SETTINGS),
-            *survey,
         )
     ).one()
-    saved = row[: len(_PLANNER_SETTINGS)]
     try:
-        yield tuple(row[2 * len(_PLANNER_SETTINGS) :])
+        yield
     finally:
         db.session.execute(
-            select(*(func.set_config(name, value, True) for name, value in zip(_PLANNER_SETTINGS, saved, strict=True)))
+            select(*(func.set_config(name, value, True) for name, value in zip(_PLANNER_SETTINGS, saved, strict=False)))
         )
 
 
@@ -542,15 +550,13 @@ def search(query: str, filters: Filters = Filters(), page: int = 1) -> Results:
     # The newest COUNT_MAX + 1 matches, their kind and id: how many of each kind (past COUNT_MAX
     # the page says "more than 1,000"), and the newest of them, for ranking every match of a word
     # found in most records would cost as much as there are: only the newest RANK_MAX are ranked.
-    # A common word's come from a walk of the newest entries, when that walk finds them all (it
-    # finds more than COUNT_MAX, or it read every entry); else, as any word's, from the index.
-    with _first_statement(matching) as (in_sample, walk_from, oldest):
-        newest_first = None
-        if in_sample and 2 * in_sample >= COMMON_SAMPLE:
-            newest_first = _newest(matching, filters, since=walk_from)
-            if len(newest_first) <= COUNT_MAX and walk_from != oldest:
-                newest_first = None
-        if newest_first is None:
+    # A common word's come from a walk of the newest entries (and the older ones after them, if
+    # that walk finds no more than COUNT_MAX); any other word's from the index.
+    in_sample = _survey(matching)
+    if in_sample and 2 * in_sample >= COMMON_SAMPLE:
+        newest_first = _newest_walking(matching, filters)
+    else:
+        with _matches_from_the_index(matching):
             newest_first = _newest(matching, filters)
     by_kind = dict(Counter(str(kind) for kind, _id, _rank in newest_first))
     results = Results(query=query, hits=[], page=page, by_kind=by_kind)
