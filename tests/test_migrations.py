@@ -122,3 +122,44 @@ def test_block_scope_migration_gives_existing_blocks_the_area_of_the_moderator_w
 
     downgrade(directory=MIGRATIONS, revision="0009")
     assert "authority_id" not in {c["name"] for c in inspect(db.engine).get_columns("account_block")}
+
+
+def test_search_pairs_migration_adds_the_pair_tokens_to_the_index_and_takes_them_out_again(migration_app):
+    """0023: an entry indexed before it finds a word the dictionary does not know by its pairs of
+    characters (陪餐 -> 陪餐x) once upgraded, and the words are as they were once downgraded."""
+    from sqlalchemy import text
+
+    upgrade(directory=MIGRATIONS, revision="0022")
+    postgres = db.engine.dialect.name == "postgresql"
+    terms = "关于 食堂 的 决定 关 于 食 堂 的 决 定 家长 陪 餐 检查 家 长 陪 餐 检 查"
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO search_entry (id, kind, record_id, title, title_en, body, terms)"
+                " VALUES (1, 'decision', 1, '关于食堂的决定', '', '家长陪餐检查', :terms)"
+            ),
+            {"terms": terms},
+        )
+        if postgres:
+            connection.execute(text("UPDATE search_entry SET search_vector = to_tsvector('simple', terms)"))
+        else:
+            connection.execute(text("INSERT INTO search_fts (rowid, terms) VALUES (1, :terms)"), {"terms": terms})
+
+    def found(pair):
+        with db.engine.connect() as connection:
+            if postgres:
+                query = "SELECT count(*) FROM search_entry WHERE search_vector @@ to_tsquery('simple', :pair)"
+            else:
+                query = "SELECT count(*) FROM search_fts WHERE search_fts MATCH '\"' || :pair || '\"'"
+            return connection.execute(text(query), {"pair": pair}).scalar()
+
+    assert found("陪餐x") == 0
+
+    upgrade(directory=MIGRATIONS, revision="0023")
+    assert found("陪餐x") == 1 and found("食堂x") == 1 and found("餐检x") == 1
+    assert found("定家x") == 0  # the title and the text are not one run
+
+    downgrade(directory=MIGRATIONS, revision="0022")
+    assert found("陪餐x") == 0
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT terms FROM search_entry")).scalar() == terms

@@ -2,7 +2,9 @@
 Rust port of jieba: bench/search_segmenter.py measured it 29 times faster, with the same
 words) with the schools' names and governance terms as a user dictionary, every Chinese
 character on its own (so one character and any two-character word match, whatever the
-segmenter made of the sentence), Latin words lowercased, and pinyin for names.
+segmenter made of the sentence), each two Chinese characters side by side as a pair token (so a
+word the dictionary does not know is found by its pairs, with no positions: PostgreSQL's GIN index
+answers that alone, as it cannot a phrase), Latin words lowercased, and pinyin for names.
 
 Both engines (SQLite FTS5's unicode61 tokenizer, PostgreSQL's `simple` configuration) only ever
 see these words separated by spaces: whatever each would make of a run of Chinese, they agree.
@@ -48,6 +50,10 @@ GOVERNANCE_TERMS = (
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _CJK_CHAR = re.compile(f"[{_CJK}]")
+# What ends a pair token (陪餐 -> 陪餐x): no word of the index mixes Chinese characters and Latin
+# letters (the text is cut between them), so a pair never collides with a word; both engines'
+# tokenizers keep it one token (FTS5's unicode61 and PostgreSQL's parser: letters side by side).
+PAIR_MARK = "x"
 # A Latin word or number: what both engines' tokenizers call a token (letters and digits).
 _LATIN_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -110,23 +116,30 @@ def words_of(run: str) -> tuple[str, ...]:
     return tuple(word for word in segmenter().cut_for_search(run) if word.strip())
 
 
+def pair_terms(run: str) -> list[str]:
+    """The pair tokens of a run of Chinese characters: 陪餐制 -> 陪餐x 餐制x."""
+    return [run[n : n + 2] + PAIR_MARK for n in range(len(run) - 1)]
+
+
 def index_terms(text: str, *, pinyin: bool = False) -> str:
     """What the index stores for `text`: its words, then (for names) their pinyin, then every
-    Chinese character in order, separated by spaces."""
+    Chinese character in order, then the pair tokens of each run of Chinese, separated by spaces."""
     text = normalise(text)
     words: list[str] = []
+    pairs: list[str] = []
     for piece in re.split(f"([{_CJK}]+)", text):
         if not piece:
             continue
         if _CJK_RUN.fullmatch(piece):
             words.extend(words_of(piece))
+            pairs.extend(pair_terms(piece))
             if pinyin:  # a name: also whole, and without its city and district (解放路小学)
                 words.extend(_school_name_parts(piece))
                 words.extend(pinyin_terms(piece))
         else:
             words.extend(_LATIN_WORD.findall(piece))
     characters = _CJK_CHAR.findall(text)
-    return " ".join(words + characters)
+    return " ".join(words + characters + pairs)
 
 
 def pinyin_terms(run: str) -> list[str]:
@@ -160,8 +173,9 @@ def query_terms(query: str) -> list["QueryTerm"]:
 
 
 class QueryTerm(tuple):
-    """(text, chinese): a Chinese word is found as that word, or as its characters side by side
-    (whatever the segmenter made of the sentence around it); a Latin word as a word starting so."""
+    """(text, chinese): a Chinese word is found as that word, or by its pairs of characters side
+    by side (whatever the segmenter made of the sentence around it); a Latin word as a word
+    starting so."""
 
     def __new__(cls, text: str, *, chinese: bool):
         return super().__new__(cls, (text, chinese))
@@ -175,5 +189,5 @@ class QueryTerm(tuple):
         return self[1]
 
     @property
-    def characters(self) -> list[str]:
-        return list(self.text)
+    def pairs(self) -> list[str]:
+        return list(dict.fromkeys(pair_terms(self.text)))

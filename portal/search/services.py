@@ -5,9 +5,12 @@ Indexing (`put_*`, `remove`) runs in the transaction of the change that makes a 
 command calls it for everything. It flushes, never commits.
 
 `search` turns what someone typed into a full-text match for the engine in use and returns one
-page of hits in three queries: the newest matches' kinds and ids (the counts), the page's ids
-by rank, and those entries with their schools (on PostgreSQL two more, around the first: the
-planner settings that make it take the matches from the GIN index)."""
+page of hits in at most five statements: a survey (is the word common: how many of the newest
+200 entries match), the newest matches' kinds and ids (the counts; a common word's from a walk
+of the newest 3,000 entries, and the older ones after them if that walk falls short), the page's
+ids by rank, and those entries with their schools. On PostgreSQL the ranks come with the newest
+matches, and two statements around them set and restore the planner settings that make a word
+that is not common come from the GIN index."""
 
 import math
 import re
@@ -17,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 
 from markupsafe import Markup, escape
-from sqlalchemy import delete, func, literal_column, select, text
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, case, delete, func, literal_column, or_, select, text
+from sqlalchemy.orm import aliased, defer, load_only
 
 from portal.charters.models import CharterStatus, CharterVersion
 from portal.consultations.models import Consultation, ConsultationStatus
@@ -66,7 +69,12 @@ def _put(
     published_at: datetime | None = None,
     name_pinyin: bool = False,
 ) -> SearchEntry:
-    entry = db.session.scalar(select(SearchEntry).where(SearchEntry.kind == kind, SearchEntry.record_id == record_id))
+    # Its words and their tsvector are replaced, never read: not loaded (the widest columns).
+    entry = db.session.scalar(
+        select(SearchEntry)
+        .options(defer(SearchEntry.terms), defer(SearchEntry.search_vector))
+        .where(SearchEntry.kind == kind, SearchEntry.record_id == record_id)
+    )
     if entry is None:
         entry = SearchEntry(kind=kind, record_id=record_id)
         db.session.add(entry)
@@ -285,37 +293,44 @@ def parse(query: str) -> list[segment.QueryTerm]:
     return terms
 
 
-def _as_characters(term) -> bool:
+def _as_pairs(term) -> bool:
     """A Chinese word the dictionary knows is found as that word (the index holds every such word,
     and the two- and three-character words inside it: cut_for_search); another (a word the
-    segmenter guessed, characters across words) as its characters side by side. Matching
-    characters side by side costs as many positions as the characters have: known words, the
-    most searched, never pay it."""
+    segmenter guessed, characters across words) by its pairs of characters side by side, all of
+    them, with no positions: the full-text index alone answers that on both engines (a phrase
+    would make PostgreSQL read and test every candidate's tsvector)."""
     return len(term.text) > 1 and not segment.known_word(term.text)
 
 
+def _spelled_out(terms) -> list[str]:
+    """The words of three or more characters matched by their pairs: 陪餐制 has the pairs of a text
+    that says 陪餐 here and 餐制 there, so these are checked in the text itself, only in the
+    entries that hold all their pairs (few, for a word the dictionary does not know)."""
+    return [term.text for term in terms if term.chinese and _as_pairs(term) and len(term.text) > 2]
+
+
 def _fts5_match(terms) -> str:
-    """An FTS5 query: every term (AND); a Chinese word as a word or its characters side by side; a
-    Latin word as a prefix. The words hold only letters and digits: nothing in them is syntax."""
+    """An FTS5 query: every term (AND); a Chinese word as a word or its pairs; a Latin word as a
+    prefix. The words hold only letters and digits: nothing in them is syntax."""
     parts = []
     for term in terms:
         if not term.chinese:
             parts.append(f'"{term.text}"*')
-        elif _as_characters(term):
-            parts.append('"' + " ".join(term.characters) + '"')
+        elif _as_pairs(term):
+            parts.extend(f'"{pair}"' for pair in term.pairs)
         else:
             parts.append(f'"{term.text}"')
     return " AND ".join(parts)
 
 
 def _tsquery(terms) -> str:
-    """The same as a PostgreSQL tsquery (to_tsquery('simple', ...))."""
+    """The same as a PostgreSQL tsquery (to_tsquery('simple', ...)): `&` alone, never `<->`."""
     parts = []
     for term in terms:
         if not term.chinese:
             parts.append(f"'{term.text}':*")
-        elif _as_characters(term):
-            parts.append("(" + " <-> ".join(f"'{c}'" for c in term.characters) + ")")
+        elif _as_pairs(term):
+            parts.extend(f"'{pair}'" for pair in term.pairs)
         else:
             parts.append(f"'{term.text}'")
     return " & ".join(parts)
@@ -324,13 +339,17 @@ def _tsquery(terms) -> str:
 @dataclass(frozen=True)
 class _Matching:
     """How the engine in use finds, filters and ranks: the match condition, the rank (ascending),
-    the entry's id as the index knows it, the columns the filters read, and the FROM clause."""
+    the entry's id as the index knows it, the columns the filters read, and the FROM clause; on
+    PostgreSQL the tsquery, to test and rank other rows than search_entry's (the sample, the
+    newest matches)."""
 
     condition: object
     rank: object
     key: object
     columns: dict
     source: object = None
+    tsquery: object = None
+    spelled_out: tuple = ()
 
     def select(self, *columns):
         statement = select(*columns)
@@ -348,21 +367,40 @@ _SQLITE_SOURCE = text(
 )
 
 
+def _in_the_text(words, title, body) -> list:
+    """Each word in the title or the text, as written (the words are Chinese characters only:
+    nothing in them is a LIKE wildcard)."""
+    return [or_(title.contains(word), body.contains(word)) for word in words]
+
+
+def _pg_match(tsquery, spelled_out, entry) -> object:
+    """`entry` (search_entry, or a subquery of its columns) matches: its tsvector, then its text."""
+    return and_(entry.search_vector.op("@@")(tsquery), *_in_the_text(spelled_out, entry.title, entry.body))
+
+
 def _matching(terms) -> _Matching:
+    spelled_out = tuple(_spelled_out(terms))
     if _is_postgres():
         tsquery = func.to_tsquery(literal_column("'simple'"), _tsquery(terms))
         return _Matching(
-            condition=SearchEntry.search_vector.op("@@")(tsquery),
+            condition=_pg_match(tsquery, spelled_out, SearchEntry),
             rank=-func.ts_rank(SearchEntry.search_vector, tsquery),
             key=SearchEntry.id,
             columns={name: getattr(SearchEntry, name) for name in FILTER_COLUMNS},
+            tsquery=tsquery,
+            spelled_out=spelled_out,
         )
+    condition = text(f"{FTS_TABLE} MATCH :match").bindparams(match=_fts5_match(terms))
+    if spelled_out:
+        entry = {name: literal_column(f"search_entry.{name}") for name in ("title", "body")}
+        condition = and_(condition, *_in_the_text(spelled_out, entry["title"], entry["body"]))
     return _Matching(
-        condition=text(f"{FTS_TABLE} MATCH :match").bindparams(match=_fts5_match(terms)),
+        condition=condition,
         rank=literal_column(f"{FTS_TABLE}.rank"),
         key=literal_column(f"{FTS_TABLE}.rowid"),
         columns={name: literal_column(f"search_entry.{name}") for name in FILTER_COLUMNS},
         source=_SQLITE_SOURCE,
+        spelled_out=spelled_out,
     )
 
 
@@ -385,16 +423,97 @@ def _filtered(matching: _Matching, *columns, filters: Filters):
     return statement
 
 
+# A word in at least half of the newest COMMON_SAMPLE entries is common: its newest matches are
+# read walking the newest entries, newest first, testing each (at most COMMON_WALK_MAX of them),
+# rather than from the full-text index (PostgreSQL would make a bitmap of nearly every row and
+# sort it for the newest 1,001).
+COMMON_SAMPLE = 200
+COMMON_WALK_MAX = 3000
+
+
+def _newest_ids(limit: int):
+    # The table's column, not the model's: SQLite's statements select from a text FROM clause,
+    # which the ORM cannot compile.
+    entry_id = SearchEntry.__table__.c.id
+    return select(entry_id).order_by(entry_id.desc()).limit(limit).subquery()
+
+
+def _survey(matching: _Matching) -> int:
+    """The search's first statement: how many of the newest COMMON_SAMPLE entries match."""
+    if matching.tsquery is not None:
+        # The sample read newest first, then tested: a LIMIT in a subquery is taken before the match.
+        sample = aliased(
+            SearchEntry,
+            select(SearchEntry.id, SearchEntry.search_vector, SearchEntry.title, SearchEntry.body)
+            .order_by(SearchEntry.id.desc())
+            .limit(COMMON_SAMPLE)
+            .subquery(),
+        )
+        in_sample = (
+            select(func.count()).select_from(sample).where(_pg_match(matching.tsquery, matching.spelled_out, sample))
+        )
+    else:
+        newest = _newest_ids(COMMON_SAMPLE)
+        in_sample = _filtered(matching, func.count(), filters=Filters()).where(
+            matching.key >= select(func.min(newest.c.id)).scalar_subquery()
+        )
+    return db.session.execute(in_sample).scalar()
+
+
+def _newest(matching: _Matching, filters: Filters, *, walk=None, limit=None, ranked_before=0) -> list[tuple]:
+    """The newest `limit` (COUNT_MAX + 1) matches, newest first: their kind, id and (PostgreSQL) the
+    rank of those among the newest RANK_MAX of the search (`ranked_before` come before them), each
+    of their tsvectors read once. `walk`: "newest" only among the newest COMMON_WALK_MAX entries,
+    "older" only before them."""
+    key = matching.key
+    limit = COUNT_MAX + 1 if limit is None else limit
+    window = select(func.min(_newest_ids(COMMON_WALK_MAX).c.id)).scalar_subquery()
+    pg = matching.tsquery is not None
+    statement = _filtered(
+        matching, matching.columns["kind"], key, *([SearchEntry.search_vector] if pg else []), filters=filters
+    )
+    if walk == "newest":
+        statement = statement.where(key >= window)
+    elif walk == "older":
+        statement = statement.where(key < window)
+    if not pg:
+        rows = db.session.execute(statement.order_by(key.desc()).limit(limit)).all()
+        return [(kind, id_, None) for kind, id_ in rows]
+    newest = statement.order_by(key.desc()).limit(limit).subquery()
+    rank = case(
+        (
+            func.row_number().over(order_by=newest.c.id.desc()) + ranked_before <= RANK_MAX,
+            func.ts_rank(newest.c.search_vector, matching.tsquery),
+        ),
+    )
+    return db.session.execute(select(newest.c.kind, newest.c.id, rank).order_by(newest.c.id.desc())).all()
+
+
+def _newest_walking(matching: _Matching, filters: Filters) -> list[tuple]:
+    """A common word's newest matches: the newest COMMON_WALK_MAX entries walked newest first, each
+    tested, until COUNT_MAX + 1 are found (PostgreSQL's planner does this unprompted: its primary
+    key walked backwards); if that walk ends first, the older matches follow, the same way (no
+    more than two statements; the same matches as the index's)."""
+    walked = _newest(matching, filters, walk="newest")
+    if len(walked) > COUNT_MAX:
+        return walked
+    older = _newest(matching, filters, walk="older", limit=COUNT_MAX + 1 - len(walked), ranked_before=len(walked))
+    return list(walked) + list(older)
+
+
 _PLANNER_SETTINGS = ("enable_seqscan", "enable_indexscan")
 
 
 @contextmanager
-def _matches_from_the_index():
+def _matches_from_the_index(matching: _Matching):
     """PostgreSQL: the matches taken from the GIN index (a bitmap of them, sorted newest first), never
     tested row by row. Its planner, not knowing that testing a row's tsvector reads it from its
     TOAST table, would walk the primary key newest first and test every row on the way (10,000
     tsvectors read for a word in 10% of the records) or read the whole table for a common word.
-    The settings last for this one statement (restored after it, in the same transaction)."""
+    The settings last for the block (restored after it, in the same transaction)."""
+    if matching.tsquery is None:
+        yield
+        return
     saved = db.session.execute(
         select(
             *(func.current_setting(name) for name in _PLANNER_SETTINGS),
@@ -409,23 +528,37 @@ def _matches_from_the_index():
         )
 
 
+# What the page shows of an entry: not its words nor their tsvector (the widest columns).
+_SHOWN = (
+    SearchEntry.id,
+    SearchEntry.kind,
+    SearchEntry.record_id,
+    SearchEntry.school_id,
+    SearchEntry.year,
+    SearchEntry.title,
+    SearchEntry.title_en,
+    SearchEntry.body,
+    SearchEntry.published_at,
+)
+
+
 def search(query: str, filters: Filters = Filters(), page: int = 1) -> Results:
     """One page of what matches `query` (QueryProblem if it cannot be searched), best first."""
     terms = parse(query)
     matching = _matching(terms)
 
-    # The newest COUNT_MAX + 1 matches, their kind and id (a walk of the index, newest first, that
-    # stops there): how many of each kind (past COUNT_MAX the page says "more than 1,000"), and
-    # the newest of them, for ranking every match of a word found in most records would cost as
-    # much as there are: only the newest RANK_MAX are ranked.
-    key = matching.key
-    newest_query = _filtered(matching, matching.columns["kind"], key, filters=filters).order_by(key.desc())
-    if _is_postgres():
-        with _matches_from_the_index():
-            newest_first = db.session.execute(newest_query.limit(COUNT_MAX + 1)).all()
+    # The newest COUNT_MAX + 1 matches, their kind and id: how many of each kind (past COUNT_MAX
+    # the page says "more than 1,000"), and the newest of them, for ranking every match of a word
+    # found in most records would cost as much as there are: only the newest RANK_MAX are ranked.
+    # A common word's come from a walk of the newest entries (and the older ones after them, if
+    # that walk finds no more than COUNT_MAX); any other word's from the index.
+    in_sample = _survey(matching)
+    if in_sample and 2 * in_sample >= COMMON_SAMPLE:
+        newest_first = _newest_walking(matching, filters)
     else:
-        newest_first = db.session.execute(newest_query.limit(COUNT_MAX + 1)).all()
-    by_kind = dict(Counter(str(kind) for kind, _id in newest_first))
+        with _matches_from_the_index(matching):
+            newest_first = _newest(matching, filters)
+    by_kind = dict(Counter(str(kind) for kind, _id, _rank in newest_first))
     results = Results(query=query, hits=[], page=page, by_kind=by_kind)
     if not by_kind:
         return results
@@ -433,21 +566,21 @@ def search(query: str, filters: Filters = Filters(), page: int = 1) -> Results:
     results.page = page
     # The newest RANK_MAX matches by rank (best first), then the older ones counted, newest first:
     # ranking reads each match's words, and a common word has thousands of matches.
-    newest_ids = [entry_id for _kind, entry_id in newest_first[:COUNT_MAX]]
+    newest_ids = [entry_id for _kind, entry_id, _rank in newest_first[:COUNT_MAX]]
     offset = (page - 1) * PER_PAGE
     if offset >= RANK_MAX:
         ranked = newest_ids[offset : offset + PER_PAGE]
+    elif matching.tsquery is not None:
+        # Ranked as the newest were read (ts_rank, higher first; then the older first, as SQLite's).
+        by_rank = sorted(newest_first[:RANK_MAX], key=lambda row: (-row[2], row[1]))
+        ranked = [entry_id for _kind, entry_id, _rank in by_rank[offset : offset + PER_PAGE]]
     else:
-        if _is_postgres():
-            # The ids just read are the ones to rank: each one's tsvector read once, the match not
-            # tested again (its row holds no text: the migration keeps the rows narrow).
-            ranked_query = select(key).where(key.in_(newest_ids[:RANK_MAX]))
-        else:
-            ranked_query = _filtered(matching, key, filters=filters)
-            if len(newest_ids) > RANK_MAX:
-                ranked_query = ranked_query.where(key >= newest_ids[RANK_MAX - 1])
+        key = matching.key
+        ranked_query = _filtered(matching, key, filters=filters)
+        if len(newest_ids) > RANK_MAX:
+            ranked_query = ranked_query.where(key >= newest_ids[RANK_MAX - 1])
         # The page's ids by rank first, reading only the index and the filters' columns; then those
-        # twenty entries whole (their text is what is large).
+        # twenty entries (their text is what is large).
         ranked = (
             db.session.execute(
                 ranked_query.order_by(matching.rank, key).limit(min(PER_PAGE, RANK_MAX - offset)).offset(offset)
@@ -459,6 +592,7 @@ def search(query: str, filters: Filters = Filters(), page: int = 1) -> Results:
         entry.id: (entry, school)
         for entry, school in db.session.execute(
             select(SearchEntry, School)
+            .options(load_only(*_SHOWN))
             .outerjoin(School, School.id == SearchEntry.school_id)
             .where(SearchEntry.id.in_(ranked))
         )

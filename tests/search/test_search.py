@@ -5,14 +5,14 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, inspect, select
 
 from portal.consultations import services as consultation_services
 from portal.consultations.models import Phase
 from portal.decisions import services as decision_services
 from portal.extensions import db as _db
 from portal.schools import services as school_services
-from portal.search import services
+from portal.search import segment, services
 from portal.search.models import Kind, SearchEntry
 from tests.helpers import factories
 from tests.helpers.consultations import create_consultation
@@ -262,3 +262,93 @@ def test_on_postgresql_the_planner_settings_of_a_search_end_with_its_first_state
     assert found_titles("食堂")
     assert db.session.execute(select(func.current_setting("enable_seqscan"))).scalar() == "on"
     assert db.session.execute(select(func.current_setting("enable_indexscan"))).scalar() == "on"
+
+
+def test_a_two_character_word_the_dictionary_does_not_know_is_found_by_its_pairs(app, db, world):
+    """陪餐 and 餐检 are not in the dictionary: found as their pair of characters side by side (no
+    positions), the same on both engines; the characters apart are not that word."""
+    assert not segment.known_word("陪餐") and not segment.known_word("餐检")
+    services._put(Kind.DECISION, 900_100, title="第一百号", body="食堂每周组织家长陪餐。", school=world["school"])
+    services._put(Kind.DECISION, 900_101, title="第一百零一号", body="家长陪同就餐，检查食堂。", school=world["school"])
+
+    assert sorted(found_titles("陪餐")) == sorted(["第一百号", CANTEEN])  # each engine ranks its own way
+    assert found_titles("餐检") == [CANTEEN]
+
+
+def test_a_longer_word_the_dictionary_does_not_know_is_found_only_where_it_is_written_whole(app, db, world):
+    """陀岚泓's pairs (陀岚, 岚泓) both in a text that never says 陀岚泓 do not make it a match."""
+    assert segment.query_terms("陀岚泓") == [segment.QueryTerm("陀岚泓", chinese=True)]
+    services._put(Kind.DECISION, 900_110, title="第一百一十号", body="学生陀岚泓参加研学。", school=world["school"])
+    services._put(Kind.DECISION, 900_111, title="第一百一十一号", body="韦陀岚，岚泓。", school=world["school"])
+
+    assert found_titles("陀岚泓") == ["第一百一十号"]
+
+
+def test_a_word_the_dictionary_does_not_know_is_found_at_the_end_of_long_minutes(app, db, world):
+    """Long minutes hold more words than PostgreSQL keeps positions for (16,383): a word matched by
+    its characters side by side was lost there; by its pairs it is found."""
+    filler = "会议听取了校长关于本学期工作的报告，与会委员进行了认真讨论。" * 950  # about 28,500 characters
+    body = filler + "会议决定下学期试行家长陪餐。"
+    assert len(body) < services.INDEXED_TEXT_MAX and "陪餐" not in filler
+    services._put(Kind.MINUTES, 900_120, title="校务委员会会议纪要", body=body, school=world["school"])
+
+    assert "校务委员会会议纪要" in found_titles("陪餐")
+    assert "校务委员会会议纪要" in found_titles("陪餐 报告")
+
+
+@pytest.fixture
+def count_statements(db):
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    engine = db.session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", count)
+    yield statements
+    event.remove(engine, "before_cursor_execute", count)
+
+
+@pytest.mark.parametrize("walk_max", [3000, 3], ids=["the walk finds every match", "the walk falls short"])
+def test_a_common_word_read_walking_the_newest_entries_gives_the_same_pages(
+    app, db, world, monkeypatch, count_statements, walk_max
+):
+    """A word in most of the newest entries: its matches read walking the newest entries (or, when
+    that walk does not find them all, from the index) give the pages the index gives, in at most
+    five statements, on both engines."""
+    monkeypatch.setattr(services, "RANK_MAX", 3)
+    monkeypatch.setattr(services, "PER_PAGE", 3)
+    monkeypatch.setattr(services, "COUNT_MAX", 6)
+    school = world["school"]
+    for n in range(8):
+        services._put(Kind.DECISION, 900_200 + n, title=f"第{n}号", body="课后服务" * (1 + n % 3), school=school)
+    services._put(Kind.DECISION, 900_300, title="另一件事", body="研学。", school=school)
+
+    def pages():
+        found = [services.search("课后服务", page=page) for page in (1, 2, 3)]
+        return [[hit.entry.title for hit in results.hits] for results in found], found[0].by_kind
+
+    monkeypatch.setattr(services, "COMMON_SAMPLE", 10**6)  # never common
+    from_the_index = pages()
+    monkeypatch.setattr(services, "COMMON_SAMPLE", 4)
+    monkeypatch.setattr(services, "COMMON_WALK_MAX", walk_max)
+    count_statements.clear()
+    walking = services.search("课后服务")
+
+    assert len(count_statements) <= 5, count_statements
+    assert pages() == from_the_index
+    assert [hit.entry.title for hit in walking.hits] == from_the_index[0][0]
+    assert from_the_index[1] == {"decision": 7}  # COUNT_MAX + 1: "more than"
+
+
+def test_a_search_reads_at_most_five_statements_and_not_the_words_of_the_entries_it_shows(
+    app, db, world, count_statements
+):
+    db.session.expire_all()
+    count_statements.clear()
+    results = services.search("食堂 陪餐")
+
+    assert results.hits and len(count_statements) <= 5, count_statements
+    for hit in results.hits:
+        assert {"terms", "search_vector"} <= inspect(hit.entry).unloaded
