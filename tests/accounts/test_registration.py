@@ -2,8 +2,6 @@
 the form for a name and a password. The pages say the same words whether or not an address has
 an account; only the mail to it tells which."""
 
-import re
-
 import pytest
 from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
@@ -12,7 +10,7 @@ from portal.accounts import services
 from portal.accounts.models import AccountSession, User
 from portal.audit import AuditEvent
 from tests.helpers.account_mail import last_link_to, mails_to
-from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, location_path
+from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, location_path, without_form_tokens
 
 GOOD_PASSWORD = "a long enough password"
 NEW = "new.parent@example.org"
@@ -100,10 +98,6 @@ def test_the_mail_is_in_the_language_of_the_page(client, db):
     (mail,) = mails_to(db, NEW)
     assert "重庆市学校治理公共平台" in mail.text_body  # written in Chinese, the page's language
     assert mail.html_body.startswith("<!doctype html>") and 'lang="zh-CN"' in mail.html_body
-
-
-def without_form_tokens(page: str) -> str:
-    return re.sub(r'("X-CSRFToken": "|name="csrf_token" value=")[^"]+', r"\1…", page)
 
 
 @pytest.mark.parametrize("typed", ["PARENT@Example.org", " parent@example.org "])

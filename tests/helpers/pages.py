@@ -153,3 +153,9 @@ def form_data(page: str, action: str) -> dict[str, list[str]]:
     forms = forms_on(page)
     assert action in forms, f"the page has no form posting to {action}: {sorted(forms)}"
     return forms[action]
+
+
+def without_form_tokens(page: str) -> str:
+    """A page without its form tokens (the form's and htmx's), which carry the second they were
+    made: for comparing two pages that must say the same."""
+    return re.sub(r'("X-CSRFToken": "|name="csrf_token" value=")[^"]+', r"\1…", page)
