@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
+from portal.accounts.models import Membership, Role
 from portal.clock import utcnow
 from portal.domain import DomainError, Labelled, Reason
 from portal.extensions import db, str_enum
@@ -89,14 +90,11 @@ class SupervisionCase(db.Model):
 # school, and with the answered items: supervision.services.SUPERVISORS_LOADED and
 # PUBLIC_ANSWERS_LOADED), so that the page spends no query of its own on them. Read elsewhere,
 # each loads itself on first use.
-def _supervisors_of_school():
-    from portal.accounts.models import Membership, Role
-
-    return and_(Membership.school_id == School.id, Membership.role == Role.SUPERVISOR)
-
-
 School.supervisor_memberships = relationship(
-    "Membership", primaryjoin=_supervisors_of_school, order_by="Membership.id", viewonly=True
+    Membership,
+    primaryjoin=and_(Membership.school_id == School.id, Membership.role == Role.SUPERVISOR),
+    order_by=Membership.id,
+    viewonly=True,
 )
 # A private answer stays between the supervisor and the sender (their item page).
 Feedback.public_supervisor_answers = relationship(
