@@ -78,23 +78,32 @@ def _opened_as_a_page() -> bool:
 _catalogues: dict[tuple, object] = {}
 
 
+class QuickDomain(flask_babel.Domain):
+    """Flask-Babel's message domain, whose catalogue is found with one look at the request's
+    context. Flask-Babel's own lookup, for each string of a page, goes through Flask's context
+    proxies nine times (about 40 % of its time in werkzeug.local, bench/profile_page.py): the
+    locale it settled on for this request (or the one forced for a mail) is read once here.
+    Installed as the application's domain (register()), so Python's gettext and lazy strings
+    (form labels, the labels of states and stances) take this way as the templates' _() does."""
+
+    def get_translations(self):
+        try:
+            babel_context = g.__dict__.get("_flask_babel")
+        except RuntimeError:  # no application context: Flask-Babel answers (untranslated)
+            return super().get_translations()
+        locale = getattr(babel_context, "babel_locale", None)
+        if locale is None:  # the first string of the request: Flask-Babel chooses the language
+            return super().get_translations()
+        key = (locale.language, locale.territory, locale.script, locale.variant)
+        catalogue = _catalogues.get(key)
+        if catalogue is None:
+            catalogue = _catalogues[key] = super().get_translations()
+        return catalogue
+
+
 def translations():
-    """The catalogue of the page's language, found with one look at the request's context.
-    Flask-Babel's own lookup, for each of the fifty or so strings of a page, goes through Flask's
-    context proxies nine times (about 40 % of its time in werkzeug.local, bench/profile_page.py);
-    the locale it settled on for this request (or the one forced for a mail) is read once here."""
-    try:
-        babel_context = g.__dict__.get("_flask_babel")
-    except RuntimeError:  # no application context: Flask-Babel answers (untranslated)
-        return flask_babel.get_translations()
-    locale = getattr(babel_context, "babel_locale", None)
-    if locale is None:  # the first string of the request: Flask-Babel chooses the language
-        return flask_babel.get_translations()
-    key = (locale.language, locale.territory, locale.script, locale.variant)
-    catalogue = _catalogues.get(key)
-    if catalogue is None:
-        catalogue = _catalogues[key] = flask_babel.get_translations()
-    return catalogue
+    """The catalogue of the page's language (QuickDomain.get_translations)."""
+    return babel.domain_instance.get_translations()
 
 
 def _babel_context():
@@ -206,6 +215,8 @@ def _install_quick_gettext(app: Flask) -> None:
 def register(app: Flask) -> None:
     """`?lang=` on any page is remembered as the switcher remembers it; templates translate
     through `translations()`."""
+    # Flask-Babel's domain_instance is a cached property of the extension: set once, it is ours.
+    babel.domain_instance = QuickDomain(domain=app.extensions["babel"].default_domain)
     _install_quick_gettext(app)
     app.jinja_env.filters.update(dateformat=format_date, datetimeformat=format_datetime, timeformat=format_time)
 
