@@ -4,6 +4,9 @@ blueprint, as is tasks.py (the daily job about unfinished responses)."""
 
 from flask import Blueprint
 
+from portal.consultations.models import shown_answers
+
 bp = Blueprint("consultations", __name__)
+bp.add_app_template_filter(shown_answers, "shown_answers")
 
 VIEW_MODULES = ("views", "manage_views", "tasks")

@@ -366,6 +366,33 @@ class Question(db.Model):
     consultation: Mapped[Consultation] = relationship(back_populates="questions")
 
 
+def _choice(choices: list[str], index) -> str | None:
+    """The choice an answer's index names, or None (out of range, negative, not a whole number)."""
+    named = isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(choices)
+    return choices[index] if named else None
+
+
+def shown_answers(answers: dict, questions) -> list[tuple[Question, str | list[str]]]:
+    """The questions of `questions` that `answers` (a response's, a version's or a draft's:
+    {"<question id>": text | choice index | [choice indexes]}) answered, in order, each with the
+    answer as pages show it: the text, the chosen choice, or the chosen choices (a list). An index
+    that names no choice shows nothing. The template filter `shown_answers`."""
+    shown = []
+    for question in questions:
+        value = answers.get(str(question.id))
+        if value in (None, "", []):
+            continue
+        choices = question.choices or []
+        if question.kind == QuestionKind.TEXT:
+            shown.append((question, value))
+        elif question.kind == QuestionKind.SINGLE:
+            shown.append((question, _choice(choices, value) or ""))
+        else:
+            chosen = [_choice(choices, index) for index in value] if isinstance(value, list) else []
+            shown.append((question, [text for text in chosen if text is not None]))
+    return shown
+
+
 class OutcomeTheme(db.Model):
     """One theme of what was heard, with how many responses raised it (the outcome report)."""
 

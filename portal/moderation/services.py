@@ -186,12 +186,9 @@ def report_response(actor, response: Response, data: dict) -> Report:
     reason = nfc(data.get("reason"))
     if not reason:
         raise DomainError(ModerationRefusal.REASON_REQUIRED)
-    if response.state != ResponseState.PUBLISHED:
-        raise DomainError(ModerationRefusal.NOT_PUBLISHED)
-    if response.author_id == actor.id:
-        raise DomainError(ModerationRefusal.OWN_RESPONSE)
-    if db.session.scalar(select(Report.id).where(Report.response_id == response.id, Report.reporter_id == actor.id)):
-        raise DomainError(ModerationRefusal.ALREADY_REPORTED)
+    refusal = report_refusal(actor, response)
+    if refusal is not None:
+        raise DomainError(refusal)
     report = Report(response_id=response.id, reporter_id=actor.id, reason=reason)
     db.session.add(report)
     db.session.flush()
@@ -210,6 +207,18 @@ def report_response(actor, response: Response, data: dict) -> Report:
         held_for_moderators=held,
     )
     return report
+
+
+def report_refusal(actor, response: Response) -> ModerationRefusal | None:
+    """Why `actor` may not report `response` whatever they write (NOT_PUBLISHED, OWN_RESPONSE,
+    ALREADY_REPORTED), or None: asked before the report form is shown and again when it is sent."""
+    if response.state != ResponseState.PUBLISHED:
+        return ModerationRefusal.NOT_PUBLISHED
+    if response.author_id == actor.id:
+        return ModerationRefusal.OWN_RESPONSE
+    if db.session.scalar(select(Report.id).where(Report.response_id == response.id, Report.reporter_id == actor.id)):
+        return ModerationRefusal.ALREADY_REPORTED
+    return None
 
 
 def trusted_open_report_count(response: Response, now: datetime | None = None) -> int:

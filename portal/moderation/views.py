@@ -379,13 +379,7 @@ def unblock_author(response_id):
     scope="consultation-report",
 )
 def report(consultation_id, response_id):
-    consultation = found_or_404(consultations.consultation_by_id(consultation_id))
-    if not policy.can(current_user, "view_consultation", consultation):
-        abort(404)
-    policy.require(current_user, "report_response", consultation)
-    response = responses.response_in(consultation, response_id)
-    if response is None or response.state != ResponseState.PUBLISHED:
-        abort(404)  # only published responses are seen, so only they can be reported
+    consultation, response = _reportable_or_404(consultation_id, response_id)
     form = forms.ReportForm()
     status, message = 200, None
     if form.validate_on_submit():
@@ -409,8 +403,44 @@ def report(consultation_id, response_id):
         flash(str(message), "success")
         back = url_for("consultations.responses", consultation_id=consultation.id, before=response.id + 1)
         return redirect_to(f"{back}#response-{response.id}")
-    template = "moderation/_report.html" if is_htmx() else "moderation/report.html"
-    context = {"consultation": consultation, "response": response, "form": form, "done": message}
-    if template == "moderation/report.html" and response.show_name:
-        context["badges"] = account_services.staff_badges([response.author_id])
-    return render_template(template, questions=list(consultation.questions), **context), status
+    return _render_report(consultation, response, form=form, done=message), status
+
+
+@bp.get("/consultations/<int:consultation_id>/responses/<int:response_id>/report")
+def report_form(consultation_id, response_id):
+    """The form to report a published response: a page of its own, or with htmx the form alone,
+    fetched when the response's "Report" disclosure on the consultation's page is opened (the
+    page does not carry a hidden form for each response). Says instead why the person may not
+    report it: their own response, or one they have reported already."""
+    consultation, response = _reportable_or_404(consultation_id, response_id)
+    refusal = services.report_refusal(current_user, response)
+    return _render_report(consultation, response, form=None, refused=refusal.message if refusal else None)
+
+
+def _reportable_or_404(consultation_id: int, response_id: int):
+    """(consultation, response) for the report form and the report, once the person may report in
+    that consultation (visitors log in first; a blocked account is told why); 404 for a response
+    that is not published there, since only published responses are seen."""
+    consultation = found_or_404(consultations.consultation_by_id(consultation_id))
+    if not policy.can(current_user, "view_consultation", consultation):
+        abort(404)
+    policy.require(current_user, "report_response", consultation)
+    response = responses.response_in(consultation, response_id)
+    if response is None or response.state != ResponseState.PUBLISHED:
+        abort(404)
+    return consultation, response
+
+
+def _render_report(consultation, response, **context):
+    """The report form (htmx: alone, in place; else on a page that quotes the response)."""
+    if is_htmx():
+        return render_template("moderation/_report.html", consultation=consultation, response=response, **context)
+    badges = account_services.staff_badges([response.author_id]) if response.show_name else None
+    return render_template(
+        "moderation/report.html",
+        consultation=consultation,
+        response=response,
+        questions=list(consultation.questions),
+        badges=badges,
+        **context,
+    )

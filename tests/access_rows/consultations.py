@@ -33,7 +33,9 @@ def arguments(school, other_school):
             "consultations.discard_draft",
             consultation_id=consultation.id,
         ),
-        **url_arguments("moderation.report", consultation_id=consultation.id, response_id=response.id),
+        **url_arguments(
+            "moderation.report", "moderation.report_form", consultation_id=consultation.id, response_id=response.id
+        ),
     }
 
 
@@ -50,4 +52,5 @@ EXPECTED = {
     "consultations.discard_draft": visitor_then(302, 303),
     # Reporting a published response is the moderation feature's (its address stays with the consultation).
     "moderation.report": visitor_then(302, 422),  # no reason given
+    "moderation.report_form": visitor_then(302, 200),
 }

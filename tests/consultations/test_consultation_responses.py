@@ -116,13 +116,59 @@ def reports(db, response) -> list[Report]:
     return list(db.session.scalars(select(Report).where(Report.response_id == response.id)))
 
 
-def test_each_published_response_has_a_report_form_for_those_logged_in(client, published, resident):
+def test_each_published_response_can_be_reported_by_those_logged_in(client, published, resident):
     page = client.get(f"/consultations/{published.consultation_id}", headers=ENGLISH).get_data(as_text=True)
-    assert "Log in to report this response" in page and f'action="{report_url(published)}"' not in page
+    assert "Log in to report this response" in page and report_url(published) not in page
 
     log_in(client, resident)
     page = client.get(f"/consultations/{published.consultation_id}", headers=ENGLISH).get_data(as_text=True)
-    assert f'action="{report_url(published)}"' in page and f'id="report-reason-{published.id}"' in page
+    assert "Report this response" in page
+    # The form is fetched when the disclosure is opened (htmx), or opened on its own page by the
+    # link inside it: the page does not carry a hidden form for each response.
+    assert f'hx-get="{report_url(published)}" hx-trigger="toggle once"' in page
+    assert f'<a href="{report_url(published)}">Write what is wrong with it</a>' in page
+    assert f'id="report-reason-{published.id}"' not in page and f'action="{report_url(published)}"' not in page
+
+
+def test_the_report_form_opens_in_place_with_htmx_and_on_a_page_without(client, published, resident):
+    log_in(client, resident)
+
+    fragment = client.get(report_url(published), headers={**HTMX, **ENGLISH})
+    page = client.get(report_url(published), headers=ENGLISH)
+
+    assert fragment.status_code == page.status_code == 200
+    fragment_html = fragment.get_data(as_text=True)
+    assert fragment_html.strip().startswith(f'<div class="report-form" id="report-{published.id}">')
+    assert f'action="{report_url(published)}"' in fragment_html
+    assert f'id="report-reason-{published.id}"' in fragment_html
+    assert "<html" not in fragment_html
+    page_html = page.get_data(as_text=True)
+    assert "<html" in page_html and "Report a response" in page_html and "这条回应有人身攻击" in page_html
+    assert f'action="{report_url(published)}"' in page_html
+
+
+def test_the_report_form_says_why_instead_for_ones_own_response_or_one_already_reported(client, published, resident):
+    log_in(client, published.author)
+    own = client.get(report_url(published), headers={**HTMX, **ENGLISH}).get_data(as_text=True)
+    assert "This is your own response" in own and "<form" not in own
+
+    log_in(client, resident)
+    client.post(report_url(published), data={"reason": "人身攻击"})
+    again = client.get(report_url(published), headers=ENGLISH).get_data(as_text=True)
+    assert "You have already reported this response." in again and f'action="{report_url(published)}"' not in again
+
+
+def test_the_report_form_is_for_those_logged_in_and_only_for_published_responses(
+    client, published, make_consultation, make_response, make_user, resident
+):
+    response = client.get(report_url(published))
+    assert response.status_code == 302
+    assert location_path(response) == "/login?next=" + report_url(published).replace("/", "%2F")
+
+    pending = make_response(make_consultation(), make_user())
+    log_in(client, resident)
+    assert client.get(report_url(pending)).status_code == 404
+    assert client.get(f"/consultations/{published.consultation_id}/responses/999999/report").status_code == 404
 
 
 def test_reporting_sends_it_to_the_moderators(client, db, published, resident):

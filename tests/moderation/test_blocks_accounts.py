@@ -103,6 +103,10 @@ def test_blocked_person_cannot_report(client, login_as, moderator, published):
 
     assert response.status_code == 403
     assert "until further notice" in _text(response)
+    opening = client.get(
+        f"/consultations/{published.consultation_id}/responses/{published.id}/report", headers={"Accept-Language": "en"}
+    )
+    assert opening.status_code == 403 and "until further notice" in _text(opening)
 
 
 def test_blocked_person_cannot_send_feedback(client, login_as, moderator, school):
