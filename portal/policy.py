@@ -9,6 +9,7 @@ found, blocked until…, not in the audience, not allowed); `require()` raises t
 the error layer (portal/errors.py) renders it. Policy reads the schema only (portal.models).
 """
 
+import functools
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
@@ -16,7 +17,7 @@ from enum import StrEnum
 from flask import g, has_app_context
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from portal.clock import today as local_today
 from portal.clock import utcnow
@@ -352,6 +353,13 @@ def place_of(obj) -> Authority | None:
     return None
 
 
+@functools.cache
+def _blocks_query() -> Select:
+    # Built once and run with the person's id: every page where someone logged in could speak
+    # asks (consultations.services._consultation_query says why).
+    return select(Block).where(Block.user_id == bindparam("user_id"), Block.lifted_at.is_(None))
+
+
 def blocks_in_force(user, where=None, *, now: datetime | None = None) -> list[Block]:
     """The moderators' blocks that stop `user` now at `where` (a School, a Consultation, an
     Authority; None: anywhere), the longest lasting first. A block applies where the moderator who
@@ -360,7 +368,7 @@ def blocks_in_force(user, where=None, *, now: datetime | None = None) -> list[Bl
         return []
     now = now or utcnow()
     place = place_of(where)
-    blocks = db.session.scalars(select(Block).where(Block.user_id == user.id, Block.lifted_at.is_(None)))
+    blocks = db.session.scalars(_blocks_query(), {"user_id": user.id})
     in_force = [block for block in blocks if block.in_force(now) and block.applies_to(place)]
     return sorted(in_force, key=lambda block: (block.ends_at is not None, -(block.ends_at or now).timestamp()))
 

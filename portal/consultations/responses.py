@@ -6,11 +6,12 @@ moves a response's state through the Response model's methods and keeps the tall
 count_response().
 """
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, func, literal_column, select, union_all, update
+from sqlalchemy import Select, bindparam, case, delete, func, literal_column, select, union_all, update
 from sqlalchemy.orm import joinedload, undefer
 
 from portal import audit, events
@@ -49,15 +50,21 @@ def response_in(consultation: Consultation, response_id: int, *, for_update: boo
     return db.session.scalar(query)
 
 
+@functools.cache
+def _own_response_query() -> Select:
+    # Built once and run with the ids (consultations.services._consultation_query says why).
+    return (
+        select(Response)
+        .where(Response.consultation_id == bindparam("consultation_id"), Response.author_id == bindparam("user_id"))
+        .options(undefer(Response.edit_count))
+    )
+
+
 def response_of(consultation: Consultation, user) -> Response | None:
     """The person's own response to the consultation, if they wrote one."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalar(
-        select(Response)
-        .where(Response.consultation_id == consultation.id, Response.author_id == user.id)
-        .options(undefer(Response.edit_count))
-    )
+    return db.session.scalar(_own_response_query(), {"consultation_id": consultation.id, "user_id": user.id})
 
 
 def state_after_saving(consultation: Consultation, response: Response | None = None) -> ResponseState:
@@ -137,19 +144,26 @@ def results(consultation: Consultation) -> Results:
     return _results_of(consultation, tallies(consultation))
 
 
-def results_and_rejection_reasons(consultation: Consultation) -> tuple[Results, list[tuple[str, int]]]:
-    """results() and rejection_reasons() together, in one query (the consultation's page shows
-    both): the tallies and the rejected responses' counts by reason are both (key, count) rows."""
+@functools.cache
+def _counts_query() -> Select:
+    # The tallies and the rejected responses' counts by reason, both (kind, key, count) rows, for
+    # one consultation; built once and run with its id (consultations.services._consultation_query).
     tallied = select(literal_column("'tally'").label("kind"), Tally.key.label("key"), Tally.count.label("count")).where(
-        Tally.consultation_id == consultation.id
+        Tally.consultation_id == bindparam("consultation_id")
     )
     rejected = (
         select(literal_column("'rejected'"), Response.reject_reason, func.count())
-        .where(Response.consultation_id == consultation.id, Response.state == ResponseState.REJECTED)
+        .where(Response.consultation_id == bindparam("consultation_id"), Response.state == ResponseState.REJECTED)
         .group_by(Response.reject_reason)
     )
+    return union_all(tallied, rejected).order_by("kind", "key")
+
+
+def results_and_rejection_reasons(consultation: Consultation) -> tuple[Results, list[tuple[str, int]]]:
+    """results() and rejection_reasons() together, in one query (the consultation's page shows
+    both): the tallies and the rejected responses' counts by reason are both (key, count) rows."""
     counts, reasons = {}, []
-    for kind, key, count in db.session.execute(union_all(tallied, rejected).order_by("kind", "key")):
+    for kind, key, count in db.session.execute(_counts_query(), {"consultation_id": consultation.id}):
         if kind == "tally":
             counts[key] = count
         else:
@@ -277,6 +291,24 @@ def submit_response(actor, consultation: Consultation, data: dict, now: datetime
     return response
 
 
+@functools.cache
+def _published_query(limit: int, by_stance: bool, before: bool) -> Select:
+    # Built once for each shape and run with the values (consultations.services._consultation_query
+    # says why); words, which the filter box adds now and then, are added to it per request.
+    query = (
+        select(Response)
+        .where(Response.consultation_id == bindparam("consultation_id"), Response.state == ResponseState.PUBLISHED)
+        .options(joinedload(Response.author))
+        .order_by(Response.id.desc())
+        .limit(limit)
+    )
+    if by_stance:
+        query = query.where(Response.stance == bindparam("stance"))
+    if before:
+        query = query.where(Response.id < bindparam("before_id"))
+    return query
+
+
 def published_responses(
     consultation: Consultation,
     *,
@@ -289,20 +321,11 @@ def published_responses(
     keyset pagination on an index, so the 5,000th page costs what the first does. `words`: only
     those whose text holds every one (Chinese or not, as typed; letters in any case). Only ever the
     published responses of this one consultation: never a site-wide search (portal/search)."""
-    query = (
-        select(Response)
-        .where(Response.consultation_id == consultation.id, Response.state == ResponseState.PUBLISHED)
-        .options(joinedload(Response.author))
-        .order_by(Response.id.desc())
-        .limit(limit)
-    )
-    if stance is not None:
-        query = query.where(Response.stance == stance)
-    if before_id is not None:
-        query = query.where(Response.id < before_id)
+    query = _published_query(limit, stance is not None, before_id is not None)
     for word in words:
         query = query.where(func.lower(Response.body).contains(word.lower(), autoescape=True))
-    return list(db.session.scalars(query))
+    values = {"consultation_id": consultation.id, "stance": stance, "before_id": before_id}
+    return list(db.session.scalars(query, values))
 
 
 def moderation_counts(consultation: Consultation) -> dict[ResponseState, int]:
@@ -367,13 +390,19 @@ DRAFT_BODY_MAX = 2 * RESPONSE_BODY_MAX
 REMIND_BEFORE_CLOSING = timedelta(days=2)
 
 
+@functools.cache
+def _draft_query() -> Select:
+    # Built once and run with the ids (consultations.services._consultation_query says why).
+    return select(ResponseDraft).where(
+        ResponseDraft.consultation_id == bindparam("consultation_id"), ResponseDraft.user_id == bindparam("user_id")
+    )
+
+
 def draft_of(consultation: Consultation, user) -> ResponseDraft | None:
     """What the person started and did not send, if anything."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalar(
-        select(ResponseDraft).where(ResponseDraft.consultation_id == consultation.id, ResponseDraft.user_id == user.id)
-    )
+    return db.session.scalar(_draft_query(), {"consultation_id": consultation.id, "user_id": user.id})
 
 
 def _typed(consultation: Consultation, data: dict) -> dict:

@@ -6,11 +6,12 @@ Services flush and never commit; the caller commits once (CONVENTIONS.md §4). E
 matters writes an audit event in the same transaction.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit, events
@@ -44,11 +45,13 @@ from portal.text import nfc, render_markdown
 # --- loading ------------------------------------------------------------------------------
 
 
-def consultation_by_id(consultation_id: int, *, for_update: bool = False) -> Consultation | None:
-    """A consultation with its owner and questions (whatever its status: callers check who may see it)."""
+@functools.cache
+def _consultation_query(for_update: bool) -> Select:
+    # Built once and run with the id: the consultation's page asks on every visit, and building
+    # a select with its loader options costs more than running it (bench/profile_page.py).
     query = (
         select(Consultation)
-        .where(Consultation.id == consultation_id)
+        .where(Consultation.id == bindparam("consultation_id"))
         .options(
             joinedload(Consultation.school).joinedload(School.authority),
             joinedload(Consultation.authority),
@@ -58,7 +61,13 @@ def consultation_by_id(consultation_id: int, *, for_update: bool = False) -> Con
     )
     if for_update:
         query = query.with_for_update(of=Consultation).execution_options(populate_existing=True)
-    return db.session.execute(query).unique().scalar_one_or_none()
+    return query
+
+
+def consultation_by_id(consultation_id: int, *, for_update: bool = False) -> Consultation | None:
+    """A consultation with its owner and questions (whatever its status: callers check who may see it)."""
+    query = _consultation_query(for_update)
+    return db.session.execute(query, {"consultation_id": consultation_id}).unique().scalar_one_or_none()
 
 
 def owner_name(consultation: Consultation, language: str) -> str:
