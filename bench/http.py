@@ -54,7 +54,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
-from bench_app import save_results, verdict  # noqa: E402
+from bench_app import save_results, stop_on_sigterm, verdict  # noqa: E402
 
 HELLO = """
 from flask import Flask
@@ -205,6 +205,7 @@ def main():
             ROOT,
         ),
     }
+    stop_on_sigterm(*servers.values())
     try:
         for name, process in servers.items():
             wait_for(ports[name], process)

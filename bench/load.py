@@ -46,7 +46,7 @@ from urllib.error import HTTPError, URLError  # noqa: E402
 from urllib.parse import urlencode  # noqa: E402
 from urllib.request import HTTPCookieProcessor, Request, build_opener  # noqa: E402
 
-from bench_app import percentile, save_results, verdict  # noqa: E402
+from bench_app import percentile, save_results, stop_on_sigterm, verdict  # noqa: E402
 
 PASSWORD = "load test passphrase 2035"
 # How long a person takes (the default model; --stress takes none).
@@ -199,6 +199,7 @@ def main():
         *("-c", "python:portal.gunicorn_conf", "--workers", "2", "--bind", f"127.0.0.1:{port}", "app:app"),
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stop_on_sigterm(server)
     address = f"http://127.0.0.1:{port}"
     timings: dict[str, list[float]] = {"login": [], "page": [], "response": []}
     statuses: list[int] = []
