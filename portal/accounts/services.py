@@ -4,6 +4,7 @@ Services flush and never commit: the caller commits once, so an audit event and 
 it describes are saved together or not at all.
 """
 
+import functools
 import hashlib
 import logging
 import unicodedata
@@ -17,7 +18,7 @@ from flask import current_app
 from flask_babel import get_locale, gettext, pgettext
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -172,6 +173,23 @@ def start_session(user: User, *, user_agent: str | None = None, address: str | N
     return record.token
 
 
+@functools.cache
+def _session_user_query() -> Select:
+    # Built once, run with the id and the token: every page someone logged in opens runs it
+    # (charters.services._school_with_charter_query says why).
+    return (
+        select(User, AccountSession)
+        .join(AccountSession, AccountSession.user_id == User.id)
+        .where(User.id == bindparam("user_id"), AccountSession.token == bindparam("token"))
+        .options(
+            # A person holds a handful of memberships, so the joined rows stay few.
+            joinedload(User.memberships).options(
+                joinedload(Membership.school).joinedload(School.authority), joinedload(Membership.authority)
+            )
+        )
+    )
+
+
 def load_user_for_session(session_id: str) -> User | None:
     """Flask-Login's loader: "<id>:<session token>". The session must still exist (logout, "log
     out everywhere", a password change or reset delete it) and the account be active. One query:
@@ -180,21 +198,7 @@ def load_user_for_session(session_id: str) -> User | None:
     user_id = whole_number(user_id)
     if user_id is None or not token:
         return None
-    found = (
-        db.session.execute(
-            select(User, AccountSession)
-            .join(AccountSession, AccountSession.user_id == User.id)
-            .where(User.id == user_id, AccountSession.token == token)
-            .options(
-                # A person holds a handful of memberships, so the joined rows stay few.
-                joinedload(User.memberships).options(
-                    joinedload(Membership.school).joinedload(School.authority), joinedload(Membership.authority)
-                )
-            )
-        )
-        .unique()
-        .one_or_none()
-    )
+    found = db.session.execute(_session_user_query(), {"user_id": user_id, "token": token}).unique().one_or_none()
     if found is None:
         return None
     user, record = found

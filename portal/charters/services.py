@@ -14,10 +14,11 @@ Adopting a version also publishes it: its text is rendered to PDF, signed and ar
 (portal.documents) in the same transaction, so an adopted version always has its document.
 """
 
+import functools
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased, joinedload
 
@@ -131,13 +132,18 @@ def in_force_and_upcoming(school: School, today: date) -> tuple[CharterVersion |
     return in_force, upcoming
 
 
-def school_with_charter(
-    slug: str, today: date, *, load: Sequence = ()
-) -> tuple[School | None, CharterVersion | None, CharterVersion | None]:
-    """The school at `slug` (its authority loaded, and what the loader options `load` add) with
-    what in_force_and_upcoming gives, in one query: the school's page loads them together.
-    (None, None, None) when no school has it."""
+# The school's page runs the same few statements on every visit, and building one (coercing each
+# column, operator and option, then working out its cache key from the whole tree) costs about as
+# much as SQLite takes to run it. So each is built once, by a cached builder like this one, with
+# bindparam() where a value changes from one visit to the next (the slug, today), and run with
+# those values; it keeps its cache key. The SQL and the number of queries stay the same.
+# What varies only by code (the loader options, a limit) is an argument of the builder. Options
+# are told apart by identity: callers pass module-level ones (SUPERVISORS_LOADED), and the cache
+# is bounded in case one builds its own on every call.
+@functools.lru_cache(maxsize=16)
+def _school_with_charter_query(load: tuple) -> Select:
     inner = aliased(CharterVersion)
+    today = bindparam("today")
     newest_in_force = (
         select(func.max(inner.number))
         .where(
@@ -153,14 +159,24 @@ def school_with_charter(
         CharterVersion.status == CharterStatus.ADOPTED,
         or_(_takes_effect_on() > today, CharterVersion.number == newest_in_force),
     )
-    query = (
+    return (
         select(School, CharterVersion)
         .outerjoin(CharterVersion, shown)
-        .where(School.slug == slug)
+        .where(School.slug == bindparam("slug"))
         .options(joinedload(School.authority), *load)
         .order_by(CharterVersion.number.desc())
     )
-    rows = db.session.execute(query).unique().all()  # unique: a collection in `load` repeats rows
+
+
+def school_with_charter(
+    slug: str, today: date, *, load: Sequence = ()
+) -> tuple[School | None, CharterVersion | None, CharterVersion | None]:
+    """The school at `slug` (its authority loaded, and what the loader options `load` add) with
+    what in_force_and_upcoming gives, in one query: the school's page loads them together.
+    (None, None, None) when no school has it."""
+    query = _school_with_charter_query(tuple(load))
+    # unique: a collection in `load` repeats rows
+    rows = db.session.execute(query, {"slug": slug, "today": today}).unique().all()
     if not rows:
         return None, None, None
     found = [version for _, version in rows if version is not None]

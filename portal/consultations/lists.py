@@ -1,9 +1,10 @@
 """The public lists of consultations: what is open, closed, or has its outcome, by district and
 school; the filters' choices; how many published responses each has."""
 
+import functools
 from datetime import datetime
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import Select, bindparam, false, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.consultations.models import Consultation, Phase, Tally
@@ -24,19 +25,31 @@ def _ancestor_ids(authority: Authority) -> list[int]:
     return [int(part) for part in authority.path.strip("/").split("/") if part]
 
 
-def _of_school(school: School):
+def _of_school(school_id, authority_ids):
     """The school's own consultations and those of the authorities above it (district- and
-    city-wide ones apply to it too)."""
-    return or_(Consultation.school_id == school.id, Consultation.authority_id.in_(_ancestor_ids(school.authority)))
+    city-wide ones apply to it too): `school_id` and `authority_ids` (_ancestor_ids of its
+    authority) are values or bound parameters."""
+    return or_(Consultation.school_id == school_id, Consultation.authority_id.in_(authority_ids))
+
+
+@functools.cache
+def _open_consultations_query(of_one_school: bool, limit: int) -> Select:
+    # Built once, run with the time (and the school's id and its authorities' ids): the home page
+    # and the school's page run it on every visit (charters.services._school_with_charter_query
+    # says why).
+    query = select(Consultation).where(Consultation.in_phase(Phase.OPEN, bindparam("now")))
+    if of_one_school:
+        query = query.where(_of_school(bindparam("school_id"), bindparam("authority_ids", expanding=True)))
+    query = query.options(joinedload(Consultation.school), joinedload(Consultation.authority))
+    return query.order_by(Consultation.closes_at).limit(limit)
 
 
 def open_consultations(now: datetime, *, school: School | None = None, limit: int = 5) -> list[Consultation]:
     """Open now, closing soonest first (home page, school page)."""
-    query = select(Consultation).where(Consultation.in_phase(Phase.OPEN, now))
+    values: dict = {"now": now}
     if school is not None:
-        query = query.where(_of_school(school))
-    query = query.options(joinedload(Consultation.school), joinedload(Consultation.authority))
-    return list(db.session.scalars(query.order_by(Consultation.closes_at).limit(limit)))
+        values |= {"school_id": school.id, "authority_ids": _ancestor_ids(school.authority)}
+    return list(db.session.scalars(_open_consultations_query(school is not None, limit), values))
 
 
 def consultation_list(
@@ -76,7 +89,7 @@ def consultation_list(
         if school is None:
             query = query.where(false())
         else:
-            query = query.where(_of_school(school))
+            query = query.where(_of_school(school.id, _ancestor_ids(school.authority)))
     order = {
         "open": (Consultation.closes_at, Consultation.id),
         "closed": (Consultation.closed_at.desc(), Consultation.id.desc()),

@@ -10,11 +10,12 @@ events — all in the caller's transaction. Any failure raises before the caller
 draft that failed to publish is unchanged, nothing is stored and no number is used.
 """
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import defer, joinedload
 
 from portal import audit, clock, events, jobs
@@ -250,13 +251,21 @@ def archive_page(filters: ArchiveFilters, page: int, per_page: int = PAGE_SIZE):
     return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=100)
 
 
+@functools.cache
+def _latest_decisions_query(of_one_school: bool, limit: int) -> Select:
+    # Built once, run with the school's id if any: the home page and the school's page run it on
+    # every visit (charters.services._school_with_charter_query says why).
+    query = _for_lists(select(Decision).where(Decision.status.in_(PUBLIC_STATUSES)))
+    if of_one_school:
+        query = query.where(Decision.school_id == bindparam("school_id"))
+    return _newest_first(query).limit(limit)
+
+
 def latest_decisions(school: School | None = None, limit: int = 5) -> list[Decision]:
     """The newest published decisions, of one school or everywhere (home page, school page), in
     one query, with their schools loaded and without their bodies."""
-    query = _for_lists(select(Decision).where(Decision.status.in_(PUBLIC_STATUSES)))
-    if school is not None:
-        query = query.where(Decision.school_id == school.id)
-    return list(db.session.scalars(_newest_first(query).limit(limit)))
+    query = _latest_decisions_query(school is not None, limit)
+    return list(db.session.scalars(query, {"school_id": school.id} if school is not None else {}))
 
 
 def feed_decisions(school: School | None = None, limit: int = FEED_SIZE) -> list[Decision]:

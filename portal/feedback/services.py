@@ -13,11 +13,12 @@ carries the message:
 - STATUS_CHANGED: someone else changed the status since the page was shown.
 """
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Select, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -422,17 +423,15 @@ class AnsweredFeedback:
     replied_at: datetime
 
 
-def recently_answered(
-    school: School, limit: int = RECENTLY_ANSWERED_MAX, *, load: Sequence = ()
-) -> list[AnsweredFeedback]:
-    """For the school's page: the latest items that are not private and have a public reply,
-    each with its latest public reply (and what the loader options `load` add to the items).
-    One query."""
+@functools.lru_cache(maxsize=16)
+def _recently_answered_query(limit: int, load: tuple) -> Select:
+    # Built once, run with the school's id: the school's page runs it on every visit
+    # (charters.services._school_with_charter_query says why, and why the cache is bounded).
     latest = (
         select(FeedbackEvent.feedback_id, func.max(FeedbackEvent.id).label("event_id"))
         .join(Feedback, Feedback.id == FeedbackEvent.feedback_id)
         .where(
-            Feedback.school_id == school.id,
+            Feedback.school_id == bindparam("school_id"),
             Feedback.private.is_(False),
             FeedbackEvent.kind == EventKind.REPLY,
             FeedbackEvent.public.is_(True),
@@ -440,12 +439,22 @@ def recently_answered(
         .group_by(FeedbackEvent.feedback_id)
         .subquery()
     )
-    rows = db.session.execute(
+    return (
         select(Feedback, FeedbackEvent.body, FeedbackEvent.created_at)
         .join(latest, latest.c.feedback_id == Feedback.id)
         .join(FeedbackEvent, FeedbackEvent.id == latest.c.event_id)
         .order_by(FeedbackEvent.created_at.desc(), FeedbackEvent.id.desc())
         .limit(limit)
         .options(*load)
-    ).unique()  # a collection in `load` repeats the rows
+    )
+
+
+def recently_answered(
+    school: School, limit: int = RECENTLY_ANSWERED_MAX, *, load: Sequence = ()
+) -> list[AnsweredFeedback]:
+    """For the school's page: the latest items that are not private and have a public reply,
+    each with its latest public reply (and what the loader options `load` add to the items).
+    One query."""
+    query = _recently_answered_query(limit, tuple(load))
+    rows = db.session.execute(query, {"school_id": school.id}).unique()  # a collection in `load` repeats the rows
     return [AnsweredFeedback(feedback, reply, replied_at) for feedback, reply, replied_at in rows]

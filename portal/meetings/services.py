@@ -19,9 +19,10 @@ Approving the minutes also publishes them: the record of the meeting is rendered
 and archived (portal.documents) in the same transaction.
 """
 
+import functools
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -161,20 +162,28 @@ def members_for_meeting(meeting: Meeting) -> list[BodyMember]:
     return current_members(meeting.body, local_date(meeting.starts_at))
 
 
-def bodies_with_current_members(school: School, today: date) -> list[tuple[GoverningBody, list[BodyMember]]]:
-    """Every body of `school` with its members on `today` (chair first). One query (the bodies
-    joined to their current members), however many bodies and members there are."""
+@functools.cache
+def _bodies_with_current_members_query() -> Select:
+    # Built once, run with the school's id and the day: the school's page runs it on every visit
+    # (charters.services._school_with_charter_query says why).
+    today = bindparam("today")
     current = and_(
         BodyMember.body_id == GoverningBody.id,
         BodyMember.term_start <= today,
         or_(BodyMember.term_end.is_(None), BodyMember.term_end >= today),
     )
-    rows = db.session.execute(
+    return (
         select(GoverningBody, BodyMember)
         .outerjoin(BodyMember, current)
-        .where(GoverningBody.school_id == school.id)
+        .where(GoverningBody.school_id == bindparam("school_id"))
         .order_by(GoverningBody.id, _POSITION_ORDER, BodyMember.name, BodyMember.id)
     )
+
+
+def bodies_with_current_members(school: School, today: date) -> list[tuple[GoverningBody, list[BodyMember]]]:
+    """Every body of `school` with its members on `today` (chair first). One query (the bodies
+    joined to their current members), however many bodies and members there are."""
+    rows = db.session.execute(_bodies_with_current_members_query(), {"school_id": school.id, "today": today})
     members: dict[GoverningBody, list[BodyMember]] = {}
     for body, member in rows:
         members.setdefault(body, [])
@@ -183,12 +192,12 @@ def bodies_with_current_members(school: School, today: date) -> list[tuple[Gover
     return list(members.items())
 
 
-def meetings_for_school_page(
-    school: School, now: datetime, upcoming: int = 3, recent: int = 3
-) -> tuple[list[Meeting], list[Meeting]]:
-    """The next `upcoming` meetings (soonest first) and the last `recent` ones (latest first),
-    each with its body. One query: the ids of each side chosen in a subquery."""
-    of_school = Meeting.school_id == school.id
+@functools.cache
+def _meetings_for_school_page_query(upcoming: int, recent: int) -> Select:
+    # Built once, run with the school's id and the time: the school's page runs it on every visit
+    # (charters.services._school_with_charter_query says why).
+    of_school = Meeting.school_id == bindparam("school_id")
+    now = bindparam("now")
     coming = (
         select(Meeting.id)
         .where(of_school, Meeting.starts_at >= now)
@@ -201,9 +210,16 @@ def meetings_for_school_page(
         .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
         .limit(recent)
     )
-    found = db.session.scalars(
-        select(Meeting).where(or_(Meeting.id.in_(coming), Meeting.id.in_(past))).options(joinedload(Meeting.body))
-    ).all()
+    return select(Meeting).where(or_(Meeting.id.in_(coming), Meeting.id.in_(past))).options(joinedload(Meeting.body))
+
+
+def meetings_for_school_page(
+    school: School, now: datetime, upcoming: int = 3, recent: int = 3
+) -> tuple[list[Meeting], list[Meeting]]:
+    """The next `upcoming` meetings (soonest first) and the last `recent` ones (latest first),
+    each with its body. One query: the ids of each side chosen in a subquery."""
+    query = _meetings_for_school_page_query(upcoming, recent)
+    found = db.session.scalars(query, {"school_id": school.id, "now": now}).all()
     soonest = sorted((m for m in found if m.starts_at >= now), key=lambda m: (m.starts_at, m.id))
     latest = sorted((m for m in found if m.starts_at < now), key=lambda m: (m.starts_at, m.id), reverse=True)
     return soonest, latest

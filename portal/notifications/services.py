@@ -6,11 +6,12 @@ never lost; one for a whole school or district (parents and followers: thousands
 a job after the commit (jobs.fan_out), once, whatever happens to the worker.
 """
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -215,11 +216,22 @@ def schools_under(authority: Authority) -> list[int]:
 # --- following ----------------------------------------------------------------------------
 
 
+@functools.cache
+def _follows_query(subject: str) -> Select:
+    # Built once, run with the ids: the follow button of a school's or a consultation's page runs
+    # it on every visit (charters.services._school_with_charter_query says why).
+    followed = Follow.school_id if subject == "school" else Follow.consultation_id
+    return select(Follow.id).where(Follow.user_id == bindparam("user_id"), followed == bindparam("subject_id"))
+
+
 def follows(user, *, school=None, consultation=None) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    condition = Follow.school_id == school.id if school is not None else Follow.consultation_id == consultation.id
-    return db.session.scalar(select(Follow.id).where(Follow.user_id == user.id, condition)) is not None
+    if school is not None:
+        query, subject_id = _follows_query("school"), school.id
+    else:
+        query, subject_id = _follows_query("consultation"), consultation.id
+    return db.session.scalar(query, {"user_id": user.id, "subject_id": subject_id}) is not None
 
 
 def follow(actor, *, school=None, consultation=None) -> None:
@@ -267,16 +279,23 @@ def notifications_of(user, *, before_id: int | None = None, limit: int = PAGE_SI
     return list(db.session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
 
 
-def unread_count(user) -> int:
-    """How many unread notifications the person has, counted up to UNREAD_SHOWN_MAX + 1 (one
-    query on the (user_id, read_at) index; the header shows "99+" beyond)."""
+@functools.cache
+def _unread_count_query() -> Select:
+    # Built once, run with the person's id: the header of every page someone logged in opens runs
+    # it (charters.services._school_with_charter_query says why).
     unread = (
         select(Notification.id)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None))
         .limit(UNREAD_SHOWN_MAX + 1)
         .subquery()
     )
-    return db.session.scalar(select(func.count()).select_from(unread)) or 0
+    return select(func.count()).select_from(unread)
+
+
+def unread_count(user) -> int:
+    """How many unread notifications the person has, counted up to UNREAD_SHOWN_MAX + 1 (one
+    query on the (user_id, read_at) index; the header shows "99+" beyond)."""
+    return db.session.scalar(_unread_count_query(), {"user_id": user.id}) or 0
 
 
 def notification_of(user, notification_id: int) -> Notification | None:
