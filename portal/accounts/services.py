@@ -544,16 +544,22 @@ def staff_badges(user_ids: Iterable[int | None]) -> dict[int, list[StaffBadge]]:
     ids = sorted({user_id for user_id in user_ids if user_id is not None})
     if not ids:
         return {}
-    memberships = db.session.scalars(
+    return badges_of_memberships(db.session.scalars(_staff_memberships_query(), {"user_ids": ids}))
+
+
+@functools.cache
+def _staff_memberships_query() -> Select:
+    # Built once, run with the people's ids (an expanding parameter): the consultation's page and
+    # the lists of answers ask on every visit (charters.services._school_with_charter_query says why).
+    return (
         select(Membership)
-        .where(Membership.user_id.in_(ids), Membership.role.in_(list(STAFF_RANK)))
+        .where(Membership.user_id.in_(bindparam("user_ids", expanding=True)), Membership.role.in_(list(STAFF_RANK)))
         .options(
             joinedload(Membership.school).joinedload(School.authority),
             joinedload(Membership.authority),
         )
         .order_by(Membership.user_id, Membership.id)
     )
-    return badges_of_memberships(memberships)
 
 
 def badges_of_memberships(memberships: Iterable[Membership]) -> dict[int, list[StaffBadge]]:
