@@ -2,6 +2,7 @@
 from the cache; nobody's page (logged in, with a session, htmx) is ever kept or served from it,
 and no kept page holds anybody's CSRF token. A browser that holds the page gets 304."""
 
+import gzip
 import re
 
 import pytest
@@ -174,6 +175,51 @@ def test_a_browser_holding_an_older_page_gets_the_new_one(app, cached, school):
 
     assert again.status_code == 200
     assert again.get_data() == first.get_data()
+
+
+def test_a_browser_that_accepts_gzip_gets_the_kept_page_gzipped(app, cached, school):
+    first = visit(app, f"/schools/{school.slug}", **ENGLISH)
+
+    zipped = visit(app, f"/schools/{school.slug}", **ENGLISH, **{"Accept-Encoding": "gzip, deflate, br"})
+    plain = visit(app, f"/schools/{school.slug}", **ENGLISH, **{"Accept-Encoding": "identity"})
+
+    assert first.headers.get("Content-Encoding") is None  # rendered: sent as it is
+    assert zipped.headers["X-Cache"] == plain.headers["X-Cache"] == "hit"
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain.headers
+    body = zipped.get_data()
+    assert int(zipped.headers["Content-Length"]) == len(body) < len(first.get_data()) / 2
+    assert gzip.decompress(body) == plain.get_data() == first.get_data()
+    for answer in (first, zipped, plain):
+        assert "Accept-Encoding" in answer.headers["Vary"] and "Cookie" in answer.headers["Vary"]
+    # Two representations, two ETags; each is answered 304 by its own.
+    assert zipped.headers["ETag"] != plain.headers["ETag"] == first.headers["ETag"]
+    holding = {"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]}
+    again = visit(app, f"/schools/{school.slug}", **ENGLISH, **holding)
+    assert again.status_code == 304 and again.get_data() == b"" and "Content-Encoding" not in again.headers
+
+
+def test_a_browser_that_refuses_gzip_gets_the_page_as_it_is(app, cached, school):
+    visit(app, f"/schools/{school.slug}")
+
+    refused = visit(app, f"/schools/{school.slug}", **{"Accept-Encoding": "gzip;q=0, identity"})
+
+    assert refused.headers["X-Cache"] == "hit" and "Content-Encoding" not in refused.headers
+    assert "<html" in refused.get_data(as_text=True)
+
+
+def test_an_entry_kept_before_pages_were_gzipped_is_still_served():
+    old = page_cache.json.dumps(["200 OK", [["Content-Type", "text/html"]], 1.0, "7"]).encode() + b"\n<p>kept</p>"
+
+    status, headers, body, boundary, version, compressed = page_cache._unpack(old)
+
+    assert (status, headers, body, boundary, version, compressed) == (
+        "200 OK",
+        [("Content-Type", "text/html")],
+        b"<p>kept</p>",
+        1.0,
+        "7",
+        None,
+    )
 
 
 def test_a_request_for_another_host_is_refused_even_when_the_page_is_kept(app, cached, school):
