@@ -267,6 +267,12 @@ class PageCache:
         self.store = self._make_store(app)
         _stores.add(self)
         self._boundaries: dict[str, datetime] = {}
+        # The entries this process last served, unpacked, by key: an entry never changes once
+        # kept (a new version makes a new one), so while the version is the one it was kept at,
+        # only the version is asked for (a few bytes), not the page again.
+        self._served: OrderedDict[str, tuple] = OrderedDict()
+        self._served_max = min(256, int(app.config["PORTAL_PAGE_CACHE_ENTRIES"]))
+        self._served_lock = threading.Lock()
 
     @staticmethod
     def _make_store(app: Flask):
@@ -326,18 +332,48 @@ class PageCache:
             return self.wsgi_app(environ, start_response)
         try:
             # The entry is kept under the address alone and says which version it was rendered
-            # at: the version and the entry come in one round trip to Redis.
-            version, found = self.store.lookup(key)
+            # at. Served by this process already: the version alone; else the version and the
+            # entry in one round trip to Redis.
+            served = self._served.get(key)
+            if served is not None:
+                version = self.store.version()
+                entry = served if served[4] == version else None
+            else:
+                version, found = self.store.lookup(key)
+                entry = _unpack(found) if found is not None else None
         except Exception as error:  # noqa: BLE001 - a cache out of reach is no cache, never a 500
             log.warning("page cache unavailable: %s", error)
             return self.wsgi_app(environ, start_response)
-        if found is not None:
-            status, headers, body, boundary, kept_at, compressed = _unpack(found)
+        if entry is None and served is not None:  # a new version: is the page kept at it already?
+            found = self._get(key)
+            entry = _unpack(found) if found is not None else None
+        if entry is not None:
+            status, headers, body, boundary, kept_at, compressed = entry
             # Rendered at this version, and the clock has not changed the page since.
             if kept_at == version and _now() < boundary:
+                self._remember_served(key, entry)
                 return self._serve(environ, start_response, status, headers, body, compressed)
         environ["portal.page_cache"] = {"version": version}
         return self._render_and_keep(environ, start_response, key)
+
+    def _get(self, key: str) -> bytes | None:
+        try:
+            return self.store.get(key)
+        except Exception as error:  # noqa: BLE001 - a cache out of reach is no cache, never a 500
+            log.warning("page cache unavailable: %s", error)
+            return None
+
+    def _remember_served(self, key: str, entry: tuple) -> None:
+        with self._served_lock:
+            self._served[key] = entry
+            self._served.move_to_end(key)
+            while len(self._served) > self._served_max:
+                self._served.popitem(last=False)
+
+    def forget_served(self) -> None:
+        """Forget what this process served (the store was cleared)."""
+        with self._served_lock:
+            self._served.clear()
 
     def _serve(self, environ, start_response, status, headers, body, compressed=None):
         if compressed is not None and _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")):
