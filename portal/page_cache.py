@@ -115,15 +115,45 @@ STORE_HEADER = "X-Portal-Page-Cache"  # between the view side and the middleware
 # --- where entries and the version are kept ------------------------------------------------------
 
 
+class _Recent:
+    """The most recently used values by key, at most `max_entries`, for every thread of this
+    process: the local store's entries, and the entries a process served (PageCache)."""
+
+    def __init__(self, max_entries: int):
+        self.max_entries = max_entries
+        self.items: OrderedDict[str, object] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.max_entries:
+                self.items.popitem(last=False)
+
+    def pop(self, key: str) -> None:
+        with self.lock:
+            self.items.pop(key, None)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
 class LocalStore:
     """Entries in this process's memory (the most recently used PORTAL_PAGE_CACHE_ENTRIES), the
     version in a file that every process of this machine reads and bumps."""
 
     def __init__(self, version_file: str, max_entries: int):
         self.version_file = version_file
-        self.max_entries = max_entries
-        self.entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
-        self.lock = threading.Lock()
+        self.entries = _Recent(max_entries)
 
     def version(self) -> str:
         try:
@@ -140,35 +170,27 @@ class LocalStore:
         with open(temporary, "wb") as file:
             file.write(f"{time.time_ns()}-{secrets.token_hex(4)}".encode())
         os.replace(temporary, self.version_file)  # atomic: a reader sees the old or the new
-        with self.lock:
-            self.entries.clear()  # keyed by the old version: unreachable now, free them
+        self.entries.clear()  # keyed by the old version: unreachable now, free them
 
     def lookup(self, key: str) -> tuple[str, bytes | None]:
         """The current version and the entry under `key` (of whichever version it was kept)."""
         return self.version(), self.get(key)
 
     def get(self, key: str) -> bytes | None:
-        with self.lock:
-            found = self.entries.get(key)
-            if found is None:
-                return None
-            expires, value = found
-            if expires <= time.time():
-                del self.entries[key]
-                return None
-            self.entries.move_to_end(key)
-            return value
+        found = self.entries.get(key)
+        if found is None:
+            return None
+        expires, value = found
+        if expires <= time.time():
+            self.entries.pop(key)
+            return None
+        return value
 
     def set(self, key: str, value: bytes, seconds: float) -> None:
-        with self.lock:
-            self.entries[key] = (time.time() + seconds, value)
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.max_entries:
-                self.entries.popitem(last=False)
+        self.entries.put(key, (time.time() + seconds, value))
 
     def clear(self) -> None:
-        with self.lock:
-            self.entries.clear()
+        self.entries.clear()
 
 
 class RedisStore:
@@ -270,9 +292,7 @@ class PageCache:
         # The entries this process last served, unpacked, by key: an entry never changes once
         # kept (a new version makes a new one), so while the version is the one it was kept at,
         # only the version is asked for (a few bytes), not the page again.
-        self._served: OrderedDict[str, tuple] = OrderedDict()
-        self._served_max = min(256, int(app.config["PORTAL_PAGE_CACHE_ENTRIES"]))
-        self._served_lock = threading.Lock()
+        self._served = _Recent(min(256, int(app.config["PORTAL_PAGE_CACHE_ENTRIES"])))
 
     @staticmethod
     def _make_store(app: Flask):
@@ -351,7 +371,7 @@ class PageCache:
             status, headers, body, boundary, kept_at, compressed = entry
             # Rendered at this version, and the clock has not changed the page since.
             if kept_at == version and _now() < boundary:
-                self._remember_served(key, entry)
+                self._served.put(key, entry)
                 return self._serve(environ, start_response, status, headers, body, compressed)
         environ["portal.page_cache"] = {"version": version}
         return self._render_and_keep(environ, start_response, key)
@@ -362,18 +382,6 @@ class PageCache:
         except Exception as error:  # noqa: BLE001 - a cache out of reach is no cache, never a 500
             log.warning("page cache unavailable: %s", error)
             return None
-
-    def _remember_served(self, key: str, entry: tuple) -> None:
-        with self._served_lock:
-            self._served[key] = entry
-            self._served.move_to_end(key)
-            while len(self._served) > self._served_max:
-                self._served.popitem(last=False)
-
-    def forget_served(self) -> None:
-        """Forget what this process served (the store was cleared)."""
-        with self._served_lock:
-            self._served.clear()
 
     def _serve(self, environ, start_response, status, headers, body, compressed=None):
         if compressed is not None and _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")):
