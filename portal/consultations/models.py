@@ -366,30 +366,38 @@ class Question(db.Model):
     consultation: Mapped[Consultation] = relationship(back_populates="questions")
 
 
-def _choice(choices: list[str], index) -> str | None:
-    """The choice an answer's index names, or None (out of range, negative, not a whole number)."""
-    named = isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(choices)
-    return choices[index] if named else None
+def answer_words(question: Question, value) -> str | list[str] | None:
+    """What a stored answer to `question` says: the text; the chosen choice; the chosen choices (a
+    list, in the order stored). None for no answer, or a text or a choice that is not one (an
+    index that names no choice is left out). The exports write it; pages show it (shown_answers)."""
+    if value is None:
+        return None
+    if question.kind == QuestionKind.TEXT:
+        return value if isinstance(value, str) else None
+    choices = question.choices or []
+    indexes = value if isinstance(value, list) else [value]
+    chosen = [
+        choices[index]
+        for index in indexes
+        if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(choices)
+    ]
+    if question.kind == QuestionKind.SINGLE:
+        return chosen[0] if chosen else None
+    return chosen
 
 
 def shown_answers(answers: dict, questions) -> list[tuple[Question, str | list[str]]]:
     """The questions of `questions` that `answers` (a response's, a version's or a draft's:
-    {"<question id>": text | choice index | [choice indexes]}) answered, in order, each with the
-    answer as pages show it: the text, the chosen choice, or the chosen choices (a list). An index
-    that names no choice shows nothing. The template filter `shown_answers`."""
+    {"<question id>": text | choice index | [choice indexes]}) answered, in order, each with what
+    the answer says (answer_words; a choice that is not one shows nothing). The template filter
+    `shown_answers`."""
     shown = []
     for question in questions:
         value = answers.get(str(question.id))
         if value in (None, "", []):
             continue
-        choices = question.choices or []
-        if question.kind == QuestionKind.TEXT:
-            shown.append((question, value))
-        elif question.kind == QuestionKind.SINGLE:
-            shown.append((question, _choice(choices, value) or ""))
-        else:
-            chosen = [_choice(choices, index) for index in value] if isinstance(value, list) else []
-            shown.append((question, [text for text in chosen if text is not None]))
+        words = answer_words(question, value)
+        shown.append((question, words if words is not None else ""))
     return shown
 
 

@@ -21,7 +21,7 @@ from portal import policy
 from portal.accounts import services as account_services
 from portal.clock import local_date, utcnow
 from portal.consultations import bp, forms, lists, responses, services
-from portal.consultations.models import ConsultationStatus, Phase, QuestionKind, ResponseState, Stance
+from portal.consultations.models import ConsultationStatus, Phase, ResponseState, Stance, answer_words
 from portal.documents.download import pdf_response
 from portal.domain import DomainError
 from portal.extensions import db, limiter
@@ -397,20 +397,6 @@ def _export_name(consultation, extension: str) -> str:
     return f"consultation-{consultation.id}-responses.{extension}"
 
 
-def _answer_text(question, value):
-    if value is None:
-        return None
-    if question.kind == QuestionKind.TEXT:
-        return value if isinstance(value, str) else None
-    indexes = value if isinstance(value, list) else [value]
-    chosen = [
-        question.choices[index] for index in indexes if isinstance(index, int) and 0 <= index < len(question.choices)
-    ]
-    if question.kind == QuestionKind.SINGLE:
-        return chosen[0] if chosen else None
-    return chosen
-
-
 def _local_time(moment) -> str:
     return to_user_timezone(moment).isoformat(timespec="seconds") if moment else ""
 
@@ -438,7 +424,7 @@ def export_csv(consultation_id):
             answers = record.answers or {}
             cells = []
             for question in questions:
-                answer = _answer_text(question, answers.get(str(question.id)))
+                answer = answer_words(question, answers.get(str(question.id)))
                 cells.append("; ".join(answer) if isinstance(answer, list) else answer or "")
             published = _local_time(record.published_at)
             stance = stance_labels.get(record.stance, record.stance)
@@ -493,7 +479,7 @@ def export_json(consultation_id):
                 "answers": {
                     str(question.id): answer
                     for question in questions
-                    if (answer := _answer_text(question, answers.get(str(question.id)))) not in (None, [], "")
+                    if (answer := answer_words(question, answers.get(str(question.id)))) not in (None, [], "")
                 },
             }
             text = ("" if first else ",") + _json(item)

@@ -1,6 +1,7 @@
-"""How a response's answers read on the pages (consultations.models.shown_answers): the questions it
-answered, in order, with the text, the chosen choice or the chosen choices; an index that names
-no choice shows nothing, and a question left blank is not listed."""
+"""How a response's answers read on the pages (consultations.models.shown_answers, through
+answer_words, which the exports use too): the questions it answered, in order, with the text, the
+chosen choice or the chosen choices; an index that names no choice shows nothing, and a question
+left blank is not listed."""
 
 from types import SimpleNamespace
 
@@ -29,4 +30,5 @@ def test_an_index_that_names_no_choice_shows_nothing():
 
     assert shown_answers(answers, QUESTIONS) == [(ONE, ""), (SEVERAL, ["麻"])]
     assert shown_answers({"2": 9}, QUESTIONS) == [(ONE, "")]
-    assert shown_answers({"3": 1}, QUESTIONS) == [(SEVERAL, [])]
+    # One index where several could be: read as a list of one, as the exports read it.
+    assert shown_answers({"3": 1}, QUESTIONS) == [(SEVERAL, ["麻"])]
