@@ -249,7 +249,7 @@ def _unpack(value: bytes) -> tuple[str, list[tuple[str, str]], bytes, float, str
 
 # Pages worth compressing: text of at least this many bytes (smaller ones gain less than a packet).
 GZIP_MIN_BYTES = 1024
-GZIP_TYPES = ("text/", "application/json", "application/atom+xml", "application/xml", "text/calendar")
+GZIP_TYPES = ("text/", "application/json", "application/atom+xml", "application/xml")
 
 
 def _gzipped(headers: list[tuple[str, str]], body: bytes) -> bytes | None:
@@ -264,15 +264,6 @@ def _gzipped(headers: list[tuple[str, str]], body: bytes) -> bytes | None:
 @lru_cache(maxsize=256)
 def _accepts_gzip(accept_encoding: str) -> bool:
     return parse_accept_header(accept_encoding).quality("gzip") > 0
-
-
-def _with_vary(headers: list[tuple[str, str]], field: str) -> list[tuple[str, str]]:
-    """`headers` whose Vary also names `field` (one Vary header)."""
-    named = [value for name, value in headers if name == "Vary"]
-    fields = [part.strip() for value in named for part in value.split(",") if part.strip()]
-    if field not in fields:
-        fields.append(field)
-    return [(name, value) for name, value in headers if name != "Vary"] + [("Vary", ", ".join(fields))]
 
 
 @lru_cache(maxsize=256)
@@ -409,9 +400,6 @@ class PageCache:
             sent = [(name, value) for name, value in headers if name != STORE_HEADER]
             if boundary is not None and not any(name.lower() == "set-cookie" for name, _ in headers):
                 answer["boundary"] = float(boundary)
-                # Kept, it is served gzipped to browsers that accept it, and as it is to others.
-                sent = _with_vary(sent, "Accept-Encoding")
-                answer["headers"] = _with_vary(headers, "Accept-Encoding")
                 sent.append(("X-Cache", "miss"))
             return start_response(status, sent, exc_info)
 
@@ -501,6 +489,8 @@ def register(app: Flask) -> None:
         if boundary <= clock.utcnow():
             return response  # the clock changed the page while it was built
         response.set_etag(hashlib.blake2b(response.get_data(), digest_size=16).hexdigest())
+        # Kept, it is served gzipped to browsers that accept it, and as it is to others.
+        response.vary.add("Accept-Encoding")
         response.headers[STORE_HEADER] = repr(boundary.timestamp())
         return response
 
