@@ -39,6 +39,11 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
     )
+    from portal.i18n import TranslatingEnvironment
+
+    # Templates compiled in the page's language (i18n.TranslatedAsCompiled): before anything
+    # asks for app.jinja_env, which Flask makes of this class.
+    app.jinja_environment = TranslatingEnvironment
     app.config.update(portal_config.load())
     if config:
         app.config.update(config)

@@ -8,9 +8,12 @@ from datetime import UTC, datetime
 
 import flask_babel
 from babel import dates
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_app_context, request
+from flask.templating import Environment
 from flask_login import current_user
 from jinja2 import pass_eval_context
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup
 
 from portal.extensions import babel, db
@@ -210,6 +213,100 @@ def _install_quick_gettext(app: Flask) -> None:
         return translated % variables if variables or "%" in translated else translated
 
     app.jinja_env.globals.update(_=gettext, gettext=gettext)
+
+
+class TranslatedAsCompiled(Extension):
+    """Each `_("...")` or `gettext("...")` of a template whose text is a plain literal is
+    translated when the template is compiled, not each time it is rendered: a page's fixed words
+    become part of its fixed text (Jinja joins them with the markup around them), where they were
+    a function call each (about fifty a page, bench/profile_page.py). For the environments of
+    TranslatingEnvironment only, each of which compiles the templates in one language.
+
+    The same text as the call gave: the catalogue is the one `_()` would read (the environment's),
+    Markup in templates that escape (so `|safe` on the constant, which Jinja folds), plain text in
+    the others (mails' text parts), and "%%" read as "%" (new-style gettext formats always). A
+    call with variables, of ngettext or pgettext, or whose text would not format, is left to run."""
+
+    def filter_stream(self, stream):
+        catalogue = self.environment.catalogue
+        if catalogue is None:
+            return stream
+        autoescape = self.environment.autoescape
+        escaping = autoescape(stream.name) if callable(autoescape) else autoescape
+        tokens = list(stream)
+        folded: list[Token] = []
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            if (
+                token.type == "name"
+                and token.value in ("_", "gettext")
+                and i + 3 < len(tokens)
+                and tokens[i + 1].type == "lparen"
+                and tokens[i + 2].type == "string"
+                and tokens[i + 3].type == "rparen"
+                and not (folded and folded[-1].type == "dot")  # something.gettext("..."): not ours
+            ):
+                translated = catalogue.ugettext(tokens[i + 2].value)
+                try:
+                    translated = translated % {} if "%" in translated else translated
+                except (KeyError, TypeError, ValueError):
+                    translated = None  # as at run time: the call raises there, and says where
+                if translated is not None:
+                    folded.append(Token(token.lineno, "string", translated))
+                    if escaping:
+                        folded += [Token(token.lineno, "pipe", "|"), Token(token.lineno, "name", "safe")]
+                    i += 4
+                    continue
+            folded.append(token)
+            i += 1
+        return TokenStream(iter(folded), stream.name, stream.filename)
+
+
+class TranslatingEnvironment(Environment):
+    """The application's Jinja environment, which hands each template out compiled in the
+    language of the page being built (TranslatedAsCompiled): one overlay per locale, sharing the
+    loader, globals, filters and settings, each with its own compiled templates. The locale is the
+    one `_()` would translate into at that moment (the request's, or the one forced for a mail),
+    and the overlay folds with its catalogue, so a template and everything it extends, includes or
+    imports read as they would have, call by call. By locale, not by catalogue object:
+    Flask-Babel loads a locale's catalogue again when its domain is replaced (an application made
+    after another in the same process, as tests do), the same words each time. Outside an
+    application context, or with no request to choose a language from and none forced, templates
+    are compiled as they are and translated as they are rendered."""
+
+    catalogue = None  # set on the overlays
+    MAX_LANGUAGES = 8  # a bound on the overlays (the portal has two languages)
+
+    def _in_page_language(self) -> "Environment":
+        if self.catalogue is not None or not has_app_context():
+            return self
+        try:
+            locale = str(flask_babel.get_locale())  # the request's, or the one forced for a mail
+        except RuntimeError:  # no request to choose a language from, and none forced: as it is
+            return self
+        overlays = self.__dict__.setdefault("_overlays", {})
+        overlay = overlays.get(locale)
+        if overlay is None:
+            if len(overlays) >= self.MAX_LANGUAGES:
+                return self
+            overlay = self.overlay(extensions=[TranslatedAsCompiled])
+            overlay.catalogue = translations()
+            overlay._overlays = None
+            overlays[locale] = overlay
+        return overlay
+
+    def get_template(self, name, parent=None, globals=None):
+        environment = self._in_page_language()
+        if environment is self:
+            return super().get_template(name, parent, globals)
+        return environment.get_template(name, parent, globals)
+
+    def select_template(self, names, parent=None, globals=None):
+        environment = self._in_page_language()
+        if environment is self:
+            return super().select_template(names, parent, globals)
+        return environment.select_template(names, parent, globals)
 
 
 def register(app: Flask) -> None:
