@@ -6,6 +6,9 @@ How it stays right (never stale):
   CACHED_ENDPOINTS, are looked up; a page is stored only when it answered 200, set no cookie,
   put nothing in the session, and carried no CSRF token (PageCacheMiddleware, _store_or_not).
   A person's page (logged in, a message waiting, a form with a token) is never stored or served.
+  A visitor's request the cache would answer is built as a page for every visitor (no token, no
+  session begun) with the cache switched off or out of reach too (SHARED): visitors read the same
+  page, and are given no cookie for reading, whether it is kept or not.
 - Every entry is keyed by the address (path and query), host, scheme and the page's language as
   the portal would choose it for that visitor (?lang=, the language cookie, then Accept-Language),
   and is served only if it was rendered at the cache's current *version* (both read in one round
@@ -110,6 +113,7 @@ PRIVATE_TABLES = frozenset(
 PUBLIC_USER_COLUMNS = frozenset({"display_name", "deleted_at", "active"})
 
 STORE_HEADER = "X-Portal-Page-Cache"  # between the view side and the middleware; never sent
+SHARED = "portal.shared_page"  # in the WSGI environ: a visitor's request the cache would answer
 
 
 # --- where entries and the version are kept ------------------------------------------------------
@@ -336,10 +340,15 @@ class PageCache:
         return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
     def __call__(self, environ, start_response):
-        if not self.config.get("PORTAL_PAGE_CACHE"):
-            return self.wsgi_app(environ, start_response)
         key = self.key(environ)
         if key is None:
+            return self.wsgi_app(environ, start_response)
+        # A visitor's page, which the cache would keep and serve to every visitor: built for every
+        # visitor (no one's token in it, no session begun) whether the cache keeps it or not, so
+        # that visitors read the same page, and are given no cookie for reading, with the cache
+        # switched off or out of reach as with it.
+        environ[SHARED] = True
+        if not self.config.get("PORTAL_PAGE_CACHE"):
             return self.wsgi_app(environ, start_response)
         try:
             # The entry is kept under the address alone and says which version it was rendered
@@ -465,7 +474,7 @@ def page_is_shared() -> bool:
 def register(app: Flask) -> None:
     @app.before_request
     def _mark_shared_render():
-        if "portal.page_cache" in request.environ and request.endpoint in CACHED_ENDPOINTS:
+        if request.environ.get(SHARED) and request.endpoint in CACHED_ENDPOINTS:
             g.page_is_shared = True
             g.page_started = clock.utcnow()
 
@@ -478,7 +487,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["page_is_shared"] = page_is_shared
 
     def _store_or_not(response):
-        if not page_is_shared() or g.get("page_cache_refused"):
+        if not page_is_shared() or g.get("page_cache_refused") or "portal.page_cache" not in request.environ:
             return response
         if response.status_code != 200 or response.is_streamed or response.direct_passthrough:
             return response

@@ -69,6 +69,30 @@ def test_public_pages_are_kept_without_anybodys_csrf_token_or_a_cookie(app, cach
     assert "csrf" not in second.get_data(as_text=True).lower()
 
 
+@pytest.mark.parametrize("path", ["/", "/schools/{slug}", "/consultations/{consultation}", "/decisions/{decision}"])
+def test_with_the_cache_off_a_visitor_reads_the_same_page_with_no_token_and_no_cookie(app, db, school, path):
+    # The page the cache would keep, built for every visitor, with the cache switched off too.
+    decision = insert_published(school)
+    consultation = create_consultation(school)
+    address = path.format(slug=school.slug, decision=decision.id, consultation=consultation.id)
+    assert not app.config["PORTAL_PAGE_CACHE"]
+
+    page = visit(app, address)
+
+    assert page.status_code == 200
+    assert "X-Cache" not in page.headers
+    assert "Set-Cookie" not in page.headers
+    assert "csrf" not in page.get_data(as_text=True).lower()
+
+
+def test_with_the_cache_off_a_visitor_with_a_session_still_gets_their_token(app, db, client, school):
+    client.get("/login")  # the login form puts a CSRF token in the session
+
+    page = client.get(f"/schools/{school.slug}")
+
+    assert re.search(r'name="csrf_token" value="[^"]+"', page.get_data(as_text=True))
+
+
 def test_a_visitor_can_switch_language_from_a_kept_page_without_a_token(app, cached, csrf_client):
     page = visit(app, "/", **CHINESE)
     assert 'name="csrf_token"' not in page.get_data(as_text=True)

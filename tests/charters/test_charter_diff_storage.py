@@ -245,12 +245,27 @@ def test_the_page_in_another_language_is_another_page(client, school, charter):
     assert english.status_code == 200
 
 
-def test_a_browser_of_another_session_does_not_get_304(app, school, charter):
+def test_a_visitors_page_is_everyones_so_another_visitors_browser_gets_304(app, school, charter):
     first = app.test_client().get(diff_address(school))
 
     other = app.test_client().get(diff_address(school), headers={"If-None-Match": first.headers["ETag"]})
 
-    assert other.status_code == 200
+    assert "csrf_token" not in page_of(first) and "Set-Cookie" not in first.headers
+    assert other.status_code == 304
+
+
+def test_a_browser_of_another_session_does_not_get_304_for_a_page_with_a_token(app, school, charter):
+    # A visitor with a session (here: a login form opened) is given pages with their session's token.
+    holder = app.test_client()
+    holder.get("/login")
+    first = holder.get(diff_address(school))
+    assert 'name="csrf_token"' in page_of(first)
+    other = app.test_client()
+    other.get("/login")
+
+    again = other.get(diff_address(school), headers={"If-None-Match": first.headers["ETag"]})
+
+    assert again.status_code == 200
 
 
 def test_pages_of_people_logged_in_are_neither_stored_nor_validated(client, login_as, school_admin, school, charter):
