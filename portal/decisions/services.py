@@ -84,11 +84,14 @@ def draft_to_publish(decision_id: int) -> Decision | None:
     return db.session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
 
 
-def published_decision(decision_id: int) -> Decision | None:
-    """A decision the public may read (published, superseded or revoked), with what its page shows."""
-    return db.session.scalar(
+@functools.cache
+def _published_decision_query() -> Select:
+    # Built once, run with the id: the decision's page runs it on every visit, and building a
+    # select with six loader options cost more than running it
+    # (charters.services._school_with_charter_query says more).
+    return (
         select(Decision)
-        .where(Decision.id == decision_id, Decision.status.in_(PUBLIC_STATUSES))
+        .where(Decision.id == bindparam("decision_id"), Decision.status.in_(PUBLIC_STATUSES))
         .options(
             joinedload(Decision.school).joinedload(School.authority),
             joinedload(Decision.meeting).joinedload(Meeting.body),
@@ -98,6 +101,11 @@ def published_decision(decision_id: int) -> Decision | None:
             joinedload(Decision.charter_version),
         )
     )
+
+
+def published_decision(decision_id: int) -> Decision | None:
+    """A decision the public may read (published, superseded or revoked), with what its page shows."""
+    return db.session.scalar(_published_decision_query(), {"decision_id": decision_id})
 
 
 def drafts_of_school(school: School) -> list[Decision]:

@@ -1,11 +1,12 @@
 """Authorities and schools: creating them and listing them for pages."""
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, bindparam, false, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import audit, events
@@ -166,26 +167,37 @@ class DistrictOverview:
     schools: list[School]
 
 
+@functools.cache
+def _districts_overview_queries() -> tuple[Select, Select, Select]:
+    # Built once, run with the values: the home page runs them on every visit
+    # (charters.services._school_with_charter_query says why).
+    counts = select(School.authority_id, func.count()).group_by(School.authority_id)
+    ranked = select(
+        School.id, func.row_number().over(partition_by=School.authority_id, order_by=School.name_zh).label("rank")
+    ).subquery()
+    first_schools = (
+        select(School)
+        .join(ranked, ranked.c.id == School.id)
+        .where(ranked.c.rank <= bindparam("per_district"))
+        .order_by(School.name_zh)
+    )
+    authorities = select(Authority).where(Authority.id.in_(bindparam("ids", expanding=True))).order_by(Authority.id)
+    return counts, first_schools, authorities
+
+
 def districts_overview(schools_per_district: int = 8) -> list[DistrictOverview]:
     """Every authority that has schools, with its number of schools and the first few by name.
     Three queries whatever the number of schools: counts, the first few per district (a window
     function, on SQLite and PostgreSQL alike), and the authorities."""
-    counts = dict(db.session.execute(select(School.authority_id, func.count()).group_by(School.authority_id)).all())
+    counts_query, first_schools_query, authorities_query = _districts_overview_queries()
+    counts = dict(db.session.execute(counts_query).all())
     if not counts:
         return []
-    ranked = select(
-        School.id, func.row_number().over(partition_by=School.authority_id, order_by=School.name_zh).label("rank")
-    ).subquery()
-    first_schools = db.session.scalars(
-        select(School)
-        .join(ranked, ranked.c.id == School.id)
-        .where(ranked.c.rank <= schools_per_district)
-        .order_by(School.name_zh)
-    ).all()
+    first_schools = db.session.scalars(first_schools_query, {"per_district": schools_per_district}).all()
     by_authority: dict[int, list[School]] = {}
     for school in first_schools:
         by_authority.setdefault(school.authority_id, []).append(school)
-    authorities = db.session.scalars(select(Authority).where(Authority.id.in_(counts)).order_by(Authority.id)).all()
+    authorities = db.session.scalars(authorities_query, {"ids": list(counts)}).all()
     return [DistrictOverview(a, counts[a.id], by_authority.get(a.id, [])) for a in authorities]
 
 
