@@ -104,10 +104,11 @@ document.addEventListener('securitypolicyviolation', (event) => {
 """
 
 
-def test_verify_page_and_its_htmx_answers_keep_to_the_content_security_policy(browser, live_server):
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_verify_page_and_its_htmx_answers_keep_to_the_content_security_policy(browser, live_server, locale):
     """Our CSP forbids inline styles and scripts (portal/security.py); the browser enforces it here
     (no bypass_csp, so no axe either: it comes as an inline script)."""
-    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    context = browser.new_context(base_url=live_server.url, locale=locale)
     context.add_init_script(LISTEN_FOR_CSP_VIOLATIONS)
     console = []
     try:
