@@ -8,6 +8,16 @@ from tests.helpers.browser import HTML_LANG, PHONE, assert_no_horizontal_scrolli
 pytestmark = pytest.mark.browser
 
 PUBLIC_PAGES = [("home", "/"), ("login", "/login"), ("register", "/register")]
+# The phones parents use most; and the narrowest still in use.
+PHONE_390 = {"width": 390, "height": 844}
+PHONE_320 = {"width": 320, "height": 640}
+
+# The header's links and buttons that can be seen: each one's size, and the rows they make
+# (centres more than 8 px apart are different rows; a row's items are centred on one line).
+HEADER_TARGETS = """() => Array.from(document.querySelectorAll('.site-header :is(a, button, input)'))
+    .map(el => el.getBoundingClientRect())
+    .filter(r => r.width > 1 && r.height > 1)
+    .map(r => ({width: r.width, height: r.height, centre: r.top + r.height / 2}))"""
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
@@ -61,3 +71,42 @@ def test_error_page_is_translated(new_page, check_accessibility, translate, lang
     page.set_viewport_size(PHONE)
     assert_no_horizontal_scrolling(page, f"404 ({language})")
     check_accessibility(page, f"phone-error-404-{language}")
+
+
+def header_rows(targets: list[dict]) -> int:
+    rows = []
+    for centre in sorted(target["centre"] for target in targets):
+        if not rows or centre - rows[-1] > 8:
+            rows.append(centre)
+    return len(rows)
+
+
+def page_width(page) -> int:
+    return page.evaluate("() => document.documentElement.scrollWidth")
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_header_on_a_phone_is_two_rows_of_targets_big_enough_to_tap(new_page, log_in, demo_password, language):
+    page = new_page(language, viewport=PHONE_390)
+    page.goto("/schools")
+    for who in ("visitor", "parent"):
+        if who == "parent":
+            log_in(page, "parent@example.org", demo_password)
+            page.goto("/schools")
+            expect(page.locator(".site-header .notifications-link")).to_be_visible()
+        targets = page.evaluate(HEADER_TARGETS)
+        assert header_rows(targets) <= 2, f"the header of a {who} ({language}) takes {header_rows(targets)} rows"
+        small = [target for target in targets if target["width"] < 24 or target["height"] < 24]
+        assert not small, f"targets smaller than 24 x 24 px in the header of a {who} ({language}): {small}"
+        assert page_width(page) <= PHONE_390["width"], f"the page of a {who} ({language}) scrolls sideways"
+        # The search box is a link to the search page on a phone.
+        expect(page.locator(".site-header .search-link")).to_be_visible()
+        expect(page.locator("#site-search-q")).to_be_hidden()
+
+        page.set_viewport_size(PHONE_320)
+        assert page_width(page) <= PHONE_320["width"], f"the page of a {who} ({language}) scrolls sideways at 320 px"
+        page.set_viewport_size({"width": 1280, "height": 800})
+        assert header_rows(page.evaluate(HEADER_TARGETS)) <= 2
+        expect(page.locator("#site-search-q")).to_be_visible()
+        expect(page.locator(".site-header .search-link")).to_be_hidden()
+        page.set_viewport_size(PHONE_390)

@@ -92,3 +92,56 @@ def test_a_file_too_large_to_send_is_explained_instead_of_nothing_happening(new_
     expect(problem).to_be_visible()
     expect(problem).to_have_text("The file is too large to be sent.")
     expect(page.locator("#verify-result [data-verdict]")).to_have_count(0)
+
+
+# Every violation of the Content-Security-Policy the page reports, kept where the test can read it.
+LISTEN_FOR_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (event) => {
+  window.__cspViolations.push(`${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} `
+    + `(${event.sourceFile}:${event.lineNumber}) ${event.sample}`);
+});
+"""
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_verify_page_and_its_htmx_answers_keep_to_the_content_security_policy(browser, live_server, locale):
+    """Our CSP forbids inline styles and scripts (portal/security.py); the browser enforces it here
+    (no bypass_csp, so no axe either: it comes as an inline script)."""
+    context = browser.new_context(base_url=live_server.url, locale=locale)
+    context.add_init_script(LISTEN_FOR_CSP_VIOLATIONS)
+    console = []
+    try:
+        page = context.new_page()
+        page.on("console", lambda message: console.append(message.text))
+        pdf = download_charter_pdf(page)
+        fingerprint = page.locator("code.fingerprint").inner_text()
+        page.goto("/verify")
+        expect(page.locator("#verify-form")).to_be_visible()
+        assert page.evaluate("() => typeof window.htmx") == "object"  # htmx ran: its styles would be here
+
+        check_file(page, "charter.pdf", pdf)
+        verdict = page.locator("#verify-result [data-verdict]")
+        expect(verdict).to_have_attribute("data-verdict", "authentic")
+        altered = bytearray(pdf)
+        altered[len(pdf) // 3] ^= 0x01
+        check_file(page, "charter-edited.pdf", bytes(altered))
+        expect(verdict).to_have_attribute("data-verdict", "altered")
+        page.locator("#sha256").fill("0" * 63)
+        page.locator("#verify-form button[type=submit]").click()
+        expect(page.locator("#sha256-error")).to_be_visible()
+        page.locator("#sha256").fill(fingerprint)
+        page.locator("#verify-form button[type=submit]").click()
+        expect(verdict).to_have_attribute("data-verdict", "authentic")
+        with page.expect_navigation():
+            page.locator("#verify-result a[href*='/charter/versions/']").click()
+        page.go_back()  # htmx restores /verify from its history
+        expect(page.locator("#verify-form")).to_be_visible()
+        page.goto(f"/verify?sha256={fingerprint}")
+        expect(verdict).to_have_attribute("data-verdict", "authentic")
+
+        violations = page.evaluate("() => window.__cspViolations")
+        reported = [text for text in console if "Content Security Policy" in text]
+        assert not violations and not reported, f"CSP violations on /verify: {violations + reported}"
+    finally:
+        context.close()
