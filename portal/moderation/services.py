@@ -35,6 +35,20 @@ class ModerationRefusal(Reason):
     NO_REPORTS = "no_reports", _l("This response has no open reports to dismiss. Nothing was changed.")
     UNKNOWN_ACTION = "unknown_action", _l("This action is not one the queue offers."), "action"
     NOT_PUBLISHED = "not_published", _l("Only published responses can be reported.")
+    # Why a consultation's page offers no "hide" form for a response (hide_refusal).
+    ALREADY_HIDDEN = "already_hidden", _l("This response is already hidden.")
+    HIDDEN_BY_REPORTS = (
+        "hidden_by_reports",
+        _l(
+            "Its reports have hidden this response until a moderator decides: "
+            "keep it hidden or restore it in the moderation queue."
+        ),
+    )
+    AWAITS_MODERATION = (
+        "awaits_moderation",
+        _l("This response is not published yet: publish or reject it in the moderation queue."),
+    )
+    REJECTED = "rejected", _l("This response was rejected, so it is not published and there is nothing to hide.")
     ALREADY_REPORTED = (
         "already_reported",
         _l("You have already reported this response. The moderators have your report."),
@@ -219,6 +233,23 @@ def report_refusal(actor, response: Response) -> ModerationRefusal | None:
     if db.session.scalar(select(Report.id).where(Report.response_id == response.id, Report.reporter_id == actor.id)):
         return ModerationRefusal.ALREADY_REPORTED
     return None
+
+
+def hide_refusal(response: Response) -> ModerationRefusal | None:
+    """Why a moderator is offered no form to hide `response` from its consultation's page
+    (ALREADY_HIDDEN, HIDDEN_BY_REPORTS, AWAITS_MODERATION, REJECTED), or None when it is published.
+    The form says it expects a published response, so moderate() would refuse it anyway."""
+    if response.state == ResponseState.PUBLISHED:
+        return None
+    if response.state == ResponseState.HIDDEN:
+        return (
+            ModerationRefusal.HIDDEN_BY_REPORTS
+            if response.moderated_by_id is None
+            else ModerationRefusal.ALREADY_HIDDEN
+        )
+    if response.state == ResponseState.PENDING:
+        return ModerationRefusal.AWAITS_MODERATION
+    return ModerationRefusal.REJECTED
 
 
 def trusted_open_report_count(response: Response, now: datetime | None = None) -> int:

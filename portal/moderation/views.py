@@ -444,3 +444,40 @@ def _render_report(consultation, response, **context):
         badges=badges,
         **context,
     )
+
+
+# --- hiding a published response from its consultation's page (moderators) ---------------
+
+
+@bp.get("/consultations/<int:consultation_id>/responses/<int:response_id>/hide")
+def hide_form(consultation_id, response_id):
+    """The form to hide a published response, which posts to `act` like the queue's: a page of its
+    own, or with htmx the form alone, fetched when the response's "Hide" disclosure on the
+    consultation's page is opened (the page does not carry a hidden form for each response). Says
+    instead why there is nothing to hide: hidden already, by a moderator or by its reports, or not
+    published (awaiting moderation, rejected)."""
+    consultation = found_or_404(consultations.consultation_by_id(consultation_id))
+    if not policy.can(current_user, "view_consultation", consultation):
+        abort(404)
+    # Out of the moderator's subtree: not found; anyone else with an account: 403.
+    policy.require(current_user, "moderate_consultation", consultation)
+    response = found_or_404(responses.response_in(consultation, response_id))
+    refusal = services.hide_refusal(response)
+    context = {
+        "consultation": consultation,
+        "response": response,
+        "refused": refusal.message if refusal else None,
+        # The moderation queue decides what waits for a moderator; this form only hides.
+        "queue_url": url_for("moderation.queue", consultation=consultation.id)
+        if refusal in (services.ModerationRefusal.AWAITS_MODERATION, services.ModerationRefusal.HIDDEN_BY_REPORTS)
+        else None,
+    }
+    if is_htmx():
+        return render_template("moderation/_hide.html", in_place=True, **context)
+    return render_template(
+        "moderation/hide.html",
+        questions=list(consultation.questions),
+        badges=account_services.staff_badges([response.author_id]),
+        in_place=False,
+        **context,
+    )

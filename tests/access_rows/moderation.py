@@ -24,6 +24,7 @@ def arguments(school, other_school):
         **url_arguments(
             "moderation.act", "moderation.block_author", "moderation.unblock_author", response_id=response.id
         ),
+        **url_arguments("moderation.hide_form", consultation_id=consultation.id, response_id=response.id),
     }
 
 
@@ -70,6 +71,8 @@ EXPECTED = {
     "moderation.act_on_consultation": moderators_of_the_item(422),
     "moderation.block_author": moderators_of_the_item(422),
     "moderation.unblock_author": moderators_of_the_item(409),  # the author is not blocked: nothing to lift
+    # The form to hide a published response from its consultation's page (it posts to moderation.act).
+    "moderation.hide_form": moderators_of_the_item(200),
     "oversight.dashboard": authority_staff_only(200),
     "oversight.dashboard_csv": authority_staff_only(200),
 }

@@ -13,7 +13,7 @@ from portal.consultations import responses as response_services
 from portal.consultations import services
 from portal.consultations.models import ConsultationStatus, Phase, ResponseState
 from portal.moderation import services as moderation_services
-from portal.moderation.models import Report
+from portal.moderation.models import REPORTED, Report
 from tests.helpers.pages import ENGLISH, HTMX, location_path, log_in
 
 
@@ -176,6 +176,16 @@ def hide_from_the_page(client, response, reason):
     )
 
 
+def hide_form_url(response) -> str:
+    """Where "Hide (moderators)" fetches its form from (htmx), or links to (without JavaScript)."""
+    return f"/consultations/{response.consultation_id}/responses/{response.id}/hide"
+
+
+def hide_action(response) -> str:
+    """Where that form posts: the moderation feature's action, then back to the consultation's page."""
+    return f"/moderation/responses/{response.id}?next=/consultations/{response.consultation_id}%23responses"
+
+
 def test_moderators_see_pending_responses_with_their_authors(client, pending, moderator):
     log_in(client, moderator)
 
@@ -223,7 +233,7 @@ def test_hiding_a_published_response_from_the_page_takes_it_off_the_page_and_the
     moderation_services.moderate(moderator, fresh(db, pending), "publish")
     db.session.commit()
     log_in(client, moderator)
-    assert 'name="expected" value="published"' in page_of(client, pending.consultation_id)  # the control is there
+    assert f'hx-get="{hide_form_url(pending)}"' in page_of(client, pending.consultation_id)  # the control is there
 
     assert hide_from_the_page(client, pending, "").status_code == 422
     hidden = hide_from_the_page(client, pending, "泄露个人信息")
@@ -233,6 +243,138 @@ def test_hiding_a_published_response_from_the_page_takes_it_off_the_page_and_the
     assert response_services.results(fresh(db, fresh(db, pending).consultation)).published == 0
     client.post("/logout")
     assert "待审核的回应" not in page_of(client, pending.consultation_id)
+
+
+# Hiding from the page: the form is fetched when "Hide (moderators)" is opened
+
+
+@pytest.fixture
+def published(db, pending, moderator):
+    moderation_services.moderate(moderator, fresh(db, pending), "publish")
+    db.session.commit()
+    return fresh(db, pending)
+
+
+def test_the_page_gives_moderators_one_hide_disclosure_per_response_without_its_form(
+    client, db, published, moderator, make_response, make_user
+):
+    for body in ("第二条回应", "第三条回应"):
+        moderation_services.moderate(
+            moderator, make_response(published.consultation, make_user(), body=body), "publish"
+        )
+    db.session.commit()
+    log_in(client, moderator)
+
+    page = page_of(client, published.consultation_id)
+
+    assert page.count("Hide (moderators)") == 3
+    assert f'hx-get="{hide_form_url(published)}" hx-trigger="toggle once"' in page
+    assert f'<a href="{hide_form_url(published)}">Give the reason for hiding it</a>' in page
+    # No hidden form per response: its reasons, fields and token come when it is opened.
+    assert "hide-reason-" not in page and 'name="expected" value="published"' not in page
+    assert 'action="/moderation/responses/' not in page
+
+
+def test_the_hide_form_opens_in_place_with_htmx_and_on_a_page_without(client, published, moderator):
+    log_in(client, moderator)
+
+    fragment = client.get(hide_form_url(published), headers={**HTMX, **ENGLISH})
+    page = client.get(hide_form_url(published), headers=ENGLISH)
+
+    assert fragment.status_code == page.status_code == 200
+    fragment_html = fragment.get_data(as_text=True)
+    assert fragment_html.strip().startswith(f'<div class="hide-form" id="hide-form-{published.id}">')
+    assert "<html" not in fragment_html
+    # With htmx the answer replaces the response's item on the consultation's page, as before.
+    assert (
+        f'action="{hide_action(published)}" hx-post="{hide_action(published)}" hx-target="closest li"' in fragment_html
+    )
+    assert f'id="hide-reason-{published.id}"' in fragment_html and 'value="off_topic"' in fragment_html
+    page_html = page.get_data(as_text=True)
+    assert "<html" in page_html and "Hide a response" in page_html
+    assert "待审核的回应" in page_html and "匿名的作者" in page_html  # what is hidden, and by whom
+    # Without JavaScript the form posts on its own and comes back to the consultation's page.
+    assert f'action="{hide_action(published)}"' in page_html and "hx-post" not in page_html
+
+
+def test_hiding_with_the_fetched_form_replaces_the_response_in_place(client, db, published, moderator):
+    log_in(client, moderator)
+    client.get(hide_form_url(published), headers=HTMX)
+
+    answer = client.post(
+        hide_action(published),
+        data={"action": "hide", "expected": "published", "reason": "off_topic"},
+        headers={**HTMX, **ENGLISH},
+    )
+
+    assert answer.status_code == 200
+    item = answer.get_data(as_text=True)
+    assert f'id="moderation-item-{published.id}"' in item and "The response is hidden." in item
+    assert fresh(db, published).state == ResponseState.HIDDEN
+
+
+def hidden_by_a_moderator(response, moderator):
+    moderation_services.moderate(moderator, response, "hide", "广告")
+
+
+def hidden_by_its_reports(response, moderator):
+    response.hide(None, response.updated_at, REPORTED)
+
+
+def rejected(response, moderator):
+    moderation_services.moderate(moderator, response, "reject", "广告")
+
+
+@pytest.mark.parametrize(
+    ("make_it", "says", "queue_link"),
+    [
+        (hidden_by_a_moderator, "This response is already hidden.", False),
+        (hidden_by_its_reports, "until a moderator decides: keep it hidden or restore it", True),
+        (None, "This response is not published yet: publish or reject it in the moderation queue.", True),
+        (rejected, "This response was rejected, so it is not published and there is nothing to hide.", False),
+    ],
+    ids=["hidden by a moderator", "hidden by its reports", "awaiting moderation", "rejected"],
+)
+def test_the_hide_form_says_why_there_is_nothing_to_hide(client, db, pending, moderator, make_it, says, queue_link):
+    if make_it is not None:
+        if make_it is not rejected:
+            moderation_services.moderate(moderator, fresh(db, pending), "publish")
+        make_it(fresh(db, pending), moderator)
+        db.session.commit()
+    log_in(client, moderator)
+
+    for headers in ({**HTMX, **ENGLISH}, ENGLISH):
+        answer = client.get(hide_form_url(pending), headers=headers)
+        text = answer.get_data(as_text=True)
+        assert answer.status_code == 200
+        assert says in text and "<form" not in text.split('id="hide-form-')[1]
+        queue = f'href="/moderation?consultation={pending.consultation_id}"'
+        assert (queue in text) == queue_link
+
+
+def test_the_hide_form_is_only_for_the_moderators_of_the_consultation(
+    client, published, other_moderator, school_admin, parent
+):
+    visitor = client.get(hide_form_url(published))
+    assert visitor.status_code == 302
+    assert location_path(visitor) == "/login?next=" + hide_form_url(published).replace("/", "%2F")
+    log_in(client, parent)
+    assert client.get(hide_form_url(published)).status_code == 403
+    log_in(client, school_admin)  # the school never moderates what is said about it
+    assert client.get(hide_form_url(published)).status_code == 403
+    log_in(client, other_moderator)  # another district's: not found
+    assert client.get(hide_form_url(published)).status_code == 404
+
+
+def test_the_hide_form_of_a_response_not_in_that_consultation_is_not_found(
+    client, published, moderator, make_consultation, make_response, make_user
+):
+    elsewhere = make_response(make_consultation(), make_user())
+    log_in(client, moderator)
+
+    assert client.get(f"/consultations/{published.consultation_id}/responses/{elsewhere.id}/hide").status_code == 404
+    assert client.get(f"/consultations/{published.consultation_id}/responses/999999/hide").status_code == 404
+    assert client.get(f"/consultations/999999/responses/{published.id}/hide").status_code == 404
 
 
 def open_reports(db, response) -> list[Report]:
