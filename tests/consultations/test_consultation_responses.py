@@ -119,6 +119,7 @@ def reports(db, response) -> list[Report]:
 def test_each_published_response_can_be_reported_by_those_logged_in(client, published, resident):
     page = client.get(f"/consultations/{published.consultation_id}", headers=ENGLISH).get_data(as_text=True)
     assert "Log in to report this response" in page and report_url(published) not in page
+    assert f'class="response-login" href="/login?next=/consultations/{published.consultation_id}"' in page
 
     log_in(client, resident)
     page = client.get(f"/consultations/{published.consultation_id}", headers=ENGLISH).get_data(as_text=True)
