@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound, SecurityError
 
 from portal.extensions import db, login_manager
 from portal.policy import Refusal, RefusalKind
@@ -105,6 +105,23 @@ def render_unknown_host(error):
     return UNKNOWN_HOST_PAGE, 400, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
 
 
+def _no_route_takes_it(error) -> bool:
+    """Whether an address werkzeug answered 405 to is no address at all. Werkzeug matches an
+    address's shape and method before it reads the numbers in it, so where a page's GET and POST
+    are two routes (a report's form and its sending), /consultations/0/responses/1/report was "not
+    allowed" for GET, though no route takes it for any method (web.IdConverter: 0 is no id)."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in getattr(error, "valid_methods", None) or ():
+        try:
+            adapter.match(method=method)
+        except NotFound:
+            continue
+        except HTTPException:  # a redirect to the address with its slash, say: the address exists
+            return False
+        return False
+    return True
+
+
 def register(app: Flask) -> None:
     app.register_error_handler(Refusal, render_refusal)
     app.register_error_handler(SecurityError, render_unknown_host)
@@ -117,6 +134,12 @@ def register(app: Flask) -> None:
     def _http_error(error):
         if error.code is None or error.code < 400:  # abort(response), e.g. the redirect to log in
             return error
+        if error.code == 405:
+            if _no_route_takes_it(error):
+                return render_error(404)
+            # Which methods the address takes (RFC 9110: a 405 says so), as werkzeug's own page did.
+            page, code = render_error(405)
+            return page, code, {"Allow": ", ".join(error.valid_methods or ())}
         if error.code == 429 and getattr(error, "response", None) is not None:
             return error.response  # a limit that answers in its own words (its on_breach)
         return render_error(error.code)

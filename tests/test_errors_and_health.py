@@ -119,6 +119,24 @@ def test_every_error_code_has_its_own_translated_page(app, compiled_catalogues, 
     assert CJK.search(heading(chinese))
 
 
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("address", ["/consultations/0/responses/1/report", "/consultations/1/responses/0/report"])
+def test_an_impossible_number_where_get_and_post_are_two_routes_is_not_found(client, db, method, address):
+    # The report's form (GET) and its sending (POST) are two routes at one address: werkzeug
+    # matched the address's shape for the other method before reading its numbers, and said 405.
+    response = client.open(address, method=method, headers=ENGLISH)
+
+    assert response.status_code == 404
+    assert heading(response.get_data(as_text=True)) == ENGLISH_TITLES[404]
+
+
+def test_a_method_an_address_does_not_take_is_still_not_allowed(client, db):
+    response = client.put("/consultations/1/responses/1/report", headers=ENGLISH)
+
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"] and "GET" in response.headers["Allow"]
+
+
 def test_unexpected_status_codes_fall_back_to_a_general_page(app):
     with app.test_request_context(headers=ENGLISH):
         server, server_status = render_error(502)
