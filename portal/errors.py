@@ -110,8 +110,11 @@ def _no_route_takes_it(error) -> bool:
     address's shape and method before it reads the numbers in it, so where a page's GET and POST
     are two routes (a report's form and its sending), /consultations/0/responses/1/report was "not
     allowed" for GET, though no route takes it for any method (web.IdConverter: 0 is no id)."""
+    methods = getattr(error, "valid_methods", None)
+    if not methods:  # a 405 a view gave itself: as it is
+        return False
     adapter = current_app.url_map.bind_to_environ(request.environ)
-    for method in getattr(error, "valid_methods", None) or ():
+    for method in methods:
         try:
             adapter.match(method=method)
         except NotFound:
