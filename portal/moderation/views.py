@@ -238,10 +238,7 @@ def act(response_id):
 @bp.post("/moderation/consultations/<int:consultation_id>")
 @unavailable_says(*NOTHING_MODERATED)
 def act_on_consultation(consultation_id):
-    consultation = consultations.consultation_by_id(consultation_id, for_update=True)
-    if consultation is None or not policy.can(current_user, "view_consultation", consultation):
-        abort(404)
-    policy.require(current_user, "moderate_consultation", consultation)
+    consultation = _consultation_for(consultation_id, "moderate_consultation", for_update=True)
     dom_id = f"moderation-item-c{consultation.id}"
     form = forms.ConsultationActionForm()
     if not form.validate_on_submit():
@@ -421,14 +418,22 @@ def _reportable_or_404(consultation_id: int, response_id: int):
     """(consultation, response) for the report form and the report, once the person may report in
     that consultation (visitors log in first; a blocked account is told why); 404 for a response
     that is not published there, since only published responses are seen."""
-    consultation = found_or_404(consultations.consultation_by_id(consultation_id))
-    if not policy.can(current_user, "view_consultation", consultation):
-        abort(404)
-    policy.require(current_user, "report_response", consultation)
+    consultation = _consultation_for(consultation_id, "report_response")
     response = responses.response_in(consultation, response_id)
     if response is None or response.state != ResponseState.PUBLISHED:
         abort(404)
     return consultation, response
+
+
+def _consultation_for(consultation_id: int, action: str, *, for_update: bool = False):
+    """The consultation (its row locked with `for_update`), once the person may `action` in it
+    (policy.require: visitors log in first, a blocked account is told why); 404 for one they may
+    not see at all."""
+    consultation = found_or_404(consultations.consultation_by_id(consultation_id, for_update=for_update))
+    if not policy.can(current_user, "view_consultation", consultation):
+        abort(404)
+    policy.require(current_user, action, consultation)
+    return consultation
 
 
 def _render_report(consultation, response, **context):
@@ -456,11 +461,8 @@ def hide_form(consultation_id, response_id):
     consultation's page is opened (the page does not carry a hidden form for each response). Says
     instead why there is nothing to hide: hidden already, by a moderator or by its reports, or not
     published (awaiting moderation, rejected)."""
-    consultation = found_or_404(consultations.consultation_by_id(consultation_id))
-    if not policy.can(current_user, "view_consultation", consultation):
-        abort(404)
     # Out of the moderator's subtree: not found; anyone else with an account: 403.
-    policy.require(current_user, "moderate_consultation", consultation)
+    consultation = _consultation_for(consultation_id, "moderate_consultation")
     response = found_or_404(responses.response_in(consultation, response_id))
     refusal = services.hide_refusal(response)
     context = {
