@@ -20,6 +20,11 @@ SQLite: a new database in a temporary folder. PostgreSQL: DATABASE_URL names an 
 which it fills. Rate limits are off (1,000 logins from one address would meet the per-address
 limit); the page cache is on, in Redis when REDIS_URL is set, else per process.
 Goal (issue 16): 0 lost, 0 5xx, p95 < 300 ms for the response POSTs.
+
+Meanwhile a visitor reads the public pages over and over (the home page, the school's page, the
+list of decisions and the consultation's page, a request every 50 ms): the share of them served
+from the page cache while responses pour in. A response renews only the pages built from the
+tables it changes (the consultation's page), so the others stay kept (portal/page_cache.py).
 """
 
 import argparse
@@ -171,6 +176,40 @@ class Person:
         return status == 200
 
 
+VISITORS_PAGES = ("/", "/schools/load-school", "/decisions", "/consultations/{id}")
+
+
+class Visitor(threading.Thread):
+    """Reads the public pages in turn, without cookies, until told to stop; counts for each page
+    how many were served from the cache (X-Cache: hit) and how many were built afresh."""
+
+    def __init__(self, address: str, consultation_id: int):
+        super().__init__(daemon=True)
+        self.address, self.consultation_id = address, consultation_id
+        self.stopped = threading.Event()
+        self.counts = {path: {"hit": 0, "miss": 0, "other": 0} for path in VISITORS_PAGES}
+
+    def run(self):
+        opener = build_opener()
+        while not self.stopped.is_set():
+            for path in VISITORS_PAGES:
+                request = Request(self.address + path.format(id=self.consultation_id))
+                request.add_header("Accept-Language", "zh-CN,zh;q=0.9")
+                try:
+                    with opener.open(request, timeout=30) as answer:
+                        answer.read()
+                        cache = answer.headers.get("X-Cache", "other")
+                except (URLError, OSError):
+                    cache = "other"
+                self.counts[path][cache if cache in ("hit", "miss") else "other"] += 1
+                self.stopped.wait(0.05)
+
+
+def share_kept(counts: dict[str, int]) -> str:
+    seen = sum(counts.values())
+    return f"{100 * counts['hit'] / max(1, seen):.0f} % of {seen}"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--responses", type=int, default=1000)
@@ -221,6 +260,8 @@ def main():
                     raise RuntimeError("gunicorn did not answer") from None
                 time.sleep(0.3)
         print(f"{args.responses} responses from {args.clients} clients ...", flush=True)
+        visitor = Visitor(address, consultation_id)
+        visitor.start()
         started = time.perf_counter()
         with ThreadPoolExecutor(args.clients) as pool:
             saved = list(
@@ -230,6 +271,8 @@ def main():
                 )
             )
         elapsed = time.perf_counter() - started
+        visitor.stopped.set()
+        visitor.join(timeout=60)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -248,6 +291,8 @@ def main():
         f"response POST p95 {p95:.0f} ms {goal} (median {statistics.median(timings['response']):.0f} ms)",
         f"login POST p95 {percentile(timings['login'], 0.95):.0f} ms, "
         f"page GET p95 {percentile(timings['page'], 0.95):.0f} ms",
+        "a visitor reading meanwhile, served from the page cache: "
+        + ", ".join(f"{path.format(id='<id>')} {share_kept(counts)}" for path, counts in visitor.counts.items()),
     ]
     print("\n".join(lines))
     name = f"load-{'stress-' if args.stress else ''}{'postgresql' if url.startswith('postgresql') else 'sqlite'}"

@@ -9,21 +9,30 @@ How it stays right (never stale):
   A visitor's request the cache would answer is built as a page for every visitor (no token, no
   session begun) with the cache switched off or out of reach too (SHARED): visitors read the same
   page, and are given no cookie for reading, whether it is kept or not.
-- Every entry is keyed by the address (path and query), host, scheme and the page's language as
-  the portal would choose it for that visitor (?lang=, the language cookie, then Accept-Language),
-  and is served only if it was rendered at the cache's current *version* (both read in one round
-  trip to Redis). Any commit that changed a row of a public-facing model bumps the version (the
-  ORM listeners below), so the very next request renders afresh. The ORM rather than
-  the features' events: a listener on the session sees every change, also those no event names
-  (a school's profile edited, a display name changed, a tally counted, a command or job run), so
-  a feature added tomorrow cannot forget to say so.
+- Every entry is keyed by the address (path and query), host, scheme, the page's language as the
+  portal would choose it for that visitor (?lang=, the language cookie, then Accept-Language) and
+  the release of the code that built it.
+- An entry records what it was built from: every table its queries read (all SQL passes
+  _note_tables_read, whichever feature or template asked), each at the version it had before the
+  page's first query. It is served only while each of those tables is still at that version (read
+  with the entry, in one round trip to Redis). A commit that changed a row of a public-facing table
+  bumps that table's version (the ORM listeners below), so the very next request for a page built
+  from it renders afresh; a deleted row bumps the tables whose rows refer to it too (the database
+  deletes or changes those itself). A change renews only the pages that read its table: a
+  parent's response renews the consultation's pages, not every school's and decision's page in
+  the city. The ORM rather than the features' events: a listener on the session sees every
+  change, also those no event names (a school's profile edited, a display name changed, a tally
+  counted, a command or job run), and the engine sees every read, so a feature added tomorrow
+  cannot forget to say what it changed or what its page shows.
 - What changes with the clock alone (a consultation opening or closing at its time, a charter or
   decision taking effect on a date, "today") is handled by the entries' lifetime: never past the
   next such moment (next_change_by_clock), and never more than PORTAL_PAGE_CACHE_SECONDS.
 
-Where it is kept: with REDIS_URL in Redis (entries and version shared by every web process, on
-every machine); without, entries in this process's memory and the version in a small file in
-instance/ (PORTAL_PAGE_CACHE_VERSION_FILE), which the job worker bumps too.
+Where it is kept: with REDIS_URL in Redis (entries and the tables' versions, one hash, shared by
+every web process, on every machine); without, entries in this process's memory and the tables'
+versions in a small JSON file in instance/ (PORTAL_PAGE_CACHE_VERSION_FILE), which the job worker
+bumps too. A version is a fresh token, never a count: one lost (Redis emptied, the file deleted)
+cannot come back equal to one an entry still holds.
 
 A cached page carries an ETag (a hash of its bytes): a browser asking again with If-None-Match
 gets 304 from the cache, nothing rendered. A page is also kept gzipped, compressed once when it is
@@ -31,11 +40,13 @@ kept: browsers that accept gzip (all of them) get a fifth of the bytes, which on
 mobile data is most of the wait (`Vary: Accept-Encoding`; the gzipped copy has its own ETag).
 """
 
+import fcntl
 import gzip
 import hashlib
 import json
 import logging
 import os
+import re
 import secrets
 import threading
 import time
@@ -47,9 +58,9 @@ from functools import lru_cache
 from itertools import chain
 from urllib.parse import parse_qsl
 
-from flask import Flask, current_app, g, has_app_context, request, session
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import Engine, event, func, inspect, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_cookie, parse_etags
@@ -59,6 +70,7 @@ from portal.charters.models import CharterVersion
 from portal.consultations.models import Consultation
 from portal.decisions.models import Decision
 from portal.extensions import db
+from portal.web import code_release
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +124,11 @@ PRIVATE_TABLES = frozenset(
 )
 PUBLIC_USER_COLUMNS = frozenset({"display_name", "deleted_at", "active"})
 
+# Every entry is built from this too: bump_version() renews them all.
+EVERYTHING = "*"
+# The tables next_change_by_clock reads.
+CLOCK_TABLES = ("consultation", "charter_version", "decision")
+
 STORE_HEADER = "X-Portal-Page-Cache"  # between the view side and the middleware; never sent
 SHARED = "portal.shared_page"  # in the WSGI environ: a visitor's request the cache would answer
 
@@ -151,34 +168,50 @@ class _Recent:
             self.items.clear()
 
 
+def _new_token() -> str:
+    """A version no earlier one can equal, whatever was lost (a version file deleted, Redis
+    emptied while a process still holds entries it served)."""
+    return f"{time.time_ns():x}-{secrets.token_hex(4)}"
+
+
 class LocalStore:
     """Entries in this process's memory (the most recently used PORTAL_PAGE_CACHE_ENTRIES), the
-    version in a file that every process of this machine reads and bumps."""
+    tables' versions in a file (JSON) that every process of this machine reads and bumps."""
 
     def __init__(self, version_file: str, max_entries: int):
         self.version_file = version_file
         self.entries = _Recent(max_entries)
 
-    def version(self) -> str:
+    def versions(self, tables: list[str] | None = None) -> dict[str, str]:
+        """The current version of each of `tables` (of every table bumped so far if None)."""
         try:
             with open(self.version_file, "rb") as file:  # noqa: PTH123
-                return file.read().decode() or "0"
+                found = json.loads(file.read() or b"{}")
         except FileNotFoundError:
-            return "0"
+            found = {}
+        except ValueError:  # the single version an earlier release kept: no table bumped since
+            found = {}
+        if not isinstance(found, dict):
+            found = {}
+        return found if tables is None else {table: found.get(table, "0") for table in tables}
 
-    def bump(self) -> None:
+    def bump(self, tables: set[str]) -> None:
         folder = os.path.dirname(self.version_file)
         if folder:
             os.makedirs(folder, exist_ok=True)
-        temporary = f"{self.version_file}.{os.getpid()}.{secrets.token_hex(4)}"
-        with open(temporary, "wb") as file:
-            file.write(f"{time.time_ns()}-{secrets.token_hex(4)}".encode())
-        os.replace(temporary, self.version_file)  # atomic: a reader sees the old or the new
-        self.entries.clear()  # keyed by the old version: unreachable now, free them
+        with open(f"{self.version_file}.lock", "a") as lock:  # noqa: PTH123
+            fcntl.flock(lock, fcntl.LOCK_EX)  # two processes bumping at once: neither's is lost
+            versions = self.versions()
+            token = _new_token()
+            versions.update(dict.fromkeys(tables, token))
+            temporary = f"{self.version_file}.{os.getpid()}.{secrets.token_hex(4)}"
+            with open(temporary, "w") as file:  # noqa: PTH123
+                json.dump(versions, file)
+            os.replace(temporary, self.version_file)  # atomic: a reader sees the old or the new
 
-    def lookup(self, key: str) -> tuple[str, bytes | None]:
-        """The current version and the entry under `key` (of whichever version it was kept)."""
-        return self.version(), self.get(key)
+    def lookup(self, key: str) -> tuple[dict[str, str], bytes | None]:
+        """Every table's version and the entry under `key` (of whichever versions it was kept)."""
+        return self.versions(), self.get(key)
 
     def get(self, key: str) -> bytes | None:
         found = self.entries.get(key)
@@ -198,27 +231,33 @@ class LocalStore:
 
 
 class RedisStore:
-    """Entries and version in Redis, shared by every web process. Redis unreachable: no entry is
-    found or kept (pages are rendered as without a cache), never an error page."""
+    """Entries and the tables' versions (one hash) in Redis, shared by every web process. Redis
+    unreachable: no entry is found or kept (pages are rendered as without a cache), never an
+    error page."""
 
     def __init__(self, url: str, prefix: str):
         import redis
 
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.prefix = prefix
-        self.version_key = f"{prefix}:version"
+        self.versions_key = f"{prefix}:tables"
 
-    def version(self) -> str:
-        value = self.client.get(self.version_key)
-        return value.decode() if value else "0"
+    def versions(self, tables: list[str] | None = None) -> dict[str, str]:
+        if tables is None:
+            return {name.decode(): value.decode() for name, value in self.client.hgetall(self.versions_key).items()}
+        values = self.client.hmget(self.versions_key, tables) if tables else []
+        return {table: value.decode() if value else "0" for table, value in zip(tables, values, strict=True)}
 
-    def bump(self) -> None:
-        self.client.incr(self.version_key)
+    def bump(self, tables: set[str]) -> None:
+        self.client.hset(self.versions_key, mapping=dict.fromkeys(sorted(tables), _new_token()))
 
-    def lookup(self, key: str) -> tuple[str, bytes | None]:
-        """The current version and the entry under `key`, in one round trip (MGET)."""
-        version, value = self.client.mget(self.version_key, f"{self.prefix}:page:{key}")
-        return (version.decode() if version else "0"), value
+    def lookup(self, key: str) -> tuple[dict[str, str], bytes | None]:
+        """Every table's version and the entry under `key`, in one round trip."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hgetall(self.versions_key)
+        pipe.get(f"{self.prefix}:page:{key}")
+        versions, value = pipe.execute()
+        return {name.decode(): version.decode() for name, version in versions.items()}, value
 
     def get(self, key: str) -> bytes | None:
         return self.client.get(f"{self.prefix}:page:{key}")
@@ -237,18 +276,26 @@ _stores: "weakref.WeakSet[PageCache]" = weakref.WeakSet()
 # --- the WSGI side: look up before the app, keep what it marked --------------------------------
 
 
-def _pack(status: str, headers: list[tuple[str, str]], body: bytes, boundary: float, version: str) -> bytes:
-    """An entry: its head (JSON, one line), the page's bytes, then the same gzipped if worth it."""
+def _pack(status: str, headers: list[tuple[str, str]], body: bytes, boundary: float, read: dict) -> bytes:
+    """An entry: its head (JSON, one line: the tables it was built from, each at its version),
+    the page's bytes, then the same gzipped if worth it."""
     compressed = _gzipped(headers, body)
-    head = json.dumps([status, headers, boundary, version, len(body)]).encode()
+    head = json.dumps([status, headers, boundary, read, len(body)]).encode()
     return head + b"\n" + body + (compressed or b"")
 
 
-def _unpack(value: bytes) -> tuple[str, list[tuple[str, str]], bytes, float, str, bytes | None]:
+def _unpack(value: bytes) -> tuple[str, list[tuple[str, str]], bytes, float, dict | None, bytes | None]:
     head, _, rest = value.partition(b"\n")
-    status, headers, boundary, version, *length = json.loads(head)
+    status, headers, boundary, read, *length = json.loads(head)
     size = length[0] if length else len(rest)  # an entry kept before pages were gzipped: no copy
-    return status, [tuple(pair) for pair in headers], rest[:size], boundary, version, rest[size:] or None
+    if not isinstance(read, dict):
+        read = None  # kept by an earlier release at one version for everything: never served
+    return status, [tuple(pair) for pair in headers], rest[:size], boundary, read, rest[size:] or None
+
+
+def _still_current(read: dict | None, versions: dict[str, str]) -> bool:
+    """Whether every table a page was built from is at the version it was read at."""
+    return read is not None and all(versions.get(table, "0") == version for table, version in read.items())
 
 
 # Pages worth compressing: text of at least this many bytes (smaller ones gain less than a packet).
@@ -283,10 +330,12 @@ class PageCache:
         self.config = app.config
         self.store = self._make_store(app)
         _stores.add(self)
-        self._boundaries: dict[str, datetime] = {}
+        self._boundaries: dict[tuple, datetime] = {}
+        # Pages kept by an earlier release are not this release's: its code is part of every key.
+        self._release = code_release(app.root_path, app.template_folder)[0]
         # The entries this process last served, unpacked, by key: an entry never changes once
-        # kept (a new version makes a new one), so while the version is the one it was kept at,
-        # only the version is asked for (a few bytes), not the page again.
+        # kept (a change makes a new one), so while the tables it was built from are at the
+        # versions it was built at, only those versions are asked for, not the page again.
         self._served = _Recent(min(256, int(app.config["PORTAL_PAGE_CACHE_ENTRIES"])))
 
     @staticmethod
@@ -336,6 +385,7 @@ class PageCache:
             path,
             environ.get("QUERY_STRING", ""),
             language,
+            self._release,
         )
         return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
@@ -351,37 +401,32 @@ class PageCache:
         if not self.config.get("PORTAL_PAGE_CACHE"):
             return self.wsgi_app(environ, start_response)
         try:
-            # The entry is kept under the address alone and says which version it was rendered
-            # at. Served by this process already: the version alone; else the version and the
-            # entry in one round trip to Redis.
+            # The entry is kept under the address alone and says which tables it was built from,
+            # each at which version. Served by this process already: those tables' versions
+            # alone; else every table's version and the entry, in one round trip to Redis.
+            versions, entry = None, None
             served = self._served.get(key)
-            if served is not None:
-                version = self.store.version()
-                entry = served if served[4] == version else None
-            else:
-                version, found = self.store.lookup(key)
-                entry = _unpack(found) if found is not None else None
+            if served is not None and _still_current(served[4], self.store.versions(list(served[4]))):
+                entry = served
+            else:  # not served here yet, or changed since: is the page kept as it is now?
+                versions, found = self.store.lookup(key)
+                if found is not None:
+                    entry = _unpack(found)
+                    if not _still_current(entry[4], versions):
+                        entry = None
+            if entry is not None and _now() < entry[3]:  # and the clock has not changed it since
+                self._served.put(key, entry)
+                status, headers, body, _boundary, _read, compressed = entry
+                return self._serve(environ, start_response, status, headers, body, compressed)
+            if versions is None:
+                versions = self.store.versions()
         except Exception as error:  # noqa: BLE001 - a cache out of reach is no cache, never a 500
             log.warning("page cache unavailable: %s", error)
             return self.wsgi_app(environ, start_response)
-        if entry is None and served is not None:  # a new version: is the page kept at it already?
-            found = self._get(key)
-            entry = _unpack(found) if found is not None else None
-        if entry is not None:
-            status, headers, body, boundary, kept_at, compressed = entry
-            # Rendered at this version, and the clock has not changed the page since.
-            if kept_at == version and _now() < boundary:
-                self._served.put(key, entry)
-                return self._serve(environ, start_response, status, headers, body, compressed)
-        environ["portal.page_cache"] = {"version": version}
+        # Rendered afresh: the versions read now, before any of its queries, and the tables its
+        # queries read (_note_tables_read) say what the page was built from.
+        environ["portal.page_cache"] = {"versions": versions, "tables": set()}
         return self._render_and_keep(environ, start_response, key)
-
-    def _get(self, key: str) -> bytes | None:
-        try:
-            return self.store.get(key)
-        except Exception as error:  # noqa: BLE001 - a cache out of reach is no cache, never a 500
-            log.warning("page cache unavailable: %s", error)
-            return None
 
     def _serve(self, environ, start_response, status, headers, body, compressed=None):
         if compressed is not None and _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")):
@@ -423,16 +468,18 @@ class PageCache:
         kept = [(name, value) for name, value in answer["headers"] if name != STORE_HEADER]
         boundary = answer["boundary"]
         seconds = min(float(self.config["PORTAL_PAGE_CACHE_SECONDS"]), max(1.0, boundary - _now()))
+        render = environ["portal.page_cache"]
+        read = {table: render["versions"].get(table, "0") for table in (*render["tables"], EVERYTHING)}
         try:
-            version = environ["portal.page_cache"]["version"]
-            self.store.set(key, _pack(answer["status"], kept, body, boundary, version), seconds)
+            self.store.set(key, _pack(answer["status"], kept, body, boundary, read), seconds)
         except Exception as error:  # noqa: BLE001 - not kept this time; the page was sent all the same
             log.warning("page cache unavailable: %s", error)
         return [body]
 
-    def next_boundary(self, started: datetime, version: str) -> datetime:
-        """The next change by the clock after `started`, found once per version (a change of rows,
-        which may move it, bumps the version)."""
+    def next_boundary(self, started: datetime, versions: dict[str, str]) -> datetime:
+        """The next change by the clock after `started`, found once per version of the tables
+        it is read from (a change of their rows may move it)."""
+        version = tuple(versions.get(table, "0") for table in (EVERYTHING, *CLOCK_TABLES))
         boundary = self._boundaries.get(version)
         if boundary is None or boundary <= started:
             boundary = next_change_by_clock(started)
@@ -494,7 +541,7 @@ def register(app: Flask) -> None:
         if session.modified or session or "Set-Cookie" in response.headers:
             return response
         cache = current_app.extensions["page_cache"]
-        boundary = cache.next_boundary(g.page_started, request.environ["portal.page_cache"]["version"])
+        boundary = cache.next_boundary(g.page_started, request.environ["portal.page_cache"]["versions"])
         if boundary <= clock.utcnow():
             return response  # the clock changed the page while it was built
         response.set_etag(hashlib.blake2b(response.get_data(), digest_size=16).hexdigest())
@@ -509,13 +556,20 @@ def register(app: Flask) -> None:
 
 
 def bump_version() -> None:
-    """Every visitor's next request renders afresh (called after a commit that changed a public row)."""
+    """Every visitor's next request renders afresh, whatever it shows (every entry was built
+    from EVERYTHING too)."""
+    bump_tables({EVERYTHING})
+
+
+def bump_tables(tables: set[str]) -> None:
+    """The pages built from any of `tables` render afresh at the next request (called after a
+    commit that changed rows of them)."""
     caches = [app_cache] if (app_cache := _current_cache()) else list(_stores)
     for cache in caches:
         if not cache.config.get("PORTAL_PAGE_CACHE"):
             continue  # a portal run without the cache keeps nothing to renew (the tests but those of it)
         try:
-            cache.store.bump()
+            cache.store.bump(tables)
         except Exception as error:  # noqa: BLE001
             # Redis out of reach: its entries cannot be read either while it is, and the version
             # is bumped by the next change. Said loudly, since a stale page is the risk.
@@ -528,44 +582,103 @@ def _current_cache():
     return None
 
 
-# --- the ORM listeners: a change to a public row bumps the version at commit ----------------------
+# --- what a page was built from: the tables its queries read --------------------------------------
 
 
-def _changes_public_row(obj) -> bool:
+@lru_cache(maxsize=1)
+def _tables() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """Every table's name, and for each the tables whose rows refer to it (by a foreign key, and
+    those referring to them in turn): deleting its rows may delete or change theirs in the
+    database, where no listener sees it."""
+    names = frozenset(db.metadata.tables)
+    referring: dict[str, set[str]] = {name: set() for name in names}
+    for table in db.metadata.tables.values():
+        for key in table.foreign_keys:
+            referring[key.column.table.name].add(table.name)
+    closed = {}
+    for name in names:
+        found, todo = set(), [name]
+        while todo:
+            for other in referring[todo.pop()] - found:
+                found.add(other)
+                todo.append(other)
+        closed[name] = frozenset(found - {name})
+    return names, closed
+
+
+@lru_cache(maxsize=4096)
+def _tables_in(statement: str) -> frozenset[str]:
+    """The tables a statement names (found once per statement's text; statements are built once
+    and their text repeats). A word that only looks like a table's name (a column called so)
+    adds a table the page did not need: renewed once too often, never stale."""
+    return frozenset(_WORD.findall(statement)) & _tables()[0]
+
+
+_WORD = re.compile(r"\w+")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_tables_read(conn, cursor, statement, parameters, context, executemany):
+    # Every query goes through here, the ORM's, Core's, a lazy load in a template, text(): a page
+    # depends on what it read, whichever feature read it, also one added tomorrow.
+    if has_request_context():
+        render = request.environ.get("portal.page_cache")
+        if render is not None:
+            render["tables"].update(_tables_in(statement))
+
+
+# --- the ORM listeners: a change to a public row renews the pages built from its table ------------
+
+
+def _public_tables_changed(obj, deleted: bool) -> set[str]:
     table = getattr(getattr(obj, "__table__", None), "name", None)
-    if table is None or table in PRIVATE_TABLES:
-        return False
-    if table == "user_account":
+    if table is None:
+        return set()
+    changed = {table}
+    if table in PRIVATE_TABLES:
+        changed = set()
+    elif table == "user_account" and not deleted:
         state = inspect(obj)
-        if state.pending or state.deleted:
-            return False  # a new account shows nowhere until it writes something
-        return any(state.attrs[name].history.has_changes() for name in PUBLIC_USER_COLUMNS)
-    return True
+        if state.pending or not any(state.attrs[name].history.has_changes() for name in PUBLIC_USER_COLUMNS):
+            changed = set()  # a new account shows nowhere until it writes something
+    if deleted:
+        changed |= _tables()[1].get(table, frozenset()) - PRIVATE_TABLES
+    return changed
+
+
+def _note(session, tables: set[str]) -> None:
+    if tables:
+        session.info.setdefault("page_cache_tables", set()).update(tables)
 
 
 @event.listens_for(Session, "after_flush")
 def _note_public_changes(session, flush_context):
-    if session.info.get("page_cache_changed"):
-        return
-    if any(_changes_public_row(obj) for obj in chain(session.new, session.dirty, session.deleted)):
-        session.info["page_cache_changed"] = True
+    changed = set()
+    for obj in chain(session.new, session.dirty):
+        changed |= _public_tables_changed(obj, deleted=False)
+    for obj in session.deleted:
+        changed |= _public_tables_changed(obj, deleted=True)
+    _note(session, changed)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_bulk_changes(orm_execute_state):
     # UPDATE/DELETE/INSERT statements (a tally counted with count = count + 1) bypass the flush.
     if orm_execute_state.is_update or orm_execute_state.is_delete or orm_execute_state.is_insert:
-        table = getattr(orm_execute_state.statement, "table", None)
-        if getattr(table, "name", None) not in PRIVATE_TABLES:
-            orm_execute_state.session.info["page_cache_changed"] = True
+        table = getattr(getattr(orm_execute_state.statement, "table", None), "name", None)
+        changed = {table} - PRIVATE_TABLES if table else set()
+        if table and orm_execute_state.is_delete:
+            changed |= _tables()[1].get(table, frozenset()) - PRIVATE_TABLES
+        _note(orm_execute_state.session, changed)
 
 
 @event.listens_for(Session, "after_commit")
 def _bump_after_commit(session):
-    if session.info.pop("page_cache_changed", False):
-        bump_version()
+    tables = session.info.pop("page_cache_tables", None)
+    if tables:
+        bump_tables(tables)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session):
-    session.info.pop("page_cache_changed", None)
+    session.info.pop("page_cache_tables", None)

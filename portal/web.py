@@ -438,7 +438,7 @@ class PageValidators:
 
 
 @functools.cache
-def _code_release(root: str, templates: str) -> tuple[str, datetime]:
+def code_release(root: str, templates: str) -> tuple[str, datetime]:
     """A fingerprint of the code and templates this process serves, and when they last changed:
     a new release changes every page, so a page kept from before it is not 'not modified'."""
     digest, newest = hashlib.sha256(), 0
@@ -466,7 +466,7 @@ def page_validators(*parts, last_modified: datetime | None) -> PageValidators | 
         # A page kept for every visitor (portal/page_cache.py) carries none.
         generate_csrf()
         token = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "")
-    release, released_at = _code_release(current_app.root_path, current_app.template_folder)
+    release, released_at = code_release(current_app.root_path, current_app.template_folder)
     fingerprint = repr((release, current_language(), is_htmx(), request.full_path, token, parts))
     newest = max(filter(None, (last_modified, released_at)))
     return PageValidators(hashlib.sha256(fingerprint.encode()).hexdigest()[:32], newest)

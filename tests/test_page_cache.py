@@ -3,12 +3,13 @@ from the cache; nobody's page (logged in, with a session, htmx) is ever kept or 
 and no kept page holds anybody's CSRF token. A browser that holds the page gets 304."""
 
 import gzip
+import os
 import re
 
 import pytest
 
 from portal import page_cache
-from tests.helpers.consultations import create_consultation
+from tests.helpers.consultations import create_consultation, respond, someone
 from tests.helpers.decisions import insert_published
 from tests.helpers.pages import ENGLISH
 
@@ -231,19 +232,13 @@ def test_a_browser_that_refuses_gzip_gets_the_page_as_it_is(app, cached, school)
     assert "<html" in refused.get_data(as_text=True)
 
 
-def test_an_entry_kept_before_pages_were_gzipped_is_still_served():
+def test_an_entry_kept_at_one_version_for_everything_by_an_earlier_release_is_never_served():
     old = page_cache.json.dumps(["200 OK", [["Content-Type", "text/html"]], 1.0, "7"]).encode() + b"\n<p>kept</p>"
 
-    status, headers, body, boundary, version, compressed = page_cache._unpack(old)
+    status, headers, body, boundary, read, compressed = page_cache._unpack(old)
 
-    assert (status, headers, body, boundary, version, compressed) == (
-        "200 OK",
-        [("Content-Type", "text/html")],
-        b"<p>kept</p>",
-        1.0,
-        "7",
-        None,
-    )
+    assert (status, body, read, compressed) == ("200 OK", b"<p>kept</p>", None, None)
+    assert not page_cache._still_current(read, {"*": "7"})
 
 
 def test_a_request_for_another_host_is_refused_even_when_the_page_is_kept(app, cached, school):
@@ -299,3 +294,131 @@ def test_other_public_pages_are_kept_too(app, cached, school, path):
     assert first.status_code == 200, address
     assert second.headers.get("X-Cache") == "hit", address
     assert "csrf" not in second.get_data(as_text=True).lower()
+
+
+# --- only the pages a change can alter are renewed -------------------------------------------------
+
+
+def kept(app, path) -> None:
+    visit(app, path, **ENGLISH)
+    assert visit(app, path, **ENGLISH).headers["X-Cache"] == "hit", path
+
+
+def test_a_parents_response_renews_the_consultation_page_and_leaves_the_citys_other_pages_kept(app, cached, school, db):
+    # Thousands respond while a consultation is open: each response must not send every visitor
+    # of every school's and decision's page back to a page built afresh.
+    decision = insert_published(school)
+    consultation = create_consultation(school)
+    others = ["/", f"/schools/{school.slug}", "/decisions", f"/decisions/{decision.id}", "/terms"]
+    for path in [*others, f"/consultations/{consultation.id}"]:
+        kept(app, path)
+
+    respond(consultation, someone(display_name="家长李明"), body="建议增加午休时间。", show_name=True, publish=True)
+
+    page = visit(app, f"/consultations/{consultation.id}", **ENGLISH)
+    assert page.headers["X-Cache"] == "miss"
+    assert "建议增加午休时间。" in page.get_data(as_text=True)
+    for path in others:
+        assert visit(app, path, **ENGLISH).headers["X-Cache"] == "hit", path
+
+
+def test_a_published_decision_renews_the_pages_that_list_decisions_and_leaves_the_consultation_kept(
+    app, cached, school, db
+):
+    consultation = create_consultation(school)
+    kept(app, "/decisions")
+    kept(app, f"/consultations/{consultation.id}")
+
+    insert_published(school, title="关于课后服务收费的决定")
+
+    page = visit(app, "/decisions", **ENGLISH)
+    assert page.headers["X-Cache"] == "miss"
+    assert "关于课后服务收费的决定" in page.get_data(as_text=True)
+    assert visit(app, f"/consultations/{consultation.id}", **ENGLISH).headers["X-Cache"] == "hit"
+
+
+def test_a_page_is_built_from_every_table_its_queries_read(app, cached, school, db, monkeypatch):
+    consultation = create_consultation(school)
+    keys, key_of = [], cached.key
+    monkeypatch.setattr(cached, "key", lambda environ: keys.append(key_of(environ)) or keys[-1])
+    visit(app, f"/consultations/{consultation.id}", **ENGLISH)
+
+    read = page_cache._unpack(cached.store.get(keys[0]))[4]
+
+    # the consultation, its school and authority, its questions, responses and tally, and the
+    # names of those who signed
+    assert {"consultation", "school", "consultation_question", "consultation_response", "user_account"} <= set(read)
+    assert page_cache.EVERYTHING in read
+
+
+def test_deleting_a_row_renews_the_pages_built_from_the_rows_that_refer_to_it():
+    # The database deletes or changes them itself (ON DELETE CASCADE, SET NULL): no listener sees it.
+    from portal.meetings.models import GoverningBody
+
+    changed = page_cache._public_tables_changed(GoverningBody(), deleted=True)
+
+    assert {"governing_body", "body_member", "meeting"} <= changed
+    assert not changed & page_cache.PRIVATE_TABLES
+
+
+def test_a_new_account_renews_nothing_until_it_writes_something(app, cached, school, db):
+    kept(app, "/")
+
+    someone(display_name="新来的家长")
+    db.session.commit()
+
+    assert visit(app, "/", **ENGLISH).headers["X-Cache"] == "hit"
+
+
+def test_a_page_kept_by_another_release_of_the_code_is_not_served(app, cached, school, monkeypatch):
+    kept(app, f"/schools/{school.slug}")
+
+    monkeypatch.setattr(cached, "_release", "the next release")
+
+    assert visit(app, f"/schools/{school.slug}", **ENGLISH).headers["X-Cache"] == "miss"
+
+
+def test_the_local_store_keeps_every_tables_version_when_processes_bump_in_turn(tmp_path):
+    store = page_cache.LocalStore(str(tmp_path / "versions"), 10)
+    assert store.versions(["school"]) == {"school": "0"}
+
+    store.bump({"school"})
+    school_version = store.versions(["school"])["school"]
+    page_cache.LocalStore(str(tmp_path / "versions"), 10).bump({"decision"})  # another process
+
+    versions = store.versions()
+    assert versions["school"] == school_version != "0"
+    assert versions["decision"] not in ("0", school_version)
+
+
+def test_the_local_store_reads_an_earlier_releases_single_version_as_no_table_bumped(tmp_path):
+    (tmp_path / "versions").write_text("1733300000-ab12cd34")
+
+    assert page_cache.LocalStore(str(tmp_path / "versions"), 10).versions(["school"]) == {"school": "0"}
+
+
+def test_the_redis_store_keeps_each_tables_version_and_reads_them_with_the_page_in_one_go():
+    import uuid
+
+    redis = pytest.importorskip("redis")
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {url}")
+    store = page_cache.RedisStore(url, f"portal-tests-{uuid.uuid4().hex}")
+    try:
+        store.bump({"school", "decision"})
+        before = store.versions(["school", "decision", "meeting"])
+        store.set("page", b"kept", 60)
+        store.bump({"decision"})
+
+        versions, value = store.lookup("page")
+
+        assert value == b"kept"
+        assert before["meeting"] == "0" and before["school"] != "0"
+        assert versions["school"] == before["school"]
+        assert versions["decision"] != before["decision"]
+    finally:
+        store.clear()
+        store.client.delete(store.versions_key)
