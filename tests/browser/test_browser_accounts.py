@@ -176,3 +176,19 @@ def test_wrong_invitation_code_is_explained_on_my_account_page(page, check_acces
     expect(page.locator(".error-summary[role=alert] a[href='#code']")).to_be_visible()
     expect(page.locator("#code")).to_have_value("AAAAA-BBBBB")
     check_accessibility(page, "me-wrong-code-zh")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_register_button_stays_put_when_the_address_check_answers(new_page, live_server, unique_email, width):
+    # The check answers as the field is left, which is also when a finger is on its way to the
+    # button: the answer's line is kept from the start, so the button is where it was aimed at.
+    page = new_page(viewport={"width": width, "height": 900})
+    page.goto("/register")
+    button = page.locator("form[action='/register'] button[type=submit]")
+    before = button.bounding_box()
+
+    page.locator("#email").fill(unique_email())
+    page.locator("#email").press("Tab")
+    expect(page.locator("#email-ok")).to_be_visible()
+
+    assert button.bounding_box() == before
