@@ -195,6 +195,15 @@ class LocalStore:
             found = {}
         return found if tables is None else {table: found.get(table, "0") for table in tables}
 
+    def raw_versions(self, tables: tuple[str, ...]) -> list[str]:
+        found = self.versions()
+        return [found.get(table, "0") for table in tables]
+
+    @staticmethod
+    def raw_expected(read: dict[str, str], tables: tuple[str, ...]) -> list[str]:
+        """What raw_versions answers while each of `tables` is at its version in `read`."""
+        return [read[table] for table in tables]
+
     def bump(self, tables: set[str]) -> None:
         folder = os.path.dirname(self.version_file)
         if folder:
@@ -247,6 +256,15 @@ class RedisStore:
             return {name.decode(): value.decode() for name, value in self.client.hgetall(self.versions_key).items()}
         values = self.client.hmget(self.versions_key, tables) if tables else []
         return {table: value.decode() if value else "0" for table, value in zip(tables, values, strict=True)}
+
+    def raw_versions(self, tables: tuple[str, ...]) -> list[bytes | None]:
+        """The versions of `tables` as Redis answers them (a hit asks this alone: no decoding)."""
+        return self.client.execute_command("HMGET", self.versions_key, *tables)
+
+    @staticmethod
+    def raw_expected(read: dict[str, str], tables: tuple[str, ...]) -> list[bytes | None]:
+        """What raw_versions answers while each of `tables` is at its version in `read`."""
+        return [None if read[table] == "0" else read[table].encode() for table in tables]
 
     def bump(self, tables: set[str]) -> None:
         self.client.hset(self.versions_key, mapping=dict.fromkeys(sorted(tables), _new_token()))
@@ -333,9 +351,10 @@ class PageCache:
         self._boundaries: dict[tuple, datetime] = {}
         # Pages kept by an earlier release are not this release's: its code is part of every key.
         self._release = code_release(app.root_path, app.template_folder)[0]
-        # The entries this process last served, unpacked, by key: an entry never changes once
-        # kept (a change makes a new one), so while the tables it was built from are at the
-        # versions it was built at, only those versions are asked for, not the page again.
+        # The entries this process last served, unpacked, by key, with the tables they were built
+        # from and those tables' versions as the store answers them: an entry never changes once
+        # kept (a change makes a new one), so while those tables are at those versions, only the
+        # versions are asked for (and compared as they come), not the page again.
         self._served = _Recent(min(256, int(app.config["PORTAL_PAGE_CACHE_ENTRIES"])))
 
     @staticmethod
@@ -406,8 +425,8 @@ class PageCache:
             # alone; else every table's version and the entry, in one round trip to Redis.
             versions, entry = None, None
             served = self._served.get(key)
-            if served is not None and _still_current(served[4], self.store.versions(list(served[4]))):
-                entry = served
+            if served is not None and self.store.raw_versions(served[0]) == served[1]:
+                entry = served[2]
             else:  # not served here yet, or changed since: is the page kept as it is now?
                 versions, found = self.store.lookup(key)
                 if found is not None:
@@ -415,7 +434,9 @@ class PageCache:
                     if not _still_current(entry[4], versions):
                         entry = None
             if entry is not None and _now() < entry[3]:  # and the clock has not changed it since
-                self._served.put(key, entry)
+                if served is None or served[2] is not entry:
+                    tables = tuple(entry[4])
+                    self._served.put(key, (tables, self.store.raw_expected(entry[4], tables), entry))
                 status, headers, body, _boundary, _read, compressed = entry
                 return self._serve(environ, start_response, status, headers, body, compressed)
             if versions is None:

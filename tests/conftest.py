@@ -123,6 +123,17 @@ def app():
             _db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def fork_server_started():
+    """The fork server that the PDF checks' children come from (/verify, a disclosure PDF
+    uploaded) starts now, as in a serving process (gunicorn's post_worker_init), and loads its
+    libraries while the tests set up: the time limit of a check counts its start, which on a
+    busy machine can take most of it."""
+    from portal.documents import checking
+
+    checking.start_fork_server()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def fast_password_hashing():
     """Argon2 with its production cost makes every factory user take ~80 ms; tests need speed, not strength."""

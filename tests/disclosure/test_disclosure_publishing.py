@@ -18,6 +18,9 @@ from portal.extensions import db
 from tests.helpers import disclosure as helpers
 from tests.helpers.clock import beijing, freeze
 
+# Uploading a PDF checks its signature in a child of the fork server (portal/documents/checking.py).
+pytestmark = pytest.mark.usefixtures("fork_server_started")
+
 
 @pytest.fixture(autouse=True)
 def frozen(monkeypatch):

@@ -3,7 +3,7 @@ instance/), sample PDF contexts, and text extraction with poppler's pdftotext.""
 
 import pytest
 
-from portal.documents import checking, signing
+from portal.documents import signing
 from portal.documents.render import render_pdf
 from tests.helpers.pdfs import sample_context
 
@@ -15,11 +15,8 @@ def signing_keys(app):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def fork_server_started():
-    """The fork server that /verify's parser children come from starts now, as in a serving
-    process (gunicorn's post_worker_init), and loads its libraries while the tests set up: the
-    time limit of a check counts its start, which on a busy machine can take most of it."""
-    checking.start_fork_server()
+def _fork_server_for_documents(fork_server_started):
+    yield
 
 
 @pytest.fixture
