@@ -194,6 +194,9 @@ def load() -> dict:
         "PORTAL_PAGE_CACHE": _flag("PORTAL_PAGE_CACHE", "1"),
         "PORTAL_PAGE_CACHE_SECONDS": int(os.environ.get("PORTAL_PAGE_CACHE_SECONDS", 300)),
         "PORTAL_PAGE_CACHE_ENTRIES": int(os.environ.get("PORTAL_PAGE_CACHE_ENTRIES", 2000)),
+        # In Redis, at most this many pages whose address has a query string are kept in each
+        # PORTAL_PAGE_CACHE_SECONDS (made-up query strings must not fill the Redis the jobs use).
+        "PORTAL_PAGE_CACHE_QUERY_PAGES": int(os.environ.get("PORTAL_PAGE_CACHE_QUERY_PAGES", 2000)),
         "PORTAL_PAGE_CACHE_VERSION_FILE": os.environ.get(
             "PORTAL_PAGE_CACHE_VERSION_FILE", str(INSTANCE / "page-cache-version")
         ),

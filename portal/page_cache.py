@@ -235,6 +235,9 @@ class LocalStore:
     def set(self, key: str, value: bytes, seconds: float) -> None:
         self.entries.put(key, (time.time() + seconds, value))
 
+    def admit_query_page(self, most: int, seconds: float) -> bool:
+        return True  # the process keeps its most recently used entries only: bounded already
+
     def clear(self) -> None:
         self.entries.clear()
 
@@ -250,6 +253,7 @@ class RedisStore:
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.prefix = prefix
         self.versions_key = f"{prefix}:tables"
+        self.query_pages_key = f"{prefix}:query-pages"
 
     def versions(self, tables: list[str] | None = None) -> dict[str, str]:
         if tables is None:
@@ -282,6 +286,18 @@ class RedisStore:
 
     def set(self, key: str, value: bytes, seconds: float) -> None:
         self.client.set(f"{self.prefix}:page:{key}", value, px=max(1, int(seconds * 1000)))
+
+    def admit_query_page(self, most: int, seconds: float) -> bool:
+        """Whether one more page whose address has a query string may be kept: at most `most` in
+        each `seconds` (entries live no longer). Anybody can make up query strings (?x=1, ?x=2,
+        ...), each a page of its own; without this bound they would fill the Redis the job queue
+        and the rate limits live in. A page of the portal's own addresses (no query string) is
+        bounded by the records there are. Over the bound, pages are rendered as without a cache."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.set(self.query_pages_key, 0, ex=max(1, int(seconds)), nx=True)  # a new window begins
+        pipe.incr(self.query_pages_key)
+        _, kept = pipe.execute()
+        return kept <= most
 
     def clear(self) -> None:
         for key in self.client.scan_iter(f"{self.prefix}:page:*", count=1000):
@@ -492,7 +508,10 @@ class PageCache:
         render = environ["portal.page_cache"]
         read = {table: render["versions"].get(table, "0") for table in (*render["tables"], EVERYTHING)}
         try:
-            self.store.set(key, _pack(answer["status"], kept, body, boundary, read), seconds)
+            if not environ.get("QUERY_STRING") or self.store.admit_query_page(
+                int(self.config["PORTAL_PAGE_CACHE_QUERY_PAGES"]), float(self.config["PORTAL_PAGE_CACHE_SECONDS"])
+            ):
+                self.store.set(key, _pack(answer["status"], kept, body, boundary, read), seconds)
         except Exception as error:  # noqa: BLE001 - not kept this time; the page was sent all the same
             log.warning("page cache unavailable: %s", error)
         return [body]

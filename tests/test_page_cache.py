@@ -422,3 +422,33 @@ def test_the_redis_store_keeps_each_tables_version_and_reads_them_with_the_page_
     finally:
         store.clear()
         store.client.delete(store.versions_key)
+
+
+def test_made_up_query_strings_cannot_fill_redis_with_pages(app, cached, school, monkeypatch):
+    # ?x=1, ?x=2, ... are pages of their own: over the bound they are rendered, not kept.
+    monkeypatch.setattr(cached.store, "admit_query_page", lambda most, seconds: False)
+
+    visit(app, f"/schools/{school.slug}?x=1", **ENGLISH)
+    again = visit(app, f"/schools/{school.slug}?x=1", **ENGLISH)
+
+    assert again.status_code == 200 and again.headers["X-Cache"] == "miss"
+    kept(app, f"/schools/{school.slug}")  # the page's own address is kept all the same
+
+
+def test_the_redis_store_admits_so_many_pages_with_a_query_string_in_each_window():
+    import uuid
+
+    redis = pytest.importorskip("redis")
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {url}")
+    store = page_cache.RedisStore(url, f"portal-tests-{uuid.uuid4().hex}")
+    try:
+        admitted = [store.admit_query_page(2, 60) for _ in range(3)]
+
+        assert admitted == [True, True, False]
+        assert 0 < store.client.ttl(store.query_pages_key) <= 60  # the window ends, and the count with it
+    finally:
+        store.client.delete(store.query_pages_key)
