@@ -44,10 +44,12 @@ MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` in every route: ASCII digits, 1 to MAX_ID. Anything else (0, an id no column
-    can hold, "²") is a 404 at routing, before a view or a query sees it."""
+    """`<int:...>` in every route: ASCII digits, 1 to MAX_ID, written as the portal writes it.
+    Anything else (0, an id no column can hold, "²", and a leading zero: /decisions/007 would
+    be a page of its own for each number of zeros, in the page cache too) is a 404 at routing,
+    before a view or a query sees it."""
 
-    regex = r"[0-9]+"
+    regex = r"[1-9][0-9]*"
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("min", 1)

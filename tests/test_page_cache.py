@@ -452,3 +452,11 @@ def test_the_redis_store_admits_so_many_pages_with_a_query_string_in_each_window
         assert 0 < store.client.ttl(store.query_pages_key) <= 60  # the window ends, and the count with it
     finally:
         store.client.delete(store.query_pages_key)
+
+
+def test_an_id_written_with_a_leading_zero_is_not_a_page_of_its_own(app, cached, school):
+    decision = insert_published(school)
+
+    assert visit(app, f"/decisions/{decision.id}").status_code == 200
+    for zeros in ("0", "00", "0000000000"):
+        assert visit(app, f"/decisions/{zeros}{decision.id}").status_code == 404
