@@ -124,7 +124,7 @@ def app():
 
 
 @pytest.fixture(scope="session")
-def fork_server_started():
+def pdf_fork_server():
     """The fork server that the PDF checks' children come from (/verify, a disclosure PDF
     uploaded) starts now, as in a serving process (gunicorn's post_worker_init), and loads its
     libraries while the tests set up: the time limit of a check counts its start, which on a

@@ -19,7 +19,7 @@ from tests.helpers import disclosure as helpers
 from tests.helpers.clock import beijing, freeze
 
 # Uploading a PDF checks its signature in a child of the fork server (portal/documents/checking.py).
-pytestmark = pytest.mark.usefixtures("fork_server_started")
+pytestmark = pytest.mark.usefixtures("pdf_fork_server")
 
 
 @pytest.fixture(autouse=True)

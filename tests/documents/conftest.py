@@ -15,7 +15,7 @@ def signing_keys(app):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _fork_server_for_documents(fork_server_started):
+def _fork_server_for_documents(pdf_fork_server):
     yield
 
 
