@@ -397,7 +397,10 @@ def test_the_local_store_reads_an_earlier_releases_single_version_as_no_table_bu
     assert page_cache.LocalStore(str(tmp_path / "versions"), 10).versions(["school"]) == {"school": "0"}
 
 
-def test_the_redis_store_keeps_each_tables_version_and_reads_them_with_the_page_in_one_go():
+@pytest.fixture
+def redis_store():
+    """A page cache store in the Redis of REDIS_URL (else the local one), under a prefix of its
+    own, emptied afterwards; the test is skipped where there is no Redis."""
     import uuid
 
     redis = pytest.importorskip("redis")
@@ -407,21 +410,23 @@ def test_the_redis_store_keeps_each_tables_version_and_reads_them_with_the_page_
     except redis.RedisError:
         pytest.skip(f"no Redis at {url}")
     store = page_cache.RedisStore(url, f"portal-tests-{uuid.uuid4().hex}")
-    try:
-        store.bump({"school", "decision"})
-        before = store.versions(["school", "decision", "meeting"])
-        store.set("page", b"kept", 60)
-        store.bump({"decision"})
+    yield store
+    store.clear()
+    store.client.delete(store.versions_key, store.query_pages_key)
 
-        versions, value = store.lookup("page")
 
-        assert value == b"kept"
-        assert before["meeting"] == "0" and before["school"] != "0"
-        assert versions["school"] == before["school"]
-        assert versions["decision"] != before["decision"]
-    finally:
-        store.clear()
-        store.client.delete(store.versions_key)
+def test_the_redis_store_keeps_each_tables_version_and_reads_them_with_the_page_in_one_go(redis_store):
+    redis_store.bump({"school", "decision"})
+    before = redis_store.versions(["school", "decision", "meeting"])
+    redis_store.set("page", b"kept", 60)
+    redis_store.bump({"decision"})
+
+    versions, value = redis_store.lookup("page")
+
+    assert value == b"kept"
+    assert before["meeting"] == "0" and before["school"] != "0"
+    assert versions["school"] == before["school"]
+    assert versions["decision"] != before["decision"]
 
 
 def test_made_up_query_strings_cannot_fill_redis_with_pages(app, cached, school, monkeypatch):
@@ -435,23 +440,11 @@ def test_made_up_query_strings_cannot_fill_redis_with_pages(app, cached, school,
     kept(app, f"/schools/{school.slug}")  # the page's own address is kept all the same
 
 
-def test_the_redis_store_admits_so_many_pages_with_a_query_string_in_each_window():
-    import uuid
+def test_the_redis_store_admits_so_many_pages_with_a_query_string_in_each_window(redis_store):
+    admitted = [redis_store.admit_query_page(2, 60) for _ in range(3)]
 
-    redis = pytest.importorskip("redis")
-    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis at {url}")
-    store = page_cache.RedisStore(url, f"portal-tests-{uuid.uuid4().hex}")
-    try:
-        admitted = [store.admit_query_page(2, 60) for _ in range(3)]
-
-        assert admitted == [True, True, False]
-        assert 0 < store.client.ttl(store.query_pages_key) <= 60  # the window ends, and the count with it
-    finally:
-        store.client.delete(store.query_pages_key)
+    assert admitted == [True, True, False]
+    assert 0 < redis_store.client.ttl(redis_store.query_pages_key) <= 60  # the window ends, the count with it
 
 
 def test_an_id_written_with_a_leading_zero_is_not_a_page_of_its_own(app, cached, school):
