@@ -671,18 +671,16 @@ def _note_tables_read(conn, cursor, statement, parameters, context, executemany)
 
 
 def _public_tables_changed(obj, deleted: bool) -> set[str]:
-    table = getattr(getattr(obj, "__table__", None), "name", None)
-    if table is None:
-        return set()
-    changed = {table}
-    if table in PRIVATE_TABLES:
-        changed = set()
-    elif table == "user_account" and not deleted:
-        state = inspect(obj)
+    state = inspect(obj)
+    names = {table.name for table in state.mapper.tables}  # all of them, should a model inherit
+    if names == {"user_account"} and not deleted:
         if state.pending or not any(state.attrs[name].history.has_changes() for name in PUBLIC_USER_COLUMNS):
-            changed = set()  # a new account shows nowhere until it writes something
+            return set()  # a new account shows nowhere until it writes something
+    changed = names - PRIVATE_TABLES
     if deleted:
-        changed |= _tables()[1].get(table, frozenset()) - PRIVATE_TABLES
+        referring = _tables()[1]
+        for name in names:
+            changed |= referring.get(name, frozenset()) - PRIVATE_TABLES
     return changed
 
 
