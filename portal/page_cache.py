@@ -625,11 +625,16 @@ def _current_cache():
 # --- what a page was built from: the tables its queries read --------------------------------------
 
 
-@lru_cache(maxsize=1)
 def _tables() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
     """Every table's name, and for each the tables whose rows refer to it (by a foreign key, and
     those referring to them in turn): deleting its rows may delete or change theirs in the
-    database, where no listener sees it."""
+    database, where no listener sees it. Worked out again should a model be imported later (a
+    script that had imported only some before its first query)."""
+    return _tables_of(len(db.metadata.tables))
+
+
+@lru_cache(maxsize=4)
+def _tables_of(how_many: int) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
     names = frozenset(db.metadata.tables)
     referring: dict[str, set[str]] = {name: set() for name in names}
     for table in db.metadata.tables.values():
@@ -647,11 +652,11 @@ def _tables() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
 
 
 @lru_cache(maxsize=4096)
-def _tables_in(statement: str) -> frozenset[str]:
-    """The tables a statement names (found once per statement's text; statements are built once
-    and their text repeats). A word that only looks like a table's name (a column called so)
-    adds a table the page did not need: renewed once too often, never stale."""
-    return frozenset(_WORD.findall(statement)) & _tables()[0]
+def _tables_in(statement: str, tables: frozenset[str]) -> frozenset[str]:
+    """Which of `tables` a statement names (found once per statement's text; statements are built
+    once and their text repeats). A word that only looks like a table's name (a column called
+    so) adds a table the page did not need: renewed once too often, never stale."""
+    return frozenset(_WORD.findall(statement)) & tables
 
 
 _WORD = re.compile(r"\w+")
@@ -664,7 +669,7 @@ def _note_tables_read(conn, cursor, statement, parameters, context, executemany)
     if has_request_context():
         render = request.environ.get("portal.page_cache")
         if render is not None:
-            render["tables"].update(_tables_in(statement))
+            render["tables"].update(_tables_in(statement, _tables()[0]))
 
 
 # --- the ORM listeners: a change to a public row renews the pages built from its table ------------
