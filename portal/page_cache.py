@@ -24,6 +24,10 @@ How it stays right (never stale):
   change, also those no event names (a school's profile edited, a display name changed, a tally
   counted, a command or job run), and the engine sees every read, so a feature added tomorrow
   cannot forget to say what it changed or what its page shows.
+  What the engine does not see is a read that is not a query: data kept in the process between
+  requests. None is kept today (the working calendar lives for one request, the markdown cache
+  is keyed by the text itself, statements built once hold no rows); a cache of rows added one
+  day must put its tables into the render's set as _note_tables_read does.
 - What changes with the clock alone (a consultation opening or closing at its time, a charter or
   decision taking effect on a date, "today") is handled by the entries' lifetime: never past the
   next such moment (next_change_by_clock), and never more than PORTAL_PAGE_CACHE_SECONDS.
