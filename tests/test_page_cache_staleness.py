@@ -1,6 +1,7 @@
 """The page cache is never stale: for each kind of change a visitor can see, the page a visitor
-had in the cache shows the change on the very next request (the ORM listener bumps the cache's
-version at the commit; portal/page_cache.py). Each test first makes sure the page is kept."""
+had in the cache shows the change on the very next request (the ORM listener bumps the version of
+each table the commit changed, and the page recorded the tables it was built from;
+portal/page_cache.py). Each test first makes sure the page is kept."""
 
 from datetime import date, timedelta
 
