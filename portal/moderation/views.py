@@ -400,7 +400,7 @@ def report(consultation_id, response_id):
         flash(str(message), "success")
         back = url_for("consultations.responses", consultation_id=consultation.id, before=response.id + 1)
         return redirect_to(f"{back}#response-{response.id}")
-    return _render_report(consultation, response, form=form, done=message), status
+    return _render_response_form("report", consultation, response, sees_authors=False, form=form, done=message), status
 
 
 @bp.get("/consultations/<int:consultation_id>/responses/<int:response_id>/report")
@@ -411,7 +411,8 @@ def report_form(consultation_id, response_id):
     report it: their own response, or one they have reported already."""
     consultation, response = _reportable_or_404(consultation_id, response_id)
     refusal = services.report_refusal(current_user, response)
-    return _render_report(consultation, response, form=None, refused=refusal.message if refusal else None)
+    refused = refusal.message if refusal else None
+    return _render_response_form("report", consultation, response, sees_authors=False, form=None, refused=refused)
 
 
 def _reportable_or_404(consultation_id: int, response_id: int):
@@ -436,17 +437,23 @@ def _consultation_for(consultation_id: int, action: str, *, for_update: bool = F
     return consultation
 
 
-def _render_report(consultation, response, **context):
-    """The report form (htmx: alone, in place; else on a page that quotes the response)."""
+def _render_response_form(name: str, consultation, response, *, sees_authors: bool, **context):
+    """A form about one response (moderation/_<name>.html): with htmx alone, in place; else on a
+    page of its own that quotes the response (moderation/<name>.html), its author named as the
+    person asking may see it (moderators see every author, with their staff badge)."""
     if is_htmx():
-        return render_template("moderation/_report.html", consultation=consultation, response=response, **context)
-    badges = account_services.staff_badges([response.author_id]) if response.show_name else None
+        return render_template(
+            f"moderation/_{name}.html", consultation=consultation, response=response, in_place=True, **context
+        )
+    shown = sees_authors or response.show_name
     return render_template(
-        "moderation/report.html",
+        f"moderation/{name}.html",
         consultation=consultation,
         response=response,
         questions=list(consultation.questions),
-        badges=badges,
+        sees_authors=sees_authors,
+        badges=account_services.staff_badges([response.author_id]) if shown else None,
+        in_place=False,
         **context,
     )
 
@@ -466,20 +473,10 @@ def hide_form(consultation_id, response_id):
     response = found_or_404(responses.response_in(consultation, response_id))
     refusal = services.hide_refusal(response)
     context = {
-        "consultation": consultation,
-        "response": response,
         "refused": refusal.message if refusal else None,
         # The moderation queue decides what waits for a moderator; this form only hides.
         "queue_url": url_for("moderation.queue", consultation=consultation.id)
         if refusal in (services.ModerationRefusal.AWAITS_MODERATION, services.ModerationRefusal.HIDDEN_BY_REPORTS)
         else None,
     }
-    if is_htmx():
-        return render_template("moderation/_hide.html", in_place=True, **context)
-    return render_template(
-        "moderation/hide.html",
-        questions=list(consultation.questions),
-        badges=account_services.staff_badges([response.author_id]),
-        in_place=False,
-        **context,
-    )
+    return _render_response_form("hide", consultation, response, sees_authors=True, **context)
