@@ -203,6 +203,7 @@ def _register_templates(app: Flask) -> None:
     app.jinja_env.globals.update(
         current_language=web.current_language,
         html_lang=web.html_lang,
+        made_once=web.made_once,
         word_gap=web.word_gap,
         language_names=i18n.LANGUAGE_NAMES,
         available_languages=i18n.languages,

@@ -130,6 +130,11 @@ def _locale_and_timezone(context):
     return locale, tzinfo
 
 
+def locale_and_timezone():
+    """The locale and the time zone this page is written in (what its words and its times follow)."""
+    return _locale_and_timezone(_babel_context())
+
+
 _languages_of_locales: dict = {}
 
 

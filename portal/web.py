@@ -6,7 +6,9 @@ import csv
 import functools
 import hashlib
 import io
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +30,7 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.http import is_resource_modified
@@ -35,7 +38,7 @@ from werkzeug.routing import IntegerConverter
 
 from portal import policy
 from portal.extensions import client_address, db, sqlite_write_transaction
-from portal.i18n import LANGUAGE_PARAMETER, page_language
+from portal.i18n import LANGUAGE_PARAMETER, locale_and_timezone, page_language
 from portal.models import School
 from portal.text import quoted_inside, whole_number
 
@@ -105,6 +108,82 @@ def get_or_404(model, ident):
 
 def current_language() -> str:
     return page_language()
+
+
+# How much HTML a process keeps made (made_once), in characters: about a thousand cards of
+# responses of an everyday length, a few dozen consultations' pages of them. A card holds at
+# most 25,000 characters (a comment and ten long answers); the key holds the same text again.
+MADE_ONCE_CHARACTERS = 2_000_000
+
+
+class _MadeOnce:
+    """The pieces made_once keeps: the most recently used, at most `budget` characters of HTML
+    in all (a count of entries would not bound the memory: a card is 500 characters or 25,000)."""
+
+    def __init__(self, budget: int):
+        self.budget = budget
+        self.used = 0
+        self.pieces: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()  # the development server runs a thread per request
+
+    def get(self, key) -> Markup | None:
+        with self.lock:
+            piece = self.pieces.get(key)
+            if piece is not None:
+                self.pieces.move_to_end(key)
+            return piece
+
+    def put(self, key, piece: Markup) -> None:
+        with self.lock:
+            if key in self.pieces or len(piece) > self.budget:
+                return
+            self.pieces[key] = piece
+            self.used += len(piece)
+            while self.used > self.budget:
+                _key, oldest = self.pieces.popitem(last=False)
+                self.used -= len(oldest)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.pieces.clear()
+            self.used = 0
+
+
+made_once_kept = _MadeOnce(MADE_ONCE_CHARACTERS)
+
+
+def made_once(template: str, macro: str, *args) -> Markup:
+    """The HTML that `macro` of `template` makes of `args` in the page's language, made once per
+    process and taken again for the same arguments (in the same language and time zone): for a
+    piece that many pages and many viewers show alike, whatever else the page holds (a
+    response's card, shown to visitors, parents and staff on every visit of its consultation).
+
+    Correct by construction, not by being renewed: the arguments are the key, and the macro is
+    the template module's (Template.module), which sees only its arguments and the globals of
+    the environment (_(), current_language()), never the request's context (current_user,
+    request): nothing about the viewer reaches the HTML unless it is an argument. So the
+    arguments must be plain values compared by value (str, int, enums, datetimes, tuples, named
+    tuples and frozen dataclasses of them), never ORM objects (compared by identity, they would
+    never be found again, and the cache would keep them and their session alive). The code's
+    release is the process's; while templates reload as they are edited (development), nothing
+    is kept. At most MADE_ONCE_CHARACTERS of HTML are kept, the most recently used."""
+    for arg in args:
+        if isinstance(arg, db.Model):
+            raise TypeError(f"made_once takes plain values, not {type(arg).__name__}")
+    if current_app.jinja_env.auto_reload:
+        return _make(template, macro, args)
+    # The language and the time zone are part of the key: get_template hands out the template in
+    # the page's language (i18n.TranslatingEnvironment), and dates are written in the zone.
+    key = (template, macro, page_language(), locale_and_timezone()[1], args)
+    piece = made_once_kept.get(key)
+    if piece is None:
+        piece = _make(template, macro, args)
+        made_once_kept.put(key, piece)
+    return piece
+
+
+def _make(template: str, macro: str, args: tuple) -> Markup:
+    return Markup(getattr(current_app.jinja_env.get_template(template).module, macro)(*args))
 
 
 def html_lang() -> str:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import policy
 from portal.accounts import services as account_services
 from portal.clock import local_date, utcnow
-from portal.consultations import bp, forms, lists, responses, services
+from portal.consultations import bp, cards, forms, lists, responses, services
 from portal.consultations.models import ConsultationStatus, Phase, ResponseState, Stance, answer_words
 from portal.documents.download import pdf_response
 from portal.domain import DomainError
@@ -163,14 +163,16 @@ def _list_context(consultation, *, stance=None, before=None, words=("", [])) -> 
     shown = items[:RESPONSES_SHOWN]
     # The school and the moderators know who wrote an anonymous response; nobody else does.
     sees_authors = moderator or policy.can(current_user, "publish_outcome", consultation)
+    badges = account_services.staff_badges(r.author_id for r in shown if r.show_name or sees_authors)
     return {
         "responses": shown,
-        "badges": account_services.staff_badges(r.author_id for r in shown if r.show_name or sees_authors),
+        # Each card made once per process for what it shows (web.made_once); the viewer's actions around it.
+        "cards": cards.response_cards(shown, badges),
         "has_more": len(items) > RESPONSES_SHOWN,
         "stance": stance,
         "words": typed,
         "stances": list(Stance),
-        "questions": list(consultation.questions),
+        "questions_shown": cards.questions_shown(consultation.questions),
         "moderator": moderator,
         "sees_authors": sees_authors,
     }
@@ -188,8 +190,9 @@ def _show_context(consultation, now, **given) -> dict:
     context.update(
         {
             "proposal_html": render_markdown(consultation.proposal),
-            "results": results,
-            "rejected": rejected,
+            # The results section is made once per process for these counts (web.made_once).
+            "results": cards.ResultsShown.of(results),
+            "rejected": tuple(rejected),
             "outcome_overdue": consultation.outcome_overdue(now, _outcome_days()),
             "outcome_days": _outcome_days(),
             "themes": list(consultation.themes) if outcome else [],
