@@ -6,14 +6,14 @@ from flask_login import current_user
 from portal import policy
 from portal.schools import bp, services
 from portal.schools.models import SchoolType
-from portal.web import htmx_target, int_arg, page_arg
+from portal.web import htmx_target, int_arg, page_arg, text_arg
 
 
 @bp.get("/schools")
 def index():
     page = page_arg()
     filters = {
-        "q": request.args.get("q", "")[:100],
+        "q": text_arg("q", 100),  # without control characters: PostgreSQL refuses a NUL
         "district": int_arg("district"),
         "type": request.args.get("type", "") if request.args.get("type") in {t.value for t in SchoolType} else "",
     }

@@ -57,6 +57,15 @@ def test_search_with_special_characters_matches_nothing_and_is_escaped(client, s
     assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("query", ["解放\x00", "\x00", "解放\t\x07"])
+def test_control_characters_in_a_search_are_left_out(client, schools, query):
+    # A NUL reached PostgreSQL, which refuses it in a query: a 500 (found by tests/test_numbers_fuzz.py).
+    response = client.get("/schools", query_string={"q": query})
+
+    assert response.status_code == 200
+    assert "解放路小学" in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     "arguments", ["district=abc", "district=999999", "type=castle", "page=-1", "page=99999999999999", "page=x"]
 )
