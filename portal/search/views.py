@@ -1,7 +1,5 @@
 """/search: one box over everything public, with filters, highlights and pages of 20."""
 
-import unicodedata
-
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,7 +10,7 @@ from portal.schools import services as school_services
 from portal.schools.models import Authority, School
 from portal.search import bp, services
 from portal.search.models import Kind
-from portal.web import configured_limit, htmx_target, int_arg, page_arg
+from portal.web import configured_limit, htmx_target, int_arg, page_arg, text_arg
 
 YEAR_DIGITS = 4
 FIRST_YEAR = 2020
@@ -28,8 +26,7 @@ def _problem_message(code: str) -> str:
 
 
 def _query() -> str:
-    raw = request.args.get("q", "")[:READ_MAX]
-    return "".join(ch for ch in raw if unicodedata.category(ch) != "Cc").strip()
+    return text_arg("q", READ_MAX)
 
 
 def _filters() -> tuple[services.Filters, dict]:
