@@ -60,13 +60,15 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as time_of_day
 from functools import lru_cache
 from itertools import chain
-from urllib.parse import parse_qsl
+from operator import itemgetter
+from urllib.parse import parse_qsl, unquote_plus
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Engine, event, func, inspect, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import LanguageAccept
+from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_accept_header, parse_cookie, parse_etags
 
 from portal import clock
@@ -74,6 +76,7 @@ from portal.charters.models import CharterVersion
 from portal.consultations.models import Consultation
 from portal.decisions.models import Decision
 from portal.extensions import db
+from portal.i18n import LANGUAGE_PARAMETER
 from portal.web import code_release
 
 log = logging.getLogger(__name__)
@@ -376,6 +379,10 @@ class PageCache:
         # kept (a change makes a new one), so while those tables are at those versions, only the
         # versions are asked for (and compared as they come), not the page again.
         self._served = _Recent(min(256, int(app.config["PORTAL_PAGE_CACHE_ENTRIES"])))
+        # Which query arguments each page takes (web.query_args), found once per endpoint.
+        self._url_map, self._views = app.url_map, app.view_functions
+        self._taken: dict[str, frozenset[str] | None] = {}
+        self._bound = None
 
     @staticmethod
     def _make_store(app: Flask):
@@ -418,15 +425,46 @@ class PageCache:
         language = self._language(environ, cookies)
         if language is None:
             return None
+        query = environ.get("QUERY_STRING", "")
+        if query:
+            # The page's own arguments alone go on to the app, and make the key.
+            query = environ["QUERY_STRING"] = self.taken_query(path, query)
         parts = (
             environ.get("wsgi.url_scheme", ""),
             environ.get("HTTP_HOST", ""),
             path,
-            environ.get("QUERY_STRING", ""),
+            query,
             language,
             self._release,
         )
         return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
+
+    def taken_query(self, path: str, query: str) -> str:
+        """`query` with only the arguments the page at `path` takes (web.query_args) and `lang`,
+        in the order of their names (each name's values in their order); as it came for an
+        address whose view says nothing of its arguments, or that answers with no page (404, 405,
+        a redirect to add a missing slash: the app answers those as it always does)."""
+        try:
+            endpoint = self._adapter().match(path, method="GET")[0]
+        except HTTPException:
+            return query
+        taken = self._taken.get(endpoint, False)
+        if taken is False:
+            declared = getattr(self._views.get(endpoint), "query_args", None)
+            taken = None if declared is None else frozenset((*declared, LANGUAGE_PARAMETER))
+            self._taken[endpoint] = taken
+        if taken is None:
+            return query
+        # Each argument as it came (its value's bytes untouched), by its name as the app reads it.
+        named = [(unquote_plus(part.partition("=")[0]), part) for part in query.split("&") if part]
+        return "&".join(part for _, part in sorted((pair for pair in named if pair[0] in taken), key=itemgetter(0)))
+
+    def _adapter(self):
+        # Paths only: this portal's routes depend on neither the host nor a subdomain. Bound at
+        # the first request, once every blueprint's routes are in the map.
+        if self._bound is None:
+            self._bound = self._url_map.bind("portal")
+        return self._bound
 
     def __call__(self, environ, start_response):
         key = self.key(environ)

@@ -339,6 +339,27 @@ def page_arg() -> int:
     return int_arg("page", max_digits=5) or 1
 
 
+def query_args(*names: str) -> Callable:
+    """Says which query arguments a page that visitors read takes (beside `?lang=`, which every
+    page takes): `@query_args("state", "district", "page")` under the route.
+
+    A visitor's request for such a page reaches the view with those arguments alone, in the order
+    of their names; others are left out before the page cache looks it up (page_cache.py). The
+    same page for `?state=closed`, `?state=closed&from=groupmessage&isappinstalled=0` (what WeChat
+    adds to a link shared in a group, the way most parents here are sent one) and
+    `?utm_source=x&state=closed` is then kept once and served to all of them, and a made-up
+    argument (`?x=1`, `?x=2`, ...) cannot make the portal render a page again for each. Since the
+    view never sees what is not named here, no argument it reads can be missing from the cache's
+    key: a page that read one it did not name would find it empty, for every visitor alike (its
+    tests show that), never serve one visitor's page to another."""
+
+    def declare(view: Callable) -> Callable:
+        view.query_args = frozenset(names)
+        return view
+
+    return declare
+
+
 # --- one writer at a time (SQLite) -----------------------------------------------------------
 
 # Methods that change something: their transaction takes SQLite's write lock when it begins.

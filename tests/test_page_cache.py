@@ -9,6 +9,7 @@ import re
 import pytest
 
 from portal import page_cache
+from portal.consultations.models import Phase
 from tests.helpers.consultations import create_consultation, respond, someone
 from tests.helpers.decisions import insert_published
 from tests.helpers.pages import ENGLISH
@@ -430,14 +431,82 @@ def test_the_redis_store_keeps_each_tables_version_and_reads_them_with_the_page_
 
 
 def test_made_up_query_strings_cannot_fill_redis_with_pages(app, cached, school, monkeypatch):
-    # ?x=1, ?x=2, ... are pages of their own: over the bound they are rendered, not kept.
+    # ?page=2, ?page=3, ... are pages of their own: over the bound they are rendered, not kept.
     monkeypatch.setattr(cached.store, "admit_query_page", lambda most, seconds: False)
 
-    visit(app, f"/schools/{school.slug}?x=1", **ENGLISH)
-    again = visit(app, f"/schools/{school.slug}?x=1", **ENGLISH)
+    visit(app, "/schools?page=2", **ENGLISH)
+    again = visit(app, "/schools?page=2", **ENGLISH)
 
     assert again.status_code == 200 and again.headers["X-Cache"] == "miss"
-    kept(app, f"/schools/{school.slug}")  # the page's own address is kept all the same
+    kept(app, "/schools")  # the page's own address is kept all the same
+
+
+def test_a_link_shared_in_a_wechat_group_is_served_the_page_kept_for_its_address(app, cached, school):
+    # WeChat adds ?from=groupmessage&isappinstalled=0 to a link shared in a group; others add
+    # utm_source and the like. None of them changes the page, so none makes it a page of its own.
+    consultation = create_consultation(school)
+    address = f"/consultations/{consultation.id}"
+    first = visit(app, address, **CHINESE)
+
+    for shared in ("?from=groupmessage&isappinstalled=0", "?from=singlemessage", "?utm_source=wechat&x=1"):
+        again = visit(app, address + shared, **CHINESE)
+        assert again.headers["X-Cache"] == "hit", shared
+        assert again.get_data() == first.get_data()
+
+
+def test_made_up_arguments_cannot_make_the_portal_build_a_page_again(app, cached, school):
+    kept(app, f"/schools/{school.slug}")
+
+    answers = [visit(app, f"/schools/{school.slug}?x={number}", **ENGLISH) for number in range(5)]
+
+    assert {answer.headers["X-Cache"] for answer in answers} == {"hit"}
+
+
+def test_the_arguments_a_page_takes_make_pages_of_their_own_in_any_order(app, cached, school):
+    create_consultation(school, Phase.CLOSED)
+    district = school.authority_id
+    closed = visit(app, f"/consultations?state=closed&district={district}", **ENGLISH)
+
+    same = visit(app, f"/consultations?district={district}&utm_medium=x&state=closed", **ENGLISH)
+    open_ones = visit(app, f"/consultations?state=open&district={district}", **ENGLISH)
+
+    assert closed.headers["X-Cache"] == "miss"
+    assert same.headers["X-Cache"] == "hit" and same.get_data() == closed.get_data()
+    assert open_ones.headers["X-Cache"] == "miss" and open_ones.get_data() != closed.get_data()
+
+
+@pytest.mark.parametrize("cache_on", [True, False])
+def test_a_visitors_page_never_sees_arguments_it_does_not_take(app, db, school, cache_on):
+    # Cache on or off, visitors read the same page: the language switch comes back to the
+    # address with the page's own arguments, in the order of their names.
+    app.config["PORTAL_PAGE_CACHE"] = cache_on
+    try:
+        answer = visit(app, f"/schools?x=%3Cb%3E&page=1&district={school.authority_id}", **ENGLISH)
+    finally:
+        app.config["PORTAL_PAGE_CACHE"] = False
+
+    assert answer.status_code == 200
+    assert f'name="next" value="/schools?district={school.authority_id}&amp;page=1"' in answer.get_data(as_text=True)
+
+
+def test_a_logged_in_persons_request_reaches_the_page_as_it_was_sent(app, cached, school, client, login_as, parent):
+    # Not kept nor served from the cache: their address is left as it is.
+    login_as(parent)
+    answer = client.get(f"/schools?x=1&district={school.authority_id}", headers=ENGLISH)
+
+    assert answer.headers.get("X-Cache") is None
+    assert f'value="/schools?x=1&amp;district={school.authority_id}"' in answer.get_data(as_text=True)
+
+
+def test_every_page_the_cache_keeps_says_which_arguments_it_takes(app):
+    # A page that said nothing would be kept under every made-up address (as before web.query_args).
+    silent = [
+        endpoint
+        for endpoint in sorted(page_cache.CACHED_ENDPOINTS)
+        if getattr(app.view_functions[endpoint], "query_args", None) is None
+    ]
+
+    assert silent == []
 
 
 def test_the_redis_store_admits_so_many_pages_with_a_query_string_in_each_window(redis_store):
@@ -453,3 +522,19 @@ def test_an_id_written_with_a_leading_zero_is_not_a_page_of_its_own(app, cached,
     assert visit(app, f"/decisions/{decision.id}").status_code == 200
     for zeros in ("0", "00", "0000000000"):
         assert visit(app, f"/decisions/{zeros}{decision.id}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "taken"),
+    [
+        ("/schools", "x=1&page=2&district=3", "district=3&page=2"),
+        ("/schools", "q=%E8%A7%A3%E6%94%BE&from=timeline", "q=%E8%A7%A3%E6%94%BE"),  # 解放, as it came
+        ("/schools", "type=a&page=1&type=b", "page=1&type=a&type=b"),  # each name's values in their order
+        ("/schools", "lang=en&x=1", "lang=en"),  # every page takes ?lang=
+        ("/", "from=singlemessage&isappinstalled=0", ""),
+        ("/search", "q=%E9%A3%9F%E5%A0%82&x=1", "q=%E9%A3%9F%E5%A0%82&x=1"),  # not a page the cache keeps
+        ("/no-such-page", "x=1", "x=1"),  # a 404 is answered as always
+    ],
+)
+def test_a_visitors_address_keeps_the_arguments_its_page_takes(app, path, query, taken):
+    assert app.extensions["page_cache"].taken_query(path, query) == taken

@@ -17,7 +17,7 @@ from portal.documents.download import pdf_response
 from portal.documents.services import find_by_sha256
 from portal.extensions import db
 from portal.text import render_markdown, whole_number
-from portal.web import found_or_404, not_modified, page_validators, school_or_404, with_validators
+from portal.web import found_or_404, not_modified, page_validators, query_args, school_or_404, with_validators
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ def _version_parts(versions) -> list[tuple]:
 
 
 @bp.get("/schools/<slug>/charter")
+@query_args()
 def current(slug):
     school = school_or_404(slug)
     today = clock.today()
@@ -61,6 +62,7 @@ def current(slug):
 
 
 @bp.get("/schools/<slug>/charter/versions/<int:n>")
+@query_args()
 def version(slug, n):
     school = school_or_404(slug)
     shown = _readable_version_or_404(school, n)
@@ -116,6 +118,7 @@ def _render_version(school, version, *, today):
 
 
 @bp.get("/schools/<slug>/charter/versions")
+@query_args()
 def versions(slug):
     school = school_or_404(slug)
     adopted = services.adopted_versions(school)
@@ -138,6 +141,7 @@ def _version_number_arg(name: str) -> int | None:
 
 
 @bp.get("/schools/<slug>/charter/diff")
+@query_args("from", "to")
 def diff(slug):
     school = school_or_404(slug)
     may_manage = _may_manage(school)

@@ -40,6 +40,7 @@ from portal.web import (
     is_htmx,
     page_arg,
     public_url,
+    query_args,
     redirect_to,
     stored_only,
     text_arg,
@@ -77,6 +78,7 @@ def _show_url(consultation, anchor: str = "") -> str:
 
 
 @bp.get("/consultations")
+@query_args("state", "district", "school", "page")
 def index():
     state = request.args.get("state", "")
     state = state if state in lists.LIST_STATES else "open"
@@ -209,6 +211,7 @@ def _show_context(consultation, now, **given) -> dict:
 
 
 @bp.get("/consultations/<int:consultation_id>")
+@query_args()
 def show(consultation_id):
     consultation = _consultation_or_404(consultation_id)
     return render_template("consultations/show.html", **_show_context(consultation, utcnow()))
@@ -375,6 +378,7 @@ def _stance_arg():
 
 
 @bp.get("/consultations/<int:consultation_id>/responses", endpoint="responses")
+@query_args("stance", "words", "before")
 def response_list(consultation_id):
     """Published responses, a page at a time (keyset: `before` is the last id seen) and by
     stance. To htmx: more items for the list ("load more"), or the list section (the filter)."""

@@ -17,6 +17,7 @@ from portal.web import (
     int_arg,
     page_arg,
     public_url,
+    query_args,
     school_or_404,
     text_arg,
 )
@@ -40,6 +41,7 @@ def _archive_filters() -> dict:
 
 
 @bp.get("/decisions")
+@query_args("q", "district", "school", "year", "page")
 def index():
     filters = _archive_filters()
     results = services.archive_page(
@@ -69,6 +71,7 @@ def index():
 
 
 @bp.get("/decisions/<int:decision_id>")
+@query_args()
 def show(decision_id):
     # Drafts are not found here, whoever asks: they live in the school's management area.
     decision = found_or_404(services.published_decision(decision_id))
@@ -120,6 +123,7 @@ def _feed_response(decisions, *, feed_id: str, title: str, self_url: str, page_u
 
 
 @bp.get("/feeds/decisions.atom")
+@query_args()
 def feed():
     return _feed_response(
         services.feed_decisions(),
@@ -131,6 +135,7 @@ def feed():
 
 
 @bp.get("/schools/<slug>/feed.atom")
+@query_args()
 def school_feed(slug):
     school = school_or_404(slug)
     return _feed_response(

@@ -10,10 +10,11 @@ from portal import clock, policy
 from portal.disclosure import bp, services
 from portal.disclosure.models import DisclosureCategory, ItemState
 from portal.documents.download import pdf_response
-from portal.web import csv_response, current_language, found_or_404, school_or_404
+from portal.web import csv_response, current_language, found_or_404, query_args, school_or_404
 
 
 @bp.get("/schools/<slug>/disclosure")
+@query_args()
 def school(slug):
     school = school_or_404(slug)
     checklist = services.checklist(school, clock.today())
@@ -27,6 +28,7 @@ def school(slug):
 
 
 @bp.get("/schools/<slug>/disclosure/<int:disclosure_id>")
+@query_args()
 def published(slug, disclosure_id):
     # Drafts are not found here, whoever asks: they live in the school's management area.
     school = school_or_404(slug)

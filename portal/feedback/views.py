@@ -20,6 +20,7 @@ from portal.web import (
     found_or_404,
     htmx_target,
     page_arg,
+    query_args,
     redirect_to,
     render_page_or_fragment,
     school_or_404,
@@ -42,6 +43,7 @@ def _form_page(school, form, status=200, **context):
 
 
 @bp.route("/schools/<slug>/feedback", methods=["GET", "POST"])
+@query_args()
 @unavailable_says(
     _l("Your feedback was not sent"),
     _l(

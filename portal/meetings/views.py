@@ -15,10 +15,20 @@ from portal.documents.download import pdf_response
 from portal.documents.services import find_by_sha256
 from portal.meetings import bp, calendar, services
 from portal.text import render_markdown
-from portal.web import current_language, found_or_404, htmx_target, page_arg, public_host, public_url, school_or_404
+from portal.web import (
+    current_language,
+    found_or_404,
+    htmx_target,
+    page_arg,
+    public_host,
+    public_url,
+    query_args,
+    school_or_404,
+)
 
 
 @bp.get("/schools/<slug>/meetings")
+@query_args("page")
 def index(slug):
     school = school_or_404(slug)
     now = utcnow()
@@ -44,6 +54,7 @@ def index(slug):
 
 
 @bp.get("/meetings/<int:meeting_id>")
+@query_args()
 def show(meeting_id):
     meeting = found_or_404(services.meeting_by_id(meeting_id))
     members = services.members_for_meeting(meeting)
@@ -76,6 +87,7 @@ def minutes_pdf(meeting_id):
 
 
 @bp.get("/schools/<slug>/bodies/<int:body_id>")
+@query_args("former", "page")
 def body(slug, body_id):
     school = school_or_404(slug)
     body = found_or_404(services.body_in_school(school, body_id))
@@ -107,6 +119,7 @@ def body(slug, body_id):
 
 # The endpoint is "meetings.calendar"; the function has another name, beside the calendar module.
 @bp.get("/schools/<slug>/meetings.ics", endpoint="calendar")
+@query_args()
 def calendar_feed(slug):
     school = school_or_404(slug)
     # The UID must not change between downloads, or calendars show every meeting twice: it rests

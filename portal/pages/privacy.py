@@ -16,10 +16,11 @@ from portal.moderation.models import STANDARD_REASONS
 from portal.notifications.mail import UNDELIVERED_ADDRESS_KEPT
 from portal.pages import bp, me, personal_data
 from portal.pages.personal_data import EXPORT_DAYS
-from portal.web import redirect_to
+from portal.web import query_args, redirect_to
 
 
 @bp.get("/privacy")
+@query_args()
 def privacy():
     return render_template(
         "pages/privacy.html",
@@ -44,6 +45,7 @@ REASON_EXPLANATIONS = {
 
 
 @bp.get("/terms")
+@query_args()
 def terms():
     return render_template(
         "pages/terms.html",

@@ -17,10 +17,11 @@ from portal.meetings import services as meeting_services
 from portal.pages import bp
 from portal.schools.services import MANAGEMENT_SECTIONS
 from portal.supervision import services as supervision_services
-from portal.web import extras, found_or_404
+from portal.web import extras, found_or_404, query_args
 
 
 @bp.get("/schools/<slug>")
+@query_args()
 def school(slug):
     today = clock.today()  # Beijing's date: whose term has ended is decided in local time
     if not slug or len(slug) > 80:

@@ -14,13 +14,14 @@ from portal.extensions import csrf, db, rate_limit_health
 from portal.i18n import remember_language, remember_language_cookie
 from portal.pages import bp
 from portal.schools import services as school_services
-from portal.web import redirect_to, safe_next
+from portal.web import query_args, redirect_to, safe_next
 
 HOME_DECISIONS = 5
 HOME_CONSULTATIONS = 5
 
 
 @bp.get("/")
+@query_args()
 def home():
     districts = school_services.districts_overview()
     return render_template(

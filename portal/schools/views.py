@@ -6,10 +6,11 @@ from flask_login import current_user
 from portal import policy
 from portal.schools import bp, services
 from portal.schools.models import SchoolType
-from portal.web import htmx_target, int_arg, page_arg, text_arg
+from portal.web import htmx_target, int_arg, page_arg, query_args, text_arg
 
 
 @bp.get("/schools")
+@query_args("q", "district", "type", "page")
 def index():
     page = page_arg()
     filters = {
