@@ -440,10 +440,11 @@ class PageCache:
         return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
     def taken_query(self, path: str, query: str) -> str:
-        """`query` with only the arguments the page at `path` takes (web.query_args) and `lang`,
-        in the order of their names (each name's values in their order); as it came for an
-        address whose view says nothing of its arguments, or that answers with no page (404, 405,
-        a redirect to add a missing slash: the app answers those as it always does)."""
+        """`query` with only the arguments the page at `path` takes (web.query_args) and `lang`
+        (when it names one of the portal's languages), in the order of their names (each name's
+        values in their order); as it came for an address whose view says nothing of its
+        arguments, or that answers with no page (404, 405, a redirect to add a missing slash: the
+        app answers those as it always does)."""
         try:
             endpoint = self._adapter().match(path, method="GET")[0]
         except HTTPException:
@@ -455,9 +456,16 @@ class PageCache:
             self._taken[endpoint] = taken
         if taken is None:
             return query
-        # Each argument as it came (its value's bytes untouched), by its name as the app reads it.
-        named = [(unquote_plus(part.partition("=")[0]), part) for part in query.split("&") if part]
-        return "&".join(part for _, part in sorted((pair for pair in named if pair[0] in taken), key=itemgetter(0)))
+        # Each argument as it came (its value's bytes untouched), by its name as the app reads it;
+        # a `?lang=` naming no language of the portal is ignored by the app (i18n.py), so left out.
+        languages = self.config["PORTAL_LANGUAGES"]
+        kept = []
+        for part in query.split("&"):
+            name, _, value = part.partition("=")
+            name = unquote_plus(name)
+            if name in taken and (name != LANGUAGE_PARAMETER or unquote_plus(value) in languages):
+                kept.append((name, part))
+        return "&".join(part for _, part in sorted(kept, key=itemgetter(0)))
 
     def _adapter(self):
         # Paths only: this portal's routes depend on neither the host nor a subdomain. Bound at

@@ -531,6 +531,7 @@ def test_an_id_written_with_a_leading_zero_is_not_a_page_of_its_own(app, cached,
         ("/schools", "q=%E8%A7%A3%E6%94%BE&from=timeline", "q=%E8%A7%A3%E6%94%BE"),  # 解放, as it came
         ("/schools", "type=a&page=1&type=b", "page=1&type=a&type=b"),  # each name's values in their order
         ("/schools", "lang=en&x=1", "lang=en"),  # every page takes ?lang=
+        ("/schools", "lang=fr&page=2", "page=2"),  # which is ignored when it names no language of the portal
         ("/", "from=singlemessage&isappinstalled=0", ""),
         ("/search", "q=%E9%A3%9F%E5%A0%82&x=1", "q=%E9%A3%9F%E5%A0%82&x=1"),  # not a page the cache keeps
         ("/no-such-page", "x=1", "x=1"),  # a 404 is answered as always
