@@ -553,16 +553,17 @@ def code_release(root: str, templates: str) -> tuple[str, datetime]:
     return digest.hexdigest()[:16], datetime.fromtimestamp(newest / 1e9, tz=UTC)
 
 
-def page_validators(*parts, last_modified: datetime | None) -> PageValidators | None:
+def page_validators(*parts, last_modified: datetime | None, is_page: bool = True) -> PageValidators | None:
     """Validators for a page that changes only when `parts` (ids, dates, names of what it shows)
     or `last_modified` (the newest change of its records) do, as a visitor who is not logged in
     sees it in this language, at this address, from this release. None for anyone logged in
     (their pages hold their name and counts, and are never stored: security.py) and for a page
-    with a message waiting to be shown once (flash)."""
+    with a message waiting to be shown once (flash). `is_page=False`: a file (an export), which
+    carries no CSRF token, so none is made for it (nor a session, nor a cookie)."""
     if current_user.is_authenticated or session.get("_flashes"):
         return None
     token = ""
-    if not g.get("page_is_shared"):
+    if is_page and not g.get("page_is_shared"):
         # The page carries the session's CSRF token (base.html): made now, so that the session
         # holds it from this first answer on, and a page held from another session never matches.
         # A page kept for every visitor (portal/page_cache.py) carries none.

@@ -360,6 +360,36 @@ def rejection_reasons(consultation: Consultation) -> list[tuple[str, int]]:
     ]
 
 
+@dataclass(frozen=True)
+class ExportVersion:
+    """What the exports of a consultation's responses change with (beside the consultation and
+    its questions): how many responses are published, the newest change of any of its responses
+    (published, hidden, restored, edited, withdrawn: whatever its state), and the newest change
+    of the accounts of those published (a display name, an erasure). A change to any of these
+    rows sets its updated_at (onupdate), whether made through the ORM or by an UPDATE."""
+
+    published: int
+    responses_changed: datetime | None
+    authors_changed: datetime | None
+
+
+def export_version(consultation: Consultation) -> ExportVersion:
+    """One statement, read before an export is streamed: its ETag (a browser that has it gets 304
+    and nothing is streamed)."""
+    published = Response.state == ResponseState.PUBLISHED
+    row = db.session.execute(
+        select(
+            func.count(case((published, 1))),
+            func.max(Response.updated_at),
+            func.max(case((published, User.updated_at))),
+        )
+        .select_from(Response)
+        .join(User, User.id == Response.author_id)
+        .where(Response.consultation_id == consultation.id)
+    ).one()
+    return ExportVersion(*row)
+
+
 def export_records(consultation: Consultation, batch: int = 1000) -> Iterator:
     """Every published response, oldest first, as plain rows (id, published_at, stance, body,
     answers, name), streamed in batches: never all in memory, and no ORM objects to build. The

@@ -38,13 +38,16 @@ from portal.web import (
     htmx_target,
     int_arg,
     is_htmx,
+    not_modified,
     page_arg,
+    page_validators,
     public_url,
     query_args,
     redirect_to,
     stored_only,
     text_arg,
     unavailable_says,
+    with_validators,
 )
 
 RESPONSES_SHOWN = responses.RESPONSES_PAGE_SIZE
@@ -408,6 +411,26 @@ def _local_time(moment) -> str:
     return to_user_timezone(moment).isoformat(timespec="seconds") if moment else ""
 
 
+def _export_validators(consultation, questions, kind: str):
+    """The ETag and Last-Modified of an export, for a visitor (web.page_validators): from what it
+    shows of the consultation and its questions, and from responses.export_version."""
+    version = responses.export_version(consultation)
+    changes = [consultation.updated_at, version.responses_changed, version.authors_changed]
+    shown = (
+        consultation.title,
+        services.owner_name(consultation, "zh"),
+        public_url("consultations.show", consultation_id=consultation.id),
+        # Moments as numbers: the same moment whichever object of time zone the driver gave it.
+        *(moment.timestamp() if moment else None for moment in (consultation.opens_at, consultation.closed_at)),
+        tuple((q.id, q.kind.value, q.prompt, tuple(q.choices or ())) for q in questions),
+        version.published,
+        *(moment.timestamp() if moment else None for moment in changes),
+    )
+    return page_validators(
+        f"responses.{kind}", consultation.id, shown, last_modified=max(filter(None, changes)), is_page=False
+    )
+
+
 @bp.get("/consultations/<int:consultation_id>/responses.csv")
 def export_csv(consultation_id):
     """Published responses as CSV: UTF-8 with a BOM (so that Excel reads the Chinese right),
@@ -415,6 +438,9 @@ def export_csv(consultation_id):
     author chose to show theirs."""
     consultation = _consultation_or_404(consultation_id)
     questions = list(consultation.questions)
+    validators = _export_validators(consultation, questions, "csv")
+    if (answer := not_modified(validators)) is not None:
+        return answer
     anonymous = _("Anonymous")
     stance_labels = {stance.value: str(stance.label) for stance in Stance}
     header = [
@@ -437,7 +463,7 @@ def export_csv(consultation_id):
             stance = stance_labels.get(record.stance, record.stance)
             yield [record.id, published, record.name or anonymous, stance, *cells, record.body or ""]
 
-    return csv_response(chain([header], rows()), _export_name(consultation, "csv"))
+    return with_validators(csv_response(chain([header], rows()), _export_name(consultation, "csv")), validators)
 
 
 def _json(value) -> str:
@@ -452,6 +478,9 @@ def export_json(consultation_id):
     responses one by one. `name` is null for anonymous responses."""
     consultation = _consultation_or_404(consultation_id)
     questions = list(consultation.questions)
+    validators = _export_validators(consultation, questions, "json")
+    if (answer := not_modified(validators)) is not None:
+        return answer
     head = {
         "consultation": {
             "id": consultation.id,
@@ -503,7 +532,7 @@ def export_json(consultation_id):
     response = current_app.response_class(stream_with_context(chunks()), content_type=content_type)
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Content-Disposition"] = f'inline; filename="{_export_name(consultation, "json")}"'
-    return response
+    return with_validators(response, validators)
 
 
 @bp.get("/consultations/<int:consultation_id>/outcome.pdf")

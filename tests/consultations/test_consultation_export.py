@@ -150,3 +150,103 @@ def test_a_long_export_comes_in_several_chunks(client, make_consultation, make_r
     chunks = list(response.response)
     assert len(chunks) > 5
     assert len(list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))) == 11
+
+
+# --- conditional requests: a browser or a script that has the export asks again with its ETag ---
+
+
+def download(client, address, **headers):
+    """The whole answer, read to its end (a streamed export holds its request until it is)."""
+    answer = client.get(address, headers=headers)
+    answer.get_data()
+    return answer
+
+
+def ask_again(client, address, answer, **headers):
+    return download(client, address, **{"If-None-Match": answer.headers["ETag"], **headers})
+
+
+@pytest.mark.parametrize("extension", ["csv", "json"])
+def test_an_export_asked_again_unchanged_is_not_modified_and_nothing_is_streamed(client, consultation, extension):
+    address = f"/consultations/{consultation.id}/responses.{extension}"
+    first = download(client, address, **ENGLISH)
+
+    again = ask_again(client, address, first, **ENGLISH)
+
+    assert first.status_code == 200 and first.headers["ETag"] and first.headers["Last-Modified"]
+    assert again.status_code == 304
+    assert again.data == b""
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert "Set-Cookie" not in first.headers  # a download begins no session
+
+
+@pytest.mark.parametrize("extension", ["csv", "json"])
+def test_an_export_is_sent_again_once_another_response_is_published(
+    client, consultation, make_response, make_user, extension
+):
+    address = f"/consultations/{consultation.id}/responses.{extension}"
+    first = download(client, address)
+    make_response(consultation, make_user(display_name="后来的家长"), "support", body="补充一条。", publish=True)
+
+    again = ask_again(client, address, first)
+
+    assert again.status_code == 200
+    assert again.headers["ETag"] != first.headers["ETag"]
+    assert "补充一条" in again.get_data(as_text=True)
+
+
+def test_an_export_is_sent_again_once_a_response_is_hidden(client, consultation):
+    from sqlalchemy import select
+
+    from portal.consultations.models import Response, ResponseState
+    from portal.extensions import db
+    from portal.moderation import services as moderation
+
+    address = f"/consultations/{consultation.id}/responses.csv"
+    first = download(client, address)
+    shown = db.session.scalars(
+        select(Response).where(Response.consultation_id == consultation.id, Response.state == ResponseState.PUBLISHED)
+    ).first()
+    moderation.moderate(None, shown, "hide", reason="人身攻击")
+    db.session.commit()
+
+    again = ask_again(client, address, first)
+
+    assert again.status_code == 200
+    assert len(csv_rows(again)) == len(csv_rows(first)) - 1
+
+
+def test_an_export_is_sent_again_once_an_author_changes_their_name(client, consultation):
+    from portal.accounts import services as account_services
+    from portal.accounts.models import User
+    from portal.extensions import db
+
+    address = f"/consultations/{consultation.id}/responses.csv"
+    first = download(client, address)
+    named = db.session.query(User).filter_by(email="named@example.org").one()
+    account_services.update_profile(named, display_name="改名的家长", language=None)
+    db.session.commit()
+
+    again = ask_again(client, address, first)
+
+    assert again.status_code == 200
+    assert "改名的家长" in again.get_data(as_text=True)
+
+
+def test_each_language_has_its_own_export(client, consultation):
+    address = f"/consultations/{consultation.id}/responses.csv"
+    english = download(client, address, **ENGLISH)
+
+    chinese = ask_again(client, address, english, **{"Accept-Language": "zh-CN"})
+
+    assert chinese.status_code == 200
+    assert "反对" in chinese.get_data(as_text=True)
+
+
+def test_someone_logged_in_always_gets_the_whole_export(client, consultation, login_as, make_user):
+    address = f"/consultations/{consultation.id}/responses.csv"
+    login_as(make_user(display_name="研究者"))
+
+    answer = download(client, address)
+
+    assert answer.status_code == 200 and "ETag" not in answer.headers
