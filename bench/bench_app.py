@@ -13,8 +13,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def migrated_app(**config):
-    """A new app on a new database, migrated to the latest revision."""
+    """A new app on a new database, migrated to the latest revision. Without the page cache unless
+    `PORTAL_PAGE_CACHE=True` is given: these benchmarks time what a page costs to build (a visitor's
+    second request would otherwise be the cache's, bench/http.py measures that)."""
     os.environ.setdefault("PORTAL_SECRET_KEY", "bench")
+    config.setdefault("PORTAL_PAGE_CACHE", False)
     from flask_migrate import upgrade
 
     from portal import create_app

@@ -12,7 +12,8 @@ It then requests each consultation's page `--runs` times with the Flask test cli
 visitor, as a parent who responded, as the district's moderator) and prints the median and 95th
 percentile time, the number of SQL queries, and the ratio large / small (the goal: at most
 1.2). Last, it streams the large consultation's CSV and JSON exports under tracemalloc and
-prints their peak memory (the goal: under 100 MB) and size. Results are kept in bench/results/.
+prints their peak memory (the goal: under 100 MB) and size, then asks for each again with its
+ETag (a browser or a script that has it): the time of the 304. Results are kept in bench/results/
 """
 
 import argparse
@@ -45,6 +46,7 @@ SENTENCES = [
 def bulk_responses(db, consultation, count, first_user_id, now):
     """`count` users and their responses to `consultation`, in batches; returns the tallies."""
     from portal.accounts.models import User
+    from portal.consultations import responses as response_services
     from portal.consultations.models import Response, ResponseState, Stance
 
     stances = list(Stance)
@@ -95,6 +97,9 @@ def bulk_responses(db, consultation, count, first_user_id, now):
                     "updated_at": now - timedelta(seconds=count - n),
                 }
             )
+            if state == ResponseState.REJECTED:
+                key = response_services.rejected_key("与主题无关")
+                tallies[key] = tallies.get(key, 0) + 1
             if published:
                 for key in (
                     "published",
@@ -110,9 +115,13 @@ def bulk_responses(db, consultation, count, first_user_id, now):
 
 
 def set_tallies(db, consultation, tallies):
+    from portal.consultations import responses as response_services
     from portal.consultations.models import Tally
 
     for key, count in tallies.items():
+        if key.startswith(response_services.REJECTED_PREFIX):  # made at a reason's first rejection
+            db.session.add(Tally(consultation_id=consultation.id, key=key, label="与主题无关", count=count))
+            continue
         db.session.execute(
             update(Tally).where(Tally.consultation_id == consultation.id, Tally.key == key).values(count=count)
         )
@@ -308,6 +317,23 @@ def main():
         line = (
             f"export {extension} of {args.large:,} responses: {size / 1e6:.1f} MB in {elapsed:.1f} s "
             f"(under tracemalloc), peak memory {peak / 1e6:.1f} MB  {'ok' if peak < 100e6 else 'OVER 100 MB'}"
+        )
+        lines.append(line)
+        print(line)
+        # A browser or a script that has the export asks again with its ETag: 304, nothing streamed.
+        address = f"/consultations/{ids['large']}/responses.{extension}"
+        first = clients["visitor"].get(address)
+        etag = first.headers["ETag"]
+        first.close()
+        times = []
+        for _ in range(20):
+            begun = time.perf_counter()
+            again = clients["visitor"].get(address, headers={"If-None-Match": etag})
+            times.append((time.perf_counter() - begun) * 1000)
+            assert again.status_code == 304, again.status_code
+        line = (
+            f"export {extension} of {args.large:,} responses asked again with its ETag: "
+            f"304 in {statistics.median(times):.1f} ms (median of 20)"
         )
         lines.append(line)
         print(line)

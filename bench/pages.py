@@ -40,7 +40,15 @@ def main():
     from portal.schools.models import Authority, School, SchoolType
 
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+    app = create_app(
+        # Without the page cache: this times what the pages cost to build (bench/http.py times the cache).
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+            "PORTAL_PAGE_CACHE": False,
+        }
+    )
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         seed_demo()

@@ -163,3 +163,39 @@ def test_search_pairs_migration_adds_the_pair_tokens_to_the_index_and_takes_them
     assert found("陪餐x") == 0
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT terms FROM search_entry")).scalar() == terms
+
+
+def test_rejected_tallies_migration_counts_the_responses_rejected_before_it(migration_app):
+    """0024: the responses rejected before it are counted by reason in the tallies (the page then
+    reads the same counts as before); downgrading takes those tallies out, and the column."""
+    from sqlalchemy import text
+
+    from portal.consultations import responses
+    from portal.consultations.models import Consultation
+    from portal.moderation import services as moderation_services
+    from tests.helpers import factories
+    from tests.helpers.consultations import create_consultation, respond, someone
+
+    upgrade(directory=MIGRATIONS)
+    consultation = create_consultation(factories.school(factories.authority()))
+    for reason in ["off_topic", "写得太长了", "off_topic"]:
+        moderation_services.moderate(None, respond(consultation, someone(), "neutral"), "reject", reason=reason)
+    db.session.commit()
+    consultation_id = consultation.id
+    before = responses.results_and_rejection_reasons(consultation)[1]
+    db.session.remove()
+
+    def rejected_tallies():
+        with db.engine.connect() as connection:
+            counted = "SELECT count(*) FROM consultation_tally WHERE key LIKE 'rejected:%'"
+            return connection.execute(text(counted)).scalar()
+
+    downgrade(directory=MIGRATIONS, revision="0023")
+    assert rejected_tallies() == 0
+    assert "label" not in {c["name"] for c in inspect(db.engine).get_columns("consultation_tally")}
+
+    upgrade(directory=MIGRATIONS, revision="0024")
+    assert rejected_tallies() == 2
+    after = responses.results_and_rejection_reasons(db.session.get(Consultation, consultation_id))[1]
+    assert after == before == [("off_topic", 2), ("写得太长了", 1)]
+    db.session.remove()

@@ -520,8 +520,10 @@ Response.edit_count = column_property(
 
 class Tally(db.Model):
     """Running counts of a consultation's published responses: by stance ("stance:support"), by
-    choice ("choice:<question id>:<index>"), and in all ("published"). Kept in step by the
-    services whenever a response is published, hidden or edited (UPDATE … SET count = count ± 1,
+    choice ("choice:<question id>:<index>"), and in all ("published"); and of its rejected
+    responses by reason ("rejected:<the reason's SHA-256>", the reason as stored in `label`: a
+    moderator's reason is free text of any length). Kept in step by the services whenever a
+    response is published, hidden, rejected, edited or erased (UPDATE … SET count = count ± 1,
     atomic on both databases), so results and the page cost the same with 100 or 100,000
     responses."""
 
@@ -530,6 +532,7 @@ class Tally(db.Model):
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), primary_key=True)
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+    label: Mapped[str | None] = mapped_column(Text)  # what a "rejected:" key counts: the reason
 
 
 class ResponseDraft(db.Model):

@@ -7,11 +7,14 @@ count_response().
 """
 
 import functools
+import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, bindparam, case, delete, func, literal_column, select, union_all, update
+from sqlalchemy import Select, bindparam, case, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, undefer
 
 from portal import audit, events
@@ -125,6 +128,34 @@ def count_response(response: Response, delta: int) -> None:
     _count(response.consultation_id, _contribution(response.stance, response.answers), delta)
 
 
+REJECTED_PREFIX = "rejected:"
+
+
+def rejected_key(reason: str) -> str:
+    """The tally key of a consultation's responses rejected for `reason` (as stored): a digest,
+    since a reason is free text of any length (the tally's label keeps its words). Migration 0024
+    counted the responses rejected before it with the same keys."""
+    return REJECTED_PREFIX + hashlib.sha256(reason.encode("utf-8")).hexdigest()[:40]
+
+
+def count_rejected(response: Response, delta: int) -> None:
+    """The response counts (+1: a moderator rejected it) or no longer counts (-1: its author
+    edited it, so that it awaits a moderator again, or erased their account) among its
+    consultation's rejected responses, under its reason. Atomic in the database; the reason's
+    tally is made at its first rejection (two moderators first rejecting for the same words at
+    once both count: the second insert does nothing)."""
+    reason = response.reject_reason or ""
+    key = rejected_key(reason)
+    if delta > 0:
+        insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        db.session.execute(
+            insert(Tally)
+            .values(consultation_id=response.consultation_id, key=key, label=reason, count=0)
+            .on_conflict_do_nothing(index_elements=["consultation_id", "key"])
+        )
+    _count(response.consultation_id, [key], delta)
+
+
 def tallies(consultation: Consultation) -> dict[str, int]:
     return dict(
         db.session.execute(select(Tally.key, Tally.count).where(Tally.consultation_id == consultation.id)).all()
@@ -146,29 +177,23 @@ def results(consultation: Consultation) -> Results:
 
 @functools.cache
 def _counts_query() -> Select:
-    # The tallies and the rejected responses' counts by reason, both (kind, key, count) rows, for
-    # one consultation; built once and run with its id (consultations.services._consultation_query).
-    tallied = select(literal_column("'tally'").label("kind"), Tally.key.label("key"), Tally.count.label("count")).where(
-        Tally.consultation_id == bindparam("consultation_id")
-    )
-    rejected = (
-        select(literal_column("'rejected'"), Response.reject_reason, func.count())
-        .where(Response.consultation_id == bindparam("consultation_id"), Response.state == ResponseState.REJECTED)
-        .group_by(Response.reject_reason)
-    )
-    return union_all(tallied, rejected).order_by("kind", "key")
+    # Every tally of one consultation, with the reasons of its "rejected:" ones; built once and
+    # run with its id (consultations.services._consultation_query says why).
+    return select(Tally.key, Tally.label, Tally.count).where(Tally.consultation_id == bindparam("consultation_id"))
 
 
 def results_and_rejection_reasons(consultation: Consultation) -> tuple[Results, list[tuple[str, int]]]:
-    """results() and rejection_reasons() together, in one query (the consultation's page shows
-    both): the tallies and the rejected responses' counts by reason are both (key, count) rows."""
+    """results(), and how many responses were rejected by the reason stored (counts only, never
+    the content; pages show them through the `moderation_reason_counts` filter, the moderation
+    feature's reasons in the reader's language), from the consultation's tallies: one query
+    whatever the number of responses (the consultation's page shows both)."""
     counts, reasons = {}, []
-    for kind, key, count in db.session.execute(_counts_query(), {"consultation_id": consultation.id}):
-        if kind == "tally":
+    for key, label, count in db.session.execute(_counts_query(), {"consultation_id": consultation.id}):
+        if not key.startswith(REJECTED_PREFIX):
             counts[key] = count
-        else:
-            reasons.append((key, count))
-    return _results_of(consultation, counts), reasons
+        elif count > 0:
+            reasons.append((label or "", count))
+    return _results_of(consultation, counts), sorted(reasons)
 
 
 def _results_of(consultation: Consultation, counts: dict[str, int]) -> Results:
@@ -269,6 +294,8 @@ def submit_response(actor, consultation: Consultation, data: dict, now: datetime
         )
         if response.state == ResponseState.PUBLISHED:
             _count(consultation.id, _contribution(response.stance, response.answers), -1)
+        elif response.state == ResponseState.REJECTED:
+            count_rejected(response, -1)  # it awaits a moderator again
         response.stance, response.body, response.answers, response.show_name, response.state = (
             stance,
             body,
@@ -343,21 +370,6 @@ def moderation_counts(consultation: Consultation) -> dict[ResponseState, int]:
     counts = dict.fromkeys((ResponseState.PENDING, ResponseState.REJECTED, ResponseState.HIDDEN), 0)
     counts.update({ResponseState(state): count for state, count in rows})
     return counts
-
-
-def rejection_reasons(consultation: Consultation) -> list[tuple[str, int]]:
-    """How many responses were rejected, by the reason stored: counts only, never the content.
-    Pages show them through the `moderation_reason_counts` filter (the moderation feature's
-    reasons, in the reader's language)."""
-    return [
-        tuple(row)
-        for row in db.session.execute(
-            select(Response.reject_reason, func.count())
-            .where(Response.consultation_id == consultation.id, Response.state == ResponseState.REJECTED)
-            .group_by(Response.reject_reason)
-            .order_by(Response.reject_reason)
-        )
-    ]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 from portal import audit, events, policy
 from portal.clock import utcnow
 from portal.consultations.models import Response, ResponseState
-from portal.consultations.responses import count_response
+from portal.consultations.responses import count_rejected, count_response
 from portal.domain import DomainError, Reason
 from portal.extensions import db
 from portal.models import AUTHORITY_ROLES, Authority, Membership, User
@@ -154,6 +154,7 @@ def moderate(actor, response: Response, action: str, reason: str = "", now: date
         if response.state != ResponseState.PENDING:
             raise DomainError(ModerationRefusal.ALREADY_MODERATED)
         response.reject(getattr(actor, "id", None), now, reason)
+        count_rejected(response, +1)
         db.session.flush()
         _record(actor, "response.reject", response, reason=reason)
         events.emit("response.rejected", response, actor, reason=reason)

@@ -36,6 +36,7 @@ from portal.accounts.models import (
 from portal.audit import AuditEvent
 from portal.clock import utcnow
 from portal.consultations.models import Response, ResponseDraft, ResponseState, ResponseVersion
+from portal.consultations.responses import count_rejected
 from portal.domain import DomainError, Reason
 from portal.extensions import db
 from portal.feedback.models import Feedback, FeedbackEvent
@@ -421,6 +422,8 @@ def erase_account(user: User, *, password: str, ip_address: str | None = None) -
     if unpublished_ids:
         db.session.execute(delete(Report).where(Report.response_id.in_(unpublished_ids)))
         for response in db.session.scalars(select(Response).where(Response.id.in_(unpublished_ids))):
+            if response.state == ResponseState.REJECTED:
+                count_rejected(response, -1)  # no longer among its consultation's rejected responses
             db.session.delete(response)
     # A board member with an account keeps their place in the body's record, not the link to it.
     db.session.execute(update(BodyMember).where(BodyMember.user_id == uid).values(user_id=None))
