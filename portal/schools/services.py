@@ -2,8 +2,8 @@
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, false, func, or_, select
@@ -160,28 +160,59 @@ def authorities_under(roots: list[Authority]) -> list[Authority]:
     )
 
 
-@dataclass
-class DistrictOverview:
-    authority: Authority
+class AuthorityShown(NamedTuple):
+    """An authority as a list of schools names it (plain values: web.made_once takes them)."""
+
+    id: int
+    name_zh: str
+    name_en: str
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_zh
+
+
+class SchoolShown(NamedTuple):
+    """A school as a list of schools shows it: its name, kind and address, linked by its slug."""
+
+    slug: str
+    name_zh: str
+    name_en: str
+    type: SchoolType
+    address: str | None
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_zh
+
+
+class DistrictOverview(NamedTuple):
+    """An authority with its number of schools and the first few by name: the home page's part
+    for it is the same for everybody, made once (web.made_once) from these values."""
+
+    authority: AuthorityShown
     school_count: int
-    schools: list[School]
+    schools: tuple[SchoolShown, ...]
 
 
 @functools.cache
 def _districts_overview_queries() -> tuple[Select, Select, Select]:
     # Built once, run with the values: the home page runs them on every visit
-    # (charters.services._school_with_charter_query says why).
+    # (charters.services._school_with_charter_query says why). Columns, not rows made into
+    # objects: a city's home page lists hundreds of schools.
     counts = select(School.authority_id, func.count()).group_by(School.authority_id)
     ranked = select(
         School.id, func.row_number().over(partition_by=School.authority_id, order_by=School.name_zh).label("rank")
     ).subquery()
     first_schools = (
-        select(School)
+        select(School.authority_id, School.slug, School.name_zh, School.name_en, School.type, School.address)
         .join(ranked, ranked.c.id == School.id)
         .where(ranked.c.rank <= bindparam("per_district"))
         .order_by(School.name_zh)
     )
-    authorities = select(Authority).where(Authority.id.in_(bindparam("ids", expanding=True))).order_by(Authority.id)
+    authorities = (
+        select(Authority.id, Authority.name_zh, Authority.name_en)
+        .where(Authority.id.in_(bindparam("ids", expanding=True)))
+        .order_by(Authority.id)
+    )
     return counts, first_schools, authorities
 
 
@@ -193,12 +224,13 @@ def districts_overview(schools_per_district: int = 8) -> list[DistrictOverview]:
     counts = dict(db.session.execute(counts_query).all())
     if not counts:
         return []
-    first_schools = db.session.scalars(first_schools_query, {"per_district": schools_per_district}).all()
-    by_authority: dict[int, list[School]] = {}
-    for school in first_schools:
-        by_authority.setdefault(school.authority_id, []).append(school)
-    authorities = db.session.scalars(authorities_query, {"ids": list(counts)}).all()
-    return [DistrictOverview(a, counts[a.id], by_authority.get(a.id, [])) for a in authorities]
+    by_authority: dict[int, list[SchoolShown]] = {}
+    for authority_id, *shown in db.session.execute(first_schools_query, {"per_district": schools_per_district}):
+        by_authority.setdefault(authority_id, []).append(SchoolShown(*shown))
+    return [
+        DistrictOverview(AuthorityShown(*row), counts[row[0]], tuple(by_authority.get(row[0], ())))
+        for row in db.session.execute(authorities_query, {"ids": list(counts)})
+    ]
 
 
 # The management area's sections, each with the action that opens it (see portal/policy.py).
