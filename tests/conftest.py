@@ -435,6 +435,17 @@ def other_moderator(make_user, other_district):
 
 
 @pytest.fixture
+def nothing_made_once():
+    """web.made_once keeps nothing from before the test, nor after it (tests that count what is
+    made, or look at what a first visit made)."""
+    from portal import web
+
+    web.made_once_kept.clear()
+    yield
+    web.made_once_kept.clear()
+
+
+@pytest.fixture
 def login_as(client):
     """Log the test client in as `user` without going through the login form."""
 

@@ -160,6 +160,10 @@ def authorities_under(roots: list[Authority]) -> list[Authority]:
     )
 
 
+def _name_in(shown, language: str) -> str:
+    return shown.name_en if language == "en" else shown.name_zh
+
+
 class AuthorityShown(NamedTuple):
     """An authority as a list of schools names it (plain values: web.made_once takes them)."""
 
@@ -167,8 +171,7 @@ class AuthorityShown(NamedTuple):
     name_zh: str
     name_en: str
 
-    def name(self, language: str) -> str:
-        return self.name_en if language == "en" else self.name_zh
+    name = _name_in  # as Authority.name
 
 
 class SchoolShown(NamedTuple):
@@ -180,8 +183,7 @@ class SchoolShown(NamedTuple):
     type: SchoolType
     address: str | None
 
-    def name(self, language: str) -> str:
-        return self.name_en if language == "en" else self.name_zh
+    name = _name_in  # as School.name
 
 
 class DistrictOverview(NamedTuple):

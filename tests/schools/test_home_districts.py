@@ -15,11 +15,7 @@ from tests.helpers.pages import ENGLISH
 CHINESE = {"Accept-Language": "zh-CN"}
 
 
-@pytest.fixture(autouse=True)
-def nothing_made_yet():
-    web.made_once_kept.clear()
-    yield
-    web.made_once_kept.clear()
+pytestmark = pytest.mark.usefixtures("nothing_made_once")
 
 
 def district_part(client, district, headers=ENGLISH) -> str:
