@@ -15,8 +15,6 @@ import threading
 import unicodedata
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
-
 # Words the segmenter must keep whole: the governance vocabulary of Chongqing's schools. The
 # schools' own names (and their parts: 解放路小学) are added when the dictionary is first used.
 GOVERNANCE_TERMS = (
@@ -155,6 +153,11 @@ def pinyin_terms(run: str) -> list[str]:
 
 
 def _syllables(run: str) -> list[str]:
+    # Imported at the first name indexed, not with this module: pypinyin's dictionaries take about
+    # 55 MiB of every process that imports it, and most web processes never index a school's name
+    # (searching needs no pinyin: what is typed in Latin letters is matched as it is).
+    from pypinyin import Style, lazy_pinyin
+
     return [s for s in lazy_pinyin(run, style=Style.NORMAL, errors="ignore") if s.isascii() and s.isalpha()]
 
 
