@@ -11,8 +11,10 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import DateTime, MetaData, TypeDecorator, event, literal, select
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, registry
 
@@ -128,6 +130,22 @@ def str_enum(enum_class) -> SAEnum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
+
+
+def insert_if_absent(session: Session, table, values: dict, keys: list[str]) -> None:
+    """The row `values` is in `table` once this returns, made unless one with the same `keys` was
+    there: INSERT … ON CONFLICT (keys) DO NOTHING, so that two transactions making it at once
+    both go on (one of them inserts it) on PostgreSQL and SQLite. On another database, added in
+    a savepoint when it is not found (not race-free there)."""
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=keys))
+        return
+    found = select(literal(1)).select_from(table).where(*(table.c[key] == values[key] for key in keys))
+    if session.execute(found).first() is None:
+        with session.begin_nested():
+            session.execute(table.insert().values(**values))
 
 
 class AppendOnlyError(Exception):

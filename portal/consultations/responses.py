@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, bindparam, case, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, undefer
 
 from portal import audit, events
@@ -37,7 +35,7 @@ from portal.consultations.models import (
     Tally,
 )
 from portal.domain import DomainError
-from portal.extensions import db
+from portal.extensions import db, insert_if_absent
 from portal.text import nfc, whole_number
 
 RESPONSES_PAGE_SIZE = 20
@@ -147,12 +145,8 @@ def count_rejected(response: Response, delta: int) -> None:
     reason = response.reject_reason or ""
     key = rejected_key(reason)
     if delta > 0:
-        insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        db.session.execute(
-            insert(Tally)
-            .values(consultation_id=response.consultation_id, key=key, label=reason, count=0)
-            .on_conflict_do_nothing(index_elements=["consultation_id", "key"])
-        )
+        made = {"consultation_id": response.consultation_id, "key": key, "label": reason, "count": 0}
+        insert_if_absent(db.session, Tally.__table__, made, ["consultation_id", "key"])
     _count(response.consultation_id, [key], delta)
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from portal import audit, events, workdays
 from portal.clock import local_date, local_to_utc, utcnow
 from portal.domain import DomainError
-from portal.extensions import db
+from portal.extensions import db, insert_if_absent
 from portal.feedback.models import (
     OPEN_STATUSES,
     EventKind,
@@ -68,19 +68,8 @@ def take_sequence(session: Session, year: int) -> int:
     transaction that rolls back gives its number back). SQLite has a single writer, so
     transactions are serialised anyway. The unique (year, sequence) and reference on the
     feedback table are the last defence."""
-    dialect = session.get_bind().dialect.name
     counter = FeedbackReferenceCounter.__table__
-    if dialect in ("postgresql", "sqlite"):
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        session.execute(
-            insert(counter).values(year=year, last_sequence=0).on_conflict_do_nothing(index_elements=["year"])
-        )
-    elif session.get(FeedbackReferenceCounter, year) is None:  # any other database: no race-free upsert
-        with session.begin_nested():
-            session.add(FeedbackReferenceCounter(year=year, last_sequence=0))
+    insert_if_absent(session, counter, {"year": year, "last_sequence": 0}, ["year"])
     return session.execute(
         update(counter)
         .where(counter.c.year == year)

@@ -114,3 +114,16 @@ def test_the_database_refuses_a_reference_given_twice(db, school, parent):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+@pytest.mark.parametrize("dialect", ["as it is", "another database"])
+def test_the_year_s_counter_is_made_once_however_many_ask_for_it(db, monkeypatch, dialect):
+    # extensions.insert_if_absent: INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL, a
+    # look and a savepointed insert on any other database.
+    if dialect == "another database":
+        monkeypatch.setattr(db.session.get_bind().dialect, "name", "another")
+
+    numbers = [services.take_sequence(db.session, 2031) for _ in range(3)]
+
+    assert numbers == [1, 2, 3]
+    assert db.session.query(FeedbackReferenceCounter).filter_by(year=2031).count() == 1
