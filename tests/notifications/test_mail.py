@@ -22,6 +22,7 @@ from tests.helpers.consultations import create_consultation
 from tests.helpers.feedback import token
 from tests.helpers.notifications import body_html, body_text, events_told, mails_to
 from tests.helpers.pages import ENGLISH
+from tests.helpers.tokens import with_signature_changed
 
 # --- an SMTP server of the test's own (tests/helpers/smtp.py) -----------------------------
 
@@ -303,12 +304,23 @@ def test_the_digest_unsubscribe_link_stops_the_digest(app, db, client, subscribe
     assert chosen[Kind.FEEDBACK] == Delivery.EMAIL
 
 
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_a_forged_or_changed_unsubscribe_link_says_so_and_changes_nothing(app, db, client, subscriber, method):
-    genuine = link(app, subscriber)
-    forged = genuine[:-3] + ("aaa" if not genuine.endswith("aaa") else "bbb")
+def changed(app, genuine: str, other_user_id: int) -> str:
+    """The link with another person's id put in, and its genuine signature kept."""
+    with app.app_context():
+        other = mail.unsubscribe_token(other_user_id, Kind.FEEDBACK)
+    _, stamp, signature = genuine.rsplit("/", 1)[1].split(".")
+    return f"/unsubscribe/{other.split('.')[0]}.{stamp}.{signature}"
 
-    response = getattr(client, method)(forged)
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("how", ["forged", "changed"])
+def test_a_forged_or_changed_unsubscribe_link_says_so_and_changes_nothing(app, db, client, subscriber, method, how):
+    genuine = link(app, subscriber)
+    bad = with_signature_changed(genuine) if how == "forged" else changed(app, genuine, subscriber.id + 1)
+    with app.app_context():
+        assert bad != genuine and mail.read_unsubscribe_token(bad.rsplit("/", 1)[1]) is None
+
+    response = getattr(client, method)(bad)
 
     assert response.status_code == 400
     assert "not valid" in response.get_data(as_text=True) or "无效" in response.get_data(as_text=True)
