@@ -37,8 +37,11 @@ OUTCOMES = ("valid", "broken", "unsigned")
 
 _processes = multiprocessing.get_context("forkserver")
 # The PDF renderer's child (portal/documents/render.py) comes from the same fork server: one per
-# process, started at the first use, with both libraries loaded once.
-_processes.set_forkserver_preload(["portal.documents.checking", "portal.documents.render"])
+# process, started at the first use, with both libraries loaded once (WeasyPrint with pdf_writer,
+# which the process that asks never imports).
+_processes.set_forkserver_preload(
+    ["portal.documents.checking", "portal.documents.render", "portal.documents.pdf_writer"]
+)
 
 
 def fork_server():

@@ -2,7 +2,7 @@
 
 The template gets a dict of plain values, never ORM objects, so what a PDF says is decided
 when it is rendered and nothing lazy-loads during layout. WeasyPrint fetches stylesheets and
-images only through `StaticOnlyFetcher`: files under our static/ folder, nothing else — no
+images only through `pdf_writer.StaticOnlyFetcher`: files under our static/ folder, nothing else — no
 other file, no network, no data: URL — so a body containing `<img src="file:///etc/passwd">`
 or a tracking pixel fetches nothing.
 
@@ -19,7 +19,6 @@ import ctypes
 import gc
 import hashlib
 import logging
-import mimetypes
 import os
 import re
 import threading
@@ -31,50 +30,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING
 
 import segno
 from flask import current_app
 from markupsafe import Markup
-from pyhanko.pdf_utils.reader import PdfFileReader
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from portal.documents.checking import fork_server  # the one fork server of the process
 
+if TYPE_CHECKING:
+    from portal.documents.pdf_writer import StaticOnlyFetcher
+
 log = logging.getLogger(__name__)
 
-PDF_VARIANT = "pdf/a-3a"  # tagged: a screen reader reads the structure, not only the glyphs
 TEMPLATE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 PLAIN_TYPES = (str, int, float, bool, Decimal, date, datetime, type(None))
-
-
-class RefusedURL(ValueError):
-    """WeasyPrint asked for something outside our static files."""
-
-
-class StaticOnlyFetcher(URLFetcher):
-    """Serves files under `static_root` (as file: URLs relative to the base URL) and refuses
-    everything else. WeasyPrint catches the refusal, logs it and leaves the image out."""
-
-    def __init__(self, static_root: Path):
-        super().__init__(allowed_protocols={"file"}, allow_redirects=False, fail_on_errors=False)
-        self.static_root = Path(static_root).resolve()
-        self.refused: list[str] = []
-
-    def fetch(self, url, headers=None):
-        parts = urlsplit(url)
-        path = None
-        if parts.scheme == "file" and parts.netloc in ("", "localhost") and not parts.query:
-            candidate = Path(unquote(parts.path)).resolve()
-            if candidate.is_relative_to(self.static_root) and candidate.is_file():
-                path = candidate
-        if path is None:
-            self.refused.append(url)
-            log.warning("PDF rendering refused to fetch %r", url[:200])
-            raise RefusedURL(f"only our static files may be fetched, not {url[:200]!r}")
-        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(), headers={"Content-Type": media_type})
 
 
 def static_root() -> Path:
@@ -108,13 +78,6 @@ def render_html(template_name: str, context: dict) -> str:
     # that runs the page context processors, which need a request (current_user, request path),
     # and a PDF is also rendered from the CLI and must not see who is logged in anyway.
     return current_app.jinja_env.get_template(f"pdf/{template_name}.html").render(context)
-
-
-def write_pdf(html: str, root: str, fetcher: StaticOnlyFetcher | None = None) -> bytes:
-    """WeasyPrint's part: `html` to tagged PDF/A-3a bytes, fetching only files under `root`."""
-    fetcher = fetcher or StaticOnlyFetcher(Path(root))
-    document = HTML(string=html, base_url=Path(root).resolve().as_uri() + "/", url_fetcher=fetcher)
-    return document.write_pdf(pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
 
 
 # --- the render process ----------------------------------------------------------------------
@@ -200,6 +163,8 @@ last_render_pid: int | None = None
 
 
 def _write_pdf_in_child(html: str, root: str) -> tuple[int, bytes]:
+    from portal.documents.pdf_writer import write_pdf  # loaded by the fork server already
+
     try:
         return os.getpid(), write_pdf(html, root)
     finally:
@@ -221,7 +186,7 @@ def _give_memory_back() -> None:
         _malloc_trim(0)
 
 
-def render_pdf(template_name: str, context: dict, *, fetcher: StaticOnlyFetcher | None = None) -> bytes:
+def render_pdf(template_name: str, context: dict, *, fetcher: "StaticOnlyFetcher | None" = None) -> bytes:
     """Render templates/pdf/<template_name>.html to tagged PDF/A-3a bytes, fonts subset and embedded,
     in the render child (see above; in this process with PORTAL_RENDERS_PER_PROCESS=0 or when a
     `fetcher` is given to look at). Relative URLs in the template (e.g. "css/pdf.css") resolve
@@ -231,6 +196,8 @@ def render_pdf(template_name: str, context: dict, *, fetcher: StaticOnlyFetcher 
     renders_per_process = int(current_app.config.get("PORTAL_RENDERS_PER_PROCESS") or 0)
     global last_render_pid
     if fetcher is not None or renders_per_process <= 0:
+        from portal.documents.pdf_writer import write_pdf  # WeasyPrint: only a process that writes PDFs
+
         last_render_pid = os.getpid()
         return write_pdf(html, root, fetcher)
     pool = _take_pool(renders_per_process)
@@ -247,6 +214,8 @@ def render_pdf(template_name: str, context: dict, *, fetcher: StaticOnlyFetcher 
 
 def page_count(pdf_bytes: bytes) -> int:
     """How many pages a PDF we rendered has."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
     return int(PdfFileReader(BytesIO(pdf_bytes)).root["/Pages"]["/Count"])
 
 

@@ -8,7 +8,7 @@ import pytest
 from weasyprint import HTML
 
 from portal.decisions import services
-from portal.documents import render
+from portal.documents import pdf_writer, render
 from tests.helpers.pdfs import pdf_text
 
 PARAGRAPH = (
@@ -25,7 +25,7 @@ def laid_out(decision, paragraphs: int):
     html = HTML(
         string=render.render_html("decision", context),
         base_url=root.resolve().as_uri() + "/",
-        url_fetcher=render.StaticOnlyFetcher(root),
+        url_fetcher=pdf_writer.StaticOnlyFetcher(root),
     )
     return html.render()
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from portal.documents.render import RefusedURL, StaticOnlyFetcher, render_html, render_pdf
+from portal.documents.pdf_writer import RefusedURL, StaticOnlyFetcher
+from portal.documents.render import render_html, render_pdf
 from tests.helpers.pdfs import pdf_text, sample_context
 
 

@@ -2,12 +2,17 @@
 documents, so the web process and the job worker never hold WeasyPrint's memory."""
 
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from portal.documents import render
 from tests.helpers.pdfs import pdf_text, sample_context
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -53,3 +58,32 @@ def test_a_render_child_left_idle_is_stopped_and_the_next_render_starts_another(
             assert render.last_render_pid != first
     finally:
         app.config["PORTAL_RENDER_IDLE_SECONDS"] = before
+
+
+# Slow (about 4 s): a fresh interpreter imports the portal (2 s) and starts a fork server that
+# loads WeasyPrint for the child; in this process the suite has imported WeasyPrint already.
+def test_a_web_process_serves_pages_and_has_pdfs_written_without_ever_loading_weasyprint(tmp_path):
+    code = """
+import sys
+from portal import create_app
+from portal.documents import render
+from tests.helpers.pdfs import pdf_text, sample_context
+
+app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///%s", "PORTAL_RENDERS_PER_PROCESS": 5,
+                  "PORTAL_PAGE_CACHE": False, "REDIS_URL": ""})
+assert app.test_client().get("/terms").status_code == 200
+with app.app_context():
+    pdf = render.render_pdf("sample", sample_context(1))
+render.shutdown_render_process()
+print(pdf.startswith(b"%%PDF"), "关于调整" in pdf_text(pdf).replace(" ", ""), "weasyprint" in sys.modules)
+""" % (tmp_path / "empty.db")
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+
+    assert result.stdout.split() == ["True", "True", "False"], result.stdout + result.stderr
