@@ -83,10 +83,18 @@ def _committed_draft(app) -> tuple[int, int, int]:
         return authority.id, school.id, decision.id
 
 
-def _remove(app, authority_id, school_id):
-    """These rows were really committed: remove them behind the ORM's back (the archive and the
-    audit log refuse deletes through the ORM)."""
+def _certificates(app) -> set[str]:
     with app.app_context():
+        return set(_db.session.scalars(text("SELECT sha256 FROM signing_certificate")))
+
+
+def _remove(app, authority_id, school_id, certificates_before: set[str]):
+    """These rows were really committed: remove them behind the ORM's back (the archive and the
+    audit log refuse deletes through the ORM). The certificate the publication stored goes too:
+    left behind, it was a certificate the next module's tests had never signed with."""
+    with app.app_context():
+        for sha256 in _certificates(app) - certificates_before:
+            _db.session.execute(text("DELETE FROM signing_certificate WHERE sha256 = :sha256"), {"sha256": sha256})
         ids = {"school": school_id}
         statements = [
             # The transparency log holds only these publications' leaves: the other tests roll back.
@@ -116,6 +124,7 @@ def _remove(app, authority_id, school_id):
 
 
 def test_two_publish_requests_for_one_draft_publish_it_once(app):
+    certificates = _certificates(app)
     authority_id, school_id, decision_id = _committed_draft(app)
     barrier = threading.Barrier(2)
     outcomes = []
@@ -155,13 +164,14 @@ def test_two_publish_requests_for_one_draft_publish_it_once(app):
             assert entries == 1
             assert verify_archive() == []
     finally:
-        _remove(app, authority_id, school_id)
+        _remove(app, authority_id, school_id, certificates)
 
 
 def test_two_workers_running_the_publishing_job_of_one_draft_at_once_publish_it_once(app):
     """The job is taken by two workers at once (or retried beside a slow first try): as a worker
     runs it (jobs.use_app: its own session; SQLite's write lock at BEGIN, the draft's row lock on
     PostgreSQL), the second waits for the first and then finds the decision published."""
+    certificates = _certificates(app)
     authority_id, school_id, decision_id = _committed_draft(app)
     with app.app_context():
         services.request_publication(None, _db.session.get(Decision, decision_id))
@@ -200,4 +210,4 @@ def test_two_workers_running_the_publishing_job_of_one_draft_at_once_publish_it_
             _db.session.remove()
     finally:
         jobs.use_app(None)
-        _remove(app, authority_id, school_id)
+        _remove(app, authority_id, school_id, certificates)
