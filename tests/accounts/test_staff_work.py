@@ -269,8 +269,10 @@ def test_my_work_takes_the_same_queries_for_one_school_as_for_twenty(
     with count_queries() as one:
         assert client.get("/me").status_code == 200
 
+    others = []
     for _ in range(19):
         other = factories.school(district)
+        others.append(other)
         account_services.grant_membership(None, school_admin, Role.SCHOOL_ADMIN, other)
         send_feedback(other, at=utcnow() - LONG_AGO)
         decision_draft(other)
@@ -280,5 +282,8 @@ def test_my_work_takes_the_same_queries_for_one_school_as_for_twenty(
         page = client.get("/me", headers=ENGLISH).get_data(as_text=True)
 
     assert page.count('class="work-place"') == 20
+    for other in others:  # each school's counts lead to its own lists
+        assert f'href="/schools/{other.slug}/manage/feedback?status=overdue"' in page
+        assert f'href="/schools/{other.slug}/manage/consultations#submitted-heading"' in page
     assert len(twenty) == len(one), (len(one), len(twenty))
     assert len(one) <= 10  # the person, their notifications and moderation news, the calendar, one per count
