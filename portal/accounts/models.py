@@ -21,7 +21,7 @@ PASSWORD_MAX = 200
 
 # The privacy notice (/privacy) in force; registration records which one the person accepted.
 # Raise it whenever the notice changes in substance.
-PRIVACY_NOTICE_VERSION = "2026-12-04"
+PRIVACY_NOTICE_VERSION = "2026-12-05"  # the cookies named and described
 # What an erased account is called, stored in place of its name (never English: the pages show
 # "Deleted account" to readers in English, User.shown_name).
 DELETED_NAME = "已注销用户"

@@ -275,6 +275,13 @@ def log_out(user: User) -> None:
         db.session.flush()
 
 
+def remembered_for() -> timedelta:
+    """How long "keep me logged in" keeps someone logged in on a device: the remember cookie's
+    lifetime (Flask-Login's REMEMBER_COOKIE_DURATION, a timedelta or seconds; a year unset)."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_DURATION") or timedelta(days=365)
+    return remembered if isinstance(remembered, timedelta) else timedelta(seconds=float(remembered))
+
+
 def forget_stale_sessions(now: datetime, *, idle: timedelta, remembered: timedelta) -> int:
     """Delete sessions nobody used for `idle` (or `remembered` for "keep me logged in" ones)."""
     result = db.session.execute(

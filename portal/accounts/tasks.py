@@ -2,8 +2,6 @@
 
 from datetime import timedelta
 
-from flask import current_app
-
 from portal import jobs
 from portal.accounts import services
 from portal.clock import utcnow
@@ -16,9 +14,8 @@ IDLE_SESSION_DAYS = 30
 
 @jobs.periodic(jobs.crontab(minute="17", hour="19"))  # 03:17 in Beijing
 def forget_stale_sessions():
-    remembered = current_app.config.get("REMEMBER_COOKIE_DURATION") or timedelta(days=365)
-    if not isinstance(remembered, timedelta):
-        remembered = timedelta(seconds=float(remembered))
-    forgotten = services.forget_stale_sessions(utcnow(), idle=timedelta(days=IDLE_SESSION_DAYS), remembered=remembered)
+    forgotten = services.forget_stale_sessions(
+        utcnow(), idle=timedelta(days=IDLE_SESSION_DAYS), remembered=services.remembered_for()
+    )
     db.session.commit()
     return forgotten

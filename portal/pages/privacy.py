@@ -8,10 +8,12 @@ from flask_login import current_user, logout_user
 
 from portal import policy
 from portal.accounts import forms
+from portal.accounts import services as account_services
 from portal.accounts.models import PRIVACY_NOTICE_VERSION, DataExport
 from portal.clock import utcnow
 from portal.domain import DomainError
 from portal.extensions import client_address, db
+from portal.i18n import LANGUAGE_COOKIE
 from portal.moderation.models import STANDARD_REASONS
 from portal.notifications.mail import UNDELIVERED_ADDRESS_KEPT
 from portal.pages import bp, me, personal_data
@@ -28,6 +30,11 @@ def privacy():
         contact=current_app.config["PORTAL_PRIVACY_CONTACT"],
         export_days=EXPORT_DAYS,
         undelivered_days=UNDELIVERED_ADDRESS_KEPT.days,
+        # The cookies' real names and lifetimes, so that the notice says what the portal sets.
+        session_cookie=current_app.config["SESSION_COOKIE_NAME"],
+        remember_cookie=current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+        remember_days=account_services.remembered_for().days,
+        language_cookie=LANGUAGE_COOKIE,
     )
 
 

@@ -255,3 +255,17 @@ def test_with_htmx_a_successful_login_tells_the_browser_where_to_go(client, pare
 
     assert response.status_code == 204
     assert response.headers["HX-Redirect"] == "/me?tab=roles"
+
+
+def test_the_privacy_notice_names_every_cookie_the_portal_sets_and_how_long_it_lasts(client, parent):
+    client.get("/?lang=en")  # choosing a language
+    log_in(client, remember="y")  # logging in, staying logged in
+    set_here = {cookie.key for cookie in client._cookies.values()}
+
+    notice = client.get("/privacy", headers=ENGLISH).text
+
+    assert set_here == {"session", "remember_token", "lang"}
+    for name in set_here:
+        assert f"<code>{name}</code>" in notice
+    assert "at most three cookies" in notice and "for at most 365 days" in notice
+    assert "The only cookie" not in notice
