@@ -28,11 +28,23 @@ def languages() -> list[str]:
     return current_app.config["PORTAL_LANGUAGES"]
 
 
+def language_named(value: str | None, available) -> str | None:
+    """The portal's language that `value` names: one of `available` as it is ("zh", "en"), or a
+    language tag whose language is one of them, in any case and with - or _ ("zh-CN", "zh_Hans",
+    "EN-gb": what the page's own lang attribute says, and what other sites write in links);
+    None for anything else. No request needed (the page cache asks before the app runs)."""
+    if not value:
+        return None
+    if value in available:
+        return value
+    primary = value.replace("_", "-").split("-", 1)[0].lower()
+    return primary if primary in available else None
+
+
 def language_in_address() -> str | None:
-    """`?lang=zh` or `?lang=en` on any page; any other value is ignored (it is not an error: an
-    old or mistyped link still shows the page)."""
-    asked = request.args.get(LANGUAGE_PARAMETER)
-    return asked if asked in languages() else None
+    """`?lang=zh` or `?lang=en` (or `?lang=zh-CN`, language_named) on any page; any other value
+    is ignored (it is not an error: an old or mistyped link still shows the page)."""
+    return language_named(request.args.get(LANGUAGE_PARAMETER), languages())
 
 
 def select_locale() -> str:

@@ -76,7 +76,7 @@ from portal.charters.models import CharterVersion
 from portal.consultations.models import Consultation
 from portal.decisions.models import Decision
 from portal.extensions import db
-from portal.i18n import LANGUAGE_PARAMETER
+from portal.i18n import LANGUAGE_PARAMETER, language_named
 from portal.web import code_release
 
 log = logging.getLogger(__name__)
@@ -396,8 +396,11 @@ class PageCache:
     def _language(self, environ, cookies) -> str | None:
         available = tuple(self.config["PORTAL_LANGUAGES"])
         chosen = cookies.get("lang")
-        asked = next((value for name, value in parse_qsl(environ.get("QUERY_STRING", "")) if name == "lang"), None)
-        if asked in available:
+        asked = language_named(
+            next((value for name, value in parse_qsl(environ.get("QUERY_STRING", "")) if name == "lang"), None),
+            available,
+        )
+        if asked:
             if chosen != asked and environ.get("HTTP_SEC_FETCH_DEST", "document") == "document":
                 return None  # the app remembers it in a cookie
             return asked
@@ -463,7 +466,7 @@ class PageCache:
         for part in query.split("&"):
             name, _, value = part.partition("=")
             name = unquote_plus(name)
-            if name in taken and (name != LANGUAGE_PARAMETER or unquote_plus(value) in languages):
+            if name in taken and (name != LANGUAGE_PARAMETER or language_named(unquote_plus(value), languages)):
                 kept.append((name, part))
         return "&".join(part for _, part in sorted(kept, key=itemgetter(0)))
 

@@ -198,7 +198,7 @@ def test_language_in_a_link_is_saved_on_my_account(client, db, make_user, login_
     assert html_lang(client.get("/me")) == "en"
 
 
-@pytest.mark.parametrize("unknown", ["fr", "", "EN", "zh-TW", "../../etc", "en; Path=/"])
+@pytest.mark.parametrize("unknown", ["fr", "", "fr-CA", "zhx", "../../etc", "en; Path=/"])
 def test_unknown_language_in_a_link_is_ignored(client, db, make_user, login_as, unknown):
     user = login_as(make_user(language="zh"))
 
@@ -243,3 +243,28 @@ def test_a_language_link_followed_from_another_site_is_remembered(client, db, ma
 
     assert lang_cookie(response) == "en"
     assert db.session.get(User, user.id).language == "en"
+
+
+# The page says lang="zh-CN", and other sites write language tags in their links: a link's
+# ?lang= names the portal's language by any tag whose language it is.
+@pytest.mark.parametrize(
+    "asked, shown, kept",
+    [("zh-CN", "zh-CN", "zh"), ("zh_Hans", "zh-CN", "zh"), ("ZH-cn", "zh-CN", "zh"), ("en-GB", "en", "en")],
+)
+def test_a_link_may_name_the_language_by_its_full_tag(client, db, asked, shown, kept):
+    client.set_cookie("lang", "en" if kept == "zh" else "zh", domain="portal.test")
+
+    response = client.get(f"/decisions?lang={asked}")
+
+    assert html_lang(response) == shown
+    assert lang_cookie(response) == kept  # the cookie holds the portal's own name for it
+    assert html_lang(client.get("/")) == shown
+
+
+@pytest.mark.parametrize("asked", ["fr", "fr-CA", "zhx", "-zh", "e", "../en"])
+def test_a_link_naming_no_language_of_the_portal_changes_nothing(client, db, asked):
+    client.set_cookie("lang", "en", domain="portal.test")
+
+    response = client.get(f"/decisions?lang={asked}")
+
+    assert html_lang(response) == "en" and lang_cookie(response) is None

@@ -137,6 +137,21 @@ def test_lang_in_the_address_still_sets_the_cookie_when_the_page_is_kept(app, ca
     assert 'lang="en"' in again.get_data(as_text=True)
 
 
+def test_a_kept_page_asked_for_by_its_language_s_full_tag_is_in_that_language(app, cached):
+    chinese_reader, english_reader = app.test_client(), app.test_client()
+    chinese_reader.set_cookie("lang", "zh", domain="portal.test")
+    english_reader.set_cookie("lang", "en", domain="portal.test")
+    for _ in range(2):
+        chinese = chinese_reader.get("/?lang=zh-CN", headers=ENGLISH)  # kept after the first
+        assert 'lang="zh-CN"' in chinese.get_data(as_text=True)
+    assert chinese.headers["X-Cache"] == "hit"
+
+    switched = english_reader.get("/?lang=zh-CN")  # reaches the app, which keeps the choice
+
+    assert 'lang="zh-CN"' in switched.get_data(as_text=True)
+    assert "lang=zh;" in switched.headers["Set-Cookie"]
+
+
 def test_a_logged_in_person_is_never_served_the_visitors_page(app, cached, client, login_as, parent, school):
     visit(app, f"/schools/{school.slug}", **ENGLISH)
     visit(app, f"/schools/{school.slug}", **ENGLISH)
@@ -532,6 +547,7 @@ def test_an_id_written_with_a_leading_zero_is_not_a_page_of_its_own(app, cached,
         ("/schools", "type=a&page=1&type=b", "page=1&type=a&type=b"),  # each name's values in their order
         ("/schools", "lang=en&x=1", "lang=en"),  # every page takes ?lang=
         ("/schools", "lang=fr&page=2", "page=2"),  # which is ignored when it names no language of the portal
+        ("/schools", "lang=zh-CN&x=1", "lang=zh-CN"),  # a tag whose language is the portal's names it
         ("/", "from=singlemessage&isappinstalled=0", ""),
         ("/search", "q=%E9%A3%9F%E5%A0%82&x=1", "q=%E9%A3%9F%E5%A0%82&x=1"),  # not a page the cache keeps
         ("/no-such-page", "x=1", "x=1"),  # a 404 is answered as always
