@@ -26,6 +26,7 @@ from portal.charters.models import CharterStatus, CharterVersion
 from portal.clock import local_to_utc
 from portal.consultations.models import QuestionKind, ResponseState
 from portal.decisions.models import PUBLIC_STATUSES, Decision
+from portal.disclosure.models import DisclosureAudience, DisclosureCategory
 from portal.documents.models import DocumentKind
 from portal.extensions import db
 from portal.feedback.models import FeedbackCategory
@@ -67,6 +68,11 @@ ACTION_LABELS = {
     "decision.publish_failed": _l("Decision publication failed"),
     "decision.revoke": _l("Decision revoked"),
     "decision.supersede": _l("Decision superseded"),
+    "disclosure.add_item": _l("Disclosure item added to the list"),
+    "disclosure.edit_item": _l("Disclosure item changed"),
+    "disclosure.publish": _l("School information disclosed"),
+    "disclosure.remove_item": _l("Disclosure item removed from the list"),
+    "disclosure.save_draft": _l("Disclosure draft saved"),
     "document.archive": _l("Document archived"),
     "feedback.reply": _l("Feedback answered"),
     "feedback.send": _l("Feedback sent"),
@@ -94,12 +100,24 @@ ACTION_LABELS = {
     "response.reports_dismiss": _l("Reports on a response dismissed"),
     "school.create": _l("School added"),
     "school.update": _l("School profile changed"),
+    "signing.rotate_key": _l("Signing key replaced"),
+    "supervision.answer": _l("Supervisor answered"),
+    "supervision.assign": _l("Responsible supervisor assigned"),
+    # supervision.<CaseKind>: how the feedback reached the supervisor.
+    "supervision.escalated": _l("Feedback left unanswered passed to the supervisor"),
+    "supervision.review": _l("Supervisor's review requested by the sender"),
+    "supervision.unassign": _l("Responsible supervisor's assignment ended"),
+    "user.account_deleted": _l("Account deleted by its owner"),
+    "user.data_export_downloaded": _l("Copy of personal data downloaded"),
+    "user.data_export_requested": _l("Copy of personal data asked for"),
     "user.login_failed": _l("Failed login"),
+    "user.logout_everywhere": _l("Logged out on every device"),
     "user.password_change": _l("Password changed"),
     "user.password_reset": _l("Password reset from an emailed link"),
     "user.password_reset_request": _l("Password reset link asked for"),
     "user.register": _l("Account registered"),
     "user.registration_mail": _l("Registration link asked for"),
+    "user.session_end": _l("Logged out on one device"),
     "workday.override_add": _l("Working day or day off set by the commission"),
     "workday.override_remove": _l("Commission's working-day change removed"),
 }
@@ -112,6 +130,7 @@ OBJECT_LABELS = {
     "CharterVersion": _l("Charter version"),
     "Consultation": _l("Consultation"),
     "Decision": _l("Decision"),
+    "DisclosureItem": _l("Disclosure item"),
     "Document": _l("Document"),
     "Feedback": _l("Feedback"),
     "GoverningBody": _l("Governing body"),
@@ -121,6 +140,9 @@ OBJECT_LABELS = {
     "Membership": _l("Role"),
     "Response": _l("Response"),
     "School": _l("School"),
+    "SchoolDisclosure": _l("School's disclosure"),
+    "SigningCertificate": _l("Signing certificate"),
+    "SupervisionCase": _l("Case for the supervisor"),
     "User": _l("Account"),
     "WorkingDayOverride": _l("Working-day change"),
 }
@@ -133,6 +155,7 @@ ACTION_FAMILY_LABELS = {
     "charter": _l("Charters"),
     "consultation": _l("Consultations"),
     "decision": _l("Decisions"),
+    "disclosure": _l("Disclosure"),
     "document": _l("Archived documents"),
     "feedback": _l("Feedback"),
     "invitation": _l("Invitation codes"),
@@ -143,7 +166,10 @@ ACTION_FAMILY_LABELS = {
     "notifications": _l("Notification settings"),
     "response": _l("Responses"),
     "school": _l("Schools"),
+    "signing": _l("Signing keys"),
+    "supervision": _l("Responsible supervisors"),
     "user": _l("Accounts"),
+    "workday": _l("Working days"),
 }
 
 
@@ -156,22 +182,39 @@ DATA_LABELS = {
     "adopted_on": lazy_pgettext("audit detail", "Adopted on"),
     "after": lazy_pgettext("audit detail", "After"),
     "agenda": lazy_pgettext("audit detail", "Agenda"),
+    "applies_in": lazy_pgettext("audit detail", "Applies in authority no."),
+    "audience": lazy_pgettext("audit detail", "Audience"),
+    "basis": lazy_pgettext("audit detail", "Legal basis"),
     "based_on": lazy_pgettext("audit detail", "Based on version"),
     "before": lazy_pgettext("audit detail", "Before"),
     "body": lazy_pgettext("audit detail", "Governing body"),
     "body_id": lazy_pgettext("audit detail", "Governing body no."),
     "by": lazy_pgettext("audit detail", "By decision no."),
     "category": lazy_pgettext("audit detail", "Category"),
+    "certificate_sha256": lazy_pgettext("audit detail", "Certificate SHA-256"),
+    "change": lazy_pgettext("audit detail", "Change"),
+    "code": lazy_pgettext("audit detail", "Item code"),
     "constituency": lazy_pgettext("audit detail", "Elected by"),
     "consultation": lazy_pgettext("audit detail", "Consultation no."),
+    "content_en": lazy_pgettext("audit detail", "What it must contain (English)"),
+    "content_zh": lazy_pgettext("audit detail", "What it must contain (Chinese)"),
     "count": lazy_pgettext("audit detail", "Codes made"),
+    "day": lazy_pgettext("audit detail", "Day"),
     "days": lazy_pgettext("audit detail", "Days"),
+    "deadline_days": lazy_pgettext("audit detail", "Deadline (working days)"),
     "decision_prefix": lazy_pgettext("audit detail", "Decision number prefix"),
     "decisions": lazy_pgettext("audit detail", "Decision nos."),
     "description": lazy_pgettext("audit detail", "Description"),
+    "direction": lazy_pgettext("audit detail", "Moved"),
     "effective_on": lazy_pgettext("audit detail", "Effective on"),
     "email": lazy_pgettext("audit detail", "Email"),
+    "export_id": lazy_pgettext("audit detail", "Data copy no."),
     "fields": lazy_pgettext("audit detail", "Fields changed"),
+    "formed_on": lazy_pgettext("audit detail", "Formed or changed on"),
+    "is_working_day": lazy_pgettext("audit detail", "Working day"),
+    # A disclosure item's code, or an agenda item's title.
+    "item": lazy_pgettext("audit detail", "Item"),
+    "key": lazy_pgettext("audit detail", "Publication key"),
     "kind": lazy_pgettext("audit detail", "Kind"),
     "length": lazy_pgettext("audit detail", "Length (characters)"),
     "length_after": lazy_pgettext("audit detail", "Length after (characters)"),
@@ -179,6 +222,7 @@ DATA_LABELS = {
     "name": lazy_pgettext("audit detail", "Name"),
     "name_en": lazy_pgettext("audit detail", "Name in English"),
     "name_zh": lazy_pgettext("audit detail", "Name in Chinese"),
+    "not_before": lazy_pgettext("audit detail", "Valid from"),
     "note": lazy_pgettext("audit detail", "Note"),
     "number": lazy_pgettext("audit detail", "Number"),
     "object_id": lazy_pgettext("audit detail", "Record no."),
@@ -193,16 +237,22 @@ DATA_LABELS = {
     "reference": lazy_pgettext("audit detail", "Reference"),
     "reports": lazy_pgettext("audit detail", "Reports dismissed"),
     "role": lazy_pgettext("audit detail", "Role"),
+    "school_to_answer_by": lazy_pgettext("audit detail", "School to answer by"),
     "sequence": lazy_pgettext("audit detail", "Log entry no."),
+    "sessions": lazy_pgettext("audit detail", "Devices logged out"),
     "sha256": lazy_pgettext("audit detail", "SHA-256"),
     "size": lazy_pgettext("audit detail", "Size (bytes)"),
     "slug": lazy_pgettext("audit detail", "Address name"),
+    "source_title": lazy_pgettext("audit detail", "Source"),
     "starts_at": lazy_pgettext("audit detail", "Starts at"),
     "state": lazy_pgettext("audit detail", "State"),
     "term_end": lazy_pgettext("audit detail", "Term ends"),
     "term_start": lazy_pgettext("audit detail", "Term starts"),
+    "text": lazy_pgettext("audit detail", "Text"),
     "themes": lazy_pgettext("audit detail", "Themes"),
     "title": lazy_pgettext("audit detail", "Title"),
+    "title_en": lazy_pgettext("audit detail", "Item (English)"),
+    "title_zh": lazy_pgettext("audit detail", "Item (Chinese)"),
     "to": lazy_pgettext("audit detail", "Recipient"),
     "type": lazy_pgettext("audit detail", "Type of school"),
     "user": lazy_pgettext("audit detail", "Account no."),
@@ -230,7 +280,16 @@ def _labels(*enums) -> dict:
 
 # The words for the values that are stored as an enum's value ("pending", "parent"), by key.
 VALUE_LABELS = {
-    "category": _labels(FeedbackCategory),
+    "audience": _labels(DisclosureAudience),
+    # Feedback's topics and the disclosure catalogue's; both have "safety", which reads the same.
+    "category": {**_labels(DisclosureCategory), **_labels(FeedbackCategory)},
+    # How a meeting's agenda changed (meeting.agenda).
+    "change": {
+        "add": lazy_pgettext("agenda change", "item added"),
+        "move": lazy_pgettext("agenda change", "item moved"),
+        "remove": lazy_pgettext("agenda change", "item removed"),
+    },
+    "direction": {"up": lazy_pgettext("agenda change", "up"), "down": lazy_pgettext("agenda change", "down")},
     "constituency": _labels(Constituency),
     "kind": _labels(BodyKind, DocumentKind, QuestionKind),
     "position": _labels(Position),
@@ -557,7 +616,15 @@ def readable_data(data: dict[str, Any]) -> list[tuple[str, str]]:
     the fields of `changes` are listed one by one, a list is joined with commas, and a long
     value is cut short. A moderation reason reads in the reader's language."""
     items = []
-    for key, value in (data or {}).items():
+    data = dict(data or {})
+    if "before" in data and isinstance(data.get("after"), dict) and isinstance(data["before"], (dict, type(None))):
+        # Fields saved before (None: nothing before, a new draft) and after (a disclosure draft,
+        # a catalogue item): read like "changes", a field at a time, not as blocks of raw keys.
+        before, after = data.pop("before") or {}, data.pop("after")
+        data["changes"] = {
+            field: {"before": before.get(field), "after": after.get(field)} for field in {**before, **after}
+        } | (data["changes"] if isinstance(data.get("changes"), dict) else {})
+    for key, value in data.items():
         if key == "changes" and isinstance(value, dict):
             items.extend(
                 (data_label(field), _shortened(_value_text(change, VALUE_LABELS.get(str(field)))))

@@ -146,8 +146,11 @@ def _oversight_data():
 @bp.get("/oversight", endpoint="dashboard")
 def dashboard_page():
     now, district_rows, district, schools, school_rows = _oversight_data()
-    # The school's inbox only where the reader may open it; elsewhere the number stands alone.
-    inboxes = {school.id: school.slug for school in schools if policy.can(current_user, "oversee_feedback", school)}
+    # The school's inbox only where the reader may open it, asked as the inbox asks (moderators
+    # and the commission read single items, not the inbox); elsewhere the number stands alone.
+    # No query per school: policy reads the reader's memberships, and a board member's seats once
+    # per school where they hold that role.
+    inboxes = {school.id: school.slug for school in schools if policy.can(current_user, "manage_feedback", school)}
     scope_districts = dashboard.districts(dashboard.oversight_scope(current_user))
     completeness, transparency_districts, transparency_schools = transparency.rows(scope_districts, district, today())
     return render_template(

@@ -100,7 +100,8 @@ def test_the_page_shows_the_numbers_and_the_overdue_consultations(client, world,
     assert "4.0 h" in page and "6.0 h" in page  # the medians
     assert "50%" in page  # feedback answered in time: 3 of 6
     assert f'href="/consultations/{world["c2"].id}"' in page and f'href="/consultations/{world["c13"].id}"' in page
-    assert f'href="/schools/{world["a1"].slug}/manage/feedback"' in page
+    # A commission admin reads a school's items, not its inbox: the share is not linked to it.
+    assert f'href="/schools/{world["a1"].slug}/manage/feedback"' not in page
     assert f'href="/consultations?school={world["a1"].id}"' in page
     assert f"/moderation?school={world['a1'].id}" in page
     assert "How these are counted" in page
@@ -178,3 +179,65 @@ def test_a_consultation_open_to_everyone_never_makes_the_rate_pass_100_percent(
     assert percents and max(percents) <= 100
     english = client.get(f"/oversight?district={world['shapingba'].id}", headers=ENGLISH).get_data(as_text=True)
     assert "4 other residents also took part" in english.split(f'id="oversight-school-{busy.id}"')[1].split("</tr>")[0]
+
+
+# The share of feedback answered in time links to the school's inbox only for those who may open it.
+
+
+def _feedback_cell(page, school) -> str:
+    row = page.split(f'id="oversight-school-{school.id}"')[1].split("</tr>")[0]
+    return row.split('data-label="Feedback answered within 15 working days">')[1].split("</td>")[0]
+
+
+@pytest.mark.parametrize("role", [Role.MODERATOR, Role.COMMISSION_ADMIN])
+def test_overseers_see_the_feedback_share_without_a_link_to_an_inbox_they_cannot_open(
+    client, world, make_user, login_as, frozen_now, role
+):
+    overseer = login_as(make_user(role=role, scope=world["yuzhong"]))
+
+    page = client.get(f"/oversight?district={world['yuzhong'].id}", headers=ENGLISH).get_data(as_text=True)
+
+    cell = _feedback_cell(page, world["a1"])
+    assert "50%" in cell and "<a " not in cell
+    assert "/manage/feedback" not in page
+    assert client.get(f"/schools/{world['a1'].slug}/manage/feedback").status_code == 403, overseer
+
+
+def test_an_overseer_who_also_answers_a_schools_feedback_is_linked_to_its_inbox(
+    client, world, make_user, login_as, frozen_now
+):
+    from portal.accounts.services import grant_membership
+    from portal.extensions import db
+
+    moderator = make_user(role=Role.MODERATOR, scope=world["yuzhong"])
+    grant_membership(None, moderator, Role.SCHOOL_ADMIN, world["a1"])
+    db.session.commit()
+    login_as(moderator)
+
+    page = client.get(f"/oversight?district={world['yuzhong'].id}", headers=ENGLISH).get_data(as_text=True)
+
+    inbox = f"/schools/{world['a1'].slug}/manage/feedback"
+    assert f'<a href="{inbox}">50%</a>' in _feedback_cell(page, world["a1"])
+    assert "<a " not in _feedback_cell(page, world["a2"])  # not the school admin there
+    assert client.get(inbox).status_code == 200
+
+
+def test_responses_say_which_number_is_published(client, world, city_admin, login_as, frozen_now):
+    login_as(city_admin)
+
+    page = client.get(f"/oversight?district={world['yuzhong'].id}", headers=ENGLISH).get_data(as_text=True)
+
+    row = page.split(f'id="oversight-school-{world["a1"].id}"')[1].split("</tr>")[0]
+    cell = row.split('data-label="Responses">')[1].split("</td>")[0]
+    assert re.fullmatch(r'\s*<a href="[^"]+">\d+</a>, \d+ published\s*', cell), cell
+    assert "Responses (published)" not in page
+
+
+def test_responses_say_which_number_is_published_in_chinese(client, world, city_admin, login_as, frozen_now, chinese):
+    login_as(city_admin)
+
+    page = client.get(f"/oversight?district={world['yuzhong'].id}", headers={"Accept-Language": "zh-CN"})
+
+    text = page.get_data(as_text=True)
+    assert '<th scope="col">意见数</th>' in text
+    assert re.search(r'<a href="[^"]+">\d+</a>条，其中已发布\d+条', text)
