@@ -92,6 +92,13 @@ class GoverningBody(db.Model):
     school: Mapped[School] = relationship()
     members: Mapped[list["BodyMember"]] = relationship(back_populates="body", order_by="BodyMember.term_start")
 
+    @property
+    def kind_beside_name(self) -> str | None:
+        """The kind of body, in the page's language, to show beside its name; None when the name
+        says it already (a body named "校务委员会" is not labelled "校务委员会" again)."""
+        label = str(self.kind.label)
+        return None if self.name.strip() == label else label
+
 
 class BodyMember(db.Model):
     """A seat held for a term. Former members stay as history (their term has ended)."""

@@ -1,5 +1,6 @@
 """A school's public page: profile, charter, bodies with current members, meetings."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -82,6 +83,23 @@ def test_school_page_shows_current_members_but_not_former_ones(client, db, schoo
     assert "离任委员" not in page
 
 
+def test_a_body_named_as_its_kind_is_not_labelled_with_its_kind_again(client, db, school, compiled_catalogues):
+    board = add_board(db, school, members=1, meetings=0)
+    group = GoverningBody(school_id=school.id, kind=BodyKind.PARENTS_COMMITTEE, name="初一年级家长小组", description="")
+    db.session.add(group)
+    db.session.commit()
+
+    chinese = client.get(f"/schools/{school.slug}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    english = client.get(f"/schools/{school.slug}", headers=ENGLISH).get_data(as_text=True)
+
+    def body_heading(page, body):
+        return re.search(rf'<h3 id="body-{body.id}">.*?</h3>', page, re.S).group(0)
+
+    assert body_heading(chinese, board).count("校务委员会") == 1
+    assert "家长委员会" in body_heading(chinese, group)  # the kind says what the name does not
+    assert "School board" in body_heading(english, board)  # the name is Chinese, the kind English
+
+
 def test_school_page_links_to_the_current_charter(client, db, school):
     add_charter(db, school)
 
@@ -137,3 +155,16 @@ def test_school_page_needs_at_most_ten_queries_with_50_members_and_100_meetings(
     # A logged-in person costs two more: whether they follow the school, and the header's unread count.
     # The school's responsible supervisors (portal.supervision) are one query more for everyone.
     assert len(queries) <= (13 if logged_in else 11), "\n".join(queries)
+
+
+def test_a_body_s_own_page_and_the_list_of_bodies_do_not_repeat_a_name_that_is_its_kind(
+    client, db, school, compiled_catalogues
+):
+    board = add_board(db, school, members=1, meetings=0)
+    chinese = {"Accept-Language": "zh-CN"}
+
+    own_page = client.get(f"/schools/{school.slug}/bodies/{board.id}", headers=chinese).get_data(as_text=True)
+    listed = client.get(f"/schools/{school.slug}/meetings", headers=chinese).get_data(as_text=True)
+
+    assert re.sub(r"<title>.*?</title>", "", own_page, flags=re.S).count("校务委员会") == 1
+    assert listed.count(">校务委员会<") == 1 and '<span class="muted">校务委员会</span>' not in listed
