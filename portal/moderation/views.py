@@ -75,8 +75,9 @@ REPORT_NOT_SENT = (
 
 
 def kind_labels() -> dict:
+    # "pending" says what its responses' state tag says (ResponseState.PENDING), in the same words.
     return {
-        "pending": _("Awaiting pre-moderation"),
+        "pending": _("Awaiting moderation"),
         "reported": _("Reported"),
         "consultation": _("Consultation awaiting approval"),
     }

@@ -1,5 +1,7 @@
 """The moderation queue at /moderation: what it lists, for whom, and the actions taken from it."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -71,6 +73,32 @@ def test_filters_by_school_and_kind(client, login_as, moderator, make_school, di
 
     assert f"moderation-item-{other.id}" in by_school and f"moderation-item-{pending.id}" not in by_school
     assert "moderation-item-" not in by_kind.replace("moderation-item-title", "")
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_filter_names_schools_and_districts_in_the_page_s_language(
+    client, login_as, moderator, school, pending, language
+):
+    login_as(moderator)
+
+    page = _text(client.get("/moderation", headers={"Accept-Language": language}))
+
+    other = "zh" if language == "en" else "en"
+    schools = re.search(r'<select id="filter-school".*?</select>', page, re.S).group(0)
+    districts = re.search(r'<select id="filter-district".*?</select>', page, re.S).group(0)
+    assert f">{school.name(language)}</option>" in schools and school.name(other) not in schools
+    assert f">{school.authority.name(language)}</option>" in districts and school.authority.name(other) not in districts
+
+
+def test_a_response_awaiting_moderation_is_called_so_once_in_the_english_queue(client, login_as, moderator, pending):
+    login_as(moderator)
+
+    page = _text(client.get("/moderation", headers={"Accept-Language": "en"}))
+
+    item = page.split(f'id="moderation-item-{pending.id}"')[1].split("</ol>")[0]  # the only item
+    assert "pre-moderation" not in page
+    assert item.count("Awaiting moderation") == 1
+    assert 'id="count-pending"' in page and "Awaiting moderation: <strong" in page
 
 
 def test_the_first_page_costs_a_fixed_number_of_queries(
