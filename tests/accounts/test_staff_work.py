@@ -287,3 +287,16 @@ def test_my_work_takes_the_same_queries_for_one_school_as_for_twenty(
         assert f'href="/schools/{other.slug}/manage/consultations#submitted-heading"' in page
     assert len(twenty) == len(one), (len(one), len(twenty))
     assert len(one) <= 10  # the person, their notifications and moderation news, the calendar, one per count
+
+
+def test_a_count_that_changes_is_shown_changed_at_the_next_visit(client, busy_school, person, login_as):
+    # A place's counts are made once per process for what they show (web.made_once): a new count
+    # is a new piece, never the one kept for the old count.
+    login_as(person("board_member"))
+    before = count_of(work_section(client.get("/me", headers=ENGLISH).text), "Decision drafts")[0]
+
+    decision_draft(busy_school)
+    _db.session.commit()
+    after = count_of(work_section(client.get("/me", headers=ENGLISH).text), "Decision drafts")[0]
+
+    assert after == before + 1
