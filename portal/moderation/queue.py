@@ -261,17 +261,17 @@ def consultation_item(consultation: Consultation) -> QueueItem:
     return QueueItem("consultation", consultation.submitted_at or consultation.created_at, consultation)
 
 
-def schools_in_scope(user) -> list[School]:
-    """The schools the queue can be narrowed to, by district then by name."""
-    return list(
-        db.session.scalars(
-            select(School)
-            .join(School.authority)
-            .where(_under(moderated_paths(user)))
-            .options(contains_eager(School.authority))
-            .order_by(Authority.path, School.name_zh, School.id)
-        )
+def schools_in_scope(user, language: str = "zh") -> list[School]:
+    """The schools the queue can be narrowed to, by district then by name in `language` (as the
+    filter shows them)."""
+    schools = db.session.scalars(
+        select(School)
+        .join(School.authority)
+        .where(_under(moderated_paths(user)))
+        .options(contains_eager(School.authority))
+        .order_by(Authority.path, School.name_zh, School.id)
     )
+    return sorted(schools, key=lambda school: (school.authority.path, school.name(language).casefold(), school.id))
 
 
 def queue_response(response_id: int, *, for_update: bool = False) -> Response | None:

@@ -116,7 +116,7 @@ def _queue_context(problem: str | None = None, **failed) -> dict:
         kind=filters["kind"] or None,
         page=page_arg(),
     )
-    schools = queue.schools_in_scope(current_user)
+    schools = queue.schools_in_scope(current_user, current_language())
     districts = {school.authority.id: school.authority for school in schools}
     return {
         "results": results,

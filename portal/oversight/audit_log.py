@@ -29,7 +29,7 @@ from portal.decisions.models import PUBLIC_STATUSES, Decision
 from portal.disclosure.models import DisclosureAudience, DisclosureCategory
 from portal.documents.models import DocumentKind
 from portal.extensions import db
-from portal.feedback.models import FeedbackCategory
+from portal.feedback.models import FeedbackCategory, FeedbackStatus
 from portal.meetings.models import BodyKind, Constituency, Position
 from portal.moderation.models import reason_label
 from portal.notifications.models import Delivery
@@ -300,6 +300,25 @@ VALUE_LABELS = {
 }
 
 
+# The words for values that one action stores under a general key ("before", "reason"), by action
+# and key: a feedback's status before and after, a mail's status, why a login failed.
+ACTION_VALUE_LABELS = {
+    "feedback.status": {"before": _labels(FeedbackStatus), "after": _labels(FeedbackStatus)},
+    "mail.send_again": {
+        "before": {
+            "failed": lazy_pgettext("mail", "Failed"),
+            "uncertain": _l("Uncertain (a worker stopped while sending)"),
+        }
+    },
+    "user.login_failed": {
+        "reason": {
+            "credentials": _l("wrong email address or password"),
+            "inactive": _l("the account is deactivated"),
+        }
+    },
+}
+
+
 # --- who sees what ------------------------------------------------------------------------
 
 
@@ -470,7 +489,7 @@ class AuditRow:
 
     @property
     def data_items(self) -> list[tuple[str, str]]:
-        return readable_data(self.data)
+        return readable_data(self.data, self.action)
 
 
 @dataclass(frozen=True)
@@ -611,11 +630,13 @@ def _public_pages(rows) -> dict[tuple[str, int], tuple[str, dict]]:
     return pages
 
 
-def readable_data(data: dict[str, Any]) -> list[tuple[str, str]]:
+def readable_data(data: dict[str, Any], action: str | None = None) -> list[tuple[str, str]]:
     """An event's data as (name, text) pairs for a compact list: a change reads "before → after",
     the fields of `changes` are listed one by one, a list is joined with commas, and a long
-    value is cut short. A moderation reason reads in the reader's language."""
+    value is cut short. A moderation reason, and the values `action` stores as codes
+    (ACTION_VALUE_LABELS), read in the reader's language."""
     items = []
+    own_labels = ACTION_VALUE_LABELS.get(action or "", {})
     data = dict(data or {})
     if "before" in data and isinstance(data.get("after"), dict) and isinstance(data["before"], (dict, type(None))):
         # Fields saved before (None: nothing before, a new draft) and after (a disclosure draft,
@@ -630,6 +651,8 @@ def readable_data(data: dict[str, Any]) -> list[tuple[str, str]]:
                 (data_label(field), _shortened(_value_text(change, VALUE_LABELS.get(str(field)))))
                 for field, change in value.items()
             )
+        elif key in own_labels:
+            items.append((data_label(key), _shortened(_value_text(value, own_labels[key]))))
         elif key == "reason" and isinstance(value, str):
             # A moderation reason is stored by its key (personal_attack): read it in words.
             items.append((data_label(key), _shortened(reason_label(value))))

@@ -147,3 +147,27 @@ def test_disclosure_and_supervision_read_as_words_in_chinese(client, reader, sch
     draft = event_row(page, saved.id)
     assert "<dt>内容</dt> <dd>— → 本校简介</dd>" in draft
     assert "formed_on" not in draft and "text" not in draft.replace("<dt>内容", "")
+
+
+@pytest.mark.parametrize(
+    "action, data, shown",
+    [
+        ("feedback.status", {"before": "received", "after": "answered"}, ("Received", "Answered")),
+        ("feedback.status", {"before": "escalated", "after": "closed"}, ("Referred to the responsible supervisor",)),
+        ("mail.send_again", {"before": "uncertain"}, ("Uncertain (a worker stopped while sending)",)),
+        ("user.login_failed", {"reason": "credentials"}, ("wrong email address or password",)),
+        ("user.login_failed", {"reason": "inactive"}, ("the account is deactivated",)),
+    ],
+)
+def test_codes_an_action_stores_under_a_general_name_read_as_words(app, action, data, shown):
+    from flask_babel import force_locale
+
+    from portal.oversight.audit_log import readable_data
+
+    with app.test_request_context(), force_locale("en"):
+        text = " ".join(value for _, value in readable_data(data, action))
+
+    for words in shown:
+        assert words in text
+    for code in data.values():
+        assert code not in text.split()  # never the stored code alone

@@ -428,3 +428,22 @@ def test_htmx_action_on_a_handled_item_answers_409_with_who_handled_it(
     assert f'id="moderation-item-{pending.id}"' in _text(response) and "第二审核员 already published this" in _text(
         response
     )
+
+
+def test_the_english_filter_lists_a_district_s_schools_in_the_order_of_their_english_names(
+    client, login_as, moderator, school
+):
+    from tests.helpers import factories
+
+    # Their Chinese names are in the other order.
+    factories.school(school.authority, name_zh="乙小学", name_en="Zebra Primary")
+    factories.school(school.authority, name_zh="甲小学", name_en="Apple Primary")
+    login_as(moderator)
+
+    english = _text(client.get("/moderation", headers={"Accept-Language": "en"}))
+    chinese = _text(client.get("/moderation", headers={"Accept-Language": "zh"}))
+
+    in_english = re.search(r'<select id="filter-school".*?</select>', english, re.S).group(0)
+    in_chinese = re.search(r'<select id="filter-school".*?</select>', chinese, re.S).group(0)
+    assert in_english.index(">Apple Primary") < in_english.index(">Zebra Primary")
+    assert in_chinese.index(">乙小学") < in_chinese.index(">甲小学")
