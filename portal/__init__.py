@@ -194,12 +194,13 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_templates(app: Flask) -> None:
-    from portal import i18n, web
+    from portal import i18n, text, web
 
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["quoted_inside"] = web.quoted_inside_in_chinese
+    app.jinja_env.filters["chart_label_lines"] = text.label_lines  # macros/charts.html
     app.jinja_env.globals.update(
         current_language=web.current_language,
         html_lang=web.html_lang,

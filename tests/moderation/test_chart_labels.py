@@ -6,7 +6,7 @@ import re
 import pytest
 
 from portal.accounts.models import Role
-from portal.oversight.charts import LABEL_EMS, label_lines
+from portal.text import LABEL_EMS, label_lines
 from tests.helpers.pages import ENGLISH
 
 LONG_ENGLISH = "Chongqing Jiefang Road Primary School Affiliated Experimental Branch Campus"
