@@ -269,7 +269,6 @@ def schools_in_scope(user, language: str = "zh") -> list[School]:
         .join(School.authority)
         .where(_under(moderated_paths(user)))
         .options(contains_eager(School.authority))
-        .order_by(Authority.path, School.name_zh, School.id)
     )
     return sorted(schools, key=lambda school: (school.authority.path, school.name(language).casefold(), school.id))
 
