@@ -170,10 +170,14 @@ class WorkingCalendar:
         """The latest day D with after(D, working_days) <= today: whatever arrived on D or
         before has waited at least `working_days` working days by `today` (a bound that list
         queries compare dates with)."""
-        day = today
+        # Walking back from today, counting the working days after each day up to today: the first
+        # day with `working_days` of them is D (after() grows with the day; one walk, not one per day).
+        day, counted = today, 0
         for _ in range(working_days + LONGEST_SEARCH):
-            if self.after(day, working_days) <= today:
+            if counted >= working_days:
                 return day
+            if self.is_working_day(day):
+                counted += 1
             day -= timedelta(days=1)
         raise ValueError("no working day within a year: check the working-day overrides")
 

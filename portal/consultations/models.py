@@ -283,7 +283,13 @@ class Consultation(db.Model):
     @outcome_overdue.inplace.expression
     @classmethod
     def _outcome_overdue_expression(cls, now: datetime, days: int) -> ColumnElement[bool]:
-        return and_(cls.in_phase(Phase.CLOSED, now), cls.closed_at < now - timedelta(days=days))
+        return cls.outcome_due_before(now, now - timedelta(days=days))
+
+    @classmethod
+    def outcome_due_before(cls, now, closed_before) -> ColumnElement[bool]:
+        """outcome_overdue as SQL, from the moment `closed_before` (now less the days allowed):
+        a statement built once passes both as bound parameters."""
+        return and_(cls.in_phase(Phase.CLOSED, now), cls.closed_at < closed_before)
 
     @hybrid_property
     def is_public(self) -> bool:

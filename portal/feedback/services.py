@@ -345,15 +345,21 @@ def waiting_by_school(school_ids, today: date) -> dict[int, FeedbackWaiting]:
     counts = {school_id: FeedbackWaiting() for school_id in school_ids}
     if not counts:
         return counts
-    late = Feedback.created_at < overdue_before(today)
-    rows = db.session.execute(
-        select(Feedback.school_id, func.count(), func.coalesce(func.sum(case((late, 1), else_=0)), 0))
-        .where(Feedback.school_id.in_(list(counts)), Feedback.status.in_(OPEN_STATUSES))
-        .group_by(Feedback.school_id)
-    )
+    rows = db.session.execute(_waiting_query(), {"school_ids": list(counts), "before": overdue_before(today)})
     for school_id, unanswered, overdue in rows:
         counts[school_id] = FeedbackWaiting(unanswered=unanswered, overdue=overdue)
     return counts
+
+
+@functools.cache
+def _waiting_query() -> Select:
+    # Built once and run with its schools and moment (staff's pages ask on every visit).
+    late = Feedback.created_at < bindparam("before")
+    return (
+        select(Feedback.school_id, func.count(), func.coalesce(func.sum(case((late, 1), else_=0)), 0))
+        .where(Feedback.school_id.in_(bindparam("school_ids", expanding=True)), Feedback.status.in_(OPEN_STATUSES))
+        .group_by(Feedback.school_id)
+    )
 
 
 # The inbox: "open" (received or in progress, the default), "overdue" (open and past the answer

@@ -8,11 +8,12 @@ through the Response model's methods, and the consultation's tallies follow in t
 transaction (consultations.responses.count_response).
 """
 
+import functools
 from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.orm import joinedload
 
 from portal import audit, events, policy
@@ -373,13 +374,9 @@ def lift_author_blocks(actor, response: Response, now: datetime | None = None) -
 def decisions_for(user, limit: int = 20) -> list[dict]:
     """What moderators decided about `user`'s responses and about the responses they reported,
     newest first: plain rows for /me."""
-    own = db.session.scalars(
-        select(Response)
-        .where(Response.author_id == user.id, Response.state.in_([ResponseState.REJECTED, ResponseState.HIDDEN]))
-        .options(joinedload(Response.consultation))
-        .order_by(Response.moderated_at.desc(), Response.id.desc())
-        .limit(limit)
-    )
+    own_query, reported_query = _decisions_for_queries()
+    values = {"user_id": user.id, "limit": limit}
+    own = db.session.scalars(own_query, values)
     rows = [
         {
             "kind": "own",
@@ -390,14 +387,7 @@ def decisions_for(user, limit: int = 20) -> list[dict]:
         }
         for r in own
     ]
-    reported = db.session.execute(
-        select(Report, Response)
-        .join(Response, Response.id == Report.response_id)
-        .where(Report.reporter_id == user.id)
-        .options(joinedload(Report.response).joinedload(Response.consultation))
-        .order_by(Report.id.desc())
-        .limit(limit)
-    )
+    reported = db.session.execute(reported_query, values)
     for report, response in reported:
         rows.append(
             {
@@ -410,3 +400,28 @@ def decisions_for(user, limit: int = 20) -> list[dict]:
             }
         )
     return sorted(rows, key=lambda row: row["at"], reverse=True)[:limit]
+
+
+@functools.cache
+def _decisions_for_queries():
+    # Built once and run with the person and the limit: every visit of /me asks (the consultations'
+    # services, _consultation_query, say why).
+    own = (
+        select(Response)
+        .where(
+            Response.author_id == bindparam("user_id"),
+            Response.state.in_([ResponseState.REJECTED, ResponseState.HIDDEN]),
+        )
+        .options(joinedload(Response.consultation))
+        .order_by(Response.moderated_at.desc(), Response.id.desc())
+        .limit(bindparam("limit"))
+    )
+    reported = (
+        select(Report, Response)
+        .join(Response, Response.id == Report.response_id)
+        .where(Report.reporter_id == bindparam("user_id"))
+        .options(joinedload(Report.response).joinedload(Response.consultation))
+        .order_by(Report.id.desc())
+        .limit(bindparam("limit"))
+    )
+    return own, reported

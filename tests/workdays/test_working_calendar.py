@@ -103,11 +103,17 @@ def test_waiting_days_and_the_answer_day_agree():
     assert OFFICIAL.between(received, received) == 0
 
 
-def test_latest_start_is_the_last_day_that_has_waited_long_enough():
+@pytest.mark.parametrize("working_days", [0, 1, 5, 15])
+@pytest.mark.parametrize(
+    "calendar",
+    [OFFICIAL, WorkingCalendar(overrides={date(2026, 10, 8): False, date(2026, 10, 10): True})],
+    ids=["official", "with overrides"],
+)
+def test_latest_start_is_the_last_day_that_has_waited_long_enough(calendar, working_days):
     for today in days(date(2026, 9, 1), date(2026, 11, 1)):
-        start = OFFICIAL.latest_start(15, today)
-        assert OFFICIAL.after(start, 15) <= today
-        assert OFFICIAL.after(start + timedelta(days=1), 15) > today
+        start = calendar.latest_start(working_days, today)
+        assert calendar.after(start, working_days) <= today
+        assert calendar.after(start + timedelta(days=1), working_days) > today
 
 
 def test_an_override_wins_over_the_official_calendar():
