@@ -10,6 +10,7 @@ person (no query)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 from urllib.parse import quote
 
 from flask import url_for
@@ -23,19 +24,25 @@ from portal.feedback import services as feedback_services
 from portal.moderation import queue
 from portal.schools import services as school_services
 from portal.schools.models import Authority, School
+from portal.web import current_language
 
 SCHOOL_WORK_ROLES = frozenset({Role.BOARD_MEMBER, Role.SCHOOL_ADMIN})
 
 
-@dataclass(frozen=True)
-class WorkCount:
+class WorkCount(NamedTuple):
     """One count: what it is, how many, and the list where it is handled. `urgent` marks what is
-    late (overdue), which the page says in words as well."""
+    late (overdue), which the page says in words as well. (A named tuple: someone serving fifty
+    schools sees five hundred of them.)"""
 
     label: str
     count: int
     url: str
     urgent: bool = False
+
+    @property
+    def number(self) -> str:
+        """The count as the page writes it (1,234)."""
+        return f"{self.count:,}"
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,9 @@ class WorkPlace:
     roles: list[Role]
     home_url: str
     groups: list[WorkGroup] = field(default_factory=list)
+    # As the page writes them, in its language: the place's name and the roles there.
+    name: str = ""
+    role_labels: list[str] = field(default_factory=list)
 
     @property
     def counts(self) -> list[WorkCount]:
@@ -125,45 +135,48 @@ WORDS = {
 
 class _SchoolLinks:
     """url_for(endpoint, slug=..., ...) for many schools: each address is built once with a mark
-    in the slug's place, then the mark is replaced by each school's slug (a slug is lowercase
-    letters, digits and hyphens: nothing to quote). Building an address costs about 18 µs; five
-    hundred of them were half of /me for someone serving fifty schools."""
+    in the slug's place, then the mark is replaced by each school's slug (`of(slug)`: quoted once
+    per school). Building an address costs about 18 µs; five hundred of them were half of /me for
+    someone serving fifty schools."""
 
     MARK = "0school-slug0"
 
     def __init__(self):
         self.patterns: dict[tuple, str] = {}
 
-    def __call__(self, slug: str, endpoint: str, **values) -> str:
-        key = (endpoint, tuple(sorted(values.items())))
-        pattern = self.patterns.get(key)
-        if pattern is None:
-            pattern = self.patterns[key] = url_for(endpoint, slug=self.MARK, **values)
-        return pattern.replace(self.MARK, quote(slug, safe=""))
+    def of(self, slug: str):
+        """The school's addresses: link(endpoint, **values)."""
+        quoted = quote(slug, safe="")
+
+        def link(endpoint: str, **values) -> str:
+            key = (endpoint, *values.items())
+            pattern = self.patterns.get(key)
+            if pattern is None:
+                pattern = self.patterns[key] = url_for(endpoint, slug=self.MARK, **values)
+            return pattern.replace(self.MARK, quoted)
+
+        return link
 
 
-def _school_counts(
-    slug: str, feedback, decisions: int, consultations, sections: set[str], words, links
-) -> list[WorkCount]:
+def _school_counts(feedback, decisions: int, consultations, sections: set[str], words, link) -> list[WorkCount]:
     counts = []
     if "feedback" in sections:
         inbox = "feedback.inbox"
         counts += [
-            WorkCount(words["feedback_waiting"], feedback.unanswered, links(slug, inbox)),
+            WorkCount(words["feedback_waiting"], feedback.unanswered, link(inbox)),
             WorkCount(
                 words["feedback_overdue"],
                 feedback.overdue,
-                links(slug, inbox, status=feedback_services.OVERDUE),
-                urgent=bool(feedback.overdue),
+                link(inbox, status=feedback_services.OVERDUE),
+                bool(feedback.overdue),
             ),
         ]
     if "decisions" in sections:
-        counts.append(
-            WorkCount(words["decision_drafts"], decisions, links(slug, "decisions.manage", _anchor="drafts-heading"))
-        )
+        drafts = link("decisions.manage", _anchor="drafts-heading")
+        counts.append(WorkCount(words["decision_drafts"], decisions, drafts))
     if "consultations" in sections:
         counts += _consultation_counts(
-            consultations, lambda anchor: links(slug, "consultations.manage", _anchor=anchor), words
+            consultations, lambda anchor: link("consultations.manage", _anchor=anchor), words
         )
     return counts
 
@@ -174,9 +187,7 @@ def _consultation_counts(work, link, words) -> list[WorkCount]:
         WorkCount(words["sent_back"], work.sent_back, link("sent_back-heading")),
         WorkCount(words["submitted"], work.submitted, link("submitted-heading")),
         WorkCount(words["closed_without_outcome"], work.closed_without_outcome, link("closed-heading")),
-        WorkCount(
-            words["outcome_overdue"], work.outcome_overdue, link("closed-heading"), urgent=bool(work.outcome_overdue)
-        ),
+        WorkCount(words["outcome_overdue"], work.outcome_overdue, link("closed-heading"), bool(work.outcome_overdue)),
     ]
 
 
@@ -230,22 +241,27 @@ def staff_work(user, now: datetime, *, only_school: School | None = None, sectio
     queue_counts = queue.counts_by_authority(authorities) if authorities else {}
 
     words = {name: str(label) for name, label in WORDS.items()}  # in the page's language
+    language = current_language()
+    role_labels = {role: str(role.label) for role in Role}
     links = _SchoolLinks()
     shown = set(sections if sections is not None else ALL_SCHOOL_SECTIONS)
     places = []
     for school_id, roles in school_roles.items():
         school = scopes[("school", school_id)]
+        link = links.of(school.slug)
         counts = _school_counts(
-            school.slug,
-            feedback[school_id],
-            drafts[school_id],
-            consultations[("school", school_id)],
-            shown,
-            words,
-            links,
+            feedback[school_id], drafts[school_id], consultations[("school", school_id)], shown, words, link
         )
-        home = links(school.slug, "schools.manage")
-        places.append(WorkPlace(school, roles, home, [WorkGroup(None, counts)]))
+        places.append(
+            WorkPlace(
+                school,
+                roles,
+                link("schools.manage"),
+                [WorkGroup(None, counts)],
+                school.name(language),
+                [role_labels[role] for role in roles],
+            )
+        )
     places.sort(key=lambda place: place.scope.name_zh)
     authority_places = []
     for authority in sorted(authorities, key=lambda a: (a.path, a.id)):
@@ -255,7 +271,9 @@ def staff_work(user, now: datetime, *, only_school: School | None = None, sectio
         )
         # A district's own numbers on the dashboard; the city's page starts from its districts.
         home = url_for("oversight.dashboard", district=authority.id if authority.parent_id else None)
-        authority_places.append(WorkPlace(authority, roles, home, groups))
+        authority_places.append(
+            WorkPlace(authority, roles, home, groups, authority.name(language), [role_labels[role] for role in roles])
+        )
     return places + authority_places
 
 
