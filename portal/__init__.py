@@ -202,6 +202,7 @@ def _register_templates(app: Flask) -> None:
     app.jinja_env.filters["quoted_inside"] = web.quoted_inside_in_chinese
     app.jinja_env.filters["chart_label_lines"] = text.label_lines  # macros/charts.html
     app.jinja_env.globals.update(
+        url_for=web.template_url_for,
         current_language=web.current_language,
         html_lang=web.html_lang,
         made_once=web.made_once,
