@@ -11,6 +11,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# A benchmark's jobs wait in its own process, not in the developer's instance/jobs.db (which /healthz
+# reads, and `make run`'s worker would run): the queue is chosen when the portal is first imported,
+# so this comes before. A benchmark that runs a worker beside it names its own (PORTAL_JOBS_DB, as
+# bench/pdf_render.py does) or uses Redis.
+if not os.environ.get("PORTAL_JOBS_DB") and not os.environ.get("REDIS_URL"):
+    os.environ.setdefault("PORTAL_JOBS", "memory")
+
 
 def migrated_app(**config):
     """A new app on a new database, migrated to the latest revision. Without the page cache unless

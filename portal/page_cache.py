@@ -76,7 +76,7 @@ from portal.charters.models import CharterVersion
 from portal.consultations.models import Consultation
 from portal.decisions.models import Decision
 from portal.extensions import db
-from portal.i18n import LANGUAGE_PARAMETER, language_named
+from portal.i18n import LANGUAGE_COOKIE, LANGUAGE_PARAMETER, language_named
 from portal.web import code_release
 
 log = logging.getLogger(__name__)
@@ -395,9 +395,10 @@ class PageCache:
     # when this request must reach the app (a ?lang= that sets the cookie).
     def _language(self, environ, cookies) -> str | None:
         available = tuple(self.config["PORTAL_LANGUAGES"])
-        chosen = cookies.get("lang")
+        chosen = cookies.get(LANGUAGE_COOKIE)
+        query = parse_qsl(environ.get("QUERY_STRING", ""))
         asked = language_named(
-            next((value for name, value in parse_qsl(environ.get("QUERY_STRING", "")) if name == "lang"), None),
+            next((value for name, value in query if name == LANGUAGE_PARAMETER), None),
             available,
         )
         if asked:
