@@ -11,10 +11,12 @@ PUBLIC_PAGES = [("home", "/"), ("login", "/login"), ("register", "/register")]
 # The phones parents use most; and the narrowest still in use.
 PHONE_390 = {"width": 390, "height": 844}
 PHONE_320 = {"width": 320, "height": 640}
+PHONE_360 = {"width": 360, "height": 740}
 
 # The header's links and buttons that can be seen: each one's size, and the rows they make
 # (centres more than 8 px apart are different rows; a row's items are centred on one line).
-HEADER_TARGETS = """() => Array.from(document.querySelectorAll('.site-header :is(a, button, input)'))
+HEADER_TARGETS = """(within = '.site-header') =>
+    Array.from(document.querySelectorAll(within + ' :is(a, button, input)'))
     .map(el => el.getBoundingClientRect())
     .filter(r => r.width > 1 && r.height > 1)
     .map(r => ({width: r.width, height: r.height, centre: r.top + r.height / 2}))"""
@@ -102,6 +104,11 @@ def test_header_on_a_phone_is_two_rows_of_targets_big_enough_to_tap(new_page, lo
         # The search box is a link to the search page on a phone.
         expect(page.locator(".site-header .search-link")).to_be_visible()
         expect(page.locator("#site-search-q")).to_be_hidden()
+
+        # On the narrowest common phones the navigation and the search icon still share one row.
+        page.set_viewport_size(PHONE_360)
+        navigation = header_rows(page.evaluate(HEADER_TARGETS, ".site-header .header-bottom"))
+        assert navigation == 1, f"the navigation of a {who} ({language}) takes {navigation} rows at 360 px"
 
         page.set_viewport_size(PHONE_320)
         assert page_width(page) <= PHONE_320["width"], f"the page of a {who} ({language}) scrolls sideways at 320 px"
