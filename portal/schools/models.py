@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -48,6 +48,9 @@ class Authority(db.Model):
 
 class School(db.Model):
     __tablename__ = "school"
+    # Each authority's schools by name: the first few of every district (the home page) are read
+    # from it (migration 0025).
+    __table_args__ = (Index("ix_school_authority_name", "authority_id", "name_zh"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)

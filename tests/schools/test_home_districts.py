@@ -42,6 +42,24 @@ def test_each_district_shows_how_many_schools_and_the_first_eight_by_name(client
     assert f'href="/schools?district={district.id}"' in part
 
 
+def test_each_district_lists_its_own_first_schools_by_name_whatever_order_they_were_added_in(
+    db, make_school, district, other_district
+):
+    # Added out of order, in two districts; names that sort otherwise than they were added.
+    for n in (5, 11, 0, 9, 3, 10, 7, 1, 8, 2, 6, 4):
+        make_school(slug=f"a-{n}", name_zh=f"甲{n:02d}小学", name_en=f"A {n}")
+    for n in (2, 0, 1):
+        make_school(authority=other_district, slug=f"b-{n}", name_zh=f"乙{n:02d}小学", name_en=f"B {n}")
+
+    overview = {entry.authority.id: entry for entry in services.districts_overview()}
+
+    assert overview[district.id].school_count == 12
+    assert [school.slug for school in overview[district.id].schools] == [f"a-{n}" for n in range(8)]
+    assert overview[other_district.id].school_count == 3
+    assert [school.slug for school in overview[other_district.id].schools] == ["b-0", "b-1", "b-2"]
+    assert len(services.districts_overview(schools_per_district=2)[0].schools) == 2
+
+
 def test_the_districts_are_plain_values_with_their_schools(db, make_school, district, other_district):
     school = make_school(slug="jiefang", name_zh="解放路小学", name_en="Jiefang Road Primary School")
 
