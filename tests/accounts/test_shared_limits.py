@@ -120,11 +120,17 @@ def test_several_workers_without_redis_refuse_to_start():
         create_app({"PORTAL_WORKERS": 2, "REDIS_URL": ""})
 
 
+# A Redis where nothing answers at once (a port nobody listens on), never a host name to look up:
+# until it is collected, each app made here has its page cache renewed after the commits of later
+# tests outside an app context, and a name with no name service to answer waited 5 s each time.
+NOBODY_LISTENS = "redis://127.0.0.1:1/0"
+
+
 @pytest.mark.parametrize(
     "settings",
     [
         {"PORTAL_WORKERS": 1, "REDIS_URL": ""},
-        {"PORTAL_WORKERS": 4, "REDIS_URL": "redis://cache:6379/0"},
+        {"PORTAL_WORKERS": 4, "REDIS_URL": NOBODY_LISTENS},
         {"PORTAL_WORKERS": 4, "REDIS_URL": "", "RATELIMIT_ENABLED": False},
     ],
 )
@@ -154,7 +160,7 @@ def test_gunicorn_settings_tell_the_app_how_many_workers_serve(monkeypatch):
     import runpy
     from types import SimpleNamespace
 
-    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
+    monkeypatch.setenv("REDIS_URL", NOBODY_LISTENS)
     # The hook below writes PORTAL_WORKERS into os.environ: set first, so that monkeypatch puts
     # the environment back as it was (else the next tests of this process inherit 3 workers).
     monkeypatch.setenv("PORTAL_WORKERS", "1")
