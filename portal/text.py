@@ -56,6 +56,78 @@ def nfc(text: str | None) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
+# A school's name begins with where it is: 重庆市渝中区解放路小学 is 重庆市, 渝中区, 解放路小学.
+_PLACE_IN_FRONT = re.compile(r"^(重庆市)?([\u4e00-\u9fff]{1,4}?[区县])?")
+_DIGITS = re.compile(r"\d+")
+# A number written in Chinese in a school's name: 第一, 第十一 (中学); at its end, 一中, 二十九中, 一小
+# (not 统一小学).
+_CHINESE_NUMBER = re.compile(r"(?<=第)[零〇一二三四五六七八九十百千两]+|[零〇一二三四五六七八九十百千两]+(?=[中小]$)")
+_CHINESE_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def chinese_number(numerals: str) -> int:
+    """一 1, 十一 11, 二十九 29, 一百一十 110, 一〇八 108 (digit by digit when it has no unit)."""
+    if not any(character in _CHINESE_UNITS for character in numerals):
+        return int("".join(str(_CHINESE_DIGITS[character]) for character in numerals))
+    total, digit = 0, None
+    for character in numerals:
+        if character in _CHINESE_UNITS:
+            total += (1 if digit is None else digit) * _CHINESE_UNITS[character]
+            digit = None
+        else:
+            digit = _CHINESE_DIGITS[character]
+    return total + (digit or 0)
+
+
+def place_and_name(name: str) -> list[str]:
+    """A school's name cut where its place ends: ["重庆市", "渝中区", "解放路小学"] (the city and the
+    district only when it names them)."""
+    found = _PLACE_IN_FRONT.match(name)
+    parts = [part for part in found.groups() if part]
+    rest = name[found.end() :]
+    return [*parts, rest] if rest else parts
+
+
+def pinyin_sort_key(name: str) -> str:
+    """The key that puts Chinese names in the order a Chinese reader looks for them: by pinyin,
+    syllable by syllable, each with its tone (jie3 fang4 lu4 xiao3 xue2: 巴 ba1 before 白 bai2, the
+    tones 1 to 4 and 5 for the neutral one, ü as v after u), numbers by their value, in figures or
+    in Chinese (第二 before 第十, 第2 before 第10, 一中 before 二十九中), letters in lower case.
+    Each part of the name is read alone (place_and_name), so that the end of one part and the
+    start of the next are not read as one word: 重庆市长寿区 is chang2 shou4
+    (the district), not 市长 shi4 zhang3 (a mayor). Code-point order, which the names would have
+    otherwise, is the order of a character dictionary's radicals, which nobody looks for a school by.
+
+    pypinyin is imported here, not with this module: its dictionaries take about 55 MiB of a
+    process, and only a process that names a school needs them."""
+    from pypinyin import Style, lazy_pinyin
+
+    name = _CHINESE_NUMBER.sub(
+        lambda number: str(chinese_number(number.group())), unicodedata.normalize("NFKC", name or "")
+    )
+    name = _DIGITS.sub(lambda number: number.group().zfill(8), name.lower())
+    syllables = [
+        syllable.strip()
+        for part in place_and_name(name)
+        for syllable in lazy_pinyin(part, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda other: [other])
+    ]
+    return " ".join(syllable for syllable in syllables if syllable)
+
+
 _INNER_QUOTES = str.maketrans("《》", "〈〉")
 
 

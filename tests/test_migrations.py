@@ -199,3 +199,30 @@ def test_rejected_tallies_migration_counts_the_responses_rejected_before_it(migr
     after = responses.results_and_rejection_reasons(db.session.get(Consultation, consultation_id))[1]
     assert after == before == [("off_topic", 2), ("写得太长了", 1)]
     db.session.remove()
+
+
+def test_schools_by_pinyin_migration_gives_every_school_its_key_and_downgrades_with_schools_in_use(migration_app):
+    """0026: the schools there were before it get their names' keys (the directory's order);
+    downgrading takes the column out although other rows refer to the schools."""
+    from sqlalchemy import text
+
+    from portal.schools.models import School
+    from tests.helpers import factories
+
+    upgrade(directory=MIGRATIONS)
+    school = factories.school(factories.authority(), slug="old", name_zh="重庆市第二中学校")
+    factories.user(role="parent", scope=school)  # a membership refers to the school
+    db.session.commit()
+    db.session.remove()
+
+    downgrade(directory=MIGRATIONS, revision="0025")
+    assert "name_sort" not in {c["name"] for c in inspect(db.engine).get_columns("school")}
+    assert "ix_school_authority_name" in {i["name"] for i in inspect(db.engine).get_indexes("school")}
+
+    upgrade(directory=MIGRATIONS, revision="0026")
+    with db.engine.connect() as connection:
+        key = connection.execute(text("SELECT name_sort FROM school WHERE slug = 'old'")).scalar()
+    assert key == "chong2 qing4 shi4 di4 00000002 zhong1 xue2 xiao4"
+    assert db.session.scalar(db.select(School).where(School.slug == "old")).name_sort == key
+    assert schema_differences() == []
+    db.session.remove()

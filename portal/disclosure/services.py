@@ -318,7 +318,7 @@ def schools_overseen(authorities: list[Authority]) -> list[School]:
     """Every school under any of `authorities` (each with its subtree)."""
     if not authorities:
         return []
-    schools = db.session.scalars(select(School).order_by(School.name_zh))
+    schools = db.session.scalars(select(School).order_by(School.name_sort, School.id))
     return [school for school in schools if any(a.covers(school.authority) for a in authorities)]
 
 
@@ -332,7 +332,7 @@ def overview(schools: list[School], today: date, sort: str = "overdue") -> list[
     if sort == "completeness":
         return sorted(lists, key=lambda c: (c.completeness if c.completeness is not None else 2, -c.overdue))
     if sort == "name":
-        return sorted(lists, key=lambda c: c.school.name_zh)
+        return sorted(lists, key=lambda c: (c.school.name_sort, c.school.id))
     return sorted(lists, key=lambda c: (-c.overdue, c.completeness if c.completeness is not None else 2))
 
 

@@ -264,14 +264,18 @@ def consultation_item(consultation: Consultation) -> QueueItem:
 
 def schools_in_scope(user, language: str = "zh") -> list[School]:
     """The schools the queue can be narrowed to, by district then by name in `language` (as the
-    filter shows them)."""
+    filter shows them: English names alphabetically, Chinese names by pinyin)."""
     schools = db.session.scalars(
         select(School)
         .join(School.authority)
         .where(_under(moderated_paths(user)))
         .options(contains_eager(School.authority))
     )
-    return sorted(schools, key=lambda school: (school.authority.path, school.name(language).casefold(), school.id))
+
+    def by_name(school: School) -> str:
+        return school.name_en.casefold() if language == "en" else school.name_sort
+
+    return sorted(schools, key=lambda school: (school.authority.path, by_name(school), school.id))
 
 
 def queue_response(response_id: int, *, for_update: bool = False) -> Response | None:

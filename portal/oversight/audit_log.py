@@ -440,7 +440,7 @@ def schools_in_scope(scope: AuditScope) -> list[School]:
             .join(School.authority)
             .where(or_(*(Authority.path.startswith(path) for path in scope.authority_paths)))
             .options(contains_eager(School.authority))
-            .order_by(Authority.id, School.name_zh, School.id)
+            .order_by(Authority.id, School.name_sort, School.id)
         )
     )
 

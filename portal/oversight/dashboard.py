@@ -155,7 +155,9 @@ def district_in_scope(scope: OversightScope, district_id: int | None) -> Authori
 
 def schools_of(district: Authority) -> list[School]:
     return list(
-        db.session.scalars(select(School).where(School.authority_id == district.id).order_by(School.name_zh, School.id))
+        db.session.scalars(
+            select(School).where(School.authority_id == district.id).order_by(School.name_sort, School.id)
+        )
     )
 
 

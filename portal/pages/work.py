@@ -262,7 +262,7 @@ def staff_work(user, now: datetime, *, only_school: School | None = None, sectio
                 [role_labels[role] for role in roles],
             )
         )
-    places.sort(key=lambda place: place.scope.name_zh)
+    places.sort(key=lambda place: (place.scope.name_sort, place.scope.id))
     authority_places = []
     for authority in sorted(authorities, key=lambda a: (a.path, a.id)):
         roles = authority_roles[authority.id]

@@ -98,9 +98,9 @@ SCHOOLS_PER_PAGE = 20
 
 
 def search_schools(*, query: str = "", authority_id: int | None = None, school_type: str | None = None, page: int = 1):
-    """The directory: schools matching the filters, by Chinese name, a page at a time
+    """The directory: schools matching the filters, by name (pinyin: School.name_sort), a page at a time
     (Flask-SQLAlchemy's Pagination: .items, .page, .pages, .total)."""
-    statement = select(School).options(joinedload(School.authority)).order_by(School.name_zh, School.id)
+    statement = select(School).options(joinedload(School.authority)).order_by(School.name_sort, School.id)
     if authority_id:
         authority = db.session.get(Authority, authority_id)
         if authority is None:
@@ -124,7 +124,7 @@ def search_schools(*, query: str = "", authority_id: int | None = None, school_t
 
 
 def schools_for_filter(school_ids: Select, *, include_id: int | None = None) -> list[School]:
-    """The schools a public list can be narrowed to, by district and then by Chinese name: those
+    """The schools a public list can be narrowed to, by district and then by name: those
     whose ids `school_ids` selects (the ones with something to list: a city has thousands of
     schools), plus the school already chosen, if any."""
     condition = School.id.in_(school_ids)
@@ -136,7 +136,7 @@ def schools_for_filter(school_ids: Select, *, include_id: int | None = None) -> 
             .join(School.authority)
             .where(condition)
             .options(contains_eager(School.authority))
-            .order_by(Authority.id, School.name_zh, School.id)
+            .order_by(Authority.id, School.name_sort, School.id)
         )
     )
 
@@ -201,7 +201,7 @@ def _districts_overview_queries(dialect: str) -> tuple[Select, Select, Select]:
     # (charters.services._school_with_charter_query says why). Columns, not rows made into
     # objects: a city's home page lists hundreds of schools.
     counts = select(School.authority_id, func.count()).group_by(School.authority_id)
-    # Each authority's first few schools by name, read from the index on (authority_id, name_zh):
+    # Each authority's first few schools by name, read from the index on (authority_id, name_sort):
     # a few index entries per district, where ranking every school of the city (a window function)
     # took 3 ms of SQLite's time for 2,000 schools and grew with them. The same question is asked
     # in each engine's words: PostgreSQL runs a LATERAL subquery once per authority (a correlated
@@ -210,9 +210,9 @@ def _districts_overview_queries(dialect: str) -> tuple[Select, Select, Select]:
     columns = (School.authority_id, School.slug, School.name_zh, School.name_en, School.type, School.address)
     if dialect == "postgresql":
         first = (
-            select(*columns)
+            select(*columns, School.name_sort, School.id)
             .where(School.authority_id == Authority.id)
-            .order_by(School.name_zh, School.id)
+            .order_by(School.name_sort, School.id)
             .limit(bindparam("per_district"))
             .lateral("first_schools")
         )
@@ -220,14 +220,14 @@ def _districts_overview_queries(dialect: str) -> tuple[Select, Select, Select]:
             select(*(first.c[column.key] for column in columns))
             .select_from(Authority)
             .join(first, true())
-            .order_by(first.c.name_zh, first.c.slug)
+            .order_by(first.c.name_sort, first.c.id)
         )
     else:
         first = aliased(School)
         first_of_authority = (
             select(first.id)
             .where(first.authority_id == Authority.id)
-            .order_by(first.name_zh, first.id)
+            .order_by(first.name_sort, first.id)
             .limit(bindparam("per_district"))
             .correlate(Authority)
         )
@@ -235,7 +235,7 @@ def _districts_overview_queries(dialect: str) -> tuple[Select, Select, Select]:
             select(*columns)
             .select_from(Authority)
             .join(School, School.id.in_(first_of_authority.scalar_subquery()))
-            .order_by(School.name_zh, School.slug)
+            .order_by(School.name_sort, School.id)
         )
     authorities = (
         select(Authority.id, Authority.name_zh, Authority.name_en)

@@ -214,7 +214,7 @@ def answer_case(actor, case: SupervisionCase, data: dict, *, today: date, now: d
 def schools_under(authority: Authority) -> list[School]:
     return [
         school
-        for school in db.session.scalars(select(School).order_by(School.name_zh))
+        for school in db.session.scalars(select(School).order_by(School.name_sort, School.id))
         if authority.covers(school.authority)
     ]
 

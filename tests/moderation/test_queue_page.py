@@ -430,14 +430,14 @@ def test_htmx_action_on_a_handled_item_answers_409_with_who_handled_it(
     )
 
 
-def test_the_english_filter_lists_a_district_s_schools_in_the_order_of_their_english_names(
+def test_the_filter_lists_a_district_s_schools_by_english_name_in_english_and_by_pinyin_in_chinese(
     client, login_as, moderator, school
 ):
     from tests.helpers import factories
 
-    # Their Chinese names are in the other order.
-    factories.school(school.authority, name_zh="乙小学", name_en="Zebra Primary")
-    factories.school(school.authority, name_zh="甲小学", name_en="Apple Primary")
+    # Their Chinese names are in the other order (甲 jia3 before 乙 yi3 by pinyin).
+    factories.school(school.authority, name_zh="甲小学", name_en="Zebra Primary")
+    factories.school(school.authority, name_zh="乙小学", name_en="Apple Primary")
     login_as(moderator)
 
     english = _text(client.get("/moderation", headers={"Accept-Language": "en"}))
@@ -446,4 +446,4 @@ def test_the_english_filter_lists_a_district_s_schools_in_the_order_of_their_eng
     in_english = re.search(r'<select id="filter-school".*?</select>', english, re.S).group(0)
     in_chinese = re.search(r'<select id="filter-school".*?</select>', chinese, re.S).group(0)
     assert in_english.index(">Apple Primary") < in_english.index(">Zebra Primary")
-    assert in_chinese.index(">乙小学") < in_chinese.index(">甲小学")
+    assert in_chinese.index(">甲小学") < in_chinese.index(">乙小学")
