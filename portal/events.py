@@ -20,7 +20,8 @@ NAMES = frozenset(
     {
         "feedback.sent",  # a person sent feedback to a school
         "feedback.status_changed",  # the school moved it (data: before, after)
-        "feedback.answered",  # the school replied (data: public)
+        "feedback.answered",  # the school replied, and the item is answered (data: public)
+        "feedback.replied",  # the school replied, and the item is not answered yet (data: public)
         # Referred to the school's responsible supervisor: left unanswered too long (actor None),
         # or the sender asked for a review (data: kind, supervisor_ids, case_id)
         "feedback.escalated",

@@ -244,7 +244,10 @@ def reply_to_feedback(actor, feedback: Feedback, data: dict, *, now: datetime | 
     )
     if data.get("mark_answered") and feedback.status != FeedbackStatus.ANSWERED:
         change_feedback_status(actor, feedback, FeedbackStatus.ANSWERED, now=now, announce=False)
-    events.emit("feedback.answered", feedback, actor, public=public)
+    # The sender is told it is answered only when it is: a reply that leaves the item received or
+    # in progress ("we have passed it on, an answer within a week") is a reply.
+    answered = feedback.status == FeedbackStatus.ANSWERED
+    events.emit("feedback.answered" if answered else "feedback.replied", feedback, actor, public=public)
     return event
 
 

@@ -61,6 +61,7 @@ def _feedback_status(event):
 
 
 @events.on("feedback.answered")
+@events.on("feedback.replied")
 def _feedback_answered(event):
     feedback = event.subject
     tell([feedback.author_id], _feedback_notice(feedback, event.name), exclude=event.actor and event.actor.id)

@@ -19,6 +19,7 @@ TEXTS = {
     "feedback.sent": _l("New feedback %(reference)s to %(school)s."),
     "feedback.status_changed": _l("%(school)s marked your feedback %(reference)s “%(status)s”."),
     "feedback.answered": _l("%(school)s answered your feedback %(reference)s."),
+    "feedback.replied": _l("%(school)s replied to your feedback %(reference)s."),
     "feedback.escalated": _l("Your feedback %(reference)s to %(school)s went to the school's responsible supervisor."),
     "feedback.escalated.supervisor": _l("Feedback %(reference)s to %(school)s was referred to you as its supervisor."),
     "feedback.supervisor_answered": _l(

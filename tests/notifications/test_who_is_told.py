@@ -82,10 +82,11 @@ def test_the_sender_is_told_of_every_status_change_and_every_answer_public_or_pr
     feedback_services.change_feedback_status(school_admin, feedback, FeedbackStatus.CLOSED)
     db.session.commit()
 
-    # The answer that also marks the item answered is told once, as an answer.
+    # A reply that leaves the item in progress is told as a reply; the answer that also marks
+    # the item answered is told once, as an answer.
     assert events_told(parent) == [
         "feedback.status_changed",
-        "feedback.answered",
+        "feedback.replied",
         "feedback.answered",
         "feedback.status_changed",
     ]
@@ -93,6 +94,24 @@ def test_the_sender_is_told_of_every_status_change_and_every_answer_public_or_pr
     assert first.kind == Kind.FEEDBACK
     assert first.endpoint == "feedback.my_item" and first.url_args == {"feedback_id": feedback.id}
     assert feedback.reference in words(first.event, first.params)
+
+
+def test_a_reply_that_leaves_the_item_in_progress_is_told_as_a_reply_not_as_an_answer(
+    app, db, send, parent, school, school_admin
+):
+    feedback = send(parent, school)
+    feedback_services.change_feedback_status(school_admin, feedback, FeedbackStatus.IN_PROGRESS)
+
+    feedback_services.reply_to_feedback(school_admin, feedback, {"reply": "已转交总务处核实，一周内答复您。", "public": False})
+    db.session.commit()
+
+    told = notifications_of(parent)[-1]
+    assert (told.event, feedback.status) == ("feedback.replied", FeedbackStatus.IN_PROGRESS)
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert words(told.event, told.params) == f"{school.name_zh}回复了您的意见建议{feedback.reference}。"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert words(told.event, told.params) == f"{school.name_en} replied to your feedback {feedback.reference}."
+        assert "answered" not in words(told.event, told.params)
 
 
 def test_the_sender_gets_a_mail_in_their_own_language_with_the_reference_and_a_link_to_the_item(
