@@ -102,7 +102,8 @@ def test_a_reply_that_leaves_the_item_in_progress_is_told_as_a_reply_not_as_an_a
     feedback = send(parent, school)
     feedback_services.change_feedback_status(school_admin, feedback, FeedbackStatus.IN_PROGRESS)
 
-    feedback_services.reply_to_feedback(school_admin, feedback, {"reply": "已转交总务处核实，一周内答复您。", "public": False})
+    holding_reply = {"reply": "已转交总务处核实，一周内答复您。", "public": False}
+    feedback_services.reply_to_feedback(school_admin, feedback, holding_reply)
     db.session.commit()
 
     told = notifications_of(parent)[-1]
