@@ -168,3 +168,19 @@ def test_a_body_s_own_page_and_the_list_of_bodies_do_not_repeat_a_name_that_is_i
 
     assert re.sub(r"<title>.*?</title>", "", own_page, flags=re.S).count("校务委员会") == 1
     assert listed.count(">校务委员会<") == 1 and '<span class="muted">校务委员会</span>' not in listed
+
+
+def test_the_school_s_decisions_each_begin_with_published_and_the_date(client, school):
+    """On the school's own page the school's name is left out of each decision's line; what is
+    left starts the line, so it starts with a capital in English."""
+    from tests.helpers.decisions import insert_published
+
+    insert_published(school, published_at=datetime(2026, 9, 23, 2, 0, tzinfo=UTC))
+
+    english = client.get(f"/schools/{school.slug}", headers=ENGLISH).get_data(as_text=True)
+    chinese = client.get(f"/schools/{school.slug}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+
+    meta = re.search(r'<span class="decision-card-meta">\s*(.*?)\s*</span>', english, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", meta) == "Published Sep 23, 2026"
+    meta_zh = re.search(r'<span class="decision-card-meta">\s*(.*?)\s*</span>', chinese, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", meta_zh) == "发布于2026年9月23日"

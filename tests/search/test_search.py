@@ -1,6 +1,7 @@
 """/search: what parents type finds what is public, in Chinese, pinyin and English; what is not
 public is never found; what they type never becomes HTML and never breaks the page."""
 
+import re
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
@@ -117,6 +118,20 @@ def test_words_found_nowhere_say_what_to_try(app, client, world):
     assert response.status_code == 200
     assert "Nothing found" in page or "没有找到" in page
     assert "jiefang" in page
+
+
+@pytest.mark.parametrize(("language", "told_records_are_in_chinese"), [("en", True), ("zh", False)], ids=["en", "zh"])
+def test_an_english_reader_who_finds_nothing_is_told_the_records_are_written_in_chinese(
+    app, client, world, language, told_records_are_in_chinese
+):
+    response = client.get("/search?" + urlencode({"q": "canteen"}), headers={"Accept-Language": language})
+    page = response.get_data(as_text=True)
+
+    assert response.status_code == 200
+    assert ("English words find only schools' English names" in page) is told_records_are_in_chinese
+    tips = re.search(r"<ul>(.*?)</ul>", page.split('id="search-results"')[1], re.S).group(1)
+    # A list of things to try, each item as it is, with no semicolon or full stop left hanging.
+    assert not re.search(r"[;；.。]\s*</li>", tips)
 
 
 def test_a_draft_decision_is_not_found_until_it_is_published_then_on_the_next_request(app, client, db, world):
