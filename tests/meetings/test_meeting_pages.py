@@ -274,3 +274,31 @@ def test_meeting_on_a_known_day_is_stored_in_utc(db, school, board):
     )
 
     assert meeting.starts_at == datetime(2026, 3, 1, 16, 0, tzinfo=UTC)
+
+
+# The records are written in Chinese: on an English page each piece of them says so (WCAG 3.1.2),
+# so that a screen reader reads them with a Chinese voice; the words around them stay English.
+
+ZH = 'lang="zh-CN"'
+
+
+def test_an_english_meeting_page_marks_the_meeting_s_chinese_words_as_chinese(client, school, board, make_meeting):
+    meeting = make_meeting(school, board, title="第一次校务委员会会议", minutes="同意**工作计划**。", approved=True)
+
+    page = text_of(client.get(f"/meetings/{meeting.id}", headers=ENGLISH))
+
+    assert re.search(r'<h1 lang="zh-CN">第一次校务委员会会议</h1>', page)
+    assert re.search(rf"{ZH}>校务委员会</a>", page)
+    assert re.search(r'<div class="prose minutes" lang="zh-CN">', page)
+    assert re.search(r'<h2 id="minutes-heading">Minutes</h2>', page)  # the page's own words: English
+
+
+def test_an_english_body_page_and_school_page_mark_names_and_descriptions_as_chinese(client, school, board):
+    body_page = text_of(client.get(f"/schools/{school.slug}/bodies/{board.id}", headers=ENGLISH))
+    school_page = text_of(client.get(f"/schools/{school.slug}", headers=ENGLISH))
+
+    assert '<h1 lang="zh-CN">校务委员会</h1>' in body_page
+    assert '<p class="text-block" lang="zh-CN">学校重大事项的议事和决策机构。</p>' in body_page
+    assert re.search(rf'<a href="[^"]+" {ZH}>周建华</a>|<span {ZH}>周建华</span>', body_page)
+    assert re.search(rf"{ZH}>校务委员会</a>", school_page)
+    assert f'<span class="member-name" {ZH}>周建华</span>' in school_page
