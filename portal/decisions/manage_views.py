@@ -84,7 +84,9 @@ def _choices(form, school, decision=None):
             if version.is_adopted
             else _("Version %(number)d (draft)", number=version.number),
         )
-        for version in services.charter_versions_for_decisions(school)
+        for version in services.charter_versions_for_decisions(
+            school, include_id=decision.charter_version_id if decision else None
+        )
     ]
     form.consultation_id.choices = [SelectChoice("", _("None"))] + [
         SelectChoice(consultation.id, consultation.title)

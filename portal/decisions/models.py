@@ -108,6 +108,16 @@ class DecisionRefusal(Reason):
         _l("A decision cannot take effect before the meeting that took it."),
         "effective_on",
     )
+    # A decision adopts a draft version, or says it is the one that adopted the newest version; a
+    # version that a newer one has replaced is not adopted again by a decision years later.
+    CHARTER_VERSION_REPLACED = (
+        "charter_version_replaced",
+        _l(
+            "A newer version of the charter has been adopted since this one. "
+            "Choose a draft version, which this decision adopts, or the newest adopted version."
+        ),
+        "charter_version_id",
+    )
     TARGET_NOT_IN_FORCE = (
         "target_not_in_force",
         _l("The earlier decision is no longer in force: another decision has already superseded or revoked it."),

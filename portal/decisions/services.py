@@ -20,7 +20,7 @@ from sqlalchemy.orm import defer, joinedload
 
 from portal import audit, clock, events, jobs
 from portal.charters import services as charters
-from portal.charters.models import CharterVersion
+from portal.charters.models import CharterStatus, CharterVersion
 from portal.clock import utcnow
 from portal.consultations.models import Consultation, ConsultationStatus, Phase
 from portal.decisions.models import (
@@ -161,12 +161,34 @@ def meetings_for_decisions(school: School, now: datetime) -> list[Meeting]:
     )
 
 
-def charter_versions_for_decisions(school: School) -> list[CharterVersion]:
-    return list(
-        db.session.scalars(
-            select(CharterVersion).where(CharterVersion.school_id == school.id).order_by(CharterVersion.number.desc())
+def charter_versions_for_decisions(school: School, *, include_id: int | None = None) -> list[CharterVersion]:
+    """The charter versions a decision may adopt, newest first: the drafts, and the newest adopted
+    version (a decision may be the one that adopted it), plus the one already chosen, if any
+    (the form then says what is wrong with it: charter_version_problem)."""
+    versions = db.session.scalars(
+        select(CharterVersion).where(CharterVersion.school_id == school.id).order_by(CharterVersion.number.desc())
+    ).all()
+    newest_adopted = next((version for version in versions if version.is_adopted), None)
+    return [
+        version
+        for version in versions
+        if not version.is_adopted or version is newest_adopted or version.id == include_id
+    ]
+
+
+def charter_version_problem(version: CharterVersion | None) -> DecisionRefusal | None:
+    """CHARTER_VERSION_REPLACED when `version` is adopted and a newer version of the same
+    school's charter is adopted too; else None."""
+    if version is None or not version.is_adopted:
+        return None
+    newer = db.session.scalar(
+        select(func.count()).where(
+            CharterVersion.school_id == version.school_id,
+            CharterVersion.status == CharterStatus.ADOPTED,
+            CharterVersion.number > version.number,
         )
     )
+    return DecisionRefusal.CHARTER_VERSION_REPLACED if newer else None
 
 
 def answerable_consultations(school: School, now: datetime) -> list[Consultation]:
@@ -369,6 +391,8 @@ def _resolve_links(school: School, fields: dict, *, decision_id: int | None, now
             version = db.session.get(CharterVersion, version_id) if version_id is not None else None
             if version is None or version.school_id != school.id:
                 raise DomainError(DecisionRefusal.UNKNOWN_CHARTER_VERSION)
+            if problem := charter_version_problem(version):
+                raise DomainError(problem)
         values["charter_version_id"] = version_id
 
     if "consultation_id" in fields:
@@ -512,7 +536,7 @@ def preview_pdf(decision: Decision, now: datetime | None = None) -> bytes:
 def publish_problems(decision: Decision, now: datetime) -> list[DecisionRefusal]:
     """What a draft still lacks before it can be published, as DecisionRefusal members (empty
     when it is ready): TITLE_MISSING, BODY_MISSING, MEETING_MISSING, FUTURE_MEETING, NO_VOTES,
-    VOTE_EXCEEDS_PRESENT, EFFECTIVE_BEFORE_MEETING, TARGET_NOT_IN_FORCE."""
+    VOTE_EXCEEDS_PRESENT, EFFECTIVE_BEFORE_MEETING, TARGET_NOT_IN_FORCE, CHARTER_VERSION_REPLACED."""
     problems = []
     if not decision.title.strip():
         problems.append(DecisionRefusal.TITLE_MISSING)
@@ -536,6 +560,8 @@ def publish_problems(decision: Decision, now: datetime) -> list[DecisionRefusal]
     for target in (decision.supersedes, decision.revokes):
         if target is not None and target.status != DecisionStatus.PUBLISHED:
             problems.append(DecisionRefusal.TARGET_NOT_IN_FORCE)
+    if problem := charter_version_problem(decision.charter_version):
+        problems.append(problem)
     return problems
 
 

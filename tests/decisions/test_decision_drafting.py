@@ -598,3 +598,87 @@ def test_publish_failing_with_htmx_leads_back_to_the_draft_that_says_why(
     assert poll.status_code == 204 and poll.headers["HX-Redirect"] == manage_url(school, draft) + "#publish"
     assert "nothing was published" in field_error(page.text, "confirm")
     assert fresh(db, draft).status == DecisionStatus.DRAFT
+
+
+# Which charter version a decision adopts
+
+
+@pytest.fixture
+def charter_history(db, school):
+    """Version 1 adopted in 2021 and replaced by version 2 in 2024; version 3 a draft."""
+    versions = [
+        CharterVersion(
+            school=school, number=1, body="# 章程\n\n第一条", status=CharterStatus.ADOPTED, adopted_on=date(2021, 9, 1)
+        ),
+        CharterVersion(
+            school=school, number=2, body="# 章程\n\n第一条", status=CharterStatus.ADOPTED, adopted_on=date(2024, 9, 1)
+        ),
+        CharterVersion(school=school, number=3, body="# 章程\n\n第一条 修订", status=CharterStatus.DRAFT),
+    ]
+    db.session.add_all(versions)
+    db.session.commit()
+    return versions
+
+
+REPLACED = "A newer version of the charter has been adopted since this one."
+
+
+def test_the_form_offers_the_draft_and_the_newest_adopted_version_not_one_replaced_since(
+    client, school, charter_history, board_member, login_as
+):
+    login_as(board_member)
+
+    page = client.get(manage_url(school, suffix="/new"), headers=ENGLISH).text
+    offered = re.findall(r'<option value="(\d+)"', page[page.index('id="charter_version_id"') :].split("</select>")[0])
+
+    assert offered == [str(charter_history[2].id), str(charter_history[1].id)]
+
+
+def test_a_decision_cannot_adopt_a_charter_version_replaced_since_and_keeps_what_was_typed(
+    client, db, school, decision_meeting, charter_history, board_member, login_as
+):
+    login_as(board_member)
+
+    response = client.post(
+        manage_url(school, suffix="/new"),
+        data=form(decision_meeting, title="关于通过章程第1版的决定", charter_version_id=str(charter_history[0].id)),
+        headers=ENGLISH,
+    )
+
+    assert response.status_code == 422
+    assert field_error(response.text, "charter_version_id") == "Choose one of this school's charter versions."
+    assert field_value(response.text, "title") == "关于通过章程第1版的决定"
+    assert count(db, Decision, Decision.school_id == school.id) == 0
+
+
+def test_the_service_refuses_a_charter_version_replaced_since_whoever_asks(
+    db, school, decision_meeting, charter_history, make_draft
+):
+    from portal.decisions import services
+    from portal.decisions.models import DecisionRefusal
+    from portal.domain import DomainError
+
+    draft = make_draft()
+    with pytest.raises(DomainError) as refused:
+        services.update_draft(None, draft, {"charter_version_id": charter_history[0].id})
+
+    assert refused.value.reason == DecisionRefusal.CHARTER_VERSION_REPLACED
+    assert refused.value.field == "charter_version_id"
+    services.update_draft(None, draft, {"charter_version_id": charter_history[1].id})  # the newest: fine
+    assert draft.charter_version_id == charter_history[1].id
+
+
+def test_a_draft_whose_charter_version_was_replaced_meanwhile_is_not_published(
+    client, db, school, charter_history, make_draft, board_member, login_as
+):
+    draft = make_draft(charter_version_id=charter_history[1].id)  # the newest adopted, when saved
+    newer = db.session.get(CharterVersion, charter_history[2].id)
+    newer.status, newer.adopted_on = CharterStatus.ADOPTED, date(2026, 9, 1)  # adopted on the charter page
+    db.session.commit()
+    login_as(board_member)
+
+    response = client.post(manage_url(school, draft, "/publish"), data={"confirm": "y"}, headers=ENGLISH)
+
+    assert response.status_code == 422
+    assert REPLACED in response.text
+    assert fresh(db, draft).status == DecisionStatus.DRAFT
