@@ -447,7 +447,7 @@ def record_attendance(slug, meeting_id):
     try:
         services.record_attendance(current_user, meeting, presence)
     except DomainError as error:
-        if error.reason == MeetingRefusal.NOT_A_MEMBER:  # what was sent, not the meeting's state
+        if error.reason in (MeetingRefusal.NOT_A_MEMBER, MeetingRefusal.MEETING_NOT_HELD):  # said in the section
             db.session.rollback()
             return _attendance_not_recorded(school, meeting, presence, error.message)
         return _refused(school, meeting, error.reason, "attendance")
@@ -522,7 +522,7 @@ def approve_minutes(slug, meeting_id):
     try:
         services.approve_minutes(current_user, meeting)
     except DomainError as error:
-        if error.reason == MeetingRefusal.MINUTES_EMPTY:  # nothing to approve yet: said beside the button
+        if error.reason in (MeetingRefusal.MINUTES_EMPTY, MeetingRefusal.MEETING_NOT_HELD):  # said beside the button
             db.session.rollback()
             meeting = found_or_404(services.meeting_in_school(school, meeting.id))
             return _meeting_page(school, meeting, 422, approve_form=form, approve_error=error.message)

@@ -49,6 +49,11 @@ class MeetingRefusal(Reason):
         _l("The minutes of this meeting are approved, so its record can no longer be changed."),
     )
     MINUTES_EMPTY = "minutes_empty", _l("Write the minutes and save them before approving them.")
+    # Who was present, and the minutes as approved, are a record of what happened: not before it.
+    MEETING_NOT_HELD = (
+        "meeting_not_held",
+        _l("This meeting has not taken place yet. Its attendance and its minutes are recorded once it has begun."),
+    )
 
 
 class BodyKind(Labelled):
@@ -188,10 +193,17 @@ class Meeting(db.Model):
             raise DomainError(MeetingRefusal.MINUTES_APPROVED)
         self.minutes = minutes
 
+    def refuse_if_not_held(self, now: datetime) -> None:
+        """Raises MeetingRefusal.MEETING_NOT_HELD while the meeting has not begun."""
+        if self.starts_at > now:
+            raise DomainError(MeetingRefusal.MEETING_NOT_HELD)
+
     def approve_minutes(self, by_id: int | None, at: datetime) -> None:
-        """Raises MeetingRefusal.MINUTES_APPROVED, or MINUTES_EMPTY when there is nothing to approve."""
+        """Raises MeetingRefusal.MINUTES_APPROVED, MEETING_NOT_HELD before the meeting's start, or
+        MINUTES_EMPTY when there is nothing to approve."""
         if self.minutes_approved:
             raise DomainError(MeetingRefusal.MINUTES_APPROVED)
+        self.refuse_if_not_held(at)
         if not self.minutes.strip():
             raise DomainError(MeetingRefusal.MINUTES_EMPTY)
         self.minutes_status = MinutesStatus.APPROVED

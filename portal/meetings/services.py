@@ -570,11 +570,13 @@ def remove_agenda_item(actor, meeting: Meeting, item_id: int) -> None:
     _agenda_changed(actor, meeting, change="remove", item=item.title)
 
 
-def record_attendance(actor, meeting: Meeting, presence: dict[int, bool | None]) -> dict:
+def record_attendance(actor, meeting: Meeting, presence: dict[int, bool | None], now: datetime | None = None) -> dict:
     """Record who was present (True) or absent (False); None forgets what was recorded.
     Only members of the body whose term covers the meeting's date can be recorded: any other
-    id raises MeetingRefusal.NOT_A_MEMBER and nothing is changed. Returns the changes."""
+    id raises MeetingRefusal.NOT_A_MEMBER and nothing is changed; before the meeting has begun,
+    MEETING_NOT_HELD. Returns the changes."""
     _refuse_if_approved(meeting)
+    meeting.refuse_if_not_held(now or utcnow())
     eligible = {member.id: member for member in members_for_meeting(meeting)}
     if any(member_id not in eligible for member_id in presence):
         raise DomainError(MeetingRefusal.NOT_A_MEMBER)
@@ -614,7 +616,7 @@ def approve_minutes(actor, meeting: Meeting, now: datetime | None = None) -> Non
     """Approve the minutes: from now on they are public and never change. The meeting's record
     (agenda, attendance, minutes) is rendered to PDF, signed and archived, and
     `minutes_document_sha256` set, in the caller's transaction. Raises MeetingRefusal
-    MINUTES_APPROVED or MINUTES_EMPTY (before anything is rendered); or the failure of
+    MINUTES_APPROVED, MEETING_NOT_HELD or MINUTES_EMPTY (before anything is rendered); or the failure of
     rendering, signing or storing the PDF, and then the caller rolls back and nothing is approved."""
     meeting.approve_minutes(getattr(actor, "id", None), now or utcnow())
     db.session.flush()

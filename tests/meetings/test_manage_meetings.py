@@ -1,13 +1,14 @@
 """Board members and school administrators keep the record of meetings: details, agenda,
 attendance and minutes, until the minutes are approved; from then on nothing changes."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import url_for
 from sqlalchemy import func, insert, select
 
 from portal.audit import AuditEvent
+from portal.clock import utcnow
 from portal.extensions import db as portal_db
 from portal.meetings import services
 from portal.meetings.forms import MeetingForm, MemberForm
@@ -531,6 +532,42 @@ def test_empty_minutes_cannot_be_approved(client, db, school, board, make_meetin
     assert "Write the minutes and save them before approving them." in response.get_data(as_text=True)
     assert not fresh(db, meeting).minutes_approved
     assert not events(db, "meeting.minutes_approve")
+
+
+NOT_HELD = "This meeting has not taken place yet. Its attendance and its minutes are recorded once it has begun."
+
+
+def test_minutes_of_a_meeting_that_has_not_taken_place_cannot_be_approved(
+    client, db, school, board, make_meeting, board_member, login_as
+):
+    meeting = make_meeting(school, board, starts_at=utcnow() + timedelta(days=14), minutes="会议议定：……")
+    login_as(board_member)
+
+    response = client.post(f"{manage_url(school, meeting)}/approve", data={"confirm": "y"}, headers=ENGLISH)
+
+    assert response.status_code == 422
+    assert NOT_HELD in response.get_data(as_text=True)
+    assert not fresh(db, meeting).minutes_approved
+    assert fresh(db, meeting).minutes == "会议议定：……"  # the draft is kept
+    assert not events(db, "meeting.minutes_approve")
+
+
+def test_attendance_of_a_meeting_that_has_not_taken_place_is_refused_and_the_choice_kept(
+    client, db, school, board, make_meeting, board_member, login_as
+):
+    meeting = make_meeting(school, board, starts_at=utcnow() + timedelta(days=14))
+    chair = members_by_name(meeting)["周建华"]
+    login_as(board_member)
+
+    response = client.post(
+        f"{manage_url(school, meeting)}/attendance", data={f"member-{chair.id}": "present"}, headers=ENGLISH
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert NOT_HELD in page
+    assert f'name="member-{chair.id}" value="present" checked' in page
+    assert count(db, Attendance) == 0
 
 
 def test_approving_without_the_tick_approves_nothing_and_says_why_beside_it(
