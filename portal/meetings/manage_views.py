@@ -145,7 +145,7 @@ def end_member_term(slug, body_id, member_id):
             services.end_member_term(current_user, member, end_form.last_day.data)
         except DomainError as error:
             db.session.rollback()
-            # The only refusal is TERM_ORDER: on this form the term's end is the last day given.
+            # TERM_ORDER or END_AFTER_TERM: on this form both are about the last day given.
             end_form.last_day.errors.append(error.message)
         else:
             db.session.commit()

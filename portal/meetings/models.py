@@ -24,6 +24,15 @@ class MeetingRefusal(Reason):
     page it is about (the agenda, the attendance, the approval) or the top of the page."""
 
     TERM_ORDER = "term_order", _l("The term cannot end before it starts."), "term_end"
+    # Ending a term brings its last day closer; a later day would lengthen it (the member's form does that).
+    END_AFTER_TERM = (
+        "end_after_term",
+        _l(
+            "The term already ends before this day. Ending a term can only bring its last day closer; "
+            "to lengthen it, change the term on the member's form."
+        ),
+        "last_day",
+    )
     SEAT_OVERLAP = (
         "seat_overlap",
         _l("This person already holds a seat in this body during these dates. End that term first, or correct it."),

@@ -416,9 +416,12 @@ def update_member(actor, member: BodyMember, data: dict) -> dict:
 
 def end_member_term(actor, member: BodyMember, end: date) -> None:
     """End a seat on `end` (the last day served). The member stays on record as a former member.
-    Raises MeetingRefusal.TERM_ORDER for a day before the term started."""
+    Raises MeetingRefusal.TERM_ORDER for a day before the term started, END_AFTER_TERM for a day
+    after the term's end (that would lengthen it)."""
     if end < member.term_start:
         raise DomainError(MeetingRefusal.TERM_ORDER)
+    if member.term_end is not None and end > member.term_end:
+        raise DomainError(MeetingRefusal.END_AFTER_TERM)
     before = member.term_end
     member.term_end = end
     db.session.flush()

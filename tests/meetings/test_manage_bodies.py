@@ -333,6 +333,23 @@ def test_ending_a_term_before_it_started_is_refused(client, db, school, board, s
     assert db.session.get(BodyMember, member.id).term_end == date(2027, 8, 31)
 
 
+def test_ending_a_term_after_its_end_is_refused_and_does_not_lengthen_it(
+    client, db, school, board, school_admin, login_as
+):
+    member = next(m for m in board.members if m.name == "李秀英")  # serves until 2027-08-31
+    login_as(school_admin)
+
+    response = client.post(
+        f"{member_url(school, board, member)}/end-term", data={"last_day": "2030-01-01"}, headers=ENGLISH
+    )
+
+    assert response.status_code == 422
+    assert "Ending a term can only bring its last day closer" in field_error(response.text, "last_day")
+    assert 'value="2030-01-01"' in response.text  # what was typed stays
+    assert db.session.get(BodyMember, member.id).term_end == date(2027, 8, 31)
+    assert not events(db, "member.end_term")
+
+
 # Who may
 
 
