@@ -50,6 +50,16 @@ class CharterRefusal(Reason):
         _l("A draft is already being prepared. Edit or adopt that draft instead of starting another."),
     )
     EMPTY_BODY = "empty_body", _l("The draft has no text yet. Write the charter before adopting it.")
+    # The day the body adopted it has happened: a version adopted "next year" would be listed and
+    # disclosed as adopted today. The day it comes into force may be later (effective_on).
+    ADOPTED_IN_FUTURE = (
+        "adopted_in_future",
+        _l(
+            "The day of adoption cannot be after today. Adopt the version once the body has adopted it; "
+            "the day it comes into force may be later."
+        ),
+        "adopted_on",
+    )
     EFFECTIVE_BEFORE_ADOPTION = (
         "effective_before_adoption",
         _l("A charter cannot come into force before the day it is adopted."),

@@ -22,7 +22,7 @@ from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased, joinedload
 
-from portal import audit, events
+from portal import audit, clock, events
 from portal.charters import structure
 from portal.charters.models import CharterRefusal, CharterStatus, CharterVersion, StoredCharterDiff
 from portal.documents import render
@@ -319,13 +319,16 @@ def adopt_version(actor, version: CharterVersion, *, adopted_on: date, effective
     """Adopt the draft: from now on it is the school's charter (if no later version is) and it
     never changes again. Its PDF is rendered, signed and archived, and `document_sha256` set, in
     the caller's transaction. Raises DomainError with CHARTER_ADOPTED, EMPTY_BODY,
-    EFFECTIVE_BEFORE_ADOPTION or ADOPTED_BEFORE_PREVIOUS; or the failure of rendering,
+    ADOPTED_IN_FUTURE (after today in Beijing), EFFECTIVE_BEFORE_ADOPTION or
+    ADOPTED_BEFORE_PREVIOUS; or the failure of rendering,
     signing or storing the PDF, and then the caller rolls back and the draft stays a draft."""
     _lock(version)
     if version.is_adopted:
         raise DomainError(CharterRefusal.CHARTER_ADOPTED)
     if not version.body.strip():
         raise DomainError(CharterRefusal.EMPTY_BODY)
+    if adopted_on > clock.today():
+        raise DomainError(CharterRefusal.ADOPTED_IN_FUTURE)
     if effective_on < adopted_on:
         raise DomainError(CharterRefusal.EFFECTIVE_BEFORE_ADOPTION)
     previous = previous_adopted(version)

@@ -385,6 +385,12 @@ def test_a_charter_may_come_into_force_on_the_day_it_is_adopted(client, db, logi
         ),
         ({"confirm": ""}, "confirm", "Please confirm that this text was adopted as shown."),
         (
+            {"adopted_on": "2099-12-05", "effective_on": "2099-12-06"},
+            "adopted_on",
+            "The day of adoption cannot be after today. Adopt the version once the body has adopted it; "
+            "the day it comes into force may be later.",
+        ),
+        (
             {"adopted_on": "2025-01-01", "effective_on": "2025-02-01"},
             "adopted_on",
             "Version 2 was adopted on Mar 28, 2025. A later version cannot be adopted before that day.",
@@ -400,6 +406,7 @@ def test_a_charter_may_come_into_force_on_the_day_it_is_adopted(client, db, logi
         "effective-too-late",
         "effective-before-adoption",
         "not-confirmed",
+        "adopted-after-today",
         "before-previous-version",
     ],
 )
@@ -540,6 +547,24 @@ def test_a_draft_adopted_meanwhile_is_not_changed_and_the_reason_is_shown(
     assert "Version 3 is adopted and can no longer be changed." in page[page.index('id="charter-notice"') :]
     assert fresh(db, draft).body == VERSION_2.strip()
     assert events(db, "charter.draft_edit", draft) == [] and events(db, "charter.adopt", draft) == []
+
+
+def test_a_version_adopted_today_may_come_into_force_later_and_tomorrow_is_refused(db, with_app, school, draft):
+    from datetime import timedelta
+
+    from portal import clock
+
+    with pytest.raises(DomainError) as refused:
+        services.adopt_version(
+            None, draft, adopted_on=clock.today() + timedelta(days=1), effective_on=clock.today() + timedelta(days=30)
+        )
+    assert refused.value.reason == CharterRefusal.ADOPTED_IN_FUTURE
+    assert fresh(db, draft).status == CharterStatus.DRAFT
+
+    with with_app():  # adopting renders and signs the PDF
+        draft = fresh(db, draft)
+        services.adopt_version(None, draft, adopted_on=clock.today(), effective_on=clock.today() + timedelta(days=30))
+    assert draft.status == CharterStatus.ADOPTED
 
 
 def test_service_refuses_a_charter_in_force_before_it_is_adopted(db, school, draft):
