@@ -117,3 +117,23 @@ def test_header_on_a_phone_is_two_rows_of_targets_big_enough_to_tap(new_page, lo
         expect(page.locator("#site-search-q")).to_be_visible()
         expect(page.locator(".site-header .search-link")).to_be_hidden()
         page.set_viewport_size(PHONE_390)
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_commission_s_tables_scroll_in_their_own_box_on_a_phone(new_page, log_in, demo_password, language):
+    """Words hidden for the eye inside a wide table ("Actions", the day a "Remove" button removes)
+    are placed absolutely: they stay inside the table's own scrolling box, not past the page."""
+    page = new_page(language, viewport=PHONE_390)
+    log_in(page, "admin@example.org", demo_password)
+    page.goto("/oversight/working-days")
+    page.locator("#day").fill("2027-01-09")  # a Saturday, made a working day
+    page.locator("input[name=kind][value=working]").check()
+    page.locator("#note").fill("调休上班 Working day in exchange")
+    with page.expect_navigation():
+        page.locator("form[action='/oversight/working-days'] button[type=submit]").click()
+    expect(page.locator(".working-days-table")).to_be_visible()
+    assert page_width(page) <= PHONE_390["width"], f"the working days ({language}) scroll sideways"
+
+    page.goto("/authorities/1/manage/supervisors")
+    expect(page.locator("#supervisor-assignments")).to_be_visible()
+    assert page_width(page) <= PHONE_390["width"], f"the supervisors ({language}) scroll sideways"
