@@ -432,6 +432,9 @@ RULES: dict[str, Callable[..., bool]] = {
     "manage_decisions": _has_school_role(Role.BOARD_MEMBER, Role.SCHOOL_ADMIN),
     "edit_school_profile": _has_school_role(Role.SCHOOL_ADMIN, Role.COMMISSION_ADMIN),
     "manage_invitations": _has_school_role(Role.SCHOOL_ADMIN, Role.COMMISSION_ADMIN),
+    # Who runs a school on the portal (its administrators and board members): the commission
+    # above it appoints them (DESIGN.md: commission admins manage staff accounts).
+    "manage_staff": _has_school_role(Role.COMMISSION_ADMIN),
     "read_draft_minutes": _may_read_draft_minutes,
     # One meeting's record (the object is the Meeting, or the GoverningBody a new one is for).
     "keep_meeting_record": _may_keep_body_records,
@@ -535,6 +538,7 @@ MANAGEMENT_ACTIONS = frozenset(
         "manage_consultations",
         "edit_school_profile",
         "manage_invitations",
+        "manage_staff",
         "manage_feedback",
         "oversee_feedback",
         "manage_disclosure",

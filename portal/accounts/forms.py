@@ -4,9 +4,9 @@ from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, Stri
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, StopValidation
 
 from portal.accounts import services as account_services
-from portal.accounts.models import DISPLAY_NAME_MAX, EMAIL_MAX, INVITATION_NOTE_MAX, PASSWORD_MAX, PASSWORD_MIN
+from portal.accounts.models import DISPLAY_NAME_MAX, EMAIL_MAX, INVITATION_NOTE_MAX, PASSWORD_MAX, PASSWORD_MIN, Role
 from portal.accounts.passwords import password_weakness
-from portal.forms import PortalForm, WholeNumberField
+from portal.forms import PortalForm, WholeNumberField, one_of_the_choices
 from portal.i18n import LANGUAGE_NAMES
 
 EMAIL_REQUIRED = _l("Please enter your email address.")
@@ -246,4 +246,30 @@ class DeleteAccountForm(PortalForm):
             Length(max=PASSWORD_MAX, message=PASSWORD_LENGTH),
         ],
         render_kw={"autocomplete": "current-password", "maxlength": PASSWORD_MAX},
+    )
+
+
+STAFF_ROLE_REQUIRED = _l("Choose the role: school administrator or board member.")
+
+
+class StaffForm(PortalForm):
+    """A school's new administrator or board member: an existing account, by its email address."""
+
+    email = StringField(
+        _l("Their account's email address"),
+        validators=[
+            DataRequired(message=_l("Enter the email address of the person's account.")),
+            Length(max=EMAIL_MAX, message=EMAIL_TOO_LONG),
+            Email(message=EMAIL_INVALID, check_deliverability=False),
+        ],
+        render_kw={"autocomplete": "off", "inputmode": "email", "maxlength": EMAIL_MAX},
+    )
+    role = SelectField(
+        _l("Role"),
+        choices=[
+            SelectChoice(Role.SCHOOL_ADMIN.value, Role.SCHOOL_ADMIN.label),
+            SelectChoice(Role.BOARD_MEMBER.value, Role.BOARD_MEMBER.label),
+        ],
+        validate_choice=False,
+        validators=[DataRequired(message=STAFF_ROLE_REQUIRED), one_of_the_choices(STAFF_ROLE_REQUIRED)],
     )

@@ -94,6 +94,15 @@ class AccountRefusal(Reason):
         "link_used",
         _l("This link has already been used. Each link works once: log in, or ask for a new link."),
     )
+    # A school's staff are appointed by the commission from the accounts people made themselves.
+    NO_SUCH_ACCOUNT = (
+        "no_such_account",
+        _l(
+            "No account has this email address. Ask the person to register on the portal with it first, "
+            "then appoint them here."
+        ),
+        "email",
+    )
 
 
 def hash_password(password: str) -> str:
@@ -427,6 +436,59 @@ def grant_membership(actor, user: User, role: Role, scope: School | Authority) -
         role=role.value,
     )
     return membership
+
+
+# --- a school's staff (the commission appoints them) -----------------------------------------
+
+SCHOOL_STAFF_ROLES = (Role.SCHOOL_ADMIN, Role.BOARD_MEMBER)
+
+
+def school_staff(school: School) -> list[Membership]:
+    """The school's administrators, then its board members, each by name (with their accounts)."""
+    staff = db.session.scalars(
+        select(Membership)
+        .where(Membership.school_id == school.id, Membership.role.in_(SCHOOL_STAFF_ROLES))
+        .options(joinedload(Membership.user))
+    ).all()
+    order = {role: n for n, role in enumerate(SCHOOL_STAFF_ROLES)}
+    return sorted(staff, key=lambda m: (order[m.role], m.user.display_name, m.id))
+
+
+def staff_membership(school: School, membership_id: int) -> Membership | None:
+    """One of the school's staff roles (another school's, a parent's, a supervisor's: None)."""
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.school_id != school.id or membership.role not in SCHOOL_STAFF_ROLES:
+        return None
+    return membership
+
+
+def appoint_staff(actor, school: School, data: dict) -> tuple[Membership, bool]:
+    """Give the account with `data["email"]` the staff role `data["role"]` (school admin or
+    board member) at `school`. Returns the membership and whether it is new (False: they hold
+    it already). Raises NO_SUCH_ACCOUNT when no account has the address. Audited
+    ("membership.grant") when new."""
+    user = find_user_by_email(data["email"])
+    if user is None:
+        raise DomainError(AccountRefusal.NO_SUCH_ACCOUNT)
+    role = Role(data["role"])
+    if role not in SCHOOL_STAFF_ROLES:
+        raise DomainError(AccountRefusal.SCOPE_MISMATCH)
+    held = any(m.role == role and m.school_id == school.id for m in user.memberships)
+    return grant_membership(actor, user, role, school), not held
+
+
+def remove_staff(actor, membership: Membership) -> None:
+    """Take the staff role away (the account stays, with its other roles). Audited."""
+    audit.record(
+        actor,
+        "membership.revoke",
+        membership,
+        school_id=membership.school_id,
+        user_id=membership.user_id,
+        role=membership.role.value,
+    )
+    db.session.delete(membership)
+    db.session.flush()
 
 
 def create_invitations(

@@ -1,6 +1,7 @@
 """Forms for governing bodies, their members and their meetings."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
@@ -53,7 +54,7 @@ class BodyForm(PortalForm):
 
 class MemberForm(PortalForm):
     name = text_field(
-        _l("Name"),
+        lazy_pgettext("a person's", "Name"),
         MEMBER_NAME_MAX,
         required_message=_l("Please enter the member's name."),
         render_kw={"autocomplete": "off"},

@@ -90,6 +90,7 @@ ACTION_LABELS = {
     "member.end_term": _l("Body member's term ended"),
     "member.update": _l("Body member changed"),
     "membership.grant": _l("Role granted"),
+    "membership.revoke": _l("Role removed"),
     "notifications.preferences": _l("Notification settings changed"),
     "response.create": _l("Response written"),
     "response.edit": _l("Response changed by its author"),

@@ -275,6 +275,7 @@ MANAGEMENT_SECTIONS = [
     ("manage_feedback", "feedback.inbox"),
     ("manage_disclosure", "disclosure.manage"),
     ("manage_invitations", "accounts.invitations"),
+    ("manage_staff", "accounts.staff"),
 ]
 
 

@@ -1,6 +1,7 @@
 """Access rows for the accounts and main blueprints."""
 
 from portal.accounts import services
+from portal.accounts.models import Role
 from portal.extensions import db
 from tests.access_rows import everyone, url_arguments, visitor_then
 
@@ -16,9 +17,13 @@ def arguments(school, other_school):
     services.start_session(somebody, user_agent="Firefox")
     db.session.commit()
     (their_session,) = services.sessions_of(somebody)
+    appointed = services.grant_membership(None, somebody, Role.BOARD_MEMBER, school)
+    db.session.commit()
     return {
         **url_arguments(*EXPECTED),
         **url_arguments("accounts.invitations", slug=school.slug),
+        **url_arguments("accounts.staff", slug=school.slug),
+        **url_arguments("accounts.remove_staff", slug=school.slug, membership_id=appointed.id),
         **url_arguments("accounts.end_session", session_id=their_session.id),
         **url_arguments("accounts.complete_registration", token=services.registration_token("newcomer@example.org")),
         **url_arguments("accounts.reset_password", token=services.reset_token(somebody)),
@@ -58,6 +63,20 @@ EXPECTED = {
     },
 }
 
+# A school's staff are appointed by the commission above it: the school's own people are refused,
+# another district's staff do not find the school's management area.
+COMMISSION_ONLY = {
+    "visitor": 302,
+    "parent": 403,
+    "board_member": 403,
+    "school_admin": 403,
+    "school_admin_other_school": 404,
+    "moderator_same_district": 403,
+    "moderator_other_district": 404,
+}
+EXPECTED["accounts.staff"] = {**COMMISSION_ONLY, "commission_admin": 200}
+EXPECTED["accounts.remove_staff"] = {**COMMISSION_ONLY, "commission_admin": 303}
+
 EXPECTED_POST = {
     "accounts.register": visitor_then(422, 302),
     "accounts.complete_registration": visitor_then(422, 302),
@@ -74,4 +93,5 @@ EXPECTED_POST = {
         "moderator_other_district": 404,
         "commission_admin": 422,
     },
+    "accounts.staff": {**COMMISSION_ONLY, "commission_admin": 422},
 }

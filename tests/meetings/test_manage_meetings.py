@@ -11,7 +11,7 @@ from portal.audit import AuditEvent
 from portal.clock import utcnow
 from portal.extensions import db as portal_db
 from portal.meetings import services
-from portal.meetings.forms import MeetingForm, MemberForm
+from portal.meetings.forms import EndTermForm, MeetingForm, MemberForm
 from portal.meetings.models import AgendaItem, Attendance, Meeting, MeetingRefusal, MinutesStatus
 from tests.helpers.pages import ENGLISH, HTMX, field_error, field_value, forms_on, location_path
 
@@ -750,7 +750,7 @@ def test_model_refuses_to_edit_approved_minutes(db, approved_meeting):
 
 def test_every_refusal_beside_a_field_names_a_field_of_a_form_that_shows_it():
     """A refusal's field is where the view puts its message: a field no form has would be a 500."""
-    fields = set(MemberForm.__dict__) | set(MeetingForm.__dict__)
+    fields = set(MemberForm.__dict__) | set(MeetingForm.__dict__) | set(EndTermForm.__dict__)
     assert {reason.field for reason in MeetingRefusal if reason.field} <= fields
     assert all(str(reason.message) for reason in MeetingRefusal)
 
