@@ -10,7 +10,7 @@ from portal.clock import utcnow
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.schools import bp, forms, services
-from portal.web import managed_school, redirect_to, school_or_404
+from portal.web import current_language, managed_school, redirect_to, school_or_404
 
 # The lists whose waiting items the management home counts, and the action that opens each.
 WORK_SECTIONS = {"feedback": "manage_feedback", "decisions": "manage_decisions", "consultations": "manage_school"}
@@ -49,7 +49,7 @@ def new():
     policy.require(current_user, "add_schools")
     authorities = services.authorities_under(policy.administered_authorities(current_user))
     form = forms.NewSchoolForm()
-    form.authority_id.choices = [(a.id, a.name_zh) for a in authorities]
+    form.authority_id.choices = [(a.id, a.name(current_language())) for a in authorities]
     if form.validate_on_submit():
         authority = next((a for a in authorities if a.id == form.authority_id.data), None)
         if authority is None:

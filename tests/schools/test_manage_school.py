@@ -106,6 +106,16 @@ def test_commission_admin_adds_a_school_in_their_district(client, db, city, dist
     )
 
 
+def test_the_new_school_form_names_each_authority_in_the_page_s_language(client, city, district, make_user):
+    log_in(client, make_user(role="commission_admin", scope=city))
+
+    english = client.get("/schools/new", headers=ENGLISH).text
+    chinese = client.get("/schools/new", headers={"Accept-Language": "zh-CN"}).text
+
+    assert f'<option value="{district.id}">{district.name_en}</option>' in english
+    assert f'<option value="{district.id}">{district.name_zh}</option>' in chinese
+
+
 @pytest.mark.parametrize("slug", ["first-school", "new", "Bad Slug", "a", "-x-", "学校"])
 def test_new_school_needs_a_free_well_formed_web_address_name(client, db, city, district, school, make_user, slug):
     log_in(client, make_user(role="commission_admin", scope=city))
