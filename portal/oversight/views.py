@@ -54,6 +54,8 @@ def _audit_form() -> dict:
         "bad_dates": [
             name for name, typed, day in (("from", typed_from, since), ("to", typed_to, until)) if typed and day is None
         ],
+        # An end before the start finds nothing; the form says why beside the end.
+        "reversed_dates": since is not None and until is not None and until < since,
     }
 
 
@@ -71,7 +73,11 @@ def _audit_filters(form: dict, actions: list[str]) -> audit_log.AuditFilters:
 
 def _filter_args(form: dict) -> dict:
     """The filters in effect, for the links of the pager and the export."""
-    return {key: value for key, value in form.items() if key != "bad_dates" and value not in (None, "")}
+    return {
+        key: value
+        for key, value in form.items()
+        if key not in ("bad_dates", "reversed_dates") and value not in (None, "")
+    }
 
 
 @bp.get("/audit")

@@ -187,6 +187,18 @@ def test_a_date_that_is_not_one_is_pointed_out_and_ignored(client, reader, schoo
     assert "Not a date" in page
 
 
+def test_an_end_before_the_start_is_pointed_out_beside_the_end(client, reader, school):
+    add_event("decision.publish", school=school)
+
+    page = audit_page(client, "?from=2026-12-05&to=2026-12-01")
+
+    assert listed_ids(page) == []
+    assert 'aria-invalid="true" aria-describedby="filter-to-error"' in page
+    assert "This is before the start: no event falls between them." in page
+    assert 'value="2026-12-01"' in page and 'value="2026-12-05"' in page  # as typed
+    assert "filter-from-error" not in page
+
+
 def test_an_unknown_school_finds_nothing_rather_than_everything(client, reader, school):
     add_event("decision.publish", school=school)
 
