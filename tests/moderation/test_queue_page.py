@@ -322,6 +322,22 @@ def test_publishing_none_selected_says_why_at_the_top_and_the_message_takes_focu
     assert _db.session.get(type(pending), pending.id).state == ResponseState.PENDING
 
 
+def test_the_publish_selected_button_is_offered_only_where_a_pending_response_can_be_selected(
+    client, login_as, moderator, school
+):
+    create_consultation(school, Phase.SUBMITTED)  # something waiting, nothing to select
+    login_as(moderator)
+
+    without = _text(client.get("/moderation", headers={"Accept-Language": "en"}))
+    respond(create_consultation(school, Phase.OPEN), someone())
+    _db.session.commit()
+    with_one = _text(client.get("/moderation", headers={"Accept-Language": "en"}))
+
+    assert "Nothing is waiting" not in without
+    assert "Publish the selected responses" not in without
+    assert "Publish the selected responses" in with_one
+
+
 def test_actions_need_the_csrf_token(csrf_client, moderator, pending):
     logged_in = session_id(moderator)
     with csrf_client.session_transaction() as session:
