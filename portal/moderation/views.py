@@ -7,6 +7,8 @@ once, exactly one action takes effect; the other waits, finds the item handled a
 whom and how (409, web.conflict). A form whose item changed since it was shown (`expected`) is
 refused the same way, so nothing is done to content the moderator did not see."""
 
+from urllib.parse import urlsplit
+
 from flask import abort, flash, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_time
 from flask_babel import gettext as _
@@ -261,9 +263,14 @@ def act_on_consultation(consultation_id):
         consultation = consultations.consultation_by_id(consultation_id)
         return _conflict(dom_id, _conflict_message(consultation, CONSULTATION_ACTIONS_AUDITED))
     db.session.commit()
-    if form.action.data == "approve":
-        return _done(dom_id, _approved(consultation))
-    return _done(dom_id, DONE[form.action.data]())
+    message = _approved(consultation) if form.action.data == "approve" else DONE[form.action.data]()
+    own_page = url_for("consultations.show", consultation_id=consultation.id)
+    if is_htmx() and urlsplit(request.headers.get("HX-Current-URL", "")).path == own_page:
+        # Acted on from the consultation's own page: the page around the item (its phase, what the
+        # moderators' part says) changed too, so the whole page is shown again, with the message.
+        flash(message, "success")
+        return redirect_to(own_page)
+    return _done(dom_id, message)
 
 
 def _approved(consultation) -> str:

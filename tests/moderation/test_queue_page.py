@@ -290,6 +290,34 @@ def test_approving_and_sending_back_a_consultation_from_the_queue(client, login_
     assert _db.session.get(type(second), second.id).sent_back_reason == "请补充预算"
 
 
+def test_approving_with_htmx_on_the_consultation_s_own_page_shows_the_page_again_as_it_is_now(
+    client, login_as, moderator, school
+):
+    on_its_page = create_consultation(school, Phase.SUBMITTED, title="甲")
+    in_the_queue = create_consultation(school, Phase.SUBMITTED, title="乙")
+    login_as(moderator)
+    htmx = {"HX-Request": "true", "Accept-Language": "en"}
+
+    from_page = client.post(
+        f"/moderation/consultations/{on_its_page.id}",
+        data={"action": "approve"},
+        headers={**htmx, "HX-Current-URL": f"http://localhost/consultations/{on_its_page.id}"},
+    )
+    from_queue = client.post(
+        f"/moderation/consultations/{in_the_queue.id}",
+        data={"action": "approve"},
+        headers={**htmx, "HX-Current-URL": "http://localhost/moderation"},
+    )
+
+    # Its badge and the moderators' part said "awaiting approval": the page is loaded again.
+    assert (from_page.status_code, from_page.headers["HX-Redirect"]) == (204, f"/consultations/{on_its_page.id}")
+    page = _text(client.get(f"/consultations/{on_its_page.id}", headers={"Accept-Language": "en"}))
+    assert "The consultation is approved" in page
+    # In the queue the item alone is swapped for the message, as before.
+    assert from_queue.status_code == 200 and "HX-Redirect" not in from_queue.headers
+    assert "The consultation is approved" in _text(from_queue)
+
+
 def test_bulk_approve_publishes_the_selected_and_skips_the_rest(
     client, login_as, moderator, other_moderator, open_consultation, other_school
 ):
