@@ -1,5 +1,6 @@
-"""Text as people write it: one normalised spelling (nfc), and Markdown (charters, minutes,
-decisions, proposals) rendered safely.
+"""Text as people write it: one normalised spelling (nfc), Markdown (charters, minutes,
+decisions, proposals) rendered safely, numbers written in Chinese (第十一), and the order Chinese
+names are looked for in (pinyin_sort_key).
 
 markdown-it-py turns CommonMark into HTML with raw HTML switched off; nh3 then keeps only the
 tags and attributes on an allow-list, so scripts, iframes, event handlers, `javascript:` links
@@ -62,7 +63,7 @@ _DIGITS = re.compile(r"\d+")
 # A number written in Chinese in a school's name: 第一, 第十一 (中学); at its end, 一中, 二十九中, 一小
 # (not 统一小学).
 _CHINESE_NUMBER = re.compile(r"(?<=第)[零〇一二三四五六七八九十百千两]+|[零〇一二三四五六七八九十百千两]+(?=[中小]$)")
-_CHINESE_DIGITS = {
+CHINESE_DIGITS = {
     "零": 0,
     "〇": 0,
     "一": 1,
@@ -76,21 +77,34 @@ _CHINESE_DIGITS = {
     "八": 8,
     "九": 9,
 }
-_CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
+CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
-def chinese_number(numerals: str) -> int:
-    """一 1, 十一 11, 二十九 29, 一百一十 110, 一〇八 108 (digit by digit when it has no unit)."""
-    if not any(character in _CHINESE_UNITS for character in numerals):
-        return int("".join(str(_CHINESE_DIGITS[character]) for character in numerals))
+def chinese_number(text: str) -> int | None:
+    """The value of a numeral as used in labels: "十二" → 12, "一百零五" → 105, "二十" → 20,
+    "十" → 10, "12" → 12. None if it is not one."""
+    if not text:
+        return None
+    if text.isdecimal():  # what int() reads (full-width １２ too); "²" is a digit it refuses
+        return int(text)
     total, digit = 0, None
-    for character in numerals:
-        if character in _CHINESE_UNITS:
-            total += (1 if digit is None else digit) * _CHINESE_UNITS[character]
+    for ch in text:
+        if ch in CHINESE_DIGITS:
+            if digit is not None and digit != 0:  # two digits in a row ("一二") is not a number
+                return None
+            digit = CHINESE_DIGITS[ch]
+        elif ch in CHINESE_UNITS:
+            total += (digit if digit else 1) * CHINESE_UNITS[ch]
             digit = None
         else:
-            digit = _CHINESE_DIGITS[character]
+            return None
     return total + (digit or 0)
+
+
+def _in_figures(numerals: re.Match) -> str:
+    """第十一 -> 第11; what is not a number (一二) stays as it is."""
+    value = chinese_number(numerals.group())
+    return numerals.group() if value is None else str(value)
 
 
 def place_and_name(name: str) -> list[str]:
@@ -116,9 +130,7 @@ def pinyin_sort_key(name: str) -> str:
     process, and only a process that names a school needs them."""
     from pypinyin import Style, lazy_pinyin
 
-    name = _CHINESE_NUMBER.sub(
-        lambda number: str(chinese_number(number.group())), unicodedata.normalize("NFKC", name or "")
-    )
+    name = _CHINESE_NUMBER.sub(_in_figures, unicodedata.normalize("NFKC", name or ""))
     name = _DIGITS.sub(lambda number: number.group().zfill(8), name.lower())
     syllables = [
         syllable.strip()

@@ -17,15 +17,17 @@ PASSWORD_LENGTH = _l(
 )
 
 
-def email_field(label):
+def email_field(label, *, required_message=EMAIL_REQUIRED, autocomplete="email"):
+    """An email address: one's own (the browser may fill it in), or another person's
+    (autocomplete="off")."""
     return StringField(
         label,
         validators=[
-            DataRequired(message=EMAIL_REQUIRED),
+            DataRequired(message=required_message),
             Length(max=EMAIL_MAX, message=EMAIL_TOO_LONG),
             Email(message=EMAIL_INVALID, check_deliverability=False),
         ],
-        render_kw={"autocomplete": "email", "inputmode": "email", "maxlength": EMAIL_MAX},
+        render_kw={"autocomplete": autocomplete, "inputmode": "email", "maxlength": EMAIL_MAX},
     )
 
 
@@ -255,14 +257,10 @@ STAFF_ROLE_REQUIRED = _l("Choose the role: school administrator or board member.
 class StaffForm(PortalForm):
     """A school's new administrator or board member: an existing account, by its email address."""
 
-    email = StringField(
+    email = email_field(
         _l("Their account's email address"),
-        validators=[
-            DataRequired(message=_l("Enter the email address of the person's account.")),
-            Length(max=EMAIL_MAX, message=EMAIL_TOO_LONG),
-            Email(message=EMAIL_INVALID, check_deliverability=False),
-        ],
-        render_kw={"autocomplete": "off", "inputmode": "email", "maxlength": EMAIL_MAX},
+        required_message=_l("Enter the email address of the person's account."),
+        autocomplete="off",
     )
     role = SelectField(
         _l("Role"),

@@ -34,23 +34,8 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cached_property, lru_cache
 
-from portal.text import plain_text
+from portal.text import chinese_number, plain_text
 
-CHINESE_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
 NUMERAL = r"[零〇一二三四五六七八九十百千两\d]+"
 
 SUB_NUMERAL = r"[一二三四五六七八九十百\d]+"
@@ -73,27 +58,6 @@ ARTICLE_LINE = re.compile(
 HEADING_LINE = re.compile(r"^ {0,3}#{1,6}([ \t]|$)")
 FENCE_LINE = re.compile(r"^ {0,3}(```|~~~)")
 ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
-
-
-def chinese_number(text: str) -> int | None:
-    """The value of a numeral as used in labels: "十二" → 12, "一百零五" → 105, "二十" → 20,
-    "十" → 10, "12" → 12. None if it is not one."""
-    if not text:
-        return None
-    if text.isdecimal():  # what int() reads (full-width １２ too); "²" is a digit it refuses
-        return int(text)
-    total, digit = 0, None
-    for ch in text:
-        if ch in CHINESE_DIGITS:
-            if digit is not None and digit != 0:  # two digits in a row ("一二") is not a number
-                return None
-            digit = CHINESE_DIGITS[ch]
-        elif ch in CHINESE_UNITS:
-            total += (digit if digit else 1) * CHINESE_UNITS[ch]
-            digit = None
-        else:
-            return None
-    return total + (digit or 0)
 
 
 def chinese_numeral(number: int) -> str:

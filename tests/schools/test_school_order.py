@@ -63,7 +63,7 @@ def test_a_name_s_key_is_its_syllables_with_their_tones(name, key):
         ("二十", 20),
         ("二十九", 29),
         ("一百一十", 110),
-        ("一〇八", 108),
+        ("一百零五", 105),
         ("两百", 200),
     ],
 )
