@@ -9,7 +9,7 @@ import pytest
 
 from portal.schools import services
 from portal.schools.models import School
-from portal.text import chinese_number, pinyin_sort_key
+from portal.text import pinyin_sort_key
 from tests.helpers.pages import ENGLISH
 
 CHINESE = {"Accept-Language": "zh-CN"}
@@ -52,23 +52,6 @@ def test_names_are_put_in_pinyin_order_with_their_numbers_by_value():
 )
 def test_a_name_s_key_is_its_syllables_with_their_tones(name, key):
     assert pinyin_sort_key(name) == key
-
-
-@pytest.mark.parametrize(
-    ("numerals", "value"),
-    [
-        ("一", 1),
-        ("十", 10),
-        ("十一", 11),
-        ("二十", 20),
-        ("二十九", 29),
-        ("一百一十", 110),
-        ("一百零五", 105),
-        ("两百", 200),
-    ],
-)
-def test_chinese_numbers_are_read_as_their_value(numerals, value):
-    assert chinese_number(numerals) == value
 
 
 def test_a_school_s_key_is_set_with_its_name_and_follows_a_new_name(db, make_school):
