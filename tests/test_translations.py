@@ -96,6 +96,16 @@ def test_translations_keep_their_placeholders(language):
     assert not wrong, f"{language}: placeholders differ in {wrong}"
 
 
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_no_translation_holds_what_a_browser_would_read_as_a_tag(language):
+    """A lazy translation is written into a page as it is (Flask-Babel's LazyString has __html__):
+    "/schools/<name>" in a hint showed as "/schools/" and an unknown element."""
+    tagged = [
+        key(m) for m in catalogue(language) if m.id and any(re.search(r"<[A-Za-z/!]", form) for form in all_forms(m))
+    ]
+    assert not tagged, f"{language}: {tagged}"
+
+
 def test_chinese_catalogue_is_really_chinese():
     untranslated = [
         key(m)

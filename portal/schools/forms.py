@@ -110,6 +110,11 @@ class NewSchoolForm(SchoolProfileForm):
                 message=_l("Use lower-case letters, digits and single hyphens, such as jiefang-road-primary."),
             ),
         ],
-        description=_l("Part of the school's address on this portal: /schools/<name>. It cannot be changed later."),
+        # No angle brackets: a lazy translation is written into the page as it is (Flask-Babel's
+        # LazyString.__html__), so "<name>" would be read as a tag and vanish.
+        description=_l(
+            "Part of the school's address on this portal, as in /schools/jiefang-road-primary. "
+            "It cannot be changed later."
+        ),
         render_kw={"maxlength": 80, "autocapitalize": "none", "spellcheck": "false"},
     )
