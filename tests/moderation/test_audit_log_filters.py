@@ -194,7 +194,7 @@ def test_an_end_before_the_start_is_pointed_out_beside_the_end(client, reader, s
 
     assert listed_ids(page) == []
     assert 'aria-invalid="true" aria-describedby="filter-to-error"' in page
-    assert "This is before the start: no event falls between them." in page
+    assert "The end is before the start, so no event can match. Change one of the two dates." in page
     assert 'value="2026-12-01"' in page and 'value="2026-12-05"' in page  # as typed
     assert "filter-from-error" not in page
 
