@@ -485,6 +485,11 @@ RULES: dict[str, Callable[..., bool]] = {
     "assign_supervisors": lambda user, authority: (
         _is_logged_in(user) and Role.COMMISSION_ADMIN in roles_for_authority(user, authority)
     ),
+    # An authority's commission admins and moderators are appointed by its commission admins (or
+    # the city's above them).
+    "manage_authority_staff": lambda user, authority: (
+        _is_logged_in(user) and Role.COMMISSION_ADMIN in roles_for_authority(user, authority)
+    ),
     "create_school": _may_create_school,  # in this authority
     "add_schools": _is_commission_admin,  # somewhere: shows the "add a school" link
     # The audit log names people, their IP addresses and what they did: the commission admins

@@ -4,7 +4,7 @@ from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, Stri
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, StopValidation
 
 from portal.accounts import services as account_services
-from portal.accounts.models import DISPLAY_NAME_MAX, EMAIL_MAX, INVITATION_NOTE_MAX, PASSWORD_MAX, PASSWORD_MIN, Role
+from portal.accounts.models import DISPLAY_NAME_MAX, EMAIL_MAX, INVITATION_NOTE_MAX, PASSWORD_MAX, PASSWORD_MIN
 from portal.accounts.passwords import password_weakness
 from portal.forms import PortalForm, WholeNumberField, one_of_the_choices
 from portal.i18n import LANGUAGE_NAMES
@@ -251,11 +251,12 @@ class DeleteAccountForm(PortalForm):
     )
 
 
-STAFF_ROLE_REQUIRED = _l("Choose the role: school administrator or board member.")
+STAFF_ROLE_REQUIRED = _l("Choose one of the roles offered.")
 
 
 class StaffForm(PortalForm):
-    """A school's new administrator or board member: an existing account, by its email address."""
+    """A new member of staff: an existing account, by its email address, and one of the roles
+    of the place (`roles`: a school's, or an authority's)."""
 
     email = email_field(
         _l("Their account's email address"),
@@ -264,10 +265,10 @@ class StaffForm(PortalForm):
     )
     role = SelectField(
         _l("Role"),
-        choices=[
-            SelectChoice(Role.SCHOOL_ADMIN.value, Role.SCHOOL_ADMIN.label),
-            SelectChoice(Role.BOARD_MEMBER.value, Role.BOARD_MEMBER.label),
-        ],
         validate_choice=False,
         validators=[DataRequired(message=STAFF_ROLE_REQUIRED), one_of_the_choices(STAFF_ROLE_REQUIRED)],
     )
+
+    def __init__(self, *args, roles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [SelectChoice(role.value, role.label) for role in roles]

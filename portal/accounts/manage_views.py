@@ -1,18 +1,21 @@
 """A school's invitation codes (/schools/<slug>/manage/invitations): its admins make codes that
 verify parents, and see the codes' state. A new code is shown once; only its hash is kept.
-Its staff (/schools/<slug>/manage/staff): the commission appoints its administrators and board
-members from existing accounts."""
+Staff: the commission appoints a school's administrators and board members
+(/schools/<slug>/manage/staff), and an authority's commission admins and moderators
+(/authorities/<id>/manage/staff), from existing accounts."""
 
-from flask import current_app, flash, render_template, request, session, url_for
+from flask import abort, current_app, flash, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import policy
 from portal.accounts import bp, forms, services
 from portal.accounts.models import Role
 from portal.clock import utcnow
 from portal.domain import DomainError
 from portal.extensions import db
-from portal.web import found_or_404, managed_school, redirect_to
+from portal.schools.models import Authority, School
+from portal.web import found_or_404, get_or_404, managed_school, redirect_to
 
 
 @bp.route("/schools/<slug>/manage/invitations", methods=["GET", "POST"])
@@ -49,45 +52,89 @@ def staff(slug):
     """Who runs the school on the portal: the commission above it appoints its administrators and
     board members from existing accounts, and removes them."""
     school = managed_school(slug, "manage_staff")
-    form = forms.StaffForm()
-    status = 200
-    if form.is_submitted():
-        status = 422
-        if form.validate_on_submit():
-            try:
-                membership, new = services.appoint_staff(current_user, school, form.data)
-            except DomainError as error:
-                form[error.field].errors.append(error.message)
-            else:
-                db.session.commit()
-                said = _staff_words(membership.role, "now" if new else "already", membership.user.display_name)
-                flash(said, "success" if new else "info")
-                return redirect_to(url_for("accounts.staff", slug=school.slug))
-    return render_template("accounts/staff.html", school=school, form=form, staff=services.school_staff(school)), status
+    return _staff_page(school, url_for("accounts.staff", slug=school.slug))
 
 
 @bp.post("/schools/<slug>/manage/staff/<int:membership_id>/remove")
 def remove_staff(slug, membership_id):
     school = managed_school(slug, "manage_staff")
-    membership = found_or_404(services.staff_membership(school, membership_id))
-    said = _staff_words(membership.role, "no longer", membership.user.display_name)
-    services.remove_staff(current_user, membership)
+    return _remove(school, membership_id, url_for("accounts.staff", slug=school.slug))
+
+
+@bp.route("/authorities/<int:authority_id>/manage/staff", methods=["GET", "POST"])
+def authority_staff(authority_id):
+    """An authority's commission admins and moderators, appointed by its commission admins (or
+    those above it)."""
+    authority = _managed_authority(authority_id)
+    return _staff_page(authority, url_for("accounts.authority_staff", authority_id=authority.id))
+
+
+@bp.post("/authorities/<int:authority_id>/manage/staff/<int:membership_id>/remove")
+def remove_authority_staff(authority_id, membership_id):
+    authority = _managed_authority(authority_id)
+    return _remove(authority, membership_id, url_for("accounts.authority_staff", authority_id=authority.id))
+
+
+def _managed_authority(authority_id: int) -> Authority:
+    authority = get_or_404(Authority, authority_id)
+    if not policy.sees_authority(current_user, authority):  # another district's: not found
+        abort(404)
+    policy.require(current_user, "manage_authority_staff", authority)
+    return authority
+
+
+def _staff_page(scope, page_url: str):
+    form = forms.StaffForm(roles=services.staff_roles(scope))
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate_on_submit():
+            try:
+                membership, new = services.appoint_staff(current_user, scope, form.data)
+            except DomainError as error:
+                form[error.field or "role"].errors.append(error.message)
+            else:
+                db.session.commit()
+                flash(_staff_words(membership, "now" if new else "already"), "success" if new else "info")
+                return redirect_to(page_url)
+    context = {"scope": scope, "is_school": isinstance(scope, School), "form": form, "page_url": page_url}
+    return render_template("accounts/staff.html", staff=services.staff_of(scope), **context), status
+
+
+def _remove(scope, membership_id: int, page_url: str):
+    membership = found_or_404(services.staff_membership(scope, membership_id))
+    said = _staff_words(membership, "no longer")
+    try:
+        services.remove_staff(current_user, membership)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect_to(page_url)
     db.session.commit()
     flash(said, "success")
-    return redirect_to(url_for("accounts.staff", slug=school.slug))
+    return redirect_to(page_url)
 
 
-def _staff_words(role: Role, when: str, name: str) -> str:
-    if role == Role.SCHOOL_ADMIN:
-        words = {
+def _staff_words(membership, when: str) -> str:
+    words = {
+        Role.SCHOOL_ADMIN: {
             "now": _("%(name)s is now an administrator of this school."),
             "already": _("%(name)s is already an administrator of this school."),
             "no longer": _("%(name)s is no longer an administrator of this school."),
-        }
-    else:
-        words = {
+        },
+        Role.BOARD_MEMBER: {
             "now": _("%(name)s is now a board member of this school."),
             "already": _("%(name)s is already a board member of this school."),
             "no longer": _("%(name)s is no longer a board member of this school."),
-        }
-    return words[when] % {"name": name}
+        },
+        Role.COMMISSION_ADMIN: {
+            "now": _("%(name)s is now a commission administrator here."),
+            "already": _("%(name)s is already a commission administrator here."),
+            "no longer": _("%(name)s is no longer a commission administrator here."),
+        },
+        Role.MODERATOR: {
+            "now": _("%(name)s is now a moderator here."),
+            "already": _("%(name)s is already a moderator here."),
+            "no longer": _("%(name)s is no longer a moderator here."),
+        },
+    }
+    return words[membership.role][when] % {"name": membership.user.display_name}

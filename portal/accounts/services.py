@@ -95,6 +95,7 @@ class AccountRefusal(Reason):
         _l("This link has already been used. Each link works once: log in, or ask for a new link."),
     )
     # A school's staff are appointed by the commission from the accounts people made themselves.
+    OWN_ROLE = "own_role", _l("You cannot remove your own role. Another commission administrator can.")
     NO_SUCH_ACCOUNT = (
         "no_such_account",
         _l(
@@ -438,52 +439,72 @@ def grant_membership(actor, user: User, role: Role, scope: School | Authority) -
     return membership
 
 
-# --- a school's staff (the commission appoints them) -----------------------------------------
+# --- staff (the commission appoints them) ------------------------------------------------
 
+# Who runs a school on the portal, and who moderates and administers for an authority, by rank.
 SCHOOL_STAFF_ROLES = (Role.SCHOOL_ADMIN, Role.BOARD_MEMBER)
+AUTHORITY_STAFF_ROLES = (Role.COMMISSION_ADMIN, Role.MODERATOR)
 
 
-def school_staff(school: School) -> list[Membership]:
-    """The school's administrators, then its board members, each by name (with their accounts)."""
+def staff_roles(scope: School | Authority) -> tuple[Role, ...]:
+    return SCHOOL_STAFF_ROLES if isinstance(scope, School) else AUTHORITY_STAFF_ROLES
+
+
+def _held_at(scope: School | Authority):
+    return Membership.school_id == scope.id if isinstance(scope, School) else Membership.authority_id == scope.id
+
+
+def staff_of(scope: School | Authority) -> list[Membership]:
+    """The staff of a school (administrators, then board members) or of an authority (commission
+    admins, then moderators; not those of the authorities below it), each by name."""
+    roles = staff_roles(scope)
     staff = db.session.scalars(
-        select(Membership)
-        .where(Membership.school_id == school.id, Membership.role.in_(SCHOOL_STAFF_ROLES))
-        .options(joinedload(Membership.user))
+        select(Membership).where(_held_at(scope), Membership.role.in_(roles)).options(joinedload(Membership.user))
     ).all()
-    order = {role: n for n, role in enumerate(SCHOOL_STAFF_ROLES)}
-    return sorted(staff, key=lambda m: (order[m.role], m.user.display_name, m.id))
+    return sorted(staff, key=lambda m: (roles.index(m.role), m.user.display_name, m.id))
 
 
-def staff_membership(school: School, membership_id: int) -> Membership | None:
-    """One of the school's staff roles (another school's, a parent's, a supervisor's: None)."""
+def staff_membership(scope: School | Authority, membership_id: int) -> Membership | None:
+    """One of the staff roles held at `scope` (another place's, a parent's, a supervisor's: None)."""
     membership = db.session.get(Membership, membership_id)
-    if membership is None or membership.school_id != school.id or membership.role not in SCHOOL_STAFF_ROLES:
+    held_here = membership is not None and (
+        membership.school_id == scope.id if isinstance(scope, School) else membership.authority_id == scope.id
+    )
+    if not held_here or membership.role not in staff_roles(scope):
         return None
     return membership
 
 
-def appoint_staff(actor, school: School, data: dict) -> tuple[Membership, bool]:
-    """Give the account with `data["email"]` the staff role `data["role"]` (school admin or
-    board member) at `school`. Returns the membership and whether it is new (False: they hold
-    it already). Raises NO_SUCH_ACCOUNT when no account has the address. Audited
+def appoint_staff(actor, scope: School | Authority, data: dict) -> tuple[Membership, bool]:
+    """Give the account with `data["email"]` the staff role `data["role"]` at `scope` (a school's
+    administrator or board member; an authority's commission admin or moderator). Returns the
+    membership and whether it is new (False: they hold it already). Raises NO_SUCH_ACCOUNT when no
+    account has the address, SCOPE_MISMATCH for a role that is not this kind of place's. Audited
     ("membership.grant") when new."""
     user = find_user_by_email(data["email"])
     if user is None:
         raise DomainError(AccountRefusal.NO_SUCH_ACCOUNT)
     role = Role(data["role"])
-    if role not in SCHOOL_STAFF_ROLES:
+    if role not in staff_roles(scope):
         raise DomainError(AccountRefusal.SCOPE_MISMATCH)
-    held = any(m.role == role and m.school_id == school.id for m in user.memberships)
-    return grant_membership(actor, user, role, school), not held
+    held = db.session.scalar(
+        select(func.count()).where(Membership.user_id == user.id, Membership.role == role, _held_at(scope))
+    )
+    return grant_membership(actor, user, role, scope), not held
 
 
 def remove_staff(actor, membership: Membership) -> None:
-    """Take the staff role away (the account stays, with its other roles). Audited."""
+    """Take the staff role away (the account stays, with its other roles). Nobody removes their
+    own (OWN_ROLE: another commission admin does, so that a place is never left by mistake with
+    nobody to run it). Audited."""
+    if membership.user_id == getattr(actor, "id", None):
+        raise DomainError(AccountRefusal.OWN_ROLE)
     audit.record(
         actor,
         "membership.revoke",
         membership,
         school_id=membership.school_id,
+        authority_id=membership.authority_id,
         user_id=membership.user_id,
         role=membership.role.value,
     )

@@ -4,6 +4,7 @@ from portal.accounts import services
 from portal.accounts.models import Role
 from portal.extensions import db
 from tests.access_rows import everyone, url_arguments, visitor_then
+from tests.access_rows.disclosure import catalogue_admins
 
 
 def arguments(school, other_school):
@@ -18,12 +19,17 @@ def arguments(school, other_school):
     db.session.commit()
     (their_session,) = services.sessions_of(somebody)
     appointed = services.grant_membership(None, somebody, Role.BOARD_MEMBER, school)
+    moderates = services.grant_membership(None, somebody, Role.MODERATOR, school.authority)
     db.session.commit()
     return {
         **url_arguments(*EXPECTED),
         **url_arguments("accounts.invitations", slug=school.slug),
         **url_arguments("accounts.staff", slug=school.slug),
         **url_arguments("accounts.remove_staff", slug=school.slug, membership_id=appointed.id),
+        **url_arguments("accounts.authority_staff", authority_id=school.authority_id),
+        **url_arguments(
+            "accounts.remove_authority_staff", authority_id=school.authority_id, membership_id=moderates.id
+        ),
         **url_arguments("accounts.end_session", session_id=their_session.id),
         **url_arguments("accounts.complete_registration", token=services.registration_token("newcomer@example.org")),
         **url_arguments("accounts.reset_password", token=services.reset_token(somebody)),
@@ -76,6 +82,9 @@ COMMISSION_ONLY = {
 }
 EXPECTED["accounts.staff"] = {**COMMISSION_ONLY, "commission_admin": 200}
 EXPECTED["accounts.remove_staff"] = {**COMMISSION_ONLY, "commission_admin": 303}
+# A district's staff: its commission admins and the city's (as a district's catalogue).
+EXPECTED["accounts.authority_staff"] = catalogue_admins(200)
+EXPECTED["accounts.remove_authority_staff"] = catalogue_admins(303)
 
 EXPECTED_POST = {
     "accounts.register": visitor_then(422, 302),
@@ -94,4 +103,5 @@ EXPECTED_POST = {
         "commission_admin": 422,
     },
     "accounts.staff": {**COMMISSION_ONLY, "commission_admin": 422},
+    "accounts.authority_staff": catalogue_admins(422),
 }

@@ -53,7 +53,7 @@ def test_the_commission_appoints_a_school_administrator_who_can_then_run_the_sch
     assert granted.actor_id == commission_admin.id and granted.school_id == school.id
     page = client.get(staff_url(school), headers=ENGLISH).text
     assert "王老师 is now an administrator of this school." in page
-    assert "wang.laoshi@example.org" in page[page.index('id="school-staff"') :]
+    assert "wang.laoshi@example.org" in page[page.index('id="staff"') :]
 
     login_as(newcomer)
     assert client.get(f"/schools/{school.slug}/manage", headers=ENGLISH).status_code == 200
@@ -99,18 +99,18 @@ def test_appointing_someone_again_changes_nothing_and_says_so(client, db, school
         (
             {"email": "wang.laoshi@example.org", "role": ""},
             "role",
-            "Choose the role: school administrator or board member.",
+            "Choose one of the roles offered.",
         ),
         # Only a school's staff roles: a parent, a moderator or a commission admin is made elsewhere.
         (
             {"email": "wang.laoshi@example.org", "role": "commission_admin"},
             "role",
-            "Choose the role: school administrator or board member.",
+            "Choose one of the roles offered.",
         ),
         (
             {"email": "wang.laoshi@example.org", "role": "parent"},
             "role",
-            "Choose the role: school administrator or board member.",
+            "Choose one of the roles offered.",
         ),
     ],
     ids=["no-account", "empty", "not-an-address", "no-role", "commission-admin", "parent"],
@@ -158,3 +158,83 @@ def test_the_management_page_leads_the_commission_to_the_staff(client, school, c
     assert f'href="{staff_url(school)}"' in page
     empty = client.get(staff_url(school), headers=ENGLISH).text
     assert "Nobody runs this school on the portal yet. Appoint its administrator first." in empty
+
+
+# An authority's staff: its commission admins and moderators
+
+
+def authority_url(authority, suffix=""):
+    return f"/authorities/{authority.id}/manage/staff{suffix}"
+
+
+def test_the_city_appoints_a_district_moderator_who_can_then_moderate_and_removes_them(
+    client, db, district, commission_admin, newcomer, login_as
+):
+    login_as(commission_admin)
+
+    appointed = client.post(
+        authority_url(district), data={"email": newcomer.email, "role": "moderator"}, headers=ENGLISH
+    )
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == newcomer.id))
+
+    assert appointed.status_code == 303
+    assert (membership.role, membership.authority_id) == (Role.MODERATOR, district.id)
+    assert "王老师 is now a moderator here." in client.get(authority_url(district), headers=ENGLISH).text
+    login_as(newcomer)
+    assert client.get("/moderation").status_code == 200
+
+    login_as(commission_admin)
+    removed = client.post(authority_url(district, f"/{membership.id}/remove"))
+    assert removed.status_code == 303
+    assert db.session.scalar(select(Membership).where(Membership.user_id == newcomer.id)) is None
+    (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "membership.revoke")).all()
+    assert event.authority_id == district.id
+
+
+def test_an_authority_takes_only_its_own_roles(client, db, district, commission_admin, newcomer, login_as):
+    login_as(commission_admin)
+
+    response = client.post(
+        authority_url(district), data={"email": newcomer.email, "role": "school_admin"}, headers=ENGLISH
+    )
+
+    assert response.status_code == 422
+    assert field_error(response.text, "role") == "Choose one of the roles offered."
+    assert db.session.scalar(select(Membership).where(Membership.user_id == newcomer.id)) is None
+
+
+def test_nobody_removes_their_own_role(client, db, city, commission_admin, login_as):
+    own = db.session.scalar(select(Membership).where(Membership.user_id == commission_admin.id))
+    login_as(commission_admin)
+
+    page = client.get(authority_url(city), headers=ENGLISH).text
+    response = client.post(authority_url(city, f"/{own.id}/remove"), headers=ENGLISH)
+
+    assert f"/{own.id}/remove" not in page  # no button for one's own role
+    assert response.status_code == 303
+    assert (
+        "You cannot remove your own role. Another commission administrator can."
+        in client.get(authority_url(city), headers=ENGLISH).text
+    )
+    assert db.session.get(Membership, own.id) is not None
+
+
+def test_a_moderator_does_not_appoint_and_another_district_does_not_find_the_page(
+    client, district, other_district, moderator, make_user, login_as
+):
+    login_as(moderator)
+    assert client.get(authority_url(district)).status_code == 403
+
+    login_as(make_user(role="commission_admin", scope=other_district))
+    assert client.get(authority_url(district)).status_code == 404
+
+
+def test_a_commission_admin_finds_the_staff_and_supervisors_pages_from_their_account(
+    client, city, commission_admin, login_as
+):
+    login_as(commission_admin)
+
+    page = client.get("/me", headers=ENGLISH).text
+
+    assert f'href="{authority_url(city)}"' in page
+    assert f'href="/authorities/{city.id}/manage/supervisors"' in page
