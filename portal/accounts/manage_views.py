@@ -14,6 +14,7 @@ from portal.accounts.models import Role
 from portal.clock import utcnow
 from portal.domain import DomainError
 from portal.extensions import db
+from portal.schools import services as school_services
 from portal.schools.models import Authority, School
 from portal.web import found_or_404, get_or_404, managed_school, redirect_to
 
@@ -97,7 +98,10 @@ def _staff_page(scope, page_url: str):
                 db.session.commit()
                 flash(_staff_words(membership, "now" if new else "already"), "success" if new else "info")
                 return redirect_to(page_url)
-    context = {"scope": scope, "is_school": isinstance(scope, School), "form": form, "page_url": page_url}
+    is_school = isinstance(scope, School)
+    # An authority's page leads to the pages of the areas below it, whose staff are appointed there.
+    below = [] if is_school else [a for a in school_services.authorities_under([scope]) if a.id != scope.id]
+    context = {"scope": scope, "is_school": is_school, "form": form, "page_url": page_url, "areas_below": below}
     return render_template("accounts/staff.html", staff=services.staff_of(scope), **context), status
 
 

@@ -238,3 +238,15 @@ def test_a_commission_admin_finds_the_staff_and_supervisors_pages_from_their_acc
 
     assert f'href="{authority_url(city)}"' in page
     assert f'href="/authorities/{city.id}/manage/supervisors"' in page
+
+
+def test_the_city_s_staff_page_leads_to_each_district_s(
+    client, city, district, other_district, commission_admin, login_as
+):
+    login_as(commission_admin)
+
+    page = client.get(authority_url(city), headers=ENGLISH).text
+
+    below = page[page.index('id="areas-below-heading"') :]
+    assert f'href="{authority_url(district)}"' in below and f'href="{authority_url(other_district)}"' in below
+    assert f'href="{authority_url(city)}"' not in below
