@@ -37,6 +37,25 @@ def test_moderator_sees_pending_reported_and_submitted_items_oldest_first(
     assert page.index(f"moderation-item-c{submitted.id}") < page.index(f"moderation-item-{pending.id}")
 
 
+def test_an_author_s_earlier_rejections_are_counted_only_when_there_are_some(
+    client, login_as, moderator, open_consultation
+):
+    author = someone("作者丙")
+    elsewhere = create_consultation(open_consultation.school, Phase.OPEN)
+    moderation_services.moderate(None, respond(elsewhere, author, body="第一次。"), "reject", "跑题")
+    again = respond(open_consultation, author, body="第二次。")
+    first_time = respond(open_consultation, someone("作者丁"), body="初次发言。")
+    _db.session.commit()
+    login_as(moderator)
+
+    page = _text(client.get("/moderation", headers={"Accept-Language": "en"}))
+
+    repeat = page[page.index(f'id="moderation-item-{again.id}"') :]
+    newcomer = page[page.index(f'id="moderation-item-{first_time.id}"') :]
+    assert "1 earlier rejection or hiding" in repeat[: repeat.index("</li>")]
+    assert "earlier rejection" not in newcomer[: newcomer.index("</li>")]
+
+
 def test_moderator_of_other_district_does_not_see_the_items(client, login_as, other_moderator, pending):
     login_as(other_moderator)
 
