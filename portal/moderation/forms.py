@@ -85,7 +85,7 @@ class BlockForm(PortalForm):
     reason = TextAreaField(
         _l("Reason (the person is told)"),
         validators=[
-            DataRequired(message=REASON_MISSING),
+            DataRequired(message=ModerationRefusal.BLOCK_REASON_REQUIRED.message),
             Length(max=BLOCK_REASON_MAX, message=too_long(BLOCK_REASON_MAX)),
         ],
         render_kw={"rows": 2},

@@ -32,6 +32,12 @@ RESPONSE_ACTIONS = ("publish", "reject", "hide", "restore", "dismiss")
 class ModerationRefusal(Reason):
     ALREADY_MODERATED = "already_moderated", _l("Someone else has already handled this. Nothing was changed.")
     REASON_REQUIRED = "reason_required", _l("Choose a reason, or write one."), "reason"
+    # A block's reason is written (its form has no list of reasons to choose from).
+    BLOCK_REASON_REQUIRED = (
+        "block_reason_required",
+        _l("Write why the account is blocked: the person is told."),
+        "reason",
+    )
     REASON_TOO_LONG = "reason_too_long", _l("The reason is too long."), "reason"
     NO_REPORTS = "no_reports", _l("This response has no open reports to dismiss. Nothing was changed.")
     UNKNOWN_ACTION = "unknown_action", _l("This action is not one the queue offers."), "action"
@@ -308,12 +314,12 @@ def block_scope(actor, response: Response) -> Authority:
 def block_author(actor, response: Response, data: dict, now: datetime | None = None) -> Block:
     """Block the author of `response` for data["days"] (1, 7, 30, or None: until lifted) with
     data["reason"] (the person is told), where the actor moderates (block_scope: their district,
-    or everywhere for the city's moderators). Refuses with REASON_REQUIRED, REASON_TOO_LONG,
+    or everywhere for the city's moderators). Refuses with BLOCK_REASON_REQUIRED, REASON_TOO_LONG,
     DURATION, OWN_ACCOUNT."""
     now = now or utcnow()
     reason = nfc(data.get("reason"))
     if not reason:
-        raise DomainError(ModerationRefusal.REASON_REQUIRED)
+        raise DomainError(ModerationRefusal.BLOCK_REASON_REQUIRED)
     if len(reason) > BLOCK_REASON_MAX:
         raise DomainError(ModerationRefusal.REASON_TOO_LONG)
     days = data.get("days")

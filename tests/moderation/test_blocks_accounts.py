@@ -60,7 +60,15 @@ def test_moderator_blocks_the_author_for_seven_days_and_it_is_audited(client, lo
 def test_blocking_needs_a_reason_and_a_known_duration(client, login_as, moderator, pending):
     login_as(moderator)
 
-    assert _block(client, moderator, pending, reason="").status_code == 422
+    without_reason = client.post(
+        f"/moderation/responses/{pending.id}/block",
+        data={"days": "7", "reason": ""},
+        headers={"Accept-Language": "zh-CN"},
+    )
+    assert without_reason.status_code == 422
+    # The block form has a box to write in, no list of reasons: the message says so.
+    assert "请写明封禁理由，对方会收到通知。" in _text(without_reason)
+    assert "请选择或填写理由" not in _text(without_reason)
     assert _block(client, moderator, pending, days="365").status_code == 422
     assert _db.session.scalar(select(func.count()).select_from(Block)) == 0
 
