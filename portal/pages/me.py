@@ -15,6 +15,7 @@ from portal.domain import DomainError
 from portal.extensions import db, limiter
 from portal.moderation import services as moderation_services
 from portal.pages import bp, work
+from portal.supervision import services as supervision_services
 from portal.web import current_language, redirect_to
 
 
@@ -37,6 +38,8 @@ def _render_me(status=200, **forms_given):
             block_messages=[policy.block_message(block) for block in policy.blocks_in_force(current_user)],
             # For staff: what waits for them in each school and authority they serve (parents: nothing, no query).
             work=work.staff_work(current_user, utcnow()) if policy.is_staff(current_user) else [],
+            # For a responsible supervisor: the cases referred to them that wait for an answer.
+            open_cases=supervision_services.open_cases_count(current_user),
         ),
         status,
     )

@@ -30,6 +30,17 @@ def supervised_school_ids(user) -> list[int]:
     return [m.school_id for m in user.memberships if m.role == Role.SUPERVISOR and m.school_id is not None]
 
 
+def open_cases_count(user) -> int | None:
+    """How many cases of the schools `user` supervises wait for an answer; None for someone who
+    supervises no school (no query)."""
+    school_ids = supervised_school_ids(user)
+    if not school_ids:
+        return None
+    return db.session.scalar(
+        select(func.count()).where(SupervisionCase.school_id.in_(school_ids), SupervisionCase.answered_at.is_(None))
+    )
+
+
 # The school's page loads its supervisors with the school, and the supervisors' public answers
 # with the answered items it shows (options for the queries of the features that own them).
 SUPERVISORS_LOADED = joinedload(School.supervisor_memberships).joinedload(Membership.user)

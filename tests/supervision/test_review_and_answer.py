@@ -199,3 +199,20 @@ def test_the_header_leads_supervisors_to_their_queue(client, login_as, superviso
     assert 'href="/supervision"' in client.get("/").text
     login_as(parent)
     assert 'href="/supervision"' not in client.get("/").text
+
+
+def test_the_supervisor_s_account_page_says_how_many_cases_wait_and_leads_to_them(
+    client, login_as, supervisor, parent, case
+):
+    login_as(supervisor)
+
+    waiting = client.get("/me", headers={"Accept-Language": "en"}).text
+    db.session.get(SupervisionCase, case.id).answered_at = utcnow()  # answered: nothing waits any more
+    db.session.commit()
+    none_waiting = client.get("/me", headers={"Accept-Language": "en"}).text
+    login_as(parent)
+    not_a_supervisor = client.get("/me", headers={"Accept-Language": "en"}).text
+
+    assert '<a href="/supervision">1 case waits for your answer</a>' in waiting
+    assert '<a href="/supervision">0 cases wait for your answer</a>' in none_waiting
+    assert "Referred to you as responsible supervisor" not in not_a_supervisor
