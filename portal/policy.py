@@ -280,6 +280,11 @@ def overseen_authorities(user) -> list[Authority]:
     return [m.authority for m in user.memberships if m.role in AUTHORITY_ROLES and m.authority is not None]
 
 
+def _commission_admin_of(user, authority: Authority) -> bool:
+    """A rule: the person is a commission admin of `authority` or of an authority above it."""
+    return _is_logged_in(user) and Role.COMMISSION_ADMIN in roles_for_authority(user, authority)
+
+
 def _may_create_school(user, authority: Authority) -> bool:
     return Role.COMMISSION_ADMIN in roles_for_authority(user, authority)
 
@@ -449,9 +454,7 @@ RULES: dict[str, Callable[..., bool]] = {
     # Starting a consultation (the object is the School): its admins.
     "manage_consultations": _has_school_role(Role.SCHOOL_ADMIN),
     # Starting one for a district or the city (the object is the Authority): its commission admins.
-    "manage_authority_consultations": lambda user, authority: (
-        _is_logged_in(user) and Role.COMMISSION_ADMIN in roles_for_authority(user, authority)
-    ),
+    "manage_authority_consultations": _commission_admin_of,
     # The suggestion box: anyone with an account may write to any school (a school's own staff
     # too). The school's board members and admins answer it; the moderators and commission
     # above the school may read its items, not answer them.
@@ -464,9 +467,7 @@ RULES: dict[str, Callable[..., bool]] = {
     # their own area (a district's own; nobody removes a national one).
     "manage_disclosure": _has_school_role(Role.SCHOOL_ADMIN),
     "oversee_disclosure": _is_authority_staff,
-    "manage_disclosure_catalogue": lambda user, authority: (
-        _is_logged_in(user) and Role.COMMISSION_ADMIN in roles_for_authority(user, authority)
-    ),
+    "manage_disclosure_catalogue": _commission_admin_of,
     # A catalogue item is changed by the commission admins of the area that added it (or above
     # it): a national item is the Ministry's, and another area's item is that area's.
     "edit_disclosure_item": lambda user, item: (
@@ -482,14 +483,10 @@ RULES: dict[str, Callable[..., bool]] = {
     # "不满意，提请督学": the sender of an item, not blocked, asks the supervisor to review it.
     "request_review": _not_blocked(lambda user, feedback: _is_logged_in(user) and feedback.author_id == user.id),
     # Supervisors are assigned to a district's schools by its commission admins (or the city's).
-    "assign_supervisors": lambda user, authority: (
-        _is_logged_in(user) and Role.COMMISSION_ADMIN in roles_for_authority(user, authority)
-    ),
+    "assign_supervisors": _commission_admin_of,
     # An authority's commission admins and moderators are appointed by its commission admins (or
     # the city's above them).
-    "manage_authority_staff": lambda user, authority: (
-        _is_logged_in(user) and Role.COMMISSION_ADMIN in roles_for_authority(user, authority)
-    ),
+    "manage_authority_staff": _commission_admin_of,
     "create_school": _may_create_school,  # in this authority
     "add_schools": _is_commission_admin,  # somewhere: shows the "add a school" link
     # The audit log names people, their IP addresses and what they did: the commission admins

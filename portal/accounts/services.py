@@ -466,13 +466,11 @@ def staff_of(scope: School | Authority) -> list[Membership]:
 
 def staff_membership(scope: School | Authority, membership_id: int) -> Membership | None:
     """One of the staff roles held at `scope` (another place's, a parent's, a supervisor's: None)."""
-    membership = db.session.get(Membership, membership_id)
-    held_here = membership is not None and (
-        membership.school_id == scope.id if isinstance(scope, School) else membership.authority_id == scope.id
+    return db.session.scalar(
+        select(Membership).where(
+            Membership.id == membership_id, _held_at(scope), Membership.role.in_(staff_roles(scope))
+        )
     )
-    if not held_here or membership.role not in staff_roles(scope):
-        return None
-    return membership
 
 
 def appoint_staff(actor, scope: School | Authority, data: dict) -> tuple[Membership, bool]:

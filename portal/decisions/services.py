@@ -20,7 +20,7 @@ from sqlalchemy.orm import defer, joinedload
 
 from portal import audit, clock, events, jobs
 from portal.charters import services as charters
-from portal.charters.models import CharterStatus, CharterVersion
+from portal.charters.models import CharterVersion
 from portal.clock import utcnow
 from portal.consultations.models import Consultation, ConsultationStatus, Phase
 from portal.decisions.models import (
@@ -181,14 +181,8 @@ def charter_version_problem(version: CharterVersion | None) -> DecisionRefusal |
     school's charter is adopted too; else None."""
     if version is None or not version.is_adopted:
         return None
-    newer = db.session.scalar(
-        select(func.count()).where(
-            CharterVersion.school_id == version.school_id,
-            CharterVersion.status == CharterStatus.ADOPTED,
-            CharterVersion.number > version.number,
-        )
-    )
-    return DecisionRefusal.CHARTER_VERSION_REPLACED if newer else None
+    newest = charters.latest_adopted(version.school)
+    return DecisionRefusal.CHARTER_VERSION_REPLACED if newest.number > version.number else None
 
 
 def answerable_consultations(school: School, now: datetime) -> list[Consultation]:

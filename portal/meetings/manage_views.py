@@ -268,7 +268,7 @@ def _attendance_context(school, meeting, **given) -> dict:
         "attendance_error": given.get("attendance_error"),
         "status_message": given.get("status_message"),
         # Who was present is recorded once the meeting has begun (MeetingRefusal.MEETING_NOT_HELD).
-        "meeting_held": meeting.starts_at <= utcnow(),
+        "meeting_held": meeting.has_begun(utcnow()),
     }
 
 

@@ -202,9 +202,12 @@ class Meeting(db.Model):
             raise DomainError(MeetingRefusal.MINUTES_APPROVED)
         self.minutes = minutes
 
+    def has_begun(self, now: datetime) -> bool:
+        return self.starts_at <= now
+
     def refuse_if_not_held(self, now: datetime) -> None:
         """Raises MeetingRefusal.MEETING_NOT_HELD while the meeting has not begun."""
-        if self.starts_at > now:
+        if not self.has_begun(now):
             raise DomainError(MeetingRefusal.MEETING_NOT_HELD)
 
     def approve_minutes(self, by_id: int | None, at: datetime) -> None:
