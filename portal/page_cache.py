@@ -119,6 +119,7 @@ PRIVATE_TABLES = frozenset(
         "audit_event",
         "data_export",
         "invitation",
+        "staff_invitation",
         "notification",
         "notification_preference",
         "mail",

@@ -54,6 +54,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "accounts.request_password_reset",
         "accounts.password_reset_sent",
         "accounts.reset_password",
+        "accounts.staff_invitation",
         "schools.index",
         "pages.school",
         "charters.current",

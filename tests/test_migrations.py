@@ -224,5 +224,7 @@ def test_schools_by_pinyin_migration_gives_every_school_its_key_and_downgrades_w
         key = connection.execute(text("SELECT name_sort FROM school WHERE slug = 'old'")).scalar()
     assert key == "chong2 qing4 shi4 di4 00000002 zhong1 xue2 xiao4"
     assert db.session.scalar(db.select(School).where(School.slug == "old")).name_sort == key
+    db.session.remove()
+    upgrade(directory=MIGRATIONS)
     assert schema_differences() == []
     db.session.remove()

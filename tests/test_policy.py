@@ -250,6 +250,7 @@ def test_only_the_listed_pages_are_public(app):
         "accounts.request_password_reset",
         "accounts.password_reset_sent",
         "accounts.reset_password",
+        "accounts.staff_invitation",
         "schools.index",
         "pages.school",
         "charters.current",

@@ -120,6 +120,10 @@ class CompleteRegistrationForm(PortalForm):
         self.account_email = account_email  # the password may not be built from it
 
 
+class AcceptInvitationForm(PortalForm):
+    """Accepting a staff invitation with the account one is logged in with: the button alone."""
+
+
 class PasswordResetRequestForm(PortalForm):
     email = email_field(_l("Email address"))
 
@@ -255,12 +259,12 @@ STAFF_ROLE_REQUIRED = _l("Choose one of the roles offered.")
 
 
 class StaffForm(PortalForm):
-    """A new member of staff: an existing account, by its email address, and one of the roles
-    of the place (`roles`: a school's, or an authority's)."""
+    """A new member of staff: their email address (their account's, or one an invitation is mailed
+    to), and one of the roles of the place (`roles`: a school's, or an authority's)."""
 
     email = email_field(
-        _l("Their account's email address"),
-        required_message=_l("Enter the email address of the person's account."),
+        _l("Their email address"),
+        required_message=_l("Enter the person's email address."),
         autocomplete="off",
     )
     role = SelectField(

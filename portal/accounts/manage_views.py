@@ -2,7 +2,8 @@
 verify parents, and see the codes' state. A new code is shown once; only its hash is kept.
 Staff: the commission appoints a school's administrators and board members
 (/schools/<slug>/manage/staff), and an authority's commission admins and moderators
-(/authorities/<id>/manage/staff), from existing accounts."""
+(/authorities/<id>/manage/staff), from existing accounts, or by an invitation mailed to an address
+that no account uses yet (sent again or withdrawn from the same page)."""
 
 from flask import abort, current_app, flash, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -16,7 +17,7 @@ from portal.domain import DomainError
 from portal.extensions import db
 from portal.schools import services as school_services
 from portal.schools.models import Authority, School
-from portal.web import found_or_404, get_or_404, managed_school, redirect_to
+from portal.web import current_language, found_or_404, get_or_404, managed_school, redirect_to
 
 
 @bp.route("/schools/<slug>/manage/invitations", methods=["GET", "POST"])
@@ -62,6 +63,18 @@ def remove_staff(slug, membership_id):
     return _remove(school, membership_id, url_for("accounts.staff", slug=school.slug))
 
 
+@bp.post("/schools/<slug>/manage/staff/invitations/<int:invitation_id>/resend")
+def resend_staff_invitation(slug, invitation_id):
+    school = managed_school(slug, "manage_staff")
+    return _resend(school, invitation_id, url_for("accounts.staff", slug=school.slug))
+
+
+@bp.post("/schools/<slug>/manage/staff/invitations/<int:invitation_id>/withdraw")
+def withdraw_staff_invitation(slug, invitation_id):
+    school = managed_school(slug, "manage_staff")
+    return _withdraw(school, invitation_id, url_for("accounts.staff", slug=school.slug))
+
+
 @bp.route("/authorities/<int:authority_id>/manage/staff", methods=["GET", "POST"])
 def authority_staff(authority_id):
     """An authority's commission admins and moderators, appointed by its commission admins (or
@@ -74,6 +87,18 @@ def authority_staff(authority_id):
 def remove_authority_staff(authority_id, membership_id):
     authority = _managed_authority(authority_id)
     return _remove(authority, membership_id, url_for("accounts.authority_staff", authority_id=authority.id))
+
+
+@bp.post("/authorities/<int:authority_id>/manage/staff/invitations/<int:invitation_id>/resend")
+def resend_authority_staff_invitation(authority_id, invitation_id):
+    authority = _managed_authority(authority_id)
+    return _resend(authority, invitation_id, url_for("accounts.authority_staff", authority_id=authority.id))
+
+
+@bp.post("/authorities/<int:authority_id>/manage/staff/invitations/<int:invitation_id>/withdraw")
+def withdraw_authority_staff_invitation(authority_id, invitation_id):
+    authority = _managed_authority(authority_id)
+    return _withdraw(authority, invitation_id, url_for("accounts.authority_staff", authority_id=authority.id))
 
 
 def _managed_authority(authority_id: int) -> Authority:
@@ -91,18 +116,27 @@ def _staff_page(scope, page_url: str):
         status = 422
         if form.validate_on_submit():
             try:
-                membership, new = services.appoint_staff(current_user, scope, form.data)
+                appointed = services.appoint_staff(current_user, scope, form.data, language=current_language())
             except DomainError as error:
                 form[error.field or "role"].errors.append(error.message)
             else:
                 db.session.commit()
-                flash(_staff_words(membership, "now" if new else "already"), "success" if new else "info")
+                flash(_appointment_words(appointed), "success" if appointed.new else "info")
                 return redirect_to(page_url)
     is_school = isinstance(scope, School)
     # An authority's page leads to the pages of the areas below it, whose staff are appointed there.
     below = [] if is_school else [a for a in school_services.authorities_under([scope]) if a.id != scope.id]
     context = {"scope": scope, "is_school": is_school, "form": form, "page_url": page_url, "areas_below": below}
-    return render_template("accounts/staff.html", staff=services.staff_of(scope), **context), status
+    return (
+        render_template(
+            "accounts/staff.html",
+            staff=services.staff_of(scope),
+            invitations=services.pending_staff_invitations(scope),
+            now=utcnow(),
+            **context,
+        ),
+        status,
+    )
 
 
 def _remove(scope, membership_id: int, page_url: str):
@@ -116,6 +150,48 @@ def _remove(scope, membership_id: int, page_url: str):
     db.session.commit()
     flash(said, "success")
     return redirect_to(page_url)
+
+
+def _resend(scope, invitation_id: int, page_url: str):
+    invitation = found_or_404(services.staff_invitation_of(scope, invitation_id))
+    try:
+        services.resend_staff_invitation(current_user, invitation, language=current_language())
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect_to(page_url)
+    db.session.commit()
+    flash(_("The invitation was sent again to %(email)s, with a new link.", email=invitation.email), "success")
+    return redirect_to(page_url)
+
+
+def _withdraw(scope, invitation_id: int, page_url: str):
+    invitation = found_or_404(services.staff_invitation_of(scope, invitation_id))
+    try:
+        services.withdraw_staff_invitation(current_user, invitation)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect_to(page_url)
+    db.session.commit()
+    flash(_("The invitation to %(email)s was withdrawn: its link no longer works.", email=invitation.email), "success")
+    return redirect_to(page_url)
+
+
+def _appointment_words(appointed: services.Appointment) -> str:
+    if appointed.membership is not None:
+        return _staff_words(appointed.membership, "now" if appointed.new else "already")
+    invitation = appointed.invitation
+    if appointed.new:
+        return _(
+            "No account uses %(email)s yet, so an invitation was emailed to it (role: %(role)s). "
+            "The role is theirs once they create their account from it.",
+            email=invitation.email,
+            role=invitation.role.label,
+        )
+    return _(
+        "%(email)s was already invited (role: %(role)s). The invitation was sent again, with a new link.",
+        email=invitation.email,
+        role=invitation.role.label,
+    )
 
 
 def _staff_words(membership, when: str) -> str:

@@ -1,4 +1,5 @@
-"""People, the roles they hold where, and the invitation codes that verify parents."""
+"""People, the roles they hold where, the invitation codes that verify parents, and the invitations
+that bring new staff to the portal."""
 
 import hashlib
 import secrets
@@ -252,3 +253,70 @@ class Invitation(db.Model):
         if self.expires_at <= now:
             return "expired"
         return "valid"
+
+
+class StaffInvitation(db.Model):
+    """A staff role waiting for its account: the commission appointed someone by an email address
+    that no account uses yet. A mail with a link goes to the address; the role is theirs once an
+    account with that address exists, made from the link or from a registration link to the same
+    address (either proves the address is theirs). Only the link's hash is kept; sending the
+    invitation again makes a new link, and the old one stops working. Withdrawn or accepted
+    invitations are kept, for the record."""
+
+    __tablename__ = "staff_invitation"
+    __table_args__ = (
+        CheckConstraint(
+            "(school_id IS NOT NULL AND authority_id IS NULL AND role IN ('board_member', 'school_admin'))"
+            " OR (school_id IS NULL AND authority_id IS NOT NULL AND role IN ('moderator', 'commission_admin'))",
+            name="scope_matches_role",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), index=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    authority_id: Mapped[int | None] = mapped_column(ForeignKey("authority.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)  # the last time its mail was sent
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    withdrawn_at: Mapped[datetime | None]
+
+    school: Mapped[School | None] = relationship()
+    authority: Mapped[Authority | None] = relationship()
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+    @property
+    def scope(self) -> School | Authority:
+        return self.school if self.school_id else self.authority
+
+    def status(self, now: datetime) -> str:
+        """accepted, withdrawn, expired or pending."""
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.withdrawn_at is not None:
+            return "withdrawn"
+        if self.expires_at <= now:
+            return "expired"
+        return "pending"
+
+    def renew(self, token_hash: str, now: datetime, lasts: timedelta) -> None:
+        """Sent again: a new link, valid from now."""
+        self.token_hash = token_hash
+        self.sent_at = now
+        self.expires_at = now + lasts
+
+    def accept(self, user: User, now: datetime) -> None:
+        self.accepted_at = now
+        self.accepted_by_id = user.id
+
+    def withdraw(self, now: datetime) -> None:
+        self.withdrawn_at = now
+
+
+def hash_link_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

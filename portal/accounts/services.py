@@ -1,4 +1,5 @@
-"""Accounts: registration, passwords, memberships and invitation codes.
+"""Accounts: registration, passwords, memberships, invitation codes, and the invitations that bring
+new staff to the portal.
 
 Services flush and never commit: the caller commits once, so an audit event and the change
 it describes are saved together or not at all.
@@ -7,6 +8,7 @@ it describes are saved together or not at all.
 import functools
 import hashlib
 import logging
+import secrets
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,8 +32,10 @@ from portal.accounts.models import (
     Invitation,
     Membership,
     Role,
+    StaffInvitation,
     User,
     hash_invitation_code,
+    hash_link_token,
     new_invitation_code,
     normalize_email,
 )
@@ -96,13 +100,25 @@ class AccountRefusal(Reason):
     )
     # A school's staff are appointed by the commission from the accounts people made themselves.
     OWN_ROLE = "own_role", _l("You cannot remove your own role. Another commission administrator can.")
-    NO_SUCH_ACCOUNT = (
-        "no_such_account",
+    # Staff invitations (the link mailed to an address no account used when it was sent).
+    INVITATION_WITHDRAWN = (
+        "invitation_withdrawn",
+        _l("This invitation was withdrawn. If you expected it, ask the commission that sent it."),
+    )
+    INVITATION_EXPIRED = (
+        "invitation_expired",
+        _l("This invitation has expired. Ask the commission that sent it to send it again."),
+    )
+    INVITATION_USED = (
+        "invitation_used",
+        _l("This invitation has already been accepted. Log in to use the role it gave."),
+    )
+    INVITATION_OTHER_ACCOUNT = (
+        "invitation_other_account",
         _l(
-            "No account has this email address. Ask the person to register on the portal with it first, "
-            "then appoint them here."
+            "This invitation was sent to another email address than your account's. Log out, then open the "
+            "link again to accept it with the account of that address."
         ),
-        "email",
     )
 
 
@@ -314,7 +330,9 @@ def register_user(
     privacy_version: str = PRIVACY_NOTICE_VERSION,
 ) -> User:
     """Create an account, recording the privacy notice accepted (the one in force unless told).
-    Refuses with EMAIL_TAKEN if the email exists in any case."""
+    Refuses with EMAIL_TAKEN if the email exists in any case. The staff roles the address was
+    invited to (and that are still open) become the account's: every caller has proved the address
+    (a registration or invitation link), or is the command line."""
     email = normalize_email(email)
     # Hashed (on purpose slow) before the first query: on SQLite a registration holds the write
     # lock from its first query to its commit, and others wait for it meanwhile.
@@ -336,6 +354,7 @@ def register_user(
     except IntegrityError:
         raise DomainError(AccountRefusal.EMAIL_TAKEN) from None
     audit.record(user, "user.register", user, ip_address=ip_address)
+    _take_up_invitations(user)
     return user
 
 
@@ -473,22 +492,249 @@ def staff_membership(scope: School | Authority, membership_id: int) -> Membershi
     )
 
 
-def appoint_staff(actor, scope: School | Authority, data: dict) -> tuple[Membership, bool]:
+@dataclass(frozen=True)
+class Appointment:
+    """What appointing did: the membership (new, or held already), or, for an address that no
+    account uses, the invitation mailed to it (new, or sent again with a new link)."""
+
+    membership: Membership | None = None
+    invitation: StaffInvitation | None = None
+    new: bool = True
+
+
+def appoint_staff(actor, scope: School | Authority, data: dict, *, language: str | None = None) -> Appointment:
     """Give the account with `data["email"]` the staff role `data["role"]` at `scope` (a school's
-    administrator or board member; an authority's commission admin or moderator). Returns the
-    membership and whether it is new (False: they hold it already). Raises NO_SUCH_ACCOUNT when no
-    account has the address, SCOPE_MISMATCH for a role that is not this kind of place's. Audited
-    ("membership.grant") when new."""
-    user = find_user_by_email(data["email"])
-    if user is None:
-        raise DomainError(AccountRefusal.NO_SUCH_ACCOUNT)
+    administrator or board member; an authority's commission admin or moderator). No account with
+    that address: an invitation is mailed to it (in `language`), and the role is theirs once they
+    have an account (invite_staff). SCOPE_MISMATCH for a role that is not this kind of place's.
+    Audited ("membership.grant", or "staff_invitation.create") when something is new."""
     role = Role(data["role"])
     if role not in staff_roles(scope):
         raise DomainError(AccountRefusal.SCOPE_MISMATCH)
+    user = find_user_by_email(data["email"])
+    if user is None:
+        return invite_staff(actor, scope, normalize_email(data["email"]), role, language=language)
     held = db.session.scalar(
         select(func.count()).where(Membership.user_id == user.id, Membership.role == role, _held_at(scope))
     )
-    return grant_membership(actor, user, role, scope), not held
+    return Appointment(membership=grant_membership(actor, user, role, scope), new=not held)
+
+
+# --- staff invitations (an address without an account) --------------------------------------
+
+# The link in an invitation works this long; sending it again makes a new link, for as long.
+STAFF_INVITATION_AGE = timedelta(days=14)
+# Invitations nobody accepted are forgotten (the address with them) this long after they ended.
+STAFF_INVITATION_KEPT = timedelta(days=90)
+
+
+def _invitations_at(scope: School | Authority):
+    if isinstance(scope, School):
+        return StaffInvitation.school_id == scope.id
+    return StaffInvitation.authority_id == scope.id
+
+
+def invite_staff(actor, scope: School | Authority, email: str, role: Role, *, language: str | None) -> Appointment:
+    """Mail an invitation to `email` to take `role` at `scope`. If the same role here is already
+    waiting for that address, that invitation is sent again (a new link, valid anew) instead of a
+    second one. Audited."""
+    open_one = db.session.scalar(
+        select(StaffInvitation).where(
+            _invitations_at(scope),
+            StaffInvitation.email == email,
+            StaffInvitation.role == role,
+            StaffInvitation.accepted_at.is_(None),
+            StaffInvitation.withdrawn_at.is_(None),
+        )
+    )
+    if open_one is not None:
+        resend_staff_invitation(actor, open_one, language=language)
+        return Appointment(invitation=open_one, new=False)
+    now = utcnow()
+    token = secrets.token_urlsafe(24)
+    invitation = StaffInvitation(
+        email=email,
+        role=role,
+        school=scope if isinstance(scope, School) else None,
+        authority=None if isinstance(scope, School) else scope,
+        token_hash=hash_link_token(token),
+        invited_by_id=getattr(actor, "id", None),
+        created_at=now,
+        sent_at=now,
+        expires_at=now + STAFF_INVITATION_AGE,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    _mail_staff_invitation(actor, invitation, token, language)
+    _audit_invitation(actor, "staff_invitation.create", invitation)
+    return Appointment(invitation=invitation, new=True)
+
+
+def resend_staff_invitation(actor, invitation: StaffInvitation, *, language: str | None) -> None:
+    """Mail the invitation again, with a new link valid from now (the old link stops working):
+    for an address that lost the mail, or an invitation that expired. Refuses one accepted
+    (INVITATION_USED) or withdrawn (INVITATION_WITHDRAWN). Audited."""
+    _refuse_if_ended(invitation)
+    token = secrets.token_urlsafe(24)
+    invitation.renew(hash_link_token(token), utcnow(), STAFF_INVITATION_AGE)
+    db.session.flush()
+    _mail_staff_invitation(actor, invitation, token, language)
+    _audit_invitation(actor, "staff_invitation.resend", invitation)
+
+
+def withdraw_staff_invitation(actor, invitation: StaffInvitation) -> None:
+    """The invitation's link stops working and it leaves the staff page. Refuses one accepted
+    (INVITATION_USED: remove the role instead) or already withdrawn. Audited."""
+    _refuse_if_ended(invitation)
+    invitation.withdraw(utcnow())
+    db.session.flush()
+    _audit_invitation(actor, "staff_invitation.withdraw", invitation)
+
+
+def _refuse_if_ended(invitation: StaffInvitation) -> None:
+    if invitation.accepted_at is not None:
+        raise DomainError(AccountRefusal.INVITATION_USED)
+    if invitation.withdrawn_at is not None:
+        raise DomainError(AccountRefusal.INVITATION_WITHDRAWN)
+
+
+def _audit_invitation(actor, action: str, invitation: StaffInvitation) -> None:
+    audit.record(
+        actor,
+        action,
+        invitation,
+        school_id=invitation.school_id,
+        authority_id=invitation.authority_id,
+        email=invitation.email,
+        role=invitation.role.value,
+    )
+
+
+def _mail_staff_invitation(actor, invitation: StaffInvitation, token: str, language: str | None) -> None:
+    url = public_url("accounts.staff_invitation", token=token)
+    inviter = getattr(actor, "display_name", None)
+    scope, role = invitation.scope, invitation.role
+
+    def build():
+        place = scope.name(str(get_locale() or "zh"))
+        invited = (
+            gettext(
+                "%(inviter)s invited you to take the role “%(role)s” at %(place)s on the school governance portal.",
+                inviter=inviter,
+                role=role.label,
+                place=place,
+            )
+            if inviter
+            else gettext(
+                "You are invited to take the role “%(role)s” at %(place)s on the school governance portal.",
+                role=role.label,
+                place=place,
+            )
+        )
+        return {
+            "subject": gettext("Invitation: %(role)s, %(place)s", role=role.label, place=place),
+            "name": "",
+            "paragraphs": [
+                invited,
+                gettext(
+                    "Open the link to create your account with this email address: the role is then yours. "
+                    "If you already made an account with this address, the link asks you to log in."
+                ),
+                gettext("If you did not expect this invitation, ignore this email: nothing happens without you."),
+            ],
+            "link_label": gettext("Accept the invitation"),
+            "url": url,
+            "note": gettext("The link works for 14 days."),
+        }
+
+    _account_mail(invitation.email, language, user=None, build=build)
+
+
+def pending_staff_invitations(scope: School | Authority) -> list[StaffInvitation]:
+    """The invitations of `scope` that nobody accepted and nobody withdrew (expired ones too: they
+    can be sent again), newest first."""
+    return db.session.scalars(
+        select(StaffInvitation)
+        .where(_invitations_at(scope), StaffInvitation.accepted_at.is_(None), StaffInvitation.withdrawn_at.is_(None))
+        .options(joinedload(StaffInvitation.invited_by))
+        .order_by(StaffInvitation.sent_at.desc(), StaffInvitation.id.desc())
+    ).all()
+
+
+def staff_invitation_of(scope: School | Authority, invitation_id: int) -> StaffInvitation | None:
+    """One of `scope`'s invitations (another place's: None)."""
+    return db.session.scalar(select(StaffInvitation).where(StaffInvitation.id == invitation_id, _invitations_at(scope)))
+
+
+def read_staff_invitation(token: str, *, now: datetime | None = None) -> StaffInvitation:
+    """The invitation a link names, while it can be accepted. Refuses with LINK_INVALID (no such
+    link, or one replaced by a newer mail), INVITATION_USED, INVITATION_WITHDRAWN or
+    INVITATION_EXPIRED."""
+    invitation = None
+    if token and len(token) <= 100:
+        invitation = db.session.scalar(
+            select(StaffInvitation).where(StaffInvitation.token_hash == hash_link_token(token))
+        )
+    if invitation is None:
+        raise DomainError(AccountRefusal.LINK_INVALID)
+    status = invitation.status(now or utcnow())
+    if status != "pending":
+        raise DomainError(
+            {
+                "accepted": AccountRefusal.INVITATION_USED,
+                "withdrawn": AccountRefusal.INVITATION_WITHDRAWN,
+                "expired": AccountRefusal.INVITATION_EXPIRED,
+            }[status]
+        )
+    return invitation
+
+
+def accept_staff_invitation(user: User, invitation: StaffInvitation) -> Membership:
+    """The invited person, logged in with the account of the invitation's address, takes the role.
+    Refuses an account of another address (INVITATION_OTHER_ACCOUNT), and an invitation that can
+    no longer be accepted. The role counts as granted by the one who invited. Audited."""
+    if normalize_email(user.email) != invitation.email:
+        raise DomainError(AccountRefusal.INVITATION_OTHER_ACCOUNT)
+    _refuse_if_ended(invitation)
+    if invitation.status(utcnow()) == "expired":
+        raise DomainError(AccountRefusal.INVITATION_EXPIRED)
+    return _take_up(user, invitation)
+
+
+def _take_up(user: User, invitation: StaffInvitation) -> Membership:
+    invitation.accept(user, utcnow())
+    membership = grant_membership(invitation.invited_by, user, invitation.role, invitation.scope)
+    _audit_invitation(user, "staff_invitation.accept", invitation)
+    return membership
+
+
+def _take_up_invitations(user: User) -> list[Membership]:
+    """Every open invitation to the address of a new account (whose address a link proved), taken
+    up: the person made their account from a registration link rather than the invitation's."""
+    now = utcnow()
+    waiting = db.session.scalars(
+        select(StaffInvitation).where(
+            StaffInvitation.email == user.email,
+            StaffInvitation.accepted_at.is_(None),
+            StaffInvitation.withdrawn_at.is_(None),
+            StaffInvitation.expires_at > now,
+        )
+    ).all()
+    return [_take_up(user, invitation) for invitation in waiting]
+
+
+def forget_old_staff_invitations(now: datetime, *, kept: timedelta = STAFF_INVITATION_KEPT) -> int:
+    """Delete the invitations that ended without an account (withdrawn, or expired) more than
+    `kept` ago: the address of someone who never joined is not kept for ever. Accepted ones stay
+    (the account has the address anyway). The audit log keeps what was done."""
+    result = db.session.execute(
+        delete(StaffInvitation).where(
+            StaffInvitation.accepted_at.is_(None),
+            ((StaffInvitation.withdrawn_at < now - kept) | (StaffInvitation.expires_at < now - kept)),
+        )
+    )
+    db.session.flush()
+    return result.rowcount or 0
 
 
 def remove_staff(actor, membership: Membership) -> None:

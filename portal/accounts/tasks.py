@@ -1,4 +1,5 @@
-"""The accounts' background jobs: forgetting sessions nobody uses any more."""
+"""The accounts' background jobs: forgetting sessions nobody uses any more, and the staff
+invitations that ended without an account."""
 
 from datetime import timedelta
 
@@ -17,5 +18,12 @@ def forget_stale_sessions():
     forgotten = services.forget_stale_sessions(
         utcnow(), idle=timedelta(days=IDLE_SESSION_DAYS), remembered=services.remembered_for()
     )
+    db.session.commit()
+    return forgotten
+
+
+@jobs.periodic(jobs.crontab(minute="27", hour="19"))  # 03:27 in Beijing
+def forget_old_staff_invitations():
+    forgotten = services.forget_old_staff_invitations(utcnow())
     db.session.commit()
     return forgotten

@@ -1,6 +1,6 @@
 """Registration (the address first, then the mailed link), a forgotten password, login, logout
 and one's logged-in devices. The person's own page is portal/pages/me.py; a school's
-invitation codes are in manage_views.py."""
+invitation codes and its staff are in manage_views.py; a staff invitation is accepted here."""
 
 import hashlib
 
@@ -51,11 +51,23 @@ def _no_email_typed() -> bool:
     return not _typed_email()
 
 
-def _link_problem(error: DomainError, again_endpoint: str):
-    """The page of a registration or reset link that is forged, expired or used: what happened,
-    and where to ask for a new one. Nothing changes."""
-    status = 410 if error.reason in (services.AccountRefusal.LINK_EXPIRED, services.AccountRefusal.LINK_USED) else 400
-    return render_template("accounts/link_problem.html", message=error.message, again=url_for(again_endpoint)), status
+# A link that did work once, and no longer does (410); the others were never genuine (400).
+_GONE_LINKS = {
+    services.AccountRefusal.LINK_EXPIRED,
+    services.AccountRefusal.LINK_USED,
+    services.AccountRefusal.INVITATION_EXPIRED,
+    services.AccountRefusal.INVITATION_USED,
+    services.AccountRefusal.INVITATION_WITHDRAWN,
+}
+
+
+def _link_problem(error: DomainError, again_endpoint: str | None):
+    """The page of a registration, reset or invitation link that is forged, expired or used: what
+    happened, and where to ask for a new one (an invitation is sent again by the commission, not
+    asked for here: `again_endpoint` None). Nothing changes."""
+    status = 410 if error.reason in _GONE_LINKS else 400
+    again = url_for(again_endpoint) if again_endpoint else None
+    return render_template("accounts/link_problem.html", message=error.message, again=again), status
 
 
 # Registration: the address first, then the link mailed to it. The page says the same words
@@ -133,9 +145,73 @@ def complete_registration(token):
         session.clear()
         login_user(user)
         flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
+        # Staff invited at this address before it had an account: the roles are now theirs.
+        for membership in user.memberships:
+            flash(_role_held(membership.role, membership.scope.name(current_language())), "success")
         return redirect_to(url_for("pages.me"))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/complete_registration.html", form=form, email=email, token=token), status
+
+
+# A staff invitation: the commission appointed someone by an address no account used. The link
+# proves the address, like a registration link; opening it changes nothing (mail scanners open
+# links), the person acts on the page: creating their account, or accepting with the one they have.
+@bp.route("/staff-invitation/<token>", methods=["GET", "POST"])
+@unavailable_says(
+    _l("The invitation was not accepted"),
+    _l("The portal could not store your answer, so nothing changed. Please try again in a moment."),
+)
+def staff_invitation(token):
+    try:
+        invitation = services.read_staff_invitation(token)
+    except DomainError as error:
+        return _link_problem(error, None)
+    place = invitation.scope.name(current_language())
+    context = {"invitation": invitation, "place": place, "token": token}
+    if current_user.is_authenticated:
+        if normalize_email(current_user.email) != invitation.email:
+            return render_template("accounts/staff_invitation.html", step="other_account", **context), 409
+        form = forms.AcceptInvitationForm()
+        if form.validate_on_submit():
+            try:
+                services.accept_staff_invitation(current_user, invitation)
+            except DomainError as error:
+                db.session.rollback()
+                return _link_problem(error, None)
+            db.session.commit()
+            flash(_role_held(invitation.role, place), "success")
+            return redirect_to(url_for("pages.me"))
+        status = 422 if form.is_submitted() else 200
+        return render_template("accounts/staff_invitation.html", step="accept", form=form, **context), status
+    if services.email_is_taken(invitation.email):
+        login = url_for("accounts.login", next=url_for("accounts.staff_invitation", token=token))
+        return render_template("accounts/staff_invitation.html", step="log_in", login=login, **context)
+    form = forms.CompleteRegistrationForm(account_email=invitation.email)
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                email=invitation.email,
+                display_name=form.display_name.data,
+                password=form.password.data,
+                language=current_language(),
+                ip_address=client_address(),
+            )
+        except DomainError:  # the same link used twice at the same moment: the other one won
+            db.session.rollback()
+            return _link_problem(DomainError(services.AccountRefusal.INVITATION_USED), None)
+        services.start_session(user, user_agent=request.user_agent.string, address=client_address())
+        db.session.commit()
+        session.clear()
+        login_user(user)
+        flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
+        flash(_role_held(invitation.role, place), "success")
+        return redirect_to(url_for("pages.me"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/staff_invitation.html", step="register", form=form, **context), status
+
+
+def _role_held(role, place: str) -> str:
+    return _("You now hold the role “%(role)s” at %(place)s.", role=role.label, place=place)
 
 
 @bp.post("/register/email")
@@ -259,7 +335,8 @@ def logout():  # writes: the server forgets the session (so it waits its turn fo
     # the "keep me logged in" cookie; cleared away, that cookie would log the person straight back in.
     logout_user()
     flash(_("You are logged out."), "success")
-    return redirect_to(url_for("pages.home"))
+    # Back to the home page, or to an address of ours the form names (a staff invitation's page).
+    return redirect_to(safe_next(request.form.get("next"), url_for("pages.home")))
 
 
 # --- the person's logged-in devices ----------------------------------------------------------

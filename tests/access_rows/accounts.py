@@ -1,7 +1,10 @@
 """Access rows for the accounts and main blueprints."""
 
+from datetime import timedelta
+
 from portal.accounts import services
-from portal.accounts.models import Role
+from portal.accounts.models import Role, StaffInvitation, hash_link_token
+from portal.clock import utcnow
 from portal.extensions import db
 from tests.access_rows import everyone, url_arguments, visitor_then
 from tests.access_rows.disclosure import catalogue_admins
@@ -20,6 +23,20 @@ def arguments(school, other_school):
     (their_session,) = services.sessions_of(somebody)
     appointed = services.grant_membership(None, somebody, Role.BOARD_MEMBER, school)
     moderates = services.grant_membership(None, somebody, Role.MODERATOR, school.authority)
+
+    def invitation(email, role, token, **where):
+        made = StaffInvitation(
+            email=email, role=role, token_hash=hash_link_token(token), expires_at=utcnow() + timedelta(days=14), **where
+        )
+        db.session.add(made)
+        return made
+
+    # A staff invitation's link, to an address without an account: a visitor may create it there.
+    invitation("invited-newcomer@example.org", Role.BOARD_MEMBER, "access-matrix-invitation", school=school)
+    school_invitation = invitation("invited-admin@example.org", Role.SCHOOL_ADMIN, "access-matrix-1", school=school)
+    authority_invitation = invitation(
+        "invited-moderator@example.org", Role.MODERATOR, "access-matrix-2", authority=school.authority
+    )
     db.session.commit()
     return {
         **url_arguments(*EXPECTED),
@@ -30,6 +47,19 @@ def arguments(school, other_school):
         **url_arguments(
             "accounts.remove_authority_staff", authority_id=school.authority_id, membership_id=moderates.id
         ),
+        **url_arguments("accounts.resend_staff_invitation", slug=school.slug, invitation_id=school_invitation.id),
+        **url_arguments("accounts.withdraw_staff_invitation", slug=school.slug, invitation_id=school_invitation.id),
+        **url_arguments(
+            "accounts.resend_authority_staff_invitation",
+            authority_id=school.authority_id,
+            invitation_id=authority_invitation.id,
+        ),
+        **url_arguments(
+            "accounts.withdraw_authority_staff_invitation",
+            authority_id=school.authority_id,
+            invitation_id=authority_invitation.id,
+        ),
+        **url_arguments("accounts.staff_invitation", token="access-matrix-invitation"),
         **url_arguments("accounts.end_session", session_id=their_session.id),
         **url_arguments("accounts.complete_registration", token=services.registration_token("newcomer@example.org")),
         **url_arguments("accounts.reset_password", token=services.reset_token(somebody)),
@@ -45,6 +75,9 @@ EXPECTED = {
     "accounts.check_email": everyone(303),  # without htmx: back to the registration form
     "accounts.registration_sent": everyone(200),
     "accounts.complete_registration": visitor_then(200, 302),  # logged in: to /me
+    # A staff invitation to an address without an account: a visitor creates it there; anyone
+    # logged in is logged in with another address (409: log out first).
+    "accounts.staff_invitation": visitor_then(200, 409),
     "accounts.request_password_reset": everyone(200),
     "accounts.password_reset_sent": everyone(200),
     "accounts.reset_password": everyone(200),  # the link is the proof, whoever opens it
@@ -85,10 +118,15 @@ EXPECTED["accounts.remove_staff"] = {**COMMISSION_ONLY, "commission_admin": 303}
 # A district's staff: its commission admins and the city's (as a district's catalogue).
 EXPECTED["accounts.authority_staff"] = catalogue_admins(200)
 EXPECTED["accounts.remove_authority_staff"] = catalogue_admins(303)
+EXPECTED["accounts.resend_staff_invitation"] = {**COMMISSION_ONLY, "commission_admin": 303}
+EXPECTED["accounts.withdraw_staff_invitation"] = {**COMMISSION_ONLY, "commission_admin": 303}
+EXPECTED["accounts.resend_authority_staff_invitation"] = catalogue_admins(303)
+EXPECTED["accounts.withdraw_authority_staff_invitation"] = catalogue_admins(303)
 
 EXPECTED_POST = {
     "accounts.register": visitor_then(422, 302),
     "accounts.complete_registration": visitor_then(422, 302),
+    "accounts.staff_invitation": visitor_then(422, 409),
     "accounts.request_password_reset": everyone(422),
     "accounts.reset_password": everyone(422),
     "accounts.login": visitor_then(422, 302),

@@ -1,5 +1,5 @@
-"""The mails with a link that accounts send (to register, to reset a password), read from the
-mail queue in the database, and the links in them."""
+"""The mails with a link that accounts send (to register, to reset a password, to join as staff),
+read from the mail queue in the database, and the links in them."""
 
 import re
 
@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.notifications.models import Mail
 
-LINK = re.compile(r"https?://[^/\s\"]+(/(?:register/complete|password/reset)/[A-Za-z0-9_.\-]+)")
+LINK = re.compile(r"https?://[^/\s\"]+(/(?:register/complete|password/reset|staff-invitation)/[A-Za-z0-9_.\-]+)")
 
 
 def mails_to(db, address: str) -> list[Mail]:
