@@ -172,6 +172,11 @@ def _pattern(kind: str, format: str | None) -> str | None:
     return format
 
 
+# datetimeformat('minutes'): a moment people read (saved, sent, logged in), without the seconds
+# of 'medium' ("2026年12月5日 21:43", "Dec 5, 2026, 9:43 PM").
+TO_THE_MINUTE = "minutes"
+
+
 @functools.lru_cache(maxsize=4096)
 def _formatted(kind: str, value, value_type: type, format: str, locale, tzinfo) -> str:
     # Dates and moments are immutable: the same one in the same language and zone always reads
@@ -182,6 +187,12 @@ def _formatted(kind: str, value, value_type: type, format: str, locale, tzinfo) 
                 value = value.replace(tzinfo=UTC)
             value = tzinfo.normalize(value.astimezone(tzinfo))
         return dates.format_date(value, format, locale=locale)
+    if format == TO_THE_MINUTE:  # the medium date and the short time, as the language joins them
+        format = (
+            locale.datetime_formats["medium"]
+            .replace("{1}", locale.date_formats["medium"].pattern)
+            .replace("{0}", locale.time_formats["short"].pattern)
+        )
     formatter = dates.format_datetime if kind == "datetime" else dates.format_time
     return formatter(value, format, tzinfo=tzinfo, locale=locale)
 
@@ -189,9 +200,12 @@ def _formatted(kind: str, value, value_type: type, format: str, locale, tzinfo) 
 def _formatter(kind: str, babel_formatter):
     def format_value(value=None, format=None, rebase=True):
         context = _babel_context()
-        if value is None or not rebase or context is None:  # "now", or unusual: Flask-Babel's way
-            return babel_formatter(value, format, rebase)
-        locale, tzinfo = _locale_and_timezone(context)
+        if value is None or not rebase or (context is None and format != TO_THE_MINUTE):
+            return babel_formatter(value, format, rebase)  # "now", or unusual: Flask-Babel's way
+        if context is None:  # a format of ours, which Flask-Babel does not know
+            locale, tzinfo = flask_babel.get_locale(), flask_babel.get_timezone()
+        else:
+            locale, tzinfo = _locale_and_timezone(context)
         return _formatted(kind, value, type(value), _pattern(kind, format), locale, tzinfo)
 
     format_value.__name__ = f"format_{kind}"

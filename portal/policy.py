@@ -15,13 +15,14 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask import g, has_app_context
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, select
 
 from portal.clock import today as local_today
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.i18n import TO_THE_MINUTE, format_datetime
 from portal.models import (
     AUTHORITY_ROLES,
     Audience,
@@ -665,7 +666,7 @@ def block_message(block: Block) -> str:
         return _(
             "A moderator has blocked your account from responding, reporting and sending feedback anywhere on the "
             "portal until %(until)s. Reason: %(reason)s",
-            until=format_datetime(block.ends_at, "medium"),
+            until=format_datetime(block.ends_at, TO_THE_MINUTE),
             reason=block.reason,
         )
     area = block.authority.name_en if str(get_locale() or "zh").startswith("en") else block.authority.name_zh
@@ -680,7 +681,7 @@ def block_message(block: Block) -> str:
         "A moderator of %(area)s has blocked your account from responding, reporting and sending feedback to its "
         "schools and in its consultations until %(until)s. Reason: %(reason)s",
         area=area,
-        until=format_datetime(block.ends_at, "medium"),
+        until=format_datetime(block.ends_at, TO_THE_MINUTE),
         reason=block.reason,
     )
 

@@ -268,3 +268,19 @@ def test_a_link_naming_no_language_of_the_portal_changes_nothing(client, db, ask
     response = client.get(f"/decisions?lang={asked}")
 
     assert html_lang(response) == "en" and lang_cookie(response) is None
+
+
+@pytest.mark.parametrize(
+    "language, expected",
+    [("zh-CN", "2026年12月5日 21:43"), ("en", "Dec 5, 2026, 9:43\u202fPM")],
+)
+def test_moments_people_read_are_shown_to_the_minute_in_beijing_time(app, language, expected):
+    """'Last saved', 'Logged in', 'Published on': the day and the time, without seconds."""
+    from datetime import UTC, datetime
+
+    from portal.i18n import TO_THE_MINUTE, format_datetime
+
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        shown = format_datetime(datetime(2026, 12, 5, 13, 43, 27, tzinfo=UTC), TO_THE_MINUTE)
+
+    assert shown.replace(" ", "\u202f") == expected.replace(" ", "\u202f")

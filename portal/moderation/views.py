@@ -10,7 +10,7 @@ refused the same way, so nothing is done to content the moderator did not see.""
 from urllib.parse import urlsplit
 
 from flask import abort, flash, render_template, request, url_for
-from flask_babel import format_date, format_datetime, format_time
+from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -23,6 +23,7 @@ from portal.consultations import services as consultations
 from portal.consultations.models import ConsultationRefusal, Phase, ResponseState
 from portal.domain import DomainError
 from portal.extensions import db, limiter
+from portal.i18n import TO_THE_MINUTE, format_datetime
 from portal.moderation import bp, forms, queue, services
 from portal.moderation.models import STANDARD_REASONS
 from portal.web import (
@@ -155,7 +156,7 @@ def _conflict_message(obj, actions: tuple[str, ...]) -> str:
         "%(name)s already %(action)s this on %(date)s. Nothing was changed.",
         name=last.name or _("The portal"),
         action=ACTION_NAMES.get(last.action, lambda: last.action)(),
-        date=format_datetime(last.at, "medium"),
+        date=format_datetime(last.at, TO_THE_MINUTE),
     )
 
 
