@@ -8,6 +8,7 @@ place in text are refused with a translated message. Features never repeat eithe
 import unicodedata
 from datetime import date
 
+from flask_babel import format_number, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -38,8 +39,23 @@ CHARACTERS_NOT_ALLOWED = _l("This contains characters that are not allowed.")
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def too_long(max_length):
-    return _l("This can have at most %(max)d characters.", max=max_length)
+class AtMost(Length):
+    """At most `max_length` characters. The message says how many there are and how many there
+    may be, as the page's language groups digits (5,000), so that people know how much to cut."""
+
+    def __init__(self, max_length: int):
+        super().__init__(max=max_length)
+
+    def __call__(self, form, field):
+        length = len(field.data or "")
+        if length > self.max:
+            raise ValidationError(
+                gettext(
+                    "This has %(count)s characters; it can have at most %(max)s.",
+                    count=format_number(length),
+                    max=format_number(self.max),
+                )
+            )
 
 
 def _refuse_characters(field, *, allow_bidi_controls: bool) -> None:
@@ -182,7 +198,7 @@ def choice_field(label, enum_class, required_message, **kwargs):
 def text_field(label, max_length, *, required_message=None, render_kw=None, field_class=None, **kwargs):
     """A one-line text field with its limit (checked here, and told to the browser)."""
     validators = [DataRequired(message=required_message)] if required_message else [Optional()]
-    validators.append(Length(max=max_length, message=too_long(max_length)))
+    validators.append(AtMost(max_length))
     return (field_class or StringField)(
         label, validators=validators, render_kw={"maxlength": max_length, **(render_kw or {})}, **kwargs
     )

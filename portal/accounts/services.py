@@ -111,13 +111,13 @@ class AccountRefusal(Reason):
     )
     INVITATION_USED = (
         "invitation_used",
-        _l("This invitation has already been accepted. Log in to use the role it gave."),
+        _l("This invitation has already been accepted. Log in with the account that accepted it."),
     )
     INVITATION_OTHER_ACCOUNT = (
         "invitation_other_account",
         _l(
-            "This invitation was sent to another email address than your account's. Log out, then open the "
-            "link again to accept it with the account of that address."
+            "This invitation was sent to a different email address from your account's. Log out, then open "
+            "the link again to accept it with the account of that address."
         ),
     )
 
@@ -640,11 +640,13 @@ def _mail_staff_invitation(actor, invitation: StaffInvitation, token: str, langu
                     "Open the link to create your account with this email address: the role is then yours. "
                     "If you already made an account with this address, the link asks you to log in."
                 ),
-                gettext("If you did not expect this invitation, ignore this email: nothing happens without you."),
             ],
             "link_label": gettext("Accept the invitation"),
             "url": url,
             "note": gettext("The link works for 14 days."),
+            "footer": gettext(
+                "If you did not expect this invitation, you can ignore this email: no account is made without you."
+            ),
         }
 
     _account_mail(invitation.email, language, user=None, build=build)

@@ -165,6 +165,9 @@ def staff_invitation(token):
     try:
         invitation = services.read_staff_invitation(token)
     except DomainError as error:
+        if error.reason == services.AccountRefusal.INVITATION_USED and current_user.is_authenticated:
+            flash(error.message, "info")  # most likely by them, a moment ago: their roles are on /me
+            return redirect_to(url_for("pages.me"))
         return _link_problem(error, None)
     place = invitation.scope.name(current_language())
     context = {"invitation": invitation, "place": place, "token": token}

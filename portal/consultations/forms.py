@@ -4,11 +4,11 @@ from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, SelectChoice, SelectMultipleField, TextAreaField
-from wtforms.validators import Length, Optional, StopValidation
+from wtforms.validators import Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.consultations.models import ANSWER_TEXT_MAX, RESPONSE_BODY_MAX, QuestionKind, Stance
-from portal.forms import PortalForm, too_long
+from portal.forms import AtMost, PortalForm
 from portal.text import nfc
 
 STANCE_MISSING = _l("Choose whether you support the proposal, oppose it or are neutral.")
@@ -49,7 +49,7 @@ def _stance_given(form, field):
 def body_field():
     return TextAreaField(
         _l("Your comments (optional)"),
-        validators=[Optional(), Length(max=RESPONSE_BODY_MAX, message=too_long(RESPONSE_BODY_MAX))],
+        validators=[Optional(), AtMost(RESPONSE_BODY_MAX)],
         description=_l("What you think of the proposal and why. At most %(max)s characters.", max=MAX_LENGTH_SHOWN),
         # No maxlength (WTForms would add it from the Length rule): browsers cut a longer text
         # pasted in without a word, and count an emoji as two. The text is kept whole, the
@@ -108,7 +108,7 @@ def _question_field(question):
     if question.kind == QuestionKind.TEXT:
         return TextAreaField(
             question.prompt,
-            validators=[Optional(), Length(max=ANSWER_TEXT_MAX, message=too_long(ANSWER_TEXT_MAX))],
+            validators=[Optional(), AtMost(ANSWER_TEXT_MAX)],
             render_kw={"rows": 3, "maxlength": False},
         )
     choices = [SelectChoice(str(index), choice) for index, choice in enumerate(question.choices)]

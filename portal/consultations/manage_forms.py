@@ -6,7 +6,7 @@ from datetime import date, time, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, StopValidation
+from wtforms.validators import DataRequired, Optional, StopValidation
 
 from portal.clock import local_date, local_time, local_to_utc
 from portal.consultations.models import (
@@ -22,7 +22,7 @@ from portal.consultations.models import (
     QuestionKind,
 )
 from portal.consultations.services import MAX_THEMES, OUTCOME_TEXT_MAX, THEME_TITLE_MAX
-from portal.forms import ClockField, DayField, PortalForm, Required, choice_field, in_year_range, text_field, too_long
+from portal.forms import AtMost, ClockField, DayField, PortalForm, Required, choice_field, in_year_range, text_field
 from portal.text import typed_number
 
 # A new draft opens a week from today (time enough for the moderators' approval) and stays open
@@ -37,7 +37,7 @@ CLOSES_BEFORE_OPENING = _l("The consultation must close after it opens.")
 
 def _long_text(label, max_length, *, required_message=None, description=None, rows=10):
     validators = [DataRequired(message=required_message)] if required_message else [Optional()]
-    validators.append(Length(max=max_length, message=too_long(max_length)))
+    validators.append(AtMost(max_length))
     return TextAreaField(
         label,
         validators=validators,
@@ -183,7 +183,7 @@ class CloseForm(PortalForm):
         _l("Why it closes early"),
         validators=[
             DataRequired(message=_l("Please say why the consultation closes early.")),
-            Length(max=REASON_MAX, message=too_long(REASON_MAX)),
+            AtMost(REASON_MAX),
         ],
         description=_l("Shown on the consultation's page. Responses are no longer accepted once it is closed."),
         render_kw={"rows": 3, "maxlength": REASON_MAX},

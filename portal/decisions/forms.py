@@ -2,10 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, StopValidation
+from wtforms.validators import DataRequired, Optional, StopValidation
 
 from portal.decisions.models import DECISION_BODY_MAX, DECISION_TITLE_MAX, DecisionRefusal
-from portal.forms import DayField, PortalForm, in_year_range, int_or_none, text_field, too_long
+from portal.forms import AtMost, DayField, PortalForm, in_year_range, int_or_none, text_field
 from portal.text import typed_number
 
 MAX_VOTES = 999
@@ -64,7 +64,7 @@ class DecisionForm(PortalForm):
     )
     body = TextAreaField(
         _l("Text of the decision"),
-        validators=[Optional(), Length(max=DECISION_BODY_MAX, message=too_long(DECISION_BODY_MAX))],
+        validators=[Optional(), AtMost(DECISION_BODY_MAX)],
         description=_l(
             "Markdown: a blank line between paragraphs, “1.” for numbered points. It is printed in the PDF as written."
         ),

@@ -5,7 +5,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SubmitField, TextAreaField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import NumberRange, Optional
 
 from portal.disclosure.models import (
     BASIS_MAX,
@@ -19,6 +19,7 @@ from portal.disclosure.models import (
 )
 from portal.documents.signing import PDF_HEADER_WINDOW
 from portal.forms import (
+    AtMost,
     DayField,
     PortalForm,
     Required,
@@ -27,7 +28,6 @@ from portal.forms import (
     in_year_range,
     text_area,
     text_field,
-    too_long,
 )
 
 EMPTY_FILE = _l("This file is empty. Choose the PDF file to publish.")
@@ -43,7 +43,7 @@ class DisclosureForm(PortalForm):
     )
     text = TextAreaField(
         _l("Text"),
-        validators=[Optional(), Length(max=DISCLOSURE_TEXT_MAX, message=too_long(DISCLOSURE_TEXT_MAX))],
+        validators=[Optional(), AtMost(DISCLOSURE_TEXT_MAX)],
         description=_l("A short disclosure can be written here; a longer one is attached as a PDF."),
         render_kw={"rows": 6, "maxlength": DISCLOSURE_TEXT_MAX},
     )

@@ -6,10 +6,10 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from portal.feedback.models import FEEDBACK_BODY_MAX, FeedbackCategory
-from portal.forms import PortalForm, one_of_the_choices, too_long
+from portal.forms import AtMost, PortalForm, one_of_the_choices
 
 CATEGORY_UNKNOWN = _l("Please choose what your feedback is about.")
 
@@ -37,7 +37,7 @@ class FeedbackForm(PortalForm):
         _l("Your feedback"),
         validators=[
             DataRequired(message=_l("Please write your feedback.")),
-            Length(max=FEEDBACK_BODY_MAX, message=too_long(FEEDBACK_BODY_MAX)),
+            AtMost(FEEDBACK_BODY_MAX),
         ],
         description=_l(
             "What happened or what you suggest, and what you would like the school to do. At most %(max)d characters.",

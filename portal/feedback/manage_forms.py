@@ -3,10 +3,10 @@ feedback is in forms.py.)"""
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, TextAreaField
-from wtforms.validators import DataRequired, Length, StopValidation
+from wtforms.validators import DataRequired, StopValidation
 
 from portal.feedback.models import REPLY_BODY_MAX, FeedbackStatus
-from portal.forms import PortalForm, too_long
+from portal.forms import AtMost, PortalForm
 
 STATUS_UNKNOWN = _l("Choose one of the statuses offered.")
 VISIBILITY_UNKNOWN = _l("Choose who may read the reply.")
@@ -26,7 +26,7 @@ class ReplyForm(PortalForm):
         _l("Reply"),
         validators=[
             DataRequired(message=_l("Please write the reply.")),
-            Length(max=REPLY_BODY_MAX, message=too_long(REPLY_BODY_MAX)),
+            AtMost(REPLY_BODY_MAX),
         ],
         render_kw={"rows": 6, "maxlength": REPLY_BODY_MAX},
     )

@@ -3,9 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, StopValidation
+from wtforms.validators import DataRequired, Optional, StopValidation
 
 from portal.forms import (
+    AtMost,
     ClockField,
     DayField,
     PortalForm,
@@ -14,7 +15,6 @@ from portal.forms import (
     in_year_range,
     int_or_none,
     text_field,
-    too_long,
 )
 from portal.meetings.models import (
     AGENDA_TITLE_MAX,
@@ -46,7 +46,7 @@ class BodyForm(PortalForm):
     )
     description = TextAreaField(
         _l("What the body does (optional)"),
-        validators=[Optional(), Length(max=BODY_DESCRIPTION_MAX, message=too_long(BODY_DESCRIPTION_MAX))],
+        validators=[Optional(), AtMost(BODY_DESCRIPTION_MAX)],
         description=_l("A few sentences for parents: what it decides, how members are chosen, how often it meets."),
         render_kw={"rows": 4, "maxlength": BODY_DESCRIPTION_MAX},
     )
@@ -72,7 +72,7 @@ class MemberForm(PortalForm):
     )
     account_email = StringField(
         _l("Portal account (optional)"),
-        validators=[Optional(), Length(max=ACCOUNT_EMAIL_MAX, message=too_long(ACCOUNT_EMAIL_MAX))],
+        validators=[Optional(), AtMost(ACCOUNT_EMAIL_MAX)],
         description=_l(
             "The email address of the member's own account, if they have one: "
             "they can then read their body's draft minutes."
@@ -138,7 +138,7 @@ class AgendaChangeForm(PortalForm):
 class MinutesForm(PortalForm):
     minutes = TextAreaField(
         _l("Draft minutes"),
-        validators=[Length(max=MINUTES_MAX, message=too_long(MINUTES_MAX))],
+        validators=[AtMost(MINUTES_MAX)],
         description=_l("In Markdown: a line starting with ## is a heading, a line starting with - is a list item."),
         render_kw={"rows": 14, "maxlength": MINUTES_MAX},
     )

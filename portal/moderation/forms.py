@@ -4,10 +4,10 @@ on a consultation, in bulk, and blocking an author."""
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, StopValidation
+from wtforms.validators import DataRequired, StopValidation
 
 from portal.consultations.models import REASON_MAX as CONSULTATION_REASON_MAX
-from portal.forms import PortalForm, too_long
+from portal.forms import AtMost, PortalForm
 from portal.moderation.models import BLOCK_REASON_MAX, REASON_MAX, STANDARD_REASONS
 from portal.moderation.services import RESPONSE_ACTIONS, ModerationRefusal
 
@@ -34,10 +34,10 @@ class ResponseActionForm(ReasonMixin, PortalForm):
     action = HiddenField(validators=[DataRequired(message=ACTION_UNKNOWN)])
     # The state the moderator saw: an action on a response that changed since is refused (409).
     expected = HiddenField()
-    reason = StringField(_l("Reason"), validators=[Length(max=REASON_MAX, message=too_long(REASON_MAX))])
+    reason = StringField(_l("Reason"), validators=[AtMost(REASON_MAX)])
     reason_detail = TextAreaField(
         lazy_pgettext("moderation reason", "Details"),
-        validators=[Length(max=REASON_MAX, message=too_long(REASON_MAX))],
+        validators=[AtMost(REASON_MAX)],
         render_kw={"rows": 2},
     )
 
@@ -54,7 +54,7 @@ class ConsultationActionForm(PortalForm):
     action = HiddenField(validators=[DataRequired(message=ACTION_UNKNOWN)])
     reason = TextAreaField(
         _l("What the school should change"),
-        validators=[Length(max=CONSULTATION_REASON_MAX, message=too_long(CONSULTATION_REASON_MAX))],
+        validators=[AtMost(CONSULTATION_REASON_MAX)],
         render_kw={"rows": 2},
     )
 
@@ -86,7 +86,7 @@ class BlockForm(PortalForm):
         _l("Reason (the person is told)"),
         validators=[
             DataRequired(message=ModerationRefusal.BLOCK_REASON_REQUIRED.message),
-            Length(max=BLOCK_REASON_MAX, message=too_long(BLOCK_REASON_MAX)),
+            AtMost(BLOCK_REASON_MAX),
         ],
         render_kw={"rows": 2},
     )
@@ -99,7 +99,7 @@ class UnblockForm(PortalForm):
 class ReportForm(PortalForm):
     reason = TextAreaField(
         _l("What is wrong with this response?"),
-        validators=[DataRequired(message=_l("Please say why.")), Length(max=REASON_MAX, message=too_long(REASON_MAX))],
+        validators=[DataRequired(message=_l("Please say why.")), AtMost(REASON_MAX)],
         description=_l(
             "For example: insults, personal data, advertising. "
             "The moderators read it; the author does not see who reported it."

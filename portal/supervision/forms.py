@@ -2,10 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, StopValidation
+from wtforms.validators import DataRequired, Optional, StopValidation
 
 from portal.accounts.models import PUBLIC_CONTACT_MAX
-from portal.forms import DayField, PortalForm, in_year_range, text_field, too_long
+from portal.forms import AtMost, DayField, PortalForm, in_year_range, text_field
 from portal.supervision.models import ANSWER_MAX, REASON_MAX
 
 
@@ -14,7 +14,7 @@ class AnswerForm(PortalForm):
         _l("Your answer to the sender"),
         validators=[
             DataRequired(message=_l("Please write your answer.")),
-            Length(max=ANSWER_MAX, message=too_long(ANSWER_MAX)),
+            AtMost(ANSWER_MAX),
         ],
         render_kw={"rows": 6, "maxlength": ANSWER_MAX},
     )
@@ -31,7 +31,7 @@ class ReviewForm(PortalForm):
         _l("Why the answer does not satisfy you"),
         validators=[
             DataRequired(message=_l("Please say why the answer does not satisfy you.")),
-            Length(max=REASON_MAX, message=too_long(REASON_MAX)),
+            AtMost(REASON_MAX),
         ],
         render_kw={"rows": 4, "maxlength": REASON_MAX},
     )

@@ -69,6 +69,8 @@ def test_an_address_without_an_account_is_mailed_an_invitation_that_the_staff_pa
     assert mail.subject == f"Invitation: School administrator, {school.name_en}"
     assert "市教委管理员 invited you to take the role “School administrator”" in mail.text_body
     assert "14 days" in mail.text_body
+    assert "Accept the invitation:\n" in mail.text_body and "Hello,\n\n" in mail.text_body
+    assert "If you did not expect this invitation, you can ignore this email" in mail.text_body
     assert last_link_to(db, INVITED).startswith("/staff-invitation/")
     (created,) = actions(db, "staff_invitation.create")
     assert created.actor_id == commission_admin.id and created.school_id == school.id
@@ -76,7 +78,8 @@ def test_an_address_without_an_account_is_mailed_an_invitation_that_the_staff_pa
     page = client.get(staff_url(school), headers=ENGLISH).text
     assert "No account uses li.laoshi@example.org yet, so an invitation was emailed to it" in page
     waiting = page[page.index('id="invitations"') :]
-    assert INVITED in waiting and "School administrator" in waiting and "works until" in waiting
+    assert INVITED in waiting and "School administrator" in waiting and "by 市教委管理员" in waiting
+    assert "Expired" not in waiting
 
 
 def test_the_invited_person_creates_their_account_from_the_link_and_holds_the_role(
@@ -110,6 +113,10 @@ def test_the_invited_person_creates_their_account_from_the_link_and_holds_the_ro
     assert "Welcome, 李老师. Your account is ready." in me
     assert f"You now hold the role “School administrator” at {school.name_en}." in me
     assert client.get(f"/schools/{school.slug}/manage", headers=ENGLISH).status_code == 200
+    # Opened again by the person who accepted it (the mail is still in their mailbox): to /me.
+    again = client.get(link, headers=ENGLISH)
+    assert again.status_code == 303 and location_path(again) == "/me"
+    assert "This invitation has already been accepted." in client.get("/me", headers=ENGLISH).text
     # The link has done its work.
     client.post("/logout")
     used = client.get(link, headers=ENGLISH)
@@ -327,7 +334,9 @@ def test_someone_logged_in_with_another_account_is_told_to_log_out_and_cannot_ac
     posted = client.post(link, headers=ENGLISH)
 
     assert opened.status_code == posted.status_code == 409
-    assert "This invitation was sent to another email address than your account's." in opened.text
+    assert "This invitation was sent to a different email address from your account's." in opened.text
+    assert "This invitation is for li.laoshi@example.org." in opened.text
+    assert "You are invited" not in opened.text  # the role is not this account's to read as its own
     assert roles_of(db, "stranger@example.org") == [] and invitations(db)[0].accepted_at is None
     with pytest.raises(Exception) as refused:
         services.accept_staff_invitation(stranger, invitations(db)[0])
@@ -416,6 +425,7 @@ def test_the_invitation_page_and_mail_read_in_chinese(client, db, school, commis
 
     (mail,) = mails_to(db, INVITED)
     assert school.name_zh in mail.text_body and "14" in mail.text_body
+    assert "接受邀请：\n" in mail.text_body  # a Chinese colon before the link
     assert 'lang="zh-CN"' in mail.html_body
     page = client.get(staff_url(school), headers=CHINESE).text
     assert INVITED in page[page.index('id="invitations"') :]

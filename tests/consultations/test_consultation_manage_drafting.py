@@ -120,8 +120,8 @@ def test_closing_the_same_minute_it_opens_is_refused(client, db, school, school_
 @pytest.mark.parametrize(
     "changes, field, message",
     [
-        ({"title": "题" * 201}, "title", "This can have at most 200 characters."),
-        ({"summary": "概" * 501}, "summary", "This can have at most 500 characters."),
+        ({"title": "题" * 201}, "title", "This has 201 characters; it can have at most 200."),
+        ({"summary": "概" * 501}, "summary", "This has 501 characters; it can have at most 500."),
         ({"opens_on": "2030-02-30"}, "opens_on", "Enter a date such as 2026-09-01."),
         ({"closes_time": "25:00"}, "closes_time", "Enter a time such as 14:30."),
         ({"opens_on": "20300-01-01"}, "opens_on", "Enter a date such as 2026-09-01."),
@@ -129,7 +129,7 @@ def test_closing_the_same_minute_it_opens_is_refused(client, db, school, school_
         ({"moderation": "none"}, "moderation", "Please choose how responses are moderated."),
         ({"title": "标题\u202e反转"}, "title", "This contains characters that are not allowed."),
         ({"proposal": "正文\x00"}, "proposal", "This contains characters that are not allowed."),
-        ({"proposal": "提" * 100_001}, "proposal", "This can have at most 100000 characters."),
+        ({"proposal": "提" * 100_001}, "proposal", "This has 100,001 characters; it can have at most 100,000."),
     ],
 )
 def test_bad_details_are_refused_next_to_their_field(

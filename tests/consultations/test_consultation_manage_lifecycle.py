@@ -241,7 +241,10 @@ def test_a_scheduled_consultation_can_be_closed_before_it_opens(client, db, make
 
 @pytest.mark.parametrize(
     "reason, message",
-    [("  ", "Please say why the consultation closes early."), ("理" * 1001, "This can have at most 1000 characters.")],
+    [
+        ("  ", "Please say why the consultation closes early."),
+        ("理" * 1001, "This has 1,001 characters; it can have at most 1,000."),
+    ],
 )
 def test_closing_needs_a_reason_of_sensible_length(
     client, db, make_consultation, school_admin, login_as, reason, message

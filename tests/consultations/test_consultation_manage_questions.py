@@ -114,7 +114,7 @@ def test_a_bad_question_with_htmx_comes_back_in_its_section_with_an_error_summar
             "Each choice can have at most 120 characters.",
         ),
         ({"kind": "text", "prompt": " "}, "prompt", "Please enter the question."),
-        ({"kind": "text", "prompt": "问" * 301}, "prompt", "This can have at most 300 characters."),
+        ({"kind": "text", "prompt": "问" * 301}, "prompt", "This has 301 characters; it can have at most 300."),
         ({"kind": "essay", "prompt": "问题"}, "kind", "Please choose what kind of question this is."),
     ],
 )

@@ -187,7 +187,7 @@ def test_counts_typed_with_full_width_digits_are_read(client, db, closed, board_
     [
         ({"heard": " "}, "heard", "Please say what you heard."),
         ({"changes": ""}, "changes", "Please say what changes as a result, or why nothing does."),
-        ({"heard": "听" * 20_001}, "heard", "This can have at most 20000 characters."),
+        ({"heard": "听" * 20_001}, "heard", "This has 20,001 characters; it can have at most 20,000."),
         (
             {"theme_1_count": "4"},
             "theme_1_count",
@@ -210,7 +210,7 @@ def test_counts_typed_with_full_width_digits_are_read(client, db, closed, board_
         ),
         ({"theme_1_count": ""}, "theme_1_count", "Enter how many responses raised this theme."),
         ({"theme_3_count": "1"}, "theme_3_title", "Name the theme, or leave its count empty."),
-        ({"theme_1_title": "题" * 201}, "theme_1_title", "This can have at most 200 characters."),
+        ({"theme_1_title": "题" * 201}, "theme_1_title", "This has 201 characters; it can have at most 200."),
         ({"confirm": ""}, "confirm", "Tick the box to confirm before publishing."),
     ],
 )

@@ -265,7 +265,7 @@ def test_text_over_the_limit_is_refused_and_kept_in_the_form(client, db, consult
 
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert field_error(page, "body") == "This can have at most 5000 characters."
+    assert field_error(page, "body") == "This has 5,001 characters; it can have at most 5,000."
     assert textarea(page, "body") == too_long
     assert "5,001 characters: 1 too many." in page
     assert responses_of(db, consultation) == []

@@ -282,7 +282,7 @@ def test_reply_to_a_private_item_is_never_public(client, db, school, parent, boa
     "data, field, message",
     [
         ({"reply": ""}, "reply", "Please write the reply."),
-        ({"reply": "答" * 5001}, "reply", "This can have at most 5000 characters."),
+        ({"reply": "答" * 5001}, "reply", "This has 5,001 characters; it can have at most 5,000."),
         ({"reply": "答复\x00"}, "reply", "This contains characters that are not allowed."),
         ({"reply": "答复", "visibility": "everyone"}, "visibility", "Choose who may read the reply."),
     ],

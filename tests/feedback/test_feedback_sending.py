@@ -181,7 +181,7 @@ def test_every_showing_of_the_form_carries_a_new_submission_token(client, school
     [
         ({"body": ""}, "body", "Please write your feedback."),
         ({"body": " \n\t \u3000"}, "body", "Please write your feedback."),  # only spaces (an ideographic one too)
-        ({"body": "食" * 5001}, "body", "This can have at most 5000 characters."),
+        ({"body": "食" * 5001}, "body", "This has 5,001 characters; it can have at most 5,000."),
         ({"body": "食堂\x00"}, "body", "This contains characters that are not allowed."),
         (
             {"body": "evil\u202egro.elpmaxe"},

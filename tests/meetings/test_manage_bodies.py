@@ -98,7 +98,7 @@ def test_overlong_body_name_is_refused_and_kept(client, db, school, school_admin
 
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert field_error(page, "name") == "This can have at most 120 characters."
+    assert field_error(page, "name") == "This has 121 characters; it can have at most 120."
     assert field_value(page, "name") == name
     assert count(db, GoverningBody) == 0
 
@@ -253,11 +253,11 @@ def test_same_name_may_sit_on_two_different_bodies(client, db, school, board, sc
         ("term_end", "20260901", "Enter a date such as 2026-09-01."),
         ("term_end", "12026-09-01", "Enter a date such as 2026-09-01."),
         ("term_start", "1066-10-14", "Enter a date between the years 1990 and 2100."),
-        ("name", "名" * 61, "This can have at most 60 characters."),
+        ("name", "名" * 61, "This has 61 characters; it can have at most 60."),
         ("name", "", "Please enter the member's name."),
         ("position", "emperor", "Please choose the member's position."),
         ("constituency", "", "Please choose whom the member represents."),
-        ("account_email", "a" * 250 + "@x.org", "This can have at most 254 characters."),
+        ("account_email", "a" * 250 + "@x.org", "This has 256 characters; it can have at most 254."),
     ],
 )
 def test_bad_member_details_are_refused_beside_the_field(

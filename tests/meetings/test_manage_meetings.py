@@ -128,8 +128,8 @@ def test_service_refuses_a_body_of_another_school_too(db, school, other_school, 
         ("start_time", "half past three", "Enter a time such as 14:30."),
         ("start_time", "", "Please enter the time the meeting starts."),
         ("title", "", "Please enter a title for the meeting."),
-        ("title", "会" * 201, "This can have at most 200 characters."),
-        ("place", "地" * 201, "This can have at most 200 characters."),
+        ("title", "会" * 201, "This has 201 characters; it can have at most 200."),
+        ("place", "地" * 201, "This has 201 characters; it can have at most 200."),
         ("title", "会议\x00", "This contains characters that are not allowed."),
         ("body_id", "", "Please choose the body that meets."),
     ],
@@ -252,7 +252,7 @@ def test_overlong_agenda_item_is_refused_and_kept(client, db, school, past_meeti
 
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert field_error(page, "item_title") == "This can have at most 200 characters."
+    assert field_error(page, "item_title") == "This has 201 characters; it can have at most 200."
     assert field_value(page, "item_title") == title
 
 
@@ -503,7 +503,7 @@ def test_overlong_minutes_are_refused_and_kept(client, db, school, past_meeting,
 
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert field_error(page, "minutes") == "This can have at most 100000 characters."
+    assert field_error(page, "minutes") == "This has 100,001 characters; it can have at most 100,000."
     assert minutes in page
     assert fresh(db, past_meeting).minutes.startswith("## 一、审议工作计划")
 
