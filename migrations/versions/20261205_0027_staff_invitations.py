@@ -1,6 +1,7 @@
-"""Staff invitations: the commission appoints someone by an email address that no account uses
-yet. The invitation (staff_invitation) holds the role and the place, and the hash of the link
-mailed to the address; the role is granted once an account with that address exists.
+"""Staff invitations: the commission appoints someone (a school's or an authority's staff, or a
+school's responsible supervisor) by an email address that no account uses yet. The invitation
+(staff_invitation) holds the role, the place, a supervisor's public contact, and the hash of the
+link mailed to the address; the role is granted once an account with that address exists.
 
 Revision ID: 0027
 Revises: 0026
@@ -46,8 +47,10 @@ def upgrade():
         sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("accepted_by_id", sa.Integer(), nullable=True),
         sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("public_contact", sa.String(length=120), server_default="", nullable=False),
         sa.CheckConstraint(
-            "(school_id IS NOT NULL AND authority_id IS NULL AND role IN ('board_member', 'school_admin'))"
+            "(school_id IS NOT NULL AND authority_id IS NULL"
+            " AND role IN ('board_member', 'school_admin', 'supervisor'))"
             " OR (school_id IS NULL AND authority_id IS NOT NULL AND role IN ('moderator', 'commission_admin'))",
             name=op.f("ck_staff_invitation_scope_matches_role"),
         ),

@@ -160,7 +160,7 @@ def _resend(scope, invitation_id: int, page_url: str):
         flash(error.message, "error")
         return redirect_to(page_url)
     db.session.commit()
-    flash(_("The invitation was sent again to %(email)s, with a new link.", email=invitation.email), "success")
+    flash(services.resent_words(invitation), "success")
     return redirect_to(page_url)
 
 
@@ -172,26 +172,14 @@ def _withdraw(scope, invitation_id: int, page_url: str):
         flash(error.message, "error")
         return redirect_to(page_url)
     db.session.commit()
-    flash(_("The invitation to %(email)s was withdrawn: its link no longer works.", email=invitation.email), "success")
+    flash(services.withdrawn_words(invitation), "success")
     return redirect_to(page_url)
 
 
 def _appointment_words(appointed: services.Appointment) -> str:
     if appointed.membership is not None:
         return _staff_words(appointed.membership, "now" if appointed.new else "already")
-    invitation = appointed.invitation
-    if appointed.new:
-        return _(
-            "No account uses %(email)s yet, so an invitation was emailed to it (role: %(role)s). "
-            "The role is theirs once they create their account from it.",
-            email=invitation.email,
-            role=invitation.role.label,
-        )
-    return _(
-        "%(email)s was already invited (role: %(role)s). The invitation was sent again, with a new link.",
-        email=invitation.email,
-        role=invitation.role.label,
-    )
+    return services.invitation_words(appointed)
 
 
 def _staff_words(membership, when: str) -> str:

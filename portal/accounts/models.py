@@ -256,17 +256,18 @@ class Invitation(db.Model):
 
 
 class StaffInvitation(db.Model):
-    """A staff role waiting for its account: the commission appointed someone by an email address
-    that no account uses yet. A mail with a link goes to the address; the role is theirs once an
-    account with that address exists, made from the link or from a registration link to the same
-    address (either proves the address is theirs). Only the link's hash is kept; sending the
-    invitation again makes a new link, and the old one stops working. Withdrawn or accepted
-    invitations are kept, for the record."""
+    """A staff role (or a school's responsible supervisor) waiting for its account: the commission
+    appointed someone by an email address that no account uses yet. A mail with a link goes to the
+    address; the role is theirs once an account with that address exists, made from the link or
+    from a registration link to the same address (either proves the address is theirs). Only the
+    link's hash is kept; sending the invitation again makes a new link, and the old one stops
+    working. Withdrawn or accepted invitations are kept, for the record."""
 
     __tablename__ = "staff_invitation"
     __table_args__ = (
         CheckConstraint(
-            "(school_id IS NOT NULL AND authority_id IS NULL AND role IN ('board_member', 'school_admin'))"
+            "(school_id IS NOT NULL AND authority_id IS NULL"
+            " AND role IN ('board_member', 'school_admin', 'supervisor'))"
             " OR (school_id IS NULL AND authority_id IS NOT NULL AND role IN ('moderator', 'commission_admin'))",
             name="scope_matches_role",
         ),
@@ -285,6 +286,8 @@ class StaffInvitation(db.Model):
     accepted_at: Mapped[datetime | None]
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     withdrawn_at: Mapped[datetime | None]
+    # A responsible supervisor's contact as the school's page will show it (Membership.public_contact).
+    public_contact: Mapped[str] = mapped_column(String(PUBLIC_CONTACT_MAX), default="", server_default="")
 
     school: Mapped[School | None] = relationship()
     authority: Mapped[Authority | None] = relationship()

@@ -534,10 +534,13 @@ def _invitations_at(scope: School | Authority):
     return StaffInvitation.authority_id == scope.id
 
 
-def invite_staff(actor, scope: School | Authority, email: str, role: Role, *, language: str | None) -> Appointment:
-    """Mail an invitation to `email` to take `role` at `scope`. If the same role here is already
-    waiting for that address, that invitation is sent again (a new link, valid anew) instead of a
-    second one. Audited."""
+def invite_staff(
+    actor, scope: School | Authority, email: str, role: Role, *, language: str | None, public_contact: str = ""
+) -> Appointment:
+    """Mail an invitation to `email` to take `role` at `scope` (a responsible supervisor's with the
+    contact the school's page will show). If the same role here is already waiting for that
+    address, that invitation is sent again (a new link, valid anew, the contact as given now)
+    instead of a second one. Audited."""
     open_one = db.session.scalar(
         select(StaffInvitation).where(
             _invitations_at(scope),
@@ -548,6 +551,7 @@ def invite_staff(actor, scope: School | Authority, email: str, role: Role, *, la
         )
     )
     if open_one is not None:
+        open_one.public_contact = public_contact
         resend_staff_invitation(actor, open_one, language=language)
         return Appointment(invitation=open_one, new=False)
     now = utcnow()
@@ -562,6 +566,7 @@ def invite_staff(actor, scope: School | Authority, email: str, role: Role, *, la
         created_at=now,
         sent_at=now,
         expires_at=now + STAFF_INVITATION_AGE,
+        public_contact=public_contact,
     )
     db.session.add(invitation)
     db.session.flush()
@@ -652,20 +657,59 @@ def _mail_staff_invitation(actor, invitation: StaffInvitation, token: str, langu
     _account_mail(invitation.email, language, user=None, build=build)
 
 
-def pending_staff_invitations(scope: School | Authority) -> list[StaffInvitation]:
-    """The invitations of `scope` that nobody accepted and nobody withdrew (expired ones too: they
-    can be sent again), newest first."""
-    return db.session.scalars(
+def invitation_words(appointed: Appointment) -> str:
+    """What the staff page says when appointing mailed an invitation (new, or sent again)."""
+    invitation = appointed.invitation
+    if appointed.new:
+        return gettext(
+            "No account uses %(email)s yet, so an invitation was emailed to it (role: %(role)s). "
+            "The role is theirs once they create their account from it.",
+            email=invitation.email,
+            role=invitation.role.label,
+        )
+    return gettext(
+        "%(email)s was already invited (role: %(role)s). The invitation was sent again, with a new link.",
+        email=invitation.email,
+        role=invitation.role.label,
+    )
+
+
+def resent_words(invitation: StaffInvitation) -> str:
+    return gettext("The invitation was sent again to %(email)s, with a new link.", email=invitation.email)
+
+
+def withdrawn_words(invitation: StaffInvitation) -> str:
+    return gettext("The invitation to %(email)s was withdrawn: its link no longer works.", email=invitation.email)
+
+
+def open_invitations_query(*where) -> Select:
+    """The invitations that nobody accepted and nobody withdrew (expired ones too: they can be sent
+    again), newest first, with who sent them."""
+    return (
         select(StaffInvitation)
-        .where(_invitations_at(scope), StaffInvitation.accepted_at.is_(None), StaffInvitation.withdrawn_at.is_(None))
+        .where(StaffInvitation.accepted_at.is_(None), StaffInvitation.withdrawn_at.is_(None), *where)
         .options(joinedload(StaffInvitation.invited_by))
         .order_by(StaffInvitation.sent_at.desc(), StaffInvitation.id.desc())
+    )
+
+
+def pending_staff_invitations(scope: School | Authority) -> list[StaffInvitation]:
+    """The open invitations to the staff roles of `scope` (a school's supervisors are the
+    authority's business: supervision.services)."""
+    return db.session.scalars(
+        open_invitations_query(_invitations_at(scope), StaffInvitation.role.in_(staff_roles(scope)))
     ).all()
 
 
 def staff_invitation_of(scope: School | Authority, invitation_id: int) -> StaffInvitation | None:
-    """One of `scope`'s invitations (another place's: None)."""
-    return db.session.scalar(select(StaffInvitation).where(StaffInvitation.id == invitation_id, _invitations_at(scope)))
+    """One of `scope`'s invitations to a staff role (another place's, a supervisor's: None)."""
+    return db.session.scalar(
+        select(StaffInvitation).where(
+            StaffInvitation.id == invitation_id,
+            _invitations_at(scope),
+            StaffInvitation.role.in_(staff_roles(scope)),
+        )
+    )
 
 
 def read_staff_invitation(token: str, *, now: datetime | None = None) -> StaffInvitation:
@@ -706,6 +750,8 @@ def accept_staff_invitation(user: User, invitation: StaffInvitation) -> Membersh
 def _take_up(user: User, invitation: StaffInvitation) -> Membership:
     invitation.accept(user, utcnow())
     membership = grant_membership(invitation.invited_by, user, invitation.role, invitation.scope)
+    if invitation.role == Role.SUPERVISOR:
+        membership.public_contact = invitation.public_contact
     _audit_invitation(user, "staff_invitation.accept", invitation)
     return membership
 

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Optional, StopValidation
 
+from portal.accounts.forms import email_field
 from portal.accounts.models import PUBLIC_CONTACT_MAX
 from portal.forms import AtMost, DayField, PortalForm, in_year_range, text_field
 from portal.supervision.models import ANSWER_MAX, REASON_MAX
@@ -47,10 +48,11 @@ def _one_of_the_schools(form, field):
 
 class AssignForm(PortalForm):
     school = SelectField(_l("School"), validate_choice=False, validators=[_one_of_the_schools])
-    email = text_field(
-        _l("The supervisor's account (email)"),
-        254,
-        required_message=_l("Enter the email address of the supervisor's account."),
+    # Their account's address, or one that gets an invitation (the role waits for its account).
+    email = email_field(
+        _l("The supervisor's email address"),
+        required_message=_l("Enter the supervisor's email address."),
+        autocomplete="off",
     )
     public_contact = text_field(
         _l("Public contact"),

@@ -1,6 +1,7 @@
 """A district's commission admins assign responsible supervisors to its schools, under
-/authorities/<id>/manage/supervisors: an existing account, a school of the district, and the
-public contact the school's page shows for them."""
+/authorities/<id>/manage/supervisors: a person's email address (their account's, or one an
+invitation is mailed to, sent again or withdrawn from the same page), a school of the district,
+and the public contact the school's page shows for them."""
 
 from flask import abort, flash, render_template, url_for
 from flask_babel import gettext as _
@@ -9,10 +10,12 @@ from flask_login import current_user
 from portal import policy
 from portal.accounts import services as account_services
 from portal.accounts.models import Membership, Role
+from portal.clock import utcnow
+from portal.domain import DomainError
 from portal.extensions import db
 from portal.schools.models import Authority
 from portal.supervision import bp, forms, services
-from portal.web import current_language, get_or_404, redirect_to
+from portal.web import current_language, found_or_404, get_or_404, redirect_to
 
 
 def _managed_authority(authority_id: int) -> Authority:
@@ -33,28 +36,29 @@ def supervisors(authority_id):
     if form.is_submitted():
         status = 422
         if form.validate_on_submit():
-            user = account_services.find_user_by_email(form.email.data)
-            if user is None:
-                form.email.errors.append(_("No account has this email address. Ask the supervisor to register first."))
+            school = next(school for school in schools if str(school.id) == form.school.data)
+            appointed = services.appoint_supervisor(current_user, school, form.data, language=current_language())
+            db.session.commit()
+            if appointed.membership is None:
+                flash(account_services.invitation_words(appointed), "success" if appointed.new else "info")
             else:
-                school = next(school for school in schools if str(school.id) == form.school.data)
-                services.assign_supervisor(current_user, school, user, form.public_contact.data or "")
-                db.session.commit()
                 flash(
                     _(
                         "%(name)s is now a responsible supervisor of %(school)s.",
-                        name=user.display_name,
+                        name=appointed.membership.user.display_name,
                         school=school.name(current_language()),
                     ),
                     "success",
                 )
-                return redirect_to(url_for(".supervisors", authority_id=authority.id))
+            return redirect_to(url_for(".supervisors", authority_id=authority.id))
     return (
         render_template(
             "supervision/supervisors.html",
             authority=authority,
             form=form,
             assignments=services.supervisors_under(authority),
+            invitations=services.supervisor_invitations_under(authority),
+            now=utcnow(),
         ),
         status,
     )
@@ -73,4 +77,32 @@ def remove_supervisor(authority_id, membership_id):
     services.unassign_supervisor(current_user, membership)
     db.session.commit()
     flash(_("The supervisor was removed from the school."), "success")
+    return redirect_to(url_for(".supervisors", authority_id=authority.id))
+
+
+@bp.post("/authorities/<int:authority_id>/manage/supervisors/invitations/<int:invitation_id>/resend")
+def resend_supervisor_invitation(authority_id, invitation_id):
+    authority = _managed_authority(authority_id)
+    invitation = found_or_404(services.supervisor_invitation_under(authority, invitation_id))
+    try:
+        account_services.resend_staff_invitation(current_user, invitation, language=current_language())
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(account_services.resent_words(invitation), "success")
+    return redirect_to(url_for(".supervisors", authority_id=authority.id))
+
+
+@bp.post("/authorities/<int:authority_id>/manage/supervisors/invitations/<int:invitation_id>/withdraw")
+def withdraw_supervisor_invitation(authority_id, invitation_id):
+    authority = _managed_authority(authority_id)
+    invitation = found_or_404(services.supervisor_invitation_under(authority, invitation_id))
+    try:
+        account_services.withdraw_staff_invitation(current_user, invitation)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(account_services.withdrawn_words(invitation), "success")
     return redirect_to(url_for(".supervisors", authority_id=authority.id))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit, events, workdays
 from portal.accounts import services as account_services
-from portal.accounts.models import Membership, Role, User
+from portal.accounts.models import Membership, Role, StaffInvitation, User, normalize_email
 from portal.clock import local_date, utcnow
 from portal.domain import DomainError
 from portal.extensions import db
@@ -242,6 +242,40 @@ def supervisors_under(authority: Authority) -> list[Membership]:
             .order_by(Membership.school_id, Membership.id)
         )
     )
+
+
+def appoint_supervisor(actor, school: School, data: dict, *, language: str | None) -> account_services.Appointment:
+    """Make the person with `data["email"]` the responsible supervisor of `school`, with
+    `data["public_contact"]`: their account if they have one (assign_supervisor), or else an
+    invitation mailed to the address (in `language`), the role and the contact theirs once they
+    make their account."""
+    contact = data.get("public_contact") or ""
+    user = account_services.find_user_by_email(data["email"])
+    if user is None:
+        email = normalize_email(data["email"])
+        return account_services.invite_staff(
+            actor, school, email, Role.SUPERVISOR, language=language, public_contact=contact
+        )
+    return account_services.Appointment(membership=assign_supervisor(actor, school, user, contact))
+
+
+def supervisor_invitations_under(authority: Authority) -> list[StaffInvitation]:
+    """The open invitations to be a responsible supervisor of the schools under `authority`."""
+    ids = [school.id for school in schools_under(authority)]
+    if not ids:
+        return []
+    query = account_services.open_invitations_query(
+        StaffInvitation.role == Role.SUPERVISOR, StaffInvitation.school_id.in_(ids)
+    )
+    return list(db.session.scalars(query.options(joinedload(StaffInvitation.school))))
+
+
+def supervisor_invitation_under(authority: Authority, invitation_id: int) -> StaffInvitation | None:
+    """An invitation to be the supervisor of a school under `authority` (any other: None)."""
+    invitation = db.session.get(StaffInvitation, invitation_id)
+    if invitation is None or invitation.role != Role.SUPERVISOR or invitation.school is None:
+        return None
+    return invitation if authority.covers(invitation.school.authority) else None
 
 
 def assign_supervisor(actor, school: School, user: User, public_contact: str) -> Membership:

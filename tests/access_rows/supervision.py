@@ -4,9 +4,12 @@ tests/supervision/): here, nobody else opens the queue or a case (403; visitors 
 sender asks for a review of their own item (others do not find it); a district's commission
 admins (the city's above them) assign supervisors, another district's staff do not find the page."""
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
-from portal.accounts.models import Membership, Role
+from portal.accounts.models import Membership, Role, StaffInvitation, hash_link_token
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.supervision import services
@@ -27,6 +30,14 @@ def arguments(school, other_school):
     supervisor = factories.user(role="supervisor", scope=school)
     case = services.request_review(parent, feedback, {"reason": "不满意"})
     membership = db.session.scalar(select(Membership).where(Membership.user_id == supervisor.id))
+    invitation = StaffInvitation(
+        email="invited-supervisor@example.org",
+        role=Role.SUPERVISOR,
+        school=school,
+        token_hash=hash_link_token("access-matrix-supervisor"),
+        expires_at=utcnow() + timedelta(days=14),
+    )
+    db.session.add(invitation)
     db.session.commit()
     return {
         **url_arguments("supervision.queue"),
@@ -34,6 +45,12 @@ def arguments(school, other_school):
         **url_arguments("supervision.request_review", feedback_id=feedback.id),
         **url_arguments("supervision.supervisors", authority_id=school.authority_id),
         **url_arguments("supervision.remove_supervisor", authority_id=school.authority_id, membership_id=membership.id),
+        **url_arguments(
+            "supervision.resend_supervisor_invitation", authority_id=school.authority_id, invitation_id=invitation.id
+        ),
+        **url_arguments(
+            "supervision.withdraw_supervisor_invitation", authority_id=school.authority_id, invitation_id=invitation.id
+        ),
     }
 
 
@@ -47,6 +64,8 @@ EXPECTED = {
     "supervision.request_review": only_the_sender(422),
     "supervision.supervisors": catalogue_admins(200),
     "supervision.remove_supervisor": catalogue_admins(303),
+    "supervision.resend_supervisor_invitation": catalogue_admins(303),
+    "supervision.withdraw_supervisor_invitation": catalogue_admins(303),
 }
 
 EXPECTED_POST = {
