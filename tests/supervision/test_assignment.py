@@ -67,7 +67,7 @@ def test_an_address_without_an_account_gets_an_invitation_and_its_supervisor_com
     page = client.get(supervisors_url(district), headers=ENGLISH).text
     assert "No account uses zhou@example.org yet, so an invitation was emailed to it" in page
     waiting = page[page.index('id="invitations"') :]
-    assert "zhou@example.org" in waiting and school.name_en in waiting and "Responsible supervisor" in waiting
+    assert "zhou@example.org" in waiting and school.name_en in waiting
     (mail,) = mails_to(db, "zhou@example.org")
     assert "Responsible supervisor" in mail.text_body
 
