@@ -1,7 +1,9 @@
-"""The form of oversight's working calendar: a day the commission makes a working day or a day off."""
+"""The forms of the commission's pages: a day the commission makes a working day or a day off (the
+working calendar), and a file of schools to add (/schools/import)."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectChoice
+from flask_wtf.file import FileField
+from wtforms import BooleanField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired
 
 from portal.forms import DayField, PortalForm, Required, in_year_range, one_of_the_choices, text_field
@@ -30,3 +32,13 @@ class WorkingDayOverrideForm(PortalForm):
 
     def details(self) -> dict:
         return {"day": self.day.data, "is_working_day": self.kind.data == "working", "note": self.note.data}
+
+
+class SchoolImportForm(PortalForm):
+    """A CSV file of schools (portal.oversight.school_import), or, when the checked file is
+    confirmed, its rows sent back as text (no file is uploaded twice)."""
+
+    file = FileField(_l("CSV file of the schools"))
+    # A textarea, not a hidden input: it keeps the rows' line breaks.
+    csv_text = TextAreaField(render_kw={"hidden": True, "aria-hidden": "true", "tabindex": "-1"})
+    confirm = BooleanField()

@@ -1,10 +1,13 @@
 """The working calendar (/oversight/working-days), for the city's commission admins: the official
 holidays and make-up working days the portal counts with, and the days the commission makes
 working days or days off (a year the State Council has not published yet, a day the city closes
-its schools). Every deadline in working days counts on it (portal.workdays)."""
+its schools). Every deadline in working days counts on it (portal.workdays).
 
-from flask import flash, render_template, url_for
-from flask_babel import format_date
+Adding many schools from a CSV file (/schools/import), for the commission admins who add schools:
+the file is checked whole, then confirmed, then added (portal.oversight.school_import)."""
+
+from flask import Response, flash, render_template, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,9 +16,10 @@ from portal.accounts.models import Role
 from portal.clock import today
 from portal.domain import DomainError
 from portal.extensions import db
-from portal.oversight import bp
-from portal.oversight.forms import WorkingDayOverrideForm
-from portal.web import redirect_to
+from portal.oversight import bp, school_import
+from portal.oversight.forms import SchoolImportForm, WorkingDayOverrideForm
+from portal.schools import services as school_services
+from portal.web import current_language, redirect_to
 
 
 def _city(user):
@@ -89,3 +93,78 @@ def remove_working_day(override_id):
     db.session.commit()
     flash(_("%(date)s counts as the official calendar says again.", date=_long(day)), "success")
     return redirect_to(url_for("oversight.working_days"))
+
+
+@bp.route("/schools/import", methods=["GET", "POST"])
+def import_schools():
+    """Upload a file (checked, shown), then confirm (added); nothing is added while a row has a
+    problem, and the page lists each, by line."""
+    policy.require(current_user, "add_schools")
+    authorities = school_services.authorities_under(policy.administered_authorities(current_user))
+    form = SchoolImportForm()
+    rows = None
+    if form.validate_on_submit():
+        if form.file.data:
+            try:
+                raw = form.file.data.read(school_import.MAX_BYTES + 1)
+            finally:
+                form.file.data.close()  # a big upload is a temporary file: closed at once
+        else:
+            raw = (form.csv_text.data or "").encode()
+        try:
+            rows = school_import.read(raw) if raw.strip() else None
+        except DomainError as error:
+            form.file.errors.append(error.message)
+        else:
+            if rows is None:
+                form.file.errors.append(_("Choose the CSV file of the schools to add."))
+            else:
+                school_import.check_rows(rows, authorities)
+    problems = [row for row in rows or () if row.problems]
+    if rows and not problems and form.confirm.data:
+        for authority in {row.authority for row in rows}:
+            policy.require(current_user, "create_school", authority)
+        added = school_import.add_schools(current_user, rows, language=current_language())
+        db.session.commit()
+        flash(_added_words(added), "success")
+        return redirect_to(url_for("schools.index"))
+    status = 422 if form.is_submitted() and (form.errors or problems or not rows) else 200
+    form.csv_text.data = school_import.as_csv(rows) if rows and not problems else ""
+    return (
+        render_template(
+            "oversight/school_import.html",
+            form=form,
+            rows=rows,
+            problems=problems,
+            authorities=authorities,
+            columns=school_import.COLUMNS,
+            max_rows=school_import.MAX_ROWS,
+            type_names=school_import.type_names(current_language()),
+        ),
+        status,
+    )
+
+
+def _added_words(added: school_import.Added) -> str:
+    words = ngettext("%(num)d school was added.", "%(num)d schools were added.", len(added.schools))
+    if added.appointed:
+        words += " " + ngettext(
+            "%(num)d administrator was appointed.", "%(num)d administrators were appointed.", added.appointed
+        )
+    if added.invited:
+        words += " " + ngettext(
+            "%(num)d administrator was invited by email.",
+            "%(num)d administrators were invited by email.",
+            added.invited,
+        )
+    return words
+
+
+@bp.get("/schools/import/template.csv")
+def school_import_template():
+    policy.require(current_user, "add_schools")
+    return Response(
+        school_import.template_csv(current_language()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=schools.csv"},
+    )

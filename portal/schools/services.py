@@ -30,7 +30,8 @@ class SchoolRefusal(Reason):
     SLUG_TAKEN = "slug_taken", _l("Another school already uses this web address name."), "slug"
 
 
-RESERVED_SLUGS = frozenset({"new"})  # /schools/new is the form that adds a school
+# /schools/new is the form that adds a school, /schools/import adds many.
+RESERVED_SLUGS = frozenset({"new", "import"})
 PROFILE_FIELDS = (
     "name_zh",
     "name_en",

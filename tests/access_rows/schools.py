@@ -6,7 +6,7 @@ from tests.access_rows import everyone, management, url_arguments
 def arguments(school, other_school):
     """The school's pages; the directory and a new school take no arguments."""
     return {
-        **url_arguments("schools.index", "schools.new"),
+        **url_arguments("schools.index", "schools.new", "oversight.import_schools", "oversight.school_import_template"),
         **url_arguments("pages.school", "schools.manage", "schools.edit_profile", slug=school.slug),
     }
 
@@ -24,9 +24,13 @@ EXPECTED = {
     "schools.manage": management(200, board_member=True, commission_admin=True),
     "schools.edit_profile": management(200, board_member=False, commission_admin=True),
     "schools.new": commission_admins_only(200),
+    # Many schools from a CSV file, and the file to fill in: for those who add schools.
+    "oversight.import_schools": commission_admins_only(200),
+    "oversight.school_import_template": commission_admins_only(200),
 }
 
 EXPECTED_POST = {
     "schools.edit_profile": management(422, board_member=False, commission_admin=True),
     "schools.new": commission_admins_only(422),
+    "oversight.import_schools": commission_admins_only(422),  # no file chosen
 }
