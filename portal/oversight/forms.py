@@ -7,6 +7,7 @@ from wtforms import BooleanField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired
 
 from portal.forms import DayField, PortalForm, Required, in_year_range, one_of_the_choices, text_field
+from portal.oversight.school_import import MAX_ROWS
 from portal.workdays import NOTE_MAX
 
 KIND_REQUIRED = _l("Choose whether the day is a working day or a day off.")
@@ -38,7 +39,14 @@ class SchoolImportForm(PortalForm):
     """A CSV file of schools (portal.oversight.school_import), or, when the checked file is
     confirmed, its rows sent back as text (no file is uploaded twice)."""
 
-    file = FileField(_l("CSV file of the schools"))
+    file = FileField(
+        _l("CSV file of the schools"),
+        description=_l(
+            "The first row names the columns, in English or in Chinese, in any order. At most %(max)d schools "
+            "and 1 MB a file. Files saved by Excel in UTF-8 or in Chinese (GB18030) are both read.",
+            max=MAX_ROWS,
+        ),
+    )
     # A textarea, not a hidden input: it keeps the rows' line breaks.
     csv_text = TextAreaField(render_kw={"hidden": True, "aria-hidden": "true", "tabindex": "-1"})
     confirm = BooleanField()

@@ -138,7 +138,6 @@ def import_schools():
             problems=problems,
             authorities=authorities,
             columns=school_import.COLUMNS,
-            max_rows=school_import.MAX_ROWS,
             type_names=school_import.type_names(current_language()),
         ),
         status,

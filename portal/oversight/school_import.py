@@ -23,6 +23,7 @@ from portal.accounts.models import Role
 from portal.domain import DomainError, Reason
 from portal.extensions import db
 from portal.forms import PortalForm
+from portal.i18n import page_language
 from portal.schools import services as school_services
 from portal.schools.forms import NewSchoolForm
 from portal.schools.models import Authority, School, SchoolType
@@ -74,6 +75,7 @@ class Row:
     line: int
     values: dict[str, str]
     authority: Authority | None = None
+    kind: SchoolType | None = None  # the type it names, in whatever words (TYPE_NAMES)
     problems: list[str] = field(default_factory=list)
 
     def __getitem__(self, column: str) -> str:
@@ -171,14 +173,17 @@ def check_rows(rows: list[Row], authorities: list[Authority]) -> None:
         for name, errors in form.errors.items():
             if name == "authority_id":
                 continue  # said below, with the name that was not found
-            label = form[name].label.text
-            row.problems.extend(f"{label}: {error}" for error in errors)
+            if name == "type":  # its choices, rather than "not a valid choice"
+                errors = [gettext("Write one of: %(types)s.", types=type_names(page_language()))]
+            row.problems.extend(_about(form[name].label.text, error) for error in errors)
+        if not form.type.errors:
+            row.kind = SchoolType(form.type.data)
         if row.authority is None:
             row.problems.append(_district_problem(row, authorities))
         slug = form.slug.data or ""
         if slug and not form.slug.errors:
             if slug in taken or slug in school_services.RESERVED_SLUGS:
-                row.problems.append(f"{form.slug.label.text}: {school_services.SchoolRefusal.SLUG_TAKEN.message}")
+                row.problems.append(_about(form.slug.label.text, school_services.SchoolRefusal.SLUG_TAKEN.message))
             elif slug in seen:
                 row.problems.append(
                     gettext("Web address name %(slug)s is also on line %(line)d.", slug=slug, line=seen[slug])
@@ -187,7 +192,12 @@ def check_rows(rows: list[Row], authorities: list[Authority]) -> None:
         if row["admin_email"]:
             address = _AdminAddress(formdata=MultiDict({"admin_email": row["admin_email"]}), meta={"csrf": False})
             if not address.validate():
-                row.problems.extend(f"{address.admin_email.label.text}: {e}" for e in address.admin_email.errors)
+                row.problems.extend(_about(address.admin_email.label.text, e) for e in address.admin_email.errors)
+
+
+def _about(label: str, message: str) -> str:
+    """A problem of one column: "Name in English: Please enter…" (a full-width colon in Chinese)."""
+    return gettext("%(column)s: %(problem)s", column=label, problem=message)
 
 
 def _authority_of(row: Row, by_name: dict, authorities: list[Authority]) -> Authority | None:
@@ -205,11 +215,14 @@ def _authority_of(row: Row, by_name: dict, authorities: list[Authority]) -> Auth
 
 def _district_problem(row: Row, authorities: list[Authority]) -> str:
     if not row["district"]:
-        return gettext("District: write the name of the district the school is in.")
-    return gettext(
-        "District: %(name)s is not a district where you can add schools. Write one of: %(names)s.",
-        name=row["district"],
-        names="、".join(a.name_zh for a in authorities),
+        return _about(gettext("District"), gettext("Write the name of the district the school is in."))
+    return _about(
+        gettext("District"),
+        gettext(
+            "%(name)s is not a district where you can add schools. Write one of: %(names)s.",
+            name=row["district"],
+            names="、".join(a.name_zh for a in authorities),
+        ),
     )
 
 

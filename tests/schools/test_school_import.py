@@ -138,7 +138,7 @@ def test_every_problem_is_listed_by_line_and_nothing_is_added(client, db, school
     assert response.status_code == 422
     assert count_schools(db) == before
     page = response.text
-    assert "6 lines of the file have problems." in page and "Nothing was added." in page
+    assert "6 lines of the file have problems. Nothing was added:" in page
     problems = page[page.index('id="import-problems"') :]
     assert ">2<" not in problems  # line 2 is fine, and not listed
     assert "Web address name: Use lower-case letters, digits and single hyphens" in problems
@@ -146,7 +146,7 @@ def test_every_problem_is_listed_by_line_and_nothing_is_added(client, db, school
     assert "Web address name: Another school already uses this web address name." in problems
     assert "Web address name good-one is also on line 2." in problems
     assert "District: 火星区 is not a district where you can add schools." in problems
-    assert "Type of school: " in problems
+    assert "Type of school: Write one of: Primary school, Junior secondary school" in problems
     assert "Administrator&#39;s email: " in problems
     assert problems.count("Another school already uses this web address name.") == 2  # taken, and "import"
     assert 'name="confirm"' not in page  # nothing to confirm: the upload form again
@@ -191,7 +191,7 @@ def test_the_city_must_name_the_district(client, db, city, district, make_user, 
     response = upload(client, "slug,name_zh,name_en,type\nlone-primary,测试独校,Lone Primary,primary\n")
 
     assert response.status_code == 422
-    assert "District: write the name of the district the school is in." in response.text
+    assert "District: Write the name of the district the school is in." in response.text
 
 
 @pytest.mark.parametrize(
