@@ -41,15 +41,16 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 
 class AtMost(Length):
     """At most `max_length` characters. The message says how many there are and how many there
-    may be, as the page's language groups digits (5,000), so that people know how much to cut."""
+    may be, as the page's language groups digits (5,000), so that people know how much to cut.
+    Nothing else is checked of a text too long (an address too long is not also "not valid")."""
 
     def __init__(self, max_length: int):
         super().__init__(max=max_length)
 
     def __call__(self, form, field):
         length = len(field.data or "")
-        if length > self.max:
-            raise ValidationError(
+        if length > self.max:  # the first thing to put right: nothing more is said until it is
+            raise StopValidation(
                 gettext(
                     "This has %(count)s characters; it can have at most %(max)s.",
                     count=format_number(length),

@@ -6,12 +6,11 @@ from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Leng
 from portal.accounts import services as account_services
 from portal.accounts.models import DISPLAY_NAME_MAX, EMAIL_MAX, INVITATION_NOTE_MAX, PASSWORD_MAX, PASSWORD_MIN
 from portal.accounts.passwords import password_weakness
-from portal.forms import PortalForm, WholeNumberField, one_of_the_choices
+from portal.forms import AtMost, PortalForm, WholeNumberField, one_of_the_choices
 from portal.i18n import LANGUAGE_NAMES
 
 EMAIL_REQUIRED = _l("Please enter your email address.")
 EMAIL_INVALID = _l("Please enter a valid email address, such as name@example.com.")
-EMAIL_TOO_LONG = _l("An email address can have at most %(max)d characters.", max=EMAIL_MAX)
 PASSWORD_LENGTH = _l(
     "Choose a password of at least %(min)d and at most %(max)d characters.", min=PASSWORD_MIN, max=PASSWORD_MAX
 )
@@ -24,7 +23,7 @@ def email_field(label, *, required_message=EMAIL_REQUIRED, autocomplete="email")
         label,
         validators=[
             DataRequired(message=required_message),
-            Length(max=EMAIL_MAX, message=EMAIL_TOO_LONG),
+            AtMost(EMAIL_MAX),
             Email(message=EMAIL_INVALID, check_deliverability=False),
         ],
         render_kw={"autocomplete": autocomplete, "inputmode": "email", "maxlength": EMAIL_MAX},
@@ -49,10 +48,7 @@ def display_name_field():
         _l("Display name"),
         validators=[
             DataRequired(message=_l("Please enter the name others will see.")),
-            Length(
-                max=DISPLAY_NAME_MAX,
-                message=_l("A display name can have at most %(max)d characters.", max=DISPLAY_NAME_MAX),
-            ),
+            AtMost(DISPLAY_NAME_MAX),
             _not_taken_by_staff,
         ],
         description=_l("Shown beside what you write, unless you choose to appear anonymously."),
@@ -147,7 +143,7 @@ class EmailCheckForm(PortalForm):
 class LoginForm(PortalForm):
     email = StringField(
         _l("Email address"),
-        validators=[DataRequired(message=EMAIL_REQUIRED), Length(max=EMAIL_MAX, message=EMAIL_TOO_LONG)],
+        validators=[DataRequired(message=EMAIL_REQUIRED), AtMost(EMAIL_MAX)],
         render_kw={"autocomplete": "username", "inputmode": "email", "maxlength": EMAIL_MAX},
     )
     password = PasswordField(
@@ -230,10 +226,7 @@ class InvitationBatchForm(PortalForm):
     note = StringField(
         _l("Note (optional)"),
         validators=[
-            Length(
-                max=INVITATION_NOTE_MAX,
-                message=_l("A note can have at most %(max)d characters.", max=INVITATION_NOTE_MAX),
-            )
+            AtMost(INVITATION_NOTE_MAX)
         ],
         description=_l("For your own records, such as the class the codes are for. Parents do not see it."),
         render_kw={"maxlength": INVITATION_NOTE_MAX},

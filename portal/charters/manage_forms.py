@@ -4,10 +4,10 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, SelectChoice, TextAreaField
-from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
+from wtforms.validators import DataRequired, StopValidation, ValidationError
 
 from portal.charters.models import CHARTER_BODY_MAX, CHARTER_NOTE_MAX, CharterRefusal
-from portal.forms import DayField, PortalForm, Required
+from portal.forms import AtMost, DayField, PortalForm, Required
 
 # Charters are older than the portal's other dates (portal.forms.FIRST_YEAR): a school records
 # every version it has adopted, back to the founding of the People's Republic.
@@ -29,10 +29,7 @@ class CharterDraftForm(PortalForm):
     change_note = TextAreaField(
         _l("Change note"),
         validators=[
-            Length(
-                max=CHARTER_NOTE_MAX,
-                message=_l("A change note can have at most %(max)d characters.", max=CHARTER_NOTE_MAX),
-            )
+            AtMost(CHARTER_NOTE_MAX)
         ],
         description=_l("What this version changes and why, in a sentence or two. It is shown in the public history."),
         render_kw={"rows": 3, "maxlength": CHARTER_NOTE_MAX},
@@ -41,10 +38,7 @@ class CharterDraftForm(PortalForm):
         _l("Text of the charter"),
         validators=[
             DataRequired(message=_l("Please enter the text of the charter.")),
-            Length(
-                max=CHARTER_BODY_MAX,
-                message=_l("The charter can have at most %(max)d characters.", max=CHARTER_BODY_MAX),
-            ),
+            AtMost(CHARTER_BODY_MAX),
         ],
         description=_l(
             "Write chapters as headings, such as “# 第一章 总则”, and begin each article with its number, "

@@ -197,5 +197,16 @@ def adopt(slug, n):
         form[error.field].errors.append(_adoption_refusal_message(error, version))
         return _render_manage(school, 422, adopt_form=form)
     db.session.commit()
-    flash(_("Version %(number)d is adopted and is now the school's charter.", number=version.number), "success")
+    if version.takes_effect_on and version.takes_effect_on > clock.today():
+        flash(
+            _(
+                "Version %(number)d is adopted. It becomes the school's charter on %(date)s; until then the "
+                "version in force stays.",
+                number=version.number,
+                date=format_date(version.takes_effect_on, "long"),
+            ),
+            "success",
+        )
+    else:
+        flash(_("Version %(number)d is adopted and is now the school's charter.", number=version.number), "success")
     return redirect_to(url_for("charters.manage", slug=school.slug))

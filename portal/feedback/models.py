@@ -78,6 +78,11 @@ class FeedbackRefusal(Reason):
     FORM_ALREADY_SENT = "form_already_sent", _l("This form was already sent, with another text.")
     INVALID_TRANSITION = "invalid_transition", _l("This feedback cannot move to that status from where it is now.")
     ANSWER_NEEDS_REPLY = "answer_needs_reply", _l("Write a reply before marking the feedback as answered.")
+    # Closed without a word, an item would leave the overdue list while its sender learns nothing.
+    CLOSE_NEEDS_REPLY = (
+        "close_needs_reply",
+        _l("Write a reply before closing the feedback, so that its sender learns why it is closed."),
+    )
     FEEDBACK_CLOSED = "feedback_closed", _l("This feedback is closed. Reopen it before replying.")
     STATUS_CHANGED = (
         "status_changed",
@@ -131,15 +136,18 @@ class Feedback(db.Model):
 
     def next_statuses(self) -> tuple[FeedbackStatus, ...]:
         """The statuses it may move to now (answered only once there is a reply)."""
-        return tuple(s for s in TRANSITIONS[self.status] if s != FeedbackStatus.ANSWERED or self.replied_at is not None)
+        needs_reply = (FeedbackStatus.ANSWERED, FeedbackStatus.CLOSED)
+        return tuple(s for s in TRANSITIONS[self.status] if s not in needs_reply or self.replied_at is not None)
 
     def move_to(self, status: FeedbackStatus) -> None:
         """Raises FeedbackRefusal.INVALID_TRANSITION for a status it cannot move to from its own,
-        ANSWER_NEEDS_REPLY for answered before any reply."""
+        ANSWER_NEEDS_REPLY for answered and CLOSE_NEEDS_REPLY for closed before any reply."""
         if status not in TRANSITIONS[self.status]:
             raise DomainError(FeedbackRefusal.INVALID_TRANSITION)
         if status == FeedbackStatus.ANSWERED and self.replied_at is None:
             raise DomainError(FeedbackRefusal.ANSWER_NEEDS_REPLY)
+        if status == FeedbackStatus.CLOSED and self.replied_at is None:
+            raise DomainError(FeedbackRefusal.CLOSE_NEEDS_REPLY)
         self.status = status
 
     def escalate(self) -> None:

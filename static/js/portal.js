@@ -7,6 +7,9 @@
 (function () {
   "use strict";
 
+  // Words that are true only where this script runs (".js-only": "this page then takes you…").
+  document.documentElement.classList.add("js");
+
   function messageFor(status) {
     var region = document.getElementById("request-problem");
     if (!region) return null;

@@ -175,12 +175,12 @@ def test_saving_an_unchanged_draft_changes_nothing(client, db, login_as, school_
         (
             {"body": "第一条 " + "字" * CHARTER_BODY_MAX, "change_note": "typed note"},
             "body",
-            f"The charter can have at most {CHARTER_BODY_MAX} characters.",
+            f"This has {CHARTER_BODY_MAX + 4:,} characters; it can have at most {CHARTER_BODY_MAX:,}.",
         ),
         (
             {"body": "第一条 甲。", "change_note": "长" * (CHARTER_NOTE_MAX + 1)},
             "change_note",
-            f"A change note can have at most {CHARTER_NOTE_MAX} characters.",
+            f"This has {CHARTER_NOTE_MAX + 1:,} characters; it can have at most {CHARTER_NOTE_MAX:,}.",
         ),
         (
             {"body": "第一条 甲\x00。", "change_note": "typed note"},

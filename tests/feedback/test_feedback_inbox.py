@@ -323,8 +323,6 @@ def test_reply_to_a_closed_item_is_refused_with_409(client, db, school, parent, 
     "start, target",
     [
         (S.RECEIVED, S.IN_PROGRESS),
-        (S.RECEIVED, S.CLOSED),
-        (S.IN_PROGRESS, S.CLOSED),
         (S.ANSWERED, S.CLOSED),
         (S.ANSWERED, S.IN_PROGRESS),  # reopened
         (S.CLOSED, S.IN_PROGRESS),  # reopened
@@ -352,6 +350,20 @@ def test_valid_status_change_is_saved_on_the_timeline_and_audited(
     )
 
 
+def test_closing_after_a_reply_is_allowed(client, db, school, parent, board_member, send, login_as):
+    feedback = send(parent, school, status=S.IN_PROGRESS)
+    login_as(board_member)
+    client.post(
+        item_url(school, feedback, "reply"),
+        data={"reply": "与FB-2026-000001重复，已在该条中答复。", "visibility": "private"},
+    )
+
+    response = client.post(item_url(school, feedback, "status"), data={"status": "closed", "current": "in_progress"})
+
+    assert response.status_code == 303
+    assert fresh(db, feedback).status == S.CLOSED
+
+
 def test_marking_answered_after_a_reply_is_allowed(client, db, school, parent, board_member, send, login_as):
     feedback = send(parent, school)
     login_as(board_member)
@@ -367,6 +379,17 @@ def test_marking_answered_after_a_reply_is_allowed(client, db, school, parent, b
     "start, target, message",
     [
         (S.RECEIVED, S.ANSWERED, "Write a reply before marking the feedback as answered."),
+        # Closed without a word, the item would leave the overdue list and its sender learn nothing.
+        (
+            S.RECEIVED,
+            S.CLOSED,
+            "Write a reply before closing the feedback, so that its sender learns why it is closed.",
+        ),
+        (
+            S.IN_PROGRESS,
+            S.CLOSED,
+            "Write a reply before closing the feedback, so that its sender learns why it is closed.",
+        ),
         (S.RECEIVED, S.RECEIVED, "This feedback cannot move to that status from where it is now."),
         (S.IN_PROGRESS, S.RECEIVED, "This feedback cannot move to that status from where it is now."),
         (S.ANSWERED, S.ANSWERED, "This feedback cannot move to that status from where it is now."),
@@ -396,13 +419,13 @@ def test_invalid_status_change_is_refused_with_409_and_nothing_changes(
 def test_change_made_on_an_out_of_date_page_is_refused_with_409(
     client, db, school, parent, board_member, school_admin, send, login_as
 ):
-    feedback = send(parent, school)
+    feedback = send(parent, school, status=S.ANSWERED)
     login_as(school_admin)
-    client.post(item_url(school, feedback, "status"), data={"status": "closed", "current": "received"})
+    client.post(item_url(school, feedback, "status"), data={"status": "closed", "current": "answered"})
 
-    login_as(board_member)  # their page still shows "received"
+    login_as(board_member)  # their page still shows "answered"
     response = client.post(
-        item_url(school, feedback, "status"), data={"status": "in_progress", "current": "received"}, headers=ENGLISH
+        item_url(school, feedback, "status"), data={"status": "in_progress", "current": "answered"}, headers=ENGLISH
     )
 
     page = response.get_data(as_text=True)
@@ -508,7 +531,7 @@ def test_item_page_offers_only_the_allowed_changes(client, school, parent, board
         page = client.get(item_url(school, feedback)).get_data(as_text=True)
         return re.findall(r'name="status" value="([a-z_]+)"', page)
 
-    assert offered(received) == ["in_progress", "closed"]  # answered only once there is a reply
+    assert offered(received) == ["in_progress"]  # answered or closed only once there is a reply
     assert offered(answered) == ["in_progress", "closed"]
     assert offered(closed) == ["in_progress"]
 
