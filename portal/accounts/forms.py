@@ -225,9 +225,7 @@ class InvitationBatchForm(PortalForm):
     )
     note = StringField(
         _l("Note (optional)"),
-        validators=[
-            AtMost(INVITATION_NOTE_MAX)
-        ],
+        validators=[AtMost(INVITATION_NOTE_MAX)],
         description=_l("For your own records, such as the class the codes are for. Parents do not see it."),
         render_kw={"maxlength": INVITATION_NOTE_MAX},
     )

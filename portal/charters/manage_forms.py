@@ -28,9 +28,7 @@ def within_charter_dates(form, field):
 class CharterDraftForm(PortalForm):
     change_note = TextAreaField(
         _l("Change note"),
-        validators=[
-            AtMost(CHARTER_NOTE_MAX)
-        ],
+        validators=[AtMost(CHARTER_NOTE_MAX)],
         description=_l("What this version changes and why, in a sentence or two. It is shown in the public history."),
         render_kw={"rows": 3, "maxlength": CHARTER_NOTE_MAX},
     )
