@@ -2,12 +2,13 @@
 versions never change; every change is audited; other schools' administrators find nothing."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from flask import url_for
 from sqlalchemy import select, update
 
+from portal import clock
 from portal.audit import AuditEvent
 from portal.charters import services
 from portal.charters.models import (
@@ -358,6 +359,25 @@ def test_adopting_the_draft_makes_it_the_charter_in_force(client, db, login_as, 
     assert event.data["adopted_on"] == "2026-03-01" and event.data["effective_on"] == "2026-04-01"
     page = client.get(location_path(response), headers=ENGLISH).get_data(as_text=True)
     assert "Version 3 is adopted and is now the school&#39;s charter." in page
+
+
+def test_a_charter_adopted_to_come_into_force_later_is_not_said_to_be_in_force(
+    client, db, login_as, school_admin, school, draft
+):
+    login_as(school_admin)
+    later = clock.today() + timedelta(days=20)
+
+    response = client.post(
+        manage_url(school, "versions", 3, "adopt"),
+        data=adoption(adopted_on=clock.today().isoformat(), effective_on=later.isoformat()),
+        headers=ENGLISH,
+    )
+
+    assert response.status_code == 303
+    page = client.get(location_path(response), headers=ENGLISH).get_data(as_text=True)
+    assert "Version 3 is adopted. It becomes the school&#39;s charter on " in page
+    assert "until then the version in force stays." in page
+    assert "is now the school&#39;s charter" not in page
 
 
 def test_a_charter_may_come_into_force_on_the_day_it_is_adopted(client, db, login_as, school_admin, school, draft):

@@ -360,6 +360,19 @@ def test_the_publish_button_is_disabled_and_says_it_is_working_while_the_pdf_is_
     assert 'hx-indicator="#preview-progress"' in page and 'hx-disabled-elt="this" hx-sync="this:drop"' in page
 
 
+def test_the_publishing_page_promises_to_move_on_by_itself_only_where_javascript_runs(
+    client, db, school, make_draft, board_member, login_as
+):
+    draft = make_draft()
+    login_as(board_member)
+    client.post(manage_url(school, draft, "/publish"), data={"confirm": "y"})
+
+    page = client.get(manage_url(school, draft, "/publishing"), headers=ENGLISH).get_data(as_text=True)
+
+    assert "<noscript>Press “Check again” in a few seconds to go to the decision.</noscript>" in page
+    assert '<span class="js-only">This page then takes you to the decision' in page
+
+
 def test_board_member_publishes_and_lands_on_the_public_page(
     client, db, school, make_draft, board_member, login_as, run_jobs
 ):
