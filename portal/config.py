@@ -152,7 +152,7 @@ def load() -> dict:
         # Mail: a real SMTP server (smtp://user:password@host:587?starttls=1, or smtps://...:465);
         # with none, each message is written as an .eml file into the outbox folder.
         "PORTAL_SMTP_URL": os.environ.get("PORTAL_SMTP_URL", ""),
-        "PORTAL_MAIL_FROM": os.environ.get("PORTAL_MAIL_FROM", "学校治理门户 <noreply@portal.invalid>"),
+        "PORTAL_MAIL_FROM": os.environ.get("PORTAL_MAIL_FROM", "重庆市学校治理公共平台 <noreply@portal.invalid>"),
         "PORTAL_OUTBOX_DIR": os.environ.get("PORTAL_OUTBOX_DIR", str(INSTANCE / "outbox")),
         "PORTAL_EXPORTS_DIR": os.environ.get("PORTAL_EXPORTS_DIR", str(INSTANCE / "exports")),
         # Where people write about their personal data (the privacy notice names it).

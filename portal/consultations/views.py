@@ -539,4 +539,4 @@ def export_json(consultation_id):
 def outcome_pdf(consultation_id):
     consultation = _consultation_or_404(consultation_id)
     document = found_or_404(services.outcome_document(consultation))
-    return pdf_response(document, f"{consultation.title} {_('Outcome')}")
+    return pdf_response(document, _("Outcome of %(title)s", title=consultation.title))

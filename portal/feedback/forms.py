@@ -40,8 +40,8 @@ class FeedbackForm(PortalForm):
             AtMost(FEEDBACK_BODY_MAX),
         ],
         description=_l(
-            "What happened or what you suggest, and what you would like the school to do. At most %(max)d characters.",
-            max=FEEDBACK_BODY_MAX,
+            "What happened or what you suggest, and what you would like the school to do. At most %(max)s characters.",
+            max=f"{FEEDBACK_BODY_MAX:,}",
         ),
         render_kw={"rows": 8, "maxlength": FEEDBACK_BODY_MAX},
     )

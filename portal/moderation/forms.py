@@ -64,7 +64,7 @@ class ConsultationActionForm(PortalForm):
 
     def validate_reason(self, field):
         if self.action.data == "send_back" and not (field.data or "").strip():
-            raise StopValidation(REASON_MISSING)
+            raise StopValidation(_l("Write what the school should change."))  # nothing to choose from here
 
 
 class BulkApproveForm(PortalForm):

@@ -17,7 +17,7 @@ from portal.consultations import services as consultation_services
 from portal.decisions import services as decision_services
 from portal.disclosure import services as disclosure_services
 from portal.documents import checking, services
-from portal.documents.forms import VerifyForm, normalise_digest
+from portal.documents.forms import MALFORMED_SHA256, VerifyForm, normalise_digest
 from portal.documents.models import PublicationLogEntry
 from portal.domain import Status
 from portal.extensions import limiter
@@ -171,7 +171,12 @@ def _deep_link():
         abort(404)
     digest = normalise_digest(request.args[given[0]])
     if not services.SHA256_HEX.match(digest):
-        abort(404)
+        # A link cut short (a copied address missing its end): the form, with what the link held
+        # and what is wrong with it, so that the reader can complete it. 404 all the same.
+        form = VerifyForm(formdata=None, data={"sha256": request.args[given[0]][:200]})
+        form.sha256.errors = [MALFORMED_SHA256]
+        body, _status = _render(form, 404)
+        return body, 404
     verification = services.verify_sha256(digest) if given[0] == "sha256" else services.verify_fingerprint(digest)
     body, status = _render(VerifyForm(formdata=None), verification=verification)
     if current_user.is_authenticated:  # the page names who is logged in: never in a shared cache
@@ -200,5 +205,8 @@ def verify():
             return _busy(form)
     else:
         verification = services.verify_digest(form.sha256.data)
-    # Nothing is written: the answer depends only on the archive. A fresh form, to check the next copy.
-    return _render(VerifyForm(formdata=None), verification=verification, checked_file=form.pdf_bytes is not None)
+    # Nothing is written: the answer depends only on the archive. A fresh form, to check the next
+    # copy; a SHA-256 that found nothing stays typed, so that a slip in it is put right in place.
+    typed = form.sha256.data if form.pdf_bytes is None and verification.document is None else None
+    next_form = VerifyForm(formdata=None, data={"sha256": typed}) if typed else VerifyForm(formdata=None)
+    return _render(next_form, verification=verification, checked_file=form.pdf_bytes is not None)

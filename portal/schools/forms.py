@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from portal.forms import PortalForm, int_or_none
+from portal.forms import AtMost, PortalForm, int_or_none
 from portal.schools.models import SchoolType
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -14,7 +14,7 @@ def _school_type_choices():
 
 def _website(form, field):
     if field.data and not field.data.startswith(("https://", "http://")):
-        raise ValidationError(_l("Enter the full address, starting with https://"))
+        raise ValidationError(_l("Enter the full address, such as https://www.example.cn."))
 
 
 def _decision_prefix(form, field):
@@ -29,7 +29,7 @@ class SchoolProfileForm(PortalForm):
         _l("Name in Chinese"),
         validators=[
             DataRequired(message=_l("Please enter the school's Chinese name.")),
-            Length(max=120, message=_l("At most %(max)d characters.", max=120)),
+            AtMost(120),
         ],
         render_kw={"maxlength": 120, "lang": "zh-CN"},
     )
@@ -37,7 +37,7 @@ class SchoolProfileForm(PortalForm):
         _l("Name in English"),
         validators=[
             DataRequired(message=_l("Please enter the school's English name.")),
-            Length(max=160, message=_l("At most %(max)d characters.", max=160)),
+            AtMost(160),
         ],
         render_kw={"maxlength": 160, "lang": "en"},
     )
@@ -48,13 +48,13 @@ class SchoolProfileForm(PortalForm):
     )
     address = StringField(
         _l("Address"),
-        validators=[Length(max=255, message=_l("At most %(max)d characters.", max=255))],
+        validators=[AtMost(255)],
         render_kw={"maxlength": 255, "autocomplete": "street-address"},
     )
     phone = StringField(
         _l("Telephone"),
         validators=[
-            Length(max=40, message=_l("At most %(max)d characters.", max=40)),
+            AtMost(40),
             Regexp(r"^[0-9+()\- ]*$", message=_l("Use digits, spaces, +, - and brackets only.")),
         ],
         render_kw={"maxlength": 40, "inputmode": "tel", "autocomplete": "tel"},
@@ -63,7 +63,7 @@ class SchoolProfileForm(PortalForm):
         _l("Contact email"),
         validators=[
             Optional(),
-            Length(max=254, message=_l("At most %(max)d characters.", max=254)),
+            AtMost(254),
             Email(
                 message=_l("Please enter a valid email address, such as name@example.com."), check_deliverability=False
             ),
@@ -72,12 +72,12 @@ class SchoolProfileForm(PortalForm):
     )
     website = StringField(
         _l("Website"),
-        validators=[Length(max=255, message=_l("At most %(max)d characters.", max=255)), _website],
+        validators=[AtMost(255), _website],
         render_kw={"maxlength": 255, "inputmode": "url"},
     )
     decision_prefix = StringField(
         _l("Prefix of decision numbers"),
-        validators=[Length(max=40, message=_l("At most %(max)d characters.", max=40)), _decision_prefix],
+        validators=[AtMost(40), _decision_prefix],
         description=_l(
             "Printed before the year and number of each decision, as in 渝一中校委〔2026〕3号. "
             "Changing it changes only the numbers of decisions published afterwards."
@@ -86,7 +86,7 @@ class SchoolProfileForm(PortalForm):
     )
     description = TextAreaField(
         _l("About the school"),
-        validators=[Length(max=2000, message=_l("At most %(max)d characters.", max=2000))],
+        validators=[AtMost(2000)],
         description=_l("A few sentences for parents: history, size, what the school is known for."),
         render_kw={"maxlength": 2000, "rows": 5},
     )

@@ -116,7 +116,7 @@ def test_sending_back_needs_a_reason(client, db, make_consultation, moderator):
     response = act_on(client, consultation, action="send_back", reason=" ")
 
     assert response.status_code == 422
-    assert "Choose a reason, or write one." in response.get_data(as_text=True)
+    assert "Write what the school should change." in response.get_data(as_text=True)
     assert fresh(db, consultation).status == ConsultationStatus.SUBMITTED
 
 

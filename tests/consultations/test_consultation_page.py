@@ -5,6 +5,7 @@ what each person may do there."""
 import html
 import re
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 
@@ -294,6 +295,9 @@ def test_outcome_pdf_is_the_archived_document(client, make_consultation):
     assert response.headers["ETag"] == f'"{consultation.outcome_document_sha256}"'
     assert response.data.startswith(b"%PDF-")
     assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    # Named in the reader's language (Chinese by default), the consultation's title with it.
+    name = unquote(response.headers["Content-Disposition"].split("filename*=UTF-8''")[1])
+    assert "Outcome" not in name and "结果" in name and consultation.title in name
 
 
 def test_outcome_pdf_is_not_found_before_an_outcome_or_without_a_document(client, make_consultation):

@@ -209,6 +209,24 @@ def test_a_malformed_deep_link_is_not_found(client, db, query):
     assert verify(client, **query).status_code == 404
 
 
+def test_a_link_cut_short_shows_the_form_with_what_it_held_and_what_is_wrong(client, db):
+    response = client.get("/verify?sha256=" + "ab" * 31, headers={"Accept-Language": "en"})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert 'value="' + "ab" * 31 + '"' in page
+    assert "A SHA-256 is 64 characters long" in page
+
+
+def test_a_typed_sha256_that_finds_nothing_stays_in_the_field_to_be_corrected(client, db):
+    typed = "0123456789abcdef" * 4
+
+    page = client.post("/verify", data={"sha256": typed}, headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+    assert verdict(page) == "unknown"
+    assert f'value="{typed}"' in page
+
+
 def test_a_logged_in_reader_gets_the_answer_uncached(client, superseded, make_user):
     from tests.helpers.pages import log_in
 

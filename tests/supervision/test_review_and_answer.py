@@ -146,6 +146,20 @@ def test_an_answer_on_a_private_item_is_never_public(client, login_as, superviso
     assert db.session.get(SupervisionCase, case.id).answer_public is False
 
 
+def test_the_supervisor_reads_a_private_reply_as_the_sender_s_not_as_their_own(
+    client, login_as, supervisor, parent, send, school, with_app
+):
+    private = send(parent, school, answered=True, private=True)
+    with with_app():
+        case = services.request_review(parent, private, {"reason": "不满意"})
+        db.session.commit()
+    login_as(supervisor)
+
+    page = client.get(answer_url(case), headers={"Accept-Language": "en"}).text
+
+    assert "Only for the sender" in page and "Only for you" not in page
+
+
 @pytest.mark.parametrize(
     "data, field",
     [
