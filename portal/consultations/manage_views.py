@@ -245,7 +245,15 @@ def authority_new(authority_id):
 
 
 def _edit_page(
-    consultation, *, form=None, question_form=None, close_form=None, preview=None, question_error=None, status=200
+    consultation,
+    *,
+    form=None,
+    question_form=None,
+    close_form=None,
+    preview=None,
+    question_error=None,
+    submit_refused=False,
+    status=200,
 ):
     now = utcnow()
     is_draft = consultation.status == ConsultationStatus.DRAFT
@@ -272,6 +280,7 @@ def _edit_page(
             max_questions=MAX_QUESTIONS,
             action_url=url_for(".edit", consultation_id=consultation.id),
             authority_name=consultation.owner_authority.name(current_language()),
+            submit_refused=submit_refused,
             **_owner(consultation),
         ),
         status,
@@ -374,7 +383,7 @@ def submit(consultation_id):
     if consultation.status != ConsultationStatus.DRAFT:
         return _refuse(consultation, ConsultationRefusal.NOT_A_DRAFT)
     if not forms.ConfirmForm().validate_on_submit() or services.submission_problems(consultation, utcnow()):
-        return _edit_page(consultation, status=422)  # the page lists what is missing
+        return _edit_page(consultation, status=422, submit_refused=True)  # the page lists what is missing
     services.submit(current_user, consultation)
     db.session.commit()
     flash(

@@ -165,6 +165,13 @@ def test_an_incomplete_draft_is_not_submitted_and_the_page_says_what_is_missing(
     assert response.status_code == 422
     assert "Write the proposal people are asked to comment on." in response.text
     assert "The closing date has passed." in response.text
+    # Said as a refusal that takes focus (a phone scrolls to it), not only as the page's usual list.
+    assert 'class="notice notice-error" role="alert" tabindex="-1" autofocus' in response.text
+    assert "The draft was not submitted." in response.text
+    assert (
+        "The draft was not submitted."
+        not in client.get(f"/manage/consultations/{consultation.id}", headers=ENGLISH).text
+    )
     assert fresh(db, consultation).status == ConsultationStatus.DRAFT
     assert events(db, "consultation.submit") == []
 
