@@ -162,11 +162,18 @@ class Feedback(db.Model):
         return any(event.status == FeedbackStatus.ESCALATED for event in self.events)
 
     def steps(self) -> tuple[FeedbackStatus, ...]:
-        """The steps its pages show: the usual four, with the referral after "received" once it
-        happened."""
+        """The steps its pages show: the usual four, with the referral where it happened once it
+        did: after "received" when the school left the item unanswered, after "answered" when the
+        sender asked for a review of the answer."""
         if not self.was_escalated and self.status != FeedbackStatus.ESCALATED:
             return STEPS
-        return (STEPS[0], FeedbackStatus.ESCALATED, *STEPS[1:])
+        before_referral = []
+        for event in self.events:
+            if event.status == FeedbackStatus.ESCALATED:
+                break
+            before_referral.append(event.status)
+        after = STEPS.index(FeedbackStatus.ANSWERED) if FeedbackStatus.ANSWERED in before_referral else 0
+        return (*STEPS[: after + 1], FeedbackStatus.ESCALATED, *STEPS[after + 1 :])
 
     def record_reply(self, at: datetime) -> None:
         """A closed item is finished: it is reopened before anyone writes to it again

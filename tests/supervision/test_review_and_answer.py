@@ -46,7 +46,30 @@ def test_a_sender_asks_the_supervisor_to_review_the_answer(client, login_as, par
     (case,) = cases()
     assert (case.kind, case.reason) == (CaseKind.REVIEW, "学校的答复没有解决问题。")
     assert db.session.get(type(answered), answered.id).status == FeedbackStatus.ESCALATED
+    # The sender reads back what they wrote, under "your reason".
+    mine = client.get(f"/me/feedback/{answered.id}", headers={"Accept-Language": "en"}).text
+    assert "Your reason" in mine and "学校的答复没有解决问题。" in mine
     assert f'id="supervision-case-{case.id}"' in queue_as(client, login_as, supervisor)
+
+
+def test_a_review_of_the_answer_comes_after_answered_in_the_progress_steps(
+    client, login_as, parent, answered, supervisor, send, school, with_app
+):
+    """A review follows the school's answer; an item left unanswered goes to the supervisor before
+    any answer: each referral is shown where it happened."""
+    from portal.feedback.models import FeedbackStatus as S
+
+    login_as(parent)
+    client.post(review_url(answered), data={"reason": "学校的答复没有解决问题。"})
+
+    item = db.session.get(type(answered), answered.id)
+    assert item.steps() == (S.RECEIVED, S.IN_PROGRESS, S.ANSWERED, S.ESCALATED, S.CLOSED)
+    unanswered = send(parent, school)
+    with with_app():
+        unanswered.escalate()
+        db.session.add(type(item.events[0])(feedback=unanswered, kind=item.events[0].kind, status=S.ESCALATED))
+        db.session.flush()
+    assert unanswered.steps() == (S.RECEIVED, S.ESCALATED, S.IN_PROGRESS, S.ANSWERED, S.CLOSED)
 
 
 def queue_as(client, login_as, user):
