@@ -140,7 +140,17 @@ def _staff_page(scope, page_url: str):
 
 
 def _remove(scope, membership_id: int, page_url: str):
+    """Asked first, on a page of its own (no JavaScript needed), which says when the person is the
+    last to hold the role there; removed once confirmed."""
     membership = found_or_404(services.staff_membership(scope, membership_id))
+    if request.form.get("confirm") != "y":
+        return render_template(
+            "accounts/remove_staff.html",
+            scope=scope,
+            membership=membership,
+            page_url=page_url,
+            last_one=services.others_in_role(membership) == 0,
+        )
     said = _staff_words(membership, "no longer")
     try:
         services.remove_staff(current_user, membership)

@@ -785,6 +785,15 @@ def forget_old_staff_invitations(now: datetime, *, kept: timedelta = STAFF_INVIT
     return result.rowcount or 0
 
 
+def others_in_role(membership: Membership) -> int:
+    """How many others hold the same staff role at the same place."""
+    return db.session.scalar(
+        select(func.count()).where(
+            _held_at(membership.scope), Membership.role == membership.role, Membership.id != membership.id
+        )
+    )
+
+
 def remove_staff(actor, membership: Membership) -> None:
     """Take the staff role away (the account stays, with its other roles). Nobody removes their
     own (OWN_ROLE: another commission admin does, so that a place is never left by mistake with

@@ -66,7 +66,7 @@ def test_a_board_member_is_appointed_and_removed_and_both_are_audited(
     client.post(staff_url(school), data={"email": newcomer.email, "role": "board_member"})
     (membership,) = db.session.scalars(select(Membership).where(Membership.user_id == newcomer.id)).all()
 
-    response = client.post(staff_url(school, f"/{membership.id}/remove"), headers=CHINESE)
+    response = client.post(staff_url(school, f"/{membership.id}/remove"), data={"confirm": "y"}, headers=CHINESE)
 
     assert response.status_code == 303
     assert roles_of(db, newcomer, school) == []
@@ -178,7 +178,7 @@ def test_the_city_appoints_a_district_moderator_who_can_then_moderate_and_remove
     assert client.get("/moderation").status_code == 200
 
     login_as(commission_admin)
-    removed = client.post(authority_url(district, f"/{membership.id}/remove"))
+    removed = client.post(authority_url(district, f"/{membership.id}/remove"), data={"confirm": "y"})
     assert removed.status_code == 303
     assert db.session.scalar(select(Membership).where(Membership.user_id == newcomer.id)) is None
     (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "membership.revoke")).all()
@@ -202,7 +202,7 @@ def test_nobody_removes_their_own_role(client, db, city, commission_admin, login
     login_as(commission_admin)
 
     page = client.get(authority_url(city), headers=ENGLISH).text
-    response = client.post(authority_url(city, f"/{own.id}/remove"), headers=ENGLISH)
+    response = client.post(authority_url(city, f"/{own.id}/remove"), data={"confirm": "y"}, headers=ENGLISH)
 
     assert f"/{own.id}/remove" not in page  # no button for one's own role
     assert response.status_code == 303
@@ -244,3 +244,23 @@ def test_the_city_s_staff_page_leads_to_each_district_s(
     below = page[page.index('id="areas-below-heading"') :]
     assert f'href="{authority_url(district)}"' in below and f'href="{authority_url(other_district)}"' in below
     assert f'href="{authority_url(city)}"' not in below
+
+
+def test_removing_asks_first_and_warns_when_nobody_else_holds_the_role(
+    client, db, school, commission_admin, newcomer, login_as, make_user
+):
+    login_as(commission_admin)
+    client.post(staff_url(school), data={"email": newcomer.email, "role": "school_admin"})
+    (membership,) = db.session.scalars(select(Membership).where(Membership.user_id == newcomer.id)).all()
+
+    asked = client.post(staff_url(school, f"/{membership.id}/remove"), headers=ENGLISH)
+
+    assert asked.status_code == 200
+    assert roles_of(db, newcomer, school) == ["school_admin"]  # nothing removed yet
+    assert "Remove the role “School administrator”" in asked.text and "wang.laoshi@example.org" in asked.text
+    assert "Nobody else holds this role here" in asked.text
+    assert 'name="confirm" value="y"' in asked.text and f'href="{staff_url(school)}"' in asked.text
+    second = make_user(email="li.laoshi@example.org", display_name="李老师")
+    client.post(staff_url(school), data={"email": second.email, "role": "school_admin"})
+    again = client.post(staff_url(school, f"/{membership.id}/remove"), headers=ENGLISH)
+    assert "Remove the role" in again.text and "Nobody else holds this role here" not in again.text
