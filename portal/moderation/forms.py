@@ -102,7 +102,8 @@ class ReportForm(PortalForm):
         validators=[DataRequired(message=_l("Please say why.")), AtMost(REASON_MAX)],
         description=_l(
             "For example: insults, personal data, advertising. "
-            "The moderators read it; the author does not see who reported it."
+            "The moderators read it; the author does not see who reported it. At most %(max)s characters.",
+            max=f"{REASON_MAX:,}",
         ),
         render_kw={"rows": 3},
     )

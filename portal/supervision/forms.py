@@ -34,6 +34,9 @@ class ReviewForm(PortalForm):
             DataRequired(message=_l("Please say why the answer does not satisfy you.")),
             AtMost(REASON_MAX),
         ],
+        description=_l(
+            "The supervisor reads it with the school's answer. At most %(max)s characters.", max=f"{REASON_MAX:,}"
+        ),
         render_kw={"rows": 4, "maxlength": REASON_MAX},
     )
 
