@@ -37,6 +37,9 @@ NAMES = frozenset(
         "consultation.submitted",
         "consultation.approved",
         "consultation.sent_back",  # data: reason
+        # A draft deleted by its authors (nobody but them and the moderators ever saw it): those who
+        # keep rows that refer to it let go of them, before it goes (subject: the Consultation).
+        "consultation.discarded",
         "consultation.opened",  # approved and its opening time reached
         "consultation.outcome_published",
         "decision.published",

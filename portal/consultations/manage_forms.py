@@ -178,6 +178,13 @@ class ConfirmForm(PortalForm):
     """A button that changes something and needs nothing but the CSRF token (submitting)."""
 
 
+class DiscardForm(PortalForm):
+    confirm_delete = BooleanField(
+        _l("I confirm that this draft is to be deleted. It cannot be brought back."),
+        validators=[DataRequired(message=_l("Tick the box to confirm before deleting the draft."))],
+    )
+
+
 class CloseForm(PortalForm):
     reason = TextAreaField(
         _l("Why it closes early"),

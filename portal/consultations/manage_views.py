@@ -252,6 +252,7 @@ def _edit_page(
     close_form=None,
     preview=None,
     question_error=None,
+    discard_form=None,
     submit_refused=False,
     status=200,
 ):
@@ -268,6 +269,7 @@ def _edit_page(
             question_error=question_error,
             submit_form=forms.ConfirmForm(formdata=None),
             close_form=close_form or forms.CloseForm(formdata=None),
+            discard_form=discard_form or forms.DiscardForm(formdata=None),
             problems=[problem.message for problem in services.submission_problems(consultation, now)]
             if is_draft
             else [],
@@ -395,6 +397,22 @@ def submit(consultation_id):
         "success",
     )
     return redirect_to(url_for(".edit", consultation_id=consultation.id))
+
+
+@bp.post("/manage/consultations/<int:consultation_id>/discard")
+def discard(consultation_id):
+    """Delete a draft, once the tick confirms it."""
+    consultation = _consultation(consultation_id, for_update=True)
+    if consultation.status != ConsultationStatus.DRAFT:
+        return _refuse(consultation, ConsultationRefusal.NOT_A_DRAFT)
+    form = forms.DiscardForm()
+    if not form.validate_on_submit():  # not confirmed: nothing is deleted, and the tick says why
+        return _edit_page(consultation, discard_form=form, status=422)
+    title, back = consultation.title, _owner(consultation)["list_url"]
+    services.discard_draft(current_user, consultation)
+    db.session.commit()
+    flash(_("The draft “%(title)s” is deleted.", title=title), "success")
+    return redirect_to(back)
 
 
 @bp.post("/manage/consultations/<int:consultation_id>/close")

@@ -241,6 +241,17 @@ def send_back(actor, consultation: Consultation, reason: str) -> None:
     events.emit("consultation.sent_back", consultation, actor, reason=reason)
 
 
+def discard_draft(actor, consultation: Consultation) -> None:
+    """Delete a draft (never approved: nobody but its authors and the moderators saw it), with
+    its questions. Refuses anything else (NOT_A_DRAFT). Audited, with its title."""
+    if consultation.status != ConsultationStatus.DRAFT:
+        raise DomainError(ConsultationRefusal.NOT_A_DRAFT)
+    audit.record(actor, "consultation.discard", consultation, **consultation.audit_scope, title=consultation.title)
+    events.emit("consultation.discarded", consultation, actor)
+    db.session.delete(consultation)
+    db.session.flush()
+
+
 def close_early(actor, consultation: Consultation, reason: str, now: datetime | None = None) -> None:
     reason = nfc(reason)
     if not reason:

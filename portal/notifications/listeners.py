@@ -6,10 +6,12 @@ school or district (its verified parents and followers, the responders of a cons
 by a job after the commit: the request that caused it does not wait for thousands of rows.
 """
 
+from sqlalchemy import delete
+
 from portal import events, jobs
 from portal.extensions import db
 from portal.notifications import mail, tasks
-from portal.notifications.models import Kind
+from portal.notifications.models import Follow, Kind
 from portal.notifications.services import Notice, moderators_of, school_staff, tell
 from portal.notifications.texts import both_names
 
@@ -242,3 +244,9 @@ def _export_failed(event):
     """The copy the person asked for could not be prepared: they are told in the portal (their
     mail is queued by the caller, as for every mail of their own), so they can ask again."""
     tell([event.subject.id], Notice(Kind.MY_DATA, event.name, "pages.my_data", {}, {}))
+
+
+@events.on("consultation.discarded")
+def _forget_follows_of_a_deleted_draft(event):
+    """A draft about to be deleted: nobody follows it any more (so that it can go)."""
+    db.session.execute(delete(Follow).where(Follow.consultation_id == event.subject.id))

@@ -58,6 +58,7 @@ ACTION_LABELS = {
     "consultation.outcome_publish": _l("Consultation outcome published"),
     "consultation.question_add": _l("Question added to a consultation"),
     "consultation.question_remove": _l("Question removed from a consultation"),
+    "consultation.discard": _l("Consultation draft deleted"),
     "consultation.send_back": _l("Consultation sent back to its authors"),
     "consultation.submit": _l("Consultation submitted for approval"),
     "decision.discard": _l("Draft decision discarded"),

@@ -63,7 +63,11 @@ def arguments(school, other_school):
             "consultations.authority_manage", "consultations.authority_new", authority_id=school.authority_id
         ),
         **url_arguments(
-            "consultations.edit", "consultations.add_question", "consultations.submit", consultation_id=draft.id
+            "consultations.edit",
+            "consultations.add_question",
+            "consultations.submit",
+            "consultations.discard",
+            consultation_id=draft.id,
         ),
         **url_arguments("consultations.remove_question", consultation_id=draft.id, question_id=question.id),
         **url_arguments("consultations.close", consultation_id=running.id),
@@ -99,6 +103,7 @@ EXPECTED = {
     "consultations.add_question": drafting(422),  # no question typed
     "consultations.remove_question": drafting(303),  # removed, back to the draft
     "consultations.submit": drafting(303),  # complete: sent to the moderators
+    "consultations.discard": drafting(422),  # not confirmed: nothing deleted
     "consultations.close": management(422),  # open, and public: no reason given
     "consultations.outcome": management(200, board_member=True),  # closed: board members write it too
 }

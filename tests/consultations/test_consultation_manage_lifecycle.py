@@ -303,3 +303,59 @@ def test_an_open_consultations_page_offers_closing_and_shows_the_responses_so_fa
 
     assert "Open for comment until" in page and "1 published response, 1 awaiting moderation" in page
     assert "Close the consultation now" in page and "Submit for approval" not in page
+
+
+# Deleting a draft
+
+
+def test_a_draft_made_by_mistake_is_deleted_with_its_questions_once_confirmed(
+    client, db, school, make_consultation, school_admin, login_as
+):
+    consultation = make_consultation(Phase.DRAFT, title="误建的意见征集")
+    consultation_id = consultation.id
+    login_as(school_admin)
+
+    unconfirmed = client.post(f"/manage/consultations/{consultation_id}/discard", headers=ENGLISH)
+    assert unconfirmed.status_code == 422
+    assert field_error(unconfirmed.text, "confirm_delete") == "Tick the box to confirm before deleting the draft."
+    assert fresh(db, consultation) is not None
+
+    response = client.post(
+        f"/manage/consultations/{consultation_id}/discard", data={"confirm_delete": "y"}, headers=ENGLISH
+    )
+
+    assert response.status_code == 303 and location_path(response) == list_url(school)
+    db.session.remove()
+    assert db.session.get(Consultation, consultation_id) is None
+    (event,) = events(db, "consultation.discard")
+    assert (event.actor_id, event.object_id, event.data["title"]) == (
+        school_admin.id,
+        consultation_id,
+        "误建的意见征集",
+    )
+    assert "The draft “误建的意见征集” is deleted." in client.get(list_url(school), headers=ENGLISH).text
+    assert client.get(f"/manage/consultations/{consultation_id}").status_code == 404
+
+
+def test_a_sent_back_draft_can_be_deleted_too(client, db, make_consultation, moderator, school_admin, login_as):
+    sent_back = make_consultation(Phase.SUBMITTED)
+    services.send_back(moderator, sent_back, "请补充预算说明。")
+    db.session.commit()
+    login_as(school_admin)
+
+    response = client.post(f"/manage/consultations/{sent_back.id}/discard", data={"confirm_delete": "y"})
+
+    assert response.status_code == 303
+    assert fresh(db, sent_back) is None
+
+
+@pytest.mark.parametrize("phase", [Phase.SUBMITTED, Phase.OPEN, Phase.CLOSED])
+def test_a_consultation_past_its_draft_is_never_deleted(client, db, make_consultation, school_admin, login_as, phase):
+    consultation = make_consultation(phase)
+    login_as(school_admin)
+
+    response = client.post(f"/manage/consultations/{consultation.id}/discard", data={"confirm_delete": "y"})
+
+    assert response.status_code == 409
+    assert fresh(db, consultation) is not None
+    assert events(db, "consultation.discard") == []
