@@ -25,6 +25,13 @@ def within_charter_dates(form, field):
         raise StopValidation(DATE_OUT_OF_RANGE)
 
 
+class DiscardForm(PortalForm):
+    confirm_delete = BooleanField(
+        _l("I confirm that this draft is to be deleted. It cannot be brought back."),
+        validators=[DataRequired(message=_l("Tick the box to confirm before deleting the draft."))],
+    )
+
+
 class CharterDraftForm(PortalForm):
     change_note = TextAreaField(
         _l("Change note"),

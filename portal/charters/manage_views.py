@@ -32,7 +32,7 @@ def _managed_version_or_404(school, number: int):
     return found_or_404(services.get_version(school, number))
 
 
-def _manage_context(school, *, adopt_form=None) -> dict:
+def _manage_context(school, *, adopt_form=None, discard_form=None) -> dict:
     today = clock.today()
     adopted = services.adopted_versions(school)
     statuses = {version.id: version.status_on(today, adopted) for version in adopted}
@@ -52,11 +52,12 @@ def _manage_context(school, *, adopt_form=None) -> dict:
         "in_force": next((v for v in adopted if statuses[v.id].value in ("in_force", "ending")), None),
         "start_form": forms.StartDraftForm(formdata=None),
         "adopt_form": adopt_form or forms.AdoptForm(formdata=None),
+        "discard_form": discard_form or forms.DiscardForm(formdata=None),
     }
 
 
-def _render_manage(school, status=200, *, notice=None, adopt_form=None):
-    context = _manage_context(school, adopt_form=adopt_form)
+def _render_manage(school, status=200, *, notice=None, adopt_form=None, discard_form=None):
+    context = _manage_context(school, adopt_form=adopt_form, discard_form=discard_form)
     return render_template("charters/manage.html", notice=notice, **context), status
 
 
@@ -176,6 +177,23 @@ def _adoption_refusal_message(error: DomainError, version) -> str:
         previous = services.previous_adopted(version)
         return error.message % {"number": previous.number, "date": format_date(previous.adopted_on)}
     return error.message
+
+
+@bp.post("/schools/<slug>/manage/charter/versions/<int:n>/discard")
+def discard(slug, n):
+    """Delete the draft, once the tick confirms it."""
+    school, version = _draft_to_change(slug, n)
+    form = forms.DiscardForm()
+    if not form.validate_on_submit():  # not confirmed: nothing is deleted, and the tick says why
+        return _render_manage(school, 422, discard_form=form)
+    try:
+        services.discard_draft(current_user, version)
+    except DomainError as error:
+        db.session.rollback()
+        return _conflict(school, error.message)
+    db.session.commit()
+    flash(_("Draft version %(number)d is deleted.", number=n), "success")
+    return redirect_to(url_for("charters.manage", slug=school.slug))
 
 
 @bp.post("/schools/<slug>/manage/charter/versions/<int:n>/adopt")

@@ -50,6 +50,10 @@ class CharterRefusal(Reason):
         _l("A draft is already being prepared. Edit or adopt that draft instead of starting another."),
     )
     EMPTY_BODY = "empty_body", _l("The draft has no text yet. Write the charter before adopting it.")
+    DRAFT_IN_USE = (
+        "draft_in_use",
+        _l("A draft decision names this version. Change that decision, or delete it, before deleting the draft."),
+    )
     # The day the body adopted it has happened: a version adopted "next year" would be listed and
     # disclosed as adopted today. The day it comes into force may be later (effective_on).
     ADOPTED_IN_FUTURE = (

@@ -315,6 +315,21 @@ def edit_draft(actor, version: CharterVersion, *, body: str, change_note: str) -
     return True
 
 
+def discard_draft(actor, version: CharterVersion) -> None:
+    """Delete the draft (never adopted: nothing of it was published), so that another can be
+    started. Refuses an adopted version (CHARTER_ADOPTED) and a draft a decision draft names as the
+    version it adopts (DRAFT_IN_USE; the decisions feature keeps that link). Audited."""
+    if version.is_adopted:
+        raise DomainError(CharterRefusal.CHARTER_ADOPTED)
+    audit.record(actor, "charter.discard", version, school_id=version.school_id, number=version.number)
+    try:
+        with db.session.begin_nested():
+            db.session.delete(version)
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError(CharterRefusal.DRAFT_IN_USE) from None
+
+
 def adopt_version(actor, version: CharterVersion, *, adopted_on: date, effective_on: date) -> None:
     """Adopt the draft: from now on it is the school's charter (if no later version is) and it
     never changes again. Its PDF is rendered, signed and archived, and `document_sha256` set, in

@@ -49,6 +49,7 @@ ACTION_LABELS = {
     "body.create": _l("Governing body added"),
     "body.update": _l("Governing body changed"),
     "charter.adopt": _l("Charter version adopted"),
+    "charter.discard": _l("Charter draft deleted"),
     "charter.draft_edit": _l("Charter draft edited"),
     "charter.draft_start": _l("Charter draft started"),
     "consultation.approve": _l("Consultation approved"),

@@ -34,6 +34,7 @@ def arguments(school, other_school):
             "charters.edit_draft",
             "charters.preview",
             "charters.adopt",
+            "charters.discard",
             slug=school.slug,
             n=1,
         ),
@@ -51,6 +52,7 @@ EXPECTED = {
     "charters.edit_draft": school_admins_only(409),
     "charters.preview": school_admins_only(409),
     "charters.adopt": school_admins_only(409),
+    "charters.discard": school_admins_only(409),  # version 1 is adopted: never deleted
 }
 
 EXPECTED_POST = {

@@ -629,7 +629,7 @@ def test_school_admin_of_another_school_finds_none_of_its_charter_management(
 ):
     login_as(make_user(role="school_admin", scope=other_school))
     urls = charter_management_urls(app, school, 3)
-    assert len(urls) == 6  # manage, start, edit (GET and POST), preview, adopt
+    assert len(urls) == 7  # manage, start, edit (GET and POST), preview, adopt, discard
 
     for method, url in urls:
         response = client.open(url, method=method, data=adoption(body="第一条 改写。"))
@@ -650,3 +650,36 @@ def test_management_of_a_version_that_does_not_exist_is_not_found(client, login_
 
     assert client.get(manage_url(school, "versions", 9, "edit")).status_code == 404
     assert client.post(manage_url(school, "versions", 9, "adopt"), data=adoption()).status_code == 404
+
+
+# --- Deleting a draft --------------------------------------------------------------------------
+
+
+def test_a_draft_is_deleted_once_confirmed_and_a_new_one_can_be_started(
+    client, db, login_as, school_admin, school, draft
+):
+    login_as(school_admin)
+
+    unconfirmed = client.post(manage_url(school, "versions", 3, "discard"), headers=ENGLISH)
+    assert unconfirmed.status_code == 422
+    assert field_error(unconfirmed.text, "confirm_delete") == "Tick the box to confirm before deleting the draft."
+    assert services.draft_of(school) is not None
+
+    response = client.post(manage_url(school, "versions", 3, "discard"), data={"confirm_delete": "y"}, headers=ENGLISH)
+
+    assert response.status_code == 303 and location_path(response) == manage_url(school)
+    assert services.draft_of(school) is None
+    (event,) = events(db, "charter.discard")
+    assert (event.actor_id, event.school_id, event.data["number"]) == (school_admin.id, school.id, 3)
+    page = client.get(manage_url(school), headers=ENGLISH).text
+    assert "Draft version 3 is deleted." in page and "Start a new draft" in page
+
+
+def test_an_adopted_version_is_never_deleted(client, db, login_as, school_admin, school, draft):
+    login_as(school_admin)
+
+    response = client.post(manage_url(school, "versions", 2, "discard"), data={"confirm_delete": "y"})
+
+    assert response.status_code == 409
+    assert services.get_version(school, 2).is_adopted
+    assert events(db, "charter.discard") == []
