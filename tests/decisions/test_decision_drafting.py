@@ -695,3 +695,25 @@ def test_a_draft_whose_charter_version_was_replaced_meanwhile_is_not_published(
     assert response.status_code == 422
     assert REPLACED in response.text
     assert fresh(db, draft).status == DecisionStatus.DRAFT
+
+
+def test_a_charter_draft_that_a_decision_draft_adopts_is_not_deleted_from_under_it(
+    client, db, school, make_draft, school_admin, login_as
+):
+    from portal.charters import services as charter_services
+
+    charter_draft = charter_services.start_draft(None, school, from_template=False)
+    charter_services.edit_draft(None, charter_draft, body="第一条 本校名称。", change_note="首部章程")
+    db.session.commit()
+    make_draft(charter_version_id=charter_draft.id)
+    login_as(school_admin)
+
+    response = client.post(
+        f"/schools/{school.slug}/manage/charter/versions/{charter_draft.number}/discard",
+        data={"confirm_delete": "y"},
+        headers=ENGLISH,
+    )
+
+    assert response.status_code == 409
+    assert "A draft decision names this version." in response.get_data(as_text=True)
+    assert charter_services.draft_of(school) is not None
