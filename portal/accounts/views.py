@@ -129,26 +129,7 @@ def complete_registration(token):
         return _link_problem(error, "accounts.register")
     form = forms.CompleteRegistrationForm(account_email=email)
     if form.validate_on_submit():
-        try:
-            user = services.register_user(
-                email=email,
-                display_name=form.display_name.data,
-                password=form.password.data,
-                language=current_language(),
-                ip_address=client_address(),
-            )
-        except DomainError:  # the same link used twice at the same moment: the other one won
-            db.session.rollback()
-            return _link_problem(DomainError(services.AccountRefusal.LINK_USED), "accounts.register")
-        services.start_session(user, user_agent=request.user_agent.string, address=client_address())
-        db.session.commit()
-        session.clear()
-        login_user(user)
-        flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
-        # Staff invited at this address before it had an account: the roles are now theirs.
-        for membership in user.memberships:
-            flash(_role_held(membership.role, membership.scope.name(current_language())), "success")
-        return redirect_to(url_for("pages.me"))
+        return _create_account(email, form, services.AccountRefusal.LINK_USED, "accounts.register")
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/complete_registration.html", form=form, email=email, token=token), status
 
@@ -191,26 +172,35 @@ def staff_invitation(token):
         return render_template("accounts/staff_invitation.html", step="log_in", login=login, **context)
     form = forms.CompleteRegistrationForm(account_email=invitation.email)
     if form.validate_on_submit():
-        try:
-            user = services.register_user(
-                email=invitation.email,
-                display_name=form.display_name.data,
-                password=form.password.data,
-                language=current_language(),
-                ip_address=client_address(),
-            )
-        except DomainError:  # the same link used twice at the same moment: the other one won
-            db.session.rollback()
-            return _link_problem(DomainError(services.AccountRefusal.INVITATION_USED), None)
-        services.start_session(user, user_agent=request.user_agent.string, address=client_address())
-        db.session.commit()
-        session.clear()
-        login_user(user)
-        flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
-        flash(_role_held(invitation.role, place), "success")
-        return redirect_to(url_for("pages.me"))
+        return _create_account(invitation.email, form, services.AccountRefusal.INVITATION_USED, None)
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/staff_invitation.html", step="register", form=form, **context), status
+
+
+def _create_account(email: str, form, used: services.AccountRefusal, again_endpoint: str | None):
+    """Where both links end (registration, staff invitation): the account made with the name and
+    password typed, this browser logged in to it, and the roles that waited at the address said.
+    A link used twice at the same moment makes one account: the other request gets `used`."""
+    try:
+        user = services.register_user(
+            email=email,
+            display_name=form.display_name.data,
+            password=form.password.data,
+            language=current_language(),
+            ip_address=client_address(),
+        )
+    except DomainError:
+        db.session.rollback()
+        return _link_problem(DomainError(used), again_endpoint)
+    services.start_session(user, user_agent=request.user_agent.string, address=client_address())
+    db.session.commit()
+    session.clear()
+    login_user(user)
+    flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
+    # Staff invited at this address before it had an account: the roles are now theirs.
+    for membership in user.memberships:
+        flash(_role_held(membership.role, membership.scope.name(current_language())), "success")
+    return redirect_to(url_for("pages.me"))
 
 
 def _role_held(role, place: str) -> str:
