@@ -3,6 +3,7 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import BooleanField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, StopValidation, ValidationError
 
@@ -26,9 +27,12 @@ def within_charter_dates(form, field):
 
 
 class DiscardForm(PortalForm):
+    # A charter's draft is a 草案 in Chinese (a decision's is a 草稿): words of its own.
     confirm_delete = BooleanField(
-        _l("I confirm that this draft is to be deleted. It cannot be brought back."),
-        validators=[DataRequired(message=_l("Tick the box to confirm before deleting the draft."))],
+        lazy_pgettext("a charter's", "I confirm that this draft is to be deleted. It cannot be brought back."),
+        validators=[
+            DataRequired(message=lazy_pgettext("a charter's", "Tick the box to confirm before deleting the draft."))
+        ],
     )
 
 
