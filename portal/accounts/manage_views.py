@@ -49,6 +49,21 @@ def invitations(slug):
     )
 
 
+@bp.post("/schools/<slug>/manage/invitations/<int:invitation_id>/withdraw")
+def withdraw_invitation(slug, invitation_id):
+    """A code handed to the wrong family, or leaked, verifies nobody once withdrawn."""
+    school = managed_school(slug, "manage_invitations")
+    invitation = found_or_404(services.invitation_of(school, invitation_id))
+    try:
+        services.withdraw_invitation(current_user, invitation)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The code ending …%(hint)s is withdrawn: it verifies nobody.", hint=invitation.code_hint), "success")
+    return redirect_to(url_for("accounts.invitations", slug=slug))
+
+
 @bp.route("/schools/<slug>/manage/staff", methods=["GET", "POST"])
 def staff(slug):
     """Who runs the school on the portal: the commission above it appoints its administrators and

@@ -243,6 +243,7 @@ class Invitation(db.Model):
     expires_at: Mapped[datetime]
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     used_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]  # by the school: handed to the wrong family, or leaked
 
     school: Mapped[School] = relationship()
     used_by: Mapped[User | None] = relationship(foreign_keys=[used_by_id])
@@ -250,6 +251,8 @@ class Invitation(db.Model):
     def status(self, now: datetime) -> str:
         if self.used_at is not None:
             return "used"
+        if self.withdrawn_at is not None:
+            return "withdrawn"
         if self.expires_at <= now:
             return "expired"
         return "valid"

@@ -72,6 +72,8 @@ class AccountRefusal(Reason):
         "code",
     )
     EXPIRED_CODE = "expired", _l("This code has expired. Ask your school for a new one."), "code"
+    WITHDRAWN_CODE = "withdrawn", _l("Your school withdrew this code. Ask it for a new one."), "code"
+    CODE_NOT_VALID = "code_not_valid", _l("This code was used or has ended already: there is nothing to withdraw.")
     ALREADY_PARENT = "already_parent", _l("You are already a verified parent of this school."), "code"
     STAFF_NAME = (
         "staff_name",
@@ -850,6 +852,8 @@ def redeem_invitation(user: User, code: str, *, now: datetime | None = None) -> 
         raise DomainError(AccountRefusal.UNKNOWN_CODE)
     if invitation.used_at is not None:
         raise DomainError(AccountRefusal.USED_CODE)
+    if invitation.withdrawn_at is not None:
+        raise DomainError(AccountRefusal.WITHDRAWN_CODE)
     if invitation.expires_at <= now:
         raise DomainError(AccountRefusal.EXPIRED_CODE)
     already = db.session.scalar(
@@ -861,7 +865,7 @@ def redeem_invitation(user: User, code: str, *, now: datetime | None = None) -> 
         raise DomainError(AccountRefusal.ALREADY_PARENT)
     claimed = db.session.execute(
         update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None), Invitation.withdrawn_at.is_(None))
         .values(used_at=now, used_by_id=user.id)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -870,6 +874,23 @@ def redeem_invitation(user: User, code: str, *, now: datetime | None = None) -> 
     db.session.refresh(invitation)
     audit.record(user, "invitation.redeem", invitation, school_id=invitation.school_id)
     return grant_membership(user, user, Role.PARENT, invitation.school)
+
+
+def invitation_of(school: School, invitation_id: int) -> Invitation | None:
+    return db.session.scalar(
+        select(Invitation).where(Invitation.id == invitation_id, Invitation.school_id == school.id)
+    )
+
+
+def withdraw_invitation(actor, invitation: Invitation, *, now: datetime | None = None) -> None:
+    """The code verifies nobody from now on. Refuses one used, expired or withdrawn already
+    (CODE_NOT_VALID). Audited."""
+    now = now or utcnow()
+    if invitation.status(now) != "valid":
+        raise DomainError(AccountRefusal.CODE_NOT_VALID)
+    invitation.withdrawn_at = now
+    db.session.flush()
+    audit.record(actor, "invitation.withdraw", invitation, school_id=invitation.school_id, hint=invitation.code_hint)
 
 
 def recent_invitations(school: School, limit: int = 50) -> list[Invitation]:

@@ -81,6 +81,7 @@ ACTION_LABELS = {
     "feedback.status": _l("Feedback status changed"),
     "invitation.create": _l("Invitation codes made"),
     "invitation.redeem": _l("Invitation code used"),
+    "invitation.withdraw": _l("Invitation code withdrawn"),
     "mail.send_again": _l("Mail sent again"),
     "meeting.agenda": _l("Meeting agenda changed"),
     "meeting.attendance": _l("Attendance recorded"),

@@ -37,10 +37,12 @@ def arguments(school, other_school):
     authority_invitation = invitation(
         "invited-moderator@example.org", Role.MODERATOR, "access-matrix-2", authority=school.authority
     )
+    (code, _clear) = services.create_invitations(somebody, school, count=1, valid_days=30)[0]
     db.session.commit()
     return {
         **url_arguments(*EXPECTED),
         **url_arguments("accounts.invitations", slug=school.slug),
+        **url_arguments("accounts.withdraw_invitation", slug=school.slug, invitation_id=code.id),
         **url_arguments("accounts.staff", slug=school.slug),
         **url_arguments("accounts.remove_staff", slug=school.slug, membership_id=appointed.id),
         **url_arguments("accounts.authority_staff", authority_id=school.authority_id),
@@ -114,6 +116,12 @@ COMMISSION_ONLY = {
     "moderator_other_district": 404,
 }
 EXPECTED["accounts.staff"] = {**COMMISSION_ONLY, "commission_admin": 200}
+# Withdrawing a code: its school's admins (and the commission above); 303 back to the codes' page.
+EXPECTED["accounts.withdraw_invitation"] = {
+    **EXPECTED["accounts.invitations"],
+    "school_admin": 303,
+    "commission_admin": 303,
+}
 # Posted without "confirm": the page that asks first.
 EXPECTED["accounts.remove_staff"] = {**COMMISSION_ONLY, "commission_admin": 200}
 # A district's staff: its commission admins and the city's (as a district's catalogue).

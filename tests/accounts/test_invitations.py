@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from portal.accounts import services
 from portal.accounts.models import Invitation, Membership, Role
+from portal.audit import AuditEvent
 from portal.clock import utcnow
 from tests.helpers.pages import ENGLISH, field_error, location_path
 
@@ -284,3 +285,45 @@ def test_used_code_shows_who_used_it_on_the_school_page(client, db, school, scho
     page = client.get(page_url(school), headers=ENGLISH).get_data(as_text=True)
 
     assert "Used by 家长 赵六" in page
+
+
+# Withdrawing a code
+
+
+def test_a_leaked_code_is_withdrawn_and_then_verifies_nobody(client, db, school, school_admin, make_user, login_as):
+    (code,) = make_codes(db, school, actor=school_admin)
+    invitation = db.session.scalar(select(Invitation).where(Invitation.school_id == school.id))
+    login_as(school_admin)
+
+    response = client.post(f"{page_url(school)}/{invitation.id}/withdraw", headers=ENGLISH)
+
+    assert response.status_code == 303 and location_path(response) == page_url(school)
+    page = client.get(page_url(school), headers=ENGLISH).text
+    assert f"The code ending …{invitation.code_hint} is withdrawn: it verifies nobody." in page
+    assert "Withdrawn on" in page
+    withdrawn = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "invitation.withdraw")).all()
+    assert [(e.actor_id, e.object_id) for e in withdrawn] == [(school_admin.id, invitation.id)]
+    user = login_as(make_user())
+    assert_refused_and_nothing_changed(client, db, user.id, code, "withdrew this code")
+
+
+def test_a_used_code_cannot_be_withdrawn(client, db, school, school_admin, make_user, login_as):
+    (code,) = make_codes(db, school, actor=school_admin)
+    services.redeem_invitation(make_user(), code)
+    db.session.commit()
+    invitation = db.session.scalar(select(Invitation).where(Invitation.school_id == school.id))
+    login_as(school_admin)
+
+    client.post(f"{page_url(school)}/{invitation.id}/withdraw", headers=ENGLISH)
+
+    assert "This code was used or has ended already" in client.get(page_url(school), headers=ENGLISH).text
+    assert db.session.get(Invitation, invitation.id).withdrawn_at is None
+
+
+def test_another_school_s_code_is_not_found(client, db, school, other_school, school_admin, make_user, login_as):
+    make_codes(db, other_school, actor=make_user())
+    theirs = db.session.scalar(select(Invitation).where(Invitation.school_id == other_school.id))
+    login_as(school_admin)
+
+    assert client.post(f"{page_url(school)}/{theirs.id}/withdraw").status_code == 404
+    assert db.session.get(Invitation, theirs.id).withdrawn_at is None
