@@ -218,6 +218,7 @@ DATA_LABELS = {
     "direction": lazy_pgettext("audit detail", "Moved"),
     "effective_on": lazy_pgettext("audit detail", "Effective on"),
     "email": lazy_pgettext("audit detail", "Email"),
+    "hint": lazy_pgettext("audit detail", "Code ends with"),
     "export_id": lazy_pgettext("audit detail", "Data copy no."),
     "fields": lazy_pgettext("audit detail", "Fields changed"),
     "formed_on": lazy_pgettext("audit detail", "Formed or changed on"),
