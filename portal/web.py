@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from flask import (
     abort,
     current_app,
+    flash,
     g,
     has_request_context,
     make_response,
@@ -37,6 +38,7 @@ from werkzeug.http import is_resource_modified
 from werkzeug.routing import IntegerConverter
 
 from portal import policy
+from portal.domain import DomainError
 from portal.extensions import client_address, db, sqlite_write_transaction
 from portal.i18n import LANGUAGE_PARAMETER, locale_and_timezone, page_language
 from portal.models import School
@@ -81,6 +83,20 @@ def redirect_to(url: str):
     if is_htmx():
         return "", 204, {"HX-Redirect": url}
     return redirect(url, code=303)
+
+
+def changed_then_back(page_url: str, change: Callable[[], object], said: Callable[[], str]):
+    """A button beside one row of a list (send an invitation again, withdraw a code): `change()`
+    (one service call) committed, and `said()` flashed; or, refused, the refusal's words flashed
+    and nothing committed. Back to the list either way."""
+    try:
+        change()
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(said(), "success")
+    return redirect_to(page_url)
 
 
 def safe_next(target: str | None, default: str) -> str:

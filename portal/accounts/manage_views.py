@@ -17,7 +17,7 @@ from portal.domain import DomainError
 from portal.extensions import db
 from portal.schools import services as school_services
 from portal.schools.models import Authority, School
-from portal.web import current_language, found_or_404, get_or_404, managed_school, redirect_to
+from portal.web import changed_then_back, current_language, found_or_404, get_or_404, managed_school, redirect_to
 
 
 @bp.route("/schools/<slug>/manage/invitations", methods=["GET", "POST"])
@@ -54,14 +54,11 @@ def withdraw_invitation(slug, invitation_id):
     """A code handed to the wrong family, or leaked, verifies nobody once withdrawn."""
     school = managed_school(slug, "manage_invitations")
     invitation = found_or_404(services.invitation_of(school, invitation_id))
-    try:
-        services.withdraw_invitation(current_user, invitation)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The code ending …%(hint)s is withdrawn: it verifies nobody.", hint=invitation.code_hint), "success")
-    return redirect_to(url_for("accounts.invitations", slug=slug))
+    return changed_then_back(
+        url_for("accounts.invitations", slug=slug),
+        lambda: services.withdraw_invitation(current_user, invitation),
+        lambda: _("The code ending …%(hint)s is withdrawn: it verifies nobody.", hint=invitation.code_hint),
+    )
 
 
 @bp.route("/schools/<slug>/manage/staff", methods=["GET", "POST"])
@@ -166,39 +163,26 @@ def _remove(scope, membership_id: int, page_url: str):
             page_url=page_url,
             last_one=services.others_in_role(membership) == 0,
         )
-    said = _staff_words(membership, "no longer")
-    try:
-        services.remove_staff(current_user, membership)
-    except DomainError as error:
-        flash(error.message, "error")
-        return redirect_to(page_url)
-    db.session.commit()
-    flash(said, "success")
-    return redirect_to(page_url)
+    said = _staff_words(membership, "no longer")  # before: the membership is gone afterwards
+    return changed_then_back(page_url, lambda: services.remove_staff(current_user, membership), lambda: said)
 
 
 def _resend(scope, invitation_id: int, page_url: str):
     invitation = found_or_404(services.staff_invitation_of(scope, invitation_id))
-    try:
-        services.resend_staff_invitation(current_user, invitation, language=current_language())
-    except DomainError as error:
-        flash(error.message, "error")
-        return redirect_to(page_url)
-    db.session.commit()
-    flash(services.resent_words(invitation), "success")
-    return redirect_to(page_url)
+    return changed_then_back(
+        page_url,
+        lambda: services.resend_staff_invitation(current_user, invitation, language=current_language()),
+        lambda: services.resent_words(invitation),
+    )
 
 
 def _withdraw(scope, invitation_id: int, page_url: str):
     invitation = found_or_404(services.staff_invitation_of(scope, invitation_id))
-    try:
-        services.withdraw_staff_invitation(current_user, invitation)
-    except DomainError as error:
-        flash(error.message, "error")
-        return redirect_to(page_url)
-    db.session.commit()
-    flash(services.withdrawn_words(invitation), "success")
-    return redirect_to(page_url)
+    return changed_then_back(
+        page_url,
+        lambda: services.withdraw_staff_invitation(current_user, invitation),
+        lambda: services.withdrawn_words(invitation),
+    )
 
 
 def _appointment_words(appointed: services.Appointment) -> str:

@@ -11,11 +11,10 @@ from portal import policy
 from portal.accounts import services as account_services
 from portal.accounts.models import Membership, Role
 from portal.clock import utcnow
-from portal.domain import DomainError
 from portal.extensions import db
 from portal.schools.models import Authority
 from portal.supervision import bp, forms, services
-from portal.web import current_language, found_or_404, get_or_404, redirect_to
+from portal.web import changed_then_back, current_language, found_or_404, get_or_404, redirect_to
 
 
 def _managed_authority(authority_id: int) -> Authority:
@@ -84,25 +83,19 @@ def remove_supervisor(authority_id, membership_id):
 def resend_supervisor_invitation(authority_id, invitation_id):
     authority = _managed_authority(authority_id)
     invitation = found_or_404(services.supervisor_invitation_under(authority, invitation_id))
-    try:
-        account_services.resend_staff_invitation(current_user, invitation, language=current_language())
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(account_services.resent_words(invitation), "success")
-    return redirect_to(url_for(".supervisors", authority_id=authority.id))
+    return changed_then_back(
+        url_for(".supervisors", authority_id=authority.id),
+        lambda: account_services.resend_staff_invitation(current_user, invitation, language=current_language()),
+        lambda: account_services.resent_words(invitation),
+    )
 
 
 @bp.post("/authorities/<int:authority_id>/manage/supervisors/invitations/<int:invitation_id>/withdraw")
 def withdraw_supervisor_invitation(authority_id, invitation_id):
     authority = _managed_authority(authority_id)
     invitation = found_or_404(services.supervisor_invitation_under(authority, invitation_id))
-    try:
-        account_services.withdraw_staff_invitation(current_user, invitation)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(account_services.withdrawn_words(invitation), "success")
-    return redirect_to(url_for(".supervisors", authority_id=authority.id))
+    return changed_then_back(
+        url_for(".supervisors", authority_id=authority.id),
+        lambda: account_services.withdraw_staff_invitation(current_user, invitation),
+        lambda: account_services.withdrawn_words(invitation),
+    )
